@@ -1,1 +1,2 @@
+pub mod authz;
 pub mod policy;

@@ -21,8 +21,13 @@ pub enum PolicyKind {
 
 impl PolicyKind {
     /// All kinds, in documentation order.
-    pub const ALL: [PolicyKind; 5] =
-        [PolicyKind::Identity, PolicyKind::Control, PolicyKind::Session, PolicyKind::Trust, PolicyKind::Resource];
+    pub const ALL: [PolicyKind; 5] = [
+        PolicyKind::Identity,
+        PolicyKind::Control,
+        PolicyKind::Session,
+        PolicyKind::Trust,
+        PolicyKind::Resource,
+    ];
 
     /// Maximum document length in characters (Unicode scalar values, whitespace included; §1.8, §10 Q6).
     pub fn max_length(self) -> usize {
@@ -61,7 +66,7 @@ impl fmt::Display for PolicyKind {
 }
 
 /// `Allow` or `Deny`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 pub enum Effect {
     /// Grants when matched.
     Allow,
@@ -168,23 +173,83 @@ pub struct BaseOperator {
 
 const OPERATORS: &[(&str, ValueType, Comparison, bool)] = &[
     ("StringEquals", ValueType::String, Comparison::Equals, false),
-    ("StringNotEquals", ValueType::String, Comparison::Equals, true),
-    ("StringEqualsIgnoreCase", ValueType::String, Comparison::EqualsIgnoreCase, false),
-    ("StringNotEqualsIgnoreCase", ValueType::String, Comparison::EqualsIgnoreCase, true),
+    (
+        "StringNotEquals",
+        ValueType::String,
+        Comparison::Equals,
+        true,
+    ),
+    (
+        "StringEqualsIgnoreCase",
+        ValueType::String,
+        Comparison::EqualsIgnoreCase,
+        false,
+    ),
+    (
+        "StringNotEqualsIgnoreCase",
+        ValueType::String,
+        Comparison::EqualsIgnoreCase,
+        true,
+    ),
     ("StringLike", ValueType::String, Comparison::Like, false),
     ("StringNotLike", ValueType::String, Comparison::Like, true),
-    ("NumericEquals", ValueType::Numeric, Comparison::Equals, false),
-    ("NumericNotEquals", ValueType::Numeric, Comparison::Equals, true),
-    ("NumericLessThan", ValueType::Numeric, Comparison::LessThan, false),
-    ("NumericLessThanEquals", ValueType::Numeric, Comparison::LessThanEquals, false),
-    ("NumericGreaterThan", ValueType::Numeric, Comparison::GreaterThan, false),
-    ("NumericGreaterThanEquals", ValueType::Numeric, Comparison::GreaterThanEquals, false),
+    (
+        "NumericEquals",
+        ValueType::Numeric,
+        Comparison::Equals,
+        false,
+    ),
+    (
+        "NumericNotEquals",
+        ValueType::Numeric,
+        Comparison::Equals,
+        true,
+    ),
+    (
+        "NumericLessThan",
+        ValueType::Numeric,
+        Comparison::LessThan,
+        false,
+    ),
+    (
+        "NumericLessThanEquals",
+        ValueType::Numeric,
+        Comparison::LessThanEquals,
+        false,
+    ),
+    (
+        "NumericGreaterThan",
+        ValueType::Numeric,
+        Comparison::GreaterThan,
+        false,
+    ),
+    (
+        "NumericGreaterThanEquals",
+        ValueType::Numeric,
+        Comparison::GreaterThanEquals,
+        false,
+    ),
     ("DateEquals", ValueType::Date, Comparison::Equals, false),
     ("DateNotEquals", ValueType::Date, Comparison::Equals, true),
     ("DateLessThan", ValueType::Date, Comparison::LessThan, false),
-    ("DateLessThanEquals", ValueType::Date, Comparison::LessThanEquals, false),
-    ("DateGreaterThan", ValueType::Date, Comparison::GreaterThan, false),
-    ("DateGreaterThanEquals", ValueType::Date, Comparison::GreaterThanEquals, false),
+    (
+        "DateLessThanEquals",
+        ValueType::Date,
+        Comparison::LessThanEquals,
+        false,
+    ),
+    (
+        "DateGreaterThan",
+        ValueType::Date,
+        Comparison::GreaterThan,
+        false,
+    ),
+    (
+        "DateGreaterThanEquals",
+        ValueType::Date,
+        Comparison::GreaterThanEquals,
+        false,
+    ),
     ("Bool", ValueType::Bool, Comparison::Equals, false),
     ("IpAddress", ValueType::Ip, Comparison::InCidr, false),
     ("NotIpAddress", ValueType::Ip, Comparison::InCidr, true),
@@ -196,14 +261,20 @@ impl BaseOperator {
         OPERATORS
             .iter()
             .find(|(n, ..)| *n == name)
-            .map(|&(_, value_type, comparison, negated)| BaseOperator { value_type, comparison, negated })
+            .map(|&(_, value_type, comparison, negated)| BaseOperator {
+                value_type,
+                comparison,
+                negated,
+            })
     }
 
     /// The operator's name as written in policies.
     pub fn name(self) -> &'static str {
         OPERATORS
             .iter()
-            .find(|(_, t, c, n)| *t == self.value_type && *c == self.comparison && *n == self.negated)
+            .find(|(_, t, c, n)| {
+                *t == self.value_type && *c == self.comparison && *n == self.negated
+            })
             .map_or("?", |(name, ..)| name)
     }
 

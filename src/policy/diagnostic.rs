@@ -115,14 +115,24 @@ impl ApiError {
     pub fn for_rule(kind: PolicyKind, rule: Rule) -> ApiError {
         match (kind, rule) {
             // V15: STS reports every invalid session policy as a grammar error.
-            (PolicyKind::Session, _) => ApiError { http_status: 400, code: "InvalidParameter.PolicyGrammar" },
+            (PolicyKind::Session, _) => ApiError {
+                http_status: 400,
+                code: "InvalidParameter.PolicyGrammar",
+            },
             // V14: CreateControlPolicy answers 409.
-            (PolicyKind::Control, Rule::DocumentTooLong) => {
-                ApiError { http_status: 409, code: "InvalidParameter.PolicyDocument.Length" }
-            }
+            (PolicyKind::Control, Rule::DocumentTooLong) => ApiError {
+                http_status: 409,
+                code: "InvalidParameter.PolicyDocument.Length",
+            },
             // V13: the Resource Manager code, assumed identical for RAM.
-            (_, Rule::DocumentTooLong) => ApiError { http_status: 400, code: "InvalidParameter.PolicyDocument.Length" },
-            _ => ApiError { http_status: 400, code: "MalformedPolicyDocument" },
+            (_, Rule::DocumentTooLong) => ApiError {
+                http_status: 400,
+                code: "InvalidParameter.PolicyDocument.Length",
+            },
+            _ => ApiError {
+                http_status: 400,
+                code: "MalformedPolicyDocument",
+            },
         }
     }
 }
@@ -147,7 +157,14 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// An error finding.
     pub fn error(rule: Rule, path: JsonPath, span: Span, message: impl Into<String>) -> Diagnostic {
-        Diagnostic { rule, severity: Severity::Error, message: message.into(), path, span, help: None }
+        Diagnostic {
+            rule,
+            severity: Severity::Error,
+            message: message.into(),
+            path,
+            span,
+            help: None,
+        }
     }
 
     /// Adds a help text.
@@ -190,7 +207,13 @@ pub struct Located {
 }
 
 /// Resolves `diag` of a document of `kind` read from `file` with contents `text`.
-pub fn locate(file: &str, text: &str, index: &LineIndex, kind: PolicyKind, diag: &Diagnostic) -> Located {
+pub fn locate(
+    file: &str,
+    text: &str,
+    index: &LineIndex,
+    kind: PolicyKind,
+    diag: &Diagnostic,
+) -> Located {
     let LineCol { line, column } = index.line_col(text, diag.span.start);
     let end = index.line_col(text, diag.span.end);
     let api = ApiError::for_rule(kind, diag.rule);
@@ -213,25 +236,46 @@ pub fn locate(file: &str, text: &str, index: &LineIndex, kind: PolicyKind, diag:
 
 /// Renders a diagnostic for a terminal: header, location, the source line with a caret
 /// underline, and help (in the style of rustc and miette).
-pub fn render_human(file: &str, text: &str, index: &LineIndex, kind: PolicyKind, diag: &Diagnostic) -> String {
+pub fn render_human(
+    file: &str,
+    text: &str,
+    index: &LineIndex,
+    kind: PolicyKind,
+    diag: &Diagnostic,
+) -> String {
     let loc = locate(file, text, index, kind, diag);
     let mut out = String::new();
     let sev = match diag.severity {
         Severity::Error => "error",
         Severity::Warning => "warning",
     };
-    let _ = writeln!(out, "{sev}[{}]: {} ({})", loc.rule, loc.message, loc.checker);
-    let _ = writeln!(out, "  --> {}:{}:{} at {}", file, loc.line, loc.column, loc.path);
+    let _ = writeln!(
+        out,
+        "{sev}[{}]: {} ({})",
+        loc.rule, loc.message, loc.checker
+    );
+    let _ = writeln!(
+        out,
+        "  --> {}:{}:{} at {}",
+        file, loc.line, loc.column, loc.path
+    );
     let source_line = index.line_text(text, loc.line);
     // Long single-line documents: show a window around the caret instead of the whole line.
     let chars: Vec<char> = source_line.chars().collect();
     let col0 = loc.column.saturating_sub(1).min(chars.len());
-    let width = if loc.end_line == loc.line { loc.end_column.saturating_sub(loc.column).max(1) } else { 1 };
+    let width = if loc.end_line == loc.line {
+        loc.end_column.saturating_sub(loc.column).max(1)
+    } else {
+        1
+    };
     let window_start = col0.saturating_sub(40);
     let window_end = (col0 + width + 40).min(chars.len());
     let prefix = if window_start > 0 { "…" } else { "" };
     let suffix = if window_end < chars.len() { "…" } else { "" };
-    let shown: String = chars.get(window_start..window_end).map(|c| c.iter().collect()).unwrap_or_default();
+    let shown: String = chars
+        .get(window_start..window_end)
+        .map(|c| c.iter().collect())
+        .unwrap_or_default();
     let gutter = loc.line.to_string();
     let pad = " ".repeat(gutter.len());
     let _ = writeln!(out, "{pad} |");
@@ -239,7 +283,11 @@ pub fn render_human(file: &str, text: &str, index: &LineIndex, kind: PolicyKind,
     let caret_pad = " ".repeat(col0 - window_start + prefix.chars().count());
     let carets = "^".repeat(width.min(window_end.saturating_sub(col0)).max(1));
     let _ = writeln!(out, "{pad} | {caret_pad}{carets}");
-    let _ = writeln!(out, "{pad} = api error: HTTP {} {}", loc.http_status, loc.api_error);
+    let _ = writeln!(
+        out,
+        "{pad} = api error: HTTP {} {}",
+        loc.http_status, loc.api_error
+    );
     if let Some(help) = &diag.help {
         let _ = writeln!(out, "{pad} = help: {help}");
     }

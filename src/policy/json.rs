@@ -74,7 +74,11 @@ pub struct SyntaxError {
 
 /// Parses `text` as one JSON document, surrounding whitespace allowed.
 pub fn parse(text: &str) -> Result<Node, SyntaxError> {
-    let mut reader = Reader { src: text.as_bytes(), text, pos: 0 };
+    let mut reader = Reader {
+        src: text.as_bytes(),
+        text,
+        pos: 0,
+    };
     reader.skip_ws();
     let node = reader.value(0)?;
     reader.skip_ws();
@@ -101,7 +105,10 @@ impl<'a> Reader<'a> {
             .chars()
             .next()
             .map_or(pos, |c| pos + c.len_utf8());
-        SyntaxError { message: message.into(), span: Span::new(pos, end) }
+        SyntaxError {
+            message: message.into(),
+            span: Span::new(pos, end),
+        }
     }
 
     fn error_here(&self, message: impl Into<String>) -> SyntaxError {
@@ -128,13 +135,19 @@ impl<'a> Reader<'a> {
             Some(b'[') => self.array(depth),
             Some(b'"') => {
                 let s = self.string()?;
-                Ok(Node { value: Value::String(s), span: Span::new(start, self.pos) })
+                Ok(Node {
+                    value: Value::String(s),
+                    span: Span::new(start, self.pos),
+                })
             }
             Some(b't') => self.literal("true", Value::Bool(true)),
             Some(b'f') => self.literal("false", Value::Bool(false)),
             Some(b'n') => self.literal("null", Value::Null),
             Some(b'-' | b'0'..=b'9') => self.number(),
-            _ => Err(self.error_here(format!("expected a JSON value, found {}", self.describe_here()))),
+            _ => Err(self.error_here(format!(
+                "expected a JSON value, found {}",
+                self.describe_here()
+            ))),
         }
     }
 
@@ -142,9 +155,15 @@ impl<'a> Reader<'a> {
         let start = self.pos;
         if self.src[self.pos..].starts_with(word.as_bytes()) {
             self.pos += word.len();
-            Ok(Node { value, span: Span::new(start, self.pos) })
+            Ok(Node {
+                value,
+                span: Span::new(start, self.pos),
+            })
         } else {
-            Err(self.error_here(format!("expected a JSON value, found {}", self.describe_here())))
+            Err(self.error_here(format!(
+                "expected a JSON value, found {}",
+                self.describe_here()
+            )))
         }
     }
 
@@ -189,7 +208,10 @@ impl<'a> Reader<'a> {
             }
         }
         let raw = self.text[start..self.pos].to_string();
-        Ok(Node { value: Value::Number(raw), span: Span::new(start, self.pos) })
+        Ok(Node {
+            value: Value::Number(raw),
+            span: Span::new(start, self.pos),
+        })
     }
 
     fn hex4(&mut self) -> Result<u32, SyntaxError> {
@@ -293,7 +315,10 @@ impl<'a> Reader<'a> {
         self.skip_ws();
         if self.peek() == Some(b']') {
             self.pos += 1;
-            return Ok(Node { value: Value::Array(items), span: Span::new(start, self.pos) });
+            return Ok(Node {
+                value: Value::Array(items),
+                span: Span::new(start, self.pos),
+            });
         }
         loop {
             self.skip_ws();
@@ -303,7 +328,10 @@ impl<'a> Reader<'a> {
                 Some(b',') => self.pos += 1,
                 Some(b']') => {
                     self.pos += 1;
-                    return Ok(Node { value: Value::Array(items), span: Span::new(start, self.pos) });
+                    return Ok(Node {
+                        value: Value::Array(items),
+                        span: Span::new(start, self.pos),
+                    });
                 }
                 _ => {
                     return Err(self.error_here(format!(
@@ -323,7 +351,10 @@ impl<'a> Reader<'a> {
         self.skip_ws();
         if self.peek() == Some(b'}') {
             self.pos += 1;
-            return Ok(Node { value: Value::Object(members), span: Span::new(start, self.pos) });
+            return Ok(Node {
+                value: Value::Object(members),
+                span: Span::new(start, self.pos),
+            });
         }
         loop {
             self.skip_ws();
@@ -346,13 +377,20 @@ impl<'a> Reader<'a> {
             self.pos += 1;
             self.skip_ws();
             let value = self.value(depth)?;
-            members.push(Member { key, key_span, value });
+            members.push(Member {
+                key,
+                key_span,
+                value,
+            });
             self.skip_ws();
             match self.peek() {
                 Some(b',') => self.pos += 1,
                 Some(b'}') => {
                     self.pos += 1;
-                    return Ok(Node { value: Value::Object(members), span: Span::new(start, self.pos) });
+                    return Ok(Node {
+                        value: Value::Object(members),
+                        span: Span::new(start, self.pos),
+                    });
                 }
                 _ => {
                     return Err(self.error_here(format!(
@@ -373,10 +411,17 @@ mod tests {
     fn parses_nested_document_with_spans() {
         let text = r#" {"a": [1, "x\u00e9", true, null], "b": {"c": -2.5e3}} "#;
         let node = parse(text).unwrap();
-        let Value::Object(members) = &node.value else { panic!("object") };
+        let Value::Object(members) = &node.value else {
+            panic!("object")
+        };
         assert_eq!(members[0].key, "a");
-        assert_eq!(&text[members[0].key_span.start..members[0].key_span.end], "\"a\"");
-        let Value::Array(items) = &members[0].value.value else { panic!("array") };
+        assert_eq!(
+            &text[members[0].key_span.start..members[0].key_span.end],
+            "\"a\""
+        );
+        let Value::Array(items) = &members[0].value.value else {
+            panic!("array")
+        };
         assert_eq!(items[1].value, Value::String("xé".into()));
         assert_eq!(items[0].value, Value::Number("1".into()));
         assert_eq!(node.span, Span::new(1, text.len() - 1));
@@ -385,7 +430,9 @@ mod tests {
     #[test]
     fn keeps_duplicate_keys_in_order() {
         let node = parse(r#"{"k":1,"k":2}"#).unwrap();
-        let Value::Object(members) = node.value else { panic!("object") };
+        let Value::Object(members) = node.value else {
+            panic!("object")
+        };
         assert_eq!(members.len(), 2);
     }
 

@@ -44,7 +44,11 @@ struct Segment {
 
 impl Segment {
     fn new(text: &str) -> Segment {
-        Segment { text: text.into(), has_question: text.contains('?'), chars: text.chars().count() }
+        Segment {
+            text: text.into(),
+            has_question: text.contains('?'),
+            chars: text.chars().count(),
+        }
     }
 
     /// If the segment matches at the very start of `hay`, the number of bytes it consumed.
@@ -67,7 +71,9 @@ impl Segment {
     /// If the segment matches at the very end of `hay`, the byte offset where the match starts.
     fn match_suffix(&self, hay: &str) -> Option<usize> {
         if !self.has_question {
-            return hay.ends_with(&*self.text).then(|| hay.len() - self.text.len());
+            return hay
+                .ends_with(&*self.text)
+                .then(|| hay.len() - self.text.len());
         }
         // Step back `chars` characters, then compare forwards.
         let start = if self.chars == 0 {
@@ -101,22 +107,36 @@ impl Wildcard {
             Shape::Exact
         } else if pattern.chars().all(|c| c == '*') {
             Shape::Any
-        } else if let Some(prefix) = pattern.strip_suffix('*').filter(|p| !p.contains(['*', '?'])) {
+        } else if let Some(prefix) = pattern
+            .strip_suffix('*')
+            .filter(|p| !p.contains(['*', '?']))
+        {
             Shape::Prefix(prefix.into())
         } else {
             let mut parts = pattern.split('*');
             let first = Segment::new(parts.next().unwrap_or(""));
             let rest: Vec<&str> = parts.collect();
             match rest.split_last() {
-                None => Shape::Segments { first, middle: Box::new([]), last: None },
+                None => Shape::Segments {
+                    first,
+                    middle: Box::new([]),
+                    last: None,
+                },
                 Some((last, middle)) => Shape::Segments {
                     first,
-                    middle: middle.iter().filter(|s| !s.is_empty()).map(|s| Segment::new(s)).collect(),
+                    middle: middle
+                        .iter()
+                        .filter(|s| !s.is_empty())
+                        .map(|s| Segment::new(s))
+                        .collect(),
                     last: Some(Segment::new(last)),
                 },
             }
         };
-        Wildcard { source: pattern.into(), shape }
+        Wildcard {
+            source: pattern.into(),
+            shape,
+        }
     }
 
     /// The pattern text as compiled.
@@ -146,10 +166,20 @@ impl Wildcard {
             Shape::Exact => *self.source == *text,
             Shape::Any => true,
             Shape::Prefix(p) => text.starts_with(&**p),
-            Shape::Segments { first, middle, last } => {
-                let Some(head) = first.match_prefix(text) else { return false };
-                let Some(last) = last else { return head == text.len() };
-                let Some(tail_start) = last.match_suffix(text) else { return false };
+            Shape::Segments {
+                first,
+                middle,
+                last,
+            } => {
+                let Some(head) = first.match_prefix(text) else {
+                    return false;
+                };
+                let Some(last) = last else {
+                    return head == text.len();
+                };
+                let Some(tail_start) = last.match_suffix(text) else {
+                    return false;
+                };
                 if tail_start < head {
                     return false;
                 }
@@ -191,11 +221,23 @@ mod tests {
         assert!(glob("*", ""));
         assert!(glob("a?c", "abc"));
         assert!(!glob("a?c", "ac"));
-        assert!(glob("acs:oss:*:*:myphotos/hangzhou/2015/*", "acs:oss:cn-hangzhou:123:myphotos/hangzhou/2015/a/b.jpg"));
+        assert!(glob(
+            "acs:oss:*:*:myphotos/hangzhou/2015/*",
+            "acs:oss:cn-hangzhou:123:myphotos/hangzhou/2015/a/b.jpg"
+        ));
         assert!(glob("acs:ram:*:*:role/app-*", "acs:ram::123:role/app-web"));
-        assert!(glob("acs:*:*cn-beijing*:*:*", "acs:ecs:cn-beijing:123:instance/i-1"));
-        assert!(!glob("acs:*:*cn-beijing*:*:*", "acs:ecs:cn-hangzhou:123:instance/i-1"));
-        assert!(glob("vpc:*VpcPeerConnection", "vpc:DeleteVpcPeerConnection"));
+        assert!(glob(
+            "acs:*:*cn-beijing*:*:*",
+            "acs:ecs:cn-beijing:123:instance/i-1"
+        ));
+        assert!(!glob(
+            "acs:*:*cn-beijing*:*:*",
+            "acs:ecs:cn-hangzhou:123:instance/i-1"
+        ));
+        assert!(glob(
+            "vpc:*VpcPeerConnection",
+            "vpc:DeleteVpcPeerConnection"
+        ));
         assert!(glob("rd-x/r-x/fd-x/*", "rd-x/r-x/fd-x/"));
         assert!(!glob("rd-x/r-x/fd-x/*", "rd-x/r-x/fd-x"));
     }

@@ -7,7 +7,12 @@ use serde_json::{Map, Value};
 fn strings(values: &[Spanned<String>], single: bool) -> Value {
     match values {
         [one] if single => Value::String(one.value.clone()),
-        _ => Value::Array(values.iter().map(|v| Value::String(v.value.clone())).collect()),
+        _ => Value::Array(
+            values
+                .iter()
+                .map(|v| Value::String(v.value.clone()))
+                .collect(),
+        ),
     }
 }
 
@@ -17,7 +22,11 @@ fn pattern_list(list: &PatternList) -> Value {
 
 fn principal(p: &Principal) -> Value {
     let mut m = Map::new();
-    for (name, vals) in [("RAM", &p.ram), ("Service", &p.service), ("Federated", &p.federated)] {
+    for (name, vals) in [
+        ("RAM", &p.ram),
+        ("Service", &p.service),
+        ("Federated", &p.federated),
+    ] {
         if !vals.is_empty() {
             m.insert(name.to_string(), strings(vals, false));
         }
@@ -28,7 +37,9 @@ fn principal(p: &Principal) -> Value {
 fn conditions(conds: &[Condition]) -> Value {
     let mut ops: Map<String, Value> = Map::new();
     for c in conds {
-        let entry = ops.entry(c.operator.to_string()).or_insert_with(|| Value::Object(Map::new()));
+        let entry = ops
+            .entry(c.operator.to_string())
+            .or_insert_with(|| Value::Object(Map::new()));
         if let Value::Object(keys) = entry {
             keys.insert(c.key.value.clone(), strings(&c.values, c.single));
         }
@@ -46,7 +57,11 @@ pub fn statement_json(s: &Statement) -> Value {
     if let Some(p) = &s.principal {
         m.insert("Principal".into(), principal(p));
     }
-    let action_key = if s.actions.negated { "NotAction" } else { "Action" };
+    let action_key = if s.actions.negated {
+        "NotAction"
+    } else {
+        "Action"
+    };
     m.insert(action_key.into(), pattern_list(&s.actions));
     if let Some(r) = &s.resources {
         let key = if r.negated { "NotResource" } else { "Resource" };
@@ -62,7 +77,10 @@ pub fn statement_json(s: &Statement) -> Value {
 pub fn policy_json(p: &Policy) -> Value {
     let mut m = Map::new();
     m.insert("Version".into(), Value::String("1".into()));
-    m.insert("Statement".into(), Value::Array(p.statements.iter().map(statement_json).collect()));
+    m.insert(
+        "Statement".into(),
+        Value::Array(p.statements.iter().map(statement_json).collect()),
+    );
     Value::Object(m)
 }
 

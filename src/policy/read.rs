@@ -24,7 +24,12 @@ pub struct ReadOptions {
 
 impl Default for ReadOptions {
     fn default() -> Self {
-        ReadOptions { allow_not_resource: true, set_qualifiers: true, statement_object: false, lenient_value_types: false }
+        ReadOptions {
+            allow_not_resource: true,
+            set_qualifiers: true,
+            statement_object: false,
+            lenient_value_types: false,
+        }
     }
 }
 
@@ -40,18 +45,29 @@ pub struct ReadResult {
 impl ReadResult {
     /// True when at least one finding is an error.
     pub fn has_errors(&self) -> bool {
-        self.diagnostics.iter().any(|d| d.severity == Severity::Error)
+        self.diagnostics
+            .iter()
+            .any(|d| d.severity == Severity::Error)
     }
 }
 
 /// Reads and validates `text` as a policy of `kind`.
 pub fn read_policy(text: &str, kind: PolicyKind, options: &ReadOptions) -> ReadResult {
-    let mut reader = Reader { kind, options, diags: Vec::new() };
+    let mut reader = Reader {
+        kind,
+        options,
+        diags: Vec::new(),
+    };
     let length = text.chars().count();
     let root = match json::parse(text) {
         Ok(root) => Some(root),
         Err(e) => {
-            reader.error(Rule::JsonSyntax, JsonPath::root(), e.span, format!("invalid JSON: {}", e.message));
+            reader.error(
+                Rule::JsonSyntax,
+                JsonPath::root(),
+                e.span,
+                format!("invalid JSON: {}", e.message),
+            );
             None
         }
     };
@@ -68,8 +84,15 @@ pub fn read_policy(text: &str, kind: PolicyKind, options: &ReadOptions) -> ReadR
     }
     let policy = root.and_then(|root| reader.document(&root));
     reader.diags.sort_by_key(|d| (d.span.start, d.rule));
-    let policy = if reader.diags.iter().any(|d| d.severity == Severity::Error) { None } else { policy };
-    ReadResult { policy, diagnostics: reader.diags }
+    let policy = if reader.diags.iter().any(|d| d.severity == Severity::Error) {
+        None
+    } else {
+        policy
+    };
+    ReadResult {
+        policy,
+        diagnostics: reader.diags,
+    }
 }
 
 struct Reader<'o> {
@@ -116,7 +139,13 @@ pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
 }
 
 fn is_ram_code(s: &str, wildcards: bool) -> bool {
-    !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || (wildcards && (c == '*' || c == '?')))
+    !s.is_empty()
+        && s.chars().all(|c| {
+            c.is_ascii_alphanumeric()
+                || c == '-'
+                || c == '_'
+                || (wildcards && (c == '*' || c == '?'))
+        })
 }
 
 /// §1.9 `action_string`: `*`, or `<ram-code>:<glob over [A-Za-z0-9*?]>`.
@@ -126,34 +155,67 @@ pub fn action_format_ok(s: &str) -> bool {
     }
     match s.split_once(':') {
         Some((code, name)) => {
-            is_ram_code(code, true) && !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '*' || c == '?')
+            is_ram_code(code, true)
+                && !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '*' || c == '?')
         }
         None => false,
     }
 }
 
-const TRUST_ACTIONS: [&str; 3] = ["sts:AssumeRole", "sts:AssumeRoleWithSAML", "sts:AssumeRoleWithOIDC"];
+const TRUST_ACTIONS: [&str; 3] = [
+    "sts:AssumeRole",
+    "sts:AssumeRoleWithSAML",
+    "sts:AssumeRoleWithOIDC",
+];
 
 impl<'o> Reader<'o> {
     fn error(&mut self, rule: Rule, path: JsonPath, span: Span, message: impl Into<String>) {
-        self.diags.push(Diagnostic::error(rule, path, span, message));
+        self.diags
+            .push(Diagnostic::error(rule, path, span, message));
     }
 
-    fn error_help(&mut self, rule: Rule, path: JsonPath, span: Span, message: impl Into<String>, help: impl Into<String>) {
-        self.diags.push(Diagnostic::error(rule, path, span, message).with_help(help));
+    fn error_help(
+        &mut self,
+        rule: Rule,
+        path: JsonPath,
+        span: Span,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) {
+        self.diags
+            .push(Diagnostic::error(rule, path, span, message).with_help(help));
     }
 
     fn rules(&self) -> ElementRules {
         let allow_nr = self.options.allow_not_resource;
         match self.kind {
-            PolicyKind::Identity | PolicyKind::Session => {
-                ElementRules { not_action: true, resource: true, not_resource: allow_nr, principal: false }
-            }
-            PolicyKind::Control => ElementRules { not_action: true, resource: true, not_resource: false, principal: false },
-            PolicyKind::Trust => ElementRules { not_action: false, resource: false, not_resource: false, principal: true },
-            PolicyKind::Resource => {
-                ElementRules { not_action: true, resource: true, not_resource: allow_nr, principal: true }
-            }
+            PolicyKind::Identity | PolicyKind::Session => ElementRules {
+                not_action: true,
+                resource: true,
+                not_resource: allow_nr,
+                principal: false,
+            },
+            PolicyKind::Control => ElementRules {
+                not_action: true,
+                resource: true,
+                not_resource: false,
+                principal: false,
+            },
+            PolicyKind::Trust => ElementRules {
+                not_action: false,
+                resource: false,
+                not_resource: false,
+                principal: true,
+            },
+            PolicyKind::Resource => ElementRules {
+                not_action: true,
+                resource: true,
+                not_resource: allow_nr,
+                principal: true,
+            },
         }
     }
 
@@ -168,7 +230,9 @@ impl<'o> Reader<'o> {
                     path.key(&m.key),
                     m.key_span,
                     format!("duplicate key `{}`", m.key),
-                    format!("JSON objects must not repeat a key ({line_hint}); merge the two values"),
+                    format!(
+                        "JSON objects must not repeat a key ({line_hint}); merge the two values"
+                    ),
                 );
             } else {
                 seen.push(m);
@@ -180,7 +244,12 @@ impl<'o> Reader<'o> {
     fn document(&mut self, root: &Node) -> Option<Policy> {
         let path = JsonPath::root();
         let Value::Object(members) = &root.value else {
-            self.error(Rule::DataTypeMismatch, path, root.span, type_mismatch("a JSON object", root));
+            self.error(
+                Rule::DataTypeMismatch,
+                path,
+                root.span,
+                type_mismatch("a JSON object", root),
+            );
             return None;
         };
         let members = self.unique_members(members, &path);
@@ -191,29 +260,65 @@ impl<'o> Reader<'o> {
                 "Version" => version = Some(m),
                 "Statement" => statement = Some(m),
                 other => {
-                    let help = closest(other, ["Version", "Statement"])
-                        .map_or("a policy has only `Version` and `Statement`".to_string(), |c| format!("did you mean `{c}`? element names are case-sensitive"));
-                    self.error_help(Rule::InvalidPolicyElement, path.key(other), m.key_span, format!("unknown policy element `{other}`"), help);
+                    let help = closest(other, ["Version", "Statement"]).map_or(
+                        "a policy has only `Version` and `Statement`".to_string(),
+                        |c| format!("did you mean `{c}`? element names are case-sensitive"),
+                    );
+                    self.error_help(
+                        Rule::InvalidPolicyElement,
+                        path.key(other),
+                        m.key_span,
+                        format!("unknown policy element `{other}`"),
+                        help,
+                    );
                 }
             }
         }
         match version {
-            None => self.error_help(Rule::MissingElement, path.clone(), Span::new(root.span.start, root.span.start + 1), "missing `Version`", "add `\"Version\": \"1\"`"),
+            None => self.error_help(
+                Rule::MissingElement,
+                path.clone(),
+                Span::new(root.span.start, root.span.start + 1),
+                "missing `Version`",
+                "add `\"Version\": \"1\"`",
+            ),
             Some(m) => match &m.value.value {
                 Value::String(v) if v == "1" => {}
-                Value::String(v) => self.error_help(Rule::InvalidVersion, path.key("Version"), m.value.span, format!("invalid version `{v}`"), "RAM policies use `\"Version\": \"1\"`"),
-                _ => self.error_help(Rule::DataTypeMismatch, path.key("Version"), m.value.span, type_mismatch("the string \"1\"", &m.value), "write the version in quotes: `\"1\"`"),
+                Value::String(v) => self.error_help(
+                    Rule::InvalidVersion,
+                    path.key("Version"),
+                    m.value.span,
+                    format!("invalid version `{v}`"),
+                    "RAM policies use `\"Version\": \"1\"`",
+                ),
+                _ => self.error_help(
+                    Rule::DataTypeMismatch,
+                    path.key("Version"),
+                    m.value.span,
+                    type_mismatch("the string \"1\"", &m.value),
+                    "write the version in quotes: `\"1\"`",
+                ),
             },
         }
         let stmt_path = path.key("Statement");
         let statements = match statement {
             None => {
-                self.error(Rule::MissingElement, path, Span::new(root.span.start, root.span.start + 1), "missing `Statement`");
+                self.error(
+                    Rule::MissingElement,
+                    path,
+                    Span::new(root.span.start, root.span.start + 1),
+                    "missing `Statement`",
+                );
                 Vec::new()
             }
             Some(m) => match &m.value.value {
                 Value::Array(items) if items.is_empty() => {
-                    self.error(Rule::MissingElement, stmt_path, m.value.span, "`Statement` must contain at least one statement");
+                    self.error(
+                        Rule::MissingElement,
+                        stmt_path,
+                        m.value.span,
+                        "`Statement` must contain at least one statement",
+                    );
                     Vec::new()
                 }
                 Value::Array(items) => items
@@ -221,27 +326,50 @@ impl<'o> Reader<'o> {
                     .enumerate()
                     .filter_map(|(i, node)| self.statement(node, stmt_path.index(i)))
                     .collect(),
-                Value::Object(_) if self.options.statement_object => {
-                    self.statement(&m.value, stmt_path.index(0)).into_iter().collect()
-                }
+                Value::Object(_) if self.options.statement_object => self
+                    .statement(&m.value, stmt_path.index(0))
+                    .into_iter()
+                    .collect(),
                 _ => {
-                    self.error_help(Rule::DataTypeMismatch, stmt_path, m.value.span, type_mismatch("an array of statements", &m.value), "wrap the statement in `[ ]`");
+                    self.error_help(
+                        Rule::DataTypeMismatch,
+                        stmt_path,
+                        m.value.span,
+                        type_mismatch("an array of statements", &m.value),
+                        "wrap the statement in `[ ]`",
+                    );
                     Vec::new()
                 }
             },
         };
-        Some(Policy { kind: self.kind, statements })
+        Some(Policy {
+            kind: self.kind,
+            statements,
+        })
     }
 
     fn statement(&mut self, node: &Node, path: JsonPath) -> Option<Statement> {
         let Value::Object(members) = &node.value else {
-            self.error(Rule::DataTypeMismatch, path, node.span, type_mismatch("a statement object", node));
+            self.error(
+                Rule::DataTypeMismatch,
+                path,
+                node.span,
+                type_mismatch("a statement object", node),
+            );
             return None;
         };
         let rules = self.rules();
         let members = self.unique_members(members, &path);
-        let (mut effect, mut action, mut not_action, mut resource, mut not_resource, mut principal, mut condition, mut sid) =
-            (None, None, None, None, None, None, None, None);
+        let (
+            mut effect,
+            mut action,
+            mut not_action,
+            mut resource,
+            mut not_resource,
+            mut principal,
+            mut condition,
+            mut sid,
+        ) = (None, None, None, None, None, None, None, None);
         for m in members {
             let allowed = match m.key.as_str() {
                 "Effect" => {
@@ -279,34 +407,73 @@ impl<'o> Reader<'o> {
                 _ => false,
             };
             if !allowed {
-                let known = ["Effect", "Action", "NotAction", "Resource", "NotResource", "Principal", "Condition", "Sid"];
+                let known = [
+                    "Effect",
+                    "Action",
+                    "NotAction",
+                    "Resource",
+                    "NotResource",
+                    "Principal",
+                    "Condition",
+                    "Sid",
+                ];
                 let (message, help) = if known.contains(&m.key.as_str()) {
-                    (format!("`{}` is not allowed in a {} policy", m.key, self.kind), format!("remove `{}`", m.key))
+                    (
+                        format!("`{}` is not allowed in a {} policy", m.key, self.kind),
+                        format!("remove `{}`", m.key),
+                    )
                 } else {
                     (
                         format!("unknown statement element `{}`", m.key),
-                        closest(&m.key, known).map_or("statement elements are Effect, Action/NotAction, Resource, Condition".into(), |c| format!("did you mean `{c}`? element names are case-sensitive")),
+                        closest(&m.key, known).map_or(
+                            "statement elements are Effect, Action/NotAction, Resource, Condition"
+                                .into(),
+                            |c| format!("did you mean `{c}`? element names are case-sensitive"),
+                        ),
                     )
                 };
-                self.error_help(Rule::InvalidPolicyElement, path.key(&m.key), m.key_span, message, help);
+                self.error_help(
+                    Rule::InvalidPolicyElement,
+                    path.key(&m.key),
+                    m.key_span,
+                    message,
+                    help,
+                );
             }
         }
         let start = Span::new(node.span.start, node.span.start + 1);
 
         let effect = match effect {
             None => {
-                self.error_help(Rule::MissingElement, path.clone(), start, "statement has no `Effect`", "add `\"Effect\": \"Allow\"` or `\"Effect\": \"Deny\"`");
+                self.error_help(
+                    Rule::MissingElement,
+                    path.clone(),
+                    start,
+                    "statement has no `Effect`",
+                    "add `\"Effect\": \"Allow\"` or `\"Effect\": \"Deny\"`",
+                );
                 None
             }
             Some(m) => match &m.value.value {
                 Value::String(s) if s == "Allow" => Some(Effect::Allow),
                 Value::String(s) if s == "Deny" => Some(Effect::Deny),
                 Value::String(s) => {
-                    self.error_help(Rule::InvalidEffect, path.key("Effect"), m.value.span, format!("invalid effect `{s}`"), "the effect is case-sensitive: `Allow` or `Deny`");
+                    self.error_help(
+                        Rule::InvalidEffect,
+                        path.key("Effect"),
+                        m.value.span,
+                        format!("invalid effect `{s}`"),
+                        "the effect is case-sensitive: `Allow` or `Deny`",
+                    );
                     None
                 }
                 _ => {
-                    self.error(Rule::DataTypeMismatch, path.key("Effect"), m.value.span, type_mismatch("a string", &m.value));
+                    self.error(
+                        Rule::DataTypeMismatch,
+                        path.key("Effect"),
+                        m.value.span,
+                        type_mismatch("a string", &m.value),
+                    );
                     None
                 }
             },
@@ -315,7 +482,12 @@ impl<'o> Reader<'o> {
         let sid = sid.and_then(|m| match &m.value.value {
             Value::String(s) => Some(s.clone()),
             _ => {
-                self.error(Rule::DataTypeMismatch, path.key("Sid"), m.value.span, type_mismatch("a string", &m.value));
+                self.error(
+                    Rule::DataTypeMismatch,
+                    path.key("Sid"),
+                    m.value.span,
+                    type_mismatch("a string", &m.value),
+                );
                 None
             }
         });
@@ -323,26 +495,55 @@ impl<'o> Reader<'o> {
         // Action / NotAction (§1.3, §2).
         let actions = match (action, not_action) {
             (Some(a), Some(n)) if rules.not_action => {
-                self.error_help(Rule::InvalidPolicyElement, path.key("NotAction"), n.key_span, "a statement may have `Action` or `NotAction`, not both", "choose one of the two");
+                self.error_help(
+                    Rule::InvalidPolicyElement,
+                    path.key("NotAction"),
+                    n.key_span,
+                    "a statement may have `Action` or `NotAction`, not both",
+                    "choose one of the two",
+                );
                 let _ = a;
                 None
             }
             (None, None) => {
-                self.error_help(Rule::MissingAction, path.clone(), start, "statement has no `Action` or `NotAction`", "Add an Action or NotAction element to the policy statement.");
+                self.error_help(
+                    Rule::MissingAction,
+                    path.clone(),
+                    start,
+                    "statement has no `Action` or `NotAction`",
+                    "Add an Action or NotAction element to the policy statement.",
+                );
                 None
             }
             (Some(m), _) => self.pattern_list(m, &path, false, PatternKind::Action),
-            (None, Some(m)) if rules.not_action => self.pattern_list(m, &path, true, PatternKind::Action),
+            (None, Some(m)) if rules.not_action => {
+                self.pattern_list(m, &path, true, PatternKind::Action)
+            }
             (None, Some(_)) => {
-                self.error_help(Rule::MissingAction, path.clone(), start, "statement has no `Action`", "trust policies use `\"Action\": \"sts:AssumeRole\"`");
+                self.error_help(
+                    Rule::MissingAction,
+                    path.clone(),
+                    start,
+                    "statement has no `Action`",
+                    "trust policies use `\"Action\": \"sts:AssumeRole\"`",
+                );
                 None
             }
         };
         if let (Some(list), PolicyKind::Trust) = (&actions, self.kind) {
             for p in &list.patterns {
-                if !TRUST_ACTIONS.iter().any(|t| t.eq_ignore_ascii_case(&p.value)) {
+                if !TRUST_ACTIONS
+                    .iter()
+                    .any(|t| t.eq_ignore_ascii_case(&p.value))
+                {
                     let pi = list.patterns.iter().position(|q| q == p).unwrap_or(0);
-                    self.error_help(Rule::InvalidActionFormat, path.key("Action").index(pi), p.span, format!("`{}` is not an action a trust policy can grant", p.value), "trust policies grant `sts:AssumeRole`");
+                    self.error_help(
+                        Rule::InvalidActionFormat,
+                        path.key("Action").index(pi),
+                        p.span,
+                        format!("`{}` is not an action a trust policy can grant", p.value),
+                        "trust policies grant `sts:AssumeRole`",
+                    );
                 }
             }
         }
@@ -351,13 +552,25 @@ impl<'o> Reader<'o> {
         let resources = if rules.resource {
             match (resource, not_resource.filter(|_| rules.not_resource)) {
                 (Some(_), Some(n)) => {
-                    self.error_help(Rule::InvalidPolicyElement, path.key("NotResource"), n.key_span, "a statement may have `Resource` or `NotResource`, not both", "choose one of the two");
+                    self.error_help(
+                        Rule::InvalidPolicyElement,
+                        path.key("NotResource"),
+                        n.key_span,
+                        "a statement may have `Resource` or `NotResource`, not both",
+                        "choose one of the two",
+                    );
                     None
                 }
                 (Some(m), None) => self.pattern_list(m, &path, false, PatternKind::Resource),
                 (None, Some(m)) => self.pattern_list(m, &path, true, PatternKind::Resource),
                 (None, None) => {
-                    self.error_help(Rule::MissingElement, path.clone(), start, "statement has no `Resource`", "add `\"Resource\": \"*\"` or the ARNs the statement covers");
+                    self.error_help(
+                        Rule::MissingElement,
+                        path.clone(),
+                        start,
+                        "statement has no `Resource`",
+                        "add `\"Resource\": \"*\"` or the ARNs the statement covers",
+                    );
                     None
                 }
             }
@@ -368,7 +581,13 @@ impl<'o> Reader<'o> {
         let principal = if rules.principal {
             match principal {
                 None => {
-                    self.error_help(Rule::MissingElement, path.clone(), start, format!("a {} policy statement needs a `Principal`", self.kind), "add for example `\"Principal\": {\"RAM\": [\"acs:ram::<uid>:root\"]}`");
+                    self.error_help(
+                        Rule::MissingElement,
+                        path.clone(),
+                        start,
+                        format!("a {} policy statement needs a `Principal`", self.kind),
+                        "add for example `\"Principal\": {\"RAM\": [\"acs:ram::<uid>:root\"]}`",
+                    );
                     None
                 }
                 Some(m) => self.principal(&m.value, path.key("Principal")),
@@ -385,20 +604,28 @@ impl<'o> Reader<'o> {
         let ok_resources = !rules.resource || resources.is_some();
         let ok_principal = !rules.principal || principal.is_some();
         match (effect, actions, conditions) {
-            (Some(effect), Some(actions), Some(conditions)) if ok_resources && ok_principal => Some(Statement {
-                sid,
-                effect,
-                actions,
-                resources,
-                principal,
-                conditions,
-                span: node.span,
-            }),
+            (Some(effect), Some(actions), Some(conditions)) if ok_resources && ok_principal => {
+                Some(Statement {
+                    sid,
+                    effect,
+                    actions,
+                    resources,
+                    principal,
+                    conditions,
+                    span: node.span,
+                })
+            }
             _ => None,
         }
     }
 
-    fn pattern_list(&mut self, m: &Member, stmt: &JsonPath, negated: bool, kind: PatternKind) -> Option<PatternList> {
+    fn pattern_list(
+        &mut self,
+        m: &Member,
+        stmt: &JsonPath,
+        negated: bool,
+        kind: PatternKind,
+    ) -> Option<PatternList> {
         let path = stmt.key(&m.key);
         let (values, single) = self.string_list(&m.value, &path, kind.empty_rule())?;
         let mut ok = true;
@@ -409,7 +636,11 @@ impl<'o> Reader<'o> {
                 PatternKind::Resource => self.check_resource(v, item_path),
             };
         }
-        ok.then_some(PatternList { negated, patterns: values, single })
+        ok.then_some(PatternList {
+            negated,
+            patterns: values,
+            single,
+        })
     }
 
     fn check_action(&mut self, v: &Spanned<String>, path: JsonPath) -> bool {
@@ -417,11 +648,18 @@ impl<'o> Reader<'o> {
             return true;
         }
         let help = if !v.value.contains(':') {
-            "write actions as `<ram-code>:<action>`, e.g. `vpc:CreateVpc`, or `*` for all actions".to_string()
+            "write actions as `<ram-code>:<action>`, e.g. `vpc:CreateVpc`, or `*` for all actions"
+                .to_string()
         } else {
             "service codes use letters, digits and `-`; action names use letters, digits and the wildcards `*` and `?`".to_string()
         };
-        self.error_help(Rule::InvalidActionFormat, path, v.span, format!("invalid action `{}`", v.value), help);
+        self.error_help(
+            Rule::InvalidActionFormat,
+            path,
+            v.span,
+            format!("invalid action `{}`", v.value),
+            help,
+        );
         false
     }
 
@@ -431,7 +669,13 @@ impl<'o> Reader<'o> {
             return true;
         }
         if !r.starts_with("acs:") {
-            self.error_help(Rule::InvalidArnPrefix, path, v.span, format!("resource `{r}` does not start with `acs:`"), "write resources as `acs:<ram-code>:<region>:<account-id>:<relative-id>`, or `*`");
+            self.error_help(
+                Rule::InvalidArnPrefix,
+                path,
+                v.span,
+                format!("resource `{r}` does not start with `acs:`"),
+                "write resources as `acs:<ram-code>:<region>:<account-id>:<relative-id>`, or `*`",
+            );
             return false;
         }
         if r.splitn(5, ':').count() < 5 {
@@ -442,11 +686,27 @@ impl<'o> Reader<'o> {
     }
 
     /// A string or a non-empty array of strings (§1.4).
-    fn string_list(&mut self, node: &Node, path: &JsonPath, empty_rule: Rule) -> Option<(Vec<Spanned<String>>, bool)> {
+    fn string_list(
+        &mut self,
+        node: &Node,
+        path: &JsonPath,
+        empty_rule: Rule,
+    ) -> Option<(Vec<Spanned<String>>, bool)> {
         match &node.value {
-            Value::String(s) => Some((vec![Spanned { value: s.clone(), span: node.span }], true)),
+            Value::String(s) => Some((
+                vec![Spanned {
+                    value: s.clone(),
+                    span: node.span,
+                }],
+                true,
+            )),
             Value::Array(items) if items.is_empty() => {
-                self.error(empty_rule, path.clone(), node.span, "the list must not be empty");
+                self.error(
+                    empty_rule,
+                    path.clone(),
+                    node.span,
+                    "the list must not be empty",
+                );
                 None
             }
             Value::Array(items) => {
@@ -454,17 +714,30 @@ impl<'o> Reader<'o> {
                 let mut ok = true;
                 for (i, item) in items.iter().enumerate() {
                     match &item.value {
-                        Value::String(s) => out.push(Spanned { value: s.clone(), span: item.span }),
+                        Value::String(s) => out.push(Spanned {
+                            value: s.clone(),
+                            span: item.span,
+                        }),
                         _ => {
                             ok = false;
-                            self.error(Rule::DataTypeMismatch, path.index(i), item.span, type_mismatch("a string", item));
+                            self.error(
+                                Rule::DataTypeMismatch,
+                                path.index(i),
+                                item.span,
+                                type_mismatch("a string", item),
+                            );
                         }
                     }
                 }
                 ok.then_some((out, false))
             }
             _ => {
-                self.error(Rule::DataTypeMismatch, path.clone(), node.span, type_mismatch("a string or an array of strings", node));
+                self.error(
+                    Rule::DataTypeMismatch,
+                    path.clone(),
+                    node.span,
+                    type_mismatch("a string or an array of strings", node),
+                );
                 None
             }
         }
@@ -472,11 +745,22 @@ impl<'o> Reader<'o> {
 
     fn principal(&mut self, node: &Node, path: JsonPath) -> Option<Principal> {
         let Value::Object(members) = &node.value else {
-            self.error_help(Rule::DataTypeMismatch, path, node.span, type_mismatch("an object", node), "write `{\"RAM\": [...]}`, `{\"Service\": [...]}` or `{\"Federated\": [...]}`");
+            self.error_help(
+                Rule::DataTypeMismatch,
+                path,
+                node.span,
+                type_mismatch("an object", node),
+                "write `{\"RAM\": [...]}`, `{\"Service\": [...]}` or `{\"Federated\": [...]}`",
+            );
             return None;
         };
         if members.is_empty() {
-            self.error(Rule::MissingElement, path, node.span, "`Principal` must name at least one principal");
+            self.error(
+                Rule::MissingElement,
+                path,
+                node.span,
+                "`Principal` must name at least one principal",
+            );
             return None;
         }
         let members = self.unique_members(members, &path);
@@ -490,8 +774,17 @@ impl<'o> Reader<'o> {
                 "Federated" => &mut out.federated,
                 other => {
                     ok = false;
-                    let help = closest(other, ["RAM", "Service", "Federated"]).map_or("principal types are `RAM`, `Service` and `Federated`".into(), |c| format!("did you mean `{c}`? principal types are case-sensitive"));
-                    self.error_help(Rule::InvalidPolicyElement, p, m.key_span, format!("unknown principal type `{other}`"), help);
+                    let help = closest(other, ["RAM", "Service", "Federated"]).map_or(
+                        "principal types are `RAM`, `Service` and `Federated`".into(),
+                        |c| format!("did you mean `{c}`? principal types are case-sensitive"),
+                    );
+                    self.error_help(
+                        Rule::InvalidPolicyElement,
+                        p,
+                        m.key_span,
+                        format!("unknown principal type `{other}`"),
+                        help,
+                    );
                     continue;
                 }
             };
@@ -505,7 +798,12 @@ impl<'o> Reader<'o> {
 
     fn conditions(&mut self, node: &Node, path: JsonPath) -> Option<Vec<Condition>> {
         let Value::Object(ops) = &node.value else {
-            self.error(Rule::DataTypeMismatch, path, node.span, type_mismatch("an object of condition operators", node));
+            self.error(
+                Rule::DataTypeMismatch,
+                path,
+                node.span,
+                type_mismatch("an object of condition operators", node),
+            );
             return None;
         };
         let mut out = Vec::new();
@@ -515,12 +813,22 @@ impl<'o> Reader<'o> {
             let operator = self.operator(&op.key, op.key_span, &op_path);
             let Value::Object(keys) = &op.value.value else {
                 ok = false;
-                self.error(Rule::DataTypeMismatch, op_path, op.value.span, type_mismatch("an object of condition keys", &op.value));
+                self.error(
+                    Rule::DataTypeMismatch,
+                    op_path,
+                    op.value.span,
+                    type_mismatch("an object of condition keys", &op.value),
+                );
                 continue;
             };
             if keys.is_empty() {
                 ok = false;
-                self.error(Rule::DataTypeMismatch, op_path.clone(), op.value.span, "a condition operator needs at least one key");
+                self.error(
+                    Rule::DataTypeMismatch,
+                    op_path.clone(),
+                    op.value.span,
+                    "a condition operator needs at least one key",
+                );
             }
             ok &= operator.is_some();
             for k in self.unique_members(keys, &op_path) {
@@ -533,16 +841,29 @@ impl<'o> Reader<'o> {
                 let Some(operator) = operator else { continue };
                 if operator.base.value_type == ValueType::Bool && values.len() > 1 {
                     ok = false;
-                    self.error_help(Rule::InvalidConditionMultipleBoolean, key_path.clone(), k.value.span, "a `Bool` condition takes exactly one value", "use a single `\"true\"` or `\"false\"`");
+                    self.error_help(
+                        Rule::InvalidConditionMultipleBoolean,
+                        key_path.clone(),
+                        k.value.span,
+                        "a `Bool` condition takes exactly one value",
+                        "use a single `\"true\"` or `\"false\"`",
+                    );
                 }
                 for (i, v) in values.iter().enumerate() {
-                    let vp = if single { key_path.clone() } else { key_path.index(i) };
+                    let vp = if single {
+                        key_path.clone()
+                    } else {
+                        key_path.index(i)
+                    };
                     ok &= self.check_value(operator.base.value_type, v, vp);
                 }
                 out.push(Condition {
                     operator,
                     operator_span: op.key_span,
-                    key: Spanned { value: k.key.clone(), span: k.key_span },
+                    key: Spanned {
+                        value: k.key.clone(),
+                        span: k.key_span,
+                    },
                     values,
                     single,
                 });
@@ -560,7 +881,13 @@ impl<'o> Reader<'o> {
             (None, name)
         };
         if qualifier.is_some() && !self.options.set_qualifiers {
-            self.error_help(Rule::InvalidConditionOperator, path.clone(), span, format!("set qualifiers are disabled: `{name}`"), "enable set qualifiers or remove the `ForAnyValue:`/`ForAllValues:` prefix");
+            self.error_help(
+                Rule::InvalidConditionOperator,
+                path.clone(),
+                span,
+                format!("set qualifiers are disabled: `{name}`"),
+                "enable set qualifiers or remove the `ForAnyValue:`/`ForAllValues:` prefix",
+            );
             return None;
         }
         if base_name.ends_with("IfExists") || base_name == "Null" {
@@ -569,11 +896,22 @@ impl<'o> Reader<'o> {
         }
         let Some(base) = BaseOperator::from_name(base_name) else {
             let help = closest(base_name, BaseOperator::all_names()).map_or("see the list of RAM condition operators: String*, Numeric*, Date*, Bool, IpAddress, NotIpAddress".into(), |c| format!("did you mean `{c}`? operator names are case-sensitive"));
-            self.error_help(Rule::InvalidConditionOperator, path.clone(), span, format!("unknown condition operator `{name}`"), help);
+            self.error_help(
+                Rule::InvalidConditionOperator,
+                path.clone(),
+                span,
+                format!("unknown condition operator `{name}`"),
+                help,
+            );
             return None;
         };
         if qualifier.is_some() && base.value_type == ValueType::Bool {
-            self.error(Rule::InvalidConditionOperator, path.clone(), span, format!("`{name}`: set qualifiers cannot be used with `Bool`"));
+            self.error(
+                Rule::InvalidConditionOperator,
+                path.clone(),
+                span,
+                format!("`{name}`: set qualifiers cannot be used with `Bool`"),
+            );
             return None;
         }
         Some(Operator { qualifier, base })
@@ -585,12 +923,22 @@ impl<'o> Reader<'o> {
             None => false,
         };
         if !ok {
-            self.error_help(Rule::InvalidConditionKeyFormat, path.clone(), k.key_span, format!("invalid condition key `{}`", k.key), "condition keys are written `<ram-code>:<key>`, e.g. `acs:SourceIp`");
+            self.error_help(
+                Rule::InvalidConditionKeyFormat,
+                path.clone(),
+                k.key_span,
+                format!("invalid condition key `{}`", k.key),
+                "condition keys are written `<ram-code>:<key>`, e.g. `acs:SourceIp`",
+            );
         }
         ok
     }
 
-    fn condition_values(&mut self, node: &Node, path: &JsonPath) -> Option<(Vec<Spanned<String>>, bool)> {
+    fn condition_values(
+        &mut self,
+        node: &Node,
+        path: &JsonPath,
+    ) -> Option<(Vec<Spanned<String>>, bool)> {
         let scalar = |n: &Node| -> Option<String> {
             match &n.value {
                 Value::String(s) => Some(s.clone()),
@@ -601,7 +949,12 @@ impl<'o> Reader<'o> {
         };
         match &node.value {
             Value::Array(items) if items.is_empty() => {
-                self.error(Rule::DataTypeMismatch, path.clone(), node.span, "a condition key needs at least one value");
+                self.error(
+                    Rule::DataTypeMismatch,
+                    path.clone(),
+                    node.span,
+                    "a condition key needs at least one value",
+                );
                 None
             }
             Value::Array(items) => {
@@ -609,7 +962,10 @@ impl<'o> Reader<'o> {
                 let mut ok = true;
                 for (i, item) in items.iter().enumerate() {
                     match scalar(item) {
-                        Some(s) => out.push(Spanned { value: s, span: item.span }),
+                        Some(s) => out.push(Spanned {
+                            value: s,
+                            span: item.span,
+                        }),
                         None => {
                             ok = false;
                             self.value_type_error(item, path.index(i));
@@ -619,7 +975,13 @@ impl<'o> Reader<'o> {
                 ok.then_some((out, false))
             }
             _ => match scalar(node) {
-                Some(s) => Some((vec![Spanned { value: s, span: node.span }], true)),
+                Some(s) => Some((
+                    vec![Spanned {
+                        value: s,
+                        span: node.span,
+                    }],
+                    true,
+                )),
                 None => {
                     self.value_type_error(node, path.clone());
                     None
@@ -634,19 +996,40 @@ impl<'o> Reader<'o> {
             Value::Bool(b) => format!("RAM condition values are strings: write `\"{b}\"`"),
             _ => "condition values are strings or arrays of strings".to_string(),
         };
-        self.error_help(Rule::DataTypeMismatch, path, node.span, type_mismatch("a string", node), help);
+        self.error_help(
+            Rule::DataTypeMismatch,
+            path,
+            node.span,
+            type_mismatch("a string", node),
+            help,
+        );
     }
 
     fn check_value(&mut self, ty: ValueType, v: &Spanned<String>, path: JsonPath) -> bool {
         let (ok, what) = match ty {
             ValueType::String => (true, ""),
-            ValueType::Numeric => (values::parse_number(&v.value).is_some(), "a decimal number such as `10` or `2.5`"),
-            ValueType::Date => (values::parse_date(&v.value).is_some(), "an ISO 8601 time such as `2019-08-12T17:00:00+08:00`, a date, or epoch seconds"),
+            ValueType::Numeric => (
+                values::parse_number(&v.value).is_some(),
+                "a decimal number such as `10` or `2.5`",
+            ),
+            ValueType::Date => (
+                values::parse_date(&v.value).is_some(),
+                "an ISO 8601 time such as `2019-08-12T17:00:00+08:00`, a date, or epoch seconds",
+            ),
             ValueType::Bool => (values::parse_bool(&v.value).is_some(), "`true` or `false`"),
-            ValueType::Ip => (values::parse_ip_net(&v.value).is_some(), "an IPv4/IPv6 address or CIDR block such as `192.168.0.0/16`"),
+            ValueType::Ip => (
+                values::parse_ip_net(&v.value).is_some(),
+                "an IPv4/IPv6 address or CIDR block such as `192.168.0.0/16`",
+            ),
         };
         if !ok {
-            self.error_help(Rule::InvalidConditionValue, path, v.span, format!("`{}` is not a valid value for this operator", v.value), format!("expected {what}"));
+            self.error_help(
+                Rule::InvalidConditionValue,
+                path,
+                v.span,
+                format!("`{}` is not a valid value for this operator", v.value),
+                format!("expected {what}"),
+            );
         }
         ok
     }

@@ -52,15 +52,27 @@ impl LineIndex {
         let offset = offset.min(text.len());
         let line = self.line_starts.partition_point(|&s| s <= offset).max(1);
         let start = self.line_starts.get(line - 1).copied().unwrap_or(0);
-        let column = text.get(start..offset).map_or(offset - start, |s| s.chars().count()) + 1;
+        let column = text
+            .get(start..offset)
+            .map_or(offset - start, |s| s.chars().count())
+            + 1;
         LineCol { line, column }
     }
 
     /// The text of 1-based `line`, without its line terminator.
     pub fn line_text<'t>(&self, text: &'t str, line: usize) -> &'t str {
-        let start = self.line_starts.get(line.wrapping_sub(1)).copied().unwrap_or(text.len());
-        let end = self.line_starts.get(line).map_or(text.len(), |e| e.saturating_sub(1));
-        text.get(start..end.max(start)).unwrap_or("").trim_end_matches('\r')
+        let start = self
+            .line_starts
+            .get(line.wrapping_sub(1))
+            .copied()
+            .unwrap_or(text.len());
+        let end = self
+            .line_starts
+            .get(line)
+            .map_or(text.len(), |e| e.saturating_sub(1));
+        text.get(start..end.max(start))
+            .unwrap_or("")
+            .trim_end_matches('\r')
     }
 }
 
@@ -150,6 +162,9 @@ mod tests {
             .key("Condition")
             .key("StringNotLike")
             .key("acs:TargetRDPath");
-        assert_eq!(p.to_string(), r#"Statement[1].Condition.StringNotLike."acs:TargetRDPath""#);
+        assert_eq!(
+            p.to_string(),
+            r#"Statement[1].Condition.StringNotLike."acs:TargetRDPath""#
+        );
     }
 }

@@ -69,7 +69,9 @@ pub fn parse_ip_net(s: &str) -> Option<IpNet> {
 
 /// Parses a request IP value (an address; a CIDR is accepted and its network address used).
 pub fn parse_ip_addr(s: &str) -> Option<IpAddr> {
-    s.parse::<IpAddr>().ok().or_else(|| parse_ip_net(s).map(|n| n.addr()))
+    s.parse::<IpAddr>()
+        .ok()
+        .or_else(|| parse_ip_net(s).map(|n| n.addr()))
 }
 
 /// An instant as nanoseconds since the Unix epoch (UTC).
@@ -77,7 +79,9 @@ pub type Instant = i128;
 
 fn digits(b: &[u8], from: usize, n: usize) -> Option<i64> {
     let chunk = b.get(from..from + n)?;
-    chunk.iter().try_fold(0i64, |acc, c| c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0')))
+    chunk.iter().try_fold(0i64, |acc, c| {
+        c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0'))
+    })
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's algorithm).
@@ -193,7 +197,12 @@ pub fn format_date(t: Instant) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 #[cfg(test)]
@@ -204,7 +213,9 @@ mod tests {
     fn numbers() {
         assert_eq!(parse_number("10"), Some(10.0));
         assert_eq!(parse_number("-2.5e3"), Some(-2500.0));
-        for bad in ["", "ten", "1.", ".5", "+1", "1e", "0x10", "1 ", "NaN", "inf"] {
+        for bad in [
+            "", "ten", "1.", ".5", "+1", "1e", "0x10", "1 ", "NaN", "inf",
+        ] {
             assert_eq!(parse_number(bad), None, "{bad}");
         }
     }
@@ -217,19 +228,38 @@ mod tests {
         assert!(parse_date("2019-08-12T08:59:59Z").unwrap() < a);
         assert_eq!(parse_date("1970-01-02"), Some(86_400 * NANOS));
         assert_eq!(parse_date("86400"), Some(86_400 * NANOS));
-        assert_eq!(parse_date("2012-11-11T23:59:59.5Z").unwrap() % NANOS, 500_000_000);
-        for bad in ["2019-02-30", "2019-13-01", "2019-08-12T25:00:00Z", "yesterday", "2019-08-12T10:00Zx", ""] {
+        assert_eq!(
+            parse_date("2012-11-11T23:59:59.5Z").unwrap() % NANOS,
+            500_000_000
+        );
+        for bad in [
+            "2019-02-30",
+            "2019-13-01",
+            "2019-08-12T25:00:00Z",
+            "yesterday",
+            "2019-08-12T10:00Zx",
+            "",
+        ] {
             assert_eq!(parse_date(bad), None, "{bad}");
         }
         assert_eq!(format_date(b), "2019-08-12T09:00:00Z");
-        assert_eq!(format_date(parse_date("2000-02-29T23:59:59Z").unwrap()), "2000-02-29T23:59:59Z");
+        assert_eq!(
+            format_date(parse_date("2000-02-29T23:59:59Z").unwrap()),
+            "2000-02-29T23:59:59Z"
+        );
     }
 
     #[test]
     fn ips_and_bools() {
-        assert!(parse_ip_net("172.16.215.218").unwrap().contains(&parse_ip_addr("172.16.215.218").unwrap()));
-        assert!(parse_ip_net("2001:db8::/32").unwrap().contains(&parse_ip_addr("2001:db8:1::5").unwrap()));
-        assert!(!parse_ip_net("10.0.0.0/8").unwrap().contains(&parse_ip_addr("2001:db8::1").unwrap()));
+        assert!(parse_ip_net("172.16.215.218")
+            .unwrap()
+            .contains(&parse_ip_addr("172.16.215.218").unwrap()));
+        assert!(parse_ip_net("2001:db8::/32")
+            .unwrap()
+            .contains(&parse_ip_addr("2001:db8:1::5").unwrap()));
+        assert!(!parse_ip_net("10.0.0.0/8")
+            .unwrap()
+            .contains(&parse_ip_addr("2001:db8::1").unwrap()));
         assert_eq!(parse_ip_net("10.0.0.0/33"), None);
         assert_eq!(parse_bool("TRUE"), Some(true));
         assert_eq!(parse_bool("yes"), None);

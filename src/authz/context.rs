@@ -1,0 +1,96 @@
+//! The request context: condition-key values supplied with a request (§5).
+
+use serde::Serialize;
+
+/// Condition-key values of one request. Key names are matched case-insensitively (§1.5);
+/// a key may carry several values (multi-valued keys such as `acs:TagKeys`, §4.5).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RequestContext {
+    /// `(key as first written, values)` in insertion order.
+    entries: Vec<(String, Vec<String>)>,
+}
+
+impl RequestContext {
+    /// An empty context (every key absent).
+    pub fn new() -> RequestContext {
+        RequestContext::default()
+    }
+
+    /// Adds `value` to `key` (a repeated key becomes multi-valued).
+    pub fn insert(&mut self, key: &str, value: impl Into<String>) {
+        let value = value.into();
+        match self
+            .entries
+            .iter_mut()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+        {
+            Some((_, values)) => values.push(value),
+            None => self.entries.push((key.to_string(), vec![value])),
+        }
+    }
+
+    /// Sets `key` to exactly `values` (an empty list makes the key present with no values).
+    pub fn set(&mut self, key: &str, values: Vec<String>) {
+        match self
+            .entries
+            .iter_mut()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+        {
+            Some((_, v)) => *v = values,
+            None => self.entries.push((key.to_string(), values)),
+        }
+    }
+
+    /// Removes `key` (it becomes absent).
+    pub fn remove(&mut self, key: &str) {
+        self.entries.retain(|(k, _)| !k.eq_ignore_ascii_case(key));
+    }
+
+    /// The values of `key`, or `None` when the key is absent. Allocation-free.
+    pub fn get(&self, key: &str) -> Option<&[String]> {
+        self.entries
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v.as_slice())
+    }
+
+    /// All entries in insertion order.
+    pub fn entries(&self) -> impl Iterator<Item = (&str, &[String])> {
+        self.entries.iter().map(|(k, v)| (k.as_str(), v.as_slice()))
+    }
+
+    /// Parses `KEY=VALUE` (as given on the command line) and adds it.
+    pub fn insert_assignment(&mut self, assignment: &str) -> Result<(), String> {
+        match assignment.split_once('=') {
+            Some((k, v)) if !k.is_empty() => {
+                self.insert(k.trim(), v);
+                Ok(())
+            }
+            _ => Err(format!(
+                "context `{assignment}` is not of the form KEY=VALUE"
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_case_insensitive_and_multi_valued() {
+        let mut c = RequestContext::new();
+        c.insert("acs:TagKeys", "a");
+        c.insert("ACS:tagkeys", "b");
+        assert_eq!(
+            c.get("acs:tagKeys"),
+            Some(&["a".to_string(), "b".to_string()][..])
+        );
+        assert_eq!(c.get("acs:SourceIp"), None);
+        c.remove("ACS:TAGKEYS");
+        assert_eq!(c.get("acs:TagKeys"), None);
+        assert!(c.insert_assignment("novalue").is_err());
+        c.insert_assignment("acs:SourceIp=10.0.0.1").unwrap();
+        assert_eq!(c.get("acs:sourceip").map(|v| v.len()), Some(1));
+    }
+}

@@ -1,0 +1,358 @@
+//! The decision flow across policy types (§6): control policies member → root, session
+//! policy, identity policies (account scope, then resource-group scope), resource or trust
+//! policy, and their combination — for every (action, resource) pair of a request.
+//!
+//! The flow is written once, generic over a [`StageEvaluator`]: the fast evaluator only
+//! computes outcomes; the tracing one (see [`super::explain`]) records every statement.
+
+use super::context::RequestContext;
+use super::options::{EvalOptions, IdentityImplicitDenyType};
+use super::policy_set::{with_folded_action, Outcome, PairRequest, PolicySet};
+use super::principal::{Principal, PrincipalKind};
+use serde::Serialize;
+
+/// `PolicyType` of `AccessDeniedDetail` (§7.2): which stage denied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum PolicyType {
+    /// A Resource Directory control policy.
+    ControlPolicy,
+    /// The STS session policy.
+    SessionPolicy,
+    /// The role's trust policy (AssumeRole).
+    AssumeRolePolicy,
+    /// Identity policies attached at account scope.
+    AccountLevelIdentityBasedPolicy,
+    /// Identity policies attached at resource-group scope.
+    ResourceGroupLevelIdentityBasedPolicy,
+}
+
+impl PolicyType {
+    /// The spelling RAM uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PolicyType::ControlPolicy => "ControlPolicy",
+            PolicyType::SessionPolicy => "SessionPolicy",
+            PolicyType::AssumeRolePolicy => "AssumeRolePolicy",
+            PolicyType::AccountLevelIdentityBasedPolicy => "AccountLevelIdentityBasedPolicy",
+            PolicyType::ResourceGroupLevelIdentityBasedPolicy => {
+                "ResourceGroupLevelIdentityBasedPolicy"
+            }
+        }
+    }
+}
+
+/// One node of the control-policy chain: the policies attached directly to a member, a folder
+/// or the root folder (§6.3).
+#[derive(Debug, Clone, Default)]
+pub struct ControlNode {
+    /// The target: member UID, folder id or root folder id.
+    pub target: String,
+    /// Every policy attached to the node (apply to RAM users and roles).
+    pub policies: PolicySet,
+    /// The policies with `EffectScope = All` (also apply to the member's root, §10 Q17).
+    pub all_scope: PolicySet,
+}
+
+/// The policies that bear on one principal's requests.
+#[derive(Debug, Clone, Default)]
+pub struct PolicyStore {
+    /// Control-policy nodes from the member up to the root folder (empty: no directory).
+    pub control_chain: Vec<ControlNode>,
+    /// The session policy of a role session, if one was passed to AssumeRole.
+    pub session: Option<PolicySet>,
+    /// Identity policies attached at account scope (user + its groups, or the role).
+    pub identity: PolicySet,
+    /// Identity policies attached at resource-group scope, by resource-group id.
+    pub resource_groups: Vec<(String, PolicySet)>,
+    /// The resource's own policy (resource-based policy), or the role's trust policy for AssumeRole.
+    pub resource_policy: Option<PolicySet>,
+}
+
+/// One (action, resource) pair a request must be allowed for (§3.3, §6.9).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ActionResource {
+    /// RAM action, e.g. `vpc:CreateVpcPeerConnection`.
+    pub action: String,
+    /// Resource ARN, or `*` for All-Resource actions.
+    pub resource: String,
+}
+
+impl ActionResource {
+    /// A pair.
+    pub fn new(action: impl Into<String>, resource: impl Into<String>) -> ActionResource {
+        ActionResource {
+            action: action.into(),
+            resource: resource.into(),
+        }
+    }
+}
+
+/// A request to authorize.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    /// The caller.
+    pub principal: &'a Principal,
+    /// Every pair that must be allowed: the action's resources, then dependent actions.
+    pub pairs: &'a [ActionResource],
+    /// Condition-key values.
+    pub context: &'a RequestContext,
+    /// Owner of the target resource; `None` means the caller's own account.
+    pub resource_account: Option<&'a str>,
+    /// Resource group of the target resource, for resource-group-scope policies.
+    pub resource_group: Option<&'a str>,
+    /// True for `sts:AssumeRole`: identity and trust policy must *both* allow (§6.7).
+    pub assume_role: bool,
+}
+
+/// The final answer for a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Decision {
+    /// Allow, ExplicitDeny or ImplicitDeny.
+    pub outcome: Outcome,
+    /// The stage that denied (`None` when allowed).
+    pub policy_type: Option<PolicyType>,
+    /// Index of the pair that decided (the first explicit deny, else the first implicit deny).
+    pub pair: usize,
+}
+
+impl Decision {
+    /// True when allowed.
+    pub fn is_allowed(&self) -> bool {
+        self.outcome == Outcome::Allow
+    }
+}
+
+/// Which stage a set is evaluated as (for traces).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "Stage")]
+pub enum Stage<'a> {
+    /// A control-policy node.
+    ControlPolicy {
+        /// Node target (member, folder or root id).
+        #[serde(rename = "Target")]
+        target: &'a str,
+    },
+    /// The session policy.
+    SessionPolicy,
+    /// Account-scope identity policies.
+    AccountLevelIdentity,
+    /// Resource-group-scope identity policies.
+    ResourceGroupLevelIdentity {
+        /// The resource group.
+        #[serde(rename = "ResourceGroup")]
+        resource_group: &'a str,
+    },
+    /// The resource's own policy.
+    ResourcePolicy,
+    /// The role's trust policy (AssumeRole).
+    TrustPolicy,
+}
+
+/// Evaluates one stage; implemented by the fast path and by the tracer.
+pub trait StageEvaluator {
+    /// Basic evaluation of `set` as `stage` for one pair.
+    fn evaluate(&mut self, stage: Stage<'_>, set: &PolicySet, req: &PairRequest<'_>) -> Outcome;
+    /// Called when the root identity's ownership decides the pair (§6.1).
+    fn root_owner(&mut self) {}
+}
+
+/// The fast evaluator: outcomes only.
+#[derive(Debug, Default)]
+pub struct Fast;
+
+impl StageEvaluator for Fast {
+    fn evaluate(&mut self, _stage: Stage<'_>, set: &PolicySet, req: &PairRequest<'_>) -> Outcome {
+        set.evaluate(req)
+    }
+}
+
+/// Do control policies apply to this principal at all (§6.1)?
+fn control_policies_apply(p: &Principal) -> bool {
+    p.in_resource_directory
+        && !p.management_account
+        && !p.service_linked_role
+        && p.kind != PrincipalKind::Service
+}
+
+/// Decides one pair (§6.10).
+pub fn decide_pair<E: StageEvaluator>(
+    store: &PolicyStore,
+    req: &Request<'_>,
+    pair: &PairRequest<'_>,
+    options: &EvalOptions,
+    eval: &mut E,
+) -> (Outcome, Option<PolicyType>) {
+    let p = req.principal;
+    let is_root = p.kind == PrincipalKind::Root;
+    // 1. Control policies, member → root; every node must allow.
+    if control_policies_apply(p) {
+        for node in &store.control_chain {
+            let set = if is_root {
+                &node.all_scope
+            } else {
+                &node.policies
+            };
+            // The member's root is bound only by EffectScope=All policies; nodes without any pass.
+            if is_root && set.is_empty() {
+                continue;
+            }
+            let o = eval.evaluate(
+                Stage::ControlPolicy {
+                    target: &node.target,
+                },
+                set,
+                pair,
+            );
+            if o != Outcome::Allow {
+                return (o, Some(PolicyType::ControlPolicy));
+            }
+        }
+    }
+    let cross_account = req.resource_account.is_some_and(|owner| owner != p.account);
+    // The owner has full access to its own resources (§6.1).
+    if is_root && !cross_account {
+        eval.root_owner();
+        return (Outcome::Allow, None);
+    }
+    // 2. Session policy.
+    if let Some(session) = &store.session {
+        let o = eval.evaluate(Stage::SessionPolicy, session, pair);
+        if o != Outcome::Allow {
+            return (o, Some(PolicyType::SessionPolicy));
+        }
+    }
+    // 3a. Identity policies: account scope, then resource-group scope only if nothing decided.
+    let account = eval.evaluate(Stage::AccountLevelIdentity, &store.identity, pair);
+    let (a, a_type) = if account != Outcome::ImplicitDeny {
+        (account, PolicyType::AccountLevelIdentityBasedPolicy)
+    } else {
+        let rg = req.resource_group.and_then(|g| {
+            store
+                .resource_groups
+                .iter()
+                .find(|(id, _)| id == g)
+                .map(|(id, set)| (id, set))
+        });
+        let o = match rg {
+            Some((id, set)) => eval.evaluate(
+                Stage::ResourceGroupLevelIdentity { resource_group: id },
+                set,
+                pair,
+            ),
+            None => Outcome::ImplicitDeny,
+        };
+        let t = match (o, options.identity_implicit_deny_type) {
+            (Outcome::ImplicitDeny, IdentityImplicitDenyType::AccountLevel) => {
+                PolicyType::AccountLevelIdentityBasedPolicy
+            }
+            _ => PolicyType::ResourceGroupLevelIdentityBasedPolicy,
+        };
+        (o, t)
+    };
+    // 3b. Resource policy (or trust policy).
+    let b = store.resource_policy.as_ref().map(|rp| {
+        let stage = if req.assume_role {
+            Stage::TrustPolicy
+        } else {
+            Stage::ResourcePolicy
+        };
+        eval.evaluate(stage, rp, pair)
+    });
+    // 4. Combine.
+    let final_outcome = if req.assume_role {
+        if a == Outcome::ExplicitDeny || b == Some(Outcome::ExplicitDeny) {
+            Outcome::ExplicitDeny
+        } else if a == Outcome::Allow && b == Some(Outcome::Allow) {
+            Outcome::Allow
+        } else {
+            Outcome::ImplicitDeny
+        }
+    } else if let Some(b) = b {
+        if a == Outcome::ExplicitDeny || b == Outcome::ExplicitDeny {
+            Outcome::ExplicitDeny
+        } else if a == Outcome::Allow || b == Outcome::Allow {
+            Outcome::Allow
+        } else {
+            Outcome::ImplicitDeny
+        }
+    } else if cross_account && a == Outcome::Allow {
+        // §6.8: identity policies alone never reach another account's resources.
+        Outcome::ImplicitDeny
+    } else {
+        a
+    };
+    if final_outcome == Outcome::Allow {
+        return (Outcome::Allow, None);
+    }
+    let t = if req.assume_role && a == Outcome::Allow && b != Some(Outcome::Allow) {
+        PolicyType::AssumeRolePolicy
+    } else {
+        a_type
+    };
+    (final_outcome, Some(t))
+}
+
+/// Decides a whole request with evaluator `eval`. With `exhaustive` every pair is evaluated
+/// (for traces); otherwise evaluation stops at the first explicit deny.
+pub fn decide_with<E: StageEvaluator>(
+    store: &PolicyStore,
+    req: &Request<'_>,
+    options: &EvalOptions,
+    eval: &mut E,
+    exhaustive: bool,
+    mut on_pair: impl FnMut(&mut E, usize, Outcome, Option<PolicyType>),
+) -> Decision {
+    let mut first_implicit: Option<(usize, Option<PolicyType>)> = None;
+    let mut first_explicit: Option<(usize, Option<PolicyType>)> = None;
+    for (i, ar) in req.pairs.iter().enumerate() {
+        let (outcome, t) = with_folded_action(&ar.action, |action| {
+            let pair = PairRequest {
+                action,
+                resource: &ar.resource,
+                context: req.context,
+                principal: req.principal,
+                options,
+            };
+            decide_pair(store, req, &pair, options, eval)
+        });
+        on_pair(eval, i, outcome, t);
+        match outcome {
+            Outcome::ExplicitDeny if first_explicit.is_none() => {
+                first_explicit = Some((i, t));
+                if !exhaustive {
+                    break;
+                }
+            }
+            Outcome::ImplicitDeny if first_implicit.is_none() => first_implicit = Some((i, t)),
+            _ => {}
+        }
+    }
+    match (first_explicit, first_implicit) {
+        (Some((pair, t)), _) => Decision {
+            outcome: Outcome::ExplicitDeny,
+            policy_type: t,
+            pair,
+        },
+        (None, Some((pair, t))) => Decision {
+            outcome: Outcome::ImplicitDeny,
+            policy_type: t,
+            pair,
+        },
+        // A request with no pairs authorizes nothing: fail closed.
+        (None, None) if req.pairs.is_empty() => Decision {
+            outcome: Outcome::ImplicitDeny,
+            policy_type: Some(PolicyType::AccountLevelIdentityBasedPolicy),
+            pair: 0,
+        },
+        (None, None) => Decision {
+            outcome: Outcome::Allow,
+            policy_type: None,
+            pair: 0,
+        },
+    }
+}
+
+/// Decides a request on the fast path (no allocation for ASCII actions).
+pub fn decide(store: &PolicyStore, req: &Request<'_>, options: &EvalOptions) -> Decision {
+    decide_with(store, req, options, &mut Fast, false, |_, _, _, _| {})
+}

@@ -1,0 +1,544 @@
+//! A compiled set of policies evaluated together (one stage of §6: a control-policy node, the
+//! session policy, the account-scope identity policies, ...), with the basic deny-first
+//! evaluation of §6.2.
+//!
+//! Compilation folds action patterns to lower case and indexes them in a byte trie keyed by
+//! their literal prefix, so a decision visits only the statements whose actions can match;
+//! `NotAction` statements (which match by exclusion) are kept in a short side list. Deciding
+//! allocates nothing.
+
+use super::condition::{CompiledCondition, Tri};
+use super::context::RequestContext;
+use super::options::{EvalOptions, UnparseableValues};
+use super::principal::{Principal, PrincipalKind};
+use crate::policy::ast::{Effect, Policy, Statement};
+use crate::policy::pattern::{fold_case, Wildcard};
+use crate::policy::span::{LineIndex, Span};
+use serde::Serialize;
+use std::ops::ControlFlow;
+
+/// Outcome of one basic evaluation or of a whole decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum Outcome {
+    /// Some Allow statement applied and no Deny did.
+    Allow,
+    /// A Deny statement applied.
+    ExplicitDeny,
+    /// Nothing applied.
+    ImplicitDeny,
+}
+
+impl Outcome {
+    /// The spelling used in `NoPermissionType` and JSON output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Allow => "Allow",
+            Outcome::ExplicitDeny => "ExplicitDeny",
+            Outcome::ImplicitDeny => "ImplicitDeny",
+        }
+    }
+}
+
+/// `PolicyType` of `MatchedPolicies` (§7.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum PolicySourceType {
+    /// Customer-managed.
+    Custom,
+    /// Alibaba-managed (e.g. `FullAliyunAccess`).
+    System,
+}
+
+/// `AttachedScope` of `MatchedPolicies` (§7.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum AttachedScope {
+    /// Attached for the whole account.
+    Account,
+    /// Attached to a resource-directory folder (or the root folder).
+    Folder,
+    /// Attached with a resource-group scope.
+    ResourceGroup,
+    /// Not an attachment (session policies, resource policies, trust policies).
+    None,
+}
+
+/// `AttachedEntityType` of `MatchedPolicies` (§7.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum AttachedEntityType {
+    /// Attached to a RAM user.
+    RamUser,
+    /// Attached to a RAM role.
+    RamRole,
+    /// Attached to a RAM group the user belongs to.
+    RamGroup,
+    /// A control policy attached to a folder or member.
+    ResourceDirectoryTarget,
+    /// Not attached to an entity (session, resource and trust policies).
+    None,
+}
+
+/// Where a policy in a set came from; filled into explanations and `MatchedPolicies`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PolicySource {
+    /// Policy name (or control-policy id).
+    pub name: String,
+    /// Custom or System.
+    pub source_type: PolicySourceType,
+    /// Policy version (`v1`, …) for custom policies.
+    pub version: Option<String>,
+    /// Attachment scope.
+    pub scope: AttachedScope,
+    /// Entity the policy is attached to.
+    pub entity: AttachedEntityType,
+    /// File the policy was read from, for positions in explanations.
+    pub file: Option<String>,
+}
+
+impl PolicySource {
+    /// A custom policy named `name` with no particular attachment.
+    pub fn custom(name: &str) -> PolicySource {
+        PolicySource {
+            name: name.to_string(),
+            source_type: PolicySourceType::Custom,
+            version: Some("v1".to_string()),
+            scope: AttachedScope::Account,
+            entity: AttachedEntityType::None,
+            file: None,
+        }
+    }
+}
+
+/// A reference to one statement: which policy of the set, which statement of the policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct StatementRef {
+    /// Index of the policy in its set.
+    pub policy: usize,
+    /// Index of the statement in its policy (0-based, as in `Statement[i]`).
+    pub statement: usize,
+}
+
+#[derive(Debug, Clone)]
+struct PatternMatcher {
+    negated: bool,
+    patterns: Box<[Wildcard]>,
+}
+
+impl PatternMatcher {
+    fn matches(&self, text: &str) -> bool {
+        self.patterns.iter().any(|p| p.matches(text)) != self.negated
+    }
+}
+
+#[derive(Debug, Clone)]
+struct PrincipalMatcher {
+    ram: Box<[Wildcard]>,
+    service: Box<[Box<str>]>,
+    federated: Box<[Wildcard]>,
+}
+
+impl PrincipalMatcher {
+    /// §1.1/§5.4: `*`, an account root (`acs:ram::<uid>:root` or a bare UID, covering every
+    /// identity of that account), or an ARN pattern matched against the caller's ARNs.
+    fn matches(&self, p: &Principal) -> bool {
+        let ram_identity = !matches!(p.kind, PrincipalKind::Service);
+        let by_ram = ram_identity
+            && self.ram.iter().any(|pat| {
+                let text = pat.as_str();
+                text == "*"
+                    || text == p.account
+                    || text
+                        .strip_prefix("acs:ram::")
+                        .and_then(|r| r.strip_suffix(":root"))
+                        == Some(p.account.as_str())
+                    || p.arns.iter().any(|arn| pat.matches(arn))
+            });
+        let by_service = p.kind == PrincipalKind::Service
+            && self
+                .service
+                .iter()
+                .any(|s| p.arns.iter().any(|a| a.eq_ignore_ascii_case(s)));
+        let by_federated = p.kind == PrincipalKind::Federated
+            && self
+                .federated
+                .iter()
+                .any(|f| p.arns.iter().any(|a| f.matches(a)));
+        by_ram || by_service || by_federated
+    }
+}
+
+/// A statement ready to evaluate.
+#[derive(Debug, Clone)]
+pub struct CompiledStatement {
+    /// Which statement this is.
+    pub origin: StatementRef,
+    /// Allow or Deny.
+    pub effect: Effect,
+    /// `Sid`, if any.
+    pub sid: Option<String>,
+    /// Source span of the statement.
+    pub span: Span,
+    /// 1-based line:column of the statement, when the source text was known.
+    pub line_col: Option<(usize, usize)>,
+    actions: PatternMatcher,
+    resources: Option<PatternMatcher>,
+    principal: Option<PrincipalMatcher>,
+    conditions: Box<[CompiledCondition]>,
+}
+
+/// One request pair as a set sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct PairRequest<'a> {
+    /// The RAM action, already case-folded (see [`fold_case`]).
+    pub action: &'a str,
+    /// The resource ARN (`*` for All-Resource actions).
+    pub resource: &'a str,
+    /// Condition-key values.
+    pub context: &'a RequestContext,
+    /// The caller (for `Principal` in trust and resource policies).
+    pub principal: &'a Principal,
+    /// Evaluation options.
+    pub options: &'a EvalOptions,
+}
+
+/// How a statement fared against a request (for explanations).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applies {
+    /// Action, resource or principal do not match: conditions were not looked at.
+    NotInScope,
+    /// In scope; the conditions gave this verdict.
+    Conditions(Tri),
+}
+
+impl CompiledStatement {
+    fn compile(
+        policy_index: usize,
+        statement_index: usize,
+        s: &Statement,
+        lines: Option<(&str, &LineIndex)>,
+    ) -> Self {
+        let actions = PatternMatcher {
+            negated: s.actions.negated,
+            patterns: s
+                .actions
+                .patterns
+                .iter()
+                .map(|p| Wildcard::new(&fold_case(&p.value)))
+                .collect(),
+        };
+        let resources = s.resources.as_ref().map(|r| PatternMatcher {
+            negated: r.negated,
+            patterns: r.patterns.iter().map(|p| Wildcard::new(&p.value)).collect(),
+        });
+        let principal = s.principal.as_ref().map(|p| PrincipalMatcher {
+            ram: p.ram.iter().map(|v| Wildcard::new(&v.value)).collect(),
+            service: p.service.iter().map(|v| v.value.as_str().into()).collect(),
+            federated: p
+                .federated
+                .iter()
+                .map(|v| Wildcard::new(&v.value))
+                .collect(),
+        });
+        let line_col = lines.map(|(text, idx)| {
+            let lc = idx.line_col(text, s.span.start);
+            (lc.line, lc.column)
+        });
+        CompiledStatement {
+            origin: StatementRef {
+                policy: policy_index,
+                statement: statement_index,
+            },
+            effect: s.effect,
+            sid: s.sid.clone(),
+            span: s.span,
+            line_col,
+            actions,
+            resources,
+            principal,
+            conditions: s
+                .conditions
+                .iter()
+                .map(CompiledCondition::compile)
+                .collect(),
+        }
+    }
+
+    /// The compiled conditions, in document order.
+    pub fn conditions(&self) -> &[CompiledCondition] {
+        &self.conditions
+    }
+
+    /// Does the action (already folded) fall under `Action`/`NotAction`?
+    pub fn action_in_scope(&self, folded_action: &str) -> bool {
+        self.actions.matches(folded_action)
+    }
+
+    /// Resource and principal scope; the action is checked by the caller (or the index).
+    fn rest_in_scope(&self, req: &PairRequest<'_>) -> bool {
+        self.resources
+            .as_ref()
+            .is_none_or(|r| r.matches(req.resource))
+            && self
+                .principal
+                .as_ref()
+                .is_none_or(|p| p.matches(req.principal))
+    }
+
+    /// Condition block verdict (AND over conditions, Kleene logic).
+    pub fn condition_verdict(&self, ctx: &RequestContext, unparseable: UnparseableValues) -> Tri {
+        let mut acc = Tri::True;
+        for c in self.conditions.iter() {
+            acc = acc.and(c.evaluate(ctx.get(c.key()), unparseable));
+            if acc == Tri::False {
+                break;
+            }
+        }
+        acc
+    }
+
+    /// Full applicability check of this statement against a request.
+    pub fn applies_to(&self, req: &PairRequest<'_>) -> Applies {
+        if !self.action_in_scope(req.action) || !self.rest_in_scope(req) {
+            return Applies::NotInScope;
+        }
+        Applies::Conditions(self.condition_verdict(req.context, req.options.unparseable_values))
+    }
+
+    /// Whether the statement takes effect: Allow needs a definite true, Deny fires unless the
+    /// conditions are definitely false (fail closed per effect).
+    pub fn takes_effect(&self, verdict: Tri) -> bool {
+        match self.effect {
+            Effect::Allow => verdict == Tri::True,
+            Effect::Deny => verdict != Tri::False,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum EntryKind {
+    /// The pattern has no wildcard: matches only if the whole action was consumed.
+    Exact,
+    /// The pattern is `literal*`: reaching the node is a match.
+    RestAny,
+    /// General pattern: test it against the whole action.
+    Test,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    statement: u32,
+    pattern: u32,
+    kind: EntryKind,
+}
+
+#[derive(Debug, Clone, Default)]
+struct TrieNode {
+    children: Vec<(u8, u32)>,
+    entries: Vec<Entry>,
+}
+
+/// Byte trie over the literal prefixes of all `Action` patterns of a set.
+#[derive(Debug, Clone)]
+struct ActionIndex {
+    nodes: Vec<TrieNode>,
+    /// `NotAction` statements: they match by exclusion and must always be checked.
+    by_exclusion: Vec<u32>,
+}
+
+impl ActionIndex {
+    fn new() -> ActionIndex {
+        ActionIndex {
+            nodes: vec![TrieNode::default()],
+            by_exclusion: Vec::new(),
+        }
+    }
+
+    fn insert(&mut self, statement: u32, pattern_index: u32, pattern: &Wildcard) {
+        let prefix = pattern.literal_prefix().as_bytes();
+        let mut node = 0usize;
+        for &b in prefix {
+            let existing = self.nodes[node]
+                .children
+                .binary_search_by_key(&b, |&(k, _)| k);
+            node = match existing {
+                Ok(i) => self.nodes[node].children[i].1 as usize,
+                Err(i) => {
+                    let next = self.nodes.len();
+                    self.nodes.push(TrieNode::default());
+                    self.nodes[node].children.insert(i, (b, next as u32));
+                    next
+                }
+            };
+        }
+        let rest = &pattern.as_str()[prefix.len()..];
+        let kind = if rest.is_empty() {
+            EntryKind::Exact
+        } else if rest.chars().all(|c| c == '*') {
+            EntryKind::RestAny
+        } else {
+            EntryKind::Test
+        };
+        self.nodes[node].entries.push(Entry {
+            statement,
+            pattern: pattern_index,
+            kind,
+        });
+    }
+}
+
+/// A compiled, indexed set of policies.
+#[derive(Debug, Clone)]
+pub struct PolicySet {
+    sources: Vec<PolicySource>,
+    statements: Vec<CompiledStatement>,
+    index: ActionIndex,
+}
+
+impl Default for PolicySet {
+    fn default() -> Self {
+        PolicySet::new()
+    }
+}
+
+impl PolicySet {
+    /// An empty set (evaluates to ImplicitDeny).
+    pub fn new() -> PolicySet {
+        PolicySet {
+            sources: Vec::new(),
+            statements: Vec::new(),
+            index: ActionIndex::new(),
+        }
+    }
+
+    /// Adds a validated policy; `text` (the source) enables line:column positions.
+    pub fn add(&mut self, policy: &Policy, source: PolicySource, text: Option<&str>) {
+        let policy_index = self.sources.len();
+        self.sources.push(source);
+        let line_index = text.map(LineIndex::new);
+        let lines = text.zip(line_index.as_ref());
+        for (i, s) in policy.statements.iter().enumerate() {
+            let stmt_id = self.statements.len() as u32;
+            let compiled = CompiledStatement::compile(policy_index, i, s, lines);
+            if compiled.actions.negated {
+                self.index.by_exclusion.push(stmt_id);
+            } else {
+                for (pi, p) in compiled.actions.patterns.iter().enumerate() {
+                    self.index.insert(stmt_id, pi as u32, p);
+                }
+            }
+            self.statements.push(compiled);
+        }
+    }
+
+    /// Builds a set from `(policy, source)` pairs.
+    pub fn from_policies<'p>(
+        policies: impl IntoIterator<Item = (&'p Policy, PolicySource)>,
+    ) -> PolicySet {
+        let mut set = PolicySet::new();
+        for (p, s) in policies {
+            set.add(p, s, None);
+        }
+        set
+    }
+
+    /// The policies of the set, in insertion order.
+    pub fn sources(&self) -> &[PolicySource] {
+        &self.sources
+    }
+
+    /// All statements, in insertion order.
+    pub fn statements(&self) -> &[CompiledStatement] {
+        &self.statements
+    }
+
+    /// True when the set holds no policy.
+    pub fn is_empty(&self) -> bool {
+        self.sources.is_empty()
+    }
+
+    /// Calls `visit` with every statement whose `Action`/`NotAction` matches `folded_action`
+    /// (a statement may be visited more than once). Stops early on `Break`.
+    fn for_each_action_candidate<B>(
+        &self,
+        folded_action: &str,
+        mut visit: impl FnMut(&CompiledStatement) -> ControlFlow<B>,
+    ) -> ControlFlow<B> {
+        for &id in &self.index.by_exclusion {
+            if let Some(s) = self.statements.get(id as usize) {
+                if s.action_in_scope(folded_action) {
+                    visit(s)?;
+                }
+            }
+        }
+        let bytes = folded_action.as_bytes();
+        let mut node = 0usize;
+        let mut depth = 0usize;
+        while let Some(n) = self.index.nodes.get(node) {
+            for e in &n.entries {
+                let Some(s) = self.statements.get(e.statement as usize) else {
+                    continue;
+                };
+                let hit = match e.kind {
+                    EntryKind::Exact => depth == bytes.len(),
+                    EntryKind::RestAny => true,
+                    EntryKind::Test => s
+                        .actions
+                        .patterns
+                        .get(e.pattern as usize)
+                        .is_some_and(|p| p.matches(folded_action)),
+                };
+                if hit {
+                    visit(s)?;
+                }
+            }
+            let Some(&b) = bytes.get(depth) else { break };
+            match n.children.binary_search_by_key(&b, |&(k, _)| k) {
+                Ok(i) => node = n.children[i].1 as usize,
+                Err(_) => break,
+            }
+            depth += 1;
+        }
+        ControlFlow::Continue(())
+    }
+
+    /// Basic evaluation (§6.2): any applicable Deny → ExplicitDeny; else any applicable Allow →
+    /// Allow; else ImplicitDeny. `req.action` must be folded.
+    pub fn evaluate(&self, req: &PairRequest<'_>) -> Outcome {
+        let mut allowed = false;
+        let flow = self.for_each_action_candidate(req.action, |s| {
+            if (s.effect == Effect::Allow && allowed) || !s.rest_in_scope(req) {
+                return ControlFlow::Continue(());
+            }
+            let verdict = s.condition_verdict(req.context, req.options.unparseable_values);
+            if s.takes_effect(verdict) {
+                match s.effect {
+                    Effect::Deny => return ControlFlow::Break(()),
+                    Effect::Allow => allowed = true,
+                }
+            }
+            ControlFlow::Continue(())
+        });
+        match (flow, allowed) {
+            (ControlFlow::Break(()), _) => Outcome::ExplicitDeny,
+            (ControlFlow::Continue(()), true) => Outcome::Allow,
+            (ControlFlow::Continue(()), false) => Outcome::ImplicitDeny,
+        }
+    }
+}
+
+/// Folds `action` for matching and calls `f` with it, using a stack buffer for the common
+/// ASCII case so the hot path does not allocate.
+pub fn with_folded_action<R>(action: &str, f: impl FnOnce(&str) -> R) -> R {
+    const CAP: usize = 256;
+    if action.is_ascii() && action.len() <= CAP {
+        let mut buf = [0u8; CAP];
+        let out = &mut buf[..action.len()];
+        out.copy_from_slice(action.as_bytes());
+        out.make_ascii_lowercase();
+        // ASCII in, ASCII out: always valid UTF-8.
+        match std::str::from_utf8(out) {
+            Ok(s) => f(s),
+            Err(_) => f(&fold_case(action)),
+        }
+    } else {
+        f(&fold_case(action))
+    }
+}

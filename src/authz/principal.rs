@@ -1,0 +1,130 @@
+//! The calling principal (§5.4, §6.1).
+
+use serde::Serialize;
+
+/// What kind of identity makes the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum PrincipalKind {
+    /// An account's owner (root identity).
+    Root,
+    /// A RAM user.
+    RamUser,
+    /// A RAM role session obtained through STS.
+    AssumedRoleUser,
+    /// A federated (SSO) identity.
+    Federated,
+    /// A cloud service acting through a service principal (trust policies only).
+    Service,
+}
+
+impl PrincipalKind {
+    /// Parses the command-line spelling (`RamUser`, `AssumedRoleUser`, `Root`, ...).
+    pub fn from_name(s: &str) -> Option<PrincipalKind> {
+        match s {
+            "Root" | "RootUser" => Some(PrincipalKind::Root),
+            "RamUser" | "SubUser" => Some(PrincipalKind::RamUser),
+            "AssumedRoleUser" => Some(PrincipalKind::AssumedRoleUser),
+            "Federated" => Some(PrincipalKind::Federated),
+            "Service" => Some(PrincipalKind::Service),
+            _ => None,
+        }
+    }
+
+    /// `AuthPrincipalType` as RAM reports it (§7.2).
+    pub fn auth_principal_type(self) -> &'static str {
+        match self {
+            PrincipalKind::Root => "RootUser",
+            PrincipalKind::RamUser => "SubUser",
+            PrincipalKind::AssumedRoleUser => "AssumedRoleUser",
+            PrincipalKind::Federated => "Federated",
+            PrincipalKind::Service => "Service",
+        }
+    }
+}
+
+/// Everything the evaluator needs to know about the caller.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Principal {
+    /// The identity kind.
+    pub kind: PrincipalKind,
+    /// UID of the account the principal belongs to.
+    pub account: String,
+    /// Principal id: RAM user id, `RoleId:SessionName`, or the account UID for root.
+    pub id: String,
+    /// ARNs the principal is known by, most specific first (user ARN; session ARN then role
+    /// ARN for role sessions; `acs:ram::<uid>:root` for root; the service name for services).
+    pub arns: Vec<String>,
+    /// The account is a member of a Resource Directory with control policies enabled.
+    pub in_resource_directory: bool,
+    /// The account is the directory's management account (control policies never apply, §6.1).
+    pub management_account: bool,
+    /// The principal is a service-linked role (control policies never apply, §6.1).
+    pub service_linked_role: bool,
+    /// `AuthPrincipalDisplayName` (§7.2): user id for RAM users, `RoleName:Session` for sessions.
+    pub display_name: String,
+}
+
+impl Principal {
+    /// A principal of `kind` in `account`, with ARNs derived from `name` as §5.4 describes.
+    /// For role sessions `name` is `RoleName/SessionName` (or just `RoleName`).
+    pub fn new(kind: PrincipalKind, account: &str, name: &str) -> Principal {
+        let (arns, display) = match kind {
+            PrincipalKind::Root => (
+                vec![format!("acs:ram::{account}:root")],
+                account.to_string(),
+            ),
+            PrincipalKind::RamUser => (
+                vec![format!("acs:ram::{account}:user/{name}")],
+                name.to_string(),
+            ),
+            PrincipalKind::AssumedRoleUser => {
+                let (role, session) = name.split_once('/').unwrap_or((name, ""));
+                let mut arns = Vec::new();
+                if !session.is_empty() {
+                    arns.push(format!("acs:ram::{account}:role/{role}/{session}"));
+                }
+                arns.push(format!("acs:ram::{account}:role/{role}"));
+                (
+                    arns,
+                    if session.is_empty() {
+                        role.to_string()
+                    } else {
+                        format!("{role}:{session}")
+                    },
+                )
+            }
+            PrincipalKind::Federated => (
+                vec![format!("acs:ram::{account}:saml-provider/{name}")],
+                format!("saml-provider/{name}"),
+            ),
+            PrincipalKind::Service => (vec![name.to_string()], name.to_string()),
+        };
+        Principal {
+            kind,
+            account: account.to_string(),
+            id: name.to_string(),
+            arns,
+            in_resource_directory: false,
+            management_account: false,
+            service_linked_role: false,
+            display_name: display,
+        }
+    }
+
+    /// The value RAM injects as `acs:PrincipalARN` (§5.1, §10 Q9): role sessions carry the role
+    /// ARN with the role name lower-cased and no session suffix.
+    pub fn principal_arn_key(&self) -> Option<String> {
+        match self.kind {
+            PrincipalKind::AssumedRoleUser => {
+                self.arns
+                    .last()
+                    .map(|role_arn| match role_arn.split_once(":role/") {
+                        Some((head, role)) => format!("{head}:role/{}", role.to_lowercase()),
+                        None => role_arn.clone(),
+                    })
+            }
+            PrincipalKind::Service => None,
+            _ => self.arns.first().cloned(),
+        }
+    }
+}
