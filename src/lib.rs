@@ -1,2 +1,5 @@
 pub mod authz;
+pub mod cli;
+pub mod cloud;
+pub mod iam;
 pub mod policy;

@@ -89,6 +89,17 @@ pub struct CompiledCondition {
     values: PolicyValues,
 }
 
+/// Case folding for the `…IgnoreCase` operators (§4.8: simple case folding): every character
+/// lower-cased on its own, so the result does not depend on context the way
+/// `str::to_lowercase` does (it turns a word-final `Σ` into `ς`, making `ΟΔΟΣ` and `οδοσ`
+/// differ), and the final sigma folded to `σ` as Unicode's `CaseFolding.txt` does.
+fn fold_ignore_case(s: &str) -> String {
+    s.chars()
+        .flat_map(char::to_lowercase)
+        .map(|c| if c == 'ς' { 'σ' } else { c })
+        .collect()
+}
+
 fn ordered<T: PartialOrd>(cmp: Comparison, r: &T, p: &T) -> bool {
     match cmp {
         Comparison::Equals => r == p,
@@ -106,9 +117,11 @@ impl CompiledCondition {
     pub fn compile(c: &Condition) -> CompiledCondition {
         let raw = || c.values.iter().map(|v| v.value.as_str());
         let values = match (c.operator.base.value_type, c.operator.base.comparison) {
-            (ValueType::String, Comparison::EqualsIgnoreCase) => {
-                PolicyValues::Folded(raw().map(|v| v.to_lowercase().into_boxed_str()).collect())
-            }
+            (ValueType::String, Comparison::EqualsIgnoreCase) => PolicyValues::Folded(
+                raw()
+                    .map(|v| fold_ignore_case(v).into_boxed_str())
+                    .collect(),
+            ),
             (ValueType::String, Comparison::Like) => {
                 PolicyValues::Like(raw().map(Wildcard::new).collect())
             }
@@ -158,7 +171,7 @@ impl CompiledCondition {
                 if r.is_ascii() {
                     Tri::from_bool(ps.iter().any(|p| p.eq_ignore_ascii_case(r)))
                 } else {
-                    let lower = r.to_lowercase();
+                    let lower = fold_ignore_case(r);
                     Tri::from_bool(ps.iter().any(|p| **p == *lower))
                 }
             }
@@ -324,6 +337,11 @@ mod tests {
             r#""RD-XXXXXX""#,
         );
         assert_eq!(ic.evaluate(Some(&vals(&["rd-xxxxxx"])), FC), Tri::False);
+        // Regression: case folding is per character (a word-final capital sigma folds to σ).
+        let sigma = cond("StringEqualsIgnoreCase", "acs:K", r#""ΟΔΟΣ""#);
+        assert_eq!(sigma.evaluate(Some(&vals(&["οδοσ"])), FC), Tri::True);
+        assert_eq!(sigma.evaluate(Some(&vals(&["οδος"])), FC), Tri::True);
+        assert_eq!(sigma.evaluate(Some(&vals(&["ΟΔΟ"])), FC), Tri::False);
         let b = cond("Bool", "acs:SecureTransport", r#""TRUE""#);
         assert_eq!(b.evaluate(Some(&vals(&["true"])), FC), Tri::True);
         assert_eq!(b.evaluate(Some(&vals(&["false"])), FC), Tri::False);

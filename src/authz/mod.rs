@@ -4,6 +4,7 @@
 //! [`PolicyStore`]; [`decide`] gives the fast answer and [`explain`] the same answer with a
 //! full trace, `AccessDeniedDetail` and `DecodedDiagnosticMessage`.
 
+pub mod action_index;
 pub mod condition;
 pub mod context;
 pub mod decide;

@@ -7,6 +7,7 @@
 //! `NotAction` statements (which match by exclusion) are kept in a short side list. Deciding
 //! allocates nothing.
 
+use super::action_index::{ActionIndex, Entry};
 use super::condition::{CompiledCondition, Tri};
 use super::context::RequestContext;
 use super::options::{EvalOptions, UnparseableValues};
@@ -312,84 +313,14 @@ impl CompiledStatement {
     }
 }
 
-#[derive(Debug, Clone, Copy)]
-enum EntryKind {
-    /// The pattern has no wildcard: matches only if the whole action was consumed.
-    Exact,
-    /// The pattern is `literal*`: reaching the node is a match.
-    RestAny,
-    /// General pattern: test it against the whole action.
-    Test,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Entry {
-    statement: u32,
-    pattern: u32,
-    kind: EntryKind,
-}
-
-#[derive(Debug, Clone, Default)]
-struct TrieNode {
-    children: Vec<(u8, u32)>,
-    entries: Vec<Entry>,
-}
-
-/// Byte trie over the literal prefixes of all `Action` patterns of a set.
-#[derive(Debug, Clone)]
-struct ActionIndex {
-    nodes: Vec<TrieNode>,
-    /// `NotAction` statements: they match by exclusion and must always be checked.
-    by_exclusion: Vec<u32>,
-}
-
-impl ActionIndex {
-    fn new() -> ActionIndex {
-        ActionIndex {
-            nodes: vec![TrieNode::default()],
-            by_exclusion: Vec::new(),
-        }
-    }
-
-    fn insert(&mut self, statement: u32, pattern_index: u32, pattern: &Wildcard) {
-        let prefix = pattern.literal_prefix().as_bytes();
-        let mut node = 0usize;
-        for &b in prefix {
-            let existing = self.nodes[node]
-                .children
-                .binary_search_by_key(&b, |&(k, _)| k);
-            node = match existing {
-                Ok(i) => self.nodes[node].children[i].1 as usize,
-                Err(i) => {
-                    let next = self.nodes.len();
-                    self.nodes.push(TrieNode::default());
-                    self.nodes[node].children.insert(i, (b, next as u32));
-                    next
-                }
-            };
-        }
-        let rest = &pattern.as_str()[prefix.len()..];
-        let kind = if rest.is_empty() {
-            EntryKind::Exact
-        } else if rest.chars().all(|c| c == '*') {
-            EntryKind::RestAny
-        } else {
-            EntryKind::Test
-        };
-        self.nodes[node].entries.push(Entry {
-            statement,
-            pattern: pattern_index,
-            kind,
-        });
-    }
-}
-
 /// A compiled, indexed set of policies.
 #[derive(Debug, Clone)]
 pub struct PolicySet {
     sources: Vec<PolicySource>,
     statements: Vec<CompiledStatement>,
     index: ActionIndex,
+    /// `NotAction` statements: they match by exclusion and must always be checked.
+    by_exclusion: Vec<u32>,
 }
 
 impl Default for PolicySet {
@@ -404,7 +335,8 @@ impl PolicySet {
         PolicySet {
             sources: Vec::new(),
             statements: Vec::new(),
-            index: ActionIndex::new(),
+            index: ActionIndex::default(),
+            by_exclusion: Vec::new(),
         }
     }
 
@@ -418,10 +350,16 @@ impl PolicySet {
             let stmt_id = self.statements.len() as u32;
             let compiled = CompiledStatement::compile(policy_index, i, s, lines);
             if compiled.actions.negated {
-                self.index.by_exclusion.push(stmt_id);
+                self.by_exclusion.push(stmt_id);
             } else {
                 for (pi, p) in compiled.actions.patterns.iter().enumerate() {
-                    self.index.insert(stmt_id, pi as u32, p);
+                    self.index.insert(
+                        Entry {
+                            statement: stmt_id,
+                            pattern: pi as u32,
+                        },
+                        p,
+                    );
                 }
             }
             self.statements.push(compiled);
@@ -461,42 +399,26 @@ impl PolicySet {
         folded_action: &str,
         mut visit: impl FnMut(&CompiledStatement) -> ControlFlow<B>,
     ) -> ControlFlow<B> {
-        for &id in &self.index.by_exclusion {
+        for &id in &self.by_exclusion {
             if let Some(s) = self.statements.get(id as usize) {
                 if s.action_in_scope(folded_action) {
                     visit(s)?;
                 }
             }
         }
-        let bytes = folded_action.as_bytes();
-        let mut node = 0usize;
-        let mut depth = 0usize;
-        while let Some(n) = self.index.nodes.get(node) {
-            for e in &n.entries {
-                let Some(s) = self.statements.get(e.statement as usize) else {
-                    continue;
-                };
-                let hit = match e.kind {
-                    EntryKind::Exact => depth == bytes.len(),
-                    EntryKind::RestAny => true,
-                    EntryKind::Test => s
-                        .actions
-                        .patterns
-                        .get(e.pattern as usize)
-                        .is_some_and(|p| p.matches(folded_action)),
-                };
-                if hit {
-                    visit(s)?;
-                }
-            }
-            let Some(&b) = bytes.get(depth) else { break };
-            match n.children.binary_search_by_key(&b, |&(k, _)| k) {
-                Ok(i) => node = n.children[i].1 as usize,
-                Err(_) => break,
-            }
-            depth += 1;
-        }
-        ControlFlow::Continue(())
+        let statement = |e: Entry| self.statements.get(e.statement as usize);
+        self.index.for_each_match(
+            folded_action,
+            |e| {
+                statement(e)
+                    .and_then(|s| s.actions.patterns.get(e.pattern as usize))
+                    .is_some_and(|p| p.matches(folded_action))
+            },
+            |e| match statement(e) {
+                Some(s) => visit(s),
+                None => ControlFlow::Continue(()),
+            },
+        )
     }
 
     /// Basic evaluation (§6.2): any applicable Deny → ExplicitDeny; else any applicable Allow →

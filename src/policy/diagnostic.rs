@@ -66,6 +66,15 @@ impl Rule {
         }
     }
 
+    /// The rule's identifier for a document of `kind`: as [`Rule::id`], except that the length
+    /// limit is V14 for control policies (§1.7: HTTP 409 from CreateControlPolicy).
+    pub fn id_for(self, kind: PolicyKind) -> &'static str {
+        match (self, kind) {
+            (Rule::DocumentTooLong, PolicyKind::Control) => "V14",
+            _ => self.id(),
+        }
+    }
+
     /// The name Alibaba's console policy checker uses (§1.7; §10 Q16 for V16).
     pub fn checker_name(self) -> &'static str {
         match self {
@@ -223,7 +232,7 @@ pub fn locate(
         column,
         end_line: end.line,
         end_column: end.column,
-        rule: diag.rule.id(),
+        rule: diag.rule.id_for(kind),
         checker: diag.rule.checker_name(),
         severity: diag.severity,
         api_error: api.code,
@@ -233,6 +242,9 @@ pub fn locate(
         help: diag.help.clone(),
     }
 }
+
+/// Source lines up to this many characters are shown whole by [`render_human`].
+const MAX_SHOWN_LINE: usize = 100;
 
 /// Renders a diagnostic for a terminal: header, location, the source line with a caret
 /// underline, and help (in the style of rustc and miette).
@@ -260,7 +272,8 @@ pub fn render_human(
         file, loc.line, loc.column, loc.path
     );
     let source_line = index.line_text(text, loc.line);
-    // Long single-line documents: show a window around the caret instead of the whole line.
+    // Long lines (minified documents): show a window around the caret instead of the whole
+    // line. Lines that fit a terminal are shown whole.
     let chars: Vec<char> = source_line.chars().collect();
     let col0 = loc.column.saturating_sub(1).min(chars.len());
     let width = if loc.end_line == loc.line {
@@ -268,8 +281,14 @@ pub fn render_human(
     } else {
         1
     };
-    let window_start = col0.saturating_sub(40);
-    let window_end = (col0 + width + 40).min(chars.len());
+    let (window_start, window_end) = if chars.len() <= MAX_SHOWN_LINE {
+        (0, chars.len())
+    } else {
+        (
+            col0.saturating_sub(40),
+            (col0 + width + 40).min(chars.len()),
+        )
+    };
     let prefix = if window_start > 0 { "…" } else { "" };
     let suffix = if window_end < chars.len() { "…" } else { "" };
     let shown: String = chars

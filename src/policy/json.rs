@@ -273,6 +273,11 @@ impl<'a> Reader<'a> {
                     self.pos += 1;
                     out.push(c);
                 }
+                Some(b'\n' | b'\r') => {
+                    return Err(self.error_here(
+                        "unterminated string: a line break inside a string (missing closing `\"`?)",
+                    ))
+                }
                 Some(_) => {
                     return Err(self.error_here("control characters must be escaped inside strings"))
                 }

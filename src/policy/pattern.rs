@@ -34,6 +34,42 @@ enum Shape {
     },
 }
 
+/// Byte-slice equality without a libc call: the strings compared here are a few dozen bytes,
+/// where calling `memcmp` costs more than the comparison itself.
+#[inline]
+fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
+}
+
+#[inline]
+fn has_prefix(hay: &str, prefix: &str) -> bool {
+    hay.len() >= prefix.len() && bytes_eq(&hay.as_bytes()[..prefix.len()], prefix.as_bytes())
+}
+
+#[inline]
+fn has_suffix(hay: &str, suffix: &str) -> bool {
+    hay.len() >= suffix.len()
+        && bytes_eq(
+            &hay.as_bytes()[hay.len() - suffix.len()..],
+            suffix.as_bytes(),
+        )
+}
+
+/// Leftmost occurrence of `needle` in `hay`. Short haystacks use a first-byte scan (building a
+/// Two-Way searcher costs more than searching a policy-sized string); long ones use `str::find`,
+/// which is linear.
+fn find_literal(hay: &str, needle: &str) -> Option<usize> {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    let Some(&first) = n.first() else {
+        return Some(0);
+    };
+    if h.len() > 256 {
+        return hay.find(needle);
+    }
+    let last_start = h.len().checked_sub(n.len())?;
+    (0..=last_start).find(|&i| h[i] == first && bytes_eq(&h[i..i + n.len()], n))
+}
+
 /// A run of pattern characters with no `*`; `?` stands for one character.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct Segment {
@@ -54,7 +90,7 @@ impl Segment {
     /// If the segment matches at the very start of `hay`, the number of bytes it consumed.
     fn match_prefix(&self, hay: &str) -> Option<usize> {
         if !self.has_question {
-            return hay.starts_with(&*self.text).then_some(self.text.len());
+            return has_prefix(hay, &self.text).then_some(self.text.len());
         }
         let mut consumed = 0;
         let mut hay_chars = hay.chars();
@@ -71,9 +107,7 @@ impl Segment {
     /// If the segment matches at the very end of `hay`, the byte offset where the match starts.
     fn match_suffix(&self, hay: &str) -> Option<usize> {
         if !self.has_question {
-            return hay
-                .ends_with(&*self.text)
-                .then(|| hay.len() - self.text.len());
+            return has_suffix(hay, &self.text).then(|| hay.len() - self.text.len());
         }
         // Step back `chars` characters, then compare forwards.
         let start = if self.chars == 0 {
@@ -88,7 +122,7 @@ impl Segment {
     /// Leftmost occurrence in `hay`: `(start, end)` byte offsets.
     fn find(&self, hay: &str) -> Option<(usize, usize)> {
         if !self.has_question {
-            return hay.find(&*self.text).map(|i| (i, i + self.text.len()));
+            return find_literal(hay, &self.text).map(|i| (i, i + self.text.len()));
         }
         for (i, _) in hay.char_indices() {
             if let Some(n) = self.match_prefix(&hay[i..]) {
@@ -163,9 +197,9 @@ impl Wildcard {
     /// Whole-string match of `text` against this pattern.
     pub fn matches(&self, text: &str) -> bool {
         match &self.shape {
-            Shape::Exact => *self.source == *text,
+            Shape::Exact => bytes_eq(self.source.as_bytes(), text.as_bytes()),
             Shape::Any => true,
-            Shape::Prefix(p) => text.starts_with(&**p),
+            Shape::Prefix(p) => has_prefix(text, p),
             Shape::Segments {
                 first,
                 middle,

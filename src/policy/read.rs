@@ -56,6 +56,7 @@ pub fn read_policy(text: &str, kind: PolicyKind, options: &ReadOptions) -> ReadR
     let mut reader = Reader {
         kind,
         options,
+        text,
         diags: Vec::new(),
     };
     let length = text.chars().count();
@@ -77,7 +78,7 @@ pub fn read_policy(text: &str, kind: PolicyKind, options: &ReadOptions) -> ReadR
                 Rule::DocumentTooLong,
                 JsonPath::root(),
                 Span::new(0, text.len().min(1)),
-                format!("a {kind} policy may be at most {} characters long; this one has {length}", kind.max_length()),
+                format!("{} {kind} policy may be at most {} characters long; this one has {length}", article(kind), kind.max_length()),
             )
             .with_help("characters are counted as Unicode scalar values, whitespace included; remove whitespace or split the policy"),
         );
@@ -98,6 +99,8 @@ pub fn read_policy(text: &str, kind: PolicyKind, options: &ReadOptions) -> ReadR
 struct Reader<'o> {
     kind: PolicyKind,
     options: &'o ReadOptions,
+    /// The document, for positions quoted in messages.
+    text: &'o str,
     diags: Vec<Diagnostic>,
 }
 
@@ -111,6 +114,25 @@ struct ElementRules {
 
 fn type_mismatch(expected: &str, node: &Node) -> String {
     format!("expected {expected}, found {}", node.value.type_name())
+}
+
+/// `a` or `an` before a kind name in messages.
+fn article(kind: PolicyKind) -> &'static str {
+    if kind == PolicyKind::Identity {
+        "an"
+    } else {
+        "a"
+    }
+}
+
+/// 1-based line and column (in characters) of byte `offset` in `text`, for messages.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset).unwrap_or(text);
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (
+        before.matches('\n').count() + 1,
+        before[line_start..].chars().count() + 1,
+    )
 }
 
 fn levenshtein(a: &str, b: &str) -> usize {
@@ -224,7 +246,8 @@ impl<'o> Reader<'o> {
         let mut seen: Vec<&'n Member> = Vec::with_capacity(members.len());
         for m in members {
             if let Some(first) = seen.iter().find(|s| s.key == m.key) {
-                let line_hint = format!("first defined at byte {}", first.key_span.start);
+                let (line, column) = line_col(self.text, first.key_span.start);
+                let line_hint = format!("first defined at {line}:{column}");
                 self.error_help(
                     Rule::DuplicateKey,
                     path.key(&m.key),
@@ -419,7 +442,12 @@ impl<'o> Reader<'o> {
                 ];
                 let (message, help) = if known.contains(&m.key.as_str()) {
                     (
-                        format!("`{}` is not allowed in a {} policy", m.key, self.kind),
+                        format!(
+                            "`{}` is not allowed in {} {} policy",
+                            m.key,
+                            article(self.kind),
+                            self.kind
+                        ),
                         format!("remove `{}`", m.key),
                     )
                 } else {
@@ -531,15 +559,20 @@ impl<'o> Reader<'o> {
             }
         };
         if let (Some(list), PolicyKind::Trust) = (&actions, self.kind) {
-            for p in &list.patterns {
+            for (pi, p) in list.patterns.iter().enumerate() {
                 if !TRUST_ACTIONS
                     .iter()
                     .any(|t| t.eq_ignore_ascii_case(&p.value))
                 {
-                    let pi = list.patterns.iter().position(|q| q == p).unwrap_or(0);
+                    // Same path convention as every other list: no index for the string form.
+                    let action_path = path.key("Action");
                     self.error_help(
                         Rule::InvalidActionFormat,
-                        path.key("Action").index(pi),
+                        if list.single {
+                            action_path
+                        } else {
+                            action_path.index(pi)
+                        },
                         p.span,
                         format!("`{}` is not an action a trust policy can grant", p.value),
                         "trust policies grant `sts:AssumeRole`",
@@ -585,7 +618,11 @@ impl<'o> Reader<'o> {
                         Rule::MissingElement,
                         path.clone(),
                         start,
-                        format!("a {} policy statement needs a `Principal`", self.kind),
+                        format!(
+                            "{} {} policy statement needs a `Principal`",
+                            article(self.kind),
+                            self.kind
+                        ),
                         "add for example `\"Principal\": {\"RAM\": [\"acs:ram::<uid>:root\"]}`",
                     );
                     None

@@ -1,0 +1,658 @@
+//! `ramsim eval`: decide a request against policies given per kind, or stream a JSON-lines
+//! file of requests through the same compiled policies.
+
+use super::load::{load_policy, LoadedPolicy};
+use super::validate::{FormatArg, ReadFlags};
+use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
+use crate::authz::options::{IdentityImplicitDenyType, UnparseableValues};
+use crate::authz::policy_set::{AttachedEntityType, AttachedScope, PolicySourceType};
+use crate::authz::{
+    decide, explain, ActionResource, ControlNode, EvalOptions, Outcome, PolicySet, PolicySource,
+    PolicyStore, Principal, PrincipalKind, Request, RequestContext,
+};
+use crate::policy::{PolicyKind, ReadOptions};
+use clap::{Args, ValueEnum};
+use serde::Deserialize;
+use std::io::{BufRead, BufWriter, Write};
+
+/// `--identity-implicit-deny-type` values (§10 Q13).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ImplicitDenyTypeArg {
+    /// `ResourceGroupLevelIdentityBasedPolicy` (default).
+    ResourceGroup,
+    /// `AccountLevelIdentityBasedPolicy`.
+    Account,
+}
+
+/// `--unparseable` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum UnparseableArg {
+    /// Fail closed per effect (default).
+    FailClosed,
+    /// Spec §4.7 literally: no match.
+    NoMatch,
+}
+
+/// Arguments of `ramsim eval`.
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// Identity policy attached at account scope, or at resource-group scope with `FILE@rg:ID`.
+    #[arg(long = "identity", value_name = "FILE[@rg:ID]")]
+    pub identity: Vec<String>,
+    /// Control policy at LEVEL `member` (default), `folder:ID` or `root`. Folders are ordered
+    /// innermost first, in the order they first appear. Implies `--in-rd`.
+    #[arg(long = "control", value_name = "FILE[@LEVEL]")]
+    pub control: Vec<String>,
+    /// Do not attach the system policy FullAliyunAccess to every control-policy node
+    /// (by default it is attached, as when the feature is enabled, §6.3).
+    #[arg(long)]
+    pub no_full_aliyun_access: bool,
+    /// Session policy of a role session.
+    #[arg(long, value_name = "FILE")]
+    pub session: Option<String>,
+    /// Resource-based policy of the target resource.
+    #[arg(long = "resource-policy", value_name = "FILE")]
+    pub resource_policy: Vec<String>,
+    /// Trust policy of the role being assumed: evaluates the request as `sts:AssumeRole` (§6.7).
+    #[arg(long, value_name = "FILE")]
+    pub trust: Option<String>,
+    /// Principal type.
+    #[arg(long, default_value = "RamUser", value_parser = ["RamUser", "AssumedRoleUser", "Root", "Federated", "Service"])]
+    pub principal_type: String,
+    /// UID of the principal's account.
+    #[arg(long)]
+    pub account: Option<String>,
+    /// Principal id or name (user name, `RoleName/SessionName`, service name).
+    #[arg(long)]
+    pub principal_id: Option<String>,
+    /// Principal ARN, for Principal matching in resource and trust policies.
+    #[arg(long)]
+    pub principal_arn: Option<String>,
+    /// The account is a Resource Directory member (control policies apply).
+    #[arg(long)]
+    pub in_rd: bool,
+    /// The account is the directory's management account (control policies never apply).
+    #[arg(long)]
+    pub management_account: bool,
+    /// The principal is a service-linked role (control policies never apply).
+    #[arg(long)]
+    pub service_linked_role: bool,
+    /// RAM action, e.g. `vpc:CreateVpcPeerConnection`.
+    #[arg(long)]
+    pub action: Option<String>,
+    /// Resource ARN (repeatable: every resource must be allowed). Default `*`.
+    #[arg(long = "resource")]
+    pub resources: Vec<String>,
+    /// Dependent action that must also be allowed, `ACTION[=RESOURCE]` (§6.9).
+    #[arg(long = "dependent", value_name = "ACTION[=RESOURCE]")]
+    pub dependent: Vec<String>,
+    /// Condition key value, `KEY=VALUE` (repeat a key for several values).
+    #[arg(long = "context", value_name = "KEY=VALUE")]
+    pub context: Vec<String>,
+    /// Account owning the target resource (default: the principal's account).
+    #[arg(long)]
+    pub resource_account: Option<String>,
+    /// Resource group of the target resource (for resource-group-scope identity policies).
+    #[arg(long)]
+    pub resource_group: Option<String>,
+    /// Print the full evaluation trace.
+    #[arg(long)]
+    pub explain: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: FormatArg,
+    /// Decide every request of a JSON-lines file (`-` for stdin); one JSON decision per line out.
+    #[arg(long, value_name = "FILE.jsonl")]
+    pub requests: Option<String>,
+    /// PolicyType reported for identity-stage implicit denies (§10 Q13).
+    #[arg(long, value_enum, default_value = "resource-group")]
+    pub identity_implicit_deny_type: ImplicitDenyTypeArg,
+    /// Treatment of request values that do not parse for their operator.
+    #[arg(long, value_enum, default_value = "fail-closed")]
+    pub unparseable: UnparseableArg,
+    /// Reader options.
+    #[command(flatten)]
+    pub read: ReadFlags,
+}
+
+impl EvalArgs {
+    fn eval_options(&self) -> EvalOptions {
+        EvalOptions {
+            identity_implicit_deny_type: match self.identity_implicit_deny_type {
+                ImplicitDenyTypeArg::ResourceGroup => IdentityImplicitDenyType::ResourceGroupLevel,
+                ImplicitDenyTypeArg::Account => IdentityImplicitDenyType::AccountLevel,
+            },
+            unparseable_values: match self.unparseable {
+                UnparseableArg::FailClosed => UnparseableValues::FailClosed,
+                UnparseableArg::NoMatch => UnparseableValues::NoMatch,
+            },
+        }
+    }
+}
+
+/// The system policy FullAliyunAccess (allows everything), attached to every control-policy node by default.
+pub const FULL_ALIYUN_ACCESS: &str =
+    r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+
+fn source(loaded: &LoadedPolicy, scope: AttachedScope, entity: AttachedEntityType) -> PolicySource {
+    PolicySource {
+        name: loaded.name(),
+        source_type: PolicySourceType::Custom,
+        version: Some("v1".into()),
+        scope,
+        entity,
+        file: Some(loaded.file.clone()),
+    }
+}
+
+fn add(
+    set: &mut PolicySet,
+    loaded: &LoadedPolicy,
+    scope: AttachedScope,
+    entity: AttachedEntityType,
+) {
+    set.add(
+        &loaded.policy,
+        source(loaded, scope, entity),
+        Some(&loaded.text),
+    );
+}
+
+fn full_aliyun_access_set(options: &ReadOptions) -> Result<PolicySet, String> {
+    let policy = crate::policy::read_policy(FULL_ALIYUN_ACCESS, PolicyKind::Control, options)
+        .policy
+        .ok_or("internal error: FullAliyunAccess does not validate")?;
+    let mut set = PolicySet::new();
+    set.add(
+        &policy,
+        PolicySource {
+            name: "FullAliyunAccess".into(),
+            source_type: PolicySourceType::System,
+            version: None,
+            scope: AttachedScope::Folder,
+            entity: AttachedEntityType::ResourceDirectoryTarget,
+            file: None,
+        },
+        None,
+    );
+    Ok(set)
+}
+
+/// Builds the policy store the flags describe.
+pub fn build_store(args: &EvalArgs) -> Result<PolicyStore, String> {
+    let options = args.read.options();
+    let mut store = PolicyStore::default();
+    let entity = if args.principal_type == "AssumedRoleUser" {
+        AttachedEntityType::RamRole
+    } else {
+        AttachedEntityType::RamUser
+    };
+    for spec in &args.identity {
+        match spec.rsplit_once("@rg:") {
+            Some((file, rg)) => {
+                let loaded = load_policy(file, PolicyKind::Identity, &options)?;
+                let pos = match store.resource_groups.iter().position(|(id, _)| id == rg) {
+                    Some(p) => p,
+                    None => {
+                        store
+                            .resource_groups
+                            .push((rg.to_string(), PolicySet::new()));
+                        store.resource_groups.len() - 1
+                    }
+                };
+                if let Some((_, set)) = store.resource_groups.get_mut(pos) {
+                    add(set, &loaded, AttachedScope::ResourceGroup, entity);
+                }
+            }
+            None => {
+                let loaded = load_policy(spec, PolicyKind::Identity, &options)?;
+                add(&mut store.identity, &loaded, AttachedScope::Account, entity);
+            }
+        }
+    }
+    if !args.control.is_empty() {
+        store.control_chain = control_chain(args, &options)?;
+    }
+    if let Some(file) = &args.session {
+        let loaded = load_policy(file, PolicyKind::Session, &options)?;
+        let mut set = PolicySet::new();
+        add(
+            &mut set,
+            &loaded,
+            AttachedScope::None,
+            AttachedEntityType::None,
+        );
+        store.session = Some(set);
+    }
+    if args.trust.is_some() && !args.resource_policy.is_empty() {
+        return Err("--trust and --resource-policy cannot be combined: the trust policy is the role's resource policy".into());
+    }
+    if let Some(file) = &args.trust {
+        let loaded = load_policy(file, PolicyKind::Trust, &options)?;
+        let mut set = PolicySet::new();
+        add(
+            &mut set,
+            &loaded,
+            AttachedScope::None,
+            AttachedEntityType::None,
+        );
+        store.resource_policy = Some(set);
+    }
+    if !args.resource_policy.is_empty() {
+        let mut set = PolicySet::new();
+        for file in &args.resource_policy {
+            let loaded = load_policy(file, PolicyKind::Resource, &options)?;
+            add(
+                &mut set,
+                &loaded,
+                AttachedScope::None,
+                AttachedEntityType::None,
+            );
+        }
+        store.resource_policy = Some(set);
+    }
+    Ok(store)
+}
+
+fn control_chain(args: &EvalArgs, options: &ReadOptions) -> Result<Vec<ControlNode>, String> {
+    // Node targets in chain order: member, folders (first appearance), root.
+    let mut member = Vec::new();
+    let mut folders: Vec<(String, Vec<LoadedPolicy>)> = Vec::new();
+    let mut root = Vec::new();
+    for spec in &args.control {
+        let (file, level) = match spec.rsplit_once('@') {
+            Some((f, l)) if l == "member" || l == "root" || l.starts_with("folder:") => (f, l),
+            _ => (spec.as_str(), "member"),
+        };
+        let loaded = load_policy(file, PolicyKind::Control, options)?;
+        match level {
+            "member" => member.push(loaded),
+            "root" => root.push(loaded),
+            folder => {
+                let id = folder.trim_start_matches("folder:");
+                if id.is_empty() {
+                    return Err(format!(
+                        "--control {spec}: folder level needs an id, e.g. `@folder:fd-123`"
+                    ));
+                }
+                match folders.iter_mut().find(|(f, _)| f == id) {
+                    Some((_, list)) => list.push(loaded),
+                    None => folders.push((id.to_string(), vec![loaded])),
+                }
+            }
+        }
+    }
+    let member_target = args.account.clone().unwrap_or_else(|| "member".into());
+    let mut nodes = vec![(member_target, member)];
+    nodes.extend(folders);
+    nodes.push(("root".to_string(), root));
+    let full = if args.no_full_aliyun_access {
+        None
+    } else {
+        Some(full_aliyun_access_set(options)?)
+    };
+    Ok(nodes
+        .into_iter()
+        .map(|(target, policies)| {
+            let mut set = full.clone().unwrap_or_default();
+            for p in &policies {
+                add(
+                    &mut set,
+                    p,
+                    AttachedScope::Folder,
+                    AttachedEntityType::ResourceDirectoryTarget,
+                );
+            }
+            ControlNode {
+                target,
+                policies: set,
+                all_scope: PolicySet::new(),
+            }
+        })
+        .collect())
+}
+
+/// Builds a principal from its parts.
+pub fn build_principal(
+    kind_name: &str,
+    account: &str,
+    id: Option<&str>,
+    arn: Option<&str>,
+    flags: (bool, bool, bool),
+) -> Result<Principal, String> {
+    let kind = PrincipalKind::from_name(kind_name)
+        .ok_or_else(|| format!("unknown principal type `{kind_name}`"))?;
+    if account.is_empty() {
+        return Err("the principal's account UID must not be empty".into());
+    }
+    let default_name = match kind {
+        PrincipalKind::AssumedRoleUser => "role/session",
+        PrincipalKind::Service => "ecs.aliyuncs.com",
+        _ => "user",
+    };
+    let mut p = Principal::new(kind, account, id.unwrap_or(default_name));
+    if let Some(arn) = arn {
+        p.arns.insert(0, arn.to_string());
+    }
+    (
+        p.in_resource_directory,
+        p.management_account,
+        p.service_linked_role,
+    ) = flags;
+    Ok(p)
+}
+
+fn parse_dependent(spec: &str) -> ActionResource {
+    match spec.split_once('=') {
+        Some((a, r)) => ActionResource::new(a, r),
+        None => ActionResource::new(spec, "*"),
+    }
+}
+
+/// Runs `ramsim eval`.
+pub fn run(args: &EvalArgs) -> u8 {
+    match run_inner(args) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            EXIT_USAGE
+        }
+    }
+}
+
+fn run_inner(args: &EvalArgs) -> Result<u8, String> {
+    let store = build_store(args)?;
+    let options = args.eval_options();
+    if let Some(file) = &args.requests {
+        return run_batch(args, &store, &options, file);
+    }
+    let action = args
+        .action
+        .as_deref()
+        .ok_or("--action is required (or use --requests FILE.jsonl)")?;
+    let account = args.account.as_deref().ok_or("--account UID is required")?;
+    let in_rd = args.in_rd || !args.control.is_empty();
+    let principal = build_principal(
+        &args.principal_type,
+        account,
+        args.principal_id.as_deref(),
+        args.principal_arn.as_deref(),
+        (in_rd, args.management_account, args.service_linked_role),
+    )?;
+    let mut context = RequestContext::new();
+    for c in &args.context {
+        context.insert_assignment(c)?;
+    }
+    let resources = if args.resources.is_empty() {
+        vec!["*".to_string()]
+    } else {
+        args.resources.clone()
+    };
+    let mut pairs: Vec<ActionResource> = resources
+        .iter()
+        .map(|r| ActionResource::new(action, r.as_str()))
+        .collect();
+    pairs.extend(args.dependent.iter().map(|d| parse_dependent(d)));
+    let req = Request {
+        principal: &principal,
+        pairs: &pairs,
+        context: &context,
+        resource_account: args.resource_account.as_deref(),
+        resource_group: args.resource_group.as_deref(),
+        assume_role: args.trust.is_some(),
+    };
+    let explanation = explain(&store, &req, &options);
+    let decision = explanation.decision;
+    let detail = explanation.access_denied_detail(&context);
+    match args.format {
+        FormatArg::Json => {
+            let mut out = serde_json::json!({
+                "decision": decision.outcome.as_str(),
+                "policy_type": decision.policy_type.map(|t| t.as_str()),
+                "action": req.pairs.get(decision.pair).map(|p| p.action.clone()),
+                "resource": req.pairs.get(decision.pair).map(|p| p.resource.clone()),
+                "matched_statements": explanation.deciding_statements(),
+            });
+            if let (Some(d), Some(obj)) = (&detail, out.as_object_mut()) {
+                obj.insert(
+                    "AccessDeniedDetail".into(),
+                    serde_json::to_value(d).unwrap_or_default(),
+                );
+                if let Some(decoded) = explanation.decoded_diagnostic_message(&context) {
+                    obj.insert(
+                        "DecodedDiagnosticMessage".into(),
+                        serde_json::to_value(decoded).unwrap_or_default(),
+                    );
+                }
+            }
+            if args.explain {
+                if let Some(obj) = out.as_object_mut() {
+                    obj.insert(
+                        "explanation".into(),
+                        serde_json::to_value(&explanation).unwrap_or_default(),
+                    );
+                }
+            }
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?
+            );
+        }
+        FormatArg::Human => {
+            if args.explain {
+                print!("{}", explanation.render_human());
+            } else {
+                let mut line = format!("decision: {}", decision.outcome.as_str());
+                if let Some(t) = decision.policy_type {
+                    line.push_str(&format!(" ({})", t.as_str()));
+                }
+                println!("{line}");
+                if let Some(pair) = req.pairs.get(decision.pair) {
+                    println!("  {} on {}", pair.action, pair.resource);
+                }
+                for st in explanation.deciding_statements() {
+                    let loc = st
+                        .location
+                        .as_deref()
+                        .map(|l| format!(" at {l}"))
+                        .unwrap_or_default();
+                    let verb = if st.effect == crate::policy::Effect::Deny {
+                        "denied by"
+                    } else {
+                        "allowed by"
+                    };
+                    println!("  {verb} {} Statement[{}]{loc}", st.policy, st.statement);
+                }
+            }
+            if let Some(d) = &detail {
+                println!(
+                    "AccessDeniedDetail: {}",
+                    serde_json::to_string_pretty(d).map_err(|e| e.to_string())?
+                );
+            }
+        }
+    }
+    Ok(if decision.outcome == Outcome::Allow {
+        EXIT_OK
+    } else {
+        EXIT_FINDINGS
+    })
+}
+
+/// One or several strings.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    fn into_vec(self) -> Vec<String> {
+        match self {
+            OneOrMany::One(s) => vec![s],
+            OneOrMany::Many(v) => v,
+        }
+    }
+}
+
+/// One line of a `--requests` file. Principal fields default to the command-line flags.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RequestLine {
+    #[serde(default)]
+    id: Option<serde_json::Value>,
+    action: String,
+    #[serde(default)]
+    resource: Option<OneOrMany>,
+    #[serde(default)]
+    dependent: Vec<String>,
+    #[serde(default)]
+    context: serde_json::Map<String, serde_json::Value>,
+    #[serde(default)]
+    principal_type: Option<String>,
+    #[serde(default)]
+    account: Option<String>,
+    #[serde(default)]
+    principal_id: Option<String>,
+    #[serde(default)]
+    principal_arn: Option<String>,
+    #[serde(default)]
+    in_rd: Option<bool>,
+    #[serde(default)]
+    management_account: Option<bool>,
+    #[serde(default)]
+    resource_account: Option<String>,
+    #[serde(default)]
+    resource_group: Option<String>,
+}
+
+fn context_from(map: serde_json::Map<String, serde_json::Value>) -> Result<RequestContext, String> {
+    let mut ctx = RequestContext::new();
+    for (k, v) in map {
+        match v {
+            serde_json::Value::String(s) => ctx.insert(&k, s),
+            serde_json::Value::Array(items) => {
+                let mut values = Vec::with_capacity(items.len());
+                for item in items {
+                    match item {
+                        serde_json::Value::String(s) => values.push(s),
+                        other => {
+                            return Err(format!(
+                                "context `{k}`: values must be strings, found {other}"
+                            ))
+                        }
+                    }
+                }
+                ctx.set(&k, values);
+            }
+            other => {
+                return Err(format!(
+                    "context `{k}`: expected a string or an array of strings, found {other}"
+                ))
+            }
+        }
+    }
+    Ok(ctx)
+}
+
+fn decide_line(
+    args: &EvalArgs,
+    store: &PolicyStore,
+    options: &EvalOptions,
+    line: &str,
+) -> Result<serde_json::Value, String> {
+    let r: RequestLine = serde_json::from_str(line).map_err(|e| e.to_string())?;
+    let account = r
+        .account
+        .as_deref()
+        .or(args.account.as_deref())
+        .ok_or("no `account` (and no --account)")?;
+    let kind = r.principal_type.as_deref().unwrap_or(&args.principal_type);
+    let in_rd = r.in_rd.unwrap_or(args.in_rd || !args.control.is_empty());
+    let principal = build_principal(
+        kind,
+        account,
+        r.principal_id.as_deref().or(args.principal_id.as_deref()),
+        r.principal_arn.as_deref().or(args.principal_arn.as_deref()),
+        (
+            in_rd,
+            r.management_account.unwrap_or(args.management_account),
+            args.service_linked_role,
+        ),
+    )?;
+    let context = context_from(r.context)?;
+    let resources = r
+        .resource
+        .map_or_else(|| vec!["*".to_string()], OneOrMany::into_vec);
+    let mut pairs: Vec<ActionResource> = resources
+        .iter()
+        .map(|res| ActionResource::new(r.action.as_str(), res.as_str()))
+        .collect();
+    pairs.extend(r.dependent.iter().map(|d| parse_dependent(d)));
+    let req = Request {
+        principal: &principal,
+        pairs: &pairs,
+        context: &context,
+        resource_account: r
+            .resource_account
+            .as_deref()
+            .or(args.resource_account.as_deref()),
+        resource_group: r
+            .resource_group
+            .as_deref()
+            .or(args.resource_group.as_deref()),
+        assume_role: args.trust.is_some(),
+    };
+    let d = decide(store, &req, options);
+    let mut out = serde_json::json!({
+        "decision": d.outcome.as_str(),
+        "policy_type": d.policy_type.map(|t| t.as_str()),
+        "action": pairs.get(d.pair).map(|p| p.action.as_str()),
+    });
+    if let (Some(id), Some(obj)) = (r.id, out.as_object_mut()) {
+        obj.insert("id".into(), id);
+    }
+    Ok(out)
+}
+
+fn run_batch(
+    args: &EvalArgs,
+    store: &PolicyStore,
+    options: &EvalOptions,
+    file: &str,
+) -> Result<u8, String> {
+    let reader: Box<dyn BufRead> = if file == "-" {
+        Box::new(std::io::BufReader::new(std::io::stdin()))
+    } else {
+        Box::new(std::io::BufReader::new(
+            std::fs::File::open(file).map_err(|e| format!("{file}: cannot open: {e}"))?,
+        ))
+    };
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let mut bad_lines = 0usize;
+    for (n, line) in reader.lines().enumerate() {
+        let line = line.map_err(|e| format!("{file}:{}: cannot read: {e}", n + 1))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let value = match decide_line(args, store, options, &line) {
+            Ok(mut v) => {
+                if let Some(obj) = v.as_object_mut() {
+                    obj.insert("line".into(), (n + 1).into());
+                }
+                v
+            }
+            Err(e) => {
+                bad_lines += 1;
+                eprintln!("{file}:{}: {e}", n + 1);
+                serde_json::json!({ "line": n + 1, "error": e })
+            }
+        };
+        writeln!(out, "{value}").map_err(|e| format!("cannot write output: {e}"))?;
+    }
+    out.flush()
+        .map_err(|e| format!("cannot write output: {e}"))?;
+    Ok(if bad_lines > 0 { EXIT_USAGE } else { EXIT_OK })
+}

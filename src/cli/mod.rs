@@ -1,0 +1,41 @@
+//! The command-line interface: argument definitions (clap) and one module per subcommand.
+//! Subcommands return an exit code; rendering lives with them, rules live in the library.
+
+pub mod eval;
+pub mod load;
+pub mod validate;
+
+use clap::{Parser, Subcommand};
+
+/// Exit code: success / allowed / clean.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: findings, a deny, or a failed check.
+pub const EXIT_FINDINGS: u8 = 1;
+/// Exit code: usage or I/O error.
+pub const EXIT_USAGE: u8 = 2;
+
+/// ramsim: what will Alibaba Cloud RAM let each principal do?
+#[derive(Debug, Parser)]
+#[command(name = "ramsim", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// The subcommand.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate policy documents (exit 0 clean, 1 findings, 2 usage/IO error).
+    Validate(validate::ValidateArgs),
+    /// Decide one request (or a JSON-lines stream of requests) against policies.
+    Eval(Box<eval::EvalArgs>),
+}
+
+/// Runs the parsed command line and returns the process exit code.
+pub fn run(cli: Cli) -> u8 {
+    match cli.command {
+        Command::Validate(args) => validate::run(&args),
+        Command::Eval(args) => eval::run(&args),
+    }
+}

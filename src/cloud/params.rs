@@ -1,0 +1,152 @@
+//! Typed access to flat RPC parameters (§0.4.1).
+//!
+//! Values may arrive as JSON strings even for numbers and booleans (aliyun CLI
+//! lines), so every accessor accepts both spellings. Empty strings and `null`
+//! count as absent, like Alibaba's gateway does for query parameters.
+
+use crate::cloud::error::CloudError;
+use serde_json::{Map, Value};
+
+/// Borrowed view of a request's parameters.
+pub struct Params<'a> {
+    map: &'a Map<String, Value>,
+}
+
+impl<'a> Params<'a> {
+    /// Wraps a parameter map.
+    pub fn new(map: &'a Map<String, Value>) -> Self {
+        Params { map }
+    }
+
+    fn raw(&self, name: &str) -> Option<&'a Value> {
+        match self.map.get(name) {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) if s.is_empty() => None,
+            Some(v) => Some(v),
+        }
+    }
+
+    /// Optional string (numbers and booleans are rendered as text).
+    pub fn opt_str(&self, name: &str) -> Result<Option<String>, CloudError> {
+        match self.raw(name) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(Value::Number(n)) => Ok(Some(n.to_string())),
+            Some(Value::Bool(b)) => Ok(Some(b.to_string())),
+            Some(_) => Err(CloudError::invalid_param(name, "expected a string")),
+        }
+    }
+
+    /// Required string.
+    pub fn req_str(&self, name: &str) -> Result<String, CloudError> {
+        self.opt_str(name)?.ok_or_else(|| CloudError::missing(name))
+    }
+
+    /// Optional integer (JSON number or decimal string).
+    pub fn opt_i64(&self, name: &str) -> Result<Option<i64>, CloudError> {
+        match self.raw(name) {
+            None => Ok(None),
+            Some(Value::Number(n)) => n
+                .as_i64()
+                .map(Some)
+                .ok_or_else(|| CloudError::invalid_param(name, "expected an integer")),
+            Some(Value::String(s)) => s
+                .trim()
+                .parse::<i64>()
+                .map(Some)
+                .map_err(|_| CloudError::invalid_param(name, "expected an integer")),
+            Some(_) => Err(CloudError::invalid_param(name, "expected an integer")),
+        }
+    }
+
+    /// Optional boolean (`true`/`false`, any case, or a JSON bool).
+    pub fn opt_bool(&self, name: &str) -> Result<Option<bool>, CloudError> {
+        match self.raw(name) {
+            None => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(Value::String(s)) if s.eq_ignore_ascii_case("true") => Ok(Some(true)),
+            Some(Value::String(s)) if s.eq_ignore_ascii_case("false") => Ok(Some(false)),
+            Some(_) => Err(CloudError::invalid_param(name, "expected true or false")),
+        }
+    }
+
+    /// Boolean defaulting to false.
+    pub fn flag(&self, name: &str) -> Result<bool, CloudError> {
+        Ok(self.opt_bool(name)?.unwrap_or(false))
+    }
+
+    /// Optional account uid (int64 in the metadata; number or string accepted).
+    pub fn opt_uid(&self, name: &str) -> Result<Option<String>, CloudError> {
+        match self.opt_i64(name)? {
+            None => Ok(None),
+            Some(n) if n >= 0 => Ok(Some(n.to_string())),
+            Some(_) => Err(CloudError::invalid_param(
+                name,
+                "expected a non-negative account id",
+            )),
+        }
+    }
+
+    /// List parameter `Name.N` (1-based), or a JSON array under `Name`.
+    pub fn list_str(&self, name: &str) -> Result<Vec<String>, CloudError> {
+        if let Some(Value::Array(items)) = self.raw(name) {
+            let mut out = Vec::new();
+            for v in items {
+                match v {
+                    Value::String(s) if !s.is_empty() => out.push(s.clone()),
+                    Value::Number(n) => out.push(n.to_string()),
+                    Value::String(_) | Value::Null => {}
+                    _ => {
+                        return Err(CloudError::invalid_param(
+                            name,
+                            "expected a list of strings",
+                        ))
+                    }
+                }
+            }
+            return Ok(out);
+        }
+        let mut out = Vec::new();
+        for i in 1..=1000usize {
+            let key = format!("{name}.{i}");
+            match self.opt_str(&key)? {
+                Some(s) => out.push(s),
+                None if self.map.contains_key(&key) => {}
+                None => break,
+            }
+        }
+        Ok(out)
+    }
+
+    /// Object list `Name.N.Field` (1-based): returns one map per index, in order.
+    pub fn list_obj(&self, name: &str) -> Vec<Map<String, Value>> {
+        let mut out = Vec::new();
+        for i in 1..=1000usize {
+            let prefix = format!("{name}.{i}.");
+            let obj: Map<String, Value> = self
+                .map
+                .iter()
+                .filter_map(|(k, v)| k.strip_prefix(&prefix).map(|f| (f.to_string(), v.clone())))
+                .collect();
+            if obj.is_empty() {
+                break;
+            }
+            out.push(obj);
+        }
+        out
+    }
+
+    /// `ClientToken`: optional, ASCII, ≤ 64 characters (§0.4.3).
+    pub fn client_token(&self) -> Result<Option<String>, CloudError> {
+        let t = self.opt_str("ClientToken")?;
+        if let Some(t) = &t {
+            if t.len() > 64 || !t.is_ascii() {
+                return Err(CloudError::invalid_param(
+                    "ClientToken",
+                    "ASCII, at most 64 characters",
+                ));
+            }
+        }
+        Ok(t)
+    }
+}

@@ -1,0 +1,531 @@
+//! Declarative world description (`WorldSpec`, JSON) and the builder (§11.0).
+
+use crate::cloud::account::{valid_uid, Account, Site};
+use crate::cloud::directory::{Folder, Member, ResourceDirectory};
+use crate::cloud::error::CloudError;
+use crate::cloud::ids::valid_id;
+use crate::cloud::operation::{CreateVSwitch, CreateVpc, Operation};
+use crate::cloud::options::CloudOptions;
+use crate::cloud::time::Timestamp;
+use crate::cloud::vpc::parse_strict_v4;
+use crate::cloud::world::{CallContext, World, SCHEMA_VERSION};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+fn yes() -> bool {
+    true
+}
+fn default_start() -> Timestamp {
+    // §11 conventions: T0 = 2025-01-01T00:00:00Z
+    Timestamp(1_735_689_600)
+}
+fn default_schema() -> u32 {
+    SCHEMA_VERSION
+}
+fn china() -> Site {
+    Site::China
+}
+
+/// Errors building a world from a spec.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SpecError {
+    /// The JSON did not match the schema (unknown field, wrong type, …).
+    #[error("world spec is not valid JSON for the schema: {0}")]
+    Parse(String),
+    /// A semantic rule of the spec was violated.
+    #[error("world spec invalid at {path}: {message}")]
+    Invalid {
+        /// Where (e.g. `accounts[2].uid`).
+        path: String,
+        /// What.
+        message: String,
+    },
+    /// An initial VPC or vSwitch was rejected by the API rules.
+    #[error("world spec {path}: {error}")]
+    Api {
+        /// Where.
+        path: String,
+        /// The API error.
+        error: CloudError,
+    },
+}
+
+fn invalid(path: impl Into<String>, message: impl Into<String>) -> SpecError {
+    SpecError::Invalid {
+        path: path.into(),
+        message: message.into(),
+    }
+}
+
+/// An account (§1.1). Flags default as in the spec.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountSpec {
+    /// Decimal uid.
+    pub uid: String,
+    /// Optional alias used by tests (`A`, `B`, …).
+    #[serde(default)]
+    pub alias: Option<String>,
+    /// Site (default China).
+    #[serde(default = "china")]
+    pub site: Site,
+    /// CDT activated (default false).
+    #[serde(default)]
+    pub cdt_enabled: bool,
+    /// Cross-border CDT (default false).
+    #[serde(default)]
+    pub cross_border_cdt_enabled: bool,
+    /// Cross-border qualification (default false).
+    #[serde(default)]
+    pub cross_border_qualified: bool,
+    /// Default true.
+    #[serde(default = "yes")]
+    pub privatelink_opened: bool,
+    /// Default true.
+    #[serde(default = "yes")]
+    pub tr_service_opened: bool,
+    /// Default true.
+    #[serde(default = "yes")]
+    pub nis_opened: bool,
+    /// Default false.
+    #[serde(default)]
+    pub overdue: bool,
+    /// Default true.
+    #[serde(default = "yes")]
+    pub payer_whitelisted: bool,
+    /// Default false.
+    #[serde(default)]
+    pub svc_res_mgt_enabled: bool,
+    /// Resource groups (`rg-…`); when empty a default group id is generated.
+    #[serde(default)]
+    pub resource_groups: Vec<String>,
+}
+
+/// A folder of the directory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FolderSpec {
+    /// `fd-…`.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Parent `r-…` or `fd-…` (default: the root).
+    #[serde(default)]
+    pub parent: Option<String>,
+}
+
+/// A member placement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MemberSpec {
+    /// Account uid (must be declared in `accounts`).
+    pub uid: String,
+    /// Folder `r-…`/`fd-…` (default: the root).
+    #[serde(default)]
+    pub folder: Option<String>,
+    /// `CloudAccount` (default) | `ResourceAccount`.
+    #[serde(default)]
+    pub account_type: Option<String>,
+    /// `invited` (default) | `created`.
+    #[serde(default)]
+    pub join_method: Option<String>,
+}
+
+/// The resource directory (§1.2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DirectorySpec {
+    /// `rd-…`.
+    pub id: String,
+    /// `r-…`.
+    pub root_folder_id: String,
+    /// Management account uid (placed under the root unless listed in `members`).
+    pub management_account: String,
+    /// Folders, any order; they nest through `parent`.
+    #[serde(default)]
+    pub folders: Vec<FolderSpec>,
+    /// Member placements.
+    #[serde(default)]
+    pub members: Vec<MemberSpec>,
+}
+
+/// An initial vSwitch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VSwitchSpec {
+    /// Zone id.
+    pub zone_id: String,
+    /// CIDR.
+    pub cidr_block: String,
+    /// Name.
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// An initial VPC, created through the CreateVpc/CreateVSwitch rules.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VpcSpec {
+    /// Owner uid.
+    pub owner: String,
+    /// Region.
+    pub region_id: String,
+    /// Primary CIDR.
+    pub cidr_block: String,
+    /// Name (also the handle tests use with `World::vpc_by_name`).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Description.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Secondary CIDRs (fixture-only, §2.5).
+    #[serde(default)]
+    pub secondary_cidr_blocks: Vec<String>,
+    /// Accounts the VPC is shared with (same RD, §2.6).
+    #[serde(default)]
+    pub shared_with: Vec<String>,
+    /// vSwitches.
+    #[serde(default)]
+    pub vswitches: Vec<VSwitchSpec>,
+}
+
+/// A whole world description.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorldSpec {
+    /// Must equal [`SCHEMA_VERSION`].
+    #[serde(default = "default_schema")]
+    pub schema_version: u32,
+    /// Scenario start (default `2025-01-01T00:00:00Z`).
+    #[serde(default = "default_start")]
+    pub start_time: Timestamp,
+    /// Id generator seed (default 0).
+    #[serde(default)]
+    pub id_seed: u64,
+    /// Options (defaults per spec).
+    #[serde(default)]
+    pub options: CloudOptions,
+    /// Accounts.
+    #[serde(default)]
+    pub accounts: Vec<AccountSpec>,
+    /// Resource directory.
+    #[serde(default)]
+    pub resource_directory: Option<DirectorySpec>,
+    /// Zone list overrides per region.
+    #[serde(default)]
+    pub zones: BTreeMap<String, Vec<String>>,
+    /// Initial VPCs.
+    #[serde(default)]
+    pub vpcs: Vec<VpcSpec>,
+}
+
+impl WorldSpec {
+    /// Parses JSON; unknown fields are rejected.
+    pub fn from_json(s: &str) -> Result<WorldSpec, SpecError> {
+        serde_json::from_str(s).map_err(|e| SpecError::Parse(e.to_string()))
+    }
+
+    /// Builds the world.
+    pub fn build(&self) -> Result<World, SpecError> {
+        World::from_spec(self)
+    }
+}
+
+impl World {
+    /// Builds a world from a spec; deterministic for a given spec.
+    pub fn from_spec(spec: &WorldSpec) -> Result<World, SpecError> {
+        if spec.schema_version != SCHEMA_VERSION {
+            return Err(invalid(
+                "schema_version",
+                format!(
+                    "unsupported version {}, expected {SCHEMA_VERSION}",
+                    spec.schema_version
+                ),
+            ));
+        }
+        let mut w = World::empty(spec.options.clone(), spec.start_time, spec.id_seed);
+        let mut aliases = BTreeSet::new();
+        for (i, a) in spec.accounts.iter().enumerate() {
+            let path = format!("accounts[{i}]");
+            if !valid_uid(&a.uid) {
+                return Err(invalid(
+                    format!("{path}.uid"),
+                    format!("{:?} is not a decimal account id", a.uid),
+                ));
+            }
+            if w.accounts.contains_key(&a.uid) {
+                return Err(invalid(
+                    format!("{path}.uid"),
+                    format!("duplicate account {}", a.uid),
+                ));
+            }
+            if let Some(al) = &a.alias {
+                if !aliases.insert(al.clone()) {
+                    return Err(invalid(
+                        format!("{path}.alias"),
+                        format!("duplicate alias {al}"),
+                    ));
+                }
+            }
+            for (j, rg) in a.resource_groups.iter().enumerate() {
+                if !valid_id(rg, "rg", false) {
+                    return Err(invalid(
+                        format!("{path}.resource_groups[{j}]"),
+                        format!("{rg:?} is not an rg- id"),
+                    ));
+                }
+            }
+            let mut groups = a.resource_groups.clone();
+            if groups.is_empty() {
+                groups.push(w.ids.next("rg", "acf"));
+            }
+            w.accounts.insert(
+                a.uid.clone(),
+                Account {
+                    uid: a.uid.clone(),
+                    alias: a.alias.clone(),
+                    site: a.site,
+                    cdt_enabled: a.cdt_enabled,
+                    cross_border_cdt_enabled: a.cross_border_cdt_enabled,
+                    cross_border_qualified: a.cross_border_qualified,
+                    privatelink_opened: a.privatelink_opened,
+                    tr_service_opened: a.tr_service_opened,
+                    nis_opened: a.nis_opened,
+                    overdue: a.overdue,
+                    payer_whitelisted: a.payer_whitelisted,
+                    svc_res_mgt_enabled: a.svc_res_mgt_enabled,
+                    resource_groups: groups,
+                },
+            );
+        }
+        if let Some(d) = &spec.resource_directory {
+            w.directory = Some(build_directory(&w, d, spec.start_time)?);
+        }
+        for (region, zones) in &spec.zones {
+            if w.region(region).is_none() {
+                return Err(invalid(format!("zones.{region}"), "unknown region"));
+            }
+            for z in zones {
+                if !z.starts_with(&format!("{region}-")) {
+                    return Err(invalid(
+                        format!("zones.{region}"),
+                        format!("zone {z} does not belong to the region"),
+                    ));
+                }
+            }
+            w.zones.insert(region.clone(), zones.clone());
+        }
+        for (i, v) in spec.vpcs.iter().enumerate() {
+            build_vpc(&mut w, i, v, spec.start_time)?;
+        }
+        // The build itself emits no platform events.
+        w.service_events.clear();
+        Ok(w)
+    }
+}
+
+fn build_directory(
+    w: &World,
+    d: &DirectorySpec,
+    t: Timestamp,
+) -> Result<ResourceDirectory, SpecError> {
+    let p = "resource_directory";
+    if !valid_id(&d.id, "rd", true) {
+        return Err(invalid(
+            format!("{p}.id"),
+            format!("{:?} is not an rd- id", d.id),
+        ));
+    }
+    if !valid_id(&d.root_folder_id, "r", true) {
+        return Err(invalid(
+            format!("{p}.root_folder_id"),
+            format!("{:?} is not an r- id", d.root_folder_id),
+        ));
+    }
+    if !w.accounts.contains_key(&d.management_account) {
+        return Err(invalid(
+            format!("{p}.management_account"),
+            format!("unknown account {}", d.management_account),
+        ));
+    }
+    let mut rd = ResourceDirectory {
+        resource_directory_id: d.id.clone(),
+        root_folder_id: d.root_folder_id.clone(),
+        master_account_id: d.management_account.clone(),
+        create_time: t,
+        folders: BTreeMap::new(),
+        members: BTreeMap::new(),
+    };
+    for (i, f) in d.folders.iter().enumerate() {
+        if !valid_id(&f.id, "fd", true) {
+            return Err(invalid(
+                format!("{p}.folders[{i}].id"),
+                format!("{:?} is not an fd- id", f.id),
+            ));
+        }
+        if rd.folders.contains_key(&f.id) {
+            return Err(invalid(
+                format!("{p}.folders[{i}].id"),
+                format!("duplicate folder {}", f.id),
+            ));
+        }
+        rd.folders.insert(
+            f.id.clone(),
+            Folder {
+                folder_id: f.id.clone(),
+                folder_name: f.name.clone(),
+                parent_folder_id: f.parent.clone().unwrap_or_else(|| d.root_folder_id.clone()),
+            },
+        );
+    }
+    for (i, f) in d.folders.iter().enumerate() {
+        let parent = f.parent.clone().unwrap_or_else(|| d.root_folder_id.clone());
+        if parent != d.root_folder_id && !rd.folders.contains_key(&parent) {
+            return Err(invalid(
+                format!("{p}.folders[{i}].parent"),
+                format!("unknown folder {parent}"),
+            ));
+        }
+        if rd.folder_path(&f.id).is_none() {
+            return Err(invalid(
+                format!("{p}.folders[{i}]"),
+                "folder nesting forms a cycle",
+            ));
+        }
+    }
+    let mut placements: Vec<(String, String, String, String)> = Vec::new();
+    for (i, m) in d.members.iter().enumerate() {
+        if !w.accounts.contains_key(&m.uid) {
+            return Err(invalid(
+                format!("{p}.members[{i}].uid"),
+                format!("unknown account {}", m.uid),
+            ));
+        }
+        let folder = m.folder.clone().unwrap_or_else(|| d.root_folder_id.clone());
+        if folder != d.root_folder_id && !rd.folders.contains_key(&folder) {
+            return Err(invalid(
+                format!("{p}.members[{i}].folder"),
+                format!("unknown folder {folder}"),
+            ));
+        }
+        if placements.iter().any(|x| x.0 == m.uid) {
+            return Err(invalid(
+                format!("{p}.members[{i}].uid"),
+                format!("account {} placed twice", m.uid),
+            ));
+        }
+        placements.push((
+            m.uid.clone(),
+            folder,
+            m.account_type
+                .clone()
+                .unwrap_or_else(|| "CloudAccount".into()),
+            m.join_method.clone().unwrap_or_else(|| "invited".into()),
+        ));
+    }
+    // The management account is a member; ASSUMED directly under the root (§1.2).
+    if !placements.iter().any(|x| x.0 == d.management_account) {
+        placements.push((
+            d.management_account.clone(),
+            d.root_folder_id.clone(),
+            "CloudAccount".into(),
+            "created".into(),
+        ));
+    }
+    for (uid, folder, account_type, join_method) in placements {
+        let status = if join_method == "created" {
+            "CreateSuccess"
+        } else {
+            "InviteSuccess"
+        };
+        rd.members.insert(
+            uid.clone(),
+            Member {
+                account_id: uid,
+                folder_id: folder,
+                account_type,
+                join_method,
+                status: status.into(),
+            },
+        );
+    }
+    Ok(rd)
+}
+
+fn build_vpc(w: &mut World, i: usize, v: &VpcSpec, t: Timestamp) -> Result<(), SpecError> {
+    let path = format!("vpcs[{i}]");
+    if !w.accounts.contains_key(&v.owner) {
+        return Err(invalid(
+            format!("{path}.owner"),
+            format!("unknown account {}", v.owner),
+        ));
+    }
+    let ctx = CallContext {
+        caller_account: v.owner.clone(),
+        time: t,
+        request_id: format!("spec-vpc-{i}"),
+    };
+    let op = Operation::CreateVpc(CreateVpc {
+        region_id: v.region_id.clone(),
+        cidr_block: Some(v.cidr_block.clone()),
+        vpc_name: v.name.clone(),
+        description: v.description.clone(),
+        user_cidr: None,
+        enable_ipv6: false,
+        ipv6_cidr_block: None,
+        resource_group_id: None,
+        dry_run: false,
+        client_token: None,
+    });
+    let resp = w.execute(&ctx, &op).map_err(|error| SpecError::Api {
+        path: path.clone(),
+        error,
+    })?;
+    let vpc_id = resp
+        .get("VpcId")
+        .and_then(|x| x.as_str())
+        .map(str::to_string)
+        .ok_or_else(|| invalid(&path, "CreateVpc returned no VpcId"))?;
+    let mut secondary = Vec::new();
+    for (j, c) in v.secondary_cidr_blocks.iter().enumerate() {
+        secondary.push(parse_strict_v4(c).ok_or_else(|| {
+            invalid(
+                format!("{path}.secondary_cidr_blocks[{j}]"),
+                format!("bad CIDR {c}"),
+            )
+        })?);
+    }
+    for (j, u) in v.shared_with.iter().enumerate() {
+        let same_rd = w.rd_id(u).is_some() && w.rd_id(u) == w.rd_id(&v.owner);
+        if !same_rd {
+            return Err(invalid(
+                format!("{path}.shared_with[{j}]"),
+                format!("{u} is not in the owner's resource directory"),
+            ));
+        }
+    }
+    if let Some(vpc) = w.vpcs.get_mut(&vpc_id) {
+        vpc.secondary_cidr_blocks = secondary;
+        vpc.shared_with = v.shared_with.clone();
+    }
+    // Initial resources are settled even in Stepped mode.
+    w.settle();
+    for (j, s) in v.vswitches.iter().enumerate() {
+        let op = Operation::CreateVSwitch(CreateVSwitch {
+            region_id: v.region_id.clone(),
+            zone_id: s.zone_id.clone(),
+            vpc_id: vpc_id.clone(),
+            cidr_block: s.cidr_block.clone(),
+            vswitch_name: s.name.clone(),
+            description: None,
+            dry_run: false,
+            client_token: None,
+        });
+        w.execute(&ctx, &op).map_err(|error| SpecError::Api {
+            path: format!("{path}.vswitches[{j}]"),
+            error,
+        })?;
+        w.settle();
+    }
+    Ok(())
+}

@@ -1,0 +1,173 @@
+//! The scenario clock's time type (§0.4.8): UTC seconds, printed `YYYY-MM-DDThh:mm:ssZ`.
+//!
+//! The wall clock is never read: every time value comes from the world spec,
+//! the test driver or the gateway's `CallContext`.
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::fmt;
+
+/// One hour in seconds (billing cycle, §3.7).
+pub const HOUR: i64 = 3600;
+/// One day in seconds.
+pub const DAY: i64 = 86_400;
+
+/// A UTC instant with one-second resolution, stored as Unix epoch seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Timestamp(pub i64);
+
+impl Timestamp {
+    /// Builds a timestamp from epoch seconds.
+    pub fn from_epoch(secs: i64) -> Self {
+        Timestamp(secs)
+    }
+
+    /// Epoch seconds.
+    pub fn epoch(self) -> i64 {
+        self.0
+    }
+
+    /// This instant plus `secs` seconds (saturating).
+    pub fn plus(self, secs: i64) -> Self {
+        Timestamp(self.0.saturating_add(secs))
+    }
+
+    /// Start of the hour containing this instant (billing cycle, §3.7 rule 4).
+    pub fn hour_floor(self) -> Self {
+        Timestamp(self.0.div_euclid(HOUR) * HOUR)
+    }
+
+    /// Parses `YYYY-MM-DDThh:mm:ssZ` (the only format Alibaba emits, §0.4.8).
+    pub fn parse(s: &str) -> Option<Self> {
+        let b = s.as_bytes();
+        if b.len() != 20
+            || b.get(4) != Some(&b'-')
+            || b.get(7) != Some(&b'-')
+            || b.get(10) != Some(&b'T')
+            || b.get(13) != Some(&b':')
+            || b.get(16) != Some(&b':')
+            || b.get(19) != Some(&b'Z')
+        {
+            return None;
+        }
+        let num = |from: usize, to: usize| -> Option<i64> {
+            let part = s.get(from..to)?;
+            if !part.bytes().all(|c| c.is_ascii_digit()) {
+                return None;
+            }
+            part.parse().ok()
+        };
+        let (y, mo, d) = (num(0, 4)?, num(5, 7)?, num(8, 10)?);
+        let (h, mi, se) = (num(11, 13)?, num(14, 16)?, num(17, 19)?);
+        if !(1..=12).contains(&mo)
+            || d < 1
+            || d > days_in_month(y, mo)
+            || h > 23
+            || mi > 59
+            || se > 59
+        {
+            return None;
+        }
+        Some(Timestamp(
+            days_from_civil(y, mo, d) * DAY + h * 3600 + mi * 60 + se,
+        ))
+    }
+}
+
+fn is_leap(y: i64) -> bool {
+    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+}
+
+fn days_in_month(y: i64, m: i64) -> i64 {
+    match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        _ if is_leap(y) => 29,
+        _ => 28,
+    }
+}
+
+// Howard Hinnant's days-from-civil algorithm (proleptic Gregorian).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let days = self.0.div_euclid(DAY);
+        let secs = self.0.rem_euclid(DAY);
+        let (y, m, d) = civil_from_days(days);
+        write!(
+            f,
+            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+            secs / 3600,
+            (secs % 3600) / 60,
+            secs % 60
+        )
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Timestamp::parse(&s).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "invalid timestamp {s:?}, expected YYYY-MM-DDThh:mm:ssZ"
+            ))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip() {
+        for s in [
+            "2025-01-01T00:00:00Z",
+            "2024-02-29T23:59:59Z",
+            "1970-01-01T00:00:00Z",
+            "2022-05-01T09:02:36Z",
+        ] {
+            assert_eq!(Timestamp::parse(s).unwrap().to_string(), s);
+        }
+        assert_eq!(
+            Timestamp::parse("2025-01-01T00:00:00Z").unwrap().0,
+            1_735_689_600
+        );
+        assert!(Timestamp::parse("2025-02-29T00:00:00Z").is_none());
+        assert!(Timestamp::parse("2025-01-01 00:00:00").is_none());
+    }
+
+    #[test]
+    fn seven_days_matches_metadata_example() {
+        // §3.2 T2: 2022-04-24T09:02:36Z + 7 d = 2022-05-01T09:02:36Z
+        let t = Timestamp::parse("2022-04-24T09:02:36Z").unwrap();
+        assert_eq!(t.plus(7 * DAY).to_string(), "2022-05-01T09:02:36Z");
+    }
+}

@@ -1,0 +1,430 @@
+//! CreateVpc, CreateVSwitch, DescribeVpcs, DescribeVSwitches (§2.1, §2.2).
+
+use crate::cloud::account::Account;
+use crate::cloud::error::CloudError;
+use crate::cloud::execute::Plan;
+use crate::cloud::lifecycle::Lifecycle;
+use crate::cloud::operation::{CreateVSwitch, CreateVpc, DescribeVSwitches, DescribeVpcs};
+use crate::cloud::region::RegionInfo;
+use crate::cloud::route::{RouteTable, TableType};
+use crate::cloud::time::Timestamp;
+use crate::cloud::validate::{generic_text_ok, paginate};
+use crate::cloud::vpc::{
+    cgnat, overlaps, parse_strict_v4, valid_vpc_cidr, NetStatus, VSwitch, Vpc,
+};
+use crate::cloud::world::{CallContext, World};
+use ipnet::{IpNet, Ipv4Net};
+use serde_json::{json, Value};
+
+impl World {
+    /// The caller's account; unknown callers are rejected like an unknown AccessKey.
+    pub(crate) fn caller_account(&self, ctx: &CallContext) -> Result<&Account, CloudError> {
+        self.accounts.get(&ctx.caller_account).ok_or_else(|| {
+            CloudError::not_found(
+                "InvalidAccessKeyId.NotFound",
+                "Specified access key is not found.",
+            )
+        })
+    }
+
+    /// A region of the §1.3 table, else `InvalidRegionId.NotFound` (404).
+    pub(crate) fn known_region(&self, id: &str) -> Result<&'static RegionInfo, CloudError> {
+        self.region(id)
+            .ok_or_else(|| CloudError::unknown_region(id))
+    }
+
+    pub(crate) fn plan_create_vpc(
+        &self,
+        ctx: &CallContext,
+        p: &CreateVpc,
+    ) -> Result<Plan, CloudError> {
+        let acct = self.caller_account(ctx)?;
+        self.known_region(&p.region_id)?;
+        if p.vpc_name
+            .as_deref()
+            .is_some_and(|n| !generic_text_ok(n, 128))
+        {
+            return Err(CloudError::bad(
+                "InvalidVpcName.Malformed",
+                "Specified VPC name is not valid.",
+            ));
+        }
+        if p.description
+            .as_deref()
+            .is_some_and(|d| !generic_text_ok(d, 256))
+        {
+            // "Discription" (sic) is Alibaba's spelling (§2.1).
+            return Err(CloudError::bad(
+                "InvalidVpcDiscription.Malformed",
+                "Specified VPC description is not valid.",
+            ));
+        }
+        let cidr_s = p
+            .cidr_block
+            .clone()
+            .unwrap_or_else(|| self.options.default_vpc_cidr.clone());
+        let cidr = parse_strict_v4(&cidr_s)
+            .filter(valid_vpc_cidr)
+            .ok_or_else(|| {
+                CloudError::bad("InvalidParameter", "Specified CIDR block is not valid.")
+            })?;
+        let mut user_cidrs = Vec::new();
+        if let Some(u) = &p.user_cidr {
+            let parts: Vec<&str> = u
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .collect();
+            if parts.len() > 3 {
+                return Err(CloudError::bad(
+                    "InvalidUserCidr.Quota",
+                    "The number of user CIDR blocks exceeds the quota (3).",
+                ));
+            }
+            for s in parts {
+                let n = parse_strict_v4(s)
+                    .filter(|n| !cgnat().is_some_and(|c| overlaps(&c, n)))
+                    .ok_or_else(|| {
+                        CloudError::bad(
+                            "InvalidUserCidr.Malformed",
+                            "Specified user CIDR is not valid.",
+                        )
+                    })?;
+                user_cidrs.push(n);
+            }
+        }
+        let count = self
+            .vpcs
+            .values()
+            .filter(|v| v.owner_uid == acct.uid && v.region_id == p.region_id)
+            .count();
+        if count >= self.options.quotas.vpcs_per_account_region as usize {
+            return Err(CloudError::bad(
+                "QuotaExceeded.Vpc",
+                "The number of VPCs exceeds the quota.",
+            ));
+        }
+        if p.dry_run {
+            return Err(CloudError::dry_run());
+        }
+        let rg = p
+            .resource_group_id
+            .clone()
+            .unwrap_or_else(|| acct.default_resource_group().to_string());
+        Ok(Plan::CreateVpc {
+            owner: acct.uid.clone(),
+            op: p.clone(),
+            cidr,
+            user_cidrs,
+            resource_group_id: rg,
+        })
+    }
+
+    pub(crate) fn apply_create_vpc(
+        &mut self,
+        now: Timestamp,
+        owner: String,
+        op: CreateVpc,
+        cidr: Ipv4Net,
+        user_cidrs: Vec<Ipv4Net>,
+        resource_group_id: String,
+    ) -> Value {
+        let region = op.region_id.clone();
+        let vpc_id = self.new_id("vpc", &region);
+        let vrt = self.new_id("vrt", &region);
+        let vtb = self.new_id("vtb", &region);
+        let lifecycle = Lifecycle::start(
+            self.stepped(),
+            NetStatus::Pending,
+            NetStatus::Available,
+            self.settle_at(now),
+        );
+        self.route_tables.insert(
+            vtb.clone(),
+            RouteTable {
+                route_table_id: vtb.clone(),
+                vpc_id: vpc_id.clone(),
+                region_id: region.clone(),
+                owner_uid: owner.clone(),
+                table_type: TableType::System,
+                associate_type: "VSwitch".into(),
+                name: String::new(),
+                description: String::new(),
+                router_id: vrt.clone(),
+                creation_time: now,
+            },
+        );
+        self.vpcs.insert(
+            vpc_id.clone(),
+            Vpc {
+                vpc_id: vpc_id.clone(),
+                region_id: region,
+                owner_uid: owner,
+                cidr_block: cidr,
+                secondary_cidr_blocks: Vec::new(),
+                user_cidrs,
+                ipv6_cidr_block: op.ipv6_cidr_block.clone(),
+                name: op.vpc_name.clone().unwrap_or_default(),
+                description: op.description.clone().unwrap_or_default(),
+                lifecycle,
+                vrouter_id: vrt.clone(),
+                system_route_table_id: vtb.clone(),
+                resource_group_id: resource_group_id.clone(),
+                shared_with: Vec::new(),
+                is_default: false,
+                creation_time: now,
+            },
+        );
+        json!({"VpcId": vpc_id, "VRouterId": vrt, "RouteTableId": vtb, "ResourceGroupId": resource_group_id})
+    }
+
+    pub(crate) fn plan_create_vswitch(
+        &self,
+        ctx: &CallContext,
+        now: Timestamp,
+        p: &CreateVSwitch,
+    ) -> Result<Plan, CloudError> {
+        let acct = self.caller_account(ctx)?;
+        self.known_region(&p.region_id)?;
+        // (a) syntax
+        if p.vswitch_name
+            .as_deref()
+            .is_some_and(|n| !generic_text_ok(n, 128))
+        {
+            return Err(CloudError::bad(
+                "InvalidVSwitchName.Malformed",
+                "Specified vSwitch name is not valid.",
+            ));
+        }
+        if p.description
+            .as_deref()
+            .is_some_and(|d| !generic_text_ok(d, 256))
+        {
+            return Err(CloudError::bad(
+                "InvalidDescription.Malformed",
+                "Specified description is not valid.",
+            ));
+        }
+        let malformed = || {
+            CloudError::bad(
+                "InvalidCidrBlock.Malformed",
+                "Specified CIDR block is not valid.",
+            )
+        };
+        let cidr = parse_strict_v4(&p.cidr_block).ok_or_else(malformed)?;
+        if !(16..=29).contains(&cidr.prefix_len()) {
+            return Err(malformed());
+        }
+        // (b) referenced resources
+        if !self.zones_of(&p.region_id).iter().any(|z| z == &p.zone_id) {
+            return Err(CloudError::not_found(
+                "InvalidZoneId.NotFound",
+                "Specified zone does not exist.",
+            ));
+        }
+        let vpc = self
+            .vpcs
+            .get(&p.vpc_id)
+            .filter(|v| v.region_id == p.region_id && v.visible_to(&acct.uid))
+            .ok_or_else(|| {
+                CloudError::not_found("InvalidVpcId.NotFound", "Specified VPC does not exist.")
+            })?;
+        // (d) business rules, §2.2
+        if cgnat().is_some_and(|c| overlaps(&c, &cidr)) {
+            return Err(CloudError::illegal_param("CidrBlock"));
+        }
+        if !vpc.ipv4_cidrs().iter().any(|v| v.contains(&cidr)) {
+            return Err(CloudError::bad(
+                "InvalidParameter",
+                "Specified CIDR block is not valid in VPC.",
+            ));
+        }
+        if self
+            .vswitches_of(&vpc.vpc_id)
+            .any(|s| overlaps(&s.cidr_block, &cidr))
+        {
+            return Err(CloudError::bad(
+                "InvalidCidrBlock.Overlapped",
+                "Specified CIDR block overlapped with other subnets.",
+            ));
+        }
+        let dest = IpNet::V4(cidr);
+        if self
+            .route_entries
+            .values()
+            .any(|e| e.vpc_id == vpc.vpc_id && e.destination == dest)
+        {
+            return Err(CloudError::bad(
+                "RouteConflict.AlreadyExist",
+                "The CIDR block is the same as the destination of a route.",
+            ));
+        }
+        if vpc.lifecycle.at(now) != NetStatus::Available {
+            return Err(CloudError::bad(
+                "IncorrectVpcStatus",
+                "The current status of the VPC does not support this operation.",
+            ));
+        }
+        if self
+            .vswitches_of(&vpc.vpc_id)
+            .any(|s| s.lifecycle.is_transitional(now))
+        {
+            return Err(CloudError::bad(
+                "OperationDenied.OtherSubnetCreating",
+                "Another vSwitch is being created in the VPC.",
+            ));
+        }
+        if self.vswitches_of(&vpc.vpc_id).count() >= self.options.quotas.vswitches_per_vpc as usize
+        {
+            return Err(CloudError::bad(
+                "QuotaExceeded.VSwitch",
+                "The number of vSwitches exceeds the quota.",
+            ));
+        }
+        if p.dry_run {
+            return Err(CloudError::dry_run());
+        }
+        Ok(Plan::CreateVSwitch {
+            owner: vpc.owner_uid.clone(),
+            op: p.clone(),
+            cidr,
+        })
+    }
+
+    pub(crate) fn apply_create_vswitch(
+        &mut self,
+        now: Timestamp,
+        owner: String,
+        op: CreateVSwitch,
+        cidr: Ipv4Net,
+    ) -> Value {
+        let id = self.new_id("vsw", &op.region_id);
+        let rte = self.new_id("rte", &op.region_id);
+        let lifecycle = Lifecycle::start(
+            self.stepped(),
+            NetStatus::Pending,
+            NetStatus::Available,
+            self.settle_at(now),
+        );
+        self.vswitches.insert(
+            id.clone(),
+            VSwitch {
+                vswitch_id: id.clone(),
+                vpc_id: op.vpc_id,
+                region_id: op.region_id,
+                zone_id: op.zone_id,
+                owner_uid: owner,
+                cidr_block: cidr,
+                name: op.vswitch_name.unwrap_or_default(),
+                description: op.description.unwrap_or_default(),
+                lifecycle,
+                route_table_id: None,
+                network_acl_id: None,
+                system_route_entry_id: rte,
+                creation_time: now,
+            },
+        );
+        json!({"VSwitchId": id})
+    }
+
+    pub(crate) fn describe_vpcs(
+        &self,
+        ctx: &CallContext,
+        now: Timestamp,
+        p: &DescribeVpcs,
+    ) -> Result<Value, CloudError> {
+        let acct = self.caller_account(ctx)?;
+        self.known_region(&p.region_id)?;
+        let items: Vec<Value> = self
+            .vpcs
+            .values()
+            .filter(|v| v.region_id == p.region_id && v.visible_to(&acct.uid))
+            .filter(|v| p.vpc_ids.is_empty() || p.vpc_ids.contains(&v.vpc_id))
+            .filter(|v| p.vpc_name.as_ref().is_none_or(|n| &v.name == n))
+            .map(|v| self.vpc_json(v, now))
+            .collect();
+        Ok(json!({
+            "TotalCount": items.len(),
+            "PageNumber": p.page_number,
+            "PageSize": p.page_size,
+            "Vpcs": {"Vpc": paginate(&items, p.page_number, p.page_size)},
+        }))
+    }
+
+    fn vpc_json(&self, v: &Vpc, now: Timestamp) -> Value {
+        let vsw: Vec<&str> = self
+            .vswitches_of(&v.vpc_id)
+            .map(|s| s.vswitch_id.as_str())
+            .collect();
+        let tables: Vec<&str> = self
+            .route_tables
+            .values()
+            .filter(|t| t.vpc_id == v.vpc_id)
+            .map(|t| t.route_table_id.as_str())
+            .collect();
+        json!({
+            "VpcId": v.vpc_id,
+            "RegionId": v.region_id,
+            "Status": v.lifecycle.at(now).as_str(),
+            "VpcName": v.name,
+            "Description": v.description,
+            "CidrBlock": v.cidr_block.to_string(),
+            "SecondaryCidrBlocks": {"SecondaryCidrBlock": v.secondary_cidr_blocks.iter().map(|c| c.to_string()).collect::<Vec<_>>()},
+            "UserCidrs": {"UserCidr": v.user_cidrs.iter().map(|c| c.to_string()).collect::<Vec<_>>()},
+            "Ipv6CidrBlock": v.ipv6_cidr_block.clone().unwrap_or_default(),
+            "VRouterId": v.vrouter_id,
+            "VSwitchIds": {"VSwitchId": vsw},
+            "RouterTableIds": {"RouterTableIds": tables},
+            "ResourceGroupId": v.resource_group_id,
+            "IsDefault": v.is_default,
+            "OwnerId": v.owner_uid.parse::<u64>().unwrap_or_default(),
+            "CreationTime": v.creation_time.to_string(),
+        })
+    }
+
+    pub(crate) fn describe_vswitches(
+        &self,
+        ctx: &CallContext,
+        now: Timestamp,
+        p: &DescribeVSwitches,
+    ) -> Result<Value, CloudError> {
+        let acct = self.caller_account(ctx)?;
+        self.known_region(&p.region_id)?;
+        let items: Vec<Value> = self
+            .vswitches
+            .values()
+            .filter(|s| s.region_id == p.region_id)
+            .filter(|s| self.vpcs.get(&s.vpc_id).is_some_and(|v| v.visible_to(&acct.uid)))
+            .filter(|s| p.vpc_id.as_ref().is_none_or(|x| &s.vpc_id == x))
+            .filter(|s| p.vswitch_id.as_ref().is_none_or(|x| &s.vswitch_id == x))
+            .filter(|s| p.zone_id.as_ref().is_none_or(|x| &s.zone_id == x))
+            .map(|s| {
+                let table = self.table_for_vswitch(&s.vswitch_id);
+                json!({
+                    "VSwitchId": s.vswitch_id,
+                    "VpcId": s.vpc_id,
+                    "Status": s.lifecycle.at(now).as_str(),
+                    "CidrBlock": s.cidr_block.to_string(),
+                    "ZoneId": s.zone_id,
+                    "AvailableIpAddressCount": s.usable_ip_count(),
+                    "Description": s.description,
+                    "VSwitchName": s.name,
+                    "CreationTime": s.creation_time.to_string(),
+                    "IsDefault": false,
+                    "NetworkAclId": s.network_acl_id.clone().unwrap_or_default(),
+                    "OwnerId": s.owner_uid.parse::<u64>().unwrap_or_default(),
+                    "RouteTable": {
+                        "RouteTableId": table.map(|t| t.route_table_id.clone()).unwrap_or_default(),
+                        "RouteTableType": table.map(|t| format!("{:?}", t.table_type)).unwrap_or_default(),
+                    },
+                })
+            })
+            .collect();
+        Ok(json!({
+            "TotalCount": items.len(),
+            "PageNumber": p.page_number,
+            "PageSize": p.page_size,
+            "VSwitches": {"VSwitch": paginate(&items, p.page_number, p.page_size)},
+        }))
+    }
+}

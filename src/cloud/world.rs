@@ -1,0 +1,504 @@
+//! The world: accounts, directory, regions, clock, ids and all network resources (§1).
+
+use crate::cloud::account::Account;
+use crate::cloud::billing::TrafficRecord;
+use crate::cloud::directory::ResourceDirectory;
+use crate::cloud::ids::IdGen;
+use crate::cloud::options::{CloudOptions, SettleMode};
+use crate::cloud::peering::{PeerStatus, Peering};
+use crate::cloud::region::{self, RegionInfo};
+use crate::cloud::route::{ExternalNextHop, RouteEntry, RouteMatch, RouteTable, RouteTarget};
+use crate::cloud::time::Timestamp;
+use crate::cloud::vpc::{NetStatus, VSwitch, Vpc};
+use ipnet::IpNet;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+/// Version of the serialized `World` layout.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Who calls and when; built by the gateway for every request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallContext {
+    /// Account uid the caller acts for (a RAM user acts for its owning account, §1.1).
+    pub caller_account: String,
+    /// Scenario time of the call; the world evaluates the call at
+    /// `max(world clock, time)`.
+    pub time: Timestamp,
+    /// Request id (upper-case UUID, §0.4.7); recorded with idempotent responses.
+    pub request_id: String,
+}
+
+/// A platform-side change not caused directly by an API response
+/// (`AliyunServiceEvent` in ActionTrail, §10.1): expiry, settling, forced route deletion.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceEvent {
+    /// When it happened.
+    pub time: Timestamp,
+    /// Event name, e.g. `VpcPeerConnectionExpired`, `DeleteRouteEntry`.
+    pub event_name: String,
+    /// Resource type (§10.3), e.g. `ACS::VPC::PeerConnection`.
+    pub resource_type: String,
+    /// Resource id.
+    pub resource_id: String,
+    /// Account receiving the event (resource owner).
+    pub recipient_account_id: String,
+    /// Extra details (from/to status, the peering that caused a route deletion…).
+    pub detail: Value,
+}
+
+/// A remembered ClientToken response (§0.4.3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenRecord {
+    /// When the first call succeeded.
+    pub time: Timestamp,
+    /// Serialized operation of the first call (parameter equality check).
+    pub fingerprint: String,
+    /// Response of the first call.
+    pub response: Value,
+}
+
+/// The whole simulated cloud state. Every collection is ordered so that the
+/// serialized form is deterministic.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct World {
+    pub(crate) schema_version: u32,
+    pub(crate) options: CloudOptions,
+    pub(crate) clock: Timestamp,
+    pub(crate) ids: IdGen,
+    pub(crate) accounts: BTreeMap<String, Account>,
+    pub(crate) directory: Option<ResourceDirectory>,
+    /// Zone overrides per region (absent = default zones `a`–`k`, §1.4).
+    pub(crate) zones: BTreeMap<String, Vec<String>>,
+    pub(crate) vpcs: BTreeMap<String, Vpc>,
+    pub(crate) vswitches: BTreeMap<String, VSwitch>,
+    pub(crate) route_tables: BTreeMap<String, RouteTable>,
+    pub(crate) route_entries: BTreeMap<String, RouteEntry>,
+    pub(crate) peerings: BTreeMap<String, Peering>,
+    pub(crate) next_hops: BTreeMap<String, ExternalNextHop>,
+    pub(crate) traffic: Vec<TrafficRecord>,
+    /// Key: `uid|action|token`.
+    pub(crate) client_tokens: BTreeMap<String, TokenRecord>,
+    pub(crate) service_events: Vec<ServiceEvent>,
+}
+
+impl World {
+    /// An empty world (no accounts) at `start` with the given options and id seed.
+    pub fn empty(options: CloudOptions, start: Timestamp, id_seed: u64) -> Self {
+        World {
+            schema_version: SCHEMA_VERSION,
+            options,
+            clock: start,
+            ids: IdGen::new(id_seed),
+            accounts: BTreeMap::new(),
+            directory: None,
+            zones: BTreeMap::new(),
+            vpcs: BTreeMap::new(),
+            vswitches: BTreeMap::new(),
+            route_tables: BTreeMap::new(),
+            route_entries: BTreeMap::new(),
+            peerings: BTreeMap::new(),
+            next_hops: BTreeMap::new(),
+            traffic: Vec::new(),
+            client_tokens: BTreeMap::new(),
+            service_events: Vec::new(),
+        }
+    }
+
+    // ---- plain queries ------------------------------------------------------
+
+    /// Serialized layout version.
+    pub fn schema_version(&self) -> u32 {
+        self.schema_version
+    }
+
+    /// Options in force.
+    pub fn options(&self) -> &CloudOptions {
+        &self.options
+    }
+
+    /// Current scenario time.
+    pub fn now(&self) -> Timestamp {
+        self.clock
+    }
+
+    /// An account by uid.
+    pub fn account(&self, uid: &str) -> Option<&Account> {
+        self.accounts.get(uid)
+    }
+
+    /// All accounts, by uid.
+    pub fn accounts(&self) -> impl Iterator<Item = &Account> {
+        self.accounts.values()
+    }
+
+    /// An account uid by its test alias.
+    pub fn uid_by_alias(&self, alias: &str) -> Option<&str> {
+        self.accounts
+            .values()
+            .find(|a| a.alias.as_deref() == Some(alias))
+            .map(|a| a.uid.as_str())
+    }
+
+    /// The resource directory, if any.
+    pub fn resource_directory(&self) -> Option<&ResourceDirectory> {
+        self.directory.as_ref()
+    }
+
+    /// RD id of an account (`acs:TargetRDId`, §9.3); `None` outside every RD.
+    pub fn rd_id(&self, uid: &str) -> Option<String> {
+        let rd = self.directory.as_ref()?;
+        rd.members
+            .contains_key(uid)
+            .then(|| rd.resource_directory_id.clone())
+    }
+
+    /// RD path of an account (`acs:TargetRDPath`, §1.2): `rd-…/r-…/fd-…/…/<uid>`.
+    pub fn rd_path(&self, uid: &str) -> Option<String> {
+        self.directory.as_ref()?.member_path(uid)
+    }
+
+    /// Static region info (§1.3).
+    pub fn region(&self, id: &str) -> Option<&'static RegionInfo> {
+        region::region(id)
+    }
+
+    /// Zones of a region (override or default `a`–`k`, §1.4).
+    pub fn zones_of(&self, region_id: &str) -> Vec<String> {
+        self.zones
+            .get(region_id)
+            .cloned()
+            .unwrap_or_else(|| region::default_zones(region_id))
+    }
+
+    /// A VPC by id.
+    pub fn vpc(&self, id: &str) -> Option<&Vpc> {
+        self.vpcs.get(id)
+    }
+
+    /// All VPCs.
+    pub fn vpcs(&self) -> impl Iterator<Item = &Vpc> {
+        self.vpcs.values()
+    }
+
+    /// A VPC by owner and name (test convenience).
+    pub fn vpc_by_name(&self, owner_uid: &str, name: &str) -> Option<&Vpc> {
+        self.vpcs
+            .values()
+            .find(|v| v.owner_uid == owner_uid && v.name == name)
+    }
+
+    /// A vSwitch by id.
+    pub fn vswitch(&self, id: &str) -> Option<&VSwitch> {
+        self.vswitches.get(id)
+    }
+
+    /// vSwitches of a VPC.
+    pub fn vswitches_of<'a>(&'a self, vpc_id: &'a str) -> impl Iterator<Item = &'a VSwitch> + 'a {
+        self.vswitches.values().filter(move |s| s.vpc_id == vpc_id)
+    }
+
+    /// A route table by id.
+    pub fn route_table(&self, id: &str) -> Option<&RouteTable> {
+        self.route_tables.get(id)
+    }
+
+    /// A custom route entry by id.
+    pub fn route_entry(&self, id: &str) -> Option<&RouteEntry> {
+        self.route_entries.get(id)
+    }
+
+    /// Custom route entries of a table.
+    pub fn route_entries_of<'a>(
+        &'a self,
+        table_id: &'a str,
+    ) -> impl Iterator<Item = &'a RouteEntry> + 'a {
+        self.route_entries
+            .values()
+            .filter(move |e| e.route_table_id == table_id)
+    }
+
+    /// A peering by id, including `Deleted` records (§3.2 T9): gives the stored
+    /// requester (`owner_uid`) and accepter (`accepting_owner_uid`) uids, which the
+    /// Accept authorization needs (§9.3).
+    pub fn peering(&self, id: &str) -> Option<&Peering> {
+        self.peerings.get(id)
+    }
+
+    /// All peerings (including deleted ones).
+    pub fn peerings(&self) -> impl Iterator<Item = &Peering> {
+        self.peerings.values()
+    }
+
+    /// Status of a peering at the current clock (expiry applied lazily).
+    pub fn peering_status(&self, id: &str) -> Option<PeerStatus> {
+        self.peerings.get(id).map(|p| p.status_at(self.clock))
+    }
+
+    /// `BizStatus` of a peering: `FinancialLocked` when either account is overdue (§3.2 T8).
+    pub fn peering_biz_status(&self, p: &Peering) -> &'static str {
+        let locked = [&p.owner_uid, &p.accepting_owner_uid]
+            .iter()
+            .any(|u| self.accounts.get(u.as_str()).is_some_and(|a| a.overdue));
+        if locked {
+            "FinancialLocked"
+        } else {
+            "Normal"
+        }
+    }
+
+    /// True when traffic may flow over the peering now (§3.2: `Activated` and `Normal`).
+    pub fn peering_passes_traffic(&self, id: &str) -> bool {
+        self.peerings.get(id).is_some_and(|p| {
+            p.status_at(self.clock) == PeerStatus::Activated
+                && self.peering_biz_status(p) == "Normal"
+        })
+    }
+
+    // ---- administrative mutations (test driver / other modules) -------------
+
+    /// Changes account flags (e.g. `overdue`, `cdt_enabled`) through a closure.
+    /// Returns false when the account does not exist.
+    pub fn update_account(&mut self, uid: &str, f: impl FnOnce(&mut Account)) -> bool {
+        match self.accounts.get_mut(uid) {
+            Some(a) => {
+                let keep = a.uid.clone();
+                f(a);
+                a.uid = keep; // the key must stay consistent
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Registers an ECS instance, ENI or TR attachment as a possible route next hop
+    /// (called by the modules that own those resources).
+    pub fn register_next_hop(&mut self, hop: ExternalNextHop) {
+        self.next_hops.insert(hop.id.clone(), hop);
+    }
+
+    /// Removes a registered next hop.
+    pub fn unregister_next_hop(&mut self, id: &str) {
+        self.next_hops.remove(id);
+    }
+
+    /// Drains the platform events accumulated since the last call (for ActionTrail).
+    pub fn drain_service_events(&mut self) -> Vec<ServiceEvent> {
+        std::mem::take(&mut self.service_events)
+    }
+
+    // ---- clock --------------------------------------------------------------
+
+    /// Advances the scenario clock to `to` (never backwards) and materializes every
+    /// due transition: Stepped settling (§0.4.5) and peering expiry (§3.2 T5).
+    /// Returns the platform events produced (they are also queued for
+    /// `drain_service_events`).
+    pub fn advance_clock(&mut self, to: Timestamp) -> Vec<ServiceEvent> {
+        if to > self.clock {
+            self.clock = to;
+        }
+        self.materialize(false)
+    }
+
+    /// Advances the clock by `secs` seconds.
+    pub fn advance_clock_by(&mut self, secs: i64) -> Vec<ServiceEvent> {
+        let to = self.clock.plus(secs.max(0));
+        self.advance_clock(to)
+    }
+
+    /// Settles every transitional status now (test driver `world.settle()`, §0.4.5).
+    pub fn settle(&mut self) -> Vec<ServiceEvent> {
+        self.materialize(true)
+    }
+
+    fn materialize(&mut self, force: bool) -> Vec<ServiceEvent> {
+        let now = self.clock;
+        let mut events = Vec::new();
+        let step = |lc: &mut crate::cloud::lifecycle::Lifecycle<NetStatus>| {
+            if force {
+                lc.force_settle()
+            } else {
+                lc.settle_due(now)
+            }
+        };
+        for v in self.vpcs.values_mut() {
+            if step(&mut v.lifecycle).is_some() {
+                events.push(settled_event(
+                    now,
+                    "ACS::VPC::VPC",
+                    &v.vpc_id,
+                    &v.owner_uid,
+                    "Available",
+                ));
+            }
+        }
+        for s in self.vswitches.values_mut() {
+            if step(&mut s.lifecycle).is_some() {
+                events.push(settled_event(
+                    now,
+                    "ACS::VPC::VSwitch",
+                    &s.vswitch_id,
+                    &s.owner_uid,
+                    "Available",
+                ));
+            }
+        }
+        for e in self.route_entries.values_mut() {
+            if step(&mut e.lifecycle).is_some() {
+                let owner = self
+                    .vpcs
+                    .get(&e.vpc_id)
+                    .map(|v| v.owner_uid.clone())
+                    .unwrap_or_default();
+                events.push(settled_event(
+                    now,
+                    "ACS::VPC::RouteEntry",
+                    &e.route_entry_id,
+                    &owner,
+                    "Available",
+                ));
+            }
+        }
+        for p in self.peerings.values_mut() {
+            let changed = if force {
+                p.lifecycle.force_settle()
+            } else {
+                p.lifecycle.settle_due(now)
+            };
+            if let Some((_, to)) = changed {
+                events.push(settled_event(
+                    now,
+                    "ACS::VPC::PeerConnection",
+                    &p.instance_id,
+                    &p.owner_uid,
+                    to.as_str(),
+                ));
+            }
+            // §3.2 T5: an un-accepted request expires once the clock passes GmtExpired.
+            if p.lifecycle.status == PeerStatus::Accepting
+                && p.gmt_expired.is_some_and(|e| now >= e)
+            {
+                p.lifecycle.status = PeerStatus::Expired;
+                for uid in dedup2(&p.owner_uid, &p.accepting_owner_uid) {
+                    events.push(ServiceEvent {
+                        time: now,
+                        event_name: "VpcPeerConnectionExpired".into(),
+                        resource_type: "ACS::VPC::PeerConnection".into(),
+                        resource_id: p.instance_id.clone(),
+                        recipient_account_id: uid,
+                        detail: serde_json::json!({"From": "Accepting", "To": "Expired"}),
+                    });
+                }
+            }
+        }
+        self.service_events.extend(events.iter().cloned());
+        events
+    }
+
+    // ---- routing -------------------------------------------------------------
+
+    /// Route table used by a vSwitch: its custom table, else the VPC system table (§2.4.6 step 1).
+    pub fn table_for_vswitch(&self, vswitch_id: &str) -> Option<&RouteTable> {
+        let s = self.vswitches.get(vswitch_id)?;
+        match &s.route_table_id {
+            Some(t) => self.route_tables.get(t),
+            None => self
+                .route_tables
+                .get(&self.vpcs.get(&s.vpc_id)?.system_route_table_id),
+        }
+    }
+
+    /// Longest-prefix route lookup (§2.4.6) for destination `ip` from VPC `vpc_id`;
+    /// `vswitch_id` selects the table (default: the VPC system table).
+    /// Candidates: system routes of `Available` vSwitches and `Available` custom
+    /// entries of the table, evaluated at the current clock. `None` = `ROUTE_NOT_FOUND`.
+    pub fn lookup_route(
+        &self,
+        vpc_id: &str,
+        vswitch_id: Option<&str>,
+        ip: IpAddr,
+    ) -> Option<RouteMatch> {
+        let vpc = self.vpcs.get(vpc_id)?;
+        let table = match vswitch_id {
+            Some(s) => self.table_for_vswitch(s)?,
+            None => self.route_tables.get(&vpc.system_route_table_id)?,
+        };
+        let now = self.clock;
+        let mut best: Option<RouteMatch> = None;
+        let mut consider = |m: RouteMatch| {
+            if m.destination.contains(&ip)
+                && best
+                    .as_ref()
+                    .is_none_or(|b| m.destination.prefix_len() > b.destination.prefix_len())
+            {
+                best = Some(m);
+            }
+        };
+        for s in self.vswitches_of(vpc_id) {
+            if s.lifecycle.at(now) == NetStatus::Available {
+                consider(RouteMatch {
+                    route_table_id: table.route_table_id.clone(),
+                    route_entry_id: s.system_route_entry_id.clone(),
+                    destination: IpNet::V4(s.cidr_block),
+                    target: RouteTarget::Local,
+                });
+            }
+        }
+        for e in self.route_entries_of(&table.route_table_id) {
+            if e.lifecycle.at(now) == NetStatus::Available {
+                consider(RouteMatch {
+                    route_table_id: table.route_table_id.clone(),
+                    route_entry_id: e.route_entry_id.clone(),
+                    destination: e.destination,
+                    target: RouteTarget::NextHop {
+                        next_hop_type: e.next_hop_type,
+                        next_hop_id: e.next_hop_id.clone(),
+                    },
+                });
+            }
+        }
+        best
+    }
+
+    // ---- internal helpers ----------------------------------------------------
+
+    pub(crate) fn stepped(&self) -> bool {
+        self.options.settle == SettleMode::Stepped
+    }
+
+    pub(crate) fn settle_at(&self, now: Timestamp) -> Timestamp {
+        now.plus(self.options.settle_delay_secs)
+    }
+
+    /// Region code used in ids (§1.5).
+    pub(crate) fn id_code(region_id: &str) -> &'static str {
+        region::region(region_id)
+            .map(|r| r.id_code)
+            .unwrap_or("000")
+    }
+
+    pub(crate) fn new_id(&mut self, prefix: &str, region_id: &str) -> String {
+        self.ids.next(prefix, Self::id_code(region_id))
+    }
+}
+
+fn dedup2(a: &str, b: &str) -> Vec<String> {
+    if a == b {
+        vec![a.to_string()]
+    } else {
+        vec![a.to_string(), b.to_string()]
+    }
+}
+
+fn settled_event(now: Timestamp, rtype: &str, id: &str, owner: &str, to: &str) -> ServiceEvent {
+    ServiceEvent {
+        time: now,
+        event_name: "StatusSettled".into(),
+        resource_type: rtype.into(),
+        resource_id: id.into(),
+        recipient_account_id: owner.into(),
+        detail: serde_json::json!({"To": to}),
+    }
+}

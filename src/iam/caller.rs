@@ -1,0 +1,133 @@
+//! Who is calling: resolving a caller name or AccessKeyId to an identity, and the
+//! `authz::Principal` the evaluator sees.
+
+use super::model::Iam;
+use crate::authz::{Principal, PrincipalKind};
+use crate::cloud::{CloudError, World};
+use serde::{Deserialize, Serialize};
+
+/// A resolved caller.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum Caller {
+    /// The account's root identity.
+    Root {
+        /// Account UID.
+        account: String,
+    },
+    /// A RAM user.
+    User {
+        /// Account UID.
+        account: String,
+        /// User name.
+        name: String,
+    },
+    /// An STS role session.
+    Session {
+        /// Account owning the role.
+        account: String,
+        /// Role name.
+        role: String,
+        /// Session name.
+        session: String,
+        /// `STS.…` AccessKey id.
+        access_key_id: String,
+    },
+}
+
+impl Caller {
+    /// The account the caller acts for.
+    pub fn account(&self) -> &str {
+        match self {
+            Caller::Root { account } | Caller::User { account, .. } | Caller::Session { account, .. } => account,
+        }
+    }
+
+    /// The principal ARN (`acs:ram::<uid>:user/<name>`, …) as shown in audit events.
+    pub fn arn(&self) -> String {
+        match self {
+            Caller::Root { account } => format!("acs:ram::{account}:root"),
+            Caller::User { account, name } => format!("acs:ram::{account}:user/{name}"),
+            Caller::Session { account, role, session, .. } => format!("acs:ram::{account}:role/{role}/{session}"),
+        }
+    }
+}
+
+fn account_uid(world: &World, text: &str) -> Option<String> {
+    if world.account(text).is_some() {
+        Some(text.to_string())
+    } else {
+        world.uid_by_alias(text).map(str::to_string)
+    }
+}
+
+impl Iam {
+    /// Resolves `who`: `root@<uid|alias>`, a user name (`alice`, or `alice@<uid|alias>` when
+    /// ambiguous), a user's AccessKeyId (`LTAI…`), or a role session's AccessKeyId (`STS.…`).
+    pub fn resolve_caller(&self, world: &World, who: &str) -> Result<Caller, CloudError> {
+        let unknown = || CloudError::not_found("InvalidAccessKeyId.NotFound", format!("Specified access key is not found: `{who}`."));
+        if let Some(s) = self.sessions.get(who) {
+            return Ok(Caller::Session {
+                account: s.account.clone(),
+                role: s.role.clone(),
+                session: s.session_name.clone(),
+                access_key_id: s.access_key_id.clone(),
+            });
+        }
+        let (name, scope) = match who.split_once('@') {
+            Some((n, acct)) => (n, Some(account_uid(world, acct).ok_or_else(unknown)?)),
+            None => (who, None),
+        };
+        if name == "root" {
+            let account = scope.ok_or_else(unknown)?;
+            return Ok(Caller::Root { account });
+        }
+        let mut found = Vec::new();
+        for (uid, acct) in &self.accounts {
+            if scope.as_ref().is_some_and(|s| s != uid) {
+                continue;
+            }
+            for user in acct.users.values() {
+                if user.name == name || user.access_keys.iter().any(|k| k.id == name && k.status == "Active") {
+                    found.push(Caller::User { account: uid.clone(), name: user.name.clone() });
+                }
+            }
+        }
+        match found.len() {
+            1 => Ok(found.remove(0)),
+            0 => Err(unknown()),
+            _ => Err(CloudError::bad(
+                "InvalidParameter.Caller",
+                format!("caller `{who}` names users in several accounts; write `{who}@<account>`"),
+            )),
+        }
+    }
+
+    /// The principal the evaluator sees for `caller` (§5.4, §6.1).
+    pub fn principal(&self, world: &World, caller: &Caller) -> Principal {
+        let account = caller.account();
+        let mut p = match caller {
+            Caller::Root { account } => Principal::new(PrincipalKind::Root, account, "root"),
+            Caller::User { account, name } => {
+                let mut p = Principal::new(PrincipalKind::RamUser, account, name);
+                if let Some(u) = self.accounts.get(account).and_then(|a| a.users.get(name)) {
+                    p.display_name = u.id.clone();
+                    p.id = u.id.clone();
+                }
+                p
+            }
+            Caller::Session { account, role, session, .. } => {
+                let mut p = Principal::new(PrincipalKind::AssumedRoleUser, account, &format!("{role}/{session}"));
+                if let Some(r) = self.accounts.get(account).and_then(|a| a.roles.get(role)) {
+                    p.id = format!("{}:{session}", r.id);
+                    p.service_linked_role = r.service_linked;
+                }
+                p
+            }
+        };
+        let rd = world.resource_directory();
+        p.in_resource_directory = rd.is_some_and(|rd| rd.members.contains_key(account));
+        p.management_account = rd.is_some_and(|rd| rd.master_account_id == account);
+        p
+    }
+}

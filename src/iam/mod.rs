@@ -1,0 +1,15 @@
+//! RAM, Resource Directory and STS as services of the simulated world: users, groups, roles,
+//! policies and attachments, control policies, resource groups and role sessions. Their APIs
+//! go through the same gateway as the network's, so a principal allowed to attach policies
+//! can escalate — exactly what governance checks must be able to find.
+
+pub mod caller;
+pub mod model;
+pub mod ops;
+pub mod spec;
+pub mod store;
+pub mod system_policies;
+
+pub use caller::Caller;
+pub use model::Iam;
+pub use ops::{IamAuth, IamOperation, IamProduct};

@@ -1,0 +1,181 @@
+//! Identity state: RAM users, groups, roles, custom policies and attachments per account;
+//! Resource Directory control policies and their attachments; STS role sessions.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// An AccessKey pair (the secret is never stored: the simulator only needs the id).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessKey {
+    /// `LTAI…` id.
+    pub id: String,
+    /// `Active` / `Inactive`.
+    pub status: String,
+}
+
+/// A RAM user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    /// Name, unique in the account.
+    pub name: String,
+    /// Numeric user id (`AuthPrincipalDisplayName` in denials).
+    pub id: String,
+    /// Groups the user belongs to.
+    pub groups: Vec<String>,
+    /// AccessKeys.
+    pub access_keys: Vec<AccessKey>,
+}
+
+/// A RAM group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Group {
+    /// Name.
+    pub name: String,
+}
+
+/// A RAM role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Role {
+    /// Name.
+    pub name: String,
+    /// Numeric role id.
+    pub id: String,
+    /// Trust policy text (`AssumeRolePolicyDocument`).
+    pub trust_policy: String,
+    /// Service-linked roles are exempt from control policies (§6.1).
+    #[serde(default)]
+    pub service_linked: bool,
+}
+
+/// One version of a custom policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyVersion {
+    /// `v1`, `v2`, …
+    pub id: String,
+    /// The document text.
+    pub document: String,
+}
+
+/// A custom policy with its versions (at most 5, §1.8).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomPolicy {
+    /// Name.
+    pub name: String,
+    /// Description.
+    #[serde(default)]
+    pub description: String,
+    /// Versions, oldest first.
+    pub versions: Vec<PolicyVersion>,
+    /// The version in force.
+    pub default_version: String,
+    /// Next version number to hand out.
+    pub next_version: u32,
+}
+
+impl CustomPolicy {
+    /// The document of the default version.
+    pub fn default_document(&self) -> Option<&str> {
+        self.versions.iter().find(|v| v.id == self.default_version).map(|v| v.document.as_str())
+    }
+}
+
+/// `Custom` or `System`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum PolicyType {
+    /// Customer-managed.
+    Custom,
+    /// Alibaba-managed.
+    System,
+}
+
+/// Who a policy is attached to.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(tag = "type", content = "name")]
+pub enum Grantee {
+    /// A RAM user.
+    User(String),
+    /// A RAM group.
+    Group(String),
+    /// A RAM role.
+    Role(String),
+}
+
+/// An identity-policy attachment.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Attachment {
+    /// Policy name.
+    pub policy: String,
+    /// Custom or System.
+    pub policy_type: PolicyType,
+    /// Grantee.
+    pub grantee: Grantee,
+    /// `None` = account scope; `Some(rg)` = resource-group scope.
+    pub resource_group: Option<String>,
+}
+
+/// RAM state of one account.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountIam {
+    /// Users by name.
+    pub users: BTreeMap<String, User>,
+    /// Groups by name.
+    pub groups: BTreeMap<String, Group>,
+    /// Roles by name.
+    pub roles: BTreeMap<String, Role>,
+    /// Custom policies by name.
+    pub policies: BTreeMap<String, CustomPolicy>,
+    /// Attachments, kept sorted.
+    pub attachments: Vec<Attachment>,
+}
+
+/// A control policy (Resource Directory).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ControlPolicy {
+    /// `cp-…` (or `p-FullAliyunAccess` for the system policy).
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Document text.
+    pub document: String,
+    /// `System` / `Custom`.
+    pub policy_type: PolicyType,
+    /// `RAM` (RAM users and roles) or `All` (also the member's root, §10 Q17).
+    pub effect_scope: String,
+}
+
+/// An STS role session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    /// `STS.…` AccessKey id.
+    pub access_key_id: String,
+    /// Account owning the role.
+    pub account: String,
+    /// Role name.
+    pub role: String,
+    /// Session name.
+    pub session_name: String,
+    /// Session policy text, if one was passed.
+    pub policy: Option<String>,
+    /// Expiry, epoch seconds.
+    pub expires: i64,
+    /// Who assumed the role (principal ARN), for audit.
+    pub assumed_by: String,
+}
+
+/// The identity state of the whole world.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Iam {
+    /// RAM state per account UID.
+    pub accounts: BTreeMap<String, AccountIam>,
+    /// Control policies by id.
+    pub control_policies: BTreeMap<String, ControlPolicy>,
+    /// Control-policy attachments: target (root folder id, folder id or member UID) → policy ids.
+    pub control_attachments: BTreeMap<String, Vec<String>>,
+    /// Role sessions by AccessKey id.
+    pub sessions: BTreeMap<String, Session>,
+    /// Counter for deterministic ids.
+    pub next_id: u64,
+    /// Bumped on every change that can alter a decision (for the gateway's cache).
+    #[serde(default)]
+    pub generation: u64,
+}

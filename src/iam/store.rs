@@ -1,0 +1,135 @@
+//! Building the [`PolicyStore`] the evaluator needs for one caller: control-policy chain
+//! member → folders → root, session policy, identity policies at account and resource-group
+//! scope.
+
+use super::caller::Caller;
+use super::model::{Grantee, Iam, PolicyType};
+use super::system_policies::system_policy;
+use crate::authz::policy_set::{AttachedEntityType, AttachedScope, PolicySourceType};
+use crate::authz::{ControlNode, PolicySet, PolicySource, PolicyStore};
+use crate::cloud::World;
+use crate::policy::{read_policy, PolicyKind, ReadOptions};
+
+fn add(set: &mut PolicySet, text: &str, kind: PolicyKind, source: PolicySource) {
+    // Documents are validated when they enter the world, so this cannot fail for stored
+    // policies; a document that somehow does not parse contributes nothing (and can grant nothing).
+    if let Some(p) = read_policy(text, kind, &ReadOptions::default()).policy {
+        set.add(&p, source, Some(text));
+    }
+}
+
+impl Iam {
+    /// The document text of an identity policy (`None` if it no longer exists).
+    pub fn identity_document(&self, account: &str, name: &str, t: PolicyType) -> Option<(String, Option<String>)> {
+        match t {
+            PolicyType::System => system_policy(name).map(|d| (d.to_string(), None)),
+            PolicyType::Custom => {
+                let p = self.accounts.get(account)?.policies.get(name)?;
+                Some((p.default_document()?.to_string(), Some(p.default_version.clone())))
+            }
+        }
+    }
+
+    fn control_node(&self, target: &str) -> ControlNode {
+        let mut node = ControlNode { target: target.to_string(), ..ControlNode::default() };
+        for cp in self.control_policies_at(target) {
+            let source = PolicySource {
+                name: cp.id.clone(),
+                source_type: if cp.policy_type == PolicyType::System { PolicySourceType::System } else { PolicySourceType::Custom },
+                version: None,
+                scope: AttachedScope::Folder,
+                entity: AttachedEntityType::ResourceDirectoryTarget,
+                file: None,
+            };
+            add(&mut node.policies, &cp.document, PolicyKind::Control, source.clone());
+            if cp.effect_scope == "All" {
+                add(&mut node.all_scope, &cp.document, PolicyKind::Control, source);
+            }
+        }
+        node
+    }
+
+    /// Control-policy nodes for `account`, member first, root last (empty outside a directory).
+    pub fn control_chain(&self, world: &World, account: &str) -> Vec<ControlNode> {
+        let Some(rd) = world.resource_directory() else { return Vec::new() };
+        let Some(member) = rd.members.get(account) else { return Vec::new() };
+        let mut chain = vec![self.control_node(account)];
+        let mut folder = member.folder_id.clone();
+        // Bounded walk: a folder chain can be no longer than the number of folders.
+        for _ in 0..=rd.folders.len() {
+            chain.push(self.control_node(&folder));
+            if folder == rd.root_folder_id {
+                break;
+            }
+            match rd.folders.get(&folder) {
+                Some(f) => folder = f.parent_folder_id.clone(),
+                None => break,
+            }
+        }
+        chain
+    }
+
+    /// The policies that bear on `caller`'s requests (the resource policy is the gateway's).
+    pub fn policy_store(&self, world: &World, caller: &Caller) -> PolicyStore {
+        let account = caller.account();
+        let mut store = PolicyStore { control_chain: self.control_chain(world, account), ..PolicyStore::default() };
+        let Some(acct) = self.accounts.get(account) else { return store };
+        let (grantees, entity): (Vec<Grantee>, _) = match caller {
+            Caller::Root { .. } => return store,
+            Caller::User { name, .. } => {
+                let mut g = vec![Grantee::User(name.clone())];
+                if let Some(u) = acct.users.get(name) {
+                    g.extend(u.groups.iter().cloned().map(Grantee::Group));
+                }
+                (g, AttachedEntityType::RamUser)
+            }
+            Caller::Session { role, access_key_id, .. } => {
+                if let Some(text) = self.sessions.get(access_key_id).and_then(|s| s.policy.as_ref()) {
+                    let mut set = PolicySet::new();
+                    let source = PolicySource {
+                        name: "SessionPolicy".into(),
+                        source_type: PolicySourceType::Custom,
+                        version: None,
+                        scope: AttachedScope::None,
+                        entity: AttachedEntityType::None,
+                        file: None,
+                    };
+                    add(&mut set, text, PolicyKind::Session, source);
+                    store.session = Some(set);
+                }
+                (vec![Grantee::Role(role.clone())], AttachedEntityType::RamRole)
+            }
+        };
+        for att in acct.attachments.iter().filter(|a| grantees.contains(&a.grantee)) {
+            let Some((text, version)) = self.identity_document(account, &att.policy, att.policy_type) else { continue };
+            let entity = match att.grantee {
+                Grantee::Group(_) => AttachedEntityType::RamGroup,
+                _ => entity,
+            };
+            let source = PolicySource {
+                name: att.policy.clone(),
+                source_type: if att.policy_type == PolicyType::System { PolicySourceType::System } else { PolicySourceType::Custom },
+                version,
+                scope: if att.resource_group.is_some() { AttachedScope::ResourceGroup } else { AttachedScope::Account },
+                entity,
+                file: None,
+            };
+            match &att.resource_group {
+                None => add(&mut store.identity, &text, PolicyKind::Identity, source),
+                Some(rg) => {
+                    let pos = match store.resource_groups.iter().position(|(id, _)| id == rg) {
+                        Some(p) => p,
+                        None => {
+                            store.resource_groups.push((rg.clone(), PolicySet::new()));
+                            store.resource_groups.len() - 1
+                        }
+                    };
+                    if let Some((_, set)) = store.resource_groups.get_mut(pos) {
+                        add(set, &text, PolicyKind::Identity, source);
+                    }
+                }
+            }
+        }
+        store
+    }
+}
