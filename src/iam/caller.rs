@@ -39,7 +39,9 @@ impl Caller {
     /// The account the caller acts for.
     pub fn account(&self) -> &str {
         match self {
-            Caller::Root { account } | Caller::User { account, .. } | Caller::Session { account, .. } => account,
+            Caller::Root { account }
+            | Caller::User { account, .. }
+            | Caller::Session { account, .. } => account,
         }
     }
 
@@ -48,7 +50,12 @@ impl Caller {
         match self {
             Caller::Root { account } => format!("acs:ram::{account}:root"),
             Caller::User { account, name } => format!("acs:ram::{account}:user/{name}"),
-            Caller::Session { account, role, session, .. } => format!("acs:ram::{account}:role/{role}/{session}"),
+            Caller::Session {
+                account,
+                role,
+                session,
+                ..
+            } => format!("acs:ram::{account}:role/{role}/{session}"),
         }
     }
 }
@@ -65,7 +72,12 @@ impl Iam {
     /// Resolves `who`: `root@<uid|alias>`, a user name (`alice`, or `alice@<uid|alias>` when
     /// ambiguous), a user's AccessKeyId (`LTAI…`), or a role session's AccessKeyId (`STS.…`).
     pub fn resolve_caller(&self, world: &World, who: &str) -> Result<Caller, CloudError> {
-        let unknown = || CloudError::not_found("InvalidAccessKeyId.NotFound", format!("Specified access key is not found: `{who}`."));
+        let unknown = || {
+            CloudError::not_found(
+                "InvalidAccessKeyId.NotFound",
+                format!("Specified access key is not found: `{who}`."),
+            )
+        };
         if let Some(s) = self.sessions.get(who) {
             return Ok(Caller::Session {
                 account: s.account.clone(),
@@ -88,8 +100,16 @@ impl Iam {
                 continue;
             }
             for user in acct.users.values() {
-                if user.name == name || user.access_keys.iter().any(|k| k.id == name && k.status == "Active") {
-                    found.push(Caller::User { account: uid.clone(), name: user.name.clone() });
+                if user.name == name
+                    || user
+                        .access_keys
+                        .iter()
+                        .any(|k| k.id == name && k.status == "Active")
+                {
+                    found.push(Caller::User {
+                        account: uid.clone(),
+                        name: user.name.clone(),
+                    });
                 }
             }
         }
@@ -116,8 +136,17 @@ impl Iam {
                 }
                 p
             }
-            Caller::Session { account, role, session, .. } => {
-                let mut p = Principal::new(PrincipalKind::AssumedRoleUser, account, &format!("{role}/{session}"));
+            Caller::Session {
+                account,
+                role,
+                session,
+                ..
+            } => {
+                let mut p = Principal::new(
+                    PrincipalKind::AssumedRoleUser,
+                    account,
+                    &format!("{role}/{session}"),
+                );
                 if let Some(r) = self.accounts.get(account).and_then(|a| a.roles.get(role)) {
                     p.id = format!("{}:{session}", r.id);
                     p.service_linked_role = r.service_linked;

@@ -75,7 +75,10 @@ pub struct CustomPolicy {
 impl CustomPolicy {
     /// The document of the default version.
     pub fn default_document(&self) -> Option<&str> {
-        self.versions.iter().find(|v| v.id == self.default_version).map(|v| v.document.as_str())
+        self.versions
+            .iter()
+            .find(|v| v.id == self.default_version)
+            .map(|v| v.document.as_str())
     }
 }
 

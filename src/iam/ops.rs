@@ -25,7 +25,11 @@ impl IamProduct {
     pub fn meta(self) -> (&'static str, &'static str, &'static str) {
         match self {
             IamProduct::Ram => ("Ram", "2015-05-01", "ram.aliyuncs.com"),
-            IamProduct::ResourceManager => ("ResourceManager", "2020-03-31", "resourcemanager.aliyuncs.com"),
+            IamProduct::ResourceManager => (
+                "ResourceManager",
+                "2020-03-31",
+                "resourcemanager.aliyuncs.com",
+            ),
             IamProduct::Sts => ("Sts", "2015-04-01", "sts.aliyuncs.com"),
         }
     }
@@ -47,25 +51,52 @@ pub enum IamOperation {
     /// ram:UpdateRole.
     UpdateRole { role: String, trust_policy: String },
     /// ram:CreatePolicy.
-    CreatePolicy { policy: String, document: String, description: String },
+    CreatePolicy {
+        policy: String,
+        document: String,
+        description: String,
+    },
     /// ram:CreatePolicyVersion.
-    CreatePolicyVersion { policy: String, document: String, set_as_default: bool },
+    CreatePolicyVersion {
+        policy: String,
+        document: String,
+        set_as_default: bool,
+    },
     /// ram:DeletePolicy.
     DeletePolicy { policy: String },
     /// ram:AttachPolicyTo{User,Group,Role}, or resourcemanager:AttachPolicy with a resource group.
-    AttachPolicy { policy: String, policy_type: PolicyType, grantee: Grantee, resource_group: Option<String> },
+    AttachPolicy {
+        policy: String,
+        policy_type: PolicyType,
+        grantee: Grantee,
+        resource_group: Option<String>,
+    },
     /// ram:DetachPolicyFrom{User,Group,Role}, or resourcemanager:DetachPolicy.
-    DetachPolicy { policy: String, policy_type: PolicyType, grantee: Grantee, resource_group: Option<String> },
+    DetachPolicy {
+        policy: String,
+        policy_type: PolicyType,
+        grantee: Grantee,
+        resource_group: Option<String>,
+    },
     /// resourcemanager:CreateResourceGroup.
     CreateResourceGroup { name: String },
     /// resourcemanager:CreateControlPolicy.
-    CreateControlPolicy { name: String, document: String, effect_scope: String },
+    CreateControlPolicy {
+        name: String,
+        document: String,
+        effect_scope: String,
+    },
     /// resourcemanager:AttachControlPolicy.
     AttachControlPolicy { policy_id: String, target: String },
     /// resourcemanager:DetachControlPolicy.
     DetachControlPolicy { policy_id: String, target: String },
     /// sts:AssumeRole.
-    AssumeRole { role_arn: String, session_name: String, policy: Option<String>, duration: i64 },
+    AssumeRole {
+        role_arn: String,
+        session_name: String,
+        policy: Option<String>,
+        duration: i64,
+    },
     /// sts:GetCallerIdentity (never denied).
     GetCallerIdentity,
 }
@@ -89,7 +120,10 @@ fn policy_type(p: &Params<'_>) -> Result<PolicyType, CloudError> {
     match p.req_str("PolicyType")?.as_str() {
         "Custom" => Ok(PolicyType::Custom),
         "System" => Ok(PolicyType::System),
-        other => Err(CloudError::bad("InvalidParameter.PolicyType", format!("PolicyType must be Custom or System, not `{other}`."))),
+        other => Err(CloudError::bad(
+            "InvalidParameter.PolicyType",
+            format!("PolicyType must be Custom or System, not `{other}`."),
+        )),
     }
 }
 
@@ -110,7 +144,10 @@ fn rm_grantee(p: &Params<'_>) -> Result<Grantee, CloudError> {
 
 impl IamOperation {
     /// Decodes an identity API call; `None` when `action` is not an identity API.
-    pub fn decode(action: &str, params: &Map<String, Value>) -> Option<Result<IamOperation, CloudError>> {
+    pub fn decode(
+        action: &str,
+        params: &Map<String, Value>,
+    ) -> Option<Result<IamOperation, CloudError>> {
         let p = Params::new(params);
         let attach = |kind: &str| -> Result<(String, PolicyType, Grantee), CloudError> {
             let grantee = match kind {
@@ -122,12 +159,27 @@ impl IamOperation {
         };
         let op = (|| -> Result<Option<IamOperation>, CloudError> {
             Ok(Some(match action {
-                "CreateUser" => IamOperation::CreateUser { user: p.req_str("UserName")? },
-                "CreateAccessKey" => IamOperation::CreateAccessKey { user: p.req_str("UserName")? },
-                "CreateGroup" => IamOperation::CreateGroup { group: p.req_str("GroupName")? },
-                "AddUserToGroup" => IamOperation::AddUserToGroup { user: p.req_str("UserName")?, group: p.req_str("GroupName")? },
-                "CreateRole" => IamOperation::CreateRole { role: p.req_str("RoleName")?, trust_policy: p.req_str("AssumeRolePolicyDocument")? },
-                "UpdateRole" => IamOperation::UpdateRole { role: p.req_str("RoleName")?, trust_policy: p.req_str("NewAssumeRolePolicyDocument")? },
+                "CreateUser" => IamOperation::CreateUser {
+                    user: p.req_str("UserName")?,
+                },
+                "CreateAccessKey" => IamOperation::CreateAccessKey {
+                    user: p.req_str("UserName")?,
+                },
+                "CreateGroup" => IamOperation::CreateGroup {
+                    group: p.req_str("GroupName")?,
+                },
+                "AddUserToGroup" => IamOperation::AddUserToGroup {
+                    user: p.req_str("UserName")?,
+                    group: p.req_str("GroupName")?,
+                },
+                "CreateRole" => IamOperation::CreateRole {
+                    role: p.req_str("RoleName")?,
+                    trust_policy: p.req_str("AssumeRolePolicyDocument")?,
+                },
+                "UpdateRole" => IamOperation::UpdateRole {
+                    role: p.req_str("RoleName")?,
+                    trust_policy: p.req_str("NewAssumeRolePolicyDocument")?,
+                },
                 "CreatePolicy" => IamOperation::CreatePolicy {
                     policy: p.req_str("PolicyName")?,
                     document: p.req_str("PolicyDocument")?,
@@ -138,14 +190,27 @@ impl IamOperation {
                     document: p.req_str("PolicyDocument")?,
                     set_as_default: p.flag("SetAsDefault")?,
                 },
-                "DeletePolicy" => IamOperation::DeletePolicy { policy: p.req_str("PolicyName")? },
+                "DeletePolicy" => IamOperation::DeletePolicy {
+                    policy: p.req_str("PolicyName")?,
+                },
                 "AttachPolicyToUser" | "AttachPolicyToGroup" | "AttachPolicyToRole" => {
                     let (policy, policy_type, grantee) = attach(&action["AttachPolicyTo".len()..])?;
-                    IamOperation::AttachPolicy { policy, policy_type, grantee, resource_group: None }
+                    IamOperation::AttachPolicy {
+                        policy,
+                        policy_type,
+                        grantee,
+                        resource_group: None,
+                    }
                 }
                 "DetachPolicyFromUser" | "DetachPolicyFromGroup" | "DetachPolicyFromRole" => {
-                    let (policy, policy_type, grantee) = attach(&action["DetachPolicyFrom".len()..])?;
-                    IamOperation::DetachPolicy { policy, policy_type, grantee, resource_group: None }
+                    let (policy, policy_type, grantee) =
+                        attach(&action["DetachPolicyFrom".len()..])?;
+                    IamOperation::DetachPolicy {
+                        policy,
+                        policy_type,
+                        grantee,
+                        resource_group: None,
+                    }
                 }
                 "AttachPolicy" => IamOperation::AttachPolicy {
                     policy: p.req_str("PolicyName")?,
@@ -159,14 +224,22 @@ impl IamOperation {
                     grantee: rm_grantee(&p)?,
                     resource_group: Some(p.req_str("ResourceGroupId")?),
                 },
-                "CreateResourceGroup" => IamOperation::CreateResourceGroup { name: p.req_str("Name")? },
+                "CreateResourceGroup" => IamOperation::CreateResourceGroup {
+                    name: p.req_str("Name")?,
+                },
                 "CreateControlPolicy" => IamOperation::CreateControlPolicy {
                     name: p.req_str("PolicyName")?,
                     document: p.req_str("PolicyDocument")?,
                     effect_scope: p.opt_str("EffectScope")?.unwrap_or_else(|| "RAM".into()),
                 },
-                "AttachControlPolicy" => IamOperation::AttachControlPolicy { policy_id: p.req_str("PolicyId")?, target: p.req_str("TargetId")? },
-                "DetachControlPolicy" => IamOperation::DetachControlPolicy { policy_id: p.req_str("PolicyId")?, target: p.req_str("TargetId")? },
+                "AttachControlPolicy" => IamOperation::AttachControlPolicy {
+                    policy_id: p.req_str("PolicyId")?,
+                    target: p.req_str("TargetId")?,
+                },
+                "DetachControlPolicy" => IamOperation::DetachControlPolicy {
+                    policy_id: p.req_str("PolicyId")?,
+                    target: p.req_str("TargetId")?,
+                },
                 "AssumeRole" => IamOperation::AssumeRole {
                     role_arn: p.req_str("RoleArn")?,
                     session_name: p.req_str("RoleSessionName")?,
@@ -192,13 +265,21 @@ impl IamOperation {
             IamOperation::CreatePolicy { .. } => "CreatePolicy",
             IamOperation::CreatePolicyVersion { .. } => "CreatePolicyVersion",
             IamOperation::DeletePolicy { .. } => "DeletePolicy",
-            IamOperation::AttachPolicy { grantee, resource_group, .. } => match (resource_group, grantee) {
+            IamOperation::AttachPolicy {
+                grantee,
+                resource_group,
+                ..
+            } => match (resource_group, grantee) {
                 (Some(_), _) => "AttachPolicy",
                 (None, Grantee::User(_)) => "AttachPolicyToUser",
                 (None, Grantee::Group(_)) => "AttachPolicyToGroup",
                 (None, Grantee::Role(_)) => "AttachPolicyToRole",
             },
-            IamOperation::DetachPolicy { grantee, resource_group, .. } => match (resource_group, grantee) {
+            IamOperation::DetachPolicy {
+                grantee,
+                resource_group,
+                ..
+            } => match (resource_group, grantee) {
                 (Some(_), _) => "DetachPolicy",
                 (None, Grantee::User(_)) => "DetachPolicyFromUser",
                 (None, Grantee::Group(_)) => "DetachPolicyFromGroup",
@@ -221,9 +302,14 @@ impl IamOperation {
             | IamOperation::CreateControlPolicy { .. }
             | IamOperation::AttachControlPolicy { .. }
             | IamOperation::DetachControlPolicy { .. } => IamProduct::ResourceManager,
-            IamOperation::AttachPolicy { resource_group: Some(_), .. } | IamOperation::DetachPolicy { resource_group: Some(_), .. } => {
-                IamProduct::ResourceManager
+            IamOperation::AttachPolicy {
+                resource_group: Some(_),
+                ..
             }
+            | IamOperation::DetachPolicy {
+                resource_group: Some(_),
+                ..
+            } => IamProduct::ResourceManager,
             _ => IamProduct::Ram,
         }
     }
@@ -262,16 +348,29 @@ fn invalid_document(kind: PolicyKind, text: &str) -> Option<CloudError> {
     Some(CloudError::new(
         api.code,
         api.http_status,
-        format!("{} at {} ({} finding{} in all).", first.message, first.path, n, if n == 1 { "" } else { "s" }),
+        format!(
+            "{} at {} ({} finding{} in all).",
+            first.message,
+            first.path,
+            n,
+            if n == 1 { "" } else { "s" }
+        ),
     ))
 }
 
 fn entity_missing(kind: &str, name: &str) -> CloudError {
-    CloudError::not_found(format!("EntityNotExist.{kind}"), format!("The {} does not exist: {name}.", kind.to_lowercase()))
+    CloudError::not_found(
+        format!("EntityNotExist.{kind}"),
+        format!("The {} does not exist: {name}.", kind.to_lowercase()),
+    )
 }
 
 fn valid_name(name: &str, max: usize) -> bool {
-    !name.is_empty() && name.len() <= max && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+    !name.is_empty()
+        && name.len() <= max
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
 }
 
 /// Control-policy targets: the root folder, a folder, or a member account (by UID).
@@ -304,7 +403,12 @@ impl Iam {
 
     /// What `op` by `caller` must be authorized for. Errors here are the call's answer (an
     /// AssumeRole naming a role that does not exist, say) and come before RAM, as in Alibaba.
-    pub fn authorization_request(&self, world: &World, caller: &Caller, op: &IamOperation) -> Result<IamAuth, CloudError> {
+    pub fn authorization_request(
+        &self,
+        world: &World,
+        caller: &Caller,
+        op: &IamOperation,
+    ) -> Result<IamAuth, CloudError> {
         let a = caller.account();
         let simple = |action: &str, resources: Vec<String>| IamAuth {
             action: action.to_string(),
@@ -315,52 +419,113 @@ impl Iam {
         };
         let rm = |rel: &str| format!("acs:resourcemanager::{a}:{rel}");
         Ok(match op {
-            IamOperation::CreateUser { user } => simple("ram:CreateUser", vec![ram_arn(a, &format!("user/{user}"))]),
-            IamOperation::CreateAccessKey { user } => simple("ram:CreateAccessKey", vec![ram_arn(a, &format!("user/{user}"))]),
-            IamOperation::CreateGroup { group } => simple("ram:CreateGroup", vec![ram_arn(a, &format!("group/{group}"))]),
-            IamOperation::AddUserToGroup { group, .. } => simple("ram:AddUserToGroup", vec![ram_arn(a, &format!("group/{group}"))]),
-            IamOperation::CreateRole { role, .. } => simple("ram:CreateRole", vec![ram_arn(a, &format!("role/{role}"))]),
-            IamOperation::UpdateRole { role, .. } => simple("ram:UpdateRole", vec![ram_arn(a, &format!("role/{role}"))]),
-            IamOperation::CreatePolicy { policy, .. } => simple("ram:CreatePolicy", vec![ram_arn(a, &format!("policy/{policy}"))]),
-            IamOperation::CreatePolicyVersion { policy, .. } => {
-                simple("ram:CreatePolicyVersion", vec![ram_arn(a, &format!("policy/{policy}"))])
+            IamOperation::CreateUser { user } => {
+                simple("ram:CreateUser", vec![ram_arn(a, &format!("user/{user}"))])
             }
-            IamOperation::DeletePolicy { policy } => simple("ram:DeletePolicy", vec![ram_arn(a, &format!("policy/{policy}"))]),
-            IamOperation::AttachPolicy { policy, grantee, resource_group, .. }
-            | IamOperation::DetachPolicy { policy, grantee, resource_group, .. } => {
+            IamOperation::CreateAccessKey { user } => simple(
+                "ram:CreateAccessKey",
+                vec![ram_arn(a, &format!("user/{user}"))],
+            ),
+            IamOperation::CreateGroup { group } => simple(
+                "ram:CreateGroup",
+                vec![ram_arn(a, &format!("group/{group}"))],
+            ),
+            IamOperation::AddUserToGroup { group, .. } => simple(
+                "ram:AddUserToGroup",
+                vec![ram_arn(a, &format!("group/{group}"))],
+            ),
+            IamOperation::CreateRole { role, .. } => {
+                simple("ram:CreateRole", vec![ram_arn(a, &format!("role/{role}"))])
+            }
+            IamOperation::UpdateRole { role, .. } => {
+                simple("ram:UpdateRole", vec![ram_arn(a, &format!("role/{role}"))])
+            }
+            IamOperation::CreatePolicy { policy, .. } => simple(
+                "ram:CreatePolicy",
+                vec![ram_arn(a, &format!("policy/{policy}"))],
+            ),
+            IamOperation::CreatePolicyVersion { policy, .. } => simple(
+                "ram:CreatePolicyVersion",
+                vec![ram_arn(a, &format!("policy/{policy}"))],
+            ),
+            IamOperation::DeletePolicy { policy } => simple(
+                "ram:DeletePolicy",
+                vec![ram_arn(a, &format!("policy/{policy}"))],
+            ),
+            IamOperation::AttachPolicy {
+                policy,
+                grantee,
+                resource_group,
+                ..
+            }
+            | IamOperation::DetachPolicy {
+                policy,
+                grantee,
+                resource_group,
+                ..
+            } => {
                 let attach = matches!(op, IamOperation::AttachPolicy { .. });
                 match resource_group {
                     Some(rg) => simple(
-                        if attach { "resourcemanager:AttachPolicy" } else { "resourcemanager:DetachPolicy" },
+                        if attach {
+                            "resourcemanager:AttachPolicy"
+                        } else {
+                            "resourcemanager:DetachPolicy"
+                        },
                         vec![rm(&format!("resourcegroup/{rg}"))],
                     ),
                     None => simple(
                         &format!("ram:{}", op.action_name()),
-                        vec![ram_arn(a, &format!("policy/{policy}")), grantee_arn(a, grantee)],
+                        vec![
+                            ram_arn(a, &format!("policy/{policy}")),
+                            grantee_arn(a, grantee),
+                        ],
                     ),
                 }
             }
-            IamOperation::CreateResourceGroup { .. } => simple("resourcemanager:CreateResourceGroup", vec![rm("resourcegroup/*")]),
-            IamOperation::CreateControlPolicy { .. } => {
-                simple("resourcemanager:CreateControlPolicy", vec![rm("policy/controlpolicy/*")])
-            }
-            IamOperation::AttachControlPolicy { policy_id, target } | IamOperation::DetachControlPolicy { policy_id, target } => {
+            IamOperation::CreateResourceGroup { .. } => simple(
+                "resourcemanager:CreateResourceGroup",
+                vec![rm("resourcegroup/*")],
+            ),
+            IamOperation::CreateControlPolicy { .. } => simple(
+                "resourcemanager:CreateControlPolicy",
+                vec![rm("policy/controlpolicy/*")],
+            ),
+            IamOperation::AttachControlPolicy { policy_id, target }
+            | IamOperation::DetachControlPolicy { policy_id, target } => {
                 let path = control_target_path(world, target).unwrap_or_else(|| target.clone());
-                let kind = if world.account(target).is_some() { "account" } else { "folder" };
+                let kind = if world.account(target).is_some() {
+                    "account"
+                } else {
+                    "folder"
+                };
                 let action = if matches!(op, IamOperation::AttachControlPolicy { .. }) {
                     "resourcemanager:AttachControlPolicy"
                 } else {
                     "resourcemanager:DetachControlPolicy"
                 };
-                simple(action, vec![rm(&format!("policy/controlpolicy/{policy_id}")), rm(&format!("{kind}/{path}"))])
+                simple(
+                    action,
+                    vec![
+                        rm(&format!("policy/controlpolicy/{policy_id}")),
+                        rm(&format!("{kind}/{path}")),
+                    ],
+                )
             }
             IamOperation::AssumeRole { role_arn, .. } => {
                 let (uid, name) = parse_role_arn(role_arn).ok_or_else(|| {
-                    CloudError::bad("InvalidParameter.RoleArn", format!("The parameter RoleArn is invalid: `{role_arn}`."))
+                    CloudError::bad(
+                        "InvalidParameter.RoleArn",
+                        format!("The parameter RoleArn is invalid: `{role_arn}`."),
+                    )
                 })?;
                 let role = self
                     .acct(uid)
-                    .and_then(|acct| acct.roles.values().find(|r| r.name.eq_ignore_ascii_case(name)))
+                    .and_then(|acct| {
+                        acct.roles
+                            .values()
+                            .find(|r| r.name.eq_ignore_ascii_case(name))
+                    })
                     .ok_or_else(|| entity_missing("Role", name))?;
                 IamAuth {
                     action: "sts:AssumeRole".into(),
@@ -370,14 +535,20 @@ impl Iam {
                     authorize: true,
                 }
             }
-            IamOperation::GetCallerIdentity => IamAuth { authorize: false, ..simple("sts:GetCallerIdentity", vec!["*".into()]) },
+            IamOperation::GetCallerIdentity => IamAuth {
+                authorize: false,
+                ..simple("sts:GetCallerIdentity", vec!["*".into()])
+            },
         })
     }
 
     pub(crate) fn next_number(&mut self, prefix: &str) -> String {
         self.next_id += 1;
         // 16-digit ids in Alibaba's style, deterministic from the counter.
-        format!("{prefix}{:015}", 100_000_000_000_000u64 + self.next_id * 7_919)
+        format!(
+            "{prefix}{:015}",
+            100_000_000_000_000u64 + self.next_id * 7_919
+        )
     }
 
     pub(crate) fn next_token(&mut self, prefix: &str, len: usize) -> String {
@@ -394,51 +565,107 @@ impl Iam {
     }
 
     /// Validates `op` fully, then applies it. A failed call leaves `self` (and `world`) unchanged.
-    pub fn execute(&mut self, world: &mut World, caller: &Caller, now: i64, op: &IamOperation) -> Result<Value, CloudError> {
+    pub fn execute(
+        &mut self,
+        world: &mut World,
+        caller: &Caller,
+        now: i64,
+        op: &IamOperation,
+    ) -> Result<Value, CloudError> {
         let a = caller.account().to_string();
         let date = crate::policy::values::format_date(i128::from(now) * 1_000_000_000);
         let result = match op {
             IamOperation::CreateUser { user } => {
                 if !valid_name(user, 64) {
-                    return Err(CloudError::bad("InvalidParameter.UserName.InvalidChars", format!("The user name `{user}` is invalid.")));
+                    return Err(CloudError::bad(
+                        "InvalidParameter.UserName.InvalidChars",
+                        format!("The user name `{user}` is invalid."),
+                    ));
                 }
                 if self.acct(&a).is_some_and(|x| x.users.contains_key(user)) {
-                    return Err(CloudError::new("EntityAlreadyExists.User", 409, format!("The user already exists: {user}.")));
+                    return Err(CloudError::new(
+                        "EntityAlreadyExists.User",
+                        409,
+                        format!("The user already exists: {user}."),
+                    ));
                 }
                 let id = self.next_number("2");
                 let acct = self.accounts.entry(a.clone()).or_default();
-                acct.users.insert(user.clone(), User { name: user.clone(), id: id.clone(), groups: Vec::new(), access_keys: Vec::new() });
+                acct.users.insert(
+                    user.clone(),
+                    User {
+                        name: user.clone(),
+                        id: id.clone(),
+                        groups: Vec::new(),
+                        access_keys: Vec::new(),
+                    },
+                );
                 json!({"User": {"UserId": id, "UserName": user, "CreateDate": date}})
             }
             IamOperation::CreateAccessKey { user } => {
                 self.grantee_exists(&a, &Grantee::User(user.clone()))?;
-                if self.acct(&a).and_then(|x| x.users.get(user)).is_some_and(|u| u.access_keys.len() >= 2) {
-                    return Err(CloudError::new("LimitExceeded.User.AccessKey", 409, "A user can have at most 2 AccessKeys."));
+                if self
+                    .acct(&a)
+                    .and_then(|x| x.users.get(user))
+                    .is_some_and(|u| u.access_keys.len() >= 2)
+                {
+                    return Err(CloudError::new(
+                        "LimitExceeded.User.AccessKey",
+                        409,
+                        "A user can have at most 2 AccessKeys.",
+                    ));
                 }
                 let id = self.next_token("LTAI", 20);
-                if let Some(u) = self.accounts.get_mut(&a).and_then(|x| x.users.get_mut(user)) {
-                    u.access_keys.push(AccessKey { id: id.clone(), status: "Active".into() });
+                if let Some(u) = self
+                    .accounts
+                    .get_mut(&a)
+                    .and_then(|x| x.users.get_mut(user))
+                {
+                    u.access_keys.push(AccessKey {
+                        id: id.clone(),
+                        status: "Active".into(),
+                    });
                 }
                 json!({"AccessKey": {"AccessKeyId": id, "AccessKeySecret": "(not stored by ramsim)", "Status": "Active", "CreateDate": date}})
             }
             IamOperation::CreateGroup { group } => {
                 if !valid_name(group, 64) {
-                    return Err(CloudError::bad("InvalidParameter.GroupName.InvalidChars", format!("The group name `{group}` is invalid.")));
+                    return Err(CloudError::bad(
+                        "InvalidParameter.GroupName.InvalidChars",
+                        format!("The group name `{group}` is invalid."),
+                    ));
                 }
                 if self.acct(&a).is_some_and(|x| x.groups.contains_key(group)) {
-                    return Err(CloudError::new("EntityAlreadyExists.Group", 409, format!("The group already exists: {group}.")));
+                    return Err(CloudError::new(
+                        "EntityAlreadyExists.Group",
+                        409,
+                        format!("The group already exists: {group}."),
+                    ));
                 }
-                self.accounts.entry(a.clone()).or_default().groups.insert(group.clone(), Group { name: group.clone() });
+                self.accounts.entry(a.clone()).or_default().groups.insert(
+                    group.clone(),
+                    Group {
+                        name: group.clone(),
+                    },
+                );
                 json!({"Group": {"GroupName": group, "CreateDate": date}})
             }
             IamOperation::AddUserToGroup { user, group } => {
                 self.grantee_exists(&a, &Grantee::User(user.clone()))?;
                 self.grantee_exists(&a, &Grantee::Group(group.clone()))?;
-                let Some(u) = self.accounts.get_mut(&a).and_then(|x| x.users.get_mut(user)) else {
+                let Some(u) = self
+                    .accounts
+                    .get_mut(&a)
+                    .and_then(|x| x.users.get_mut(user))
+                else {
                     return Err(entity_missing("User", user));
                 };
                 if u.groups.contains(group) {
-                    return Err(CloudError::new("EntityAlreadyExists.User.Group", 409, "The user is already in the group."));
+                    return Err(CloudError::new(
+                        "EntityAlreadyExists.User.Group",
+                        409,
+                        "The user is already in the group.",
+                    ));
                 }
                 u.groups.push(group.clone());
                 u.groups.sort();
@@ -446,18 +673,33 @@ impl Iam {
             }
             IamOperation::CreateRole { role, trust_policy } => {
                 if !valid_name(role, 64) {
-                    return Err(CloudError::bad("InvalidParameter.RoleName.InvalidChars", format!("The role name `{role}` is invalid.")));
+                    return Err(CloudError::bad(
+                        "InvalidParameter.RoleName.InvalidChars",
+                        format!("The role name `{role}` is invalid."),
+                    ));
                 }
                 if let Some(e) = invalid_document(PolicyKind::Trust, trust_policy) {
                     return Err(e);
                 }
-                if self.acct(&a).is_some_and(|x| x.roles.values().any(|r| r.name.eq_ignore_ascii_case(role))) {
-                    return Err(CloudError::new("EntityAlreadyExists.Role", 409, format!("The role already exists: {role}.")));
+                if self
+                    .acct(&a)
+                    .is_some_and(|x| x.roles.values().any(|r| r.name.eq_ignore_ascii_case(role)))
+                {
+                    return Err(CloudError::new(
+                        "EntityAlreadyExists.Role",
+                        409,
+                        format!("The role already exists: {role}."),
+                    ));
                 }
                 let id = self.next_number("3");
                 self.accounts.entry(a.clone()).or_default().roles.insert(
                     role.clone(),
-                    Role { name: role.clone(), id: id.clone(), trust_policy: trust_policy.clone(), service_linked: false },
+                    Role {
+                        name: role.clone(),
+                        id: id.clone(),
+                        trust_policy: trust_policy.clone(),
+                        service_linked: false,
+                    },
                 );
                 json!({"Role": {"RoleId": id, "RoleName": role, "Arn": ram_arn(&a, &format!("role/{}", role.to_lowercase())), "CreateDate": date}})
             }
@@ -466,164 +708,339 @@ impl Iam {
                 if let Some(e) = invalid_document(PolicyKind::Trust, trust_policy) {
                     return Err(e);
                 }
-                if let Some(r) = self.accounts.get_mut(&a).and_then(|x| x.roles.get_mut(role)) {
+                if let Some(r) = self
+                    .accounts
+                    .get_mut(&a)
+                    .and_then(|x| x.roles.get_mut(role))
+                {
                     r.trust_policy = trust_policy.clone();
                 }
                 json!({"Role": {"RoleName": role, "UpdateDate": date}})
             }
-            IamOperation::CreatePolicy { policy, document, description } => {
+            IamOperation::CreatePolicy {
+                policy,
+                document,
+                description,
+            } => {
                 if !valid_name(policy, 128) {
-                    return Err(CloudError::bad("InvalidParameter.PolicyName.InvalidChars", format!("The policy name `{policy}` is invalid.")));
+                    return Err(CloudError::bad(
+                        "InvalidParameter.PolicyName.InvalidChars",
+                        format!("The policy name `{policy}` is invalid."),
+                    ));
                 }
-                if system_policy(policy).is_some() || self.acct(&a).is_some_and(|x| x.policies.contains_key(policy)) {
-                    return Err(CloudError::new("EntityAlreadyExists.Policy", 409, format!("The policy already exists: {policy}.")));
+                if system_policy(policy).is_some()
+                    || self
+                        .acct(&a)
+                        .is_some_and(|x| x.policies.contains_key(policy))
+                {
+                    return Err(CloudError::new(
+                        "EntityAlreadyExists.Policy",
+                        409,
+                        format!("The policy already exists: {policy}."),
+                    ));
                 }
                 if let Some(e) = invalid_document(PolicyKind::Identity, document) {
                     return Err(e);
                 }
-                if self.acct(&a).is_some_and(|x| x.policies.len() >= CUSTOM_POLICIES_MAX) {
-                    return Err(CloudError::new("LimitExceeded.Policy", 409, "The account has too many custom policies."));
+                if self
+                    .acct(&a)
+                    .is_some_and(|x| x.policies.len() >= CUSTOM_POLICIES_MAX)
+                {
+                    return Err(CloudError::new(
+                        "LimitExceeded.Policy",
+                        409,
+                        "The account has too many custom policies.",
+                    ));
                 }
                 self.accounts.entry(a.clone()).or_default().policies.insert(
                     policy.clone(),
                     CustomPolicy {
                         name: policy.clone(),
                         description: description.clone(),
-                        versions: vec![PolicyVersion { id: "v1".into(), document: document.clone() }],
+                        versions: vec![PolicyVersion {
+                            id: "v1".into(),
+                            document: document.clone(),
+                        }],
                         default_version: "v1".into(),
                         next_version: 2,
                     },
                 );
                 json!({"Policy": {"PolicyName": policy, "PolicyType": "Custom", "DefaultVersion": "v1", "Description": description, "CreateDate": date}})
             }
-            IamOperation::CreatePolicyVersion { policy, document, set_as_default } => {
-                let existing = self.acct(&a).and_then(|x| x.policies.get(policy)).ok_or_else(|| entity_missing("Policy", policy))?;
+            IamOperation::CreatePolicyVersion {
+                policy,
+                document,
+                set_as_default,
+            } => {
+                let existing = self
+                    .acct(&a)
+                    .and_then(|x| x.policies.get(policy))
+                    .ok_or_else(|| entity_missing("Policy", policy))?;
                 if let Some(e) = invalid_document(PolicyKind::Identity, document) {
                     return Err(e);
                 }
                 if existing.versions.len() >= POLICY_VERSIONS_MAX {
-                    return Err(CloudError::new("LimitExceeded.Policy.Version", 409, "A policy can have at most 5 versions."));
+                    return Err(CloudError::new(
+                        "LimitExceeded.Policy.Version",
+                        409,
+                        "A policy can have at most 5 versions.",
+                    ));
                 }
-                let Some(p) = self.accounts.get_mut(&a).and_then(|x| x.policies.get_mut(policy)) else {
+                let Some(p) = self
+                    .accounts
+                    .get_mut(&a)
+                    .and_then(|x| x.policies.get_mut(policy))
+                else {
                     return Err(entity_missing("Policy", policy));
                 };
                 let id = format!("v{}", p.next_version);
                 p.next_version += 1;
-                p.versions.push(PolicyVersion { id: id.clone(), document: document.clone() });
+                p.versions.push(PolicyVersion {
+                    id: id.clone(),
+                    document: document.clone(),
+                });
                 if *set_as_default {
                     p.default_version = id.clone();
                 }
                 json!({"PolicyVersion": {"VersionId": id, "IsDefaultVersion": set_as_default, "CreateDate": date}})
             }
             IamOperation::DeletePolicy { policy } => {
-                let acct = self.acct(&a).ok_or_else(|| entity_missing("Policy", policy))?;
+                let acct = self
+                    .acct(&a)
+                    .ok_or_else(|| entity_missing("Policy", policy))?;
                 if !acct.policies.contains_key(policy) {
                     return Err(entity_missing("Policy", policy));
                 }
-                if acct.attachments.iter().any(|x| x.policy == *policy && x.policy_type == PolicyType::Custom) {
-                    return Err(CloudError::new("DeleteConflict.Policy.User", 409, "The policy is still attached; detach it first."));
+                if acct
+                    .attachments
+                    .iter()
+                    .any(|x| x.policy == *policy && x.policy_type == PolicyType::Custom)
+                {
+                    return Err(CloudError::new(
+                        "DeleteConflict.Policy.User",
+                        409,
+                        "The policy is still attached; detach it first.",
+                    ));
                 }
                 if let Some(x) = self.accounts.get_mut(&a) {
                     x.policies.remove(policy);
                 }
                 json!({})
             }
-            IamOperation::AttachPolicy { policy, policy_type, grantee, resource_group } => {
+            IamOperation::AttachPolicy {
+                policy,
+                policy_type,
+                grantee,
+                resource_group,
+            } => {
                 self.check_policy_exists(&a, policy, *policy_type)?;
                 self.grantee_exists(&a, grantee)?;
                 if let Some(rg) = resource_group {
-                    if !world.account(&a).is_some_and(|acct| acct.resource_groups.contains(rg)) {
-                        return Err(CloudError::not_found("EntityNotExists.ResourceGroup", format!("The resource group does not exist: {rg}.")));
+                    if !world
+                        .account(&a)
+                        .is_some_and(|acct| acct.resource_groups.contains(rg))
+                    {
+                        return Err(CloudError::not_found(
+                            "EntityNotExists.ResourceGroup",
+                            format!("The resource group does not exist: {rg}."),
+                        ));
                     }
                 }
-                let att = Attachment { policy: policy.clone(), policy_type: *policy_type, grantee: grantee.clone(), resource_group: resource_group.clone() };
+                let att = Attachment {
+                    policy: policy.clone(),
+                    policy_type: *policy_type,
+                    grantee: grantee.clone(),
+                    resource_group: resource_group.clone(),
+                };
                 let acct = self.accounts.entry(a.clone()).or_default();
                 if acct.attachments.contains(&att) {
-                    return Err(CloudError::new("EntityAlreadyExists.Policy.Attachment", 409, "The policy is already attached."));
+                    return Err(CloudError::new(
+                        "EntityAlreadyExists.Policy.Attachment",
+                        409,
+                        "The policy is already attached.",
+                    ));
                 }
-                if acct.attachments.iter().filter(|x| x.grantee == *grantee).count() >= POLICIES_PER_GRANTEE_MAX * 3 {
-                    return Err(CloudError::new("LimitExceeded.Policy.Attachment", 409, "Too many policies are attached."));
+                if acct
+                    .attachments
+                    .iter()
+                    .filter(|x| x.grantee == *grantee)
+                    .count()
+                    >= POLICIES_PER_GRANTEE_MAX * 3
+                {
+                    return Err(CloudError::new(
+                        "LimitExceeded.Policy.Attachment",
+                        409,
+                        "Too many policies are attached.",
+                    ));
                 }
                 acct.attachments.push(att);
                 acct.attachments.sort();
                 json!({})
             }
-            IamOperation::DetachPolicy { policy, policy_type, grantee, resource_group } => {
-                let att = Attachment { policy: policy.clone(), policy_type: *policy_type, grantee: grantee.clone(), resource_group: resource_group.clone() };
-                let Some(acct) = self.accounts.get_mut(&a).filter(|x| x.attachments.contains(&att)) else {
-                    return Err(CloudError::not_found("EntityNotExist.Policy.Attachment", "The policy is not attached."));
+            IamOperation::DetachPolicy {
+                policy,
+                policy_type,
+                grantee,
+                resource_group,
+            } => {
+                let att = Attachment {
+                    policy: policy.clone(),
+                    policy_type: *policy_type,
+                    grantee: grantee.clone(),
+                    resource_group: resource_group.clone(),
+                };
+                let Some(acct) = self
+                    .accounts
+                    .get_mut(&a)
+                    .filter(|x| x.attachments.contains(&att))
+                else {
+                    return Err(CloudError::not_found(
+                        "EntityNotExist.Policy.Attachment",
+                        "The policy is not attached.",
+                    ));
                 };
                 acct.attachments.retain(|x| *x != att);
                 json!({})
             }
             IamOperation::CreateResourceGroup { name } => {
                 if !valid_name(name, 50) {
-                    return Err(CloudError::bad("InvalidParameter.Name", format!("The resource group name `{name}` is invalid.")));
+                    return Err(CloudError::bad(
+                        "InvalidParameter.Name",
+                        format!("The resource group name `{name}` is invalid."),
+                    ));
                 }
                 if world.account(&a).is_none() {
-                    return Err(CloudError::not_found("EntityNotExists.Account", "The account does not exist."));
+                    return Err(CloudError::not_found(
+                        "EntityNotExists.Account",
+                        "The account does not exist.",
+                    ));
                 }
                 let id = self.next_token("rg-", 15).to_lowercase();
                 world.update_account(&a, |acct| acct.resource_groups.push(id.clone()));
                 json!({"ResourceGroup": {"Id": id, "Name": name, "DisplayName": name, "CreateDate": date}})
             }
-            IamOperation::CreateControlPolicy { name, document, effect_scope } => {
+            IamOperation::CreateControlPolicy {
+                name,
+                document,
+                effect_scope,
+            } => {
                 self.require_management(world, &a)?;
                 if effect_scope != "RAM" {
                     // §10 Q17: `All` exists on listed attachments but cannot be created.
-                    return Err(CloudError::bad("InvalidParameter.EffectScope", "Custom control policies support only EffectScope RAM."));
+                    return Err(CloudError::bad(
+                        "InvalidParameter.EffectScope",
+                        "Custom control policies support only EffectScope RAM.",
+                    ));
                 }
                 if let Some(e) = invalid_document(PolicyKind::Control, document) {
                     return Err(e);
                 }
                 if self.control_policies.values().any(|p| p.name == *name) {
-                    return Err(CloudError::new("EntityAlreadyExists.ControlPolicy", 409, format!("The control policy already exists: {name}.")));
+                    return Err(CloudError::new(
+                        "EntityAlreadyExists.ControlPolicy",
+                        409,
+                        format!("The control policy already exists: {name}."),
+                    ));
                 }
                 let id = self.next_token("cp-", 16).to_lowercase();
                 self.control_policies.insert(
                     id.clone(),
-                    ControlPolicy { id: id.clone(), name: name.clone(), document: document.clone(), policy_type: PolicyType::Custom, effect_scope: effect_scope.clone() },
+                    ControlPolicy {
+                        id: id.clone(),
+                        name: name.clone(),
+                        document: document.clone(),
+                        policy_type: PolicyType::Custom,
+                        effect_scope: effect_scope.clone(),
+                    },
                 );
                 json!({"ControlPolicy": {"PolicyId": id, "PolicyName": name, "PolicyType": "Custom", "EffectScope": effect_scope, "CreateDate": date}})
             }
             IamOperation::AttachControlPolicy { policy_id, target } => {
                 self.require_management(world, &a)?;
                 if !self.control_policies.contains_key(policy_id) {
-                    return Err(CloudError::not_found("EntityNotExists.ControlPolicy", format!("The control policy does not exist: {policy_id}.")));
+                    return Err(CloudError::not_found(
+                        "EntityNotExists.ControlPolicy",
+                        format!("The control policy does not exist: {policy_id}."),
+                    ));
                 }
                 if control_target_path(world, target).is_none() {
-                    return Err(CloudError::not_found("EntityNotExists.Target", format!("The target does not exist: {target}.")));
+                    return Err(CloudError::not_found(
+                        "EntityNotExists.Target",
+                        format!("The target does not exist: {target}."),
+                    ));
                 }
-                let attached = self.control_attachments.get(target).map_or(&[][..], Vec::as_slice);
+                let attached = self
+                    .control_attachments
+                    .get(target)
+                    .map_or(&[][..], Vec::as_slice);
                 if attached.contains(policy_id) {
-                    return Err(CloudError::new("EntityAlreadyExists.ControlPolicyAttachment", 409, "The control policy is already attached to the target."));
+                    return Err(CloudError::new(
+                        "EntityAlreadyExists.ControlPolicyAttachment",
+                        409,
+                        "The control policy is already attached to the target.",
+                    ));
                 }
                 if attached.len() >= CONTROL_POLICIES_PER_TARGET_MAX {
-                    return Err(CloudError::new("ExceedQuota.ControlPolicyAttachments", 409, "A target can have at most 10 control policies."));
+                    return Err(CloudError::new(
+                        "ExceedQuota.ControlPolicyAttachments",
+                        409,
+                        "A target can have at most 10 control policies.",
+                    ));
                 }
-                self.control_attachments.entry(target.clone()).or_default().push(policy_id.clone());
+                self.control_attachments
+                    .entry(target.clone())
+                    .or_default()
+                    .push(policy_id.clone());
                 json!({})
             }
             IamOperation::DetachControlPolicy { policy_id, target } => {
                 self.require_management(world, &a)?;
-                let Some(list) = self.control_attachments.get_mut(target).filter(|l| l.contains(policy_id)) else {
-                    return Err(CloudError::not_found("EntityNotExists.ControlPolicyAttachment", "The control policy is not attached to the target."));
+                let Some(list) = self
+                    .control_attachments
+                    .get_mut(target)
+                    .filter(|l| l.contains(policy_id))
+                else {
+                    return Err(CloudError::not_found(
+                        "EntityNotExists.ControlPolicyAttachment",
+                        "The control policy is not attached to the target.",
+                    ));
                 };
                 list.retain(|p| p != policy_id);
                 json!({})
             }
-            IamOperation::AssumeRole { role_arn, session_name, policy, duration } => {
-                let (uid, name) = parse_role_arn(role_arn).ok_or_else(|| CloudError::bad("InvalidParameter.RoleArn", "The parameter RoleArn is invalid."))?;
+            IamOperation::AssumeRole {
+                role_arn,
+                session_name,
+                policy,
+                duration,
+            } => {
+                let (uid, name) = parse_role_arn(role_arn).ok_or_else(|| {
+                    CloudError::bad(
+                        "InvalidParameter.RoleArn",
+                        "The parameter RoleArn is invalid.",
+                    )
+                })?;
                 let role = self
                     .acct(uid)
                     .and_then(|x| x.roles.values().find(|r| r.name.eq_ignore_ascii_case(name)))
                     .ok_or_else(|| entity_missing("Role", name))?
                     .clone();
-                if session_name.len() < 2 || session_name.len() > 64 || !session_name.chars().all(|c| c.is_ascii_alphanumeric() || "._@-".contains(c)) {
-                    return Err(CloudError::bad("InvalidParameter.RoleSessionName", "The parameter RoleSessionName is invalid."));
+                if session_name.len() < 2
+                    || session_name.len() > 64
+                    || !session_name
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "._@-".contains(c))
+                {
+                    return Err(CloudError::bad(
+                        "InvalidParameter.RoleSessionName",
+                        "The parameter RoleSessionName is invalid.",
+                    ));
                 }
                 if !(900..=43_200).contains(duration) {
-                    return Err(CloudError::bad("InvalidParameter.DurationSeconds", "DurationSeconds must be between 900 and 43200."));
+                    return Err(CloudError::bad(
+                        "InvalidParameter.DurationSeconds",
+                        "DurationSeconds must be between 900 and 43200.",
+                    ));
                 }
                 if let Some(text) = policy {
                     if let Some(e) = invalid_document(PolicyKind::Session, text) {
@@ -671,10 +1088,17 @@ impl Iam {
         Ok(result)
     }
 
-    fn check_policy_exists(&self, account: &str, policy: &str, t: PolicyType) -> Result<(), CloudError> {
+    fn check_policy_exists(
+        &self,
+        account: &str,
+        policy: &str,
+        t: PolicyType,
+    ) -> Result<(), CloudError> {
         let exists = match t {
             PolicyType::System => system_policy(policy).is_some(),
-            PolicyType::Custom => self.acct(account).is_some_and(|x| x.policies.contains_key(policy)),
+            PolicyType::Custom => self
+                .acct(account)
+                .is_some_and(|x| x.policies.contains_key(policy)),
         };
         if exists {
             Ok(())
@@ -695,22 +1119,32 @@ impl Iam {
     pub fn control_policies_at(&self, target: &str) -> Vec<&ControlPolicy> {
         self.control_attachments
             .get(target)
-            .map(|ids| ids.iter().filter_map(|id| self.control_policies.get(id)).collect())
+            .map(|ids| {
+                ids.iter()
+                    .filter_map(|id| self.control_policies.get(id))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
     /// Attaches FullAliyunAccess to the root, every folder and every member (what enabling the
     /// control-policy feature does, §6.3).
     pub fn enable_control_policies(&mut self, world: &World) {
-        let Some(rd) = world.resource_directory() else { return };
-        self.control_policies.entry(FULL_ALIYUN_ACCESS_ID.to_string()).or_insert_with(|| ControlPolicy {
-            id: FULL_ALIYUN_ACCESS_ID.into(),
-            name: "FullAliyunAccess".into(),
-            document: super::system_policies::FULL_ALIYUN_ACCESS.into(),
-            policy_type: PolicyType::System,
-            effect_scope: "RAM".into(),
-        });
-        let targets = std::iter::once(rd.root_folder_id.clone()).chain(rd.folders.keys().cloned()).chain(rd.members.keys().cloned());
+        let Some(rd) = world.resource_directory() else {
+            return;
+        };
+        self.control_policies
+            .entry(FULL_ALIYUN_ACCESS_ID.to_string())
+            .or_insert_with(|| ControlPolicy {
+                id: FULL_ALIYUN_ACCESS_ID.into(),
+                name: "FullAliyunAccess".into(),
+                document: super::system_policies::FULL_ALIYUN_ACCESS.into(),
+                policy_type: PolicyType::System,
+                effect_scope: "RAM".into(),
+            });
+        let targets = std::iter::once(rd.root_folder_id.clone())
+            .chain(rd.folders.keys().cloned())
+            .chain(rd.members.keys().cloned());
         for t in targets {
             let list = self.control_attachments.entry(t).or_default();
             if !list.iter().any(|p| p == FULL_ALIYUN_ACCESS_ID) {

@@ -152,25 +152,43 @@ pub struct IamSpec {
 
 impl Default for IamSpec {
     fn default() -> Self {
-        IamSpec { control_policies_enabled: true, detach_full_aliyun_access: Vec::new(), control_policies: Vec::new(), accounts: BTreeMap::new() }
+        IamSpec {
+            control_policies_enabled: true,
+            detach_full_aliyun_access: Vec::new(),
+            control_policies: Vec::new(),
+            accounts: BTreeMap::new(),
+        }
     }
 }
 
 /// Reads a document and validates it as `kind`; errors name the file, line:column and rule.
-pub fn load_document(doc: &DocumentSpec, kind: PolicyKind, base: &Path, at: &str) -> Result<String, String> {
+pub fn load_document(
+    doc: &DocumentSpec,
+    kind: PolicyKind,
+    base: &Path,
+    at: &str,
+) -> Result<String, String> {
     let (text, file) = match doc {
         DocumentSpec::File { file } => {
             let path = base.join(file);
-            let text = std::fs::read_to_string(&path).map_err(|e| format!("{at}: cannot read `{}`: {e}", path.display()))?;
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| format!("{at}: cannot read `{}`: {e}", path.display()))?;
             (text, path.display().to_string())
         }
         DocumentSpec::Inline(serde_json::Value::String(s)) => (s.clone(), at.to_string()),
-        DocumentSpec::Inline(v) => (serde_json::to_string_pretty(v).map_err(|e| e.to_string())?, at.to_string()),
+        DocumentSpec::Inline(v) => (
+            serde_json::to_string_pretty(v).map_err(|e| e.to_string())?,
+            at.to_string(),
+        ),
     };
     let r = read_policy(&text, kind, &ReadOptions::default());
     if r.has_errors() {
         let idx = LineIndex::new(&text);
-        let rendered: String = r.diagnostics.iter().map(|d| render_human(&file, &text, &idx, kind, d)).collect();
+        let rendered: String = r
+            .diagnostics
+            .iter()
+            .map(|d| render_human(&file, &text, &idx, kind, d))
+            .collect();
         return Err(format!("{at}: not a valid {kind} policy\n{rendered}"));
     }
     Ok(text)
@@ -193,9 +211,15 @@ fn policy_ref(acct: &AccountIam, r: &str) -> Result<(String, PolicyType), String
     let custom = acct.policies.contains_key(name);
     let system = system_policy(name).is_some();
     match (t, custom, system) {
-        (Some(PolicyType::Custom), true, _) | (None, true, _) => Ok((name.to_string(), PolicyType::Custom)),
-        (Some(PolicyType::System), _, true) | (None, false, true) => Ok((name.to_string(), PolicyType::System)),
-        _ => Err(format!("unknown policy `{r}` (not a custom policy of the account nor a known system policy)")),
+        (Some(PolicyType::Custom), true, _) | (None, true, _) => {
+            Ok((name.to_string(), PolicyType::Custom))
+        }
+        (Some(PolicyType::System), _, true) | (None, false, true) => {
+            Ok((name.to_string(), PolicyType::System))
+        }
+        _ => Err(format!(
+            "unknown policy `{r}` (not a custom policy of the account nor a known system policy)"
+        )),
     }
 }
 
@@ -204,35 +228,64 @@ impl Iam {
     pub fn from_spec(spec: &IamSpec, world: &mut World, base: &Path) -> Result<Iam, String> {
         let mut iam = Iam::default();
         for (key, a) in &spec.accounts {
-            let uid = resolve_uid(world, key).ok_or_else(|| format!("identity.accounts.{key}: no such account in `accounts`"))?;
+            let uid = resolve_uid(world, key)
+                .ok_or_else(|| format!("identity.accounts.{key}: no such account in `accounts`"))?;
             let at = format!("identity.accounts.{key}");
             let mut acct = AccountIam::default();
             for (i, p) in a.policies.iter().enumerate() {
-                let text = load_document(&p.document, PolicyKind::Identity, base, &format!("{at}.policies[{i}]"))?;
+                let text = load_document(
+                    &p.document,
+                    PolicyKind::Identity,
+                    base,
+                    &format!("{at}.policies[{i}]"),
+                )?;
                 if acct.policies.contains_key(&p.name) || system_policy(&p.name).is_some() {
-                    return Err(format!("{at}.policies[{i}]: policy name `{}` is already taken", p.name));
+                    return Err(format!(
+                        "{at}.policies[{i}]: policy name `{}` is already taken",
+                        p.name
+                    ));
                 }
                 acct.policies.insert(
                     p.name.clone(),
                     CustomPolicy {
                         name: p.name.clone(),
                         description: p.description.clone(),
-                        versions: vec![PolicyVersion { id: "v1".into(), document: text }],
+                        versions: vec![PolicyVersion {
+                            id: "v1".into(),
+                            document: text,
+                        }],
                         default_version: "v1".into(),
                         next_version: 2,
                     },
                 );
             }
-            let attach = |acct: &mut AccountIam, refs: &[String], rgs: &BTreeMap<String, Vec<String>>, grantee: Grantee, at: &str| -> Result<(), String> {
-                let scoped = refs.iter().map(|r| (r, None)).chain(rgs.iter().flat_map(|(rg, rs)| rs.iter().map(move |r| (r, Some(rg.clone())))));
+            let attach = |acct: &mut AccountIam,
+                          refs: &[String],
+                          rgs: &BTreeMap<String, Vec<String>>,
+                          grantee: Grantee,
+                          at: &str|
+             -> Result<(), String> {
+                let scoped = refs.iter().map(|r| (r, None)).chain(
+                    rgs.iter()
+                        .flat_map(|(rg, rs)| rs.iter().map(move |r| (r, Some(rg.clone())))),
+                );
                 for (r, rg) in scoped {
-                    let (policy, policy_type) = policy_ref(acct, r).map_err(|e| format!("{at}: {e}"))?;
+                    let (policy, policy_type) =
+                        policy_ref(acct, r).map_err(|e| format!("{at}: {e}"))?;
                     if let Some(rg) = &rg {
-                        if !world.account(&uid).is_some_and(|x| x.resource_groups.contains(rg)) {
+                        if !world
+                            .account(&uid)
+                            .is_some_and(|x| x.resource_groups.contains(rg))
+                        {
                             return Err(format!("{at}: unknown resource group `{rg}` (declare it in the account's `resource_groups`)"));
                         }
                     }
-                    let att = Attachment { policy, policy_type, grantee: grantee.clone(), resource_group: rg };
+                    let att = Attachment {
+                        policy,
+                        policy_type,
+                        grantee: grantee.clone(),
+                        resource_group: rg,
+                    };
                     if !acct.attachments.contains(&att) {
                         acct.attachments.push(att);
                     }
@@ -240,8 +293,19 @@ impl Iam {
                 Ok(())
             };
             for (i, g) in a.groups.iter().enumerate() {
-                acct.groups.insert(g.name.clone(), Group { name: g.name.clone() });
-                attach(&mut acct, &g.policies, &g.resource_group_policies, Grantee::Group(g.name.clone()), &format!("{at}.groups[{i}]"))?;
+                acct.groups.insert(
+                    g.name.clone(),
+                    Group {
+                        name: g.name.clone(),
+                    },
+                );
+                attach(
+                    &mut acct,
+                    &g.policies,
+                    &g.resource_group_policies,
+                    Grantee::Group(g.name.clone()),
+                    &format!("{at}.groups[{i}]"),
+                )?;
             }
             for (i, u) in a.users.iter().enumerate() {
                 let uat = format!("{at}.users[{i}]");
@@ -256,19 +320,48 @@ impl Iam {
                 let mut groups = u.groups.clone();
                 groups.sort();
                 let id = iam.next_number("2");
-                let mut user = User { name: u.name.clone(), id, groups, access_keys: Vec::new() };
+                let mut user = User {
+                    name: u.name.clone(),
+                    id,
+                    groups,
+                    access_keys: Vec::new(),
+                };
                 for _ in 0..u.access_keys.min(2) {
-                    user.access_keys.push(AccessKey { id: iam.next_token("LTAI", 20), status: "Active".into() });
+                    user.access_keys.push(AccessKey {
+                        id: iam.next_token("LTAI", 20),
+                        status: "Active".into(),
+                    });
                 }
                 acct.users.insert(u.name.clone(), user);
-                attach(&mut acct, &u.policies, &u.resource_group_policies, Grantee::User(u.name.clone()), &uat)?;
+                attach(
+                    &mut acct,
+                    &u.policies,
+                    &u.resource_group_policies,
+                    Grantee::User(u.name.clone()),
+                    &uat,
+                )?;
             }
             for (i, r) in a.roles.iter().enumerate() {
                 let rat = format!("{at}.roles[{i}]");
-                let trust = load_document(&r.trust, PolicyKind::Trust, base, &format!("{rat}.trust"))?;
+                let trust =
+                    load_document(&r.trust, PolicyKind::Trust, base, &format!("{rat}.trust"))?;
                 let id = iam.next_number("3");
-                acct.roles.insert(r.name.clone(), Role { name: r.name.clone(), id, trust_policy: trust, service_linked: r.service_linked });
-                attach(&mut acct, &r.policies, &r.resource_group_policies, Grantee::Role(r.name.clone()), &rat)?;
+                acct.roles.insert(
+                    r.name.clone(),
+                    Role {
+                        name: r.name.clone(),
+                        id,
+                        trust_policy: trust,
+                        service_linked: r.service_linked,
+                    },
+                );
+                attach(
+                    &mut acct,
+                    &r.policies,
+                    &r.resource_group_policies,
+                    Grantee::Role(r.name.clone()),
+                    &rat,
+                )?;
             }
             acct.attachments.sort();
             iam.accounts.insert(uid, acct);
@@ -280,7 +373,9 @@ impl Iam {
         for (i, cp) in spec.control_policies.iter().enumerate() {
             let at = format!("identity.control_policies[{i}]");
             if !has_rd {
-                return Err(format!("{at}: control policies need a `resource_directory`"));
+                return Err(format!(
+                    "{at}: control policies need a `resource_directory`"
+                ));
             }
             let text = load_document(&cp.document, PolicyKind::Control, base, &at)?;
             if cp.effect_scope != "RAM" && cp.effect_scope != "All" {
@@ -289,23 +384,38 @@ impl Iam {
             let id = iam.next_token("cp-", 16).to_lowercase();
             iam.control_policies.insert(
                 id.clone(),
-                ControlPolicy { id: id.clone(), name: cp.name.clone(), document: text, policy_type: PolicyType::Custom, effect_scope: cp.effect_scope.clone() },
+                ControlPolicy {
+                    id: id.clone(),
+                    name: cp.name.clone(),
+                    document: text,
+                    policy_type: PolicyType::Custom,
+                    effect_scope: cp.effect_scope.clone(),
+                },
             );
             for t in &cp.attach {
                 let target = resolve_uid(world, t).unwrap_or_else(|| t.clone());
                 let rd = world.resource_directory();
-                let known = rd.is_some_and(|rd| rd.folder_path(&target).is_some() || rd.members.contains_key(&target));
+                let known = rd.is_some_and(|rd| {
+                    rd.folder_path(&target).is_some() || rd.members.contains_key(&target)
+                });
                 if !known {
                     return Err(format!("{at}.attach: unknown target `{t}` (root folder id, folder id or member account)"));
                 }
-                iam.control_attachments.entry(target).or_default().push(id.clone());
+                iam.control_attachments
+                    .entry(target)
+                    .or_default()
+                    .push(id.clone());
             }
         }
         for t in &spec.detach_full_aliyun_access {
             let target = resolve_uid(world, t).unwrap_or_else(|| t.clone());
             match iam.control_attachments.get_mut(&target) {
                 Some(list) => list.retain(|p| p != FULL_ALIYUN_ACCESS_ID),
-                None => return Err(format!("identity.detach_full_aliyun_access: unknown target `{t}`")),
+                None => {
+                    return Err(format!(
+                        "identity.detach_full_aliyun_access: unknown target `{t}`"
+                    ))
+                }
             }
         }
         Ok(iam)

@@ -20,30 +20,55 @@ fn add(set: &mut PolicySet, text: &str, kind: PolicyKind, source: PolicySource) 
 
 impl Iam {
     /// The document text of an identity policy (`None` if it no longer exists).
-    pub fn identity_document(&self, account: &str, name: &str, t: PolicyType) -> Option<(String, Option<String>)> {
+    pub fn identity_document(
+        &self,
+        account: &str,
+        name: &str,
+        t: PolicyType,
+    ) -> Option<(String, Option<String>)> {
         match t {
             PolicyType::System => system_policy(name).map(|d| (d.to_string(), None)),
             PolicyType::Custom => {
                 let p = self.accounts.get(account)?.policies.get(name)?;
-                Some((p.default_document()?.to_string(), Some(p.default_version.clone())))
+                Some((
+                    p.default_document()?.to_string(),
+                    Some(p.default_version.clone()),
+                ))
             }
         }
     }
 
     fn control_node(&self, target: &str) -> ControlNode {
-        let mut node = ControlNode { target: target.to_string(), ..ControlNode::default() };
+        let mut node = ControlNode {
+            target: target.to_string(),
+            ..ControlNode::default()
+        };
         for cp in self.control_policies_at(target) {
             let source = PolicySource {
                 name: cp.id.clone(),
-                source_type: if cp.policy_type == PolicyType::System { PolicySourceType::System } else { PolicySourceType::Custom },
+                source_type: if cp.policy_type == PolicyType::System {
+                    PolicySourceType::System
+                } else {
+                    PolicySourceType::Custom
+                },
                 version: None,
                 scope: AttachedScope::Folder,
                 entity: AttachedEntityType::ResourceDirectoryTarget,
                 file: None,
             };
-            add(&mut node.policies, &cp.document, PolicyKind::Control, source.clone());
+            add(
+                &mut node.policies,
+                &cp.document,
+                PolicyKind::Control,
+                source.clone(),
+            );
             if cp.effect_scope == "All" {
-                add(&mut node.all_scope, &cp.document, PolicyKind::Control, source);
+                add(
+                    &mut node.all_scope,
+                    &cp.document,
+                    PolicyKind::Control,
+                    source,
+                );
             }
         }
         node
@@ -51,8 +76,12 @@ impl Iam {
 
     /// Control-policy nodes for `account`, member first, root last (empty outside a directory).
     pub fn control_chain(&self, world: &World, account: &str) -> Vec<ControlNode> {
-        let Some(rd) = world.resource_directory() else { return Vec::new() };
-        let Some(member) = rd.members.get(account) else { return Vec::new() };
+        let Some(rd) = world.resource_directory() else {
+            return Vec::new();
+        };
+        let Some(member) = rd.members.get(account) else {
+            return Vec::new();
+        };
         let mut chain = vec![self.control_node(account)];
         let mut folder = member.folder_id.clone();
         // Bounded walk: a folder chain can be no longer than the number of folders.
@@ -72,8 +101,13 @@ impl Iam {
     /// The policies that bear on `caller`'s requests (the resource policy is the gateway's).
     pub fn policy_store(&self, world: &World, caller: &Caller) -> PolicyStore {
         let account = caller.account();
-        let mut store = PolicyStore { control_chain: self.control_chain(world, account), ..PolicyStore::default() };
-        let Some(acct) = self.accounts.get(account) else { return store };
+        let mut store = PolicyStore {
+            control_chain: self.control_chain(world, account),
+            ..PolicyStore::default()
+        };
+        let Some(acct) = self.accounts.get(account) else {
+            return store;
+        };
         let (grantees, entity): (Vec<Grantee>, _) = match caller {
             Caller::Root { .. } => return store,
             Caller::User { name, .. } => {
@@ -83,8 +117,16 @@ impl Iam {
                 }
                 (g, AttachedEntityType::RamUser)
             }
-            Caller::Session { role, access_key_id, .. } => {
-                if let Some(text) = self.sessions.get(access_key_id).and_then(|s| s.policy.as_ref()) {
+            Caller::Session {
+                role,
+                access_key_id,
+                ..
+            } => {
+                if let Some(text) = self
+                    .sessions
+                    .get(access_key_id)
+                    .and_then(|s| s.policy.as_ref())
+                {
                     let mut set = PolicySet::new();
                     let source = PolicySource {
                         name: "SessionPolicy".into(),
@@ -97,20 +139,39 @@ impl Iam {
                     add(&mut set, text, PolicyKind::Session, source);
                     store.session = Some(set);
                 }
-                (vec![Grantee::Role(role.clone())], AttachedEntityType::RamRole)
+                (
+                    vec![Grantee::Role(role.clone())],
+                    AttachedEntityType::RamRole,
+                )
             }
         };
-        for att in acct.attachments.iter().filter(|a| grantees.contains(&a.grantee)) {
-            let Some((text, version)) = self.identity_document(account, &att.policy, att.policy_type) else { continue };
+        for att in acct
+            .attachments
+            .iter()
+            .filter(|a| grantees.contains(&a.grantee))
+        {
+            let Some((text, version)) =
+                self.identity_document(account, &att.policy, att.policy_type)
+            else {
+                continue;
+            };
             let entity = match att.grantee {
                 Grantee::Group(_) => AttachedEntityType::RamGroup,
                 _ => entity,
             };
             let source = PolicySource {
                 name: att.policy.clone(),
-                source_type: if att.policy_type == PolicyType::System { PolicySourceType::System } else { PolicySourceType::Custom },
+                source_type: if att.policy_type == PolicyType::System {
+                    PolicySourceType::System
+                } else {
+                    PolicySourceType::Custom
+                },
                 version,
-                scope: if att.resource_group.is_some() { AttachedScope::ResourceGroup } else { AttachedScope::Account },
+                scope: if att.resource_group.is_some() {
+                    AttachedScope::ResourceGroup
+                } else {
+                    AttachedScope::Account
+                },
                 entity,
                 file: None,
             };
