@@ -1,3 +1,4 @@
+pub mod api;
 pub mod authz;
 pub mod cli;
 pub mod cloud;

@@ -4,6 +4,7 @@
 pub mod eval;
 pub mod load;
 pub mod validate;
+pub mod world;
 
 use clap::{Parser, Subcommand};
 
@@ -30,6 +31,14 @@ pub enum Command {
     Validate(validate::ValidateArgs),
     /// Decide one request (or a JSON-lines stream of requests) against policies.
     Eval(Box<eval::EvalArgs>),
+    /// Build a simulator state file from a world file.
+    Init(world::InitArgs),
+    /// Send one API call through the gateway (authorize, apply, log) and print the response.
+    Call(world::CallArgs),
+    /// Print the audit trail (ActionTrail events) of a state file.
+    Log(world::LogArgs),
+    /// Show or advance the scenario clock (expiring pending peerings, for example).
+    Clock(world::ClockArgs),
 }
 
 /// Runs the parsed command line and returns the process exit code.
@@ -37,5 +46,9 @@ pub fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Validate(args) => validate::run(&args),
         Command::Eval(args) => eval::run(&args),
+        Command::Init(args) => world::init(&args),
+        Command::Call(args) => world::call(&args),
+        Command::Log(args) => world::log(&args),
+        Command::Clock(args) => world::clock(&args),
     }
 }

@@ -1,0 +1,178 @@
+//! ActionTrail-shaped audit events (network-model.md §10): exactly one per API call, whatever
+//! the outcome, plus `AliyunServiceEvent`s for platform-side changes (expiry, settling).
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// `userIdentity` (§10.2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserIdentity {
+    /// `root-account`, `ram-user`, `assumed-role`, `system`, or `unknown` (caller not resolved).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Account UID.
+    #[serde(rename = "accountId")]
+    pub account_id: String,
+    /// Account UID / RAM user id / `RoleId:Session`.
+    #[serde(rename = "principalId")]
+    pub principal_id: String,
+    /// `root` / user name / `role:session`.
+    #[serde(rename = "userName")]
+    pub user_name: String,
+    /// AccessKey used (`STS.…` for sessions).
+    #[serde(rename = "accessKeyId")]
+    pub access_key_id: String,
+    /// `sessionContext.attributes`.
+    #[serde(rename = "sessionContext")]
+    pub session_context: Value,
+}
+
+/// One ActionTrail event (§10.1).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEvent {
+    /// Unique id (= requestId for API calls).
+    #[serde(rename = "eventId")]
+    pub event_id: String,
+    /// `1`.
+    #[serde(rename = "eventVersion")]
+    pub event_version: String,
+    /// `Management`.
+    #[serde(rename = "eventCategory")]
+    pub event_category: String,
+    /// `ApiCall` or `AliyunServiceEvent`.
+    #[serde(rename = "eventType")]
+    pub event_type: String,
+    /// API name or platform operation.
+    #[serde(rename = "eventName")]
+    pub event_name: String,
+    /// `Write` / `Read`.
+    #[serde(rename = "eventRW")]
+    pub event_rw: String,
+    /// Endpoint host.
+    #[serde(rename = "eventSource")]
+    pub event_source: String,
+    /// UTC time.
+    #[serde(rename = "eventTime")]
+    pub event_time: String,
+    /// Region.
+    #[serde(rename = "acsRegion")]
+    pub acs_region: String,
+    /// Product.
+    #[serde(rename = "serviceName")]
+    pub service_name: String,
+    /// API version.
+    #[serde(rename = "apiVersion")]
+    pub api_version: String,
+    /// Request id (same as the response's RequestId).
+    #[serde(rename = "requestId")]
+    pub request_id: String,
+    /// Parameters as received.
+    #[serde(rename = "requestParameters")]
+    pub request_parameters: Map<String, Value>,
+    /// Response body of successful writes.
+    #[serde(rename = "responseElements", skip_serializing_if = "Option::is_none", default)]
+    pub response_elements: Option<Value>,
+    /// Error code (`""` on success).
+    #[serde(rename = "errorCode")]
+    pub error_code: String,
+    /// Error message (`""` on success).
+    #[serde(rename = "errorMessage")]
+    pub error_message: String,
+    /// Caller IP.
+    #[serde(rename = "sourceIpAddress")]
+    pub source_ip_address: String,
+    /// User agent.
+    #[serde(rename = "userAgent")]
+    pub user_agent: String,
+    /// The caller.
+    #[serde(rename = "userIdentity")]
+    pub user_identity: UserIdentity,
+    /// Account the event is delivered to.
+    #[serde(rename = "recipientAccountId")]
+    pub recipient_account_id: String,
+    /// Main resource type, e.g. `ACS::VPC::PeerConnection`.
+    #[serde(rename = "resourceType")]
+    pub resource_type: String,
+    /// Main resource id (empty for failed creates).
+    #[serde(rename = "resourceName")]
+    pub resource_name: String,
+    /// Denial detail for `Forbidden.NoPermission` (ramsim addition, mirrors the response).
+    #[serde(rename = "accessDeniedDetail", skip_serializing_if = "Option::is_none", default)]
+    pub access_denied_detail: Option<Value>,
+    /// Extra data, e.g. `{"Scheme": "https"}`.
+    #[serde(rename = "additionalEventData")]
+    pub additional_event_data: Value,
+}
+
+/// `(resourceType, id parameter / response key)` for an API (§10.3).
+pub fn resource_type(api: &str) -> &'static str {
+    if api.contains("VpcPeerConnection") {
+        "ACS::VPC::PeerConnection"
+    } else if api.contains("RouteEntry") {
+        "ACS::VPC::RouteEntry"
+    } else if api.contains("RouteTable") {
+        "ACS::VPC::RouteTable"
+    } else if api.contains("VSwitch") {
+        "ACS::VPC::VSwitch"
+    } else if api.contains("Vpc") {
+        "ACS::VPC::VPC"
+    } else if api.contains("ControlPolicy") {
+        "ACS::ResourceManager::ControlPolicy"
+    } else if api.contains("ResourceGroup") {
+        "ACS::ResourceManager::ResourceGroup"
+    } else if api.contains("Policy") {
+        "ACS::RAM::Policy"
+    } else if api.contains("AccessKey") {
+        "ACS::RAM::AccessKey"
+    } else if api.contains("Group") {
+        "ACS::RAM::Group"
+    } else if api.contains("User") {
+        "ACS::RAM::User"
+    } else if api.contains("Role") {
+        "ACS::RAM::Role"
+    } else {
+        ""
+    }
+}
+
+/// The main resource id of a call: from the response (creates) or the parameters.
+/// A create that failed names no resource (§10.1).
+pub fn resource_name(api: &str, params: &Map<String, Value>, response: Option<&Value>) -> String {
+    const KEYS: [&str; 12] = [
+        "InstanceId", "VpcId", "VSwitchId", "RouteEntryId", "RouteTableId", "PolicyName", "UserName", "RoleName", "GroupName", "PolicyId",
+        "ResourceGroupId", "RoleArn",
+    ];
+    for k in KEYS {
+        if let Some(Value::String(s)) = response.and_then(|r| r.get(k)) {
+            return s.clone();
+        }
+    }
+    let creates = super::catalog::by_api(api).is_some_and(|e| e.level == super::catalog::AccessLevel::Create);
+    if creates && !api.starts_with("Accept") && api != "AssumeRole" {
+        return String::new();
+    }
+    for k in KEYS {
+        if let Some(Value::String(s)) = params.get(k) {
+            return s.clone();
+        }
+    }
+    String::new()
+}
+
+/// Renders events as a fixed-width table (for `ramsim log`).
+pub fn render_table(events: &[AuditEvent]) -> String {
+    let mut out = format!("{:<20}  {:<28}  {:<22}  {:<8}  {:<26}  {}\n", "TIME", "EVENT", "CALLER", "ACCOUNT", "RESULT", "RESOURCE");
+    for e in events {
+        let result = if e.error_code.is_empty() { "OK".to_string() } else { e.error_code.clone() };
+        let result = match e.access_denied_detail.as_ref().and_then(|d| d.get("NoPermissionType")).and_then(Value::as_str) {
+            Some(t) => format!("{result} ({t})"),
+            None => result,
+        };
+        let account: String = e.user_identity.account_id.chars().take(8).collect();
+        out.push_str(&format!(
+            "{:<20}  {:<28}  {:<22}  {:<8}  {:<26}  {}\n",
+            e.event_time, e.event_name, e.user_identity.user_name, account, result, e.resource_name
+        ));
+    }
+    out
+}

@@ -1,0 +1,12 @@
+//! The gateway: the one door into the simulated world. Every request is decoded, authorized,
+//! applied and logged (see [`gateway::Gateway::call`]).
+
+pub mod audit;
+pub mod catalog;
+pub mod gateway;
+pub mod request;
+pub mod state;
+
+pub use gateway::{CallResult, Gateway};
+pub use request::{parse_cli_line, parse_json_request, ApiRequest, Envelope};
+pub use state::SimState;
