@@ -3,4 +3,7 @@ pub mod authz;
 pub mod cli;
 pub mod cloud;
 pub mod iam;
+pub mod lint;
 pub mod policy;
+pub mod report;
+pub mod scenario;

@@ -70,7 +70,11 @@ pub struct AuditEvent {
     #[serde(rename = "requestParameters")]
     pub request_parameters: Map<String, Value>,
     /// Response body of successful writes.
-    #[serde(rename = "responseElements", skip_serializing_if = "Option::is_none", default)]
+    #[serde(
+        rename = "responseElements",
+        skip_serializing_if = "Option::is_none",
+        default
+    )]
     pub response_elements: Option<Value>,
     /// Error code (`""` on success).
     #[serde(rename = "errorCode")]
@@ -97,7 +101,11 @@ pub struct AuditEvent {
     #[serde(rename = "resourceName")]
     pub resource_name: String,
     /// Denial detail for `Forbidden.NoPermission` (ramsim addition, mirrors the response).
-    #[serde(rename = "accessDeniedDetail", skip_serializing_if = "Option::is_none", default)]
+    #[serde(
+        rename = "accessDeniedDetail",
+        skip_serializing_if = "Option::is_none",
+        default
+    )]
     pub access_denied_detail: Option<Value>,
     /// Extra data, e.g. `{"Scheme": "https"}`.
     #[serde(rename = "additionalEventData")]
@@ -139,15 +147,26 @@ pub fn resource_type(api: &str) -> &'static str {
 /// A create that failed names no resource (§10.1).
 pub fn resource_name(api: &str, params: &Map<String, Value>, response: Option<&Value>) -> String {
     const KEYS: [&str; 12] = [
-        "InstanceId", "VpcId", "VSwitchId", "RouteEntryId", "RouteTableId", "PolicyName", "UserName", "RoleName", "GroupName", "PolicyId",
-        "ResourceGroupId", "RoleArn",
+        "InstanceId",
+        "VpcId",
+        "VSwitchId",
+        "RouteEntryId",
+        "RouteTableId",
+        "PolicyName",
+        "UserName",
+        "RoleName",
+        "GroupName",
+        "PolicyId",
+        "ResourceGroupId",
+        "RoleArn",
     ];
     for k in KEYS {
         if let Some(Value::String(s)) = response.and_then(|r| r.get(k)) {
             return s.clone();
         }
     }
-    let creates = super::catalog::by_api(api).is_some_and(|e| e.level == super::catalog::AccessLevel::Create);
+    let creates =
+        super::catalog::by_api(api).is_some_and(|e| e.level == super::catalog::AccessLevel::Create);
     if creates && !api.starts_with("Accept") && api != "AssumeRole" {
         return String::new();
     }
@@ -161,17 +180,33 @@ pub fn resource_name(api: &str, params: &Map<String, Value>, response: Option<&V
 
 /// Renders events as a fixed-width table (for `ramsim log`).
 pub fn render_table(events: &[AuditEvent]) -> String {
-    let mut out = format!("{:<20}  {:<28}  {:<22}  {:<8}  {:<26}  {}\n", "TIME", "EVENT", "CALLER", "ACCOUNT", "RESULT", "RESOURCE");
+    let mut out = format!(
+        "{:<20}  {:<30}  {:<16}  {:<16}  {:<38}  {}\n",
+        "TIME", "EVENT", "CALLER", "ACCOUNT", "RESULT", "RESOURCE"
+    );
     for e in events {
-        let result = if e.error_code.is_empty() { "OK".to_string() } else { e.error_code.clone() };
-        let result = match e.access_denied_detail.as_ref().and_then(|d| d.get("NoPermissionType")).and_then(Value::as_str) {
+        let result = if e.error_code.is_empty() {
+            "OK".to_string()
+        } else {
+            e.error_code.clone()
+        };
+        let result = match e
+            .access_denied_detail
+            .as_ref()
+            .and_then(|d| d.get("NoPermissionType"))
+            .and_then(Value::as_str)
+        {
             Some(t) => format!("{result} ({t})"),
             None => result,
         };
-        let account: String = e.user_identity.account_id.chars().take(8).collect();
         out.push_str(&format!(
-            "{:<20}  {:<28}  {:<22}  {:<8}  {:<26}  {}\n",
-            e.event_time, e.event_name, e.user_identity.user_name, account, result, e.resource_name
+            "{:<20}  {:<30}  {:<16}  {:<16}  {:<38}  {}\n",
+            e.event_time,
+            e.event_name,
+            e.user_identity.user_name,
+            e.user_identity.account_id,
+            result,
+            e.resource_name
         ));
     }
     out

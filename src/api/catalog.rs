@@ -22,7 +22,10 @@ pub enum AccessLevel {
 impl AccessLevel {
     /// True for Create/Update/Delete.
     pub fn is_write(self) -> bool {
-        matches!(self, AccessLevel::Create | AccessLevel::Update | AccessLevel::Delete)
+        matches!(
+            self,
+            AccessLevel::Create | AccessLevel::Update | AccessLevel::Delete
+        )
     }
 }
 
@@ -77,47 +80,264 @@ macro_rules! api {
 /// Every modeled API.
 pub const CATALOG: &[ApiEntry] = &[
     // VPC peering (product VpcPeer, RAM code vpc), §9.2.
-    api!("VpcPeer", "CreateVpcPeerConnection", "vpc", Create, ["*"], TARGET_RD, &[("cdt:GetCdtServiceStatus", "*")]),
-    api!("VpcPeer", "AcceptVpcPeerConnection", "vpc", Create, ["*"], TARGET_RD, &[]),
-    api!("VpcPeer", "RejectVpcPeerConnection", "vpc", Update, ["acs:vpc:*:{account}:vpcpeer/{InstanceId}"]),
-    api!("VpcPeer", "ModifyVpcPeerConnection", "vpc", Update, ["acs:vpc:*:{account}:vpcpeer/{InstanceId}"]),
+    api!(
+        "VpcPeer",
+        "CreateVpcPeerConnection",
+        "vpc",
+        Create,
+        ["*"],
+        TARGET_RD,
+        &[("cdt:GetCdtServiceStatus", "*")]
+    ),
+    api!(
+        "VpcPeer",
+        "AcceptVpcPeerConnection",
+        "vpc",
+        Create,
+        ["*"],
+        TARGET_RD,
+        &[]
+    ),
+    api!(
+        "VpcPeer",
+        "RejectVpcPeerConnection",
+        "vpc",
+        Update,
+        ["acs:vpc:*:{account}:vpcpeer/{InstanceId}"]
+    ),
+    api!(
+        "VpcPeer",
+        "ModifyVpcPeerConnection",
+        "vpc",
+        Update,
+        ["acs:vpc:*:{account}:vpcpeer/{InstanceId}"]
+    ),
     api!("VpcPeer", "DeleteVpcPeerConnection", "vpc", Delete, ["*"]),
-    api!("VpcPeer", "GetVpcPeerConnectionAttribute", "vpc", Get, ["acs:vpc:*:{account}:vpcpeer/{InstanceId}"]),
+    api!(
+        "VpcPeer",
+        "GetVpcPeerConnectionAttribute",
+        "vpc",
+        Get,
+        ["acs:vpc:*:{account}:vpcpeer/{InstanceId}"]
+    ),
     api!("VpcPeer", "ListVpcPeerConnections", "vpc", List, ["*"]),
     // VPC, vSwitch, routes.
-    api!("Vpc", "CreateVpc", "vpc", Create, ["acs:vpc:{region}:{account}:vpc/*"]),
-    api!("Vpc", "CreateVSwitch", "vpc", Create, ["acs:vpc:{region}:{account}:vswitch/*", "acs:vpc:{region}:{account}:vpc/{VpcId}"]),
-    api!("Vpc", "CreateRouteEntry", "vpc", Create, ["acs:vpc:{region}:{account}:routetable/{RouteTableId}"]),
-    api!("Vpc", "DeleteRouteEntry", "vpc", Delete, ["acs:vpc:{region}:{account}:routetable/{RouteTableId}"]),
+    api!(
+        "Vpc",
+        "CreateVpc",
+        "vpc",
+        Create,
+        ["acs:vpc:{region}:{account}:vpc/*"]
+    ),
+    api!(
+        "Vpc",
+        "CreateVSwitch",
+        "vpc",
+        Create,
+        [
+            "acs:vpc:{region}:{account}:vswitch/*",
+            "acs:vpc:{region}:{account}:vpc/{VpcId}"
+        ]
+    ),
+    api!(
+        "Vpc",
+        "CreateRouteEntry",
+        "vpc",
+        Create,
+        ["acs:vpc:{region}:{account}:routetable/{RouteTableId}"]
+    ),
+    api!(
+        "Vpc",
+        "DeleteRouteEntry",
+        "vpc",
+        Delete,
+        ["acs:vpc:{region}:{account}:routetable/{RouteTableId}"]
+    ),
     api!("Vpc", "DescribeVpcs", "vpc", List, ["*"]),
     api!("Vpc", "DescribeVSwitches", "vpc", List, ["*"]),
     api!("Vpc", "DescribeRouteTableList", "vpc", List, ["*"]),
     api!("Vpc", "DescribeRouteEntryList", "vpc", List, ["*"]),
     // RAM.
-    api!("Ram", "CreateUser", "ram", Create, ["acs:ram::{account}:user/{UserName}"]),
-    api!("Ram", "CreateAccessKey", "ram", Create, ["acs:ram::{account}:user/{UserName}"]),
-    api!("Ram", "CreateGroup", "ram", Create, ["acs:ram::{account}:group/{GroupName}"]),
-    api!("Ram", "AddUserToGroup", "ram", Update, ["acs:ram::{account}:group/{GroupName}"]),
-    api!("Ram", "CreateRole", "ram", Create, ["acs:ram::{account}:role/{RoleName}"]),
-    api!("Ram", "UpdateRole", "ram", Update, ["acs:ram::{account}:role/{RoleName}"]),
-    api!("Ram", "CreatePolicy", "ram", Create, ["acs:ram::{account}:policy/{PolicyName}"]),
-    api!("Ram", "CreatePolicyVersion", "ram", Create, ["acs:ram::{account}:policy/{PolicyName}"]),
-    api!("Ram", "DeletePolicy", "ram", Delete, ["acs:ram::{account}:policy/{PolicyName}"]),
-    api!("Ram", "AttachPolicyToUser", "ram", Update, ["acs:ram::{account}:policy/{PolicyName}", "acs:ram::{account}:user/{UserName}"]),
-    api!("Ram", "AttachPolicyToGroup", "ram", Update, ["acs:ram::{account}:policy/{PolicyName}", "acs:ram::{account}:group/{GroupName}"]),
-    api!("Ram", "AttachPolicyToRole", "ram", Update, ["acs:ram::{account}:policy/{PolicyName}", "acs:ram::{account}:role/{RoleName}"]),
-    api!("Ram", "DetachPolicyFromUser", "ram", Update, ["acs:ram::{account}:policy/{PolicyName}", "acs:ram::{account}:user/{UserName}"]),
-    api!("Ram", "DetachPolicyFromGroup", "ram", Update, ["acs:ram::{account}:policy/{PolicyName}", "acs:ram::{account}:group/{GroupName}"]),
-    api!("Ram", "DetachPolicyFromRole", "ram", Update, ["acs:ram::{account}:policy/{PolicyName}", "acs:ram::{account}:role/{RoleName}"]),
+    api!(
+        "Ram",
+        "CreateUser",
+        "ram",
+        Create,
+        ["acs:ram::{account}:user/{UserName}"]
+    ),
+    api!(
+        "Ram",
+        "CreateAccessKey",
+        "ram",
+        Create,
+        ["acs:ram::{account}:user/{UserName}"]
+    ),
+    api!(
+        "Ram",
+        "CreateGroup",
+        "ram",
+        Create,
+        ["acs:ram::{account}:group/{GroupName}"]
+    ),
+    api!(
+        "Ram",
+        "AddUserToGroup",
+        "ram",
+        Update,
+        ["acs:ram::{account}:group/{GroupName}"]
+    ),
+    api!(
+        "Ram",
+        "CreateRole",
+        "ram",
+        Create,
+        ["acs:ram::{account}:role/{RoleName}"]
+    ),
+    api!(
+        "Ram",
+        "UpdateRole",
+        "ram",
+        Update,
+        ["acs:ram::{account}:role/{RoleName}"]
+    ),
+    api!(
+        "Ram",
+        "CreatePolicy",
+        "ram",
+        Create,
+        ["acs:ram::{account}:policy/{PolicyName}"]
+    ),
+    api!(
+        "Ram",
+        "CreatePolicyVersion",
+        "ram",
+        Create,
+        ["acs:ram::{account}:policy/{PolicyName}"]
+    ),
+    api!(
+        "Ram",
+        "DeletePolicy",
+        "ram",
+        Delete,
+        ["acs:ram::{account}:policy/{PolicyName}"]
+    ),
+    api!(
+        "Ram",
+        "AttachPolicyToUser",
+        "ram",
+        Update,
+        [
+            "acs:ram::{account}:policy/{PolicyName}",
+            "acs:ram::{account}:user/{UserName}"
+        ]
+    ),
+    api!(
+        "Ram",
+        "AttachPolicyToGroup",
+        "ram",
+        Update,
+        [
+            "acs:ram::{account}:policy/{PolicyName}",
+            "acs:ram::{account}:group/{GroupName}"
+        ]
+    ),
+    api!(
+        "Ram",
+        "AttachPolicyToRole",
+        "ram",
+        Update,
+        [
+            "acs:ram::{account}:policy/{PolicyName}",
+            "acs:ram::{account}:role/{RoleName}"
+        ]
+    ),
+    api!(
+        "Ram",
+        "DetachPolicyFromUser",
+        "ram",
+        Update,
+        [
+            "acs:ram::{account}:policy/{PolicyName}",
+            "acs:ram::{account}:user/{UserName}"
+        ]
+    ),
+    api!(
+        "Ram",
+        "DetachPolicyFromGroup",
+        "ram",
+        Update,
+        [
+            "acs:ram::{account}:policy/{PolicyName}",
+            "acs:ram::{account}:group/{GroupName}"
+        ]
+    ),
+    api!(
+        "Ram",
+        "DetachPolicyFromRole",
+        "ram",
+        Update,
+        [
+            "acs:ram::{account}:policy/{PolicyName}",
+            "acs:ram::{account}:role/{RoleName}"
+        ]
+    ),
     // Resource Manager / Resource Directory.
-    api!("ResourceManager", "CreateResourceGroup", "resourcemanager", Create, ["acs:resourcemanager::{account}:resourcegroup/*"]),
-    api!("ResourceManager", "AttachPolicy", "resourcemanager", Update, ["acs:resourcemanager::{account}:resourcegroup/{ResourceGroupId}"]),
-    api!("ResourceManager", "DetachPolicy", "resourcemanager", Update, ["acs:resourcemanager::{account}:resourcegroup/{ResourceGroupId}"]),
-    api!("ResourceManager", "CreateControlPolicy", "resourcemanager", Create, ["acs:resourcemanager::{account}:policy/controlpolicy/*"]),
-    api!("ResourceManager", "AttachControlPolicy", "resourcemanager", Update, ["acs:resourcemanager::{account}:policy/controlpolicy/{PolicyId}", "acs:resourcemanager::{account}:folder/{TargetPath}"]),
-    api!("ResourceManager", "DetachControlPolicy", "resourcemanager", Update, ["acs:resourcemanager::{account}:policy/controlpolicy/{PolicyId}", "acs:resourcemanager::{account}:folder/{TargetPath}"]),
+    api!(
+        "ResourceManager",
+        "CreateResourceGroup",
+        "resourcemanager",
+        Create,
+        ["acs:resourcemanager::{account}:resourcegroup/*"]
+    ),
+    api!(
+        "ResourceManager",
+        "AttachPolicy",
+        "resourcemanager",
+        Update,
+        ["acs:resourcemanager::{account}:resourcegroup/{ResourceGroupId}"]
+    ),
+    api!(
+        "ResourceManager",
+        "DetachPolicy",
+        "resourcemanager",
+        Update,
+        ["acs:resourcemanager::{account}:resourcegroup/{ResourceGroupId}"]
+    ),
+    api!(
+        "ResourceManager",
+        "CreateControlPolicy",
+        "resourcemanager",
+        Create,
+        ["acs:resourcemanager::{account}:policy/controlpolicy/*"]
+    ),
+    api!(
+        "ResourceManager",
+        "AttachControlPolicy",
+        "resourcemanager",
+        Update,
+        [
+            "acs:resourcemanager::{account}:policy/controlpolicy/{PolicyId}",
+            "acs:resourcemanager::{account}:folder/{TargetPath}"
+        ]
+    ),
+    api!(
+        "ResourceManager",
+        "DetachControlPolicy",
+        "resourcemanager",
+        Update,
+        [
+            "acs:resourcemanager::{account}:policy/controlpolicy/{PolicyId}",
+            "acs:resourcemanager::{account}:folder/{TargetPath}"
+        ]
+    ),
     // STS.
-    api!("Sts", "AssumeRole", "sts", Create, ["acs:ram::{RoleAccount}:role/{RoleName}"]),
+    api!(
+        "Sts",
+        "AssumeRole",
+        "sts",
+        Create,
+        ["acs:ram::{RoleAccount}:role/{RoleName}"]
+    ),
     api!("Sts", "GetCallerIdentity", "sts", Get, ["*"]),
 ];
 
@@ -131,17 +351,24 @@ pub fn by_api(name: &str) -> Option<&'static ApiEntry> {
 
 /// The entry for RAM action `action` (case-insensitive, as RAM matches actions).
 pub fn by_action(action: &str) -> Option<&'static ApiEntry> {
-    CATALOG.iter().find(|e| e.action.eq_ignore_ascii_case(action))
+    CATALOG
+        .iter()
+        .find(|e| e.action.eq_ignore_ascii_case(action))
 }
 
 /// Every RAM action ramsim knows (APIs and dependent-only actions), in catalog order.
 pub fn all_actions() -> impl Iterator<Item = &'static str> {
-    CATALOG.iter().map(|e| e.action).chain(DEPENDENT_ONLY_ACTIONS.iter().copied())
+    CATALOG
+        .iter()
+        .map(|e| e.action)
+        .chain(DEPENDENT_ONLY_ACTIONS.iter().copied())
 }
 
 /// RAM service codes with at least one modeled action.
 pub fn service_codes() -> Vec<&'static str> {
-    let mut codes: Vec<&'static str> = all_actions().filter_map(|a| a.split_once(':').map(|(c, _)| c)).collect();
+    let mut codes: Vec<&'static str> = all_actions()
+        .filter_map(|a| a.split_once(':').map(|(c, _)| c))
+        .collect();
     codes.sort_unstable();
     codes.dedup();
     codes
@@ -159,11 +386,27 @@ mod tests {
         names.dedup();
         assert_eq!(before, names.len(), "duplicate API names");
         for e in CATALOG {
-            assert!(crate::policy::read::action_format_ok(e.action), "{}", e.action);
-            assert!(e.resources.iter().all(|r| *r == "*" || r.starts_with("acs:")), "{}", e.api);
+            assert!(
+                crate::policy::read::action_format_ok(e.action),
+                "{}",
+                e.action
+            );
+            assert!(
+                e.resources
+                    .iter()
+                    .all(|r| *r == "*" || r.starts_with("acs:")),
+                "{}",
+                e.api
+            );
         }
-        assert_eq!(by_action("VPC:createvpcpeerconnection").map(|e| e.api), Some("CreateVpcPeerConnection"));
+        assert_eq!(
+            by_action("VPC:createvpcpeerconnection").map(|e| e.api),
+            Some("CreateVpcPeerConnection")
+        );
         assert!(by_api("CreateVpcPeerConnection").is_some_and(ApiEntry::all_resource));
-        assert_eq!(service_codes(), vec!["cdt", "ram", "resourcemanager", "sts", "vpc"]);
+        assert_eq!(
+            service_codes(),
+            vec!["cdt", "ram", "resourcemanager", "sts", "vpc"]
+        );
     }
 }

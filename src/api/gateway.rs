@@ -13,7 +13,10 @@
 use super::audit::{resource_name, resource_type, AuditEvent, UserIdentity};
 use super::request::{ApiRequest, Envelope};
 use super::state::SimState;
-use crate::authz::{decide, explain, ActionResource, Decision, EvalOptions, PolicySet, PolicySource, PolicyStore, Request, RequestContext};
+use crate::authz::{
+    decide, explain, ActionResource, Decision, EvalOptions, Explanation, PolicySet, PolicySource,
+    PolicyStore, Request, RequestContext,
+};
 use crate::cloud::{CallContext, CloudError, Operation, Timestamp};
 use crate::iam::{Caller, IamOperation};
 use crate::policy::{read_policy, PolicyKind, ReadOptions};
@@ -74,12 +77,31 @@ struct AuthPlan {
 /// Product metadata for events and errors: `(serviceName, apiVersion, host)`.
 fn product_meta(product: &str, region: Option<&str>) -> (String, String, String) {
     match product {
-        "VpcPeer" => ("VpcPeer".into(), "2022-01-01".into(), "vpcpeer.aliyuncs.com".into()),
-        "Vpc" => ("Vpc".into(), "2016-04-28".into(), region.map_or_else(|| "vpc.aliyuncs.com".into(), |r| format!("vpc.{r}.aliyuncs.com"))),
+        "VpcPeer" => (
+            "VpcPeer".into(),
+            "2022-01-01".into(),
+            "vpcpeer.aliyuncs.com".into(),
+        ),
+        "Vpc" => (
+            "Vpc".into(),
+            "2016-04-28".into(),
+            region.map_or_else(
+                || "vpc.aliyuncs.com".into(),
+                |r| format!("vpc.{r}.aliyuncs.com"),
+            ),
+        ),
         "Ram" => ("Ram".into(), "2015-05-01".into(), "ram.aliyuncs.com".into()),
-        "ResourceManager" => ("ResourceManager".into(), "2020-03-31".into(), "resourcemanager.aliyuncs.com".into()),
+        "ResourceManager" => (
+            "ResourceManager".into(),
+            "2020-03-31".into(),
+            "resourcemanager.aliyuncs.com".into(),
+        ),
         "Sts" => ("Sts".into(), "2015-04-01".into(), "sts.aliyuncs.com".into()),
-        other => (other.into(), String::new(), format!("{}.aliyuncs.com", other.to_lowercase())),
+        other => (
+            other.into(),
+            String::new(),
+            format!("{}.aliyuncs.com", other.to_lowercase()),
+        ),
     }
 }
 
@@ -109,6 +131,9 @@ pub struct Gateway {
     pub state: SimState,
     /// Evaluation options.
     pub options: EvalOptions,
+    /// When set, the explanation of every authorized call is collected here (statement and
+    /// condition coverage for `ramsim test`).
+    pub traces: Option<Vec<Explanation>>,
     /// Compiled policy stores per caller, valid for one identity generation.
     cache: HashMap<String, (u64, Arc<PolicyStore>)>,
 }
@@ -116,7 +141,12 @@ pub struct Gateway {
 impl Gateway {
     /// A gateway over `state`.
     pub fn new(state: SimState) -> Gateway {
-        Gateway { state, options: EvalOptions::default(), cache: HashMap::new() }
+        Gateway {
+            state,
+            options: EvalOptions::default(),
+            traces: None,
+            cache: HashMap::new(),
+        }
     }
 
     /// Gives the state back.
@@ -194,7 +224,10 @@ impl Gateway {
     /// an Alibaba-shaped answer and exactly one audit event.
     pub fn call(&mut self, envelope: &Envelope, request: &ApiRequest) -> CallResult {
         // The clock moves first so that time-driven transitions (expiry) precede the call.
-        let env_time = envelope.time.as_deref().map(|t| Timestamp::parse(t).ok_or(t));
+        let env_time = envelope
+            .time
+            .as_deref()
+            .map(|t| Timestamp::parse(t).ok_or(t));
         if let Some(Ok(t)) = env_time {
             if t > self.state.world.now() {
                 self.advance_clock(t);
@@ -202,18 +235,40 @@ impl Gateway {
         }
         let request_id = self.next_request_id();
         let now = self.state.world.now();
-        let caller = self.state.iam.resolve_caller(&self.state.world, &envelope.caller);
-        let access_key = envelope.caller.starts_with("LTAI").then(|| envelope.caller.clone());
+        let caller = self
+            .state
+            .iam
+            .resolve_caller(&self.state.world, &envelope.caller);
+        let access_key = envelope
+            .caller
+            .starts_with("LTAI")
+            .then(|| envelope.caller.clone());
         let mut decision = None;
         let mut denial_detail: Option<Value> = None;
         let (product_name, region, outcome) = match (&caller, env_time) {
             (_, Some(Err(bad))) => (
                 request.product.clone().unwrap_or_default(),
                 None,
-                Err(CloudError::bad("InvalidParameter.Time", format!("The envelope time `{bad}` is not of the form YYYY-MM-DDThh:mm:ssZ."))),
+                Err(CloudError::bad(
+                    "InvalidParameter.Time",
+                    format!("The envelope time `{bad}` is not of the form YYYY-MM-DDThh:mm:ssZ."),
+                )),
             ),
-            (Err(e), _) => (request.product.clone().unwrap_or_default(), None, Err(e.clone())),
-            (Ok(caller), _) => self.handle(caller, envelope, request, &request_id, now, access_key.as_deref(), &mut decision, &mut denial_detail),
+            (Err(e), _) => (
+                request.product.clone().unwrap_or_default(),
+                None,
+                Err(e.clone()),
+            ),
+            (Ok(caller), _) => self.handle(
+                caller,
+                envelope,
+                request,
+                &request_id,
+                now,
+                access_key.as_deref(),
+                &mut decision,
+                &mut denial_detail,
+            ),
         };
         let (service, version, host) = product_meta(&product_name, region.as_deref());
         let (http_status, body) = match &outcome {
@@ -239,10 +294,26 @@ impl Gateway {
                 (e.http_status, body)
             }
         };
-        let event = self.audit_event(envelope, request, &caller, &request_id, now, (&service, &version, &host), region, &outcome, access_key.as_deref(), denial_detail);
+        let event = self.audit_event(
+            envelope,
+            request,
+            &caller,
+            &request_id,
+            now,
+            (&service, &version, &host),
+            region,
+            &outcome,
+            access_key.as_deref(),
+            denial_detail,
+        );
         self.state.audit.push(event);
         self.log_service_events();
-        CallResult { http_status, body, request_id, decision }
+        CallResult {
+            http_status,
+            body,
+            request_id,
+            decision,
+        }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -272,12 +343,22 @@ impl Gateway {
         };
         if let Some(named) = &request.product {
             if !named.eq_ignore_ascii_case(&product) {
-                let e = CloudError::not_found("InvalidAction.NotFound", format!("Specified api `{}` is not found in product {named}.", request.action));
+                let e = CloudError::not_found(
+                    "InvalidAction.NotFound",
+                    format!(
+                        "Specified api `{}` is not found in product {named}.",
+                        request.action
+                    ),
+                );
                 return (named.clone(), region, Err(e));
             }
         }
         let region = region.or_else(|| self.caller_side_region(&op, caller.account()));
-        let ctx = CallContext { caller_account: caller.account().to_string(), time: now, request_id: request_id.to_string() };
+        let ctx = CallContext {
+            caller_account: caller.account().to_string(),
+            time: now,
+            request_id: request_id.to_string(),
+        };
         // 3. what must be authorized
         let plan = match self.plan(&op, caller, &ctx) {
             Ok(p) => p,
@@ -288,8 +369,21 @@ impl Gateway {
             let principal = self.state.iam.principal(&self.state.world, caller);
             let mut context = RequestContext::new();
             context.insert("acs:CurrentTime", now.to_string());
-            context.insert("acs:SourceIp", envelope.source_ip.clone().unwrap_or_else(|| DEFAULT_SOURCE_IP.into()));
-            context.insert("acs:SecureTransport", if envelope.secure_transport.unwrap_or(true) { "true" } else { "false" });
+            context.insert(
+                "acs:SourceIp",
+                envelope
+                    .source_ip
+                    .clone()
+                    .unwrap_or_else(|| DEFAULT_SOURCE_IP.into()),
+            );
+            context.insert(
+                "acs:SecureTransport",
+                if envelope.secure_transport.unwrap_or(true) {
+                    "true"
+                } else {
+                    "false"
+                },
+            );
             if let Some(mfa) = envelope.mfa {
                 context.insert("acs:MFAPresent", if mfa { "true" } else { "false" });
             }
@@ -313,8 +407,17 @@ impl Gateway {
             if let Some(trust) = &plan.trust {
                 let mut owned = (*store).clone();
                 let mut set = PolicySet::new();
-                if let Some(p) = read_policy(trust, PolicyKind::Trust, &ReadOptions::default()).policy {
-                    set.add(&p, PolicySource { name: "AssumeRolePolicy".into(), ..PolicySource::custom("AssumeRolePolicy") }, Some(trust));
+                if let Some(p) =
+                    read_policy(trust, PolicyKind::Trust, &ReadOptions::default()).policy
+                {
+                    set.add(
+                        &p,
+                        PolicySource {
+                            name: "AssumeRolePolicy".into(),
+                            ..PolicySource::custom("AssumeRolePolicy")
+                        },
+                        Some(trust),
+                    );
                 }
                 owned.resource_policy = Some(set);
                 store = Arc::new(owned);
@@ -330,9 +433,18 @@ impl Gateway {
             };
             let d = decide(&store, &req, &self.options);
             *decision_out = Some(d);
-            if !d.is_allowed() {
+            if self.traces.is_some() || !d.is_allowed() {
                 let explanation = explain(&store, &req, &self.options);
-                *denial_out = explanation.access_denied_detail(&context).and_then(|x| serde_json::to_value(x).ok());
+                if !d.is_allowed() {
+                    *denial_out = explanation
+                        .access_denied_detail(&context)
+                        .and_then(|x| serde_json::to_value(x).ok());
+                }
+                if let Some(traces) = self.traces.as_mut() {
+                    traces.push(explanation);
+                }
+            }
+            if !d.is_allowed() {
                 let (status, code, message) = plan.denial;
                 return (product, region, Err(CloudError::new(code, status, message)));
             }
@@ -340,7 +452,10 @@ impl Gateway {
         // 5. apply
         let result = match &op {
             Op::Cloud(o) => self.state.world.execute(&ctx, o),
-            Op::Iam(o) => self.state.iam.execute(&mut self.state.world, caller, now.epoch(), o),
+            Op::Iam(o) => self
+                .state
+                .iam
+                .execute(&mut self.state.world, caller, now.epoch(), o),
         };
         (product, region, result)
     }
@@ -349,9 +464,17 @@ impl Gateway {
         match op {
             Op::Cloud(o) => {
                 let r = self.state.world.authorization_request(ctx, o)?;
-                let mut pairs: Vec<ActionResource> = r.resources.iter().map(|res| ActionResource::new(r.action.as_str(), res.as_str())).collect();
+                let mut pairs: Vec<ActionResource> = r
+                    .resources
+                    .iter()
+                    .map(|res| ActionResource::new(r.action.as_str(), res.as_str()))
+                    .collect();
                 for d in &r.dependent_actions {
-                    pairs.extend(d.resources.iter().map(|res| ActionResource::new(d.action.as_str(), res.as_str())));
+                    pairs.extend(
+                        d.resources
+                            .iter()
+                            .map(|res| ActionResource::new(d.action.as_str(), res.as_str())),
+                    );
                 }
                 let message = if r.denial_code == "Forbidden.NoPermission" {
                     "Authentication is failed for NoPermission.".to_string()
@@ -368,7 +491,10 @@ impl Gateway {
                 })
             }
             Op::Iam(o) => {
-                let r = self.state.iam.authorization_request(&self.state.world, caller, o)?;
+                let r = self
+                    .state
+                    .iam
+                    .authorization_request(&self.state.world, caller, o)?;
                 Ok(AuthPlan {
                     pairs: r.resources.iter().map(|res| ActionResource::new(r.action.as_str(), res.as_str())).collect(),
                     keys: Vec::new(),
@@ -383,7 +509,9 @@ impl Gateway {
 
     /// For global VpcPeer APIs the event region is the caller side's region (§10.1).
     fn caller_side_region(&self, op: &Op, account: &str) -> Option<String> {
-        let Op::Cloud(o) = op else { return Some("cn-hangzhou".into()) };
+        let Op::Cloud(o) = op else {
+            return Some("cn-hangzhou".into());
+        };
         let id = match o {
             Operation::AcceptVpcPeerConnection(p) => &p.instance_id,
             Operation::RejectVpcPeerConnection(p) => &p.instance_id,
@@ -393,19 +521,37 @@ impl Gateway {
             _ => return None,
         };
         let p = self.state.world.peering(id)?;
-        Some(if p.owner_uid == account { p.region_id.clone() } else { p.accepting_region_id.clone() })
+        Some(if p.owner_uid == account {
+            p.region_id.clone()
+        } else {
+            p.accepting_region_id.clone()
+        })
     }
 
     /// Resource group of the target resource, for resource-group-scope policies.
-    fn resource_group_of(&self, pairs: &[ActionResource], params: &Map<String, Value>) -> Option<String> {
+    fn resource_group_of(
+        &self,
+        pairs: &[ActionResource],
+        params: &Map<String, Value>,
+    ) -> Option<String> {
         let w = &self.state.world;
         for pair in pairs {
-            let Some((_, rel)) = pair.resource.rsplit_once(':') else { continue };
-            let Some((kind, id)) = rel.split_once('/') else { continue };
+            let Some((_, rel)) = pair.resource.rsplit_once(':') else {
+                continue;
+            };
+            let Some((kind, id)) = rel.split_once('/') else {
+                continue;
+            };
             let rg = match kind {
                 "vpc" => w.vpc(id).map(|v| v.resource_group_id.clone()),
-                "vswitch" => w.vswitch(id).and_then(|s| w.vpc(&s.vpc_id)).map(|v| v.resource_group_id.clone()),
-                "routetable" => w.route_table(id).and_then(|t| w.vpc(&t.vpc_id)).map(|v| v.resource_group_id.clone()),
+                "vswitch" => w
+                    .vswitch(id)
+                    .and_then(|s| w.vpc(&s.vpc_id))
+                    .map(|v| v.resource_group_id.clone()),
+                "routetable" => w
+                    .route_table(id)
+                    .and_then(|t| w.vpc(&t.vpc_id))
+                    .map(|v| v.resource_group_id.clone()),
                 "vpcpeer" => w.peering(id).map(|p| p.resource_group_id.clone()),
                 _ => None,
             };
@@ -413,7 +559,10 @@ impl Gateway {
                 return rg;
             }
         }
-        params.get("ResourceGroupId").and_then(Value::as_str).map(str::to_string)
+        params
+            .get("ResourceGroupId")
+            .and_then(Value::as_str)
+            .map(str::to_string)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -432,7 +581,8 @@ impl Gateway {
     ) -> AuditEvent {
         let iam = &self.state.iam;
         let mfa = envelope.mfa.unwrap_or(false).to_string();
-        let session_context = json!({"attributes": {"mfaAuthenticated": mfa, "creationDate": now.to_string()}});
+        let session_context =
+            json!({"attributes": {"mfaAuthenticated": mfa, "creationDate": now.to_string()}});
         let user_identity = match caller {
             Ok(Caller::Root { account }) => UserIdentity {
                 kind: "root-account".into(),
@@ -451,13 +601,26 @@ impl Gateway {
                     user_name: name.clone(),
                     access_key_id: access_key
                         .map(str::to_string)
-                        .or_else(|| user.and_then(|u| u.access_keys.first()).map(|k| k.id.clone()))
+                        .or_else(|| {
+                            user.and_then(|u| u.access_keys.first())
+                                .map(|k| k.id.clone())
+                        })
                         .unwrap_or_default(),
                     session_context,
                 }
             }
-            Ok(Caller::Session { account, role, session, access_key_id }) => {
-                let role_id = iam.accounts.get(account).and_then(|a| a.roles.get(role)).map(|r| r.id.clone()).unwrap_or_default();
+            Ok(Caller::Session {
+                account,
+                role,
+                session,
+                access_key_id,
+            }) => {
+                let role_id = iam
+                    .accounts
+                    .get(account)
+                    .and_then(|a| a.roles.get(role))
+                    .map(|r| r.id.clone())
+                    .unwrap_or_default();
                 UserIdentity {
                     kind: "assumed-role".into(),
                     account_id: account.clone(),
@@ -482,7 +645,9 @@ impl Gateway {
         params.insert("RequestId".into(), Value::String(request_id.into()));
         params.insert("HostId".into(), Value::String(host.into()));
         if let Some(r) = &region {
-            params.entry("RegionId").or_insert_with(|| Value::String(r.clone()));
+            params
+                .entry("RegionId")
+                .or_insert_with(|| Value::String(r.clone()));
         }
         let write = super::catalog::by_api(&request.action).is_none_or(|e| e.level.is_write());
         let (error_code, error_message, response) = match outcome {
@@ -492,13 +657,21 @@ impl Gateway {
                 if let Value::Object(m) = v {
                     body.extend(m.clone());
                 }
-                (String::new(), String::new(), write.then_some(Value::Object(body)))
+                (
+                    String::new(),
+                    String::new(),
+                    write.then_some(Value::Object(body)),
+                )
             }
             Err(e) => (e.code.clone(), e.message.clone(), None),
         };
         let resource_name = resource_name(&request.action, &request.params, response.as_ref());
         let recipient = match (caller, &request.params.get("RoleArn")) {
-            (Ok(_), Some(Value::String(arn))) => arn.strip_prefix("acs:ram::").and_then(|r| r.split(':').next()).unwrap_or_default().to_string(),
+            (Ok(_), Some(Value::String(arn))) => arn
+                .strip_prefix("acs:ram::")
+                .and_then(|r| r.split(':').next())
+                .unwrap_or_default()
+                .to_string(),
             (Ok(c), _) => c.account().to_string(),
             (Err(_), _) => String::new(),
         };
@@ -519,8 +692,14 @@ impl Gateway {
             response_elements: response,
             error_code,
             error_message,
-            source_ip_address: envelope.source_ip.clone().unwrap_or_else(|| DEFAULT_SOURCE_IP.into()),
-            user_agent: envelope.user_agent.clone().unwrap_or_else(|| "ramsim/0.1".into()),
+            source_ip_address: envelope
+                .source_ip
+                .clone()
+                .unwrap_or_else(|| DEFAULT_SOURCE_IP.into()),
+            user_agent: envelope
+                .user_agent
+                .clone()
+                .unwrap_or_else(|| "ramsim/0.1".into()),
             user_identity,
             recipient_account_id: recipient,
             resource_type: resource_type(&request.action).into(),

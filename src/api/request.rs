@@ -124,12 +124,21 @@ pub fn parse_cli_line(line: &str) -> Result<ApiRequest, String> {
         Some(w) => return Err(format!("a CLI request starts with `aliyun`, not `{w}`")),
         None => return Err("empty command line".into()),
     }
-    let product_word = it.next().ok_or("missing product after `aliyun` (e.g. `vpcpeer`)")?;
-    let product = product_from_cli(&product_word)
-        .ok_or_else(|| format!("unknown product `{product_word}` (modeled: vpcpeer, vpc, ram, resourcemanager, sts)"))?;
-    let action = it.next().ok_or_else(|| format!("missing API name after `aliyun {product_word}`"))?;
+    let product_word = it
+        .next()
+        .ok_or("missing product after `aliyun` (e.g. `vpcpeer`)")?;
+    let product = product_from_cli(&product_word).ok_or_else(|| {
+        format!(
+            "unknown product `{product_word}` (modeled: vpcpeer, vpc, ram, resourcemanager, sts)"
+        )
+    })?;
+    let action = it
+        .next()
+        .ok_or_else(|| format!("missing API name after `aliyun {product_word}`"))?;
     if action.starts_with("--") {
-        return Err(format!("missing API name after `aliyun {product_word}` (found `{action}`)"));
+        return Err(format!(
+            "missing API name after `aliyun {product_word}` (found `{action}`)"
+        ));
     }
     let mut params = Map::new();
     while let Some(w) = it.next() {
@@ -153,7 +162,11 @@ pub fn parse_cli_line(line: &str) -> Result<ApiRequest, String> {
             return Err(format!("parameter `--{name}` given twice"));
         }
     }
-    Ok(ApiRequest { product: Some(product.to_string()), action, params })
+    Ok(ApiRequest {
+        product: Some(product.to_string()),
+        action,
+        params,
+    })
 }
 
 /// Parses a JSON request: `{"Action": …, "Parameters": {…}}`, or flat `{"Action": …, "RegionId": …}`.
@@ -164,7 +177,9 @@ pub fn parse_json_request(text: &str) -> Result<ApiRequest, String> {
 
 /// Reads a request from a JSON value (see [`parse_json_request`]).
 pub fn request_from_value(v: Value) -> Result<ApiRequest, String> {
-    let Value::Object(mut obj) = v else { return Err("a JSON request must be an object".into()) };
+    let Value::Object(mut obj) = v else {
+        return Err("a JSON request must be an object".into());
+    };
     let action = match obj.remove("Action") {
         Some(Value::String(a)) if !a.is_empty() => a,
         Some(_) => return Err("`Action` must be a non-empty string".into()),
@@ -185,7 +200,11 @@ pub fn request_from_value(v: Value) -> Result<ApiRequest, String> {
         Some(_) => return Err("`Parameters` must be an object".into()),
         None => obj,
     };
-    Ok(ApiRequest { product, action, params })
+    Ok(ApiRequest {
+        product,
+        action,
+        params,
+    })
 }
 
 #[cfg(test)]
@@ -209,14 +228,26 @@ mod tests {
     #[test]
     fn cli_line_with_json_document() {
         let r = parse_cli_line(r#"aliyun ram CreatePolicy --PolicyName p --PolicyDocument '{"Version":"1","Statement":[]}'"#).unwrap();
-        assert_eq!(r.params["PolicyDocument"], r#"{"Version":"1","Statement":[]}"#);
+        assert_eq!(
+            r.params["PolicyDocument"],
+            r#"{"Version":"1","Statement":[]}"#
+        );
         let r = parse_cli_line(r#"aliyun ram CreatePolicy --PolicyDocument "{\"a\": 1}""#).unwrap();
         assert_eq!(r.params["PolicyDocument"], r#"{"a": 1}"#);
     }
 
     #[test]
     fn cli_line_errors() {
-        for bad in ["", "gcloud x y", "aliyun", "aliyun nosuch Action", "aliyun vpc", "aliyun vpc CreateVpc stray", "aliyun vpc CreateVpc --A 1 --A 2", "aliyun vpc CreateVpc --Name 'open"] {
+        for bad in [
+            "",
+            "gcloud x y",
+            "aliyun",
+            "aliyun nosuch Action",
+            "aliyun vpc",
+            "aliyun vpc CreateVpc stray",
+            "aliyun vpc CreateVpc --A 1 --A 2",
+            "aliyun vpc CreateVpc --Name 'open",
+        ] {
             assert!(parse_cli_line(bad).is_err(), "{bad:?}");
         }
     }
@@ -225,7 +256,9 @@ mod tests {
     fn json_requests() {
         let r = parse_json_request(r#"{"Action":"CreateVpc","RegionId":"cn-hangzhou"}"#).unwrap();
         assert_eq!(r.params["RegionId"], "cn-hangzhou");
-        let r = parse_json_request(r#"{"Action":"CreateVpc","Parameters":{"RegionId":"cn-hangzhou"}}"#).unwrap();
+        let r =
+            parse_json_request(r#"{"Action":"CreateVpc","Parameters":{"RegionId":"cn-hangzhou"}}"#)
+                .unwrap();
         assert_eq!(r.params["RegionId"], "cn-hangzhou");
         assert!(parse_json_request(r#"{"Parameters":{}}"#).is_err());
         assert!(parse_json_request(r#"[1]"#).is_err());

@@ -35,15 +35,26 @@ pub struct SimState {
 impl SimState {
     /// A state from a built world and identities.
     pub fn new(world: World, iam: Iam, seed: u64) -> SimState {
-        SimState { format: "ramsim-state".into(), schema_version: STATE_SCHEMA_VERSION, world, iam, audit: Vec::new(), requests: 0, seed }
+        SimState {
+            format: "ramsim-state".into(),
+            schema_version: STATE_SCHEMA_VERSION,
+            world,
+            iam,
+            audit: Vec::new(),
+            requests: 0,
+            seed,
+        }
     }
 
     /// Builds a state from world-file JSON; policy files are read relative to `base`.
     /// The world file is the network world (`accounts`, `resource_directory`, `vpcs`, …) plus
     /// an optional `identity` section (see [`IamSpec`]) and an optional `seed`.
     pub fn from_world_json(text: &str, base: &Path) -> Result<SimState, String> {
-        let mut value: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?;
-        let obj = value.as_object_mut().ok_or("a world file is a JSON object")?;
+        let mut value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?;
+        let obj = value
+            .as_object_mut()
+            .ok_or("a world file is a JSON object")?;
         let identity = obj.remove("identity");
         let seed = match obj.remove("seed") {
             None => 0,
@@ -61,23 +72,33 @@ impl SimState {
 
     /// Reads a world file from disk.
     pub fn from_world_file(path: &Path) -> Result<SimState, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
         let base = path.parent().unwrap_or(Path::new("."));
         SimState::from_world_json(&text, base).map_err(|e| format!("{}: {e}", path.display()))
     }
 
     /// Loads a state file, checking its format and schema version.
     pub fn load(path: &Path) -> Result<SimState, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-        let head: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("{}: not a state file: {e}", path.display()))?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+        let head: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| format!("{}: not a state file: {e}", path.display()))?;
         if head.get("format").and_then(|v| v.as_str()) != Some("ramsim-state") {
-            return Err(format!("{}: not a ramsim state file (run `ramsim init` first)", path.display()));
+            return Err(format!(
+                "{}: not a ramsim state file (run `ramsim init` first)",
+                path.display()
+            ));
         }
-        let version = head.get("schema_version").and_then(|v| v.as_u64()).unwrap_or(0);
+        let version = head
+            .get("schema_version")
+            .and_then(|v| v.as_u64())
+            .unwrap_or(0);
         if version != u64::from(STATE_SCHEMA_VERSION) {
             return Err(format!("{}: state schema version {version} is not supported (expected {STATE_SCHEMA_VERSION})", path.display()));
         }
-        serde_json::from_value(head).map_err(|e| format!("{}: corrupt state file: {e}", path.display()))
+        serde_json::from_value(head)
+            .map_err(|e| format!("{}: corrupt state file: {e}", path.display()))
     }
 
     /// Serializes the state.
@@ -98,7 +119,11 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => std::path::PathBuf::from("."),
     };
-    let name = path.file_name().ok_or_else(|| format!("{}: not a file path", path.display()))?.to_string_lossy().into_owned();
+    let name = path
+        .file_name()
+        .ok_or_else(|| format!("{}: not a file path", path.display()))?
+        .to_string_lossy()
+        .into_owned();
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     let result = (|| -> std::io::Result<()> {
         let mut f = std::fs::File::create(&tmp)?;

@@ -12,6 +12,7 @@ pub mod explain;
 pub mod options;
 pub mod policy_set;
 pub mod principal;
+pub mod store_builder;
 
 pub use context::RequestContext;
 pub use decide::{decide, ActionResource, ControlNode, Decision, PolicyStore, PolicyType, Request};

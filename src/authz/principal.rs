@@ -111,6 +111,38 @@ impl Principal {
         }
     }
 
+    /// A principal from command-line style parts: kind name (`RamUser`, `AssumedRoleUser`,
+    /// `Root`, `Federated`, `Service`), account, optional name/id, optional extra ARN and the
+    /// flags `(in_resource_directory, management_account, service_linked_role)`.
+    pub fn from_parts(
+        kind_name: &str,
+        account: &str,
+        id: Option<&str>,
+        arn: Option<&str>,
+        flags: (bool, bool, bool),
+    ) -> Result<Principal, String> {
+        let kind = PrincipalKind::from_name(kind_name)
+            .ok_or_else(|| format!("unknown principal type `{kind_name}`"))?;
+        if account.is_empty() {
+            return Err("the principal's account UID must not be empty".into());
+        }
+        let default_name = match kind {
+            PrincipalKind::AssumedRoleUser => "role/session",
+            PrincipalKind::Service => "ecs.aliyuncs.com",
+            _ => "user",
+        };
+        let mut p = Principal::new(kind, account, id.unwrap_or(default_name));
+        if let Some(arn) = arn {
+            p.arns.insert(0, arn.to_string());
+        }
+        (
+            p.in_resource_directory,
+            p.management_account,
+            p.service_linked_role,
+        ) = flags;
+        Ok(p)
+    }
+
     /// The value RAM injects as `acs:PrincipalARN` (§5.1, §10 Q9): role sessions carry the role
     /// ARN with the role name lower-cased and no session suffix.
     pub fn principal_arn_key(&self) -> Option<String> {

@@ -1,16 +1,14 @@
 //! `ramsim eval`: decide a request against policies given per kind, or stream a JSON-lines
 //! file of requests through the same compiled policies.
 
-use super::load::{load_policy, LoadedPolicy};
 use super::validate::{FormatArg, ReadFlags};
 use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
 use crate::authz::options::{IdentityImplicitDenyType, UnparseableValues};
-use crate::authz::policy_set::{AttachedEntityType, AttachedScope, PolicySourceType};
+use crate::authz::store_builder::StoreSpec;
 use crate::authz::{
-    decide, explain, ActionResource, ControlNode, EvalOptions, Outcome, PolicySet, PolicySource,
-    PolicyStore, Principal, PrincipalKind, Request, RequestContext,
+    decide, explain, ActionResource, EvalOptions, Outcome, PolicyStore, Principal, Request,
+    RequestContext,
 };
-use crate::policy::{PolicyKind, ReadOptions};
 use clap::{Args, ValueEnum};
 use serde::Deserialize;
 use std::io::{BufRead, BufWriter, Write};
@@ -130,189 +128,22 @@ impl EvalArgs {
     }
 }
 
-/// The system policy FullAliyunAccess (allows everything), attached to every control-policy node by default.
-pub const FULL_ALIYUN_ACCESS: &str =
-    r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
-
-fn source(loaded: &LoadedPolicy, scope: AttachedScope, entity: AttachedEntityType) -> PolicySource {
-    PolicySource {
-        name: loaded.name(),
-        source_type: PolicySourceType::Custom,
-        version: Some("v1".into()),
-        scope,
-        entity,
-        file: Some(loaded.file.clone()),
-    }
-}
-
-fn add(
-    set: &mut PolicySet,
-    loaded: &LoadedPolicy,
-    scope: AttachedScope,
-    entity: AttachedEntityType,
-) {
-    set.add(
-        &loaded.policy,
-        source(loaded, scope, entity),
-        Some(&loaded.text),
-    );
-}
-
-fn full_aliyun_access_set(options: &ReadOptions) -> Result<PolicySet, String> {
-    let policy = crate::policy::read_policy(FULL_ALIYUN_ACCESS, PolicyKind::Control, options)
-        .policy
-        .ok_or("internal error: FullAliyunAccess does not validate")?;
-    let mut set = PolicySet::new();
-    set.add(
-        &policy,
-        PolicySource {
-            name: "FullAliyunAccess".into(),
-            source_type: PolicySourceType::System,
-            version: None,
-            scope: AttachedScope::Folder,
-            entity: AttachedEntityType::ResourceDirectoryTarget,
-            file: None,
-        },
-        None,
-    );
-    Ok(set)
-}
-
 /// Builds the policy store the flags describe.
 pub fn build_store(args: &EvalArgs) -> Result<PolicyStore, String> {
-    let options = args.read.options();
-    let mut store = PolicyStore::default();
-    let entity = if args.principal_type == "AssumedRoleUser" {
-        AttachedEntityType::RamRole
-    } else {
-        AttachedEntityType::RamUser
+    let spec = StoreSpec {
+        identity: args.identity.clone(),
+        control: args.control.clone(),
+        full_aliyun_access: !args.no_full_aliyun_access,
+        session: args.session.clone(),
+        resource_policy: args.resource_policy.clone(),
+        trust: args.trust.clone(),
+        role_principal: args.principal_type == "AssumedRoleUser",
     };
-    for spec in &args.identity {
-        match spec.rsplit_once("@rg:") {
-            Some((file, rg)) => {
-                let loaded = load_policy(file, PolicyKind::Identity, &options)?;
-                let pos = match store.resource_groups.iter().position(|(id, _)| id == rg) {
-                    Some(p) => p,
-                    None => {
-                        store
-                            .resource_groups
-                            .push((rg.to_string(), PolicySet::new()));
-                        store.resource_groups.len() - 1
-                    }
-                };
-                if let Some((_, set)) = store.resource_groups.get_mut(pos) {
-                    add(set, &loaded, AttachedScope::ResourceGroup, entity);
-                }
-            }
-            None => {
-                let loaded = load_policy(spec, PolicyKind::Identity, &options)?;
-                add(&mut store.identity, &loaded, AttachedScope::Account, entity);
-            }
-        }
-    }
-    if !args.control.is_empty() {
-        store.control_chain = control_chain(args, &options)?;
-    }
-    if let Some(file) = &args.session {
-        let loaded = load_policy(file, PolicyKind::Session, &options)?;
-        let mut set = PolicySet::new();
-        add(
-            &mut set,
-            &loaded,
-            AttachedScope::None,
-            AttachedEntityType::None,
-        );
-        store.session = Some(set);
-    }
-    if args.trust.is_some() && !args.resource_policy.is_empty() {
-        return Err("--trust and --resource-policy cannot be combined: the trust policy is the role's resource policy".into());
-    }
-    if let Some(file) = &args.trust {
-        let loaded = load_policy(file, PolicyKind::Trust, &options)?;
-        let mut set = PolicySet::new();
-        add(
-            &mut set,
-            &loaded,
-            AttachedScope::None,
-            AttachedEntityType::None,
-        );
-        store.resource_policy = Some(set);
-    }
-    if !args.resource_policy.is_empty() {
-        let mut set = PolicySet::new();
-        for file in &args.resource_policy {
-            let loaded = load_policy(file, PolicyKind::Resource, &options)?;
-            add(
-                &mut set,
-                &loaded,
-                AttachedScope::None,
-                AttachedEntityType::None,
-            );
-        }
-        store.resource_policy = Some(set);
-    }
-    Ok(store)
+    let member = args.account.clone().unwrap_or_else(|| "member".into());
+    spec.build(std::path::Path::new(""), &member, &args.read.options())
 }
 
-fn control_chain(args: &EvalArgs, options: &ReadOptions) -> Result<Vec<ControlNode>, String> {
-    // Node targets in chain order: member, folders (first appearance), root.
-    let mut member = Vec::new();
-    let mut folders: Vec<(String, Vec<LoadedPolicy>)> = Vec::new();
-    let mut root = Vec::new();
-    for spec in &args.control {
-        let (file, level) = match spec.rsplit_once('@') {
-            Some((f, l)) if l == "member" || l == "root" || l.starts_with("folder:") => (f, l),
-            _ => (spec.as_str(), "member"),
-        };
-        let loaded = load_policy(file, PolicyKind::Control, options)?;
-        match level {
-            "member" => member.push(loaded),
-            "root" => root.push(loaded),
-            folder => {
-                let id = folder.trim_start_matches("folder:");
-                if id.is_empty() {
-                    return Err(format!(
-                        "--control {spec}: folder level needs an id, e.g. `@folder:fd-123`"
-                    ));
-                }
-                match folders.iter_mut().find(|(f, _)| f == id) {
-                    Some((_, list)) => list.push(loaded),
-                    None => folders.push((id.to_string(), vec![loaded])),
-                }
-            }
-        }
-    }
-    let member_target = args.account.clone().unwrap_or_else(|| "member".into());
-    let mut nodes = vec![(member_target, member)];
-    nodes.extend(folders);
-    nodes.push(("root".to_string(), root));
-    let full = if args.no_full_aliyun_access {
-        None
-    } else {
-        Some(full_aliyun_access_set(options)?)
-    };
-    Ok(nodes
-        .into_iter()
-        .map(|(target, policies)| {
-            let mut set = full.clone().unwrap_or_default();
-            for p in &policies {
-                add(
-                    &mut set,
-                    p,
-                    AttachedScope::Folder,
-                    AttachedEntityType::ResourceDirectoryTarget,
-                );
-            }
-            ControlNode {
-                target,
-                policies: set,
-                all_scope: PolicySet::new(),
-            }
-        })
-        .collect())
-}
-
-/// Builds a principal from its parts.
+/// Builds a principal from its parts (see [`Principal::from_parts`]).
 pub fn build_principal(
     kind_name: &str,
     account: &str,
@@ -320,26 +151,7 @@ pub fn build_principal(
     arn: Option<&str>,
     flags: (bool, bool, bool),
 ) -> Result<Principal, String> {
-    let kind = PrincipalKind::from_name(kind_name)
-        .ok_or_else(|| format!("unknown principal type `{kind_name}`"))?;
-    if account.is_empty() {
-        return Err("the principal's account UID must not be empty".into());
-    }
-    let default_name = match kind {
-        PrincipalKind::AssumedRoleUser => "role/session",
-        PrincipalKind::Service => "ecs.aliyuncs.com",
-        _ => "user",
-    };
-    let mut p = Principal::new(kind, account, id.unwrap_or(default_name));
-    if let Some(arn) = arn {
-        p.arns.insert(0, arn.to_string());
-    }
-    (
-        p.in_resource_directory,
-        p.management_account,
-        p.service_linked_role,
-    ) = flags;
-    Ok(p)
+    Principal::from_parts(kind_name, account, id, arn, flags)
 }
 
 fn parse_dependent(spec: &str) -> ActionResource {

@@ -2,7 +2,8 @@
 //! Subcommands return an exit code; rendering lives with them, rules live in the library.
 
 pub mod eval;
-pub mod load;
+pub mod lint;
+pub mod test;
 pub mod validate;
 pub mod world;
 
@@ -31,6 +32,8 @@ pub enum Command {
     Validate(validate::ValidateArgs),
     /// Decide one request (or a JSON-lines stream of requests) against policies.
     Eval(Box<eval::EvalArgs>),
+    /// Run scenario files and decision cases (`*.test.json`), with coverage.
+    Test(test::TestArgs),
     /// Build a simulator state file from a world file.
     Init(world::InitArgs),
     /// Send one API call through the gateway (authorize, apply, log) and print the response.
@@ -39,6 +42,8 @@ pub enum Command {
     Log(world::LogArgs),
     /// Show or advance the scenario clock (expiring pending peerings, for example).
     Clock(world::ClockArgs),
+    /// Lint policy documents: validation errors plus likely mistakes (exit 0 clean, 1 findings, 2 usage/IO error).
+    Lint(Box<lint::LintArgs>),
 }
 
 /// Runs the parsed command line and returns the process exit code.
@@ -46,9 +51,11 @@ pub fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Validate(args) => validate::run(&args),
         Command::Eval(args) => eval::run(&args),
+        Command::Test(args) => test::run(&args),
         Command::Init(args) => world::init(&args),
         Command::Call(args) => world::call(&args),
         Command::Log(args) => world::log(&args),
         Command::Clock(args) => world::clock(&args),
+        Command::Lint(args) => lint::run(&args),
     }
 }

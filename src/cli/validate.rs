@@ -1,8 +1,8 @@
 //! `ramsim validate`: check policy documents and report every finding.
 
-use super::load::read_text;
 use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
 use crate::policy::diagnostic::{locate, render_human, Located};
+use crate::policy::file::read_text;
 use crate::policy::span::LineIndex;
 use crate::policy::{read_policy, PolicyKind, ReadOptions};
 use clap::{Args, ValueEnum};

@@ -104,7 +104,9 @@ pub fn parse_duration(s: &str) -> Result<i64, String> {
         Some((i, c)) if c.is_ascii_alphabetic() => (&s[..i], c),
         _ => (s, 's'),
     };
-    let n: i64 = num.parse().map_err(|_| format!("invalid duration `{s}` (examples: 90s, 15m, 12h, 7d)"))?;
+    let n: i64 = num
+        .parse()
+        .map_err(|_| format!("invalid duration `{s}` (examples: 90s, 15m, 12h, 7d)"))?;
     let factor = match unit {
         's' => 1,
         'm' => 60,
@@ -112,7 +114,9 @@ pub fn parse_duration(s: &str) -> Result<i64, String> {
         'd' => 86_400,
         _ => return Err(format!("invalid duration unit in `{s}` (use s, m, h or d)")),
     };
-    n.checked_mul(factor).filter(|v| *v >= 0).ok_or_else(|| format!("duration `{s}` out of range"))
+    n.checked_mul(factor)
+        .filter(|v| *v >= 0)
+        .ok_or_else(|| format!("duration `{s}` out of range"))
 }
 
 fn fail(e: String) -> u8 {
@@ -149,12 +153,17 @@ fn read_request(args: &CallArgs) -> Result<ApiRequest, String> {
     match (&args.request, args.line.is_empty()) {
         (Some(_), false) => Err("give either --request FILE or a CLI line, not both".into()),
         (Some(path), true) => {
-            let text = std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
             parse_json_request(&text).map_err(|e| format!("{}: {e}", path.display()))
         }
         (None, true) => Err("no request: give an aliyun CLI line or --request FILE".into()),
         (None, false) => {
-            let line = if args.line.len() == 1 { args.line[0].clone() } else { args.line.join(" ") };
+            let line = if args.line.len() == 1 {
+                args.line[0].clone()
+            } else {
+                args.line.join(" ")
+            };
             parse_cli_line(&line)
         }
     }
@@ -187,7 +196,11 @@ pub fn call(args: &CallArgs) -> u8 {
     let body = serde_json::to_string_pretty(&result.body).unwrap_or_default();
     match args.format {
         CallFormat::Human => {
-            let status = if result.is_success() { "OK" } else { result.error_code().unwrap_or("error") };
+            let status = if result.is_success() {
+                "OK"
+            } else {
+                result.error_code().unwrap_or("error")
+            };
             println!("HTTP {} {status}", result.http_status);
             println!("{body}");
         }
@@ -247,7 +260,10 @@ pub fn clock(args: &ClockArgs) -> u8 {
     gateway.advance_clock(target);
     let state = gateway.into_state();
     for e in &state.audit[before..] {
-        println!("{} {} {} {}", e.event_time, e.event_type, e.event_name, e.resource_name);
+        println!(
+            "{} {} {} {}",
+            e.event_time, e.event_type, e.event_name, e.resource_name
+        );
     }
     println!("clock: {now} -> {}", state.world.now());
     match state.save(&args.state) {

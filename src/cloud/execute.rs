@@ -71,13 +71,17 @@ impl World {
         let token_key = op
             .client_token()
             .map(|t| format!("{}|{}|{}", ctx.caller_account, op.action_name(), t));
-        let fingerprint = serde_json::to_string(op).map_err(|e| {
-            CloudError::new(
-                "InternalError",
-                500,
-                format!("cannot serialize request: {e}"),
-            )
-        })?;
+        // Only idempotent requests need a fingerprint; serializing every request is costly.
+        let fingerprint = match &token_key {
+            None => String::new(),
+            Some(_) => serde_json::to_string(op).map_err(|e| {
+                CloudError::new(
+                    "InternalError",
+                    500,
+                    format!("cannot serialize request: {e}"),
+                )
+            })?,
+        };
         if let Some(k) = &token_key {
             if let Some(rec) = self.client_tokens.get(k) {
                 if now.epoch().saturating_sub(rec.time.epoch())
@@ -98,6 +102,7 @@ impl World {
         // ---- commit: nothing below can fail ----
         self.advance_clock(now);
         let response = self.apply(now, plan);
+        self.note_scheduled(now);
         if let Some(k) = token_key {
             self.client_tokens.insert(
                 k,

@@ -738,6 +738,11 @@ impl World {
             p.lifecycle = Lifecycle::start(stepped, PeerStatus::Deleting, PeerStatus::Deleted, at);
             p.gmt_modified = now;
         }
+        if !stepped {
+            if let Some(p) = self.peerings.remove(id) {
+                self.archived_peerings.insert(id.to_string(), p);
+            }
+        }
         json!({})
     }
 

@@ -77,11 +77,38 @@ pub struct World {
     pub(crate) route_tables: BTreeMap<String, RouteTable>,
     pub(crate) route_entries: BTreeMap<String, RouteEntry>,
     pub(crate) peerings: BTreeMap<String, Peering>,
+    /// Deleted peerings (§3.2 T9), kept for lookups by id but out of the live map so that
+    /// quota and duplicate checks scan only live connections.
+    #[serde(default)]
+    pub(crate) archived_peerings: BTreeMap<String, Peering>,
     pub(crate) next_hops: BTreeMap<String, ExternalNextHop>,
     pub(crate) traffic: Vec<TrafficRecord>,
     /// Key: `uid|action|token`.
     pub(crate) client_tokens: BTreeMap<String, TokenRecord>,
     pub(crate) service_events: Vec<ServiceEvent>,
+    /// Earliest time a stored transition can become due (derived, not persisted).
+    #[serde(skip)]
+    pub(crate) next_due: DueHint,
+}
+
+/// When the next time-driven transition can happen. Lets `advance_clock` skip the full scan
+/// of every resource on calls that do not move the clock past anything (the hot path).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) enum DueHint {
+    /// Not known: the next `advance_clock` scans and recomputes.
+    #[default]
+    Unknown,
+    /// Nothing can become due before this time.
+    At(Timestamp),
+    /// Nothing is pending at all.
+    Never,
+}
+
+impl PartialEq for DueHint {
+    /// A cache, not state: two worlds differing only in their hint are equal.
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 impl World {
@@ -100,10 +127,12 @@ impl World {
             route_tables: BTreeMap::new(),
             route_entries: BTreeMap::new(),
             peerings: BTreeMap::new(),
+            archived_peerings: BTreeMap::new(),
             next_hops: BTreeMap::new(),
             traffic: Vec::new(),
             client_tokens: BTreeMap::new(),
             service_events: Vec::new(),
+            next_due: DueHint::Unknown,
         }
     }
 
@@ -224,17 +253,36 @@ impl World {
     /// requester (`owner_uid`) and accepter (`accepting_owner_uid`) uids, which the
     /// Accept authorization needs (§9.3).
     pub fn peering(&self, id: &str) -> Option<&Peering> {
-        self.peerings.get(id)
+        self.peerings
+            .get(id)
+            .or_else(|| self.archived_peerings.get(id))
     }
 
-    /// All peerings (including deleted ones).
+    /// All peerings (live ones, then deleted ones).
     pub fn peerings(&self) -> impl Iterator<Item = &Peering> {
-        self.peerings.values()
+        self.peerings
+            .values()
+            .chain(self.archived_peerings.values())
     }
 
     /// Status of a peering at the current clock (expiry applied lazily).
     pub fn peering_status(&self, id: &str) -> Option<PeerStatus> {
-        self.peerings.get(id).map(|p| p.status_at(self.clock))
+        self.peering(id).map(|p| p.status_at(self.clock))
+    }
+
+    /// Moves peerings whose stored status is `Deleted` to the archive.
+    pub(crate) fn archive_deleted_peerings(&mut self) {
+        let done: Vec<String> = self
+            .peerings
+            .values()
+            .filter(|p| p.lifecycle.status == PeerStatus::Deleted && p.lifecycle.pending.is_none())
+            .map(|p| p.instance_id.clone())
+            .collect();
+        for id in done {
+            if let Some(p) = self.peerings.remove(&id) {
+                self.archived_peerings.insert(id, p);
+            }
+        }
     }
 
     /// `BizStatus` of a peering: `FinancialLocked` when either account is overdue (§3.2 T8).
@@ -299,7 +347,60 @@ impl World {
         if to > self.clock {
             self.clock = to;
         }
-        self.materialize(false)
+        match self.next_due {
+            DueHint::Never => return Vec::new(),
+            DueHint::At(t) if self.clock < t => return Vec::new(),
+            _ => {}
+        }
+        let events = self.materialize(false);
+        self.next_due = self.compute_next_due();
+        events
+    }
+
+    /// The earliest pending transition or expiry in the world (a full scan).
+    fn compute_next_due(&self) -> DueHint {
+        let pending = self
+            .vpcs
+            .values()
+            .filter_map(|v| v.lifecycle.pending.map(|p| p.at))
+            .chain(
+                self.vswitches
+                    .values()
+                    .filter_map(|s| s.lifecycle.pending.map(|p| p.at)),
+            )
+            .chain(
+                self.route_entries
+                    .values()
+                    .filter_map(|e| e.lifecycle.pending.map(|p| p.at)),
+            )
+            .chain(
+                self.peerings
+                    .values()
+                    .filter_map(|p| p.lifecycle.pending.map(|x| x.at)),
+            )
+            .chain(
+                self.peerings
+                    .values()
+                    .filter(|p| p.lifecycle.status == PeerStatus::Accepting)
+                    .filter_map(|p| p.gmt_expired),
+            )
+            .min();
+        pending.map_or(DueHint::Never, DueHint::At)
+    }
+
+    /// After a successful call at `now`: anything it scheduled is due no earlier than the
+    /// shortest configured delay (settling in Stepped mode, peering expiry).
+    pub(crate) fn note_scheduled(&mut self, now: Timestamp) {
+        let mut delay = self.options.peering_expiry_secs;
+        if self.stepped() {
+            delay = delay.min(self.options.settle_delay_secs);
+        }
+        let earliest = now.plus(delay.max(0));
+        self.next_due = match self.next_due {
+            DueHint::Unknown => DueHint::Unknown,
+            DueHint::Never => DueHint::At(earliest),
+            DueHint::At(t) => DueHint::At(t.min(earliest)),
+        };
     }
 
     /// Advances the clock by `secs` seconds.
@@ -310,7 +411,9 @@ impl World {
 
     /// Settles every transitional status now (test driver `world.settle()`, §0.4.5).
     pub fn settle(&mut self) -> Vec<ServiceEvent> {
-        self.materialize(true)
+        let events = self.materialize(true);
+        self.next_due = self.compute_next_due();
+        events
     }
 
     fn materialize(&mut self, force: bool) -> Vec<ServiceEvent> {
@@ -394,6 +497,7 @@ impl World {
             }
         }
         self.service_events.extend(events.iter().cloned());
+        self.archive_deleted_peerings();
         events
     }
 

@@ -4,7 +4,7 @@
 
 use super::caller::Caller;
 use super::model::{Grantee, Iam, PolicyType};
-use super::system_policies::system_policy;
+use super::system_policies::{system_policy, FULL_ALIYUN_ACCESS_ID};
 use crate::authz::policy_set::{AttachedEntityType, AttachedScope, PolicySourceType};
 use crate::authz::{ControlNode, PolicySet, PolicySource, PolicyStore};
 use crate::cloud::World;
@@ -43,7 +43,13 @@ impl Iam {
             target: target.to_string(),
             ..ControlNode::default()
         };
-        for cp in self.control_policies_at(target) {
+        let attached = self.control_policies_at(target);
+        // A member's root is bound only at nodes holding an `EffectScope = All` policy (§6.3,
+        // §10 Q17). There the node's verdict for the root must come from the same union a RAM
+        // identity sees minus the RAM-only custom policies: the system FullAliyunAccess stays in,
+        // or a deny-list `All` guardrail would implicitly deny the root everything else.
+        let binds_root = attached.iter().any(|cp| cp.effect_scope == "All");
+        for cp in attached {
             let source = PolicySource {
                 name: cp.id.clone(),
                 source_type: if cp.policy_type == PolicyType::System {
@@ -62,7 +68,7 @@ impl Iam {
                 PolicyKind::Control,
                 source.clone(),
             );
-            if cp.effect_scope == "All" {
+            if binds_root && (cp.effect_scope == "All" || cp.id == FULL_ALIYUN_ACCESS_ID) {
                 add(
                     &mut node.all_scope,
                     &cp.document,

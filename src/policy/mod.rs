@@ -4,6 +4,7 @@
 
 pub mod ast;
 pub mod diagnostic;
+pub mod file;
 pub mod json;
 pub mod pattern;
 pub mod print;

@@ -22,6 +22,7 @@
 
 #![allow(dead_code)]
 
+pub mod compare;
 pub mod strategies;
 
 use ramsim::authz::options::{EvalOptions, IdentityImplicitDenyType, UnparseableValues};

@@ -29,7 +29,7 @@ pub const ACTIONS: &[&str] = &[
 ];
 
 /// Request-only actions (not valid in policies: non-ASCII names).
-const ODD_ACTIONS: &[&str] = &["ecs:DescribeÍnstances", "vpc:CreateVpcΣ", "日:*"];
+pub const ODD_ACTIONS: &[&str] = &["ecs:DescribeÍnstances", "vpc:CreateVpcΣ", "日:*"];
 
 /// Concrete resources requests use.
 pub const ARNS: &[&str] = &[
@@ -41,14 +41,14 @@ pub const ARNS: &[&str] = &[
     "acs:ram::111:role/admin",
 ];
 
-const TRUST_ACTIONS: &[&str] = &[
+pub const TRUST_ACTIONS: &[&str] = &[
     "sts:AssumeRole",
     "STS:assumerole",
     "sts:AssumeRoleWithSAML",
     "sts:AssumeRoleWithOIDC",
 ];
 
-const PRINCIPALS: &[&str] = &[
+pub const PRINCIPALS: &[&str] = &[
     "*",
     "111",
     "222",
@@ -71,13 +71,13 @@ pub const KEYS: &[(&str, usize)] = &[
     ("acs:TargetRDId", STRING),
 ];
 
-const STRING: usize = 0;
-const NUMERIC: usize = 1;
-const DATE: usize = 2;
-const BOOL: usize = 3;
-const IP: usize = 4;
+pub const STRING: usize = 0;
+pub const NUMERIC: usize = 1;
+pub const DATE: usize = 2;
+pub const BOOL: usize = 3;
+pub const IP: usize = 4;
 
-const OPERATORS: [&[&str]; 5] = [
+pub const OPERATORS: [&[&str]; 5] = [
     &[
         "StringEquals",
         "StringNotEquals",
@@ -107,7 +107,7 @@ const OPERATORS: [&[&str]; 5] = [
 ];
 
 /// Policy values per family (all valid for their operators).
-const POLICY_VALUES: [&[&str]; 5] = [
+pub const POLICY_VALUES: [&[&str]; 5] = [
     &[
         "a", "A", "ab", "a*", "*", "?b", "rd-x", "rd-X", "é", "É", "", "a?", "rd-*", "ΟΔΟΣ",
         "οδος", "ας*",
@@ -137,7 +137,7 @@ const POLICY_VALUES: [&[&str]; 5] = [
 ];
 
 /// Request values that often do not parse for typed operators.
-const ODD_VALUES: &[&str] = &[
+pub const ODD_VALUES: &[&str] = &[
     "bogus",
     "10.0.0.1/33",
     "2019-13-01",
@@ -154,7 +154,7 @@ const ODD_VALUES: &[&str] = &[
     "ΑΣ",
 ];
 
-fn flip_case(s: &str, mask: u64) -> String {
+pub fn flip_case(s: &str, mask: u64) -> String {
     s.chars()
         .enumerate()
         .map(|(i, c)| {
@@ -195,7 +195,7 @@ fn replace_char(s: &str, k: usize, with: &str) -> String {
 }
 
 /// A glob mutation of `s` (kind, position).
-fn mutate(s: &str, kind: u8, pos: usize) -> String {
+pub fn mutate(s: &str, kind: u8, pos: usize) -> String {
     match kind % 8 {
         0 => s.to_string(),
         1 => format!("{}*", char_split(s, pos).0),
@@ -361,7 +361,7 @@ fn general_statement() -> impl Strategy<Value = GenStmt> {
 }
 
 /// `Allow * *` (for the RAM principal "*"): makes Allow decisions common.
-fn broad_allow() -> GenStmt {
+pub fn broad_allow() -> GenStmt {
     GenStmt {
         sid: None,
         allow: true,
@@ -544,7 +544,7 @@ pub struct GenRequest {
 
 /// Flips the case of the characters selected by `mask` (any script; a character whose other
 /// case is not a single character is kept).
-fn flip_unicode_case(s: &str, mask: u64) -> String {
+pub fn flip_unicode_case(s: &str, mask: u64) -> String {
     s.chars()
         .enumerate()
         .map(|(i, c)| {

@@ -1,4 +1,4 @@
-//! Reading policy files for the CLI: file → text → validated policy, with diagnostics
+//! Reading policy files: file → text → validated policy, with diagnostics
 //! rendered against the file on failure.
 
 use crate::policy::diagnostic::render_human;

@@ -1,0 +1,160 @@
+//! Gateway benchmarks (issue: network model and gateway, "Performance"). Figures go to
+//! BENCHMARKS.md. Run: `cargo bench --bench gateway`.
+//!
+//! A world of 1,000 VPCs (500 in each of two accounts of one directory folder) and a peering
+//! workload through `Gateway::call`: create (cross-account, guardrail evaluated), accept, get,
+//! delete — authorize + apply + audit event, with every event serialized to JSON.
+
+use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
+use ramsim::api::{ApiRequest, Envelope, Gateway, SimState};
+use serde_json::{json, Map, Value};
+use std::path::Path;
+
+const VPCS_PER_ACCOUNT: usize = 500;
+
+fn world_json() -> String {
+    let mut vpcs = Vec::new();
+    for i in 0..VPCS_PER_ACCOUNT {
+        vpcs.push(json!({"owner": "1234567890123456", "region_id": "cn-hangzhou", "cidr_block": format!("10.{}.{}.0/24", i / 256, i % 256), "name": format!("a{i}")}));
+        vpcs.push(json!({"owner": "2234567890123456", "region_id": "cn-beijing", "cidr_block": format!("172.16.{}.0/24", i % 256), "name": format!("b{i}")}));
+    }
+    let guardrail = json!({"Version": "1", "Statement": [{"Effect": "Deny",
+        "Action": ["vpc:CreateVpcPeerConnection", "vpc:AcceptVpcPeerConnection"], "Resource": "*",
+        "Condition": {"StringNotLike": {"acs:TargetRDPath": ["rd-abc123/r-root01/fd-prod01/*"]}}}]});
+    let admin = json!({"Version": "1", "Statement": [{"Effect": "Allow", "Action": ["vpc:*", "cdt:GetCdtServiceStatus"], "Resource": "*"}]});
+    json!({
+        "options": {"quotas": {"vpcs_per_account_region": 1000, "peers_per_account_region": 1000}},
+        "accounts": [
+            {"uid": "1234567890123456", "alias": "A", "cdt_enabled": true},
+            {"uid": "2234567890123456", "alias": "B", "cdt_enabled": true},
+            {"uid": "9234567890123456", "alias": "M"}
+        ],
+        "resource_directory": {"id": "rd-abc123", "root_folder_id": "r-root01", "management_account": "9234567890123456",
+            "folders": [{"id": "fd-prod01", "name": "prod"}],
+            "members": [{"uid": "1234567890123456", "folder": "fd-prod01"}, {"uid": "2234567890123456", "folder": "fd-prod01"}]},
+        "vpcs": vpcs,
+        "identity": {
+            "control_policies": [{"name": "peer-within-prod", "attach": ["fd-prod01"], "document": guardrail}],
+            "accounts": {
+                "A": {"policies": [{"name": "admin", "document": admin.clone()}], "users": [{"name": "netops", "policies": ["admin"]}]},
+                "B": {"policies": [{"name": "admin", "document": admin}], "users": [{"name": "netadmin", "policies": ["admin"]}]}
+            }
+        }
+    })
+    .to_string()
+}
+
+fn request(action: &str, params: &[(&str, &str)]) -> ApiRequest {
+    let mut map = Map::new();
+    for (k, v) in params {
+        map.insert((*k).to_string(), Value::String((*v).to_string()));
+    }
+    ApiRequest {
+        product: None,
+        action: action.into(),
+        params: map,
+    }
+}
+
+fn bench_gateway(c: &mut Criterion) {
+    let state =
+        SimState::from_world_json(&world_json(), Path::new(".")).expect("bench world builds");
+    let a: Vec<String> = (0..VPCS_PER_ACCOUNT)
+        .map(|i| {
+            state
+                .world
+                .vpcs()
+                .find(|v| v.name == format!("a{i}"))
+                .map(|v| v.vpc_id.clone())
+                .unwrap_or_default()
+        })
+        .collect();
+    let b: Vec<String> = (0..VPCS_PER_ACCOUNT)
+        .map(|i| {
+            state
+                .world
+                .vpcs()
+                .find(|v| v.name == format!("b{i}"))
+                .map(|v| v.vpc_id.clone())
+                .unwrap_or_default()
+        })
+        .collect();
+    let fresh = state.clone();
+    let mut gateway = Gateway::new(state);
+    let netops = Envelope {
+        caller: "netops".into(),
+        ..Envelope::default()
+    };
+    let netadmin = Envelope {
+        caller: "netadmin".into(),
+        ..Envelope::default()
+    };
+    let mut buffer: Vec<u8> = Vec::with_capacity(1 << 20);
+    let mut i = 0usize;
+    let mut group = c.benchmark_group("gateway");
+    group.throughput(Throughput::Elements(4));
+    group.bench_function("peering-cycle-1000-vpcs", |bench| {
+        bench.iter(|| {
+            let k = i % VPCS_PER_ACCOUNT;
+            i += 1;
+            let create = request(
+                "CreateVpcPeerConnection",
+                &[
+                    ("RegionId", "cn-hangzhou"),
+                    ("VpcId", &a[k]),
+                    ("AcceptingAliUid", "2234567890123456"),
+                    ("AcceptingRegionId", "cn-beijing"),
+                    ("AcceptingVpcId", &b[k]),
+                ],
+            );
+            let r = gateway.call(&netops, &create);
+            let id = r
+                .body
+                .get("InstanceId")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            black_box(gateway.call(
+                &netadmin,
+                &request("AcceptVpcPeerConnection", &[("InstanceId", &id)]),
+            ));
+            black_box(gateway.call(
+                &netops,
+                &request("GetVpcPeerConnectionAttribute", &[("InstanceId", &id)]),
+            ));
+            black_box(gateway.call(
+                &netops,
+                &request("DeleteVpcPeerConnection", &[("InstanceId", &id)]),
+            ));
+            // Audit events are serialized as `ramsim log --format json` would, then dropped so
+            // memory stays flat over millions of iterations.
+            for e in gateway.state.audit.drain(..) {
+                buffer.clear();
+                let _ = serde_json::to_writer(&mut buffer, &e);
+                black_box(&buffer);
+            }
+        })
+    });
+    group.finish();
+
+    // Save/load are measured on the freshly built 1,000-VPC world, not on the state the
+    // workload above grew (it archives one deleted peering per cycle).
+    let state = fresh;
+    drop(gateway);
+    let dir = std::env::temp_dir().join(format!("ramsim-bench-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    let path = dir.join("state.json");
+    let mut group = c.benchmark_group("state");
+    group.sample_size(20);
+    group.bench_function("save-1000-vpcs", |bench| {
+        bench.iter(|| state.save(&path).expect("save"))
+    });
+    group.bench_function("load-1000-vpcs", |bench| {
+        bench.iter(|| black_box(SimState::load(&path).expect("load")))
+    });
+    group.finish();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+criterion_group!(benches, bench_gateway);
+criterion_main!(benches);

@@ -1,0 +1,248 @@
+//! Building a [`PolicyStore`] from policy files named per kind — the shape `ramsim eval` and
+//! the scenario runner's decision cases use.
+//!
+//! Control policies are given as `FILE[@LEVEL]` with LEVEL `member` (default), `folder:ID` or
+//! `root`; policies at one level form one node of the member → root chain, folders innermost
+//! first in order of first appearance. FullAliyunAccess is attached to every node unless
+//! `full_aliyun_access` is false (what enabling the feature does, §6.3).
+
+use super::policy_set::{AttachedEntityType, AttachedScope, PolicySourceType};
+use super::{ControlNode, PolicySet, PolicySource, PolicyStore};
+use crate::policy::file::{load_policy, LoadedPolicy};
+use crate::policy::{read_policy, PolicyKind, ReadOptions};
+use serde::Deserialize;
+use std::path::Path;
+
+/// The system policy FullAliyunAccess (allows everything).
+pub const FULL_ALIYUN_ACCESS: &str =
+    r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+
+fn yes() -> bool {
+    true
+}
+
+/// Policy files per kind.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreSpec {
+    /// Identity policies: `FILE` (account scope) or `FILE@rg:ID` (resource-group scope).
+    #[serde(default)]
+    pub identity: Vec<String>,
+    /// Control policies: `FILE[@member|@folder:ID|@root]`.
+    #[serde(default)]
+    pub control: Vec<String>,
+    /// Attach FullAliyunAccess to every control node (default true).
+    #[serde(default = "yes")]
+    pub full_aliyun_access: bool,
+    /// Session policy.
+    #[serde(default)]
+    pub session: Option<String>,
+    /// Resource-based policies of the target resource.
+    #[serde(default)]
+    pub resource_policy: Vec<String>,
+    /// Trust policy of the role being assumed (makes the request an AssumeRole).
+    #[serde(default)]
+    pub trust: Option<String>,
+    /// The principal is a role session (identity policies are attached to a role).
+    #[serde(skip)]
+    pub role_principal: bool,
+}
+
+fn source(loaded: &LoadedPolicy, scope: AttachedScope, entity: AttachedEntityType) -> PolicySource {
+    PolicySource {
+        name: loaded.name(),
+        source_type: PolicySourceType::Custom,
+        version: Some("v1".into()),
+        scope,
+        entity,
+        file: Some(loaded.file.clone()),
+    }
+}
+
+fn add(
+    set: &mut PolicySet,
+    loaded: &LoadedPolicy,
+    scope: AttachedScope,
+    entity: AttachedEntityType,
+) {
+    set.add(
+        &loaded.policy,
+        source(loaded, scope, entity),
+        Some(&loaded.text),
+    );
+}
+
+fn full_aliyun_access_set(options: &ReadOptions) -> Result<PolicySet, String> {
+    let policy = read_policy(FULL_ALIYUN_ACCESS, PolicyKind::Control, options)
+        .policy
+        .ok_or("internal error: FullAliyunAccess does not validate")?;
+    let mut set = PolicySet::new();
+    set.add(
+        &policy,
+        PolicySource {
+            name: "FullAliyunAccess".into(),
+            source_type: PolicySourceType::System,
+            version: None,
+            scope: AttachedScope::Folder,
+            entity: AttachedEntityType::ResourceDirectoryTarget,
+            file: None,
+        },
+        None,
+    );
+    Ok(set)
+}
+
+fn path_in(base: &Path, file: &str) -> String {
+    if base.as_os_str().is_empty() || Path::new(file).is_absolute() {
+        file.to_string()
+    } else {
+        base.join(file).display().to_string()
+    }
+}
+
+impl StoreSpec {
+    /// True when control policies are given (the principal is then in a directory).
+    pub fn has_control(&self) -> bool {
+        !self.control.is_empty()
+    }
+
+    /// Loads and compiles every file (paths relative to `base`); `member` names the member node.
+    pub fn build(
+        &self,
+        base: &Path,
+        member: &str,
+        options: &ReadOptions,
+    ) -> Result<PolicyStore, String> {
+        let load = |file: &str, kind| load_policy(&path_in(base, file), kind, options);
+        let mut store = PolicyStore::default();
+        let entity = if self.role_principal {
+            AttachedEntityType::RamRole
+        } else {
+            AttachedEntityType::RamUser
+        };
+        for spec in &self.identity {
+            match spec.rsplit_once("@rg:") {
+                Some((file, rg)) => {
+                    let loaded = load(file, PolicyKind::Identity)?;
+                    let pos = match store.resource_groups.iter().position(|(id, _)| id == rg) {
+                        Some(p) => p,
+                        None => {
+                            store
+                                .resource_groups
+                                .push((rg.to_string(), PolicySet::new()));
+                            store.resource_groups.len() - 1
+                        }
+                    };
+                    if let Some((_, set)) = store.resource_groups.get_mut(pos) {
+                        add(set, &loaded, AttachedScope::ResourceGroup, entity);
+                    }
+                }
+                None => {
+                    let loaded = load(spec, PolicyKind::Identity)?;
+                    add(&mut store.identity, &loaded, AttachedScope::Account, entity);
+                }
+            }
+        }
+        if self.has_control() {
+            store.control_chain = self.control_chain(base, member, options)?;
+        }
+        if let Some(file) = &self.session {
+            let loaded = load(file, PolicyKind::Session)?;
+            let mut set = PolicySet::new();
+            add(
+                &mut set,
+                &loaded,
+                AttachedScope::None,
+                AttachedEntityType::None,
+            );
+            store.session = Some(set);
+        }
+        if self.trust.is_some() && !self.resource_policy.is_empty() {
+            return Err("a trust policy and resource policies cannot be combined: the trust policy is the role's resource policy".into());
+        }
+        if let Some(file) = &self.trust {
+            let loaded = load(file, PolicyKind::Trust)?;
+            let mut set = PolicySet::new();
+            add(
+                &mut set,
+                &loaded,
+                AttachedScope::None,
+                AttachedEntityType::None,
+            );
+            store.resource_policy = Some(set);
+        }
+        if !self.resource_policy.is_empty() {
+            let mut set = PolicySet::new();
+            for file in &self.resource_policy {
+                let loaded = load(file, PolicyKind::Resource)?;
+                add(
+                    &mut set,
+                    &loaded,
+                    AttachedScope::None,
+                    AttachedEntityType::None,
+                );
+            }
+            store.resource_policy = Some(set);
+        }
+        Ok(store)
+    }
+
+    fn control_chain(
+        &self,
+        base: &Path,
+        member: &str,
+        options: &ReadOptions,
+    ) -> Result<Vec<ControlNode>, String> {
+        let mut member_policies = Vec::new();
+        let mut folders: Vec<(String, Vec<LoadedPolicy>)> = Vec::new();
+        let mut root = Vec::new();
+        for spec in &self.control {
+            let (file, level) = match spec.rsplit_once('@') {
+                Some((f, l)) if l == "member" || l == "root" || l.starts_with("folder:") => (f, l),
+                _ => (spec.as_str(), "member"),
+            };
+            let loaded = load_policy(&path_in(base, file), PolicyKind::Control, options)?;
+            match level {
+                "member" => member_policies.push(loaded),
+                "root" => root.push(loaded),
+                folder => {
+                    let id = folder.trim_start_matches("folder:");
+                    if id.is_empty() {
+                        return Err(format!("control policy `{spec}`: a folder level needs an id, e.g. `@folder:fd-123`"));
+                    }
+                    match folders.iter_mut().find(|(f, _)| f == id) {
+                        Some((_, list)) => list.push(loaded),
+                        None => folders.push((id.to_string(), vec![loaded])),
+                    }
+                }
+            }
+        }
+        let mut nodes = vec![(member.to_string(), member_policies)];
+        nodes.extend(folders);
+        nodes.push(("root".to_string(), root));
+        let full = if self.full_aliyun_access {
+            Some(full_aliyun_access_set(options)?)
+        } else {
+            None
+        };
+        Ok(nodes
+            .into_iter()
+            .map(|(target, policies)| {
+                let mut set = full.clone().unwrap_or_default();
+                for p in &policies {
+                    add(
+                        &mut set,
+                        p,
+                        AttachedScope::Folder,
+                        AttachedEntityType::ResourceDirectoryTarget,
+                    );
+                }
+                ControlNode {
+                    target,
+                    policies: set,
+                    all_scope: PolicySet::new(),
+                }
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,290 @@
+//! L008 (redundant statement) and L009 (unreachable Allow): a statement whose every match is
+//! also matched by another statement of the same policy.
+//!
+//! Statement B is *covered* by statement A when every request B matches, A matches too:
+//! A's actions include B's, A's resources include B's, A names the same principals, and every
+//! condition clause of A also appears in B (so B's condition implies A's). Inclusion of
+//! patterns uses [`super::glob::includes`], which is sound, so the rules only report
+//! provable coverage. Then:
+//! * same effect → B is redundant (for two identical statements, the later one is reported);
+//! * A is a Deny and B an Allow → B can never grant anything (Deny always wins, §6.2).
+
+use super::glob::{includes, intersects, is_all, pattern};
+use super::{statement_name, statement_path, Code, Lint};
+use crate::policy::ast::{Condition, Effect, PatternList, Policy, Principal, Statement};
+use crate::policy::pattern::fold_case;
+
+fn tokens(p: &str, fold: bool) -> Vec<super::glob::Tok> {
+    if fold {
+        pattern(&fold_case(p))
+    } else {
+        pattern(p)
+    }
+}
+
+/// True when every string `inner` applies to, `outer` applies to (sound).
+pub fn list_covers(outer: &PatternList, inner: &PatternList, fold: bool) -> bool {
+    let o: Vec<_> = outer
+        .patterns
+        .iter()
+        .map(|p| tokens(&p.value, fold))
+        .collect();
+    let i: Vec<_> = inner
+        .patterns
+        .iter()
+        .map(|p| tokens(&p.value, fold))
+        .collect();
+    match (outer.negated, inner.negated) {
+        // Each inner pattern inside some outer pattern.
+        (false, false) => i.iter().all(|p| o.iter().any(|q| includes(q, p))),
+        // Inner patterns disjoint from every excluded pattern.
+        (true, false) => i.iter().all(|p| o.iter().all(|n| !intersects(n, p))),
+        // Everything outer excludes, inner excludes too.
+        (true, true) => o.iter().all(|n| i.iter().any(|m| includes(m, n))),
+        // Inner is a complement: only an outer `*` covers it.
+        (false, true) => outer.patterns.iter().any(|p| is_all(&p.value)),
+    }
+}
+
+fn principal_key(p: &Option<Principal>) -> Option<Vec<(u8, String)>> {
+    p.as_ref().map(|p| {
+        let mut v: Vec<(u8, String)> = p
+            .ram
+            .iter()
+            .map(|s| (0, s.value.clone()))
+            .chain(p.service.iter().map(|s| (1, s.value.clone())))
+            .chain(p.federated.iter().map(|s| (2, s.value.clone())))
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    })
+}
+
+fn clause_eq(a: &Condition, b: &Condition) -> bool {
+    fn values(c: &Condition) -> Vec<&str> {
+        let mut v: Vec<&str> = c.values.iter().map(|v| v.value.as_str()).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+    a.operator == b.operator
+        && a.key.value.eq_ignore_ascii_case(&b.key.value)
+        && values(a) == values(b)
+}
+
+/// True when every request `inner` matches, `outer` matches too (effects ignored).
+pub fn covers(outer: &Statement, inner: &Statement) -> bool {
+    let resources = match (&outer.resources, &inner.resources) {
+        (None, None) => true,
+        (Some(o), Some(i)) => list_covers(o, i, false),
+        _ => false,
+    };
+    resources
+        && list_covers(&outer.actions, &inner.actions, true)
+        && principal_key(&outer.principal) == principal_key(&inner.principal)
+        && outer
+            .conditions
+            .iter()
+            .all(|c| inner.conditions.iter().any(|d| clause_eq(c, d)))
+}
+
+/// Runs L008/L009 on `policy`.
+pub fn check_policy(policy: &Policy, out: &mut Vec<Lint>) {
+    let stmts = &policy.statements;
+    for (j, inner) in stmts.iter().enumerate() {
+        let mut found: Option<Lint> = None;
+        // L009 first: an unreachable Allow is the stronger finding.
+        if inner.effect == Effect::Allow {
+            if let Some((i, outer)) = stmts
+                .iter()
+                .enumerate()
+                .find(|(i, o)| *i != j && o.effect == Effect::Deny && covers(o, inner))
+            {
+                found = Some(
+                    Lint::new(
+                        Code::UnreachableAllow,
+                        statement_path(j),
+                        inner.span,
+                        format!(
+                            "{} can never grant anything: {} denies every request it matches",
+                            statement_name(j, inner),
+                            statement_name(i, outer)
+                        ),
+                    )
+                    .with_help(
+                        "remove the Allow, or narrow the Deny if the Allow is meant to work",
+                    ),
+                );
+            }
+        }
+        if found.is_none() {
+            for (i, outer) in stmts.iter().enumerate() {
+                if i == j || outer.effect != inner.effect || !covers(outer, inner) {
+                    continue;
+                }
+                let equivalent = covers(inner, outer);
+                if equivalent && i > j {
+                    continue; // the later of two equivalent statements is the one reported
+                }
+                let message = if equivalent {
+                    format!(
+                        "{} matches exactly the requests of {}: it is a duplicate",
+                        statement_name(j, inner),
+                        statement_name(i, outer)
+                    )
+                } else {
+                    format!(
+                        "{} is redundant: {} already {} every request it matches",
+                        statement_name(j, inner),
+                        statement_name(i, outer),
+                        match inner.effect {
+                            Effect::Allow => "allows",
+                            Effect::Deny => "denies",
+                        }
+                    )
+                };
+                found = Some(
+                    Lint::new(
+                        Code::RedundantStatement,
+                        statement_path(j),
+                        inner.span,
+                        message,
+                    )
+                    .with_help(
+                        "remove the statement, or change it if it was meant to do something else",
+                    ),
+                );
+                break;
+            }
+        }
+        out.extend(found);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lint::test_util::lint_kind;
+    use crate::lint::LintOptions;
+    use crate::policy::PolicyKind;
+
+    fn run(kind: PolicyKind, statements: &[&str]) -> Vec<(String, String)> {
+        let text = format!(
+            r#"{{"Version":"1","Statement":[{}]}}"#,
+            statements.join(",")
+        );
+        lint_kind(kind, &text, &LintOptions::default())
+            .into_iter()
+            .filter(|l| matches!(l.code.info().id, "L008" | "L009"))
+            .map(|l| (l.code.info().id.to_string(), l.path.to_string()))
+            .collect()
+    }
+
+    fn pair(code: &str, path: &str) -> (String, String) {
+        (code.to_string(), path.to_string())
+    }
+
+    const ALL: &str = r#"{"Effect":"Allow","Action":"*","Resource":"*"}"#;
+    const VPC: &str = r#"{"Effect":"Allow","Action":"vpc:*","Resource":"*"}"#;
+    const PEER: &str = r#"{"Effect":"Allow","Action":["vpc:CreateVpcPeerConnection","VPC:deletevpcpeerconnection"],"Resource":"*"}"#;
+
+    #[test]
+    fn narrower_unconditional_allow_is_redundant() {
+        assert_eq!(
+            run(PolicyKind::Identity, &[ALL, VPC]),
+            [pair("L008", "Statement[1]")]
+        );
+        assert_eq!(
+            run(PolicyKind::Identity, &[PEER, VPC]),
+            [pair("L008", "Statement[0]")]
+        );
+        assert!(run(
+            PolicyKind::Identity,
+            &[
+                PEER,
+                r#"{"Effect":"Allow","Action":"vpc:Create*","Resource":"*"}"#
+            ]
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn identical_statements_report_the_later_one() {
+        assert_eq!(
+            run(PolicyKind::Identity, &[VPC, VPC]),
+            [pair("L008", "Statement[1]")]
+        );
+    }
+
+    #[test]
+    fn conditions_and_resources_limit_coverage() {
+        let cond = r#"{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"IpAddress":{"acs:SourceIp":"10.0.0.0/8"}}}"#;
+        // A conditional statement does not cover an unconditional one...
+        assert!(run(PolicyKind::Identity, &[cond, VPC]).is_empty());
+        // ...but an unconditional one covers a conditional one.
+        assert_eq!(
+            run(PolicyKind::Identity, &[ALL, cond]),
+            [pair("L008", "Statement[1]")]
+        );
+        let scoped = r#"{"Effect":"Allow","Action":"*","Resource":"acs:vpc:*:*:vpc/*"}"#;
+        assert!(run(PolicyKind::Identity, &[scoped, VPC]).is_empty());
+        assert_eq!(
+            run(
+                PolicyKind::Identity,
+                &[
+                    VPC,
+                    r#"{"Effect":"Allow","Action":"vpc:CreateVpc","Resource":"acs:vpc:*:*:vpc/*"}"#
+                ]
+            ),
+            [pair("L008", "Statement[1]")]
+        );
+    }
+
+    #[test]
+    fn deny_covered_by_broader_deny() {
+        let d1 = r#"{"Effect":"Deny","Action":"vpc:*","Resource":"*"}"#;
+        let d2 = r#"{"Effect":"Deny","Action":"vpc:DeleteVpcPeerConnection","Resource":"*","Condition":{"Bool":{"acs:MFAPresent":"false"}}}"#;
+        assert_eq!(
+            run(PolicyKind::Control, &[ALL, d1, d2]),
+            [pair("L008", "Statement[2]")]
+        );
+    }
+
+    #[test]
+    fn allow_under_unconditional_deny_is_unreachable() {
+        let deny = r#"{"Effect":"Deny","Action":"vpc:*","Resource":"*"}"#;
+        assert_eq!(
+            run(PolicyKind::Identity, &[PEER, deny]),
+            [pair("L009", "Statement[0]")]
+        );
+        let cond_deny = r#"{"Effect":"Deny","Action":"vpc:*","Resource":"*","Condition":{"Bool":{"acs:SecureTransport":"false"}}}"#;
+        assert!(run(PolicyKind::Identity, &[PEER, cond_deny]).is_empty());
+    }
+
+    #[test]
+    fn not_action_coverage() {
+        let not_ram = r#"{"Effect":"Allow","NotAction":"ram:*","Resource":"*"}"#;
+        assert_eq!(
+            run(PolicyKind::Identity, &[not_ram, VPC]),
+            [pair("L008", "Statement[1]")]
+        );
+        let ram = r#"{"Effect":"Allow","Action":"ram:CreateUser","Resource":"*"}"#;
+        assert!(run(PolicyKind::Identity, &[not_ram, ram]).is_empty());
+        let not_ram_user = r#"{"Effect":"Allow","NotAction":"ram:CreateUser","Resource":"*"}"#;
+        assert_eq!(
+            run(PolicyKind::Identity, &[not_ram_user, not_ram]),
+            [pair("L008", "Statement[1]")]
+        );
+    }
+
+    #[test]
+    fn trust_policies_compare_principals() {
+        let a = r#"{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"RAM":["acs:ram::1:root"]}}"#;
+        let b = r#"{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"RAM":["acs:ram::2:root"]}}"#;
+        assert!(run(PolicyKind::Trust, &[a, b]).is_empty());
+        assert_eq!(
+            run(PolicyKind::Trust, &[a, a]),
+            [pair("L008", "Statement[1]")]
+        );
+    }
+}

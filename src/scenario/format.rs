@@ -1,0 +1,201 @@
+//! The scenario file format (`*.test.json`): a world, ordered steps with expected outcomes,
+//! and plain decision cases. See README "Scenario files" for a full example.
+
+use crate::api::Envelope;
+use crate::authz::store_builder::StoreSpec;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+/// A scenario file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    /// Scenario name (defaults to the file name).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// What the scenario shows.
+    #[serde(default)]
+    pub description: String,
+    /// The world: a path to a world file (relative to this file) or an inline world.
+    #[serde(default)]
+    pub world: Option<Value>,
+    /// Ordered steps run through the gateway.
+    #[serde(default)]
+    pub steps: Vec<Step>,
+    /// Plain decision cases (policies + request → expected decision).
+    #[serde(default)]
+    pub cases: Vec<DecisionCase>,
+}
+
+/// An expected outcome of a call.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum Expect {
+    /// `"success"`.
+    Word(String),
+    /// `{"error": "Code"}` or `{"denied": "ExplicitDeny", "policy_type": …, "policy": …, "statement": …}`.
+    Detailed(ExpectDetail),
+}
+
+/// The detailed form of [`Expect`].
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectDetail {
+    /// `true` for success.
+    #[serde(default)]
+    pub success: Option<bool>,
+    /// Expected error code.
+    #[serde(default)]
+    pub error: Option<String>,
+    /// Expected denial: `ExplicitDeny` or `ImplicitDeny`.
+    #[serde(default)]
+    pub denied: Option<String>,
+    /// Expected `PolicyType` of the denial.
+    #[serde(default)]
+    pub policy_type: Option<String>,
+    /// Policy that decided (name; control policies by name too).
+    #[serde(default)]
+    pub policy: Option<String>,
+    /// Deciding statement index in that policy.
+    #[serde(default)]
+    pub statement: Option<usize>,
+}
+
+/// One step.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    /// Step name (defaults to `step N`).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Caller (user, `root@<account>`, AccessKeyId, or `${saved}`).
+    #[serde(default, rename = "as")]
+    pub caller: Option<String>,
+    /// An aliyun CLI line.
+    #[serde(default)]
+    pub call: Option<String>,
+    /// A JSON request `{"Action": …, "Parameters": {…}}`.
+    #[serde(default)]
+    pub request: Option<Value>,
+    /// Envelope fields besides the caller.
+    #[serde(default)]
+    pub envelope: Option<EnvelopeSpec>,
+    /// Move the clock forward (`7d`, `1h`, `30s`).
+    #[serde(default)]
+    pub advance: Option<String>,
+    /// Expected outcome (default `success`).
+    #[serde(default)]
+    pub expect: Option<Expect>,
+    /// Fields the response body must contain (partial match).
+    #[serde(default)]
+    pub expect_body: Option<Value>,
+    /// Values to save from the response: variable → top-level body field.
+    #[serde(default)]
+    pub save: Map<String, Value>,
+}
+
+/// Envelope fields a step may set.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnvelopeSpec {
+    /// `acs:SourceIp`.
+    #[serde(default)]
+    pub source_ip: Option<String>,
+    /// `acs:SecureTransport`.
+    #[serde(default)]
+    pub secure_transport: Option<bool>,
+    /// `acs:MFAPresent`.
+    #[serde(default)]
+    pub mfa: Option<bool>,
+    /// `acs:SourceVpc`.
+    #[serde(default)]
+    pub source_vpc: Option<String>,
+    /// Scenario time of the call.
+    #[serde(default)]
+    pub time: Option<String>,
+}
+
+impl EnvelopeSpec {
+    /// The full envelope for `caller`.
+    pub fn envelope(&self, caller: String) -> Envelope {
+        Envelope {
+            caller,
+            source_ip: self.source_ip.clone(),
+            secure_transport: self.secure_transport,
+            mfa: self.mfa,
+            source_vpc: self.source_vpc.clone(),
+            time: self.time.clone(),
+            user_agent: Some("ramsim-test".into()),
+        }
+    }
+}
+
+/// The principal of a decision case.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrincipalSpec {
+    /// `RamUser` (default), `AssumedRoleUser`, `Root`, `Federated`, `Service`.
+    #[serde(default = "ram_user", rename = "type")]
+    pub kind: String,
+    /// Account UID.
+    pub account: String,
+    /// Name or id.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// ARN for Principal matching.
+    #[serde(default)]
+    pub arn: Option<String>,
+    /// Member of a directory (implied by control policies).
+    #[serde(default)]
+    pub in_rd: bool,
+    /// The directory's management account.
+    #[serde(default)]
+    pub management_account: bool,
+    /// A service-linked role.
+    #[serde(default)]
+    pub service_linked_role: bool,
+}
+
+fn ram_user() -> String {
+    "RamUser".into()
+}
+
+/// A plain decision case: policies + request → expected decision.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionCase {
+    /// Case name.
+    pub name: String,
+    /// Policy files per kind (relative to the scenario file).
+    pub policies: StoreSpec,
+    /// The caller.
+    pub principal: PrincipalSpec,
+    /// RAM action.
+    pub action: String,
+    /// Resource(s) (default `*`).
+    #[serde(default)]
+    pub resource: Option<Value>,
+    /// Dependent actions, `ACTION[=RESOURCE]`.
+    #[serde(default)]
+    pub dependent: Vec<String>,
+    /// Condition keys: key → value or list of values.
+    #[serde(default)]
+    pub context: Map<String, Value>,
+    /// Owner of the target resource.
+    #[serde(default)]
+    pub resource_account: Option<String>,
+    /// Resource group of the target resource.
+    #[serde(default)]
+    pub resource_group: Option<String>,
+    /// `Allow`, `ExplicitDeny` or `ImplicitDeny`.
+    pub expect: String,
+    /// Expected PolicyType of a denial.
+    #[serde(default)]
+    pub policy_type: Option<String>,
+    /// Expected deciding policy name.
+    #[serde(default)]
+    pub policy: Option<String>,
+    /// Expected deciding statement index.
+    #[serde(default)]
+    pub statement: Option<usize>,
+}

@@ -1,0 +1,520 @@
+//! Running scenario files: steps through the real gateway, decision cases through the engine,
+//! each compared with its expectation.
+
+use super::coverage::CoverageCollector;
+use super::format::{DecisionCase, Expect, ExpectDetail, ScenarioFile, Step};
+use super::vars::{partial_match, substitute, substitute_json};
+use crate::api::request::request_from_value;
+use crate::api::{parse_cli_line, CallResult, Gateway, SimState};
+use crate::authz::{explain, ActionResource, EvalOptions, Principal, Request, RequestContext};
+use crate::cli::world::parse_duration;
+use crate::iam::model::PolicyType as IamPolicyType;
+use crate::policy::{PolicyKind, ReadOptions};
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The result of one step or case.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseResult {
+    /// Scenario file.
+    pub file: String,
+    /// Scenario name.
+    pub scenario: String,
+    /// Step or case name.
+    pub name: String,
+    /// Passed?
+    pub passed: bool,
+    /// What was expected.
+    pub expected: String,
+    /// What happened.
+    pub actual: String,
+    /// Response body or explanation, for failures.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<String>,
+}
+
+impl CaseResult {
+    /// `file::scenario::name`, what `--filter` matches against.
+    pub fn id(&self) -> String {
+        format!("{}::{}::{}", self.file, self.scenario, self.name)
+    }
+}
+
+/// Finds `*.test.json` files under `paths` (files are taken as given), sorted.
+pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
+        let entries =
+            std::fs::read_dir(dir).map_err(|e| format!("{}: cannot list: {e}", dir.display()))?;
+        for entry in entries {
+            let path = entry.map_err(|e| format!("{}: {e}", dir.display()))?.path();
+            if path.is_dir() {
+                walk(&path, out)?;
+            } else if path.to_string_lossy().ends_with(".test.json") {
+                out.push(path);
+            }
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            walk(p, &mut out)?;
+        } else if p.exists() {
+            out.push(p.clone());
+        } else {
+            return Err(format!("{}: no such file or directory", p.display()));
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+/// Runs one scenario file; `keep` decides which step/case ids run.
+pub fn run_file(
+    path: &Path,
+    keep: &dyn Fn(&str) -> bool,
+    coverage: &mut CoverageCollector,
+) -> Vec<CaseResult> {
+    let file = path.display().to_string();
+    let fail_file = |message: String| {
+        vec![CaseResult {
+            file: file.clone(),
+            scenario: "(load)".into(),
+            name: "load".into(),
+            passed: false,
+            expected: "a valid scenario file".into(),
+            actual: message,
+            details: None,
+        }]
+    };
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => return fail_file(format!("cannot read: {e}")),
+    };
+    let scenario: ScenarioFile = match serde_json::from_str(&text) {
+        Ok(s) => s,
+        Err(e) => return fail_file(format!("invalid scenario: {e}")),
+    };
+    let base = path.parent().unwrap_or(Path::new("."));
+    let name = scenario.name.clone().unwrap_or_else(|| {
+        path.file_name()
+            .map_or(file.clone(), |n| n.to_string_lossy().into_owned())
+    });
+    let mut results = Vec::new();
+    if !scenario.steps.is_empty() {
+        let state = match load_world(scenario.world.as_ref(), base) {
+            Ok(s) => s,
+            Err(e) => return fail_file(format!("world: {e}")),
+        };
+        register_world_policies(&state, coverage);
+        let mut runner = StepRunner {
+            gateway: Gateway::new(state),
+            saved: BTreeMap::new(),
+        };
+        runner.gateway.traces = Some(Vec::new());
+        for (i, step) in scenario.steps.iter().enumerate() {
+            let step_name = step
+                .name
+                .clone()
+                .unwrap_or_else(|| format!("step {}", i + 1));
+            let mut r = CaseResult {
+                file: file.clone(),
+                scenario: name.clone(),
+                name: step_name,
+                passed: false,
+                expected: String::new(),
+                actual: String::new(),
+                details: None,
+            };
+            let selected = keep(&r.id());
+            // Steps run even when filtered out: later steps depend on the state they build.
+            runner.run_step(step, &mut r);
+            if let Some(traces) = runner.gateway.traces.as_mut() {
+                let iam = &runner.gateway.state.iam;
+                let rename = |n: &str| {
+                    iam.control_policies
+                        .get(n)
+                        .map_or_else(|| n.to_string(), |cp| cp.name.clone())
+                };
+                for t in traces.drain(..) {
+                    coverage.record(&t, &rename);
+                }
+            }
+            if selected {
+                results.push(r);
+            }
+        }
+    }
+    for case in &scenario.cases {
+        let mut r = CaseResult {
+            file: file.clone(),
+            scenario: name.clone(),
+            name: case.name.clone(),
+            passed: false,
+            expected: case.expect.clone(),
+            actual: String::new(),
+            details: None,
+        };
+        if keep(&r.id()) {
+            run_case(case, base, &mut r, coverage);
+            results.push(r);
+        }
+    }
+    results
+}
+
+fn load_world(world: Option<&Value>, base: &Path) -> Result<SimState, String> {
+    match world {
+        None => Err("steps need a `world` (a world file path or an inline world)".into()),
+        Some(Value::String(p)) => SimState::from_world_file(&base.join(p)),
+        Some(v @ Value::Object(_)) => SimState::from_world_json(&v.to_string(), base),
+        Some(_) => Err("`world` must be a path or an object".into()),
+    }
+}
+
+fn register_world_policies(state: &SimState, coverage: &mut CoverageCollector) {
+    for acct in state.iam.accounts.values() {
+        for p in acct.policies.values() {
+            if let Some(doc) = p.default_document() {
+                coverage.add_policy(&p.name, PolicyKind::Identity, doc);
+            }
+        }
+    }
+    for cp in state.iam.control_policies.values() {
+        if cp.policy_type == IamPolicyType::Custom {
+            coverage.add_policy(&cp.name, PolicyKind::Control, &cp.document);
+        }
+    }
+}
+
+struct StepRunner {
+    gateway: Gateway,
+    saved: BTreeMap<String, String>,
+}
+
+fn describe(result: &CallResult) -> String {
+    if result.is_success() {
+        return "success".into();
+    }
+    let code = result.error_code().unwrap_or("error");
+    match result.body.get("AccessDeniedDetail") {
+        Some(d) => format!(
+            "{code}: {} ({})",
+            d.get("NoPermissionType")
+                .and_then(Value::as_str)
+                .unwrap_or("?"),
+            d.get("PolicyType").and_then(Value::as_str).unwrap_or("?")
+        ),
+        None => format!("error {code}"),
+    }
+}
+
+fn describe_expect(e: &ExpectDetail) -> String {
+    let mut parts = Vec::new();
+    if e.success == Some(true) {
+        parts.push("success".to_string());
+    }
+    if let Some(c) = &e.error {
+        parts.push(format!("error {c}"));
+    }
+    if let Some(d) = &e.denied {
+        parts.push(format!("denied {d}"));
+    }
+    if let Some(t) = &e.policy_type {
+        parts.push(format!("PolicyType {t}"));
+    }
+    match (&e.policy, e.statement) {
+        (Some(p), Some(s)) => parts.push(format!("by {p} Statement[{s}]")),
+        (Some(p), None) => parts.push(format!("by {p}")),
+        (None, Some(s)) => parts.push(format!("by Statement[{s}]")),
+        (None, None) => {}
+    }
+    parts.join(", ")
+}
+
+impl StepRunner {
+    fn run_step(&mut self, step: &Step, r: &mut CaseResult) {
+        if let Some(d) = &step.advance {
+            r.expected = format!("clock +{d}");
+            match parse_duration(d) {
+                Ok(secs) => {
+                    let to = self.gateway.state.world.now().plus(secs);
+                    self.gateway.advance_clock(to);
+                    r.actual = format!("clock at {}", self.gateway.state.world.now());
+                    r.passed = true;
+                }
+                Err(e) => r.actual = e,
+            }
+            return;
+        }
+        let expect = match &step.expect {
+            None => ExpectDetail {
+                success: Some(true),
+                ..ExpectDetail::default()
+            },
+            Some(Expect::Word(w)) if w == "success" => ExpectDetail {
+                success: Some(true),
+                ..ExpectDetail::default()
+            },
+            Some(Expect::Word(w)) => {
+                r.actual = format!("unknown expectation `{w}` (use \"success\" or an object)");
+                return;
+            }
+            Some(Expect::Detailed(d)) => d.clone(),
+        };
+        r.expected = describe_expect(&expect);
+        let world = &self.gateway.state.world;
+        let request = match (&step.call, &step.request) {
+            (Some(line), None) => {
+                substitute(line, world, &self.saved).and_then(|l| parse_cli_line(&l))
+            }
+            (None, Some(v)) => substitute_json(v, world, &self.saved).and_then(request_from_value),
+            _ => Err("a step needs exactly one of `call`, `request` or `advance`".into()),
+        };
+        let caller = match &step.caller {
+            Some(c) => substitute(c, world, &self.saved),
+            None => Err("a call step needs `as` (the caller)".into()),
+        };
+        let (request, caller) = match (request, caller) {
+            (Ok(rq), Ok(c)) => (rq, c),
+            (Err(e), _) | (_, Err(e)) => {
+                r.actual = e;
+                return;
+            }
+        };
+        let envelope = step.envelope.clone().unwrap_or_default().envelope(caller);
+        let traces_before = self.gateway.traces.as_ref().map_or(0, Vec::len);
+        let result = self.gateway.call(&envelope, &request);
+        r.actual = describe(&result);
+        let mut ok = match (&expect.error, &expect.denied) {
+            (Some(code), _) => result.error_code() == Some(code.as_str()),
+            (None, Some(_)) => result.body.get("AccessDeniedDetail").is_some(),
+            (None, None) => result.is_success(),
+        };
+        if let Some(detail) = result.body.get("AccessDeniedDetail") {
+            if let Some(d) = &expect.denied {
+                ok &= detail.get("NoPermissionType").and_then(Value::as_str) == Some(d.as_str());
+            }
+            if let Some(t) = &expect.policy_type {
+                ok &= detail.get("PolicyType").and_then(Value::as_str) == Some(t.as_str());
+            }
+        } else if expect.policy_type.is_some() {
+            ok = false;
+        }
+        if expect.policy.is_some() || expect.statement.is_some() {
+            let iam = &self.gateway.state.iam;
+            let explanation = self.gateway.traces.as_ref().and_then(|t| {
+                if t.len() > traces_before {
+                    t.last()
+                } else {
+                    None
+                }
+            });
+            let deciding: Vec<(String, usize)> = explanation
+                .map(|e| {
+                    e.deciding_statements()
+                        .iter()
+                        .map(|s| {
+                            (
+                                iam.control_policies
+                                    .get(&s.policy)
+                                    .map_or_else(|| s.policy.clone(), |cp| cp.name.clone()),
+                                s.statement,
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let hit = deciding.iter().any(|(p, s)| {
+                expect.policy.as_ref().is_none_or(|x| x == p)
+                    && expect.statement.is_none_or(|x| x == *s)
+            });
+            if !hit {
+                ok = false;
+                r.actual
+                    .push_str(&format!("; deciding statements: {deciding:?}"));
+            }
+        }
+        if let Some(body) = &step.expect_body {
+            match substitute_json(body, &self.gateway.state.world, &self.saved) {
+                Ok(b) if partial_match(&b, &result.body) => {}
+                Ok(b) => {
+                    ok = false;
+                    r.expected.push_str(&format!(" with body {b}"));
+                }
+                Err(e) => {
+                    ok = false;
+                    r.actual.push_str(&format!("; {e}"));
+                }
+            }
+        }
+        for (var, field) in &step.save {
+            let value = field
+                .as_str()
+                .and_then(|f| result.body.get(f))
+                .map(|v| match v {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                });
+            match value {
+                Some(v) => {
+                    self.saved.insert(var.clone(), v);
+                }
+                None => {
+                    ok = false;
+                    r.actual.push_str(&format!(
+                        "; cannot save `{var}`: no field {field} in the response"
+                    ));
+                }
+            }
+        }
+        r.passed = ok;
+        if !ok {
+            let mut details = serde_json::to_string_pretty(&result.body).unwrap_or_default();
+            let new_trace = self.gateway.traces.as_ref().and_then(|t| {
+                if t.len() > traces_before {
+                    t.last()
+                } else {
+                    None
+                }
+            });
+            if let Some(explanation) = new_trace {
+                details.push_str("\nexplanation:\n");
+                details.push_str(&explanation.render_human());
+            }
+            r.details = Some(details);
+        }
+    }
+}
+
+fn run_case(
+    case: &DecisionCase,
+    base: &Path,
+    r: &mut CaseResult,
+    coverage: &mut CoverageCollector,
+) {
+    let p = &case.principal;
+    let in_rd = p.in_rd || case.policies.has_control();
+    let principal = match Principal::from_parts(
+        &p.kind,
+        &p.account,
+        p.id.as_deref(),
+        p.arn.as_deref(),
+        (in_rd, p.management_account, p.service_linked_role),
+    ) {
+        Ok(x) => x,
+        Err(e) => {
+            r.actual = e;
+            return;
+        }
+    };
+    let mut spec = case.policies.clone();
+    spec.role_principal = p.kind == "AssumedRoleUser";
+    let store = match spec.build(base, &p.account, &ReadOptions::default()) {
+        Ok(s) => s,
+        Err(e) => {
+            r.actual = e;
+            return;
+        }
+    };
+    for set in std::iter::once(&store.identity)
+        .chain(store.session.iter())
+        .chain(store.resource_policy.iter())
+        .chain(store.resource_groups.iter().map(|(_, s)| s))
+        .chain(store.control_chain.iter().map(|n| &n.policies))
+    {
+        for src in set.sources() {
+            if let Some(file) = &src.file {
+                if let Ok(text) = std::fs::read_to_string(file) {
+                    let kind = if store
+                        .control_chain
+                        .iter()
+                        .any(|n| std::ptr::eq(&n.policies, set))
+                    {
+                        PolicyKind::Control
+                    } else {
+                        PolicyKind::Identity
+                    };
+                    coverage.add_policy(&src.name, kind, &text);
+                }
+            }
+        }
+    }
+    let mut context = RequestContext::new();
+    for (k, v) in &case.context {
+        match v {
+            Value::String(s) => context.insert(k, s.clone()),
+            Value::Array(items) => context.set(
+                k,
+                items
+                    .iter()
+                    .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_string))
+                    .collect(),
+            ),
+            other => context.insert(k, other.to_string()),
+        }
+    }
+    let resources: Vec<String> = match &case.resource {
+        None => vec!["*".into()],
+        Some(Value::String(s)) => vec![s.clone()],
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(|i| i.as_str().map(str::to_string))
+            .collect(),
+        Some(other) => vec![other.to_string()],
+    };
+    let mut pairs: Vec<ActionResource> = resources
+        .iter()
+        .map(|res| ActionResource::new(case.action.as_str(), res.as_str()))
+        .collect();
+    pairs.extend(case.dependent.iter().map(|d| match d.split_once('=') {
+        Some((a, res)) => ActionResource::new(a, res),
+        None => ActionResource::new(d.as_str(), "*"),
+    }));
+    let req = Request {
+        principal: &principal,
+        pairs: &pairs,
+        context: &context,
+        resource_account: case.resource_account.as_deref(),
+        resource_group: case.resource_group.as_deref(),
+        assume_role: case.policies.trust.is_some(),
+    };
+    let explanation = explain(&store, &req, &EvalOptions::default());
+    coverage.record(&explanation, &|n: &str| n.to_string());
+    let d = explanation.decision;
+    r.actual = match d.policy_type {
+        Some(t) => format!("{} ({})", d.outcome.as_str(), t.as_str()),
+        None => d.outcome.as_str().to_string(),
+    };
+    if let Some(t) = &case.policy_type {
+        r.expected = format!("{} ({t})", case.expect);
+    }
+    let mut ok = d.outcome.as_str() == case.expect;
+    if let Some(t) = &case.policy_type {
+        ok &= d.policy_type.map(|x| x.as_str()) == Some(t.as_str());
+    }
+    if case.policy.is_some() || case.statement.is_some() {
+        let hit = explanation.deciding_statements().iter().any(|s| {
+            case.policy.as_ref().is_none_or(|p| *p == s.policy)
+                && case.statement.is_none_or(|i| i == s.statement)
+        });
+        ok &= hit;
+    }
+    if !matches!(
+        case.expect.as_str(),
+        "Allow" | "ExplicitDeny" | "ImplicitDeny"
+    ) {
+        ok = false;
+        r.actual = format!(
+            "unknown expectation `{}` (Allow, ExplicitDeny or ImplicitDeny)",
+            case.expect
+        );
+    }
+    r.passed = ok;
+    if !ok {
+        r.details = Some(explanation.render_human());
+    }
+}

@@ -1,0 +1,110 @@
+//! `${…}` substitution in scenario steps: world handles (`${vpc:NAME}`, `${vsw:NAME}`,
+//! `${rt:NAME}`, `${uid:ALIAS}`) and values saved from earlier responses (`${name}`).
+
+use crate::cloud::World;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+fn resolve(world: &World, saved: &BTreeMap<String, String>, var: &str) -> Result<String, String> {
+    let unique = |mut found: Vec<String>, what: &str| match found.len() {
+        1 => Ok(found.remove(0)),
+        0 => Err(format!("`${{{var}}}`: no {what}")),
+        _ => Err(format!(
+            "`${{{var}}}`: several {what}s match; names must be unique"
+        )),
+    };
+    let vpc_named = |name: &str| {
+        unique(
+            world
+                .vpcs()
+                .filter(|v| v.name == name)
+                .map(|v| v.vpc_id.clone())
+                .collect(),
+            "VPC with that name",
+        )
+    };
+    match var.split_once(':') {
+        Some(("vpc", name)) => vpc_named(name),
+        Some(("vsw", name)) => {
+            let vpc = vpc_named(name)?;
+            let first = world
+                .vswitches_of(&vpc)
+                .next()
+                .map(|s| s.vswitch_id.clone());
+            first.ok_or_else(|| format!("`${{{var}}}`: VPC `{name}` has no vSwitch"))
+        }
+        Some(("rt", name)) => {
+            let vpc = vpc_named(name)?;
+            world
+                .vpc(&vpc)
+                .map(|v| v.system_route_table_id.clone())
+                .ok_or_else(|| format!("`${{{var}}}`: no VPC `{name}`"))
+        }
+        Some(("uid", alias)) => world
+            .uid_by_alias(alias)
+            .map(str::to_string)
+            .ok_or_else(|| format!("`${{{var}}}`: no account with alias `{alias}`")),
+        _ => saved.get(var).cloned().ok_or_else(|| {
+            format!("`${{{var}}}`: nothing saved under that name (use `save` in an earlier step)")
+        }),
+    }
+}
+
+/// Replaces every `${…}` in `text`.
+pub fn substitute(
+    text: &str,
+    world: &World,
+    saved: &BTreeMap<String, String>,
+) -> Result<String, String> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let end = after
+            .find('}')
+            .ok_or_else(|| format!("unclosed `${{` in `{text}`"))?;
+        out.push_str(&resolve(world, saved, &after[..end])?);
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// Replaces `${…}` in every string of a JSON value.
+pub fn substitute_json(
+    v: &Value,
+    world: &World,
+    saved: &BTreeMap<String, String>,
+) -> Result<Value, String> {
+    Ok(match v {
+        Value::String(s) => Value::String(substitute(s, world, saved)?),
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|i| substitute_json(i, world, saved))
+                .collect::<Result<_, _>>()?,
+        ),
+        Value::Object(m) => {
+            let mut out = serde_json::Map::new();
+            for (k, x) in m {
+                out.insert(k.clone(), substitute_json(x, world, saved)?);
+            }
+            Value::Object(out)
+        }
+        other => other.clone(),
+    })
+}
+
+/// True when every field of `expected` is in `actual` with the same value (objects recurse).
+pub fn partial_match(expected: &Value, actual: &Value) -> bool {
+    match (expected, actual) {
+        (Value::Object(e), Value::Object(a)) => e
+            .iter()
+            .all(|(k, ev)| a.get(k).is_some_and(|av| partial_match(ev, av))),
+        (Value::Number(e), Value::String(a)) | (Value::String(a), Value::Number(e)) => {
+            e.to_string() == *a
+        }
+        _ => expected == actual,
+    }
+}
