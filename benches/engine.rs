@@ -258,8 +258,17 @@ fn bench_parse(c: &mut Criterion) {
 fn bench_wildcard(c: &mut Criterion) {
     let text = "a".repeat(10_000);
     let pattern = Wildcard::new("*a*a*a*a*a*a*a*a*b");
-    c.bench_function("wildcard/pathological-10000", |b| {
+    c.bench_function("wildcard/pathological-10000-miss", |b| {
         b.iter(|| black_box(pattern.matches(black_box(&text))))
+    });
+    // The matching variant walks every segment: the linear-time path.
+    let hit = format!("{text}b");
+    c.bench_function("wildcard/pathological-10000-hit", |b| {
+        b.iter(|| black_box(pattern.matches(black_box(&hit))))
+    });
+    let questions = Wildcard::new("*a?a*a?a*a?a*b*");
+    c.bench_function("wildcard/pathological-10000-question-marks", |b| {
+        b.iter(|| black_box(questions.matches(black_box(&text))))
     });
 }
 

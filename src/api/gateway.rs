@@ -271,29 +271,16 @@ impl Gateway {
             ),
         };
         let (service, version, host) = product_meta(&product_name, region.as_deref());
-        let (http_status, body) = match &outcome {
-            Ok(v) => {
-                let mut body = Map::new();
-                body.insert("RequestId".into(), Value::String(request_id.clone()));
-                if let Value::Object(m) = v {
-                    body.extend(m.clone());
-                }
-                (200, Value::Object(body))
+        // The success body is built once, by moving the service's answer; the audit event
+        // takes a copy only for writes (reads carry no responseElements).
+        let outcome = outcome.map(|v| {
+            let mut body = Map::new();
+            body.insert("RequestId".into(), Value::String(request_id.clone()));
+            if let Value::Object(m) = v {
+                body.extend(m);
             }
-            Err(e) => {
-                let mut body = json!({
-                    "RequestId": request_id,
-                    "HostId": host,
-                    "Code": e.code,
-                    "Message": e.message,
-                    "Recommend": format!("https://api.aliyun.com/troubleshoot?q={}&product={service}", e.code),
-                });
-                if let (Some(d), Some(obj)) = (&denial_detail, body.as_object_mut()) {
-                    obj.insert("AccessDeniedDetail".into(), d.clone());
-                }
-                (e.http_status, body)
-            }
-        };
+            Value::Object(body)
+        });
         let event = self.audit_event(
             envelope,
             request,
@@ -304,8 +291,24 @@ impl Gateway {
             region,
             &outcome,
             access_key.as_deref(),
-            denial_detail,
+            denial_detail.clone(),
         );
+        let (http_status, body) = match outcome {
+            Ok(v) => (200, v),
+            Err(e) => {
+                let mut body = json!({
+                    "RequestId": request_id,
+                    "HostId": host,
+                    "Code": e.code,
+                    "Message": e.message,
+                    "Recommend": format!("https://api.aliyun.com/troubleshoot?q={}&product={service}", e.code),
+                });
+                if let (Some(d), Some(obj)) = (denial_detail, body.as_object_mut()) {
+                    obj.insert("AccessDeniedDetail".into(), d);
+                }
+                (e.http_status, body)
+            }
+        };
         self.state.audit.push(event);
         self.log_service_events();
         CallResult {
@@ -651,18 +654,7 @@ impl Gateway {
         }
         let write = super::catalog::by_api(&request.action).is_none_or(|e| e.level.is_write());
         let (error_code, error_message, response) = match outcome {
-            Ok(v) => {
-                let mut body = Map::new();
-                body.insert("RequestId".into(), Value::String(request_id.into()));
-                if let Value::Object(m) = v {
-                    body.extend(m.clone());
-                }
-                (
-                    String::new(),
-                    String::new(),
-                    write.then_some(Value::Object(body)),
-                )
-            }
+            Ok(body) => (String::new(), String::new(), write.then(|| body.clone())),
             Err(e) => (e.code.clone(), e.message.clone(), None),
         };
         let resource_name = resource_name(&request.action, &request.params, response.as_ref());
