@@ -5,6 +5,10 @@
 //! workload through `Gateway::call`: create (cross-account, guardrail evaluated), accept, get,
 //! delete — authorize + apply + audit event, with every event serialized to JSON.
 
+// The same allocator as the `ramsim` binary, so the figures are what users get.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use ramsim::api::{ApiRequest, Envelope, Gateway, SimState};
 use serde_json::{json, Map, Value};
