@@ -46,6 +46,18 @@ impl CloudError {
         )
     }
 
+    /// A parameter the API does not define (ASSUMED: Alibaba's gateway may ignore it; ramsim
+    /// refuses it so that a misspelt optional parameter is not silently dropped).
+    pub fn unknown_param(param: &str, action: &str, suggestion: Option<&str>) -> Self {
+        let hint = suggestion
+            .map(|s| format!(" Did you mean \"{s}\"?"))
+            .unwrap_or_default();
+        Self::bad(
+            "InvalidParameter",
+            format!("The parameter \"{param}\" is not defined for {action}.{hint}"),
+        )
+    }
+
     /// A required parameter is absent.
     pub fn missing(param: &str) -> Self {
         Self::bad(

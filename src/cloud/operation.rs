@@ -366,8 +366,8 @@ fn tags(p: &Params<'_>) -> Vec<(String, String)> {
 impl Operation {
     /// Decodes an RPC request. Unknown action → `InvalidAction.NotFound` (404);
     /// missing required parameter → `MissingParameter.<Name>`; wrong type →
-    /// `InvalidParameter.<Name>` (§0.4.10 step (a)). Unknown parameters are ignored,
-    /// as Alibaba's gateway does.
+    /// `InvalidParameter.<Name>` (§0.4.10 step (a)); a parameter the API does not define →
+    /// `InvalidParameter` naming it (ASSUMED, see [`CloudError::unknown_param`]).
     pub fn decode(action: &str, params: &Map<String, Value>) -> Result<Operation, CloudError> {
         let p = Params::new(params);
         let op = match action {
@@ -542,6 +542,13 @@ impl Operation {
             }
             other => return Err(CloudError::unknown_action(other)),
         };
+        if let Some((param, suggestion)) = p.unknown() {
+            return Err(CloudError::unknown_param(
+                &param,
+                action,
+                suggestion.as_deref(),
+            ));
+        }
         Ok(op)
     }
 

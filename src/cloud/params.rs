@@ -7,18 +7,62 @@
 use crate::cloud::error::CloudError;
 use serde_json::{Map, Value};
 
-/// Borrowed view of a request's parameters.
+/// Parameters every API accepts: the POP common parameters, and `RegionId`, which the aliyun
+/// CLI sends even to global APIs.
+const COMMON: [&str; 10] = [
+    "RegionId",
+    "Format",
+    "Version",
+    "AccessKeyId",
+    "Signature",
+    "SignatureMethod",
+    "SignatureVersion",
+    "SignatureNonce",
+    "Timestamp",
+    "SecurityToken",
+];
+
+/// Borrowed view of a request's parameters. Every name an operation's decoder asks for is
+/// remembered, so that parameters nobody asked for can be reported ([`Params::unknown`]).
 pub struct Params<'a> {
     map: &'a Map<String, Value>,
+    asked: std::cell::RefCell<Vec<String>>,
 }
 
 impl<'a> Params<'a> {
     /// Wraps a parameter map.
     pub fn new(map: &'a Map<String, Value>) -> Self {
-        Params { map }
+        Params {
+            map,
+            asked: std::cell::RefCell::new(Vec::new()),
+        }
+    }
+
+    fn note(&self, name: &str) {
+        self.asked.borrow_mut().push(name.to_string());
+    }
+
+    /// The first parameter no decoder asked for (common parameters excepted), with the asked
+    /// name closest to it as a suggestion. List entries `Name.N` / `Name.N.Field` count as asked
+    /// when `Name` was.
+    pub fn unknown(&self) -> Option<(String, Option<String>)> {
+        let asked = self.asked.borrow();
+        let known = |k: &str| {
+            COMMON.contains(&k)
+                || asked.iter().any(|a| {
+                    k == a.as_str()
+                        || k.strip_prefix(a.as_str())
+                            .is_some_and(|rest| rest.starts_with('.'))
+                })
+        };
+        let unknown = self.map.keys().find(|k| !known(k))?;
+        let suggestion = crate::policy::read::closest(unknown, asked.iter().map(String::as_str))
+            .map(str::to_string);
+        Some((unknown.clone(), suggestion))
     }
 
     fn raw(&self, name: &str) -> Option<&'a Value> {
+        self.note(name);
         match self.map.get(name) {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) if s.is_empty() => None,
@@ -89,6 +133,7 @@ impl<'a> Params<'a> {
 
     /// List parameter `Name.N` (1-based), or a JSON array under `Name`.
     pub fn list_str(&self, name: &str) -> Result<Vec<String>, CloudError> {
+        self.note(name);
         if let Some(Value::Array(items)) = self.raw(name) {
             let mut out = Vec::new();
             for v in items {
@@ -120,6 +165,7 @@ impl<'a> Params<'a> {
 
     /// Object list `Name.N.Field` (1-based): returns one map per index, in order.
     pub fn list_obj(&self, name: &str) -> Vec<Map<String, Value>> {
+        self.note(name);
         let mut out = Vec::new();
         for i in 1..=1000usize {
             let prefix = format!("{name}.{i}.");

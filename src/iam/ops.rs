@@ -250,6 +250,19 @@ impl IamOperation {
                 _ => return Ok(None),
             }))
         })();
+        match op {
+            Ok(Some(_)) => {
+                if let Some((param, suggestion)) = p.unknown() {
+                    return Some(Err(CloudError::unknown_param(
+                        &param,
+                        action,
+                        suggestion.as_deref(),
+                    )));
+                }
+            }
+            Ok(None) => return None,
+            Err(_) => {}
+        }
         op.transpose()
     }
 
