@@ -139,8 +139,12 @@ pub fn run_file(
                         .get(n)
                         .map_or_else(|| n.to_string(), |cp| cp.name.clone())
                 };
+                // Coverage counts the selected steps only; filtered-out steps still run
+                // because later steps depend on the state they build.
                 for t in traces.drain(..) {
-                    coverage.record(&t, &rename);
+                    if selected {
+                        coverage.record(&t, &rename);
+                    }
                 }
             }
             if selected {
