@@ -18,6 +18,7 @@ use crate::authz::{
     PolicyStore, Request, RequestContext,
 };
 use crate::cloud::{CallContext, CloudError, Operation, Timestamp};
+use crate::authz::Principal;
 use crate::iam::{Caller, IamOperation};
 use crate::policy::{read_policy, PolicyKind, ReadOptions};
 use serde::Serialize;
@@ -75,33 +76,15 @@ struct AuthPlan {
 }
 
 /// Product metadata for events and errors: `(serviceName, apiVersion, host)`.
-fn product_meta(product: &str, region: Option<&str>) -> (String, String, String) {
+fn product_meta(product: &str, region: Option<&str>) -> (&'static str, &'static str, std::borrow::Cow<'static, str>) {
+    use std::borrow::Cow;
     match product {
-        "VpcPeer" => (
-            "VpcPeer".into(),
-            "2022-01-01".into(),
-            "vpcpeer.aliyuncs.com".into(),
-        ),
-        "Vpc" => (
-            "Vpc".into(),
-            "2016-04-28".into(),
-            region.map_or_else(
-                || "vpc.aliyuncs.com".into(),
-                |r| format!("vpc.{r}.aliyuncs.com"),
-            ),
-        ),
-        "Ram" => ("Ram".into(), "2015-05-01".into(), "ram.aliyuncs.com".into()),
-        "ResourceManager" => (
-            "ResourceManager".into(),
-            "2020-03-31".into(),
-            "resourcemanager.aliyuncs.com".into(),
-        ),
-        "Sts" => ("Sts".into(), "2015-04-01".into(), "sts.aliyuncs.com".into()),
-        other => (
-            other.into(),
-            String::new(),
-            format!("{}.aliyuncs.com", other.to_lowercase()),
-        ),
+        "VpcPeer" => ("VpcPeer", "2022-01-01", Cow::Borrowed("vpcpeer.aliyuncs.com")),
+        "Vpc" => ("Vpc", "2016-04-28", region.map_or(Cow::Borrowed("vpc.aliyuncs.com"), |r| Cow::Owned(format!("vpc.{r}.aliyuncs.com")))),
+        "Ram" => ("Ram", "2015-05-01", Cow::Borrowed("ram.aliyuncs.com")),
+        "ResourceManager" => ("ResourceManager", "2020-03-31", Cow::Borrowed("resourcemanager.aliyuncs.com")),
+        "Sts" => ("Sts", "2015-04-01", Cow::Borrowed("sts.aliyuncs.com")),
+        _ => ("", "", Cow::Borrowed("")),
     }
 }
 
@@ -135,7 +118,7 @@ pub struct Gateway {
     /// condition coverage for `ramsim test`).
     pub traces: Option<Vec<Explanation>>,
     /// Compiled policy stores per caller, valid for one identity generation.
-    cache: HashMap<String, (u64, Arc<PolicyStore>)>,
+    cache: HashMap<String, (u64, Arc<(PolicyStore, Principal)>)>,
 }
 
 impl Gateway {
@@ -154,20 +137,23 @@ impl Gateway {
         self.state
     }
 
-    fn policy_store(&mut self, caller: &Caller) -> Arc<PolicyStore> {
+    /// The caller's compiled policies and principal, rebuilt only when identities changed.
+    fn authz_inputs(&mut self, caller: &Caller) -> Arc<(PolicyStore, Principal)> {
         let key = match caller {
             Caller::Session { access_key_id, .. } => access_key_id.clone(),
             other => other.arn(),
         };
         let generation = self.state.iam.generation;
-        if let Some((g, store)) = self.cache.get(&key) {
+        if let Some((g, inputs)) = self.cache.get(&key) {
             if *g == generation {
-                return store.clone();
+                return inputs.clone();
             }
         }
-        let store = Arc::new(self.state.iam.policy_store(&self.state.world, caller));
-        self.cache.insert(key, (generation, store.clone()));
-        store
+        let store = self.state.iam.policy_store(&self.state.world, caller);
+        let principal = self.state.iam.principal(&self.state.world, caller);
+        let inputs = Arc::new((store, principal));
+        self.cache.insert(key, (generation, inputs.clone()));
+        inputs
     }
 
     /// Advances the scenario clock to `to` (never backwards), logging platform events.
@@ -287,7 +273,7 @@ impl Gateway {
             &caller,
             &request_id,
             now,
-            (&service, &version, &host),
+            (service, version, &host),
             region,
             &outcome,
             access_key.as_deref(),
@@ -369,7 +355,8 @@ impl Gateway {
         };
         // 4. authorize
         if plan.authorize {
-            let principal = self.state.iam.principal(&self.state.world, caller);
+            let inputs = self.authz_inputs(caller);
+            let principal = &inputs.1;
             let mut context = RequestContext::new();
             context.insert("acs:CurrentTime", now.to_string());
             context.insert(
@@ -406,9 +393,13 @@ impl Gateway {
             for (k, v) in &plan.keys {
                 context.insert(k, v.clone());
             }
-            let mut store = self.policy_store(caller);
-            if let Some(trust) = &plan.trust {
-                let mut owned = (*store).clone();
+            // AssumeRole adds the role's trust policy as the resource policy; every other
+            // call uses the cached store as it is.
+            let with_trust;
+            let store: &PolicyStore = match &plan.trust {
+                None => &inputs.0,
+                Some(trust) => {
+                let mut owned = inputs.0.clone();
                 let mut set = PolicySet::new();
                 if let Some(p) =
                     read_policy(trust, PolicyKind::Trust, &ReadOptions::default()).policy
@@ -423,21 +414,23 @@ impl Gateway {
                     );
                 }
                 owned.resource_policy = Some(set);
-                store = Arc::new(owned);
-            }
+                with_trust = owned;
+                &with_trust
+                }
+            };
             let resource_group = self.resource_group_of(&plan.pairs, &request.params);
             let req = Request {
-                principal: &principal,
+                principal,
                 pairs: &plan.pairs,
                 context: &context,
                 resource_account: plan.resource_account.as_deref(),
                 resource_group: resource_group.as_deref(),
                 assume_role: plan.trust.is_some(),
             };
-            let d = decide(&store, &req, &self.options);
+            let d = decide(store, &req, &self.options);
             *decision_out = Some(d);
             if self.traces.is_some() || !d.is_allowed() {
-                let explanation = explain(&store, &req, &self.options);
+                let explanation = explain(store, &req, &self.options);
                 if !d.is_allowed() {
                     *denial_out = explanation
                         .access_denied_detail(&context)

@@ -1,8 +1,10 @@
 //! The command-line interface: argument definitions (clap) and one module per subcommand.
 //! Subcommands return an exit code; rendering lives with them, rules live in the library.
 
+pub mod diff;
 pub mod eval;
 pub mod lint;
+pub mod simulate;
 pub mod test;
 pub mod validate;
 pub mod world;
@@ -44,6 +46,10 @@ pub enum Command {
     Clock(world::ClockArgs),
     /// Lint policy documents: validation errors plus likely mistakes (exit 0 clean, 1 findings, 2 usage/IO error).
     Lint(Box<lint::LintArgs>),
+    /// Permission matrix: every modeled API against every matching resource of a world, per principal.
+    Simulate(Box<simulate::SimulateArgs>),
+    /// Compare two versions of a policy over replayed and generated requests (exit 1 when access is granted).
+    Diff(Box<diff::DiffArgs>),
 }
 
 /// Runs the parsed command line and returns the process exit code.
@@ -57,5 +63,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Log(args) => world::log(&args),
         Command::Clock(args) => world::clock(&args),
         Command::Lint(args) => lint::run(&args),
+        Command::Simulate(args) => simulate::run(&args),
+        Command::Diff(args) => diff::run(&args),
     }
 }

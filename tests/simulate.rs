@@ -1,0 +1,232 @@
+//! `ramsim simulate`: the real binary on `corpus/worlds/*.json` and a fixture world with a group
+//! and a role (every output format snapshotted with `insta`), exit codes, and a property: an
+//! allowed row means the gateway does not answer `Forbidden`/`NoPermission` for that call, and
+//! whenever the gateway reaches authorization it decides as simulate did.
+//!
+//! Regenerate with `INSTA_UPDATE=always cargo test --test simulate`, then review the snapshots.
+
+use proptest::prelude::*;
+use ramsim::api::{ApiRequest, Envelope, Gateway};
+use ramsim::authz::Outcome;
+use ramsim::simulate::{load_state, resolve, simulate, PrincipalSpec, Row, SimulateOptions};
+use serde_json::{json, Map, Value};
+use std::path::Path;
+use std::process::Command;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+struct Output {
+    stdout: String,
+    stderr: String,
+    code: i32,
+}
+
+fn ramsim(args: &[&str]) -> Output {
+    let out = Command::new(env!("CARGO_BIN_EXE_ramsim"))
+        .current_dir(root())
+        .args(args)
+        .output()
+        .expect("run ramsim");
+    Output {
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        code: out.status.code().unwrap_or(-1),
+    }
+}
+
+const PEERING: &str = "corpus/worlds/peering.json";
+const GUARDRAIL: &str = "corpus/worlds/guardrail-control.json";
+const TEAMS: &str = "tests/fixtures/simulate/teams.json";
+
+#[test]
+fn peering_world_every_format() {
+    for format in ["table", "json", "csv"] {
+        let out = ramsim(&[
+            "simulate",
+            "--state",
+            PEERING,
+            "--principal",
+            "netops",
+            "--principal",
+            "root@B",
+            "--format",
+            format,
+        ]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        insta::assert_snapshot!(format!("peering_{format}"), out.stdout);
+    }
+}
+
+#[test]
+fn guardrail_world_with_context() {
+    for format in ["table", "json", "csv"] {
+        let out = ramsim(&[
+            "simulate",
+            "--state",
+            GUARDRAIL,
+            "--principal",
+            "netops",
+            "--action",
+            "vpc:*peer*",
+            "--context",
+            "acs:TargetRDPath=rd-abc123/r-root01/fd-dev01/5234567890123456",
+            "--context",
+            "acs:TargetRDId=rd-abc123",
+            "--format",
+            format,
+        ]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        insta::assert_snapshot!(format!("guardrail_{format}"), out.stdout);
+    }
+}
+
+#[test]
+fn groups_roles_and_filters() {
+    for format in ["table", "json", "csv"] {
+        let out = ramsim(&[
+            "simulate",
+            "--state",
+            TEAMS,
+            "--principal",
+            "group:auditors@A",
+            "--principal",
+            "role:NetworkAdmin@A",
+            "--principal",
+            "carol",
+            "--resource",
+            "acs:*:*:1234567890123456:*",
+            "--format",
+            format,
+        ]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        insta::assert_snapshot!(format!("teams_{format}"), out.stdout);
+    }
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    for args in [
+        vec!["simulate", "--state", TEAMS, "--principal", "role:Nope@A"],
+        vec!["simulate", "--state", TEAMS, "--principal", "group:x"],
+        vec!["simulate", "--state", TEAMS, "--principal", "nobody"],
+        vec![
+            "simulate",
+            "--state",
+            "no-such-file.json",
+            "--principal",
+            "a",
+        ],
+        vec![
+            "simulate",
+            "--state",
+            TEAMS,
+            "--principal",
+            "carol",
+            "--context",
+            "novalue",
+        ],
+    ] {
+        let out = ramsim(&args);
+        assert_eq!(out.code, 2, "{args:?}: {}", out.stdout);
+        assert!(out.stderr.starts_with("error: "), "{}", out.stderr);
+    }
+}
+
+#[test]
+fn state_files_work_like_world_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().join("state.json");
+    let state_arg = state.to_string_lossy().into_owned();
+    let init = ramsim(&["init", "--world", PEERING, "--state", &state_arg]);
+    assert_eq!(init.code, 0, "{}", init.stderr);
+    let a = ramsim(&["simulate", "--state", &state_arg, "--principal", "netadmin"]);
+    let b = ramsim(&["simulate", "--state", PEERING, "--principal", "netadmin"]);
+    assert_eq!(a.code, 0);
+    assert_eq!(a.stdout, b.stdout);
+}
+
+/// Gateway parameters for a simulate row, for the APIs the property samples.
+fn params_for(row: &Row) -> Option<Map<String, Value>> {
+    let res = row.resources.first()?;
+    let parts: Vec<&str> = res.splitn(5, ':').collect();
+    let region = parts.get(2).copied().filter(|r| !r.is_empty() && *r != "*");
+    let id = res.rsplit_once('/').map(|(_, id)| id);
+    let v = match row.api.as_str() {
+        "DescribeVpcs"
+        | "DescribeVSwitches"
+        | "DescribeRouteTableList"
+        | "ListVpcPeerConnections" => {
+            json!({"RegionId": "cn-hangzhou"})
+        }
+        "CreateVpc" => json!({"RegionId": region?, "CidrBlock": "10.8.0.0/16"}),
+        "CreateVSwitch" => {
+            let vpc = row.resources.get(1)?.rsplit_once('/')?.1;
+            json!({"RegionId": region?, "VpcId": vpc, "ZoneId": format!("{}-h", region?), "CidrBlock": "172.16.9.0/24"})
+        }
+        "CreateRouteEntry" => json!({"RegionId": region?, "RouteTableId": id?,
+            "DestinationCidrBlock": "10.9.0.0/16", "NextHopType": "VpcPeer", "NextHopId": "pcc-none"}),
+        "CreateUser" | "CreateAccessKey" => json!({"UserName": id?}),
+        "CreatePolicy" => json!({"PolicyName": "sampled", "PolicyDocument":
+            "{\"Version\":\"1\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"vpc:Describe*\",\"Resource\":\"*\"}]}"}),
+        "GetCallerIdentity" => json!({}),
+        _ => return None,
+    };
+    v.as_object().cloned()
+}
+
+const SAMPLED: [&str; 10] = [
+    "vpc:DescribeVpcs",
+    "vpc:DescribeVSwitches",
+    "vpc:DescribeRouteTableList",
+    "vpc:ListVpcPeerConnections",
+    "vpc:CreateVpc",
+    "vpc:CreateVSwitch",
+    "vpc:CreateRouteEntry",
+    "ram:CreateUser",
+    "ram:CreateAccessKey",
+    "sts:GetCallerIdentity",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn allowed_rows_are_not_forbidden_by_the_gateway(
+        world in 0usize..3,
+        who in 0usize..4,
+        action in 0usize..SAMPLED.len(),
+        pick in 0usize..64,
+    ) {
+        let (file, principals): (&str, &[&str]) = match world {
+            0 => (PEERING, &["netops", "netadmin", "root@A", "root@C"]),
+            1 => (GUARDRAIL, &["netops", "netadmin", "root@E", "root@M"]),
+            _ => (TEAMS, &["carol", "root@A", "carol", "root@B"]),
+        };
+        let caller = principals[who % principals.len()];
+        let state = load_state(&root().join(file)).expect("world");
+        let subject = resolve(&state, &PrincipalSpec::parse(caller).expect("spec"), caller).expect("principal");
+        let opts = SimulateOptions { action: Some(SAMPLED[action].to_string()), ..SimulateOptions::default() };
+        let matrix = simulate(&state, &subject, &opts).expect("simulate");
+        prop_assume!(!matrix.rows.is_empty());
+        let row = &matrix.rows[pick % matrix.rows.len()];
+        let Some(params) = params_for(row) else { return Ok(()); };
+        let mut gw = Gateway::new(state);
+        let result = gw.call(
+            &Envelope { caller: caller.to_string(), ..Envelope::default() },
+            &ApiRequest { product: None, action: row.api.clone(), params },
+        );
+        let code = result.error_code().unwrap_or("");
+        if row.decision == Outcome::Allow {
+            prop_assert!(
+                !matches!(code, "Forbidden" | "Forbidden.NoPermission" | "NoPermission"),
+                "simulate allowed {} {:?} for {caller} but the gateway said {code}: {}",
+                row.action, row.resources, result.body
+            );
+        }
+        if let Some(d) = result.decision {
+            prop_assert_eq!(d.outcome, row.decision, "{} {:?} for {}", row.action, row.resources, caller);
+        }
+    }
+}
