@@ -11,6 +11,7 @@
 )]
 pub mod api;
 pub mod authz;
+pub mod check;
 pub mod cli;
 pub mod cloud;
 pub mod diff;

@@ -13,12 +13,12 @@
 use super::audit::{resource_name, resource_type, AuditEvent, UserIdentity};
 use super::request::{ApiRequest, Envelope};
 use super::state::SimState;
+use crate::authz::Principal;
 use crate::authz::{
     decide, explain, ActionResource, Decision, EvalOptions, Explanation, PolicySet, PolicySource,
     PolicyStore, Request, RequestContext,
 };
 use crate::cloud::{CallContext, CloudError, Operation, Timestamp};
-use crate::authz::Principal;
 use crate::iam::{Caller, IamOperation};
 use crate::policy::{read_policy, PolicyKind, ReadOptions};
 use serde::Serialize;
@@ -76,13 +76,30 @@ struct AuthPlan {
 }
 
 /// Product metadata for events and errors: `(serviceName, apiVersion, host)`.
-fn product_meta(product: &str, region: Option<&str>) -> (&'static str, &'static str, std::borrow::Cow<'static, str>) {
+fn product_meta(
+    product: &str,
+    region: Option<&str>,
+) -> (&'static str, &'static str, std::borrow::Cow<'static, str>) {
     use std::borrow::Cow;
     match product {
-        "VpcPeer" => ("VpcPeer", "2022-01-01", Cow::Borrowed("vpcpeer.aliyuncs.com")),
-        "Vpc" => ("Vpc", "2016-04-28", region.map_or(Cow::Borrowed("vpc.aliyuncs.com"), |r| Cow::Owned(format!("vpc.{r}.aliyuncs.com")))),
+        "VpcPeer" => (
+            "VpcPeer",
+            "2022-01-01",
+            Cow::Borrowed("vpcpeer.aliyuncs.com"),
+        ),
+        "Vpc" => (
+            "Vpc",
+            "2016-04-28",
+            region.map_or(Cow::Borrowed("vpc.aliyuncs.com"), |r| {
+                Cow::Owned(format!("vpc.{r}.aliyuncs.com"))
+            }),
+        ),
         "Ram" => ("Ram", "2015-05-01", Cow::Borrowed("ram.aliyuncs.com")),
-        "ResourceManager" => ("ResourceManager", "2020-03-31", Cow::Borrowed("resourcemanager.aliyuncs.com")),
+        "ResourceManager" => (
+            "ResourceManager",
+            "2020-03-31",
+            Cow::Borrowed("resourcemanager.aliyuncs.com"),
+        ),
         "Sts" => ("Sts", "2015-04-01", Cow::Borrowed("sts.aliyuncs.com")),
         _ => ("", "", Cow::Borrowed("")),
     }
@@ -399,23 +416,23 @@ impl Gateway {
             let store: &PolicyStore = match &plan.trust {
                 None => &inputs.0,
                 Some(trust) => {
-                let mut owned = inputs.0.clone();
-                let mut set = PolicySet::new();
-                if let Some(p) =
-                    read_policy(trust, PolicyKind::Trust, &ReadOptions::default()).policy
-                {
-                    set.add(
-                        &p,
-                        PolicySource {
-                            name: "AssumeRolePolicy".into(),
-                            ..PolicySource::custom("AssumeRolePolicy")
-                        },
-                        Some(trust),
-                    );
-                }
-                owned.resource_policy = Some(set);
-                with_trust = owned;
-                &with_trust
+                    let mut owned = inputs.0.clone();
+                    let mut set = PolicySet::new();
+                    if let Some(p) =
+                        read_policy(trust, PolicyKind::Trust, &ReadOptions::default()).policy
+                    {
+                        set.add(
+                            &p,
+                            PolicySource {
+                                name: "AssumeRolePolicy".into(),
+                                ..PolicySource::custom("AssumeRolePolicy")
+                            },
+                            Some(trust),
+                        );
+                    }
+                    owned.resource_policy = Some(set);
+                    with_trust = owned;
+                    &with_trust
                 }
             };
             let resource_group = self.resource_group_of(&plan.pairs, &request.params);

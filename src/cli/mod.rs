@@ -1,6 +1,7 @@
 //! The command-line interface: argument definitions (clap) and one module per subcommand.
 //! Subcommands return an exit code; rendering lives with them, rules live in the library.
 
+pub mod check;
 pub mod diff;
 pub mod eval;
 pub mod lint;
@@ -50,6 +51,8 @@ pub enum Command {
     Simulate(Box<simulate::SimulateArgs>),
     /// Compare two versions of a policy over replayed and generated requests (exit 1 when access is granted).
     Diff(Box<diff::DiffArgs>),
+    /// Hunt for a call sequence that breaks an invariant; shrink it and write it as a scenario (exit 0 none found, 1 violation, 2 usage error).
+    Check(Box<check::CheckArgs>),
 }
 
 /// Runs the parsed command line and returns the process exit code.
@@ -65,5 +68,6 @@ pub fn run(cli: Cli) -> u8 {
         Command::Lint(args) => lint::run(&args),
         Command::Simulate(args) => simulate::run(&args),
         Command::Diff(args) => diff::run(&args),
+        Command::Check(args) => check::run(&args),
     }
 }

@@ -77,7 +77,8 @@ pub fn read_policy(text: &str, kind: PolicyKind, options: &ReadOptions) -> ReadR
             Diagnostic::error(
                 Rule::DocumentTooLong,
                 JsonPath::root(),
-                Span::new(0, text.len().min(1)),
+                // The first character, whole (a multi-byte one must not be split).
+                Span::new(0, text.chars().next().map_or(0, char::len_utf8)),
                 format!("{} {kind} policy may be at most {} characters long; this one has {length}", article(kind), kind.max_length()),
             )
             .with_help("characters are counted as Unicode scalar values, whitespace included; remove whitespace or split the policy"),
@@ -1084,5 +1085,25 @@ impl PatternKind {
             PatternKind::Action => Rule::MissingAction,
             PatternKind::Resource => Rule::MissingElement,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by the `policy_reader` fuzz target: the "too long" span covered the first byte,
+    /// which splits a multi-byte first character.
+    #[test]
+    fn too_long_span_covers_whole_first_character() {
+        let text = format!("é{}", " ".repeat(PolicyKind::Session.max_length()));
+        let r = read_policy(&text, PolicyKind::Session, &ReadOptions::default());
+        let d = r
+            .diagnostics
+            .iter()
+            .find(|d| d.rule == Rule::DocumentTooLong)
+            .expect("too long");
+        assert_eq!(d.span, Span::new(0, 'é'.len_utf8()));
+        assert!(text.is_char_boundary(d.span.end));
     }
 }

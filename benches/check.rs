@@ -1,0 +1,115 @@
+//! `ramsim check` benchmarks (issue 5, "Performance"). Run: `cargo bench --bench check`.
+//!
+//! * `check/peering-world-steps`: generated steps per second on one core for
+//!   `corpus/worlds/peering.json` — generation, the gateway call (authorize, apply, audit),
+//!   state hashing and the evaluation of three invariants after every step. The invariants
+//!   hold on this world, so every run goes its full length.
+//! * `check/escalation-find`: time to find and shrink the 3-step escalation of
+//!   `corpus/worlds/escalation.json` (seed 0). Before the criterion runs, the number of
+//!   steps needed to find it is printed for seeds 0–19 with its median.
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use ramsim::api::SimState;
+use ramsim::check::invariant::Invariant;
+use ramsim::check::{CheckConfig, Checker};
+use std::path::Path;
+
+// As in the `ramsim` binary.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+const RUNS: u64 = 20;
+const STEPS: u64 = 50;
+
+fn world(name: &str) -> SimState {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("corpus/worlds")
+        .join(name);
+    SimState::from_world_file(&path).expect("world")
+}
+
+fn peering_invariants() -> Vec<Invariant> {
+    [
+        "builtin:audit-complete",
+        "builtin:routes-point-to-live-peerings",
+        "forall p in peerings where p.live: p.requester.vpc_id like \"vpc-*\" and p.accepter.uid != p.requester.vpc_id",
+    ]
+    .iter()
+    .map(|s| Invariant::from_arg(s).expect("invariant"))
+    .collect()
+}
+
+fn escalation_config(seed: u64) -> CheckConfig {
+    CheckConfig {
+        seed,
+        principals: vec!["!root@*".into()],
+        ..CheckConfig::default()
+    }
+}
+
+fn escalation_invariant() -> Vec<Invariant> {
+    vec![Invariant::from_arg("builtin:peering-within-directory").expect("invariant")]
+}
+
+fn bench_check(c: &mut Criterion) {
+    let peering = world("peering.json");
+    let mut group = c.benchmark_group("check");
+    group.sample_size(20);
+    group.throughput(Throughput::Elements(RUNS * STEPS));
+    group.bench_function("peering-world-steps", |b| {
+        b.iter(|| {
+            let config = CheckConfig {
+                runs: RUNS,
+                steps: STEPS,
+                seed: 1,
+                ..CheckConfig::default()
+            };
+            let report = Checker::new(peering.clone(), peering_invariants(), config)
+                .run()
+                .expect("runs");
+            assert!(report.violation.is_none());
+            assert_eq!(report.steps, RUNS * STEPS);
+            report.steps
+        })
+    });
+
+    let escalation = world("escalation.json");
+    let mut found: Vec<u64> = (0..20)
+        .filter_map(|seed| {
+            let report = Checker::new(
+                escalation.clone(),
+                escalation_invariant(),
+                escalation_config(seed),
+            )
+            .run()
+            .expect("runs");
+            report.violation.map(|_| report.steps)
+        })
+        .collect();
+    found.sort_unstable();
+    let median = found.get(found.len() / 2).copied().unwrap_or(0);
+    eprintln!(
+        "escalation: found with {} of 20 seeds; steps to find: median {median}, min {}, max {} ({found:?})",
+        found.len(),
+        found.first().copied().unwrap_or(0),
+        found.last().copied().unwrap_or(0),
+    );
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("escalation-find", |b| {
+        b.iter(|| {
+            let report = Checker::new(
+                escalation.clone(),
+                escalation_invariant(),
+                escalation_config(0),
+            )
+            .run()
+            .expect("runs");
+            assert!(report.violation.is_some());
+            report.steps
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench_check);
+criterion_main!(benches);

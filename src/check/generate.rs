@@ -1,0 +1,1046 @@
+//! Random call generation: callers drawn from the world's principals, APIs from the catalog
+//! (mostly ones the caller is permitted to call, per the engine), parameters drawn mostly
+//! from objects that exist so that sequences make progress, and sometimes invalid.
+
+use super::invariant::escalation::{decide_probes, fingerprint, probes_for, Probe};
+use super::prng::Rng;
+use crate::api::catalog::CATALOG;
+use crate::api::SimState;
+use crate::iam::model::{Grantee, PolicyType};
+use crate::iam::Caller;
+use crate::policy::pattern::Wildcard;
+use serde_json::{json, Map, Value};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// Identity-policy documents the generator creates, simplest first.
+pub const DOCS: &[&str] = &[
+    r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
+    r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"ram:*","Resource":"*"}]}"#,
+    r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":["vpc:*","cdt:*"],"Resource":"*"}]}"#,
+    r#"{"Version":"1","Statement":[{"Effect":"Deny","Action":"vpc:*VpcPeerConnection","Resource":"*"}]}"#,
+    r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":["vpc:Describe*","vpc:Get*","vpc:List*"],"Resource":"*"}]}"#,
+];
+
+/// An invalid document (rejected by RAM's validator).
+pub const BAD_DOC: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"allow"}]}"#;
+
+/// Control-policy documents the generator creates.
+pub const CONTROL_DOCS: &[&str] = &[
+    r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
+    r#"{"Version":"1","Statement":[{"Effect":"Deny","Action":"vpc:*","Resource":"*"}]}"#,
+];
+
+/// System policies the generator attaches.
+pub const SYSTEM_POLICIES: &[&str] = &[
+    "AdministratorAccess",
+    "AliyunVPCFullAccess",
+    "AliyunCDTFullAccess",
+    "AliyunRAMFullAccess",
+];
+
+/// Clock advances, in seconds (the last one passes the 7-day peering expiry).
+pub const ADVANCES: &[i64] = &[60, 3_600, 86_400, 7 * 86_400 + 1];
+
+/// A generated step, with literal values.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Generated {
+    /// A call.
+    Call {
+        /// Envelope caller.
+        caller: String,
+        /// API name.
+        action: String,
+        /// Parameters (strings).
+        params: Map<String, Value>,
+    },
+    /// A clock advance, in seconds.
+    Advance(i64),
+}
+
+/// A caller the generator can use.
+#[derive(Debug, Clone)]
+struct CallerEntry {
+    /// What goes in the envelope.
+    who: String,
+    /// The resolved identity.
+    caller: Caller,
+}
+
+/// `--principals`: patterns over caller labels (`name@ALIAS`, `root@ALIAS`,
+/// `role/NAME@ALIAS`); a leading `!` excludes. Empty: everyone.
+#[derive(Debug, Clone, Default)]
+pub struct PrincipalFilter {
+    include: Vec<Wildcard>,
+    exclude: Vec<Wildcard>,
+}
+
+impl PrincipalFilter {
+    /// Parses a comma-separated list.
+    pub fn parse(list: &[String]) -> PrincipalFilter {
+        let mut f = PrincipalFilter::default();
+        for item in list.iter().flat_map(|l| l.split(',')) {
+            let item = item.trim();
+            if item.is_empty() {
+                continue;
+            }
+            match item.strip_prefix('!') {
+                Some(x) => f.exclude.push(Wildcard::new(x)),
+                None => f.include.push(Wildcard::new(item)),
+            }
+        }
+        f
+    }
+
+    fn matches_any(patterns: &[Wildcard], labels: &[String]) -> bool {
+        patterns.iter().any(|p| {
+            labels.iter().any(|l| {
+                p.matches(l)
+                    || (!p.as_str().contains('@')
+                        && l.split('@').next().is_some_and(|name| p.matches(name)))
+            })
+        })
+    }
+
+    /// True when a principal with these labels may call.
+    fn allows(&self, labels: &[String]) -> bool {
+        (self.include.is_empty() || Self::matches_any(&self.include, labels))
+            && !Self::matches_any(&self.exclude, labels)
+    }
+}
+
+/// Names the world's own policies mention (`acs:ram::*:policy/team-*` suggests `team-x`).
+#[derive(Debug, Clone, Default)]
+struct Hints {
+    users: Vec<String>,
+    groups: Vec<String>,
+    roles: Vec<String>,
+    policies: Vec<String>,
+}
+
+fn harvest_hints(state: &SimState) -> Hints {
+    let mut h = Hints::default();
+    let mut resources = Vec::new();
+    for acct in state.iam.accounts.values() {
+        for p in acct.policies.values() {
+            for v in &p.versions {
+                let Ok(doc) = serde_json::from_str::<Value>(&v.document) else {
+                    continue;
+                };
+                let statements = match doc.get("Statement") {
+                    Some(Value::Array(s)) => s.clone(),
+                    Some(other) => vec![other.clone()],
+                    None => Vec::new(),
+                };
+                for s in statements {
+                    match s.get("Resource") {
+                        Some(Value::String(r)) => resources.push(r.clone()),
+                        Some(Value::Array(rs)) => resources
+                            .extend(rs.iter().filter_map(|r| r.as_str().map(str::to_string))),
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+    for r in resources {
+        // acs:ram::<account>:<kind>/<name>
+        let Some((_, rel)) = r.strip_prefix("acs:ram::").and_then(|x| x.split_once(':')) else {
+            continue;
+        };
+        let Some((kind, pattern)) = rel.split_once('/') else {
+            continue;
+        };
+        if pattern.chars().all(|c| c == '*') {
+            continue;
+        }
+        let name: String = pattern
+            .chars()
+            .map(|c| if c == '*' || c == '?' { 'x' } else { c })
+            .collect();
+        let list = match kind {
+            "user" => &mut h.users,
+            "group" => &mut h.groups,
+            "role" => &mut h.roles,
+            "policy" => &mut h.policies,
+            _ => continue,
+        };
+        if !list.contains(&name) {
+            list.push(name);
+        }
+    }
+    h
+}
+
+fn weight(api: &str) -> u32 {
+    match api {
+        "CreateVpcPeerConnection" => 8,
+        "AcceptVpcPeerConnection" => 5,
+        "CreateRouteEntry" | "CreatePolicy" | "AttachPolicyToUser" | "AssumeRole" => 3,
+        "DeleteVpcPeerConnection"
+        | "CreatePolicyVersion"
+        | "AttachPolicyToRole"
+        | "AttachControlPolicy"
+        | "DetachControlPolicy" => 2,
+        _ => 1,
+    }
+}
+
+/// The step generator for one world.
+pub struct Generator {
+    /// Catalog indexes of the APIs in play, with weights.
+    apis: Vec<(usize, u32)>,
+    filter: PrincipalFilter,
+    probes: BTreeMap<String, Vec<Probe>>,
+    time: String,
+    hints: Hints,
+    /// Custom policies of the initial world: `(account, name)`.
+    initial_policies: BTreeSet<(String, String)>,
+    /// APIs a caller may call, by (principal key, fingerprint).
+    permitted: HashMap<(String, u64), Vec<bool>>,
+    session_counter: u64,
+    /// Callers by (IAM generation, clock): the list only changes with them.
+    callers_cache: Option<((u64, i64), Vec<CallerEntry>)>,
+}
+
+fn principal_key(c: &Caller) -> String {
+    match c {
+        Caller::Root { account } => format!("root@{account}"),
+        Caller::User { account, name } => format!("user/{name}@{account}"),
+        Caller::Session { account, role, .. } => format!("role/{role}@{account}"),
+    }
+}
+
+impl Generator {
+    /// A generator for runs from `initial`; `actions` are `--actions` patterns over RAM actions
+    /// (`vpc:*Peer*`) or API names, `principals` the `--principals` filter.
+    pub fn new(initial: &SimState, actions: &[String], principals: &[String]) -> Generator {
+        let patterns: Vec<Wildcard> = actions
+            .iter()
+            .flat_map(|a| a.split(','))
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+            .map(|a| Wildcard::new(&a.to_ascii_lowercase()))
+            .collect();
+        let apis = CATALOG
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| {
+                patterns.is_empty()
+                    || patterns.iter().any(|p| {
+                        p.matches(&e.action.to_ascii_lowercase())
+                            || p.matches(&e.api.to_ascii_lowercase())
+                    })
+            })
+            .map(|(i, e)| (i, weight(e.api)))
+            .collect();
+        let mut probes = BTreeMap::new();
+        for a in initial.world.accounts() {
+            probes.insert(a.uid.clone(), probes_for(initial, &a.uid));
+        }
+        let initial_policies = initial
+            .iam
+            .accounts
+            .iter()
+            .flat_map(|(a, acct)| acct.policies.keys().map(move |p| (a.clone(), p.clone())))
+            .collect();
+        Generator {
+            apis,
+            filter: PrincipalFilter::parse(principals),
+            probes,
+            time: initial.world.now().to_string(),
+            hints: harvest_hints(initial),
+            initial_policies,
+            permitted: HashMap::new(),
+            session_counter: 0,
+            callers_cache: None,
+        }
+    }
+
+    /// Number of APIs in play.
+    pub fn api_count(&self) -> usize {
+        self.apis.len()
+    }
+
+    /// Resets per-run counters.
+    pub fn reset(&mut self) {
+        self.session_counter = 0;
+        self.callers_cache = None;
+    }
+
+    fn callers(&self, state: &SimState) -> Vec<CallerEntry> {
+        let w = &state.world;
+        let alias = |uid: &str| {
+            w.account(uid)
+                .and_then(|a| a.alias.clone())
+                .unwrap_or_else(|| uid.to_string())
+        };
+        let labels =
+            |base: &str, uid: &str| vec![format!("{base}@{}", alias(uid)), format!("{base}@{uid}")];
+        let mut out = Vec::new();
+        for a in w.accounts() {
+            if self.filter.allows(&labels("root", &a.uid)) {
+                out.push(CallerEntry {
+                    who: format!("root@{}", alias(&a.uid)),
+                    caller: Caller::Root {
+                        account: a.uid.clone(),
+                    },
+                });
+            }
+        }
+        for (uid, acct) in &state.iam.accounts {
+            for u in acct.users.keys() {
+                if self.filter.allows(&labels(u, uid)) {
+                    out.push(CallerEntry {
+                        who: format!("{u}@{}", alias(uid)),
+                        caller: Caller::User {
+                            account: uid.clone(),
+                            name: u.clone(),
+                        },
+                    });
+                }
+            }
+        }
+        let now = w.now().epoch();
+        for s in state.iam.sessions.values() {
+            if s.expires > now
+                && self
+                    .filter
+                    .allows(&labels(&format!("role/{}", s.role), &s.account))
+            {
+                out.push(CallerEntry {
+                    who: s.access_key_id.clone(),
+                    caller: Caller::Session {
+                        account: s.account.clone(),
+                        role: s.role.clone(),
+                        session: s.session_name.clone(),
+                        access_key_id: s.access_key_id.clone(),
+                    },
+                });
+            }
+        }
+        out
+    }
+
+    /// For each API in play: may `caller` call it on some resource (per the engine)?
+    fn permitted_apis(&mut self, state: &SimState, caller: &Caller) -> Vec<bool> {
+        let key = (principal_key(caller), fingerprint(state, caller));
+        if let Some(p) = self.permitted.get(&key) {
+            return p.clone();
+        }
+        let probes = self
+            .probes
+            .get(caller.account())
+            .map_or(&[][..], Vec::as_slice);
+        let answers = decide_probes(state, caller, probes, &self.time);
+        let result: Vec<bool> = self
+            .apis
+            .iter()
+            .map(|(i, _)| {
+                let action = CATALOG[*i].action;
+                probes
+                    .iter()
+                    .zip(&answers)
+                    .any(|(p, a)| *a && p.action == action)
+            })
+            .collect();
+        self.permitted.insert(key, result.clone());
+        result
+    }
+
+    /// Generates the next step for `state`; `focus` is the caller of the last successful call.
+    pub fn next(&mut self, rng: &mut Rng, state: &SimState, focus: Option<&str>) -> Generated {
+        let key = (state.iam.generation, state.world.now().epoch());
+        let callers = match &self.callers_cache {
+            Some((k, c)) if *k == key => c.clone(),
+            _ => {
+                let c = self.callers(state);
+                self.callers_cache = Some((key, c.clone()));
+                c
+            }
+        };
+        if rng.chance(5) || callers.is_empty() || self.apis.is_empty() {
+            let secs = ADVANCES[rng.below(ADVANCES.len())];
+            return Generated::Advance(secs);
+        }
+        let entry = match focus.and_then(|f| callers.iter().find(|c| c.who == f)) {
+            Some(c) if rng.chance(50) => c.clone(),
+            _ => callers[rng.below(callers.len())].clone(),
+        };
+        let permitted = self.permitted_apis(state, &entry.caller);
+        let weights: Vec<u32> = self
+            .apis
+            .iter()
+            .zip(&permitted)
+            .map(|((_, w), p)| if *p { *w } else { 0 })
+            .collect();
+        let pick = if rng.chance(85) {
+            rng.weighted(&weights)
+        } else {
+            None
+        };
+        let api_index = match pick {
+            Some(i) => self.apis[i].0,
+            None => {
+                let all: Vec<u32> = self.apis.iter().map(|(_, w)| *w).collect();
+                self.apis[rng.weighted(&all).unwrap_or(0)].0
+            }
+        };
+        let api = CATALOG[api_index].api;
+        let mut who = entry.who.clone();
+        if rng.chance(1) {
+            who = "nobody@nowhere".into();
+        }
+        let params = {
+            let mut p = Params {
+                rng,
+                state,
+                caller: &entry.caller,
+                generator: self,
+                invalid: false,
+            };
+            p.invalid = p.rng.chance(4);
+            p.build(api)
+        };
+        Generated::Call {
+            caller: who,
+            action: api.to_string(),
+            params,
+        }
+    }
+}
+
+struct Params<'a, 'r> {
+    rng: &'r mut Rng,
+    state: &'a SimState,
+    caller: &'a Caller,
+    generator: &'r mut Generator,
+    /// Use an invalid value for the main parameter.
+    invalid: bool,
+}
+
+fn obj(pairs: &[(&str, String)]) -> Map<String, Value> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_string(), Value::String(v.clone())))
+        .collect()
+}
+
+impl Params<'_, '_> {
+    fn account(&self) -> &str {
+        self.caller.account()
+    }
+
+    fn pick_str(&mut self, items: &[String], fallback: &str) -> String {
+        if self.invalid || items.is_empty() {
+            return fallback.to_string();
+        }
+        items[self.rng.below(items.len())].clone()
+    }
+
+    fn regions(&self) -> Vec<String> {
+        let mut r: Vec<String> = self
+            .state
+            .world
+            .vpcs()
+            .map(|v| v.region_id.clone())
+            .collect();
+        r.sort();
+        r.dedup();
+        if r.is_empty() {
+            r.push("cn-hangzhou".into());
+        }
+        r
+    }
+
+    fn own_vpcs(&self) -> Vec<String> {
+        let a = self.account();
+        self.state
+            .world
+            .vpcs()
+            .filter(|v| v.owner_uid == a)
+            .map(|v| v.vpc_id.clone())
+            .collect()
+    }
+
+    fn own_vpc(&mut self) -> Option<String> {
+        let own = self.own_vpcs();
+        let all: Vec<String> = self.state.world.vpcs().map(|v| v.vpc_id.clone()).collect();
+        if !own.is_empty() && self.rng.chance(90) {
+            Some(own[self.rng.below(own.len())].clone())
+        } else {
+            self.rng.pick(&all).cloned()
+        }
+    }
+
+    fn peerings_involving(&self, pending_accepter: bool) -> Vec<String> {
+        let w = &self.state.world;
+        let a = self.account();
+        w.peerings()
+            .filter(|p| {
+                if pending_accepter {
+                    p.accepting_owner_uid == a
+                        && w.peering_status(&p.instance_id)
+                            == Some(crate::cloud::peering::PeerStatus::Accepting)
+                } else {
+                    p.involves_account(a)
+                }
+            })
+            .map(|p| p.instance_id.clone())
+            .collect()
+    }
+
+    fn peering(&mut self, pending_accepter: bool) -> String {
+        let mine = self.peerings_involving(pending_accepter);
+        let all: Vec<String> = self
+            .state
+            .world
+            .peerings()
+            .map(|p| p.instance_id.clone())
+            .collect();
+        if !mine.is_empty() && self.rng.chance(85) {
+            return self.pick_str(&mine, "pcc-nosuchpeering00");
+        }
+        self.pick_str(&all, "pcc-nosuchpeering00")
+    }
+
+    fn acct_names(&self, f: impl Fn(&crate::iam::model::AccountIam) -> Vec<String>) -> Vec<String> {
+        self.state
+            .iam
+            .accounts
+            .get(self.account())
+            .map(f)
+            .unwrap_or_default()
+    }
+
+    fn new_name(&mut self, hints: &[String], pool: &[&str], bad: &str) -> String {
+        if self.invalid {
+            return bad.to_string();
+        }
+        if !hints.is_empty() && self.rng.chance(60) {
+            return hints[self.rng.below(hints.len())].clone();
+        }
+        pool[self.rng.below(pool.len())].to_string()
+    }
+
+    fn doc(&mut self) -> String {
+        if self.invalid {
+            return BAD_DOC.to_string();
+        }
+        DOCS[self.rng.below(DOCS.len())].to_string()
+    }
+
+    fn trust_doc(&mut self) -> String {
+        let uids: Vec<String> = self.state.world.accounts().map(|a| a.uid.clone()).collect();
+        let uid = if self.rng.chance(60) {
+            self.account().to_string()
+        } else {
+            self.rng
+                .pick(&uids)
+                .cloned()
+                .unwrap_or_else(|| self.account().to_string())
+        };
+        json!({"Version": "1", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+            "Principal": {"RAM": [format!("acs:ram::{uid}:root")]}}]})
+        .to_string()
+    }
+
+    /// `(PolicyType, PolicyName)` to attach: mostly a policy created in this run.
+    fn policy_ref(&mut self) -> (String, String) {
+        let a = self.account().to_string();
+        let customs = self.acct_names(|x| x.policies.keys().cloned().collect());
+        let fresh: Vec<String> = customs
+            .iter()
+            .filter(|p| {
+                !self
+                    .generator
+                    .initial_policies
+                    .contains(&(a.clone(), (*p).clone()))
+            })
+            .cloned()
+            .collect();
+        if !fresh.is_empty() && self.rng.chance(60) {
+            return ("Custom".into(), self.pick_str(&fresh, "nosuchpolicy"));
+        }
+        if !customs.is_empty() && self.rng.chance(50) {
+            return ("Custom".into(), self.pick_str(&customs, "nosuchpolicy"));
+        }
+        let sys: Vec<String> = SYSTEM_POLICIES.iter().map(|s| s.to_string()).collect();
+        ("System".into(), self.pick_str(&sys, "NoSuchSystemPolicy"))
+    }
+
+    /// A grantee name of `kind` (`User`, `Group`, `Role`): mostly the caller itself.
+    fn grantee(&mut self, kind: &str) -> String {
+        let own = match (kind, self.caller) {
+            ("User", Caller::User { name, .. }) => Some(name.clone()),
+            ("Role", Caller::Session { role, .. }) => Some(role.clone()),
+            ("Group", Caller::User { name, account }) => self
+                .state
+                .iam
+                .accounts
+                .get(account)
+                .and_then(|a| a.users.get(name))
+                .and_then(|u| u.groups.first().cloned()),
+            _ => None,
+        };
+        if let Some(own) = own {
+            if self.rng.chance(60) {
+                return own;
+            }
+        }
+        let names = self.acct_names(|x| match kind {
+            "User" => x.users.keys().cloned().collect(),
+            "Group" => x.groups.keys().cloned().collect(),
+            _ => x.roles.keys().cloned().collect(),
+        });
+        self.pick_str(&names, "nosuchprincipal")
+    }
+
+    fn attachment(
+        &mut self,
+        kind: &str,
+        rg: bool,
+    ) -> Option<(String, String, String, Option<String>)> {
+        let list: Vec<_> = self
+            .state
+            .iam
+            .accounts
+            .get(self.account())
+            .map(|a| {
+                a.attachments
+                    .iter()
+                    .filter(|x| x.resource_group.is_some() == rg)
+                    .filter_map(|x| {
+                        let (k, n) = match &x.grantee {
+                            Grantee::User(n) => ("User", n),
+                            Grantee::Group(n) => ("Group", n),
+                            Grantee::Role(n) => ("Role", n),
+                        };
+                        (rg || k == kind).then(|| {
+                            (
+                                match x.policy_type {
+                                    PolicyType::Custom => "Custom".to_string(),
+                                    PolicyType::System => "System".to_string(),
+                                },
+                                x.policy.clone(),
+                                if rg { format!("{k}:{n}") } else { n.clone() },
+                                x.resource_group.clone(),
+                            )
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        if list.is_empty() || self.invalid {
+            return None;
+        }
+        Some(list[self.rng.below(list.len())].clone())
+    }
+
+    fn build(&mut self, api: &str) -> Map<String, Value> {
+        let state: &SimState = self.state;
+        let w = &state.world;
+        let regions = self.regions();
+        match api {
+            "CreateVpcPeerConnection" => {
+                let Some(from) = self.own_vpc().and_then(|id| w.vpc(&id).cloned()) else {
+                    return Map::new();
+                };
+                let others: Vec<_> = w.vpcs().filter(|v| v.vpc_id != from.vpc_id).collect();
+                let Some(to) = others.get(self.rng.below(others.len())).copied() else {
+                    return obj(&[
+                        ("RegionId", from.region_id.clone()),
+                        ("VpcId", from.vpc_id.clone()),
+                    ]);
+                };
+                let mut uid = to.owner_uid.clone();
+                if self.rng.chance(5) {
+                    let uids: Vec<String> = w.accounts().map(|a| a.uid.clone()).collect();
+                    uid = self.rng.pick(&uids).cloned().unwrap_or(uid);
+                }
+                let vpc_id = if self.invalid {
+                    "vpc-nosuchvpc000000".to_string()
+                } else {
+                    from.vpc_id.clone()
+                };
+                let mut m = obj(&[
+                    ("RegionId", from.region_id.clone()),
+                    ("VpcId", vpc_id),
+                    ("AcceptingAliUid", uid),
+                    ("AcceptingRegionId", to.region_id.clone()),
+                    ("AcceptingVpcId", to.vpc_id.clone()),
+                ]);
+                if from.region_id != to.region_id && self.rng.chance(50) {
+                    m.insert(
+                        "Bandwidth".into(),
+                        Value::String(["512", "1024"][self.rng.below(2)].into()),
+                    );
+                }
+                m
+            }
+            "AcceptVpcPeerConnection" | "RejectVpcPeerConnection" => {
+                obj(&[("InstanceId", self.peering(true))])
+            }
+            "ModifyVpcPeerConnection" => {
+                let mut m = obj(&[
+                    ("InstanceId", self.peering(false)),
+                    ("Name", "renamed".into()),
+                ]);
+                if self.rng.chance(30) {
+                    m.insert("Bandwidth".into(), Value::String("512".into()));
+                }
+                m
+            }
+            "DeleteVpcPeerConnection" => {
+                let mut m = obj(&[("InstanceId", self.peering(false))]);
+                if self.rng.chance(30) {
+                    m.insert("Force".into(), Value::String("true".into()));
+                }
+                m
+            }
+            "GetVpcPeerConnectionAttribute" => obj(&[("InstanceId", self.peering(false))]),
+            "ListVpcPeerConnections" | "DescribeVpcs" => {
+                obj(&[("RegionId", self.pick_str(&regions, "cn-nowhere"))])
+            }
+            "CreateVpc" => {
+                let cidr = if self.invalid {
+                    "10.0.0.0/33".to_string()
+                } else {
+                    ["10.100.0.0/16", "172.20.0.0/16", "192.168.100.0/24"][self.rng.below(3)]
+                        .to_string()
+                };
+                obj(&[
+                    ("RegionId", self.pick_str(&regions, "cn-nowhere")),
+                    ("CidrBlock", cidr),
+                ])
+            }
+            "CreateVSwitch" => {
+                let Some(v) = self.own_vpc().and_then(|id| w.vpc(&id).cloned()) else {
+                    return Map::new();
+                };
+                let k = self.rng.below(4);
+                let cidr = if v.cidr_block.prefix_len() <= 24 {
+                    v.cidr_block
+                        .subnets(24)
+                        .ok()
+                        .and_then(|mut s| s.nth(k))
+                        .map_or_else(|| v.cidr_block.to_string(), |n| n.to_string())
+                } else {
+                    v.cidr_block.to_string()
+                };
+                let zones = w.zones_of(&v.region_id);
+                let zone = zones
+                    .get(self.rng.below(zones.len().min(3)))
+                    .cloned()
+                    .unwrap_or_default();
+                obj(&[
+                    ("RegionId", v.region_id.clone()),
+                    ("ZoneId", zone),
+                    ("VpcId", v.vpc_id.clone()),
+                    (
+                        "CidrBlock",
+                        if self.invalid {
+                            "1.2.3.0/24".into()
+                        } else {
+                            cidr
+                        },
+                    ),
+                ])
+            }
+            "CreateRouteEntry" => {
+                let Some(v) = self.own_vpc().and_then(|id| w.vpc(&id).cloned()) else {
+                    return Map::new();
+                };
+                let peerings: Vec<_> = w.peerings().filter(|p| p.involves_vpc(&v.vpc_id)).collect();
+                let (hop, dest) = match peerings.get(self.rng.below(peerings.len())) {
+                    Some(p) if !self.invalid => {
+                        let other = if p.vpc_id == v.vpc_id {
+                            &p.accepting_vpc_id
+                        } else {
+                            &p.vpc_id
+                        };
+                        let dest = w
+                            .vpc(other)
+                            .map_or_else(|| "10.200.0.0/16".into(), |o| o.cidr_block.to_string());
+                        (p.instance_id.clone(), dest)
+                    }
+                    _ => (
+                        "pcc-nosuchpeering00".to_string(),
+                        "10.200.0.0/16".to_string(),
+                    ),
+                };
+                obj(&[
+                    ("RegionId", v.region_id.clone()),
+                    ("RouteTableId", v.system_route_table_id.clone()),
+                    ("DestinationCidrBlock", dest),
+                    ("NextHopType", "VpcPeer".into()),
+                    ("NextHopId", hop),
+                ])
+            }
+            "DeleteRouteEntry" => {
+                let own = self.own_vpcs();
+                let entries: Vec<_> = w
+                    .route_entries
+                    .values()
+                    .filter(|r| own.contains(&r.vpc_id))
+                    .collect();
+                match entries.get(self.rng.below(entries.len())) {
+                    Some(r) if !self.invalid => obj(&[
+                        (
+                            "RegionId",
+                            w.vpc(&r.vpc_id)
+                                .map(|v| v.region_id.clone())
+                                .unwrap_or_default(),
+                        ),
+                        ("RouteEntryId", r.route_entry_id.clone()),
+                    ]),
+                    _ => obj(&[
+                        ("RegionId", self.pick_str(&regions, "cn-nowhere")),
+                        ("RouteEntryId", "rte-nosuchentry0000".into()),
+                    ]),
+                }
+            }
+            "DescribeVSwitches" | "DescribeRouteTableList" => {
+                let mut m = obj(&[("RegionId", self.pick_str(&regions, "cn-nowhere"))]);
+                if let Some(v) = self.own_vpc().and_then(|id| w.vpc(&id).cloned()) {
+                    if self.rng.chance(50) {
+                        m = obj(&[
+                            ("RegionId", v.region_id.clone()),
+                            ("VpcId", v.vpc_id.clone()),
+                        ]);
+                    }
+                }
+                m
+            }
+            "DescribeRouteEntryList" => match self.own_vpc().and_then(|id| w.vpc(&id).cloned()) {
+                Some(v) => obj(&[
+                    ("RegionId", v.region_id.clone()),
+                    ("RouteTableId", v.system_route_table_id.clone()),
+                ]),
+                None => obj(&[
+                    ("RegionId", "cn-hangzhou".into()),
+                    ("RouteTableId", "vtb-nosuchtable000".into()),
+                ]),
+            },
+            "CreateUser" => {
+                let hints = self.generator.hints.users.clone();
+                obj(&[(
+                    "UserName",
+                    self.new_name(&hints, &["u1", "u2"], "bad name!"),
+                )])
+            }
+            "CreateAccessKey" => obj(&[("UserName", self.grantee("User"))]),
+            "CreateGroup" => {
+                let hints = self.generator.hints.groups.clone();
+                obj(&[(
+                    "GroupName",
+                    self.new_name(&hints, &["g1", "g2"], "bad name!"),
+                )])
+            }
+            "AddUserToGroup" => {
+                let groups = self.acct_names(|x| x.groups.keys().cloned().collect());
+                obj(&[
+                    ("UserName", self.grantee("User")),
+                    ("GroupName", self.pick_str(&groups, "nosuchgroup")),
+                ])
+            }
+            "CreateRole" => {
+                let hints = self.generator.hints.roles.clone();
+                let name = self.new_name(&hints, &["r1", "r2"], "bad name!");
+                obj(&[
+                    ("RoleName", name),
+                    ("AssumeRolePolicyDocument", self.trust_doc()),
+                ])
+            }
+            "UpdateRole" => {
+                let roles = self.acct_names(|x| x.roles.keys().cloned().collect());
+                obj(&[
+                    ("RoleName", self.pick_str(&roles, "nosuchrole")),
+                    ("NewAssumeRolePolicyDocument", self.trust_doc()),
+                ])
+            }
+            "CreatePolicy" => {
+                let hints = self.generator.hints.policies.clone();
+                let name = self.new_name(&hints, &["p0", "p1", "p2"], "bad name!");
+                obj(&[("PolicyName", name), ("PolicyDocument", self.doc())])
+            }
+            "CreatePolicyVersion" => {
+                let customs = self.acct_names(|x| x.policies.keys().cloned().collect());
+                let mut m = obj(&[
+                    ("PolicyName", self.pick_str(&customs, "nosuchpolicy")),
+                    ("PolicyDocument", self.doc()),
+                ]);
+                if self.rng.chance(80) {
+                    m.insert("SetAsDefault".into(), Value::String("true".into()));
+                }
+                m
+            }
+            "DeletePolicy" => {
+                let customs = self.acct_names(|x| x.policies.keys().cloned().collect());
+                obj(&[("PolicyName", self.pick_str(&customs, "nosuchpolicy"))])
+            }
+            "AttachPolicyToUser" | "AttachPolicyToGroup" | "AttachPolicyToRole" => {
+                let kind = &api["AttachPolicyTo".len()..];
+                let (t, name) = self.policy_ref();
+                let key = format!("{kind}Name");
+                let grantee = self.grantee(kind);
+                obj(&[
+                    ("PolicyType", t),
+                    ("PolicyName", name),
+                    (key.as_str(), grantee),
+                ])
+            }
+            "DetachPolicyFromUser" | "DetachPolicyFromGroup" | "DetachPolicyFromRole" => {
+                let kind = &api["DetachPolicyFrom".len()..];
+                let key = format!("{kind}Name");
+                match self.attachment(kind, false) {
+                    Some((t, p, g, _)) => {
+                        obj(&[("PolicyType", t), ("PolicyName", p), (key.as_str(), g)])
+                    }
+                    None => {
+                        let (t, p) = self.policy_ref();
+                        let g = self.grantee(kind);
+                        obj(&[("PolicyType", t), ("PolicyName", p), (key.as_str(), g)])
+                    }
+                }
+            }
+            "CreateResourceGroup" => obj(&[(
+                "Name",
+                if self.invalid {
+                    "bad name!".into()
+                } else {
+                    "rg1".into()
+                },
+            )]),
+            "AttachPolicy" | "DetachPolicy" => {
+                let rgs = w
+                    .account(self.account())
+                    .map(|a| a.resource_groups.clone())
+                    .unwrap_or_default();
+                let existing = if api == "DetachPolicy" {
+                    self.attachment("", true)
+                } else {
+                    None
+                };
+                let (t, p, principal, rg) = match existing {
+                    Some((t, p, g, rg)) => (t, p, g, rg.unwrap_or_default()),
+                    None => {
+                        let (t, p) = self.policy_ref();
+                        let u = self.grantee("User");
+                        (
+                            t,
+                            p,
+                            format!("User:{u}"),
+                            self.pick_str(&rgs, "rg-nosuchgroup000"),
+                        )
+                    }
+                };
+                let (kind, name) = principal.split_once(':').unwrap_or(("User", ""));
+                let ptype = match kind {
+                    "Group" => "IMSGroup",
+                    "Role" => "ServiceRole",
+                    _ => "IMSUser",
+                };
+                obj(&[
+                    ("PolicyType", t),
+                    ("PolicyName", p),
+                    ("PrincipalType", ptype.into()),
+                    ("PrincipalName", name.to_string()),
+                    ("ResourceGroupId", rg),
+                ])
+            }
+            "CreateControlPolicy" => {
+                let doc = if self.invalid {
+                    BAD_DOC.to_string()
+                } else {
+                    CONTROL_DOCS[self.rng.below(CONTROL_DOCS.len())].to_string()
+                };
+                obj(&[
+                    ("PolicyName", ["cp0", "cp1"][self.rng.below(2)].into()),
+                    ("PolicyDocument", doc),
+                ])
+            }
+            "AttachControlPolicy" => {
+                let ids: Vec<String> = self.state.iam.control_policies.keys().cloned().collect();
+                let targets: Vec<String> = w
+                    .resource_directory()
+                    .map(|rd| {
+                        std::iter::once(rd.root_folder_id.clone())
+                            .chain(rd.folders.keys().cloned())
+                            .chain(rd.members.keys().cloned())
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                obj(&[
+                    ("PolicyId", self.pick_str(&ids, "cp-nosuchpolicy00")),
+                    ("TargetId", self.pick_str(&targets, "fd-nosuchfolder")),
+                ])
+            }
+            "DetachControlPolicy" => {
+                let pairs: Vec<(String, String)> = self
+                    .state
+                    .iam
+                    .control_attachments
+                    .iter()
+                    .flat_map(|(t, ids)| ids.iter().map(move |i| (i.clone(), t.clone())))
+                    .collect();
+                match pairs.get(self.rng.below(pairs.len())) {
+                    Some((id, t)) if !self.invalid => {
+                        obj(&[("PolicyId", id.clone()), ("TargetId", t.clone())])
+                    }
+                    _ => obj(&[
+                        ("PolicyId", "cp-nosuchpolicy00".into()),
+                        ("TargetId", "fd-nosuchfolder".into()),
+                    ]),
+                }
+            }
+            "AssumeRole" => {
+                let roles: Vec<String> = self
+                    .state
+                    .iam
+                    .accounts
+                    .iter()
+                    .flat_map(|(a, acct)| {
+                        acct.roles
+                            .keys()
+                            .map(move |r| format!("acs:ram::{a}:role/{r}"))
+                    })
+                    .collect();
+                self.generator.session_counter += 1;
+                let mut m = obj(&[
+                    (
+                        "RoleArn",
+                        self.pick_str(
+                            &roles,
+                            &format!("acs:ram::{}:role/nosuchrole", self.account()),
+                        ),
+                    ),
+                    (
+                        "RoleSessionName",
+                        format!("s{}", self.generator.session_counter),
+                    ),
+                ]);
+                if self.rng.chance(20) {
+                    m.insert("Policy".into(), Value::String(DOCS[4].into()));
+                }
+                m
+            }
+            _ => Map::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn principal_filter_patterns() {
+        let f = PrincipalFilter::parse(&["!root@*".into()]);
+        assert!(!f.allows(&["root@A".into(), "root@123".into()]));
+        assert!(f.allows(&["alice@A".into()]));
+        let f = PrincipalFilter::parse(&["alice,role/*".into()]);
+        assert!(f.allows(&["alice@A".into()]));
+        assert!(f.allows(&["role/ops@B".into()]));
+        assert!(!f.allows(&["bob@A".into()]));
+    }
+}

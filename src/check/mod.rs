@@ -1,0 +1,573 @@
+//! `ramsim check`: property testing of governance rules. Random call sequences go through the
+//! real gateway; after every step each invariant is evaluated; a violation is shrunk to a
+//! minimal sequence, explained call by call, and written as a `ramsim test` scenario.
+//!
+//! Everything is deterministic: a [`prng::Rng`] seeded by `--seed` drives generation, the
+//! engine and the world have no wall clock, and every collection that reaches the output is
+//! ordered. The same seed gives byte-identical output.
+
+pub mod generate;
+pub mod invariant;
+pub mod prng;
+pub mod report;
+mod shrink;
+
+use crate::api::catalog::by_api;
+use crate::api::{ApiRequest, CallResult, Envelope, Gateway, SimState};
+use crate::authz::Explanation;
+use generate::{Generated, Generator};
+use invariant::{EvalCache, Invariant, Monitor, StepInfo, Verdict};
+use prng::{mix, Rng};
+use serde_json::{Map, Value};
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
+
+/// Default number of runs.
+pub const DEFAULT_RUNS: u64 = 200;
+/// Default number of steps per run.
+pub const DEFAULT_STEPS: u64 = 50;
+/// At most this many replays while shrinking.
+pub const MAX_SHRINK_REPLAYS: usize = 3_000;
+
+/// The search budget and filters.
+#[derive(Debug, Clone)]
+pub struct CheckConfig {
+    /// Number of runs (each from the initial world).
+    pub runs: u64,
+    /// Steps per run.
+    pub steps: u64,
+    /// The seed; run `r` uses a seed derived from it.
+    pub seed: u64,
+    /// `--principals` patterns (see [`generate::PrincipalFilter`]).
+    pub principals: Vec<String>,
+    /// `--actions` patterns over RAM actions or API names.
+    pub actions: Vec<String>,
+    /// Print progress on stderr for long searches (step-count based).
+    pub progress: bool,
+}
+
+impl Default for CheckConfig {
+    fn default() -> Self {
+        CheckConfig {
+            runs: DEFAULT_RUNS,
+            steps: DEFAULT_STEPS,
+            seed: 0,
+            principals: Vec::new(),
+            actions: Vec::new(),
+            progress: false,
+        }
+    }
+}
+
+/// A request value: literal, or a field of an earlier step's response (so that dropping an
+/// earlier step while shrinking still finds the object a later step refers to).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Arg {
+    /// A literal string.
+    Lit(String),
+    /// `path` in the response of step `step`; `fallback` when that step did not succeed.
+    Ref {
+        /// Step id.
+        step: u32,
+        /// Path into the response body.
+        path: Vec<String>,
+        /// The value seen when the step was generated.
+        fallback: String,
+    },
+}
+
+/// One step of a sequence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepKind {
+    /// An API call.
+    Call {
+        /// Envelope caller.
+        caller: Arg,
+        /// API name.
+        action: String,
+        /// Parameters, in order.
+        params: Vec<(String, Arg)>,
+    },
+    /// Move the clock forward by this many seconds.
+    Advance(i64),
+}
+
+/// A step with its stable id (references survive dropping other steps).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    /// Stable id within the run.
+    pub id: u32,
+    /// What it does.
+    pub kind: StepKind,
+}
+
+/// How a replayed step turned out.
+#[derive(Debug, Clone)]
+pub struct StepRecord {
+    /// The step, with every reference resolved.
+    pub caller: Option<String>,
+    /// API name (`None` for a clock advance).
+    pub action: Option<String>,
+    /// Parameters.
+    pub params: Map<String, Value>,
+    /// Clock advance in seconds.
+    pub advance: Option<i64>,
+    /// HTTP status (0 for a clock advance).
+    pub http_status: u16,
+    /// Error code, if the call failed.
+    pub error_code: Option<String>,
+    /// Error message, if the call failed.
+    pub message: Option<String>,
+    /// `(NoPermissionType, PolicyType)` of a denial.
+    pub denied: Option<(String, String)>,
+    /// One line: which statements allowed or denied it.
+    pub explanation: String,
+    /// RequestId of the call.
+    pub request_id: Option<String>,
+    /// Clock after the step.
+    pub clock: String,
+}
+
+/// A violation, shrunk.
+#[derive(Debug, Clone)]
+pub struct Violation {
+    /// The invariant's name.
+    pub invariant: String,
+    /// The run (0-based) it was found in.
+    pub run: u64,
+    /// The step (1-based) of that run after which it failed.
+    pub step_in_run: usize,
+    /// The failing bindings or message, from the shrunk sequence.
+    pub witness: Vec<String>,
+    /// The shrunk sequence.
+    pub steps: Vec<Step>,
+    /// What each step of the shrunk sequence did.
+    pub records: Vec<StepRecord>,
+    /// Replays spent shrinking.
+    pub replays: usize,
+}
+
+/// The result of a search.
+#[derive(Debug, Clone)]
+pub struct CheckReport {
+    /// The invariants checked.
+    pub invariants: Vec<String>,
+    /// The budget.
+    pub config: CheckConfig,
+    /// Runs started.
+    pub runs: u64,
+    /// Steps taken.
+    pub steps: u64,
+    /// Distinct states seen (hash of the serialized world and identities).
+    pub distinct_states: usize,
+    /// APIs called at least once.
+    pub apis_called: BTreeSet<String>,
+    /// APIs that succeeded at least once.
+    pub apis_succeeded: BTreeSet<String>,
+    /// APIs in play (after `--actions`).
+    pub api_count: usize,
+    /// Clock advances taken.
+    pub advances: u64,
+    /// The violation, if one was found.
+    pub violation: Option<Violation>,
+}
+
+/// Response fields that name objects a call created, by API.
+fn created_paths(action: &str) -> &'static [&'static [&'static str]] {
+    match action {
+        "CreateVpcPeerConnection" => &[&["InstanceId"]],
+        "CreateVpc" => &[&["VpcId"], &["RouteTableId"], &["VRouterId"]],
+        "CreateVSwitch" => &[&["VSwitchId"]],
+        "CreateRouteEntry" => &[&["RouteEntryId"]],
+        "AssumeRole" => &[&["Credentials", "AccessKeyId"]],
+        "CreateAccessKey" => &[&["AccessKey", "AccessKeyId"]],
+        "CreateControlPolicy" => &[&["ControlPolicy", "PolicyId"]],
+        "CreateResourceGroup" => &[&["ResourceGroup", "Id"]],
+        _ => &[],
+    }
+}
+
+fn at_path<'v>(v: &'v Value, path: &[String]) -> Option<&'v Value> {
+    path.iter().try_fold(v, |cur, k| cur.get(k))
+}
+
+/// What running one step did.
+struct Ran {
+    caller: Option<String>,
+    request_id: Option<String>,
+    audit_before: usize,
+    /// The world or identities may have changed.
+    changed: bool,
+    action: Option<String>,
+    result: Option<CallResult>,
+    explanation: Option<Explanation>,
+}
+
+/// A gateway plus the responses seen so far (to resolve references).
+struct Exec {
+    gw: Gateway,
+    responses: HashMap<u32, Value>,
+    provenance: HashMap<String, (u32, Vec<String>)>,
+}
+
+impl Exec {
+    fn new(state: SimState, traces: bool) -> Exec {
+        let mut gw = Gateway::new(state);
+        if traces {
+            gw.traces = Some(Vec::new());
+        }
+        Exec {
+            gw,
+            responses: HashMap::new(),
+            provenance: HashMap::new(),
+        }
+    }
+
+    fn resolve(&self, arg: &Arg) -> String {
+        match arg {
+            Arg::Lit(s) => s.clone(),
+            Arg::Ref {
+                step,
+                path,
+                fallback,
+            } => self
+                .responses
+                .get(step)
+                .and_then(|b| at_path(b, path))
+                .and_then(Value::as_str)
+                .map_or_else(|| fallback.clone(), str::to_string),
+        }
+    }
+
+    fn to_arg(&self, s: String) -> Arg {
+        match self.provenance.get(&s) {
+            Some((step, path)) => Arg::Ref {
+                step: *step,
+                path: path.clone(),
+                fallback: s,
+            },
+            None => Arg::Lit(s),
+        }
+    }
+
+    /// Turns a generated step into one whose created-object values are references.
+    fn step_from(&self, id: u32, g: Generated) -> Step {
+        let kind = match g {
+            Generated::Advance(s) => StepKind::Advance(s),
+            Generated::Call {
+                caller,
+                action,
+                params,
+            } => StepKind::Call {
+                caller: self.to_arg(caller),
+                action,
+                params: params
+                    .into_iter()
+                    .map(|(k, v)| {
+                        let s = match v {
+                            Value::String(s) => s,
+                            other => other.to_string(),
+                        };
+                        (k, self.to_arg(s))
+                    })
+                    .collect(),
+            },
+        };
+        Step { id, kind }
+    }
+
+    fn run(&mut self, step: &Step) -> Ran {
+        let audit_before = self.gw.state.audit.len();
+        match &step.kind {
+            StepKind::Advance(secs) => {
+                let to = self.gw.state.world.now().plus(*secs);
+                self.gw.advance_clock(to);
+                Ran {
+                    caller: None,
+                    request_id: None,
+                    audit_before,
+                    changed: true,
+                    action: None,
+                    result: None,
+                    explanation: None,
+                }
+            }
+            StepKind::Call {
+                caller,
+                action,
+                params,
+            } => {
+                let who = self.resolve(caller);
+                let params: Map<String, Value> = params
+                    .iter()
+                    .map(|(k, a)| (k.clone(), Value::String(self.resolve(a))))
+                    .collect();
+                let envelope = Envelope {
+                    caller: who.clone(),
+                    ..Envelope::default()
+                };
+                let request = ApiRequest {
+                    product: None,
+                    action: action.clone(),
+                    params,
+                };
+                let traces_before = self.gw.traces.as_ref().map_or(0, Vec::len);
+                let result = self.gw.call(&envelope, &request);
+                let explanation = self
+                    .gw
+                    .traces
+                    .as_mut()
+                    .filter(|t| t.len() > traces_before)
+                    .and_then(Vec::pop);
+                let changed =
+                    result.is_success() && by_api(action).is_none_or(|e| e.level.is_write());
+                if result.is_success() {
+                    for path in created_paths(action) {
+                        let path: Vec<String> = path.iter().map(|s| s.to_string()).collect();
+                        if let Some(Value::String(v)) = at_path(&result.body, &path) {
+                            self.provenance.insert(v.clone(), (step.id, path));
+                        }
+                    }
+                    self.responses.insert(step.id, result.body.clone());
+                }
+                Ran {
+                    caller: Some(who),
+                    request_id: Some(result.request_id.clone()),
+                    audit_before,
+                    changed,
+                    action: Some(action.clone()),
+                    result: Some(result),
+                    explanation,
+                }
+            }
+        }
+    }
+}
+
+/// FNV-1a over 8-byte words: fast, deterministic on every platform and build.
+fn fast_hash(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xCBF2_9CE4_8422_2325;
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        h = (h ^ u64::from_le_bytes(w)).wrapping_mul(0x0000_0100_0000_01B3);
+        h ^= h >> 29;
+    }
+    for b in chunks.remainder() {
+        h = (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01B3);
+    }
+    mix(h)
+}
+
+/// Hash of the serialized world and identities (the audit trail is history, not state);
+/// `buf` is reused between calls.
+fn state_hash(state: &SimState, buf: &mut Vec<u8>) -> u64 {
+    buf.clear();
+    let _ = serde_json::to_writer(&mut *buf, &state.world);
+    let _ = serde_json::to_writer(&mut *buf, &state.iam);
+    fast_hash(buf)
+}
+
+/// A search over one world.
+pub struct Checker {
+    initial: SimState,
+    monitors: Vec<Monitor>,
+    config: CheckConfig,
+    generator: Generator,
+}
+
+impl Checker {
+    /// A checker of `invariants` on runs from `initial`.
+    pub fn new(initial: SimState, invariants: Vec<Invariant>, config: CheckConfig) -> Checker {
+        let monitors = invariants
+            .into_iter()
+            .map(|i| Monitor::new(Arc::new(i), &initial))
+            .collect();
+        let generator = Generator::new(&initial, &config.actions, &config.principals);
+        Checker {
+            initial,
+            monitors,
+            config,
+            generator,
+        }
+    }
+
+    /// Runs the search. An `Err` is an invariant that cannot be evaluated (a type mismatch
+    /// met at run time, say): a usage error.
+    pub fn run(&mut self) -> Result<CheckReport, String> {
+        let mut report = CheckReport {
+            invariants: self
+                .monitors
+                .iter()
+                .map(|m| m.invariant().name.clone())
+                .collect(),
+            config: self.config.clone(),
+            runs: 0,
+            steps: 0,
+            distinct_states: 0,
+            apis_called: BTreeSet::new(),
+            apis_succeeded: BTreeSet::new(),
+            api_count: self.generator.api_count(),
+            advances: 0,
+            violation: None,
+        };
+        let mut buf = Vec::new();
+        let mut states: HashSet<u64> = HashSet::new();
+        states.insert(state_hash(&self.initial, &mut buf));
+        let total = self.config.runs.saturating_mul(self.config.steps);
+        let progress_every = if self.config.progress && total >= 20_000 {
+            (total / 10).max(1)
+        } else {
+            u64::MAX
+        };
+        let mut cache = EvalCache::new();
+        for run in 0..self.config.runs {
+            report.runs = run + 1;
+            let mut rng = Rng::new(mix(self.config.seed ^ mix(run)));
+            let mut exec = Exec::new(self.initial.clone(), false);
+            self.generator.reset();
+            for m in &mut self.monitors {
+                m.reset();
+            }
+            cache.reset_stores();
+            let mut focus: Option<String> = None;
+            let mut steps: Vec<Step> = Vec::new();
+            for i in 0..self.config.steps {
+                report.steps += 1;
+                if report.steps % progress_every == 0 {
+                    eprintln!(
+                        "ramsim check: {}/{total} steps (run {}/{}), {} distinct states, no violation yet",
+                        report.steps,
+                        run + 1,
+                        self.config.runs,
+                        states.len()
+                    );
+                }
+                let g = self
+                    .generator
+                    .next(&mut rng, &exec.gw.state, focus.as_deref());
+                let step = exec.step_from(i as u32, g);
+                let ran = exec.run(&step);
+                steps.push(step);
+                match (&ran.action, &ran.result) {
+                    (Some(a), Some(r)) => {
+                        report.apis_called.insert(a.clone());
+                        if r.is_success() {
+                            report.apis_succeeded.insert(a.clone());
+                            focus = ran.caller.clone();
+                        }
+                    }
+                    _ => report.advances += 1,
+                }
+                if ran.changed {
+                    states.insert(state_hash(&exec.gw.state, &mut buf));
+                }
+                let info = StepInfo {
+                    caller: ran.caller.as_deref(),
+                    request_id: ran.request_id.as_deref(),
+                    audit_before: ran.audit_before,
+                };
+                for (k, m) in self.monitors.iter_mut().enumerate() {
+                    let verdict = m
+                        .check(&exec.gw.state, &info, &mut cache)
+                        .map_err(|e| format!("{}:{e}", m.invariant().name))?;
+                    if let Verdict::Fails(_) = verdict {
+                        report.distinct_states = states.len();
+                        let step_in_run = steps.len();
+                        let (shrunk, replays) = shrink::shrink(self, steps, k)?;
+                        let (records, witness) = self.record(&shrunk, k)?;
+                        report.violation = Some(Violation {
+                            invariant: self.monitors[k].invariant().name.clone(),
+                            run,
+                            step_in_run,
+                            witness,
+                            steps: shrunk,
+                            records,
+                            replays,
+                        });
+                        return Ok(report);
+                    }
+                }
+            }
+        }
+        report.distinct_states = states.len();
+        Ok(report)
+    }
+
+    /// Replays `steps` checking invariant `k` only; the index and witness of the first
+    /// failing step.
+    fn violates(
+        &mut self,
+        steps: &[Step],
+        k: usize,
+    ) -> Result<Option<(usize, Vec<String>)>, String> {
+        let mut exec = Exec::new(self.initial.clone(), false);
+        let mut cache = EvalCache::new();
+        let m = &mut self.monitors[k];
+        m.reset();
+        for (i, step) in steps.iter().enumerate() {
+            let ran = exec.run(step);
+            let info = StepInfo {
+                caller: ran.caller.as_deref(),
+                request_id: ran.request_id.as_deref(),
+                audit_before: ran.audit_before,
+            };
+            if let Verdict::Fails(w) = m
+                .check(&exec.gw.state, &info, &mut cache)
+                .map_err(|e| format!("{}:{e}", m.invariant().name))?
+            {
+                return Ok(Some((i, w)));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The final replay: what each step did, with explanations, and the witness.
+    fn record(
+        &mut self,
+        steps: &[Step],
+        k: usize,
+    ) -> Result<(Vec<StepRecord>, Vec<String>), String> {
+        let mut exec = Exec::new(self.initial.clone(), true);
+        let mut cache = EvalCache::new();
+        let m = &mut self.monitors[k];
+        m.reset();
+        let mut records = Vec::new();
+        let mut witness = Vec::new();
+        for step in steps {
+            let ran = exec.run(step);
+            let info = StepInfo {
+                caller: ran.caller.as_deref(),
+                request_id: ran.request_id.as_deref(),
+                audit_before: ran.audit_before,
+            };
+            let verdict = m
+                .check(&exec.gw.state, &info, &mut cache)
+                .map_err(|e| format!("{}:{e}", m.invariant().name))?;
+            records.push(report::record_of(step, &ran_view(&ran), &exec));
+            if let Verdict::Fails(w) = verdict {
+                witness = w;
+                break;
+            }
+        }
+        Ok((records, witness))
+    }
+}
+
+/// The parts of a run step the report needs.
+pub(crate) struct RanView<'a> {
+    pub(crate) caller: Option<&'a str>,
+    pub(crate) action: Option<&'a str>,
+    pub(crate) result: Option<&'a CallResult>,
+    pub(crate) explanation: Option<&'a Explanation>,
+}
+
+fn ran_view(r: &Ran) -> RanView<'_> {
+    RanView {
+        caller: r.caller.as_deref(),
+        action: r.action.as_deref(),
+        result: r.result.as_ref(),
+        explanation: r.explanation.as_ref(),
+    }
+}
