@@ -94,15 +94,42 @@ pub fn run_file(
         Ok(t) => t,
         Err(e) => return fail_file(format!("cannot read: {e}")),
     };
-    let scenario: ScenarioFile = match serde_json::from_str(&text) {
+    let base = path.parent().unwrap_or(Path::new("."));
+    let default_name = path
+        .file_name()
+        .map_or(file.clone(), |n| n.to_string_lossy().into_owned());
+    run_text(&text, &file, &default_name, base, keep, coverage)
+}
+
+/// Runs a scenario given as text; `file` labels the results, `base` resolves relative paths.
+pub fn run_text(
+    text: &str,
+    file: &str,
+    default_name: &str,
+    base: &Path,
+    keep: &dyn Fn(&str) -> bool,
+    coverage: &mut CoverageCollector,
+) -> Vec<CaseResult> {
+    let file = file.to_string();
+    let fail_file = |message: String| {
+        vec![CaseResult {
+            file: file.clone(),
+            scenario: "(load)".into(),
+            name: "load".into(),
+            passed: false,
+            expected: "a valid scenario file".into(),
+            actual: message,
+            details: None,
+        }]
+    };
+    let scenario: ScenarioFile = match serde_json::from_str(text) {
         Ok(s) => s,
         Err(e) => return fail_file(format!("invalid scenario: {e}")),
     };
-    let base = path.parent().unwrap_or(Path::new("."));
-    let name = scenario.name.clone().unwrap_or_else(|| {
-        path.file_name()
-            .map_or(file.clone(), |n| n.to_string_lossy().into_owned())
-    });
+    let name = scenario
+        .name
+        .clone()
+        .unwrap_or_else(|| default_name.to_string());
     let mut results = Vec::new();
     if !scenario.steps.is_empty() {
         let state = match load_world(scenario.world.as_ref(), base) {
