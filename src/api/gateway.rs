@@ -135,7 +135,7 @@ pub struct Gateway {
     /// condition coverage for `ramsim test`).
     pub traces: Option<Vec<Explanation>>,
     /// Compiled policy stores per caller, valid for one identity generation.
-    cache: HashMap<String, (u64, Arc<(PolicyStore, Principal)>)>,
+    cache: HashMap<Caller, (u64, Arc<(PolicyStore, Principal)>)>,
 }
 
 impl Gateway {
@@ -156,12 +156,8 @@ impl Gateway {
 
     /// The caller's compiled policies and principal, rebuilt only when identities changed.
     fn authz_inputs(&mut self, caller: &Caller) -> Arc<(PolicyStore, Principal)> {
-        let key = match caller {
-            Caller::Session { access_key_id, .. } => access_key_id.clone(),
-            other => other.arn(),
-        };
         let generation = self.state.iam.generation;
-        if let Some((g, inputs)) = self.cache.get(&key) {
+        if let Some((g, inputs)) = self.cache.get(caller) {
             if *g == generation {
                 return inputs.clone();
             }
@@ -169,7 +165,8 @@ impl Gateway {
         let store = self.state.iam.policy_store(&self.state.world, caller);
         let principal = self.state.iam.principal(&self.state.world, caller);
         let inputs = Arc::new((store, principal));
-        self.cache.insert(key, (generation, inputs.clone()));
+        self.cache
+            .insert(caller.clone(), (generation, inputs.clone()));
         inputs
     }
 
@@ -276,13 +273,14 @@ impl Gateway {
         let (service, version, host) = product_meta(&product_name, region.as_deref());
         // The success body is built once, by moving the service's answer; the audit event
         // takes a copy only for writes (reads carry no responseElements).
-        let outcome = outcome.map(|v| {
-            let mut body = Map::new();
-            body.insert("RequestId".into(), Value::String(request_id.clone()));
-            if let Value::Object(m) = v {
-                body.extend(m);
+        let outcome = outcome.map(|v| match v {
+            // Alibaba puts RequestId first; inserting it into the service's own map avoids
+            // building and growing a second one.
+            Value::Object(mut m) => {
+                m.shift_insert(0, "RequestId".into(), Value::String(request_id.clone()));
+                Value::Object(m)
             }
-            Value::Object(body)
+            _ => json!({ "RequestId": request_id }),
         });
         let event = self.audit_event(
             envelope,
@@ -593,9 +591,10 @@ impl Gateway {
         denial_detail: Option<Value>,
     ) -> AuditEvent {
         let iam = &self.state.iam;
+        let now_text = now.to_string();
         let mfa = envelope.mfa.unwrap_or(false).to_string();
         let session_context =
-            json!({"attributes": {"mfaAuthenticated": mfa, "creationDate": now.to_string()}});
+            json!({"attributes": {"mfaAuthenticated": mfa, "creationDate": now_text.clone()}});
         let user_identity = match caller {
             Ok(Caller::Root { account }) => UserIdentity {
                 kind: "root-account".into(),
@@ -652,7 +651,9 @@ impl Gateway {
                 session_context,
             },
         };
-        let mut params = request.params.clone();
+        // One allocation: the received parameters plus the five ActionTrail adds.
+        let mut params = Map::with_capacity(request.params.len() + 5);
+        params.extend(request.params.iter().map(|(k, v)| (k.clone(), v.clone())));
         params.insert("AcsHost".into(), Value::String(host.into()));
         params.insert("AcsProduct".into(), Value::String(service.into()));
         params.insert("RequestId".into(), Value::String(request_id.into()));
@@ -685,7 +686,7 @@ impl Gateway {
             event_name: request.action.clone(),
             event_rw: if write { "Write" } else { "Read" }.into(),
             event_source: host.into(),
-            event_time: now.to_string(),
+            event_time: now_text,
             acs_region: region.unwrap_or_default(),
             service_name: service.into(),
             api_version: version.into(),

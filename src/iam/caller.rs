@@ -7,7 +7,7 @@ use crate::cloud::{CloudError, World};
 use serde::{Deserialize, Serialize};
 
 /// A resolved caller.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "type")]
 pub enum Caller {
     /// The account's root identity.
