@@ -68,6 +68,21 @@ pub struct PolicyStore {
     pub resource_policy: Option<PolicySet>,
 }
 
+impl PolicyStore {
+    /// The resource-group-scope set for `rg`, created empty on first use.
+    pub fn resource_group_set(&mut self, rg: &str) -> &mut PolicySet {
+        let pos = match self.resource_groups.iter().position(|(id, _)| id == rg) {
+            Some(p) => p,
+            None => {
+                self.resource_groups
+                    .push((rg.to_string(), PolicySet::new()));
+                self.resource_groups.len() - 1
+            }
+        };
+        &mut self.resource_groups[pos].1
+    }
+}
+
 /// One (action, resource) pair a request must be allowed for (§3.3, §6.9).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ActionResource {

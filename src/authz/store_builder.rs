@@ -124,18 +124,12 @@ impl StoreSpec {
             match spec.rsplit_once("@rg:") {
                 Some((file, rg)) => {
                     let loaded = load(file, PolicyKind::Identity)?;
-                    let pos = match store.resource_groups.iter().position(|(id, _)| id == rg) {
-                        Some(p) => p,
-                        None => {
-                            store
-                                .resource_groups
-                                .push((rg.to_string(), PolicySet::new()));
-                            store.resource_groups.len() - 1
-                        }
-                    };
-                    if let Some((_, set)) = store.resource_groups.get_mut(pos) {
-                        add(set, &loaded, AttachedScope::ResourceGroup, entity);
-                    }
+                    add(
+                        store.resource_group_set(rg),
+                        &loaded,
+                        AttachedScope::ResourceGroup,
+                        entity,
+                    );
                 }
                 None => {
                     let loaded = load(spec, PolicyKind::Identity)?;

@@ -143,17 +143,6 @@ pub fn build_store(args: &EvalArgs) -> Result<PolicyStore, String> {
     spec.build(std::path::Path::new(""), &member, &args.read.options())
 }
 
-/// Builds a principal from its parts (see [`Principal::from_parts`]).
-pub fn build_principal(
-    kind_name: &str,
-    account: &str,
-    id: Option<&str>,
-    arn: Option<&str>,
-    flags: (bool, bool, bool),
-) -> Result<Principal, String> {
-    Principal::from_parts(kind_name, account, id, arn, flags)
-}
-
 fn parse_dependent(spec: &str) -> ActionResource {
     match spec.split_once('=') {
         Some((a, r)) => ActionResource::new(a, r),
@@ -184,7 +173,7 @@ fn run_inner(args: &EvalArgs) -> Result<u8, String> {
         .ok_or("--action is required (or use --requests FILE.jsonl)")?;
     let account = args.account.as_deref().ok_or("--account UID is required")?;
     let in_rd = args.in_rd || !args.control.is_empty();
-    let principal = build_principal(
+    let principal = Principal::from_parts(
         &args.principal_type,
         account,
         args.principal_id.as_deref(),
@@ -382,7 +371,7 @@ fn decide_line(
         .ok_or("no `account` (and no --account)")?;
     let kind = r.principal_type.as_deref().unwrap_or(&args.principal_type);
     let in_rd = r.in_rd.unwrap_or(args.in_rd || !args.control.is_empty());
-    let principal = build_principal(
+    let principal = Principal::from_parts(
         kind,
         account,
         r.principal_id.as_deref().or(args.principal_id.as_deref()),

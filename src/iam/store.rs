@@ -3,7 +3,7 @@
 //! scope.
 
 use super::caller::Caller;
-use super::model::{Grantee, Iam, PolicyType};
+use super::model::{Attachment, Grantee, Iam, PolicyType};
 use super::system_policies::{system_policy, FULL_ALIYUN_ACCESS_ID};
 use crate::authz::policy_set::{AttachedEntityType, AttachedScope, PolicySourceType};
 use crate::authz::{ControlNode, PolicySet, PolicySource, PolicyStore};
@@ -104,6 +104,47 @@ impl Iam {
         chain
     }
 
+    /// Adds the document of attachment `att` (of `account`) to `store`, at account or
+    /// resource-group scope; `entity` is the grantee kind reported for users and roles (group
+    /// attachments always report `RamGroup`).
+    pub fn attach_to_store(
+        &self,
+        store: &mut PolicyStore,
+        account: &str,
+        att: &Attachment,
+        entity: AttachedEntityType,
+    ) {
+        let Some((text, version)) = self.identity_document(account, &att.policy, att.policy_type)
+        else {
+            return;
+        };
+        let entity = match att.grantee {
+            Grantee::Group(_) => AttachedEntityType::RamGroup,
+            _ => entity,
+        };
+        let source = PolicySource {
+            name: att.policy.clone(),
+            source_type: if att.policy_type == PolicyType::System {
+                PolicySourceType::System
+            } else {
+                PolicySourceType::Custom
+            },
+            version,
+            scope: if att.resource_group.is_some() {
+                AttachedScope::ResourceGroup
+            } else {
+                AttachedScope::Account
+            },
+            entity,
+            file: None,
+        };
+        let set = match &att.resource_group {
+            None => &mut store.identity,
+            Some(rg) => store.resource_group_set(rg),
+        };
+        add(set, &text, PolicyKind::Identity, source);
+    }
+
     /// The policies that bear on `caller`'s requests (the resource policy is the gateway's).
     pub fn policy_store(&self, world: &World, caller: &Caller) -> PolicyStore {
         let account = caller.account();
@@ -156,46 +197,7 @@ impl Iam {
             .iter()
             .filter(|a| grantees.contains(&a.grantee))
         {
-            let Some((text, version)) =
-                self.identity_document(account, &att.policy, att.policy_type)
-            else {
-                continue;
-            };
-            let entity = match att.grantee {
-                Grantee::Group(_) => AttachedEntityType::RamGroup,
-                _ => entity,
-            };
-            let source = PolicySource {
-                name: att.policy.clone(),
-                source_type: if att.policy_type == PolicyType::System {
-                    PolicySourceType::System
-                } else {
-                    PolicySourceType::Custom
-                },
-                version,
-                scope: if att.resource_group.is_some() {
-                    AttachedScope::ResourceGroup
-                } else {
-                    AttachedScope::Account
-                },
-                entity,
-                file: None,
-            };
-            match &att.resource_group {
-                None => add(&mut store.identity, &text, PolicyKind::Identity, source),
-                Some(rg) => {
-                    let pos = match store.resource_groups.iter().position(|(id, _)| id == rg) {
-                        Some(p) => p,
-                        None => {
-                            store.resource_groups.push((rg.clone(), PolicySet::new()));
-                            store.resource_groups.len() - 1
-                        }
-                    };
-                    if let Some((_, set)) = store.resource_groups.get_mut(pos) {
-                        add(set, &text, PolicyKind::Identity, source);
-                    }
-                }
-            }
+            self.attach_to_store(&mut store, account, att, entity);
         }
         store
     }

@@ -72,6 +72,19 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     Ok(out)
 }
 
+/// The single failed result reported for a scenario file that cannot be run at all.
+fn load_failure(file: &str, message: String) -> Vec<CaseResult> {
+    vec![CaseResult {
+        file: file.to_string(),
+        scenario: "(load)".into(),
+        name: "load".into(),
+        passed: false,
+        expected: "a valid scenario file".into(),
+        actual: message,
+        details: None,
+    }]
+}
+
 /// Runs one scenario file; `keep` decides which step/case ids run.
 pub fn run_file(
     path: &Path,
@@ -79,17 +92,7 @@ pub fn run_file(
     coverage: &mut CoverageCollector,
 ) -> Vec<CaseResult> {
     let file = path.display().to_string();
-    let fail_file = |message: String| {
-        vec![CaseResult {
-            file: file.clone(),
-            scenario: "(load)".into(),
-            name: "load".into(),
-            passed: false,
-            expected: "a valid scenario file".into(),
-            actual: message,
-            details: None,
-        }]
-    };
+    let fail_file = |message: String| load_failure(&file, message);
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) => return fail_file(format!("cannot read: {e}")),
@@ -111,17 +114,7 @@ pub fn run_text(
     coverage: &mut CoverageCollector,
 ) -> Vec<CaseResult> {
     let file = file.to_string();
-    let fail_file = |message: String| {
-        vec![CaseResult {
-            file: file.clone(),
-            scenario: "(load)".into(),
-            name: "load".into(),
-            passed: false,
-            expected: "a valid scenario file".into(),
-            actual: message,
-            details: None,
-        }]
-    };
+    let fail_file = |message: String| load_failure(&file, message);
     let scenario: ScenarioFile = match serde_json::from_str(text) {
         Ok(s) => s,
         Err(e) => return fail_file(format!("invalid scenario: {e}")),

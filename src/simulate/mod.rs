@@ -12,12 +12,12 @@ pub use instances::{instances, Instance};
 use crate::api::catalog::{ApiEntry, CATALOG, DEPENDENT_ONLY_ACTIONS};
 use crate::api::gateway::DEFAULT_SOURCE_IP;
 use crate::api::SimState;
-use crate::authz::policy_set::{AttachedEntityType, AttachedScope, PolicySourceType};
+use crate::authz::policy_set::AttachedEntityType;
 use crate::authz::{
     explain, ActionResource, EvalOptions, Explanation, Outcome, PolicySet, PolicySource,
     PolicyStore, PolicyType, Principal, Request, RequestContext,
 };
-use crate::iam::model::{Grantee, PolicyType as IamPolicyType};
+use crate::iam::model::Grantee;
 use crate::iam::Caller;
 use crate::policy::pattern::{fold_case, Wildcard};
 use crate::policy::{read_policy, PolicyKind, ReadOptions};
@@ -104,50 +104,11 @@ fn group_policies(state: &SimState, account: &str, group: &str, store: &mut Poli
     let Some(acct) = state.iam.accounts.get(account) else {
         return;
     };
-    for att in acct
-        .attachments
-        .iter()
-        .filter(|a| a.grantee == Grantee::Group(group.to_string()))
-    {
-        let Some((text, version)) =
-            state
-                .iam
-                .identity_document(account, &att.policy, att.policy_type)
-        else {
-            continue;
-        };
-        let Some(policy) = read_policy(&text, PolicyKind::Identity, &ReadOptions::default()).policy
-        else {
-            continue;
-        };
-        let source = PolicySource {
-            name: att.policy.clone(),
-            source_type: if att.policy_type == IamPolicyType::System {
-                PolicySourceType::System
-            } else {
-                PolicySourceType::Custom
-            },
-            version,
-            scope: if att.resource_group.is_some() {
-                AttachedScope::ResourceGroup
-            } else {
-                AttachedScope::Account
-            },
-            entity: AttachedEntityType::RamGroup,
-            file: None,
-        };
-        match &att.resource_group {
-            None => store.identity.add(&policy, source, Some(&text)),
-            Some(rg) => {
-                if let Some((_, set)) = store.resource_groups.iter_mut().find(|(id, _)| id == rg) {
-                    set.add(&policy, source, Some(&text));
-                } else {
-                    let mut set = PolicySet::new();
-                    set.add(&policy, source, Some(&text));
-                    store.resource_groups.push((rg.clone(), set));
-                }
-            }
-        }
+    let grantee = Grantee::Group(group.to_string());
+    for att in acct.attachments.iter().filter(|a| a.grantee == grantee) {
+        state
+            .iam
+            .attach_to_store(store, account, att, AttachedEntityType::RamGroup);
     }
 }
 
