@@ -156,7 +156,7 @@ impl Gateway {
 
     /// The caller's compiled policies and principal, rebuilt only when identities changed.
     fn authz_inputs(&mut self, caller: &Caller) -> Arc<(PolicyStore, Principal)> {
-        let generation = self.state.iam.generation;
+        let generation = self.state.iam.policy_generation;
         if let Some((g, inputs)) = self.cache.get(caller) {
             if *g == generation {
                 return inputs.clone();

@@ -178,7 +178,12 @@ pub struct Iam {
     pub sessions: BTreeMap<String, Session>,
     /// Counter for deterministic ids.
     pub next_id: u64,
-    /// Bumped on every change that can alter a decision (for the gateway's cache).
+    /// Bumped on every identity change (new users, sessions, policies, attachments, …).
     #[serde(default)]
     pub generation: u64,
+    /// Bumped only by changes that can alter a decision of an existing caller (attachments,
+    /// group membership, new default policy versions, control-policy attachments): compiled
+    /// policy stores stay valid while it is unchanged.
+    #[serde(default)]
+    pub policy_generation: u64,
 }

@@ -327,6 +327,22 @@ impl IamOperation {
         }
     }
 
+    /// True for calls that can change the decision for an existing caller. Creating users,
+    /// roles, policies or sessions adds new things but changes nobody's permissions until
+    /// something is attached; trust policies are read afresh on every AssumeRole.
+    pub fn changes_decisions(&self) -> bool {
+        matches!(
+            self,
+            IamOperation::AddUserToGroup { .. }
+                | IamOperation::CreatePolicyVersion { .. }
+                | IamOperation::DeletePolicy { .. }
+                | IamOperation::AttachPolicy { .. }
+                | IamOperation::DetachPolicy { .. }
+                | IamOperation::AttachControlPolicy { .. }
+                | IamOperation::DetachControlPolicy { .. }
+        )
+    }
+
     /// True for calls that change state.
     pub fn is_write(&self) -> bool {
         !matches!(self, IamOperation::GetCallerIdentity)
@@ -1098,6 +1114,9 @@ impl Iam {
         if op.is_write() {
             self.generation += 1;
         }
+        if op.changes_decisions() {
+            self.policy_generation += 1;
+        }
         Ok(result)
     }
 
@@ -1165,5 +1184,6 @@ impl Iam {
             }
         }
         self.generation += 1;
+        self.policy_generation += 1;
     }
 }

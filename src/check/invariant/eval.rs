@@ -1070,10 +1070,18 @@ pub fn can(
 ) -> bool {
     let w = &state.world;
     let key = match caller {
-        Caller::Session { account, role, .. } => format!("role/{role}@{account}"),
+        // A session's store depends on its own session policy: key by its AccessKey too.
+        Caller::Session {
+            account,
+            role,
+            access_key_id,
+            ..
+        } => {
+            format!("role/{role}@{account}/{access_key_id}")
+        }
         other => other.arn(),
     };
-    let generation = state.iam.generation;
+    let generation = state.iam.policy_generation;
     let store = match cache.stores.get(&key) {
         Some((g, store)) if *g == generation => store.clone(),
         _ => {
