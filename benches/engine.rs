@@ -7,6 +7,10 @@
 //! (`PolicySet` statements evaluated one by one, as the spec's reference algorithm does) runs
 //! in the same benchmark for the speed-up ratio.
 
+// The same allocator as the `ramsim` binary, so the figures are what users get.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use ramsim::authz::decide::Stage;
 use ramsim::authz::explain::trace_set;
