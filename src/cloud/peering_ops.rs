@@ -17,7 +17,9 @@ use crate::cloud::peering::{PeerStatus, Peering};
 use crate::cloud::region::{is_cross_border, RegionInfo};
 use crate::cloud::route::NextHopType;
 use crate::cloud::time::Timestamp;
-use crate::cloud::validate::{generic_text_ok, peer_create_desc_ok, peer_create_name_ok};
+use crate::cloud::validate::{
+    generic_text_ok, peer_create_desc_ok, peer_create_name_ok, token_page,
+};
 use crate::cloud::vpc::{NetStatus, Vpc};
 use crate::cloud::world::{CallContext, ServiceEvent, World};
 use serde_json::{json, Value};
@@ -824,19 +826,10 @@ impl World {
             })
             .map(|p| self.peering_json(p, now))
             .collect();
-        let offset: usize = match &op.next_token {
-            Some(t) => t
-                .parse()
-                .map_err(|_| CloudError::illegal_param("NextToken"))?,
-            None => 0,
-        };
         let size = usize::try_from(op.max_results).unwrap_or(20);
-        let page: Vec<Value> = rows.iter().skip(offset).take(size).cloned().collect();
-        let next = if offset.saturating_add(size) < rows.len() {
-            (offset + size).to_string()
-        } else {
-            String::new()
-        };
+        let (page, next) = token_page(&rows, op.next_token.as_deref(), size, || {
+            CloudError::illegal_param("NextToken")
+        })?;
         Ok(json!({
             "NextToken": next,
             "TotalCount": rows.len(),

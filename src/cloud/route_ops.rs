@@ -9,7 +9,7 @@ use crate::cloud::operation::{
 use crate::cloud::peering::PeerStatus;
 use crate::cloud::route::{NextHopItem, NextHopType, RouteEntry, RouteTable};
 use crate::cloud::time::Timestamp;
-use crate::cloud::validate::{generic_text_ok, paginate};
+use crate::cloud::validate::{optional_text, paginate, token_page};
 use crate::cloud::vpc::{cgnat, NetStatus};
 use crate::cloud::world::{CallContext, World};
 use ipnet::IpNet;
@@ -50,24 +50,18 @@ impl World {
     ) -> Result<Plan, CloudError> {
         let acct = self.caller_account(ctx)?;
         self.known_region(&p.region_id)?;
-        if p.route_entry_name
-            .as_deref()
-            .is_some_and(|n| !generic_text_ok(n, 128))
-        {
-            return Err(CloudError::bad(
-                "InvalidRouteEntryName.Malformed",
-                "Specified route entry name is not valid.",
-            ));
-        }
-        if p.description
-            .as_deref()
-            .is_some_and(|d| !generic_text_ok(d, 256))
-        {
-            return Err(CloudError::bad(
-                "InvalidDescription.Malformed",
-                "Specified description is not valid.",
-            ));
-        }
+        optional_text(
+            p.route_entry_name.as_deref(),
+            128,
+            "InvalidRouteEntryName.Malformed",
+            "Specified route entry name is not valid.",
+        )?;
+        optional_text(
+            p.description.as_deref(),
+            256,
+            "InvalidDescription.Malformed",
+            "Specified description is not valid.",
+        )?;
         // §2.4.4 step 1
         let table = self.owned_table(&acct.uid, &p.region_id, &p.route_table_id)?;
         let vpc_id = table.vpc_id.clone();
@@ -523,19 +517,10 @@ impl World {
                     .is_none_or(|x| v["NextHops"]["NextHop"][0]["NextHopType"] == json!(x))
             })
             .collect();
-        let offset: usize = match &p.next_token {
-            Some(tok) => tok
-                .parse()
-                .map_err(|_| CloudError::invalid_param("NextToken", "unknown token"))?,
-            None => 0,
-        };
         let size = usize::try_from(p.max_result).unwrap_or(10);
-        let page: Vec<Value> = rows.iter().skip(offset).take(size).cloned().collect();
-        let next = if offset.saturating_add(size) < rows.len() {
-            (offset + size).to_string()
-        } else {
-            String::new()
-        };
+        let (page, next) = token_page(&rows, p.next_token.as_deref(), size, || {
+            CloudError::invalid_param("NextToken", "unknown token")
+        })?;
         Ok(json!({
             "NextToken": next,
             "TotalCount": rows.len(),

@@ -33,3 +33,39 @@ pub fn paginate<T: Clone>(items: &[T], page_number: i64, page_size: i64) -> Vec<
         .saturating_mul(size);
     items.iter().skip(start).take(size).cloned().collect()
 }
+
+/// Checks an optional name or description with the generic rule (§0.4.9); a bad value is a
+/// 400 `code` with `message`.
+pub fn optional_text(
+    value: Option<&str>,
+    max: usize,
+    code: &str,
+    message: &str,
+) -> Result<(), crate::cloud::CloudError> {
+    match value {
+        Some(v) if !generic_text_ok(v, max) => Err(crate::cloud::CloudError::bad(code, message)),
+        _ => Ok(()),
+    }
+}
+
+/// One page of a `NextToken`/`MaxResults` listing: the rows from offset `token` (default 0) and
+/// the token of the next page (`""` on the last one). `bad_token` is the error for a token that
+/// is not an offset.
+pub fn token_page<T: Clone>(
+    rows: &[T],
+    token: Option<&str>,
+    size: usize,
+    bad_token: impl FnOnce() -> crate::cloud::CloudError,
+) -> Result<(Vec<T>, String), crate::cloud::CloudError> {
+    let offset: usize = match token {
+        Some(t) => t.parse().map_err(|_| bad_token())?,
+        None => 0,
+    };
+    let page = rows.iter().skip(offset).take(size).cloned().collect();
+    let next = if offset.saturating_add(size) < rows.len() {
+        (offset + size).to_string()
+    } else {
+        String::new()
+    };
+    Ok((page, next))
+}

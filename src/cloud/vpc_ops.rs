@@ -8,7 +8,7 @@ use crate::cloud::operation::{CreateVSwitch, CreateVpc, DescribeVSwitches, Descr
 use crate::cloud::region::RegionInfo;
 use crate::cloud::route::{RouteTable, TableType};
 use crate::cloud::time::Timestamp;
-use crate::cloud::validate::{generic_text_ok, paginate};
+use crate::cloud::validate::{optional_text, paginate};
 use crate::cloud::vpc::{
     cgnat, overlaps, parse_strict_v4, valid_vpc_cidr, NetStatus, VSwitch, Vpc,
 };
@@ -40,25 +40,19 @@ impl World {
     ) -> Result<Plan, CloudError> {
         let acct = self.caller_account(ctx)?;
         self.known_region(&p.region_id)?;
-        if p.vpc_name
-            .as_deref()
-            .is_some_and(|n| !generic_text_ok(n, 128))
-        {
-            return Err(CloudError::bad(
-                "InvalidVpcName.Malformed",
-                "Specified VPC name is not valid.",
-            ));
-        }
-        if p.description
-            .as_deref()
-            .is_some_and(|d| !generic_text_ok(d, 256))
-        {
-            // "Discription" (sic) is Alibaba's spelling (§2.1).
-            return Err(CloudError::bad(
-                "InvalidVpcDiscription.Malformed",
-                "Specified VPC description is not valid.",
-            ));
-        }
+        optional_text(
+            p.vpc_name.as_deref(),
+            128,
+            "InvalidVpcName.Malformed",
+            "Specified VPC name is not valid.",
+        )?;
+        // "Discription" (sic) is Alibaba's spelling (§2.1).
+        optional_text(
+            p.description.as_deref(),
+            256,
+            "InvalidVpcDiscription.Malformed",
+            "Specified VPC description is not valid.",
+        )?;
         let cidr_s = p
             .cidr_block
             .clone()
@@ -187,24 +181,18 @@ impl World {
         let acct = self.caller_account(ctx)?;
         self.known_region(&p.region_id)?;
         // (a) syntax
-        if p.vswitch_name
-            .as_deref()
-            .is_some_and(|n| !generic_text_ok(n, 128))
-        {
-            return Err(CloudError::bad(
-                "InvalidVSwitchName.Malformed",
-                "Specified vSwitch name is not valid.",
-            ));
-        }
-        if p.description
-            .as_deref()
-            .is_some_and(|d| !generic_text_ok(d, 256))
-        {
-            return Err(CloudError::bad(
-                "InvalidDescription.Malformed",
-                "Specified description is not valid.",
-            ));
-        }
+        optional_text(
+            p.vswitch_name.as_deref(),
+            128,
+            "InvalidVSwitchName.Malformed",
+            "Specified vSwitch name is not valid.",
+        )?;
+        optional_text(
+            p.description.as_deref(),
+            256,
+            "InvalidDescription.Malformed",
+            "Specified description is not valid.",
+        )?;
         let malformed = || {
             CloudError::bad(
                 "InvalidCidrBlock.Malformed",
