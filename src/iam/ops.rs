@@ -39,62 +39,123 @@ impl IamProduct {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IamOperation {
     /// ram:CreateUser.
-    CreateUser { user: String },
+    CreateUser {
+        /// `UserName`.
+        user: String,
+    },
     /// ram:CreateAccessKey.
-    CreateAccessKey { user: String },
+    CreateAccessKey {
+        /// `UserName`.
+        user: String,
+    },
     /// ram:CreateGroup.
-    CreateGroup { group: String },
+    CreateGroup {
+        /// `GroupName`.
+        group: String,
+    },
     /// ram:AddUserToGroup.
-    AddUserToGroup { user: String, group: String },
+    AddUserToGroup {
+        /// `UserName`.
+        user: String,
+        /// `GroupName`.
+        group: String,
+    },
     /// ram:CreateRole.
-    CreateRole { role: String, trust_policy: String },
+    CreateRole {
+        /// `RoleName`.
+        role: String,
+        /// The trust policy document (`AssumeRolePolicyDocument`).
+        trust_policy: String,
+    },
     /// ram:UpdateRole.
-    UpdateRole { role: String, trust_policy: String },
+    UpdateRole {
+        /// `RoleName`.
+        role: String,
+        /// The trust policy document (`AssumeRolePolicyDocument`).
+        trust_policy: String,
+    },
     /// ram:CreatePolicy.
     CreatePolicy {
+        /// `PolicyName`.
         policy: String,
+        /// The policy document (`PolicyDocument`).
         document: String,
+        /// `Description`.
         description: String,
     },
     /// ram:CreatePolicyVersion.
     CreatePolicyVersion {
+        /// `PolicyName`.
         policy: String,
+        /// The policy document (`PolicyDocument`).
         document: String,
+        /// `SetAsDefault`: make the new version the one in force.
         set_as_default: bool,
     },
     /// ram:DeletePolicy.
-    DeletePolicy { policy: String },
+    DeletePolicy {
+        /// `PolicyName`.
+        policy: String,
+    },
     /// ram:AttachPolicyTo{User,Group,Role}, or resourcemanager:AttachPolicy with a resource group.
     AttachPolicy {
+        /// `PolicyName`.
         policy: String,
+        /// `PolicyType`: `System` or `Custom`.
         policy_type: PolicyType,
+        /// The user, group or role the policy is attached to.
         grantee: Grantee,
+        /// `ResourceGroupId` for resource-group scope; `None` for account scope.
         resource_group: Option<String>,
     },
     /// ram:DetachPolicyFrom{User,Group,Role}, or resourcemanager:DetachPolicy.
     DetachPolicy {
+        /// `PolicyName`.
         policy: String,
+        /// `PolicyType`: `System` or `Custom`.
         policy_type: PolicyType,
+        /// The user, group or role the policy is attached to.
         grantee: Grantee,
+        /// `ResourceGroupId` for resource-group scope; `None` for account scope.
         resource_group: Option<String>,
     },
     /// resourcemanager:CreateResourceGroup.
-    CreateResourceGroup { name: String },
+    CreateResourceGroup {
+        /// `Name` / `PolicyName`.
+        name: String,
+    },
     /// resourcemanager:CreateControlPolicy.
     CreateControlPolicy {
+        /// `Name` / `PolicyName`.
         name: String,
+        /// The policy document (`PolicyDocument`).
         document: String,
+        /// `EffectScope` (`RAM`; `All` is refused).
         effect_scope: String,
     },
     /// resourcemanager:AttachControlPolicy.
-    AttachControlPolicy { policy_id: String, target: String },
+    AttachControlPolicy {
+        /// `PolicyId` of the control policy.
+        policy_id: String,
+        /// `TargetId`: the root folder, a folder or a member account.
+        target: String,
+    },
     /// resourcemanager:DetachControlPolicy.
-    DetachControlPolicy { policy_id: String, target: String },
+    DetachControlPolicy {
+        /// `PolicyId` of the control policy.
+        policy_id: String,
+        /// `TargetId`: the root folder, a folder or a member account.
+        target: String,
+    },
     /// sts:AssumeRole.
     AssumeRole {
+        /// `RoleArn` of the role to assume.
         role_arn: String,
+        /// `RoleSessionName`.
         session_name: String,
+        /// The session policy (`Policy`), if any.
         policy: Option<String>,
+        /// `DurationSeconds` (900–43,200).
         duration: i64,
     },
     /// sts:GetCallerIdentity (never denied).
