@@ -125,6 +125,10 @@ fn request_id(seed: u64, n: u64) -> String {
     )
 }
 
+/// Compiled policy stores and principals per caller, each with the `policy_generation` it was
+/// built at.
+pub type CompiledStores = HashMap<Caller, (u64, Arc<(PolicyStore, Principal)>)>;
+
 /// The gateway over a simulator state.
 pub struct Gateway {
     /// The state calls act on.
@@ -135,7 +139,7 @@ pub struct Gateway {
     /// condition coverage for `ramsim test`).
     pub traces: Option<Vec<Explanation>>,
     /// Compiled policy stores per caller, valid for one identity generation.
-    cache: HashMap<Caller, (u64, Arc<(PolicyStore, Principal)>)>,
+    cache: CompiledStores,
 }
 
 impl Gateway {
@@ -146,6 +150,26 @@ impl Gateway {
             options: EvalOptions::default(),
             traces: None,
             cache: HashMap::new(),
+        }
+    }
+
+    /// The compiled stores of roots and users built at `generation`, to give to a gateway
+    /// over another copy of the same starting state ([`Gateway::adopt_compiled`]). Role sessions
+    /// are left out: deterministic ids mean two runs can mint the same session key with
+    /// different session policies.
+    pub fn compiled_at(&self, generation: u64) -> CompiledStores {
+        self.cache
+            .iter()
+            .filter(|(c, (g, _))| *g == generation && !matches!(c, Caller::Session { .. }))
+            .map(|(c, v)| (c.clone(), v.clone()))
+            .collect()
+    }
+
+    /// Adopts stores from [`Gateway::compiled_at`] of a gateway that started from an identical
+    /// state; entries stay valid until a decision-changing write bumps the generation.
+    pub fn adopt_compiled(&mut self, stores: &CompiledStores) {
+        for (c, v) in stores {
+            self.cache.entry(c.clone()).or_insert_with(|| v.clone());
         }
     }
 

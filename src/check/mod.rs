@@ -361,11 +361,12 @@ fn fast_hash(bytes: &[u8]) -> u64 {
 }
 
 /// Hash of the serialized world and identities (the audit trail is history, not state);
-/// `buf` is reused between calls.
+/// `buf` is reused between calls. The encoding is bincode's: as exact as JSON (both are
+/// injective on these types) without formatting numbers and escaping strings.
 fn state_hash(state: &SimState, buf: &mut Vec<u8>) -> u64 {
     buf.clear();
-    let _ = serde_json::to_writer(&mut *buf, &state.world);
-    let _ = serde_json::to_writer(&mut *buf, &state.iam);
+    let _ = bincode::serialize_into(&mut *buf, &state.world);
+    let _ = bincode::serialize_into(&mut *buf, &state.iam);
     fast_hash(buf)
 }
 
@@ -422,10 +423,14 @@ impl Checker {
             u64::MAX
         };
         let mut cache = EvalCache::new();
+        // Every run starts from the same state: stores compiled for it are shared across runs.
+        let initial_generation = self.initial.iam.policy_generation;
+        let mut shared = crate::api::gateway::CompiledStores::new();
         for run in 0..self.config.runs {
             report.runs = run + 1;
             let mut rng = Rng::new(mix(self.config.seed ^ mix(run)));
             let mut exec = Exec::new(self.initial.clone(), false);
+            exec.gw.adopt_compiled(&shared);
             self.generator.reset();
             for m in &mut self.monitors {
                 m.reset();
@@ -488,6 +493,22 @@ impl Checker {
                         });
                         return Ok(report);
                     }
+                }
+            }
+            // Keep stores of callers that exist in the initial state (a user created during a
+            // run gets a counter-assigned id that another run need not repeat).
+            for (caller, entry) in exec.gw.compiled_at(initial_generation) {
+                let initial_caller = match &caller {
+                    crate::iam::Caller::User { account, name } => self
+                        .initial
+                        .iam
+                        .accounts
+                        .get(account)
+                        .is_some_and(|a| a.users.contains_key(name)),
+                    _ => true,
+                };
+                if initial_caller {
+                    shared.entry(caller).or_insert(entry);
                 }
             }
         }
