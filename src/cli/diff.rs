@@ -2,7 +2,7 @@
 //! access is granted (the CI gate), 0 otherwise, 2 for usage errors.
 
 use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
-use crate::diff::{diff, render, replay, DiffInput, DiffKind, Version};
+use crate::diff::{diff_with_progress, render, replay, DiffInput, DiffKind, Version};
 use crate::policy::file::{load_policy, read_text};
 use crate::policy::ReadOptions;
 use crate::simulate::load_state;
@@ -93,14 +93,27 @@ fn run_inner(args: &DiffArgs) -> Result<u8, String> {
     for s in &skipped {
         eprintln!("warning: skipped {s}");
     }
-    let report = diff(DiffInput {
-        old: &old,
-        new: &new,
-        kind,
-        state: state.as_ref(),
-        replay: &probes,
-        skipped,
-    });
+    let mut progress: Option<super::progress::Progress> = None;
+    let report = diff_with_progress(
+        DiffInput {
+            old: &old,
+            new: &new,
+            kind,
+            state: state.as_ref(),
+            replay: &probes,
+            skipped,
+        },
+        &mut |done, total| {
+            let bar =
+                progress.get_or_insert_with(|| super::progress::Progress::new(total, "actions"));
+            if done > 0 {
+                bar.tick("");
+            }
+        },
+    );
+    if let Some(bar) = progress {
+        bar.finish();
+    }
     let out = match args.format {
         DiffFormat::Human => render::human(&report),
         DiffFormat::Json => format!("{}\n", render::json(&report)),

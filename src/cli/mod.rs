@@ -5,6 +5,7 @@ pub mod check;
 pub mod diff;
 pub mod eval;
 pub mod lint;
+pub mod progress;
 pub mod simulate;
 pub mod test;
 pub mod validate;

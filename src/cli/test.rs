@@ -1,6 +1,7 @@
 //! `ramsim test`: run scenario files and decision cases, print one line per case and a
 //! summary, fail on any failure (or on coverage below a threshold).
 
+use super::progress::Progress;
 use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
 use crate::policy::pattern::Wildcard;
 use crate::scenario::{discover, junit, run_file, CaseResult, CoverageCollector};
@@ -77,9 +78,9 @@ pub fn run(args: &TestArgs) -> u8 {
     let keep = keep_fn(&args.filter);
     let mut coverage = CoverageCollector::default();
     let mut results: Vec<CaseResult> = Vec::new();
-    let progress = Progress::new(files.len());
+    let progress = Progress::new(files.len(), "scenario files");
     for f in &files {
-        progress.tick(f);
+        progress.tick(&f.display().to_string());
         let file_results = run_file(f, &*keep, &mut coverage);
         if args.format == TestFormat::Human && !file_results.is_empty() {
             println!("{}", f.display());
@@ -136,49 +137,5 @@ fn print_human(r: &CaseResult) {
         for line in d.lines() {
             println!("        | {line}");
         }
-    }
-}
-
-/// A progress bar on stderr, drawn only when stderr is a terminal and the run has taken more
-/// than a second (the wall clock is read here, in the CLI, never inside the engine).
-struct Progress {
-    bar: indicatif::ProgressBar,
-    started: std::time::Instant,
-    terminal: bool,
-}
-
-impl Progress {
-    fn new(total: usize) -> Progress {
-        use std::io::IsTerminal;
-        let bar = indicatif::ProgressBar::with_draw_target(
-            Some(total as u64),
-            indicatif::ProgressDrawTarget::hidden(),
-        );
-        if let Ok(style) =
-            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} scenario files  {msg}")
-        {
-            bar.set_style(style);
-        }
-        Progress {
-            bar,
-            started: std::time::Instant::now(),
-            terminal: std::io::stderr().is_terminal(),
-        }
-    }
-
-    fn tick(&self, file: &std::path::Path) {
-        if self.terminal
-            && self.bar.is_hidden()
-            && self.started.elapsed() > std::time::Duration::from_secs(1)
-        {
-            self.bar
-                .set_draw_target(indicatif::ProgressDrawTarget::stderr());
-        }
-        self.bar.set_message(file.display().to_string());
-        self.bar.inc(1);
-    }
-
-    fn finish(&self) {
-        self.bar.finish_and_clear();
     }
 }

@@ -507,8 +507,17 @@ pub struct DiffInput<'a> {
 /// Runs the diff: replayed requests first (so witnesses prefer real requests), then the
 /// generated space.
 pub fn diff(input: DiffInput<'_>) -> DiffReport {
+    diff_with_progress(input, &mut |_, _| {})
+}
+
+/// [`diff`], calling `progress(done, total)` after each action of the generated space.
+pub fn diff_with_progress(
+    input: DiffInput<'_>,
+    progress: &mut dyn FnMut(usize, usize),
+) -> DiffReport {
     let policies = [&input.old.policy, &input.new.policy];
     let space = space::generate(&policies, input.state);
+    let total_actions = space.actions.len();
     let mut differ = Differ::new(input.old, input.new, space.keys.clone());
     for p in input.replay {
         differ.compare(p);
@@ -519,7 +528,8 @@ pub fn diff(input: DiffInput<'_>) -> DiffReport {
         |s| s.world.now().to_string(),
     );
     let mut principals: HashMap<String, (Principal, RequestContext)> = HashMap::new();
-    for a in &space.actions {
+    for (done, a) in space.actions.iter().enumerate() {
+        progress(done, total_actions);
         let dependent: Vec<ActionResource> = a
             .entry
             .map(|e| {
