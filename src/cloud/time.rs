@@ -110,8 +110,44 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
     (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
+impl Timestamp {
+    /// `YYYY-MM-DDThh:mm:ssZ` written into `buf` without allocating (years 0–9999; `None`
+    /// outside, where [`fmt::Display`] falls back to general formatting). Timestamps are
+    /// formatted several times per API call (context, audit event, responses).
+    fn format_fixed(self, buf: &mut [u8; 20]) -> Option<&str> {
+        let days = self.0.div_euclid(DAY);
+        let secs = self.0.rem_euclid(DAY);
+        let (y, m, d) = civil_from_days(days);
+        if !(0..=9999).contains(&y) {
+            return None;
+        }
+        let put2 = |b: &mut [u8; 20], at: usize, v: i64| {
+            b[at] = b'0' + (v / 10 % 10) as u8;
+            b[at + 1] = b'0' + (v % 10) as u8;
+        };
+        put2(buf, 0, y / 100);
+        put2(buf, 2, y % 100);
+        buf[4] = b'-';
+        put2(buf, 5, m);
+        buf[7] = b'-';
+        put2(buf, 8, d);
+        buf[10] = b'T';
+        put2(buf, 11, secs / 3600);
+        buf[13] = b':';
+        put2(buf, 14, (secs % 3600) / 60);
+        buf[16] = b':';
+        put2(buf, 17, secs % 60);
+        buf[19] = b'Z';
+        std::str::from_utf8(buf).ok()
+    }
+}
+
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut buf = [0u8; 20];
+        if let Some(s) = self.format_fixed(&mut buf) {
+            return f.write_str(s);
+        }
         let days = self.0.div_euclid(DAY);
         let secs = self.0.rem_euclid(DAY);
         let (y, m, d) = civil_from_days(days);
@@ -127,7 +163,11 @@ impl fmt::Display for Timestamp {
 
 impl Serialize for Timestamp {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.to_string())
+        let mut buf = [0u8; 20];
+        match self.format_fixed(&mut buf) {
+            Some(text) => s.serialize_str(text),
+            None => s.serialize_str(&self.to_string()),
+        }
     }
 }
 
@@ -169,5 +209,39 @@ mod tests {
         // §3.2 T2: 2022-04-24T09:02:36Z + 7 d = 2022-05-01T09:02:36Z
         let t = Timestamp::parse("2022-04-24T09:02:36Z").unwrap();
         assert_eq!(t.plus(7 * DAY).to_string(), "2022-05-01T09:02:36Z");
+    }
+}
+
+#[cfg(test)]
+mod format_tests {
+    use super::*;
+
+    /// The allocation-free formatter agrees with the general one everywhere it applies.
+    #[test]
+    fn fixed_format_matches_general_format() {
+        let general = |t: Timestamp| {
+            let days = t.0.div_euclid(DAY);
+            let secs = t.0.rem_euclid(DAY);
+            let (y, m, d) = civil_from_days(days);
+            format!(
+                "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+                secs / 3600,
+                (secs % 3600) / 60,
+                secs % 60
+            )
+        };
+        let mut t = -62_167_219_200i64; // 0000-01-01T00:00:00Z
+        while t < 253_402_300_800 {
+            let ts = Timestamp(t);
+            assert_eq!(ts.to_string(), general(ts));
+            assert_eq!(Timestamp::parse(&ts.to_string()), Some(ts));
+            t += 7_777_777; // ~90 days and some hours/minutes/seconds
+        }
+        let far = Timestamp(300_000_000_000);
+        assert_eq!(far.to_string(), general(far));
+        assert_eq!(
+            serde_json::to_string(&Timestamp(0)).unwrap(),
+            "\"1970-01-01T00:00:00Z\""
+        );
     }
 }
