@@ -8,12 +8,40 @@ use super::system_policies::{system_policy, FULL_ALIYUN_ACCESS_ID};
 use crate::authz::policy_set::{AttachedEntityType, AttachedScope, PolicySourceType};
 use crate::authz::{ControlNode, PolicySet, PolicySource, PolicyStore};
 use crate::cloud::World;
-use crate::policy::{read_policy, PolicyKind, ReadOptions};
+use crate::policy::{read_policy, Policy, PolicyKind, ReadOptions};
+
+/// Parsed documents by (kind, text). Stores are rebuilt whenever a decision-changing write
+/// happens, from the same few documents each time; reading is a pure function of the text, so
+/// a bounded per-thread cache is safe and keeps rebuilds from re-parsing.
+type ParseCache = std::collections::HashMap<(PolicyKind, String), Option<std::rc::Rc<Policy>>>;
+
+thread_local! {
+    static PARSED: std::cell::RefCell<ParseCache> = std::cell::RefCell::new(ParseCache::new());
+}
+
+/// Largest number of documents kept parsed per thread.
+const PARSE_CACHE_LIMIT: usize = 4_096;
+
+fn parsed(text: &str, kind: PolicyKind) -> Option<std::rc::Rc<Policy>> {
+    PARSED.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        let key = (kind, text.to_string());
+        if let Some(hit) = cache.get(&key) {
+            return hit.clone();
+        }
+        if cache.len() >= PARSE_CACHE_LIMIT {
+            cache.clear();
+        }
+        let policy = read_policy(text, kind, &ReadOptions::default()).policy.map(std::rc::Rc::new);
+        cache.insert(key, policy.clone());
+        policy
+    })
+}
 
 fn add(set: &mut PolicySet, text: &str, kind: PolicyKind, source: PolicySource) {
     // Documents are validated when they enter the world, so this cannot fail for stored
     // policies; a document that somehow does not parse contributes nothing (and can grant nothing).
-    if let Some(p) = read_policy(text, kind, &ReadOptions::default()).policy {
+    if let Some(p) = parsed(text, kind) {
         set.add(&p, source, Some(text));
     }
 }
