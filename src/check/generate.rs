@@ -197,6 +197,9 @@ pub struct Generator {
     initial_policies: BTreeSet<(String, String)>,
     /// APIs a caller may call, by (principal key, fingerprint).
     permitted: HashMap<(String, u64), Vec<bool>>,
+    /// Policy fingerprints per caller (sessions by AccessKey) and policy generation, for the
+    /// current run: a fingerprint only changes when a decision-changing write happens.
+    fingerprints: HashMap<(Caller, u64), u64>,
     session_counter: u64,
     /// Callers by (IAM generation, clock): the list only changes with them.
     callers_cache: Option<((u64, i64), Vec<CallerEntry>)>,
@@ -251,6 +254,7 @@ impl Generator {
             hints: harvest_hints(initial),
             initial_policies,
             permitted: HashMap::new(),
+            fingerprints: HashMap::new(),
             session_counter: 0,
             callers_cache: None,
         }
@@ -265,6 +269,7 @@ impl Generator {
     pub fn reset(&mut self) {
         self.session_counter = 0;
         self.callers_cache = None;
+        self.fingerprints.clear();
     }
 
     fn callers(&self, state: &SimState) -> Vec<CallerEntry> {
@@ -323,7 +328,16 @@ impl Generator {
 
     /// For each API in play: may `caller` call it on some resource (per the engine)?
     fn permitted_apis(&mut self, state: &SimState, caller: &Caller) -> Vec<bool> {
-        let key = (principal_key(caller), fingerprint(state, caller));
+        let fp_key = (caller.clone(), state.iam.policy_generation);
+        let fp = match self.fingerprints.get(&fp_key) {
+            Some(fp) => *fp,
+            None => {
+                let fp = fingerprint(state, caller);
+                self.fingerprints.insert(fp_key, fp);
+                fp
+            }
+        };
+        let key = (principal_key(caller), fp);
         if let Some(p) = self.permitted.get(&key) {
             return p.clone();
         }

@@ -32,7 +32,9 @@ fn parsed(text: &str, kind: PolicyKind) -> Option<std::rc::Rc<Policy>> {
         if cache.len() >= PARSE_CACHE_LIMIT {
             cache.clear();
         }
-        let policy = read_policy(text, kind, &ReadOptions::default()).policy.map(std::rc::Rc::new);
+        let policy = read_policy(text, kind, &ReadOptions::default())
+            .policy
+            .map(std::rc::Rc::new);
         cache.insert(key, policy.clone());
         policy
     })
