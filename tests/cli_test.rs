@@ -1,24 +1,17 @@
 //! `ramsim test` through the real binary: every output format (insta snapshots), filtering,
 //! coverage, and a scenario that fails on purpose in a temp dir.
 
+#[path = "cli_support/mod.rs"]
+mod cli_support;
 use std::path::Path;
-use std::process::Command;
 
 fn ramsim(args: &[&str], cwd: &Path) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_ramsim"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("run ramsim");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let out = cli_support::ramsim_in(args, cwd);
+    (out.code, out.stdout, out.stderr)
 }
 
 fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    cli_support::root()
 }
 
 #[test]

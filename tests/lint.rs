@@ -5,34 +5,12 @@
 //! Regenerate with `INSTA_UPDATE=always cargo test --test lint`, then review every changed
 //! file in `tests/snapshots/`.
 
-use std::path::Path;
-use std::process::Command;
+#[path = "cli_support/mod.rs"]
+mod cli_support;
+use cli_support::{ramsim, root, Output};
 
 const NOW: &str = "2026-01-01T00:00:00Z";
 const FORMATS: [&str; 4] = ["human", "json", "sarif", "github"];
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-struct Output {
-    stdout: String,
-    stderr: String,
-    code: i32,
-}
-
-fn ramsim(args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_ramsim"))
-        .current_dir(root())
-        .args(args)
-        .output()
-        .expect("run ramsim");
-    Output {
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        code: out.status.code().unwrap_or(-1),
-    }
-}
 
 /// One snapshot case: a fixture with its extra flags, linted in every format.
 struct Case {

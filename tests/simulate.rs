@@ -5,36 +5,14 @@
 //!
 //! Regenerate with `INSTA_UPDATE=always cargo test --test simulate`, then review the snapshots.
 
+#[path = "cli_support/mod.rs"]
+mod cli_support;
+use cli_support::{ramsim, root};
 use proptest::prelude::*;
 use ramsim::api::{ApiRequest, Envelope, Gateway};
 use ramsim::authz::Outcome;
 use ramsim::simulate::{load_state, resolve, simulate, PrincipalSpec, Row, SimulateOptions};
 use serde_json::{json, Map, Value};
-use std::path::Path;
-use std::process::Command;
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-struct Output {
-    stdout: String,
-    stderr: String,
-    code: i32,
-}
-
-fn ramsim(args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_ramsim"))
-        .current_dir(root())
-        .args(args)
-        .output()
-        .expect("run ramsim");
-    Output {
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        code: out.status.code().unwrap_or(-1),
-    }
-}
 
 const PEERING: &str = "corpus/worlds/peering.json";
 const GUARDRAIL: &str = "corpus/worlds/guardrail-control.json";

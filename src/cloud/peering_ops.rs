@@ -436,14 +436,15 @@ impl World {
         Ok(p)
     }
 
-    pub(crate) fn plan_accept_peer(
+    /// The peering `id` as seen by its accepter, which must still be `Accepting` (shared by
+    /// Accept and Reject).
+    fn pending_for_accepter(
         &self,
         ctx: &CallContext,
         now: Timestamp,
-        op: &AcceptVpcPeerConnection,
-    ) -> Result<Plan, CloudError> {
-        let p = self.accept_pre(ctx, now, &op.instance_id)?;
-        // step 3 is RAM authorization (gateway). Step 4: T5 applied lazily by status_at.
+        id: &str,
+    ) -> Result<&Peering, CloudError> {
+        let p = self.accept_pre(ctx, now, id)?;
         let st = p.status_at(now);
         if st != PeerStatus::Accepting {
             return Err(CloudError::peer_incorrect_status(
@@ -451,6 +452,17 @@ impl World {
                 st.as_str(),
             ));
         }
+        Ok(p)
+    }
+
+    pub(crate) fn plan_accept_peer(
+        &self,
+        ctx: &CallContext,
+        now: Timestamp,
+        op: &AcceptVpcPeerConnection,
+    ) -> Result<Plan, CloudError> {
+        // Step 3 is RAM authorization (gateway). Step 4: T5 applied lazily by status_at.
+        let p = self.pending_for_accepter(ctx, now, &op.instance_id)?;
         let acct = self.caller_account(ctx)?;
         // step 5
         if !acct.cdt_enabled {
@@ -516,14 +528,7 @@ impl World {
         now: Timestamp,
         op: &RejectVpcPeerConnection,
     ) -> Result<Plan, CloudError> {
-        let p = self.accept_pre(ctx, now, &op.instance_id)?;
-        let st = p.status_at(now);
-        if st != PeerStatus::Accepting {
-            return Err(CloudError::peer_incorrect_status(
-                &p.instance_id,
-                st.as_str(),
-            ));
-        }
+        let p = self.pending_for_accepter(ctx, now, &op.instance_id)?;
         if op.dry_run {
             return Err(CloudError::dry_run());
         }

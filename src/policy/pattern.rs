@@ -184,16 +184,6 @@ impl Wildcard {
         &self.source[..end]
     }
 
-    /// True when the pattern contains `*` or `?`.
-    pub fn has_wildcard(&self) -> bool {
-        !matches!(self.shape, Shape::Exact)
-    }
-
-    /// True when the pattern matches every string.
-    pub fn matches_everything(&self) -> bool {
-        matches!(self.shape, Shape::Any)
-    }
-
     /// Whole-string match of `text` against this pattern.
     pub fn matches(&self, text: &str) -> bool {
         match &self.shape {
@@ -314,8 +304,7 @@ mod tests {
     fn literal_prefix_and_flags() {
         let w = Wildcard::new("ecs:Describe*");
         assert_eq!(w.literal_prefix(), "ecs:Describe");
-        assert!(w.has_wildcard());
-        assert!(!Wildcard::new("x").has_wildcard());
-        assert!(Wildcard::new("***").matches_everything());
+        assert_eq!(Wildcard::new("x").literal_prefix(), "x");
+        assert!(Wildcard::new("***").matches(""));
     }
 }
