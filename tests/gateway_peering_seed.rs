@@ -142,15 +142,11 @@ fn s1_a_same_account_auto_accepted_modify_routes_and_forced_delete() {
     assert!(pcc.starts_with("pcc-"), "{pcc}");
     let ev = s.event(&r.request_id);
     assert_eq!(
-        (
-            ev.event_name.as_str(),
-            ev.event_rw.as_str(),
-            ev.service_name.as_str()
-        ),
+        (ev.event_name.as_str(), &*ev.event_rw, &*ev.service_name),
         ("CreateVpcPeerConnection", "Write", "VpcPeer")
     );
     assert_eq!(
-        (ev.resource_type.as_str(), ev.resource_name.as_str()),
+        (&*ev.resource_type, ev.resource_name.as_str()),
         ("ACS::VPC::PeerConnection", pcc.as_str())
     );
     assert_eq!(ev.user_identity.kind, "root-account");

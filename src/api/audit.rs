@@ -3,13 +3,46 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
+
+/// Text that is usually one of a few constants (`"ApiCall"`, `"Write"`, a host name):
+/// borrowed when built by the gateway, owned when read back from a state file. Saves one
+/// allocation per field per call on the hot path.
+pub type Text = Cow<'static, str>;
+
+/// `userIdentity.sessionContext` (§10.2): `{}` for platform events.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct SessionContext {
+    /// `attributes`, absent for platform events.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub attributes: Option<SessionAttributes>,
+}
+
+/// `sessionContext.attributes`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionAttributes {
+    /// `"true"` / `"false"` (a string, as ActionTrail writes it).
+    #[serde(rename = "mfaAuthenticated")]
+    pub mfa_authenticated: Text,
+    /// When the credentials were issued (the call time in the model).
+    #[serde(rename = "creationDate")]
+    pub creation_date: String,
+}
+
+/// `additionalEventData`: `{"Scheme": "https"}` for API calls, `{}` for platform events.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct AdditionalEventData {
+    /// `https` / `http`.
+    #[serde(rename = "Scheme", skip_serializing_if = "Option::is_none", default)]
+    pub scheme: Option<Text>,
+}
 
 /// `userIdentity` (§10.2).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserIdentity {
     /// `root-account`, `ram-user`, `assumed-role`, `system`, or `unknown` (caller not resolved).
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: Text,
     /// Account UID.
     #[serde(rename = "accountId")]
     pub account_id: String,
@@ -24,7 +57,7 @@ pub struct UserIdentity {
     pub access_key_id: String,
     /// `sessionContext.attributes`.
     #[serde(rename = "sessionContext")]
-    pub session_context: Value,
+    pub session_context: SessionContext,
 }
 
 /// One ActionTrail event (§10.1).
@@ -35,22 +68,22 @@ pub struct AuditEvent {
     pub event_id: String,
     /// `1`.
     #[serde(rename = "eventVersion")]
-    pub event_version: String,
+    pub event_version: Text,
     /// `Management`.
     #[serde(rename = "eventCategory")]
-    pub event_category: String,
+    pub event_category: Text,
     /// `ApiCall` or `AliyunServiceEvent`.
     #[serde(rename = "eventType")]
-    pub event_type: String,
+    pub event_type: Text,
     /// API name or platform operation.
     #[serde(rename = "eventName")]
     pub event_name: String,
     /// `Write` / `Read`.
     #[serde(rename = "eventRW")]
-    pub event_rw: String,
+    pub event_rw: Text,
     /// Endpoint host.
     #[serde(rename = "eventSource")]
-    pub event_source: String,
+    pub event_source: Text,
     /// UTC time.
     #[serde(rename = "eventTime")]
     pub event_time: String,
@@ -59,10 +92,10 @@ pub struct AuditEvent {
     pub acs_region: String,
     /// Product.
     #[serde(rename = "serviceName")]
-    pub service_name: String,
+    pub service_name: Text,
     /// API version.
     #[serde(rename = "apiVersion")]
-    pub api_version: String,
+    pub api_version: Text,
     /// Request id (same as the response's RequestId).
     #[serde(rename = "requestId")]
     pub request_id: String,
@@ -87,7 +120,7 @@ pub struct AuditEvent {
     pub source_ip_address: String,
     /// User agent.
     #[serde(rename = "userAgent")]
-    pub user_agent: String,
+    pub user_agent: Text,
     /// The caller.
     #[serde(rename = "userIdentity")]
     pub user_identity: UserIdentity,
@@ -96,7 +129,7 @@ pub struct AuditEvent {
     pub recipient_account_id: String,
     /// Main resource type, e.g. `ACS::VPC::PeerConnection`.
     #[serde(rename = "resourceType")]
-    pub resource_type: String,
+    pub resource_type: Text,
     /// Main resource id (empty for failed creates).
     #[serde(rename = "resourceName")]
     pub resource_name: String,
@@ -109,7 +142,7 @@ pub struct AuditEvent {
     pub access_denied_detail: Option<Value>,
     /// Extra data, e.g. `{"Scheme": "https"}`.
     #[serde(rename = "additionalEventData")]
-    pub additional_event_data: Value,
+    pub additional_event_data: AdditionalEventData,
 }
 
 /// `(resourceType, id parameter / response key)` for an API (§10.3).

@@ -746,8 +746,8 @@ impl World {
             p.gmt_modified = now;
         }
         if !stepped {
-            if let Some(p) = self.peerings.remove(id) {
-                self.archived_peerings.insert(id.to_string(), p);
+            if let Some((key, p)) = self.peerings.remove_entry(id) {
+                self.archived_peerings.insert(key, Box::new(p));
             }
         }
         json!({})

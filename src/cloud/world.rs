@@ -78,9 +78,10 @@ pub struct World {
     pub(crate) route_entries: BTreeMap<String, RouteEntry>,
     pub(crate) peerings: BTreeMap<String, Peering>,
     /// Deleted peerings (§3.2 T9), kept for lookups by id but out of the live map so that
-    /// quota and duplicate checks scan only live connections.
+    /// quota and duplicate checks scan only live connections. Boxed: the map only grows, and
+    /// B-tree nodes of 400-byte values made every insert a large memmove.
     #[serde(default)]
-    pub(crate) archived_peerings: BTreeMap<String, Peering>,
+    pub(crate) archived_peerings: BTreeMap<String, Box<Peering>>,
     pub(crate) next_hops: BTreeMap<String, ExternalNextHop>,
     pub(crate) traffic: Vec<TrafficRecord>,
     /// Key: `uid|action|token`.
@@ -255,14 +256,14 @@ impl World {
     pub fn peering(&self, id: &str) -> Option<&Peering> {
         self.peerings
             .get(id)
-            .or_else(|| self.archived_peerings.get(id))
+            .or_else(|| self.archived_peerings.get(id).map(|p| &**p))
     }
 
     /// All peerings (live ones, then deleted ones).
     pub fn peerings(&self) -> impl Iterator<Item = &Peering> {
         self.peerings
             .values()
-            .chain(self.archived_peerings.values())
+            .chain(self.archived_peerings.values().map(|p| &**p))
     }
 
     /// Status of a peering at the current clock (expiry applied lazily).
@@ -280,7 +281,7 @@ impl World {
             .collect();
         for id in done {
             if let Some(p) = self.peerings.remove(&id) {
-                self.archived_peerings.insert(id, p);
+                self.archived_peerings.insert(id, Box::new(p));
             }
         }
     }
