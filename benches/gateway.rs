@@ -60,6 +60,40 @@ fn request(action: &str, params: &[(&str, &str)]) -> ApiRequest {
     }
 }
 
+/// One peering cycle through the gateway: create (requester), accept (accepter), get and
+/// delete (requester). The responses are dropped; the audit events stay in the state.
+fn peering_cycle(gateway: &mut Gateway, [requester, accepter]: [&Envelope; 2], a: &str, b: &str) {
+    let create = request(
+        "CreateVpcPeerConnection",
+        &[
+            ("RegionId", "cn-hangzhou"),
+            ("VpcId", a),
+            ("AcceptingAliUid", "2234567890123456"),
+            ("AcceptingRegionId", "cn-beijing"),
+            ("AcceptingVpcId", b),
+        ],
+    );
+    let r = gateway.call(requester, &create);
+    let id = r
+        .body
+        .get("InstanceId")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    black_box(gateway.call(
+        accepter,
+        &request("AcceptVpcPeerConnection", &[("InstanceId", &id)]),
+    ));
+    black_box(gateway.call(
+        requester,
+        &request("GetVpcPeerConnectionAttribute", &[("InstanceId", &id)]),
+    ));
+    black_box(gateway.call(
+        requester,
+        &request("DeleteVpcPeerConnection", &[("InstanceId", &id)]),
+    ));
+}
+
 fn bench_gateway(c: &mut Criterion) {
     let state =
         SimState::from_world_json(&world_json(), Path::new(".")).expect("bench world builds");
@@ -101,40 +135,44 @@ fn bench_gateway(c: &mut Criterion) {
         bench.iter(|| {
             let k = i % VPCS_PER_ACCOUNT;
             i += 1;
-            let create = request(
-                "CreateVpcPeerConnection",
-                &[
-                    ("RegionId", "cn-hangzhou"),
-                    ("VpcId", &a[k]),
-                    ("AcceptingAliUid", "2234567890123456"),
-                    ("AcceptingRegionId", "cn-beijing"),
-                    ("AcceptingVpcId", &b[k]),
-                ],
-            );
-            let r = gateway.call(&netops, &create);
-            let id = r
-                .body
-                .get("InstanceId")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string();
-            black_box(gateway.call(
-                &netadmin,
-                &request("AcceptVpcPeerConnection", &[("InstanceId", &id)]),
-            ));
-            black_box(gateway.call(
-                &netops,
-                &request("GetVpcPeerConnectionAttribute", &[("InstanceId", &id)]),
-            ));
-            black_box(gateway.call(
-                &netops,
-                &request("DeleteVpcPeerConnection", &[("InstanceId", &id)]),
-            ));
+            peering_cycle(&mut gateway, [&netops, &netadmin], &a[k], &b[k]);
             // Audit events are serialized as `ramsim log --format json` would, then dropped so
             // memory stays flat over millions of iterations.
             for e in gateway.state.audit.drain(..) {
                 buffer.clear();
-                let _ = serde_json::to_writer(&mut buffer, &e);
+                ramsim::api::audit_json::write_event(&e, &mut buffer);
+                black_box(&buffer);
+            }
+        })
+    });
+    group.finish();
+
+    // The audit encoder alone, against serde_json on the same events (one full cycle's four).
+    let events: Vec<_> = {
+        let k = i % VPCS_PER_ACCOUNT;
+        peering_cycle(&mut gateway, [&netops, &netadmin], &a[k], &b[k]);
+        gateway.state.audit.drain(..).collect()
+    };
+    let bytes: usize = events
+        .iter()
+        .map(|e| ramsim::api::audit_json::event_to_string(e).len())
+        .sum();
+    let mut group = c.benchmark_group("audit-json");
+    group.throughput(Throughput::Bytes(bytes as u64));
+    group.bench_function("ramsim-encoder-4-events", |bench| {
+        bench.iter(|| {
+            for e in &events {
+                buffer.clear();
+                ramsim::api::audit_json::write_event(e, &mut buffer);
+                black_box(&buffer);
+            }
+        })
+    });
+    group.bench_function("serde_json-4-events", |bench| {
+        bench.iter(|| {
+            for e in &events {
+                buffer.clear();
+                let _ = serde_json::to_writer(&mut buffer, e);
                 black_box(&buffer);
             }
         })

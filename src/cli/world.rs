@@ -222,11 +222,13 @@ pub fn log(args: &LogArgs) -> u8 {
     match args.format {
         LogFormat::Table => print!("{}", render_table(&state.audit)),
         LogFormat::Json => {
+            let mut out = Vec::with_capacity(state.audit.len() * 1024);
             for e in &state.audit {
-                match serde_json::to_string(e) {
-                    Ok(line) => println!("{line}"),
-                    Err(err) => return fail(format!("cannot render event: {err}")),
-                }
+                crate::api::audit_json::write_event(e, &mut out);
+                out.push(b'\n');
+            }
+            if let Err(err) = std::io::Write::write_all(&mut std::io::stdout().lock(), &out) {
+                return fail(format!("cannot write the log: {err}"));
             }
         }
     }

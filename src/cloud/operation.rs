@@ -337,7 +337,7 @@ pub const ACTIONS: [&str; 15] = [
     "ListVpcPeerConnections",
 ];
 
-fn page(p: &Params<'_>, name: &str, default: i64, max: i64) -> Result<i64, CloudError> {
+fn page(p: &Params<'_>, name: &'static str, default: i64, max: i64) -> Result<i64, CloudError> {
     let v = p.opt_i64(name)?.unwrap_or(default);
     if v < 1 || v > max {
         return Err(CloudError::invalid_param(

@@ -26,7 +26,9 @@ const COMMON: [&str; 10] = [
 /// remembered, so that parameters nobody asked for can be reported ([`Params::unknown`]).
 pub struct Params<'a> {
     map: &'a Map<String, Value>,
-    asked: std::cell::RefCell<Vec<String>>,
+    /// Names are `'static` (every decoder asks for literal names): noting one is a push,
+    /// not an allocation.
+    asked: std::cell::RefCell<Vec<&'static str>>,
 }
 
 impl<'a> Params<'a> {
@@ -38,8 +40,8 @@ impl<'a> Params<'a> {
         }
     }
 
-    fn note(&self, name: &str) {
-        self.asked.borrow_mut().push(name.to_string());
+    fn note(&self, name: &'static str) {
+        self.asked.borrow_mut().push(name);
     }
 
     /// The first parameter no decoder asked for (common parameters excepted), with the asked
@@ -49,21 +51,35 @@ impl<'a> Params<'a> {
         let asked = self.asked.borrow();
         let known = |k: &str| {
             COMMON.contains(&k)
-                || asked.iter().any(|a| {
-                    k == a.as_str()
-                        || k.strip_prefix(a.as_str())
-                            .is_some_and(|rest| rest.starts_with('.'))
-                })
+                || asked
+                    .iter()
+                    .any(|a| k == *a || k.strip_prefix(a).is_some_and(|rest| rest.starts_with('.')))
         };
         let unknown = self.map.keys().find(|k| !known(k))?;
-        let suggestion = crate::policy::read::closest(unknown, asked.iter().map(String::as_str))
-            .map(str::to_string);
+        let suggestion =
+            crate::policy::read::closest(unknown, asked.iter().copied()).map(str::to_string);
         Some((unknown.clone(), suggestion))
     }
 
-    fn raw(&self, name: &str) -> Option<&'a Value> {
+    fn raw(&self, name: &'static str) -> Option<&'a Value> {
         self.note(name);
-        match self.map.get(name) {
+        self.lookup(name)
+    }
+
+    /// The value under `name`, without noting it as asked (list items `Name.N`, covered by
+    /// `Name`); empty strings and `null` are absent.
+    fn lookup(&self, name: &str) -> Option<&'a Value> {
+        // Requests carry a handful of parameters: a scan of the entries beats hashing the
+        // name with SipHash (serde_json's map hasher).
+        let found = if self.map.len() <= 16 {
+            self.map
+                .iter()
+                .find(|(k, _)| k.as_str() == name)
+                .map(|(_, v)| v)
+        } else {
+            self.map.get(name)
+        };
+        match found {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) if s.is_empty() => None,
             Some(v) => Some(v),
@@ -71,23 +87,17 @@ impl<'a> Params<'a> {
     }
 
     /// Optional string (numbers and booleans are rendered as text).
-    pub fn opt_str(&self, name: &str) -> Result<Option<String>, CloudError> {
-        match self.raw(name) {
-            None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(Value::Number(n)) => Ok(Some(n.to_string())),
-            Some(Value::Bool(b)) => Ok(Some(b.to_string())),
-            Some(_) => Err(CloudError::invalid_param(name, "expected a string")),
-        }
+    pub fn opt_str(&self, name: &'static str) -> Result<Option<String>, CloudError> {
+        text(name, self.raw(name))
     }
 
     /// Required string.
-    pub fn req_str(&self, name: &str) -> Result<String, CloudError> {
+    pub fn req_str(&self, name: &'static str) -> Result<String, CloudError> {
         self.opt_str(name)?.ok_or_else(|| CloudError::missing(name))
     }
 
     /// Optional integer (JSON number or decimal string).
-    pub fn opt_i64(&self, name: &str) -> Result<Option<i64>, CloudError> {
+    pub fn opt_i64(&self, name: &'static str) -> Result<Option<i64>, CloudError> {
         match self.raw(name) {
             None => Ok(None),
             Some(Value::Number(n)) => n
@@ -104,7 +114,7 @@ impl<'a> Params<'a> {
     }
 
     /// Optional boolean (`true`/`false`, any case, or a JSON bool).
-    pub fn opt_bool(&self, name: &str) -> Result<Option<bool>, CloudError> {
+    pub fn opt_bool(&self, name: &'static str) -> Result<Option<bool>, CloudError> {
         match self.raw(name) {
             None => Ok(None),
             Some(Value::Bool(b)) => Ok(Some(*b)),
@@ -115,12 +125,12 @@ impl<'a> Params<'a> {
     }
 
     /// Boolean defaulting to false.
-    pub fn flag(&self, name: &str) -> Result<bool, CloudError> {
+    pub fn flag(&self, name: &'static str) -> Result<bool, CloudError> {
         Ok(self.opt_bool(name)?.unwrap_or(false))
     }
 
     /// Optional account uid (int64 in the metadata; number or string accepted).
-    pub fn opt_uid(&self, name: &str) -> Result<Option<String>, CloudError> {
+    pub fn opt_uid(&self, name: &'static str) -> Result<Option<String>, CloudError> {
         match self.opt_i64(name)? {
             None => Ok(None),
             Some(n) if n >= 0 => Ok(Some(n.to_string())),
@@ -132,7 +142,7 @@ impl<'a> Params<'a> {
     }
 
     /// List parameter `Name.N` (1-based), or a JSON array under `Name`.
-    pub fn list_str(&self, name: &str) -> Result<Vec<String>, CloudError> {
+    pub fn list_str(&self, name: &'static str) -> Result<Vec<String>, CloudError> {
         self.note(name);
         if let Some(Value::Array(items)) = self.raw(name) {
             let mut out = Vec::new();
@@ -154,7 +164,7 @@ impl<'a> Params<'a> {
         let mut out = Vec::new();
         for i in 1..=1000usize {
             let key = format!("{name}.{i}");
-            match self.opt_str(&key)? {
+            match text(&key, self.lookup(&key))? {
                 Some(s) => out.push(s),
                 None if self.map.contains_key(&key) => {}
                 None => break,
@@ -164,7 +174,7 @@ impl<'a> Params<'a> {
     }
 
     /// Object list `Name.N.Field` (1-based): returns one map per index, in order.
-    pub fn list_obj(&self, name: &str) -> Vec<Map<String, Value>> {
+    pub fn list_obj(&self, name: &'static str) -> Vec<Map<String, Value>> {
         self.note(name);
         let mut out = Vec::new();
         for i in 1..=1000usize {
@@ -194,5 +204,16 @@ impl<'a> Params<'a> {
             }
         }
         Ok(t)
+    }
+}
+
+/// A parameter value as text (numbers and booleans are rendered as text).
+fn text(name: &str, value: Option<&Value>) -> Result<Option<String>, CloudError> {
+    match value {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(Value::Number(n)) => Ok(Some(n.to_string())),
+        Some(Value::Bool(b)) => Ok(Some(b.to_string())),
+        Some(_) => Err(CloudError::invalid_param(name, "expected a string")),
     }
 }

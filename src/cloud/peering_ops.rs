@@ -758,11 +758,26 @@ impl World {
         let st = p.status_at(now);
         let vpc_obj = |id: &str| {
             let v = self.vpcs.get(id);
-            json!({
-                "VpcId": id,
-                "Ipv4Cidrs": v.map(|v| v.ipv4_cidrs().iter().map(|c| c.to_string()).collect::<Vec<_>>()).unwrap_or_default(),
-                "Ipv6Cidrs": v.and_then(|v| v.ipv6_cidr_block.clone()).into_iter().collect::<Vec<_>>(),
-            })
+            object([
+                ("VpcId", id.into()),
+                (
+                    "Ipv4Cidrs",
+                    v.map(|v| {
+                        v.ipv4_cidrs()
+                            .iter()
+                            .map(|c| Value::String(c.to_string()))
+                            .collect()
+                    })
+                    .unwrap_or_else(|| Value::Array(Vec::new())),
+                ),
+                (
+                    "Ipv6Cidrs",
+                    v.and_then(|v| v.ipv6_cidr_block.clone())
+                        .into_iter()
+                        .map(Value::String)
+                        .collect(),
+                ),
+            ])
         };
         let expired = match st {
             PeerStatus::Accepting | PeerStatus::Expired => p
@@ -771,26 +786,43 @@ impl World {
                 .unwrap_or(Value::Null),
             _ => Value::Null,
         };
-        json!({
-            "InstanceId": p.instance_id,
-            "GmtCreate": p.gmt_create.to_string(),
-            "GmtModified": p.gmt_modified.to_string(),
-            "Name": p.name,
-            "Description": p.description,
-            "OwnerId": p.owner_uid.parse::<u64>().unwrap_or_default(),
-            "AcceptingOwnerUid": p.accepting_owner_uid.parse::<u64>().unwrap_or_default(),
-            "RegionId": p.region_id,
-            "AcceptingRegionId": p.accepting_region_id,
-            "Bandwidth": p.bandwidth,
-            "Status": st.as_str(),
-            "BizStatus": self.peering_biz_status(p),
-            "GmtExpired": expired,
-            "ResourceGroupId": p.resource_group_id,
-            "LinkType": p.link_type,
-            "Vpc": vpc_obj(&p.vpc_id),
-            "AcceptingVpc": vpc_obj(&p.accepting_vpc_id),
-            "Tags": p.tags.iter().map(|(k, v)| json!({"Key": k, "Value": v})).collect::<Vec<_>>(),
-        })
+        object([
+            ("InstanceId", p.instance_id.as_str().into()),
+            ("GmtCreate", p.gmt_create.to_string().into()),
+            ("GmtModified", p.gmt_modified.to_string().into()),
+            ("Name", p.name.as_str().into()),
+            ("Description", p.description.as_str().into()),
+            (
+                "OwnerId",
+                p.owner_uid.parse::<u64>().unwrap_or_default().into(),
+            ),
+            (
+                "AcceptingOwnerUid",
+                p.accepting_owner_uid
+                    .parse::<u64>()
+                    .unwrap_or_default()
+                    .into(),
+            ),
+            ("RegionId", p.region_id.as_str().into()),
+            ("AcceptingRegionId", p.accepting_region_id.as_str().into()),
+            ("Bandwidth", p.bandwidth.into()),
+            ("Status", st.as_str().into()),
+            ("BizStatus", self.peering_biz_status(p).into()),
+            ("GmtExpired", expired),
+            ("ResourceGroupId", p.resource_group_id.as_str().into()),
+            ("LinkType", p.link_type.as_str().into()),
+            ("Vpc", vpc_obj(&p.vpc_id)),
+            ("AcceptingVpc", vpc_obj(&p.accepting_vpc_id)),
+            (
+                "Tags",
+                p.tags
+                    .iter()
+                    .map(|(k, v)| {
+                        object([("Key", k.as_str().into()), ("Value", v.as_str().into())])
+                    })
+                    .collect(),
+            ),
+        ])
     }
 
     pub(crate) fn get_peer(
@@ -842,4 +874,14 @@ impl World {
             "VpcPeerConnects": page,
         }))
     }
+}
+
+/// A JSON object with its fields in the given order, allocated once at its final size (the
+/// `json!` macro grows the map, rehashing as it goes: a quarter of a Get call).
+fn object<const N: usize>(fields: [(&str, Value); N]) -> Value {
+    let mut map = serde_json::Map::with_capacity(N);
+    for (key, value) in fields {
+        map.insert(key.to_string(), value);
+    }
+    Value::Object(map)
 }
