@@ -193,22 +193,30 @@ pub fn resource_name(api: &str, params: &Map<String, Value>, response: Option<&V
         "ResourceGroupId",
         "RoleArn",
     ];
-    for k in KEYS {
-        if let Some(Value::String(s)) = response.and_then(|r| r.get(k)) {
-            return s.clone();
-        }
+    if let Some(s) = response
+        .and_then(Value::as_object)
+        .and_then(|r| first_of(r, &KEYS))
+    {
+        return s.to_string();
     }
     let creates =
         super::catalog::by_api(api).is_some_and(|e| e.level == super::catalog::AccessLevel::Create);
     if creates && !api.starts_with("Accept") && api != "AssumeRole" {
         return String::new();
     }
-    for k in KEYS {
-        if let Some(Value::String(s)) = params.get(k) {
-            return s.clone();
-        }
-    }
-    String::new()
+    first_of(params, &KEYS).unwrap_or_default().to_string()
+}
+
+/// The string value of the earliest of `keys` that `map` holds as a string. One pass over
+/// the (small) map instead of one SipHash lookup per candidate key.
+fn first_of<'m>(map: &'m Map<String, Value>, keys: &[&str]) -> Option<&'m str> {
+    map.iter()
+        .filter_map(|(k, v)| {
+            let rank = keys.iter().position(|c| c == k)?;
+            Some((rank, v.as_str()?))
+        })
+        .min_by_key(|(rank, _)| *rank)
+        .map(|(_, s)| s)
 }
 
 /// Renders events as a fixed-width table (for `ramsim log`).

@@ -414,7 +414,8 @@ impl Gateway {
         if plan.authorize {
             let inputs = self.authz_inputs(caller);
             let principal = &inputs.1;
-            let mut context = RequestContext::new();
+            // Seven envelope keys at most, then the service's own.
+            let mut context = RequestContext::with_capacity(7 + plan.keys.len());
             context.insert("acs:CurrentTime", now.to_string());
             context.insert(
                 "acs:SourceIp",
@@ -701,9 +702,9 @@ impl Gateway {
                 session_context,
             },
         };
-        // One allocation: the received parameters plus the five ActionTrail adds.
-        let mut params = Map::with_capacity(request.params.len() + 5);
-        params.extend(request.params.iter().map(|(k, v)| (k.clone(), v.clone())));
+        // A clone copies the received parameters' hash table as it is (re-inserting them
+        // would hash every name again); then the ActionTrail adds.
+        let mut params = request.params.clone();
         params.insert("AcsHost".into(), Value::String(host.to_string()));
         params.insert("AcsProduct".into(), Value::String(service.into()));
         params.insert("RequestId".into(), Value::String(request_id.into()));

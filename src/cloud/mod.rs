@@ -11,6 +11,7 @@
 #![warn(missing_docs)]
 
 pub mod account;
+pub mod archive;
 pub mod auth;
 pub mod billing;
 pub mod directory;

@@ -747,7 +747,7 @@ impl World {
         }
         if !stepped {
             if let Some((key, p)) = self.peerings.remove_entry(id) {
-                self.archived_peerings.insert(key, Box::new(p));
+                self.archived_peerings.insert(key, p);
             }
         }
         json!({})

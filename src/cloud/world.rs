@@ -1,6 +1,7 @@
 //! The world: accounts, directory, regions, clock, ids and all network resources (§1).
 
 use crate::cloud::account::Account;
+use crate::cloud::archive::PeeringArchive;
 use crate::cloud::billing::TrafficRecord;
 use crate::cloud::directory::ResourceDirectory;
 use crate::cloud::ids::IdGen;
@@ -78,10 +79,9 @@ pub struct World {
     pub(crate) route_entries: BTreeMap<String, RouteEntry>,
     pub(crate) peerings: BTreeMap<String, Peering>,
     /// Deleted peerings (§3.2 T9), kept for lookups by id but out of the live map so that
-    /// quota and duplicate checks scan only live connections. Boxed: the map only grows, and
-    /// B-tree nodes of 400-byte values made every insert a large memmove.
+    /// quota and duplicate checks scan only live connections.
     #[serde(default)]
-    pub(crate) archived_peerings: BTreeMap<String, Box<Peering>>,
+    pub(crate) archived_peerings: PeeringArchive,
     pub(crate) next_hops: BTreeMap<String, ExternalNextHop>,
     pub(crate) traffic: Vec<TrafficRecord>,
     /// Key: `uid|action|token`.
@@ -128,7 +128,7 @@ impl World {
             route_tables: BTreeMap::new(),
             route_entries: BTreeMap::new(),
             peerings: BTreeMap::new(),
-            archived_peerings: BTreeMap::new(),
+            archived_peerings: PeeringArchive::default(),
             next_hops: BTreeMap::new(),
             traffic: Vec::new(),
             client_tokens: BTreeMap::new(),
@@ -256,14 +256,14 @@ impl World {
     pub fn peering(&self, id: &str) -> Option<&Peering> {
         self.peerings
             .get(id)
-            .or_else(|| self.archived_peerings.get(id).map(|p| &**p))
+            .or_else(|| self.archived_peerings.get(id))
     }
 
-    /// All peerings (live ones, then deleted ones).
+    /// All peerings (live ones, then deleted ones; each sorted by id).
     pub fn peerings(&self) -> impl Iterator<Item = &Peering> {
         self.peerings
             .values()
-            .chain(self.archived_peerings.values().map(|p| &**p))
+            .chain(self.archived_peerings.sorted())
     }
 
     /// Status of a peering at the current clock (expiry applied lazily).
@@ -281,7 +281,7 @@ impl World {
             .collect();
         for id in done {
             if let Some(p) = self.peerings.remove(&id) {
-                self.archived_peerings.insert(id, Box::new(p));
+                self.archived_peerings.insert(id, p);
             }
         }
     }

@@ -2,6 +2,7 @@
 
 use super::errors::{err_world, v};
 use super::*;
+use crate::cloud::peering::PeerStatus;
 use crate::cloud::route::RouteTarget;
 use crate::cloud::time::Timestamp;
 
@@ -491,5 +492,57 @@ fn operation_metadata() {
             e.is_err_and(|e| e.code.starts_with("MissingParameter.")),
             "{a}"
         );
+    }
+}
+
+/// The archive of deleted peerings is a hash map, but nothing observable depends on its
+/// internal order: two worlds that deleted the same peerings in opposite orders serialize to
+/// the same bytes, list deleted peerings sorted by id, and survive a round trip.
+#[test]
+fn peering_archive_order_is_not_observable() {
+    let build = |reverse: bool| {
+        let mut w = world();
+        let vpcs: Vec<String> = (0..7)
+            .map(|i| mk_vpc(&mut w, A, "cn-hangzhou", &format!("10.{i}.0.0/16")).0)
+            .collect();
+        let mut ids: Vec<String> = (1..7)
+            .map(|i| {
+                peer_ok(
+                    &mut w,
+                    A,
+                    "cn-hangzhou",
+                    &vpcs[0],
+                    A,
+                    "cn-hangzhou",
+                    &vpcs[i],
+                )
+            })
+            .collect();
+        if reverse {
+            ids.reverse();
+        }
+        for id in &ids {
+            ok(
+                &mut w,
+                A,
+                "DeleteVpcPeerConnection",
+                json!({"InstanceId": id}),
+            );
+        }
+        (w, ids)
+    };
+    let (forward, ids) = build(false);
+    let (backward, _) = build(true);
+    let text = serde_json::to_string(&forward).unwrap();
+    assert_eq!(text, serde_json::to_string(&backward).unwrap());
+    assert_eq!(forward.archived_peerings.len(), 6);
+    let listed: Vec<&str> = forward.peerings().map(|p| p.instance_id.as_str()).collect();
+    let mut sorted = ids.clone();
+    sorted.sort();
+    assert_eq!(listed, sorted);
+    let back: World = serde_json::from_str(&text).unwrap();
+    assert_eq!(back, forward);
+    for id in &ids {
+        assert_eq!(back.peering_status(id), Some(PeerStatus::Deleted), "{id}");
     }
 }
