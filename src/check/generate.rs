@@ -2,7 +2,7 @@
 //! (mostly ones the caller is permitted to call, per the engine), parameters drawn mostly
 //! from objects that exist so that sequences make progress, and sometimes invalid.
 
-use super::invariant::escalation::{decide_probes, fingerprint, probes_for, Probe};
+use super::invariant::escalation::{fingerprint, probes_for, Probe, ProbeDecider};
 use super::prng::Rng;
 use crate::api::catalog::CATALOG;
 use crate::api::SimState;
@@ -11,6 +11,7 @@ use crate::iam::Caller;
 use crate::policy::pattern::Wildcard;
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 /// Identity-policy documents the generator creates, simplest first.
 pub const DOCS: &[&str] = &[
@@ -55,6 +56,15 @@ pub enum Generated {
     },
     /// A clock advance, in seconds.
     Advance(i64),
+}
+
+/// The caller list and when it is valid (see `Generator::callers_cache`).
+#[derive(Debug)]
+struct CallersCache {
+    generation: u64,
+    from: i64,
+    until: i64,
+    list: Arc<Vec<CallerEntry>>,
 }
 
 /// A caller the generator can use.
@@ -195,14 +205,18 @@ pub struct Generator {
     hints: Hints,
     /// Custom policies of the initial world: `(account, name)`.
     initial_policies: BTreeSet<(String, String)>,
-    /// APIs a caller may call, by (principal key, fingerprint).
-    permitted: HashMap<(String, u64), Vec<bool>>,
+    /// Pick weights of the APIs in play for a caller (0 = not permitted), by (principal key,
+    /// fingerprint). Shared, not cloned, on every step.
+    permitted: HashMap<(String, u64), Arc<Vec<u32>>>,
+    /// Pick weights of all APIs in play, permitted or not.
+    all_weights: Vec<u32>,
     /// Policy fingerprints per caller (sessions by AccessKey) and policy generation, for the
     /// current run: a fingerprint only changes when a decision-changing write happens.
     fingerprints: HashMap<(Caller, u64), u64>,
     session_counter: u64,
-    /// Callers by (IAM generation, clock): the list only changes with them.
-    callers_cache: Option<((u64, i64), Vec<CallerEntry>)>,
+    /// Callers as of an IAM generation, valid over a clock interval `[from, until)`: the list
+    /// only changes with an identity change or when a role session expires.
+    callers_cache: Option<CallersCache>,
 }
 
 fn principal_key(c: &Caller) -> String {
@@ -224,7 +238,7 @@ impl Generator {
             .filter(|a| !a.is_empty())
             .map(|a| Wildcard::new(&a.to_ascii_lowercase()))
             .collect();
-        let apis = CATALOG
+        let apis: Vec<(usize, u32)> = CATALOG
             .iter()
             .enumerate()
             .filter(|(_, e)| {
@@ -247,6 +261,7 @@ impl Generator {
             .flat_map(|(a, acct)| acct.policies.keys().map(move |p| (a.clone(), p.clone())))
             .collect();
         Generator {
+            all_weights: apis.iter().map(|(_, w)| *w).collect(),
             apis,
             filter: PrincipalFilter::parse(principals),
             probes,
@@ -326,8 +341,9 @@ impl Generator {
         out
     }
 
-    /// For each API in play: may `caller` call it on some resource (per the engine)?
-    fn permitted_apis(&mut self, state: &SimState, caller: &Caller) -> Vec<bool> {
+    /// For each API in play, its pick weight for `caller`: 0 unless the engine permits the
+    /// caller to call it on some resource.
+    fn permitted_weights(&mut self, state: &SimState, caller: &Caller) -> Arc<Vec<u32>> {
         let fp_key = (caller.clone(), state.iam.policy_generation);
         let fp = match self.fingerprints.get(&fp_key) {
             Some(fp) => *fp,
@@ -339,37 +355,59 @@ impl Generator {
         };
         let key = (principal_key(caller), fp);
         if let Some(p) = self.permitted.get(&key) {
-            return p.clone();
+            return Arc::clone(p);
         }
         let probes = self
             .probes
             .get(caller.account())
             .map_or(&[][..], Vec::as_slice);
-        let answers = decide_probes(state, caller, probes, &self.time);
-        let result: Vec<bool> = self
-            .apis
-            .iter()
-            .map(|(i, _)| {
-                let action = CATALOG[*i].action;
-                probes
-                    .iter()
-                    .zip(&answers)
-                    .any(|(p, a)| *a && p.action == action)
-            })
-            .collect();
-        self.permitted.insert(key, result.clone());
+        let decider = ProbeDecider::new(state, caller, &self.time);
+        let result: Arc<Vec<u32>> = Arc::new(
+            self.apis
+                .iter()
+                .map(|(i, weight)| {
+                    let action = CATALOG[*i].action;
+                    let permitted = probes
+                        .iter()
+                        .filter(|p| p.action == action)
+                        .any(|p| decider.allows(state, p));
+                    if permitted {
+                        *weight
+                    } else {
+                        0
+                    }
+                })
+                .collect(),
+        );
+        self.permitted.insert(key, Arc::clone(&result));
         result
     }
 
     /// Generates the next step for `state`; `focus` is the caller of the last successful call.
     pub fn next(&mut self, rng: &mut Rng, state: &SimState, focus: Option<&str>) -> Generated {
-        let key = (state.iam.generation, state.world.now().epoch());
+        let generation = state.iam.generation;
+        let now = state.world.now().epoch();
         let callers = match &self.callers_cache {
-            Some((k, c)) if *k == key => c.clone(),
+            Some(c) if c.generation == generation && (c.from..c.until).contains(&now) => {
+                Arc::clone(&c.list)
+            }
             _ => {
-                let c = self.callers(state);
-                self.callers_cache = Some((key, c.clone()));
-                c
+                let list = Arc::new(self.callers(state));
+                let until = state
+                    .iam
+                    .sessions
+                    .values()
+                    .map(|s| s.expires)
+                    .filter(|e| *e > now)
+                    .min()
+                    .unwrap_or(i64::MAX);
+                self.callers_cache = Some(CallersCache {
+                    generation,
+                    from: now,
+                    until,
+                    list: Arc::clone(&list),
+                });
+                list
             }
         };
         if rng.chance(5) || callers.is_empty() || self.apis.is_empty() {
@@ -380,13 +418,7 @@ impl Generator {
             Some(c) if rng.chance(50) => c.clone(),
             _ => callers[rng.below(callers.len())].clone(),
         };
-        let permitted = self.permitted_apis(state, &entry.caller);
-        let weights: Vec<u32> = self
-            .apis
-            .iter()
-            .zip(&permitted)
-            .map(|((_, w), p)| if *p { *w } else { 0 })
-            .collect();
+        let weights = self.permitted_weights(state, &entry.caller);
         let pick = if rng.chance(85) {
             rng.weighted(&weights)
         } else {
@@ -394,10 +426,7 @@ impl Generator {
         };
         let api_index = match pick {
             Some(i) => self.apis[i].0,
-            None => {
-                let all: Vec<u32> = self.apis.iter().map(|(_, w)| *w).collect();
-                self.apis[rng.weighted(&all).unwrap_or(0)].0
-            }
+            None => self.apis[rng.weighted(&self.all_weights).unwrap_or(0)].0,
         };
         let api = CATALOG[api_index].api;
         let mut who = entry.who.clone();

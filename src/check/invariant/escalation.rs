@@ -275,46 +275,66 @@ pub(crate) fn decide_probes(
     probes: &[Probe],
     time: &str,
 ) -> Vec<bool> {
-    let store = state.iam.policy_store(&state.world, caller);
-    let principal = state.iam.principal(&state.world, caller);
-    let mut base = RequestContext::new();
-    base.insert("acs:CurrentTime", time.to_string());
-    base.insert("acs:SourceIp", DEFAULT_SOURCE_IP);
-    base.insert("acs:SecureTransport", "true");
-    if let Some(arn) = principal.principal_arn_key() {
-        base.insert("acs:PrincipalARN", arn);
+    let decider = ProbeDecider::new(state, caller, time);
+    probes.iter().map(|p| decider.allows(state, p)).collect()
+}
+
+/// Answers probes for one caller: its policy store, principal and base context are built
+/// once, so callers that need only some answers (the generator stops at the first allowed
+/// probe of an action) pay only for those.
+pub(crate) struct ProbeDecider {
+    store: crate::authz::PolicyStore,
+    principal: crate::authz::Principal,
+    base: RequestContext,
+}
+
+impl ProbeDecider {
+    /// The decider for `caller` in `state`, with the gateway's default context at `time`.
+    pub(crate) fn new(state: &SimState, caller: &Caller, time: &str) -> ProbeDecider {
+        let store = state.iam.policy_store(&state.world, caller);
+        let principal = state.iam.principal(&state.world, caller);
+        let mut base = RequestContext::with_capacity(6);
+        base.insert("acs:CurrentTime", time.to_string());
+        base.insert("acs:SourceIp", DEFAULT_SOURCE_IP);
+        base.insert("acs:SecureTransport", "true");
+        if let Some(arn) = principal.principal_arn_key() {
+            base.insert("acs:PrincipalARN", arn);
+        }
+        ProbeDecider {
+            store,
+            principal,
+            base,
+        }
     }
-    let options = EvalOptions::default();
-    probes
-        .iter()
-        .map(|p| {
-            let target_keys = p
-                .target
-                .as_ref()
-                .and_then(|t| Some((state.world.rd_id(t)?, state.world.rd_path(t)?)));
-            let owned;
-            let ctx = match target_keys {
-                Some((id, path)) => {
-                    let mut c = base.clone();
-                    c.insert("acs:TargetRDId", id);
-                    c.insert("acs:TargetRDPath", path);
-                    owned = c;
-                    &owned
-                }
-                None => &base,
-            };
-            let pairs = [ActionResource::new(p.action, p.resource.as_str())];
-            let req = Request {
-                principal: &principal,
-                pairs: &pairs,
-                context: ctx,
-                resource_account: None,
-                resource_group: None,
-                assume_role: false,
-            };
-            decide(&store, &req, &options).is_allowed()
-        })
-        .collect()
+
+    /// Does the engine allow `probe`?
+    pub(crate) fn allows(&self, state: &SimState, probe: &Probe) -> bool {
+        let target_keys = probe
+            .target
+            .as_ref()
+            .and_then(|t| Some((state.world.rd_id(t)?, state.world.rd_path(t)?)));
+        let owned;
+        let ctx = match target_keys {
+            Some((id, path)) => {
+                let mut c = self.base.clone();
+                c.insert("acs:TargetRDId", id);
+                c.insert("acs:TargetRDPath", path);
+                owned = c;
+                &owned
+            }
+            None => &self.base,
+        };
+        let pairs = [ActionResource::new(probe.action, probe.resource.as_str())];
+        let req = Request {
+            principal: &self.principal,
+            pairs: &pairs,
+            context: ctx,
+            resource_account: None,
+            resource_group: None,
+            assume_role: false,
+        };
+        decide(&self.store, &req, &EvalOptions::default()).is_allowed()
+    }
 }
 
 #[derive(Debug, Clone)]
