@@ -1,6 +1,7 @@
 //! ActionTrail-shaped audit events (network-model.md §10): exactly one per API call, whatever
 //! the outcome, plus `AliyunServiceEvent`s for platform-side changes (expiry, settling).
 
+use super::param_map::ParamMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
@@ -101,7 +102,7 @@ pub struct AuditEvent {
     pub request_id: String,
     /// Parameters as received.
     #[serde(rename = "requestParameters")]
-    pub request_parameters: Map<String, Value>,
+    pub request_parameters: ParamMap,
     /// Response body of successful writes.
     #[serde(
         rename = "responseElements",

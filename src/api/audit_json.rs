@@ -9,7 +9,7 @@
 //! rare cases share its exact output.
 
 use super::audit::{AdditionalEventData, AuditEvent, SessionContext, UserIdentity};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// Appends `event` to `out` as one line of compact JSON (no trailing newline).
 pub fn write_event(event: &AuditEvent, out: &mut Vec<u8>) {
@@ -27,7 +27,7 @@ pub fn write_event(event: &AuditEvent, out: &mut Vec<u8>) {
     obj.str_field("apiVersion", &event.api_version);
     obj.str_field("requestId", &event.request_id);
     obj.key("requestParameters");
-    write_map(obj.out, &event.request_parameters);
+    write_pairs(obj.out, event.request_parameters.iter());
     if let Some(response) = &event.response_elements {
         obj.key("responseElements");
         write_value(obj.out, response);
@@ -136,9 +136,9 @@ impl<'o> ObjectWriter<'o> {
     }
 }
 
-fn write_map(out: &mut Vec<u8>, map: &Map<String, Value>) {
+fn write_pairs<'v>(out: &mut Vec<u8>, pairs: impl Iterator<Item = (&'v String, &'v Value)>) {
     let mut obj = ObjectWriter::open(out);
-    for (k, v) in map {
+    for (k, v) in pairs {
         obj.data_key(k);
         write_value(obj.out, v);
     }
@@ -161,7 +161,7 @@ fn write_value(out: &mut Vec<u8>, value: &Value) {
             }
             out.push(b']');
         }
-        Value::Object(map) => write_map(out, map),
+        Value::Object(map) => write_pairs(out, map.iter()),
         // serde_json's own number formatting (itoa / ryu), so every spelling matches.
         Value::Number(n) => {
             let _ = serde_json::to_writer(&mut *out, n);

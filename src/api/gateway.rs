@@ -14,6 +14,7 @@ use super::audit::{
     resource_name, resource_type, AdditionalEventData, AuditEvent, SessionAttributes,
     SessionContext, UserIdentity,
 };
+use super::param_map::ParamMap;
 use super::request::{ApiRequest, Envelope};
 use super::state::SimState;
 use crate::authz::Principal;
@@ -234,7 +235,7 @@ impl Gateway {
                 service_name: "VpcPeer".into(),
                 api_version: "2022-01-01".into(),
                 request_id: id,
-                request_parameters: Map::new(),
+                request_parameters: ParamMap::default(),
                 response_elements: Some(e.detail.clone()),
                 error_code: String::new(),
                 error_message: String::new(),
@@ -702,17 +703,14 @@ impl Gateway {
                 session_context,
             },
         };
-        // A clone copies the received parameters' hash table as it is (re-inserting them
-        // would hash every name again); then the ActionTrail adds.
-        let mut params = request.params.clone();
-        params.insert("AcsHost".into(), Value::String(host.to_string()));
-        params.insert("AcsProduct".into(), Value::String(service.into()));
-        params.insert("RequestId".into(), Value::String(request_id.into()));
-        params.insert("HostId".into(), Value::String(host.to_string()));
+        let mut params = ParamMap::with_capacity(request.params.len() + 5);
+        params.extend_from(&request.params);
+        params.insert("AcsHost", Value::String(host.to_string()));
+        params.insert("AcsProduct", Value::String(service.into()));
+        params.insert("RequestId", Value::String(request_id.into()));
+        params.insert("HostId", Value::String(host.to_string()));
         if let Some(r) = &region {
-            params
-                .entry("RegionId")
-                .or_insert_with(|| Value::String(r.clone()));
+            params.insert_if_absent("RegionId", || Value::String(r.clone()));
         }
         let write = super::catalog::by_api(&request.action).is_none_or(|e| e.level.is_write());
         let (error_code, error_message, response) = match outcome {

@@ -210,9 +210,10 @@ pub struct Generator {
     permitted: HashMap<(String, u64), Arc<Vec<u32>>>,
     /// Pick weights of all APIs in play, permitted or not.
     all_weights: Vec<u32>,
-    /// Policy fingerprints per caller (sessions by AccessKey) and policy generation, for the
-    /// current run: a fingerprint only changes when a decision-changing write happens.
-    fingerprints: HashMap<(Caller, u64), u64>,
+    /// Pick weights per caller (sessions by AccessKey) as of a policy generation, for the
+    /// current run: they can only change when a decision-changing write happens, so most
+    /// steps skip the fingerprint and go straight to the weights.
+    weights_at: HashMap<Caller, (u64, Arc<Vec<u32>>)>,
     session_counter: u64,
     /// Callers as of an IAM generation, valid over a clock interval `[from, until)`: the list
     /// only changes with an identity change or when a role session expires.
@@ -269,7 +270,7 @@ impl Generator {
             hints: harvest_hints(initial),
             initial_policies,
             permitted: HashMap::new(),
-            fingerprints: HashMap::new(),
+            weights_at: HashMap::new(),
             session_counter: 0,
             callers_cache: None,
         }
@@ -284,7 +285,7 @@ impl Generator {
     pub fn reset(&mut self) {
         self.session_counter = 0;
         self.callers_cache = None;
-        self.fingerprints.clear();
+        self.weights_at.clear();
     }
 
     fn callers(&self, state: &SimState) -> Vec<CallerEntry> {
@@ -344,16 +345,22 @@ impl Generator {
     /// For each API in play, its pick weight for `caller`: 0 unless the engine permits the
     /// caller to call it on some resource.
     fn permitted_weights(&mut self, state: &SimState, caller: &Caller) -> Arc<Vec<u32>> {
-        let fp_key = (caller.clone(), state.iam.policy_generation);
-        let fp = match self.fingerprints.get(&fp_key) {
-            Some(fp) => *fp,
-            None => {
-                let fp = fingerprint(state, caller);
-                self.fingerprints.insert(fp_key, fp);
-                fp
+        let generation = state.iam.policy_generation;
+        if let Some((g, weights)) = self.weights_at.get(caller) {
+            if *g == generation {
+                return Arc::clone(weights);
             }
-        };
-        let key = (principal_key(caller), fp);
+        }
+        let weights = self.weights_for_fingerprint(state, caller);
+        self.weights_at
+            .insert(caller.clone(), (generation, Arc::clone(&weights)));
+        weights
+    }
+
+    /// The pick weights for `caller`, shared by every caller and run with the same principal
+    /// and policy fingerprint.
+    fn weights_for_fingerprint(&mut self, state: &SimState, caller: &Caller) -> Arc<Vec<u32>> {
+        let key = (principal_key(caller), fingerprint(state, caller));
         if let Some(p) = self.permitted.get(&key) {
             return Arc::clone(p);
         }

@@ -269,7 +269,7 @@ pub enum Obj<'w> {
     /// A JSON object.
     Json(&'w Value),
     /// A JSON object stored as a map (event parameters).
-    Map(&'w serde_json::Map<String, Value>),
+    Map(&'w crate::api::param_map::ParamMap),
 }
 
 /// A runtime value.
@@ -384,7 +384,7 @@ impl<'w> Obj<'w> {
             Obj::ControlPolicy(c) => Cow::Borrowed(&c.id),
             Obj::Event(e) => Cow::Borrowed(&e.request_id),
             Obj::Json(v) => Cow::Owned(v.to_string()),
-            Obj::Map(m) => Cow::Owned(Value::Object(m.clone()).to_string()),
+            Obj::Map(m) => Cow::Owned(Value::Object(m.to_map()).to_string()),
         }
     }
 
