@@ -144,9 +144,17 @@ fn request_id(seed: u64, n: u64) -> String {
     out
 }
 
-/// Compiled policy stores and principals per caller, each with the `policy_generation` it was
-/// built at.
-pub type CompiledStores = HashMap<Caller, (u64, Arc<(PolicyStore, Principal)>)>;
+/// A caller's compiled policy store and principal, with the `policy_generation` it is known
+/// valid at and the fingerprint of what the store was built from.
+#[derive(Debug, Clone)]
+pub struct CompiledEntry {
+    generation: u64,
+    fingerprint: u64,
+    inputs: Arc<(PolicyStore, Principal)>,
+}
+
+/// Compiled policy stores and principals per caller.
+pub type CompiledStores = HashMap<Caller, CompiledEntry>;
 
 /// The gateway over a simulator state.
 pub struct Gateway {
@@ -179,7 +187,7 @@ impl Gateway {
     pub fn compiled_at(&self, generation: u64) -> CompiledStores {
         self.cache
             .iter()
-            .filter(|(c, (g, _))| *g == generation && !matches!(c, Caller::Session { .. }))
+            .filter(|(c, e)| e.generation == generation && !matches!(c, Caller::Session { .. }))
             .map(|(c, v)| (c.clone(), v.clone()))
             .collect()
     }
@@ -192,24 +200,51 @@ impl Gateway {
         }
     }
 
+    /// Forgets every compiled store: the next call of each caller compiles its policies
+    /// afresh. Calls answer exactly the same either way (the cache is an optimization, and
+    /// the gateway property tests check that by running every sequence both ways).
+    pub fn clear_compiled(&mut self) {
+        self.cache.clear();
+    }
+
     /// Gives the state back.
     pub fn into_state(self) -> SimState {
         self.state
     }
 
-    /// The caller's compiled policies and principal, rebuilt only when identities changed.
+    /// The caller's compiled policies and principal. After a decision-changing identity
+    /// write (a new `policy_generation`) the store is rebuilt only if what it is built from
+    /// changed for this caller: most writes concern one principal, and compiling is the
+    /// expensive part of a call.
     fn authz_inputs(&mut self, caller: &Caller) -> Arc<(PolicyStore, Principal)> {
         let generation = self.state.iam.policy_generation;
-        if let Some((g, inputs)) = self.cache.get(caller) {
-            if *g == generation {
-                return inputs.clone();
+        let (iam, world) = (&self.state.iam, &self.state.world);
+        let cached = self.cache.get_mut(caller);
+        if let Some(entry) = &cached {
+            if entry.generation == generation {
+                return Arc::clone(&entry.inputs);
             }
         }
-        let store = self.state.iam.policy_store(&self.state.world, caller);
-        let principal = self.state.iam.principal(&self.state.world, caller);
-        let inputs = Arc::new((store, principal));
-        self.cache
-            .insert(caller.clone(), (generation, inputs.clone()));
+        let fingerprint = iam.store_fingerprint(world, caller);
+        let principal = iam.principal(world, caller);
+        if let Some(entry) = cached {
+            if entry.fingerprint == fingerprint {
+                entry.generation = generation;
+                if entry.inputs.1 != principal {
+                    entry.inputs = Arc::new((entry.inputs.0.clone(), principal));
+                }
+                return Arc::clone(&entry.inputs);
+            }
+        }
+        let inputs = Arc::new((iam.policy_store(world, caller), principal));
+        self.cache.insert(
+            caller.clone(),
+            CompiledEntry {
+                generation,
+                fingerprint,
+                inputs: Arc::clone(&inputs),
+            },
+        );
         inputs
     }
 

@@ -83,7 +83,7 @@ impl CustomPolicy {
 }
 
 /// `Custom` or `System`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum PolicyType {
     /// Customer-managed.
     Custom,
@@ -92,7 +92,7 @@ pub enum PolicyType {
 }
 
 /// Who a policy is attached to.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(tag = "type", content = "name")]
 pub enum Grantee {
     /// A RAM user.
@@ -104,7 +104,7 @@ pub enum Grantee {
 }
 
 /// An identity-policy attachment.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Attachment {
     /// Policy name.
     pub policy: String,

@@ -112,26 +112,63 @@ impl Iam {
 
     /// Control-policy nodes for `account`, member first, root last (empty outside a directory).
     pub fn control_chain(&self, world: &World, account: &str) -> Vec<ControlNode> {
-        let Some(rd) = world.resource_directory() else {
-            return Vec::new();
-        };
-        let Some(member) = rd.members.get(account) else {
-            return Vec::new();
-        };
-        let mut chain = vec![self.control_node(account)];
-        let mut folder = member.folder_id.clone();
-        // Bounded walk: a folder chain can be no longer than the number of folders.
-        for _ in 0..=rd.folders.len() {
-            chain.push(self.control_node(&folder));
-            if folder == rd.root_folder_id {
-                break;
-            }
-            match rd.folders.get(&folder) {
-                Some(f) => folder = f.parent_folder_id.clone(),
-                None => break,
+        control_targets(world, account)
+            .iter()
+            .map(|t| self.control_node(t))
+            .collect()
+    }
+
+    /// A fingerprint of everything [`Iam::policy_store`] reads for `caller`: the control
+    /// targets and their policies, the session policy, and each applicable attachment with
+    /// its document and version. Equal fingerprints build equal stores, so the gateway keeps
+    /// a compiled store across identity changes that do not touch this caller (most of them).
+    /// Must change whenever `policy_store` starts reading something new.
+    pub fn store_fingerprint(&self, world: &World, caller: &Caller) -> u64 {
+        use std::hash::{Hash, Hasher};
+        // SipHash with fixed keys: deterministic, and collisions are out of reach.
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        let account = caller.account();
+        std::mem::discriminant(caller).hash(&mut h);
+        for target in control_targets(world, account) {
+            target.hash(&mut h);
+            for cp in self.control_policies_at(&target) {
+                (&cp.id, cp.policy_type, &cp.document, &cp.effect_scope).hash(&mut h);
             }
         }
-        chain
+        let Some(acct) = self.accounts.get(account) else {
+            return h.finish();
+        };
+        let grantees: Vec<Grantee> = match caller {
+            Caller::Root { .. } => return h.finish(),
+            Caller::User { name, .. } => {
+                let mut g = vec![Grantee::User(name.clone())];
+                if let Some(u) = acct.users.get(name) {
+                    g.extend(u.groups.iter().cloned().map(Grantee::Group));
+                }
+                g
+            }
+            Caller::Session {
+                role,
+                access_key_id,
+                ..
+            } => {
+                self.sessions
+                    .get(access_key_id)
+                    .and_then(|s| s.policy.as_ref())
+                    .hash(&mut h);
+                vec![Grantee::Role(role.clone())]
+            }
+        };
+        for att in acct
+            .attachments
+            .iter()
+            .filter(|a| grantees.contains(&a.grantee))
+        {
+            att.hash(&mut h);
+            self.identity_document(account, &att.policy, att.policy_type)
+                .hash(&mut h);
+        }
+        h.finish()
     }
 
     /// Adds the document of attachment `att` (of `account`) to `store`, at account or
@@ -231,4 +268,29 @@ impl Iam {
         }
         store
     }
+}
+
+/// The control-policy targets that bear on `account`: the member itself, then its folders up
+/// to the root (none outside a directory).
+fn control_targets(world: &World, account: &str) -> Vec<String> {
+    let Some(rd) = world.resource_directory() else {
+        return Vec::new();
+    };
+    let Some(member) = rd.members.get(account) else {
+        return Vec::new();
+    };
+    let mut targets = vec![account.to_string()];
+    let mut folder = member.folder_id.clone();
+    // Bounded walk: a folder chain can be no longer than the number of folders.
+    for _ in 0..=rd.folders.len() {
+        targets.push(folder.clone());
+        if folder == rd.root_folder_id {
+            break;
+        }
+        match rd.folders.get(&folder) {
+            Some(f) => folder = f.parent_folder_id.clone(),
+            None => break,
+        }
+    }
+    targets
 }

@@ -14,7 +14,6 @@ use crate::api::catalog::{CATALOG, DEPENDENT_ONLY_ACTIONS};
 use crate::api::gateway::DEFAULT_SOURCE_IP;
 use crate::api::SimState;
 use crate::authz::{decide, ActionResource, EvalOptions, Request, RequestContext};
-use crate::iam::model::{Grantee, PolicyType};
 use crate::iam::Caller;
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, BTreeSet};
@@ -207,63 +206,17 @@ pub(crate) fn probes_for(state: &SimState, uid: &str) -> Vec<Probe> {
     out
 }
 
-/// A fingerprint of everything that bears on `caller`'s decisions.
+/// A fingerprint of everything that bears on `caller`'s decisions: the documents its policy
+/// store is built from ([`crate::iam::model::Iam::store_fingerprint`]) and the principal facts
+/// the evaluator reads besides them.
 pub(crate) fn fingerprint(state: &SimState, caller: &Caller) -> u64 {
     let mut h = DefaultHasher::new();
-    let iam = &state.iam;
-    let account = caller.account();
-    let p = iam.principal(&state.world, caller);
+    let p = state.iam.principal(&state.world, caller);
     (p.in_resource_directory, p.management_account).hash(&mut h);
-    // The control-policy chain, member → folders → root, without compiling anything.
-    if let Some(rd) = state.world.resource_directory() {
-        if let Some(member) = rd.members.get(account) {
-            let mut targets = vec![account.to_string()];
-            let mut folder = member.folder_id.clone();
-            for _ in 0..=rd.folders.len() {
-                targets.push(folder.clone());
-                if folder == rd.root_folder_id {
-                    break;
-                }
-                match rd.folders.get(&folder) {
-                    Some(f) => folder = f.parent_folder_id.clone(),
-                    None => break,
-                }
-            }
-            for t in targets {
-                t.hash(&mut h);
-                for cp in iam.control_policies_at(&t) {
-                    (&cp.id, &cp.document, &cp.effect_scope).hash(&mut h);
-                }
-            }
-        }
-    }
-    if let Some(acct) = iam.accounts.get(account) {
-        let grantees: Vec<Grantee> = match caller {
-            Caller::Root { .. } => Vec::new(),
-            Caller::User { name, .. } => {
-                let mut g = vec![Grantee::User(name.clone())];
-                if let Some(u) = acct.users.get(name) {
-                    g.extend(u.groups.iter().cloned().map(Grantee::Group));
-                }
-                g
-            }
-            Caller::Session { role, .. } => vec![Grantee::Role(role.clone())],
-        };
-        for att in acct
-            .attachments
-            .iter()
-            .filter(|a| grantees.contains(&a.grantee))
-        {
-            (
-                &att.policy,
-                att.policy_type == PolicyType::Custom,
-                &att.resource_group,
-            )
-                .hash(&mut h);
-            iam.identity_document(account, &att.policy, att.policy_type)
-                .hash(&mut h);
-        }
-    }
+    state
+        .iam
+        .store_fingerprint(&state.world, caller)
+        .hash(&mut h);
     h.finish()
 }
 
