@@ -22,6 +22,7 @@ use crate::authz::{
     decide, explain, ActionResource, Decision, EvalOptions, Explanation, PolicySet, PolicySource,
     PolicyStore, Request, RequestContext,
 };
+use crate::cloud::ids::splitmix64 as mix;
 use crate::cloud::{CallContext, CloudError, Operation, Timestamp};
 use crate::iam::{Caller, IamOperation};
 use crate::policy::{read_policy, PolicyKind, ReadOptions};
@@ -110,14 +111,6 @@ fn product_meta(
 }
 
 /// A deterministic request id in Alibaba's upper-case UUID shape.
-/// SplitMix64's finalizer: a fixed, well-mixed function of `z`.
-fn mix(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
 fn request_id(seed: u64, n: u64) -> String {
     let a = mix(seed ^ n.wrapping_mul(2));
     let b = mix(seed ^ n.wrapping_mul(2).wrapping_add(1));

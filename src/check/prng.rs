@@ -8,12 +8,7 @@ pub struct Rng {
 }
 
 /// One SplitMix64 mixing round (also used to derive per-run seeds).
-pub fn mix(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
+pub use crate::cloud::ids::splitmix64 as mix;
 
 impl Rng {
     /// A generator seeded with `seed`.

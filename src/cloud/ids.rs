@@ -18,7 +18,9 @@ pub struct IdGen {
     pub counter: u64,
 }
 
-fn splitmix64(mut z: u64) -> u64 {
+/// SplitMix64's finalizer: a fixed, well-mixed function of `z`. The one mixing function of
+/// the project (ids, request ids, the check's PRNG and per-run seeds).
+pub fn splitmix64(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
