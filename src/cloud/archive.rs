@@ -8,7 +8,7 @@
 
 use crate::cloud::peering::Peering;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 /// The archive of deleted peerings, keyed by instance id.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -41,10 +41,15 @@ impl PeeringArchive {
 
     /// The records, sorted by id.
     pub fn sorted(&self) -> impl Iterator<Item = &Peering> {
+        self.sorted_entries().into_iter().map(|(_, p)| p)
+    }
+
+    /// `(id, record)` pairs sorted by id: the one order anything outside sees.
+    fn sorted_entries(&self) -> Vec<(&String, &Peering)> {
         let mut all: Vec<(&String, &Peering)> =
             self.records.iter().map(|(k, v)| (k, &**v)).collect();
         all.sort_unstable_by(|a, b| a.0.cmp(b.0));
-        all.into_iter().map(|(_, p)| p)
+        all
     }
 }
 
@@ -52,9 +57,7 @@ impl Serialize for PeeringArchive {
     /// As a map sorted by id: the same bytes as the `BTreeMap` it replaces, so state files and
     /// state hashes are deterministic and unchanged.
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let sorted: BTreeMap<&String, &Peering> =
-            self.records.iter().map(|(k, v)| (k, &**v)).collect();
-        sorted.serialize(serializer)
+        serializer.collect_map(self.sorted_entries())
     }
 }
 

@@ -143,7 +143,7 @@ impl<'a> Params<'a> {
 
     /// List parameter `Name.N` (1-based), or a JSON array under `Name`.
     pub fn list_str(&self, name: &'static str) -> Result<Vec<String>, CloudError> {
-        self.note(name);
+        // `raw` notes `name`, which also covers the `Name.N` entries read below.
         if let Some(Value::Array(items)) = self.raw(name) {
             let mut out = Vec::new();
             for v in items {

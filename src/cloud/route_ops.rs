@@ -9,7 +9,7 @@ use crate::cloud::operation::{
 use crate::cloud::peering::PeerStatus;
 use crate::cloud::route::{NextHopItem, NextHopType, RouteEntry, RouteTable};
 use crate::cloud::time::Timestamp;
-use crate::cloud::validate::{optional_text, paginate, token_page};
+use crate::cloud::validate::{optional_description, optional_text, paginate, token_page};
 use crate::cloud::vpc::{cgnat, NetStatus};
 use crate::cloud::world::{CallContext, World};
 use ipnet::IpNet;
@@ -56,12 +56,7 @@ impl World {
             "InvalidRouteEntryName.Malformed",
             "Specified route entry name is not valid.",
         )?;
-        optional_text(
-            p.description.as_deref(),
-            256,
-            "InvalidDescription.Malformed",
-            "Specified description is not valid.",
-        )?;
+        optional_description(p.description.as_deref())?;
         // §2.4.4 step 1
         let table = self.owned_table(&acct.uid, &p.region_id, &p.route_table_id)?;
         let vpc_id = table.vpc_id.clone();

@@ -48,6 +48,16 @@ pub fn optional_text(
     }
 }
 
+/// Checks an optional `Description` (§0.4.9: the generic rule, at most 256 characters).
+pub fn optional_description(value: Option<&str>) -> Result<(), crate::cloud::CloudError> {
+    optional_text(
+        value,
+        256,
+        "InvalidDescription.Malformed",
+        "Specified description is not valid.",
+    )
+}
+
 /// One page of a `NextToken`/`MaxResults` listing: the rows from offset `token` (default 0) and
 /// the token of the next page (`""` on the last one). `bad_token` is the error for a token that
 /// is not an offset.

@@ -8,7 +8,7 @@ use crate::cloud::operation::{CreateVSwitch, CreateVpc, DescribeVSwitches, Descr
 use crate::cloud::region::RegionInfo;
 use crate::cloud::route::{RouteTable, TableType};
 use crate::cloud::time::Timestamp;
-use crate::cloud::validate::{optional_text, paginate};
+use crate::cloud::validate::{optional_description, optional_text, paginate};
 use crate::cloud::vpc::{
     cgnat, overlaps, parse_strict_v4, valid_vpc_cidr, NetStatus, VSwitch, Vpc,
 };
@@ -187,12 +187,7 @@ impl World {
             "InvalidVSwitchName.Malformed",
             "Specified vSwitch name is not valid.",
         )?;
-        optional_text(
-            p.description.as_deref(),
-            256,
-            "InvalidDescription.Malformed",
-            "Specified description is not valid.",
-        )?;
+        optional_description(p.description.as_deref())?;
         let malformed = || {
             CloudError::bad(
                 "InvalidCidrBlock.Malformed",
