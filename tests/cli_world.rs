@@ -376,9 +376,22 @@ fn exit_codes() {
         assert!(r.stderr.starts_with("error: "), "{args:?}: {}", r.stderr);
     }
     assert_eq!(std::fs::read(env.path("state.json")).unwrap(), before);
-    // calls the gateway answers with an error: exit 1, logged
+    // a caller that names no principal is a usage error (not an AccessKey error): exit 2,
+    // nothing logged
     let r = env.call(
         "mallory",
+        "aliyun vpcpeer ListVpcPeerConnections --RegionId cn-hangzhou",
+    );
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.starts_with("error: no principal `mallory`"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(std::fs::read(env.path("state.json")).unwrap(), before);
+    // calls the gateway answers with an error: exit 1, logged
+    let r = env.call(
+        "LTAI00000000000000000000",
         "aliyun vpcpeer ListVpcPeerConnections --RegionId cn-hangzhou",
     );
     assert_eq!(r.code, 1);

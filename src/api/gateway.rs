@@ -110,6 +110,26 @@ fn product_meta(
     }
 }
 
+/// "Did you mean …?" for an API name no product models: the closest modeled API, of the named
+/// product first (`aliyun vpcpeer CreateVpcPeerConection`), else of any product.
+fn api_suggestion(action: &str, product: Option<&str>) -> Option<String> {
+    let apis = |in_product: bool| {
+        super::catalog::CATALOG
+            .iter()
+            .filter(move |e| {
+                !in_product || product.is_some_and(|p| e.product.eq_ignore_ascii_case(p))
+            })
+            .map(|e| e.api)
+    };
+    let found = crate::suggest::closest(action, apis(true))
+        .or_else(|| crate::suggest::closest(action, apis(false)))?;
+    let entry = super::catalog::by_api(found)?;
+    Some(format!(
+        "(did you mean \"{found}\", `aliyun {} {found}`?)",
+        entry.product.to_ascii_lowercase()
+    ))
+}
+
 /// A deterministic request id in Alibaba's upper-case UUID shape.
 fn request_id(seed: u64, n: u64) -> String {
     let a = mix(seed ^ n.wrapping_mul(2));
@@ -409,6 +429,14 @@ impl Gateway {
             Some(Err(e)) => return (request.product.clone().unwrap_or_default(), None, Err(e)),
             None => match Operation::decode(&request.action, &request.params) {
                 Ok(op) => Op::Cloud(op),
+                Err(e) if e.code == "InvalidAction.NotFound" => {
+                    let hint = api_suggestion(&request.action, request.product.as_deref());
+                    return (
+                        request.product.clone().unwrap_or_default(),
+                        None,
+                        Err(e.with_hint(hint)),
+                    );
+                }
                 Err(e) => return (request.product.clone().unwrap_or_default(), None, Err(e)),
             },
         };
@@ -424,7 +452,12 @@ impl Gateway {
                         "Specified api `{}` is not found in product {named}.",
                         request.action
                     ),
-                );
+                )
+                .with_hint(Some(format!(
+                    "It is an API of {product}: `aliyun {} {}`.",
+                    product.to_ascii_lowercase(),
+                    request.action
+                )));
                 return (named.clone(), region, Err(e));
             }
         }

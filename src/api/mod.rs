@@ -10,5 +10,5 @@ pub mod request;
 pub mod state;
 
 pub use gateway::{CallResult, Gateway};
-pub use request::{parse_cli_line, parse_json_request, ApiRequest, Envelope};
+pub use request::{parse_cli_args, parse_cli_line, parse_json_request, ApiRequest, Envelope};
 pub use state::SimState;

@@ -114,10 +114,21 @@ fn parse_words(line: &str) -> Result<Vec<String>, String> {
     Ok(words)
 }
 
-/// Parses `aliyun <product> <Action> --Param value --Flag …`. A parameter written without a
-/// value (`--Force`) is `true`; `--Param=value` is accepted too.
+/// Parses `aliyun <product> <Action> --Param value --Flag …` written as one string (scenario
+/// files, or one quoted shell argument): the string is split into words the way a POSIX shell
+/// would, then read by [`parse_cli_args`]. A parameter written without
+/// a value (`--Force`) is `true`; `--Param=value` is accepted too.
 pub fn parse_cli_line(line: &str) -> Result<ApiRequest, String> {
-    let words = parse_words(line)?;
+    parse_cli_args(parse_words(line)?)
+}
+
+/// Parses an aliyun CLI request given as words exactly as the shell passed them (`ramsim call
+/// … -- aliyun ram CreatePolicy --PolicyDocument "$DOC"`): no word is split, joined or
+/// unquoted, so a value with spaces, quotes or ` --Other x` inside stays one value.
+pub fn parse_cli_args<I>(words: I) -> Result<ApiRequest, String>
+where
+    I: IntoIterator<Item = String>,
+{
     let mut it = words.into_iter().peekable();
     match it.next() {
         Some(w) if w == "aliyun" => {}
@@ -250,6 +261,31 @@ mod tests {
         ] {
             assert!(parse_cli_line(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn argv_words_are_never_resplit() {
+        let words = |ws: &[&str]| ws.iter().map(|w| w.to_string()).collect::<Vec<_>>();
+        let doc = r#"{"Version": "1", "Statement": [{"Effect": "Allow", "Action": "vpc:*", "Resource": "*"}]}"#;
+        let r = parse_cli_args(words(&[
+            "aliyun",
+            "ram",
+            "CreatePolicy",
+            "--PolicyName",
+            "p",
+            "--PolicyDocument",
+            doc,
+            "--Description",
+            "team x --Foo bar",
+        ]))
+        .unwrap();
+        assert_eq!(r.params["PolicyDocument"], doc);
+        assert_eq!(r.params["Description"], "team x --Foo bar");
+        assert!(!r.params.contains_key("Foo"));
+        assert_eq!(r.params.len(), 3);
+        // the same words joined into one string are split again: the hostile value injects
+        let joined = parse_cli_line("aliyun ram CreatePolicy --Description team x --Foo bar");
+        assert!(joined.is_err() || joined.unwrap().params.contains_key("Foo"));
     }
 
     #[test]

@@ -1,11 +1,13 @@
 //! The command-line interface: argument definitions (clap) and one module per subcommand.
 //! Subcommands return an exit code; rendering lives with them, rules live in the library.
 
+pub mod call_request;
 pub mod check;
 pub mod diff;
 pub mod eval;
 pub mod lint;
 pub mod progress;
+pub mod show;
 pub mod simulate;
 pub mod test;
 pub mod validate;
@@ -44,6 +46,8 @@ pub enum Command {
     Call(world::CallArgs),
     /// Print the audit trail (ActionTrail events) of a state file.
     Log(world::LogArgs),
+    /// List a world's accounts, principals and resources with their names, ids and handles.
+    Show(show::ShowArgs),
     /// Show or advance the scenario clock (expiring pending peerings, for example).
     Clock(world::ClockArgs),
     /// Lint policy documents: validation errors plus likely mistakes (exit 0 clean, 1 findings, 2 usage/IO error).
@@ -65,6 +69,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Init(args) => world::init(&args),
         Command::Call(args) => world::call(&args),
         Command::Log(args) => world::log(&args),
+        Command::Show(args) => show::run(&args),
         Command::Clock(args) => world::clock(&args),
         Command::Lint(args) => lint::run(&args),
         Command::Simulate(args) => simulate::run(&args),

@@ -1,9 +1,9 @@
 //! `ramsim init`, `ramsim call`, `ramsim log` and `ramsim clock`: build a simulator state from
 //! a world file, send calls through the gateway, read the audit trail, move the clock.
 
-use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
+use super::{call_request, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
 use crate::api::audit::render_table;
-use crate::api::{parse_cli_line, parse_json_request, ApiRequest, Envelope, Gateway, SimState};
+use crate::api::{Envelope, Gateway, SimState};
 use crate::cloud::Timestamp;
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
@@ -58,8 +58,9 @@ pub struct CallArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     pub format: CallFormat,
-    /// The request as an aliyun CLI line: `aliyun vpcpeer CreateVpcPeerConnection --RegionId …`
-    /// (one quoted argument, or the words unquoted).
+    /// The request as an aliyun CLI line: `aliyun vpcpeer CreateVpcPeerConnection --RegionId …`,
+    /// best after `--`. Several words are taken exactly as the shell passed them; one quoted
+    /// argument is split like a shell line. Values may use world handles (`'${vpc:NAME}'`).
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     pub line: Vec<String>,
 }
@@ -148,35 +149,18 @@ pub fn init(args: &InitArgs) -> u8 {
     EXIT_OK
 }
 
-/// Reads the request of `ramsim call`.
-fn read_request(args: &CallArgs) -> Result<ApiRequest, String> {
-    match (&args.request, args.line.is_empty()) {
-        (Some(_), false) => Err("give either --request FILE or a CLI line, not both".into()),
-        (Some(path), true) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-            parse_json_request(&text).map_err(|e| format!("{}: {e}", path.display()))
-        }
-        (None, true) => Err("no request: give an aliyun CLI line or --request FILE".into()),
-        (None, false) => {
-            let line = if args.line.len() == 1 {
-                args.line[0].clone()
-            } else {
-                args.line.join(" ")
-            };
-            parse_cli_line(&line)
-        }
-    }
-}
-
 /// Runs `ramsim call`.
 pub fn call(args: &CallArgs) -> u8 {
-    let request = match read_request(args) {
+    let request = match call_request::read_request(&args.line, args.request.as_deref()) {
         Ok(r) => r,
         Err(e) => return fail(e),
     };
     let state = match SimState::load(&args.state) {
         Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    let request = match call_request::prepare(request, &state, &args.caller) {
+        Ok(r) => r,
         Err(e) => return fail(e),
     };
     let envelope = Envelope {

@@ -58,6 +58,15 @@ impl CloudError {
         )
     }
 
+    /// Appends a sentence to the message (a did-you-mean), when there is one.
+    pub fn with_hint(mut self, hint: Option<String>) -> Self {
+        if let Some(h) = hint {
+            self.message.push(' ');
+            self.message.push_str(&h);
+        }
+        self
+    }
+
     /// A required parameter is absent.
     pub fn missing(param: &str) -> Self {
         Self::bad(

@@ -91,9 +91,24 @@ impl<'a> Params<'a> {
         text(name, self.raw(name))
     }
 
-    /// Required string.
+    /// Required string. When it is absent but a parameter nobody asked for yet is spelled
+    /// like it (`VpcID`, `RegoinId`), the error says so.
     pub fn req_str(&self, name: &'static str) -> Result<String, CloudError> {
-        self.opt_str(name)?.ok_or_else(|| CloudError::missing(name))
+        self.opt_str(name)?
+            .ok_or_else(|| CloudError::missing(name).with_hint(self.misspelling_of(name)))
+    }
+
+    /// A given parameter, not a common one nor one asked for so far, that is probably a
+    /// misspelling of the required `name`: ` "VpcID" was given: did you mean "VpcId"?`.
+    fn misspelling_of(&self, name: &str) -> Option<String> {
+        let asked = self.asked.borrow();
+        let unasked = self
+            .map
+            .keys()
+            .map(String::as_str)
+            .filter(|k| !COMMON.contains(k) && !asked.contains(k));
+        crate::suggest::closest(name, unasked)
+            .map(|given| format!("\"{given}\" was given: did you mean \"{name}\"?"))
     }
 
     /// Optional integer (JSON number or decimal string).

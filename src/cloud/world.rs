@@ -235,6 +235,11 @@ impl World {
         self.route_tables.get(id)
     }
 
+    /// All route tables, sorted by id.
+    pub fn route_tables(&self) -> impl Iterator<Item = &RouteTable> {
+        self.route_tables.values()
+    }
+
     /// A custom route entry by id.
     pub fn route_entry(&self, id: &str) -> Option<&RouteEntry> {
         self.route_entries.get(id)

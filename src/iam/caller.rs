@@ -60,6 +60,21 @@ impl Caller {
     }
 }
 
+/// True for strings shaped like an AccessKey id (`LTAI…` of a user, `STS.…` of a session):
+/// an unknown one is an unknown key, not a misspelt principal name.
+pub fn is_access_key_id(who: &str) -> bool {
+    who.starts_with("LTAI") || who.starts_with("STS.")
+}
+
+/// `text` with its first letter upper-cased, to follow another sentence.
+fn sentence(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 fn account_uid(world: &World, text: &str) -> Option<String> {
     if world.account(text).is_some() {
         Some(text.to_string())
@@ -76,6 +91,9 @@ impl Iam {
             CloudError::not_found(
                 "InvalidAccessKeyId.NotFound",
                 format!("Specified access key is not found: `{who}`."),
+            )
+            .with_hint(
+                (!is_access_key_id(who)).then(|| sentence(&self.no_principal_message(world, who))),
             )
         };
         if let Some(s) = self.sessions.get(who) {
@@ -120,6 +138,47 @@ impl Iam {
                 "InvalidParameter.Caller",
                 format!("caller `{who}` names users in several accounts; write `{who}@<account>`"),
             )),
+        }
+    }
+
+    /// Every way to name a caller of the world, in a stable order: user names, `user@alias`
+    /// (or `user@uid` for accounts without an alias), `root@alias` and `root@uid`.
+    pub fn caller_names(&self, world: &World) -> Vec<String> {
+        let mut names = Vec::new();
+        for (uid, acct) in &self.accounts {
+            let tag = world
+                .account(uid)
+                .and_then(|a| a.alias.clone())
+                .unwrap_or_else(|| uid.clone());
+            for user in acct.users.values() {
+                names.push(user.name.clone());
+                names.push(format!("{}@{tag}", user.name));
+            }
+        }
+        for a in world.accounts() {
+            if let Some(alias) = &a.alias {
+                names.push(format!("root@{alias}"));
+            }
+            names.push(format!("root@{}", a.uid));
+        }
+        names
+    }
+
+    /// The caller name closest to `who`, when one is close enough to be a typo.
+    pub fn caller_suggestion(&self, world: &World, who: &str) -> Option<String> {
+        let names = self.caller_names(world);
+        crate::suggest::closest(who, names.iter().map(String::as_str)).map(str::to_string)
+    }
+
+    /// "no principal `alcie` — did you mean `alice`?" (or, without a close name, what
+    /// callers look like).
+    pub fn no_principal_message(&self, world: &World, who: &str) -> String {
+        match self.caller_suggestion(world, who) {
+            Some(s) => format!("no principal `{who}` — did you mean `{s}`?"),
+            None => format!(
+                "no principal `{who}` (callers are a user name, `user@<account>`, `root@<account>`, \
+                 or an AccessKeyId; `ramsim show` lists them)"
+            ),
         }
     }
 

@@ -7,9 +7,9 @@ use super::{pattern_path, Code, Lint};
 use crate::api::catalog::{self, ApiEntry};
 use crate::policy::ast::{Effect, PatternList, Statement};
 use crate::policy::pattern::{fold_case, Wildcard};
-use crate::policy::read::closest;
 use crate::policy::span::JsonPath;
 use crate::policy::PolicyKind;
+use crate::suggest::closest_within;
 
 /// True when action pattern `pattern` matches `action` (case-insensitively, spec §2).
 pub fn action_matches(pattern: &str, action: &str) -> bool {
@@ -55,32 +55,13 @@ pub fn is_modeled(action: &str) -> bool {
     catalog::all_actions().any(|a| a.eq_ignore_ascii_case(action))
 }
 
-/// Levenshtein distance over lowercased characters.
-fn distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.to_lowercase().chars().collect();
-    let b: Vec<char> = b.to_lowercase().chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut cur = Vec::with_capacity(b.len() + 1);
-        cur.push(i + 1);
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev.get(j).copied().unwrap_or(0) + usize::from(ca != cb);
-            let del = prev.get(j + 1).copied().unwrap_or(0) + 1;
-            let ins = cur.get(j).copied().unwrap_or(0) + 1;
-            cur.push(sub.min(del).min(ins));
-        }
-        prev = cur;
-    }
-    prev.last().copied().unwrap_or(0)
-}
-
 /// Edits up to which an unknown action is reported as a misspelling of a modeled one. Real
 /// sibling actions (`vpc:DeleteVpc` next to `vpc:CreateVpc`) are further apart.
 const MAX_TYPO_DISTANCE: usize = 2;
 
 /// The modeled action `action` is probably a misspelling of.
 pub fn misspelling_of(action: &str) -> Option<&'static str> {
-    closest(action, catalog::all_actions()).filter(|c| distance(action, c) <= MAX_TYPO_DISTANCE)
+    closest_within(action, catalog::all_actions(), MAX_TYPO_DISTANCE)
 }
 
 fn is_modeled_service(code: &str) -> bool {

@@ -5,7 +5,16 @@ use crate::cloud::World;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-fn resolve(world: &World, saved: &BTreeMap<String, String>, var: &str) -> Result<String, String> {
+/// The world handles `${…}` may name (besides values saved by scenario steps).
+pub const HANDLES: &str = "${vpc:NAME}, ${vsw:NAME}, ${rt:NAME}, ${uid:ALIAS}";
+
+/// Resolves one `${var}`; `saved` is `None` outside scenarios (`ramsim call`), where only world
+/// handles exist.
+fn resolve(
+    world: &World,
+    saved: Option<&BTreeMap<String, String>>,
+    var: &str,
+) -> Result<String, String> {
     let unique = |mut found: Vec<String>, what: &str| match found.len() {
         1 => Ok(found.remove(0)),
         0 => Err(format!("`${{{var}}}`: no {what}")),
@@ -22,6 +31,13 @@ fn resolve(world: &World, saved: &BTreeMap<String, String>, var: &str) -> Result
                 .collect(),
             "VPC with that name",
         )
+        .map_err(|e| {
+            let names: Vec<&str> = world.vpcs().map(|v| v.name.as_str()).collect();
+            match crate::suggest::closest(name, names) {
+                Some(s) if s != name => format!("{e} (did you mean `{s}`?)"),
+                _ => e,
+            }
+        })
     };
     match var.split_once(':') {
         Some(("vpc", name)) => vpc_named(name),
@@ -44,9 +60,16 @@ fn resolve(world: &World, saved: &BTreeMap<String, String>, var: &str) -> Result
             .uid_by_alias(alias)
             .map(str::to_string)
             .ok_or_else(|| format!("`${{{var}}}`: no account with alias `{alias}`")),
-        _ => saved.get(var).cloned().ok_or_else(|| {
-            format!("`${{{var}}}`: nothing saved under that name (use `save` in an earlier step)")
-        }),
+        _ => match saved {
+            Some(saved) => saved.get(var).cloned().ok_or_else(|| {
+                format!(
+                    "`${{{var}}}`: nothing saved under that name (use `save` in an earlier step)"
+                )
+            }),
+            None => Err(format!(
+                "`${{{var}}}`: not a world handle (handles: {HANDLES})"
+            )),
+        },
     }
 }
 
@@ -55,6 +78,20 @@ pub fn substitute(
     text: &str,
     world: &World,
     saved: &BTreeMap<String, String>,
+) -> Result<String, String> {
+    substitute_with(text, world, Some(saved))
+}
+
+/// Replaces the world handles (`${vpc:NAME}`, …) in every string of a JSON value; any other
+/// `${…}` is an error. For requests outside scenarios (`ramsim call`).
+pub fn substitute_handles(v: &Value, world: &World) -> Result<Value, String> {
+    map_strings(v, &|s| substitute_with(s, world, None))
+}
+
+fn substitute_with(
+    text: &str,
+    world: &World,
+    saved: Option<&BTreeMap<String, String>>,
 ) -> Result<String, String> {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
@@ -77,18 +114,23 @@ pub fn substitute_json(
     world: &World,
     saved: &BTreeMap<String, String>,
 ) -> Result<Value, String> {
+    map_strings(v, &|s| substitute(s, world, saved))
+}
+
+/// `v` with `f` applied to every string in it.
+fn map_strings(v: &Value, f: &dyn Fn(&str) -> Result<String, String>) -> Result<Value, String> {
     Ok(match v {
-        Value::String(s) => Value::String(substitute(s, world, saved)?),
+        Value::String(s) => Value::String(f(s)?),
         Value::Array(items) => Value::Array(
             items
                 .iter()
-                .map(|i| substitute_json(i, world, saved))
+                .map(|i| map_strings(i, f))
                 .collect::<Result<_, _>>()?,
         ),
         Value::Object(m) => {
             let mut out = serde_json::Map::new();
             for (k, x) in m {
-                out.insert(k.clone(), substitute_json(x, world, saved)?);
+                out.insert(k.clone(), map_strings(x, f)?);
             }
             Value::Object(out)
         }
