@@ -3,7 +3,7 @@
 
 use super::audit::AuditEvent;
 use crate::cloud::{World, WorldSpec};
-use crate::iam::spec::IamSpec;
+use crate::iam::spec::{IamSpec, WorldSource};
 use crate::iam::Iam;
 use serde::{Deserialize, Serialize};
 use std::io::Write;
@@ -50,6 +50,12 @@ impl SimState {
     /// The world file is the network world (`accounts`, `resource_directory`, `vpcs`, …) plus
     /// an optional `identity` section (see [`IamSpec`]) and an optional `seed`.
     pub fn from_world_json(text: &str, base: &Path) -> Result<SimState, String> {
+        SimState::from_world_text(text, base, None)
+    }
+
+    /// [`SimState::from_world_json`]; with `file`, findings in inline policy documents are
+    /// located in `text` as that file (line:column of the world file, path from its root).
+    fn from_world_text(text: &str, base: &Path, file: Option<&str>) -> Result<SimState, String> {
         let mut value: serde_json::Value =
             serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?;
         let obj = value
@@ -66,7 +72,8 @@ impl SimState {
             None => IamSpec::default(),
             Some(v) => serde_json::from_value(v).map_err(|e| format!("identity: {e}"))?,
         };
-        let iam = Iam::from_spec(&iam_spec, &mut world, base)?;
+        let source = file.map(|file| WorldSource { file, text });
+        let iam = Iam::from_spec_in(&iam_spec, &mut world, base, source.as_ref())?;
         Ok(SimState::new(world, iam, seed))
     }
 
@@ -75,7 +82,8 @@ impl SimState {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
         let base = path.parent().unwrap_or(Path::new("."));
-        SimState::from_world_json(&text, base).map_err(|e| format!("{}: {e}", path.display()))
+        let file = path.display().to_string();
+        SimState::from_world_text(&text, base, Some(&file)).map_err(|e| format!("{file}: {e}"))
     }
 
     /// Loads a state file, checking its format and schema version.

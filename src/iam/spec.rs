@@ -5,7 +5,8 @@ use super::model::*;
 use super::system_policies::{system_policy, FULL_ALIYUN_ACCESS_ID};
 use crate::cloud::World;
 use crate::policy::diagnostic::render_human;
-use crate::policy::span::LineIndex;
+use crate::policy::json::Value as JsonValue;
+use crate::policy::span::{JsonPath, LineIndex, PathStep, Span};
 use crate::policy::{read_policy, PolicyKind, ReadOptions};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -161,12 +162,129 @@ impl Default for IamSpec {
     }
 }
 
+/// The text of the world file a spec was read from, so that findings in inline policy
+/// documents point at the world file's own lines and columns (and JSON path), not at a
+/// re-printed copy of the document. The file is re-read with spans only when a document fails.
+#[derive(Debug, Clone, Copy)]
+pub struct WorldSource<'a> {
+    /// The file name shown in diagnostics.
+    pub file: &'a str,
+    /// The whole world file.
+    pub text: &'a str,
+}
+
+/// Source offsets of the characters of a JSON string literal: for every byte of the decoded
+/// string, the offset in `raw` (the literal, quotes included) of the source character it
+/// comes from, plus one entry for the end. Escapes (`\n`, `\u00e9`, surrogate pairs) map
+/// each decoded byte to the escape's first byte.
+fn literal_offsets(raw: &str) -> Vec<usize> {
+    let bytes = raw.as_bytes();
+    let mut map = Vec::with_capacity(raw.len());
+    let mut i = 1; // after the opening quote
+    let end = raw.len().saturating_sub(1); // the closing quote
+    while i < end {
+        let (decoded_len, source_len) = if bytes[i] == b'\\' {
+            match bytes.get(i + 1) {
+                Some(b'u') => {
+                    let hex = |at: usize| {
+                        raw.get(at..at + 4)
+                            .and_then(|h| u32::from_str_radix(h, 16).ok())
+                    };
+                    match hex(i + 2) {
+                        Some(0xD800..=0xDBFF)
+                            if raw.get(i + 6..i + 8) == Some("\\u")
+                                && hex(i + 8).is_some_and(|lo| (0xDC00..=0xDFFF).contains(&lo)) =>
+                        {
+                            (4, 12)
+                        }
+                        Some(c) => (char::from_u32(c).map_or(3, char::len_utf8), 6),
+                        None => (1, 2),
+                    }
+                }
+                _ => (1, 2),
+            }
+        } else {
+            let len = raw[i..].chars().next().map_or(1, char::len_utf8);
+            (len, len)
+        };
+        map.extend(std::iter::repeat(i).take(decoded_len));
+        i += source_len;
+    }
+    map.push(end);
+    map
+}
+
+impl WorldSource<'_> {
+    /// Renders the findings of the inline document at `path` of the world file, located in
+    /// the world file; `None` when it cannot (no such node, or the source reads clean).
+    fn render_inline(&self, path: &JsonPath, kind: PolicyKind) -> Option<String> {
+        let root = crate::policy::json::parse(self.text).ok()?;
+        let mut node = &root;
+        for step in &path.0 {
+            node = match (step, &node.value) {
+                (PathStep::Key(k), JsonValue::Object(members)) => {
+                    &members.iter().rfind(|m| &m.key == k)?.value
+                }
+                (PathStep::Index(i), JsonValue::Array(items)) => items.get(*i)?,
+                _ => return None,
+            };
+        }
+        let start = node.span.start;
+        let raw = self.text.get(node.span.start..node.span.end)?;
+        // The document's text, and for each of its bytes the offset in the world file.
+        let (doc, offsets): (String, Vec<usize>) = match &node.value {
+            JsonValue::Object(_) => (
+                raw.to_string(),
+                (0..=raw.len()).map(|o| start + o).collect(),
+            ),
+            JsonValue::String(s) => (
+                s.clone(),
+                literal_offsets(raw)
+                    .into_iter()
+                    .map(|o| start + o)
+                    .collect(),
+            ),
+            _ => return None,
+        };
+        let r = read_policy(&doc, kind, &ReadOptions::default());
+        if !r.has_errors() {
+            return None;
+        }
+        let at = |o: usize| offsets.get(o).or(offsets.last()).copied().unwrap_or(start);
+        let idx = LineIndex::new(self.text);
+        Some(
+            r.diagnostics
+                .iter()
+                .map(|d| {
+                    let mut d = d.clone();
+                    d.span = Span::new(at(d.span.start), at(d.span.end));
+                    d.path = JsonPath(path.0.iter().chain(&d.path.0).cloned().collect());
+                    render_human(self.file, self.text, &idx, kind, &d)
+                })
+                .collect(),
+        )
+    }
+}
+
 /// Reads a document and validates it as `kind`; errors name the file, line:column and rule.
 pub fn load_document(
     doc: &DocumentSpec,
     kind: PolicyKind,
     base: &Path,
     at: &str,
+) -> Result<String, String> {
+    load_document_in(doc, kind, base, at, None)
+}
+
+/// [`load_document`] for a document of a world file: an inline document's findings point at
+/// `source`'s lines and columns, with the JSON path from the world file's root (`located`:
+/// the world file and the path of the document in it).
+pub fn load_document_in(
+    doc: &DocumentSpec,
+    kind: PolicyKind,
+    base: &Path,
+    at: &str,
+    located: Option<(&WorldSource, JsonPath)>,
 ) -> Result<String, String> {
     let (text, file) = match doc {
         DocumentSpec::File { file } => {
@@ -183,6 +301,11 @@ pub fn load_document(
     };
     let r = read_policy(&text, kind, &ReadOptions::default());
     if r.has_errors() {
+        if let (DocumentSpec::Inline(_), Some((source, path))) = (doc, &located) {
+            if let Some(rendered) = source.render_inline(path, kind) {
+                return Err(format!("{at}: not a valid {kind} policy\n{rendered}"));
+            }
+        }
         let idx = LineIndex::new(&text);
         let rendered: String = r
             .diagnostics
@@ -226,18 +349,47 @@ fn policy_ref(acct: &AccountIam, r: &str) -> Result<(String, PolicyType), String
 impl Iam {
     /// Builds the identity state from `spec`, reading files relative to `base`.
     pub fn from_spec(spec: &IamSpec, world: &mut World, base: &Path) -> Result<Iam, String> {
+        Iam::from_spec_in(spec, world, base, None)
+    }
+
+    /// [`Iam::from_spec`] for the `identity` section of a world file whose text is `source`:
+    /// findings in inline policy documents are located in that file.
+    pub fn from_spec_in(
+        spec: &IamSpec,
+        world: &mut World,
+        base: &Path,
+        source: Option<&WorldSource>,
+    ) -> Result<Iam, String> {
+        // The path of a document in the world file, for `source`.
+        let locate = |steps: &[PathStep]| {
+            source.map(|src| {
+                let mut p = JsonPath::root().key("identity");
+                p.0.extend_from_slice(steps);
+                (src, p)
+            })
+        };
+        let key = |k: &str| PathStep::Key(k.to_string());
         let mut iam = Iam::default();
-        for (key, a) in &spec.accounts {
-            let uid = resolve_uid(world, key)
-                .ok_or_else(|| format!("identity.accounts.{key}: no such account in `accounts`"))?;
-            let at = format!("identity.accounts.{key}");
+        for (key_name, a) in &spec.accounts {
+            let key_name = key_name.as_str();
+            let uid = resolve_uid(world, key_name).ok_or_else(|| {
+                format!("identity.accounts.{key_name}: no such account in `accounts`")
+            })?;
+            let at = format!("identity.accounts.{key_name}");
             let mut acct = AccountIam::default();
             for (i, p) in a.policies.iter().enumerate() {
-                let text = load_document(
+                let text = load_document_in(
                     &p.document,
                     PolicyKind::Identity,
                     base,
                     &format!("{at}.policies[{i}]"),
+                    locate(&[
+                        key("accounts"),
+                        key(key_name),
+                        key("policies"),
+                        PathStep::Index(i),
+                        key("document"),
+                    ]),
                 )?;
                 if acct.policies.contains_key(&p.name) || system_policy(&p.name).is_some() {
                     return Err(format!(
@@ -343,8 +495,19 @@ impl Iam {
             }
             for (i, r) in a.roles.iter().enumerate() {
                 let rat = format!("{at}.roles[{i}]");
-                let trust =
-                    load_document(&r.trust, PolicyKind::Trust, base, &format!("{rat}.trust"))?;
+                let trust = load_document_in(
+                    &r.trust,
+                    PolicyKind::Trust,
+                    base,
+                    &format!("{rat}.trust"),
+                    locate(&[
+                        key("accounts"),
+                        key(key_name),
+                        key("roles"),
+                        PathStep::Index(i),
+                        key("trust"),
+                    ]),
+                )?;
                 let id = iam.next_number("3");
                 acct.roles.insert(
                     r.name.clone(),
@@ -377,7 +540,13 @@ impl Iam {
                     "{at}: control policies need a `resource_directory`"
                 ));
             }
-            let text = load_document(&cp.document, PolicyKind::Control, base, &at)?;
+            let text = load_document_in(
+                &cp.document,
+                PolicyKind::Control,
+                base,
+                &at,
+                locate(&[key("control_policies"), PathStep::Index(i), key("document")]),
+            )?;
             if cp.effect_scope != "RAM" && cp.effect_scope != "All" {
                 return Err(format!("{at}: effect_scope must be `RAM` or `All`"));
             }
