@@ -130,11 +130,24 @@ fn envelope_options_after_the_request_get_a_hint() {
             "--source-ip",
         ),
         (
-            vec!["aliyun", "vpc", "DescribeVpcs", "--RegionId", "cn-hangzhou", "--insecure"],
+            vec![
+                "aliyun",
+                "vpc",
+                "DescribeVpcs",
+                "--RegionId",
+                "cn-hangzhou",
+                "--insecure",
+            ],
             "--insecure",
         ),
         (
-            vec!["aliyun", "vpc", "DescribeVpcs", "--time", "2025-01-02T00:00:00Z"],
+            vec![
+                "aliyun",
+                "vpc",
+                "DescribeVpcs",
+                "--time",
+                "2025-01-02T00:00:00Z",
+            ],
             "--time",
         ),
     ] {
@@ -156,7 +169,11 @@ fn misspelt_api_names_and_required_parameters_get_a_did_you_mean() {
     let env = Env::new();
     let r = env.call("netops", &["aliyun", "vpcpeer", "CreateVpcPeerConection"]);
     assert_eq!(r.code, 1);
-    assert!(r.stdout.starts_with("HTTP 404 InvalidAction.NotFound"), "{}", r.stdout);
+    assert!(
+        r.stdout.starts_with("HTTP 404 InvalidAction.NotFound"),
+        "{}",
+        r.stdout
+    );
     assert!(
         r.stdout.contains(
             "did you mean \\\"CreateVpcPeerConnection\\\", `aliyun vpcpeer CreateVpcPeerConnection`?"
@@ -166,7 +183,13 @@ fn misspelt_api_names_and_required_parameters_get_a_did_you_mean() {
     );
     let r = env.call(
         "netops",
-        &["aliyun", "vpcpeer", "GetVpcPeerConnectionAttribute", "--InstanceID", "pcc-x"],
+        &[
+            "aliyun",
+            "vpcpeer",
+            "GetVpcPeerConnectionAttribute",
+            "--InstanceID",
+            "pcc-x",
+        ],
     );
     assert_eq!(r.code, 1);
     assert!(
@@ -183,7 +206,13 @@ fn misspelt_api_names_and_required_parameters_get_a_did_you_mean() {
     // an API of another product says where it lives
     let r = env.call(
         "netops",
-        &["aliyun", "vpc", "ListVpcPeerConnections", "--RegionId", "cn-hangzhou"],
+        &[
+            "aliyun",
+            "vpc",
+            "ListVpcPeerConnections",
+            "--RegionId",
+            "cn-hangzhou",
+        ],
     );
     assert_eq!(r.code, 1);
     assert!(
@@ -198,19 +227,21 @@ fn misspelt_api_names_and_required_parameters_get_a_did_you_mean() {
 fn a_mistyped_principal_gets_a_did_you_mean_not_an_access_key_error() {
     let env = Env::new();
     let before = env.state_bytes();
-    let r = env.call("netosp", &["aliyun", "vpc", "DescribeVpcs", "--RegionId", "cn-hangzhou"]);
+    let r = env.call(
+        "netosp",
+        &["aliyun", "vpc", "DescribeVpcs", "--RegionId", "cn-hangzhou"],
+    );
     assert_eq!(r.code, 2, "{}", r.stdout);
     assert_eq!(
         r.stderr,
         "error: no principal `netosp` — did you mean `netops`?\n"
     );
-    let r = env.call("root@AA", &["aliyun", "vpc", "DescribeVpcs", "--RegionId", "cn-hangzhou"]);
-    assert_eq!(r.code, 2, "{}", r.stdout);
-    assert!(
-        r.stderr.contains("did you mean `root@A`?"),
-        "{}",
-        r.stderr
+    let r = env.call(
+        "root@AA",
+        &["aliyun", "vpc", "DescribeVpcs", "--RegionId", "cn-hangzhou"],
     );
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(r.stderr.contains("did you mean `root@A`?"), "{}", r.stderr);
     assert!(!r.stdout.contains("InvalidAccessKeyId"), "{}", r.stdout);
     assert_eq!(env.state_bytes(), before, "nothing logged");
 }
@@ -253,7 +284,15 @@ fn world_handles_work_in_call() {
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     let r = env.call(
         "netops",
-        &["aliyun", "vpc", "DescribeVpcs", "--RegionId", "cn-hangzhou", "--VpcId", "${vpc:requster}"],
+        &[
+            "aliyun",
+            "vpc",
+            "DescribeVpcs",
+            "--RegionId",
+            "cn-hangzhou",
+            "--VpcId",
+            "${vpc:requster}",
+        ],
     );
     assert_eq!(r.code, 2);
     assert_eq!(
@@ -355,7 +394,13 @@ fn inline_policy_errors_point_into_the_world_file() {
         dir.path(),
     );
     assert_eq!(r.code, 2);
-    let col = world.lines().nth(6).unwrap().find(r#"{"Effect": "Deny""#).unwrap() + 1;
+    let col = world
+        .lines()
+        .nth(6)
+        .unwrap()
+        .find(r#"{"Effect": "Deny""#)
+        .unwrap()
+        + 1;
     assert!(
         r.stderr.contains(&format!(
             "--> world.json:7:{col} at identity.control_policies[0].document.Statement[0]\n"

@@ -121,8 +121,11 @@ fn api_suggestion(action: &str, product: Option<&str>) -> Option<String> {
             })
             .map(|e| e.api)
     };
-    let found = crate::suggest::closest(action, apis(true))
-        .or_else(|| crate::suggest::closest(action, apis(false)))?;
+    // Typos only: sibling APIs (`DescribeVpcPeerConnections` vs `DeleteVpcPeerConnection`)
+    // are further apart, and suggesting a destructive sibling would be worse than nothing.
+    const MAX_EDITS: usize = 3;
+    let found = crate::suggest::closest_within(action, apis(true), MAX_EDITS)
+        .or_else(|| crate::suggest::closest_within(action, apis(false), MAX_EDITS))?;
     let entry = super::catalog::by_api(found)?;
     Some(format!(
         "(did you mean \"{found}\", `aliyun {} {found}`?)",

@@ -207,7 +207,7 @@ fn literal_offsets(raw: &str) -> Vec<usize> {
             let len = raw[i..].chars().next().map_or(1, char::len_utf8);
             (len, len)
         };
-        map.extend(std::iter::repeat(i).take(decoded_len));
+        map.extend(std::iter::repeat_n(i, decoded_len));
         i += source_len;
     }
     map.push(end);

@@ -163,7 +163,7 @@ fn check_key_name(c: &Condition, path: &JsonPath, out: &mut Vec<Lint>) {
                 c.key.span,
                 format!("condition key `{key}` is documented as `{known}`"),
             )
-            .with_help(format!("write `{known}`: ramsim matches keys case-insensitively, but that is an assumption (ram-policy.md §1.5)")),
+            .with_help(format!("write `{known}`: ramsim matches keys case-insensitively, but that is an assumption (docs/evaluation.md §1)")),
         );
         return;
     }
@@ -181,7 +181,7 @@ fn check_key_name(c: &Condition, path: &JsonPath, out: &mut Vec<Lint>) {
                         c.key.span,
                         format!("condition key `{key}` is documented as `{fixed}`"),
                     )
-                    .with_help(format!("write `{fixed}`: ramsim matches keys case-insensitively, but that is an assumption (ram-policy.md §1.5)")),
+                    .with_help(format!("write `{fixed}`: ramsim matches keys case-insensitively, but that is an assumption (docs/evaluation.md §1)")),
                 );
                 return;
             }
@@ -203,7 +203,7 @@ fn check_key_name(c: &Condition, path: &JsonPath, out: &mut Vec<Lint>) {
     );
     lint = match closest(key, canonical.iter().copied()) {
         Some(s) => lint.with_help(format!("did you mean `{s}`?")),
-        None => lint.with_help("see ram-policy.md §5.1 for the global keys; service keys use the service's code, e.g. `vpc:VPC`"),
+        None => lint.with_help("see docs/evaluation.md §3 for the keys requests carry; service keys use the service's code, e.g. `vpc:VPC`"),
     };
     out.push(lint);
 }
