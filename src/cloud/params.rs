@@ -232,3 +232,38 @@ fn text(name: &str, value: Option<&Value>) -> Result<Option<String>, CloudError>
         Some(_) => Err(CloudError::invalid_param(name, "expected a string")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn map(v: Value) -> Map<String, Value> {
+        match v {
+            Value::Object(m) => m,
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn a_missing_required_parameter_names_its_misspelling() {
+        let m = map(json!({"RegionId": "cn-hangzhou", "VpcID": "vpc-1"}));
+        let p = Params::new(&m);
+        let e = p.req_str("VpcId").unwrap_err();
+        assert_eq!(e.code, "MissingParameter.VpcId");
+        assert!(
+            e.message
+                .ends_with("is not supplied. \"VpcID\" was given: did you mean \"VpcId\"?"),
+            "{}",
+            e.message
+        );
+        // common parameters and parameters already read are not suggested
+        let m = map(json!({"RegionId": "cn-hangzhou", "Version": "x"}));
+        let p = Params::new(&m);
+        p.req_str("RegionId").unwrap();
+        let e = p.req_str("RegionIds").unwrap_err();
+        assert!(!e.message.contains("did you mean"), "{}", e.message);
+        let e = p.req_str("Versions").unwrap_err();
+        assert!(!e.message.contains("did you mean"), "{}", e.message);
+    }
+}

@@ -590,3 +590,31 @@ impl Iam {
         Ok(iam)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The decoded string of a JSON literal, with each byte's source offset.
+    fn decoded(raw: &str) -> (String, Vec<usize>) {
+        let s: String = serde_json::from_str(raw).unwrap();
+        let offsets = literal_offsets(raw);
+        assert_eq!(offsets.len(), s.len() + 1, "{raw}");
+        (s, offsets)
+    }
+
+    #[test]
+    fn literal_offsets_follow_escapes() {
+        let raw = r#""a\"b\n\u00e9c\ud83d\ude00d""#;
+        let (s, o) = decoded(raw);
+        assert_eq!(s, "a\"b\né".to_string() + "c\u{1F600}d");
+        // `a` at 1, `"` from `\"` at 2, `b` at 4, `\n` at 5, `é` (two bytes) from `\u00e9` at 7
+        assert_eq!(&o[..6], &[1, 2, 4, 5, 7, 7]);
+        // `c` at 13, the emoji (four bytes) from the surrogate pair at 14, `d` at 26
+        assert_eq!(&o[6..12], &[13, 14, 14, 14, 14, 26]);
+        assert_eq!(o[12], raw.len() - 1);
+        let (s, o) = decoded(r#""été""#);
+        assert_eq!(s, "été");
+        assert_eq!(o, vec![1, 1, 3, 4, 4, 6]);
+    }
+}
