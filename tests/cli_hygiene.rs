@@ -203,7 +203,20 @@ fn misspelt_api_names_and_required_parameters_get_a_did_you_mean() {
         "{}",
         r.stdout
     );
-    // an API of another product says where it lives
+    // an API of another product says where it lives, even before its parameters are read
+    let r = env.call("netops", &["aliyun", "vpc", "CreateVpcPeerConnection"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stdout.starts_with("HTTP 404 InvalidAction.NotFound"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("It is an API of VpcPeer: `aliyun vpcpeer CreateVpcPeerConnection`."),
+        "{}",
+        r.stdout
+    );
     let r = env.call(
         "netops",
         &[

@@ -133,6 +133,23 @@ fn api_suggestion(action: &str, product: Option<&str>) -> Option<String> {
     ))
 }
 
+/// `InvalidAction.NotFound` for an API called under a product it does not belong to, saying
+/// which product serves it.
+fn wrong_product(request: &ApiRequest, named: &str, product: &str) -> CloudError {
+    CloudError::not_found(
+        "InvalidAction.NotFound",
+        format!(
+            "Specified api `{}` is not found in product {named}.",
+            request.action
+        ),
+    )
+    .with_hint(Some(format!(
+        "It is an API of {product}: `aliyun {} {}`.",
+        product.to_ascii_lowercase(),
+        request.action
+    )))
+}
+
 /// A deterministic request id in Alibaba's upper-case UUID shape.
 fn request_id(seed: u64, n: u64) -> String {
     let a = mix(seed ^ n.wrapping_mul(2));
@@ -426,7 +443,19 @@ impl Gateway {
         decision_out: &mut Option<Decision>,
         denial_out: &mut Option<Value>,
     ) -> (String, Option<String>, Result<Value, CloudError>) {
-        // 2. decode
+        // 2. decode (an API named under another product is refused first, whatever its
+        // parameters, so the answer says where the API lives)
+        if let (Some(named), Some(entry)) =
+            (&request.product, super::catalog::by_api(&request.action))
+        {
+            if !named.eq_ignore_ascii_case(entry.product) {
+                return (
+                    named.clone(),
+                    None,
+                    Err(wrong_product(request, named, entry.product)),
+                );
+            }
+        }
         let op = match IamOperation::decode(&request.action, &request.params) {
             Some(Ok(op)) => Op::Iam(op),
             Some(Err(e)) => return (request.product.clone().unwrap_or_default(), None, Err(e)),
@@ -449,19 +478,11 @@ impl Gateway {
         };
         if let Some(named) = &request.product {
             if !named.eq_ignore_ascii_case(&product) {
-                let e = CloudError::not_found(
-                    "InvalidAction.NotFound",
-                    format!(
-                        "Specified api `{}` is not found in product {named}.",
-                        request.action
-                    ),
-                )
-                .with_hint(Some(format!(
-                    "It is an API of {product}: `aliyun {} {}`.",
-                    product.to_ascii_lowercase(),
-                    request.action
-                )));
-                return (named.clone(), region, Err(e));
+                return (
+                    named.clone(),
+                    region,
+                    Err(wrong_product(request, named, &product)),
+                );
             }
         }
         let region = region.or_else(|| self.caller_side_region(&op, caller.account()));
