@@ -285,6 +285,22 @@ fn world_handles_work_in_call() {
         body["Vpcs"]["Vpc"][0]["VpcId"], "vpc-bp1myt4sio0b4xszq3ih",
         "{body}"
     );
+    // in a JSON request file too
+    let request = root().join("examples/request.json");
+    let r = env.run(&[
+        "call",
+        "--state",
+        "state.json",
+        "--as",
+        "netops",
+        "--format",
+        "json",
+        "--request",
+        request.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let body: Value = serde_json::from_str(&r.stdout).expect("json");
+    assert_eq!(body["Vpcs"]["Vpc"][0]["VpcId"], "vpc-bp1myt4sio0b4xszq3ih");
     // the single-string form and every handle kind
     let r = env.run(&[
         "call",
