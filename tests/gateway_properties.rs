@@ -655,7 +655,8 @@ fn check_guardrail(gw: &Gateway) -> Result<(), TestCaseError> {
 /// should build. `None` when the call fails before authorization or is made by a root.
 fn engine_decision(gw: &Gateway, planned: &Planned) -> Option<(Decision, bool)> {
     let (w, iam) = (&gw.state.world, &gw.state.iam);
-    let caller = iam.resolve_caller(w, &planned.env.caller).ok()?;
+    // Expired session credentials never reach the engine (the gateway refuses them first).
+    let caller = iam.authenticate(w, &planned.env.caller).ok()?;
     if planned.req.product.is_some() || planned.env.time.is_some() {
         return None;
     }
@@ -769,6 +770,17 @@ fn run(steps: &[Step], fresh_stores: bool) -> Result<(String, String), TestCaseE
             ctx
         );
         responses.push(r.request_id.clone());
+        // A role session's AccessKey works exactly until its Expiration on the scenario clock.
+        if let Some(session) = gw.state.iam.sessions.get(&planned.env.caller) {
+            let expired = gw.state.world.now().epoch() >= session.expires;
+            prop_assert_eq!(
+                r.error_code() == Some("InvalidSecurityToken.Expired"),
+                expired,
+                "{}: session expires at {}",
+                ctx,
+                session.expires
+            );
+        }
         if !r.is_success() {
             prop_assert!(
                 snapshot(&gw) == expected_if_failed,

@@ -350,14 +350,20 @@ impl Gateway {
             .state
             .iam
             .resolve_caller(&self.state.world, &envelope.caller);
+        // Credentials past their expiry are refused before anything else; the event still
+        // names the session that presented them.
+        let expired = caller
+            .as_ref()
+            .ok()
+            .and_then(|c| self.state.iam.credential_error(c, now.epoch()));
         let access_key = envelope
             .caller
             .starts_with("LTAI")
             .then(|| envelope.caller.clone());
         let mut decision = None;
         let mut denial_detail: Option<Value> = None;
-        let (product_name, region, outcome) = match (&caller, env_time) {
-            (_, Some(Err(bad))) => (
+        let (product_name, region, outcome) = match (&caller, env_time, expired) {
+            (_, Some(Err(bad)), _) => (
                 request.product.clone().unwrap_or_default(),
                 None,
                 Err(CloudError::bad(
@@ -365,12 +371,17 @@ impl Gateway {
                     format!("The envelope time `{bad}` is not of the form YYYY-MM-DDThh:mm:ssZ."),
                 )),
             ),
-            (Err(e), _) => (
+            (Err(e), _, _) => (
                 request.product.clone().unwrap_or_default(),
                 None,
                 Err(e.clone()),
             ),
-            (Ok(caller), _) => self.handle(
+            (Ok(_), _, Some(expired)) => (
+                request.product.clone().unwrap_or_default(),
+                None,
+                Err(expired),
+            ),
+            (Ok(caller), _, None) => self.handle(
                 caller,
                 envelope,
                 request,

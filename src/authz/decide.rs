@@ -90,16 +90,47 @@ pub struct ActionResource {
     pub action: String,
     /// Resource ARN, or `*` for All-Resource actions.
     pub resource: String,
+    /// The account owning this pair's resource, when known for the pair itself; `None` falls
+    /// back to [`Request::resource_account`] (and then to the caller's own account).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
 }
 
 impl ActionResource {
-    /// A pair.
+    /// A pair whose resource belongs to the request's resource account.
     pub fn new(action: impl Into<String>, resource: impl Into<String>) -> ActionResource {
         ActionResource {
             action: action.into(),
             resource: resource.into(),
+            owner: None,
         }
     }
+
+    /// A pair whose resource is owned by `owner` when given, else by the account its ARN
+    /// names ([`arn_account`]); `*` and ARNs without a concrete account name no owner.
+    pub fn owned(
+        action: impl Into<String>,
+        resource: impl Into<String>,
+        owner: Option<&str>,
+    ) -> ActionResource {
+        let resource = resource.into();
+        let owner = owner.or_else(|| arn_account(&resource)).map(str::to_string);
+        ActionResource {
+            action: action.into(),
+            resource,
+            owner,
+        }
+    }
+}
+
+/// The account an ARN names (`acs:<service>:<region>:<account>:<relative>`), when it names
+/// one: the field must be present, non-empty and free of wildcards (`acs:vpc:*:*:vpc/*`
+/// names no account). `acs:ram::1234:role/r` names `1234`.
+pub fn arn_account(arn: &str) -> Option<&str> {
+    let mut fields = arn.strip_prefix("acs:")?.splitn(4, ':');
+    let (_service, _region, account) = (fields.next()?, fields.next()?, fields.next()?);
+    fields.next()?;
+    (!account.is_empty() && !account.contains(['*', '?'])).then_some(account)
 }
 
 /// A request to authorize.
@@ -111,7 +142,8 @@ pub struct Request<'a> {
     pub pairs: &'a [ActionResource],
     /// Condition-key values.
     pub context: &'a RequestContext,
-    /// Owner of the target resource; `None` means the caller's own account.
+    /// Owner of the target resources whose pair names none ([`ActionResource::owner`]);
+    /// `None` means the caller's own account.
     pub resource_account: Option<&'a str>,
     /// Resource group of the target resource, for resource-group-scope policies.
     pub resource_group: Option<&'a str>,
@@ -181,19 +213,23 @@ impl StageEvaluator for Fast {
     }
 }
 
-/// Do control policies apply to this principal at all (§6.1)?
-fn control_policies_apply(p: &Principal) -> bool {
+/// Do control policies apply to this principal at all (§6.1)? Only to identities of a
+/// Resource Directory member, never to its management account, service-linked roles or
+/// services.
+pub fn control_policies_apply(p: &Principal) -> bool {
     p.in_resource_directory
         && !p.management_account
         && !p.service_linked_role
         && p.kind != PrincipalKind::Service
 }
 
-/// Decides one pair (§6.10).
+/// Decides one pair (§6.10); `owner` is the account owning the pair's resource (`None`: the
+/// caller's own account).
 pub fn decide_pair<E: StageEvaluator>(
     store: &PolicyStore,
     req: &Request<'_>,
     pair: &PairRequest<'_>,
+    owner: Option<&str>,
     options: &EvalOptions,
     eval: &mut E,
 ) -> (Outcome, Option<PolicyType>) {
@@ -223,7 +259,7 @@ pub fn decide_pair<E: StageEvaluator>(
             }
         }
     }
-    let cross_account = req.resource_account.is_some_and(|owner| owner != p.account);
+    let cross_account = owner.is_some_and(|owner| owner != p.account);
     // The owner has full access to its own resources (§6.1).
     if is_root && !cross_account {
         eval.root_owner();
@@ -328,7 +364,8 @@ pub fn decide_with<E: StageEvaluator>(
                 principal: req.principal,
                 options,
             };
-            decide_pair(store, req, &pair, options, eval)
+            let owner = ar.owner.as_deref().or(req.resource_account);
+            decide_pair(store, req, &pair, owner, options, eval)
         });
         on_pair(eval, i, outcome, t);
         match outcome {
@@ -370,4 +407,78 @@ pub fn decide_with<E: StageEvaluator>(
 /// Decides a request on the fast path (no allocation for ASCII actions).
 pub fn decide(store: &PolicyStore, req: &Request<'_>, options: &EvalOptions) -> Decision {
     decide_with(store, req, options, &mut Fast, false, |_, _, _, _| {})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::{read_policy, PolicyKind, ReadOptions};
+
+    #[test]
+    fn arns_name_their_owner() {
+        assert_eq!(
+            arn_account("acs:vpc:cn-hangzhou:222:vpc/vpc-1"),
+            Some("222")
+        );
+        assert_eq!(arn_account("acs:ram::111:role/admin"), Some("111"));
+        assert_eq!(arn_account("acs:oss:*:333:bucket/a:b"), Some("333"));
+        for none in [
+            "*",
+            "acs:vpc:*:*:vpc/*",
+            "acs:vpc:cn-hangzhou::vpc/x",
+            "acs:vpc:r:1?3:x",
+            "acs:vpc:r:111",
+            "arn:aws:s3:::b",
+        ] {
+            assert_eq!(arn_account(none), None, "{none}");
+        }
+        let owned = ActionResource::owned("vpc:DeleteVpc", "acs:vpc:r:222:vpc/v", None);
+        assert_eq!(owned.owner.as_deref(), Some("222"));
+        let told = ActionResource::owned("vpc:DeleteVpc", "acs:vpc:r:222:vpc/v", Some("111"));
+        assert_eq!(told.owner.as_deref(), Some("111"));
+    }
+
+    /// §6.1 and §6.8 per pair: each resource is judged with its own owner.
+    #[test]
+    fn each_pair_is_judged_with_its_own_owner() {
+        let allow_all =
+            r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+        let policy = read_policy(allow_all, PolicyKind::Identity, &ReadOptions::default())
+            .policy
+            .expect("policy");
+        let mut store = PolicyStore::default();
+        store
+            .identity
+            .add(&policy, super::super::PolicySource::custom("all"), None);
+        let context = RequestContext::new();
+        let options = EvalOptions::default();
+        for kind in [PrincipalKind::Root, PrincipalKind::RamUser] {
+            let principal = Principal::new(kind, "111", "alice");
+            let pairs = [
+                ActionResource::owned("vpc:DeleteVpc", "acs:vpc:r:111:vpc/a", None),
+                ActionResource::owned("vpc:DeleteVpc", "acs:vpc:r:222:vpc/b", None),
+            ];
+            let req = Request {
+                principal: &principal,
+                pairs: &pairs,
+                context: &context,
+                resource_account: None,
+                resource_group: None,
+                assume_role: false,
+            };
+            let d = decide(&store, &req, &options);
+            assert_eq!((d.outcome, d.pair), (Outcome::ImplicitDeny, 1), "{kind:?}");
+            // The request-level owner applies to pairs that name none.
+            let star = [ActionResource::new("vpc:DeleteVpc", "*")];
+            let req = Request {
+                pairs: &star,
+                resource_account: Some("222"),
+                ..req
+            };
+            assert_eq!(
+                decide(&store, &req, &options).outcome,
+                Outcome::ImplicitDeny
+            );
+        }
+    }
 }

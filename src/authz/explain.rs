@@ -94,6 +94,9 @@ pub struct PairTrace {
     /// Resource.
     #[serde(rename = "Resource")]
     pub resource: String,
+    /// The account owning the resource, when it is not the caller's (cross-account, §6.8).
+    #[serde(rename = "ResourceOwner", skip_serializing_if = "Option::is_none")]
+    pub cross_account_owner: Option<String>,
     /// Outcome for this pair.
     #[serde(rename = "Outcome")]
     pub outcome: Outcome,
@@ -355,9 +358,14 @@ pub fn explain(store: &PolicyStore, req: &Request<'_>, options: &EvalOptions) ->
         true,
         |t, i, outcome, policy_type| {
             let ar = req.pairs.get(i);
+            let owner = ar
+                .and_then(|a| a.owner.as_deref())
+                .or(req.resource_account)
+                .filter(|o| *o != req.principal.account);
             pairs.push(PairTrace {
                 action: ar.map(|a| a.action.clone()).unwrap_or_default(),
                 resource: ar.map(|a| a.resource.clone()).unwrap_or_default(),
+                cross_account_owner: owner.map(str::to_string),
                 outcome,
                 policy_type,
                 root_owner: std::mem::take(&mut t.root_owner),
@@ -496,6 +504,12 @@ impl Explanation {
                 pair.resource,
                 pair.outcome.as_str()
             );
+            if let Some(owner) = &pair.cross_account_owner {
+                let _ = writeln!(
+                    out,
+                    "  resource owned by account {owner}: another account's (no root bypass; identity policies alone do not reach it)"
+                );
+            }
             if pair.root_owner {
                 let _ = writeln!(
                     out,

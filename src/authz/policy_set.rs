@@ -12,7 +12,7 @@ use super::condition::{CompiledCondition, Tri};
 use super::context::RequestContext;
 use super::options::{EvalOptions, UnparseableValues};
 use super::principal::{Principal, PrincipalKind};
-use crate::policy::ast::{Effect, Policy, Statement};
+use crate::policy::ast::{Effect, Policy, PrincipalForm, Statement};
 use crate::policy::pattern::{fold_case, Wildcard};
 use crate::policy::span::{LineIndex, Span};
 use serde::Serialize;
@@ -134,11 +134,26 @@ struct PrincipalMatcher {
     ram: Box<[Wildcard]>,
     service: Box<[Box<str>]>,
     federated: Box<[Wildcard]>,
+    /// The OSS bucket-policy form: a bare entry equal to a RAM user's UID names that user.
+    user_uids: bool,
+}
+
+/// The OSS bucket-policy spelling of role sessions, `arn:sts::<uid>:assumed-role/<role>/<session>`,
+/// as the session ARN RAM uses (`acs:ram::<uid>:role/<role>/<session>`); other entries as written.
+pub fn bucket_principal_arn(entry: &str) -> std::borrow::Cow<'_, str> {
+    match entry
+        .strip_prefix("arn:sts::")
+        .and_then(|rest| rest.split_once(":assumed-role/"))
+    {
+        Some((uid, rest)) => format!("acs:ram::{uid}:role/{rest}").into(),
+        None => entry.into(),
+    }
 }
 
 impl PrincipalMatcher {
     /// §1.1/§5.4: `*`, an account root (`acs:ram::<uid>:root` or a bare UID, covering every
-    /// identity of that account), or an ARN pattern matched against the caller's ARNs.
+    /// identity of that account), or an ARN pattern matched against the caller's ARNs; in
+    /// the bucket-policy form also a RAM user's UID.
     fn matches(&self, p: &Principal) -> bool {
         let ram_identity = !matches!(p.kind, PrincipalKind::Service);
         let by_ram = ram_identity
@@ -150,6 +165,7 @@ impl PrincipalMatcher {
                         .strip_prefix("acs:ram::")
                         .and_then(|r| r.strip_suffix(":root"))
                         == Some(p.account.as_str())
+                    || (self.user_uids && p.kind == PrincipalKind::RamUser && text == p.id)
                     || p.arns.iter().any(|arn| pat.matches(arn))
             });
         let by_service = p.kind == PrincipalKind::Service
@@ -230,7 +246,17 @@ impl CompiledStatement {
             patterns: r.patterns.iter().map(|p| Wildcard::new(&p.value)).collect(),
         });
         let principal = s.principal.as_ref().map(|p| PrincipalMatcher {
-            ram: p.ram.iter().map(|v| Wildcard::new(&v.value)).collect(),
+            ram: p
+                .ram
+                .iter()
+                .map(|v| match p.form {
+                    PrincipalForm::Object => Wildcard::new(&v.value),
+                    PrincipalForm::List | PrincipalForm::Single => {
+                        Wildcard::new(&bucket_principal_arn(&v.value))
+                    }
+                })
+                .collect(),
+            user_uids: p.form != PrincipalForm::Object,
             service: p.service.iter().map(|v| v.value.as_str().into()).collect(),
             federated: p
                 .federated
@@ -462,5 +488,59 @@ pub fn with_folded_action<R>(action: &str, f: impl FnOnce(&str) -> R) -> R {
         }
     } else {
         f(&fold_case(action))
+    }
+}
+
+#[cfg(test)]
+mod bucket_policy_tests {
+    use super::*;
+    use crate::policy::{read_policy, PolicyKind, ReadOptions};
+
+    #[test]
+    fn bucket_principals_use_the_session_arn_ram_knows() {
+        assert_eq!(
+            bucket_principal_arn("arn:sts::111:assumed-role/reader/*"),
+            "acs:ram::111:role/reader/*"
+        );
+        assert_eq!(bucket_principal_arn("123"), "123");
+        assert_eq!(
+            bucket_principal_arn("arn:sts::111:user/x"),
+            "arn:sts::111:user/x"
+        );
+    }
+
+    /// A user's UID names the user only in the bucket-policy form; in `{"RAM": [...]}` it
+    /// stays an account UID.
+    #[test]
+    fn user_uids_name_users_in_the_bucket_form_only() {
+        let doc = |principal: &str| {
+            format!(
+                r#"{{"Version":"1","Statement":[{{"Effect":"Allow","Action":"oss:GetObject","Resource":"*","Principal":{principal}}}]}}"#
+            )
+        };
+        let user = Principal::new(PrincipalKind::RamUser, "111", "2001");
+        let decide = |text: &str| {
+            let policy = read_policy(text, PolicyKind::Resource, &ReadOptions::default())
+                .policy
+                .expect("policy");
+            let mut set = PolicySet::new();
+            set.add(&policy, PolicySource::custom("bucket"), None);
+            let ctx = RequestContext::new();
+            let options = EvalOptions::default();
+            with_folded_action("oss:GetObject", |action| {
+                set.evaluate(&PairRequest {
+                    action,
+                    resource: "acs:oss:*:222:b/o",
+                    context: &ctx,
+                    principal: &user,
+                    options: &options,
+                })
+            })
+        };
+        assert_eq!(decide(&doc(r#"["2001"]"#)), Outcome::Allow);
+        assert_eq!(decide(&doc(r#""2001""#)), Outcome::Allow);
+        assert_eq!(decide(&doc(r#"{"RAM":["2001"]}"#)), Outcome::ImplicitDeny);
+        assert_eq!(decide(&doc(r#"["111"]"#)), Outcome::Allow);
+        assert_eq!(decide(&doc(r#"["2002"]"#)), Outcome::ImplicitDeny);
     }
 }

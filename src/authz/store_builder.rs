@@ -4,7 +4,8 @@
 //! Control policies are given as `FILE[@LEVEL]` with LEVEL `member` (default), `folder:ID` or
 //! `root`; policies at one level form one node of the member → root chain, folders innermost
 //! first in order of first appearance. FullAliyunAccess is attached to every node unless
-//! `full_aliyun_access` is false (what enabling the feature does, §6.3).
+//! `full_aliyun_access` is false (what enabling the feature does, §6.3); per level,
+//! `detach_full_aliyun_access` leaves it off and `attach_full_aliyun_access` puts it back.
 
 use super::policy_set::{AttachedEntityType, AttachedScope, PolicySourceType};
 use super::{ControlNode, PolicySet, PolicySource, PolicyStore};
@@ -34,6 +35,12 @@ pub struct StoreSpec {
     /// Attach FullAliyunAccess to every control node (default true).
     #[serde(default = "yes")]
     pub full_aliyun_access: bool,
+    /// Levels (`member`, `folder:ID`, `root`) where FullAliyunAccess is detached.
+    #[serde(default)]
+    pub detach_full_aliyun_access: Vec<String>,
+    /// Levels where FullAliyunAccess is attached even though `full_aliyun_access` is false.
+    #[serde(default)]
+    pub attach_full_aliyun_access: Vec<String>,
     /// Session policy.
     #[serde(default)]
     pub session: Option<String>,
@@ -100,10 +107,50 @@ fn path_in(base: &Path, file: &str) -> String {
     }
 }
 
+/// A level of the control-policy chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Level {
+    /// The member account's own node.
+    Member,
+    /// A folder, by id.
+    Folder(String),
+    /// The root folder.
+    Root,
+}
+
+impl Level {
+    /// Parses `member`, `root` or `folder:ID`.
+    pub fn parse(text: &str) -> Option<Level> {
+        match text {
+            "member" => Some(Level::Member),
+            "root" => Some(Level::Root),
+            _ => text
+                .strip_prefix("folder:")
+                .filter(|id| !id.is_empty())
+                .map(|id| Level::Folder(id.to_string())),
+        }
+    }
+}
+
+fn parse_levels(levels: &[String], what: &str) -> Result<Vec<Level>, String> {
+    levels
+        .iter()
+        .map(|l| {
+            Level::parse(l).ok_or_else(|| {
+                format!("{what} `{l}`: a level is `member`, `folder:ID` (e.g. `folder:fd-123`) or `root`")
+            })
+        })
+        .collect()
+}
+
 impl StoreSpec {
-    /// True when control policies are given (the principal is then in a directory).
+    /// True when the spec describes Resource Directory attachments (control policies, or
+    /// where FullAliyunAccess is attached or detached): the principal is then taken to be in
+    /// a directory unless told otherwise.
     pub fn has_control(&self) -> bool {
         !self.control.is_empty()
+            || !self.detach_full_aliyun_access.is_empty()
+            || !self.attach_full_aliyun_access.is_empty()
     }
 
     /// Loads and compiles every file (paths relative to `base`); `member` names the member node.
@@ -187,6 +234,24 @@ impl StoreSpec {
         member: &str,
         options: &ReadOptions,
     ) -> Result<Vec<ControlNode>, String> {
+        let detached = parse_levels(
+            &self.detach_full_aliyun_access,
+            "FullAliyunAccess detached at",
+        )?;
+        let attached = parse_levels(
+            &self.attach_full_aliyun_access,
+            "FullAliyunAccess attached at",
+        )?;
+        if let Some(both) = detached.iter().find(|l| attached.contains(l)) {
+            return Err(format!(
+                "FullAliyunAccess is both attached and detached at {}",
+                match both {
+                    Level::Member => "member".to_string(),
+                    Level::Root => "root".to_string(),
+                    Level::Folder(id) => format!("folder:{id}"),
+                }
+            ));
+        }
         let mut member_policies = Vec::new();
         let mut folders: Vec<(String, Vec<LoadedPolicy>)> = Vec::new();
         let mut root = Vec::new();
@@ -195,34 +260,48 @@ impl StoreSpec {
                 Some((f, l)) if l == "member" || l == "root" || l.starts_with("folder:") => (f, l),
                 _ => (spec.as_str(), "member"),
             };
+            let level = Level::parse(level).ok_or_else(|| {
+                format!(
+                    "control policy `{spec}`: a folder level needs an id, e.g. `@folder:fd-123`"
+                )
+            })?;
             let loaded = load_policy(&path_in(base, file), PolicyKind::Control, options)?;
             match level {
-                "member" => member_policies.push(loaded),
-                "root" => root.push(loaded),
-                folder => {
-                    let id = folder.trim_start_matches("folder:");
-                    if id.is_empty() {
-                        return Err(format!("control policy `{spec}`: a folder level needs an id, e.g. `@folder:fd-123`"));
-                    }
-                    match folders.iter_mut().find(|(f, _)| f == id) {
-                        Some((_, list)) => list.push(loaded),
-                        None => folders.push((id.to_string(), vec![loaded])),
-                    }
+                Level::Member => member_policies.push(loaded),
+                Level::Root => root.push(loaded),
+                Level::Folder(id) => match folders.iter_mut().find(|(f, _)| *f == id) {
+                    Some((_, list)) => list.push(loaded),
+                    None => folders.push((id, vec![loaded])),
+                },
+            }
+        }
+        // Folders named only where FullAliyunAccess is (de)attached are nodes too.
+        for level in detached.iter().chain(&attached) {
+            if let Level::Folder(id) = level {
+                if !folders.iter().any(|(f, _)| f == id) {
+                    folders.push((id.clone(), Vec::new()));
                 }
             }
         }
-        let mut nodes = vec![(member.to_string(), member_policies)];
-        nodes.extend(folders);
-        nodes.push(("root".to_string(), root));
-        let full = if self.full_aliyun_access {
-            Some(full_aliyun_access_set(options)?)
-        } else {
-            None
+        let mut nodes = vec![(Level::Member, member.to_string(), member_policies)];
+        nodes.extend(
+            folders
+                .into_iter()
+                .map(|(id, p)| (Level::Folder(id.clone()), id, p)),
+        );
+        nodes.push((Level::Root, "root".to_string(), root));
+        let full = full_aliyun_access_set(options)?;
+        let full_at = |level: &Level| {
+            (self.full_aliyun_access && !detached.contains(level)) || attached.contains(level)
         };
         Ok(nodes
             .into_iter()
-            .map(|(target, policies)| {
-                let mut set = full.clone().unwrap_or_default();
+            .map(|(level, target, policies)| {
+                let mut set = if full_at(&level) {
+                    full.clone()
+                } else {
+                    PolicySet::default()
+                };
                 for p in &policies {
                     add(
                         &mut set,
@@ -238,5 +317,81 @@ impl StoreSpec {
                 }
             })
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn levels_parse() {
+        assert_eq!(Level::parse("member"), Some(Level::Member));
+        assert_eq!(Level::parse("root"), Some(Level::Root));
+        assert_eq!(
+            Level::parse("folder:fd-1"),
+            Some(Level::Folder("fd-1".into()))
+        );
+        for bad in ["folder:", "folder", "Root", ""] {
+            assert_eq!(Level::parse(bad), None, "{bad}");
+        }
+    }
+
+    fn chain(spec: StoreSpec) -> Result<Vec<(String, Vec<String>)>, String> {
+        let store = spec.build(Path::new(""), "111", &ReadOptions::default())?;
+        Ok(store
+            .control_chain
+            .iter()
+            .map(|n| {
+                (
+                    n.target.clone(),
+                    n.policies
+                        .sources()
+                        .iter()
+                        .map(|s| s.name.clone())
+                        .collect(),
+                )
+            })
+            .collect())
+    }
+
+    #[test]
+    fn full_aliyun_access_is_attached_per_level() {
+        let spec = StoreSpec {
+            full_aliyun_access: true,
+            detach_full_aliyun_access: vec!["member".into(), "folder:fd-1".into()],
+            ..StoreSpec::default()
+        };
+        assert!(spec.has_control());
+        let full = || vec!["FullAliyunAccess".to_string()];
+        assert_eq!(
+            chain(spec).expect("chain"),
+            vec![
+                ("111".into(), vec![]),
+                ("fd-1".into(), vec![]),
+                ("root".into(), full())
+            ]
+        );
+        let spec = StoreSpec {
+            full_aliyun_access: false,
+            attach_full_aliyun_access: vec!["root".into()],
+            ..StoreSpec::default()
+        };
+        assert_eq!(
+            chain(spec).expect("chain"),
+            vec![("111".into(), vec![]), ("root".into(), full())]
+        );
+        let both = StoreSpec {
+            full_aliyun_access: true,
+            detach_full_aliyun_access: vec!["root".into()],
+            attach_full_aliyun_access: vec!["root".into()],
+            ..StoreSpec::default()
+        };
+        assert!(chain(both).is_err());
+        let bad = StoreSpec {
+            detach_full_aliyun_access: vec!["folder".into()],
+            ..StoreSpec::default()
+        };
+        assert!(chain(bad).is_err());
     }
 }

@@ -323,7 +323,7 @@ impl Generator {
         }
         let now = w.now().epoch();
         for s in state.iam.sessions.values() {
-            if s.expires > now
+            if s.is_live(now)
                 && self
                     .filter
                     .allows(&labels(&format!("role/{}", s.role), &s.account))
@@ -404,8 +404,8 @@ impl Generator {
                     .iam
                     .sessions
                     .values()
+                    .filter(|s| s.is_live(now))
                     .map(|s| s.expires)
-                    .filter(|e| *e > now)
                     .min()
                     .unwrap_or(i64::MAX);
                 self.callers_cache = Some(CallersCache {
@@ -1082,6 +1082,32 @@ impl Params<'_, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn expired_sessions_leave_the_caller_pool() {
+        let world = r#"{"accounts": [{"uid": "1234567890123456", "alias": "A"}]}"#;
+        let mut state = SimState::from_world_json(world, std::path::Path::new("")).expect("world");
+        let now = state.world.now().epoch();
+        state.iam.sessions.insert(
+            "STS.k1".into(),
+            crate::iam::model::Session {
+                access_key_id: "STS.k1".into(),
+                account: "1234567890123456".into(),
+                role: "r".into(),
+                session_name: "s1".into(),
+                policy: None,
+                expires: now + 900,
+                assumed_by: "acs:ram::1234567890123456:root".into(),
+            },
+        );
+        let g = Generator::new(&state, &[], &[]);
+        let has_session = |state: &SimState| g.callers(state).iter().any(|c| c.who == "STS.k1");
+        assert!(has_session(&state));
+        state
+            .world
+            .advance_clock(crate::cloud::time::Timestamp::from_epoch(now + 900));
+        assert!(!has_session(&state), "expired at Expiration");
+    }
 
     #[test]
     fn principal_filter_patterns() {

@@ -3,6 +3,7 @@
 
 use super::validate::{FormatArg, ReadFlags};
 use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
+use crate::authz::decide::control_policies_apply;
 use crate::authz::options::{IdentityImplicitDenyType, UnparseableValues};
 use crate::authz::store_builder::StoreSpec;
 use crate::authz::{
@@ -38,13 +39,20 @@ pub struct EvalArgs {
     #[arg(long = "identity", value_name = "FILE[@rg:ID]")]
     pub identity: Vec<String>,
     /// Control policy at LEVEL `member` (default), `folder:ID` or `root`. Folders are ordered
-    /// innermost first, in the order they first appear. Implies `--in-rd`.
+    /// innermost first, in the order they first appear. Implies `--in-rd` unless
+    /// `--in-rd false` is given.
     #[arg(long = "control", value_name = "FILE[@LEVEL]")]
     pub control: Vec<String>,
-    /// Do not attach the system policy FullAliyunAccess to every control-policy node
-    /// (by default it is attached, as when the feature is enabled, §6.3).
+    /// Do not attach the system policy FullAliyunAccess to any control-policy node
+    /// (by default it is attached everywhere, as when the feature is enabled, §6.3).
     #[arg(long)]
     pub no_full_aliyun_access: bool,
+    /// Leave FullAliyunAccess off at LEVEL (`member`, `folder:ID`, `root`; repeatable).
+    #[arg(long = "no-full-aliyun-access-at", value_name = "LEVEL")]
+    pub no_full_aliyun_access_at: Vec<String>,
+    /// Attach FullAliyunAccess at LEVEL even with `--no-full-aliyun-access` (repeatable).
+    #[arg(long = "full-aliyun-access-at", value_name = "LEVEL")]
+    pub full_aliyun_access_at: Vec<String>,
     /// Session policy of a role session.
     #[arg(long, value_name = "FILE")]
     pub session: Option<String>,
@@ -66,9 +74,11 @@ pub struct EvalArgs {
     /// Principal ARN, for Principal matching in resource and trust policies.
     #[arg(long)]
     pub principal_arn: Option<String>,
-    /// The account is a Resource Directory member (control policies apply).
-    #[arg(long)]
-    pub in_rd: bool,
+    /// The account is a Resource Directory member (control policies apply): `--in-rd`,
+    /// `--in-rd true` or `--in-rd false`. Default: true when control policies (or
+    /// FullAliyunAccess levels) are given, else false.
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    pub in_rd: Option<bool>,
     /// The account is the directory's management account (control policies never apply).
     #[arg(long)]
     pub management_account: bool,
@@ -87,8 +97,9 @@ pub struct EvalArgs {
     /// Condition key value, `KEY=VALUE` (repeat a key for several values).
     #[arg(long = "context", value_name = "KEY=VALUE")]
     pub context: Vec<String>,
-    /// Account owning the target resource (default: the principal's account).
-    #[arg(long)]
+    /// Account owning the target resources (default: the account each resource ARN names,
+    /// else the principal's account).
+    #[arg(long, value_name = "UID")]
     pub resource_account: Option<String>,
     /// Resource group of the target resource (for resource-group-scope identity policies).
     #[arg(long)]
@@ -134,6 +145,8 @@ pub fn build_store(args: &EvalArgs) -> Result<PolicyStore, String> {
         identity: args.identity.clone(),
         control: args.control.clone(),
         full_aliyun_access: !args.no_full_aliyun_access,
+        detach_full_aliyun_access: args.no_full_aliyun_access_at.clone(),
+        attach_full_aliyun_access: args.full_aliyun_access_at.clone(),
         session: args.session.clone(),
         resource_policy: args.resource_policy.clone(),
         trust: args.trust.clone(),
@@ -143,11 +156,88 @@ pub fn build_store(args: &EvalArgs) -> Result<PolicyStore, String> {
     spec.build(std::path::Path::new(""), &member, &args.read.options())
 }
 
-fn parse_dependent(spec: &str) -> ActionResource {
-    match spec.split_once('=') {
-        Some((a, r)) => ActionResource::new(a, r),
-        None => ActionResource::new(spec, "*"),
+impl EvalArgs {
+    /// Is the principal's account in a Resource Directory? `--in-rd [BOOL]` when given, else
+    /// whether the flags describe directory attachments.
+    fn in_rd(&self, spec_has_control: bool) -> bool {
+        self.in_rd.unwrap_or(spec_has_control)
     }
+
+    fn describes_directory(&self) -> bool {
+        !self.control.is_empty()
+            || !self.no_full_aliyun_access_at.is_empty()
+            || !self.full_aliyun_access_at.is_empty()
+    }
+}
+
+/// `ACTION[=RESOURCE]`, owned by `owner` or the account the ARN names.
+fn parse_dependent(spec: &str, owner: Option<&str>) -> ActionResource {
+    match spec.split_once('=') {
+        Some((a, r)) => ActionResource::owned(a, r, owner),
+        None => ActionResource::owned(spec, "*", owner),
+    }
+}
+
+/// The pairs of a request: `action` on each resource, then the dependent actions; each
+/// resource is owned by `owner` when given, else by the account its ARN names.
+fn request_pairs(
+    action: &str,
+    resources: &[String],
+    dependent: &[String],
+    owner: Option<&str>,
+) -> Vec<ActionResource> {
+    let mut pairs: Vec<ActionResource> = resources
+        .iter()
+        .map(|r| ActionResource::owned(action, r.as_str(), owner))
+        .collect();
+    pairs.extend(dependent.iter().map(|d| parse_dependent(d, owner)));
+    pairs
+}
+
+/// What `--explain` says about the directory before the trace: whether control policies
+/// apply to the principal, and what each node of the chain holds.
+fn directory_summary(store: &PolicyStore, principal: &Principal) -> String {
+    if store.control_chain.is_empty() {
+        return String::new();
+    }
+    let mut out = String::new();
+    if !control_policies_apply(principal) {
+        let why = if !principal.in_resource_directory {
+            "the account is outside the Resource Directory"
+        } else if principal.management_account {
+            "the directory's management account"
+        } else if principal.service_linked_role {
+            "a service-linked role"
+        } else {
+            "a service principal"
+        };
+        out.push_str(&format!("control policies: not applied ({why})\n"));
+        return out;
+    }
+    out.push_str("control policies: member → root, every node must allow\n");
+    let last = store.control_chain.len().saturating_sub(1);
+    for (i, node) in store.control_chain.iter().enumerate() {
+        let label = match i {
+            0 => format!("{} (member)", node.target),
+            i if i == last => node.target.clone(),
+            _ => format!("{} (folder)", node.target),
+        };
+        let names: Vec<&str> = node
+            .policies
+            .sources()
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect();
+        let text = if names.contains(&"FullAliyunAccess") {
+            names.join(", ")
+        } else if names.is_empty() {
+            "no policies (FullAliyunAccess detached: denies everything)".to_string()
+        } else {
+            format!("{} (FullAliyunAccess detached)", names.join(", "))
+        };
+        out.push_str(&format!("  node {label}: {text}\n"));
+    }
+    out
 }
 
 /// Runs `ramsim eval`.
@@ -172,7 +262,7 @@ fn run_inner(args: &EvalArgs) -> Result<u8, String> {
         .as_deref()
         .ok_or("--action is required (or use --requests FILE.jsonl)")?;
     let account = args.account.as_deref().ok_or("--account UID is required")?;
-    let in_rd = args.in_rd || !args.control.is_empty();
+    let in_rd = args.in_rd(args.describes_directory());
     let principal = Principal::from_parts(
         &args.principal_type,
         account,
@@ -189,16 +279,13 @@ fn run_inner(args: &EvalArgs) -> Result<u8, String> {
     } else {
         args.resources.clone()
     };
-    let mut pairs: Vec<ActionResource> = resources
-        .iter()
-        .map(|r| ActionResource::new(action, r.as_str()))
-        .collect();
-    pairs.extend(args.dependent.iter().map(|d| parse_dependent(d)));
+    let owner = args.resource_account.as_deref();
+    let pairs = request_pairs(action, &resources, &args.dependent, owner);
     let req = Request {
         principal: &principal,
         pairs: &pairs,
         context: &context,
-        resource_account: args.resource_account.as_deref(),
+        resource_account: owner,
         resource_group: args.resource_group.as_deref(),
         assume_role: args.trust.is_some(),
     };
@@ -214,6 +301,12 @@ fn run_inner(args: &EvalArgs) -> Result<u8, String> {
                 "resource": req.pairs.get(decision.pair).map(|p| p.resource.clone()),
                 "matched_statements": explanation.deciding_statements(),
             });
+            if let Some(obj) = out.as_object_mut() {
+                obj.insert(
+                    "control_policies_apply".into(),
+                    (control_policies_apply(&principal) && !store.control_chain.is_empty()).into(),
+                );
+            }
             if let (Some(d), Some(obj)) = (&detail, out.as_object_mut()) {
                 obj.insert(
                     "AccessDeniedDetail".into(),
@@ -242,6 +335,7 @@ fn run_inner(args: &EvalArgs) -> Result<u8, String> {
         FormatArg::Human => {
             if args.explain {
                 print!("{}", explanation.render_human());
+                print!("{}", directory_summary(&store, &principal));
             } else {
                 let mut line = format!("decision: {}", decision.outcome.as_str());
                 if let Some(t) = decision.policy_type {
@@ -370,7 +464,7 @@ fn decide_line(
         .or(args.account.as_deref())
         .ok_or("no `account` (and no --account)")?;
     let kind = r.principal_type.as_deref().unwrap_or(&args.principal_type);
-    let in_rd = r.in_rd.unwrap_or(args.in_rd || !args.control.is_empty());
+    let in_rd = r.in_rd.unwrap_or(args.in_rd(args.describes_directory()));
     let principal = Principal::from_parts(
         kind,
         account,
@@ -386,19 +480,16 @@ fn decide_line(
     let resources = r
         .resource
         .map_or_else(|| vec!["*".to_string()], OneOrMany::into_vec);
-    let mut pairs: Vec<ActionResource> = resources
-        .iter()
-        .map(|res| ActionResource::new(r.action.as_str(), res.as_str()))
-        .collect();
-    pairs.extend(r.dependent.iter().map(|d| parse_dependent(d)));
+    let owner = r
+        .resource_account
+        .as_deref()
+        .or(args.resource_account.as_deref());
+    let pairs = request_pairs(&r.action, &resources, &r.dependent, owner);
     let req = Request {
         principal: &principal,
         pairs: &pairs,
         context: &context,
-        resource_account: r
-            .resource_account
-            .as_deref()
-            .or(args.resource_account.as_deref()),
+        resource_account: owner,
         resource_group: r
             .resource_group
             .as_deref()

@@ -45,6 +45,32 @@ pub struct Role {
     /// Service-linked roles are exempt from control policies (§6.1).
     #[serde(default)]
     pub service_linked: bool,
+    /// `MaxSessionDuration` in seconds (3,600–43,200, default 3,600): the longest
+    /// `DurationSeconds` AssumeRole accepts for this role. Left out of state files at the
+    /// default, so states written before the field existed read back unchanged.
+    #[serde(
+        default = "default_max_session_duration",
+        skip_serializing_if = "is_default_max_session_duration"
+    )]
+    pub max_session_duration: i64,
+}
+
+/// `MaxSessionDuration` of a role created without one (seconds). Alibaba's CreateRole:
+/// "Valid values: 3600 to 43200 … Default value: 3600".
+pub const DEFAULT_MAX_SESSION_DURATION: i64 = 3_600;
+
+/// The values `MaxSessionDuration` may take (seconds).
+pub const MAX_SESSION_DURATION_RANGE: std::ops::RangeInclusive<i64> = 3_600..=43_200;
+
+/// The shortest `DurationSeconds` AssumeRole accepts (15 minutes).
+pub const MIN_DURATION_SECONDS: i64 = 900;
+
+fn default_max_session_duration() -> i64 {
+    DEFAULT_MAX_SESSION_DURATION
+}
+
+fn is_default_max_session_duration(v: &i64) -> bool {
+    *v == DEFAULT_MAX_SESSION_DURATION
 }
 
 /// One version of a custom policy.
@@ -163,6 +189,16 @@ pub struct Session {
     pub expires: i64,
     /// Who assumed the role (principal ARN), for audit.
     pub assumed_by: String,
+}
+
+impl Session {
+    /// Are the credentials still valid at `now` (epoch seconds)? They are until the instant
+    /// of `Expiration`, not at it. Every surface that accepts a session — the gateway,
+    /// `simulate`, `check`'s caller pool and `can()` — asks this one question (through
+    /// [`Iam::credential_error`](super::Iam::credential_error) where an error is wanted).
+    pub fn is_live(&self, now: i64) -> bool {
+        now < self.expires
+    }
 }
 
 /// The identity state of the whole world.

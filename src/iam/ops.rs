@@ -66,13 +66,17 @@ pub enum IamOperation {
         role: String,
         /// The trust policy document (`AssumeRolePolicyDocument`).
         trust_policy: String,
+        /// `MaxSessionDuration` (3,600–43,200 s; default 3,600).
+        max_session_duration: Option<i64>,
     },
-    /// ram:UpdateRole.
+    /// ram:UpdateRole: each given `New…` parameter replaces the role's value.
     UpdateRole {
         /// `RoleName`.
         role: String,
-        /// The trust policy document (`AssumeRolePolicyDocument`).
-        trust_policy: String,
+        /// The new trust policy document (`NewAssumeRolePolicyDocument`), if given.
+        trust_policy: Option<String>,
+        /// The new `MaxSessionDuration` (`NewMaxSessionDuration`), if given.
+        max_session_duration: Option<i64>,
     },
     /// ram:CreatePolicy.
     CreatePolicy {
@@ -236,10 +240,12 @@ impl IamOperation {
                 "CreateRole" => IamOperation::CreateRole {
                     role: p.req_str("RoleName")?,
                     trust_policy: p.req_str("AssumeRolePolicyDocument")?,
+                    max_session_duration: p.opt_i64("MaxSessionDuration")?,
                 },
                 "UpdateRole" => IamOperation::UpdateRole {
                     role: p.req_str("RoleName")?,
-                    trust_policy: p.req_str("NewAssumeRolePolicyDocument")?,
+                    trust_policy: p.opt_str("NewAssumeRolePolicyDocument")?,
+                    max_session_duration: p.opt_i64("NewMaxSessionDuration")?,
                 },
                 "CreatePolicy" => IamOperation::CreatePolicy {
                     policy: p.req_str("PolicyName")?,
@@ -446,6 +452,33 @@ fn invalid_document(kind: PolicyKind, text: &str) -> Option<CloudError> {
             if n == 1 { "" } else { "s" }
         ),
     ))
+}
+
+/// Checks a `MaxSessionDuration` / `NewMaxSessionDuration` value (3,600–43,200 s). The error
+/// code is ASSUMED (`InvalidParameter.MaxSessionDuration`, 400): Alibaba's CreateRole page
+/// states the range, not the error.
+pub fn checked_max_session_duration(
+    value: Option<i64>,
+    param: &str,
+) -> Result<Option<i64>, CloudError> {
+    match value {
+        Some(v) if !MAX_SESSION_DURATION_RANGE.contains(&v) => Err(CloudError::bad(
+            "InvalidParameter.MaxSessionDuration",
+            format!("The parameter {param} must be between 3600 and 43200 seconds, got {v}."),
+        )),
+        other => Ok(other),
+    }
+}
+
+/// `3600` → `1hr`, `5400` → `5400s`: the upper bound in the DurationSeconds error. Alibaba's
+/// message is "The Min/Max value of DurationSeconds is 15min/1hr." for the default role;
+/// for longer MaxSessionDurations the wording is ASSUMED.
+fn duration_text(secs: i64) -> String {
+    if secs % 3_600 == 0 {
+        format!("{}hr", secs / 3_600)
+    } else {
+        format!("{secs}s")
+    }
 }
 
 fn entity_missing(kind: &str, name: &str) -> CloudError {
@@ -761,7 +794,11 @@ impl Iam {
                 u.groups.sort();
                 json!({})
             }
-            IamOperation::CreateRole { role, trust_policy } => {
+            IamOperation::CreateRole {
+                role,
+                trust_policy,
+                max_session_duration,
+            } => {
                 if !valid_name(role, 64) {
                     return Err(CloudError::bad(
                         "InvalidParameter.RoleName.InvalidChars",
@@ -771,6 +808,9 @@ impl Iam {
                 if let Some(e) = invalid_document(PolicyKind::Trust, trust_policy) {
                     return Err(e);
                 }
+                let max_session_duration =
+                    checked_max_session_duration(*max_session_duration, "MaxSessionDuration")?
+                        .unwrap_or(DEFAULT_MAX_SESSION_DURATION);
                 if self
                     .acct(&a)
                     .is_some_and(|x| x.roles.values().any(|r| r.name.eq_ignore_ascii_case(role)))
@@ -789,21 +829,36 @@ impl Iam {
                         id: id.clone(),
                         trust_policy: trust_policy.clone(),
                         service_linked: false,
+                        max_session_duration,
                     },
                 );
-                json!({"Role": {"RoleId": id, "RoleName": role, "Arn": ram_arn(&a, &format!("role/{}", role.to_lowercase())), "CreateDate": date}})
+                json!({"Role": {"RoleId": id, "RoleName": role, "Arn": ram_arn(&a, &format!("role/{}", role.to_lowercase())), "CreateDate": date, "MaxSessionDuration": max_session_duration}})
             }
-            IamOperation::UpdateRole { role, trust_policy } => {
+            IamOperation::UpdateRole {
+                role,
+                trust_policy,
+                max_session_duration,
+            } => {
                 self.grantee_exists(&a, &Grantee::Role(role.clone()))?;
-                if let Some(e) = invalid_document(PolicyKind::Trust, trust_policy) {
+                if let Some(e) = trust_policy
+                    .as_deref()
+                    .and_then(|t| invalid_document(PolicyKind::Trust, t))
+                {
                     return Err(e);
                 }
+                let max_session_duration =
+                    checked_max_session_duration(*max_session_duration, "NewMaxSessionDuration")?;
                 if let Some(r) = self
                     .accounts
                     .get_mut(&a)
                     .and_then(|x| x.roles.get_mut(role))
                 {
-                    r.trust_policy = trust_policy.clone();
+                    if let Some(t) = trust_policy {
+                        r.trust_policy = t.clone();
+                    }
+                    if let Some(m) = max_session_duration {
+                        r.max_session_duration = m;
+                    }
                 }
                 json!({"Role": {"RoleName": role, "UpdateDate": date}})
             }
@@ -1126,10 +1181,14 @@ impl Iam {
                         "The parameter RoleSessionName is invalid.",
                     ));
                 }
-                if !(900..=43_200).contains(duration) {
+                // 900 s up to the role's MaxSessionDuration (Alibaba's AssumeRole reference).
+                if !(MIN_DURATION_SECONDS..=role.max_session_duration).contains(duration) {
                     return Err(CloudError::bad(
                         "InvalidParameter.DurationSeconds",
-                        "DurationSeconds must be between 900 and 43200.",
+                        format!(
+                            "The Min/Max value of DurationSeconds is 15min/{}.",
+                            duration_text(role.max_session_duration)
+                        ),
                     ));
                 }
                 if let Some(text) = policy {

@@ -2,6 +2,7 @@
 //! policies. Policy documents are given inline or as files relative to the world file.
 
 use super::model::*;
+use super::ops::checked_max_session_duration;
 use super::system_policies::{system_policy, FULL_ALIYUN_ACCESS_ID};
 use crate::cloud::World;
 use crate::policy::diagnostic::render_human;
@@ -89,6 +90,9 @@ pub struct RoleSpec {
     /// Service-linked role (exempt from control policies).
     #[serde(default)]
     pub service_linked: bool,
+    /// `MaxSessionDuration` in seconds (3,600–43,200; default 3,600).
+    #[serde(default)]
+    pub max_session_duration: Option<i64>,
 }
 
 /// RAM content of one account.
@@ -508,6 +512,10 @@ impl Iam {
                         key("trust"),
                     ]),
                 )?;
+                let max_session_duration =
+                    checked_max_session_duration(r.max_session_duration, "max_session_duration")
+                        .map_err(|e| format!("{rat}.max_session_duration: {}", e.message))?
+                        .unwrap_or(DEFAULT_MAX_SESSION_DURATION);
                 let id = iam.next_number("3");
                 acct.roles.insert(
                     r.name.clone(),
@@ -516,6 +524,7 @@ impl Iam {
                         id,
                         trust_policy: trust,
                         service_linked: r.service_linked,
+                        max_session_duration,
                     },
                 );
                 attach(

@@ -11,7 +11,9 @@
 
 use super::glob::{includes, intersects, is_all, pattern};
 use super::{statement_name, statement_path, Code, Lint};
-use crate::policy::ast::{Condition, Effect, PatternList, Policy, Principal, Statement};
+use crate::policy::ast::{
+    Condition, Effect, PatternList, Policy, Principal, PrincipalForm, Statement,
+};
 use crate::policy::pattern::fold_case;
 
 fn tokens(p: &str, fold: bool) -> Vec<super::glob::Tok> {
@@ -48,10 +50,16 @@ pub fn list_covers(outer: &PatternList, inner: &PatternList, fold: bool) -> bool
 
 fn principal_key(p: &Option<Principal>) -> Option<Vec<(u8, String)>> {
     p.as_ref().map(|p| {
+        // Bucket-policy entries name more than `RAM` entries do (a user's UID, `arn:sts::…`).
+        let ram_tag = if p.form == PrincipalForm::Object {
+            0
+        } else {
+            3
+        };
         let mut v: Vec<(u8, String)> = p
             .ram
             .iter()
-            .map(|s| (0, s.value.clone()))
+            .map(|s| (ram_tag, s.value.clone()))
             .chain(p.service.iter().map(|s| (1, s.value.clone())))
             .chain(p.federated.iter().map(|s| (2, s.value.clone())))
             .collect();
@@ -284,6 +292,22 @@ mod tests {
         assert!(run(PolicyKind::Trust, &[a, b]).is_empty());
         assert_eq!(
             run(PolicyKind::Trust, &[a, a]),
+            [pair("L008", "Statement[1]")]
+        );
+    }
+
+    /// `["2001"]` (bucket form: also the RAM user with that UID) names more than
+    /// `{"RAM": ["2001"]}`; `"2001"` and `["2001"]` name the same.
+    #[test]
+    fn bucket_form_principals_are_compared_as_written() {
+        let list =
+            r#"{"Effect":"Allow","Action":"oss:GetObject","Resource":"*","Principal":["2001"]}"#;
+        let one =
+            r#"{"Effect":"Allow","Action":"oss:GetObject","Resource":"*","Principal":"2001"}"#;
+        let ram = r#"{"Effect":"Allow","Action":"oss:GetObject","Resource":"*","Principal":{"RAM":["2001"]}}"#;
+        assert!(run(PolicyKind::Resource, &[list, ram]).is_empty());
+        assert_eq!(
+            run(PolicyKind::Resource, &[list, one]),
             [pair("L008", "Statement[1]")]
         );
     }

@@ -104,9 +104,26 @@ pub struct PatternList {
     pub single: bool,
 }
 
+/// How a `Principal` element was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PrincipalForm {
+    /// `{"RAM": [...], "Service": [...], "Federated": [...]}` (trust and resource policies).
+    #[default]
+    Object,
+    /// The OSS bucket-policy form, an array: `["<uid>", "*", "arn:sts::<uid>:assumed-role/<role>/<session>"]`
+    /// (resource policies only).
+    List,
+    /// The bucket-policy form with one string: `"*"` or `"<uid>"` (resource policies only).
+    Single,
+}
+
 /// The `Principal` element of trust and resource policies.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Principal {
+    /// How the element was written. The bucket-policy forms keep their entries in `ram`;
+    /// there a numeric entry also names a RAM user by its UID and
+    /// `arn:sts::<uid>:assumed-role/<role>/<session>` names role sessions.
+    pub form: PrincipalForm,
     /// `RAM` entries: account roots, users, roles (ARNs), or `*`.
     pub ram: Vec<Spanned<String>>,
     /// `Service` entries such as `ecs.aliyuncs.com`.

@@ -1,7 +1,7 @@
 //! Canonical printing of a policy: fixed element order, the source's string-or-array choice
 //! kept. `read(print(p))` gives back `p` (up to spans), which a property test checks.
 
-use super::ast::{Condition, PatternList, Policy, Principal, Spanned, Statement};
+use super::ast::{Condition, PatternList, Policy, Principal, PrincipalForm, Spanned, Statement};
 use serde_json::{Map, Value};
 
 fn strings(values: &[Spanned<String>], single: bool) -> Value {
@@ -21,6 +21,11 @@ fn pattern_list(list: &PatternList) -> Value {
 }
 
 fn principal(p: &Principal) -> Value {
+    match p.form {
+        PrincipalForm::List => return strings(&p.ram, false),
+        PrincipalForm::Single => return strings(&p.ram, true),
+        PrincipalForm::Object => {}
+    }
     let mut m = Map::new();
     for (name, vals) in [
         ("RAM", &p.ram),

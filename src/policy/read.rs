@@ -760,15 +760,43 @@ impl<'o> Reader<'o> {
     }
 
     fn principal(&mut self, node: &Node, path: JsonPath) -> Option<Principal> {
-        let Value::Object(members) = &node.value else {
-            self.error_help(
-                Rule::DataTypeMismatch,
-                path,
-                node.span,
-                type_mismatch("an object", node),
-                "write `{\"RAM\": [...]}`, `{\"Service\": [...]}` or `{\"Federated\": [...]}`",
-            );
-            return None;
+        let bucket_form = self.kind == PolicyKind::Resource;
+        let members = match &node.value {
+            Value::Object(members) => members,
+            // OSS bucket policies: `"Principal": ["<uid>", ...]` or `"Principal": "*"`.
+            Value::String(_) | Value::Array(_) if bucket_form => {
+                let (ram, single) = self.string_list(node, &path, Rule::MissingElement)?;
+                return Some(Principal {
+                    form: if single {
+                        PrincipalForm::Single
+                    } else {
+                        PrincipalForm::List
+                    },
+                    ram,
+                    ..Principal::default()
+                });
+            }
+            _ => {
+                let (expected, help) = if bucket_form {
+                    (
+                        "an object, an array of principals or a string",
+                        "write `{\"RAM\": [...]}` or, as in OSS bucket policies, `[\"<uid>\", ...]` or `\"*\"`",
+                    )
+                } else {
+                    (
+                        "an object",
+                        "write `{\"RAM\": [...]}`, `{\"Service\": [...]}` or `{\"Federated\": [...]}` (the bare `[...]`/`\"*\"` form is for resource policies only)",
+                    )
+                };
+                self.error_help(
+                    Rule::DataTypeMismatch,
+                    path,
+                    node.span,
+                    type_mismatch(expected, node),
+                    help,
+                );
+                return None;
+            }
         };
         if members.is_empty() {
             self.error(
@@ -1083,5 +1111,58 @@ mod tests {
             .expect("too long");
         assert_eq!(d.span, Span::new(0, 'é'.len_utf8()));
         assert!(text.is_char_boundary(d.span.end));
+    }
+
+    fn principal_of(principal: &str, kind: PolicyKind) -> ReadResult {
+        let (action, resource) = if kind == PolicyKind::Trust {
+            ("sts:AssumeRole", "")
+        } else {
+            ("oss:GetObject", r#","Resource":"*""#)
+        };
+        let text = format!(
+            r#"{{"Version":"1","Statement":[{{"Effect":"Allow","Action":"{action}"{resource},"Principal":{principal}}}]}}"#
+        );
+        read_policy(&text, kind, &ReadOptions::default())
+    }
+
+    #[test]
+    fn resource_policies_accept_the_bucket_policy_principal_forms() {
+        for (text, form, entries) in [
+            (r#"["123", "*"]"#, PrincipalForm::List, vec!["123", "*"]),
+            (r#""*""#, PrincipalForm::Single, vec!["*"]),
+            (
+                r#"{"RAM": "acs:ram::1:root"}"#,
+                PrincipalForm::Object,
+                vec!["acs:ram::1:root"],
+            ),
+        ] {
+            let r = principal_of(text, PolicyKind::Resource);
+            let p = r
+                .policy
+                .unwrap_or_else(|| panic!("{text}: {:?}", r.diagnostics));
+            let pr = p.statements[0].principal.as_ref().expect("principal");
+            assert_eq!(pr.form, form, "{text}");
+            let got: Vec<&str> = pr.ram.iter().map(|v| v.value.as_str()).collect();
+            assert_eq!(got, entries, "{text}");
+        }
+    }
+
+    #[test]
+    fn bare_principals_are_checked_with_positions_and_refused_in_trust_policies() {
+        let r = principal_of(r#"["123", 5]"#, PolicyKind::Resource);
+        let d = &r.diagnostics[0];
+        assert_eq!(d.rule, Rule::DataTypeMismatch);
+        assert_eq!(d.path.to_string(), "Statement[0].Principal[1]");
+        let r = principal_of("[]", PolicyKind::Resource);
+        assert_eq!(r.diagnostics[0].path.to_string(), "Statement[0].Principal");
+        let r = principal_of("7", PolicyKind::Resource);
+        assert!(r.diagnostics[0].message.contains("an array of principals"));
+        let r = principal_of(r#"["123"]"#, PolicyKind::Trust);
+        assert!(r.policy.is_none());
+        assert_eq!(r.diagnostics[0].path.to_string(), "Statement[0].Principal");
+        assert!(r.diagnostics[0]
+            .help
+            .as_deref()
+            .is_some_and(|h| h.contains("resource policies only")));
     }
 }

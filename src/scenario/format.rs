@@ -145,9 +145,10 @@ pub struct PrincipalSpec {
     /// ARN for Principal matching.
     #[serde(default)]
     pub arn: Option<String>,
-    /// Member of a directory (implied by control policies).
+    /// Member of a directory; default: true when the case gives control policies (or
+    /// FullAliyunAccess levels), else false. `false` with control policies: they do not apply.
     #[serde(default)]
-    pub in_rd: bool,
+    pub in_rd: Option<bool>,
     /// The directory's management account.
     #[serde(default)]
     pub management_account: bool,
@@ -181,7 +182,8 @@ pub struct DecisionCase {
     /// Condition keys: key → value or list of values.
     #[serde(default)]
     pub context: Map<String, Value>,
-    /// Owner of the target resource.
+    /// Owner of the target resources (default: the account each ARN names, else the
+    /// principal's account).
     #[serde(default)]
     pub resource_account: Option<String>,
     /// Resource group of the target resource.

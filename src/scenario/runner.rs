@@ -421,7 +421,7 @@ fn run_case(
     coverage: &mut CoverageCollector,
 ) {
     let p = &case.principal;
-    let in_rd = p.in_rd || case.policies.has_control();
+    let in_rd = p.in_rd.unwrap_or(case.policies.has_control());
     let principal = match Principal::from_parts(
         &p.kind,
         &p.account,
@@ -490,13 +490,14 @@ fn run_case(
             .collect(),
         Some(other) => vec![other.to_string()],
     };
+    let owner = case.resource_account.as_deref();
     let mut pairs: Vec<ActionResource> = resources
         .iter()
-        .map(|res| ActionResource::new(case.action.as_str(), res.as_str()))
+        .map(|res| ActionResource::owned(case.action.as_str(), res.as_str(), owner))
         .collect();
     pairs.extend(case.dependent.iter().map(|d| match d.split_once('=') {
-        Some((a, res)) => ActionResource::new(a, res),
-        None => ActionResource::new(d.as_str(), "*"),
+        Some((a, res)) => ActionResource::owned(a, res, owner),
+        None => ActionResource::owned(d.as_str(), "*", owner),
     }));
     let req = Request {
         principal: &principal,

@@ -137,8 +137,8 @@ pub fn resolve(state: &SimState, spec: &PrincipalSpec, label: &str) -> Result<Su
         PrincipalSpec::Caller(who) => (
             state
                 .iam
-                .resolve_caller(&state.world, who)
-                .map_err(|e| format!("principal `{who}`: {}", e.message))?,
+                .authenticate(&state.world, who)
+                .map_err(|e| format!("principal `{who}`: {}: {}", e.code, e.message))?,
             None,
         ),
         PrincipalSpec::Role { name, account } => {

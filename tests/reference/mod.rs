@@ -28,7 +28,8 @@ pub mod strategies;
 use ramsim::authz::options::{EvalOptions, IdentityImplicitDenyType, UnparseableValues};
 use ramsim::authz::{Principal, PrincipalKind};
 use ramsim::policy::ast::{
-    Comparison, Condition, Effect, PatternList, Policy, SetQualifier, Statement, ValueType,
+    Comparison, Condition, Effect, PatternList, Policy, PrincipalForm, SetQualifier, Statement,
+    ValueType,
 };
 use std::net::IpAddr;
 use std::sync::OnceLock;
@@ -479,19 +480,42 @@ pub struct RefDecision {
     pub pairs: Vec<RefPair>,
 }
 
-/// §1.1 / §5.4: does the statement's `Principal` name the caller?
+/// The OSS bucket-policy role-session spelling `arn:sts::<uid>:assumed-role/<role>/<session>`
+/// rewritten as RAM's session ARN `acs:ram::<uid>:role/<role>/<session>`.
+fn sts_arn_as_ram(entry: &str) -> String {
+    let Some(rest) = entry.strip_prefix("arn:sts::") else {
+        return entry.to_string();
+    };
+    match rest.find(":assumed-role/") {
+        Some(i) => format!(
+            "acs:ram::{}:role/{}",
+            &rest[..i],
+            &rest[i + ":assumed-role/".len()..]
+        ),
+        None => entry.to_string(),
+    }
+}
+
+/// §1.1 / §5.4: does the statement's `Principal` name the caller? The bucket-policy forms
+/// (`["<uid>", …]`, `"*"`) also name a RAM user by its UID and sessions by `arn:sts::…`.
 fn principal_matches(st: &Statement, p: &Principal) -> bool {
     let Some(pr) = &st.principal else {
         return true;
     };
+    let bucket_form = pr.form != PrincipalForm::Object;
     let root_arn = format!("acs:ram::{}:root", p.account);
     let by_ram = p.kind != PrincipalKind::Service
         && pr.ram.iter().any(|e| {
-            let e = e.value.as_str();
+            let e = if bucket_form {
+                sts_arn_as_ram(&e.value)
+            } else {
+                e.value.clone()
+            };
             e == "*"
                 || e == p.account
                 || e == root_arn
-                || p.arns.iter().any(|arn| naive_glob(e, arn))
+                || (bucket_form && p.kind == PrincipalKind::RamUser && e == p.id)
+                || p.arns.iter().any(|arn| naive_glob(&e, arn))
         });
     let by_service = p.kind == PrincipalKind::Service
         && pr
@@ -510,6 +534,8 @@ fn principal_matches(st: &Statement, p: &Principal) -> bool {
 pub struct PairInput<'a> {
     pub action: &'a str,
     pub resource: &'a str,
+    /// Owner of the resource (`None`: the caller's account).
+    pub owner: Option<&'a str>,
     pub context: &'a [(String, Vec<String>)],
     pub principal: &'a Principal,
     pub unparseable: UnparseableValues,
@@ -592,10 +618,25 @@ pub struct RefStore {
     pub resource_policy: Option<Vec<Policy>>,
 }
 
-/// A request.
+/// The account an ARN names: the fourth `:`-separated field of `acs:…` when there are five
+/// and it is neither empty nor a wildcard.
+pub fn arn_owner(arn: &str) -> Option<String> {
+    let fields: Vec<&str> = arn.splitn(5, ':').collect();
+    if fields.len() < 5 || fields[0] != "acs" {
+        return None;
+    }
+    let account = fields[3];
+    if account.is_empty() || account.contains('*') || account.contains('?') {
+        None
+    } else {
+        Some(account.to_string())
+    }
+}
+
+/// A request. Each pair is (action, resource, owner of that resource if the pair names one).
 pub struct RefRequest<'a> {
     pub principal: &'a Principal,
-    pub pairs: &'a [(String, String)],
+    pub pairs: &'a [(String, String, Option<String>)],
     pub context: &'a [(String, Vec<String>)],
     pub resource_account: Option<&'a str>,
     pub resource_group: Option<&'a str>,
@@ -651,7 +692,7 @@ pub fn authorize_pair(
     }
 
     // §6.1: the owner has full access to its own resources.
-    let cross_account = req.resource_account.is_some_and(|a| a != p.account);
+    let cross_account = input.owner.is_some_and(|a| a != p.account);
     if is_root && !cross_account {
         return RefPair {
             outcome: Outcome::Allow,
@@ -760,10 +801,11 @@ pub fn authorize(store: &RefStore, req: &RefRequest<'_>, options: &EvalOptions) 
     let pairs: Vec<RefPair> = req
         .pairs
         .iter()
-        .map(|(action, resource)| {
+        .map(|(action, resource, owner)| {
             let input = PairInput {
                 action,
                 resource,
+                owner: owner.as_deref().or(req.resource_account),
                 context: req.context,
                 principal: req.principal,
                 unparseable: options.unparseable_values,

@@ -13,7 +13,7 @@ use ramsim::authz::{
 use ramsim::policy::{read_policy, Policy, PolicyKind, ReadOptions};
 use serde_json::{json, Map, Value};
 
-use super::{RefNode, RefRequest, RefStore};
+use super::{arn_owner, RefNode, RefRequest, RefStore};
 
 /// Concrete actions requests use (and policy patterns are derived from).
 pub const ACTIONS: &[&str] = &[
@@ -59,6 +59,9 @@ pub const PRINCIPALS: &[&str] = &[
     "acs:ram::222:role/admin/*",
     "acs:ram::*:user/*",
     "acs:ram::222:role/app-?eb",
+    // meaningful in the OSS bucket-policy form only: a RAM user's UID, a role session
+    "alice",
+    "arn:sts::111:assumed-role/admin/*",
 ];
 
 /// Condition keys and the value family requests usually carry for them.
@@ -440,7 +443,10 @@ pub fn render_statement(s: &GenStmt, kind: PolicyKind) -> Value {
         };
         m.insert(key.into(), strings(&s.resources, s.single));
     }
-    if matches!(kind, PolicyKind::Trust | PolicyKind::Resource) {
+    if kind == PolicyKind::Resource && s.single {
+        // The OSS bucket-policy form: `["<uid>", …]`, or a single string.
+        m.insert("Principal".into(), strings(&s.principals, true));
+    } else if matches!(kind, PolicyKind::Trust | PolicyKind::Resource) {
         m.insert("Principal".into(), json!({ "RAM": s.principals }));
     }
     if !s.conditions.is_empty() {
@@ -681,7 +687,7 @@ pub struct Built {
     pub reference: RefStore,
     pub principal: Principal,
     pub pairs: Vec<ActionResource>,
-    pub ref_pairs: Vec<(String, String)>,
+    pub ref_pairs: Vec<(String, String, Option<String>)>,
     pub context: RequestContext,
     pub ref_context: Vec<(String, Vec<String>)>,
     pub options: EvalOptions,
@@ -804,12 +810,24 @@ pub fn build(s: &GenStore, g: &GenRequest) -> Result<Built, String> {
         store,
         reference,
         principal,
+        // Without a request-level owner each resource is owned by the account its ARN
+        // names (as `ramsim eval` does); with one, every pair defers to it.
         pairs: g
             .pairs
             .iter()
-            .map(|(a, r)| ActionResource::new(a.clone(), r.clone()))
+            .map(|(a, r)| match g.resource_account {
+                None => ActionResource::owned(a.clone(), r.clone(), None),
+                Some(_) => ActionResource::new(a.clone(), r.clone()),
+            })
             .collect(),
-        ref_pairs: g.pairs.clone(),
+        ref_pairs: g
+            .pairs
+            .iter()
+            .map(|(a, r)| {
+                let owner = g.resource_account.map_or_else(|| arn_owner(r), |_| None);
+                (a.clone(), r.clone(), owner)
+            })
+            .collect(),
         context,
         ref_context,
         options,

@@ -1069,6 +1069,14 @@ pub fn can(
     target: Option<&str>,
 ) -> bool {
     let w = &state.world;
+    // An expired role session can do nothing (the gateway refuses its AccessKey).
+    if state
+        .iam
+        .credential_error(caller, w.now().epoch())
+        .is_some()
+    {
+        return false;
+    }
     let key = match caller {
         // A session's store depends on its own session policy: key by its AccessKey too.
         Caller::Session {
