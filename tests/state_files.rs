@@ -208,6 +208,15 @@ fn a_held_lock_makes_a_writer_give_up_with_an_error_naming_it() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let out = create_user(&state, "x", &["--lock-timeout", "-1"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    // a mistyped state path is an error that leaves no lock file behind
+    let out = create_user(&dir.path().join("typo.json"), "x", &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        stderr(&out).contains("typo.json: cannot read"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(names(dir.path()), ["state.json", "state.json.lock"]);
 }
 
 #[test]
@@ -482,4 +491,10 @@ fn one_hostile_parameter_cannot_bloat_the_audit_trail() {
         names.iter().all(|n| *n < 2 * MAX_AUDIT_TEXT_CHARS),
         "{names:?}"
     );
+    // cut events still encode exactly as serde_json does (`ramsim log --format json`)
+    for e in &sim.gw.state.audit {
+        let mut ours = Vec::new();
+        ramsim::api::audit_json::write_event(e, &mut ours);
+        assert!(ours == serde_json::to_vec(e).unwrap(), "encoder differs");
+    }
 }

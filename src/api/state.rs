@@ -129,7 +129,7 @@ impl SimState {
 }
 
 /// The largest state file ramsim reads or writes: 256 MiB (a ramsim limit, not Alibaba's).
-/// With audit values capped (see [`super::audit::MAX_AUDIT_TEXT_CHARS`]), that is several
+/// With audit values capped (see [`super::audit_cap::MAX_AUDIT_TEXT_CHARS`]), that is several
 /// hundred thousand calls; past it, start a new state with `ramsim init --force`.
 pub const MAX_STATE_FILE_BYTES: u64 = 256 * 1024 * 1024;
 
@@ -276,6 +276,8 @@ pub fn with_locked_state<T>(
     timeout: Duration,
     apply: impl FnOnce(SimState) -> Result<(SimState, T), String>,
 ) -> Result<T, String> {
+    // A missing state file is reported as such, without leaving a lock file for it behind.
+    std::fs::metadata(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
     let _lock = StateLock::acquire(path, timeout)?;
     let state = SimState::load(path)?;
     let (state, out) = apply(state)?;
