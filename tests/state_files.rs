@@ -498,3 +498,35 @@ fn one_hostile_parameter_cannot_bloat_the_audit_trail() {
         assert!(ours == serde_json::to_vec(e).unwrap(), "encoder differs");
     }
 }
+
+#[test]
+fn a_scenario_cannot_advance_the_clock_past_what_a_state_file_holds() {
+    let text = json!({
+        "world": "worlds/peering.json",
+        "steps": [
+            {"name": "a day", "advance": "1d"},
+            {"name": "eight thousand years", "advance": "3000000d"}
+        ]
+    })
+    .to_string();
+    let mut coverage = ramsim::scenario::CoverageCollector::default();
+    let results = ramsim::scenario::run_text(
+        &text,
+        "clock.test.json",
+        "clock",
+        &root().join("corpus"),
+        &|_| true,
+        &mut coverage,
+    );
+    let outcome: Vec<(bool, &str)> = results
+        .iter()
+        .map(|r| (r.passed, r.actual.as_str()))
+        .collect();
+    assert_eq!(outcome.len(), 2, "{outcome:?}");
+    assert!(outcome[0].0, "{outcome:?}");
+    assert!(!outcome[1].0, "{outcome:?}");
+    assert!(
+        outcome[1].1.contains("past 9999-12-31T23:59:59Z"),
+        "{outcome:?}"
+    );
+}
