@@ -127,7 +127,8 @@ pub struct ClockArgs {
     /// State file.
     #[arg(long)]
     pub state: PathBuf,
-    /// Move the clock forward by a duration: `90s`, `15m`, `12h`, `7d`.
+    /// Move the clock forward by a duration: `90s`, `15m`, `12h`, `7d` (never past
+    /// `9999-12-31T23:59:59Z`, the latest time a state file holds).
     #[arg(long, conflicts_with = "to")]
     pub advance: Option<String>,
     /// Move the clock to a time (`YYYY-MM-DDThh:mm:ssZ`).
