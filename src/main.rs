@@ -9,6 +9,19 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    ignore_file_size_signal();
     let cli = ramsim::cli::Cli::parse();
     ExitCode::from(ramsim::cli::run(cli))
+}
+
+/// A write past the file-size limit (`ulimit -f`) raises SIGXFSZ, which kills the process
+/// without a word. Ignored, the write fails with `EFBIG` instead, and ramsim reports it as an
+/// error naming the file (the state file's old content is kept: writes go to a temp file).
+fn ignore_file_size_signal() {
+    #[cfg(unix)]
+    // SAFETY: `signal` with `SIG_IGN` installs no handler code; it runs before any thread is
+    // started, and nothing in ramsim relies on SIGXFSZ.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
 }

@@ -421,11 +421,14 @@ fn exit_codes() {
         "aliyun vpcpeer ListVpcPeerConnections --RegionId cn-hangzhou",
     );
     assert_eq!(r.code, 0);
-    // no temp files left next to the state
+    // no temp files left next to the state; the (empty) lock file stays
     let mut names: Vec<String> = std::fs::read_dir(env.dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    assert_eq!(names, ["policies", "state.json", "world.json"]);
+    assert_eq!(
+        names,
+        ["policies", "state.json", "state.json.lock", "world.json"]
+    );
 }

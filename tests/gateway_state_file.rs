@@ -129,7 +129,7 @@ fn a_failed_write_never_touches_the_old_file() {
     // 1. the temp file cannot be created: a directory squats its name (works even for root)
     let squat = dir
         .path()
-        .join(format!(".state.json.tmp-{}", std::process::id()));
+        .join(format!(".state.json.tmp.{}", std::process::id()));
     fs::create_dir(&squat).expect("mkdir");
     let err = newer.save(&path).expect_err("temp file cannot be created");
     assert!(err.contains("cannot write"), "{err}");

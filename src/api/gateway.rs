@@ -799,8 +799,7 @@ impl Gateway {
                 session_context,
             },
         };
-        let mut params = ParamMap::with_capacity(request.params.len() + 5);
-        params.extend_from(&request.params);
+        let mut params = super::audit_cap::capped_params(&request.params, 5);
         params.insert("AcsHost", Value::String(host.to_string()));
         params.insert("AcsProduct", Value::String(service.into()));
         params.insert("RequestId", Value::String(request_id.into()));
@@ -823,7 +822,7 @@ impl Gateway {
             (Ok(c), _) => c.account().to_string(),
             (Err(_), _) => String::new(),
         };
-        AuditEvent {
+        let mut event = AuditEvent {
             event_id: request_id.into(),
             event_version: "1".into(),
             event_category: "Management".into(),
@@ -863,7 +862,9 @@ impl Gateway {
                     .into(),
                 ),
             },
-        }
+        };
+        event.cap_sizes();
+        event
     }
 }
 

@@ -1,13 +1,19 @@
 //! The simulator state: world, identities and audit trail, in a versioned JSON file written
 //! atomically (temp file + fsync + rename), and built from a world file.
+//!
+//! Commands that change a state file go through [`with_locked_state`] (or
+//! [`create_state_file`] for `init`): an exclusive lock on `<state file>.lock` around
+//! load → apply → save, so concurrent `ramsim call`s never lose an update. Writes follow
+//! symlinks and keep the file's mode; state files are capped at [`MAX_STATE_FILE_BYTES`].
 
 use super::audit::AuditEvent;
 use crate::cloud::{World, WorldSpec};
 use crate::iam::spec::{IamSpec, WorldSource};
 use crate::iam::Iam;
 use serde::{Deserialize, Serialize};
-use std::io::Write;
-use std::path::Path;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 /// Version of the state-file schema; bumped on incompatible changes.
 pub const STATE_SCHEMA_VERSION: u32 = 1;
@@ -86,12 +92,14 @@ impl SimState {
         SimState::from_world_text(&text, base, Some(&file)).map_err(|e| format!("{file}: {e}"))
     }
 
-    /// Loads a state file, checking its format and schema version.
+    /// Loads a state file, checking its size, format and schema version. The file must be a
+    /// regular file of at most [`MAX_STATE_FILE_BYTES`]; anything else is refused before it is
+    /// read, so a device or a runaway file never makes `load` read without bound.
     pub fn load(path: &Path) -> Result<SimState, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+        let text = read_state_text(path)?;
         let head: serde_json::Value = serde_json::from_str(&text)
             .map_err(|e| format!("{}: not a state file: {e}", path.display()))?;
+        drop(text);
         if head.get("format").and_then(|v| v.as_str()) != Some("ramsim-state") {
             return Err(format!(
                 "{}: not a ramsim state file (run `ramsim init` first)",
@@ -114,30 +122,276 @@ impl SimState {
         serde_json::to_string(self).map_err(|e| format!("cannot serialize state: {e}"))
     }
 
-    /// Writes the state atomically: a temp file in the same directory, fsync, rename over
-    /// `path`, fsync of the directory. A crash leaves either the old or the new file, never a torn one.
+    /// Writes the state atomically (see [`write_atomically`]): a temp file in the same directory,
+    /// fsync, rename over `path`, fsync of the directory. A crash leaves either the old or the
+    /// new file, never a torn one. A state larger than [`MAX_STATE_FILE_BYTES`] is refused, so
+    /// nothing is written that [`SimState::load`] would not read back.
+    ///
+    /// This does not lock: commands that read, change and write a state file go through
+    /// [`with_locked_state`] (or [`create_state_file`]), which also removes stale temp files.
     pub fn save(&self, path: &Path) -> Result<(), String> {
-        write_atomically(path, self.to_json()?.as_bytes())
+        let json = self.to_json()?;
+        check_state_size(path, json.len() as u64, "would be")?;
+        write_atomically(path, json.as_bytes())
     }
 }
 
-/// Atomically replaces `path` with `bytes`.
+/// The largest state file ramsim reads or writes: 256 MiB (a ramsim limit, not Alibaba's).
+/// With audit values capped (see [`super::audit_cap::MAX_AUDIT_TEXT_CHARS`]), that is several
+/// hundred thousand calls; past it, start a new state with `ramsim init --force`.
+pub const MAX_STATE_FILE_BYTES: u64 = 256 * 1024 * 1024;
+
+/// How long a command waits for another process's lock on a state file by default.
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(10);
+
+fn check_state_size(path: &Path, len: u64, verb: &str) -> Result<(), String> {
+    if len > MAX_STATE_FILE_BYTES {
+        return Err(format!(
+            "{}: state file {verb} {len} bytes, over the limit of {MAX_STATE_FILE_BYTES} bytes (256 MiB); \
+             start a new state with `ramsim init --force`",
+            path.display()
+        ));
+    }
+    Ok(())
+}
+
+/// Reads a state file's text: a regular file (symlinks followed) of at most
+/// [`MAX_STATE_FILE_BYTES`], checked before and while reading.
+fn read_state_text(path: &Path) -> Result<String, String> {
+    let cannot = |e: std::io::Error| format!("{}: cannot read: {e}", path.display());
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    let meta = file.metadata().map_err(cannot)?;
+    if !meta.is_file() {
+        return Err(format!(
+            "{}: cannot read: not a regular file",
+            path.display()
+        ));
+    }
+    check_state_size(path, meta.len(), "is")?;
+    let mut text = String::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    // The file may grow between the check and the read: read at most one byte past the limit.
+    file.take(MAX_STATE_FILE_BYTES + 1)
+        .read_to_string(&mut text)
+        .map_err(cannot)?;
+    check_state_size(path, text.len() as u64, "is")?;
+    Ok(text)
+}
+
+/// Follows symbolic links in the last component of `path` (up to 40, as the kernel does) and
+/// returns the file they lead to, which may not exist yet. Writes go to that file, so a state
+/// file reached through a symlink stays a symlink.
+pub fn resolve_symlinks(path: &Path) -> Result<PathBuf, String> {
+    let mut current = path.to_path_buf();
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&current) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let link = std::fs::read_link(&current)
+                    .map_err(|e| format!("{}: cannot read link: {e}", current.display()))?;
+                current = match current.parent() {
+                    Some(dir) if link.is_relative() => dir.join(link),
+                    _ => link,
+                };
+            }
+            _ => return Ok(current),
+        }
+    }
+    Err(format!(
+        "{}: too many levels of symbolic links",
+        path.display()
+    ))
+}
+
+/// The lock file of a state file: `<state file>.lock` beside the file that symlinks in `state`
+/// lead to, so every path to one state file shares one lock.
+pub fn lock_path(state: &Path) -> Result<PathBuf, String> {
+    let target = resolve_symlinks(state)?;
+    let mut name = target
+        .file_name()
+        .ok_or_else(|| format!("{}: not a file path", state.display()))?
+        .to_os_string();
+    name.push(".lock");
+    Ok(target.with_file_name(name))
+}
+
+/// An exclusive advisory lock (`flock`/`LockFileEx` through `fs4`) on a state file's
+/// [`lock_path`], held until dropped. Every command that writes a state file holds it around
+/// load → apply → save, so concurrent writers never lose an update. The lock file itself stays
+/// (empty) beside the state file: removing it could let two writers lock two different files.
+#[derive(Debug)]
+pub struct StateLock {
+    file: std::fs::File,
+    path: PathBuf,
+}
+
+impl StateLock {
+    /// Takes the lock of `state`, waiting at most `timeout` for another holder to let go;
+    /// then fails with an error naming the lock file.
+    pub fn acquire(state: &Path, timeout: Duration) -> Result<StateLock, String> {
+        let path = lock_path(state)?;
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(|e| format!("{}: cannot open the lock file: {e}", path.display()))?;
+        let deadline = Instant::now() + timeout;
+        let mut pause = Duration::from_millis(1);
+        loop {
+            // Called through the trait: std's inherent `File::try_lock` (Rust 1.89) would
+            // shadow it, and the crate supports older compilers.
+            match fs4::FileExt::try_lock(&file) {
+                Ok(()) => return Ok(StateLock { file, path }),
+                Err(fs4::TryLockError::WouldBlock) => {}
+                Err(fs4::TryLockError::Error(e)) => {
+                    return Err(format!("{}: cannot lock: {e}", path.display()))
+                }
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(format!(
+                    "{}: another ramsim process holds the lock {} (gave up after {:.1} s; \
+                     wait longer with --lock-timeout SECS)",
+                    state.display(),
+                    path.display(),
+                    timeout.as_secs_f64()
+                ));
+            }
+            std::thread::sleep(pause.min(deadline - now));
+            pause = (pause * 2).min(Duration::from_millis(20));
+        }
+    }
+
+    /// The lock file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for StateLock {
+    fn drop(&mut self) {
+        // Closing the file releases the lock too; unlocking first makes it immediate.
+        let _ = fs4::FileExt::unlock(&self.file);
+    }
+}
+
+/// Loads the state file at `path` under its [`StateLock`], lets `apply` change it, and saves
+/// what `apply` returns, still under the lock; stale temp files of killed writers are removed
+/// first. An `Err` from `apply` leaves the file untouched. This is the one way commands
+/// change a state file.
+pub fn with_locked_state<T>(
+    path: &Path,
+    timeout: Duration,
+    apply: impl FnOnce(SimState) -> Result<(SimState, T), String>,
+) -> Result<T, String> {
+    // A missing state file is reported as such, without leaving a lock file for it behind.
+    std::fs::metadata(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    let _lock = StateLock::acquire(path, timeout)?;
+    let state = SimState::load(path)?;
+    let (state, out) = apply(state)?;
+    remove_stale_temp_files(path)?;
+    state.save(path)?;
+    Ok(out)
+}
+
+/// Writes a new state file under its [`StateLock`]. An existing file (or a symlink, even a
+/// dangling one) at `path` is kept unless `force` is set.
+pub fn create_state_file(
+    path: &Path,
+    state: &SimState,
+    force: bool,
+    timeout: Duration,
+) -> Result<(), String> {
+    let _lock = StateLock::acquire(path, timeout)?;
+    if !force && std::fs::symlink_metadata(path).is_ok() {
+        return Err(format!(
+            "{}: already exists; not overwritten (use --force to replace it)",
+            path.display()
+        ));
+    }
+    remove_stale_temp_files(path)?;
+    state.save(path)
+}
+
+/// The temp file [`write_atomically`] uses for `target` in this process:
+/// `.<name>.tmp.<pid>` beside it.
+fn temp_path(target: &Path, name: &str) -> PathBuf {
+    target.with_file_name(format!(".{name}.tmp.{}", std::process::id()))
+}
+
+/// True for `.<name>.tmp.<digits>` (and `.<name>.tmp-<digits>`, the older spelling).
+fn is_temp_name(candidate: &str, name: &str) -> bool {
+    candidate
+        .strip_prefix('.')
+        .and_then(|c| c.strip_prefix(name))
+        .and_then(|c| c.strip_prefix(".tmp.").or_else(|| c.strip_prefix(".tmp-")))
+        .is_some_and(|pid| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Removes temp files a killed writer of the state file at `path` left behind. Only called
+/// while holding the file's [`StateLock`]: every live writer holds it while its temp file
+/// exists, so any temp file found then is stale. Only regular files with exactly the temp
+/// name pattern are removed.
+fn remove_stale_temp_files(path: &Path) -> Result<(), String> {
+    let target = resolve_symlinks(path)?;
+    let Some(name) = target.file_name().and_then(|n| n.to_str()) else {
+        return Ok(());
+    };
+    let dir = match target.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Ok(());
+    };
+    for entry in entries.flatten() {
+        let stale = entry
+            .file_name()
+            .to_str()
+            .is_some_and(|n| is_temp_name(n, name))
+            && entry.file_type().is_ok_and(|t| t.is_file());
+        if stale {
+            std::fs::remove_file(entry.path()).map_err(|e| {
+                format!(
+                    "{}: cannot remove the stale temp file: {e}",
+                    entry.path().display()
+                )
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// Atomically replaces the file `path` leads to (symlinks followed, so a link stays a link)
+/// with `bytes`: a temp file `.<name>.tmp.<pid>` in the same directory, with the old file's
+/// permission bits (and, where allowed, owner), fsync, rename, fsync of the directory. On
+/// failure the temp file is removed and the old file is untouched.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    let dir = match path.parent() {
+    let target = resolve_symlinks(path)?;
+    let dir = match target.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => std::path::PathBuf::from("."),
     };
-    let name = path
+    let name = target
         .file_name()
         .ok_or_else(|| format!("{}: not a file path", path.display()))?
         .to_string_lossy()
         .into_owned();
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let tmp = temp_path(&dir.join(&name), &name);
+    let old = std::fs::metadata(&target).ok().filter(|m| m.is_file());
+    let mut created = false;
     let result = (|| -> std::io::Result<()> {
-        let mut f = std::fs::File::create(&tmp)?;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
+        created = true;
+        if let Some(old) = &old {
+            keep_identity(&f, old)?;
+        }
         f.write_all(bytes)?;
         f.sync_all()?;
-        std::fs::rename(&tmp, path)?;
+        std::fs::rename(&tmp, &target)?;
         if let Ok(d) = std::fs::File::open(&dir) {
             // Persist the rename itself; not all platforms allow syncing a directory.
             let _ = d.sync_all();
@@ -145,7 +399,30 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
         Ok(())
     })();
     result.map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        format!("{}: cannot write: {e}", path.display())
+        if created {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        let hint = if e.raw_os_error() == Some(27) {
+            " (the file-size limit, `ulimit -f`, is too small)"
+        } else {
+            ""
+        };
+        format!("{}: cannot write: {e}{hint}", path.display())
     })
+}
+
+/// Gives the new file `f` the permission bits of the file it replaces (`old`) and, on Unix,
+/// its owner and group when they differ and this process may set them (root writing a
+/// user's file); a failed change of owner is ignored, a failed change of mode is an error.
+fn keep_identity(f: &std::fs::File, old: &std::fs::Metadata) -> std::io::Result<()> {
+    f.set_permissions(old.permissions())?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let new = f.metadata()?;
+        if (new.uid(), new.gid()) != (old.uid(), old.gid()) {
+            let _ = std::os::unix::fs::fchown(f, Some(old.uid()), Some(old.gid()));
+        }
+    }
+    Ok(())
 }

@@ -3,10 +3,38 @@
 
 use super::{call_request, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
 use crate::api::audit::render_table;
+use crate::api::state::{create_state_file, with_locked_state, DEFAULT_LOCK_TIMEOUT};
 use crate::api::{Envelope, Gateway, SimState};
 use crate::cloud::Timestamp;
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
+use std::time::Duration;
+
+/// How long a command that writes a state file waits for another process's lock on it.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct LockArgs {
+    /// Seconds to wait for another ramsim process that is writing the same state file
+    /// (lock file `<state>.lock`); then give up with exit code 2.
+    #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_lock_timeout)]
+    pub lock_timeout: Duration,
+}
+
+impl Default for LockArgs {
+    fn default() -> LockArgs {
+        LockArgs {
+            lock_timeout: DEFAULT_LOCK_TIMEOUT,
+        }
+    }
+}
+
+/// Parses `--lock-timeout`: non-negative seconds, fractions allowed, at most a day.
+pub fn parse_lock_timeout(s: &str) -> Result<Duration, String> {
+    s.parse::<f64>()
+        .ok()
+        .filter(|v| (0.0..=86_400.0).contains(v))
+        .map(Duration::from_secs_f64)
+        .ok_or_else(|| format!("invalid lock timeout `{s}` (seconds, 0 to 86400)"))
+}
 
 /// Arguments of `ramsim init`.
 #[derive(Debug, Args)]
@@ -14,9 +42,15 @@ pub struct InitArgs {
     /// World file (JSON): accounts, directory, principals and policies, initial resources.
     #[arg(long)]
     pub world: PathBuf,
-    /// State file to create (written atomically).
+    /// State file to create (written atomically; an existing file is kept unless --force).
     #[arg(long)]
     pub state: PathBuf,
+    /// Replace an existing state file.
+    #[arg(long)]
+    pub force: bool,
+    /// Lock wait.
+    #[command(flatten)]
+    pub lock: LockArgs,
 }
 
 /// Output format of `call`.
@@ -31,9 +65,12 @@ pub enum CallFormat {
 /// Arguments of `ramsim call`.
 #[derive(Debug, Args)]
 pub struct CallArgs {
-    /// State file (read, then written back atomically).
+    /// State file (read, then written back atomically, under its lock).
     #[arg(long)]
     pub state: PathBuf,
+    /// Lock wait.
+    #[command(flatten)]
+    pub lock: LockArgs,
     /// Caller: user name (`alice`, `alice@<account>`), `root@<account>`, or an AccessKeyId (`LTAI…`, `STS.…`).
     #[arg(long = "as", value_name = "CALLER")]
     pub caller: String,
@@ -91,12 +128,16 @@ pub struct ClockArgs {
     /// State file.
     #[arg(long)]
     pub state: PathBuf,
-    /// Move the clock forward by a duration: `90s`, `15m`, `12h`, `7d`.
+    /// Move the clock forward by a duration: `90s`, `15m`, `12h`, `7d` (never past
+    /// `9999-12-31T23:59:59Z`, the latest time a state file holds).
     #[arg(long, conflicts_with = "to")]
     pub advance: Option<String>,
     /// Move the clock to a time (`YYYY-MM-DDThh:mm:ssZ`).
     #[arg(long)]
     pub to: Option<String>,
+    /// Lock wait.
+    #[command(flatten)]
+    pub lock: LockArgs,
 }
 
 /// Parses `90s` / `15m` / `12h` / `7d` (or plain seconds).
@@ -131,7 +172,7 @@ pub fn init(args: &InitArgs) -> u8 {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
-    if let Err(e) = state.save(&args.state) {
+    if let Err(e) = create_state_file(&args.state, &state, args.force, args.lock.lock_timeout) {
         return fail(e);
     }
     let users: usize = state.iam.accounts.values().map(|a| a.users.len()).sum();
@@ -155,14 +196,6 @@ pub fn call(args: &CallArgs) -> u8 {
         Ok(r) => r,
         Err(e) => return fail(e),
     };
-    let state = match SimState::load(&args.state) {
-        Ok(s) => s,
-        Err(e) => return fail(e),
-    };
-    let request = match call_request::prepare(request, &state, &args.caller) {
-        Ok(r) => r,
-        Err(e) => return fail(e),
-    };
     let envelope = Envelope {
         caller: args.caller.clone(),
         source_ip: args.source_ip.clone(),
@@ -172,11 +205,17 @@ pub fn call(args: &CallArgs) -> u8 {
         time: args.time.clone(),
         user_agent: None,
     };
-    let mut gateway = Gateway::new(state);
-    let result = gateway.call(&envelope, &request);
-    if let Err(e) = gateway.into_state().save(&args.state) {
-        return fail(e);
-    }
+    let called = with_locked_state(&args.state, args.lock.lock_timeout, |state| {
+        // Handles and the caller are resolved against the state read under the lock.
+        let request = call_request::prepare(request, &state, &args.caller)?;
+        let mut gateway = Gateway::new(state);
+        let result = gateway.call(&envelope, &request);
+        Ok((gateway.into_state(), result))
+    });
+    let result = match called {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
     let body = serde_json::to_string_pretty(&result.body).unwrap_or_default();
     match args.format {
         CallFormat::Human => {
@@ -221,39 +260,59 @@ pub fn log(args: &LogArgs) -> u8 {
 
 /// Runs `ramsim clock`.
 pub fn clock(args: &ClockArgs) -> u8 {
-    let state = match SimState::load(&args.state) {
-        Ok(s) => s,
-        Err(e) => return fail(e),
-    };
-    let now = state.world.now();
-    let target = match (&args.advance, &args.to) {
-        (Some(d), _) => match parse_duration(d) {
-            Ok(secs) => now.plus(secs),
-            Err(e) => return fail(e),
-        },
-        (None, Some(t)) => match Timestamp::parse(t) {
-            Some(t) if t >= now => t,
-            Some(_) => return fail(format!("the clock never goes back: {t} is before {now}")),
-            None => return fail(format!("invalid time `{t}` (YYYY-MM-DDThh:mm:ssZ)")),
-        },
-        (None, None) => {
-            println!("{now}");
-            return EXIT_OK;
-        }
-    };
-    let before = state.audit.len();
-    let mut gateway = Gateway::new(state);
-    gateway.advance_clock(target);
-    let state = gateway.into_state();
-    for e in &state.audit[before..] {
-        println!(
-            "{} {} {} {}",
-            e.event_time, e.event_type, e.event_name, e.resource_name
-        );
+    if args.advance.is_none() && args.to.is_none() {
+        return match SimState::load(&args.state) {
+            Ok(state) => {
+                println!("{}", state.world.now());
+                EXIT_OK
+            }
+            Err(e) => fail(e),
+        };
     }
-    println!("clock: {now} -> {}", state.world.now());
-    match state.save(&args.state) {
-        Ok(()) => EXIT_OK,
+    let moved = with_locked_state(&args.state, args.lock.lock_timeout, |state| {
+        let now = state.world.now();
+        let target = match (&args.advance, &args.to) {
+            (Some(d), _) => {
+                let secs = parse_duration(d)?;
+                now.checked_plus(secs).ok_or_else(|| {
+                    format!(
+                        "cannot advance the clock by {d} from {now}: past {}, the latest time a state file holds",
+                        Timestamp::MAX
+                    )
+                })?
+            }
+            (None, Some(t)) => match Timestamp::parse(t) {
+                Some(t) if t >= now => t,
+                Some(_) => return Err(format!("the clock never goes back: {t} is before {now}")),
+                None => return Err(format!("invalid time `{t}` (YYYY-MM-DDThh:mm:ssZ)")),
+            },
+            (None, None) => now,
+        };
+        let before = state.audit.len();
+        let mut gateway = Gateway::new(state);
+        gateway.advance_clock(target);
+        let state = gateway.into_state();
+        let mut lines: Vec<String> = state
+            .audit
+            .iter()
+            .skip(before)
+            .map(|e| {
+                format!(
+                    "{} {} {} {}",
+                    e.event_time, e.event_type, e.event_name, e.resource_name
+                )
+            })
+            .collect();
+        lines.push(format!("clock: {now} -> {}", state.world.now()));
+        Ok((state, lines))
+    });
+    match moved {
+        Ok(lines) => {
+            for line in lines {
+                println!("{line}");
+            }
+            EXIT_OK
+        }
         Err(e) => fail(e),
     }
 }

@@ -16,6 +16,12 @@ pub const DAY: i64 = 86_400;
 pub struct Timestamp(pub i64);
 
 impl Timestamp {
+    /// The earliest time the scenario clock and state files hold: `0000-01-01T00:00:00Z`.
+    pub const MIN: Timestamp = Timestamp(-62_167_219_200);
+    /// The latest time the scenario clock and state files hold: `9999-12-31T23:59:59Z`, the
+    /// last instant with a four-digit year, which is all `YYYY-MM-DDThh:mm:ssZ` can write.
+    pub const MAX: Timestamp = Timestamp(253_402_300_799);
+
     /// Builds a timestamp from epoch seconds.
     pub fn from_epoch(secs: i64) -> Self {
         Timestamp(secs)
@@ -26,9 +32,27 @@ impl Timestamp {
         self.0
     }
 
-    /// This instant plus `secs` seconds (saturating).
+    /// True between [`Timestamp::MIN`] and [`Timestamp::MAX`], the instants a state file
+    /// can hold.
+    pub fn in_range(self) -> bool {
+        (Self::MIN.0..=Self::MAX.0).contains(&self.0)
+    }
+
+    /// This instant plus `secs` seconds, saturating at [`Timestamp::MIN`] and
+    /// [`Timestamp::MAX`], so derived times (expiry, settling, billing hours) always stay
+    /// writable.
     pub fn plus(self, secs: i64) -> Self {
-        Timestamp(self.0.saturating_add(secs))
+        Timestamp(self.0.saturating_add(secs).clamp(Self::MIN.0, Self::MAX.0))
+    }
+
+    /// This instant plus `secs` seconds, or `None` past [`Timestamp::MAX`] (or before
+    /// [`Timestamp::MIN`]): what the clock uses, so it is never moved beyond what a state
+    /// file can hold.
+    pub fn checked_plus(self, secs: i64) -> Option<Self> {
+        self.0
+            .checked_add(secs)
+            .map(Timestamp)
+            .filter(|t| t.in_range())
     }
 
     /// Start of the hour containing this instant (billing cycle, §3.7 rule 4).
@@ -162,11 +186,17 @@ impl fmt::Display for Timestamp {
 }
 
 impl Serialize for Timestamp {
+    /// `YYYY-MM-DDThh:mm:ssZ`; a time outside [`Timestamp::MIN`]..=[`Timestamp::MAX`] is an
+    /// error, so a state file is never written with a time it could not read back.
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut buf = [0u8; 20];
         match self.format_fixed(&mut buf) {
             Some(text) => s.serialize_str(text),
-            None => s.serialize_str(&self.to_string()),
+            None => Err(serde::ser::Error::custom(format!(
+                "time {self} is outside {}..={}, the range a state file holds",
+                Timestamp::MIN,
+                Timestamp::MAX
+            ))),
         }
     }
 }
@@ -209,6 +239,68 @@ mod tests {
         // §3.2 T2: 2022-04-24T09:02:36Z + 7 d = 2022-05-01T09:02:36Z
         let t = Timestamp::parse("2022-04-24T09:02:36Z").unwrap();
         assert_eq!(t.plus(7 * DAY).to_string(), "2022-05-01T09:02:36Z");
+    }
+}
+
+#[cfg(test)]
+mod range_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn bounds_are_the_four_digit_years() {
+        assert_eq!(Timestamp::MIN.to_string(), "0000-01-01T00:00:00Z");
+        assert_eq!(Timestamp::MAX.to_string(), "9999-12-31T23:59:59Z");
+        assert_eq!(
+            Timestamp::parse("9999-12-31T23:59:59Z"),
+            Some(Timestamp::MAX)
+        );
+        assert_eq!(
+            Timestamp::parse("0000-01-01T00:00:00Z"),
+            Some(Timestamp::MIN)
+        );
+        assert_eq!(Timestamp::MAX.checked_plus(1), None);
+        assert_eq!(Timestamp::MAX.checked_plus(0), Some(Timestamp::MAX));
+        assert_eq!(Timestamp::MIN.checked_plus(-1), None);
+        assert_eq!(Timestamp::MAX.plus(i64::MAX), Timestamp::MAX);
+        assert_eq!(Timestamp::MIN.plus(i64::MIN), Timestamp::MIN);
+        let err = serde_json::to_string(&Timestamp(Timestamp::MAX.0 + 1)).unwrap_err();
+        assert!(err.to_string().contains("outside"), "{err}");
+        assert!(serde_json::to_string(&Timestamp(i64::MAX)).is_err());
+    }
+
+    proptest! {
+        /// Every time in the range serializes to text that reads back as the same time, and
+        /// nothing outside it serializes.
+        #[test]
+        fn serialize_then_parse_is_identity(secs in any::<i64>()) {
+            let t = Timestamp(secs);
+            match serde_json::to_string(&t) {
+                Ok(text) => {
+                    prop_assert!(t.in_range());
+                    prop_assert_eq!(serde_json::from_str::<Timestamp>(&text).unwrap(), t);
+                }
+                Err(_) => prop_assert!(!t.in_range()),
+            }
+        }
+
+        #[test]
+        fn in_range_times_round_trip(secs in Timestamp::MIN.0..=Timestamp::MAX.0) {
+            let t = Timestamp(secs);
+            let text = serde_json::to_string(&t).unwrap();
+            prop_assert_eq!(serde_json::from_str::<Timestamp>(&text).unwrap(), t);
+        }
+
+        /// Derived times never leave the range, whatever the offset.
+        #[test]
+        fn plus_stays_in_range(secs in Timestamp::MIN.0..=Timestamp::MAX.0, by in any::<i64>()) {
+            let t = Timestamp(secs);
+            prop_assert!(t.plus(by).in_range());
+            match t.checked_plus(by) {
+                Some(u) => prop_assert_eq!(u, t.plus(by)),
+                None => prop_assert!(secs.checked_add(by).is_none_or(|v| !Timestamp(v).in_range())),
+            }
+        }
     }
 }
 

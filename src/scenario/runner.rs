@@ -265,10 +265,20 @@ impl StepRunner {
             r.expected = format!("clock +{d}");
             match parse_duration(d) {
                 Ok(secs) => {
-                    let to = self.gateway.state.world.now().plus(secs);
-                    self.gateway.advance_clock(to);
-                    r.actual = format!("clock at {}", self.gateway.state.world.now());
-                    r.passed = true;
+                    let now = self.gateway.state.world.now();
+                    match now.checked_plus(secs) {
+                        Some(to) => {
+                            self.gateway.advance_clock(to);
+                            r.actual = format!("clock at {}", self.gateway.state.world.now());
+                            r.passed = true;
+                        }
+                        None => {
+                            r.actual = format!(
+                                "cannot advance the clock by {d} from {now}: past {}",
+                                crate::cloud::Timestamp::MAX
+                            )
+                        }
+                    }
                 }
                 Err(e) => r.actual = e,
             }
