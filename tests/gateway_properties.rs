@@ -26,7 +26,7 @@ use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
 use ramsim::api::{ApiRequest, CallResult, Envelope, Gateway};
 use ramsim::authz::{decide, ActionResource, Decision, EvalOptions, Request, RequestContext};
-use ramsim::cloud::peering::PeerStatus;
+use ramsim::cloud::vpcpeer::PeerStatus;
 use ramsim::cloud::{CallContext, Operation, Timestamp, World};
 use ramsim::iam::Caller;
 use serde_json::{json, Value};

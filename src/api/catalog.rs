@@ -1,345 +1,48 @@
-//! The operation catalog: one entry per modeled API with its RAM action, access level, the
-//! resource ARNs it is authorized against, the condition keys it injects and its dependent
-//! actions (network-model.md §9.2, ram-policy.md §3.4). The gateway computes concrete ARNs
-//! from request parameters (see `cloud::auth` and `iam::ops`); this table is the static view
-//! used for listing, simulation, diffing and linting.
+//! The operation registry, assembled from the products' own declarations: every modeled API
+//! with its RAM action, access level, parameters, the resource ARN templates it is authorized
+//! against, the condition keys it injects, its dependent actions, denial and response shape
+//! (network-model.md §9.2, ram-policy.md §3.4). Nothing here is declared twice: each
+//! [`ApiEntry`] is the `DECL` of an API in its product folder (`cloud/vpcpeer/api.rs`,
+//! `cloud/vpc/api.rs`) or the product's list (`iam/ram.rs`, `iam/resourcemanager.rs`,
+//! `iam/sts.rs`). Listing, simulation, diffing, linting, `check`'s generator and the CLI's
+//! did-you-mean read this registry; the gateway dispatches through `cloud::operation` and
+//! `iam::ops`, which are built from the same declarations.
 
-/// How an API touches its resources (ActionTrail `eventRW`: create/update/delete are `Write`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum AccessLevel {
-    /// Creates a resource.
-    Create,
-    /// Modifies a resource.
-    Update,
-    /// Deletes a resource.
-    Delete,
-    /// Reads one resource.
-    Get,
-    /// Lists resources.
-    List,
-}
+use crate::cloud::declare::Product;
+use crate::cloud::{operation, vpc, vpcpeer};
+use crate::iam::{ram, resourcemanager, sts};
+use std::sync::LazyLock;
 
-impl AccessLevel {
-    /// True for Create/Update/Delete.
-    pub fn is_write(self) -> bool {
-        matches!(
-            self,
-            AccessLevel::Create | AccessLevel::Update | AccessLevel::Delete
-        )
-    }
-}
+pub use crate::cloud::declare::{AccessLevel, ApiDecl as ApiEntry};
 
-/// One modeled API.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ApiEntry {
-    /// Product (`VpcPeer`, `Vpc`, `Ram`, `ResourceManager`, `Sts`).
-    pub product: &'static str,
-    /// API name (`CreateVpcPeerConnection`).
-    pub api: &'static str,
-    /// RAM action (`vpc:CreateVpcPeerConnection`).
-    pub action: &'static str,
-    /// Access level.
-    pub level: AccessLevel,
-    /// Resource ARN templates: `{region}`, `{account}` and `{Param}` placeholders; `*` alone
-    /// means an All-Resource action (authorized against `*`).
-    pub resources: &'static [&'static str],
-    /// Condition keys the product injects besides the global ones.
-    pub condition_keys: &'static [&'static str],
-    /// Dependent `(action, resource)` pairs that must also be allowed.
-    pub dependent: &'static [(&'static str, &'static str)],
-}
-
-impl ApiEntry {
-    /// True when the action is authorized against `*` only (§3.3).
-    pub fn all_resource(&self) -> bool {
-        self.resources == ["*"]
-    }
-}
-
-use AccessLevel::*;
-
-const TARGET_RD: &[&str] = &["acs:TargetRDId", "acs:TargetRDPath"];
-
-macro_rules! api {
-    ($product:literal, $api:literal, $code:literal, $level:expr, [$($res:literal),*]) => {
-        api!($product, $api, $code, $level, [$($res),*], &[], &[])
-    };
-    ($product:literal, $api:literal, $code:literal, $level:expr, [$($res:literal),*], $keys:expr, $dep:expr) => {
-        ApiEntry {
-            product: $product,
-            api: $api,
-            action: concat!($code, ":", $api),
-            level: $level,
-            resources: &[$($res),*],
-            condition_keys: $keys,
-            dependent: $dep,
-        }
-    };
-}
-
-/// Every modeled API.
-pub const CATALOG: &[ApiEntry] = &[
-    // VPC peering (product VpcPeer, RAM code vpc), §9.2.
-    api!(
-        "VpcPeer",
-        "CreateVpcPeerConnection",
-        "vpc",
-        Create,
-        ["*"],
-        TARGET_RD,
-        &[("cdt:GetCdtServiceStatus", "*")]
-    ),
-    api!(
-        "VpcPeer",
-        "AcceptVpcPeerConnection",
-        "vpc",
-        Create,
-        ["*"],
-        TARGET_RD,
-        &[]
-    ),
-    api!(
-        "VpcPeer",
-        "RejectVpcPeerConnection",
-        "vpc",
-        Update,
-        ["acs:vpc:*:{account}:vpcpeer/{InstanceId}"]
-    ),
-    api!(
-        "VpcPeer",
-        "ModifyVpcPeerConnection",
-        "vpc",
-        Update,
-        ["acs:vpc:*:{account}:vpcpeer/{InstanceId}"]
-    ),
-    api!("VpcPeer", "DeleteVpcPeerConnection", "vpc", Delete, ["*"]),
-    api!(
-        "VpcPeer",
-        "GetVpcPeerConnectionAttribute",
-        "vpc",
-        Get,
-        ["acs:vpc:*:{account}:vpcpeer/{InstanceId}"]
-    ),
-    api!("VpcPeer", "ListVpcPeerConnections", "vpc", List, ["*"]),
-    // VPC, vSwitch, routes.
-    api!(
-        "Vpc",
-        "CreateVpc",
-        "vpc",
-        Create,
-        ["acs:vpc:{region}:{account}:vpc/*"]
-    ),
-    api!(
-        "Vpc",
-        "CreateVSwitch",
-        "vpc",
-        Create,
-        [
-            "acs:vpc:{region}:{account}:vswitch/*",
-            "acs:vpc:{region}:{account}:vpc/{VpcId}"
-        ]
-    ),
-    api!(
-        "Vpc",
-        "CreateRouteEntry",
-        "vpc",
-        Create,
-        ["acs:vpc:{region}:{account}:routetable/{RouteTableId}"]
-    ),
-    api!(
-        "Vpc",
-        "DeleteRouteEntry",
-        "vpc",
-        Delete,
-        ["acs:vpc:{region}:{account}:routetable/{RouteTableId}"]
-    ),
-    api!("Vpc", "DescribeVpcs", "vpc", List, ["*"]),
-    api!("Vpc", "DescribeVSwitches", "vpc", List, ["*"]),
-    api!("Vpc", "DescribeRouteTableList", "vpc", List, ["*"]),
-    api!("Vpc", "DescribeRouteEntryList", "vpc", List, ["*"]),
-    // RAM.
-    api!(
-        "Ram",
-        "CreateUser",
-        "ram",
-        Create,
-        ["acs:ram::{account}:user/{UserName}"]
-    ),
-    api!(
-        "Ram",
-        "CreateAccessKey",
-        "ram",
-        Create,
-        ["acs:ram::{account}:user/{UserName}"]
-    ),
-    api!(
-        "Ram",
-        "CreateGroup",
-        "ram",
-        Create,
-        ["acs:ram::{account}:group/{GroupName}"]
-    ),
-    api!(
-        "Ram",
-        "AddUserToGroup",
-        "ram",
-        Update,
-        ["acs:ram::{account}:group/{GroupName}"]
-    ),
-    api!(
-        "Ram",
-        "CreateRole",
-        "ram",
-        Create,
-        ["acs:ram::{account}:role/{RoleName}"]
-    ),
-    api!(
-        "Ram",
-        "UpdateRole",
-        "ram",
-        Update,
-        ["acs:ram::{account}:role/{RoleName}"]
-    ),
-    api!(
-        "Ram",
-        "CreatePolicy",
-        "ram",
-        Create,
-        ["acs:ram::{account}:policy/{PolicyName}"]
-    ),
-    api!(
-        "Ram",
-        "CreatePolicyVersion",
-        "ram",
-        Create,
-        ["acs:ram::{account}:policy/{PolicyName}"]
-    ),
-    api!(
-        "Ram",
-        "DeletePolicy",
-        "ram",
-        Delete,
-        ["acs:ram::{account}:policy/{PolicyName}"]
-    ),
-    api!(
-        "Ram",
-        "AttachPolicyToUser",
-        "ram",
-        Update,
-        [
-            "acs:ram::{account}:policy/{PolicyName}",
-            "acs:ram::{account}:user/{UserName}"
-        ]
-    ),
-    api!(
-        "Ram",
-        "AttachPolicyToGroup",
-        "ram",
-        Update,
-        [
-            "acs:ram::{account}:policy/{PolicyName}",
-            "acs:ram::{account}:group/{GroupName}"
-        ]
-    ),
-    api!(
-        "Ram",
-        "AttachPolicyToRole",
-        "ram",
-        Update,
-        [
-            "acs:ram::{account}:policy/{PolicyName}",
-            "acs:ram::{account}:role/{RoleName}"
-        ]
-    ),
-    api!(
-        "Ram",
-        "DetachPolicyFromUser",
-        "ram",
-        Update,
-        [
-            "acs:ram::{account}:policy/{PolicyName}",
-            "acs:ram::{account}:user/{UserName}"
-        ]
-    ),
-    api!(
-        "Ram",
-        "DetachPolicyFromGroup",
-        "ram",
-        Update,
-        [
-            "acs:ram::{account}:policy/{PolicyName}",
-            "acs:ram::{account}:group/{GroupName}"
-        ]
-    ),
-    api!(
-        "Ram",
-        "DetachPolicyFromRole",
-        "ram",
-        Update,
-        [
-            "acs:ram::{account}:policy/{PolicyName}",
-            "acs:ram::{account}:role/{RoleName}"
-        ]
-    ),
-    // Resource Manager / Resource Directory.
-    api!(
-        "ResourceManager",
-        "CreateResourceGroup",
-        "resourcemanager",
-        Create,
-        ["acs:resourcemanager::{account}:resourcegroup/*"]
-    ),
-    api!(
-        "ResourceManager",
-        "AttachPolicy",
-        "resourcemanager",
-        Update,
-        ["acs:resourcemanager::{account}:resourcegroup/{ResourceGroupId}"]
-    ),
-    api!(
-        "ResourceManager",
-        "DetachPolicy",
-        "resourcemanager",
-        Update,
-        ["acs:resourcemanager::{account}:resourcegroup/{ResourceGroupId}"]
-    ),
-    api!(
-        "ResourceManager",
-        "CreateControlPolicy",
-        "resourcemanager",
-        Create,
-        ["acs:resourcemanager::{account}:policy/controlpolicy/*"]
-    ),
-    api!(
-        "ResourceManager",
-        "AttachControlPolicy",
-        "resourcemanager",
-        Update,
-        [
-            "acs:resourcemanager::{account}:policy/controlpolicy/{PolicyId}",
-            "acs:resourcemanager::{account}:folder/{TargetPath}"
-        ]
-    ),
-    api!(
-        "ResourceManager",
-        "DetachControlPolicy",
-        "resourcemanager",
-        Update,
-        [
-            "acs:resourcemanager::{account}:policy/controlpolicy/{PolicyId}",
-            "acs:resourcemanager::{account}:folder/{TargetPath}"
-        ]
-    ),
-    // STS.
-    api!(
-        "Sts",
-        "AssumeRole",
-        "sts",
-        Create,
-        ["acs:ram::{RoleAccount}:role/{RoleName}"]
-    ),
-    api!("Sts", "GetCallerIdentity", "sts", Get, ["*"]),
+/// Every product, in listing order.
+pub const PRODUCTS: &[&Product] = &[
+    &vpcpeer::PRODUCT,
+    &vpc::PRODUCT,
+    &ram::PRODUCT,
+    &resourcemanager::PRODUCT,
+    &sts::PRODUCT,
 ];
+
+/// Every modeled API, in listing order: the network registry (VpcPeer, Vpc), then RAM,
+/// Resource Manager and STS.
+pub static CATALOG: LazyLock<Vec<ApiEntry>> = LazyLock::new(|| {
+    [
+        operation::DECLS,
+        ram::DECLS,
+        resourcemanager::DECLS,
+        sts::DECLS,
+    ]
+    .concat()
+});
+
+/// The product named `name` (as the aliyun CLI and ActionTrail spell it, any case).
+pub fn product(name: &str) -> Option<&'static Product> {
+    PRODUCTS
+        .iter()
+        .copied()
+        .find(|p| p.name.eq_ignore_ascii_case(name))
+}
 
 /// Actions referenced only as dependent actions (they have no API of their own here).
 pub const DEPENDENT_ONLY_ACTIONS: &[&str] = &["cdt:GetCdtServiceStatus"];
@@ -385,7 +88,7 @@ mod tests {
         let before = names.len();
         names.dedup();
         assert_eq!(before, names.len(), "duplicate API names");
-        for e in CATALOG {
+        for e in CATALOG.iter() {
             assert!(
                 crate::policy::read::action_format_ok(e.action),
                 "{}",

@@ -81,33 +81,22 @@ struct AuthPlan {
     authorize: bool,
 }
 
-/// Product metadata for events and errors: `(serviceName, apiVersion, host)`.
+/// Product metadata for events and errors: `(serviceName, apiVersion, host)`, from the
+/// product's declaration; a regional product names its regional host when the call has one.
 fn product_meta(
     product: &str,
     region: Option<&str>,
 ) -> (&'static str, &'static str, Cow<'static, str>) {
-    match product {
-        "VpcPeer" => (
-            "VpcPeer",
-            "2022-01-01",
-            Cow::Borrowed("vpcpeer.aliyuncs.com"),
-        ),
-        "Vpc" => (
-            "Vpc",
-            "2016-04-28",
-            region.map_or(Cow::Borrowed("vpc.aliyuncs.com"), |r| {
-                Cow::Owned(format!("vpc.{r}.aliyuncs.com"))
-            }),
-        ),
-        "Ram" => ("Ram", "2015-05-01", Cow::Borrowed("ram.aliyuncs.com")),
-        "ResourceManager" => (
-            "ResourceManager",
-            "2020-03-31",
-            Cow::Borrowed("resourcemanager.aliyuncs.com"),
-        ),
-        "Sts" => ("Sts", "2015-04-01", Cow::Borrowed("sts.aliyuncs.com")),
-        _ => ("", "", Cow::Borrowed("")),
-    }
+    // Exact spelling: a product named in another case by the request is not resolved here
+    // (the event then names no service, as for an unknown product).
+    let Some(p) = super::catalog::PRODUCTS.iter().find(|p| p.name == product) else {
+        return ("", "", Cow::Borrowed(""));
+    };
+    let host = match (p.regional_endpoint, region) {
+        (Some(prefix), Some(r)) => Cow::Owned(format!("{prefix}.{r}.aliyuncs.com")),
+        _ => Cow::Borrowed(p.endpoint),
+    };
+    (p.name, p.version, host)
 }
 
 /// "Did you mean …?" for an API name no product models: the closest modeled API, of the named
@@ -627,15 +616,10 @@ impl Gateway {
                             .map(|res| ActionResource::new(d.action.as_str(), res.as_str())),
                     );
                 }
-                let message = if r.denial_code == "Forbidden.NoPermission" {
-                    "Authentication is failed for NoPermission.".to_string()
-                } else {
-                    "User not authorized to operate on the specified resource.".to_string()
-                };
                 Ok(AuthPlan {
                     pairs,
                     keys: r.condition_keys.into_iter().collect(),
-                    denial: (r.denial_http_status, r.denial_code, message),
+                    denial: (r.denial_http_status, r.denial_code, r.denial_message),
                     trust: None,
                     resource_account: None,
                     authorize: true,
@@ -647,9 +631,16 @@ impl Gateway {
                     .iam
                     .authorization_request(&self.state.world, caller, o)?;
                 Ok(AuthPlan {
-                    pairs: r.resources.iter().map(|res| ActionResource::new(r.action.as_str(), res.as_str())).collect(),
+                    pairs: r
+                        .resources
+                        .iter()
+                        .map(|res| ActionResource::new(r.action.as_str(), res.as_str()))
+                        .collect(),
                     keys: Vec::new(),
-                    denial: (403, "NoPermission".into(), "You are not authorized to do this action. You should be authorized by RAM.".into()),
+                    denial: {
+                        let d = o.product().product().denial;
+                        (d.status, d.code.into(), d.message.into())
+                    },
                     trust: r.trust.map(|(_, text)| text),
                     resource_account: r.resource_account,
                     authorize: r.authorize,
@@ -663,20 +654,7 @@ impl Gateway {
         let Op::Cloud(o) = op else {
             return Some("cn-hangzhou".into());
         };
-        let id = match o {
-            Operation::AcceptVpcPeerConnection(p) => &p.instance_id,
-            Operation::RejectVpcPeerConnection(p) => &p.instance_id,
-            Operation::ModifyVpcPeerConnection(p) => &p.instance_id,
-            Operation::DeleteVpcPeerConnection(p) => &p.instance_id,
-            Operation::GetVpcPeerConnectionAttribute(p) => &p.instance_id,
-            _ => return None,
-        };
-        let p = self.state.world.peering(id)?;
-        Some(if p.owner_uid == account {
-            p.region_id.clone()
-        } else {
-            p.accepting_region_id.clone()
-        })
+        o.event_region(&self.state.world, account)
     }
 
     /// Resource group of the target resource, for resource-group-scope policies.

@@ -530,7 +530,7 @@ impl Params<'_, '_> {
                 if pending_accepter {
                     p.accepting_owner_uid == a
                         && w.peering_status(&p.instance_id)
-                            == Some(crate::cloud::peering::PeerStatus::Accepting)
+                            == Some(crate::cloud::vpcpeer::PeerStatus::Accepting)
                 } else {
                     p.involves_account(a)
                 }

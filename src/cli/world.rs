@@ -140,27 +140,6 @@ pub struct ClockArgs {
     pub lock: LockArgs,
 }
 
-/// Parses `90s` / `15m` / `12h` / `7d` (or plain seconds).
-pub fn parse_duration(s: &str) -> Result<i64, String> {
-    let (num, unit) = match s.char_indices().last() {
-        Some((i, c)) if c.is_ascii_alphabetic() => (&s[..i], c),
-        _ => (s, 's'),
-    };
-    let n: i64 = num
-        .parse()
-        .map_err(|_| format!("invalid duration `{s}` (examples: 90s, 15m, 12h, 7d)"))?;
-    let factor = match unit {
-        's' => 1,
-        'm' => 60,
-        'h' => 3600,
-        'd' => 86_400,
-        _ => return Err(format!("invalid duration unit in `{s}` (use s, m, h or d)")),
-    };
-    n.checked_mul(factor)
-        .filter(|v| *v >= 0)
-        .ok_or_else(|| format!("duration `{s}` out of range"))
-}
-
 fn fail(e: String) -> u8 {
     eprintln!("error: {e}");
     EXIT_USAGE
@@ -273,7 +252,7 @@ pub fn clock(args: &ClockArgs) -> u8 {
         let now = state.world.now();
         let target = match (&args.advance, &args.to) {
             (Some(d), _) => {
-                let secs = parse_duration(d)?;
+                let secs = crate::cloud::time::parse_duration(d)?;
                 now.checked_plus(secs).ok_or_else(|| {
                     format!(
                         "cannot advance the clock by {d} from {now}: past {}, the latest time a state file holds",

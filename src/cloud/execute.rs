@@ -1,60 +1,55 @@
 //! `World::execute`: validate against an immutable view, then mutate.
 //!
-//! Every operation first builds a [`Plan`] with `&self` (all checks, DryRun
-//! included, §0.4.10); only a successful plan is applied, and applying cannot
-//! fail. A failed call therefore leaves the world byte-identical — including
+//! Every operation first builds its plan ([`CloudApi::plan`]) with `&World` (all checks,
+//! DryRun included, §0.4.10); only a successful plan is applied ([`CloudApi::apply`]), and
+//! applying cannot fail. A failed call therefore leaves the world byte-identical — including
 //! the clock, the id counter and the ClientToken table.
 
+use crate::cloud::declare::CloudApi;
 use crate::cloud::error::CloudError;
-use crate::cloud::operation::{CreateVSwitch, CreateVpc, ModifyVpcPeerConnection, Operation};
-use crate::cloud::peering::Peering;
-use crate::cloud::route::RouteEntry;
+use crate::cloud::operation::{OpVisitor, Operation};
+use crate::cloud::time::Timestamp;
 use crate::cloud::world::{CallContext, TokenRecord, World};
-use ipnet::Ipv4Net;
+use serde::Serialize;
 use serde_json::Value;
 
-/// A validated change, ready to apply.
-#[derive(Debug, Clone)]
-pub(crate) enum Plan {
-    /// A read: the response is already computed.
-    Read(Value),
-    CreateVpc {
-        owner: String,
-        op: CreateVpc,
-        cidr: Ipv4Net,
-        user_cidrs: Vec<Ipv4Net>,
-        resource_group_id: String,
-    },
-    CreateVSwitch {
-        owner: String,
-        op: CreateVSwitch,
-        cidr: Ipv4Net,
-    },
-    CreateRouteEntry {
-        region: String,
-        entry: RouteEntry,
-    },
-    DeleteRouteEntry {
-        route_entry_id: String,
-    },
-    CreatePeer {
-        peering: Peering,
-        open_cdt_for: Option<String>,
-    },
-    AcceptPeer {
-        id: String,
-    },
-    RejectPeer {
-        id: String,
-    },
-    ModifyPeer {
-        id: String,
-        op: ModifyVpcPeerConnection,
-    },
-    DeletePeer {
-        id: String,
-        routes: Vec<String>,
-    },
+/// Runs one typed operation: plan against the unchanged world, then commit.
+struct Run<'w> {
+    world: &'w mut World,
+    ctx: &'w CallContext,
+    now: Timestamp,
+    token_key: Option<String>,
+    fingerprint: String,
+}
+
+impl OpVisitor for Run<'_> {
+    type Out = Result<Value, CloudError>;
+
+    fn visit<O: CloudApi + Serialize>(self, op: &O) -> Self::Out {
+        let Run {
+            world,
+            ctx,
+            now,
+            token_key,
+            fingerprint,
+        } = self;
+        let plan = op.plan(world, ctx, now)?;
+        // ---- commit: nothing below can fail ----
+        world.advance_clock(now);
+        let response = O::apply(world, now, plan);
+        world.note_scheduled(now);
+        if let Some(k) = token_key {
+            world.client_tokens.insert(
+                k,
+                TokenRecord {
+                    time: now,
+                    fingerprint,
+                    response: response.clone(),
+                },
+            );
+        }
+        Ok(response)
+    }
 }
 
 impl World {
@@ -98,86 +93,13 @@ impl World {
                 }
             }
         }
-        let plan = self.plan(ctx, now, op)?;
-        // ---- commit: nothing below can fail ----
-        self.advance_clock(now);
-        let response = self.apply(now, plan);
-        self.note_scheduled(now);
-        if let Some(k) = token_key {
-            self.client_tokens.insert(
-                k,
-                TokenRecord {
-                    time: now,
-                    fingerprint,
-                    response: response.clone(),
-                },
-            );
-        }
-        Ok(response)
-    }
-
-    /// Validation phase (immutable).
-    fn plan(
-        &self,
-        ctx: &CallContext,
-        now: crate::cloud::time::Timestamp,
-        op: &Operation,
-    ) -> Result<Plan, CloudError> {
-        match op {
-            Operation::CreateVpc(p) => self.plan_create_vpc(ctx, p),
-            Operation::CreateVSwitch(p) => self.plan_create_vswitch(ctx, now, p),
-            Operation::CreateRouteEntry(p) => self.plan_create_route_entry(ctx, now, p),
-            Operation::DeleteRouteEntry(p) => self.plan_delete_route_entry(ctx, now, p),
-            Operation::DescribeVpcs(p) => self.describe_vpcs(ctx, now, p).map(Plan::Read),
-            Operation::DescribeVSwitches(p) => self.describe_vswitches(ctx, now, p).map(Plan::Read),
-            Operation::DescribeRouteTableList(p) => {
-                self.describe_route_table_list(ctx, p).map(Plan::Read)
-            }
-            Operation::DescribeRouteEntryList(p) => {
-                self.describe_route_entry_list(ctx, now, p).map(Plan::Read)
-            }
-            Operation::CreateVpcPeerConnection(p) => self.plan_create_peer(ctx, now, p),
-            Operation::AcceptVpcPeerConnection(p) => self.plan_accept_peer(ctx, now, p),
-            Operation::RejectVpcPeerConnection(p) => self.plan_reject_peer(ctx, now, p),
-            Operation::ModifyVpcPeerConnection(p) => self.plan_modify_peer(ctx, now, p),
-            Operation::DeleteVpcPeerConnection(p) => self.plan_delete_peer(ctx, now, p),
-            Operation::GetVpcPeerConnectionAttribute(p) => {
-                self.get_peer(ctx, now, p).map(Plan::Read)
-            }
-            Operation::ListVpcPeerConnections(p) => self.list_peers(ctx, now, p).map(Plan::Read),
-        }
-    }
-
-    /// Mutation phase (infallible).
-    fn apply(&mut self, now: crate::cloud::time::Timestamp, plan: Plan) -> Value {
-        match plan {
-            Plan::Read(v) => v,
-            Plan::CreateVpc {
-                owner,
-                op,
-                cidr,
-                user_cidrs,
-                resource_group_id,
-            } => self.apply_create_vpc(now, owner, op, cidr, user_cidrs, resource_group_id),
-            Plan::CreateVSwitch { owner, op, cidr } => {
-                self.apply_create_vswitch(now, owner, op, cidr)
-            }
-            Plan::CreateRouteEntry { region, entry } => {
-                self.apply_create_route_entry(region, entry)
-            }
-            Plan::DeleteRouteEntry { route_entry_id } => {
-                self.route_entries.remove(&route_entry_id);
-                serde_json::json!({})
-            }
-            Plan::CreatePeer {
-                peering,
-                open_cdt_for,
-            } => self.apply_create_peer(now, peering, open_cdt_for),
-            Plan::AcceptPeer { id } => self.apply_accept_peer(now, &id),
-            Plan::RejectPeer { id } => self.apply_reject_peer(now, &id),
-            Plan::ModifyPeer { id, op } => self.apply_modify_peer(now, &id, op),
-            Plan::DeletePeer { id, routes } => self.apply_delete_peer(now, &id, routes),
-        }
+        op.visit(Run {
+            world: self,
+            ctx,
+            now,
+            token_key,
+            fingerprint,
+        })
     }
 
     /// Convenience for tests and scripts: decode then execute.

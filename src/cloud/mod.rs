@@ -11,9 +11,8 @@
 #![warn(missing_docs)]
 
 pub mod account;
-pub mod archive;
 pub mod auth;
-pub mod billing;
+pub mod declare;
 pub mod directory;
 pub mod error;
 pub mod execute;
@@ -22,22 +21,19 @@ pub mod lifecycle;
 pub mod operation;
 pub mod options;
 pub mod params;
-pub mod peering;
-pub mod peering_ops;
 pub mod region;
-pub mod route;
-pub mod route_ops;
 pub mod spec;
 pub mod time;
 pub mod validate;
 pub mod vpc;
-pub mod vpc_ops;
+pub mod vpcpeer;
 pub mod world;
 
 #[cfg(test)]
 mod tests;
 
 pub use auth::{AuthRequirements, DependentAction};
+pub use declare::{AccessLevel, ApiDecl, CloudApi, Product};
 pub use error::CloudError;
 pub use operation::Operation;
 pub use options::{CloudOptions, SettleMode};

@@ -220,6 +220,19 @@ impl<'a> Params<'a> {
         }
         Ok(t)
     }
+
+    /// A paging parameter: `default` when absent, else between 1 and `max`
+    /// (`InvalidParameter.<Name>` otherwise).
+    pub fn page(&self, name: &'static str, default: i64, max: i64) -> Result<i64, CloudError> {
+        let v = self.opt_i64(name)?.unwrap_or(default);
+        if v < 1 || v > max {
+            return Err(CloudError::invalid_param(
+                name,
+                &format!("must be between 1 and {max}"),
+            ));
+        }
+        Ok(v)
+    }
 }
 
 /// A parameter value as text (numbers and booleans are rendered as text).

@@ -212,6 +212,28 @@ impl<'de> Deserialize<'de> for Timestamp {
     }
 }
 
+/// Parses a scenario-clock duration: `90s` / `15m` / `12h` / `7d` (or plain seconds), as
+/// `ramsim clock --advance` and scenario `advance` steps write it.
+pub fn parse_duration(s: &str) -> Result<i64, String> {
+    let (num, unit) = match s.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => (&s[..i], c),
+        _ => (s, 's'),
+    };
+    let n: i64 = num
+        .parse()
+        .map_err(|_| format!("invalid duration `{s}` (examples: 90s, 15m, 12h, 7d)"))?;
+    let factor = match unit {
+        's' => 1,
+        'm' => 60,
+        'h' => 3600,
+        'd' => 86_400,
+        _ => return Err(format!("invalid duration unit in `{s}` (use s, m, h or d)")),
+    };
+    n.checked_mul(factor)
+        .filter(|v| *v >= 0)
+        .ok_or_else(|| format!("duration `{s}` out of range"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,16 +1,16 @@
 //! The world: accounts, directory, regions, clock, ids and all network resources (§1).
 
 use crate::cloud::account::Account;
-use crate::cloud::archive::PeeringArchive;
-use crate::cloud::billing::TrafficRecord;
 use crate::cloud::directory::ResourceDirectory;
 use crate::cloud::ids::IdGen;
 use crate::cloud::options::{CloudOptions, SettleMode};
-use crate::cloud::peering::{PeerStatus, Peering};
 use crate::cloud::region::{self, RegionInfo};
-use crate::cloud::route::{ExternalNextHop, RouteEntry, RouteMatch, RouteTable, RouteTarget};
 use crate::cloud::time::Timestamp;
+use crate::cloud::vpc::route::{ExternalNextHop, RouteEntry, RouteMatch, RouteTable, RouteTarget};
 use crate::cloud::vpc::{NetStatus, VSwitch, Vpc};
+use crate::cloud::vpcpeer::archive::PeeringArchive;
+use crate::cloud::vpcpeer::billing::TrafficRecord;
+use crate::cloud::vpcpeer::{PeerStatus, Peering};
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

@@ -503,7 +503,7 @@ pub fn generate(policies: &[&Policy], state: Option<&SimState>) -> Space {
     let patterns = resource_patterns(policies);
     let default_account = DEFAULT_ACCOUNT.to_string();
     let mut actions = Vec::new();
-    for entry in CATALOG {
+    for entry in CATALOG.iter() {
         actions.push(ActionSpace {
             action: entry.action.to_string(),
             entry: Some(entry),

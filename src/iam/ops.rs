@@ -21,16 +21,27 @@ pub enum IamProduct {
 }
 
 impl IamProduct {
+    /// The product's declaration (name, version, endpoint, denial).
+    pub fn product(self) -> &'static crate::cloud::declare::Product {
+        match self {
+            IamProduct::Ram => &super::ram::PRODUCT,
+            IamProduct::ResourceManager => &super::resourcemanager::PRODUCT,
+            IamProduct::Sts => &super::sts::PRODUCT,
+        }
+    }
+
     /// `(serviceName, apiVersion, endpoint host)`.
     pub fn meta(self) -> (&'static str, &'static str, &'static str) {
+        let p = self.product();
+        (p.name, p.version, p.endpoint)
+    }
+
+    /// The declarations of the product's APIs.
+    pub fn decls(self) -> &'static [crate::cloud::declare::ApiDecl] {
         match self {
-            IamProduct::Ram => ("Ram", "2015-05-01", "ram.aliyuncs.com"),
-            IamProduct::ResourceManager => (
-                "ResourceManager",
-                "2020-03-31",
-                "resourcemanager.aliyuncs.com",
-            ),
-            IamProduct::Sts => ("Sts", "2015-04-01", "sts.aliyuncs.com"),
+            IamProduct::Ram => super::ram::DECLS,
+            IamProduct::ResourceManager => super::resourcemanager::DECLS,
+            IamProduct::Sts => super::sts::DECLS,
         }
     }
 }

@@ -7,7 +7,7 @@ use super::vars::{partial_match, substitute, substitute_json};
 use crate::api::request::request_from_value;
 use crate::api::{parse_cli_line, CallResult, Gateway, SimState};
 use crate::authz::{explain, ActionResource, EvalOptions, Principal, Request, RequestContext};
-use crate::cli::world::parse_duration;
+use crate::cloud::time::parse_duration;
 use crate::iam::model::PolicyType as IamPolicyType;
 use crate::policy::{PolicyKind, ReadOptions};
 use serde::Serialize;

@@ -447,7 +447,7 @@ pub fn simulate(
             .is_none_or(|w| inst.resources.iter().any(|r| w.matches(r)))
     };
     let mut rows = Vec::new();
-    for entry in CATALOG {
+    for entry in CATALOG.iter() {
         if !matches_action(action_filter.as_ref(), entry.action) {
             continue;
         }

@@ -720,7 +720,7 @@ fn param_value(b: &mut Bytes<'_>, depth: usize) -> Value {
 
 fn gateway_request(b: &mut Bytes<'_>) -> (String, Map<String, Value>) {
     let action = match b.below(7) {
-        0..=2 => b.pick(&CLOUD_ACTIONS).to_string(),
+        0..=2 => b.pick(CLOUD_ACTIONS).to_string(),
         3..=5 => b.pick(IAM_ACTIONS).to_string(),
         _ => b.text(20),
     };

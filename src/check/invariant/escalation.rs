@@ -166,7 +166,7 @@ fn instantiate(state: &SimState, uid: &str, template: &str) -> Vec<String> {
 pub(crate) fn probes_for(state: &SimState, uid: &str) -> Vec<Probe> {
     let mut out = Vec::new();
     let accounts: Vec<String> = state.world.accounts().map(|a| a.uid.clone()).collect();
-    for e in CATALOG {
+    for e in CATALOG.iter() {
         if e.condition_keys.contains(&"acs:TargetRDPath") {
             out.push(Probe {
                 action: e.action,

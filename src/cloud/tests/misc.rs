@@ -2,9 +2,9 @@
 
 use super::errors::{err_world, v};
 use super::*;
-use crate::cloud::peering::PeerStatus;
-use crate::cloud::route::RouteTarget;
 use crate::cloud::time::Timestamp;
+use crate::cloud::vpc::route::RouteTarget;
+use crate::cloud::vpcpeer::PeerStatus;
 
 fn t0() -> Timestamp {
     Timestamp::parse("2025-01-01T00:00:00Z").unwrap()
@@ -126,7 +126,7 @@ fn longest_prefix_lookup() {
             .map(|m| (m.destination.to_string(), m.target))
     };
     let nh = |id: &str| RouteTarget::NextHop {
-        next_hop_type: Some(crate::cloud::route::NextHopType::VpcPeer),
+        next_hop_type: Some(crate::cloud::vpc::route::NextHopType::VpcPeer),
         next_hop_id: id.into(),
     };
     assert_eq!(

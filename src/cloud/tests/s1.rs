@@ -1,8 +1,8 @@
 //! §11.1 scenario S1 scripts (reach-analysis steps are checked through `lookup_route`).
 
 use super::*;
-use crate::cloud::route::{NextHopType, RouteTarget};
 use crate::cloud::time::DAY;
+use crate::cloud::vpc::route::{NextHopType, RouteTarget};
 use std::net::IpAddr;
 
 fn ip(s: &str) -> IpAddr {
@@ -331,7 +331,7 @@ fn s1_b_exp_expiry_after_seven_days() {
     x.w.advance_clock_by(7 * DAY - 1);
     assert_eq!(
         x.w.peering_status(&pcc),
-        Some(crate::cloud::peering::PeerStatus::Accepting)
+        Some(crate::cloud::vpcpeer::PeerStatus::Accepting)
     );
     // Lazy evaluation: a call at T0+7d+1s sees Expired without advance_clock.
     let mut c = ctx(&x.w, B);

@@ -6,7 +6,7 @@
 //! inserts with one probe. Order is still deterministic wherever it is observable: iteration
 //! and serialization are sorted by id, exactly as the `BTreeMap` was.
 
-use crate::cloud::peering::Peering;
+use crate::cloud::vpcpeer::Peering;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::HashMap;
 

@@ -6,21 +6,21 @@
 
 use crate::cloud::account::Account;
 use crate::cloud::error::CloudError;
-use crate::cloud::execute::Plan;
 use crate::cloud::lifecycle::Lifecycle;
-use crate::cloud::operation::{
-    AcceptVpcPeerConnection, CreateVpcPeerConnection, DeleteVpcPeerConnection,
-    GetVpcPeerConnectionAttribute, ListVpcPeerConnections, ModifyVpcPeerConnection,
-    RejectVpcPeerConnection,
-};
-use crate::cloud::peering::{PeerStatus, Peering};
 use crate::cloud::region::{is_cross_border, RegionInfo};
-use crate::cloud::route::NextHopType;
 use crate::cloud::time::Timestamp;
 use crate::cloud::validate::{
     generic_text_ok, peer_create_desc_ok, peer_create_name_ok, token_page,
 };
+use crate::cloud::vpc::route::NextHopType;
 use crate::cloud::vpc::{NetStatus, Vpc};
+use crate::cloud::vpcpeer::api::{
+    AcceptVpcPeerConnection, CreateVpcPeerConnection, DeleteVpcPeerConnection,
+    GetVpcPeerConnectionAttribute, ListVpcPeerConnections, ModifyVpcPeerConnection,
+    RejectVpcPeerConnection,
+};
+use crate::cloud::vpcpeer::billing;
+use crate::cloud::vpcpeer::{PeerStatus, Peering};
 use crate::cloud::world::{CallContext, ServiceEvent, World};
 use serde_json::{json, Value};
 
@@ -172,7 +172,7 @@ impl World {
         ctx: &CallContext,
         now: Timestamp,
         p: &CreateVpcPeerConnection,
-    ) -> Result<Plan, CloudError> {
+    ) -> Result<(Peering, Option<String>), CloudError> {
         let r = self.create_peer_pre(ctx, p)?;
         // step 6 is RAM authorization, done by the gateway via `authorization_request`.
         // step 7 (P-SITE), step 8 (P-REGIONTYPE)
@@ -387,10 +387,7 @@ impl World {
                 Vec::new()
             },
         };
-        Ok(Plan::CreatePeer {
-            peering,
-            open_cdt_for: open_cdt.then(|| r.acct.uid.clone()),
-        })
+        Ok((peering, open_cdt.then(|| r.acct.uid.clone())))
     }
 
     pub(crate) fn apply_create_peer(
@@ -460,7 +457,7 @@ impl World {
         ctx: &CallContext,
         now: Timestamp,
         op: &AcceptVpcPeerConnection,
-    ) -> Result<Plan, CloudError> {
+    ) -> Result<String, CloudError> {
         // Step 3 is RAM authorization (gateway). Step 4: T5 applied lazily by status_at.
         let p = self.pending_for_accepter(ctx, now, &op.instance_id)?;
         let acct = self.caller_account(ctx)?;
@@ -504,9 +501,7 @@ impl World {
         if op.dry_run {
             return Err(CloudError::dry_run());
         }
-        Ok(Plan::AcceptPeer {
-            id: p.instance_id.clone(),
-        })
+        Ok(p.instance_id.clone())
     }
 
     pub(crate) fn apply_accept_peer(&mut self, now: Timestamp, id: &str) -> Value {
@@ -527,14 +522,12 @@ impl World {
         ctx: &CallContext,
         now: Timestamp,
         op: &RejectVpcPeerConnection,
-    ) -> Result<Plan, CloudError> {
+    ) -> Result<String, CloudError> {
         let p = self.pending_for_accepter(ctx, now, &op.instance_id)?;
         if op.dry_run {
             return Err(CloudError::dry_run());
         }
-        Ok(Plan::RejectPeer {
-            id: p.instance_id.clone(),
-        })
+        Ok(p.instance_id.clone())
     }
 
     pub(crate) fn apply_reject_peer(&mut self, now: Timestamp, id: &str) -> Value {
@@ -563,7 +556,7 @@ impl World {
         ctx: &CallContext,
         now: Timestamp,
         op: &ModifyVpcPeerConnection,
-    ) -> Result<Plan, CloudError> {
+    ) -> Result<(String, ModifyVpcPeerConnection), CloudError> {
         let p = self.modify_pre(ctx, now, &op.instance_id)?;
         // (a) Modify name/description rules (§3.1)
         if op.name.as_deref().is_some_and(|n| !generic_text_ok(n, 128)) {
@@ -624,10 +617,7 @@ impl World {
         if op.dry_run {
             return Err(CloudError::dry_run());
         }
-        Ok(Plan::ModifyPeer {
-            id: p.instance_id.clone(),
-            op: op.clone(),
-        })
+        Ok((p.instance_id.clone(), op.clone()))
     }
 
     pub(crate) fn apply_modify_peer(
@@ -677,7 +667,7 @@ impl World {
         ctx: &CallContext,
         now: Timestamp,
         op: &DeleteVpcPeerConnection,
-    ) -> Result<Plan, CloudError> {
+    ) -> Result<(String, Vec<String>), CloudError> {
         let p = self.modify_pre(ctx, now, &op.instance_id)?;
         // step 2 (P-SHARED)
         if !p.involves_account(&ctx.caller_account) {
@@ -708,10 +698,7 @@ impl World {
         if op.dry_run {
             return Err(CloudError::dry_run());
         }
-        Ok(Plan::DeletePeer {
-            id: p.instance_id.clone(),
-            routes,
-        })
+        Ok((p.instance_id.clone(), routes))
     }
 
     pub(crate) fn apply_delete_peer(
@@ -884,4 +871,41 @@ fn object<const N: usize>(fields: [(&str, Value); N]) -> Value {
         map.insert(key.to_string(), value);
     }
     Value::Object(map)
+}
+
+impl World {
+    /// Records `gigabytes` sent by `from_vpc_id` over a peering during the hour
+    /// containing `hour_start` (`billing.record_traffic`, §3.7).
+    pub fn record_traffic(
+        &mut self,
+        peering_id: &str,
+        from_vpc_id: &str,
+        gigabytes: u64,
+        hour_start: Timestamp,
+    ) -> Result<(), CloudError> {
+        let p = self
+            .peerings
+            .get(peering_id)
+            .ok_or_else(|| CloudError::peer_not_found(peering_id))?;
+        let payer = self.vpcs.get(from_vpc_id).map(|v| v.owner_uid.as_str());
+        let record = billing::traffic_record(p, from_vpc_id, payer, gigabytes, hour_start)?;
+        self.traffic.push(record);
+        Ok(())
+    }
+
+    /// Fee charged to `account_uid` for the billing hour containing `hour_start`
+    /// (`billing.fee`, §3.7); see [`billing::fee`].
+    pub fn fee(
+        &self,
+        account_uid: &str,
+        hour_start: Timestamp,
+    ) -> Result<billing::Cny, CloudError> {
+        billing::fee(
+            &self.traffic,
+            |id| self.peerings.get(id),
+            &self.options.prices,
+            account_uid,
+            hour_start,
+        )
+    }
 }

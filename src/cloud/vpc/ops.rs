@@ -2,19 +2,36 @@
 
 use crate::cloud::account::Account;
 use crate::cloud::error::CloudError;
-use crate::cloud::execute::Plan;
 use crate::cloud::lifecycle::Lifecycle;
-use crate::cloud::operation::{CreateVSwitch, CreateVpc, DescribeVSwitches, DescribeVpcs};
 use crate::cloud::region::RegionInfo;
-use crate::cloud::route::{RouteTable, TableType};
 use crate::cloud::time::Timestamp;
 use crate::cloud::validate::{optional_description, optional_text, paginate};
+use crate::cloud::vpc::api::{CreateVSwitch, CreateVpc, DescribeVSwitches, DescribeVpcs};
+use crate::cloud::vpc::route::{RouteTable, TableType};
 use crate::cloud::vpc::{
     cgnat, overlaps, parse_strict_v4, valid_vpc_cidr, NetStatus, VSwitch, Vpc,
 };
 use crate::cloud::world::{CallContext, World};
 use ipnet::{IpNet, Ipv4Net};
 use serde_json::{json, Value};
+
+/// A validated CreateVpc.
+#[derive(Debug, Clone)]
+pub struct CreateVpcPlan {
+    pub(crate) owner: String,
+    pub(crate) op: CreateVpc,
+    pub(crate) cidr: Ipv4Net,
+    pub(crate) user_cidrs: Vec<Ipv4Net>,
+    pub(crate) resource_group_id: String,
+}
+
+/// A validated CreateVSwitch.
+#[derive(Debug, Clone)]
+pub struct CreateVSwitchPlan {
+    pub(crate) owner: String,
+    pub(crate) op: CreateVSwitch,
+    pub(crate) cidr: Ipv4Net,
+}
 
 impl World {
     /// The caller's account; unknown callers are rejected like an unknown AccessKey.
@@ -37,7 +54,7 @@ impl World {
         &self,
         ctx: &CallContext,
         p: &CreateVpc,
-    ) -> Result<Plan, CloudError> {
+    ) -> Result<CreateVpcPlan, CloudError> {
         let acct = self.caller_account(ctx)?;
         self.known_region(&p.region_id)?;
         optional_text(
@@ -105,7 +122,7 @@ impl World {
             .resource_group_id
             .clone()
             .unwrap_or_else(|| acct.default_resource_group().to_string());
-        Ok(Plan::CreateVpc {
+        Ok(CreateVpcPlan {
             owner: acct.uid.clone(),
             op: p.clone(),
             cidr,
@@ -177,7 +194,7 @@ impl World {
         ctx: &CallContext,
         now: Timestamp,
         p: &CreateVSwitch,
-    ) -> Result<Plan, CloudError> {
+    ) -> Result<CreateVSwitchPlan, CloudError> {
         let acct = self.caller_account(ctx)?;
         self.known_region(&p.region_id)?;
         // (a) syntax
@@ -267,7 +284,7 @@ impl World {
         if p.dry_run {
             return Err(CloudError::dry_run());
         }
-        Ok(Plan::CreateVSwitch {
+        Ok(CreateVSwitchPlan {
             owner: vpc.owner_uid.clone(),
             op: p.clone(),
             cidr,

@@ -1,16 +1,15 @@
 //! CreateRouteEntry, DeleteRouteEntry, DescribeRouteTableList, DescribeRouteEntryList (§2.3, §2.4).
 
 use crate::cloud::error::CloudError;
-use crate::cloud::execute::Plan;
 use crate::cloud::lifecycle::Lifecycle;
-use crate::cloud::operation::{
-    CreateRouteEntry, DeleteRouteEntry, DescribeRouteEntryList, DescribeRouteTableList,
-};
-use crate::cloud::peering::PeerStatus;
-use crate::cloud::route::{NextHopItem, NextHopType, RouteEntry, RouteTable};
 use crate::cloud::time::Timestamp;
 use crate::cloud::validate::{optional_description, optional_text, paginate, token_page};
+use crate::cloud::vpc::api::{
+    CreateRouteEntry, DeleteRouteEntry, DescribeRouteEntryList, DescribeRouteTableList,
+};
+use crate::cloud::vpc::route::{NextHopItem, NextHopType, RouteEntry, RouteTable};
 use crate::cloud::vpc::{cgnat, NetStatus};
+use crate::cloud::vpcpeer::PeerStatus;
 use crate::cloud::world::{CallContext, World};
 use ipnet::IpNet;
 use serde_json::{json, Value};
@@ -47,7 +46,7 @@ impl World {
         ctx: &CallContext,
         now: Timestamp,
         p: &CreateRouteEntry,
-    ) -> Result<Plan, CloudError> {
+    ) -> Result<(String, RouteEntry), CloudError> {
         let acct = self.caller_account(ctx)?;
         self.known_region(&p.region_id)?;
         optional_text(
@@ -188,10 +187,7 @@ impl World {
             ),
             creation_time: now,
         };
-        Ok(Plan::CreateRouteEntry {
-            region: p.region_id.clone(),
-            entry,
-        })
+        Ok((p.region_id.clone(), entry))
     }
 
     /// §2.4.4 steps 7–11.
@@ -285,7 +281,7 @@ impl World {
         ctx: &CallContext,
         now: Timestamp,
         p: &DeleteRouteEntry,
-    ) -> Result<Plan, CloudError> {
+    ) -> Result<String, CloudError> {
         let acct = self.caller_account(ctx)?;
         self.known_region(&p.region_id)?;
         if p.route_entry_id.is_some() && p.destination_cidr_block.is_some() {
@@ -361,9 +357,7 @@ impl World {
                 "The status of the route entry does not support this operation.",
             ));
         }
-        Ok(Plan::DeleteRouteEntry {
-            route_entry_id: entry.route_entry_id.clone(),
-        })
+        Ok(entry.route_entry_id.clone())
     }
 
     pub(crate) fn describe_route_table_list(
