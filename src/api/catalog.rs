@@ -11,7 +11,6 @@
 use crate::cloud::declare::Product;
 use crate::cloud::{operation, vpc, vpcpeer};
 use crate::iam::{ram, resourcemanager, sts};
-use std::sync::LazyLock;
 
 pub use crate::cloud::declare::{AccessLevel, ApiDecl as ApiEntry};
 
@@ -24,17 +23,43 @@ pub const PRODUCTS: &[&Product] = &[
     &sts::PRODUCT,
 ];
 
-/// Every modeled API, in listing order: the network registry (VpcPeer, Vpc), then RAM,
+/// The declaration lists, in listing order: the network registry (VpcPeer, Vpc), then RAM,
 /// Resource Manager and STS.
-pub static CATALOG: LazyLock<Vec<ApiEntry>> = LazyLock::new(|| {
-    [
-        operation::DECLS,
-        ram::DECLS,
-        resourcemanager::DECLS,
-        sts::DECLS,
-    ]
-    .concat()
-});
+const LISTS: [&[ApiEntry]; 4] = [
+    operation::DECLS,
+    ram::DECLS,
+    resourcemanager::DECLS,
+    sts::DECLS,
+];
+
+const COUNT: usize = {
+    let mut n = 0;
+    let mut i = 0;
+    while i < LISTS.len() {
+        n += LISTS[i].len();
+        i += 1;
+    }
+    n
+};
+
+/// `LISTS` laid end to end, at compile time.
+const fn concat() -> [ApiEntry; COUNT] {
+    let mut out = [operation::DECLS[0]; COUNT];
+    let (mut list, mut at) = (0, 0);
+    while list < LISTS.len() {
+        let mut i = 0;
+        while i < LISTS[list].len() {
+            out[at] = LISTS[list][i];
+            at += 1;
+            i += 1;
+        }
+        list += 1;
+    }
+    out
+}
+
+/// Every modeled API, in listing order.
+pub const CATALOG: &[ApiEntry] = &concat();
 
 /// The product named `name` (as the aliyun CLI and ActionTrail spell it, any case).
 pub fn product(name: &str) -> Option<&'static Product> {

@@ -45,16 +45,10 @@ pub struct Envelope {
     pub user_agent: Option<String>,
 }
 
-/// Maps the aliyun CLI's lower-case product names to products.
+/// Maps the aliyun CLI's lower-case product names to products (the registry's products,
+/// any case).
 pub fn product_from_cli(name: &str) -> Option<&'static str> {
-    match name.to_ascii_lowercase().as_str() {
-        "vpcpeer" => Some("VpcPeer"),
-        "vpc" => Some("Vpc"),
-        "ram" => Some("Ram"),
-        "resourcemanager" => Some("ResourceManager"),
-        "sts" => Some("Sts"),
-        _ => None,
-    }
+    super::catalog::product(name).map(|p| p.name)
 }
 
 /// Splits a command line into shell-style words: bare words, `'single quoted'` (literal),
