@@ -9,6 +9,7 @@ use crate::authz::{
     decide, explain, ActionResource, EvalOptions, Outcome, PolicyStore, Principal, Request,
     RequestContext,
 };
+use crate::input::{human_size, BoundedLines, Line, MAX_REQUEST_LINE};
 use clap::{Args, ValueEnum};
 use serde::Deserialize;
 use std::io::{BufRead, BufWriter, Write};
@@ -433,12 +434,20 @@ fn run_batch(
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let mut bad_lines = 0usize;
-    for (n, line) in reader.lines().enumerate() {
+    for (n, line) in BoundedLines::new(reader, MAX_REQUEST_LINE).enumerate() {
         let line = line.map_err(|e| format!("{file}:{}: cannot read: {e}", n + 1))?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let value = match decide_line(args, store, options, &line) {
+        let decided = match line {
+            Line::Text(text) if text.trim().is_empty() => continue,
+            Line::Text(text) => decide_line(args, store, options, &text),
+            Line::NotUtf8(offset) => {
+                Err(format!("not UTF-8 (invalid byte at column {})", offset + 1))
+            }
+            Line::TooLong(len) => Err(format!(
+                "line of {len} bytes is over the {} limit for a request line",
+                human_size(MAX_REQUEST_LINE as u64)
+            )),
+        };
+        let value = match decided {
             Ok(mut v) => {
                 if let Some(obj) = v.as_object_mut() {
                     obj.insert("line".into(), (n + 1).into());

@@ -5,6 +5,7 @@ use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
 use crate::api::audit::render_table;
 use crate::api::{parse_cli_line, parse_json_request, ApiRequest, Envelope, Gateway, SimState};
 use crate::cloud::Timestamp;
+use crate::input::FileRefs;
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 
@@ -17,6 +18,10 @@ pub struct InitArgs {
     /// State file to create (written atomically).
     #[arg(long)]
     pub state: PathBuf,
+    /// Let file references in world and scenario files point outside the directory of the
+    /// file named here and the working directory.
+    #[arg(long)]
+    pub allow_outside: bool,
 }
 
 /// Output format of `call`.
@@ -126,7 +131,8 @@ fn fail(e: String) -> u8 {
 
 /// Runs `ramsim init`.
 pub fn init(args: &InitArgs) -> u8 {
-    let state = match SimState::from_world_file(&args.world) {
+    let refs = FileRefs::for_command_line(&args.world, args.allow_outside);
+    let state = match SimState::from_world_file_with(&args.world, &refs) {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
@@ -153,8 +159,7 @@ fn read_request(args: &CallArgs) -> Result<ApiRequest, String> {
     match (&args.request, args.line.is_empty()) {
         (Some(_), false) => Err("give either --request FILE or a CLI line, not both".into()),
         (Some(path), true) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+            let text = crate::input::read_text(path, crate::input::InputKind::Request)?;
             parse_json_request(&text).map_err(|e| format!("{}: {e}", path.display()))
         }
         (None, true) => Err("no request: give an aliyun CLI line or --request FILE".into()),
@@ -261,6 +266,10 @@ pub fn clock(args: &ClockArgs) -> u8 {
     let mut gateway = Gateway::new(state);
     gateway.advance_clock(target);
     let state = gateway.into_state();
+    // Save before printing: a reader that goes away (`| head -1`) must not lose the advance.
+    if let Err(e) = state.save(&args.state) {
+        return fail(e);
+    }
     for e in &state.audit[before..] {
         println!(
             "{} {} {} {}",
@@ -268,8 +277,5 @@ pub fn clock(args: &ClockArgs) -> u8 {
         );
     }
     println!("clock: {now} -> {}", state.world.now());
-    match state.save(&args.state) {
-        Ok(()) => EXIT_OK,
-        Err(e) => fail(e),
-    }
+    EXIT_OK
 }

@@ -4,7 +4,8 @@
 use super::model::*;
 use super::system_policies::{system_policy, FULL_ALIYUN_ACCESS_ID};
 use crate::cloud::World;
-use crate::policy::diagnostic::render_human;
+use crate::input::{read_text, FileRefs, InputKind};
+use crate::policy::diagnostic::render_human_all;
 use crate::policy::span::LineIndex;
 use crate::policy::{read_policy, PolicyKind, ReadOptions};
 use serde::Deserialize;
@@ -161,34 +162,64 @@ impl Default for IamSpec {
     }
 }
 
+/// True when `text` looks like a policy document: a JSON object with a `Statement` member.
+/// Diagnostics quote the lines of such a file; any other file named by a reference (a world
+/// file may name any path) is described without echoing its content.
+fn looks_like_policy(text: &str) -> bool {
+    match crate::policy::json::parse(text) {
+        Ok(node) => match &node.value {
+            crate::policy::json::Value::Object(members) => {
+                members.iter().any(|m| m.key == "Statement")
+            }
+            _ => false,
+        },
+        Err(_) => false,
+    }
+}
+
 /// Reads a document and validates it as `kind`; errors name the file, line:column and rule.
+/// A `{"file": …}` reference is resolved relative to `base` and confined by `refs`; the file
+/// is read with the policy-file cap ([`crate::input::MAX_POLICY_FILE`]).
 pub fn load_document(
     doc: &DocumentSpec,
     kind: PolicyKind,
     base: &Path,
+    refs: &FileRefs,
     at: &str,
 ) -> Result<String, String> {
-    let (text, file) = match doc {
+    let (text, file, referenced) = match doc {
         DocumentSpec::File { file } => {
-            let path = base.join(file);
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| format!("{at}: cannot read `{}`: {e}", path.display()))?;
-            (text, path.display().to_string())
+            let path = refs.resolve(base, file, at)?;
+            let text = read_text(&path, InputKind::Policy).map_err(|e| format!("{at}: {e}"))?;
+            (text, path.display().to_string(), true)
         }
-        DocumentSpec::Inline(serde_json::Value::String(s)) => (s.clone(), at.to_string()),
+        DocumentSpec::Inline(serde_json::Value::String(s)) => (s.clone(), at.to_string(), false),
         DocumentSpec::Inline(v) => (
             serde_json::to_string_pretty(v).map_err(|e| e.to_string())?,
             at.to_string(),
+            false,
         ),
     };
     let r = read_policy(&text, kind, &ReadOptions::default());
     if r.has_errors() {
-        let idx = LineIndex::new(&text);
-        let rendered: String = r
-            .diagnostics
-            .iter()
-            .map(|d| render_human(&file, &text, &idx, kind, d))
-            .collect();
+        if referenced && !looks_like_policy(&text) {
+            let first = r
+                .diagnostics
+                .first()
+                .map(|d| {
+                    let lc = LineIndex::new(&text).line_col(&text, d.span.start);
+                    format!(
+                        "; first problem at {file}:{lc}: {} ({})",
+                        d.rule.id_for(kind),
+                        d.rule.checker_name()
+                    )
+                })
+                .unwrap_or_default();
+            return Err(format!(
+                "{at}: `{file}` is not a {kind} policy document (not a JSON object with a `Statement`); its content is not shown{first}"
+            ));
+        }
+        let rendered = render_human_all(&file, &text, kind, &r.diagnostics);
         return Err(format!("{at}: not a valid {kind} policy\n{rendered}"));
     }
     Ok(text)
@@ -224,8 +255,21 @@ fn policy_ref(acct: &AccountIam, r: &str) -> Result<(String, PolicyType), String
 }
 
 impl Iam {
-    /// Builds the identity state from `spec`, reading files relative to `base`.
+    /// Builds the identity state from `spec`, reading files relative to `base`, confined to
+    /// `base` and the working directory (see [`FileRefs::for_top_file`]).
     pub fn from_spec(spec: &IamSpec, world: &mut World, base: &Path) -> Result<Iam, String> {
+        let refs = FileRefs::confined_to(&[base, Path::new(".")]);
+        Iam::from_spec_with(spec, world, base, &refs)
+    }
+
+    /// Builds the identity state from `spec`, reading files relative to `base` as `refs`
+    /// allows.
+    pub fn from_spec_with(
+        spec: &IamSpec,
+        world: &mut World,
+        base: &Path,
+        refs: &FileRefs,
+    ) -> Result<Iam, String> {
         let mut iam = Iam::default();
         for (key, a) in &spec.accounts {
             let uid = resolve_uid(world, key)
@@ -237,6 +281,7 @@ impl Iam {
                     &p.document,
                     PolicyKind::Identity,
                     base,
+                    refs,
                     &format!("{at}.policies[{i}]"),
                 )?;
                 if acct.policies.contains_key(&p.name) || system_policy(&p.name).is_some() {
@@ -343,8 +388,13 @@ impl Iam {
             }
             for (i, r) in a.roles.iter().enumerate() {
                 let rat = format!("{at}.roles[{i}]");
-                let trust =
-                    load_document(&r.trust, PolicyKind::Trust, base, &format!("{rat}.trust"))?;
+                let trust = load_document(
+                    &r.trust,
+                    PolicyKind::Trust,
+                    base,
+                    refs,
+                    &format!("{rat}.trust"),
+                )?;
                 let id = iam.next_number("3");
                 acct.roles.insert(
                     r.name.clone(),
@@ -377,7 +427,7 @@ impl Iam {
                     "{at}: control policies need a `resource_directory`"
                 ));
             }
-            let text = load_document(&cp.document, PolicyKind::Control, base, &at)?;
+            let text = load_document(&cp.document, PolicyKind::Control, base, refs, &at)?;
             if cp.effect_scope != "RAM" && cp.effect_scope != "All" {
                 return Err(format!("{at}: effect_scope must be `RAM` or `All`"));
             }
