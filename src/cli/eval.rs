@@ -115,7 +115,8 @@ pub struct EvalArgs {
 }
 
 impl EvalArgs {
-    fn eval_options(&self) -> EvalOptions {
+    /// The evaluation options these flags select.
+    pub fn eval_options(&self) -> EvalOptions {
         EvalOptions {
             identity_implicit_deny_type: match self.identity_implicit_deny_type {
                 ImplicitDenyTypeArg::ResourceGroup => IdentityImplicitDenyType::ResourceGroupLevel,
@@ -433,9 +434,37 @@ fn run_batch(
     };
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
+    let bad_lines = decide_stream(
+        args,
+        store,
+        options,
+        reader,
+        file,
+        &mut out,
+        &mut std::io::stderr(),
+    )?;
+    out.flush()
+        .map_err(|e| format!("cannot write output: {e}"))?;
+    Ok(if bad_lines > 0 { EXIT_USAGE } else { EXIT_OK })
+}
+
+/// Decides every line of a `--requests` stream, writing one JSON record per non-blank line to
+/// `out` (`{"decision": …, "line": N}` or `{"line": N, "error": …}`) and each error, labelled
+/// `label:N:`, to `err`. Lines are bounded by [`MAX_REQUEST_LINE`]; a non-UTF-8, over-long or
+/// malformed line gets its error record and the stream continues. Returns the number of bad
+/// lines; only an I/O error ends the stream early.
+pub fn decide_stream(
+    args: &EvalArgs,
+    store: &PolicyStore,
+    options: &EvalOptions,
+    reader: impl BufRead,
+    label: &str,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<usize, String> {
     let mut bad_lines = 0usize;
     for (n, line) in BoundedLines::new(reader, MAX_REQUEST_LINE).enumerate() {
-        let line = line.map_err(|e| format!("{file}:{}: cannot read: {e}", n + 1))?;
+        let line = line.map_err(|e| format!("{label}:{}: cannot read: {e}", n + 1))?;
         let decided = match line {
             Line::Text(text) if text.trim().is_empty() => continue,
             Line::Text(text) => decide_line(args, store, options, &text),
@@ -456,13 +485,11 @@ fn run_batch(
             }
             Err(e) => {
                 bad_lines += 1;
-                eprintln!("{file}:{}: {e}", n + 1);
+                let _ = writeln!(err, "{label}:{}: {e}", n + 1);
                 serde_json::json!({ "line": n + 1, "error": e })
             }
         };
         writeln!(out, "{value}").map_err(|e| format!("cannot write output: {e}"))?;
     }
-    out.flush()
-        .map_err(|e| format!("cannot write output: {e}"))?;
-    Ok(if bad_lines > 0 { EXIT_USAGE } else { EXIT_OK })
+    Ok(bad_lines)
 }
