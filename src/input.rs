@@ -122,8 +122,13 @@ fn check_meta(path: &Path, meta: &std::fs::Metadata, kind: InputKind) -> Result<
 
 fn too_big(path: &Path, size: u64, kind: InputKind) -> Result<(), String> {
     if size > kind.limit() {
+        let article = if kind == InputKind::Invariant {
+            "an"
+        } else {
+            "a"
+        };
         return Err(format!(
-            "{}: {size} bytes is over the {} limit for a {}",
+            "{}: {size} bytes is over the {} limit for {article} {}",
             path.display(),
             human_size(kind.limit()),
             kind.name()

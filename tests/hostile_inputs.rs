@@ -199,8 +199,8 @@ fn deeply_nested_world_and_scenario_files_get_a_clear_error() {
         &format!(r#"{{"accounts": [{ACCOUNT_A}], "zones": {deep}}}"#),
     );
     let e = SimState::from_world_file(&world)
-        .err()
-        .expect("too deep for the reader");
+        .map(|_| ())
+        .expect_err("too deep for the reader");
     assert!(e.contains("recursion limit exceeded"), "{e}");
     let scenario = write(
         dir.path(),
@@ -249,8 +249,8 @@ fn directory_world(levels: usize) -> String {
 fn folders_nest_at_most_five_levels_below_the_root() {
     SimState::from_world_json(&directory_world(5), Path::new(".")).expect("5 levels are allowed");
     let e = SimState::from_world_json(&directory_world(6), Path::new("."))
-        .err()
-        .expect("6 levels are not");
+        .map(|_| ())
+        .expect_err("6 levels are not");
     assert!(
         e.contains("resource_directory.folders[5]")
             && e.contains(
@@ -286,8 +286,8 @@ fn a_world_of_20_000_vpcs_builds_in_linear_time() {
         r#""vpcs_per_account_region": 19999"#,
     );
     let e = SimState::from_world_json(&over, Path::new("."))
-        .err()
-        .expect("quota");
+        .map(|_| ())
+        .expect_err("quota");
     assert!(
         e.contains("vpcs[19999]") && e.contains("QuotaExceeded.Vpc"),
         "{e}"
@@ -466,11 +466,11 @@ fn a_referenced_file_that_is_not_a_policy_is_never_echoed() {
     for target in ["shadow", "creds.json"] {
         let world = write(dir.path(), "w.json", &world_with_policy_file(target));
         let e = SimState::from_world_file(&world)
-            .err()
-            .expect("not a policy");
+            .map(|_| ())
+            .expect_err("not a policy");
         assert!(!e.contains("SECRET"), "{e}");
         assert!(
-            e.contains("is not a identity policy document")
+            e.contains("is not a policy document (expected an identity policy")
                 && e.contains("its content is not shown"),
             "{e}"
         );
@@ -483,8 +483,8 @@ fn a_referenced_file_that_is_not_a_policy_is_never_echoed() {
     );
     let world = write(dir.path(), "w.json", &world_with_policy_file("bad.json"));
     let e = SimState::from_world_file(&world)
-        .err()
-        .expect("invalid effect");
+        .map(|_| ())
+        .expect_err("invalid effect");
     assert!(e.contains(r#"1 | {"Version":"1""#), "{e}");
 }
 
@@ -500,7 +500,7 @@ fn a_closed_pipe_ends_the_output_quietly() {
     // Ten files of 100 rendered findings each: far more than a pipe buffer.
     let script = format!(
         "\"$0\" validate {files} 2>{err} | head -c 100 >/dev/null; echo ${{PIPESTATUS[0]}}",
-        files = vec![big; 10].join(" "),
+        files = [big; 10].join(" "),
         err = err.display()
     );
     let out = std::process::Command::new("bash")

@@ -216,7 +216,8 @@ pub fn load_document(
                 })
                 .unwrap_or_default();
             return Err(format!(
-                "{at}: `{file}` is not a {kind} policy document (not a JSON object with a `Statement`); its content is not shown{first}"
+                "{at}: `{file}` is not a policy document (expected {} {kind} policy: a JSON object with a `Statement`); its content is not shown{first}",
+                if kind == PolicyKind::Identity { "an" } else { "a" }
             ));
         }
         let rendered = render_human_all(&file, &text, kind, &r.diagnostics);

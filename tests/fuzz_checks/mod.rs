@@ -889,8 +889,8 @@ fn repo_root() -> std::path::PathBuf {
 }
 
 /// The flags and compiled store of the `eval_requests` target, built once.
-fn eval_requests_setup() -> Option<&'static (ramsim::cli::eval::EvalArgs, ramsim::authz::PolicyStore)>
-{
+fn eval_requests_setup(
+) -> Option<&'static (ramsim::cli::eval::EvalArgs, ramsim::authz::PolicyStore)> {
     static SETUP: std::sync::OnceLock<
         Option<(ramsim::cli::eval::EvalArgs, ramsim::authz::PolicyStore)>,
     > = std::sync::OnceLock::new();
@@ -957,7 +957,10 @@ pub fn eval_requests(data: &[u8]) {
         .iter()
         .map(|r| r["line"].as_u64().expect("a line number") as usize)
         .collect();
-    assert_eq!(numbered, expected, "one record per non-blank line, in order");
+    assert_eq!(
+        numbered, expected,
+        "one record per non-blank line, in order"
+    );
     let errors = records.iter().filter(|r| r.get("error").is_some()).count();
     assert_eq!(errors, bad, "every bad line has an error record");
     assert_eq!(
