@@ -8,7 +8,7 @@ use crate::check::invariant::Invariant;
 use crate::check::report::{relative_path, render_human, scenario_json};
 use crate::check::{CheckConfig, CheckProgress, Checker, DEFAULT_RUNS, DEFAULT_STEPS};
 use crate::input::FileRefs;
-use crate::scenario::{run_file, CoverageCollector};
+use crate::scenario::{run_file_with, CoverageCollector};
 use clap::Args;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -216,7 +216,19 @@ pub fn run(args: &CheckArgs) -> u8 {
     let shown = out.display().to_string();
     match written {
         Ok(()) => {
-            let results = run_file(&out, &|_| true, &mut CoverageCollector::default());
+            // The scenario names the world the search ran on: its references are the world's.
+            let replay_refs = if args.allow_outside {
+                FileRefs::anywhere()
+            } else {
+                let world_dir = args.world.parent().unwrap_or(Path::new("."));
+                FileRefs::confined_to(&[world_dir, Path::new("."), out_dir])
+            };
+            let results = run_file_with(
+                &out,
+                &|_| true,
+                &mut CoverageCollector::default(),
+                &replay_refs,
+            );
             let failed = results.iter().filter(|r| !r.passed).count();
             if failed > 0 {
                 eprintln!(

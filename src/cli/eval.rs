@@ -448,6 +448,22 @@ fn run_batch(
     Ok(if bad_lines > 0 { EXIT_USAGE } else { EXIT_OK })
 }
 
+/// `message` on one line: control characters (a newline inside a JSON key the message quotes,
+/// say) are escaped, so a request line cannot forge further lines on stderr.
+fn one_line(message: &str) -> String {
+    message
+        .chars()
+        .flat_map(|c| {
+            let escaped: Vec<char> = if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                vec![c]
+            };
+            escaped
+        })
+        .collect()
+}
+
 /// Decides every line of a `--requests` stream, writing one JSON record per non-blank line to
 /// `out` (`{"decision": …, "line": N}` or `{"line": N, "error": …}`) and each error, labelled
 /// `label:N:`, to `err`. Lines are bounded by [`MAX_REQUEST_LINE`]; a non-UTF-8, over-long or
@@ -485,11 +501,25 @@ pub fn decide_stream(
             }
             Err(e) => {
                 bad_lines += 1;
-                let _ = writeln!(err, "{label}:{}: {e}", n + 1);
+                let _ = writeln!(err, "{label}:{}: {}", n + 1, one_line(&e));
                 serde_json::json!({ "line": n + 1, "error": e })
             }
         };
         writeln!(out, "{value}").map_err(|e| format!("cannot write output: {e}"))?;
     }
     Ok(bad_lines)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::one_line;
+
+    #[test]
+    fn stderr_messages_stay_on_one_line() {
+        assert_eq!(
+            one_line("unknown field `a\nb\r`, expected `action`"),
+            "unknown field `a\\nb\\r`, expected `action`"
+        );
+        assert_eq!(one_line("plain `é` text"), "plain `é` text");
+    }
 }

@@ -349,29 +349,6 @@ pub fn render_human(
     kind: PolicyKind,
     diag: &Diagnostic,
 ) -> String {
-    render(file, text, true, index, kind, diag)
-}
-
-/// [`render_human`] without the source line: for a file that is not a policy document at
-/// all (a world file may name any file), whose lines must not be echoed.
-pub fn render_human_no_source(
-    file: &str,
-    text: &str,
-    index: &LineIndex,
-    kind: PolicyKind,
-    diag: &Diagnostic,
-) -> String {
-    render(file, text, false, index, kind, diag)
-}
-
-fn render(
-    file: &str,
-    text: &str,
-    show_source: bool,
-    index: &LineIndex,
-    kind: PolicyKind,
-    diag: &Diagnostic,
-) -> String {
     let loc = locate(file, text, index, kind, diag);
     let mut out = String::new();
     let sev = match diag.severity {
@@ -388,23 +365,20 @@ fn render(
         "  --> {}:{}:{} at {}",
         file, loc.line, loc.column, loc.path
     );
-    let pad = if show_source {
-        write_snippet(
-            &mut out,
-            text,
-            index,
-            LineCol {
-                line: loc.line,
-                column: loc.column,
-            },
-            LineCol {
-                line: loc.end_line,
-                column: loc.end_column,
-            },
-        )
-    } else {
-        " ".repeat(loc.line.to_string().len())
-    };
+    let pad = write_snippet(
+        &mut out,
+        text,
+        index,
+        LineCol {
+            line: loc.line,
+            column: loc.column,
+        },
+        LineCol {
+            line: loc.end_line,
+            column: loc.end_column,
+        },
+    );
+
     let _ = writeln!(
         out,
         "{pad} = api error: HTTP {} {}",

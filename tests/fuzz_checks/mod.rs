@@ -878,10 +878,11 @@ pub fn invariant(data: &[u8]) {
     }
 }
 
-/// The repository root, from the main crate or from `fuzz/`.
+/// The repository root, from the main crate or from `fuzz/` (which has a `corpus/` of its own,
+/// so look for `policies/`).
 fn repo_root() -> std::path::PathBuf {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    if root.join("corpus").exists() {
+    if root.join("policies").is_dir() {
         root.to_path_buf()
     } else {
         root.join("..")
@@ -975,12 +976,7 @@ pub fn scenario_file(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let corpus = if root.join("corpus").exists() {
-        root.join("corpus")
-    } else {
-        root.join("../corpus")
-    };
+    let corpus = repo_root().join("corpus");
     let run = || {
         let mut coverage = ramsim::scenario::CoverageCollector::default();
         // References may reach the repository's policies/ (as the corpus's worlds do), not
