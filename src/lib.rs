@@ -16,6 +16,7 @@ pub mod cli;
 pub mod cloud;
 pub mod diff;
 pub mod iam;
+pub mod input;
 pub mod lint;
 pub mod policy;
 pub mod report;

@@ -182,7 +182,9 @@ fn the_cli_output_is_byte_identical_for_a_seed_and_the_exit_codes_follow_the_out
     let run = |out: &str, world: &str| {
         Command::new(env!("CARGO_BIN_EXE_ramsim"))
             .current_dir(dir.path())
-            .args(["check", "--world"])
+            // The repository's worlds reference `../../policies`, outside both the world's
+            // directory and this working directory.
+            .args(["check", "--allow-outside", "--world"])
             .arg(world_path(world))
             .args([
                 "--invariant",

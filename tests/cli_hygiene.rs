@@ -27,6 +27,8 @@ impl Env {
                 world.to_str().expect("utf-8 path"),
                 "--state",
                 "state.json",
+                // The repository's world names ../../policies, outside the temp directory.
+                "--allow-outside",
             ],
             dir.path(),
         );
@@ -498,6 +500,7 @@ fn show_lists_accounts_principals_and_resources() {
         world.to_str().unwrap(),
         "--state",
         "teams.json",
+        "--allow-outside",
     ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let r = env.run(&[
@@ -521,7 +524,9 @@ fn show_lists_accounts_principals_and_resources() {
     insta::assert_snapshot!("show_table_roles", r.stdout);
     // a world file works as well as a state file
     let world = root().join("corpus/worlds/escalation.json");
-    let r = env.run(&["show", "--state", world.to_str().unwrap()]);
+    // (run from the repository: its world names ../../policies, which must stay inside the
+    // working directory or the world's own directory)
+    let r = ramsim_in(&["show", "--state", world.to_str().unwrap()], root());
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.contains("principals ("), "{}", r.stdout);
     let r = env.run(&["show", "--state", "nope.json"]);

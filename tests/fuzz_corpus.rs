@@ -114,3 +114,8 @@ fn invariant_corpus() {
 fn scenario_file_corpus() {
     replay("scenario_file");
 }
+
+#[test]
+fn eval_requests_corpus() {
+    replay("eval_requests");
+}

@@ -56,12 +56,27 @@ impl SimState {
     /// The world file is the network world (`accounts`, `resource_directory`, `vpcs`, …) plus
     /// an optional `identity` section (see [`IamSpec`]) and an optional `seed`.
     pub fn from_world_json(text: &str, base: &Path) -> Result<SimState, String> {
-        SimState::from_world_text(text, base, None)
+        let refs = crate::input::FileRefs::confined_to(&[base, Path::new(".")]);
+        SimState::from_world_text(text, base, None, &refs)
     }
 
-    /// [`SimState::from_world_json`]; with `file`, findings in inline policy documents are
-    /// located in `text` as that file (line:column of the world file, path from its root).
-    fn from_world_text(text: &str, base: &Path, file: Option<&str>) -> Result<SimState, String> {
+    /// [`SimState::from_world_json`] with file references resolved as `refs` allows.
+    pub fn from_world_json_with(
+        text: &str,
+        base: &Path,
+        refs: &crate::input::FileRefs,
+    ) -> Result<SimState, String> {
+        SimState::from_world_text(text, base, None, refs)
+    }
+
+    /// [`SimState::from_world_json_with`]; with `file`, findings in inline policy documents
+    /// are located in `text` as that file (line:column of the world file, path from its root).
+    fn from_world_text(
+        text: &str,
+        base: &Path,
+        file: Option<&str>,
+        refs: &crate::input::FileRefs,
+    ) -> Result<SimState, String> {
         let mut value: serde_json::Value =
             serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?;
         let obj = value
@@ -79,17 +94,26 @@ impl SimState {
             Some(v) => serde_json::from_value(v).map_err(|e| format!("identity: {e}"))?,
         };
         let source = file.map(|file| WorldSource { file, text });
-        let iam = Iam::from_spec_in(&iam_spec, &mut world, base, source.as_ref())?;
+        let iam = Iam::from_spec_in(&iam_spec, &mut world, base, source.as_ref(), refs)?;
         Ok(SimState::new(world, iam, seed))
     }
 
-    /// Reads a world file from disk.
+    /// Reads a world file from disk (bounded by [`crate::input::MAX_WORLD_FILE`]); its file
+    /// references stay inside its directory or the working directory.
     pub fn from_world_file(path: &Path) -> Result<SimState, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+        SimState::from_world_file_with(path, &crate::input::FileRefs::for_top_file(path))
+    }
+
+    /// [`SimState::from_world_file`] with file references resolved as `refs` allows.
+    pub fn from_world_file_with(
+        path: &Path,
+        refs: &crate::input::FileRefs,
+    ) -> Result<SimState, String> {
+        let text = crate::input::read_text(path, crate::input::InputKind::World)?;
         let base = path.parent().unwrap_or(Path::new("."));
         let file = path.display().to_string();
-        SimState::from_world_text(&text, base, Some(&file)).map_err(|e| format!("{file}: {e}"))
+        SimState::from_world_text(&text, base, Some(&file), refs)
+            .map_err(|e| format!("{file}: {e}"))
     }
 
     /// Loads a state file, checking its size, format and schema version. The file must be a

@@ -9,6 +9,7 @@
 
 use super::policy_set::{AttachedEntityType, AttachedScope, PolicySourceType};
 use super::{ControlNode, PolicySet, PolicySource, PolicyStore};
+use crate::input::FileRefs;
 use crate::policy::file::{load_policy, LoadedPolicy};
 use crate::policy::{read_policy, PolicyKind, ReadOptions};
 use serde::Deserialize;
@@ -154,13 +155,31 @@ impl StoreSpec {
     }
 
     /// Loads and compiles every file (paths relative to `base`); `member` names the member node.
+    /// The paths are taken as given (command-line arguments); see [`StoreSpec::build_with`].
     pub fn build(
         &self,
         base: &Path,
         member: &str,
         options: &ReadOptions,
     ) -> Result<PolicyStore, String> {
-        let load = |file: &str, kind| load_policy(&path_in(base, file), kind, options);
+        self.build_with(base, member, options, &FileRefs::anywhere())
+    }
+
+    /// [`StoreSpec::build`] for paths written in a file (a scenario's decision cases): each
+    /// must resolve inside what `refs` allows.
+    pub fn build_with(
+        &self,
+        base: &Path,
+        member: &str,
+        options: &ReadOptions,
+        refs: &FileRefs,
+    ) -> Result<PolicyStore, String> {
+        let load = |file: &str, kind| {
+            if !refs.is_anywhere() {
+                refs.resolve(base, file, "policies")?;
+            }
+            load_policy(&path_in(base, file), kind, options)
+        };
         let mut store = PolicyStore::default();
         let entity = if self.role_principal {
             AttachedEntityType::RamRole
@@ -185,7 +204,7 @@ impl StoreSpec {
             }
         }
         if self.has_control() {
-            store.control_chain = self.control_chain(base, member, options)?;
+            store.control_chain = self.control_chain(base, member, options, refs)?;
         }
         if let Some(file) = &self.session {
             let loaded = load(file, PolicyKind::Session)?;
@@ -233,6 +252,7 @@ impl StoreSpec {
         base: &Path,
         member: &str,
         options: &ReadOptions,
+        refs: &FileRefs,
     ) -> Result<Vec<ControlNode>, String> {
         let detached = parse_levels(
             &self.detach_full_aliyun_access,
@@ -265,6 +285,9 @@ impl StoreSpec {
                     "control policy `{spec}`: a folder level needs an id, e.g. `@folder:fd-123`"
                 )
             })?;
+            if !refs.is_anywhere() {
+                refs.resolve(base, file, "policies.control")?;
+            }
             let loaded = load_policy(&path_in(base, file), PolicyKind::Control, options)?;
             match level {
                 Level::Member => member_policies.push(loaded),

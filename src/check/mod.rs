@@ -28,6 +28,66 @@ pub const DEFAULT_RUNS: u64 = 200;
 pub const DEFAULT_STEPS: u64 = 50;
 /// At most this many replays while shrinking.
 pub const MAX_SHRINK_REPLAYS: usize = 3_000;
+/// Hard cap of `--steps`: a run keeps its steps (for shrinking) and its audit trail, so
+/// memory grows with a run's length; longer runs are refused.
+pub const MAX_STEPS: u64 = 10_000;
+/// Hard cap of `--runs`.
+pub const MAX_RUNS: u64 = 1_000_000;
+/// Hard cap of the whole budget, `--runs` × `--steps` (about 15 minutes at 100,000 steps/s).
+pub const MAX_TOTAL_STEPS: u64 = 100_000_000;
+/// Distinct states are counted by remembering a hash of each; past this many the count stops
+/// growing (reported as "at least"), so memory stays bounded however long the search.
+pub const MAX_TRACKED_STATES: usize = 1_000_000;
+
+/// Where a search is, for progress displays ([`Checker::run_with_progress`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckProgress {
+    /// Generating and checking steps.
+    Search {
+        /// Steps taken so far.
+        steps: u64,
+        /// The budget, runs × steps.
+        total: u64,
+        /// The run under way (1-based).
+        run: u64,
+        /// Distinct states so far.
+        states: usize,
+    },
+    /// Shrinking a violation.
+    Shrink {
+        /// Replays spent so far.
+        replays: usize,
+    },
+}
+
+impl CheckConfig {
+    /// Checks the budget against the hard caps ([`MAX_STEPS`], [`MAX_RUNS`],
+    /// [`MAX_TOTAL_STEPS`]); the error says which one and why.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.runs == 0 || self.steps == 0 {
+            return Err("--runs and --steps must be at least 1".into());
+        }
+        if self.steps > MAX_STEPS {
+            return Err(format!(
+                "--steps {} is over the limit of {MAX_STEPS} steps per run (a run's steps are kept for shrinking); use more --runs instead",
+                self.steps
+            ));
+        }
+        if self.runs > MAX_RUNS {
+            return Err(format!(
+                "--runs {} is over the limit of {MAX_RUNS} runs",
+                self.runs
+            ));
+        }
+        let total = self.runs.saturating_mul(self.steps);
+        if total > MAX_TOTAL_STEPS {
+            return Err(format!(
+                "a budget of {total} steps (--runs × --steps) is over the limit of {MAX_TOTAL_STEPS}"
+            ));
+        }
+        Ok(())
+    }
+}
 
 /// The search budget and filters.
 #[derive(Debug, Clone)]
@@ -42,7 +102,7 @@ pub struct CheckConfig {
     pub principals: Vec<String>,
     /// `--actions` patterns over RAM actions or API names.
     pub actions: Vec<String>,
-    /// Print progress on stderr for long searches (step-count based).
+    /// Show progress on stderr (the CLI sets it; see [`Checker::run_with_progress`]).
     pub progress: bool,
 }
 
@@ -445,6 +505,16 @@ impl Checker {
     /// Runs the search. An `Err` is an invariant that cannot be evaluated (a type mismatch
     /// met at run time, say): a usage error.
     pub fn run(&mut self) -> Result<CheckReport, String> {
+        self.run_with_progress(&mut |_| {})
+    }
+
+    /// [`Checker::run`], calling `progress` after every step and every shrinking replay (the
+    /// caller decides how often to show it; the search itself never reads the wall clock).
+    pub fn run_with_progress(
+        &mut self,
+        progress: &mut dyn FnMut(CheckProgress),
+    ) -> Result<CheckReport, String> {
+        self.config.validate()?;
         let mut report = CheckReport {
             invariants: self
                 .monitors
@@ -465,11 +535,6 @@ impl Checker {
         let mut states: HashSet<u64> = HashSet::new();
         states.insert(hasher.hash(&self.initial));
         let total = self.config.runs.saturating_mul(self.config.steps);
-        let progress_every = if self.config.progress && total >= 20_000 {
-            (total / 10).max(1)
-        } else {
-            u64::MAX
-        };
         let mut cache = EvalCache::new();
         // Every run starts from the same state: stores compiled for it are shared across runs.
         let initial_generation = self.initial.iam.policy_generation;
@@ -489,15 +554,12 @@ impl Checker {
             let mut steps: Vec<Step> = Vec::new();
             for i in 0..self.config.steps {
                 report.steps += 1;
-                if report.steps % progress_every == 0 {
-                    eprintln!(
-                        "ramsim check: {}/{total} steps (run {}/{}), {} distinct states, no violation yet",
-                        report.steps,
-                        run + 1,
-                        self.config.runs,
-                        states.len()
-                    );
-                }
+                progress(CheckProgress::Search {
+                    steps: report.steps,
+                    total,
+                    run: run + 1,
+                    states: states.len(),
+                });
                 let g = self
                     .generator
                     .next(&mut rng, &exec.gw.state, focus.as_deref());
@@ -514,7 +576,7 @@ impl Checker {
                     }
                     _ => report.advances += 1,
                 }
-                if ran.changed {
+                if ran.changed && states.len() < MAX_TRACKED_STATES {
                     states.insert(hasher.hash(&exec.gw.state));
                 }
                 let info = StepInfo {
@@ -529,7 +591,7 @@ impl Checker {
                     if let Verdict::Fails(_) = verdict {
                         report.distinct_states = states.len();
                         let step_in_run = steps.len();
-                        let (shrunk, replays) = shrink::shrink(self, steps, k)?;
+                        let (shrunk, replays) = shrink::shrink(self, steps, k, progress)?;
                         let (records, witness) = self.record(&shrunk, k)?;
                         report.violation = Some(Violation {
                             invariant: self.monitors[k].invariant().name.clone(),

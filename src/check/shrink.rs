@@ -4,13 +4,14 @@
 //! initial world; the order of attempts is fixed, so shrinking is deterministic.
 
 use super::generate::{ADVANCES, DOCS};
-use super::{Arg, Checker, Step, StepKind, MAX_SHRINK_REPLAYS};
+use super::{Arg, CheckProgress, Checker, Step, StepKind, MAX_SHRINK_REPLAYS};
 use crate::api::SimState;
 
 struct Shrinker<'a> {
     checker: &'a mut Checker,
     k: usize,
     replays: usize,
+    progress: &'a mut dyn FnMut(CheckProgress),
 }
 
 impl Shrinker<'_> {
@@ -20,6 +21,9 @@ impl Shrinker<'_> {
             return Ok(None);
         }
         self.replays += 1;
+        (self.progress)(CheckProgress::Shrink {
+            replays: self.replays,
+        });
         Ok(self
             .checker
             .violates(cand, self.k)?
@@ -157,11 +161,13 @@ pub(super) fn shrink(
     checker: &mut Checker,
     steps: Vec<Step>,
     k: usize,
+    progress: &mut dyn FnMut(CheckProgress),
 ) -> Result<(Vec<Step>, usize), String> {
     let mut s = Shrinker {
         checker,
         k,
         replays: 0,
+        progress,
     };
     let mut steps = steps;
     loop {

@@ -31,8 +31,7 @@ pub fn read_request(line: &[String], request: Option<&Path>) -> Result<ApiReques
             return Err("give either --request FILE or a CLI line, not both".into())
         }
         (Some(path), []) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+            let text = crate::input::read_text(path, crate::input::InputKind::Request)?;
             parse_json_request(&text).map_err(|e| format!("{}: {e}", path.display()))?
         }
         (None, []) => return Err("no request: give an aliyun CLI line or --request FILE".into()),

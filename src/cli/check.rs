@@ -1,12 +1,14 @@
 //! `ramsim check`: hunt for a call sequence that breaks an invariant (see [`crate::check`]).
 
+use super::progress::Progress;
 use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
 use crate::api::state::write_atomically;
 use crate::api::SimState;
 use crate::check::invariant::Invariant;
 use crate::check::report::{relative_path, render_human, scenario_json};
-use crate::check::{CheckConfig, Checker, DEFAULT_RUNS, DEFAULT_STEPS};
-use crate::scenario::{run_file, CoverageCollector};
+use crate::check::{CheckConfig, CheckProgress, Checker, DEFAULT_RUNS, DEFAULT_STEPS};
+use crate::input::FileRefs;
+use crate::scenario::{run_file_with, CoverageCollector};
 use clap::Args;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -46,6 +48,10 @@ pub struct CheckArgs {
     /// `<world-name>.violation.test.json` in the current directory).
     #[arg(long, value_name = "FILE.test.json")]
     pub out: Option<PathBuf>,
+    /// Let file references in world and scenario files point outside the directory of the
+    /// file named here and the working directory.
+    #[arg(long)]
+    pub allow_outside: bool,
 }
 
 fn quote(s: &str) -> String {
@@ -81,9 +87,72 @@ fn replay_command(args: &CheckArgs) -> String {
     parts.join(" ")
 }
 
+/// Progress of a search on stderr. On a terminal: a bar, redrawn at least every second while
+/// the search runs (also while one step or a shrinking replay takes long), hidden for searches
+/// that finish within a second. Otherwise (a log file): a line every tenth of the budget for
+/// searches of 20,000 steps or more, counted in steps so the lines are deterministic.
+struct ProgressDisplay {
+    bar: Option<Progress>,
+    every: u64,
+}
+
+impl ProgressDisplay {
+    fn new(total: u64) -> ProgressDisplay {
+        use std::io::IsTerminal;
+        if std::io::stderr().is_terminal() {
+            ProgressDisplay {
+                bar: Some(Progress::steady(total, "steps")),
+                every: u64::MAX,
+            }
+        } else {
+            ProgressDisplay {
+                bar: None,
+                every: if total >= 20_000 {
+                    (total / 10).max(1)
+                } else {
+                    u64::MAX
+                },
+            }
+        }
+    }
+
+    fn update(&mut self, p: CheckProgress) {
+        match (p, &self.bar) {
+            (
+                CheckProgress::Search {
+                    steps, run, states, ..
+                },
+                Some(bar),
+            ) => bar.set(steps, || format!("run {run}, {states} distinct states")),
+            (CheckProgress::Shrink { replays }, Some(bar)) => {
+                bar.set_message(format!("violation found; shrinking ({replays} replays)"));
+            }
+            (
+                CheckProgress::Search {
+                    steps,
+                    total,
+                    run,
+                    states,
+                },
+                None,
+            ) if steps % self.every == 0 => eprintln!(
+                "ramsim check: {steps}/{total} steps (run {run}), {states} distinct states, no violation yet"
+            ),
+            _ => {}
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish();
+        }
+    }
+}
+
 /// Runs `ramsim check`.
 pub fn run(args: &CheckArgs) -> u8 {
-    let state = match SimState::from_world_file(&args.world) {
+    let refs = FileRefs::for_command_line(&args.world, args.allow_outside);
+    let state = match SimState::from_world_file_with(&args.world, &refs) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: {e}");
@@ -100,10 +169,6 @@ pub fn run(args: &CheckArgs) -> u8 {
             }
         }
     }
-    if args.runs == 0 || args.steps == 0 {
-        eprintln!("error: --runs and --steps must be at least 1");
-        return EXIT_USAGE;
-    }
     let config = CheckConfig {
         runs: args.runs,
         steps: args.steps,
@@ -112,8 +177,15 @@ pub fn run(args: &CheckArgs) -> u8 {
         actions: args.actions.clone(),
         progress: true,
     };
+    if let Err(e) = config.validate() {
+        eprintln!("error: {e}");
+        return EXIT_USAGE;
+    }
     let mut checker = Checker::new(state, invariants, config);
-    let report = match checker.run() {
+    let mut display = ProgressDisplay::new(args.runs.saturating_mul(args.steps));
+    let result = checker.run_with_progress(&mut |p| display.update(p));
+    display.finish();
+    let report = match result {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: invariant {e}");
@@ -144,7 +216,19 @@ pub fn run(args: &CheckArgs) -> u8 {
     let shown = out.display().to_string();
     match written {
         Ok(()) => {
-            let results = run_file(&out, &|_| true, &mut CoverageCollector::default());
+            // The scenario names the world the search ran on: its references are the world's.
+            let replay_refs = if args.allow_outside {
+                FileRefs::anywhere()
+            } else {
+                let world_dir = args.world.parent().unwrap_or(Path::new("."));
+                FileRefs::confined_to(&[world_dir, Path::new("."), out_dir])
+            };
+            let results = run_file_with(
+                &out,
+                &|_| true,
+                &mut CoverageCollector::default(),
+                &replay_refs,
+            );
             let failed = results.iter().filter(|r| !r.passed).count();
             if failed > 0 {
                 eprintln!(

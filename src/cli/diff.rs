@@ -3,7 +3,8 @@
 
 use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
 use crate::diff::{diff_with_progress, render, replay, DiffInput, DiffKind, Version};
-use crate::policy::file::{load_policy, read_text};
+use crate::input::{read_text, InputKind};
+use crate::policy::file::load_policy;
 use crate::policy::ReadOptions;
 use crate::simulate::load_state;
 use clap::{Args, ValueEnum};
@@ -85,7 +86,7 @@ fn run_inner(args: &DiffArgs) -> Result<u8, String> {
     };
     let (probes, skipped) = match &args.requests {
         Some(file) => {
-            let text = read_text(file)?;
+            let text = read_text(std::path::Path::new(file), InputKind::RequestLog)?;
             replay::read_requests(&text, file, state.as_ref(), kind)
         }
         None => (Vec::new(), Vec::new()),

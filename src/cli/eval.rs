@@ -10,6 +10,7 @@ use crate::authz::{
     decide, explain, ActionResource, EvalOptions, Outcome, PolicyStore, Principal, Request,
     RequestContext,
 };
+use crate::input::{human_size, BoundedLines, Line, MAX_REQUEST_LINE};
 use clap::{Args, ValueEnum};
 use serde::Deserialize;
 use std::io::{BufRead, BufWriter, Write};
@@ -125,7 +126,8 @@ pub struct EvalArgs {
 }
 
 impl EvalArgs {
-    fn eval_options(&self) -> EvalOptions {
+    /// The evaluation options these flags select.
+    pub fn eval_options(&self) -> EvalOptions {
         EvalOptions {
             identity_implicit_deny_type: match self.identity_implicit_deny_type {
                 ImplicitDenyTypeArg::ResourceGroup => IdentityImplicitDenyType::ResourceGroupLevel,
@@ -523,13 +525,65 @@ fn run_batch(
     };
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
+    let bad_lines = decide_stream(
+        args,
+        store,
+        options,
+        reader,
+        file,
+        &mut out,
+        &mut std::io::stderr(),
+    )?;
+    out.flush()
+        .map_err(|e| format!("cannot write output: {e}"))?;
+    Ok(if bad_lines > 0 { EXIT_USAGE } else { EXIT_OK })
+}
+
+/// `message` on one line: control characters (a newline inside a JSON key the message quotes,
+/// say) are escaped, so a request line cannot forge further lines on stderr.
+fn one_line(message: &str) -> String {
+    message
+        .chars()
+        .flat_map(|c| {
+            let escaped: Vec<char> = if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                vec![c]
+            };
+            escaped
+        })
+        .collect()
+}
+
+/// Decides every line of a `--requests` stream, writing one JSON record per non-blank line to
+/// `out` (`{"decision": …, "line": N}` or `{"line": N, "error": …}`) and each error, labelled
+/// `label:N:`, to `err`. Lines are bounded by [`MAX_REQUEST_LINE`]; a non-UTF-8, over-long or
+/// malformed line gets its error record and the stream continues. Returns the number of bad
+/// lines; only an I/O error ends the stream early.
+pub fn decide_stream(
+    args: &EvalArgs,
+    store: &PolicyStore,
+    options: &EvalOptions,
+    reader: impl BufRead,
+    label: &str,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<usize, String> {
     let mut bad_lines = 0usize;
-    for (n, line) in reader.lines().enumerate() {
-        let line = line.map_err(|e| format!("{file}:{}: cannot read: {e}", n + 1))?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let value = match decide_line(args, store, options, &line) {
+    for (n, line) in BoundedLines::new(reader, MAX_REQUEST_LINE).enumerate() {
+        let line = line.map_err(|e| format!("{label}:{}: cannot read: {e}", n + 1))?;
+        let decided = match line {
+            Line::Text(text) if text.trim().is_empty() => continue,
+            Line::Text(text) => decide_line(args, store, options, &text),
+            Line::NotUtf8(offset) => {
+                Err(format!("not UTF-8 (invalid byte at column {})", offset + 1))
+            }
+            Line::TooLong(len) => Err(format!(
+                "line of {len} bytes is over the {} limit for a request line",
+                human_size(MAX_REQUEST_LINE as u64)
+            )),
+        };
+        let value = match decided {
             Ok(mut v) => {
                 if let Some(obj) = v.as_object_mut() {
                     obj.insert("line".into(), (n + 1).into());
@@ -538,13 +592,25 @@ fn run_batch(
             }
             Err(e) => {
                 bad_lines += 1;
-                eprintln!("{file}:{}: {e}", n + 1);
+                let _ = writeln!(err, "{label}:{}: {}", n + 1, one_line(&e));
                 serde_json::json!({ "line": n + 1, "error": e })
             }
         };
         writeln!(out, "{value}").map_err(|e| format!("cannot write output: {e}"))?;
     }
-    out.flush()
-        .map_err(|e| format!("cannot write output: {e}"))?;
-    Ok(if bad_lines > 0 { EXIT_USAGE } else { EXIT_OK })
+    Ok(bad_lines)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::one_line;
+
+    #[test]
+    fn stderr_messages_stay_on_one_line() {
+        assert_eq!(
+            one_line("unknown field `a\nb\r`, expected `action`"),
+            "unknown field `a\\nb\\r`, expected `action`"
+        );
+        assert_eq!(one_line("plain `é` text"), "plain `é` text");
+    }
 }

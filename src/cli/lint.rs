@@ -4,13 +4,16 @@
 use super::validate::{KindArg, ReadFlags};
 use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
 use crate::lint::{lint_text, rules, LintOptions};
-use crate::policy::diagnostic::render_human as render_validation;
+use crate::policy::diagnostic::{
+    more_findings_line, render_human as render_validation, MAX_HUMAN_FINDINGS,
+};
 use crate::policy::file::read_text;
 use crate::policy::span::LineIndex;
 use crate::policy::values::{self, Instant};
 use crate::policy::PolicyKind;
 use crate::report::{self, github, sarif, Counts, Finding, Tool};
 use clap::{Args, ValueEnum};
+use std::collections::HashMap;
 
 /// Output format of `ramsim lint`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -99,19 +102,24 @@ pub fn run(args: &LintArgs) -> u8 {
         let findings = result.findings(file, &text);
         if args.format == LintFormat::Human {
             let index = LineIndex::new(&text);
-            for f in &findings {
-                // Validation errors render exactly as `ramsim validate` shows them.
-                let rendered = result
-                    .validation
-                    .iter()
-                    .find(|d| {
-                        d.rule.id_for(kind) == f.code
-                            && d.path.to_string() == f.path
-                            && d.message == f.message
-                    })
+            // Validation errors render exactly as `ramsim validate` shows them; look them up
+            // once (a document may have tens of thousands of findings).
+            let mut validation: HashMap<(&str, String, &str), &crate::policy::Diagnostic> =
+                HashMap::new();
+            for d in &result.validation {
+                validation
+                    .entry((d.rule.id_for(kind), d.path.to_string(), d.message.as_str()))
+                    .or_insert(d);
+            }
+            for f in findings.iter().take(MAX_HUMAN_FINDINGS) {
+                let rendered = validation
+                    .get(&(f.code.as_str(), f.path.clone(), f.message.as_str()))
                     .map(|d| render_validation(file, &text, &index, kind, d));
                 human.push_str(&rendered.unwrap_or_else(|| report::render_human(f, &text, &index)));
                 human.push('\n');
+            }
+            if let Some(more) = more_findings_line(findings.len(), MAX_HUMAN_FINDINGS) {
+                human.push_str(&more);
             }
             let counts = Counts::of(&findings);
             if findings.is_empty() {

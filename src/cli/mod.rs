@@ -60,6 +60,14 @@ pub enum Command {
     Check(Box<check::CheckArgs>),
 }
 
+impl Cli {
+    /// Parses a command line (`args[0]` is the program name), as `main` does; the error is
+    /// clap's rendered message.
+    pub fn try_from_args(args: &[&str]) -> Result<Cli, String> {
+        Cli::try_parse_from(args).map_err(|e| e.to_string())
+    }
+}
+
 /// Runs the parsed command line and returns the process exit code.
 pub fn run(cli: Cli) -> u8 {
     match cli.command {

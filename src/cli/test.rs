@@ -3,8 +3,9 @@
 
 use super::progress::Progress;
 use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
+use crate::input::FileRefs;
 use crate::policy::pattern::Wildcard;
-use crate::scenario::{discover, junit, run_file, CaseResult, CoverageCollector};
+use crate::scenario::{discover, junit, run_file_with, CaseResult, CoverageCollector};
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 
@@ -37,6 +38,10 @@ pub struct TestArgs {
     /// Fail when statement coverage is below PCT percent (implies --coverage).
     #[arg(long, value_name = "PCT")]
     pub coverage_threshold: Option<f64>,
+    /// Let file references in world and scenario files point outside the directory of each
+    /// scenario file and the working directory.
+    #[arg(long)]
+    pub allow_outside: bool,
 }
 
 fn keep_fn(filter: &Option<String>) -> Box<dyn Fn(&str) -> bool> {
@@ -81,7 +86,8 @@ pub fn run(args: &TestArgs) -> u8 {
     let progress = Progress::new(files.len(), "scenario files");
     for f in &files {
         progress.tick(&f.display().to_string());
-        let file_results = run_file(f, &*keep, &mut coverage);
+        let refs = FileRefs::for_command_line(f, args.allow_outside);
+        let file_results = run_file_with(f, &*keep, &mut coverage, &refs);
         if args.format == TestFormat::Human && !file_results.is_empty() {
             println!("{}", f.display());
             for r in &file_results {

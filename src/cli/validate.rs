@@ -1,7 +1,9 @@
 //! `ramsim validate`: check policy documents and report every finding.
 
 use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
-use crate::policy::diagnostic::{locate, render_human, Located};
+use crate::policy::diagnostic::{
+    locate, more_findings_line, render_human, Located, MAX_HUMAN_FINDINGS,
+};
 use crate::policy::file::read_text;
 use crate::policy::span::LineIndex;
 use crate::policy::{read_policy, PolicyKind, ReadOptions};
@@ -121,9 +123,13 @@ pub fn run(args: &ValidateArgs) -> u8 {
         findings |= !result.diagnostics.is_empty();
         match args.format {
             FormatArg::Human => {
-                for d in &result.diagnostics {
+                for d in result.diagnostics.iter().take(MAX_HUMAN_FINDINGS) {
                     print!("{}", render_human(file, &text, &index, kind, d));
                     println!();
+                }
+                if let Some(more) = more_findings_line(result.diagnostics.len(), MAX_HUMAN_FINDINGS)
+                {
+                    print!("{more}");
                 }
                 if result.diagnostics.is_empty() {
                     println!(

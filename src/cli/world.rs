@@ -6,6 +6,7 @@ use crate::api::audit::render_table;
 use crate::api::state::{create_state_file, with_locked_state, DEFAULT_LOCK_TIMEOUT};
 use crate::api::{Envelope, Gateway, SimState};
 use crate::cloud::Timestamp;
+use crate::input::FileRefs;
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -51,6 +52,10 @@ pub struct InitArgs {
     /// Lock wait.
     #[command(flatten)]
     pub lock: LockArgs,
+    /// Let file references in world and scenario files point outside the directory of the
+    /// file named here and the working directory.
+    #[arg(long)]
+    pub allow_outside: bool,
 }
 
 /// Output format of `call`.
@@ -147,7 +152,8 @@ fn fail(e: String) -> u8 {
 
 /// Runs `ramsim init`.
 pub fn init(args: &InitArgs) -> u8 {
-    let state = match SimState::from_world_file(&args.world) {
+    let refs = FileRefs::for_command_line(&args.world, args.allow_outside);
+    let state = match SimState::from_world_file_with(&args.world, &refs) {
         Ok(s) => s,
         Err(e) => return fail(e),
     };

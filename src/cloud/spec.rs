@@ -50,6 +50,10 @@ pub enum SpecError {
     },
 }
 
+/// Folder levels allowed below the root folder: "A maximum of five levels of folders can be
+/// created under the Root folder" (Resource Management, CreateFolder).
+pub const MAX_FOLDER_DEPTH: usize = 5;
+
 fn invalid(path: impl Into<String>, message: impl Into<String>) -> SpecError {
     SpecError::Invalid {
         path: path.into(),
@@ -315,9 +319,35 @@ impl World {
             }
             w.zones.insert(region.clone(), zones.clone());
         }
+        // Each VPC goes through the CreateVpc/CreateVSwitch rules, whose checks scan the
+        // world's VPCs, vSwitches and route entries (the VPC quota count, vSwitch overlaps,
+        // settling). Finished VPCs are parked outside the world meanwhile, so each VPC's build
+        // sees only its own objects and the whole build stays linear in the world's size; the
+        // VPC quota per account and region, the one rule across VPCs, is counted here.
+        let mut parked = Parked::default();
+        let mut per_owner_region: BTreeMap<(&str, &str), u32> = BTreeMap::new();
+        let quota = w.options.quotas.vpcs_per_account_region;
         for (i, v) in spec.vpcs.iter().enumerate() {
+            if w.accounts.contains_key(&v.owner) {
+                let n = per_owner_region
+                    .entry((v.owner.as_str(), v.region_id.as_str()))
+                    .or_default();
+                if *n >= quota {
+                    return Err(SpecError::Api {
+                        path: format!("vpcs[{i}]"),
+                        error: CloudError::bad(
+                            "QuotaExceeded.Vpc",
+                            "The number of VPCs exceeds the quota.",
+                        ),
+                    });
+                }
+                *n += 1;
+            }
             build_vpc(&mut w, i, v, spec.start_time)?;
+            parked.take_from(&mut w);
         }
+        parked.restore(&mut w);
+        w.settle();
         // The build itself emits no platform events.
         w.service_events.clear();
         Ok(w)
@@ -386,14 +416,21 @@ fn build_directory(
                 format!("unknown folder {parent}"),
             ));
         }
-        if rd.folder_path(&f.id).is_none() {
-            return Err(invalid(
-                format!("{p}.folders[{i}]"),
-                "folder nesting forms a cycle",
-            ));
+        // At most MAX_FOLDER_DEPTH + 1 steps up per folder: linear in the number of folders.
+        if folder_depth(&rd, &f.id, MAX_FOLDER_DEPTH).is_none() {
+            let message = if folder_depth(&rd, &f.id, rd.folders.len()).is_none() {
+                format!("folder {} is part of a nesting cycle", f.id)
+            } else {
+                format!(
+                    "folder {} ({}) is nested more than {MAX_FOLDER_DEPTH} levels below the root folder; a Resource Directory allows at most {MAX_FOLDER_DEPTH}",
+                    f.id, f.name
+                )
+            };
+            return Err(invalid(format!("{p}.folders[{i}]"), message));
         }
     }
     let mut placements: Vec<(String, String, String, String)> = Vec::new();
+    let mut placed: BTreeSet<&str> = BTreeSet::new();
     for (i, m) in d.members.iter().enumerate() {
         if !w.accounts.contains_key(&m.uid) {
             return Err(invalid(
@@ -408,7 +445,7 @@ fn build_directory(
                 format!("unknown folder {folder}"),
             ));
         }
-        if placements.iter().any(|x| x.0 == m.uid) {
+        if !placed.insert(m.uid.as_str()) {
             return Err(invalid(
                 format!("{p}.members[{i}].uid"),
                 format!("account {} placed twice", m.uid),
@@ -424,7 +461,7 @@ fn build_directory(
         ));
     }
     // The management account is a member; ASSUMED directly under the root (§1.2).
-    if !placements.iter().any(|x| x.0 == d.management_account) {
+    if !placed.contains(d.management_account.as_str()) {
         placements.push((
             d.management_account.clone(),
             d.root_folder_id.clone(),
@@ -450,6 +487,49 @@ fn build_directory(
         );
     }
     Ok(rd)
+}
+
+/// Network objects of VPCs already built, kept out of the world while the next one is built.
+#[derive(Default)]
+struct Parked {
+    vpcs: BTreeMap<String, crate::cloud::vpc::Vpc>,
+    vswitches: BTreeMap<String, crate::cloud::vpc::VSwitch>,
+    route_tables: BTreeMap<String, crate::cloud::route::RouteTable>,
+    route_entries: BTreeMap<String, crate::cloud::route::RouteEntry>,
+}
+
+impl Parked {
+    /// Moves the world's VPC objects here (the few of the VPC just built: O(log n) each).
+    fn take_from(&mut self, w: &mut World) {
+        self.vpcs.extend(std::mem::take(&mut w.vpcs));
+        self.vswitches.extend(std::mem::take(&mut w.vswitches));
+        self.route_tables
+            .extend(std::mem::take(&mut w.route_tables));
+        self.route_entries
+            .extend(std::mem::take(&mut w.route_entries));
+    }
+
+    /// Puts everything back (the world's own maps are empty after the last `take_from`).
+    fn restore(self, w: &mut World) {
+        w.vpcs = self.vpcs;
+        w.vswitches = self.vswitches;
+        w.route_tables = self.route_tables;
+        w.route_entries = self.route_entries;
+    }
+}
+
+/// Levels of `folder` below the root (1 for a child of the root), walking at most `max`
+/// steps up; `None` when the root is not reached within `max` levels.
+fn folder_depth(rd: &ResourceDirectory, folder: &str, max: usize) -> Option<usize> {
+    let mut cur = folder;
+    for depth in 1..=max {
+        let parent = rd.folders.get(cur)?.parent_folder_id.as_str();
+        if parent == rd.root_folder_id {
+            return Some(depth);
+        }
+        cur = parent;
+    }
+    None
 }
 
 fn build_vpc(w: &mut World, i: usize, v: &VpcSpec, t: Timestamp) -> Result<(), SpecError> {

@@ -5,7 +5,8 @@ use super::model::*;
 use super::ops::checked_max_session_duration;
 use super::system_policies::{system_policy, FULL_ALIYUN_ACCESS_ID};
 use crate::cloud::World;
-use crate::policy::diagnostic::render_human;
+use crate::input::{read_text, FileRefs, InputKind};
+use crate::policy::diagnostic::{render_human, render_human_all};
 use crate::policy::json::Value as JsonValue;
 use crate::policy::span::{JsonPath, LineIndex, PathStep, Span};
 use crate::policy::{read_policy, PolicyKind, ReadOptions};
@@ -270,14 +271,32 @@ impl WorldSource<'_> {
     }
 }
 
+/// True when `text` looks like a policy document: a JSON object with a `Statement` member.
+/// Diagnostics quote the lines of such a file; any other file named by a reference (a world
+/// file may name any path) is described without echoing its content.
+fn looks_like_policy(text: &str) -> bool {
+    match crate::policy::json::parse(text) {
+        Ok(node) => match &node.value {
+            crate::policy::json::Value::Object(members) => {
+                members.iter().any(|m| m.key == "Statement")
+            }
+            _ => false,
+        },
+        Err(_) => false,
+    }
+}
+
 /// Reads a document and validates it as `kind`; errors name the file, line:column and rule.
+/// A `{"file": …}` reference is resolved relative to `base` and confined by `refs`; the file
+/// is read with the policy-file cap ([`crate::input::MAX_POLICY_FILE`]).
 pub fn load_document(
     doc: &DocumentSpec,
     kind: PolicyKind,
     base: &Path,
+    refs: &FileRefs,
     at: &str,
 ) -> Result<String, String> {
-    load_document_in(doc, kind, base, at, None)
+    load_document_in(doc, kind, base, refs, at, None)
 }
 
 /// [`load_document`] for a document of a world file: an inline document's findings point at
@@ -287,20 +306,21 @@ pub fn load_document_in(
     doc: &DocumentSpec,
     kind: PolicyKind,
     base: &Path,
+    refs: &FileRefs,
     at: &str,
     located: Option<(&WorldSource, JsonPath)>,
 ) -> Result<String, String> {
-    let (text, file) = match doc {
+    let (text, file, referenced) = match doc {
         DocumentSpec::File { file } => {
-            let path = base.join(file);
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| format!("{at}: cannot read `{}`: {e}", path.display()))?;
-            (text, path.display().to_string())
+            let path = refs.resolve(base, file, at)?;
+            let text = read_text(&path, InputKind::Policy).map_err(|e| format!("{at}: {e}"))?;
+            (text, path.display().to_string(), true)
         }
-        DocumentSpec::Inline(serde_json::Value::String(s)) => (s.clone(), at.to_string()),
+        DocumentSpec::Inline(serde_json::Value::String(s)) => (s.clone(), at.to_string(), false),
         DocumentSpec::Inline(v) => (
             serde_json::to_string_pretty(v).map_err(|e| e.to_string())?,
             at.to_string(),
+            false,
         ),
     };
     let r = read_policy(&text, kind, &ReadOptions::default());
@@ -310,12 +330,25 @@ pub fn load_document_in(
                 return Err(format!("{at}: not a valid {kind} policy\n{rendered}"));
             }
         }
-        let idx = LineIndex::new(&text);
-        let rendered: String = r
-            .diagnostics
-            .iter()
-            .map(|d| render_human(&file, &text, &idx, kind, d))
-            .collect();
+        if referenced && !looks_like_policy(&text) {
+            let first = r
+                .diagnostics
+                .first()
+                .map(|d| {
+                    let lc = LineIndex::new(&text).line_col(&text, d.span.start);
+                    format!(
+                        "; first problem at {file}:{lc}: {} ({})",
+                        d.rule.id_for(kind),
+                        d.rule.checker_name()
+                    )
+                })
+                .unwrap_or_default();
+            return Err(format!(
+                "{at}: `{file}` is not a policy document (expected {} {kind} policy: a JSON object with a `Statement`); its content is not shown{first}",
+                if kind == PolicyKind::Identity { "an" } else { "a" }
+            ));
+        }
+        let rendered = render_human_all(&file, &text, kind, &r.diagnostics);
         return Err(format!("{at}: not a valid {kind} policy\n{rendered}"));
     }
     Ok(text)
@@ -351,18 +384,32 @@ fn policy_ref(acct: &AccountIam, r: &str) -> Result<(String, PolicyType), String
 }
 
 impl Iam {
-    /// Builds the identity state from `spec`, reading files relative to `base`.
+    /// Builds the identity state from `spec`, reading files relative to `base`, confined to
+    /// `base` and the working directory (see [`FileRefs::for_top_file`]).
     pub fn from_spec(spec: &IamSpec, world: &mut World, base: &Path) -> Result<Iam, String> {
-        Iam::from_spec_in(spec, world, base, None)
+        let refs = FileRefs::confined_to(&[base, Path::new(".")]);
+        Iam::from_spec_in(spec, world, base, None, &refs)
     }
 
-    /// [`Iam::from_spec`] for the `identity` section of a world file whose text is `source`:
-    /// findings in inline policy documents are located in that file.
+    /// Builds the identity state from `spec`, reading files relative to `base` as `refs`
+    /// allows.
+    pub fn from_spec_with(
+        spec: &IamSpec,
+        world: &mut World,
+        base: &Path,
+        refs: &FileRefs,
+    ) -> Result<Iam, String> {
+        Iam::from_spec_in(spec, world, base, None, refs)
+    }
+
+    /// [`Iam::from_spec_with`] for the `identity` section of a world file whose text is
+    /// `source`: findings in inline policy documents are located in that file.
     pub fn from_spec_in(
         spec: &IamSpec,
         world: &mut World,
         base: &Path,
         source: Option<&WorldSource>,
+        refs: &FileRefs,
     ) -> Result<Iam, String> {
         // The path of a document in the world file, for `source`.
         let locate = |steps: &[PathStep]| {
@@ -386,6 +433,7 @@ impl Iam {
                     &p.document,
                     PolicyKind::Identity,
                     base,
+                    refs,
                     &format!("{at}.policies[{i}]"),
                     locate(&[
                         key("accounts"),
@@ -503,6 +551,7 @@ impl Iam {
                     &r.trust,
                     PolicyKind::Trust,
                     base,
+                    refs,
                     &format!("{rat}.trust"),
                     locate(&[
                         key("accounts"),
@@ -553,6 +602,7 @@ impl Iam {
                 &cp.document,
                 PolicyKind::Control,
                 base,
+                refs,
                 &at,
                 locate(&[key("control_policies"), PathStep::Index(i), key("document")]),
             )?;

@@ -245,6 +245,100 @@ pub fn locate(
 
 /// Source lines up to this many characters are shown whole by [`render_human`].
 const MAX_SHOWN_LINE: usize = 100;
+/// Characters of context shown on each side of the caret on a longer line.
+const CONTEXT: usize = 40;
+/// Widest caret underline drawn (a longer span is underlined from its start).
+const MAX_CARETS: usize = 200;
+
+/// Human output shows at most this many findings per document, then says how many more
+/// there were (Alibaba's console policy checker, too, lists the first few). JSON, SARIF and
+/// GitHub output keep every finding.
+pub const MAX_HUMAN_FINDINGS: usize = 100;
+
+/// `… and 49,900 more findings (--format json lists every one)`, or nothing when
+/// `total <= shown`.
+pub fn more_findings_line(total: usize, shown: usize) -> Option<String> {
+    let more = total.checked_sub(shown).filter(|n| *n > 0)?;
+    Some(format!(
+        "… and {} more finding{} (--format json lists every one)\n",
+        thousands(more),
+        if more == 1 { "" } else { "s" }
+    ))
+}
+
+/// `49900` → `49,900`.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Writes the source line of a finding from `start` to `end` with a caret underline (the
+/// gutter, the line, the carets) and returns the gutter padding for the lines that follow.
+/// Long lines (minified documents) show a window of [`CONTEXT`] characters around the caret;
+/// the work done is proportional to that window, not to the line, so rendering every finding
+/// of a 1 MB one-line document stays linear.
+pub fn write_snippet(
+    out: &mut String,
+    text: &str,
+    index: &LineIndex,
+    start: LineCol,
+    end: LineCol,
+) -> String {
+    let source_line = index.line_text(text, start.line);
+    let line_start = index.line_start(text, start.line);
+    let col_byte = index
+        .offset_of(text, start.line, start.column)
+        .saturating_sub(line_start)
+        .min(source_line.len());
+    let width = if end.line == start.line {
+        end.column.saturating_sub(start.column).max(1)
+    } else {
+        1
+    };
+    let whole =
+        source_line.len() <= MAX_SHOWN_LINE || source_line.chars().nth(MAX_SHOWN_LINE).is_none();
+    let (from, to) = if whole {
+        (0, source_line.len())
+    } else {
+        let before = source_line.get(..col_byte).unwrap_or("");
+        let from = before
+            .char_indices()
+            .rev()
+            .take(CONTEXT)
+            .last()
+            .map_or(col_byte, |(k, _)| k);
+        let after = source_line.get(col_byte..).unwrap_or("");
+        let to = after
+            .char_indices()
+            .nth(width.min(MAX_CARETS) + CONTEXT)
+            .map_or(source_line.len(), |(k, _)| col_byte + k);
+        (from, to)
+    };
+    let prefix = if from > 0 { "…" } else { "" };
+    let suffix = if to < source_line.len() { "…" } else { "" };
+    let shown = source_line.get(from..to).unwrap_or("");
+    let caret_col = source_line
+        .get(from..col_byte)
+        .map_or(0, |s| s.chars().count());
+    let available = source_line
+        .get(col_byte..to)
+        .map_or(0, |s| s.chars().count());
+    let gutter = start.line.to_string();
+    let pad = " ".repeat(gutter.len());
+    let _ = writeln!(out, "{pad} |");
+    let _ = writeln!(out, "{gutter} | {prefix}{shown}{suffix}");
+    let caret_pad = " ".repeat(caret_col + prefix.chars().count());
+    let carets = "^".repeat(width.min(MAX_CARETS).min(available).max(1));
+    let _ = writeln!(out, "{pad} | {caret_pad}{carets}");
+    pad
+}
 
 /// Renders a diagnostic for a terminal: header, location, the source line with a caret
 /// underline, and help (in the style of rustc and miette).
@@ -271,37 +365,20 @@ pub fn render_human(
         "  --> {}:{}:{} at {}",
         file, loc.line, loc.column, loc.path
     );
-    let source_line = index.line_text(text, loc.line);
-    // Long lines (minified documents): show a window around the caret instead of the whole
-    // line. Lines that fit a terminal are shown whole.
-    let chars: Vec<char> = source_line.chars().collect();
-    let col0 = loc.column.saturating_sub(1).min(chars.len());
-    let width = if loc.end_line == loc.line {
-        loc.end_column.saturating_sub(loc.column).max(1)
-    } else {
-        1
-    };
-    let (window_start, window_end) = if chars.len() <= MAX_SHOWN_LINE {
-        (0, chars.len())
-    } else {
-        (
-            col0.saturating_sub(40),
-            (col0 + width + 40).min(chars.len()),
-        )
-    };
-    let prefix = if window_start > 0 { "…" } else { "" };
-    let suffix = if window_end < chars.len() { "…" } else { "" };
-    let shown: String = chars
-        .get(window_start..window_end)
-        .map(|c| c.iter().collect())
-        .unwrap_or_default();
-    let gutter = loc.line.to_string();
-    let pad = " ".repeat(gutter.len());
-    let _ = writeln!(out, "{pad} |");
-    let _ = writeln!(out, "{gutter} | {prefix}{shown}{suffix}");
-    let caret_pad = " ".repeat(col0 - window_start + prefix.chars().count());
-    let carets = "^".repeat(width.min(window_end.saturating_sub(col0)).max(1));
-    let _ = writeln!(out, "{pad} | {caret_pad}{carets}");
+    let pad = write_snippet(
+        &mut out,
+        text,
+        index,
+        LineCol {
+            line: loc.line,
+            column: loc.column,
+        },
+        LineCol {
+            line: loc.end_line,
+            column: loc.end_column,
+        },
+    );
+
     let _ = writeln!(
         out,
         "{pad} = api error: HTTP {} {}",
@@ -311,4 +388,59 @@ pub fn render_human(
         let _ = writeln!(out, "{pad} = help: {help}");
     }
     out
+}
+
+/// Renders the findings of one document for a terminal: the first [`MAX_HUMAN_FINDINGS`],
+/// each followed by a blank line, then how many more there were.
+pub fn render_human_all(file: &str, text: &str, kind: PolicyKind, diags: &[Diagnostic]) -> String {
+    let index = LineIndex::new(text);
+    let mut out = String::new();
+    for d in diags.iter().take(MAX_HUMAN_FINDINGS) {
+        out.push_str(&render_human(file, text, &index, kind, d));
+        out.push('\n');
+    }
+    if let Some(more) = more_findings_line(diags.len(), MAX_HUMAN_FINDINGS) {
+        out.push_str(&more);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::{read_policy, ReadOptions};
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(49_900), "49,900");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+        assert_eq!(more_findings_line(100, 100), None);
+        assert_eq!(
+            more_findings_line(101, 100).as_deref(),
+            Some("… and 1 more finding (--format json lists every one)\n")
+        );
+    }
+
+    #[test]
+    fn long_line_window_is_clipped_around_the_caret() {
+        let actions: Vec<String> = (0..200).map(|i| format!("\"bad{i}\"")).collect();
+        let text = format!(
+            r#"{{"Version":"1","Statement":[{{"Effect":"Allow","Action":[{}],"Resource":"*"}}]}}"#,
+            actions.join(",")
+        );
+        let r = read_policy(&text, PolicyKind::Identity, &ReadOptions::default());
+        let last = r.diagnostics.last().expect("findings");
+        let index = LineIndex::new(&text);
+        let out = render_human("f.json", &text, &index, PolicyKind::Identity, last);
+        let lines: Vec<&str> = out.lines().collect();
+        assert!(lines[3].starts_with("1 | …"), "{out}");
+        assert!(lines[3].contains("\"bad199\""), "{out}");
+        // The caret sits under the start of the finding's span.
+        let shown = lines[3].trim_start_matches("1 | ");
+        let caret = lines[4].trim_start_matches("  | ");
+        let col = caret.find('^').expect("caret");
+        assert_eq!(shown.chars().nth(caret[..col].chars().count()), Some('"'));
+    }
 }

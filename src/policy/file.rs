@@ -1,8 +1,7 @@
 //! Reading policy files: file → text → validated policy, with diagnostics
 //! rendered against the file on failure.
 
-use crate::policy::diagnostic::render_human;
-use crate::policy::span::LineIndex;
+use crate::policy::diagnostic::render_human_all;
 use crate::policy::{read_policy, Policy, PolicyKind, ReadOptions};
 
 /// A policy read from disk, with its source text kept for positions in explanations.
@@ -40,24 +39,14 @@ pub fn load_policy(
             policy,
         }),
         None => {
-            let index = LineIndex::new(&text);
-            let rendered: String = result
-                .diagnostics
-                .iter()
-                .map(|d| render_human(path, &text, &index, kind, d))
-                .collect();
+            let rendered = render_human_all(path, &text, kind, &result.diagnostics);
             Err(format!("{path}: not a valid {kind} policy\n{rendered}"))
         }
     }
 }
 
-/// Reads a UTF-8 text file, with an error message naming it.
+/// Reads a policy file as UTF-8 text, bounded by [`crate::input::MAX_POLICY_FILE`] (see
+/// [`crate::input::read_text`]), with an error message naming it.
 pub fn read_text(path: &str) -> Result<String, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("{path}: cannot read: {e}"))?;
-    String::from_utf8(bytes).map_err(|e| {
-        format!(
-            "{path}: not UTF-8 text (invalid byte at offset {})",
-            e.utf8_error().valid_up_to()
-        )
-    })
+    crate::input::read_text(std::path::Path::new(path), crate::input::InputKind::Policy)
 }

@@ -5,7 +5,8 @@
 pub mod github;
 pub mod sarif;
 
-use crate::policy::span::LineIndex;
+use crate::policy::diagnostic::write_snippet;
+use crate::policy::span::{LineCol, LineIndex};
 use serde::Serialize;
 use std::fmt::Write as _;
 
@@ -92,9 +93,6 @@ pub struct Finding {
     pub help: Option<String>,
 }
 
-/// Source lines up to this many characters are shown whole by [`render_human`].
-const MAX_SHOWN_LINE: usize = 100;
-
 /// Renders `finding` for a terminal, against the file's `text`: header, location, the source
 /// line with a caret underline, and help (the layout of `ramsim validate`).
 pub fn render_human(finding: &Finding, text: &str, index: &LineIndex) -> String {
@@ -113,34 +111,19 @@ pub fn render_human(finding: &Finding, text: &str, index: &LineIndex) -> String 
         "  --> {}:{}:{} at {}",
         f.file, f.line, f.column, f.path
     );
-    let chars: Vec<char> = index.line_text(text, f.line).chars().collect();
-    let col0 = f.column.saturating_sub(1).min(chars.len());
-    let width = if f.end_line == f.line {
-        f.end_column.saturating_sub(f.column).max(1)
-    } else {
-        1
-    };
-    let (start, end) = if chars.len() <= MAX_SHOWN_LINE {
-        (0, chars.len())
-    } else {
-        (
-            col0.saturating_sub(40),
-            (col0 + width + 40).min(chars.len()),
-        )
-    };
-    let prefix = if start > 0 { "…" } else { "" };
-    let suffix = if end < chars.len() { "…" } else { "" };
-    let shown: String = chars
-        .get(start..end)
-        .map(|c| c.iter().collect())
-        .unwrap_or_default();
-    let gutter = f.line.to_string();
-    let pad = " ".repeat(gutter.len());
-    let _ = writeln!(out, "{pad} |");
-    let _ = writeln!(out, "{gutter} | {prefix}{shown}{suffix}");
-    let caret_pad = " ".repeat(col0.saturating_sub(start) + prefix.chars().count());
-    let carets = "^".repeat(width.min(end.saturating_sub(col0)).max(1));
-    let _ = writeln!(out, "{pad} | {caret_pad}{carets}");
+    let pad = write_snippet(
+        &mut out,
+        text,
+        index,
+        LineCol {
+            line: f.line,
+            column: f.column,
+        },
+        LineCol {
+            line: f.end_line,
+            column: f.end_column,
+        },
+    );
     if let Some(help) = &f.help {
         let _ = writeln!(out, "{pad} = help: {help}");
     }

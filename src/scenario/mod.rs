@@ -9,4 +9,4 @@ pub mod runner;
 pub mod vars;
 
 pub use coverage::{CoverageCollector, CoverageReport};
-pub use runner::{discover, run_file, run_text, CaseResult};
+pub use runner::{discover, run_file, run_file_with, run_text, run_text_with, CaseResult};

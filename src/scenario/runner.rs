@@ -9,6 +9,7 @@ use crate::api::{parse_cli_line, CallResult, Gateway, SimState};
 use crate::authz::{explain, ActionResource, EvalOptions, Principal, Request, RequestContext};
 use crate::cloud::time::parse_duration;
 use crate::iam::model::PolicyType as IamPolicyType;
+use crate::input::{read_text, FileRefs, InputKind};
 use crate::policy::{PolicyKind, ReadOptions};
 use serde::Serialize;
 use serde_json::Value;
@@ -85,26 +86,38 @@ fn load_failure(file: &str, message: String) -> Vec<CaseResult> {
     }]
 }
 
-/// Runs one scenario file; `keep` decides which step/case ids run.
+/// Runs one scenario file; `keep` decides which step/case ids run. File references stay
+/// inside the scenario's directory or the working directory ([`FileRefs::for_top_file`]).
 pub fn run_file(
     path: &Path,
     keep: &dyn Fn(&str) -> bool,
     coverage: &mut CoverageCollector,
 ) -> Vec<CaseResult> {
+    run_file_with(path, keep, coverage, &FileRefs::for_top_file(path))
+}
+
+/// [`run_file`] with file references resolved as `refs` allows.
+pub fn run_file_with(
+    path: &Path,
+    keep: &dyn Fn(&str) -> bool,
+    coverage: &mut CoverageCollector,
+    refs: &FileRefs,
+) -> Vec<CaseResult> {
     let file = path.display().to_string();
     let fail_file = |message: String| load_failure(&file, message);
-    let text = match std::fs::read_to_string(path) {
+    let text = match read_text(path, InputKind::Scenario) {
         Ok(t) => t,
-        Err(e) => return fail_file(format!("cannot read: {e}")),
+        Err(e) => return fail_file(e),
     };
     let base = path.parent().unwrap_or(Path::new("."));
     let default_name = path
         .file_name()
         .map_or(file.clone(), |n| n.to_string_lossy().into_owned());
-    run_text(&text, &file, &default_name, base, keep, coverage)
+    run_text_with(&text, &file, &default_name, base, keep, coverage, refs)
 }
 
-/// Runs a scenario given as text; `file` labels the results, `base` resolves relative paths.
+/// Runs a scenario given as text; `file` labels the results, `base` resolves relative paths
+/// (confined to `base` and the working directory).
 pub fn run_text(
     text: &str,
     file: &str,
@@ -112,6 +125,20 @@ pub fn run_text(
     base: &Path,
     keep: &dyn Fn(&str) -> bool,
     coverage: &mut CoverageCollector,
+) -> Vec<CaseResult> {
+    let refs = FileRefs::confined_to(&[base, Path::new(".")]);
+    run_text_with(text, file, default_name, base, keep, coverage, &refs)
+}
+
+/// [`run_text`] with file references resolved as `refs` allows.
+pub fn run_text_with(
+    text: &str,
+    file: &str,
+    default_name: &str,
+    base: &Path,
+    keep: &dyn Fn(&str) -> bool,
+    coverage: &mut CoverageCollector,
+    refs: &FileRefs,
 ) -> Vec<CaseResult> {
     let file = file.to_string();
     let fail_file = |message: String| load_failure(&file, message);
@@ -125,7 +152,7 @@ pub fn run_text(
         .unwrap_or_else(|| default_name.to_string());
     let mut results = Vec::new();
     if !scenario.steps.is_empty() {
-        let state = match load_world(scenario.world.as_ref(), base) {
+        let state = match load_world(scenario.world.as_ref(), base, refs) {
             Ok(s) => s,
             Err(e) => return fail_file(format!("world: {e}")),
         };
@@ -183,18 +210,20 @@ pub fn run_text(
             details: None,
         };
         if keep(&r.id()) {
-            run_case(case, base, &mut r, coverage);
+            run_case(case, base, refs, &mut r, coverage);
             results.push(r);
         }
     }
     results
 }
 
-fn load_world(world: Option<&Value>, base: &Path) -> Result<SimState, String> {
+fn load_world(world: Option<&Value>, base: &Path, refs: &FileRefs) -> Result<SimState, String> {
     match world {
         None => Err("steps need a `world` (a world file path or an inline world)".into()),
-        Some(Value::String(p)) => SimState::from_world_file(&base.join(p)),
-        Some(v @ Value::Object(_)) => SimState::from_world_json(&v.to_string(), base),
+        Some(Value::String(p)) => {
+            SimState::from_world_file_with(&refs.resolve(base, p, "world")?, refs)
+        }
+        Some(v @ Value::Object(_)) => SimState::from_world_json_with(&v.to_string(), base, refs),
         Some(_) => Err("`world` must be a path or an object".into()),
     }
 }
@@ -427,6 +456,7 @@ impl StepRunner {
 fn run_case(
     case: &DecisionCase,
     base: &Path,
+    refs: &FileRefs,
     r: &mut CaseResult,
     coverage: &mut CoverageCollector,
 ) {
@@ -447,7 +477,7 @@ fn run_case(
     };
     let mut spec = case.policies.clone();
     spec.role_principal = p.kind == "AssumedRoleUser";
-    let store = match spec.build(base, &p.account, &ReadOptions::default()) {
+    let store = match spec.build_with(base, &p.account, &ReadOptions::default(), refs) {
         Ok(s) => s,
         Err(e) => {
             r.actual = e;
@@ -462,7 +492,7 @@ fn run_case(
     {
         for src in set.sources() {
             if let Some(file) = &src.file {
-                if let Ok(text) = std::fs::read_to_string(file) {
+                if let Ok(text) = read_text(Path::new(file), InputKind::Policy) {
                     let kind = if store
                         .control_chain
                         .iter()

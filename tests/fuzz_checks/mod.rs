@@ -26,6 +26,9 @@
 //! * [`aliyun_cli`]: `api::request::parse_cli_line` / `parse_json_request` never panic, a parsed
 //!   CLI request re-rendered as a command line parses back to itself, and decoding it never
 //!   panics.
+//! * [`eval_requests`]: a `ramsim eval --requests` stream of arbitrary bytes (invalid UTF-8,
+//!   over-long and malformed lines included) gets exactly one JSON record per non-blank line,
+//!   carrying its line number, and the same records twice.
 
 #![allow(dead_code)]
 
@@ -60,6 +63,7 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("aliyun_cli", aliyun_cli),
     ("invariant", invariant),
     ("scenario_file", scenario_file),
+    ("eval_requests", eval_requests),
 ];
 
 /// The fuzzer input read as a stream of choices (zeros once it is used up), so the fuzzer
@@ -874,26 +878,118 @@ pub fn invariant(data: &[u8]) {
     }
 }
 
+/// The repository root, from the main crate or from `fuzz/` (which has a `corpus/` of its own,
+/// so look for `policies/`).
+fn repo_root() -> std::path::PathBuf {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    if root.join("policies").is_dir() {
+        root.to_path_buf()
+    } else {
+        root.join("..")
+    }
+}
+
+/// The flags and compiled store of the `eval_requests` target, built once.
+fn eval_requests_setup(
+) -> Option<&'static (ramsim::cli::eval::EvalArgs, ramsim::authz::PolicyStore)> {
+    static SETUP: std::sync::OnceLock<
+        Option<(ramsim::cli::eval::EvalArgs, ramsim::authz::PolicyStore)>,
+    > = std::sync::OnceLock::new();
+    SETUP
+        .get_or_init(|| {
+            let policy = repo_root().join("policies/network-admin.json");
+            let policy = policy.to_str()?.to_string();
+            let cli = ramsim::cli::Cli::try_from_args(&[
+                "ramsim",
+                "eval",
+                "--identity",
+                &policy,
+                "--account",
+                "1234567890123456",
+                "--requests",
+                "-",
+            ])
+            .ok()?;
+            let ramsim::cli::Command::Eval(args) = cli.command else {
+                return None;
+            };
+            let store = ramsim::cli::eval::build_store(&args).ok()?;
+            Some((*args, store))
+        })
+        .as_ref()
+}
+
+/// Batch request lines (`ramsim eval --requests`): one JSON record per non-blank line.
+pub fn eval_requests(data: &[u8]) {
+    let Some((args, store)) = eval_requests_setup() else {
+        panic!("the eval_requests setup (policies/network-admin.json) must load");
+    };
+    let options = args.eval_options();
+    let run = || {
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let bad = ramsim::cli::eval::decide_stream(
+            args, store, &options, data, "fuzz", &mut out, &mut err,
+        )
+        .expect("reading a byte slice cannot fail");
+        (out, err, bad)
+    };
+    let (out, err, bad) = run();
+    assert_eq!(run(), (out.clone(), err.clone(), bad), "deterministic");
+    // Which lines get a record: every line but the blank ones (valid UTF-8, whitespace only).
+    let mut lines: Vec<&[u8]> = data.split(|&b| b == b'\n').collect();
+    if lines.last().is_some_and(|l| l.is_empty()) {
+        lines.pop();
+    }
+    let expected: Vec<usize> = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| {
+            l.len() > ramsim::input::MAX_REQUEST_LINE
+                || !std::str::from_utf8(l).is_ok_and(|t| t.trim().is_empty())
+        })
+        .map(|(n, _)| n + 1)
+        .collect();
+    let out = String::from_utf8(out).expect("records are UTF-8");
+    let records: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each record is one JSON line"))
+        .collect();
+    let numbered: Vec<usize> = records
+        .iter()
+        .map(|r| r["line"].as_u64().expect("a line number") as usize)
+        .collect();
+    assert_eq!(
+        numbered, expected,
+        "one record per non-blank line, in order"
+    );
+    let errors = records.iter().filter(|r| r.get("error").is_some()).count();
+    assert_eq!(errors, bad, "every bad line has an error record");
+    assert_eq!(
+        String::from_utf8_lossy(&err).lines().count(),
+        bad,
+        "and one message on stderr"
+    );
+}
+
 /// Scenario files run through `ramsim test`'s runner.
 pub fn scenario_file(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let corpus = if root.join("corpus").exists() {
-        root.join("corpus")
-    } else {
-        root.join("../corpus")
-    };
+    let corpus = repo_root().join("corpus");
     let run = || {
         let mut coverage = ramsim::scenario::CoverageCollector::default();
-        let results = ramsim::scenario::run_text(
+        // References may reach the repository's policies/ (as the corpus's worlds do), not
+        // beyond, wherever the fuzzer runs from.
+        let refs = ramsim::input::FileRefs::confined_to(&[&repo_root()]);
+        let results = ramsim::scenario::run_text_with(
             text,
             "fuzz.test.json",
             "fuzz",
             &corpus,
             &|_| true,
             &mut coverage,
+            &refs,
         );
         let _ = coverage.report();
         results

@@ -111,8 +111,11 @@ pub enum ExprKind {
     },
     /// `not e`.
     Not(Box<Expr>),
-    /// `a and b`, `a or b`, `a implies b`.
-    Bool(BoolOp, Box<Expr>, Box<Expr>),
+    /// `a and b and …`, `a or b or …` (n-ary: a flat chain of any length is one node, so no
+    /// walk over it recurses per term), and `a implies b` (exactly two operands).
+    ///
+    /// INVARIANT: at least two operands; exactly two for [`BoolOp::Implies`].
+    Bool(BoolOp, Vec<Expr>),
     /// `a == b`, `a like b`, `a in b`, …
     Cmp(CmpOp, Box<Expr>, Box<Expr>),
     /// `forall x in coll [where filter]: body`.

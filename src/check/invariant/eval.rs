@@ -128,11 +128,11 @@ fn check_expr(src: &str, e: &Expr, env: &mut Vec<(String, Kind)>) -> Result<Ty, 
             want_bool(src, inner, t, "not")?;
             Ty::Bool
         }
-        ExprKind::Bool(op, l, r) => {
-            let lt = check_expr(src, l, env)?;
-            want_bool(src, l, lt, op.as_str())?;
-            let rt = check_expr(src, r, env)?;
-            want_bool(src, r, rt, op.as_str())?;
+        ExprKind::Bool(op, operands) => {
+            for operand in operands {
+                let t = check_expr(src, operand, env)?;
+                want_bool(src, operand, t, op.as_str())?;
+            }
             Ty::Bool
         }
         ExprKind::Cmp(op, l, r) => {
@@ -682,6 +682,9 @@ fn collection_items<'w>(state: &'w SimState, name: &str) -> Vec<Val<'w>> {
     }
 }
 
+/// Compiled `like` patterns kept at most (the cache starts over when full).
+const MAX_CACHED_PATTERNS: usize = 4096;
+
 /// Caches shared by evaluations: compiled `like` patterns and policy stores for `can`.
 #[derive(Default)]
 pub struct EvalCache {
@@ -766,6 +769,41 @@ impl<'w> Ev<'w, '_> {
         }
     }
 
+    /// `and`/`or` chains left to right with short-circuit; `implies` as `not a or b`.
+    fn connective(&mut self, op: BoolOp, operands: &'w [Expr]) -> Result<bool, EvalError> {
+        match op {
+            BoolOp::And => {
+                for o in operands {
+                    if !self.bool_of(o, "and")? {
+                        return Ok(false);
+                    }
+                }
+                Ok(true)
+            }
+            BoolOp::Or => {
+                for o in operands {
+                    if self.bool_of(o, "or")? {
+                        return Ok(true);
+                    }
+                }
+                Ok(false)
+            }
+            BoolOp::Implies => {
+                for (k, o) in operands.iter().enumerate() {
+                    let last = k + 1 == operands.len();
+                    let v = self.bool_of(o, "implies")?;
+                    if last {
+                        return Ok(v);
+                    }
+                    if !v {
+                        return Ok(true);
+                    }
+                }
+                Ok(true)
+            }
+        }
+    }
+
     fn eval(&mut self, e: &'w Expr) -> Result<Val<'w>, EvalError> {
         Ok(match &e.kind {
             ExprKind::Lit(Literal::Str(x)) => s(x),
@@ -817,15 +855,7 @@ impl<'w> Ev<'w, '_> {
                 v
             }
             ExprKind::Not(inner) => Val::Bool(!self.bool_of(inner, "not")?),
-            ExprKind::Bool(op, l, r) => {
-                let lv = self.bool_of(l, op.as_str())?;
-                let result = match op {
-                    BoolOp::And => lv && self.bool_of(r, "and")?,
-                    BoolOp::Or => lv || self.bool_of(r, "or")?,
-                    BoolOp::Implies => !lv || self.bool_of(r, "implies")?,
-                };
-                Val::Bool(result)
-            }
+            ExprKind::Bool(op, operands) => Val::Bool(self.connective(*op, operands)?),
             ExprKind::Cmp(op, l, r) => {
                 let lv = self.eval(l)?;
                 let rv = self.eval(r)?;
@@ -956,6 +986,11 @@ impl<'w> Ev<'w, '_> {
                 (Val::Str(text), Val::Str(pattern)) => {
                     let cache = &mut self.cache.patterns;
                     if !cache.contains_key(pattern.as_ref()) {
+                        // Patterns may come from the world (`e.params.X`): keep the cache
+                        // bounded over long runs.
+                        if cache.len() >= MAX_CACHED_PATTERNS {
+                            cache.clear();
+                        }
                         cache.insert(pattern.to_string(), Wildcard::new(pattern));
                     }
                     cache.get(pattern.as_ref()).is_some_and(|w| w.matches(text))

@@ -129,8 +129,7 @@ impl Invariant {
         }
         let path = Path::new(arg);
         if !arg.contains('\n') && path.is_file() {
-            let text =
-                std::fs::read_to_string(path).map_err(|e| format!("{arg}: cannot read: {e}"))?;
+            let text = crate::input::read_text(path, crate::input::InputKind::Invariant)?;
             return Invariant::from_expr(arg, &text);
         }
         Invariant::from_expr("expression", arg).map(|mut inv| {

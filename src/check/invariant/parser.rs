@@ -212,7 +212,7 @@ impl<'s> Parser<'s> {
             return Ok((
                 rest,
                 Expr {
-                    kind: ExprKind::Bool(BoolOp::Implies, Box::new(left), Box::new(right)),
+                    kind: ExprKind::Bool(BoolOp::Implies, vec![left, right]),
                     pos,
                 },
             ));
@@ -221,31 +221,40 @@ impl<'s> Parser<'s> {
     }
 
     fn or<'a>(&self, i: &'a str) -> Res<'a, Expr> {
-        let (mut rest, mut left) = self.and(i)?;
-        while let Ok((after, ())) = self.keyword(rest, "or") {
-            let (r, right) = cut(self.and(after))?;
-            let pos = left.pos;
-            left = Expr {
-                kind: ExprKind::Bool(BoolOp::Or, Box::new(left), Box::new(right)),
-                pos,
-            };
-            rest = r;
-        }
-        Ok((rest, left))
+        self.chain(i, "or", BoolOp::Or, |i| self.and(i))
     }
 
     fn and<'a>(&self, i: &'a str) -> Res<'a, Expr> {
-        let (mut rest, mut left) = self.not(i)?;
-        while let Ok((after, ())) = self.keyword(rest, "and") {
-            let (r, right) = cut(self.not(after))?;
-            let pos = left.pos;
-            left = Expr {
-                kind: ExprKind::Bool(BoolOp::And, Box::new(left), Box::new(right)),
-                pos,
-            };
+        self.chain(i, "and", BoolOp::And, |i| self.not(i))
+    }
+
+    /// `operand { keyword operand }` as one n-ary node (a loop: a chain of 100,000 terms
+    /// uses no more stack than one of two).
+    fn chain<'a>(
+        &self,
+        i: &'a str,
+        keyword: &'static str,
+        op: BoolOp,
+        operand: impl Fn(&'a str) -> Res<'a, Expr>,
+    ) -> Res<'a, Expr> {
+        let (mut rest, first) = operand(i)?;
+        let pos = first.pos;
+        let mut operands = vec![first];
+        while let Ok((after, ())) = self.keyword(rest, keyword) {
+            let (r, next) = cut(operand(after))?;
+            operands.push(next);
             rest = r;
         }
-        Ok((rest, left))
+        if operands.len() == 1 {
+            return Ok((rest, operands.remove(0)));
+        }
+        Ok((
+            rest,
+            Expr {
+                kind: ExprKind::Bool(op, operands),
+                pos,
+            },
+        ))
     }
 
     fn not<'a>(&self, i: &'a str) -> Res<'a, Expr> {
@@ -650,7 +659,7 @@ mod tests {
                 assert_eq!(var, "p");
                 assert_eq!(collection, "peerings");
                 assert!(filter.is_some());
-                assert!(matches!(body.kind, ExprKind::Bool(BoolOp::And, _, _)));
+                assert!(matches!(body.kind, ExprKind::Bool(BoolOp::And, _)));
                 assert_eq!(line_col(src, body.pos), (2, 5));
             }
             other => panic!("{other:?}"),
@@ -661,11 +670,23 @@ mod tests {
     fn precedence_and_associativity() {
         let e = parse("a or b and not c implies d implies e").expect("parses");
         // implies is lowest and right-associative; and binds tighter than or.
-        let ExprKind::Bool(BoolOp::Implies, l, r) = e.kind else {
+        let ExprKind::Bool(BoolOp::Implies, operands) = e.kind else {
             panic!()
         };
-        assert!(matches!(l.kind, ExprKind::Bool(BoolOp::Or, _, _)));
-        assert!(matches!(r.kind, ExprKind::Bool(BoolOp::Implies, _, _)));
+        assert!(matches!(operands[0].kind, ExprKind::Bool(BoolOp::Or, _)));
+        assert!(matches!(
+            operands[1].kind,
+            ExprKind::Bool(BoolOp::Implies, _)
+        ));
+        // `and` and `or` chains are flat n-ary nodes.
+        let e = parse("a and b and c or d or e").expect("parses");
+        let ExprKind::Bool(BoolOp::Or, operands) = e.kind else {
+            panic!()
+        };
+        assert_eq!(operands.len(), 3);
+        assert!(
+            matches!(&operands[0].kind, ExprKind::Bool(BoolOp::And, inner) if inner.len() == 3)
+        );
     }
 
     #[test]
@@ -674,7 +695,7 @@ mod tests {
             "x.a in [\"A\", 'b', 3, -1.5, true, null] and x.b not in accounts and can(u, \"vpc:*\", \"*\")",
         )
         .expect("parses");
-        assert!(matches!(e.kind, ExprKind::Bool(BoolOp::And, _, _)));
+        assert!(matches!(e.kind, ExprKind::Bool(BoolOp::And, _)));
         parse("exists u in users: can(u, \"ram:AttachPolicyToUser\", \"*\", \"123\")")
             .expect("4 args");
         parse("# a comment\nforall r in routes: r.next_hop_id != \"\" # trailing\n")
