@@ -494,8 +494,8 @@ fn build_directory(
 struct Parked {
     vpcs: BTreeMap<String, crate::cloud::vpc::Vpc>,
     vswitches: BTreeMap<String, crate::cloud::vpc::VSwitch>,
-    route_tables: BTreeMap<String, crate::cloud::route::RouteTable>,
-    route_entries: BTreeMap<String, crate::cloud::route::RouteEntry>,
+    route_tables: BTreeMap<String, crate::cloud::vpc::route::RouteTable>,
+    route_entries: BTreeMap<String, crate::cloud::vpc::route::RouteEntry>,
 }
 
 impl Parked {
