@@ -1,5 +1,14 @@
-//! `cloud`: deterministic in-memory model of Alibaba Cloud VPC, vSwitch, route
-//! tables and VPC peering (spec `network-model.md` §0–§3).
+//! `cloud`: deterministic in-memory model of Alibaba Cloud networking (spec
+//! `network-model.md` §0–§3): a small core plus one folder per product.
+//!
+//! Core: [`world`] (the state every product lives in), [`account`], [`directory`],
+//! [`region`], [`ids`], [`time`] (the scenario clock and durations), [`lifecycle`],
+//! [`params`], [`error`], [`options`], [`spec`] (world files), [`validate`].
+//!
+//! Products: [`vpc`] (VPC, vSwitch, route tables) and [`vpcpeer`] (peering, its archive and
+//! billing). Each declares its APIs once in its `api.rs` ([`declare::CloudApi`]); the registry
+//! [`operation`] lists them, one line each, and generates the typed [`Operation`] with its
+//! dispatch.
 //!
 //! Gateway entry points:
 //! * [`world::World::from_spec`] / [`spec::WorldSpec::from_json`] — build a world;
