@@ -16,15 +16,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
-pub use vpc::api::{
-    CreateRouteEntry, CreateVSwitch, CreateVpc, DeleteRouteEntry, DescribeRouteEntryList,
-    DescribeRouteTableList, DescribeVSwitches, DescribeVpcs, NextHopParam,
-};
-pub use vpcpeer::api::{
-    AcceptVpcPeerConnection, CreateVpcPeerConnection, DeleteVpcPeerConnection,
-    GetVpcPeerConnectionAttribute, ListVpcPeerConnections, ModifyVpcPeerConnection,
-    RejectVpcPeerConnection,
-};
+// The declaring types, by name, for the list below (and for callers of `cloud::operation`).
+pub use vpc::api::*;
+pub use vpcpeer::api::*;
 
 /// Something done with one typed operation, whatever its type: the registry's dispatch calls
 /// it with the operation's concrete type, so each call is monomorphic.
