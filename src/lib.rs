@@ -20,4 +20,5 @@ pub mod lint;
 pub mod policy;
 pub mod report;
 pub mod scenario;
+pub mod serve;
 pub mod simulate;

@@ -6,6 +6,7 @@ pub mod diff;
 pub mod eval;
 pub mod lint;
 pub mod progress;
+pub mod serve;
 pub mod simulate;
 pub mod test;
 pub mod validate;
@@ -54,6 +55,8 @@ pub enum Command {
     Diff(Box<diff::DiffArgs>),
     /// Hunt for a call sequence that breaks an invariant; shrink it and write it as a scenario (exit 0 none found, 1 violation, 2 usage error).
     Check(Box<check::CheckArgs>),
+    /// Serve the simulated cloud over HTTP for the official Alibaba Cloud SDKs (signed calls, RAM enforced, journaled).
+    Serve(serve::ServeArgs),
 }
 
 /// Runs the parsed command line and returns the process exit code.
@@ -70,5 +73,6 @@ pub fn run(cli: Cli) -> u8 {
         Command::Simulate(args) => simulate::run(&args),
         Command::Diff(args) => diff::run(&args),
         Command::Check(args) => check::run(&args),
+        Command::Serve(args) => serve::run(&args),
     }
 }
