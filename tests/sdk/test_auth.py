@@ -144,3 +144,39 @@ def test_readme_example_script(served):
                          env={**os.environ, "RAMSIM_ENDPOINT": served.endpoint})
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "Forbidden.NoPermission ExplicitDeny vpc:CreateVpcPeerConnection"
+
+
+def test_expired_security_token_with_skew_check_off(tmp_path):
+    """A session's token is refused once the call's time (the later of the signed time and the
+    scenario clock) passes its Expiration; recorded traffic replays with --skew-check off."""
+    from alibabacloud_sts20150401 import models as sts_models
+    from alibabacloud_sts20150401.client import Client as StsClient
+
+    from conftest import A, AUDITOR, Served
+
+    s = Served(tmp_path / "state.json", ["--skew-check", "off"]).start()
+    try:
+        creds = StsClient(config(s.endpoint, AUDITOR)).assume_role(sts_models.AssumeRoleRequest(
+            role_arn=f"acs:ram::{A}:role/trail-auditor", role_session_name="short",
+            duration_seconds=900)).body.credentials
+        now = datetime.datetime.now(datetime.timezone.utc)
+
+        def call(at):
+            params = {**common(ts=at), "Action": "GetCallerIdentity", "Version": "2015-04-01",
+                      "AccessKeyId": creds.access_key_id, "SecurityToken": creds.security_token}
+            return post(s.endpoint, *signed_rpc(params, creds.access_key_secret))
+
+        status, body = call(now + datetime.timedelta(minutes=5))
+        assert status == 200 and body["IdentityType"] == "AssumedRoleUser"
+        status, body = call(now + datetime.timedelta(minutes=20))
+        assert (status, body["Code"]) == (400, "InvalidSecurityToken.Expired")
+        # A signed time before the scenario clock is served at the clock's time (+5 min, still
+        # within the session); a token that is not the session's is refused.
+        status, body = call(now - datetime.timedelta(hours=2))
+        assert status == 200
+        params = {**common(), "Action": "GetCallerIdentity", "Version": "2015-04-01",
+                  "AccessKeyId": creds.access_key_id, "SecurityToken": "CAISforged"}
+        status, body = post(s.endpoint, *signed_rpc(params, creds.access_key_secret))
+        assert (status, body["Code"]) == (400, "InvalidSecurityToken.MismatchWithAccessKey")
+    finally:
+        assert s.stop() == 0
