@@ -4,6 +4,7 @@
 pub mod check;
 pub mod diff;
 pub mod eval;
+pub mod keys;
 pub mod lint;
 pub mod progress;
 pub mod serve;
@@ -57,6 +58,8 @@ pub enum Command {
     Check(Box<check::CheckArgs>),
     /// Serve the simulated cloud over HTTP for the official Alibaba Cloud SDKs (signed calls, RAM enforced, journaled).
     Serve(serve::ServeArgs),
+    /// List the AccessKey pairs (with secrets) of a state's RAM users, for SDKs pointed at `ramsim serve`.
+    Keys(keys::KeysArgs),
 }
 
 /// Runs the parsed command line and returns the process exit code.
@@ -74,5 +77,6 @@ pub fn run(cli: Cli) -> u8 {
         Command::Diff(args) => diff::run(&args),
         Command::Check(args) => check::run(&args),
         Command::Serve(args) => serve::run(&args),
+        Command::Keys(args) => keys::run(&args),
     }
 }
