@@ -21,5 +21,6 @@ pub mod lint;
 pub mod policy;
 pub mod report;
 pub mod scenario;
+pub mod serve;
 pub mod simulate;
 pub mod suggest;

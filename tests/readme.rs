@@ -181,6 +181,11 @@ fn run_line(line: &str, cwd: &Path) -> Run {
         command[0].text, "ramsim",
         "README commands run ramsim: {line}"
     );
+    // Long-running commands (`ramsim serve`) belong in `sh` blocks, not `console` ones.
+    assert!(
+        command.get(1).map(|w| w.text.as_str()) != Some("serve"),
+        "a console example must finish on its own; show `ramsim serve` in an sh block: {line}"
+    );
     let args: Vec<String> = command[1..].iter().flat_map(|w| expand(w, cwd)).collect();
     let out = Command::new(env!("CARGO_BIN_EXE_ramsim"))
         .args(&args)
@@ -395,6 +400,7 @@ const NOT_SHIPPED: &[&str] = &[
     "state.json",
     "world.json",
     "target/escalation.violation.test.json",
+    "sdk-state.json",
     // the hostile-inputs table's illustrations
     "big.json",
     "w.json",

@@ -32,7 +32,7 @@ impl AccessLevel {
 /// One modeled API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ApiEntry {
-    /// Product (`VpcPeer`, `Vpc`, `Ram`, `ResourceManager`, `Sts`).
+    /// Product (`VpcPeer`, `Vpc`, `Ram`, `ResourceManager`, `Sts`, `Actiontrail`).
     pub product: &'static str,
     /// API name (`CreateVpcPeerConnection`).
     pub api: &'static str,
@@ -339,6 +339,8 @@ pub const CATALOG: &[ApiEntry] = &[
         ["acs:ram::{RoleAccount}:role/{RoleName}"]
     ),
     api!("Sts", "GetCallerIdentity", "sts", Get, ["*"]),
+    // ActionTrail (2020-07-06): the audit trail itself.
+    api!("Actiontrail", "LookupEvents", "actiontrail", List, ["*"]),
 ];
 
 /// Actions referenced only as dependent actions (they have no API of their own here).
@@ -406,7 +408,7 @@ mod tests {
         assert!(by_api("CreateVpcPeerConnection").is_some_and(ApiEntry::all_resource));
         assert_eq!(
             service_codes(),
-            vec!["cdt", "ram", "resourcemanager", "sts", "vpc"]
+            vec!["actiontrail", "cdt", "ram", "resourcemanager", "sts", "vpc"]
         );
     }
 }

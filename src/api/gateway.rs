@@ -17,6 +17,7 @@ use super::audit::{
 use super::param_map::ParamMap;
 use super::request::{ApiRequest, Envelope};
 use super::state::SimState;
+use super::trail::LookupEvents;
 use crate::authz::Principal;
 use crate::authz::{
     decide, explain, ActionResource, Decision, EvalOptions, Explanation, PolicySet, PolicySource,
@@ -65,10 +66,12 @@ impl CallResult {
     }
 }
 
-/// Either kind of operation.
+/// Any kind of operation.
 enum Op {
     Cloud(Operation),
     Iam(IamOperation),
+    /// ActionTrail reads the gateway's own audit trail.
+    Trail(LookupEvents),
 }
 
 /// What to authorize, unified over services.
@@ -106,6 +109,11 @@ fn product_meta(
             Cow::Borrowed("resourcemanager.aliyuncs.com"),
         ),
         "Sts" => ("Sts", "2015-04-01", Cow::Borrowed("sts.aliyuncs.com")),
+        "Actiontrail" => (
+            "Actiontrail",
+            "2020-07-06",
+            Cow::Borrowed("actiontrail.aliyuncs.com"),
+        ),
         _ => ("", "", Cow::Borrowed("")),
     }
 }
@@ -468,6 +476,11 @@ impl Gateway {
             }
         }
         let op = match IamOperation::decode(&request.action, &request.params) {
+            None if request.action == "LookupEvents" => match LookupEvents::decode(&request.params)
+            {
+                Ok(op) => Op::Trail(op),
+                Err(e) => return (request.product.clone().unwrap_or_default(), None, Err(e)),
+            },
             Some(Ok(op)) => Op::Iam(op),
             Some(Err(e)) => return (request.product.clone().unwrap_or_default(), None, Err(e)),
             None => match Operation::decode(&request.action, &request.params) {
@@ -486,6 +499,7 @@ impl Gateway {
         let (product, region) = match &op {
             Op::Cloud(o) => (o.product().to_string(), o.region().map(str::to_string)),
             Op::Iam(o) => (o.product().meta().0.to_string(), None),
+            Op::Trail(_) => ("Actiontrail".to_string(), None),
         };
         if let Some(named) = &request.product {
             if !named.eq_ignore_ascii_case(&product) {
@@ -607,6 +621,7 @@ impl Gateway {
                 .state
                 .iam
                 .execute(&mut self.state.world, caller, now.epoch(), o),
+            Op::Trail(o) => o.run(&self.state.audit, caller.account(), now),
         };
         (product, region, result)
     }
@@ -655,13 +670,28 @@ impl Gateway {
                     authorize: r.authorize,
                 })
             }
+            Op::Trail(_) => Ok(AuthPlan {
+                pairs: vec![ActionResource::new("actiontrail:LookupEvents", "*")],
+                keys: Vec::new(),
+                // ASSUMED: ActionTrail answers a RAM denial like RAM does.
+                denial: (
+                    403,
+                    "NoPermission".into(),
+                    "You are not authorized to do this action. You should be authorized by RAM."
+                        .into(),
+                ),
+                trust: None,
+                resource_account: None,
+                authorize: true,
+            }),
         }
     }
 
     /// For global VpcPeer APIs the event region is the caller side's region (§10.1).
     fn caller_side_region(&self, op: &Op, account: &str) -> Option<String> {
-        let Op::Cloud(o) = op else {
-            return Some("cn-hangzhou".into());
+        let o = match op {
+            Op::Cloud(o) => o,
+            Op::Iam(_) | Op::Trail(_) => return Some("cn-hangzhou".into()),
         };
         let id = match o {
             Operation::AcceptVpcPeerConnection(p) => &p.instance_id,

@@ -5,8 +5,10 @@ pub mod call_request;
 pub mod check;
 pub mod diff;
 pub mod eval;
+pub mod keys;
 pub mod lint;
 pub mod progress;
+pub mod serve;
 pub mod show;
 pub mod simulate;
 pub mod test;
@@ -58,6 +60,10 @@ pub enum Command {
     Diff(Box<diff::DiffArgs>),
     /// Hunt for a call sequence that breaks an invariant; shrink it and write it as a scenario (exit 0 none found, 1 violation, 2 usage error).
     Check(Box<check::CheckArgs>),
+    /// Serve the simulated cloud over HTTP for the official Alibaba Cloud SDKs (signed calls, RAM enforced, journaled).
+    Serve(serve::ServeArgs),
+    /// List the AccessKey pairs (with secrets) of a state's RAM users, for SDKs pointed at `ramsim serve`.
+    Keys(keys::KeysArgs),
 }
 
 impl Cli {
@@ -83,5 +89,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Simulate(args) => simulate::run(&args),
         Command::Diff(args) => diff::run(&args),
         Command::Check(args) => check::run(&args),
+        Command::Serve(args) => serve::run(&args),
+        Command::Keys(args) => keys::run(&args),
     }
 }

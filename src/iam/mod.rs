@@ -6,6 +6,7 @@
 pub mod caller;
 pub mod model;
 pub mod ops;
+pub mod secrets;
 pub mod spec;
 pub mod store;
 pub mod system_policies;
