@@ -202,6 +202,36 @@ fn ip_reps(nets: &[ipnet::IpNet]) -> Vec<String> {
         .collect()
 }
 
+/// Readable strings around a constant or glob: instantiated (`*` as nothing and as `x1`,
+/// `?` as `x`), with its last literal character changed, and with its last `/` segment
+/// replaced.
+fn readable_variants(c: &str) -> Vec<String> {
+    let inst = |star: &str| -> String {
+        c.chars()
+            .map(|ch| match ch {
+                '*' => star.to_string(),
+                '?' => "x".to_string(),
+                ch => ch.to_string(),
+            })
+            .collect()
+    };
+    let mut out = vec![inst(""), inst("x1")];
+    let base = inst("");
+    if let Some(last) = base.chars().last() {
+        let repl = if last == 'z' { 'y' } else { 'z' };
+        let mut m: String = base.chars().take(base.chars().count() - 1).collect();
+        m.push(repl);
+        out.push(m);
+    }
+    let trimmed = base.trim_end_matches('/');
+    if let Some((head, _)) = trimmed.rsplit_once('/') {
+        out.push(format!("{head}/other"));
+        out.push(format!("{head}-other/1"));
+    }
+    out.push(format!("{base}-other"));
+    out
+}
+
 /// A value no typed operator parses (used for keys of no fixed type).
 pub const UNTYPED_VALUE: &str = "ramsim-other";
 
@@ -263,6 +293,15 @@ impl KeyDomain {
         strings.dedup();
         let mut complete = true;
         let mut candidates: Vec<String> = Vec::new();
+        // Readable candidates first (the constants, globs instantiated, near misses): the first
+        // candidate of each region is its witness. The automaton's representatives below
+        // guarantee every region is reached.
+        for p in &strings {
+            let c = match p {
+                StrPred::Equals(c) | StrPred::IgnoreCase(c) | StrPred::Like(c) => c,
+            };
+            candidates.extend(readable_variants(c));
+        }
         if !strings.is_empty() {
             let r = representatives(&strings, &[], STRING_BUDGET);
             complete &= r.complete;

@@ -26,6 +26,7 @@
 pub mod domain;
 pub mod render;
 pub mod strings;
+pub mod world;
 
 use crate::api::catalog::{self, ApiEntry};
 use crate::authz::condition::{CompiledCondition, Tri};
@@ -458,6 +459,12 @@ fn canonical(key: &str) -> &'static str {
     }
 }
 
+/// Keys a product injects together: a request carries all of them or none (§5.2, §5.3).
+fn co_present(a: &str, b: &str) -> bool {
+    const GROUP: [&str; 2] = ["acs:targetrdid", "acs:targetrdpath"];
+    a != b && GROUP.contains(&a) && GROUP.contains(&b)
+}
+
 /// Is `key` (lower case) one the request of a modeled action can carry?
 fn modeled_receives(entry: &ApiEntry, key: &str) -> bool {
     use crate::lint::conditions::GLOBAL_KEYS;
@@ -500,6 +507,8 @@ struct Scope<'a> {
     /// Per flow, per stage: in-scope statement ids.
     layout: Vec<Vec<Vec<usize>>>,
     analysis: &'a Analysis,
+    /// The action is a modeled API (co-presence of injected keys applies).
+    modeled: bool,
 }
 
 /// Goal of a search: which decision vectors to report.
@@ -904,6 +913,7 @@ impl Analysis {
                 .collect(),
             layout,
             analysis: self,
+            modeled: cell.entry.is_some(),
         }
     }
 
@@ -931,8 +941,16 @@ impl Analysis {
                     }
                 }
                 None => {
-                    // Unconstrained: the witness takes the first choice the model allows.
-                    if let Some(Choice::Present(i)) = choices.first() {
+                    // Unconstrained: the witness takes the first choice the model allows (a key
+                    // injected together with an assigned one follows it).
+                    let choice = match scope.partner(*k, assign) {
+                        Some(Choice::Absent) => None,
+                        Some(Choice::Present(_)) => {
+                            choices.iter().find(|c| matches!(c, Choice::Present(_)))
+                        }
+                        None => choices.first(),
+                    };
+                    if let Some(Choice::Present(i)) = choice {
                         if let KeyValue::Values(vs) = &d.present[*i].value {
                             context.push((d.name.clone(), vs.clone()));
                         }
@@ -977,43 +995,57 @@ impl Analysis {
         }
     }
 
-    /// Can statement `(flow, stage, policy, index)` ever take effect? Returns a witness
-    /// region when it can.
+    /// Can statement `(flow, stage, policy, index)` ever take effect? `Ok` with a witness
+    /// request when it can, `Err` with the reason when it cannot.
     pub fn statement_applies(
         &self,
         flow: usize,
         stage: usize,
         policy: usize,
         index: usize,
-    ) -> Option<Witness> {
-        let id = self.stmts.iter().position(|s| {
+    ) -> Result<Witness, Vacuity> {
+        let Some(id) = self.stmts.iter().position(|s| {
             s.flow == flow && s.stage == stage && s.policy == policy && s.index == index
-        })?;
+        }) else {
+            return Err(Vacuity::NoAction);
+        };
         let mut stats = self.base_stats.clone();
         let cells = self.action_cells(&mut stats, None);
         let mut cache = HashMap::new();
         let s = &self.stmts[id];
+        let mut reason = Vacuity::NoAction;
         for cell in &cells {
             if !s.action_in_scope(&cell.witness.to_lowercase()) {
                 continue;
+            }
+            if reason == Vacuity::NoAction {
+                reason = Vacuity::NoResource;
             }
             for (res, _) in self.resource_cells(&[id], cell, &mut cache, &mut stats, None) {
                 if !s.resource_in_scope(&res) {
                     continue;
                 }
+                reason = Vacuity::Conditions;
                 let scope = self.scope(&[id], cell);
-                // Enumerate the statement's keys exhaustively (few).
                 let mut assign: Vec<Option<Choice>> = vec![None; self.keys.len()];
                 if let Some(a) = scope.first_effective(id, 0, &mut assign) {
                     let decisions = vec![(Outcome::Allow, None, vec![id])];
-                    return Some(
-                        self.region(cell, &res, "", &scope, &a, &decisions)
-                            .witness,
-                    );
+                    return Ok(self.region(cell, &res, "", &scope, &a, &decisions).witness);
                 }
             }
         }
-        None
+        Err(reason)
+    }
+
+    /// Statements of `flow` as (stage, policy, index, reference).
+    pub fn statements_of(&self, flow: usize) -> Vec<(usize, usize, usize, StatementRef)> {
+        (0..self.stmts.len())
+            .filter(|&i| self.stmts[i].flow == flow)
+            .map(|i| {
+                let s = &self.stmts[i];
+                (s.stage, s.policy, s.index, self.stmt_ref(i))
+            })
+            .collect()
     }
 
     /// Number of statements per flow.
@@ -1176,7 +1208,13 @@ impl Scope<'_> {
         let Some((k, choices)) = next else {
             return;
         };
+        let partner = self.partner(*k, assign);
         for &c in choices {
+            if let Some(p) = partner {
+                if (p == Choice::Absent) != (c == Choice::Absent) {
+                    continue;
+                }
+            }
             assign[*k] = Some(c);
             self.search(assign, goal, stats, found, limit);
             assign[*k] = None;
@@ -1184,6 +1222,20 @@ impl Scope<'_> {
                 break;
             }
         }
+    }
+
+    /// The choice of an assigned key injected together with `k` (modeled actions only).
+    fn partner(&self, k: usize, assign: &[Option<Choice>]) -> Option<Choice> {
+        if !self.modeled || self.analysis.options.any_keys {
+            return None;
+        }
+        let name = self.analysis.keys[k].name.to_ascii_lowercase();
+        self.analysis
+            .keys
+            .iter()
+            .enumerate()
+            .find(|(j, d)| assign[*j].is_some() && co_present(&name, &d.name.to_ascii_lowercase()))
+            .and_then(|(j, _)| assign[j])
     }
 
     /// Depth-first search for an assignment under which statement `id` takes effect.
@@ -1208,7 +1260,13 @@ impl Scope<'_> {
         if assign[*k].is_some() {
             return self.first_effective(id, depth + 1, assign);
         }
+        let partner = self.partner(*k, assign);
         for &c in choices {
+            if let Some(p) = partner {
+                if (p == Choice::Absent) != (c == Choice::Absent) {
+                    continue;
+                }
+            }
             assign[*k] = Some(c);
             if let Some(a) = self.first_effective(id, depth + 1, assign) {
                 assign[*k] = None;
@@ -1217,6 +1275,34 @@ impl Scope<'_> {
             assign[*k] = None;
         }
         None
+    }
+}
+
+/// Why a statement never takes effect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Vacuity {
+    /// No request action falls under its Action/NotAction.
+    NoAction,
+    /// Its actions are never authorized against a resource its Resource/NotResource covers.
+    NoResource,
+    /// Its conditions are never satisfied together by a request of its actions (contradictory
+    /// values, or a key those actions never receive).
+    Conditions,
+}
+
+impl Vacuity {
+    /// In words.
+    pub fn text(self) -> &'static str {
+        match self {
+            Vacuity::NoAction => "no request action falls under its Action/NotAction",
+            Vacuity::NoResource => {
+                "its actions are never authorized against a resource its Resource covers"
+            }
+            Vacuity::Conditions => {
+                "its conditions are never met by a request of its actions (contradictory values, or keys those actions never receive)"
+            }
+        }
     }
 }
 

@@ -286,7 +286,12 @@ pub fn located(
 /// SARIF log of an exact diff; each region is located at the responsible statement of the new
 /// version (else of the old one, else the new file's start).
 pub fn diff_sarif(d: &ExactDiff, new_file: &str) -> serde_json::Value {
-    let findings: Vec<ReportFinding> = d
+    sarif::render(Tool::ramsim(), &DIFF_RULES, &diff_findings(d, new_file))
+}
+
+/// The findings of [`diff_sarif`].
+pub fn diff_findings(d: &ExactDiff, new_file: &str) -> Vec<ReportFinding> {
+    d
         .regions
         .iter()
         .map(|(k, r)| {
@@ -318,8 +323,7 @@ pub fn diff_sarif(d: &ExactDiff, new_file: &str) -> serde_json::Value {
                 )),
             )
         })
-        .collect();
-    sarif::render(Tool::ramsim(), &DIFF_RULES, &findings)
+        .collect()
 }
 
 /// Human text for a region found by `analyze` (one flow or several, labelled).
