@@ -217,16 +217,16 @@ fn readable_variants(c: &str) -> Vec<String> {
     };
     let mut out = vec![inst(""), inst("x1")];
     let base = inst("");
+    let trimmed = base.trim_end_matches('/');
+    if let Some((head, _)) = trimmed.rsplit_once('/') {
+        out.push(format!("{head}/other"));
+        out.push(format!("{head}-other/1"));
+    }
     if let Some(last) = base.chars().last() {
         let repl = if last == 'z' { 'y' } else { 'z' };
         let mut m: String = base.chars().take(base.chars().count() - 1).collect();
         m.push(repl);
         out.push(m);
-    }
-    let trimmed = base.trim_end_matches('/');
-    if let Some((head, _)) = trimmed.rsplit_once('/') {
-        out.push(format!("{head}/other"));
-        out.push(format!("{head}-other/1"));
     }
     out.push(format!("{base}-other"));
     out
@@ -297,10 +297,12 @@ impl KeyDomain {
         // candidate of each region is its witness. The automaton's representatives below
         // guarantee every region is reached.
         for p in &strings {
-            let c = match p {
-                StrPred::Equals(c) | StrPred::IgnoreCase(c) | StrPred::Like(c) => c,
-            };
-            candidates.extend(readable_variants(c));
+            match p {
+                StrPred::Equals(c) | StrPred::IgnoreCase(c) | StrPred::Like(c) => {
+                    candidates.extend(readable_variants(c))
+                }
+                StrPred::OneOf(ws) => candidates.extend(ws.iter().cloned()),
+            }
         }
         if !strings.is_empty() {
             let r = representatives(&strings, &[], STRING_BUDGET);

@@ -403,6 +403,42 @@ pub struct Region {
     pub decisions: Vec<SideDecision>,
     /// A concrete request of the region.
     pub witness: Witness,
+    /// The key constraints in machine form (for membership tests).
+    #[serde(skip)]
+    pub constraints: Vec<KeyConstraint>,
+}
+
+/// One key's constraint in a region: absent, or present with these condition verdicts (in the
+/// order of [`Analysis::key_verdicts`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyConstraint {
+    /// Key as first written.
+    pub key: String,
+    /// The key must be absent.
+    pub absent: bool,
+    /// Verdicts of the key's conditions on the region's values.
+    pub verdicts: Vec<Tri>,
+}
+
+/// Which keys a request of `action` can carry in the model: `(may be absent, may be present)`.
+pub fn key_presence(action: &str, key: &str, any_keys: bool) -> (bool, bool) {
+    let lower = key.to_ascii_lowercase();
+    match catalog::by_action(action) {
+        _ if any_keys => (true, true),
+        None => (true, true),
+        Some(e) => {
+            if ALWAYS_PRESENT.contains(&lower.as_str()) {
+                (false, true)
+            } else {
+                (true, modeled_receives(e, &lower))
+            }
+        }
+    }
+}
+
+/// True when the model's modeled actions carry `a` and `b` together or not at all.
+pub fn injected_together(a: &str, b: &str) -> bool {
+    co_present(&a.to_ascii_lowercase(), &b.to_ascii_lowercase())
 }
 
 /// Counters of one analysis run.
@@ -482,6 +518,13 @@ fn modeled_receives(entry: &ApiEntry, key: &str) -> bool {
 enum Choice {
     Absent,
     Present(usize),
+}
+
+/// The resource regions of all patterns and action resource shapes.
+struct ResourceSpace {
+    patterns: Vec<String>,
+    cells: Vec<(Vec<bool>, String)>,
+    complete: bool,
 }
 
 /// An action region.
@@ -685,15 +728,40 @@ impl Analysis {
             .iter()
             .map(|e| e.action.to_ascii_lowercase())
             .collect();
-        let mut preds: Vec<StrPred> = patterns.iter().map(|p| StrPred::Like(p.clone())).collect();
+        let preds: Vec<StrPred> = patterns.iter().map(|p| StrPred::Like(p.clone())).collect();
         let n = preds.len();
-        preds.extend(catalog_folded.iter().map(|a| StrPred::Equals(a.clone())));
-        let r = representatives(&preds, &[StrPred::Like("?*:?*".into())], 400_000);
+        let domain = [StrPred::Like("?*:?*".into())];
+        // Stage 1: the regions of the patterns alone (small alphabet, few machines).
+        let r = representatives(&preds, &domain, 400_000);
         stats.complete &= r.complete;
+        let vector = |a: &str| -> Vec<bool> {
+            patterns
+                .iter()
+                .map(|p| crate::policy::pattern::glob(p, a))
+                .collect()
+        };
         for (v, w) in r.cells {
-            if v[n..].iter().any(|&b| b) {
-                continue;
-            }
+            // Stage 2, only when the shortest member is a modeled action: look for a member
+            // that is not one of the modeled actions of this region (they have cells of their own).
+            let w = if catalog_folded.contains(&w) {
+                let own: Vec<String> = catalog_folded
+                    .iter()
+                    .filter(|a| vector(a) == v)
+                    .cloned()
+                    .collect();
+                let mut p2 = preds.clone();
+                p2.push(StrPred::OneOf(own));
+                let mut want = v.clone();
+                want.push(false);
+                let r2 = strings::representatives_until(&p2, &domain, 400_000, &want);
+                stats.complete &= r2.complete;
+                match r2.cells.into_iter().find(|(v2, _)| *v2 == want) {
+                    Some((_, w2)) => w2,
+                    None => continue,
+                }
+            } else {
+                w
+            };
             let matched: Vec<&String> = patterns
                 .iter()
                 .zip(&v[..n])
@@ -748,7 +816,6 @@ impl Analysis {
         &self,
         ids: &[usize],
         cell: &ActionCell,
-        cache: &mut HashMap<(Vec<String>, Vec<String>), Vec<(String, String)>>,
         stats: &mut Stats,
         only: Option<&str>,
     ) -> Vec<(String, String)> {
@@ -757,11 +824,7 @@ impl Analysis {
         }
         let alternatives: Vec<String> = match cell.entry {
             Some(e) if e.all_resource() => return vec![("*".into(), "`*`".into())],
-            Some(e) => e
-                .resources
-                .iter()
-                .map(|t| template_glob(t))
-                .collect::<Vec<_>>(),
+            Some(e) => e.resources.iter().map(|t| template_glob(t)).collect(),
             None => vec!["*".into(), "acs:*".into()],
         };
         let mut patterns: Vec<String> = ids
@@ -770,12 +833,7 @@ impl Analysis {
             .collect();
         patterns.sort();
         patterns.dedup();
-        let key = (patterns.clone(), alternatives.clone());
-        if let Some(c) = cache.get(&key) {
-            return c.clone();
-        }
         let mut preds: Vec<StrPred> = patterns.iter().map(|p| StrPred::Like(p.clone())).collect();
-        let n = preds.len();
         for a in &alternatives {
             preds.push(if a == "*" {
                 StrPred::Equals("*".into())
@@ -784,26 +842,39 @@ impl Analysis {
             });
         }
         let r = representatives(&preds, &[], 400_000);
-        stats.complete &= r.complete;
+        let space = ResourceSpace {
+            cells: r.cells,
+            complete: r.complete,
+            patterns,
+        };
+        let alt_idx: Vec<usize> = (0..alternatives.len()).collect();
+        let n = space.patterns.len();
+        let mine: Vec<usize> = (0..n).collect();
+        let mut seen: Vec<Vec<bool>> = Vec::new();
         let mut out = Vec::new();
-        for (v, w) in r.cells {
-            if !v[n..].iter().any(|&b| b) {
+        for (v, w) in &space.cells {
+            if !alt_idx.iter().any(|&a| v[n + a]) {
                 continue;
             }
+            let projected: Vec<bool> = mine.iter().map(|&i| v[i]).collect();
+            if seen.contains(&projected) {
+                continue;
+            }
+            seen.push(projected.clone());
             let desc = if w == "*" {
                 "`*`".to_string()
             } else {
-                let matched: Vec<String> = patterns
+                let matched: Vec<String> = mine
                     .iter()
-                    .zip(&v[..n])
+                    .zip(&projected)
                     .filter(|(_, &b)| b)
-                    .map(|(p, _)| format!("`{p}`"))
+                    .map(|(&i, _)| format!("`{}`", space.patterns[i]))
                     .collect();
-                let unmatched: Vec<String> = patterns
+                let unmatched: Vec<String> = mine
                     .iter()
-                    .zip(&v[..n])
-                    .filter(|(p, &b)| !b && p.as_str() != "*")
-                    .map(|(p, _)| format!("`{p}`"))
+                    .zip(&projected)
+                    .filter(|(&i, &b)| !b && space.patterns[i] != "*")
+                    .map(|(&i, _)| format!("`{}`", space.patterns[i]))
                     .take(4)
                     .collect();
                 let mut d = if matched.is_empty() {
@@ -816,25 +887,17 @@ impl Analysis {
                 }
                 d
             };
-            out.push((w, desc));
+            out.push((w.clone(), desc));
         }
-        cache.insert(key, out.clone());
+        stats.complete &= space.complete;
         out
     }
 
     /// The choices of key `k` for a request of action `cell`.
     fn choices(&self, k: usize, cell: &ActionCell) -> Vec<Choice> {
-        let lower = self.keys[k].name.to_ascii_lowercase();
         let (may_absent, may_present) = match cell.entry {
-            _ if self.options.any_keys => (true, true),
+            Some(e) => key_presence(e.action, &self.keys[k].name, self.options.any_keys),
             None => (true, true),
-            Some(e) => {
-                if ALWAYS_PRESENT.contains(&lower.as_str()) {
-                    (false, true)
-                } else {
-                    (true, modeled_receives(e, &lower))
-                }
-            }
         };
         let mut out = Vec::new();
         if may_absent {
@@ -858,15 +921,13 @@ impl Analysis {
         let mut stats = self.base_stats.clone();
         let mut out = Vec::new();
         let cells = self.action_cells(&mut stats, only_action);
-        let mut cache = HashMap::new();
         'cells: for cell in &cells {
             stats.action_regions += 1;
             let folded = cell.witness.to_lowercase();
             let in_action: Vec<usize> = (0..self.stmts.len())
                 .filter(|&i| self.stmts[i].action_in_scope(&folded))
                 .collect();
-            let resources =
-                self.resource_cells(&in_action, cell, &mut cache, &mut stats, only_resource);
+            let resources = self.resource_cells(&in_action, cell, &mut stats, only_resource);
             for (res, res_desc) in &resources {
                 stats.resource_regions += 1;
                 let ids: Vec<usize> = in_action
@@ -927,15 +988,28 @@ impl Analysis {
         decisions: &[(Outcome, Option<PolicyType>, Vec<usize>)],
     ) -> Region {
         let mut conditions = Vec::new();
+        let mut constraints = Vec::new();
         let mut context: Vec<(String, Vec<String>)> = Vec::new();
         let mut covered: Vec<String> = Vec::new();
         for (k, choices) in &scope.keys {
             let d = &self.keys[*k];
             covered.push(d.name.to_ascii_lowercase());
             match assign[*k] {
-                Some(Choice::Absent) => conditions.push(format!("`{}` is absent", d.name)),
+                Some(Choice::Absent) => {
+                    conditions.push(format!("`{}` is absent", d.name));
+                    constraints.push(KeyConstraint {
+                        key: d.name.clone(),
+                        absent: true,
+                        verdicts: d.absent.clone(),
+                    });
+                }
                 Some(Choice::Present(i)) => {
                     conditions.push(render::describe_key(d, i));
+                    constraints.push(KeyConstraint {
+                        key: d.name.clone(),
+                        absent: false,
+                        verdicts: d.present[i].verdicts.clone(),
+                    });
                     if let KeyValue::Values(vs) = &d.present[i].value {
                         context.push((d.name.clone(), vs.clone()));
                     }
@@ -992,6 +1066,7 @@ impl Analysis {
                 resource: res.to_string(),
                 context,
             },
+            constraints,
         }
     }
 
@@ -1011,7 +1086,6 @@ impl Analysis {
         };
         let mut stats = self.base_stats.clone();
         let cells = self.action_cells(&mut stats, None);
-        let mut cache = HashMap::new();
         let s = &self.stmts[id];
         let mut reason = Vacuity::NoAction;
         for cell in &cells {
@@ -1021,7 +1095,7 @@ impl Analysis {
             if reason == Vacuity::NoAction {
                 reason = Vacuity::NoResource;
             }
-            for (res, _) in self.resource_cells(&[id], cell, &mut cache, &mut stats, None) {
+            for (res, _) in self.resource_cells(&[id], cell, &mut stats, None) {
                 if !s.resource_in_scope(&res) {
                     continue;
                 }
@@ -1046,6 +1120,18 @@ impl Analysis {
                 (s.stage, s.policy, s.index, self.stmt_ref(i))
             })
             .collect()
+    }
+
+    /// Verdicts of the conditions on `key` for the request values `values` (`None`: absent),
+    /// in the order region constraints use; `None` when no condition reads the key.
+    pub fn key_verdicts(&self, key: &str, values: Option<&[String]>) -> Option<Vec<Tri>> {
+        let d = self.keys.iter().find(|d| d.name.eq_ignore_ascii_case(key))?;
+        Some(
+            d.conditions
+                .iter()
+                .map(|c| c.evaluate(values, self.options.unparseable))
+                .collect(),
+        )
     }
 
     /// Number of statements per flow.
@@ -1102,7 +1188,7 @@ impl Scope<'_> {
     fn stage_outcome(
         &self,
         ids: &[usize],
-        st: &HashMap<usize, Status>,
+        st: &[Status],
     ) -> Option<(Outcome, Vec<usize>)> {
         let stmts = &self.analysis.stmts;
         let mut deny_open = false;
@@ -1111,10 +1197,10 @@ impl Scope<'_> {
             if stmts[i].effect != Effect::Deny {
                 continue;
             }
-            match st.get(&i) {
-                Some(Status::Det(Tri::False)) => {}
-                Some(Status::Det(_)) => denies.push(i),
-                _ => deny_open = true,
+            match st[i] {
+                Status::Det(Tri::False) => {}
+                Status::Det(_) => denies.push(i),
+                Status::Open => deny_open = true,
             }
         }
         if !denies.is_empty() {
@@ -1129,10 +1215,10 @@ impl Scope<'_> {
             if stmts[i].effect != Effect::Allow {
                 continue;
             }
-            match st.get(&i) {
-                Some(Status::Det(Tri::True)) => allows.push(i),
-                Some(Status::Det(_)) => {}
-                _ => allow_open = true,
+            match st[i] {
+                Status::Det(Tri::True) => allows.push(i),
+                Status::Det(_) => {}
+                Status::Open => allow_open = true,
             }
         }
         if !allows.is_empty() {
@@ -1148,7 +1234,7 @@ impl Scope<'_> {
     fn flow_outcome(
         &self,
         flow: usize,
-        st: &HashMap<usize, Status>,
+        st: &[Status],
     ) -> Option<(Outcome, Option<PolicyType>, Vec<usize>)> {
         let stages = &self.layout[flow];
         let kinds = &self.analysis.flows[flow].stages;
@@ -1180,11 +1266,10 @@ impl Scope<'_> {
             return;
         }
         stats.nodes += 1;
-        let st: HashMap<usize, Status> = self
-            .stmts
-            .iter()
-            .map(|&i| (i, self.status(i, assign)))
-            .collect();
+        let mut st: Vec<Status> = vec![Status::Det(Tri::False); self.analysis.stmts.len()];
+        for &i in &self.stmts {
+            st[i] = self.status(i, assign);
+        }
         let outcomes: Vec<_> = (0..self.layout.len())
             .map(|f| self.flow_outcome(f, &st))
             .collect();
@@ -1201,7 +1286,7 @@ impl Scope<'_> {
         let next = self.keys.iter().find(|(k, _)| {
             assign[*k].is_none()
                 && self.stmts.iter().any(|&i| {
-                    st.get(&i) == Some(&Status::Open)
+                    st[i] == Status::Open
                         && self.analysis.stmts[i].conds.iter().any(|(kk, _)| kk == k)
                 })
         });

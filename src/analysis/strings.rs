@@ -19,6 +19,8 @@ pub enum StrPred {
     IgnoreCase(String),
     /// Whole-string wildcard match (`*` any run, `?` one character), case-sensitive.
     Like(String),
+    /// Equal to one of these strings (one trie instead of many equality machines).
+    OneOf(Vec<String>),
 }
 
 /// Case folding used by the `…IgnoreCase` operators (per character, final sigma folded).
@@ -62,6 +64,29 @@ enum Machine {
     Seq { chars: Vec<char>, fold: bool },
     /// Glob tokens.
     Glob(Vec<Tok>),
+    /// A trie: `(children by character, terminal)` per node, node 0 the root.
+    Trie(Vec<(Vec<(char, u32)>, bool)>),
+}
+
+fn trie(words: &[String]) -> Machine {
+    let mut nodes: Vec<(Vec<(char, u32)>, bool)> = vec![(Vec::new(), false)];
+    for w in words {
+        let mut cur = 0usize;
+        for ch in w.chars() {
+            let next = nodes[cur].0.iter().find(|(c, _)| *c == ch).map(|(_, n)| *n);
+            cur = match next {
+                Some(n) => n as usize,
+                None => {
+                    nodes.push((Vec::new(), false));
+                    let n = nodes.len() - 1;
+                    nodes[cur].0.push((ch, n as u32));
+                    n
+                }
+            };
+        }
+        nodes[cur].1 = true;
+    }
+    Machine::Trie(nodes)
 }
 
 const DEAD: u32 = u32::MAX;
@@ -102,22 +127,88 @@ impl Interner {
 }
 
 fn closure(toks: &[Tok], set: &mut Vec<u32>) {
-    let mut i = 0;
-    while i < set.len() {
-        let p = set[i] as usize;
-        if toks.get(p) == Some(&Tok::Star) && !set.contains(&(p as u32 + 1)) {
-            set.push(p as u32 + 1);
-        }
-        i += 1;
-    }
+    // Positions only move forward, so one pass over the sorted set adds every star's successor.
     set.sort_unstable();
     set.dedup();
+    let mut out: Vec<u32> = Vec::with_capacity(set.len() + 2);
+    for &p in set.iter() {
+        let mut q = p;
+        loop {
+            if out.last().is_none_or(|&l| l < q) {
+                out.push(q);
+            } else if out.last() == Some(&q) {
+                // already there
+            } else {
+                out.push(q);
+            }
+            if toks.get(q as usize) == Some(&Tok::Star) {
+                q += 1;
+            } else {
+                break;
+            }
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    *set = out;
 }
 
 /// Enumerates one representative string per achievable answer vector of `preds`. Only
 /// strings for which `domain` predicates (appended after `preds`, all required true) hold are
 /// kept; their answers are not part of the reported vectors. `budget` caps visited states.
 pub fn representatives(preds: &[StrPred], domain: &[StrPred], budget: usize) -> Regions {
+    walk(preds, domain, budget, None)
+}
+
+/// [`representatives`], stopping as soon as the answer vector `want` is found.
+pub fn representatives_until(
+    preds: &[StrPred],
+    domain: &[StrPred],
+    budget: usize,
+    want: &[bool],
+) -> Regions {
+    walk(preds, domain, budget, Some(want))
+}
+
+type MemoKey = (Vec<StrPred>, Vec<StrPred>, usize, Option<Vec<bool>>);
+
+thread_local! {
+    /// Walks already done (the same pattern sets recur: every statement of `redundant`, every
+    /// principal of a world, every action with the same resource shapes).
+    static MEMO: std::cell::RefCell<HashMap<MemoKey, Regions>> =
+        std::cell::RefCell::new(HashMap::new());
+}
+
+/// Walks kept per thread.
+const MEMO_LIMIT: usize = 4_096;
+
+fn walk(preds: &[StrPred], domain: &[StrPred], budget: usize, want: Option<&[bool]>) -> Regions {
+    let key: MemoKey = (
+        preds.to_vec(),
+        domain.to_vec(),
+        budget,
+        want.map(<[bool]>::to_vec),
+    );
+    if let Some(hit) = MEMO.with(|m| m.borrow().get(&key).cloned()) {
+        return hit;
+    }
+    let r = walk_uncached(preds, domain, budget, want);
+    MEMO.with(|m| {
+        let mut m = m.borrow_mut();
+        if m.len() >= MEMO_LIMIT {
+            m.clear();
+        }
+        m.insert(key, r.clone());
+    });
+    r
+}
+
+fn walk_uncached(
+    preds: &[StrPred],
+    domain: &[StrPred],
+    budget: usize,
+    want: Option<&[bool]>,
+) -> Regions {
     let all: Vec<&StrPred> = preds.iter().chain(domain.iter()).collect();
     let machines: Vec<Machine> = all
         .iter()
@@ -139,6 +230,7 @@ pub fn representatives(preds: &[StrPred], domain: &[StrPred], budget: usize) -> 
                     })
                     .collect(),
             ),
+            StrPred::OneOf(ws) => trie(ws),
         })
         .collect();
     let alphabet = alphabet(&machines);
@@ -147,7 +239,7 @@ pub fn representatives(preds: &[StrPred], domain: &[StrPred], budget: usize) -> 
         .iter()
         .zip(interners.iter_mut())
         .map(|(m, int)| match m {
-            Machine::Seq { .. } => 0,
+            Machine::Seq { .. } | Machine::Trie(_) => 0,
             Machine::Glob(t) => {
                 let mut s = vec![0];
                 closure(t, &mut s);
@@ -163,10 +255,13 @@ pub fn representatives(preds: &[StrPred], domain: &[StrPred], budget: usize) -> 
             .map(|((m, &s), int)| match m {
                 Machine::Seq { chars, .. } => s != DEAD && s as usize == chars.len(),
                 Machine::Glob(t) => int.sets[s as usize].contains(&(t.len() as u32)),
+                Machine::Trie(nodes) => s != DEAD && nodes[s as usize].1,
             })
             .collect()
     };
     let n = preds.len();
+    let width = alphabet.len();
+    let mut tables: Vec<Vec<u32>> = machines.iter().map(|_| Vec::new()).collect();
     let mut seen_vectors: HashSet<Vec<bool>> = HashSet::new();
     let mut cells = Vec::new();
     let mut visited: HashSet<Vec<u32>> = HashSet::new();
@@ -179,13 +274,38 @@ pub fn representatives(preds: &[StrPred], domain: &[StrPred], budget: usize) -> 
         if acc[n..].iter().all(|&b| b) {
             let v = acc[..n].to_vec();
             if seen_vectors.insert(v.clone()) {
+                let found = want == Some(v.as_slice());
                 cells.push((v, text.clone()));
+                if found {
+                    break;
+                }
             }
         }
-        for &(ch, ref folded) in &alphabet {
+        for (ai, &(ch, ref folded)) in alphabet.iter().enumerate() {
             let mut next = Vec::with_capacity(state.len());
-            for ((m, &s), int) in machines.iter().zip(&state).zip(interners.iter_mut()) {
-                next.push(step(m, s, ch, folded, int));
+            for (mi, ((m, &s), int)) in machines
+                .iter()
+                .zip(&state)
+                .zip(interners.iter_mut())
+                .enumerate()
+            {
+                // Glob transitions are computed once per (state, character) and tabled.
+                if let Machine::Glob(_) = m {
+                    let row = &mut tables[mi];
+                    let idx = s as usize * width + ai;
+                    if let Some(&t) = row.get(idx).filter(|&&t| t != DEAD) {
+                        next.push(t);
+                        continue;
+                    }
+                    let t = step(m, s, ch, folded, int);
+                    if row.len() <= idx {
+                        row.resize((s as usize + 1) * width, DEAD);
+                    }
+                    row[idx] = t;
+                    next.push(t);
+                } else {
+                    next.push(step(m, s, ch, folded, int));
+                }
             }
             if visited.len() >= budget {
                 complete = false;
@@ -210,6 +330,16 @@ pub fn representatives(preds: &[StrPred], domain: &[StrPred], budget: usize) -> 
 
 fn step(m: &Machine, s: u32, ch: char, folded: &[char], int: &mut Interner) -> u32 {
     match m {
+        Machine::Trie(nodes) => {
+            if s == DEAD {
+                return DEAD;
+            }
+            nodes[s as usize]
+                .0
+                .iter()
+                .find(|(c, _)| *c == ch)
+                .map_or(DEAD, |(_, n)| *n)
+        }
         Machine::Seq { chars, fold } => {
             if s == DEAD {
                 return DEAD;
@@ -228,6 +358,9 @@ fn step(m: &Machine, s: u32, ch: char, folded: &[char], int: &mut Interner) -> u
             }
         }
         Machine::Glob(toks) => {
+            if int.sets[s as usize].is_empty() {
+                return s;
+            }
             let cur = &int.sets[s as usize];
             let mut next: Vec<u32> = Vec::with_capacity(cur.len() + 1);
             for &p in cur {
@@ -265,6 +398,15 @@ fn alphabet(machines: &[Machine]) -> Vec<(char, Vec<char>)> {
             Machine::Glob(t) => {
                 for tok in t {
                     if let Tok::Lit(c) = tok {
+                        if seen.insert(*c) {
+                            chars.push(*c);
+                        }
+                    }
+                }
+            }
+            Machine::Trie(nodes) => {
+                for (children, _) in nodes {
+                    for (c, _) in children {
                         if seen.insert(*c) {
                             chars.push(*c);
                         }
