@@ -63,10 +63,9 @@ fn regression_a_two_key_allow_is_granted() {
         {"Effect":"Allow","Action":"vpc:Describe*","Resource":"*"},
         {"Effect":"Allow","Action":"vpc:DeleteVpcPeerConnection","Resource":"*",
          "Condition":{"StringEquals":{"acs:SourceVpc":"vpc-bp1prod"},"IpAddress":{"acs:SourceIp":"10.8.0.0/16"}}}]}"#;
-    assert!(
-        sampled(BASE, new).granted.is_empty(),
-        "the sampling diff now finds it; keep this test as the exact diff's regression anyway"
-    );
+    // (The sampling diff's second base happens to satisfy both conditions of this exact
+    // statement; the exact diff does not depend on such luck.)
+    let _ = sampled(BASE, new);
     let (o, n) = (identity("old", BASE), identity("new", new));
     let d = analysis::diff(o.clone(), n.clone(), Options::default());
     let granted: Vec<_> = d.of(ChangeKind::Granted).collect();
@@ -217,14 +216,15 @@ fn cli_analyze_implies_and_exit_codes() {
     assert_eq!(no.code, 1, "{}", no.stdout);
     assert!(no.stdout.contains("answer: no"), "{}", no.stdout);
     assert!(no.stdout.contains("witness: vpc:"), "{}", no.stdout);
-    let vac = ramsim(&[
-        "analyze",
-        "vacuous",
-        "tests/fixtures/analysis/vacuous.json",
-    ]);
+    let vac = ramsim(&["analyze", "vacuous", "tests/fixtures/analysis/vacuous.json"]);
     assert_eq!(vac.code, 1, "{}", vac.stdout);
     assert!(vac.stdout.contains("Statement[1]"), "{}", vac.stdout);
     assert!(!vac.stdout.contains("Statement[0]:"), "{}", vac.stdout);
-    let bad = ramsim(&["analyze", "implies", "nope.json", "policies/guardrail-rd-id.json"]);
+    let bad = ramsim(&[
+        "analyze",
+        "implies",
+        "nope.json",
+        "policies/guardrail-rd-id.json",
+    ]);
     assert_eq!(bad.code, 2);
 }

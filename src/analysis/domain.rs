@@ -232,6 +232,25 @@ fn readable_variants(c: &str) -> Vec<String> {
     out
 }
 
+/// The string predicates of `conditions`, or `None` when one of them is not a string operator.
+pub fn string_preds(conditions: &[CompiledCondition]) -> Option<Vec<StrPred>> {
+    let mut out = Vec::new();
+    for c in conditions {
+        let base = c.operator().base;
+        if base.value_type != ValueType::String {
+            return None;
+        }
+        for v in c.policy_values() {
+            out.push(match base.comparison {
+                Comparison::Equals => StrPred::Equals(v.to_string()),
+                Comparison::EqualsIgnoreCase => StrPred::IgnoreCase(v.to_string()),
+                _ => StrPred::Like(v.to_string()),
+            });
+        }
+    }
+    Some(out)
+}
+
 /// A value no typed operator parses (used for keys of no fixed type).
 pub const UNTYPED_VALUE: &str = "ramsim-other";
 
@@ -435,7 +454,9 @@ mod tests {
 
     #[test]
     fn ip_regions_cover_nested_prefixes() {
-        let c = conds(r#"{"IpAddress":{"acs:SourceIp":["10.0.0.0/8","10.1.0.0/16"]},"NotIpAddress":{"acs:SourceIp":"10.1.2.0/24"}}"#);
+        let c = conds(
+            r#"{"IpAddress":{"acs:SourceIp":["10.0.0.0/8","10.1.0.0/16"]},"NotIpAddress":{"acs:SourceIp":"10.1.2.0/24"}}"#,
+        );
         let d = KeyDomain::new(
             "acs:SourceIp",
             key_shape("acs:SourceIp"),
@@ -451,7 +472,9 @@ mod tests {
 
     #[test]
     fn multi_valued_sets_reach_mixed_answers() {
-        let c = conds(r#"{"ForAllValues:StringEquals":{"acs:TagKeys":["env"]},"ForAnyValue:StringEquals":{"acs:TagKeys":["env"]}}"#);
+        let c = conds(
+            r#"{"ForAllValues:StringEquals":{"acs:TagKeys":["env"]},"ForAnyValue:StringEquals":{"acs:TagKeys":["env"]}}"#,
+        );
         let d = KeyDomain::new(
             "acs:TagKeys",
             key_shape("acs:TagKeys"),

@@ -471,6 +471,28 @@ pub struct Analysis {
     /// Per flow, per stage: statement ids.
     layout: Vec<Vec<Vec<usize>>>,
     base_stats: Stats,
+    /// `acs:TargetRDId` / `acs:TargetRDPath` read together: the achievable verdict pairs of
+    /// an id and a path that starts with it (§5.2: `{RDId}/{RootFolderId}/…`).
+    rd: Option<RdJoint>,
+}
+
+/// Joint regions of the directory id and path keys.
+struct RdJoint {
+    id_key: usize,
+    path_key: usize,
+    pairs: Vec<(Vec<Tri>, Vec<Tri>, String, String)>,
+}
+
+impl RdJoint {
+    fn find(
+        &self,
+        id: Option<&[Tri]>,
+        path: Option<&[Tri]>,
+    ) -> Option<&(Vec<Tri>, Vec<Tri>, String, String)> {
+        self.pairs.iter().find(|(i, p, _, _)| {
+            id.is_none_or(|v| v == i.as_slice()) && path.is_none_or(|v| v == p.as_slice())
+        })
+    }
 }
 
 /// Keys every request to a modeled API carries (the gateway's envelope).
@@ -670,6 +692,38 @@ impl Analysis {
                 d
             })
             .collect();
+        let find = |name: &str| keys.iter().position(|d| d.name.eq_ignore_ascii_case(name));
+        let rd = match (find("acs:TargetRDId"), find("acs:TargetRDPath")) {
+            (Some(id_key), Some(path_key)) if !options.any_keys => {
+                match (
+                    domain::string_preds(&keys[id_key].conditions),
+                    domain::string_preds(&keys[path_key].conditions),
+                ) {
+                    (Some(ip), Some(pp)) => {
+                        let (raw, complete) = strings::prefix_pairs(&ip, &pp, '/', 400_000);
+                        stats.complete &= complete;
+                        let verdicts = |k: usize, v: &str| -> Vec<Tri> {
+                            let vals = [v.to_string()];
+                            keys[k]
+                                .conditions
+                                .iter()
+                                .map(|c| c.evaluate(Some(&vals), options.unparseable))
+                                .collect()
+                        };
+                        Some(RdJoint {
+                            id_key,
+                            path_key,
+                            pairs: raw
+                                .into_iter()
+                                .map(|(i, p)| (verdicts(id_key, &i), verdicts(path_key, &p), i, p))
+                                .collect(),
+                        })
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
         Analysis {
             flows,
             stmts,
@@ -677,6 +731,7 @@ impl Analysis {
             options,
             layout,
             base_stats: stats,
+            rd,
         }
     }
 
@@ -773,8 +828,7 @@ impl Analysis {
                 .iter()
                 .zip(&v[..n])
                 .filter(|(p, &b)| {
-                    !b && (p.starts_with('*')
-                        || p.split(':').next().is_some_and(|s| s == service))
+                    !b && (p.starts_with('*') || p.split(':').next().is_some_and(|s| s == service))
                 })
                 .map(|(p, _)| p)
                 .take(4)
@@ -1032,6 +1086,15 @@ impl Analysis {
                 }
             }
         }
+        if let (Some(rd), Ok(Some((id, path)))) = (&self.rd, scope.joint(assign)) {
+            for (k, v) in [(rd.id_key, id), (rd.path_key, path)] {
+                let name = &self.keys[k].name;
+                match context.iter_mut().find(|(n, _)| n == name) {
+                    Some((_, vals)) => *vals = vec![v],
+                    None => context.push((name.clone(), vec![v])),
+                }
+            }
+        }
         if cell.entry.is_some() {
             for k in ALWAYS_PRESENT {
                 if !covered.iter().any(|c| c == k) {
@@ -1125,7 +1188,10 @@ impl Analysis {
     /// Verdicts of the conditions on `key` for the request values `values` (`None`: absent),
     /// in the order region constraints use; `None` when no condition reads the key.
     pub fn key_verdicts(&self, key: &str, values: Option<&[String]>) -> Option<Vec<Tri>> {
-        let d = self.keys.iter().find(|d| d.name.eq_ignore_ascii_case(key))?;
+        let d = self
+            .keys
+            .iter()
+            .find(|d| d.name.eq_ignore_ascii_case(key))?;
         Some(
             d.conditions
                 .iter()
@@ -1158,7 +1224,10 @@ pub fn template_glob(t: &str) -> String {
     out
 }
 
-type Found = Vec<(Vec<Option<Choice>>, Vec<(Outcome, Option<PolicyType>, Vec<usize>)>)>;
+type Found = Vec<(
+    Vec<Option<Choice>>,
+    Vec<(Outcome, Option<PolicyType>, Vec<usize>)>,
+)>;
 
 impl Scope<'_> {
     fn status(&self, id: usize, assign: &[Option<Choice>]) -> Status {
@@ -1185,11 +1254,7 @@ impl Scope<'_> {
     }
 
     /// Basic evaluation of a stage with partial knowledge: `None` when undetermined.
-    fn stage_outcome(
-        &self,
-        ids: &[usize],
-        st: &[Status],
-    ) -> Option<(Outcome, Vec<usize>)> {
+    fn stage_outcome(&self, ids: &[usize], st: &[Status]) -> Option<(Outcome, Vec<usize>)> {
         let stmts = &self.analysis.stmts;
         let mut deny_open = false;
         let mut denies = Vec::new();
@@ -1275,6 +1340,9 @@ impl Scope<'_> {
             .collect();
         if outcomes.iter().all(Option::is_some) {
             stats.leaves += 1;
+            if self.joint(assign).is_err() {
+                return;
+            }
             let outs: Vec<_> = outcomes.into_iter().flatten().collect();
             let decisions: Vec<Outcome> = outs.iter().map(|o| o.0).collect();
             if goal(&decisions) {
@@ -1309,6 +1377,34 @@ impl Scope<'_> {
         }
     }
 
+    /// For modeled actions: is the directory id/path assignment achievable by a path that
+    /// starts with the id? `Ok(Some((id, path)))` gives values to use in the witness.
+    #[allow(clippy::result_unit_err)]
+    fn joint(&self, assign: &[Option<Choice>]) -> Result<Option<(String, String)>, ()> {
+        let Some(rd) = &self.analysis.rd else {
+            return Ok(None);
+        };
+        if !self.modeled {
+            return Ok(None);
+        }
+        let verdicts = |k: usize| -> Option<&[Tri]> {
+            match assign[k] {
+                Some(Choice::Present(i)) => {
+                    Some(self.analysis.keys[k].present[i].verdicts.as_slice())
+                }
+                _ => None,
+            }
+        };
+        let (iv, pv) = (verdicts(rd.id_key), verdicts(rd.path_key));
+        if iv.is_none() && pv.is_none() {
+            return Ok(None);
+        }
+        match rd.find(iv, pv) {
+            Some((_, _, i, p)) => Ok(Some((i.clone(), p.clone()))),
+            None => Err(()),
+        }
+    }
+
     /// The choice of an assigned key injected together with `k` (modeled actions only).
     fn partner(&self, k: usize, assign: &[Option<Choice>]) -> Option<Choice> {
         if !self.modeled || self.analysis.options.any_keys {
@@ -1337,7 +1433,7 @@ impl Scope<'_> {
                     Effect::Allow => t == Tri::True,
                     Effect::Deny => t != Tri::False,
                 };
-                return takes.then(|| assign.clone());
+                return (takes && self.joint(assign).is_ok()).then(|| assign.clone());
             }
             Status::Open => {}
         }
@@ -1443,9 +1539,7 @@ pub fn diff(old: Flow, new: Flow, options: Options) -> ExactDiff {
     let (regions, stats) = a.regions(&|d| d[0] != d[1], None, None, options.max_regions);
     let mut regions: Vec<(ChangeKind, Region)> = regions
         .into_iter()
-        .filter_map(|r| {
-            change_of(r.decisions[0].decision, r.decisions[1].decision).map(|k| (k, r))
-        })
+        .filter_map(|r| change_of(r.decisions[0].decision, r.decisions[1].decision).map(|k| (k, r)))
         .collect();
     regions.sort_by(|a, b| a.0.cmp(&b.0));
     ExactDiff { regions, stats }

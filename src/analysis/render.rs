@@ -188,7 +188,11 @@ pub fn diff_human(d: &ExactDiff) -> String {
         if n == 0 {
             continue;
         }
-        let _ = writeln!(out, "{title} ({n} region{}):", if n == 1 { "" } else { "s" });
+        let _ = writeln!(
+            out,
+            "{title} ({n} region{}):",
+            if n == 1 { "" } else { "s" }
+        );
         for r in d.of(kind) {
             region_block(&mut out, sign, r, &["old", "new"]);
         }
@@ -245,7 +249,8 @@ pub const DIFF_RULES: [RuleInfo; 3] = [
     RuleInfo {
         id: "D003",
         name: "deny-kind-changed",
-        description: "Requests denied by both versions, explicitly by one and implicitly by the other.",
+        description:
+            "Requests denied by both versions, explicitly by one and implicitly by the other.",
         level: Level::Note,
     },
 ];
@@ -291,8 +296,7 @@ pub fn diff_sarif(d: &ExactDiff, new_file: &str) -> serde_json::Value {
 
 /// The findings of [`diff_sarif`].
 pub fn diff_findings(d: &ExactDiff, new_file: &str) -> Vec<ReportFinding> {
-    d
-        .regions
+    d.regions
         .iter()
         .map(|(k, r)| {
             let rule = match k {

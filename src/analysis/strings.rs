@@ -210,29 +210,7 @@ fn walk_uncached(
     want: Option<&[bool]>,
 ) -> Regions {
     let all: Vec<&StrPred> = preds.iter().chain(domain.iter()).collect();
-    let machines: Vec<Machine> = all
-        .iter()
-        .map(|p| match p {
-            StrPred::Equals(c) => Machine::Seq {
-                chars: c.chars().collect(),
-                fold: false,
-            },
-            StrPred::IgnoreCase(c) => Machine::Seq {
-                chars: fold_str(c).chars().collect(),
-                fold: true,
-            },
-            StrPred::Like(g) => Machine::Glob(
-                g.chars()
-                    .map(|c| match c {
-                        '*' => Tok::Star,
-                        '?' => Tok::One,
-                        c => Tok::Lit(c),
-                    })
-                    .collect(),
-            ),
-            StrPred::OneOf(ws) => trie(ws),
-        })
-        .collect();
+    let machines = compile(&all);
     let alphabet = alphabet(&machines);
     let mut interners: Vec<Interner> = machines.iter().map(|_| Interner::default()).collect();
     let start: Vec<u32> = machines
@@ -441,6 +419,159 @@ fn alphabet(machines: &[Machine]) -> Vec<(char, Vec<char>)> {
         .collect()
 }
 
+fn compile(preds: &[&StrPred]) -> Vec<Machine> {
+    preds
+        .iter()
+        .map(|p| match p {
+            StrPred::Equals(c) => Machine::Seq {
+                chars: c.chars().collect(),
+                fold: false,
+            },
+            StrPred::IgnoreCase(c) => Machine::Seq {
+                chars: fold_str(c).chars().collect(),
+                fold: true,
+            },
+            StrPred::Like(g) => Machine::Glob(
+                g.chars()
+                    .map(|c| match c {
+                        '*' => Tok::Star,
+                        '?' => Tok::One,
+                        c => Tok::Lit(c),
+                    })
+                    .collect(),
+            ),
+            StrPred::OneOf(ws) => trie(ws),
+        })
+        .collect()
+}
+
+fn start_state(machines: &[Machine], interners: &mut [Interner]) -> Vec<u32> {
+    machines
+        .iter()
+        .zip(interners.iter_mut())
+        .map(|(m, int)| match m {
+            Machine::Seq { .. } | Machine::Trie(_) => 0,
+            Machine::Glob(t) => {
+                let mut s = vec![0];
+                closure(t, &mut s);
+                int.id(s)
+            }
+        })
+        .collect()
+}
+
+fn accepting(machines: &[Machine], state: &[u32], interners: &[Interner]) -> Vec<bool> {
+    machines
+        .iter()
+        .zip(state)
+        .zip(interners)
+        .map(|((m, &s), int)| match m {
+            Machine::Seq { chars, .. } => s != DEAD && s as usize == chars.len(),
+            Machine::Glob(t) => int.sets[s as usize].contains(&(t.len() as u32)),
+            Machine::Trie(nodes) => s != DEAD && nodes[s as usize].1,
+        })
+        .collect()
+}
+
+/// Pairs `(head, whole)` where `whole = head + sep + tail`, `head` non-empty and free of `sep`:
+/// one pair per achievable combination of the answers of `head_preds` on `head` and of
+/// `whole_preds` on `whole` (how an RD path starts with its directory id). `complete` is false
+/// when the budget ran out.
+pub fn prefix_pairs(
+    head_preds: &[StrPred],
+    whole_preds: &[StrPred],
+    sep: char,
+    budget: usize,
+) -> (Vec<(String, String)>, bool) {
+    let hp: Vec<&StrPred> = head_preds.iter().collect();
+    let wp: Vec<&StrPred> = whole_preds.iter().collect();
+    let (hm, wm) = (compile(&hp), compile(&wp));
+    let mut all_m: Vec<Machine> = hm.clone();
+    all_m.extend(wm.iter().cloned());
+    all_m.push(Machine::Seq {
+        chars: vec![sep],
+        fold: false,
+    });
+    let alphabet = alphabet(&all_m);
+    let mut hi: Vec<Interner> = hm.iter().map(|_| Interner::default()).collect();
+    let mut wi: Vec<Interner> = wm.iter().map(|_| Interner::default()).collect();
+    let hs = start_state(&hm, &mut hi);
+    let ws = start_state(&wm, &mut wi);
+    // Phase 1: reading the head (head and whole machines advance together).
+    let mut seen1: HashSet<(Vec<u32>, Vec<u32>, bool)> = HashSet::new();
+    let mut q1: VecDeque<(Vec<u32>, Vec<u32>, String)> = VecDeque::new();
+    seen1.insert((hs.clone(), ws.clone(), false));
+    q1.push_back((hs, ws, String::new()));
+    // Phase 2 starts: (head answers, whole state).
+    let mut seen2: HashSet<(Vec<bool>, Vec<u32>)> = HashSet::new();
+    let mut q2: VecDeque<(Vec<bool>, Vec<u32>, String, String)> = VecDeque::new();
+    let mut complete = true;
+    while let Some((h, w, text)) = q1.pop_front() {
+        for (ch, folded) in &alphabet {
+            if seen1.len() + seen2.len() >= budget {
+                complete = false;
+                break;
+            }
+            let w2: Vec<u32> = wm
+                .iter()
+                .zip(&w)
+                .zip(wi.iter_mut())
+                .map(|((m, &s), int)| step(m, s, *ch, folded, int))
+                .collect();
+            if *ch == sep {
+                if text.is_empty() {
+                    continue;
+                }
+                let ha = accepting(&hm, &h, &hi);
+                if seen2.insert((ha.clone(), w2.clone())) {
+                    let mut whole = text.clone();
+                    whole.push(sep);
+                    q2.push_back((ha, w2, text.clone(), whole));
+                }
+                continue;
+            }
+            let h2: Vec<u32> = hm
+                .iter()
+                .zip(&h)
+                .zip(hi.iter_mut())
+                .map(|((m, &s), int)| step(m, s, *ch, folded, int))
+                .collect();
+            if seen1.insert((h2.clone(), w2.clone(), true)) {
+                let mut t = text.clone();
+                t.push(*ch);
+                q1.push_back((h2, w2, t));
+            }
+        }
+    }
+    // Phase 2: reading the tail (whole machines only).
+    let mut answers: HashSet<(Vec<bool>, Vec<bool>)> = HashSet::new();
+    let mut out = Vec::new();
+    while let Some((ha, w, head, whole)) = q2.pop_front() {
+        let wa = accepting(&wm, &w, &wi);
+        if answers.insert((ha.clone(), wa)) {
+            out.push((head.clone(), whole.clone()));
+        }
+        for (ch, folded) in &alphabet {
+            if seen1.len() + seen2.len() >= budget {
+                complete = false;
+                break;
+            }
+            let w2: Vec<u32> = wm
+                .iter()
+                .zip(&w)
+                .zip(wi.iter_mut())
+                .map(|((m, &s), int)| step(m, s, *ch, folded, int))
+                .collect();
+            if seen2.insert((ha.clone(), w2.clone())) {
+                let mut t = whole.clone();
+                t.push(*ch);
+                q2.push_back((ha.clone(), w2, head.clone(), t));
+            }
+        }
+    }
+    (out, complete)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -517,10 +648,7 @@ mod tests {
 
     #[test]
     fn case_folding_alphabet_includes_other_cases() {
-        let preds = vec![
-            StrPred::IgnoreCase("k".into()),
-            StrPred::Equals("k".into()),
-        ];
+        let preds = vec![StrPred::IgnoreCase("k".into()), StrPred::Equals("k".into())];
         let r = representatives(&preds, &[], 1000);
         // "K" (and the Kelvin sign) satisfy the first only.
         assert!(r.cells.iter().any(|(v, _)| v == &vec![true, false]));

@@ -81,8 +81,7 @@ pub fn world_flows(state: &SimState, filter: Option<&str>) -> Vec<WorldFlow> {
                 .iter()
                 .filter(|a| grantees.contains(&a.grantee) && a.resource_group.is_none())
             {
-                if let Some((text, _)) = iam.identity_document(uid, &att.policy, att.policy_type)
-                {
+                if let Some((text, _)) = iam.identity_document(uid, &att.policy, att.policy_type) {
                     identity.extend(doc(&att.policy, &text, PolicyKind::Identity));
                 }
             }
@@ -92,7 +91,9 @@ pub fn world_flows(state: &SimState, filter: Option<&str>) -> Vec<WorldFlow> {
                 policies: identity.clone(),
             });
             let sig = |ps: &[PolicyInput]| -> Vec<String> {
-                ps.iter().map(|p| format!("{}{:?}", p.name, p.text)).collect()
+                ps.iter()
+                    .map(|p| format!("{}{:?}", p.name, p.text))
+                    .collect()
             };
             let key_of = |stages: &[Stage]| -> Vec<Vec<String>> {
                 stages.iter().map(|s| sig(&s.policies)).collect()

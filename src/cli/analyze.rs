@@ -320,10 +320,8 @@ fn answer(args: &AnalyzeArgs) -> Result<(Vec<Answer>, String), String> {
             let equivalent = matches!(args.question, Question::Equivalent { .. });
             let pa = load(a, policy_kind(*kind))?;
             let pb = load(b, policy_kind(*kind))?;
-            let analysis = Analysis::new(
-                vec![harness(*kind, a, pa), harness(*kind, b, pb)],
-                options,
-            );
+            let analysis =
+                Analysis::new(vec![harness(*kind, a, pa), harness(*kind, b, pb)], options);
             let goal: &dyn Fn(&[Outcome]) -> bool = if equivalent {
                 &|d| d[0] != d[1]
             } else {
@@ -337,7 +335,10 @@ fn answer(args: &AnalyzeArgs) -> Result<(Vec<Answer>, String), String> {
                     if yes {
                         "every request gets the same decision from both (proof: every region was examined)".to_string()
                     } else {
-                        format!("they decide differently; counterexample region{} below", if regions.len() == 1 { "" } else { "s" })
+                        format!(
+                            "they decide differently; counterexample region{} below",
+                            if regions.len() == 1 { "" } else { "s" }
+                        )
                     },
                 )
             } else {
@@ -346,7 +347,10 @@ fn answer(args: &AnalyzeArgs) -> Result<(Vec<Answer>, String), String> {
                     if yes {
                         format!("every request {a} allows, {b} allows too (proof: every region was examined)")
                     } else {
-                        format!("{a} allows requests {b} does not; counterexample region{} below", if regions.len() == 1 { "" } else { "s" })
+                        format!(
+                            "{a} allows requests {b} does not; counterexample region{} below",
+                            if regions.len() == 1 { "" } else { "s" }
+                        )
                     },
                 )
             };
@@ -589,8 +593,7 @@ pub fn redundant_statements(p: &PolicyInput, options: Options) -> Vec<StatementF
         if d.regions.is_empty() {
             found.push(StatementFinding {
                 statement: r,
-                reason: "removing it changes no decision (proof: every region was examined)"
-                    .into(),
+                reason: "removing it changes no decision (proof: every region was examined)".into(),
             });
         }
     }

@@ -99,7 +99,12 @@ fn input(loaded: &crate::policy::file::LoadedPolicy) -> PolicyInput {
     )
 }
 
-fn harness(kind: DiffKind, label: &str, doc: PolicyInput, identity: Option<Vec<PolicyInput>>) -> Flow {
+fn harness(
+    kind: DiffKind,
+    label: &str,
+    doc: PolicyInput,
+    identity: Option<Vec<PolicyInput>>,
+) -> Flow {
     match kind {
         DiffKind::Identity => Flow::identity(label, vec![doc]),
         DiffKind::Control => Flow::control(label, doc, identity),
@@ -113,7 +118,9 @@ fn run_inner(args: &DiffArgs) -> Result<u8, String> {
     let old_loaded = load_policy(&args.old, kind.policy_kind(), &options)?;
     let new_loaded = load_policy(&args.new, kind.policy_kind(), &options)?;
     if args.world.is_some() && kind != DiffKind::Control {
-        return Err("--world needs --kind control (a guardrail matters through what it stops)".into());
+        return Err(
+            "--world needs --kind control (a guardrail matters through what it stops)".into(),
+        );
     }
     let analysis_options = AnalysisOptions {
         any_keys: args.any_keys,
@@ -126,7 +133,10 @@ fn run_inner(args: &DiffArgs) -> Result<u8, String> {
             let world = load_state(w)?;
             let flows = world_flows(&world, None);
             if flows.is_empty() {
-                return Err(format!("{}: the world has no RAM users or roles", w.display()));
+                return Err(format!(
+                    "{}: the world has no RAM users or roles",
+                    w.display()
+                ));
             }
             for wf in flows {
                 let old = harness(kind, "old", input(&old_loaded), Some(wf.identity.clone()));
@@ -228,9 +238,9 @@ fn run_inner(args: &DiffArgs) -> Result<u8, String> {
                     v
                 })
                 .collect();
-            let replay_json = replayed
-                .as_ref()
-                .map(|r| serde_json::from_str::<serde_json::Value>(&render::json(r)).unwrap_or_default());
+            let replay_json = replayed.as_ref().map(|r| {
+                serde_json::from_str::<serde_json::Value>(&render::json(r)).unwrap_or_default()
+            });
             let v = serde_json::json!({
                 "old": old.file,
                 "new": new.file,
@@ -239,7 +249,10 @@ fn run_inner(args: &DiffArgs) -> Result<u8, String> {
                 "replayed": replay_json,
                 "granted": granted,
             });
-            format!("{}\n", serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?)
+            format!(
+                "{}\n",
+                serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?
+            )
         }
         DiffFormat::Sarif => {
             let mut findings = Vec::new();
@@ -255,7 +268,10 @@ fn run_inner(args: &DiffArgs) -> Result<u8, String> {
                 &analysis_render::DIFF_RULES,
                 &findings,
             );
-            format!("{}\n", serde_json::to_string_pretty(&log).map_err(|e| e.to_string())?)
+            format!(
+                "{}\n",
+                serde_json::to_string_pretty(&log).map_err(|e| e.to_string())?
+            )
         }
     };
     write_stdout(&out);

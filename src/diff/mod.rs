@@ -524,11 +524,7 @@ pub fn diff_replay_only(input: DiffInput<'_>) -> DiffReport {
     run(input, &mut |_, _| {}, false)
 }
 
-fn run(
-    input: DiffInput<'_>,
-    progress: &mut dyn FnMut(usize, usize),
-    generate: bool,
-) -> DiffReport {
+fn run(input: DiffInput<'_>, progress: &mut dyn FnMut(usize, usize), generate: bool) -> DiffReport {
     let policies = [&input.old.policy, &input.new.policy];
     let mut space = space::generate(&policies, input.state);
     if !generate {

@@ -184,8 +184,7 @@ pub fn sarif_log(r: &DiffReport, old: &Version, new: &Version) -> serde_json::Va
 
 /// The SARIF findings of [`sarif_log`], for logs that combine several sources.
 pub fn sarif_findings(r: &DiffReport, old: &Version, new: &Version) -> Vec<ReportFinding> {
-    r
-        .granted
+    r.granted
         .iter()
         .chain(&r.removed)
         .map(|f| {
