@@ -698,3 +698,55 @@ fn exact_diff_finds_everything_the_sampling_diff_finds() {
     let _ = ChangeKind::Granted;
     let _ = analysis::change_of;
 }
+
+/// `lint`'s L008 (redundant statement) and L009 (unreachable Allow) are proven heuristics:
+/// every statement they report is redundant according to the exact core (removing it changes
+/// no decision of its policy).
+#[test]
+fn lint_redundancy_findings_are_confirmed_by_the_exact_core() {
+    use ramsim::cli::analyze::redundant_statements;
+    use ramsim::lint::{lint_policy, Code, LintOptions};
+    let mut rng = Rng(0x11A7);
+    let mut confirmed = 0;
+    let mut n = 0;
+    while n < 300 {
+        let fams = vec![rng.below(FAMILIES.len())];
+        let text = gen_policy(&mut rng, &fams);
+        let mut doc: serde_json::Value = serde_json::from_str(&text).expect("json");
+        let stmts = doc["Statement"].as_array_mut().expect("array");
+        if rng.chance(50) {
+            let first = stmts[0].clone();
+            stmts.push(first);
+        }
+        if rng.chance(30) {
+            stmts.push(serde_json::json!({"Effect":"Deny","Action":"*","Resource":"*"}));
+        }
+        let text = doc.to_string();
+        let Some(p) = read(&text) else {
+            continue;
+        };
+        n += 1;
+        let lints = lint_policy(&p, &LintOptions::default());
+        let flagged: Vec<String> = lints
+            .iter()
+            .filter(|l| matches!(l.code, Code::RedundantStatement | Code::UnreachableAllow))
+            .map(|l| l.path.to_string())
+            .collect();
+        if flagged.is_empty() {
+            continue;
+        }
+        let input = PolicyInput::new("p", None, None, p);
+        let redundant: Vec<String> = redundant_statements(&input, Options::default())
+            .iter()
+            .map(|f| format!("Statement[{}]", f.statement.statement))
+            .collect();
+        for f in flagged {
+            assert!(
+                redundant.contains(&f),
+                "lint says {f} is redundant, the exact core disagrees\n{text}"
+            );
+            confirmed += 1;
+        }
+    }
+    assert!(confirmed > 50, "only {confirmed} lint findings checked");
+}

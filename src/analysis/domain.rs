@@ -22,6 +22,7 @@ use crate::authz::options::UnparseableValues;
 use crate::policy::ast::{Comparison, ValueType};
 use crate::policy::values::{self, format_date, Instant};
 use std::collections::{BTreeSet, HashMap};
+
 use std::net::IpAddr;
 
 /// How a key's values look and whether several can be present at once.
@@ -173,33 +174,40 @@ fn date_reps(consts: &[Instant]) -> Vec<String> {
 }
 
 fn ip_reps(nets: &[ipnet::IpNet]) -> Vec<String> {
-    let mut v4: BTreeSet<u32> = BTreeSet::new();
-    let mut v6: BTreeSet<u128> = BTreeSet::new();
-    v4.extend([0, u32::MAX, 0xC000_0200 + 10]);
-    v6.extend([0, u128::MAX, 0x2001_0db8_u128 << 96]);
+    // Readable addresses first (each network's first and last address and the ones just
+    // outside, then documentation addresses), the extremes last; duplicates are harmless.
+    let mut out: Vec<IpAddr> = Vec::new();
     for n in nets {
         match n {
             ipnet::IpNet::V4(n) => {
                 let (a, b) = (u32::from(n.network()), u32::from(n.broadcast()));
-                v4.extend([a, b]);
-                v4.extend(a.checked_sub(1));
-                v4.extend(b.checked_add(1));
+                out.extend(
+                    [Some(a), Some(b), a.checked_sub(1), b.checked_add(1)]
+                        .into_iter()
+                        .flatten()
+                        .map(|x| IpAddr::from(std::net::Ipv4Addr::from(x))),
+                );
             }
             ipnet::IpNet::V6(n) => {
                 let (a, b) = (u128::from(n.network()), u128::from(n.broadcast()));
-                v6.extend([a, b]);
-                v6.extend(a.checked_sub(1));
-                v6.extend(b.checked_add(1));
+                out.extend(
+                    [Some(a), Some(b), a.checked_sub(1), b.checked_add(1)]
+                        .into_iter()
+                        .flatten()
+                        .map(|x| IpAddr::from(std::net::Ipv6Addr::from(x))),
+                );
             }
         }
     }
-    v4.into_iter()
-        .map(|a| IpAddr::from(std::net::Ipv4Addr::from(a)).to_string())
-        .chain(
-            v6.into_iter()
-                .map(|a| IpAddr::from(std::net::Ipv6Addr::from(a)).to_string()),
-        )
-        .collect()
+    out.push(IpAddr::from([198, 51, 100, 77]));
+    out.push(IpAddr::from(std::net::Ipv6Addr::new(
+        0x2001, 0xdb8, 0, 0, 0, 0, 0, 0x77,
+    )));
+    out.push(IpAddr::from([0, 0, 0, 0]));
+    out.push(IpAddr::from([255, 255, 255, 255]));
+    out.push(IpAddr::from(std::net::Ipv6Addr::UNSPECIFIED));
+    out.push(IpAddr::from(std::net::Ipv6Addr::from(u128::MAX)));
+    out.into_iter().map(|a| a.to_string()).collect()
 }
 
 /// Readable strings around a constant or glob: instantiated (`*` as nothing and as `x1`,

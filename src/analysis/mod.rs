@@ -795,7 +795,23 @@ impl Analysis {
                 .map(|p| crate::policy::pattern::glob(p, a))
                 .collect()
         };
+        // Readable members: the patterns instantiated (`*` as `example`, `?` as `x`).
+        let readable: Vec<(Vec<bool>, String)> = patterns
+            .iter()
+            .flat_map(|p| {
+                [
+                    p.replace('*', "example").replace('?', "x"),
+                    p.replace('*', ""),
+                ]
+            })
+            .filter(|a| crate::policy::pattern::glob("?*:?*", a) && !catalog_folded.contains(a))
+            .map(|a| (vector(&a), a))
+            .collect();
         for (v, w) in r.cells {
+            let w = readable
+                .iter()
+                .find(|(rv, _)| *rv == v)
+                .map_or(w, |(_, a)| a.clone());
             // Stage 2, only when the shortest member is a modeled action: look for a member
             // that is not one of the modeled actions of this region (they have cells of their own).
             let w = if catalog_folded.contains(&w) {
@@ -896,8 +912,54 @@ impl Analysis {
             });
         }
         let r = representatives(&preds, &[], 400_000);
+        // Readable members: templates and patterns filled with sample values.
+        let fill = |p: &str| -> String {
+            p.split(':')
+                .enumerate()
+                .map(|(i, seg)| match (i, seg) {
+                    (2, "*") => "cn-hangzhou".to_string(),
+                    (3, "*") => HARNESS_ACCOUNT.to_string(),
+                    _ => seg.replace('*', "example").replace('?', "x"),
+                })
+                .collect::<Vec<_>>()
+                .join(":")
+        };
+        let readable: Vec<(Vec<bool>, String)> = patterns
+            .iter()
+            .chain(alternatives.iter())
+            .filter(|p| p.as_str() != "*")
+            .map(|p| fill(p))
+            .chain(
+                cell.entry
+                    .into_iter()
+                    .flat_map(|e| e.resources.iter())
+                    .map(|t| fill(&template_glob(t))),
+            )
+            .map(|c| {
+                let v: Vec<bool> = preds
+                    .iter()
+                    .map(|p| match p {
+                        StrPred::Equals(x) => *x == c,
+                        StrPred::Like(g) => crate::policy::pattern::glob(g, &c),
+                        _ => false,
+                    })
+                    .collect();
+                (v, c)
+            })
+            .collect();
+        let cells = r
+            .cells
+            .into_iter()
+            .map(|(v, w)| {
+                let w = readable
+                    .iter()
+                    .find(|(rv, _)| *rv == v)
+                    .map_or(w, |(_, c)| c.clone());
+                (v, w)
+            })
+            .collect();
         let space = ResourceSpace {
-            cells: r.cells,
+            cells,
             complete: r.complete,
             patterns,
         };
