@@ -219,6 +219,7 @@ fn cli_analyze_implies_and_exit_codes() {
     let vac = ramsim(&["analyze", "vacuous", "tests/fixtures/analysis/vacuous.json"]);
     assert_eq!(vac.code, 1, "{}", vac.stdout);
     assert!(vac.stdout.contains("Statement[1]"), "{}", vac.stdout);
+    assert!(vac.stdout.contains("Statement[2]"), "{}", vac.stdout);
     assert!(!vac.stdout.contains("Statement[0]:"), "{}", vac.stdout);
     let bad = ramsim(&[
         "analyze",

@@ -266,7 +266,10 @@ fn human(a: &Answer) -> String {
     for s in &a.statements {
         let _ = writeln!(out, "  {}: {}", s.statement.label(), s.reason);
     }
-    let _ = writeln!(out, "  ({})\n", stats_text(&a.stats));
+    if a.stats.action_regions > 0 {
+        let _ = writeln!(out, "  ({})", stats_text(&a.stats));
+    }
+    out.push('\n');
     out
 }
 
@@ -496,7 +499,7 @@ fn answer(args: &AnalyzeArgs) -> Result<(Vec<Answer>, String), String> {
                     yes,
                     summary: if yes {
                         format!(
-                            "yes, in the region{} below (each with a witness request)",
+                            "in the region{} below (each with a witness request)",
                             if regions.len() == 1 { "" } else { "s" }
                         )
                     } else {
