@@ -1603,7 +1603,7 @@ pub fn diff(old: Flow, new: Flow, options: Options) -> ExactDiff {
         .into_iter()
         .filter_map(|r| change_of(r.decisions[0].decision, r.decisions[1].decision).map(|k| (k, r)))
         .collect();
-    regions.sort_by(|a, b| a.0.cmp(&b.0));
+    regions.sort_by_key(|a| a.0);
     ExactDiff { regions, stats }
 }
 
