@@ -347,8 +347,8 @@ fn resource_allowed(action: &str, r: &str) -> bool {
 /// The statements' patterns, to tell which action / resource region a request is in.
 struct Patterns {
     actions: Vec<Wildcard>,
-    /// Per statement: action patterns (folded), NotAction, resource patterns.
-    statements: Vec<(Vec<Wildcard>, bool, Vec<Wildcard>)>,
+    /// Per statement: action patterns (folded), NotAction, resource patterns, NotResource.
+    statements: Vec<(Vec<Wildcard>, bool, Vec<Wildcard>, bool)>,
 }
 
 impl Patterns {
@@ -369,7 +369,8 @@ impl Patterns {
                     .as_ref()
                     .map(|r| r.patterns.iter().map(|x| Wildcard::new(&x.value)).collect())
                     .unwrap_or_default();
-                statements.push((a, s.actions.negated, r));
+                let r_negated = s.resources.as_ref().is_some_and(|r| r.negated);
+                statements.push((a, s.actions.negated, r, r_negated));
             }
         }
         Patterns {
@@ -387,18 +388,16 @@ impl Patterns {
         )
     }
 
-    /// Resource region key for `action`: vector over the resource patterns of the statements
-    /// whose Action/NotAction covers it (the patterns the analysis splits resources by).
+    /// Resource region key for `action`: which of the statements whose Action/NotAction
+    /// covers it also cover the resource (the analysis reports one region per such scope).
     fn resource_key(&self, action: &str, resource: &str) -> Vec<bool> {
         let folded = action.to_lowercase();
         let mut v = Vec::new();
-        for (a, negated, r) in &self.statements {
+        for (a, negated, r, r_negated) in &self.statements {
             if a.iter().any(|p| p.matches(&folded)) == *negated {
                 continue;
             }
-            for p in r {
-                v.push(p.matches(resource));
-            }
+            v.push(r.iter().any(|p| p.matches(resource)) != *r_negated);
         }
         v
     }

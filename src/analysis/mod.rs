@@ -1044,6 +1044,9 @@ impl Analysis {
                 .filter(|&i| self.stmts[i].action_in_scope(&folded))
                 .collect();
             let resources = self.resource_cells(&in_action, cell, &mut stats, only_resource);
+            // Resource regions with the same statements in scope decide alike: one search per
+            // distinct scope, one region per scope (the first resource region is the witness).
+            let mut groups: Vec<(Vec<usize>, String, String, usize)> = Vec::new();
             for (res, res_desc) in &resources {
                 stats.resource_regions += 1;
                 let ids: Vec<usize> = in_action
@@ -1051,12 +1054,27 @@ impl Analysis {
                     .copied()
                     .filter(|&i| self.stmts[i].resource_in_scope(res))
                     .collect();
-                let scope = self.scope(&ids, cell);
+                match groups.iter_mut().find(|g| g.0 == ids) {
+                    Some(g) => g.3 += 1,
+                    None => groups.push((ids, res.clone(), res_desc.clone(), 1)),
+                }
+            }
+            for (ids, res, res_desc, count) in &groups {
+                let desc = if *count > 1 {
+                    format!(
+                        "{res_desc} (and {} more resource region{} the same statements cover)",
+                        count - 1,
+                        if *count == 2 { "" } else { "s" }
+                    )
+                } else {
+                    res_desc.clone()
+                };
+                let scope = self.scope(ids, cell);
                 let mut assign: Vec<Option<Choice>> = vec![None; self.keys.len()];
                 let mut found = Vec::new();
                 scope.search(&mut assign, goal, &mut stats, &mut found, limit);
                 for (assign, decisions) in found {
-                    out.push(self.region(cell, res, res_desc, &scope, &assign, &decisions));
+                    out.push(self.region(cell, res, &desc, &scope, &assign, &decisions));
                     if limit > 0 && out.len() >= limit {
                         break 'cells;
                     }
