@@ -5,7 +5,6 @@
 //! harness. A statement `vacuous` says never applies must not apply to any region witness.
 
 #[path = "reference/mod.rs"]
-#[allow(dead_code)]
 mod reference;
 
 use proptest::prelude::*;
