@@ -9,6 +9,7 @@
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
+pub mod analysis;
 pub mod api;
 pub mod authz;
 pub mod check;
@@ -21,5 +22,6 @@ pub mod lint;
 pub mod policy;
 pub mod report;
 pub mod scenario;
+pub mod serve;
 pub mod simulate;
 pub mod suggest;

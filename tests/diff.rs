@@ -22,6 +22,27 @@ struct Case {
 
 const CASES: &[Case] = &[
     Case {
+        name: "guardrail_path_to_id_over_world",
+        args: &[
+            "policies/guardrail-rd-path.json",
+            "policies/guardrail-rd-id.json",
+            "--kind",
+            "control",
+            "--world",
+            "corpus/worlds/peering.json",
+        ],
+        code: 1,
+    },
+    Case {
+        name: "admin_v2_sampled",
+        args: &[
+            "policies/network-admin.json",
+            "tests/fixtures/diff/network-admin-v2.json",
+            "--sampled",
+        ],
+        code: 1,
+    },
+    Case {
         name: "guardrail_path_to_id",
         args: &[
             "policies/guardrail-rd-path.json",

@@ -276,6 +276,9 @@ fn script(s: &mut Sim) -> Vec<String> {
         json!({"RoleArn": format!("acs:ram::{A}:role/auditor"), "RoleSessionName": "s1"}),
     );
     call(s, "root@A", "GetCallerIdentity", json!({}));
+
+    // ActionTrail
+    call(s, "root@A", "LookupEvents", json!({"MaxResults": 50}));
     called
 }
 

@@ -4,13 +4,15 @@
 //! (network-model.md §9.2, ram-policy.md §3.4). Nothing here is declared twice: each
 //! [`ApiEntry`] is the `DECL` of an API in its product folder (`cloud/vpcpeer/api.rs`,
 //! `cloud/vpc/api.rs`) or the product's list (`iam/ram.rs`, `iam/resourcemanager.rs`,
-//! `iam/sts.rs`). Listing, simulation, diffing, linting, `check`'s generator and the CLI's
+//! `iam/sts.rs`, `api/trail.rs`). Listing, simulation, diffing, linting, `check`'s generator and the CLI's
 //! did-you-mean read this registry; the gateway dispatches through `cloud::operation` and
 //! `iam::ops`, which are built from the same declarations.
 
 use crate::cloud::declare::Product;
 use crate::cloud::{operation, vpc, vpcpeer};
 use crate::iam::{ram, resourcemanager, sts};
+
+use super::trail;
 
 pub use crate::cloud::declare::{AccessLevel, ApiDecl as ApiEntry};
 
@@ -21,15 +23,17 @@ pub const PRODUCTS: &[&Product] = &[
     &ram::PRODUCT,
     &resourcemanager::PRODUCT,
     &sts::PRODUCT,
+    &trail::PRODUCT,
 ];
 
 /// The declaration lists, in listing order: the network registry (VpcPeer, Vpc), then RAM,
-/// Resource Manager and STS.
-const LISTS: [&[ApiEntry]; 4] = [
+/// Resource Manager, STS and ActionTrail.
+const LISTS: [&[ApiEntry]; 5] = [
     operation::DECLS,
     ram::DECLS,
     resourcemanager::DECLS,
     sts::DECLS,
+    trail::DECLS,
 ];
 
 const COUNT: usize = {
@@ -147,7 +151,7 @@ mod tests {
         assert!(by_api("CreateVpcPeerConnection").is_some_and(ApiEntry::all_resource));
         assert_eq!(
             service_codes(),
-            vec!["cdt", "ram", "resourcemanager", "sts", "vpc"]
+            vec!["actiontrail", "cdt", "ram", "resourcemanager", "sts", "vpc"]
         );
     }
 }

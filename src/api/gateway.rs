@@ -17,6 +17,7 @@ use super::audit::{
 use super::param_map::ParamMap;
 use super::request::{ApiRequest, Envelope};
 use super::state::SimState;
+use super::trail::LookupEvents;
 use crate::authz::Principal;
 use crate::authz::{
     decide, explain, ActionResource, Decision, EvalOptions, Explanation, PolicySet, PolicySource,
@@ -65,10 +66,12 @@ impl CallResult {
     }
 }
 
-/// Either kind of operation.
+/// Any kind of operation.
 enum Op {
     Cloud(Operation),
     Iam(IamOperation),
+    /// ActionTrail reads the gateway's own audit trail.
+    Trail(LookupEvents),
 }
 
 /// What to authorize, unified over services.
@@ -457,6 +460,11 @@ impl Gateway {
             }
         }
         let op = match IamOperation::decode(&request.action, &request.params) {
+            None if request.action == "LookupEvents" => match LookupEvents::decode(&request.params)
+            {
+                Ok(op) => Op::Trail(op),
+                Err(e) => return (request.product.clone().unwrap_or_default(), None, Err(e)),
+            },
             Some(Ok(op)) => Op::Iam(op),
             Some(Err(e)) => return (request.product.clone().unwrap_or_default(), None, Err(e)),
             None => match Operation::decode(&request.action, &request.params) {
@@ -475,6 +483,7 @@ impl Gateway {
         let (product, region) = match &op {
             Op::Cloud(o) => (o.product().to_string(), o.region().map(str::to_string)),
             Op::Iam(o) => (o.product().meta().0.to_string(), None),
+            Op::Trail(_) => (LookupEvents::DECL.product.to_string(), None),
         };
         if let Some(named) = &request.product {
             if !named.eq_ignore_ascii_case(&product) {
@@ -596,6 +605,7 @@ impl Gateway {
                 .state
                 .iam
                 .execute(&mut self.state.world, caller, now.epoch(), o),
+            Op::Trail(o) => o.run(&self.state.audit, caller.account(), now),
         };
         (product, region, result)
     }
@@ -646,13 +656,29 @@ impl Gateway {
                     authorize: r.authorize,
                 })
             }
+            Op::Trail(_) => Ok(AuthPlan {
+                pairs: vec![ActionResource::new(
+                    LookupEvents::DECL.action,
+                    LookupEvents::DECL.resources[0],
+                )],
+                keys: Vec::new(),
+                denial: (
+                    LookupEvents::DECL.denial.status,
+                    LookupEvents::DECL.denial.code.into(),
+                    LookupEvents::DECL.denial.message.into(),
+                ),
+                trust: None,
+                resource_account: None,
+                authorize: true,
+            }),
         }
     }
 
     /// For global VpcPeer APIs the event region is the caller side's region (§10.1).
     fn caller_side_region(&self, op: &Op, account: &str) -> Option<String> {
-        let Op::Cloud(o) = op else {
-            return Some("cn-hangzhou".into());
+        let o = match op {
+            Op::Cloud(o) => o,
+            Op::Iam(_) | Op::Trail(_) => return Some("cn-hangzhou".into()),
         };
         o.event_region(&self.state.world, account)
     }

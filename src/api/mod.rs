@@ -9,6 +9,7 @@ pub mod gateway;
 pub mod param_map;
 pub mod request;
 pub mod state;
+pub mod trail;
 
 pub use gateway::{CallResult, Gateway};
 pub use request::{parse_cli_args, parse_cli_line, parse_json_request, ApiRequest, Envelope};

@@ -242,6 +242,8 @@ impl Generator {
         let apis: Vec<(usize, u32)> = CATALOG
             .iter()
             .enumerate()
+            // Reading the audit trail changes nothing an invariant looks at.
+            .filter(|(_, e)| e.product != "Actiontrail")
             .filter(|(_, e)| {
                 patterns.is_empty()
                     || patterns.iter().any(|p| {

@@ -2,7 +2,12 @@
 //! access is granted (the CI gate), 0 otherwise, 2 for usage errors.
 
 use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
-use crate::diff::{diff_with_progress, render, replay, DiffInput, DiffKind, Version};
+use crate::analysis::render as analysis_render;
+use crate::analysis::world::world_flows;
+use crate::analysis::{self, ChangeKind, ExactDiff, Flow, Options as AnalysisOptions, PolicyInput};
+use crate::diff::{
+    diff_replay_only, diff_with_progress, render, replay, DiffInput, DiffKind, Version,
+};
 use crate::input::{read_text, InputKind};
 use crate::policy::file::load_policy;
 use crate::policy::ReadOptions;
@@ -52,13 +57,24 @@ pub struct DiffArgs {
     /// Which stage the documents are placed at.
     #[arg(long, value_enum, default_value = "identity")]
     pub kind: DiffKindArg,
-    /// State file or world file: its resources, clock and RD paths join the request space, and
-    /// it helps reconstruct replayed audit events.
+    /// State file or world file: reconstructs replayed audit events (and, with `--sampled`,
+    /// adds its resources to the generated requests).
     #[arg(long)]
     pub state: Option<PathBuf>,
+    /// With `--kind control`: compare the control-policy change over the identity policies of
+    /// every principal of this world (state or world file) instead of an allow-all identity.
+    #[arg(long, value_name = "WORLD")]
+    pub world: Option<PathBuf>,
     /// Recorded requests to replay: `ramsim log --format json` output or `eval --requests` lines.
     #[arg(long, value_name = "LOG.jsonl")]
     pub requests: Option<String>,
+    /// Every condition key may be present or absent for every action (default: modeled APIs
+    /// carry only the global keys and the keys their product injects).
+    #[arg(long)]
+    pub any_keys: bool,
+    /// Also compare the old sampled request space (a test set; the exact section covers it).
+    #[arg(long)]
+    pub sampled: bool,
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     pub format: DiffFormat,
@@ -75,11 +91,68 @@ pub fn run(args: &DiffArgs) -> u8 {
     }
 }
 
+fn input(loaded: &crate::policy::file::LoadedPolicy) -> PolicyInput {
+    PolicyInput::new(
+        &loaded.name(),
+        Some(&loaded.file),
+        Some(&loaded.text),
+        loaded.policy.clone(),
+    )
+}
+
+fn harness(
+    kind: DiffKind,
+    label: &str,
+    doc: PolicyInput,
+    identity: Option<Vec<PolicyInput>>,
+) -> Flow {
+    match kind {
+        DiffKind::Identity => Flow::identity(label, vec![doc]),
+        DiffKind::Control => Flow::control(label, doc, identity),
+        DiffKind::Session => Flow::session(label, doc),
+    }
+}
+
 fn run_inner(args: &DiffArgs) -> Result<u8, String> {
     let kind: DiffKind = args.kind.into();
     let options = ReadOptions::default();
-    let old = Version::new(load_policy(&args.old, kind.policy_kind(), &options)?, kind);
-    let new = Version::new(load_policy(&args.new, kind.policy_kind(), &options)?, kind);
+    let old_loaded = load_policy(&args.old, kind.policy_kind(), &options)?;
+    let new_loaded = load_policy(&args.new, kind.policy_kind(), &options)?;
+    if args.world.is_some() && kind != DiffKind::Control {
+        return Err(
+            "--world needs --kind control (a guardrail matters through what it stops)".into(),
+        );
+    }
+    let analysis_options = AnalysisOptions {
+        any_keys: args.any_keys,
+        ..AnalysisOptions::default()
+    };
+    // Exact analysis: one harness, or one per distinct identity set of the world.
+    let mut exact: Vec<(Vec<String>, ExactDiff)> = Vec::new();
+    match &args.world {
+        Some(w) => {
+            let world = load_state(w)?;
+            let flows = world_flows(&world, None);
+            if flows.is_empty() {
+                return Err(format!(
+                    "{}: the world has no RAM users or roles",
+                    w.display()
+                ));
+            }
+            for wf in flows {
+                let old = harness(kind, "old", input(&old_loaded), Some(wf.identity.clone()));
+                let new = harness(kind, "new", input(&new_loaded), Some(wf.identity.clone()));
+                exact.push((wf.principals, analysis::diff(old, new, analysis_options)));
+            }
+        }
+        None => {
+            let old = harness(kind, "old", input(&old_loaded), None);
+            let new = harness(kind, "new", input(&new_loaded), None);
+            exact.push((Vec::new(), analysis::diff(old, new, analysis_options)));
+        }
+    }
+    let old = Version::new(old_loaded, kind);
+    let new = Version::new(new_loaded, kind);
     let state = match &args.state {
         Some(p) => Some(load_state(p)?),
         None => None,
@@ -94,46 +167,120 @@ fn run_inner(args: &DiffArgs) -> Result<u8, String> {
     for s in &skipped {
         eprintln!("warning: skipped {s}");
     }
-    let mut progress: Option<super::progress::Progress> = None;
-    let report = diff_with_progress(
-        DiffInput {
-            old: &old,
-            new: &new,
-            kind,
-            state: state.as_ref(),
-            replay: &probes,
-            skipped,
-        },
-        &mut |done, total| {
+    let diff_input = DiffInput {
+        old: &old,
+        new: &new,
+        kind,
+        state: state.as_ref(),
+        replay: &probes,
+        skipped,
+    };
+    let replayed = if args.sampled {
+        let mut progress: Option<super::progress::Progress> = None;
+        let r = diff_with_progress(diff_input, &mut |done, total| {
             let bar =
                 progress.get_or_insert_with(|| super::progress::Progress::new(total, "actions"));
             if done > 0 {
                 bar.tick("");
             }
-        },
-    );
-    if let Some(bar) = progress {
-        bar.finish();
-    }
+        });
+        if let Some(bar) = progress {
+            bar.finish();
+        }
+        Some(r)
+    } else if args.requests.is_some() {
+        Some(diff_replay_only(diff_input))
+    } else {
+        None
+    };
+    let granted = exact.iter().any(|(_, d)| d.count(ChangeKind::Granted) > 0)
+        || replayed.as_ref().is_some_and(|r| !r.granted.is_empty());
     let out = match args.format {
-        DiffFormat::Human => render::human(&report),
-        DiffFormat::Json => format!("{}\n", render::json(&report)),
-        DiffFormat::Sarif => format!(
-            "{}\n",
-            serde_json::to_string_pretty(&render::sarif_log(&report, &old, &new))
-                .map_err(|e| e.to_string())?
-        ),
+        DiffFormat::Human => {
+            let mut out = format!(
+                "diff {} -> {} ({} policy)\n",
+                old.file,
+                new.file,
+                kind.name()
+            );
+            for (principals, d) in &exact {
+                if principals.is_empty() {
+                    out.push_str("exact analysis (every request):\n");
+                } else {
+                    out.push_str(&format!(
+                        "\nexact analysis (every request) for {}:\n",
+                        principals.join(", ")
+                    ));
+                }
+                out.push_str(&analysis_render::diff_human(d));
+            }
+            if let Some(r) = &replayed {
+                let title = if args.sampled {
+                    "replayed and sampled requests"
+                } else {
+                    "replayed requests"
+                };
+                out.push_str(&format!("\n{title}:\n"));
+                let text = render::human(r);
+                out.push_str(text.split_once('\n').map_or("", |(_, rest)| rest));
+            }
+            out
+        }
+        DiffFormat::Json => {
+            let exact_json: Vec<serde_json::Value> = exact
+                .iter()
+                .map(|(p, d)| {
+                    let mut v = analysis_render::diff_json(d);
+                    if let Some(o) = v.as_object_mut() {
+                        if !p.is_empty() {
+                            o.insert("principals".into(), serde_json::json!(p));
+                        }
+                    }
+                    v
+                })
+                .collect();
+            let replay_json = replayed.as_ref().map(|r| {
+                serde_json::from_str::<serde_json::Value>(&render::json(r)).unwrap_or_default()
+            });
+            let v = serde_json::json!({
+                "old": old.file,
+                "new": new.file,
+                "kind": kind.name(),
+                "exact": exact_json,
+                "replayed": replay_json,
+                "granted": granted,
+            });
+            format!(
+                "{}\n",
+                serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?
+            )
+        }
+        DiffFormat::Sarif => {
+            let mut findings = Vec::new();
+            for (_, d) in &exact {
+                let log = analysis_render::diff_findings(d, &new.file);
+                findings.extend(log);
+            }
+            if let Some(r) = &replayed {
+                findings.extend(render::sarif_findings(r, &old, &new));
+            }
+            let log = crate::report::sarif::render(
+                crate::report::Tool::ramsim(),
+                &analysis_render::DIFF_RULES,
+                &findings,
+            );
+            format!(
+                "{}\n",
+                serde_json::to_string_pretty(&log).map_err(|e| e.to_string())?
+            )
+        }
     };
     write_stdout(&out);
-    Ok(if report.granted.is_empty() {
-        EXIT_OK
-    } else {
-        EXIT_FINDINGS
-    })
+    Ok(if granted { EXIT_FINDINGS } else { EXIT_OK })
 }
 
 /// Writes `text` to stdout; a closed pipe (`| head`) is not an error worth a panic.
-fn write_stdout(text: &str) {
+pub fn write_stdout(text: &str) {
     use std::io::Write as _;
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes());

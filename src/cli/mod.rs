@@ -1,12 +1,15 @@
 //! The command-line interface: argument definitions (clap) and one module per subcommand.
 //! Subcommands return an exit code; rendering lives with them, rules live in the library.
 
+pub mod analyze;
 pub mod call_request;
 pub mod check;
 pub mod diff;
 pub mod eval;
+pub mod keys;
 pub mod lint;
 pub mod progress;
+pub mod serve;
 pub mod show;
 pub mod simulate;
 pub mod test;
@@ -54,10 +57,16 @@ pub enum Command {
     Lint(Box<lint::LintArgs>),
     /// Permission matrix: every modeled API against every matching resource of a world, per principal.
     Simulate(Box<simulate::SimulateArgs>),
-    /// Compare two versions of a policy over replayed and generated requests (exit 1 when access is granted).
+    /// Compare two versions of a policy: exactly, over every request, plus replayed requests (exit 1 when access is granted).
     Diff(Box<diff::DiffArgs>),
+    /// Exact questions about policies: equivalent, implies, can, vacuous, redundant (exit 0 yes / nothing found, 1 no / found, 2 usage error).
+    Analyze(Box<analyze::AnalyzeArgs>),
     /// Hunt for a call sequence that breaks an invariant; shrink it and write it as a scenario (exit 0 none found, 1 violation, 2 usage error).
     Check(Box<check::CheckArgs>),
+    /// Serve the simulated cloud over HTTP for the official Alibaba Cloud SDKs (signed calls, RAM enforced, journaled).
+    Serve(serve::ServeArgs),
+    /// List the AccessKey pairs (with secrets) of a state's RAM users, for SDKs pointed at `ramsim serve`.
+    Keys(keys::KeysArgs),
 }
 
 impl Cli {
@@ -83,5 +92,8 @@ pub fn run(cli: Cli) -> u8 {
         Command::Simulate(args) => simulate::run(&args),
         Command::Diff(args) => diff::run(&args),
         Command::Check(args) => check::run(&args),
+        Command::Serve(args) => serve::run(&args),
+        Command::Keys(args) => keys::run(&args),
+        Command::Analyze(args) => analyze::run(&args),
     }
 }

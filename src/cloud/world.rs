@@ -582,6 +582,12 @@ impl World {
         now.plus(self.options.settle_delay_secs)
     }
 
+    /// The seed of the id generator (from the world file's `id_seed`), which also keys the
+    /// derived AccessKey secrets.
+    pub fn id_seed(&self) -> u64 {
+        self.ids.seed
+    }
+
     /// Region code used in ids (§1.5).
     pub(crate) fn id_code(region_id: &str) -> &'static str {
         region::region(region_id)

@@ -515,8 +515,21 @@ pub fn diff_with_progress(
     input: DiffInput<'_>,
     progress: &mut dyn FnMut(usize, usize),
 ) -> DiffReport {
+    run(input, progress, true)
+}
+
+/// Compares only the replayed requests (the exact analysis in [`crate::analysis`] covers the
+/// whole request space; replayed requests say which real calls change).
+pub fn diff_replay_only(input: DiffInput<'_>) -> DiffReport {
+    run(input, &mut |_, _| {}, false)
+}
+
+fn run(input: DiffInput<'_>, progress: &mut dyn FnMut(usize, usize), generate: bool) -> DiffReport {
     let policies = [&input.old.policy, &input.new.policy];
-    let space = space::generate(&policies, input.state);
+    let mut space = space::generate(&policies, input.state);
+    if !generate {
+        space.actions.clear();
+    }
     let total_actions = space.actions.len();
     let mut differ = Differ::new(input.old, input.new, space.keys.clone());
     for p in input.replay {

@@ -179,8 +179,12 @@ fn locate(
 
 /// SARIF 2.1.0: one result per finding.
 pub fn sarif_log(r: &DiffReport, old: &Version, new: &Version) -> serde_json::Value {
-    let findings: Vec<ReportFinding> = r
-        .granted
+    sarif::render(Tool::ramsim(), &RULES, &sarif_findings(r, old, new))
+}
+
+/// The SARIF findings of [`sarif_log`], for logs that combine several sources.
+pub fn sarif_findings(r: &DiffReport, old: &Version, new: &Version) -> Vec<ReportFinding> {
+    r.granted
         .iter()
         .chain(&r.removed)
         .map(|f| {
@@ -217,6 +221,5 @@ pub fn sarif_log(r: &DiffReport, old: &Version, new: &Version) -> serde_json::Va
                 help: Some(format!("witness context: {}", context_text(f))),
             }
         })
-        .collect();
-    sarif::render(Tool::ramsim(), &RULES, &findings)
+        .collect()
 }

@@ -13,6 +13,7 @@ pub mod model;
 pub mod ops;
 pub mod ram;
 pub mod resourcemanager;
+pub mod secrets;
 pub mod spec;
 pub mod store;
 pub mod sts;

@@ -4,13 +4,18 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// An AccessKey pair (the secret is never stored: the simulator only needs the id).
+/// An AccessKey pair. The secret is stored only when the world file gave one; otherwise it is
+/// derived from the world's id seed and the id ([`crate::iam::secrets`]), so state files carry
+/// no generated secrets.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccessKey {
     /// `LTAI…` id.
     pub id: String,
     /// `Active` / `Inactive`.
     pub status: String,
+    /// The secret given in the world file (`AccessKeySecret`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
 }
 
 /// A RAM user.

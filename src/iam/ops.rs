@@ -758,9 +758,11 @@ impl Iam {
                     u.access_keys.push(AccessKey {
                         id: id.clone(),
                         status: "Active".into(),
+                        secret: None,
                     });
                 }
-                json!({"AccessKey": {"AccessKeyId": id, "AccessKeySecret": "(not stored by ramsim)", "Status": "Active", "CreateDate": date}})
+                let secret = super::secrets::derived_secret(world.id_seed(), &id);
+                json!({"AccessKey": {"AccessKeyId": id, "AccessKeySecret": secret, "Status": "Active", "CreateDate": date}})
             }
             IamOperation::CreateGroup { group } => {
                 if !valid_name(group, 64) {
@@ -1224,8 +1226,8 @@ impl Iam {
                 json!({
                     "Credentials": {
                         "AccessKeyId": ak,
-                        "AccessKeySecret": "(not stored by ramsim)",
-                        "SecurityToken": "(not stored by ramsim)",
+                        "AccessKeySecret": super::secrets::derived_secret(world.id_seed(), &ak),
+                        "SecurityToken": super::secrets::security_token(world.id_seed(), &ak),
                         "Expiration": crate::policy::values::format_date(i128::from(expires) * 1_000_000_000),
                     },
                     "AssumedRoleUser": {

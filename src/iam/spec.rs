@@ -55,9 +55,59 @@ pub struct UserSpec {
     /// Policies attached at resource-group scope: resource group id → policies.
     #[serde(default)]
     pub resource_group_policies: BTreeMap<String, Vec<String>>,
-    /// Number of AccessKeys to create (0–2).
+    /// AccessKeys: a number of keys to generate (0–2), or a list of given pairs.
     #[serde(default)]
-    pub access_keys: u8,
+    pub access_keys: AccessKeysSpec,
+}
+
+/// A user's `access_keys`: a count (ids and secrets generated deterministically) or the pairs
+/// themselves, in Alibaba's field names.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum AccessKeysSpec {
+    /// `"access_keys": 1`
+    Count(u8),
+    /// `"access_keys": [{"AccessKeyId": "LTAI…", "AccessKeySecret": "…"}]`
+    Given(Vec<AccessKeyPairSpec>),
+}
+
+impl Default for AccessKeysSpec {
+    fn default() -> Self {
+        AccessKeysSpec::Count(0)
+    }
+}
+
+/// One given AccessKey pair.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccessKeyPairSpec {
+    /// `LTAI` followed by 12–26 letters and digits.
+    #[serde(rename = "AccessKeyId")]
+    pub access_key_id: String,
+    /// The secret (8–64 printable ASCII characters; Alibaba's are 30).
+    #[serde(rename = "AccessKeySecret")]
+    pub access_key_secret: String,
+}
+
+/// Checks a given pair (ASSUMED format limits: Alibaba's ids are `LTAI` + 20 characters and
+/// secrets 30; the bounds here are looser so hand-written test keys fit).
+fn check_key_pair(k: &AccessKeyPairSpec, at: &str) -> Result<(), String> {
+    let id = &k.access_key_id;
+    let body_ok = id.strip_prefix("LTAI").is_some_and(|b| {
+        (12..=26).contains(&b.len()) && b.bytes().all(|c| c.is_ascii_alphanumeric())
+    });
+    if !body_ok {
+        return Err(format!(
+            "{at}.AccessKeyId: `{id}` is not an AccessKeyId (`LTAI` then 12–26 letters or digits)"
+        ));
+    }
+    let secret = &k.access_key_secret;
+    if !(8..=64).contains(&secret.len()) || !secret.bytes().all(|c| c.is_ascii_graphic()) {
+        return Err(format!(
+            "{at}.AccessKeySecret: 8–64 printable ASCII characters without spaces"
+        ));
+    }
+    Ok(())
 }
 
 /// A group.
@@ -421,6 +471,8 @@ impl Iam {
         };
         let key = |k: &str| PathStep::Key(k.to_string());
         let mut iam = Iam::default();
+        // Given AccessKeyIds with where they were declared, checked for uniqueness below.
+        let mut given_keys: Vec<(String, String)> = Vec::new();
         for (key_name, a) in &spec.accounts {
             let key_name = key_name.as_str();
             let uid = resolve_uid(world, key_name).ok_or_else(|| {
@@ -530,11 +582,33 @@ impl Iam {
                     groups,
                     access_keys: Vec::new(),
                 };
-                for _ in 0..u.access_keys.min(2) {
-                    user.access_keys.push(AccessKey {
-                        id: iam.next_token("LTAI", 20),
-                        status: "Active".into(),
-                    });
+                match &u.access_keys {
+                    AccessKeysSpec::Count(n) => {
+                        for _ in 0..(*n).min(2) {
+                            user.access_keys.push(AccessKey {
+                                id: iam.next_token("LTAI", 20),
+                                status: "Active".into(),
+                                secret: None,
+                            });
+                        }
+                    }
+                    AccessKeysSpec::Given(pairs) => {
+                        if pairs.len() > 2 {
+                            return Err(format!(
+                                "{uat}.access_keys: a user has at most 2 AccessKeys"
+                            ));
+                        }
+                        for (k, pair) in pairs.iter().enumerate() {
+                            let kat = format!("{uat}.access_keys[{k}]");
+                            check_key_pair(pair, &kat)?;
+                            given_keys.push((pair.access_key_id.clone(), kat));
+                            user.access_keys.push(AccessKey {
+                                id: pair.access_key_id.clone(),
+                                status: "Active".into(),
+                                secret: Some(pair.access_key_secret.clone()),
+                            });
+                        }
+                    }
                 }
                 acct.users.insert(u.name.clone(), user);
                 attach(
@@ -586,6 +660,18 @@ impl Iam {
             }
             acct.attachments.sort();
             iam.accounts.insert(uid, acct);
+        }
+        for (id, at) in &given_keys {
+            let owners = iam
+                .accounts
+                .values()
+                .flat_map(|a| a.users.values())
+                .flat_map(|u| &u.access_keys)
+                .filter(|k| &k.id == id)
+                .count();
+            if owners > 1 {
+                return Err(format!("{at}.AccessKeyId: `{id}` is used more than once"));
+            }
         }
         let has_rd = world.resource_directory().is_some();
         if spec.control_policies_enabled && has_rd {

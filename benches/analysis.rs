@@ -1,0 +1,183 @@
+//! Exact analysis benchmarks (issue 14, "Performance"): the exact diff of two 100-statement
+//! policies and of two 1,000-statement policy sets, and `analyze implies` on the seed
+//! guardrails. Prints the regions explored and the peak resident memory. Figures go to
+//! BENCHMARKS.md. Run: `cargo bench --bench analysis -- --measurement-time 3 --warm-up-time 1`.
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+use criterion::{black_box, criterion_group, criterion_main, Criterion};
+use ramsim::analysis::{self, render::stats_text, Analysis, Flow, Options, PolicyInput};
+use ramsim::authz::Outcome;
+use ramsim::policy::{read_policy, PolicyKind, ReadOptions};
+use serde_json::json;
+
+const ACTIONS: [&str; 10] = [
+    "vpc:CreateVpc",
+    "vpc:CreateVSwitch",
+    "vpc:CreateRouteEntry",
+    "vpc:DeleteRouteEntry",
+    "vpc:Describe*",
+    "vpc:*VpcPeerConnection",
+    "ram:CreateUser",
+    "ram:Attach*",
+    "resourcemanager:*",
+    "ecs:Describe*",
+];
+
+/// Statement `i` of a generated policy; `variant` shifts a tenth of them (the change).
+fn statement(i: usize, variant: usize) -> serde_json::Value {
+    let shifted = variant > 0 && i % 10 == 3;
+    let action = ACTIONS[(i + usize::from(shifted)) % ACTIONS.len()];
+    let resource = match i % 4 {
+        0 => "*".to_string(),
+        1 => format!("acs:vpc:cn-hangzhou:*:vpc/vpc-{i:03}*"),
+        2 => format!("acs:ram::*:user/team-{}", i % 7),
+        _ => "acs:vpc:*:*:routetable/*".to_string(),
+    };
+    let mut s = json!({
+        "Sid": format!("S{i}"),
+        "Effect": if i % 9 == 0 { "Deny" } else { "Allow" },
+        "Action": action,
+        "Resource": resource,
+    });
+    match i % 5 {
+        1 => {
+            s["Condition"] =
+                json!({"IpAddress": {"acs:SourceIp": format!("10.{}.0.0/16", (i + variant) % 256)}})
+        }
+        2 => {
+            s["Condition"] = json!({"StringLike": {"acs:TargetRDPath": format!("rd-abc123/r-root01/fd-{}/*", i % 3)}})
+        }
+        3 => s["Condition"] = json!({"Bool": {"acs:SecureTransport": "true"}}),
+        _ => {}
+    }
+    s
+}
+
+/// A policy of statements `from..from + n` (read in chunks of 20: RAM's length limit cannot
+/// hold 100 statements with conditions; the chunks' statements are joined into one AST).
+fn policy(name: &str, from: usize, n: usize, variant: usize) -> PolicyInput {
+    let all: Vec<serde_json::Value> = (from..from + n).map(|i| statement(i, variant)).collect();
+    let mut merged: Option<ramsim::policy::Policy> = None;
+    for chunk in all.chunks(20) {
+        let text = json!({"Version": "1", "Statement": chunk}).to_string();
+        let p = read_policy(&text, PolicyKind::Identity, &ReadOptions::default())
+            .policy
+            .expect("benchmark policy validates");
+        match merged.as_mut() {
+            None => merged = Some(p),
+            Some(m) => m.statements.extend(p.statements),
+        }
+    }
+    PolicyInput::new(name, None, None, merged.expect("at least one chunk"))
+}
+
+fn guardrail(name: &str) -> Flow {
+    let text = std::fs::read_to_string(format!(
+        "{}/policies/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("seed policy");
+    let p = read_policy(&text, PolicyKind::Control, &ReadOptions::default())
+        .policy
+        .expect("valid");
+    Flow::control(name, PolicyInput::new(name, None, Some(&text), p), None)
+}
+
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+        })
+        .unwrap_or(0)
+}
+
+fn bench_100(c: &mut Criterion) {
+    // Two 100-statement policies.
+    let old100 = Flow::identity("old", vec![policy("old", 0, 100, 0)]);
+    let new100 = Flow::identity("new", vec![policy("new", 0, 100, 1)]);
+    let d = analysis::diff(old100.clone(), new100.clone(), Options::default());
+    eprintln!(
+        "diff 100: {} regions changed; {}",
+        d.regions.len(),
+        stats_text(&d.stats)
+    );
+    c.bench_function("exact diff of two 100-statement policies", |b| {
+        b.iter(|| {
+            black_box(analysis::diff(
+                old100.clone(),
+                new100.clone(),
+                Options::default(),
+            ))
+        })
+    });
+    eprintln!("peak resident memory: {} KiB", peak_rss_kib());
+}
+
+fn bench_1000(c: &mut Criterion) {
+    // Two sets of ten 100-statement policies: far over the target today (see BENCHMARKS.md),
+    // so only with RAMSIM_BENCH_1000=1.
+    if std::env::var_os("RAMSIM_BENCH_1000").is_none() {
+        return;
+    }
+    let set = |variant: usize, label: &str| {
+        Flow::identity(
+            label,
+            (0..10)
+                .map(|k| policy(&format!("{label}-{k}"), k * 100, 100, variant))
+                .collect(),
+        )
+    };
+    let (old1k, new1k) = (set(0, "old"), set(1, "new"));
+    let d = analysis::diff(old1k.clone(), new1k.clone(), Options::default());
+    eprintln!(
+        "diff 1000: {} regions changed; {}",
+        d.regions.len(),
+        stats_text(&d.stats)
+    );
+    let mut g = c.benchmark_group("slow");
+    g.sample_size(10);
+    g.bench_function("exact diff of two 1,000-statement policy sets", |b| {
+        b.iter(|| {
+            black_box(analysis::diff(
+                old1k.clone(),
+                new1k.clone(),
+                Options::default(),
+            ))
+        })
+    });
+    g.finish();
+    eprintln!("peak resident memory: {} KiB", peak_rss_kib());
+}
+
+fn bench_guardrails(c: &mut Criterion) {
+    // analyze implies on the seed guardrails, both ways.
+    let (path, id) = (guardrail("guardrail-rd-path"), guardrail("guardrail-rd-id"));
+    let implies = |a: &Flow, b: &Flow| {
+        Analysis::new(vec![a.clone(), b.clone()], Options::default())
+            .regions(
+                &|d| d[0] == Outcome::Allow && d[1] != Outcome::Allow,
+                None,
+                None,
+                1,
+            )
+            .0
+            .len()
+    };
+    eprintln!(
+        "implies path->id: {} counterexamples, id->path: {}",
+        implies(&path, &id),
+        implies(&id, &path)
+    );
+    c.bench_function("analyze implies on the seed guardrails (both ways)", |b| {
+        b.iter(|| black_box(implies(&path, &id) + implies(&id, &path)))
+    });
+    eprintln!("peak resident memory: {} KiB", peak_rss_kib());
+}
+
+criterion_group!(benches, bench_guardrails, bench_100, bench_1000);
+criterion_main!(benches);

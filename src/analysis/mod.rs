@@ -1,0 +1,1667 @@
+//! Exact policy analysis: questions decided over *every* request, not a sample, with no
+//! external solver.
+//!
+//! A request (for one (action, resource) pair) has three kinds of dimension: the action, the
+//! resource and each condition key. The constants the policies mention split each dimension
+//! into finitely many regions on which every statement answers alike ([`strings`] for globs
+//! and string constants, [`domain`] for numbers, dates, IPs, Bool, absence and value sets).
+//! The decision is therefore constant on each combination of regions, and the analysis walks
+//! the combinations: per action region the statements in scope, per resource region those that
+//! remain, then a backtracking search over the keys those statements read, which stops as soon
+//! as every decision involved is fixed (the remaining keys are "anything"). Each leaf is a
+//! *region*: a set of requests described by its action, resource and key constraints, with
+//! one concrete witness request.
+//!
+//! Which keys a request can carry is part of the model: for a modeled API (the catalog), the
+//! global keys plus the keys its product injects (`acs:TargetRDId`/`acs:TargetRDPath` only for
+//! `vpc:CreateVpcPeerConnection`/`vpc:AcceptVpcPeerConnection`), with `acs:CurrentTime`,
+//! `acs:SecureTransport` and `acs:SourceIp` always present; and its resource is one of its ARN
+//! templates (placeholders stand for anything). Actions the catalog does not model may carry
+//! any key, present or absent, and any resource (`*` or an `acs:` ARN). `--any-keys`
+//! ([`Options::any_keys`]) lifts the key restriction for modeled actions too.
+//!
+//! Answers are exact for that model, per (action, resource) pair; the stages modeled are
+//! control-policy nodes, the session policy and account-scope identity policies.
+
+pub mod domain;
+pub mod render;
+pub mod strings;
+pub mod world;
+
+use crate::api::catalog::{self, ApiEntry};
+use crate::authz::condition::{CompiledCondition, Tri};
+use crate::authz::options::UnparseableValues;
+use crate::authz::store_builder::FULL_ALIYUN_ACCESS;
+use crate::authz::{
+    decide, ActionResource, ControlNode, EvalOptions, Outcome, PolicySet, PolicySource,
+    PolicyStore, PolicyType, Principal, PrincipalKind, Request, RequestContext,
+};
+use crate::policy::ast::{Effect, Policy, PolicyKind};
+use crate::policy::pattern::{fold_case, Wildcard};
+use crate::policy::span::LineIndex;
+use crate::policy::{read_policy, ReadOptions};
+use domain::{key_shape, KeyDomain, KeyValue};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use strings::{representatives, StrPred};
+
+/// A policy document to analyse, with where it came from.
+#[derive(Debug, Clone)]
+pub struct PolicyInput {
+    /// Display name (file stem or given name).
+    pub name: String,
+    /// The file, when read from one.
+    pub file: Option<String>,
+    /// Source text (for line:column of statements).
+    pub text: Option<String>,
+    /// The validated document.
+    pub policy: Policy,
+}
+
+impl PolicyInput {
+    /// A policy from its parts.
+    pub fn new(name: &str, file: Option<&str>, text: Option<&str>, policy: Policy) -> PolicyInput {
+        PolicyInput {
+            name: name.to_string(),
+            file: file.map(str::to_string),
+            text: text.map(str::to_string),
+            policy,
+        }
+    }
+
+    /// Reads a built-in document (FullAliyunAccess, the allow-all harness policy).
+    fn builtin(name: &str, text: &str, kind: PolicyKind) -> Option<PolicyInput> {
+        read_policy(text, kind, &ReadOptions::default())
+            .policy
+            .map(|p| PolicyInput::new(name, None, None, p))
+    }
+}
+
+/// What a stage of the decision flow is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StageKind {
+    /// A control-policy node (member, folder or root): must allow.
+    Control(String),
+    /// The session policy: must allow.
+    Session,
+    /// Account-scope identity policies: decide.
+    Identity,
+}
+
+impl StageKind {
+    /// `PolicyType` a deny at this stage reports.
+    pub fn policy_type(&self) -> PolicyType {
+        match self {
+            StageKind::Control(_) => PolicyType::ControlPolicy,
+            StageKind::Session => PolicyType::SessionPolicy,
+            StageKind::Identity => PolicyType::AccountLevelIdentityBasedPolicy,
+        }
+    }
+}
+
+/// One stage: its kind and its policies.
+#[derive(Debug, Clone)]
+pub struct Stage {
+    /// Kind.
+    pub kind: StageKind,
+    /// Policies evaluated together (§6.2).
+    pub policies: Vec<PolicyInput>,
+}
+
+/// A decision flow: control nodes (member → root) and the session policy must each allow; the
+/// last stage (identity) decides. This is §6.10 for a RAM identity's own-account requests.
+#[derive(Debug, Clone)]
+pub struct Flow {
+    /// A label for reports (`old`, `new`, a file name).
+    pub label: String,
+    /// Stages in evaluation order; the last one decides.
+    pub stages: Vec<Stage>,
+}
+
+/// Name of the identity policy that allows everything in harness flows.
+pub const ALLOW_ALL: &str = "AllowAll (harness)";
+
+impl Flow {
+    /// A flow with only identity policies.
+    pub fn identity(label: &str, policies: Vec<PolicyInput>) -> Flow {
+        Flow {
+            label: label.to_string(),
+            stages: vec![Stage {
+                kind: StageKind::Identity,
+                policies,
+            }],
+        }
+    }
+
+    fn allow_all() -> Vec<PolicyInput> {
+        PolicyInput::builtin(ALLOW_ALL, FULL_ALIYUN_ACCESS, PolicyKind::Identity)
+            .into_iter()
+            .collect()
+    }
+
+    /// The diff harness for a control policy: the document at the member node next to
+    /// FullAliyunAccess, over `identity` (allow-all when `None`).
+    pub fn control(label: &str, doc: PolicyInput, identity: Option<Vec<PolicyInput>>) -> Flow {
+        let mut node: Vec<PolicyInput> =
+            PolicyInput::builtin("FullAliyunAccess", FULL_ALIYUN_ACCESS, PolicyKind::Control)
+                .into_iter()
+                .collect();
+        node.push(doc);
+        Flow {
+            label: label.to_string(),
+            stages: vec![
+                Stage {
+                    kind: StageKind::Control("member".into()),
+                    policies: node,
+                },
+                Stage {
+                    kind: StageKind::Identity,
+                    policies: identity.unwrap_or_else(Flow::allow_all),
+                },
+            ],
+        }
+    }
+
+    /// The diff harness for a session policy: identity allows everything.
+    pub fn session(label: &str, doc: PolicyInput) -> Flow {
+        Flow {
+            label: label.to_string(),
+            stages: vec![
+                Stage {
+                    kind: StageKind::Session,
+                    policies: vec![doc],
+                },
+                Stage {
+                    kind: StageKind::Identity,
+                    policies: Flow::allow_all(),
+                },
+            ],
+        }
+    }
+
+    /// The caller the flow stands for (a RAM user; in a directory when control stages exist;
+    /// a role session when a session stage exists).
+    pub fn principal(&self) -> Principal {
+        let session = self.stages.iter().any(|s| s.kind == StageKind::Session);
+        let mut p = if session {
+            Principal::new(
+                PrincipalKind::AssumedRoleUser,
+                HARNESS_ACCOUNT,
+                "analysis-role/analysis",
+            )
+        } else {
+            Principal::new(PrincipalKind::RamUser, HARNESS_ACCOUNT, "analysis-user")
+        };
+        p.in_resource_directory = self
+            .stages
+            .iter()
+            .any(|s| matches!(s.kind, StageKind::Control(_)));
+        p
+    }
+
+    /// The engine's store for this flow (to replay witnesses through `authz::decide`).
+    pub fn store(&self) -> PolicyStore {
+        let set = |ps: &[PolicyInput]| {
+            let mut set = PolicySet::new();
+            for p in ps {
+                set.add(
+                    &p.policy,
+                    PolicySource {
+                        file: p.file.clone(),
+                        ..PolicySource::custom(&p.name)
+                    },
+                    p.text.as_deref(),
+                );
+            }
+            set
+        };
+        let mut store = PolicyStore::default();
+        for s in &self.stages {
+            match &s.kind {
+                StageKind::Control(t) => store.control_chain.push(ControlNode {
+                    target: t.clone(),
+                    policies: set(&s.policies),
+                    all_scope: PolicySet::new(),
+                }),
+                StageKind::Session => store.session = Some(set(&s.policies)),
+                StageKind::Identity => store.identity = set(&s.policies),
+            }
+        }
+        store
+    }
+
+    /// Decides `w` with the real engine.
+    pub fn replay(&self, w: &Witness) -> Outcome {
+        let store = self.store();
+        let principal = self.principal();
+        let pairs = [ActionResource::new(w.action.as_str(), w.resource.as_str())];
+        let mut ctx = RequestContext::new();
+        for (k, vs) in &w.context {
+            ctx.set(k, vs.clone());
+        }
+        decide(
+            &store,
+            &Request {
+                principal: &principal,
+                pairs: &pairs,
+                context: &ctx,
+                resource_account: None,
+                resource_group: None,
+                assume_role: false,
+            },
+            &EvalOptions::default(),
+        )
+        .outcome
+    }
+}
+
+/// Account of the harness caller.
+pub const HARNESS_ACCOUNT: &str = "1234567890123456";
+
+/// Analysis options.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    /// Every key may be present or absent for every action (not only the ones it receives).
+    pub any_keys: bool,
+    /// How unparseable request values count (as in `eval`).
+    pub unparseable: UnparseableValues,
+    /// Stop after this many regions (0: no limit).
+    pub max_regions: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            any_keys: false,
+            unparseable: UnparseableValues::FailClosed,
+            max_regions: 0,
+        }
+    }
+}
+
+/// A statement of one of the analysed flows.
+#[derive(Debug, Clone)]
+struct AStmt {
+    flow: usize,
+    stage: usize,
+    policy: usize,
+    index: usize,
+    effect: Effect,
+    actions_negated: bool,
+    actions: Vec<Wildcard>,
+    action_text: Vec<String>,
+    resources: Option<(bool, Vec<Wildcard>)>,
+    resource_text: Vec<String>,
+    /// (key index, condition index within the key's domain).
+    conds: Vec<(usize, usize)>,
+    line_col: Option<(usize, usize)>,
+    sid: Option<String>,
+}
+
+impl AStmt {
+    fn action_in_scope(&self, folded: &str) -> bool {
+        self.actions.iter().any(|w| w.matches(folded)) != self.actions_negated
+    }
+    fn resource_in_scope(&self, r: &str) -> bool {
+        self.resources
+            .as_ref()
+            .is_none_or(|(neg, ws)| ws.iter().any(|w| w.matches(r)) != *neg)
+    }
+}
+
+/// A statement in a report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, PartialOrd, Ord)]
+pub struct StatementRef {
+    /// Policy name.
+    pub policy: String,
+    /// File, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// 0-based statement index (`Statement[i]`).
+    pub statement: usize,
+    /// `Sid`, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
+    /// 1-based line and column of the statement.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    /// Column.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<usize>,
+}
+
+impl StatementRef {
+    /// `name Statement[i] (Sid) at file:line:col`.
+    pub fn label(&self) -> String {
+        let mut s = format!("{} Statement[{}]", self.policy, self.statement);
+        if let Some(sid) = &self.sid {
+            s.push_str(&format!(" ({sid})"));
+        }
+        if let (Some(f), Some(l), Some(c)) = (&self.file, self.line, self.column) {
+            s.push_str(&format!(" at {f}:{l}:{c}"));
+        }
+        s
+    }
+}
+
+/// A concrete request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Witness {
+    /// RAM action.
+    pub action: String,
+    /// Resource ARN (`*` for All-Resource actions).
+    pub resource: String,
+    /// Condition-key values (a key not listed is absent).
+    pub context: Vec<(String, Vec<String>)>,
+}
+
+impl Witness {
+    /// `KEY=VALUE` pairs for display.
+    pub fn context_text(&self) -> String {
+        if self.context.is_empty() {
+            return "(no keys)".into();
+        }
+        self.context
+            .iter()
+            .map(|(k, vs)| {
+                if vs.len() == 1 {
+                    format!("{k}={}", vs[0])
+                } else {
+                    format!("{k}=[{}]", vs.join(", "))
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// One flow's decision on a region.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SideDecision {
+    /// Allow / ExplicitDeny / ImplicitDeny.
+    pub decision: Outcome,
+    /// The stage that denied (none when allowed).
+    pub policy_type: Option<PolicyType>,
+    /// Statements responsible (applied Deny for an explicit deny, applied Allow for an allow).
+    pub statements: Vec<StatementRef>,
+}
+
+/// A set of requests on which the flows decide alike, with a witness.
+#[derive(Debug, Clone, Serialize)]
+pub struct Region {
+    /// Action of the witness.
+    pub action: String,
+    /// The action region in words.
+    pub action_region: String,
+    /// True when the action is a modeled API (keys and resources follow the catalog).
+    pub modeled: bool,
+    /// The resource region in words.
+    pub resource_region: String,
+    /// Key constraints in words (keys not named are unconstrained).
+    pub conditions: Vec<String>,
+    /// One decision per flow.
+    pub decisions: Vec<SideDecision>,
+    /// A concrete request of the region.
+    pub witness: Witness,
+    /// The key constraints in machine form (for membership tests).
+    #[serde(skip)]
+    pub constraints: Vec<KeyConstraint>,
+}
+
+/// One key's constraint in a region: absent, or present with these condition verdicts (in the
+/// order of [`Analysis::key_verdicts`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyConstraint {
+    /// Key as first written.
+    pub key: String,
+    /// The key must be absent.
+    pub absent: bool,
+    /// Verdicts of the key's conditions on the region's values.
+    pub verdicts: Vec<Tri>,
+}
+
+/// Which keys a request of `action` can carry in the model: `(may be absent, may be present)`.
+pub fn key_presence(action: &str, key: &str, any_keys: bool) -> (bool, bool) {
+    let lower = key.to_ascii_lowercase();
+    match catalog::by_action(action) {
+        _ if any_keys => (true, true),
+        None => (true, true),
+        Some(e) => {
+            if ALWAYS_PRESENT.contains(&lower.as_str()) {
+                (false, true)
+            } else {
+                (true, modeled_receives(e, &lower))
+            }
+        }
+    }
+}
+
+/// True when the model's modeled actions carry `a` and `b` together or not at all.
+pub fn injected_together(a: &str, b: &str) -> bool {
+    co_present(&a.to_ascii_lowercase(), &b.to_ascii_lowercase())
+}
+
+/// Counters of one analysis run.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct Stats {
+    /// Action regions examined.
+    pub action_regions: usize,
+    /// (action, resource) region pairs examined.
+    pub resource_regions: usize,
+    /// Key regions built (over all keys).
+    pub key_regions: usize,
+    /// Search nodes visited (partial key assignments).
+    pub nodes: usize,
+    /// Leaves reached (regions with every decision fixed).
+    pub leaves: usize,
+    /// False when a budget ran out somewhere (some region may be missing).
+    pub complete: bool,
+    /// Keys compared as several value families (regions are per family).
+    pub mixed_keys: Vec<String>,
+    /// Statements with a `Principal` element (analysed as if it matched the caller).
+    pub principal_statements: usize,
+}
+
+/// The prepared analysis of one or more flows.
+pub struct Analysis {
+    flows: Vec<Flow>,
+    stmts: Vec<AStmt>,
+    keys: Vec<KeyDomain>,
+    options: Options,
+    /// Per flow, per stage: statement ids.
+    layout: Vec<Vec<Vec<usize>>>,
+    base_stats: Stats,
+    /// `acs:TargetRDId` / `acs:TargetRDPath` read together: the achievable verdict pairs of
+    /// an id and a path that starts with it (§5.2: `{RDId}/{RootFolderId}/…`).
+    rd: Option<RdJoint>,
+}
+
+/// Joint regions of the directory id and path keys.
+struct RdJoint {
+    id_key: usize,
+    path_key: usize,
+    pairs: Vec<(Vec<Tri>, Vec<Tri>, String, String)>,
+}
+
+impl RdJoint {
+    fn find(
+        &self,
+        id: Option<&[Tri]>,
+        path: Option<&[Tri]>,
+    ) -> Option<&(Vec<Tri>, Vec<Tri>, String, String)> {
+        self.pairs.iter().find(|(i, p, _, _)| {
+            id.is_none_or(|v| v == i.as_slice()) && path.is_none_or(|v| v == p.as_slice())
+        })
+    }
+}
+
+/// Keys every request to a modeled API carries (the gateway's envelope).
+const ALWAYS_PRESENT: &[&str] = &["acs:currenttime", "acs:securetransport", "acs:sourceip"];
+
+/// Default values of always-present keys in witnesses.
+fn default_value(key: &str) -> Option<&'static str> {
+    match key {
+        "acs:currenttime" => Some("2025-01-01T00:00:00Z"),
+        "acs:securetransport" => Some("true"),
+        "acs:sourceip" => Some("192.0.2.10"),
+        _ => None,
+    }
+}
+
+/// Canonical spelling of the always-present keys.
+fn canonical(key: &str) -> &'static str {
+    match key {
+        "acs:currenttime" => "acs:CurrentTime",
+        "acs:securetransport" => "acs:SecureTransport",
+        _ => "acs:SourceIp",
+    }
+}
+
+/// Keys a product injects together: a request carries all of them or none (§5.2, §5.3).
+fn co_present(a: &str, b: &str) -> bool {
+    const GROUP: [&str; 2] = ["acs:targetrdid", "acs:targetrdpath"];
+    a != b && GROUP.contains(&a) && GROUP.contains(&b)
+}
+
+/// Is `key` (lower case) one the request of a modeled action can carry?
+fn modeled_receives(entry: &ApiEntry, key: &str) -> bool {
+    use crate::lint::conditions::GLOBAL_KEYS;
+    GLOBAL_KEYS.iter().any(|(k, _)| k.eq_ignore_ascii_case(key))
+        || key == "acs:principalarn"
+        || key.starts_with("acs:requesttag/")
+        || key.starts_with("acs:resourcetag/")
+        || entry
+            .condition_keys
+            .iter()
+            .any(|k| k.eq_ignore_ascii_case(key))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Choice {
+    Absent,
+    Present(usize),
+}
+
+/// The resource regions of all patterns and action resource shapes.
+struct ResourceSpace {
+    patterns: Vec<String>,
+    cells: Vec<(Vec<bool>, String)>,
+    complete: bool,
+}
+
+/// An action region.
+#[derive(Debug, Clone)]
+struct ActionCell {
+    witness: String,
+    entry: Option<&'static ApiEntry>,
+    description: String,
+}
+
+/// Status of a statement under a partial assignment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Status {
+    Det(Tri),
+    Open,
+}
+
+struct Scope<'a> {
+    /// In-scope statement ids.
+    stmts: Vec<usize>,
+    /// Keys to branch on (ordered), with their choices.
+    keys: Vec<(usize, Vec<Choice>)>,
+    /// Per flow, per stage: in-scope statement ids.
+    layout: Vec<Vec<Vec<usize>>>,
+    analysis: &'a Analysis,
+    /// The action is a modeled API (co-presence of injected keys applies).
+    modeled: bool,
+}
+
+/// Goal of a search: which decision vectors to report.
+pub type Goal<'g> = &'g dyn Fn(&[Outcome]) -> bool;
+
+impl Analysis {
+    /// Prepares the analysis of `flows`.
+    pub fn new(flows: Vec<Flow>, options: Options) -> Analysis {
+        let mut stmts = Vec::new();
+        let mut layout = Vec::new();
+        let mut key_index: HashMap<String, usize> = HashMap::new();
+        let mut key_names: Vec<String> = Vec::new();
+        let mut key_conds: Vec<Vec<(String, CompiledCondition)>> = Vec::new();
+        let mut principal_statements = 0;
+        for (fi, f) in flows.iter().enumerate() {
+            let mut fl = Vec::new();
+            for (si, stage) in f.stages.iter().enumerate() {
+                let mut sl = Vec::new();
+                for (pi, p) in stage.policies.iter().enumerate() {
+                    let index = p.text.as_deref().map(LineIndex::new);
+                    for (i, s) in p.policy.statements.iter().enumerate() {
+                        let mut conds = Vec::new();
+                        for c in &s.conditions {
+                            let lower = c.key.value.to_ascii_lowercase();
+                            let k = *key_index.entry(lower).or_insert_with(|| {
+                                key_names.push(c.key.value.clone());
+                                key_conds.push(Vec::new());
+                                key_names.len() - 1
+                            });
+                            let sig = format!(
+                                "{}|{}",
+                                c.operator,
+                                c.values
+                                    .iter()
+                                    .map(|v| v.value.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join("\u{0}")
+                            );
+                            let ci = match key_conds[k].iter().position(|(s2, _)| *s2 == sig) {
+                                Some(ci) => ci,
+                                None => {
+                                    key_conds[k].push((sig, CompiledCondition::compile(c)));
+                                    key_conds[k].len() - 1
+                                }
+                            };
+                            conds.push((k, ci));
+                        }
+                        if s.principal.is_some() {
+                            principal_statements += 1;
+                        }
+                        let line_col = p.text.as_deref().zip(index.as_ref()).map(|(t, idx)| {
+                            let lc = idx.line_col(t, s.span.start);
+                            (lc.line, lc.column)
+                        });
+                        sl.push(stmts.len());
+                        stmts.push(AStmt {
+                            flow: fi,
+                            stage: si,
+                            policy: pi,
+                            index: i,
+                            effect: s.effect,
+                            actions_negated: s.actions.negated,
+                            actions: s
+                                .actions
+                                .patterns
+                                .iter()
+                                .map(|p| Wildcard::new(&fold_case(&p.value)))
+                                .collect(),
+                            action_text: s
+                                .actions
+                                .patterns
+                                .iter()
+                                .map(|p| fold_case(&p.value).into_owned())
+                                .collect(),
+                            resources: s.resources.as_ref().map(|r| {
+                                (
+                                    r.negated,
+                                    r.patterns.iter().map(|p| Wildcard::new(&p.value)).collect(),
+                                )
+                            }),
+                            resource_text: s
+                                .resources
+                                .as_ref()
+                                .map(|r| r.patterns.iter().map(|p| p.value.clone()).collect())
+                                .unwrap_or_default(),
+                            conds,
+                            line_col,
+                            sid: s.sid.clone(),
+                        });
+                    }
+                }
+                fl.push(sl);
+            }
+            layout.push(fl);
+        }
+        let mut stats = Stats {
+            complete: true,
+            principal_statements,
+            ..Stats::default()
+        };
+        let keys: Vec<KeyDomain> = key_names
+            .iter()
+            .zip(key_conds)
+            .map(|(name, conds)| {
+                let d = KeyDomain::new(
+                    name,
+                    key_shape(name),
+                    conds.into_iter().map(|(_, c)| c).collect(),
+                    options.unparseable,
+                );
+                stats.key_regions += d.present.len() + 1;
+                stats.complete &= d.complete;
+                if d.mixed {
+                    stats.mixed_keys.push(name.clone());
+                }
+                d
+            })
+            .collect();
+        let find = |name: &str| keys.iter().position(|d| d.name.eq_ignore_ascii_case(name));
+        let rd = match (find("acs:TargetRDId"), find("acs:TargetRDPath")) {
+            (Some(id_key), Some(path_key)) if !options.any_keys => {
+                match (
+                    domain::string_preds(&keys[id_key].conditions),
+                    domain::string_preds(&keys[path_key].conditions),
+                ) {
+                    (Some(ip), Some(pp)) => {
+                        let (raw, complete) = strings::prefix_pairs(&ip, &pp, '/', 400_000);
+                        stats.complete &= complete;
+                        let verdicts = |k: usize, v: &str| -> Vec<Tri> {
+                            let vals = [v.to_string()];
+                            keys[k]
+                                .conditions
+                                .iter()
+                                .map(|c| c.evaluate(Some(&vals), options.unparseable))
+                                .collect()
+                        };
+                        Some(RdJoint {
+                            id_key,
+                            path_key,
+                            pairs: raw
+                                .into_iter()
+                                .map(|(i, p)| (verdicts(id_key, &i), verdicts(path_key, &p), i, p))
+                                .collect(),
+                        })
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        Analysis {
+            flows,
+            stmts,
+            keys,
+            options,
+            layout,
+            base_stats: stats,
+            rd,
+        }
+    }
+
+    /// The flows analysed.
+    pub fn flows(&self) -> &[Flow] {
+        &self.flows
+    }
+
+    fn stmt_ref(&self, id: usize) -> StatementRef {
+        let s = &self.stmts[id];
+        let p = &self.flows[s.flow].stages[s.stage].policies[s.policy];
+        StatementRef {
+            policy: p.name.clone(),
+            file: p.file.clone(),
+            statement: s.index,
+            sid: s.sid.clone(),
+            line: s.line_col.map(|x| x.0),
+            column: s.line_col.map(|x| x.1),
+        }
+    }
+
+    /// The action regions of every statement's Action/NotAction patterns: each modeled API on
+    /// its own, then the regions of actions the catalog does not model.
+    fn action_cells(&self, stats: &mut Stats, only: Option<&str>) -> Vec<ActionCell> {
+        if let Some(a) = only {
+            let entry = catalog::by_action(a);
+            return vec![ActionCell {
+                witness: entry.map_or_else(|| a.to_string(), |e| e.action.to_string()),
+                entry,
+                description: format!("`{}`", entry.map_or(a, |e| e.action)),
+            }];
+        }
+        let mut cells: Vec<ActionCell> = catalog::CATALOG
+            .iter()
+            .map(|e| ActionCell {
+                witness: e.action.to_string(),
+                entry: Some(e),
+                description: format!("`{}`", e.action),
+            })
+            .collect();
+        let mut patterns: Vec<String> = self
+            .stmts
+            .iter()
+            .flat_map(|s| s.action_text.iter().cloned())
+            .collect();
+        patterns.sort();
+        patterns.dedup();
+        let catalog_folded: Vec<String> = catalog::CATALOG
+            .iter()
+            .map(|e| e.action.to_ascii_lowercase())
+            .collect();
+        let preds: Vec<StrPred> = patterns.iter().map(|p| StrPred::Like(p.clone())).collect();
+        let n = preds.len();
+        let domain = [StrPred::Like("?*:?*".into())];
+        // Stage 1: the regions of the patterns alone (small alphabet, few machines).
+        let r = representatives(&preds, &domain, 400_000);
+        stats.complete &= r.complete;
+        let vector = |a: &str| -> Vec<bool> {
+            patterns
+                .iter()
+                .map(|p| crate::policy::pattern::glob(p, a))
+                .collect()
+        };
+        // Readable members: the patterns instantiated (`*` as `example`, `?` as `x`).
+        let readable: Vec<(Vec<bool>, String)> = patterns
+            .iter()
+            .flat_map(|p| {
+                [
+                    p.replace('*', "example").replace('?', "x"),
+                    p.replace('*', ""),
+                ]
+            })
+            .filter(|a| crate::policy::pattern::glob("?*:?*", a) && !catalog_folded.contains(a))
+            .map(|a| (vector(&a), a))
+            .collect();
+        for (v, w) in r.cells {
+            let w = readable
+                .iter()
+                .find(|(rv, _)| *rv == v)
+                .map_or(w, |(_, a)| a.clone());
+            // Stage 2, only when the shortest member is a modeled action: look for a member
+            // that is not one of the modeled actions of this region (they have cells of their own).
+            let w = if catalog_folded.contains(&w) {
+                let own: Vec<String> = catalog_folded
+                    .iter()
+                    .filter(|a| vector(a) == v)
+                    .cloned()
+                    .collect();
+                let mut p2 = preds.clone();
+                p2.push(StrPred::OneOf(own));
+                let mut want = v.clone();
+                want.push(false);
+                let r2 = strings::representatives_until(&p2, &domain, 400_000, &want);
+                stats.complete &= r2.complete;
+                match r2.cells.into_iter().find(|(v2, _)| *v2 == want) {
+                    Some((_, w2)) => w2,
+                    None => continue,
+                }
+            } else {
+                w
+            };
+            let matched: Vec<&String> = patterns
+                .iter()
+                .zip(&v[..n])
+                .filter(|(_, &b)| b)
+                .map(|(p, _)| p)
+                .collect();
+            let service = w.split(':').next().unwrap_or("");
+            let unmatched: Vec<&String> = patterns
+                .iter()
+                .zip(&v[..n])
+                .filter(|(p, &b)| {
+                    !b && (p.starts_with('*') || p.split(':').next().is_some_and(|s| s == service))
+                })
+                .map(|(p, _)| p)
+                .take(4)
+                .collect();
+            let mut d = if matched.is_empty() {
+                "actions matching no pattern".to_string()
+            } else {
+                format!(
+                    "actions like {}",
+                    matched
+                        .iter()
+                        .map(|p| format!("`{p}`"))
+                        .collect::<Vec<_>>()
+                        .join(" and ")
+                )
+            };
+            if !unmatched.is_empty() {
+                d.push_str(&format!(
+                    " but not like {}",
+                    unmatched
+                        .iter()
+                        .map(|p| format!("`{p}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+            d.push_str(" (not modeled: any key, any resource)");
+            cells.push(ActionCell {
+                witness: w,
+                entry: None,
+                description: d,
+            });
+        }
+        cells
+    }
+
+    /// Resource regions for the statements `ids` on action `cell`.
+    fn resource_cells(
+        &self,
+        ids: &[usize],
+        cell: &ActionCell,
+        stats: &mut Stats,
+        only: Option<&str>,
+    ) -> Vec<(String, String)> {
+        if let Some(r) = only {
+            return vec![(r.to_string(), format!("`{r}`"))];
+        }
+        let alternatives: Vec<String> = match cell.entry {
+            Some(e) if e.all_resource() => return vec![("*".into(), "`*`".into())],
+            Some(e) => e.resources.iter().map(|t| template_glob(t)).collect(),
+            None => vec!["*".into(), "acs:*".into()],
+        };
+        let mut patterns: Vec<String> = ids
+            .iter()
+            .flat_map(|&i| self.stmts[i].resource_text.iter().cloned())
+            .collect();
+        patterns.sort();
+        patterns.dedup();
+        let mut preds: Vec<StrPred> = patterns.iter().map(|p| StrPred::Like(p.clone())).collect();
+        for a in &alternatives {
+            preds.push(if a == "*" {
+                StrPred::Equals("*".into())
+            } else {
+                StrPred::Like(a.clone())
+            });
+        }
+        let r = representatives(&preds, &[], 400_000);
+        // Readable members: templates and patterns filled with sample values.
+        let fill = |p: &str| -> String {
+            p.split(':')
+                .enumerate()
+                .map(|(i, seg)| match (i, seg) {
+                    (2, "*") => "cn-hangzhou".to_string(),
+                    (3, "*") => HARNESS_ACCOUNT.to_string(),
+                    _ => seg.replace('*', "example").replace('?', "x"),
+                })
+                .collect::<Vec<_>>()
+                .join(":")
+        };
+        let readable: Vec<(Vec<bool>, String)> = patterns
+            .iter()
+            .chain(alternatives.iter())
+            .filter(|p| p.as_str() != "*")
+            .map(|p| fill(p))
+            .chain(
+                cell.entry
+                    .into_iter()
+                    .flat_map(|e| e.resources.iter())
+                    .map(|t| fill(&template_glob(t))),
+            )
+            .map(|c| {
+                let v: Vec<bool> = preds
+                    .iter()
+                    .map(|p| match p {
+                        StrPred::Equals(x) => *x == c,
+                        StrPred::Like(g) => crate::policy::pattern::glob(g, &c),
+                        _ => false,
+                    })
+                    .collect();
+                (v, c)
+            })
+            .collect();
+        let cells = r
+            .cells
+            .into_iter()
+            .map(|(v, w)| {
+                let w = readable
+                    .iter()
+                    .find(|(rv, _)| *rv == v)
+                    .map_or(w, |(_, c)| c.clone());
+                (v, w)
+            })
+            .collect();
+        let space = ResourceSpace {
+            cells,
+            complete: r.complete,
+            patterns,
+        };
+        let alt_idx: Vec<usize> = (0..alternatives.len()).collect();
+        let n = space.patterns.len();
+        let mine: Vec<usize> = (0..n).collect();
+        let mut seen: Vec<Vec<bool>> = Vec::new();
+        let mut out = Vec::new();
+        for (v, w) in &space.cells {
+            if !alt_idx.iter().any(|&a| v[n + a]) {
+                continue;
+            }
+            let projected: Vec<bool> = mine.iter().map(|&i| v[i]).collect();
+            if seen.contains(&projected) {
+                continue;
+            }
+            seen.push(projected.clone());
+            let desc = if w == "*" {
+                "`*`".to_string()
+            } else {
+                let matched: Vec<String> = mine
+                    .iter()
+                    .zip(&projected)
+                    .filter(|(_, &b)| b)
+                    .map(|(&i, _)| format!("`{}`", space.patterns[i]))
+                    .collect();
+                let unmatched: Vec<String> = mine
+                    .iter()
+                    .zip(&projected)
+                    .filter(|(&i, &b)| !b && space.patterns[i] != "*")
+                    .map(|(&i, _)| format!("`{}`", space.patterns[i]))
+                    .take(4)
+                    .collect();
+                let mut d = if matched.is_empty() {
+                    "resources matching no pattern".to_string()
+                } else {
+                    format!("resources like {}", matched.join(" and "))
+                };
+                if !unmatched.is_empty() && !matched.is_empty() {
+                    d.push_str(&format!(" but not like {}", unmatched.join(", ")));
+                }
+                d
+            };
+            out.push((w.clone(), desc));
+        }
+        stats.complete &= space.complete;
+        out
+    }
+
+    /// The choices of key `k` for a request of action `cell`.
+    fn choices(&self, k: usize, cell: &ActionCell) -> Vec<Choice> {
+        let (may_absent, may_present) = match cell.entry {
+            Some(e) => key_presence(e.action, &self.keys[k].name, self.options.any_keys),
+            None => (true, true),
+        };
+        let mut out = Vec::new();
+        if may_absent {
+            out.push(Choice::Absent);
+        }
+        if may_present {
+            out.extend((0..self.keys[k].present.len()).map(Choice::Present));
+        }
+        out
+    }
+
+    /// Enumerates every region on which `goal` holds for the flows' decisions. With `only`,
+    /// the action (and resource) are fixed. Returns the regions and the counters.
+    pub fn regions(
+        &self,
+        goal: Goal<'_>,
+        only_action: Option<&str>,
+        only_resource: Option<&str>,
+        limit: usize,
+    ) -> (Vec<Region>, Stats) {
+        let mut stats = self.base_stats.clone();
+        let mut out = Vec::new();
+        let cells = self.action_cells(&mut stats, only_action);
+        'cells: for cell in &cells {
+            stats.action_regions += 1;
+            let folded = cell.witness.to_lowercase();
+            let in_action: Vec<usize> = (0..self.stmts.len())
+                .filter(|&i| self.stmts[i].action_in_scope(&folded))
+                .collect();
+            let resources = self.resource_cells(&in_action, cell, &mut stats, only_resource);
+            // Resource regions with the same statements in scope decide alike: one search per
+            // distinct scope, one region per scope (the first resource region is the witness).
+            let mut groups: Vec<(Vec<usize>, String, String, usize)> = Vec::new();
+            for (res, res_desc) in &resources {
+                stats.resource_regions += 1;
+                let ids: Vec<usize> = in_action
+                    .iter()
+                    .copied()
+                    .filter(|&i| self.stmts[i].resource_in_scope(res))
+                    .collect();
+                match groups.iter_mut().find(|g| g.0 == ids) {
+                    Some(g) => g.3 += 1,
+                    None => groups.push((ids, res.clone(), res_desc.clone(), 1)),
+                }
+            }
+            for (ids, res, res_desc, count) in &groups {
+                let desc = if *count > 1 {
+                    format!(
+                        "{res_desc} (and {} more resource region{} the same statements cover)",
+                        count - 1,
+                        if *count == 2 { "" } else { "s" }
+                    )
+                } else {
+                    res_desc.clone()
+                };
+                let scope = self.scope(ids, cell);
+                let mut assign: Vec<Option<Choice>> = vec![None; self.keys.len()];
+                let mut found = Vec::new();
+                scope.search(&mut assign, goal, &mut stats, &mut found, limit);
+                for (assign, decisions) in found {
+                    out.push(self.region(cell, res, &desc, &scope, &assign, &decisions));
+                    if limit > 0 && out.len() >= limit {
+                        break 'cells;
+                    }
+                }
+            }
+        }
+        (out, stats)
+    }
+
+    fn scope(&self, ids: &[usize], cell: &ActionCell) -> Scope<'_> {
+        let mut layout: Vec<Vec<Vec<usize>>> = self
+            .layout
+            .iter()
+            .map(|f| f.iter().map(|_| Vec::new()).collect())
+            .collect();
+        let mut counts: BTreeMap<usize, usize> = BTreeMap::new();
+        for &i in ids {
+            let s = &self.stmts[i];
+            layout[s.flow][s.stage].push(i);
+            for &(k, _) in &s.conds {
+                *counts.entry(k).or_default() += 1;
+            }
+        }
+        let mut keys: Vec<(usize, usize)> = counts.into_iter().collect();
+        keys.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        Scope {
+            stmts: ids.to_vec(),
+            keys: keys
+                .into_iter()
+                .map(|(k, _)| (k, self.choices(k, cell)))
+                .collect(),
+            layout,
+            analysis: self,
+            modeled: cell.entry.is_some(),
+        }
+    }
+
+    fn region(
+        &self,
+        cell: &ActionCell,
+        res: &str,
+        res_desc: &str,
+        scope: &Scope<'_>,
+        assign: &[Option<Choice>],
+        decisions: &[(Outcome, Option<PolicyType>, Vec<usize>)],
+    ) -> Region {
+        let mut conditions = Vec::new();
+        let mut constraints = Vec::new();
+        let mut context: Vec<(String, Vec<String>)> = Vec::new();
+        let mut covered: Vec<String> = Vec::new();
+        for (k, choices) in &scope.keys {
+            let d = &self.keys[*k];
+            covered.push(d.name.to_ascii_lowercase());
+            match assign[*k] {
+                Some(Choice::Absent) => {
+                    conditions.push(format!("`{}` is absent", d.name));
+                    constraints.push(KeyConstraint {
+                        key: d.name.clone(),
+                        absent: true,
+                        verdicts: d.absent.clone(),
+                    });
+                }
+                Some(Choice::Present(i)) => {
+                    conditions.push(render::describe_key(d, i));
+                    constraints.push(KeyConstraint {
+                        key: d.name.clone(),
+                        absent: false,
+                        verdicts: d.present[i].verdicts.clone(),
+                    });
+                    if let KeyValue::Values(vs) = &d.present[i].value {
+                        context.push((d.name.clone(), vs.clone()));
+                    }
+                }
+                None => {
+                    // Unconstrained: the witness takes the first choice the model allows (a key
+                    // injected together with an assigned one follows it).
+                    let choice = match scope.partner(*k, assign) {
+                        Some(Choice::Absent) => None,
+                        Some(Choice::Present(_)) => {
+                            choices.iter().find(|c| matches!(c, Choice::Present(_)))
+                        }
+                        None => choices.first(),
+                    };
+                    if let Some(Choice::Present(i)) = choice {
+                        if let KeyValue::Values(vs) = &d.present[*i].value {
+                            context.push((d.name.clone(), vs.clone()));
+                        }
+                    }
+                }
+            }
+        }
+        if let (Some(rd), Ok(Some((id, path)))) = (&self.rd, scope.joint(assign)) {
+            for (k, v) in [(rd.id_key, id), (rd.path_key, path)] {
+                let name = &self.keys[k].name;
+                match context.iter_mut().find(|(n, _)| n == name) {
+                    Some((_, vals)) => *vals = vec![v],
+                    None => context.push((name.clone(), vec![v])),
+                }
+            }
+        }
+        if cell.entry.is_some() {
+            for k in ALWAYS_PRESENT {
+                if !covered.iter().any(|c| c == k) {
+                    if let Some(v) = default_value(k) {
+                        context.push((canonical(k).to_string(), vec![v.to_string()]));
+                    }
+                }
+            }
+        }
+        Region {
+            action: cell.witness.clone(),
+            action_region: cell.description.clone(),
+            modeled: cell.entry.is_some(),
+            resource_region: res_desc.to_string(),
+            conditions,
+            decisions: decisions
+                .iter()
+                .map(|(o, t, ids)| {
+                    let mut statements: Vec<StatementRef> =
+                        ids.iter().map(|&i| self.stmt_ref(i)).collect();
+                    statements.sort();
+                    statements.dedup();
+                    SideDecision {
+                        decision: *o,
+                        policy_type: *t,
+                        statements,
+                    }
+                })
+                .collect(),
+            witness: Witness {
+                action: cell.witness.clone(),
+                resource: res.to_string(),
+                context,
+            },
+            constraints,
+        }
+    }
+
+    /// Can statement `(flow, stage, policy, index)` ever take effect? `Ok` with a witness
+    /// request when it can, `Err` with the reason when it cannot.
+    pub fn statement_applies(
+        &self,
+        flow: usize,
+        stage: usize,
+        policy: usize,
+        index: usize,
+    ) -> Result<Witness, Vacuity> {
+        let Some(id) = self.stmts.iter().position(|s| {
+            s.flow == flow && s.stage == stage && s.policy == policy && s.index == index
+        }) else {
+            return Err(Vacuity::NoAction);
+        };
+        let mut stats = self.base_stats.clone();
+        let cells = self.action_cells(&mut stats, None);
+        let s = &self.stmts[id];
+        let mut reason = Vacuity::NoAction;
+        for cell in &cells {
+            if !s.action_in_scope(&cell.witness.to_lowercase()) {
+                continue;
+            }
+            if reason == Vacuity::NoAction {
+                reason = Vacuity::NoResource;
+            }
+            for (res, _) in self.resource_cells(&[id], cell, &mut stats, None) {
+                if !s.resource_in_scope(&res) {
+                    continue;
+                }
+                reason = Vacuity::Conditions;
+                let scope = self.scope(&[id], cell);
+                let mut assign: Vec<Option<Choice>> = vec![None; self.keys.len()];
+                if let Some(a) = scope.first_effective(id, 0, &mut assign) {
+                    let decisions = vec![(Outcome::Allow, None, vec![id])];
+                    return Ok(self.region(cell, &res, "", &scope, &a, &decisions).witness);
+                }
+            }
+        }
+        Err(reason)
+    }
+
+    /// Statements of `flow` as (stage, policy, index, reference).
+    pub fn statements_of(&self, flow: usize) -> Vec<(usize, usize, usize, StatementRef)> {
+        (0..self.stmts.len())
+            .filter(|&i| self.stmts[i].flow == flow)
+            .map(|i| {
+                let s = &self.stmts[i];
+                (s.stage, s.policy, s.index, self.stmt_ref(i))
+            })
+            .collect()
+    }
+
+    /// Verdicts of the conditions on `key` for the request values `values` (`None`: absent),
+    /// in the order region constraints use; `None` when no condition reads the key.
+    pub fn key_verdicts(&self, key: &str, values: Option<&[String]>) -> Option<Vec<Tri>> {
+        let d = self
+            .keys
+            .iter()
+            .find(|d| d.name.eq_ignore_ascii_case(key))?;
+        Some(
+            d.conditions
+                .iter()
+                .map(|c| c.evaluate(values, self.options.unparseable))
+                .collect(),
+        )
+    }
+
+    /// Number of statements per flow.
+    pub fn statement_count(&self, flow: usize) -> usize {
+        self.stmts.iter().filter(|s| s.flow == flow).count()
+    }
+}
+
+/// Turns an ARN template (`acs:vpc:{region}:{account}:vpc/{VpcId}`) into a glob.
+pub fn template_glob(t: &str) -> String {
+    let mut out = String::new();
+    let mut in_brace = false;
+    for c in t.chars() {
+        match c {
+            '{' => {
+                in_brace = true;
+                out.push('*');
+            }
+            '}' => in_brace = false,
+            c if !in_brace => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+type Found = Vec<(
+    Vec<Option<Choice>>,
+    Vec<(Outcome, Option<PolicyType>, Vec<usize>)>,
+)>;
+
+impl Scope<'_> {
+    fn status(&self, id: usize, assign: &[Option<Choice>]) -> Status {
+        let s = &self.analysis.stmts[id];
+        let mut acc = Tri::True;
+        let mut open = false;
+        for &(k, ci) in &s.conds {
+            match assign[k] {
+                None => open = true,
+                Some(Choice::Absent) => acc = acc.and(self.analysis.keys[k].absent[ci]),
+                Some(Choice::Present(i)) => {
+                    acc = acc.and(self.analysis.keys[k].present[i].verdicts[ci])
+                }
+            }
+            if acc == Tri::False {
+                return Status::Det(Tri::False);
+            }
+        }
+        if open {
+            Status::Open
+        } else {
+            Status::Det(acc)
+        }
+    }
+
+    /// Basic evaluation of a stage with partial knowledge: `None` when undetermined.
+    fn stage_outcome(&self, ids: &[usize], st: &[Status]) -> Option<(Outcome, Vec<usize>)> {
+        let stmts = &self.analysis.stmts;
+        let mut deny_open = false;
+        let mut denies = Vec::new();
+        for &i in ids {
+            if stmts[i].effect != Effect::Deny {
+                continue;
+            }
+            match st[i] {
+                Status::Det(Tri::False) => {}
+                Status::Det(_) => denies.push(i),
+                Status::Open => deny_open = true,
+            }
+        }
+        if !denies.is_empty() {
+            return Some((Outcome::ExplicitDeny, denies));
+        }
+        if deny_open {
+            return None;
+        }
+        let mut allow_open = false;
+        let mut allows = Vec::new();
+        for &i in ids {
+            if stmts[i].effect != Effect::Allow {
+                continue;
+            }
+            match st[i] {
+                Status::Det(Tri::True) => allows.push(i),
+                Status::Det(_) => {}
+                Status::Open => allow_open = true,
+            }
+        }
+        if !allows.is_empty() {
+            return Some((Outcome::Allow, allows));
+        }
+        if allow_open {
+            return None;
+        }
+        Some((Outcome::ImplicitDeny, Vec::new()))
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn flow_outcome(
+        &self,
+        flow: usize,
+        st: &[Status],
+    ) -> Option<(Outcome, Option<PolicyType>, Vec<usize>)> {
+        let stages = &self.layout[flow];
+        let kinds = &self.analysis.flows[flow].stages;
+        for (si, ids) in stages.iter().enumerate() {
+            let (o, resp) = self.stage_outcome(ids, st)?;
+            let last = si + 1 == stages.len();
+            if last {
+                return Some(match o {
+                    Outcome::Allow => (o, None, resp),
+                    _ => (o, Some(kinds[si].kind.policy_type()), resp),
+                });
+            }
+            if o != Outcome::Allow {
+                return Some((o, Some(kinds[si].kind.policy_type()), resp));
+            }
+        }
+        Some((Outcome::ImplicitDeny, None, Vec::new()))
+    }
+
+    fn search(
+        &self,
+        assign: &mut Vec<Option<Choice>>,
+        goal: Goal<'_>,
+        stats: &mut Stats,
+        found: &mut Found,
+        limit: usize,
+    ) {
+        if limit > 0 && found.len() >= limit {
+            return;
+        }
+        stats.nodes += 1;
+        let mut st: Vec<Status> = vec![Status::Det(Tri::False); self.analysis.stmts.len()];
+        for &i in &self.stmts {
+            st[i] = self.status(i, assign);
+        }
+        let outcomes: Vec<_> = (0..self.layout.len())
+            .map(|f| self.flow_outcome(f, &st))
+            .collect();
+        if outcomes.iter().all(Option::is_some) {
+            stats.leaves += 1;
+            if self.joint(assign).is_err() {
+                return;
+            }
+            let outs: Vec<_> = outcomes.into_iter().flatten().collect();
+            let decisions: Vec<Outcome> = outs.iter().map(|o| o.0).collect();
+            if goal(&decisions) {
+                found.push((assign.clone(), outs));
+            }
+            return;
+        }
+        // Next key read by an open statement.
+        let next = self.keys.iter().find(|(k, _)| {
+            assign[*k].is_none()
+                && self.stmts.iter().any(|&i| {
+                    st[i] == Status::Open
+                        && self.analysis.stmts[i].conds.iter().any(|(kk, _)| kk == k)
+                })
+        });
+        let Some((k, choices)) = next else {
+            return;
+        };
+        let partner = self.partner(*k, assign);
+        for &c in choices {
+            if let Some(p) = partner {
+                if (p == Choice::Absent) != (c == Choice::Absent) {
+                    continue;
+                }
+            }
+            assign[*k] = Some(c);
+            self.search(assign, goal, stats, found, limit);
+            assign[*k] = None;
+            if limit > 0 && found.len() >= limit {
+                break;
+            }
+        }
+    }
+
+    /// For modeled actions: is the directory id/path assignment achievable by a path that
+    /// starts with the id? `Ok(Some((id, path)))` gives values to use in the witness.
+    #[allow(clippy::result_unit_err)]
+    fn joint(&self, assign: &[Option<Choice>]) -> Result<Option<(String, String)>, ()> {
+        let Some(rd) = &self.analysis.rd else {
+            return Ok(None);
+        };
+        if !self.modeled {
+            return Ok(None);
+        }
+        let verdicts = |k: usize| -> Option<&[Tri]> {
+            match assign[k] {
+                Some(Choice::Present(i)) => {
+                    Some(self.analysis.keys[k].present[i].verdicts.as_slice())
+                }
+                _ => None,
+            }
+        };
+        let (iv, pv) = (verdicts(rd.id_key), verdicts(rd.path_key));
+        if iv.is_none() && pv.is_none() {
+            return Ok(None);
+        }
+        match rd.find(iv, pv) {
+            Some((_, _, i, p)) => Ok(Some((i.clone(), p.clone()))),
+            None => Err(()),
+        }
+    }
+
+    /// The choice of an assigned key injected together with `k` (modeled actions only).
+    fn partner(&self, k: usize, assign: &[Option<Choice>]) -> Option<Choice> {
+        if !self.modeled || self.analysis.options.any_keys {
+            return None;
+        }
+        let name = self.analysis.keys[k].name.to_ascii_lowercase();
+        self.analysis
+            .keys
+            .iter()
+            .enumerate()
+            .find(|(j, d)| assign[*j].is_some() && co_present(&name, &d.name.to_ascii_lowercase()))
+            .and_then(|(j, _)| assign[j])
+    }
+
+    /// Depth-first search for an assignment under which statement `id` takes effect.
+    fn first_effective(
+        &self,
+        id: usize,
+        depth: usize,
+        assign: &mut Vec<Option<Choice>>,
+    ) -> Option<Vec<Option<Choice>>> {
+        let s = &self.analysis.stmts[id];
+        match self.status(id, assign) {
+            Status::Det(t) => {
+                let takes = match s.effect {
+                    Effect::Allow => t == Tri::True,
+                    Effect::Deny => t != Tri::False,
+                };
+                return (takes && self.joint(assign).is_ok()).then(|| assign.clone());
+            }
+            Status::Open => {}
+        }
+        let (k, choices) = self.keys.get(depth)?;
+        if assign[*k].is_some() {
+            return self.first_effective(id, depth + 1, assign);
+        }
+        let partner = self.partner(*k, assign);
+        for &c in choices {
+            if let Some(p) = partner {
+                if (p == Choice::Absent) != (c == Choice::Absent) {
+                    continue;
+                }
+            }
+            assign[*k] = Some(c);
+            if let Some(a) = self.first_effective(id, depth + 1, assign) {
+                assign[*k] = None;
+                return Some(a);
+            }
+            assign[*k] = None;
+        }
+        None
+    }
+}
+
+/// Why a statement never takes effect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Vacuity {
+    /// No request action falls under its Action/NotAction.
+    NoAction,
+    /// Its actions are never authorized against a resource its Resource/NotResource covers.
+    NoResource,
+    /// Its conditions are never satisfied together by a request of its actions (contradictory
+    /// values, or a key those actions never receive).
+    Conditions,
+}
+
+impl Vacuity {
+    /// In words.
+    pub fn text(self) -> &'static str {
+        match self {
+            Vacuity::NoAction => "no request action falls under its Action/NotAction",
+            Vacuity::NoResource => {
+                "its actions are never authorized against a resource its Resource covers"
+            }
+            Vacuity::Conditions => {
+                "its conditions are never met by a request of its actions (contradictory values, or keys those actions never receive)"
+            }
+        }
+    }
+}
+
+/// The kind of change of a diff region.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, PartialOrd, Ord)]
+#[serde(rename_all = "kebab-case")]
+pub enum ChangeKind {
+    /// Denied before, allowed now.
+    Granted,
+    /// Allowed before, denied now.
+    Removed,
+    /// Denied both times, explicitly one time and implicitly the other.
+    DenyKind,
+}
+
+/// The change between two decisions, if any.
+pub fn change_of(old: Outcome, new: Outcome) -> Option<ChangeKind> {
+    match (old, new) {
+        (a, b) if a == b => None,
+        (_, Outcome::Allow) => Some(ChangeKind::Granted),
+        (Outcome::Allow, _) => Some(ChangeKind::Removed),
+        _ => Some(ChangeKind::DenyKind),
+    }
+}
+
+/// The exact diff of two flows.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExactDiff {
+    /// Regions where the decision changes, granted first.
+    pub regions: Vec<(ChangeKind, Region)>,
+    /// Counters.
+    pub stats: Stats,
+}
+
+impl ExactDiff {
+    /// Regions of one kind.
+    pub fn of(&self, kind: ChangeKind) -> impl Iterator<Item = &Region> {
+        self.regions
+            .iter()
+            .filter(move |(k, _)| *k == kind)
+            .map(|(_, r)| r)
+    }
+
+    /// Number of regions of one kind.
+    pub fn count(&self, kind: ChangeKind) -> usize {
+        self.of(kind).count()
+    }
+}
+
+/// Every region where `old` and `new` decide differently.
+pub fn diff(old: Flow, new: Flow, options: Options) -> ExactDiff {
+    let a = Analysis::new(vec![old, new], options);
+    let (regions, stats) = a.regions(&|d| d[0] != d[1], None, None, options.max_regions);
+    let mut regions: Vec<(ChangeKind, Region)> = regions
+        .into_iter()
+        .filter_map(|r| change_of(r.decisions[0].decision, r.decisions[1].decision).map(|k| (k, r)))
+        .collect();
+    regions.sort_by_key(|a| a.0);
+    ExactDiff { regions, stats }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pol(name: &str, text: &str) -> PolicyInput {
+        let p = read_policy(text, PolicyKind::Identity, &ReadOptions::default())
+            .policy
+            .expect("valid");
+        PolicyInput::new(name, None, Some(text), p)
+    }
+
+    #[test]
+    fn two_key_allow_is_found() {
+        let old = pol(
+            "old",
+            r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"vpc:Describe*","Resource":"*"}]}"#,
+        );
+        let new = pol(
+            "new",
+            r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"vpc:Describe*","Resource":"*"},
+            {"Effect":"Allow","Action":"vpc:DeleteVpcPeerConnection","Resource":"*","Condition":{"StringEquals":{"acs:SourceVpc":"vpc-1"},"IpAddress":{"acs:SourceIp":"10.0.0.0/8"}}}]}"#,
+        );
+        let old_f = Flow::identity("old", vec![old]);
+        let new_f = Flow::identity("new", vec![new]);
+        let d = diff(old_f.clone(), new_f.clone(), Options::default());
+        assert_eq!(d.count(ChangeKind::Granted), 1, "{:#?}", d.regions);
+        let r = d.of(ChangeKind::Granted).next().unwrap();
+        assert_eq!(old_f.replay(&r.witness), Outcome::ImplicitDeny);
+        assert_eq!(new_f.replay(&r.witness), Outcome::Allow);
+        assert_eq!(d.count(ChangeKind::Removed), 0);
+    }
+
+    #[test]
+    fn template_globs() {
+        assert_eq!(
+            template_glob("acs:vpc:{region}:{account}:vpc/{VpcId}"),
+            "acs:vpc:*:*:vpc/*"
+        );
+    }
+}
