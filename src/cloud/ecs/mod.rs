@@ -27,7 +27,7 @@ pub mod instance;
 pub mod security_group;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use crate::cloud::ids::IdGen;
 use crate::cloud::region;
