@@ -1975,3 +1975,334 @@ mod prop {
         }
     }
 }
+
+// ---- §11 S1 fixtures: the ECS / security-group steps --------------------------------------------
+
+/// S1-A steps 3–4 and 7–8, S1-B steps 1–2, S1-C and S1-D step 1, built with the domain
+/// functions; the security-group half of the reach expectations (step 15 of S1-A etc.) is
+/// checked with the evaluator. Routes and peering are the next issue's.
+#[test]
+fn s1_fixtures_build_and_their_groups_decide() {
+    let mut net = NetMaps::default();
+    let mut add = |region: &str, owner: &str, v: &str, cidr: &str, s: &str, scidr: &str| {
+        let mut x = vpc(v, owner, cidr);
+        x.region_id = region.into();
+        net.vpcs.insert(v.into(), x);
+        let mut y = vsw(s, v, owner, scidr);
+        y.region_id = region.into();
+        y.zone_id = format!("{region}-h");
+        net.vswitches.insert(s.into(), y);
+    };
+    add(
+        HZ,
+        A,
+        "vpc-hzhzhz",
+        "10.0.0.0/8",
+        "vsw-hzhzhz",
+        "10.0.1.0/24",
+    );
+    add(
+        "cn-beijing",
+        A,
+        "vpc-bjbjbj",
+        "172.16.0.0/12",
+        "vsw-bjbjbj",
+        "172.16.1.0/24",
+    );
+    add(
+        HZ,
+        A,
+        "vpc-rrrrrr",
+        "172.16.0.0/12",
+        "vsw-rrrrrr",
+        "172.16.1.0/24",
+    );
+    add(
+        "cn-beijing",
+        B,
+        "vpc-bbbbbb",
+        "192.168.0.0/24",
+        "vsw-bbbbbb",
+        "192.168.0.0/25",
+    );
+    let mut st = EcsState::default();
+    let mut ids = IdGen::new(1);
+    let step = |st: &mut EcsState,
+                ids: &mut IdGen,
+                c: &OpCtx,
+                vpc: &str,
+                vsw: &str,
+                perms: Vec<Permission>,
+                addr: &str,
+                listening: Option<&str>| {
+        let g = sg::create_security_group(
+            st,
+            &net,
+            ids,
+            c,
+            &CreateSecurityGroup {
+                vpc_id: Some(vpc.into()),
+                ..Default::default()
+            },
+        )
+        .unwrap_or_default();
+        let p = SecurityGroupRules {
+            security_group_id: g.clone(),
+            permissions: perms,
+        };
+        assert!(sg::authorize(st, ids, c, Direction::Ingress, &p).is_ok());
+        let tags = listening
+            .map(|l| vec![TagParam::new("ramsim:listening", l)])
+            .unwrap_or_default();
+        let out = instance::run_instances(
+            st,
+            &net,
+            ids,
+            c,
+            &RunInstances {
+                vswitch_id: Some(vsw.into()),
+                security_group_ids: vec![g.clone()],
+                private_ip_address: Some(addr.into()),
+                tags,
+                ..Default::default()
+            },
+        );
+        let id = out.map(|o| o.instance_ids[0].clone()).unwrap_or_default();
+        let eni = st
+            .instances
+            .get(&id)
+            .map(|i| i.primary_eni_id.clone())
+            .unwrap_or_default();
+        (g, id, eni)
+    };
+    let hz = OpCtx::new(A, HZ, t0());
+    let bj = OpCtx::new(A, "cn-beijing", t0());
+    let icmp_from = |c: &str| Permission::cidr("ICMP", "-1/-1", c);
+    let ssh_from = |c: &str| Permission::cidr("TCP", "22/22", c);
+    // S1-A
+    let (_, ecs_hz, eni_hz) = step(
+        &mut st,
+        &mut ids,
+        &hz,
+        "vpc-hzhzhz",
+        "vsw-hzhzhz",
+        vec![
+            icmp_from("172.16.0.0/12").policy("accept").priority("1"),
+            ssh_from("172.16.0.0/12"),
+        ],
+        "10.0.1.10",
+        Some("tcp/22"),
+    );
+    let (_, ecs_bj, eni_bj) = step(
+        &mut st,
+        &mut ids,
+        &bj,
+        "vpc-bjbjbj",
+        "vsw-bjbjbj",
+        vec![icmp_from("10.0.0.0/8"), ssh_from("10.0.0.0/8")],
+        "172.16.1.10",
+        Some("tcp/22"),
+    );
+    assert!(
+        ecs_hz.starts_with("i-bp1") && ecs_bj.starts_with("i-2ze"),
+        "{ecs_hz} {ecs_bj}"
+    );
+    assert!(st.instances[&ecs_bj].listens_on(L4::Tcp, 22));
+    // step 15: HZ → BJ tcp/22 and icmp, BJ → HZ tcp/22 pass both ends' groups
+    for p in [
+        tcp("10.0.1.10", "172.16.1.10", 22),
+        icmp("10.0.1.10", "172.16.1.10"),
+    ] {
+        let d = sg::evaluate_flow(&st, Some(&eni_hz), Some(&eni_bj), &p);
+        assert!(d.allowed && d.reply_allowed, "{p:?} {d:?}");
+    }
+    let back = sg::evaluate_flow(
+        &st,
+        Some(&eni_bj),
+        Some(&eni_hz),
+        &tcp("172.16.1.10", "10.0.1.10", 22),
+    );
+    assert!(back.allowed);
+    // but not a port the groups do not open
+    let web = sg::evaluate_flow(
+        &st,
+        Some(&eni_hz),
+        Some(&eni_bj),
+        &tcp("10.0.1.10", "172.16.1.10", 80),
+    );
+    assert!(!web.allowed);
+    // S1-B: A's and B's instances, ICMP only
+    let (_, _, eni_r) = step(
+        &mut st,
+        &mut ids,
+        &hz,
+        "vpc-rrrrrr",
+        "vsw-rrrrrr",
+        vec![icmp_from("192.168.0.0/24")],
+        "172.16.1.10",
+        None,
+    );
+    let b_bj = OpCtx::new(B, "cn-beijing", t0());
+    let (_, ecs_b, eni_b) = step(
+        &mut st,
+        &mut ids,
+        &b_bj,
+        "vpc-bbbbbb",
+        "vsw-bbbbbb",
+        vec![icmp_from("172.16.0.0/12")],
+        "192.168.0.10",
+        None,
+    );
+    assert_eq!(st.instances[&ecs_b].owner_uid, B);
+    // the same address in two VPCs is two index entries
+    assert!(st.addresses.is_used("vpc-rrrrrr", ip("172.16.1.10")));
+    assert!(st.addresses.is_used("vpc-bjbjbj", ip("172.16.1.10")));
+    assert!(
+        sg::evaluate_flow(
+            &st,
+            Some(&eni_r),
+            Some(&eni_b),
+            &icmp("172.16.1.10", "192.168.0.10")
+        )
+        .allowed
+    );
+    assert!(
+        !sg::evaluate_flow(
+            &st,
+            Some(&eni_r),
+            Some(&eni_b),
+            &tcp("172.16.1.10", "192.168.0.10", 22)
+        )
+        .allowed
+    );
+    assert_eq!(st.check_invariants(), Ok(()));
+}
+
+/// S1-C (hub and spoke: SGs allow ICMP from 10.0.0.0/8 everywhere) and S1-D (overlapping
+/// 172.17.3.0/24 VPCs: SGs allow ICMP from 172.17.3.0/24) step 1.
+#[test]
+fn s1_c_and_s1_d_fixtures() {
+    let mut net = NetMaps::default();
+    // (region, vpc, vpc cidr, [(vsw, cidr, [instance addresses])], allowed icmp source)
+    type Subnet<'a> = (&'a str, &'a str, Vec<&'a str>);
+    let plan: Vec<(&str, &str, &str, Vec<Subnet>, &str)> = vec![
+        (
+            HZ,
+            "vpc-hubhub",
+            "10.1.0.0/16",
+            vec![("vsw-hub001", "10.1.1.0/24", vec!["10.1.1.10"])],
+            "10.0.0.0/8",
+        ),
+        (
+            HZ,
+            "vpc-sp2sp2",
+            "10.2.0.0/16",
+            vec![
+                ("vsw-sp2001", "10.2.1.0/24", vec!["10.2.1.10"]),
+                ("vsw-sp2002", "10.2.2.0/24", vec!["10.2.2.10"]),
+            ],
+            "10.0.0.0/8",
+        ),
+        (
+            HZ,
+            "vpc-sp3sp3",
+            "10.3.0.0/16",
+            vec![("vsw-sp3001", "10.3.1.0/24", vec!["10.3.1.10"])],
+            "10.0.0.0/8",
+        ),
+        (
+            HZ,
+            "vpc-vxvxvx",
+            "172.17.3.0/24",
+            vec![("vsw-vx0001", "172.17.3.0/25", vec!["172.17.3.10"])],
+            "172.17.3.0/24",
+        ),
+        (
+            "cn-beijing",
+            "vpc-vyvyvy",
+            "172.17.3.0/24",
+            vec![
+                ("vsw-vy0001", "172.17.3.128/25", vec!["172.17.3.200"]),
+                ("vsw-vy0002", "172.17.3.0/26", vec!["172.17.3.20"]),
+            ],
+            "172.17.3.0/24",
+        ),
+    ];
+    for (region, v, cidr, vsws, _) in &plan {
+        let mut x = vpc(v, A, cidr);
+        x.region_id = region.to_string();
+        net.vpcs.insert(v.to_string(), x);
+        for (s, sc, _) in vsws {
+            let mut y = vsw(s, v, A, sc);
+            y.region_id = region.to_string();
+            net.vswitches.insert(s.to_string(), y);
+        }
+    }
+    let mut st = EcsState::default();
+    let mut ids = IdGen::new(3);
+    let mut enis = Vec::new();
+    for (region, v, _, vsws, src) in &plan {
+        let c = OpCtx::new(A, region, t0());
+        let g = sg::create_security_group(
+            &mut st,
+            &net,
+            &mut ids,
+            &c,
+            &CreateSecurityGroup {
+                vpc_id: Some(v.to_string()),
+                ..Default::default()
+            },
+        )
+        .unwrap_or_default();
+        let perms = vec![Permission::cidr("ICMP", "-1/-1", src)];
+        let p = SecurityGroupRules {
+            security_group_id: g.clone(),
+            permissions: perms,
+        };
+        assert!(sg::authorize(&mut st, &mut ids, &c, Direction::Ingress, &p).is_ok());
+        for (s, _, addrs) in vsws {
+            for a in addrs {
+                let r = RunInstances {
+                    vswitch_id: Some(s.to_string()),
+                    security_group_ids: vec![g.clone()],
+                    private_ip_address: Some(a.to_string()),
+                    ..Default::default()
+                };
+                let out = instance::run_instances(&mut st, &net, &mut ids, &c, &r);
+                let id = out.map(|o| o.instance_ids[0].clone()).unwrap_or_default();
+                enis.push((st.instances[&id].primary_eni_id.clone(), ip(a), *src));
+            }
+        }
+    }
+    assert_eq!(enis.len(), 7);
+    // every instance accepts ICMP from its allowed range and nothing else
+    for (eni, addr, src) in &enis {
+        let from_ok = if src.starts_with("10.") {
+            "10.9.9.9"
+        } else {
+            "172.17.3.99"
+        };
+        let ok = sg::evaluate(
+            &st,
+            eni,
+            Direction::Ingress,
+            &icmp(from_ok, &addr.to_string()),
+        );
+        assert_eq!(ok.map(|d| d.allowed), Some(true), "{eni}");
+        let no = sg::evaluate(
+            &st,
+            eni,
+            Direction::Ingress,
+            &icmp("192.168.9.9", &addr.to_string()),
+        );
+        assert_eq!(no.map(|d| d.allowed), Some(false), "{eni}");
+        let ssh = sg::evaluate(
+            &st,
+            eni,
+            Direction::Ingress,
+            &tcp(from_ok, &addr.to_string(), 22),
+        );
+        assert_eq!(ssh.map(|d| d.allowed), Some(false), "{eni}");
+    }
+    assert_eq!(st.check_invariants(), Ok(()));
+}
