@@ -148,18 +148,35 @@ impl AddressIndex {
     }
 
     /// The `n` lowest free usable addresses of `vsw` (usable = inside the CIDR and not one of
-    /// the four reserved addresses: the first and the last three, §2.2), skipping `also_taken`.
-    /// Fewer than `n` when the vSwitch is full.
-    pub fn lowest_free(&self, vsw: &VSwitch, n: usize, also_taken: &[Ipv4Addr]) -> Vec<Ipv4Addr> {
-        let used = self.by_vpc.get(&vsw.vpc_id);
+    /// the four reserved addresses: the first and the last three, §2.2). Fewer than `n` when
+    /// the vSwitch is full. Walks the used addresses of the range in step with the candidates,
+    /// so the cost is the number of used addresses below the answer, not the vSwitch size.
+    pub fn lowest_free(&self, vsw: &VSwitch, n: usize) -> Vec<Ipv4Addr> {
         let first = u32::from(vsw.cidr_block.network()).saturating_add(1);
         let last = u32::from(vsw.cidr_block.broadcast()).saturating_sub(3);
         let mut out = Vec::new();
+        if first > last {
+            return out;
+        }
+        let mut used = self
+            .by_vpc
+            .get(&vsw.vpc_id)
+            .into_iter()
+            .flat_map(|m| m.range(Ipv4Addr::from(first)..=Ipv4Addr::from(last)))
+            .map(|(ip, _)| u32::from(*ip))
+            .peekable();
         let mut x = first;
-        while x <= last && out.len() < n {
-            let ip = Ipv4Addr::from(x);
-            if !used.is_some_and(|m| m.contains_key(&ip)) && !also_taken.contains(&ip) {
-                out.push(ip);
+        while out.len() < n {
+            while used.peek().is_some_and(|u| *u < x) {
+                used.next();
+            }
+            if used.peek() == Some(&x) {
+                used.next();
+            } else {
+                out.push(Ipv4Addr::from(x));
+            }
+            if x == last {
+                break;
             }
             x += 1;
         }
@@ -297,7 +314,7 @@ pub fn create_service_eni(
         Some(r) => check_requested_ip(&state.addresses, vsw, r)?,
         None => *state
             .addresses
-            .lowest_free(vsw, 1, &[])
+            .lowest_free(vsw, 1)
             .first()
             .ok_or_else(|| vswitch_full(vsw))?,
     };

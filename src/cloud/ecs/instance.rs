@@ -408,7 +408,7 @@ pub fn run_instances(
     let ips: Vec<Ipv4Addr> = match &p.private_ip_address {
         Some(r) => vec![check_requested_ip(&state.addresses, vsw, r)?],
         None => {
-            let v = state.addresses.lowest_free(vsw, n, &[]);
+            let v = state.addresses.lowest_free(vsw, n);
             if v.len() < n {
                 return Err(vswitch_full(vsw));
             }

@@ -1921,6 +1921,32 @@ mod prop {
     }
 
     proptest! {
+        #[test]
+        fn lowest_free_matches_a_scan(
+            prefix in 26u8..31,
+            used in proptest::collection::btree_set(0u32..80, 0..40),
+            n in 1usize..6,
+        ) {
+            let cidr = format!("10.0.7.0/{prefix}");
+            let v = vsw("vsw-prop00", "vpc-aaaaaa", A, &cidr);
+            let mut idx = AddressIndex::default();
+            for u in &used {
+                let a = Ipv4Addr::from(u32::from(ip("10.0.7.0")) + u);
+                let _ = idx.insert("vpc-aaaaaa", a, AddressOwner::Eni(format!("eni-{u}")));
+            }
+            let mut want = Vec::new();
+            for a in v.cidr_block.hosts().chain([v.cidr_block.network(), v.cidr_block.broadcast()]) {
+                if want.len() < n && !v.is_reserved(a) && !idx.is_used("vpc-aaaaaa", a) {
+                    want.push(a);
+                }
+            }
+            want.sort();
+            want.truncate(n);
+            prop_assert_eq!(idx.lowest_free(&v, n), want);
+        }
+    }
+
+    proptest! {
         #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
         #[test]
         fn sg_evaluation_matches_naive(
