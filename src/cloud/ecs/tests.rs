@@ -2332,3 +2332,219 @@ fn s1_c_and_s1_d_fixtures() {
     }
     assert_eq!(st.check_invariants(), Ok(()));
 }
+
+// ---- random operation sequences: failures change nothing, invariants always hold ----------------
+
+mod sequences {
+    use super::*;
+    use crate::cloud::network_acl::{self as nacl, AclEntryParam, NaclState};
+    use proptest::prelude::*;
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        CreateSg(u8, u8),
+        Authorize(bool, u8, u8, u8, u8, u8),
+        Revoke(bool, u8, u8, u8, u8, u8),
+        Run(u8, u8, u8, u8, bool),
+        Lifecycle(u8, u8),
+        Policy(u8, u8),
+        DeleteSg(u8),
+        Tag(u8, u8),
+        ServiceEni(u8, u8, bool),
+        CreateAcl(u8),
+        UpdateAcl(u8, Vec<(u8, u8, u8, u8)>, bool),
+        Bind(u8, u8, bool),
+        DeleteAcl(u8),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        let b = any::<u8>;
+        prop_oneof![
+            (b(), b()).prop_map(|(a, c)| Op::CreateSg(a, c)),
+            (any::<bool>(), b(), b(), b(), b(), b())
+                .prop_map(|(a, c, d, e, f, g)| Op::Authorize(a, c, d, e, f, g)),
+            (any::<bool>(), b(), b(), b(), b(), b())
+                .prop_map(|(a, c, d, e, f, g)| Op::Revoke(a, c, d, e, f, g)),
+            (b(), b(), b(), b(), any::<bool>()).prop_map(|(a, c, d, e, f)| Op::Run(a, c, d, e, f)),
+            (b(), b()).prop_map(|(a, c)| Op::Lifecycle(a, c)),
+            (b(), b()).prop_map(|(a, c)| Op::Policy(a, c)),
+            b().prop_map(Op::DeleteSg),
+            (b(), b()).prop_map(|(a, c)| Op::Tag(a, c)),
+            (b(), b(), any::<bool>()).prop_map(|(a, c, d)| Op::ServiceEni(a, c, d)),
+            b().prop_map(Op::CreateAcl),
+            (
+                b(),
+                proptest::collection::vec((b(), b(), b(), b()), 0..4),
+                any::<bool>()
+            )
+                .prop_map(|(a, v, d)| Op::UpdateAcl(a, v, d)),
+            (b(), b(), any::<bool>()).prop_map(|(a, c, d)| Op::Bind(a, c, d)),
+            b().prop_map(Op::DeleteAcl),
+        ]
+    }
+
+    fn pick<T: Clone>(v: &[T], i: u8, or: T) -> T {
+        if v.is_empty() {
+            or
+        } else {
+            v[usize::from(i) % v.len()].clone()
+        }
+    }
+
+    fn perm(groups: &[String], proto: u8, ports: u8, peer: u8, extra: u8) -> Permission {
+        let protos = ["tcp", "udp", "icmp", "all", "sctp"];
+        let ranges = ["22/22", "80/90", "-1/-1", "1/65535", "x", "90/80"];
+        let cidrs = ["10.0.0.0/8", "10.0.1.10", "0.0.0.0/0", "10.0.0.1/8"];
+        let mut p = if peer % 5 == 4 {
+            Permission::group(
+                protos[usize::from(proto) % 5],
+                ranges[usize::from(ports) % 6],
+                &pick(groups, peer, "sg-none000".into()),
+            )
+        } else {
+            Permission::cidr(
+                protos[usize::from(proto) % 5],
+                ranges[usize::from(ports) % 6],
+                cidrs[usize::from(peer) % 4],
+            )
+        };
+        match extra % 6 {
+            0 => p = p.policy("drop"),
+            1 => p = p.priority(&(extra % 4).to_string()),
+            2 => p = p.priority("100"),
+            _ => {}
+        }
+        p
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+        #[test]
+        fn failed_calls_change_nothing_and_invariants_hold(ops in proptest::collection::vec(op(), 1..40)) {
+            let mut f = Fx::new();
+            let mut acls = NaclState::default();
+            let vpcs = ["vpc-aaaaaa", "vpc-bbbbbb", "vpc-cccccc", "vpc-nope00"];
+            let vsws = ["vsw-aaaaa1", "vsw-aaaaa2", "vsw-tiny00", "vsw-bbbbb1", "vsw-ccccc1"];
+            let addrs = ["10.0.1.10", "10.0.1.0", "10.0.9.6", "10.0.9.1", "172.16.1.10", "bad"];
+            for o in ops {
+                let groups: Vec<String> = f.st.security_groups.keys().cloned().collect();
+                let insts: Vec<String> = f.st.instances.keys().cloned().collect();
+                let acl_ids: Vec<String> = acls.acls.keys().cloned().collect();
+                let before = serde_json::to_string(&(&f.st, &f.ids, &acls)).unwrap_or_default();
+                let r: Result<(), CloudError> = match o.clone() {
+                    Op::CreateSg(v, t) => {
+                        let p = CreateSecurityGroup {
+                            vpc_id: Some(vpcs[usize::from(v) % 4].into()),
+                            security_group_type: Some(["normal", "enterprise", "x"][usize::from(t) % 3].into()),
+                            ..Default::default()
+                        };
+                        sg::create_security_group(&mut f.st, &f.net, &mut f.ids, &f.ctx, &p).map(|_| ())
+                    }
+                    Op::Authorize(eg, g, a, b, c, d) | Op::Revoke(eg, g, a, b, c, d) => {
+                        let dir = if eg { Direction::Egress } else { Direction::Ingress };
+                        let target = pick(&groups, g, "sg-none000".into());
+                        let p = SecurityGroupRules { security_group_id: target, permissions: vec![perm(&groups, a, b, c, d)] };
+                        if matches!(o, Op::Revoke(..)) {
+                            sg::revoke(&mut f.st, &f.ctx, dir, &p).map(|_| ())
+                        } else {
+                            sg::authorize(&mut f.st, &mut f.ids, &f.ctx, dir, &p).map(|_| ())
+                        }
+                    }
+                    Op::Run(v, g, a, n, dry) => {
+                        let mut p = run_in(vsws[usize::from(v) % 5], &[]);
+                        if g % 4 != 3 {
+                            p.security_group_ids = vec![pick(&groups, g, "sg-none000".into())];
+                        }
+                        if a % 7 != 6 {
+                            p.private_ip_address = Some(addrs[usize::from(a) % 6].into());
+                        }
+                        p.amount = Some(u32::from(n % 3) + 1);
+                        p.dry_run = dry && n % 5 == 0;
+                        f.run(p).map(|_| ())
+                    }
+                    Op::Lifecycle(i, k) => {
+                        let id = pick(&insts, i, "i-none0000".into());
+                        match k % 4 {
+                            0 => instance::stop_instance(&mut f.st, &f.ctx, &id),
+                            1 => instance::start_instance(&mut f.st, &f.ctx, &id),
+                            2 => instance::delete_instance(&mut f.st, &f.ctx, &id, false),
+                            _ => instance::delete_instance(&mut f.st, &f.ctx, &id, true),
+                        }
+                    }
+                    Op::Policy(g, v) => {
+                        let id = pick(&groups, g, "sg-none000".into());
+                        sg::modify_security_group_policy(&mut f.st, &f.ctx, &id, Some(["Drop", "accept", "nope"][usize::from(v) % 3]))
+                    }
+                    Op::DeleteSg(g) => {
+                        let id = pick(&groups, g, "sg-none000".into());
+                        sg::delete_security_group(&mut f.st, &f.ctx, &id)
+                    }
+                    Op::Tag(i, v) => {
+                        let id = pick(&insts, i, "i-none0000".into());
+                        if v % 3 == 0 {
+                            instance::untag_instance(&mut f.st, &f.ctx, &id, &["ramsim:listening".into()])
+                        } else {
+                            let val = ["tcp/80", "udp/x"][usize::from(v) % 2];
+                            instance::tag_instance(&mut f.st, &f.ctx, &id, &[TagParam::new("ramsim:listening", val)])
+                        }
+                    }
+                    Op::ServiceEni(v, a, del) => {
+                        if del {
+                            let e = f.st.enis.values().find(|e| e.service_managed).map(|e| e.network_interface_id.clone());
+                            eni::delete_service_eni(&mut f.st, &e.unwrap_or_default(), "svc").map(|_| ())
+                        } else {
+                            let p = CreateServiceEni {
+                                vswitch_id: vsws[usize::from(v) % 5].into(),
+                                private_ip: (a % 3 != 0).then(|| addrs[usize::from(a) % 6].into()),
+                                security_group_ids: vec![],
+                                service_owner: "svc".into(),
+                            };
+                            eni::create_service_eni(&mut f.st, &f.net, &mut f.ids, &f.ctx, &p).map(|_| ())
+                        }
+                    }
+                    Op::CreateAcl(v) => {
+                        let p = nacl::CreateNetworkAcl { vpc_id: Some(vpcs[usize::from(v) % 4].into()), ..Default::default() };
+                        nacl::create_network_acl(&mut acls, &f.net, &mut f.ids, &f.ctx, &p).map(|_| ())
+                    }
+                    Op::UpdateAcl(a, entries, egress) => {
+                        let list: Vec<AclEntryParam> = entries
+                            .iter()
+                            .map(|(p, pr, c, po)| AclEntryParam::new(
+                                ["accept", "drop", "allow"][usize::from(*p) % 3],
+                                ["tcp", "all", "icmp", "x"][usize::from(*pr) % 4],
+                                ["0.0.0.0/0", "10.0.1.0/24", "10.0.0.1/8"][usize::from(*c) % 3],
+                                ["80/80", "-1/-1", "1/65535"][usize::from(*po) % 3],
+                            ))
+                            .collect();
+                        let p = nacl::UpdateNetworkAclEntries {
+                            network_acl_id: pick(&acl_ids, a, "nacl-none0000".into()),
+                            update_ingress: !egress,
+                            ingress: if egress { vec![] } else { list.clone() },
+                            update_egress: egress,
+                            egress: if egress { list } else { vec![] },
+                        };
+                        nacl::update_network_acl_entries(&mut acls, &f.net, &mut f.ids, &f.ctx, &p)
+                    }
+                    Op::Bind(a, v, unbind) => {
+                        let p = nacl::NetworkAclResources {
+                            network_acl_id: pick(&acl_ids, a, "nacl-none0000".into()),
+                            resources: vec![nacl::AclResourceParam::vswitch(vsws[usize::from(v) % 5])],
+                        };
+                        if unbind {
+                            nacl::unassociate_network_acl(&mut acls, &f.net, &f.ctx, &p)
+                        } else {
+                            nacl::associate_network_acl(&mut acls, &f.net, &f.ctx, &p)
+                        }
+                    }
+                    Op::DeleteAcl(a) => nacl::delete_network_acl(&mut acls, &f.ctx, &pick(&acl_ids, a, "nacl-none0000".into())),
+                };
+                if r.is_err() {
+                    let after = serde_json::to_string(&(&f.st, &f.ids, &acls)).unwrap_or_default();
+                    prop_assert_eq!(after, before, "{:?} failed with {:?} but changed the state", o, r);
+                }
+                prop_assert_eq!(f.st.check_invariants(), Ok(()));
+                prop_assert_eq!(acls.check_invariants(), Ok(()));
+            }
+        }
+    }
+}
