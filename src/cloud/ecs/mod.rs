@@ -66,6 +66,26 @@ impl NetView for NetMaps {
     }
 }
 
+/// Borrowed VPC and vSwitch maps: lets the world lend its own maps as a [`NetView`] while its id
+/// generator and its ECS state are borrowed mutably (disjoint fields), e.g.
+/// `run_instances(&mut w.ecs, &NetRefs { vpcs: &w.vpcs, vswitches: &w.vswitches }, &mut w.ids, …)`.
+#[derive(Debug, Clone, Copy)]
+pub struct NetRefs<'a> {
+    /// VPCs by id.
+    pub vpcs: &'a BTreeMap<String, Vpc>,
+    /// vSwitches by id.
+    pub vswitches: &'a BTreeMap<String, VSwitch>,
+}
+
+impl NetView for NetRefs<'_> {
+    fn vpc(&self, vpc_id: &str) -> Option<&Vpc> {
+        self.vpcs.get(vpc_id)
+    }
+    fn vswitch(&self, vswitch_id: &str) -> Option<&VSwitch> {
+        self.vswitches.get(vswitch_id)
+    }
+}
+
 /// Who calls, where and when: what every operation needs from the gateway.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpCtx {

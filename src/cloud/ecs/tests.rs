@@ -2548,3 +2548,52 @@ mod sequences {
         }
     }
 }
+
+/// The world's own maps serve as the view, with its id generator borrowed mutably alongside:
+/// the shape the registry wiring will use.
+#[test]
+fn the_worlds_maps_are_a_net_view() {
+    use crate::cloud::tests as world_tests;
+    let mut w = world_tests::world();
+    let (vpc_id, _) = world_tests::mk_vpc(&mut w, world_tests::A, HZ, "10.0.0.0/8");
+    let vsw_id = world_tests::mk_vsw(
+        &mut w,
+        world_tests::A,
+        HZ,
+        &vpc_id,
+        "cn-hangzhou-h",
+        "10.0.1.0/24",
+    );
+    let mut st = EcsState::default();
+    let c = OpCtx::new(world_tests::A, HZ, w.now());
+    let net = NetRefs {
+        vpcs: &w.vpcs,
+        vswitches: &w.vswitches,
+    };
+    let g = sg::create_security_group(
+        &mut st,
+        &net,
+        &mut w.ids,
+        &c,
+        &CreateSecurityGroup {
+            vpc_id: Some(vpc_id.clone()),
+            ..Default::default()
+        },
+    );
+    let g = g.unwrap_or_default();
+    let before = w.ids.counter;
+    let net = NetRefs {
+        vpcs: &w.vpcs,
+        vswitches: &w.vswitches,
+    };
+    let out = instance::run_instances(&mut st, &net, &mut w.ids, &c, &run_in(&vsw_id, &[&g]));
+    let id = out.map(|o| o.instance_ids[0].clone()).unwrap_or_default();
+    assert_eq!(
+        w.ids.counter,
+        before + 2,
+        "instance and ENI ids come from the world's generator"
+    );
+    // the first usable address of 10.0.1.0/24
+    assert_eq!(st.instances[&id].private_ip, ip("10.0.1.1"));
+    assert_eq!(st.instances[&id].vpc_id, vpc_id);
+}
