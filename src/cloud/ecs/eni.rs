@@ -1,0 +1,482 @@
+//! ENIs and the address index (`network-model.md` §7.2).
+//!
+//! Every ECS instance has a primary ENI holding its private IP and security groups. Later
+//! products (PrivateLink endpoints, transit-router attachments) create **service-managed**
+//! ENIs through [`create_service_eni`]; users cannot modify or delete those
+//! ([`ensure_user_modifiable`]). The [`AddressIndex`] maps `(vpc, ip)` to the owner of the
+//! address — ENIs here, load-balancer addresses registered by later products — and is what
+//! reach analysis uses to find "who owns the destination IP" and what IP allocation uses to
+//! find a free address.
+
+use crate::cloud::ecs::errors::{self, bad};
+use crate::cloud::ecs::{EcsState, NetView, OpCtx};
+use crate::cloud::ids::IdGen;
+use crate::cloud::time::Timestamp;
+use crate::cloud::vpc::{NetStatus, VSwitch};
+use crate::cloud::CloudError;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
+
+/// `Type` of an ENI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EniType {
+    /// The instance's primary ENI.
+    Primary,
+    /// Any other ENI (service-managed ENIs are secondary).
+    Secondary,
+}
+
+/// `Status` of an ENI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EniStatus {
+    /// Created, not attached.
+    Available,
+    /// Being attached.
+    Attaching,
+    /// Attached and usable.
+    InUse,
+    /// Being detached.
+    Detaching,
+    /// Being deleted.
+    Deleting,
+}
+
+impl EniStatus {
+    /// Alibaba spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EniStatus::Available => "Available",
+            EniStatus::Attaching => "Attaching",
+            EniStatus::InUse => "InUse",
+            EniStatus::Detaching => "Detaching",
+            EniStatus::Deleting => "Deleting",
+        }
+    }
+}
+
+/// An elastic network interface (§7.2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Eni {
+    /// `eni-…`.
+    pub network_interface_id: String,
+    /// Region.
+    pub region_id: String,
+    /// Owner account uid.
+    pub owner_uid: String,
+    /// VPC.
+    pub vpc_id: String,
+    /// vSwitch.
+    pub vswitch_id: String,
+    /// Zone (the vSwitch's).
+    pub zone_id: String,
+    /// Primary private IPv4 address.
+    pub private_ip: Ipv4Addr,
+    /// Security groups, in the order given (1–10, §7.3 rule 5).
+    pub security_group_ids: Vec<String>,
+    /// Primary or secondary.
+    pub eni_type: EniType,
+    /// Status.
+    pub status: EniStatus,
+    /// Instance it is attached to.
+    pub instance_id: Option<String>,
+    /// True for ENIs created by a cloud service (PrivateLink endpoint, TR attachment).
+    pub service_managed: bool,
+    /// Simulation field: `privatelink:<ep-id>:<zone>` or `cen:<tr-attach-id>`.
+    pub service_owner: Option<String>,
+    /// Creation time.
+    pub creation_time: Timestamp,
+}
+
+/// Who owns an address of a VPC (§7.2).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum AddressOwner {
+    /// An ENI (ECS primary ENI or a service-managed ENI).
+    Eni(String),
+    /// An address held by another product without an ENI (LB VIP, NLB local address, CLB VIP…):
+    /// `kind` names it (e.g. `nlb-vip`), `id` is the owning resource.
+    Service {
+        /// Kind of address, chosen by the registering product.
+        kind: String,
+        /// Owning resource id.
+        id: String,
+    },
+}
+
+/// `(vpc, ip) → owner`, ordered by VPC then numerically by address.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AddressIndex {
+    /// Addresses per VPC.
+    pub by_vpc: BTreeMap<String, BTreeMap<Ipv4Addr, AddressOwner>>,
+}
+
+impl AddressIndex {
+    /// Owner of `ip` in `vpc`.
+    pub fn owner(&self, vpc_id: &str, ip: Ipv4Addr) -> Option<&AddressOwner> {
+        self.by_vpc.get(vpc_id)?.get(&ip)
+    }
+
+    /// True when `ip` is taken in `vpc`.
+    pub fn is_used(&self, vpc_id: &str, ip: Ipv4Addr) -> bool {
+        self.owner(vpc_id, ip).is_some()
+    }
+
+    /// Records an owner; refuses an address already taken (returns the current owner).
+    pub fn insert(
+        &mut self,
+        vpc_id: &str,
+        ip: Ipv4Addr,
+        owner: AddressOwner,
+    ) -> Result<(), AddressOwner> {
+        let m = self.by_vpc.entry(vpc_id.to_string()).or_default();
+        if let Some(cur) = m.get(&ip) {
+            return Err(cur.clone());
+        }
+        m.insert(ip, owner);
+        Ok(())
+    }
+
+    /// Frees an address; returns its former owner.
+    pub fn remove(&mut self, vpc_id: &str, ip: Ipv4Addr) -> Option<AddressOwner> {
+        let m = self.by_vpc.get_mut(vpc_id)?;
+        let out = m.remove(&ip);
+        if m.is_empty() {
+            self.by_vpc.remove(vpc_id);
+        }
+        out
+    }
+
+    /// The `n` lowest free usable addresses of `vsw` (usable = inside the CIDR and not one of
+    /// the four reserved addresses: the first and the last three, §2.2). Fewer than `n` when
+    /// the vSwitch is full. Walks the used addresses of the range in step with the candidates,
+    /// so the cost is the number of used addresses below the answer, not the vSwitch size.
+    pub fn lowest_free(&self, vsw: &VSwitch, n: usize) -> Vec<Ipv4Addr> {
+        let first = u32::from(vsw.cidr_block.network()).saturating_add(1);
+        let last = u32::from(vsw.cidr_block.broadcast()).saturating_sub(3);
+        let mut out = Vec::new();
+        if first > last {
+            return out;
+        }
+        let mut used = self
+            .by_vpc
+            .get(&vsw.vpc_id)
+            .into_iter()
+            .flat_map(|m| m.range(Ipv4Addr::from(first)..=Ipv4Addr::from(last)))
+            .map(|(ip, _)| u32::from(*ip))
+            .peekable();
+        let mut x = first;
+        while out.len() < n {
+            while used.peek().is_some_and(|u| *u < x) {
+                used.next();
+            }
+            if used.peek() == Some(&x) {
+                used.next();
+            } else {
+                out.push(Ipv4Addr::from(x));
+            }
+            if x == last {
+                break;
+            }
+            x += 1;
+        }
+        out
+    }
+}
+
+/// Checks a requested private address for `vsw` (§7.1): syntax
+/// (`InvalidPrivateIpAddress.Malformed`), inside the CIDR and not reserved
+/// (`InvalidPrivateIpAddress`; the reserved case is ASSUMED to share the code), and free
+/// (`InvalidPrivateIpAddress.Duplicated`).
+pub fn check_requested_ip(
+    index: &AddressIndex,
+    vsw: &VSwitch,
+    requested: &str,
+) -> Result<Ipv4Addr, CloudError> {
+    let ip: Ipv4Addr = requested.trim().parse().map_err(|_| {
+        bad(
+            "InvalidPrivateIpAddress.Malformed",
+            format!("Specified private IP address `{requested}` is malformed."),
+        )
+    })?;
+    if !vsw.cidr_block.contains(&ip) || vsw.is_reserved(ip) {
+        return Err(bad(
+            "InvalidPrivateIpAddress",
+            format!(
+                "Specified private IP address `{ip}` is not a usable address of the CIDR block `{}` of virtual switch `{}`.",
+                vsw.cidr_block, vsw.vswitch_id
+            ),
+        ));
+    }
+    if index.is_used(&vsw.vpc_id, ip) {
+        return Err(bad(
+            "InvalidPrivateIpAddress.Duplicated",
+            format!("The specified private IP address `{ip}` is already in use."),
+        ));
+    }
+    Ok(ip)
+}
+
+/// `QuotaExceeded.PrivateIpAddress`: the vSwitch has no free usable address left.
+pub fn vswitch_full(vsw: &VSwitch) -> CloudError {
+    bad(
+        "QuotaExceeded.PrivateIpAddress",
+        format!(
+            "Don't have enough private IPs in virtual switch `{}`.",
+            vsw.vswitch_id
+        ),
+    )
+}
+
+/// Links a new ENI into the state: the ENI map, the address index and SG membership.
+/// Callers have validated that the address is free and the groups exist.
+pub(crate) fn link_eni(state: &mut EcsState, eni: Eni) {
+    let id = eni.network_interface_id.clone();
+    // INVARIANT: validated free by the caller; a clash would be a bug, and the index keeps
+    // the first owner.
+    let _ = state
+        .addresses
+        .insert(&eni.vpc_id, eni.private_ip, AddressOwner::Eni(id.clone()));
+    for sg in &eni.security_group_ids {
+        if let Some(g) = state.security_groups.get_mut(sg) {
+            g.member_enis.insert(id.clone());
+        }
+    }
+    state.enis.insert(id, eni);
+}
+
+/// Removes an ENI and everything that points to it (address, SG membership).
+pub(crate) fn unlink_eni(state: &mut EcsState, eni_id: &str) -> Option<Eni> {
+    let eni = state.enis.remove(eni_id)?;
+    if state.addresses.owner(&eni.vpc_id, eni.private_ip) == Some(&AddressOwner::Eni(eni_id.into()))
+    {
+        state.addresses.remove(&eni.vpc_id, eni.private_ip);
+    }
+    for sg in &eni.security_group_ids {
+        if let Some(g) = state.security_groups.get_mut(sg) {
+            g.member_enis.remove(eni_id);
+        }
+    }
+    Some(eni)
+}
+
+/// Parameters of [`create_service_eni`] (used by later products, not a user API).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateServiceEni {
+    /// vSwitch the ENI lives in.
+    pub vswitch_id: String,
+    /// Requested address; `None` = the lowest free usable address.
+    pub private_ip: Option<String>,
+    /// Security groups (0–10; endpoint ENIs carry the endpoint's groups).
+    pub security_group_ids: Vec<String>,
+    /// `privatelink:<ep-id>:<zone>` or `cen:<tr-attach-id>`.
+    pub service_owner: String,
+}
+
+/// Creates a service-managed ENI (`InUse`, `Secondary`, owned by the caller's account) for a
+/// PrivateLink endpoint zone or a TR attachment. Same address rules as RunInstances.
+pub fn create_service_eni(
+    state: &mut EcsState,
+    net: &dyn NetView,
+    ids: &mut IdGen,
+    ctx: &OpCtx,
+    p: &CreateServiceEni,
+) -> Result<String, CloudError> {
+    let vsw = net
+        .vswitch(&p.vswitch_id)
+        .filter(|v| v.region_id == ctx.region_id)
+        .ok_or_else(|| {
+            bad(
+                "InvalidParameter.VSwitchId",
+                format!("The specified vSwitch `{}` does not exist.", p.vswitch_id),
+            )
+        })?;
+    if p.security_group_ids.len() > crate::cloud::ecs::security_group::MAX_SGS_PER_ENI {
+        return Err(bad(
+            "JoinedGroupLimitExceed",
+            "A network interface can join at most 10 security groups.",
+        ));
+    }
+    for sg in &p.security_group_ids {
+        let g = state
+            .security_groups
+            .get(sg)
+            .filter(|g| g.region_id == ctx.region_id)
+            .ok_or_else(|| errors::sg_not_found(sg))?;
+        if g.vpc_id != vsw.vpc_id {
+            return Err(bad(
+                "InvalidParameter.Mismatch",
+                "Specified security group and virtual switch are not in the same VPC.",
+            ));
+        }
+    }
+    let ip = match &p.private_ip {
+        Some(r) => check_requested_ip(&state.addresses, vsw, r)?,
+        None => *state
+            .addresses
+            .lowest_free(vsw, 1)
+            .first()
+            .ok_or_else(|| vswitch_full(vsw))?,
+    };
+    let id = ctx.new_id(ids, "eni");
+    link_eni(
+        state,
+        Eni {
+            network_interface_id: id.clone(),
+            region_id: ctx.region_id.clone(),
+            owner_uid: ctx.caller.clone(),
+            vpc_id: vsw.vpc_id.clone(),
+            vswitch_id: vsw.vswitch_id.clone(),
+            zone_id: vsw.zone_id.clone(),
+            private_ip: ip,
+            security_group_ids: p.security_group_ids.clone(),
+            eni_type: EniType::Secondary,
+            status: EniStatus::InUse,
+            instance_id: None,
+            service_managed: true,
+            service_owner: Some(p.service_owner.clone()),
+            creation_time: ctx.now,
+        },
+    );
+    Ok(id)
+}
+
+/// Deletes a service-managed ENI on behalf of its service (`service_owner` must match).
+pub fn delete_service_eni(
+    state: &mut EcsState,
+    eni_id: &str,
+    service_owner: &str,
+) -> Result<Eni, CloudError> {
+    let ok = state
+        .enis
+        .get(eni_id)
+        .is_some_and(|e| e.service_managed && e.service_owner.as_deref() == Some(service_owner));
+    if !ok {
+        return Err(errors::eni_not_found(eni_id));
+    }
+    unlink_eni(state, eni_id).ok_or_else(|| errors::eni_not_found(eni_id))
+}
+
+/// The ENI a user call may modify: visible in the caller's region and account
+/// (`InvalidEniId.NotFound`), not service-managed (`InvalidOperation.EniServiceManaged`).
+pub fn ensure_user_modifiable<'a>(
+    state: &'a EcsState,
+    ctx: &OpCtx,
+    eni_id: &str,
+) -> Result<&'a Eni, CloudError> {
+    let eni = state
+        .enis
+        .get(eni_id)
+        .filter(|e| e.region_id == ctx.region_id && e.owner_uid == ctx.caller)
+        .ok_or_else(|| errors::eni_not_found(eni_id))?;
+    if eni.service_managed {
+        return Err(errors::eni_service_managed(eni_id));
+    }
+    Ok(eni)
+}
+
+/// Filters of DescribeNetworkInterfaces (subset).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DescribeNetworkInterfaces {
+    /// `NetworkInterfaceId.N`.
+    pub network_interface_ids: Vec<String>,
+    /// `VpcId`.
+    pub vpc_id: Option<String>,
+    /// `VSwitchId`.
+    pub vswitch_id: Option<String>,
+    /// `InstanceId`.
+    pub instance_id: Option<String>,
+    /// `SecurityGroupId`.
+    pub security_group_id: Option<String>,
+    /// `PrimaryIpAddress`.
+    pub primary_ip_address: Option<String>,
+    /// `PageNumber` (default 1).
+    pub page_number: Option<i64>,
+    /// `PageSize` (default 10, at most 100).
+    pub page_size: Option<i64>,
+}
+
+/// One ENI in the DescribeNetworkInterfaces shape.
+pub fn eni_json(e: &Eni) -> Value {
+    json!({
+        "NetworkInterfaceId": e.network_interface_id,
+        "VpcId": e.vpc_id,
+        "VSwitchId": e.vswitch_id,
+        "ZoneId": e.zone_id,
+        "PrivateIpAddress": e.private_ip.to_string(),
+        "SecurityGroupIds": {"SecurityGroupId": e.security_group_ids},
+        "Type": match e.eni_type { EniType::Primary => "Primary", EniType::Secondary => "Secondary" },
+        "Status": e.status.as_str(),
+        "InstanceId": e.instance_id.clone().unwrap_or_default(),
+        "ServiceManaged": e.service_managed,
+        "ServiceID": e.service_owner.clone().unwrap_or_default(),
+        "OwnerId": e.owner_uid,
+        "CreationTime": e.creation_time.to_string(),
+    })
+}
+
+/// DescribeNetworkInterfaces: the caller's ENIs of the region, filtered, in id order, paged.
+pub fn describe_network_interfaces(
+    state: &EcsState,
+    ctx: &OpCtx,
+    p: &DescribeNetworkInterfaces,
+) -> Value {
+    let ip = p.primary_ip_address.as_deref().map(str::trim);
+    let rows: Vec<&Eni> = state
+        .enis
+        .values()
+        .filter(|e| e.region_id == ctx.region_id && e.owner_uid == ctx.caller)
+        .filter(|e| {
+            p.network_interface_ids.is_empty()
+                || p.network_interface_ids.contains(&e.network_interface_id)
+        })
+        .filter(|e| p.vpc_id.as_ref().is_none_or(|v| *v == e.vpc_id))
+        .filter(|e| p.vswitch_id.as_ref().is_none_or(|v| *v == e.vswitch_id))
+        .filter(|e| {
+            p.instance_id
+                .as_ref()
+                .is_none_or(|v| e.instance_id.as_ref() == Some(v))
+        })
+        .filter(|e| {
+            p.security_group_id
+                .as_ref()
+                .is_none_or(|v| e.security_group_ids.contains(v))
+        })
+        .filter(|e| ip.is_none_or(|v| e.private_ip.to_string() == v))
+        .collect();
+    page_json(
+        &rows,
+        p.page_number,
+        p.page_size,
+        "NetworkInterfaceSets",
+        "NetworkInterfaceSet",
+        |e| eni_json(e),
+    )
+}
+
+/// `{TotalCount, PageNumber, PageSize, <outer>: {<inner>: [...]}}` for `rows`.
+pub(crate) fn page_json<T>(
+    rows: &[T],
+    page_number: Option<i64>,
+    page_size: Option<i64>,
+    outer: &str,
+    inner: &str,
+    f: impl Fn(&T) -> Value,
+) -> Value {
+    let number = page_number.unwrap_or(1).max(1);
+    let size = page_size.unwrap_or(10).clamp(1, 100);
+    let skip = usize::try_from((number - 1).saturating_mul(size)).unwrap_or(usize::MAX);
+    let take = usize::try_from(size).unwrap_or(10);
+    let page: Vec<Value> = rows.iter().skip(skip).take(take).map(f).collect();
+    let mut out = serde_json::Map::new();
+    out.insert("TotalCount".into(), json!(rows.len()));
+    out.insert("PageNumber".into(), json!(number));
+    out.insert("PageSize".into(), json!(size));
+    out.insert(outer.into(), json!({ inner: page }));
+    Value::Object(out)
+}
+
+/// True when `vsw` is usable for new addresses at `now` (`IncorrectVSwitchStatus` otherwise).
+pub fn vswitch_available(vsw: &VSwitch, now: Timestamp) -> bool {
+    vsw.lifecycle.at(now) == NetStatus::Available
+}

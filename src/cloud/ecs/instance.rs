@@ -1,0 +1,698 @@
+//! ECS instances (`network-model.md` §7.1).
+//!
+//! RunInstances creates `Amount` instances, each with its primary ENI (`Type=Primary`,
+//! `InUse`) holding the private IP and the security groups. An explicit `PrivateIpAddress`
+//! must lie in the vSwitch CIDR, not be one of the vSwitch's reserved addresses (the first
+//! and the last three, as Alibaba documents for vSwitches) and be free; otherwise the lowest
+//! free usable address is taken. Status machine: `Pending → Running` on creation,
+//! `Running → Stopping → Stopped` (StopInstance), `Stopped → Starting → Running`
+//! (StartInstance); in `Immediate` settle mode the transitional status is skipped.
+//!
+//! `listening` is the model's stand-in for the software on the instance (used by
+//! load-balancer health checks and reachability): the tag `ramsim:listening` with a value such
+//! as `tcp/80,tcp/22` sets it at RunInstances and through [`tag_instance`] /
+//! [`untag_instance`]; world files and tests may also set it directly ([`set_listening`]).
+
+use crate::cloud::ecs::eni::{
+    check_requested_ip, link_eni, page_json, unlink_eni, vswitch_available, vswitch_full, Eni,
+    EniStatus, EniType,
+};
+use crate::cloud::ecs::errors::{self, bad, forbidden};
+use crate::cloud::ecs::security_group::MAX_SGS_PER_INSTANCE;
+use crate::cloud::ecs::{EcsState, NetView, OpCtx};
+use crate::cloud::ids::IdGen;
+use crate::cloud::lifecycle::Lifecycle;
+use crate::cloud::time::Timestamp;
+use crate::cloud::CloudError;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::net::Ipv4Addr;
+
+/// Tag key whose value sets [`Instance::listening`].
+pub const LISTENING_TAG: &str = "ramsim:listening";
+/// At most this many tags per resource (`NumberExceed.Tags`, [M-ecs]).
+pub const MAX_TAGS: usize = 20;
+/// `Amount` range of RunInstances ([M-ecs]: 1–100).
+pub const MAX_AMOUNT: u32 = 100;
+
+/// Instance status (§7.1, [M-ecs DescribeInstances]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum InstanceStatus {
+    /// Being created.
+    Pending,
+    /// Being started.
+    Starting,
+    /// Running.
+    Running,
+    /// Being stopped.
+    Stopping,
+    /// Stopped.
+    Stopped,
+}
+
+impl InstanceStatus {
+    /// Alibaba spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InstanceStatus::Pending => "Pending",
+            InstanceStatus::Starting => "Starting",
+            InstanceStatus::Running => "Running",
+            InstanceStatus::Stopping => "Stopping",
+            InstanceStatus::Stopped => "Stopped",
+        }
+    }
+}
+
+/// Transport protocol of a listening port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum L4 {
+    /// TCP.
+    Tcp,
+    /// UDP.
+    Udp,
+}
+
+/// One `proto/port` the instance listens on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct ListenPort {
+    /// Protocol.
+    pub protocol: L4,
+    /// Port, 1–65535.
+    pub port: u16,
+}
+
+impl fmt::Display for ListenPort {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let p = match self.protocol {
+            L4::Tcp => "tcp",
+            L4::Udp => "udp",
+        };
+        write!(f, "{p}/{}", self.port)
+    }
+}
+
+/// Parses a `ramsim:listening` value: comma-separated `tcp/N` or `udp/N` (N in 1–65535,
+/// protocol case-insensitive, blanks around items ignored); the empty string is the empty set.
+pub fn parse_listening(s: &str) -> Result<BTreeSet<ListenPort>, String> {
+    let mut out = BTreeSet::new();
+    for item in s.split(',').map(str::trim).filter(|x| !x.is_empty()) {
+        let (p, n) = item
+            .split_once('/')
+            .ok_or_else(|| format!("`{item}` is not `tcp/PORT` or `udp/PORT`"))?;
+        let protocol = match p.trim().to_ascii_lowercase().as_str() {
+            "tcp" => L4::Tcp,
+            "udp" => L4::Udp,
+            _ => return Err(format!("`{item}`: protocol must be tcp or udp")),
+        };
+        let port: u16 = n
+            .trim()
+            .parse()
+            .ok()
+            .filter(|x| *x >= 1)
+            .ok_or_else(|| format!("`{item}`: port must be 1–65535"))?;
+        out.insert(ListenPort { protocol, port });
+    }
+    Ok(out)
+}
+
+/// An ECS instance (§7.1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Instance {
+    /// `i-…`.
+    pub instance_id: String,
+    /// Region.
+    pub region_id: String,
+    /// Zone (the vSwitch's).
+    pub zone_id: String,
+    /// Owner account uid.
+    pub owner_uid: String,
+    /// VPC.
+    pub vpc_id: String,
+    /// vSwitch.
+    pub vswitch_id: String,
+    /// Primary ENI.
+    pub primary_eni_id: String,
+    /// Primary private IP (the primary ENI's).
+    pub private_ip: Ipv4Addr,
+    /// Security groups (1–5 in the model), in the order given.
+    pub security_group_ids: Vec<String>,
+    /// Status.
+    pub lifecycle: Lifecycle<InstanceStatus>,
+    /// Name.
+    pub instance_name: String,
+    /// Instance type, stored only.
+    pub instance_type: String,
+    /// Image, stored only.
+    pub image_id: String,
+    /// Tags (key → value).
+    pub tags: BTreeMap<String, String>,
+    /// Simulation field: what the instance listens on.
+    pub listening: BTreeSet<ListenPort>,
+    /// Creation time.
+    pub creation_time: Timestamp,
+}
+
+impl Instance {
+    /// Status at `now`.
+    pub fn status(&self, now: Timestamp) -> InstanceStatus {
+        self.lifecycle.at(now)
+    }
+
+    /// True when the instance listens on `protocol/port`.
+    pub fn listens_on(&self, protocol: L4, port: u16) -> bool {
+        self.listening.contains(&ListenPort { protocol, port })
+    }
+}
+
+/// One `Tag.N.Key` / `Tag.N.Value` pair as received.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TagParam {
+    /// `Tag.N.Key`.
+    pub key: Option<String>,
+    /// `Tag.N.Value`.
+    pub value: Option<String>,
+}
+
+impl TagParam {
+    /// A key/value pair.
+    pub fn new(key: &str, value: &str) -> Self {
+        TagParam {
+            key: Some(key.to_string()),
+            value: Some(value.to_string()),
+        }
+    }
+}
+
+/// Parameters of RunInstances (the §7.1 subset).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunInstances {
+    /// `ZoneId` (optional; must be the vSwitch's zone).
+    pub zone_id: Option<String>,
+    /// `VSwitchId` (required in the model).
+    pub vswitch_id: Option<String>,
+    /// `SecurityGroupId` and `SecurityGroupIds.N`, in order.
+    pub security_group_ids: Vec<String>,
+    /// `PrivateIpAddress`.
+    pub private_ip_address: Option<String>,
+    /// `InstanceType`.
+    pub instance_type: Option<String>,
+    /// `ImageId`.
+    pub image_id: Option<String>,
+    /// `InstanceName`.
+    pub instance_name: Option<String>,
+    /// `Amount` (default 1, 1–100).
+    pub amount: Option<u32>,
+    /// `Tag.N.*`.
+    pub tags: Vec<TagParam>,
+    /// `DryRun`.
+    pub dry_run: bool,
+}
+
+/// Validates tags (RunInstances, TagResources): count ≤ 20 (`NumberExceed.Tags`), key present
+/// when a value is (`InvalidTag.Mismatch`), key 1–128 chars, not `aliyun`/`acs:`-prefixed nor
+/// `http(s)://` (`InvalidTagKey.Malformed`), value ≤ 128 chars, not `http(s)://`
+/// (`InvalidTagValue.Malformed`), no repeated key (`Duplicate.TagKey`), and a parseable
+/// `ramsim:listening` value (`InvalidTagValue.Malformed`, ASSUMED).
+pub fn check_tags(tags: &[TagParam]) -> Result<BTreeMap<String, String>, CloudError> {
+    if tags.len() > MAX_TAGS {
+        return Err(bad(
+            "NumberExceed.Tags",
+            "The Tags parameter's number is exceed , Valid : 20.",
+        ));
+    }
+    let mut out = BTreeMap::new();
+    for t in tags {
+        let Some(k) = &t.key else {
+            return Err(bad(
+                "InvalidTag.Mismatch",
+                "The specified Tag.n.Key and Tag.n.Value are not match.",
+            ));
+        };
+        let kn = k.chars().count();
+        let lower = k.to_ascii_lowercase();
+        if !(1..=128).contains(&kn)
+            || lower.starts_with("aliyun")
+            || lower.starts_with("acs:")
+            || lower.starts_with("http://")
+            || lower.starts_with("https://")
+        {
+            return Err(bad(
+                "InvalidTagKey.Malformed",
+                format!("The specified Tag.n.Key `{k}` is not valid."),
+            ));
+        }
+        let v = t.value.clone().unwrap_or_default();
+        let vl = v.to_ascii_lowercase();
+        if v.chars().count() > 128 || vl.starts_with("http://") || vl.starts_with("https://") {
+            return Err(bad(
+                "InvalidTagValue.Malformed",
+                format!("The specified Tag.n.Value of `{k}` is not valid."),
+            ));
+        }
+        if k == LISTENING_TAG {
+            parse_listening(&v).map_err(|e| {
+                bad(
+                    "InvalidTagValue.Malformed",
+                    format!("The value of tag `{LISTENING_TAG}` is not valid: {e}."),
+                )
+            })?;
+        }
+        if out.insert(k.clone(), v).is_some() {
+            return Err(bad(
+                "Duplicate.TagKey",
+                format!("The Tag.N.Key contain duplicate key `{k}`."),
+            ));
+        }
+    }
+    Ok(out)
+}
+
+fn listening_of(tags: &BTreeMap<String, String>) -> BTreeSet<ListenPort> {
+    tags.get(LISTENING_TAG)
+        .and_then(|v| parse_listening(v).ok())
+        .unwrap_or_default()
+}
+
+/// Result of RunInstances.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunInstancesOutput {
+    /// `InstanceIdSets.InstanceIdSet[]`, in creation order.
+    pub instance_ids: Vec<String>,
+}
+
+/// RunInstances (§7.1). Checks, in order: `InvalidVSwitchId.Necessary` (no vSwitch),
+/// `InvalidParameter.VSwitchId` (unknown or invisible vSwitch), `IncorrectVSwitchStatus`,
+/// `InvalidParameter.ZoneId` (ZoneId differs from the vSwitch zone, ASSUMED code),
+/// `MissingParameter.SecurityGroupId`, `InvalidParameter.SecurityGroupIdRepeated`,
+/// `JoinedGroupLimitExceed` (> 5), `InvalidSecurityGroupId.NotFound`,
+/// `InvalidSecurityGroup.VpcMismatch` (groups of several VPCs), `InvalidParameter.Mismatch`
+/// (group and vSwitch in different VPCs), `InvalidOperation.ResourceManagedByCloudProduct`,
+/// `InvalidInstanceName.Malformed`, `InvalidParam.Amount` (outside 1–100),
+/// `InvalidPrimaryIpAddress.SizeInvalid` (an address with Amount > 1), tag errors
+/// ([`check_tags`]), then the address (`InvalidPrivateIpAddress.Malformed`,
+/// `InvalidPrivateIpAddress`, `InvalidPrivateIpAddress.Duplicated`,
+/// `QuotaExceeded.PrivateIpAddress`), then DryRun (`DryRunOperation`).
+pub fn run_instances(
+    state: &mut EcsState,
+    net: &dyn NetView,
+    ids: &mut IdGen,
+    ctx: &OpCtx,
+    p: &RunInstances,
+) -> Result<RunInstancesOutput, CloudError> {
+    // ---- validation (no mutation) ----
+    let vsw_id = p
+        .vswitch_id
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .ok_or_else(|| bad("InvalidVSwitchId.Necessary", "The VSwitchId is necessary."))?;
+    let vsw = net
+        .vswitch(vsw_id)
+        .filter(|v| v.region_id == ctx.region_id)
+        .filter(|v| {
+            net.vpc(&v.vpc_id)
+                .is_some_and(|vpc| vpc.visible_to(&ctx.caller))
+        })
+        .ok_or_else(|| {
+            bad(
+                "InvalidParameter.VSwitchId",
+                format!("The specified vSwitch `{vsw_id}` does not exist."),
+            )
+        })?;
+    if !vswitch_available(vsw, ctx.now) {
+        return Err(bad(
+            "IncorrectVSwitchStatus",
+            "The current status of virtual switch does not support this operation.",
+        ));
+    }
+    if let Some(z) = &p.zone_id {
+        if *z != vsw.zone_id {
+            return Err(bad(
+                "InvalidParameter.ZoneId",
+                format!(
+                    "The specified zone `{z}` is not the zone `{}` of vSwitch `{vsw_id}`.",
+                    vsw.zone_id
+                ),
+            ));
+        }
+    }
+    if p.security_group_ids.is_empty() {
+        return Err(CloudError::missing("SecurityGroupId"));
+    }
+    let mut seen = BTreeSet::new();
+    for sg in &p.security_group_ids {
+        if !seen.insert(sg) {
+            return Err(bad(
+                "InvalidParameter.SecurityGroupIdRepeated",
+                format!("The security group `{sg}` is given more than once."),
+            ));
+        }
+    }
+    if p.security_group_ids.len() > MAX_SGS_PER_INSTANCE {
+        return Err(bad(
+            "JoinedGroupLimitExceed",
+            format!("An instance can join at most {MAX_SGS_PER_INSTANCE} security groups."),
+        ));
+    }
+    let mut group_vpc: Option<&str> = None;
+    for sg in &p.security_group_ids {
+        let g = state
+            .security_groups
+            .get(sg)
+            .filter(|g| g.region_id == ctx.region_id && g.owner_uid == ctx.caller)
+            .ok_or_else(|| errors::sg_not_found(sg))?;
+        match group_vpc {
+            Some(v) if v != g.vpc_id => {
+                return Err(bad(
+                    "InvalidSecurityGroup.VpcMismatch",
+                    "The specified security groups are not in the same VPC.",
+                ))
+            }
+            _ => group_vpc = Some(&g.vpc_id),
+        }
+        if g.vpc_id != vsw.vpc_id {
+            return Err(bad(
+                "InvalidParameter.Mismatch",
+                "Specified security group and virtual switch are not in the same VPC.",
+            ));
+        }
+        if g.managed_by.is_some() {
+            return Err(errors::sg_managed(sg));
+        }
+    }
+    if let Some(n) = &p.instance_name {
+        if !instance_name_ok(n) {
+            return Err(bad(
+                "InvalidInstanceName.Malformed",
+                "The specified parameter \"InstanceName\" is not valid.",
+            ));
+        }
+    }
+    let amount = p.amount.unwrap_or(1);
+    if !(1..=MAX_AMOUNT).contains(&amount) {
+        return Err(forbidden(
+            "InvalidParam.Amount",
+            format!("Amount must be between 1 and {MAX_AMOUNT}."),
+        ));
+    }
+    if amount > 1 && p.private_ip_address.is_some() {
+        return Err(bad(
+            "InvalidPrimaryIpAddress.SizeInvalid",
+            "The NetworkInterface PrimaryIpAddress is used to create only one instance.",
+        ));
+    }
+    let tags = check_tags(&p.tags)?;
+    let n = usize::try_from(amount).unwrap_or(1);
+    let ips: Vec<Ipv4Addr> = match &p.private_ip_address {
+        Some(r) => vec![check_requested_ip(&state.addresses, vsw, r)?],
+        None => {
+            let v = state.addresses.lowest_free(vsw, n);
+            if v.len() < n {
+                return Err(vswitch_full(vsw));
+            }
+            v
+        }
+    };
+    if p.dry_run {
+        return Err(CloudError::dry_run());
+    }
+    // ---- mutation ----
+    let listening = listening_of(&tags);
+    let mut out = Vec::with_capacity(n);
+    for ip in ips {
+        let instance_id = ctx.new_id(ids, "i");
+        let eni_id = ctx.new_id(ids, "eni");
+        link_eni(
+            state,
+            Eni {
+                network_interface_id: eni_id.clone(),
+                region_id: ctx.region_id.clone(),
+                owner_uid: ctx.caller.clone(),
+                vpc_id: vsw.vpc_id.clone(),
+                vswitch_id: vsw.vswitch_id.clone(),
+                zone_id: vsw.zone_id.clone(),
+                private_ip: ip,
+                security_group_ids: p.security_group_ids.clone(),
+                eni_type: EniType::Primary,
+                status: EniStatus::InUse,
+                instance_id: Some(instance_id.clone()),
+                service_managed: false,
+                service_owner: None,
+                creation_time: ctx.now,
+            },
+        );
+        state.instances.insert(
+            instance_id.clone(),
+            Instance {
+                instance_id: instance_id.clone(),
+                region_id: ctx.region_id.clone(),
+                zone_id: vsw.zone_id.clone(),
+                owner_uid: ctx.caller.clone(),
+                vpc_id: vsw.vpc_id.clone(),
+                vswitch_id: vsw.vswitch_id.clone(),
+                primary_eni_id: eni_id,
+                private_ip: ip,
+                security_group_ids: p.security_group_ids.clone(),
+                lifecycle: Lifecycle::start(
+                    ctx.stepped,
+                    InstanceStatus::Pending,
+                    InstanceStatus::Running,
+                    ctx.settle_at(),
+                ),
+                instance_name: p
+                    .instance_name
+                    .clone()
+                    .unwrap_or_else(|| instance_id.clone()),
+                instance_type: p.instance_type.clone().unwrap_or_default(),
+                image_id: p.image_id.clone().unwrap_or_default(),
+                tags: tags.clone(),
+                listening: listening.clone(),
+                creation_time: ctx.now,
+            },
+        );
+        out.push(instance_id);
+    }
+    Ok(RunInstancesOutput { instance_ids: out })
+}
+
+/// InstanceName rule ([M-ecs]): 2–128 characters, starts with a letter, then letters, digits,
+/// `.`, `_`, `:`, `-` (ASSUMED: the documented set without the `[m,n]` name sequences).
+fn instance_name_ok(s: &str) -> bool {
+    let n = s.chars().count();
+    let mut cs = s.chars();
+    (2..=128).contains(&n)
+        && cs.next().is_some_and(char::is_alphabetic)
+        && cs.all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | ':' | '-'))
+}
+
+/// The caller's instance in the request region, else `InvalidInstanceId.NotFound`.
+pub fn visible_instance<'a>(
+    state: &'a EcsState,
+    ctx: &OpCtx,
+    id: &str,
+) -> Result<&'a Instance, CloudError> {
+    state
+        .instances
+        .get(id)
+        .filter(|i| i.region_id == ctx.region_id && i.owner_uid == ctx.caller)
+        .ok_or_else(|| errors::instance_not_found(id))
+}
+
+fn transition(
+    state: &mut EcsState,
+    ctx: &OpCtx,
+    id: &str,
+    from: InstanceStatus,
+    via: InstanceStatus,
+    to: InstanceStatus,
+) -> Result<(), CloudError> {
+    let status = visible_instance(state, ctx, id)?.status(ctx.now);
+    if status != from {
+        return Err(errors::incorrect_instance_status(id, status.as_str()));
+    }
+    if let Some(i) = state.instances.get_mut(id) {
+        i.lifecycle = Lifecycle::start(ctx.stepped, via, to, ctx.settle_at());
+    }
+    Ok(())
+}
+
+/// StopInstance: `Running → (Stopping →) Stopped`; any other status is
+/// `IncorrectInstanceStatus` (403).
+pub fn stop_instance(state: &mut EcsState, ctx: &OpCtx, id: &str) -> Result<(), CloudError> {
+    transition(
+        state,
+        ctx,
+        id,
+        InstanceStatus::Running,
+        InstanceStatus::Stopping,
+        InstanceStatus::Stopped,
+    )
+}
+
+/// StartInstance: `Stopped → (Starting →) Running`; any other status is
+/// `IncorrectInstanceStatus` (403).
+pub fn start_instance(state: &mut EcsState, ctx: &OpCtx, id: &str) -> Result<(), CloudError> {
+    transition(
+        state,
+        ctx,
+        id,
+        InstanceStatus::Stopped,
+        InstanceStatus::Starting,
+        InstanceStatus::Running,
+    )
+}
+
+/// DeleteInstance: a `Stopped` instance, or a `Running` one with `Force=true`; transitional
+/// statuses and `Running` without force are `IncorrectInstanceStatus` (403). Removes the
+/// instance and its primary ENI (freeing the address and the SG memberships).
+pub fn delete_instance(
+    state: &mut EcsState,
+    ctx: &OpCtx,
+    id: &str,
+    force: bool,
+) -> Result<(), CloudError> {
+    let inst = visible_instance(state, ctx, id)?;
+    let status = inst.status(ctx.now);
+    let ok = status == InstanceStatus::Stopped || (force && status == InstanceStatus::Running);
+    if !ok {
+        return Err(errors::incorrect_instance_status(id, status.as_str()));
+    }
+    let eni_id = inst.primary_eni_id.clone();
+    unlink_eni(state, &eni_id);
+    state.instances.remove(id);
+    Ok(())
+}
+
+/// TagResources on instances: validates the merged tag set (≤ 20) and applies it; a
+/// `ramsim:listening` tag replaces [`Instance::listening`].
+pub fn tag_instance(
+    state: &mut EcsState,
+    ctx: &OpCtx,
+    id: &str,
+    tags: &[TagParam],
+) -> Result<(), CloudError> {
+    let inst = visible_instance(state, ctx, id)?;
+    let new = check_tags(tags)?;
+    let mut merged = inst.tags.clone();
+    merged.extend(new);
+    if merged.len() > MAX_TAGS {
+        return Err(forbidden(
+            "QuotaExceed.Tags",
+            format!("A resource can have at most {MAX_TAGS} tags."),
+        ));
+    }
+    if let Some(i) = state.instances.get_mut(id) {
+        i.listening = listening_of(&merged);
+        i.tags = merged;
+    }
+    Ok(())
+}
+
+/// UntagResources on instances: removes the given keys (absent keys are ignored, as Alibaba
+/// does); removing `ramsim:listening` empties [`Instance::listening`].
+pub fn untag_instance(
+    state: &mut EcsState,
+    ctx: &OpCtx,
+    id: &str,
+    keys: &[String],
+) -> Result<(), CloudError> {
+    visible_instance(state, ctx, id)?;
+    if let Some(i) = state.instances.get_mut(id) {
+        for k in keys {
+            i.tags.remove(k);
+        }
+        i.listening = listening_of(&i.tags);
+    }
+    Ok(())
+}
+
+/// Test/world-file helper (§7.1): sets what an instance listens on, without touching tags.
+pub fn set_listening(
+    state: &mut EcsState,
+    id: &str,
+    ports: BTreeSet<ListenPort>,
+) -> Result<(), CloudError> {
+    let i = state
+        .instances
+        .get_mut(id)
+        .ok_or_else(|| errors::instance_not_found(id))?;
+    i.listening = ports;
+    Ok(())
+}
+
+/// Filters of DescribeInstances (subset).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DescribeInstances {
+    /// `InstanceIds` (JSON array in Alibaba; here already split).
+    pub instance_ids: Vec<String>,
+    /// `VpcId`.
+    pub vpc_id: Option<String>,
+    /// `VSwitchId`.
+    pub vswitch_id: Option<String>,
+    /// `SecurityGroupId`.
+    pub security_group_id: Option<String>,
+    /// `Status`.
+    pub status: Option<String>,
+    /// `PageNumber`.
+    pub page_number: Option<i64>,
+    /// `PageSize` (default 10, at most 100).
+    pub page_size: Option<i64>,
+}
+
+/// One instance in the DescribeInstances shape.
+pub fn instance_json(i: &Instance, now: Timestamp) -> Value {
+    json!({
+        "InstanceId": i.instance_id,
+        "InstanceName": i.instance_name,
+        "RegionId": i.region_id,
+        "ZoneId": i.zone_id,
+        "Status": i.status(now).as_str(),
+        "InstanceType": i.instance_type,
+        "ImageId": i.image_id,
+        "VpcAttributes": {
+            "VpcId": i.vpc_id,
+            "VSwitchId": i.vswitch_id,
+            "PrivateIpAddress": {"IpAddress": [i.private_ip.to_string()]},
+        },
+        "NetworkInterfaces": {"NetworkInterface": [{
+            "NetworkInterfaceId": i.primary_eni_id,
+            "PrimaryIpAddress": i.private_ip.to_string(),
+            "Type": "Primary",
+        }]},
+        "SecurityGroupIds": {"SecurityGroupId": i.security_group_ids},
+        "Tags": {"Tag": i.tags.iter().map(|(k, v)| json!({"TagKey": k, "TagValue": v})).collect::<Vec<_>>()},
+        "CreationTime": i.creation_time.to_string(),
+    })
+}
+
+/// DescribeInstances: the caller's instances of the region, filtered, in id order, paged.
+pub fn describe_instances(state: &EcsState, ctx: &OpCtx, p: &DescribeInstances) -> Value {
+    let rows: Vec<&Instance> = state
+        .instances
+        .values()
+        .filter(|i| i.region_id == ctx.region_id && i.owner_uid == ctx.caller)
+        .filter(|i| p.instance_ids.is_empty() || p.instance_ids.contains(&i.instance_id))
+        .filter(|i| p.vpc_id.as_ref().is_none_or(|v| *v == i.vpc_id))
+        .filter(|i| p.vswitch_id.as_ref().is_none_or(|v| *v == i.vswitch_id))
+        .filter(|i| {
+            p.security_group_id
+                .as_ref()
+                .is_none_or(|v| i.security_group_ids.contains(v))
+        })
+        .filter(|i| {
+            p.status
+                .as_ref()
+                .is_none_or(|s| s == i.status(ctx.now).as_str())
+        })
+        .collect();
+    page_json(
+        &rows,
+        p.page_number,
+        p.page_size,
+        "Instances",
+        "Instance",
+        |i| instance_json(i, ctx.now),
+    )
+}

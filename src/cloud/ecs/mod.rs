@@ -1,0 +1,223 @@
+//! `ecs`: ECS instances, ENIs and security groups — the domain layer of
+//! `network-model.md` §7.1–§7.3.
+//!
+//! This module owns its state ([`EcsState`]) and exposes every operation as a plain
+//! function over it: typed parameters in, `Result<…, CloudError>` out. Each operation
+//! validates completely before it mutates, so a failed call leaves the state
+//! byte-identical (tested by serializing before and after). Ids come from the world's
+//! deterministic [`IdGen`] and are drawn only after validation.
+//!
+//! The gateway does not reach these functions yet: the API-declaration registry will wire
+//! them (RAM action, ARNs, parameter decoding, audit). Until then the world hands the
+//! operations what they need through [`NetView`] (VPCs and vSwitches) and [`OpCtx`]
+//! (caller, region, clock, settle mode).
+//!
+//! * [`instance`] — §7.1 RunInstances / StartInstance / StopInstance / DeleteInstance,
+//!   DescribeInstances, tags and the simulated `listening` set.
+//! * [`eni`] — §7.2 ENIs (primary and service-managed) and the address index
+//!   `(vpc, ip) → owner`.
+//! * [`security_group`] — §7.3 security groups, their rules, and the packet evaluation.
+//! * [`errors`] — the Alibaba error codes used above.
+
+#![warn(missing_docs)]
+
+pub mod eni;
+pub mod errors;
+pub mod instance;
+pub mod security_group;
+
+#[cfg(test)]
+pub(crate) mod tests;
+
+use crate::cloud::ids::IdGen;
+use crate::cloud::region;
+use crate::cloud::time::Timestamp;
+use crate::cloud::vpc::{VSwitch, Vpc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+pub use eni::{AddressIndex, AddressOwner, Eni, EniStatus, EniType};
+pub use instance::{Instance, InstanceStatus, ListenPort};
+pub use security_group::{SecurityGroup, SecurityGroupType, SgDecision, SgRule};
+
+/// Read access to the network resources ECS depends on (implemented by the world).
+pub trait NetView {
+    /// A VPC by id.
+    fn vpc(&self, vpc_id: &str) -> Option<&Vpc>;
+    /// A vSwitch by id.
+    fn vswitch(&self, vswitch_id: &str) -> Option<&VSwitch>;
+}
+
+/// A plain map-backed [`NetView`] (tests, and callers that assemble a view by hand).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NetMaps {
+    /// VPCs by id.
+    pub vpcs: BTreeMap<String, Vpc>,
+    /// vSwitches by id.
+    pub vswitches: BTreeMap<String, VSwitch>,
+}
+
+impl NetView for NetMaps {
+    fn vpc(&self, vpc_id: &str) -> Option<&Vpc> {
+        self.vpcs.get(vpc_id)
+    }
+    fn vswitch(&self, vswitch_id: &str) -> Option<&VSwitch> {
+        self.vswitches.get(vswitch_id)
+    }
+}
+
+/// Borrowed VPC and vSwitch maps: lets the world lend its own maps as a [`NetView`] while its id
+/// generator and its ECS state are borrowed mutably (disjoint fields), e.g.
+/// `run_instances(&mut w.ecs, &NetRefs { vpcs: &w.vpcs, vswitches: &w.vswitches }, &mut w.ids, …)`.
+#[derive(Debug, Clone, Copy)]
+pub struct NetRefs<'a> {
+    /// VPCs by id.
+    pub vpcs: &'a BTreeMap<String, Vpc>,
+    /// vSwitches by id.
+    pub vswitches: &'a BTreeMap<String, VSwitch>,
+}
+
+impl NetView for NetRefs<'_> {
+    fn vpc(&self, vpc_id: &str) -> Option<&Vpc> {
+        self.vpcs.get(vpc_id)
+    }
+    fn vswitch(&self, vswitch_id: &str) -> Option<&VSwitch> {
+        self.vswitches.get(vswitch_id)
+    }
+}
+
+/// Who calls, where and when: what every operation needs from the gateway.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpCtx {
+    /// Account uid the caller acts for.
+    pub caller: String,
+    /// `RegionId` of the request (§0.4.2: resources of other regions are "not found").
+    pub region_id: String,
+    /// Scenario time of the call.
+    pub now: Timestamp,
+    /// `Stepped` settle mode (§0.4.5): transitional statuses last until `now + settle_delay_secs`.
+    pub stepped: bool,
+    /// Delay of transitional statuses in `Stepped` mode.
+    pub settle_delay_secs: i64,
+}
+
+impl OpCtx {
+    /// An `Immediate`-mode context.
+    pub fn new(caller: &str, region_id: &str, now: Timestamp) -> Self {
+        OpCtx {
+            caller: caller.to_string(),
+            region_id: region_id.to_string(),
+            now,
+            stepped: false,
+            settle_delay_secs: 5,
+        }
+    }
+
+    /// When a transition started now settles.
+    pub fn settle_at(&self) -> Timestamp {
+        self.now.plus(self.settle_delay_secs)
+    }
+
+    /// Draws an id `prefix-<region code><17 chars>` (§1.5).
+    pub fn new_id(&self, ids: &mut IdGen, prefix: &str) -> String {
+        let code = region::region(&self.region_id)
+            .map(|r| r.id_code)
+            .unwrap_or("000");
+        ids.next(prefix, code)
+    }
+}
+
+/// All ECS-side state: instances, ENIs, security groups and the address index.
+/// Every collection is ordered, so the serialized form is deterministic.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EcsState {
+    /// Instances by id.
+    pub instances: BTreeMap<String, Instance>,
+    /// ENIs by id.
+    pub enis: BTreeMap<String, Eni>,
+    /// Security groups by id.
+    pub security_groups: BTreeMap<String, SecurityGroup>,
+    /// `(vpc, ip) → owner` (§7.2).
+    pub addresses: AddressIndex,
+}
+
+impl EcsState {
+    /// Materializes every transition due at `now` (Stepped mode; §0.4.5). Returns the ids of
+    /// the resources whose stored status changed, in id order.
+    pub fn settle_due(&mut self, now: Timestamp) -> Vec<String> {
+        let mut changed = Vec::new();
+        for (id, i) in &mut self.instances {
+            if i.lifecycle.settle_due(now).is_some() {
+                changed.push(id.clone());
+            }
+        }
+        changed
+    }
+
+    /// Earliest pending transition, if any.
+    pub fn next_due(&self) -> Option<Timestamp> {
+        self.instances
+            .values()
+            .filter_map(|i| i.lifecycle.pending.map(|p| p.at))
+            .min()
+    }
+
+    /// Consistency of the derived data (address index, SG membership, instance ↔ ENI links).
+    /// Returns the first violation found; used by tests after every operation.
+    pub fn check_invariants(&self) -> Result<(), String> {
+        for (id, eni) in &self.enis {
+            match self.addresses.owner(&eni.vpc_id, eni.private_ip) {
+                Some(AddressOwner::Eni(o)) if o == id => {}
+                other => return Err(format!("address of {id} owned by {other:?}")),
+            }
+            for sg in &eni.security_group_ids {
+                let ok = self
+                    .security_groups
+                    .get(sg)
+                    .is_some_and(|g| g.member_enis.contains(id));
+                if !ok {
+                    return Err(format!("{id} not listed as member of {sg}"));
+                }
+            }
+            if let Some(inst) = &eni.instance_id {
+                if !self.instances.contains_key(inst) {
+                    return Err(format!("{id} attached to missing {inst}"));
+                }
+            }
+        }
+        for (vpc, m) in &self.addresses.by_vpc {
+            for (ip, owner) in m {
+                if let AddressOwner::Eni(e) = owner {
+                    let ok = self
+                        .enis
+                        .get(e)
+                        .is_some_and(|x| &x.vpc_id == vpc && x.private_ip == *ip);
+                    if !ok {
+                        return Err(format!("stale address {vpc}/{ip} → {e}"));
+                    }
+                }
+            }
+        }
+        for (id, g) in &self.security_groups {
+            for e in &g.member_enis {
+                let ok = self
+                    .enis
+                    .get(e)
+                    .is_some_and(|x| x.security_group_ids.contains(id));
+                if !ok {
+                    return Err(format!("stale member {e} of {id}"));
+                }
+            }
+        }
+        for (id, i) in &self.instances {
+            let ok = self
+                .enis
+                .get(&i.primary_eni_id)
+                .is_some_and(|e| e.instance_id.as_deref() == Some(id.as_str()));
+            if !ok {
+                return Err(format!("{id} without its primary ENI"));
+            }
+        }
+        Ok(())
+    }
+}
