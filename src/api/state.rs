@@ -251,6 +251,30 @@ impl StateLock {
     /// Takes the lock of `state`, waiting at most `timeout` for another holder to let go;
     /// then fails with an error naming the lock file.
     pub fn acquire(state: &Path, timeout: Duration) -> Result<StateLock, String> {
+        let deadline = Instant::now() + timeout;
+        let mut pause = Duration::from_millis(1);
+        loop {
+            if let Some(lock) = StateLock::try_acquire(state)? {
+                return Ok(lock);
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(format!(
+                    "{}: another ramsim process holds the lock {} (gave up after {:.1} s; \
+                     wait longer with --lock-timeout SECS)",
+                    state.display(),
+                    lock_path(state)?.display(),
+                    timeout.as_secs_f64()
+                ));
+            }
+            std::thread::sleep(pause.min(deadline - now));
+            pause = (pause * 2).min(Duration::from_millis(20));
+        }
+    }
+
+    /// Takes the lock of `state` if nobody holds it: `Ok(None)` when another process does
+    /// (the server's start-up check; [`StateLock::acquire`] retries on it).
+    pub fn try_acquire(state: &Path) -> Result<Option<StateLock>, String> {
         let path = lock_path(state)?;
         let file = std::fs::OpenOptions::new()
             .read(true)
@@ -259,30 +283,14 @@ impl StateLock {
             .truncate(false)
             .open(&path)
             .map_err(|e| format!("{}: cannot open the lock file: {e}", path.display()))?;
-        let deadline = Instant::now() + timeout;
-        let mut pause = Duration::from_millis(1);
-        loop {
-            // Called through the trait: std's inherent `File::try_lock` (Rust 1.89) would
-            // shadow it, and the crate supports older compilers.
-            match fs4::FileExt::try_lock(&file) {
-                Ok(()) => return Ok(StateLock { file, path }),
-                Err(fs4::TryLockError::WouldBlock) => {}
-                Err(fs4::TryLockError::Error(e)) => {
-                    return Err(format!("{}: cannot lock: {e}", path.display()))
-                }
+        // Called through the trait: std's inherent `File::try_lock` (Rust 1.89) would
+        // shadow it, and the crate supports older compilers.
+        match fs4::FileExt::try_lock(&file) {
+            Ok(()) => Ok(Some(StateLock { file, path })),
+            Err(fs4::TryLockError::WouldBlock) => Ok(None),
+            Err(fs4::TryLockError::Error(e)) => {
+                Err(format!("{}: cannot lock: {e}", path.display()))
             }
-            let now = Instant::now();
-            if now >= deadline {
-                return Err(format!(
-                    "{}: another ramsim process holds the lock {} (gave up after {:.1} s; \
-                     wait longer with --lock-timeout SECS)",
-                    state.display(),
-                    path.display(),
-                    timeout.as_secs_f64()
-                ));
-            }
-            std::thread::sleep(pause.min(deadline - now));
-            pause = (pause * 2).min(Duration::from_millis(20));
         }
     }
 

@@ -10,6 +10,7 @@
 //! emptying the journal loses nothing and applies nothing twice) and refuses a journal that
 //! does not follow the state.
 
+use crate::api::state::StateLock;
 use crate::api::{ApiRequest, Envelope, Gateway, SimState};
 use serde::{Deserialize, Serialize};
 use std::fs::{File, OpenOptions};
@@ -48,25 +49,16 @@ fn sidecar(state: &Path, ext: &str) -> PathBuf {
     PathBuf::from(s)
 }
 
-/// Takes the exclusive lock on `<state>.lock` without waiting; the lock lives as long as the
-/// returned file.
-pub fn acquire_lock(state: &Path) -> Result<File, String> {
-    let path = lock_path(state);
-    let file = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(|e| format!("{}: cannot open the lock file: {e}", path.display()))?;
-    match fs4::FileExt::try_lock(&file) {
-        Ok(()) => Ok(file),
-        Err(fs4::TryLockError::WouldBlock) => Err(format!(
+/// Takes the exclusive lock on `<state>.lock` without waiting (the CLI's
+/// [`StateLock`]); the lock lives as long as the returned guard.
+pub fn acquire_lock(state: &Path) -> Result<StateLock, String> {
+    StateLock::try_acquire(state)?.ok_or_else(|| {
+        format!(
             "{}: the state file is in use by another process (lock {} is held)",
             state.display(),
-            path.display()
-        )),
-        Err(fs4::TryLockError::Error(e)) => Err(format!("{}: cannot lock: {e}", path.display())),
-    }
+            lock_path(state).display()
+        )
+    })
 }
 
 /// Loads `state` and replays its journal; returns the gateway and the number of records
