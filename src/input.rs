@@ -202,7 +202,12 @@ impl FileRefs {
     /// The default for a file named on the command line: references stay inside the
     /// directory of `top` or the current working directory.
     pub fn for_top_file(top: &Path) -> FileRefs {
-        let dir = top.parent().unwrap_or(Path::new("."));
+        FileRefs::beside(top.parent().unwrap_or(Path::new(".")))
+    }
+
+    /// The default confinement for references read relative to `dir`: inside `dir` or the
+    /// working directory.
+    pub fn beside(dir: &Path) -> FileRefs {
         FileRefs::confined_to(&[dir, Path::new(".")])
     }
 

@@ -56,7 +56,7 @@ impl SimState {
     /// The world file is the network world (`accounts`, `resource_directory`, `vpcs`, …) plus
     /// an optional `identity` section (see [`IamSpec`]) and an optional `seed`.
     pub fn from_world_json(text: &str, base: &Path) -> Result<SimState, String> {
-        let refs = crate::input::FileRefs::confined_to(&[base, Path::new(".")]);
+        let refs = crate::input::FileRefs::beside(base);
         SimState::from_world_text(text, base, None, &refs)
     }
 

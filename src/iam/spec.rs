@@ -437,7 +437,7 @@ impl Iam {
     /// Builds the identity state from `spec`, reading files relative to `base`, confined to
     /// `base` and the working directory (see [`FileRefs::for_top_file`]).
     pub fn from_spec(spec: &IamSpec, world: &mut World, base: &Path) -> Result<Iam, String> {
-        let refs = FileRefs::confined_to(&[base, Path::new(".")]);
+        let refs = FileRefs::beside(base);
         Iam::from_spec_in(spec, world, base, None, &refs)
     }
 

@@ -126,7 +126,7 @@ pub fn run_text(
     keep: &dyn Fn(&str) -> bool,
     coverage: &mut CoverageCollector,
 ) -> Vec<CaseResult> {
-    let refs = FileRefs::confined_to(&[base, Path::new(".")]);
+    let refs = FileRefs::beside(base);
     run_text_with(text, file, default_name, base, keep, coverage, &refs)
 }
 
