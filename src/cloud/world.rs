@@ -2,7 +2,9 @@
 
 use crate::cloud::account::Account;
 use crate::cloud::directory::ResourceDirectory;
+use crate::cloud::ecs::{EcsState, NetRefs};
 use crate::cloud::ids::IdGen;
+use crate::cloud::network_acl::NaclState;
 use crate::cloud::options::{CloudOptions, SettleMode};
 use crate::cloud::region::{self, RegionInfo};
 use crate::cloud::time::Timestamp;
@@ -78,6 +80,13 @@ pub struct World {
     pub(crate) route_tables: BTreeMap<String, RouteTable>,
     pub(crate) route_entries: BTreeMap<String, RouteEntry>,
     pub(crate) peerings: BTreeMap<String, Peering>,
+    /// Instances, ENIs, security groups and the address index (§7.1–§7.3). Left out of the
+    /// serialized form while empty, so states written before the instance layer keep their bytes.
+    #[serde(default, skip_serializing_if = "EcsState::is_empty")]
+    pub(crate) ecs: EcsState,
+    /// Network ACLs and their vSwitch associations (§7.4); omitted while empty, like `ecs`.
+    #[serde(default, skip_serializing_if = "NaclState::is_empty")]
+    pub(crate) nacl: NaclState,
     /// Deleted peerings (§3.2 T9), kept for lookups by id but out of the live map so that
     /// quota and duplicate checks scan only live connections.
     #[serde(default)]
@@ -128,6 +137,8 @@ impl World {
             route_tables: BTreeMap::new(),
             route_entries: BTreeMap::new(),
             peerings: BTreeMap::new(),
+            ecs: EcsState::default(),
+            nacl: NaclState::default(),
             archived_peerings: PeeringArchive::default(),
             next_hops: BTreeMap::new(),
             traffic: Vec::new(),
@@ -138,6 +149,25 @@ impl World {
     }
 
     // ---- plain queries ------------------------------------------------------
+
+    /// Instances, ENIs, security groups and the address index.
+    pub fn ecs(&self) -> &EcsState {
+        &self.ecs
+    }
+
+    /// Network ACLs and their associations.
+    pub fn nacl(&self) -> &NaclState {
+        &self.nacl
+    }
+
+    /// The world's VPCs and vSwitches as the [`crate::cloud::ecs::NetView`] the instance
+    /// layer reads, borrowed from fields disjoint from `ecs`, `nacl` and `ids`.
+    pub fn net_refs(&self) -> NetRefs<'_> {
+        NetRefs {
+            vpcs: &self.vpcs,
+            vswitches: &self.vswitches,
+        }
+    }
 
     /// Serialized layout version.
     pub fn schema_version(&self) -> u32 {
@@ -390,6 +420,7 @@ impl World {
                     .filter(|p| p.lifecycle.status == PeerStatus::Accepting)
                     .filter_map(|p| p.gmt_expired),
             )
+            .chain(self.ecs.next_due())
             .min();
         pending.map_or(DueHint::Never, DueHint::At)
     }
@@ -500,6 +531,22 @@ impl World {
                         detail: serde_json::json!({"From": "Accepting", "To": "Expired"}),
                     });
                 }
+            }
+        }
+        for i in self.ecs.instances.values_mut() {
+            let changed = if force {
+                i.lifecycle.force_settle()
+            } else {
+                i.lifecycle.settle_due(now)
+            };
+            if let Some((_, to)) = changed {
+                events.push(settled_event(
+                    now,
+                    "ACS::ECS::Instance",
+                    &i.instance_id,
+                    &i.owner_uid,
+                    to.as_str(),
+                ));
             }
         }
         self.service_events.extend(events.iter().cloned());

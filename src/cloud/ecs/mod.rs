@@ -142,6 +142,14 @@ pub struct EcsState {
 }
 
 impl EcsState {
+    /// True when there is nothing in it (the world then leaves it out of its serialized form).
+    pub fn is_empty(&self) -> bool {
+        self.instances.is_empty()
+            && self.enis.is_empty()
+            && self.security_groups.is_empty()
+            && self.addresses.by_vpc.is_empty()
+    }
+
     /// Materializes every transition due at `now` (Stepped mode; §0.4.5). Returns the ids of
     /// the resources whose stored status changed, in id order.
     pub fn settle_due(&mut self, now: Timestamp) -> Vec<String> {

@@ -156,6 +156,11 @@ pub struct NaclState {
 }
 
 impl NaclState {
+    /// True when there are no ACLs (the world then leaves it out of its serialized form).
+    pub fn is_empty(&self) -> bool {
+        self.acls.is_empty() && self.by_vswitch.is_empty()
+    }
+
     /// The ACL of a vSwitch.
     pub fn acl_of(&self, vswitch_id: &str) -> Option<&NetworkAcl> {
         self.acls.get(self.by_vswitch.get(vswitch_id)?)
