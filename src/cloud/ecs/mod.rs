@@ -29,6 +29,7 @@ pub mod security_group;
 #[cfg(test)]
 pub(crate) mod tests;
 
+use crate::cloud::declare::{Denial, Product};
 use crate::cloud::ids::IdGen;
 use crate::cloud::region;
 use crate::cloud::time::Timestamp;
@@ -39,6 +40,22 @@ use std::collections::BTreeMap;
 pub use eni::{AddressIndex, AddressOwner, Eni, EniStatus, EniType};
 pub use instance::{Instance, InstanceStatus, ListenPort};
 pub use security_group::{SecurityGroup, SecurityGroupType, SgDecision, SgRule};
+
+/// The ECS product (API version 2014-05-26, RAM code `ecs`, regional endpoint
+/// `ecs.{region}.aliyuncs.com`). A RAM denial answers 403 `Forbidden.NoPermission`
+/// (§9.5, ASSUMED: ECS does not document its denial code).
+pub const PRODUCT: Product = Product {
+    name: "Ecs",
+    version: "2014-05-26",
+    ram_code: "ecs",
+    endpoint: "ecs.aliyuncs.com",
+    regional_endpoint: Some("ecs"),
+    denial: Denial {
+        status: 403,
+        code: "Forbidden.NoPermission",
+        message: "You are not authorized to do this operation.",
+    },
+};
 
 /// Read access to the network resources ECS depends on (implemented by the world).
 pub trait NetView {
