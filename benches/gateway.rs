@@ -198,5 +198,73 @@ fn bench_gateway(c: &mut Criterion) {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-criterion_group!(benches, bench_gateway);
+/// A world where the caller's account owns 50 VPCs (each with a vSwitch) in cn-hangzhou and
+/// another account owns `others` VPCs in the same region.
+fn list_world_json(others: usize) -> String {
+    let mut vpcs = Vec::new();
+    for i in 0..50 {
+        vpcs.push(
+            json!({"owner": "1234567890123456", "region_id": "cn-hangzhou",
+            "cidr_block": format!("10.{i}.0.0/16"), "name": format!("mine{i}"),
+            "vswitches": [{"zone_id": "cn-hangzhou-h", "cidr_block": format!("10.{i}.1.0/24")}]}),
+        );
+    }
+    for i in 0..others {
+        vpcs.push(json!({"owner": "2234567890123456", "region_id": "cn-hangzhou",
+            "cidr_block": format!("172.{}.{}.0/24", 16 + i / 256 % 16, i % 256), "name": format!("other{i}"),
+            "vswitches": [{"zone_id": "cn-hangzhou-h", "cidr_block": format!("172.{}.{}.0/26", 16 + i / 256 % 16, i % 256)}]}));
+    }
+    let admin = json!({"Version": "1", "Statement": [{"Effect": "Allow", "Action": "vpc:*", "Resource": "*"}]});
+    json!({
+        "options": {"quotas": {"vpcs_per_account_region": 20000}},
+        "accounts": [
+            {"uid": "1234567890123456", "alias": "A"},
+            {"uid": "2234567890123456", "alias": "B"}
+        ],
+        "vpcs": vpcs,
+        "identity": {"accounts": {"A": {"policies": [{"name": "admin", "document": admin}],
+            "users": [{"name": "netops", "policies": ["admin"]}]}}}
+    })
+    .to_string()
+}
+
+/// List calls cost what they return: page 1 (10 items) of DescribeVpcs, DescribeVSwitches and
+/// DescribeRouteTableList for a caller with 50 VPCs, in worlds where another account owns
+/// 0, 1,000 and 10,000 more VPCs. Flat figures across the three sizes are the target.
+fn bench_list_scaling(c: &mut Criterion) {
+    let netops = Envelope {
+        caller: "netops".into(),
+        ..Envelope::default()
+    };
+    let page = [
+        ("RegionId", "cn-hangzhou"),
+        ("PageNumber", "1"),
+        ("PageSize", "10"),
+    ];
+    let mut group = c.benchmark_group("list-page-1");
+    group.sample_size(30);
+    for others in [0usize, 1_000, 10_000] {
+        let state = SimState::from_world_json(&list_world_json(others), Path::new("."))
+            .expect("list world builds");
+        let mut gateway = Gateway::new(state);
+        for api in [
+            "DescribeVpcs",
+            "DescribeVSwitches",
+            "DescribeRouteTableList",
+        ] {
+            let req = request(api, &page);
+            let probe = gateway.call(&netops, &req);
+            assert_eq!(probe.http_status, 200, "{api}: {}", probe.body);
+            group.bench_function(format!("{api}/{others}-other-vpcs"), |bench| {
+                bench.iter(|| {
+                    black_box(gateway.call(&netops, &req));
+                    gateway.state.audit.clear();
+                })
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_gateway, bench_list_scaling);
 criterion_main!(benches);

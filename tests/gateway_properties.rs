@@ -756,6 +756,10 @@ fn run(steps: &[Step], fresh_stores: bool) -> Result<(String, String), TestCaseE
             .filter(|e| e.event_type == "ApiCall")
             .collect();
         prop_assert_eq!(api.len(), api_before + 1, "{}", ctx);
+        // The world's maintained lookup indexes agree with its maps after every call.
+        if let Err(e) = gw.state.world.check_index() {
+            prop_assert!(false, "{}: {}", ctx, e);
+        }
         prop_assert_eq!(&api[api_before].request_id, &r.request_id, "{}", ctx);
         prop_assert_eq!(
             r.body["RequestId"].as_str(),

@@ -27,6 +27,7 @@ pub mod ecs;
 pub mod error;
 pub mod execute;
 pub mod ids;
+pub(crate) mod index;
 pub mod lifecycle;
 pub mod network_acl;
 pub mod operation;

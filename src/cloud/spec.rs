@@ -507,6 +507,8 @@ impl Parked {
             .extend(std::mem::take(&mut w.route_tables));
         self.route_entries
             .extend(std::mem::take(&mut w.route_entries));
+        // The maps were moved out behind the lookup index's back.
+        w.index.invalidate();
     }
 
     /// Puts everything back (the world's own maps are empty after the last `take_from`).
@@ -515,6 +517,7 @@ impl Parked {
         w.vswitches = self.vswitches;
         w.route_tables = self.route_tables;
         w.route_entries = self.route_entries;
+        w.index.invalidate();
     }
 }
 
@@ -584,10 +587,7 @@ fn build_vpc(w: &mut World, i: usize, v: &VpcSpec, t: Timestamp) -> Result<(), S
             ));
         }
     }
-    if let Some(vpc) = w.vpcs.get_mut(&vpc_id) {
-        vpc.secondary_cidr_blocks = secondary;
-        vpc.shared_with = v.shared_with.clone();
-    }
+    w.set_vpc_sharing(&vpc_id, secondary, v.shared_with.clone());
     // Initial resources are settled even in Stepped mode.
     w.settle();
     for (j, s) in v.vswitches.iter().enumerate() {

@@ -25,13 +25,27 @@ pub fn peer_create_desc_ok(s: &str) -> bool {
         && generic_text_ok(s, 256)
 }
 
-/// Paginates `items` with a 1-based page number.
-pub fn paginate<T: Clone>(items: &[T], page_number: i64, page_size: i64) -> Vec<T> {
+/// One page of an already filtered listing: `(total, items of page `page_number`)`. Only the
+/// page's items are kept (and so only they are rendered by the caller), but every item is
+/// counted, as `TotalCount` needs.
+pub fn page_of<T>(
+    items: impl Iterator<Item = T>,
+    page_number: i64,
+    page_size: i64,
+) -> (usize, Vec<T>) {
     let size = usize::try_from(page_size.max(1)).unwrap_or(1);
     let start = usize::try_from(page_number.max(1) - 1)
         .unwrap_or(0)
         .saturating_mul(size);
-    items.iter().skip(start).take(size).cloned().collect()
+    let mut total = 0usize;
+    let mut page = Vec::new();
+    for item in items {
+        if total >= start && page.len() < size {
+            page.push(item);
+        }
+        total += 1;
+    }
+    (total, page)
 }
 
 /// Checks an optional name or description with the generic rule (§0.4.9); a bad value is a

@@ -4,6 +4,7 @@ use crate::cloud::account::Account;
 use crate::cloud::directory::ResourceDirectory;
 use crate::cloud::ecs::{EcsState, NetRefs};
 use crate::cloud::ids::IdGen;
+use crate::cloud::index::{LazyNetIndex, NetIndex};
 use crate::cloud::network_acl::NaclState;
 use crate::cloud::options::{CloudOptions, SettleMode};
 use crate::cloud::region::{self, RegionInfo};
@@ -99,6 +100,9 @@ pub struct World {
     /// Earliest time a stored transition can become due (derived, not persisted).
     #[serde(skip)]
     pub(crate) next_due: DueHint,
+    /// Lookup indexes over the network maps (derived, not persisted; built on first use).
+    #[serde(skip)]
+    pub(crate) index: LazyNetIndex,
 }
 
 /// When the next time-driven transition can happen. Lets `advance_clock` skip the full scan
@@ -145,6 +149,7 @@ impl World {
             client_tokens: BTreeMap::new(),
             service_events: Vec::new(),
             next_due: DueHint::Unknown,
+            index: LazyNetIndex::default(),
         }
     }
 
@@ -255,9 +260,129 @@ impl World {
         self.vswitches.get(id)
     }
 
-    /// vSwitches of a VPC.
+    /// vSwitches of a VPC, in id order.
     pub fn vswitches_of<'a>(&'a self, vpc_id: &'a str) -> impl Iterator<Item = &'a VSwitch> + 'a {
-        self.vswitches.values().filter(move |s| s.vpc_id == vpc_id)
+        NetIndex::group(&self.index().vswitches_by_vpc, &vpc_id.to_string())
+            .filter_map(|id| self.vswitches.get(id))
+    }
+
+    /// Route tables (system and custom) of a VPC, in id order.
+    pub fn route_tables_of<'a>(
+        &'a self,
+        vpc_id: &'a str,
+    ) -> impl Iterator<Item = &'a RouteTable> + 'a {
+        NetIndex::group(&self.index().tables_by_vpc, &vpc_id.to_string())
+            .filter_map(|id| self.route_tables.get(id))
+    }
+
+    /// VPCs of `region` that `uid` sees (owned or shared with it, §2.6), in id order.
+    pub fn vpcs_visible_to<'a>(
+        &'a self,
+        region: &str,
+        uid: &str,
+    ) -> impl Iterator<Item = &'a Vpc> + 'a {
+        NetIndex::group(
+            &self.index().vpcs_by_viewer,
+            &(region.to_string(), uid.to_string()),
+        )
+        .filter_map(|id| self.vpcs.get(id))
+    }
+
+    /// The lookup indexes, built from the maps on first use.
+    pub(crate) fn index(&self) -> &NetIndex {
+        self.index.0.get_or_init(|| {
+            NetIndex::build(
+                self.vpcs.values(),
+                self.vswitches.values(),
+                self.route_tables.values(),
+                self.route_entries.values(),
+            )
+        })
+    }
+
+    /// Compares the maintained indexes with a fresh rebuild (tests call it after every
+    /// operation); `Err` names the first index that differs.
+    pub fn check_index(&self) -> Result<(), String> {
+        let fresh = NetIndex::build(
+            self.vpcs.values(),
+            self.vswitches.values(),
+            self.route_tables.values(),
+            self.route_entries.values(),
+        );
+        let ix = self.index();
+        let pairs = [
+            (
+                "vswitches_by_vpc",
+                ix.vswitches_by_vpc == fresh.vswitches_by_vpc,
+            ),
+            ("tables_by_vpc", ix.tables_by_vpc == fresh.tables_by_vpc),
+            (
+                "entries_by_table",
+                ix.entries_by_table == fresh.entries_by_table,
+            ),
+            ("vpcs_by_viewer", ix.vpcs_by_viewer == fresh.vpcs_by_viewer),
+        ];
+        match pairs.iter().find(|(_, same)| !same) {
+            Some((name, _)) => Err(format!("index {name} differs from the maps")),
+            None => Ok(()),
+        }
+    }
+
+    // ---- indexed inserts and removals ----------------------------------------
+
+    /// Inserts a VPC (and indexes it).
+    pub(crate) fn insert_vpc(&mut self, v: Vpc) {
+        if let Some(ix) = self.index.built_mut() {
+            ix.note_vpc(&v);
+        }
+        self.vpcs.insert(v.vpc_id.clone(), v);
+    }
+
+    /// Replaces a VPC's secondary CIDRs and sharing (world files); the viewer index is rebuilt.
+    pub(crate) fn set_vpc_sharing(
+        &mut self,
+        vpc_id: &str,
+        secondary: Vec<ipnet::Ipv4Net>,
+        shared_with: Vec<String>,
+    ) {
+        if let Some(vpc) = self.vpcs.get_mut(vpc_id) {
+            vpc.secondary_cidr_blocks = secondary;
+            vpc.shared_with = shared_with;
+            self.index.invalidate();
+        }
+    }
+
+    /// Inserts a vSwitch (and indexes it).
+    pub(crate) fn insert_vswitch(&mut self, s: VSwitch) {
+        if let Some(ix) = self.index.built_mut() {
+            ix.note_vswitch(&s);
+        }
+        self.vswitches.insert(s.vswitch_id.clone(), s);
+    }
+
+    /// Inserts a route table (and indexes it).
+    pub(crate) fn insert_route_table(&mut self, t: RouteTable) {
+        if let Some(ix) = self.index.built_mut() {
+            ix.note_table(&t);
+        }
+        self.route_tables.insert(t.route_table_id.clone(), t);
+    }
+
+    /// Inserts a custom route entry (and indexes it).
+    pub(crate) fn insert_route_entry(&mut self, e: RouteEntry) {
+        if let Some(ix) = self.index.built_mut() {
+            ix.note_entry(&e);
+        }
+        self.route_entries.insert(e.route_entry_id.clone(), e);
+    }
+
+    /// Removes a custom route entry (and un-indexes it).
+    pub(crate) fn remove_route_entry(&mut self, id: &str) -> Option<RouteEntry> {
+        let e = self.route_entries.remove(id)?;
+        if let Some(ix) = self.index.built_mut() {
+            ix.forget_entry(&e);
+        }
+        Some(e)
     }
 
     /// A route table by id.
@@ -280,9 +405,8 @@ impl World {
         &'a self,
         table_id: &'a str,
     ) -> impl Iterator<Item = &'a RouteEntry> + 'a {
-        self.route_entries
-            .values()
-            .filter(move |e| e.route_table_id == table_id)
+        NetIndex::group(&self.index().entries_by_table, &table_id.to_string())
+            .filter_map(|id| self.route_entries.get(id))
     }
 
     /// A peering by id, including `Deleted` records (§3.2 T9): gives the stored

@@ -102,6 +102,10 @@ proptest! {
             if let Err(e) = w.call(&c, action, &params) {
                 prop_assert_eq!(&before, &serde_json::to_string(&w).unwrap(), "{} {:?} -> {}", action, params, e);
             }
+            // The maintained lookup indexes agree with the maps after every call.
+            if let Err(e) = w.check_index() {
+                prop_assert!(false, "{} {:?}: {}", action, params, e);
+            }
         }
     }
 }

@@ -400,7 +400,7 @@ impl CloudApi for DeleteRouteEntry {
         w.plan_delete_route_entry(ctx, now, self)
     }
     fn apply(w: &mut World, _now: Timestamp, route_entry_id: Self::Plan) -> Value {
-        w.route_entries.remove(&route_entry_id);
+        w.remove_route_entry(&route_entry_id);
         serde_json::json!({})
     }
 }

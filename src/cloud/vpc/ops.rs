@@ -5,7 +5,7 @@ use crate::cloud::error::CloudError;
 use crate::cloud::lifecycle::Lifecycle;
 use crate::cloud::region::RegionInfo;
 use crate::cloud::time::Timestamp;
-use crate::cloud::validate::{optional_description, optional_text, paginate};
+use crate::cloud::validate::{optional_description, optional_text, page_of};
 use crate::cloud::vpc::api::{CreateVSwitch, CreateVpc, DescribeVSwitches, DescribeVpcs};
 use crate::cloud::vpc::route::{RouteTable, TableType};
 use crate::cloud::vpc::{
@@ -14,6 +14,7 @@ use crate::cloud::vpc::{
 use crate::cloud::world::{CallContext, World};
 use ipnet::{IpNet, Ipv4Net};
 use serde_json::{json, Value};
+use std::collections::BTreeSet;
 
 /// A validated CreateVpc.
 #[derive(Debug, Clone)]
@@ -150,42 +151,36 @@ impl World {
             NetStatus::Available,
             self.settle_at(now),
         );
-        self.route_tables.insert(
-            vtb.clone(),
-            RouteTable {
-                route_table_id: vtb.clone(),
-                vpc_id: vpc_id.clone(),
-                region_id: region.clone(),
-                owner_uid: owner.clone(),
-                table_type: TableType::System,
-                associate_type: "VSwitch".into(),
-                name: String::new(),
-                description: String::new(),
-                router_id: vrt.clone(),
-                creation_time: now,
-            },
-        );
-        self.vpcs.insert(
-            vpc_id.clone(),
-            Vpc {
-                vpc_id: vpc_id.clone(),
-                region_id: region,
-                owner_uid: owner,
-                cidr_block: cidr,
-                secondary_cidr_blocks: Vec::new(),
-                user_cidrs,
-                ipv6_cidr_block: op.ipv6_cidr_block.clone(),
-                name: op.vpc_name.clone().unwrap_or_default(),
-                description: op.description.clone().unwrap_or_default(),
-                lifecycle,
-                vrouter_id: vrt.clone(),
-                system_route_table_id: vtb.clone(),
-                resource_group_id: resource_group_id.clone(),
-                shared_with: Vec::new(),
-                is_default: false,
-                creation_time: now,
-            },
-        );
+        self.insert_route_table(RouteTable {
+            route_table_id: vtb.clone(),
+            vpc_id: vpc_id.clone(),
+            region_id: region.clone(),
+            owner_uid: owner.clone(),
+            table_type: TableType::System,
+            associate_type: "VSwitch".into(),
+            name: String::new(),
+            description: String::new(),
+            router_id: vrt.clone(),
+            creation_time: now,
+        });
+        self.insert_vpc(Vpc {
+            vpc_id: vpc_id.clone(),
+            region_id: region,
+            owner_uid: owner,
+            cidr_block: cidr,
+            secondary_cidr_blocks: Vec::new(),
+            user_cidrs,
+            ipv6_cidr_block: op.ipv6_cidr_block.clone(),
+            name: op.vpc_name.clone().unwrap_or_default(),
+            description: op.description.clone().unwrap_or_default(),
+            lifecycle,
+            vrouter_id: vrt.clone(),
+            system_route_table_id: vtb.clone(),
+            resource_group_id: resource_group_id.clone(),
+            shared_with: Vec::new(),
+            is_default: false,
+            creation_time: now,
+        });
         json!({"VpcId": vpc_id, "VRouterId": vrt, "RouteTableId": vtb, "ResourceGroupId": resource_group_id})
     }
 
@@ -306,27 +301,27 @@ impl World {
             NetStatus::Available,
             self.settle_at(now),
         );
-        self.vswitches.insert(
-            id.clone(),
-            VSwitch {
-                vswitch_id: id.clone(),
-                vpc_id: op.vpc_id,
-                region_id: op.region_id,
-                zone_id: op.zone_id,
-                owner_uid: owner,
-                cidr_block: cidr,
-                name: op.vswitch_name.unwrap_or_default(),
-                description: op.description.unwrap_or_default(),
-                lifecycle,
-                route_table_id: None,
-                network_acl_id: None,
-                system_route_entry_id: rte,
-                creation_time: now,
-            },
-        );
+        self.insert_vswitch(VSwitch {
+            vswitch_id: id.clone(),
+            vpc_id: op.vpc_id,
+            region_id: op.region_id,
+            zone_id: op.zone_id,
+            owner_uid: owner,
+            cidr_block: cidr,
+            name: op.vswitch_name.unwrap_or_default(),
+            description: op.description.unwrap_or_default(),
+            lifecycle,
+            route_table_id: None,
+            network_acl_id: None,
+            system_route_entry_id: rte,
+            creation_time: now,
+        });
         json!({"VSwitchId": id})
     }
 
+    /// DescribeVpcs: the caller's VPCs in the region (owned or shared) through the viewer
+    /// index, so its cost follows the caller's VPCs, not the world's; only the requested page
+    /// is rendered.
     pub(crate) fn describe_vpcs(
         &self,
         ctx: &CallContext,
@@ -335,19 +330,31 @@ impl World {
     ) -> Result<Value, CloudError> {
         let acct = self.caller_account(ctx)?;
         self.known_region(&p.region_id)?;
-        let items: Vec<Value> = self
-            .vpcs
-            .values()
-            .filter(|v| v.region_id == p.region_id && v.visible_to(&acct.uid))
-            .filter(|v| p.vpc_ids.is_empty() || p.vpc_ids.contains(&v.vpc_id))
-            .filter(|v| p.vpc_name.as_ref().is_none_or(|n| &v.name == n))
-            .map(|v| self.vpc_json(v, now))
-            .collect();
+        let name_ok = |v: &&Vpc| p.vpc_name.as_ref().is_none_or(|n| &v.name == n);
+        let (total, page) = if p.vpc_ids.is_empty() {
+            page_of(
+                self.vpcs_visible_to(&p.region_id, &acct.uid)
+                    .filter(name_ok),
+                p.page_number,
+                p.page_size,
+            )
+        } else {
+            let ids: BTreeSet<&String> = p.vpc_ids.iter().collect();
+            page_of(
+                ids.into_iter()
+                    .filter_map(|id| self.vpcs.get(id))
+                    .filter(|v| v.region_id == p.region_id && v.visible_to(&acct.uid))
+                    .filter(name_ok),
+                p.page_number,
+                p.page_size,
+            )
+        };
+        let items: Vec<Value> = page.into_iter().map(|v| self.vpc_json(v, now)).collect();
         Ok(json!({
-            "TotalCount": items.len(),
+            "TotalCount": total,
             "PageNumber": p.page_number,
             "PageSize": p.page_size,
-            "Vpcs": {"Vpc": paginate(&items, p.page_number, p.page_size)},
+            "Vpcs": {"Vpc": items},
         }))
     }
 
@@ -357,9 +364,7 @@ impl World {
             .map(|s| s.vswitch_id.as_str())
             .collect();
         let tables: Vec<&str> = self
-            .route_tables
-            .values()
-            .filter(|t| t.vpc_id == v.vpc_id)
+            .route_tables_of(&v.vpc_id)
             .map(|t| t.route_table_id.as_str())
             .collect();
         json!({
@@ -390,14 +395,36 @@ impl World {
     ) -> Result<Value, CloudError> {
         let acct = self.caller_account(ctx)?;
         self.known_region(&p.region_id)?;
-        let items: Vec<Value> = self
-            .vswitches
-            .values()
-            .filter(|s| s.region_id == p.region_id)
-            .filter(|s| self.vpcs.get(&s.vpc_id).is_some_and(|v| v.visible_to(&acct.uid)))
-            .filter(|s| p.vpc_id.as_ref().is_none_or(|x| &s.vpc_id == x))
-            .filter(|s| p.vswitch_id.as_ref().is_none_or(|x| &s.vswitch_id == x))
-            .filter(|s| p.zone_id.as_ref().is_none_or(|x| &s.zone_id == x))
+        // Candidates through the indexes: one vSwitch, one VPC's, or those of every VPC the
+        // caller sees in the region (then re-sorted by id, the order of the full listing).
+        let candidates: Vec<&VSwitch> = match (&p.vswitch_id, &p.vpc_id) {
+            (Some(id), _) => self.vswitches.get(id).into_iter().collect(),
+            (None, Some(vpc)) => self.vswitches_of(vpc).collect(),
+            (None, None) => {
+                let mut all: Vec<&VSwitch> = self
+                    .vpcs_visible_to(&p.region_id, &acct.uid)
+                    .flat_map(|v| self.vswitches_of(&v.vpc_id))
+                    .collect();
+                all.sort_by(|a, b| a.vswitch_id.cmp(&b.vswitch_id));
+                all
+            }
+        };
+        let (total, page) = page_of(
+            candidates
+                .into_iter()
+                .filter(|s| s.region_id == p.region_id)
+                .filter(|s| {
+                    self.vpcs
+                        .get(&s.vpc_id)
+                        .is_some_and(|v| v.visible_to(&acct.uid))
+                })
+                .filter(|s| p.vpc_id.as_ref().is_none_or(|x| &s.vpc_id == x))
+                .filter(|s| p.zone_id.as_ref().is_none_or(|x| &s.zone_id == x)),
+            p.page_number,
+            p.page_size,
+        );
+        let items: Vec<Value> = page
+            .into_iter()
             .map(|s| {
                 let table = self.table_for_vswitch(&s.vswitch_id);
                 json!({
@@ -421,10 +448,10 @@ impl World {
             })
             .collect();
         Ok(json!({
-            "TotalCount": items.len(),
+            "TotalCount": total,
             "PageNumber": p.page_number,
             "PageSize": p.page_size,
-            "VSwitches": {"VSwitch": paginate(&items, p.page_number, p.page_size)},
+            "VSwitches": {"VSwitch": items},
         }))
     }
 }

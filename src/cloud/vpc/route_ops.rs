@@ -3,7 +3,7 @@
 use crate::cloud::error::CloudError;
 use crate::cloud::lifecycle::Lifecycle;
 use crate::cloud::time::Timestamp;
-use crate::cloud::validate::{optional_description, optional_text, paginate, token_page};
+use crate::cloud::validate::{optional_description, optional_text, page_of, token_page};
 use crate::cloud::vpc::api::{
     CreateRouteEntry, DeleteRouteEntry, DescribeRouteEntryList, DescribeRouteTableList,
 };
@@ -272,7 +272,7 @@ impl World {
     ) -> Value {
         let id = self.new_id("rte", &region);
         entry.route_entry_id = id.clone();
-        self.route_entries.insert(id.clone(), entry);
+        self.insert_route_entry(entry);
         json!({"RouteEntryId": id})
     }
 
@@ -367,13 +367,35 @@ impl World {
     ) -> Result<Value, CloudError> {
         let acct = self.caller_account(ctx)?;
         self.known_region(&p.region_id)?;
-        let items: Vec<Value> = self
-            .route_tables
-            .values()
-            .filter(|t| t.region_id == p.region_id)
-            .filter(|t| self.vpcs.get(&t.vpc_id).is_some_and(|v| v.visible_to(&acct.uid)))
-            .filter(|t| p.vpc_id.as_ref().is_none_or(|x| &t.vpc_id == x))
-            .filter(|t| p.route_table_id.as_ref().is_none_or(|x| &t.route_table_id == x))
+        // Candidates through the indexes (one table, one VPC's, or every visible VPC's, then
+        // re-sorted by id, the order of the full listing); only the page is rendered.
+        let candidates: Vec<&RouteTable> = match (&p.route_table_id, &p.vpc_id) {
+            (Some(id), _) => self.route_tables.get(id).into_iter().collect(),
+            (None, Some(vpc)) => self.route_tables_of(vpc).collect(),
+            (None, None) => {
+                let mut all: Vec<&RouteTable> = self
+                    .vpcs_visible_to(&p.region_id, &acct.uid)
+                    .flat_map(|v| self.route_tables_of(&v.vpc_id))
+                    .collect();
+                all.sort_by(|a, b| a.route_table_id.cmp(&b.route_table_id));
+                all
+            }
+        };
+        let (total, page) = page_of(
+            candidates
+                .into_iter()
+                .filter(|t| t.region_id == p.region_id)
+                .filter(|t| {
+                    self.vpcs
+                        .get(&t.vpc_id)
+                        .is_some_and(|v| v.visible_to(&acct.uid))
+                })
+                .filter(|t| p.vpc_id.as_ref().is_none_or(|x| &t.vpc_id == x)),
+            p.page_number,
+            p.page_size,
+        );
+        let items: Vec<Value> = page
+            .into_iter()
             .map(|t| {
                 let vsw: Vec<&str> = self
                     .vswitches_of(&t.vpc_id)
@@ -401,10 +423,10 @@ impl World {
             "Success": true,
             "Code": "200",
             "Message": "successful",
-            "TotalCount": items.len(),
+            "TotalCount": total,
             "PageNumber": p.page_number,
             "PageSize": p.page_size,
-            "RouterTableList": {"RouterTableListType": paginate(&items, p.page_number, p.page_size)},
+            "RouterTableList": {"RouterTableListType": items},
         }))
     }
 

@@ -709,7 +709,7 @@ impl World {
     ) -> Value {
         // Force=true: the platform deletes the routes first, one service event each (§3.3.5).
         for r in routes {
-            if let Some(e) = self.route_entries.remove(&r) {
+            if let Some(e) = self.remove_route_entry(&r) {
                 let owner = self
                     .vpcs
                     .get(&e.vpc_id)

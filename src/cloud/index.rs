@@ -1,0 +1,155 @@
+//! Derived lookup indexes over the world's network maps, so that list calls, route lookups and
+//! reachability cost what they return rather than the size of the world.
+//!
+//! The maps in [`World`](crate::cloud::World) are the truth and the only thing serialized; the
+//! index is rebuilt from them on first use after a load or clone ([`LazyNetIndex`]) and kept
+//! up to date by the few places that insert into or remove from those maps (each calls the
+//! matching `note_*` method). `World::check_index` compares it with a fresh rebuild; the
+//! pipeline tests call it after every operation.
+
+use crate::cloud::vpc::route::{RouteEntry, RouteTable};
+use crate::cloud::vpc::{VSwitch, Vpc};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
+
+/// Ids grouped by a key, each group in id order (so iteration order equals the maps' order).
+type Groups<K> = BTreeMap<K, BTreeSet<String>>;
+
+/// The indexes themselves.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct NetIndex {
+    /// VPC id → its vSwitch ids.
+    pub vswitches_by_vpc: Groups<String>,
+    /// VPC id → its route table ids (system and custom).
+    pub tables_by_vpc: Groups<String>,
+    /// Route table id → its custom route entry ids.
+    pub entries_by_table: Groups<String>,
+    /// `(region, uid)` → ids of the VPCs that uid sees there (owned or shared with it, §2.6).
+    pub vpcs_by_viewer: Groups<(String, String)>,
+}
+
+fn add<K: Ord>(groups: &mut Groups<K>, key: K, id: &str) {
+    groups.entry(key).or_default().insert(id.to_string());
+}
+
+fn remove<K: Ord>(groups: &mut Groups<K>, key: &K, id: &str) {
+    if let Some(set) = groups.get_mut(key) {
+        set.remove(id);
+        if set.is_empty() {
+            groups.remove(key);
+        }
+    }
+}
+
+impl NetIndex {
+    /// Builds every index from the maps.
+    pub fn build<'a>(
+        vpcs: impl Iterator<Item = &'a Vpc>,
+        vswitches: impl Iterator<Item = &'a VSwitch>,
+        tables: impl Iterator<Item = &'a RouteTable>,
+        entries: impl Iterator<Item = &'a RouteEntry>,
+    ) -> NetIndex {
+        let mut ix = NetIndex::default();
+        vpcs.for_each(|v| ix.note_vpc(v));
+        vswitches.for_each(|s| ix.note_vswitch(s));
+        tables.for_each(|t| ix.note_table(t));
+        entries.for_each(|e| ix.note_entry(e));
+        ix
+    }
+
+    /// A VPC was inserted.
+    pub fn note_vpc(&mut self, v: &Vpc) {
+        for uid in std::iter::once(&v.owner_uid).chain(&v.shared_with) {
+            add(
+                &mut self.vpcs_by_viewer,
+                (v.region_id.clone(), uid.clone()),
+                &v.vpc_id,
+            );
+        }
+    }
+
+    /// A vSwitch was inserted.
+    pub fn note_vswitch(&mut self, s: &VSwitch) {
+        add(&mut self.vswitches_by_vpc, s.vpc_id.clone(), &s.vswitch_id);
+    }
+
+    /// A route table was inserted.
+    pub fn note_table(&mut self, t: &RouteTable) {
+        add(&mut self.tables_by_vpc, t.vpc_id.clone(), &t.route_table_id);
+    }
+
+    /// A custom route entry was inserted.
+    pub fn note_entry(&mut self, e: &RouteEntry) {
+        add(
+            &mut self.entries_by_table,
+            e.route_table_id.clone(),
+            &e.route_entry_id,
+        );
+    }
+
+    /// A custom route entry was removed.
+    pub fn forget_entry(&mut self, e: &RouteEntry) {
+        remove(
+            &mut self.entries_by_table,
+            &e.route_table_id,
+            &e.route_entry_id,
+        );
+    }
+
+    /// The ids grouped under `key`, in id order (empty when none).
+    pub fn group<'a, K: Ord>(groups: &'a Groups<K>, key: &K) -> impl Iterator<Item = &'a String> {
+        groups.get(key).into_iter().flatten()
+    }
+}
+
+/// A [`NetIndex`] built on first use. Not state: it is skipped by serde, and two worlds that
+/// differ only in whether their index has been built yet are equal.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct LazyNetIndex(pub OnceLock<NetIndex>);
+
+impl PartialEq for LazyNetIndex {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl LazyNetIndex {
+    /// The index, if it has been built (a mutation updates it only then; otherwise the next
+    /// read builds it from the maps, which already include the mutation).
+    pub fn built_mut(&mut self) -> Option<&mut NetIndex> {
+        self.0.get_mut()
+    }
+
+    /// Forgets the index (after an edit the `note_*` methods do not describe).
+    pub fn invalidate(&mut self) {
+        self.0 = OnceLock::new();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn removing_the_last_id_drops_the_group() {
+        let mut g: Groups<String> = BTreeMap::new();
+        add(&mut g, "t".to_string(), "a");
+        add(&mut g, "t".to_string(), "b");
+        remove(&mut g, &"t".to_string(), "a");
+        assert_eq!(
+            NetIndex::group(&g, &"t".to_string()).collect::<Vec<_>>(),
+            ["b"]
+        );
+        remove(&mut g, &"t".to_string(), "b");
+        assert!(g.is_empty());
+        assert_eq!(NetIndex::group(&g, &"t".to_string()).count(), 0);
+    }
+
+    #[test]
+    fn unbuilt_and_built_indexes_compare_equal() {
+        let a = LazyNetIndex::default();
+        let b = LazyNetIndex::default();
+        let _ = b.0.get_or_init(NetIndex::default);
+        assert_eq!(a, b);
+    }
+}
