@@ -322,3 +322,62 @@ fn snapshot_of_a_clean_report() {
     );
     insta::assert_snapshot!("check_clean_human", render_human(&report, "", None));
 }
+
+#[test]
+fn an_invariant_false_in_the_initial_world_is_reported_before_any_step() {
+    // False from the start (the world has a VPC named c-bj), so no call may be blamed for it.
+    let report = check(
+        "escalation.json",
+        r#"forall v in vpcs: v.name != "c-bj""#,
+        config(0),
+    );
+    let v = report
+        .violation
+        .as_ref()
+        .expect("the initial world breaks it");
+    assert!(v.in_initial_world);
+    assert!(v.steps.is_empty() && v.records.is_empty());
+    assert_eq!(v.step_in_run, 0);
+    assert!(
+        v.witness.iter().any(|w| w.contains("vpc-")),
+        "the witness names the VPC: {:?}",
+        v.witness
+    );
+    let human = render_human(&report, "ramsim check …", None);
+    assert!(
+        human.starts_with("ramsim check: VIOLATION of forall v in vpcs: v.name != \"c-bj\" in the initial world, before any step"),
+        "{human}"
+    );
+}
+
+#[test]
+fn the_shrunk_escalation_is_one_minimal_and_every_single_step_is_needed() {
+    let report = check(
+        "escalation.json",
+        "builtin:peering-within-directory",
+        config(3),
+    );
+    let v = report.violation.as_ref().expect("a violation is found");
+    assert!(!v.in_initial_world);
+    assert!(v.one_minimal, "the replay budget was not exhausted");
+    // Removing any one step of the shrunk sequence makes the violation disappear.
+    for skip in 0..v.steps.len() {
+        let fewer: Vec<_> = v
+            .steps
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != skip)
+            .map(|(_, s)| s.clone())
+            .collect();
+        let mut checker = Checker::new(
+            world("escalation.json"),
+            vec![Invariant::from_arg("builtin:peering-within-directory").expect("invariant")],
+            config(3),
+        );
+        assert!(
+            !checker.replay_violates(&fewer, 0).expect("replays"),
+            "without step {} the violation still happens",
+            skip + 1
+        );
+    }
+}

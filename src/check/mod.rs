@@ -205,6 +205,12 @@ pub struct Violation {
     pub records: Vec<StepRecord>,
     /// Replays spent shrinking.
     pub replays: usize,
+    /// True when the invariant already fails in the initial world, before any step (then
+    /// `steps` is empty and `step_in_run` is 0).
+    pub in_initial_world: bool,
+    /// True when the shrunk sequence is 1-minimal: removing any single step (and any pair of
+    /// steps) no longer reproduces the violation. False only when the replay budget ran out.
+    pub one_minimal: bool,
 }
 
 /// The result of a search.
@@ -536,6 +542,35 @@ impl Checker {
         states.insert(hasher.hash(&self.initial));
         let total = self.config.runs.saturating_mul(self.config.steps);
         let mut cache = EvalCache::new();
+        // An invariant already false before any step is reported as that, with its witness,
+        // rather than blamed on whichever call happens to come first.
+        let before_any_step = StepInfo {
+            caller: None,
+            request_id: None,
+            audit_before: self.initial.audit.len(),
+        };
+        for (k, m) in self.monitors.iter_mut().enumerate() {
+            m.reset();
+            let verdict = m
+                .check(&self.initial, &before_any_step, &mut cache)
+                .map_err(|e| format!("{}:{e}", m.invariant().name))?;
+            if let Verdict::Fails(witness) = verdict {
+                report.runs = 0;
+                report.distinct_states = 1;
+                report.violation = Some(Violation {
+                    invariant: self.monitors[k].invariant().name.clone(),
+                    run: 0,
+                    step_in_run: 0,
+                    witness,
+                    steps: Vec::new(),
+                    records: Vec::new(),
+                    replays: 0,
+                    in_initial_world: true,
+                    one_minimal: true,
+                });
+                return Ok(report);
+            }
+        }
         // Every run starts from the same state: stores compiled for it are shared across runs.
         let initial_generation = self.initial.iam.policy_generation;
         let mut shared = crate::api::gateway::CompiledStores::new();
@@ -591,16 +626,18 @@ impl Checker {
                     if let Verdict::Fails(_) = verdict {
                         report.distinct_states = states.len();
                         let step_in_run = steps.len();
-                        let (shrunk, replays) = shrink::shrink(self, steps, k, progress)?;
-                        let (records, witness) = self.record(&shrunk, k)?;
+                        let shrunk = shrink::shrink(self, steps, k, progress)?;
+                        let (records, witness) = self.record(&shrunk.steps, k)?;
                         report.violation = Some(Violation {
                             invariant: self.monitors[k].invariant().name.clone(),
                             run,
                             step_in_run,
                             witness,
-                            steps: shrunk,
+                            steps: shrunk.steps,
                             records,
-                            replays,
+                            replays: shrunk.replays,
+                            in_initial_world: false,
+                            one_minimal: shrunk.one_minimal,
                         });
                         return Ok(report);
                     }
@@ -625,6 +662,12 @@ impl Checker {
         }
         report.distinct_states = states.len();
         Ok(report)
+    }
+
+    /// Replays `steps` from the initial world: does invariant `k` fail after some step?
+    /// (What shrinking asks of every candidate; public so tests can check 1-minimality.)
+    pub fn replay_violates(&mut self, steps: &[Step], k: usize) -> Result<bool, String> {
+        Ok(self.violates(steps, k)?.is_some())
     }
 
     /// Replays `steps` checking invariant `k` only; the index and witness of the first

@@ -201,6 +201,21 @@ fn render_violation(
     scenario: Option<&str>,
 ) {
     let c = &report.config;
+    if v.in_initial_world {
+        let _ = writeln!(
+            out,
+            "ramsim check: VIOLATION of {} in the initial world, before any step",
+            v.invariant
+        );
+        for w in &v.witness {
+            let _ = writeln!(out, "  {w}");
+        }
+        let _ = writeln!(
+            out,
+            "\n  the world file itself breaks the invariant: fix the world (or the invariant); no call sequence was searched"
+        );
+        return;
+    }
     let _ = writeln!(
         out,
         "ramsim check: VIOLATION of {} (seed {}, run {} of {}, after step {})",
@@ -215,11 +230,16 @@ fn render_violation(
     }
     let _ = writeln!(
         out,
-        "\nminimal sequence: {} step{} (shrunk from {} in {} replays)",
+        "\nminimal sequence: {} step{} (shrunk from {} in {} replays{})",
         v.records.len(),
         if v.records.len() == 1 { "" } else { "s" },
         v.step_in_run,
-        v.replays
+        v.replays,
+        if v.one_minimal {
+            "; 1-minimal: no step or pair of steps can be removed"
+        } else {
+            "; replay budget spent, may not be minimal"
+        }
     );
     let last = v.records.len();
     for (i, r) in v.records.iter().enumerate() {

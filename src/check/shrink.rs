@@ -1,7 +1,11 @@
 //! Shrinking a violating sequence: drop chunks of steps (halving the chunk size down to single
-//! steps), then simplify parameters (drop optional ones, simpler policy documents, shorter
-//! clock advances), and repeat until nothing changes. Every candidate is replayed from the
-//! initial world; the order of attempts is fixed, so shrinking is deterministic.
+//! steps, ddmin-style), then simplify parameters (drop optional ones, simpler policy
+//! documents, shorter clock advances), and repeat until nothing changes; then try removing
+//! every pair of steps (which escapes the local minima where two steps only make sense
+//! together, such as an AssumeRole and the call made with its credentials), and start over
+//! if that helps. The result is 1-minimal unless the replay budget ran out, and says so.
+//! Every candidate is replayed from the initial world; the order of attempts is fixed, so
+//! shrinking is deterministic.
 
 use super::generate::{ADVANCES, DOCS};
 use super::{Arg, CheckProgress, Checker, Step, StepKind, MAX_SHRINK_REPLAYS};
@@ -53,6 +57,28 @@ impl Shrinker<'_> {
             size /= 2;
         }
         Ok((steps, changed))
+    }
+
+    /// Removes the first pair of steps whose removal still violates (all pairs, in order).
+    fn drop_pairs(&mut self, steps: Vec<Step>) -> Result<(Vec<Step>, bool), String> {
+        let n = steps.len();
+        for i in 0..n {
+            for j in i + 1..n {
+                let cand: Vec<Step> = steps
+                    .iter()
+                    .enumerate()
+                    .filter(|(k, _)| *k != i && *k != j)
+                    .map(|(_, s)| s.clone())
+                    .collect();
+                if cand.is_empty() {
+                    continue;
+                }
+                if let Some(shorter) = self.try_candidate(&cand)? {
+                    return Ok((shorter, true));
+                }
+            }
+        }
+        Ok((steps, false))
     }
 
     fn simplify_params(&mut self, mut steps: Vec<Step>) -> Result<(Vec<Step>, bool), String> {
@@ -155,14 +181,23 @@ fn variants(steps: &[Step], i: usize, initial: &SimState) -> Vec<Step> {
     out
 }
 
-/// Shrinks `steps` (whose last step violates invariant `k`); returns the minimal sequence and
-/// the number of replays spent.
+/// The result of shrinking.
+pub(super) struct Shrunk {
+    /// The minimal sequence.
+    pub steps: Vec<Step>,
+    /// Replays spent.
+    pub replays: usize,
+    /// No single step and no pair of steps can be removed (false when the budget ran out).
+    pub one_minimal: bool,
+}
+
+/// Shrinks `steps` (whose last step violates invariant `k`).
 pub(super) fn shrink(
     checker: &mut Checker,
     steps: Vec<Step>,
     k: usize,
     progress: &mut dyn FnMut(CheckProgress),
-) -> Result<(Vec<Step>, usize), String> {
+) -> Result<Shrunk, String> {
     let mut s = Shrinker {
         checker,
         k,
@@ -174,9 +209,21 @@ pub(super) fn shrink(
         let (a, c1) = s.drop_chunks(steps)?;
         let (b, c2) = s.simplify_params(a)?;
         steps = b;
-        if !(c1 || c2) || s.replays >= MAX_SHRINK_REPLAYS {
+        if s.replays >= MAX_SHRINK_REPLAYS {
+            break;
+        }
+        if c1 || c2 {
+            continue;
+        }
+        let (c, c3) = s.drop_pairs(steps)?;
+        steps = c;
+        if !c3 || s.replays >= MAX_SHRINK_REPLAYS {
             break;
         }
     }
-    Ok((steps, s.replays))
+    Ok(Shrunk {
+        one_minimal: s.replays < MAX_SHRINK_REPLAYS,
+        steps,
+        replays: s.replays,
+    })
 }

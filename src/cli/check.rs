@@ -197,6 +197,11 @@ pub fn run(args: &CheckArgs) -> u8 {
         print!("{}", render_human(&report, &replay, None));
         return EXIT_OK;
     };
+    if v.in_initial_world {
+        // Nothing to replay: the world file is the counterexample.
+        print!("{}", render_human(&report, &replay, None));
+        return EXIT_FINDINGS;
+    }
     let out = args.out.clone().unwrap_or_else(|| {
         let stem = args
             .world
