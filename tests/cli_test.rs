@@ -134,3 +134,39 @@ fn broken_scenario_files_fail_cleanly() {
     assert_eq!(code, 2);
     assert!(err.contains("no scenario files"), "{err}");
 }
+
+/// Two accounts each hold a policy named `admin`: calls by A's user reach only A's copy, and
+/// coverage says so instead of merging the two into one 100 % line.
+#[test]
+fn coverage_tells_apart_same_named_policies_of_different_accounts() {
+    let admin = serde_json::json!({"Version": "1", "Statement": [{"Effect": "Allow", "Action": "vpc:Describe*", "Resource": "*"}]});
+    let text = serde_json::json!({
+        "world": {
+            "accounts": [{"uid": "1234567890123456", "alias": "A"}, {"uid": "2234567890123456", "alias": "B"}],
+            "identity": {"accounts": {
+                "A": {"policies": [{"name": "admin", "document": admin.clone()}], "users": [{"name": "alice", "policies": ["admin"]}]},
+                "B": {"policies": [{"name": "admin", "document": admin}], "users": [{"name": "bob", "policies": ["admin"]}]}
+            }}
+        },
+        "steps": [{"name": "alice reads", "as": "alice", "call": "aliyun vpc DescribeVpcs --RegionId cn-hangzhou"}]
+    })
+    .to_string();
+    let mut coverage = ramsim::scenario::CoverageCollector::default();
+    let results = ramsim::scenario::run_text(
+        &text,
+        "accounts.test.json",
+        "accounts",
+        std::path::Path::new("."),
+        &|_| true,
+        &mut coverage,
+    );
+    assert!(results.iter().all(|r| r.passed), "{results:?}");
+    let report = coverage.report();
+    let rows: Vec<(&str, &str)> = report
+        .statements
+        .iter()
+        .map(|s| (s.policy.as_str(), s.status))
+        .collect();
+    assert_eq!(rows, [("admin@A", "matched"), ("admin@B", "never reached")]);
+    assert_eq!(report.statement_percent, 50.0);
+}

@@ -16,13 +16,32 @@ struct StatementSeen {
     clauses: Vec<(bool, bool)>,
 }
 
+/// A policy under test: the owning account's uid for an account's own policies (two accounts
+/// may each have a policy of the same name, and each copy is covered on its own), `None` for
+/// control policies and policy files.
+type PolicyKey = (Option<String>, String);
+
+/// A policy under test: kind, text, and how its account is shown.
+#[derive(Debug, Clone)]
+struct UnderTest {
+    kind: PolicyKind,
+    text: String,
+    account_label: Option<String>,
+}
+
 /// Collects coverage over many explanations.
 #[derive(Debug, Clone, Default)]
 pub struct CoverageCollector {
-    /// Policy name → statement index → what was seen.
-    seen: BTreeMap<String, BTreeMap<usize, StatementSeen>>,
-    /// Policy name → (kind, text) of the policies under test.
-    under_test: BTreeMap<String, (PolicyKind, String)>,
+    /// Policy → statement index → what was seen.
+    seen: BTreeMap<PolicyKey, BTreeMap<usize, StatementSeen>>,
+    /// The policies under test.
+    under_test: BTreeMap<PolicyKey, UnderTest>,
+}
+
+/// True for the stages whose policies belong to the caller's account.
+fn account_stage(stage: &str) -> bool {
+    stage.starts_with("AccountLevelIdentityBasedPolicy")
+        || stage.starts_with("ResourceGroupLevelIdentityBasedPolicy")
 }
 
 /// Coverage of one statement.
@@ -50,22 +69,81 @@ pub struct CoverageReport {
 }
 
 impl CoverageCollector {
-    /// Registers a policy under test (statements not under test are ignored).
+    /// Registers a policy under test that belongs to no account (a control policy or a policy
+    /// file); statements not under test are ignored.
     pub fn add_policy(&mut self, name: &str, kind: PolicyKind, text: &str) {
         self.under_test
-            .entry(name.to_string())
-            .or_insert_with(|| (kind, text.to_string()));
+            .entry((None, name.to_string()))
+            .or_insert_with(|| UnderTest {
+                kind,
+                text: text.to_string(),
+                account_label: None,
+            });
     }
 
-    /// Records every stage of `explanation`; `rename` maps engine policy names (control-policy
-    /// ids) to the names under test.
+    /// Registers account `uid`'s own policy `name` (shown as `name@label` when another account
+    /// has a policy of the same name).
+    pub fn add_account_policy(
+        &mut self,
+        uid: &str,
+        label: &str,
+        name: &str,
+        kind: PolicyKind,
+        text: &str,
+    ) {
+        self.under_test
+            .entry((Some(uid.to_string()), name.to_string()))
+            .or_insert_with(|| UnderTest {
+                kind,
+                text: text.to_string(),
+                account_label: Some(label.to_string()),
+            });
+    }
+
+    /// The key a traced statement counts under: the caller's account's copy for identity
+    /// stages when that copy is under test, else the account-less policy of that name.
+    fn key_of(&self, stage: &str, account: &str, name: String) -> PolicyKey {
+        if account_stage(stage) {
+            let own = (Some(account.to_string()), name);
+            if self.under_test.contains_key(&own) {
+                return own;
+            }
+            return (None, own.1);
+        }
+        (None, name)
+    }
+
+    /// Records every stage of `explanation` made against a world (identity statements count
+    /// for the caller's account's copy of the policy); `rename` maps engine policy names
+    /// (control-policy ids) to the names under test.
     pub fn record(&mut self, explanation: &Explanation, rename: &dyn Fn(&str) -> String) {
+        self.record_as(explanation, rename, true);
+    }
+
+    /// Records an explanation of a `cases` check, whose policies are files that belong to no
+    /// account.
+    pub fn record_policy_files(&mut self, explanation: &Explanation) {
+        self.record_as(explanation, &|n: &str| n.to_string(), false);
+    }
+
+    fn record_as(
+        &mut self,
+        explanation: &Explanation,
+        rename: &dyn Fn(&str) -> String,
+        by_account: bool,
+    ) {
+        let account = explanation.principal.account.as_str();
         for pair in &explanation.pairs {
             for stage in &pair.stages {
                 for st in &stage.statements {
+                    let key = if by_account {
+                        self.key_of(&stage.stage, account, rename(&st.policy))
+                    } else {
+                        (None, rename(&st.policy))
+                    };
                     let entry = self
                         .seen
-                        .entry(rename(&st.policy))
+                        .entry(key)
                         .or_default()
                         .entry(st.statement)
                         .or_default();
@@ -90,14 +168,25 @@ impl CoverageCollector {
     pub fn report(&self) -> CoverageReport {
         let mut statements = Vec::new();
         let (mut reached, mut total, mut outcomes, mut clauses) = (0usize, 0usize, 0usize, 0usize);
-        for (name, (kind, text)) in &self.under_test {
-            let Some(policy) = read_policy(text, *kind, &ReadOptions::default()).policy else {
+        // A name held by more than one policy under test is shown with its account.
+        let mut holders: BTreeMap<&str, usize> = BTreeMap::new();
+        for (_, name) in self.under_test.keys() {
+            *holders.entry(name.as_str()).or_default() += 1;
+        }
+        for (key, ut) in &self.under_test {
+            let name = &key.1;
+            let Some(policy) = read_policy(&ut.text, ut.kind, &ReadOptions::default()).policy
+            else {
                 continue;
+            };
+            let shown = match (&ut.account_label, holders.get(name.as_str())) {
+                (Some(label), Some(n)) if *n > 1 => format!("{name}@{label}"),
+                _ => name.clone(),
             };
             for (i, s) in policy.statements.iter().enumerate() {
                 let seen = self
                     .seen
-                    .get(name)
+                    .get(key)
                     .and_then(|m| m.get(&i))
                     .cloned()
                     .unwrap_or_default();
@@ -125,7 +214,7 @@ impl CoverageCollector {
                     "never reached"
                 };
                 statements.push(StatementCoverage {
-                    policy: name.clone(),
+                    policy: shown.clone(),
                     statement: i,
                     status,
                     conditions,
@@ -139,6 +228,8 @@ impl CoverageCollector {
                 (a as f64) * 100.0 / (b as f64)
             }
         };
+        // By shown name (then statement), as before accounts were told apart.
+        statements.sort_by(|a, b| (&a.policy, a.statement).cmp(&(&b.policy, b.statement)));
         CoverageReport {
             statements,
             statement_percent: pct(reached, total),

@@ -89,7 +89,8 @@ pub struct Step {
     /// Fields the response body must contain (partial match).
     #[serde(default)]
     pub expect_body: Option<Value>,
-    /// Values to save from the response: variable → top-level body field.
+    /// Values to save from the response: variable → field path (`InstanceId`,
+    /// `Credentials.AccessKeyId`, `Vpcs.Vpc[0].VpcId`).
     #[serde(default)]
     pub save: Map<String, Value>,
 }

@@ -229,10 +229,15 @@ fn load_world(world: Option<&Value>, base: &Path, refs: &FileRefs) -> Result<Sim
 }
 
 fn register_world_policies(state: &SimState, coverage: &mut CoverageCollector) {
-    for acct in state.iam.accounts.values() {
+    for (uid, acct) in &state.iam.accounts {
+        let label = state
+            .world
+            .account(uid)
+            .and_then(|a| a.alias.clone())
+            .unwrap_or_else(|| uid.clone());
         for p in acct.policies.values() {
             if let Some(doc) = p.default_document() {
-                coverage.add_policy(&p.name, PolicyKind::Identity, doc);
+                coverage.add_account_policy(uid, &label, &p.name, PolicyKind::Identity, doc);
             }
         }
     }
@@ -417,7 +422,7 @@ impl StepRunner {
         for (var, field) in &step.save {
             let value = field
                 .as_str()
-                .and_then(|f| result.body.get(f))
+                .and_then(|f| json_path(&result.body, f))
                 .map(|v| match v {
                     Value::String(s) => s.clone(),
                     other => other.to_string(),
@@ -548,7 +553,7 @@ fn run_case(
         assume_role: case.policies.trust.is_some(),
     };
     let explanation = explain(&store, &req, &EvalOptions::default());
-    coverage.record(&explanation, &|n: &str| n.to_string());
+    coverage.record_policy_files(&explanation);
     let d = explanation.decision;
     r.actual = match d.policy_type {
         Some(t) => format!("{} ({})", d.outcome.as_str(), t.as_str()),
@@ -581,5 +586,67 @@ fn run_case(
     r.passed = ok;
     if !ok {
         r.details = Some(explanation.render_human());
+    }
+}
+
+/// The value at `path` in `body`: fields separated by `.`, array items by `[N]`
+/// (`Credentials.AccessKeyId`, `Vpcs.Vpc[0].VpcId`). A plain name is a top-level field.
+/// `None` when any segment is missing or malformed.
+pub fn json_path<'a>(body: &'a Value, path: &str) -> Option<&'a Value> {
+    let mut cur = body;
+    for segment in path.split('.') {
+        let (name, mut rest) = match segment.find('[') {
+            Some(i) => segment.split_at(i),
+            None => (segment, ""),
+        };
+        if !name.is_empty() {
+            cur = cur.get(name)?;
+        } else if rest.is_empty() {
+            return None;
+        }
+        while !rest.is_empty() {
+            let close = rest.find(']')?;
+            let index: usize = rest.get(1..close)?.parse().ok()?;
+            cur = cur.get(index)?;
+            rest = &rest[close + 1..];
+            if !rest.is_empty() && !rest.starts_with('[') {
+                return None;
+            }
+        }
+    }
+    Some(cur)
+}
+
+#[cfg(test)]
+mod json_path_tests {
+    use super::json_path;
+    use serde_json::json;
+
+    #[test]
+    fn paths_reach_nested_fields_and_array_items() {
+        let body = json!({"InstanceId": "pcc-1",
+            "Credentials": {"AccessKeyId": "STS.x"},
+            "Vpcs": {"Vpc": [{"VpcId": "vpc-a"}, {"VpcId": "vpc-b"}]},
+            "Grid": [[1, 2], [3, 4]]});
+        assert_eq!(json_path(&body, "InstanceId"), Some(&json!("pcc-1")));
+        assert_eq!(
+            json_path(&body, "Credentials.AccessKeyId"),
+            Some(&json!("STS.x"))
+        );
+        assert_eq!(json_path(&body, "Vpcs.Vpc[1].VpcId"), Some(&json!("vpc-b")));
+        assert_eq!(json_path(&body, "Grid[1][0]"), Some(&json!(3)));
+        for missing in [
+            "Nope",
+            "Credentials.Nope",
+            "Vpcs.Vpc[2]",
+            "Vpcs.Vpc[x]",
+            "Vpcs.Vpc[0",
+            "Grid[0]x",
+            "",
+            "a..b",
+            "[0]",
+        ] {
+            assert_eq!(json_path(&body, missing), None, "{missing}");
+        }
     }
 }
