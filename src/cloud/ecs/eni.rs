@@ -390,10 +390,16 @@ pub struct DescribeNetworkInterfaces {
     pub security_group_id: Option<String>,
     /// `PrimaryIpAddress`.
     pub primary_ip_address: Option<String>,
+    /// `Type` (`Primary` | `Secondary`).
+    pub eni_type: Option<EniType>,
     /// `PageNumber` (default 1).
     pub page_number: Option<i64>,
     /// `PageSize` (default 10, at most 100).
     pub page_size: Option<i64>,
+    /// `MaxResults` (token paging).
+    pub max_results: Option<i64>,
+    /// `NextToken` (token paging).
+    pub next_token: Option<String>,
 }
 
 /// One ENI in the DescribeNetworkInterfaces shape.
@@ -443,13 +449,20 @@ pub fn describe_network_interfaces(
                 .is_none_or(|v| e.security_group_ids.contains(v))
         })
         .filter(|e| ip.is_none_or(|v| e.private_ip.to_string() == v))
+        .filter(|e| p.eni_type.is_none_or(|t| t == e.eni_type))
         .collect();
-    page_json(
+    let paging = Paging {
+        page_number: p.page_number,
+        page_size: p.page_size,
+        max_results: p.max_results,
+        next_token: p.next_token.clone(),
+    };
+    page_json_token(
         &rows,
-        p.page_number,
-        p.page_size,
+        &paging,
         "NetworkInterfaceSets",
         "NetworkInterfaceSet",
+        |e| e.network_interface_id.as_str(),
         |e| eni_json(e),
     )
 }
@@ -473,6 +486,71 @@ pub(crate) fn page_json<T>(
     out.insert("PageNumber".into(), json!(number));
     out.insert("PageSize".into(), json!(size));
     out.insert(outer.into(), json!({ inner: page }));
+    Value::Object(out)
+}
+
+/// How a Describe call pages: by page number (`PageNumber`/`PageSize`), or by token
+/// (`MaxResults`/`NextToken`: the token is the id of the last row of the previous page, so a
+/// page starts right after it).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Paging {
+    /// `PageNumber` (default 1).
+    pub page_number: Option<i64>,
+    /// `PageSize` (default 10, at most 100).
+    pub page_size: Option<i64>,
+    /// `MaxResults` (token paging; default 10, at most 100).
+    pub max_results: Option<i64>,
+    /// `NextToken` (token paging).
+    pub next_token: Option<String>,
+}
+
+impl Paging {
+    /// True when the request pages by token.
+    pub fn by_token(&self) -> bool {
+        self.max_results.is_some() || self.next_token.is_some()
+    }
+}
+
+/// `{TotalCount, PageNumber, PageSize, NextToken, <outer>: {<inner>: [...]}}` for `rows`
+/// (sorted by id, `id_of`), paged per `paging`. `NextToken` is the id of the page's last row
+/// when more rows follow, else empty.
+pub(crate) fn page_json_token<T>(
+    rows: &[T],
+    paging: &Paging,
+    outer: &str,
+    inner: &str,
+    id_of: impl Fn(&T) -> &str,
+    f: impl Fn(&T) -> Value,
+) -> Value {
+    let (number, size, skip) = if paging.by_token() {
+        let size = paging.max_results.unwrap_or(10).clamp(1, 100);
+        let skip = match &paging.next_token {
+            Some(t) => rows.partition_point(|r| id_of(r) <= t.as_str()),
+            None => 0,
+        };
+        (1, size, skip)
+    } else {
+        let number = paging.page_number.unwrap_or(1).max(1);
+        let size = paging.page_size.unwrap_or(10).clamp(1, 100);
+        let skip = usize::try_from((number - 1).saturating_mul(size)).unwrap_or(usize::MAX);
+        (number, size, skip)
+    };
+    let take = usize::try_from(size).unwrap_or(10);
+    let page: Vec<&T> = rows.iter().skip(skip).take(take).collect();
+    let more = skip.saturating_add(page.len()) < rows.len();
+    let next = match page.last() {
+        Some(last) if more => id_of(last).to_string(),
+        _ => String::new(),
+    };
+    let mut out = serde_json::Map::new();
+    out.insert("TotalCount".into(), json!(rows.len()));
+    out.insert("PageNumber".into(), json!(number));
+    out.insert("PageSize".into(), json!(size));
+    out.insert("NextToken".into(), json!(next));
+    out.insert(
+        outer.into(),
+        json!({ inner: page.into_iter().map(f).collect::<Vec<_>>() }),
+    );
     Value::Object(out)
 }
 

@@ -7,11 +7,16 @@
 //! byte-identical (tested by serializing before and after). Ids come from the world's
 //! deterministic [`IdGen`] and are drawn only after validation.
 //!
-//! The gateway does not reach these functions yet: the API-declaration registry will wire
-//! them (RAM action, ARNs, parameter decoding, audit). Until then the world hands the
-//! operations what they need through [`NetView`] (VPCs and vSwitches) and [`OpCtx`]
-//! (caller, region, clock, settle mode).
+//! The instance operations come in two halves: `plan_*` (every check, against `&EcsState`,
+//! returning a small plan struct) and `apply_*` (infallible; draws ids and mutates), so they
+//! fit the gateway's `CloudApi::plan`/`apply`; the plain functions (`run_instances`, …) chain
+//! the two. The world hands the operations what they need through [`NetView`] (VPCs and
+//! vSwitches) and [`OpCtx`] (caller, region, clock, settle mode).
 //!
+//! * [`api`] — the gateway declarations (RAM action, ARNs, parameters, response) of
+//!   RunInstances, StartInstance, StopInstance, DeleteInstance, DescribeInstances,
+//!   DescribeNetworkInterfaces, TagResources and UntagResources.
+//! * [`world_spec`] — `security_groups` and `instances` in world files.
 //! * [`instance`] — §7.1 RunInstances / StartInstance / StopInstance / DeleteInstance,
 //!   DescribeInstances, tags and the simulated `listening` set.
 //! * [`eni`] — §7.2 ENIs (primary and service-managed) and the address index
@@ -21,10 +26,12 @@
 
 #![warn(missing_docs)]
 
+pub mod api;
 pub mod eni;
 pub mod errors;
 pub mod instance;
 pub mod security_group;
+pub mod world_spec;
 
 #[cfg(test)]
 pub(crate) mod tests;
