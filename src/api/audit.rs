@@ -189,7 +189,7 @@ pub fn resource_type(api: &str) -> &'static str {
 /// The main resource id of a call: from the response (creates) or the parameters.
 /// A create that failed names no resource (§10.1).
 pub fn resource_name(api: &str, params: &Map<String, Value>, response: Option<&Value>) -> String {
-    const KEYS: [&str; 12] = [
+    const KEYS: [&str; 13] = [
         "InstanceId",
         "VpcId",
         "VSwitchId",
@@ -202,6 +202,8 @@ pub fn resource_name(api: &str, params: &Map<String, Value>, response: Option<&V
         "PolicyId",
         "ResourceGroupId",
         "RoleArn",
+        // ECS TagResources/UntagResources: the first resource named
+        "ResourceId.1",
     ];
     if let Some(s) = response
         .and_then(Value::as_object)
