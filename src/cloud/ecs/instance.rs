@@ -14,8 +14,8 @@
 //! [`untag_instance`]; world files and tests may also set it directly ([`set_listening`]).
 
 use crate::cloud::ecs::eni::{
-    check_requested_ip, link_eni, page_json_token, unlink_eni, vswitch_available, vswitch_full,
-    Eni, EniStatus, EniType, Paging,
+    check_requested_ip, link_eni, page_ids, page_json_token, unlink_eni, vswitch_available,
+    vswitch_full, Eni, EniStatus, EniType, Paging,
 };
 use crate::cloud::ecs::errors::{self, bad, forbidden};
 use crate::cloud::ecs::security_group::{SecurityGroup, MAX_SGS_PER_INSTANCE};
@@ -531,6 +531,11 @@ pub fn apply_run_instances(
                 creation_time: ctx.now,
             },
         );
+        if state.by_owner.built {
+            state
+                .by_owner
+                .add_instance(&ctx.caller, &ctx.region_id, &instance_id);
+        }
         state.instances.insert(
             instance_id.clone(),
             Instance {
@@ -700,7 +705,11 @@ pub fn plan_delete_instance(
 /// address and the SG memberships).
 pub fn apply_delete_instance(state: &mut EcsState, plan: DeleteInstancePlan) {
     unlink_eni(state, &plan.eni_id);
-    state.instances.remove(&plan.instance_id);
+    if let Some(i) = state.instances.remove(&plan.instance_id) {
+        state
+            .by_owner
+            .remove_instance(&i.owner_uid, &i.region_id, &i.instance_id);
+    }
 }
 
 /// DeleteInstance: [`plan_delete_instance`] then [`apply_delete_instance`].
@@ -880,9 +889,39 @@ pub fn instance_json(i: &Instance, now: Timestamp) -> Value {
 
 /// DescribeInstances: the caller's instances of the region, filtered, in id order, paged.
 pub fn describe_instances(state: &EcsState, ctx: &OpCtx, p: &DescribeInstances) -> Value {
-    let rows: Vec<&Instance> = state
-        .instances
-        .values()
+    let unfiltered = p.instance_ids.is_empty()
+        && p.vpc_id.is_none()
+        && p.vswitch_id.is_none()
+        && p.security_group_id.is_none()
+        && p.status.is_none()
+        && p.zone_id.is_none()
+        && p.instance_name.is_none()
+        && p.tags.is_empty();
+    let indexed = state.indexed_instances(&ctx.caller, &ctx.region_id);
+    // No filter and an index: the page is read straight from the caller's ordered ids, so
+    // the cost is the page's, not the world's (nor the caller's whole fleet's).
+    if let (true, Some(ids)) = (unfiltered, indexed) {
+        let empty = BTreeSet::new();
+        let ids = ids.unwrap_or(&empty);
+        let paging = Paging {
+            page_number: p.page_number,
+            page_size: p.page_size,
+            max_results: p.max_results,
+            next_token: p.next_token.clone(),
+        };
+        return page_ids(ids, &paging, "Instances", "Instance", |id| {
+            state.instances.get(id).map(|i| instance_json(i, ctx.now))
+        });
+    }
+    let candidates: Box<dyn Iterator<Item = &Instance>> = match indexed {
+        Some(ids) => Box::new(
+            ids.into_iter()
+                .flatten()
+                .filter_map(|id| state.instances.get(id)),
+        ),
+        None => Box::new(state.instances.values()),
+    };
+    let rows: Vec<&Instance> = candidates
         .filter(|i| i.region_id == ctx.region_id && i.owner_uid == ctx.caller)
         .filter(|i| p.instance_ids.is_empty() || p.instance_ids.contains(&i.instance_id))
         .filter(|i| p.vpc_id.as_ref().is_none_or(|v| *v == i.vpc_id))
@@ -925,4 +964,91 @@ pub fn describe_instances(state: &EcsState, ctx: &OpCtx, p: &DescribeInstances) 
         |i| i.instance_id.as_str(),
         |i| instance_json(i, ctx.now),
     )
+}
+
+#[cfg(test)]
+mod index_tests {
+    use super::*;
+    use crate::cloud::ecs::eni::{describe_network_interfaces, DescribeNetworkInterfaces};
+    use crate::cloud::ecs::tests::Fx;
+
+    /// The (owner, region) index answers exactly what a scan answers, for every filter and
+    /// paging mode, and stays in step through creations and deletions.
+    #[test]
+    fn indexed_lists_answer_what_a_scan_answers() {
+        let mut f = Fx::new();
+        let g = f.sg("vpc-aaaaaa", "normal");
+        let p = RunInstances {
+            vswitch_id: Some("vsw-aaaaa1".into()),
+            security_group_ids: vec![g.clone()],
+            amount: Some(7),
+            ..Default::default()
+        };
+        let ids = f.run(p).unwrap_or_default();
+        let mut other = f.ctx.clone();
+        other.caller = "2234567890123456".into();
+        let ctx = f.ctx.clone();
+        delete_instance(&mut f.st, &ctx, &ids[3], true).unwrap_or_default();
+        let stale = {
+            let mut s = f.st.clone();
+            s.by_owner = super::super::OwnerIndex::stale();
+            s
+        };
+        assert!(f
+            .st
+            .indexed_instances(&ctx.caller, &ctx.region_id)
+            .is_some());
+        assert!(stale
+            .indexed_instances(&ctx.caller, &ctx.region_id)
+            .is_none());
+        let mut reindexed = stale.clone();
+        reindexed.reindex();
+        let filters = [
+            DescribeInstances::default(),
+            DescribeInstances {
+                page_size: Some(2),
+                page_number: Some(2),
+                ..Default::default()
+            },
+            DescribeInstances {
+                page_size: Some(4),
+                page_number: Some(9),
+                ..Default::default()
+            },
+            DescribeInstances {
+                max_results: Some(2),
+                ..Default::default()
+            },
+            DescribeInstances {
+                max_results: Some(4),
+                next_token: Some(ids[1].clone()),
+                ..Default::default()
+            },
+            DescribeInstances {
+                security_group_id: Some(g.clone()),
+                max_results: Some(3),
+                ..Default::default()
+            },
+            DescribeInstances {
+                instance_ids: vec![ids[0].clone(), ids[3].clone()],
+                ..Default::default()
+            },
+        ];
+        for c in [&ctx, &other] {
+            for p in &filters {
+                let a = describe_instances(&f.st, c, p);
+                assert_eq!(a, describe_instances(&stale, c, p), "{p:?}");
+                assert_eq!(a, describe_instances(&reindexed, c, p), "{p:?}");
+            }
+            let e = DescribeNetworkInterfaces::default();
+            assert_eq!(
+                describe_network_interfaces(&f.st, c, &e),
+                describe_network_interfaces(&stale, c, &e)
+            );
+        }
+        assert_eq!(
+            describe_instances(&f.st, &ctx, &filters[0])["TotalCount"],
+            6
+        );
+    }
 }

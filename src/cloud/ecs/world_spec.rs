@@ -208,8 +208,10 @@ pub(crate) fn build(
         };
         w.execute(&ctx, &op)
             .map_err(|error| SpecError::Api { path, error })?;
-        // Initial instances are settled even in Stepped mode.
-        w.settle();
+        // Initial instances are settled even in Stepped mode (a full pass: only when needed).
+        if w.stepped() {
+            w.settle();
+        }
     }
     Ok(())
 }
