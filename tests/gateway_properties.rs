@@ -11,7 +11,10 @@
 //! * the engine, asked directly with the same context, agrees with the gateway's decision, and
 //!   nothing it denies is applied; every successful non-root call was allowed;
 //! * with the RD-path guardrail as a control policy on `fd-prod01`, no Activated peering links
-//!   an account under that folder to an account outside it.
+//!   an account under that folder to an account outside it;
+//! * the ECS instance layer (RunInstances, Start/Stop/DeleteInstance, Tag/UntagResources and the
+//!   Describe calls are in the mix) keeps its address index, group memberships and primary
+//!   ENIs consistent.
 //!
 //! And the same sequence run twice gives byte-identical audit logs and states.
 //!
@@ -57,15 +60,24 @@ fn world() -> Value {
             "peers_per_account_region": PER_REGION_QUOTA
         }},
         "vpcs": [
-            {"owner": A, "region_id": "cn-hangzhou", "cidr_block": "10.0.0.0/16", "name": "a_hz"},
+            {"owner": A, "region_id": "cn-hangzhou", "cidr_block": "10.0.0.0/16", "name": "a_hz",
+             "vswitches": [{"zone_id": "cn-hangzhou-h", "cidr_block": "10.0.1.0/24", "name": "a_hz_h"}]},
             {"owner": A, "region_id": "cn-beijing", "cidr_block": "10.1.0.0/16", "name": "a_bj"},
-            {"owner": A, "region_id": "cn-hangzhou", "cidr_block": "10.8.0.0/16", "name": "a_hz2"},
-            {"owner": B, "region_id": "cn-hangzhou", "cidr_block": "10.2.0.0/16", "name": "b_hz"},
+            {"owner": A, "region_id": "cn-hangzhou", "cidr_block": "10.8.0.0/16", "name": "a_hz2",
+             "vswitches": [{"zone_id": "cn-hangzhou-i", "cidr_block": "10.8.1.0/29", "name": "a_tiny"}]},
+            {"owner": B, "region_id": "cn-hangzhou", "cidr_block": "10.2.0.0/16", "name": "b_hz",
+             "vswitches": [{"zone_id": "cn-hangzhou-h", "cidr_block": "10.2.1.0/24", "name": "b_hz_h"}]},
             {"owner": B, "region_id": "cn-beijing", "cidr_block": "10.3.0.0/16", "name": "b_bj"},
             {"owner": C, "region_id": "cn-hangzhou", "cidr_block": "10.4.0.0/16", "name": "c_hz"},
             {"owner": E, "region_id": "cn-hangzhou", "cidr_block": "10.5.0.0/16", "name": "e_hz"},
             {"owner": E, "region_id": "cn-beijing", "cidr_block": "10.6.0.0/16", "name": "e_bj"},
             {"owner": M, "region_id": "cn-hangzhou", "cidr_block": "10.7.0.0/16", "name": "m_hz"}
+        ],
+        "security_groups": [
+            {"owner": A, "vpc": "a_hz", "name": "a_web"},
+            {"owner": A, "vpc": "a_hz", "name": "a_ssh"},
+            {"owner": A, "vpc": "a_hz2", "name": "a_tiny_sg"},
+            {"owner": B, "vpc": "b_hz", "name": "b_web"}
         ],
         "identity": {
             "control_policies": [{"name": "guardrail-rd-path", "document": guard, "attach": [PROD], "effect_scope": "All"}],
@@ -199,6 +211,15 @@ enum Step {
         who: u8,
         kind: u8,
     },
+    /// An ECS call (issue 10): `kind` picks RunInstances, Start/Stop/DeleteInstance,
+    /// TagResources/UntagResources (the `ramsim:listening` tag) or a Describe.
+    Ecs {
+        who: u8,
+        kind: u8,
+        i: u8,
+        j: u8,
+        flag: bool,
+    },
     /// A hand-written call (scripted test only): caller, action, parameters from the world.
     Script {
         who: &'static str,
@@ -225,6 +246,8 @@ fn step() -> impl Strategy<Value = Step> {
             .prop_map(|(who, policy, user, detach)| Step::Attach { who, policy, user, detach }),
         2 => (who, 0u8..3, any::<bool>()).prop_map(|(who, role, session_policy)| Step::AssumeRole { who, role, session_policy }),
         1 => (who, 0u8..4).prop_map(|(who, kind)| Step::Malformed { who, kind }),
+        6 => (who, 0u8..8, any::<u8>(), any::<u8>(), any::<bool>())
+            .prop_map(|(who, kind, i, j, flag)| Step::Ecs { who, kind, i, j, flag }),
     ]
 }
 
@@ -514,6 +537,99 @@ fn plan(gw: &Gateway, step: &Step) -> Option<Planned> {
                 env: envelope(&who),
                 req: req(action, params(w)),
             }
+        }
+        Step::Ecs {
+            who,
+            kind,
+            i,
+            j,
+            flag,
+        } => {
+            let ecs = w.ecs();
+            let vsws: Vec<_> = vpcs
+                .iter()
+                .flat_map(|v| w.vswitches_of(&v.vpc_id))
+                .collect();
+            let groups: Vec<_> = ecs.security_groups.values().collect();
+            let instances: Vec<_> = ecs.instances.values().collect();
+            let inst = instances.get(usize::from(*i) % instances.len().max(1));
+            let (id, owner, region) = inst.map_or(
+                (
+                    "i-nosuchinstance000".to_string(),
+                    A.to_string(),
+                    "cn-hangzhou".to_string(),
+                ),
+                |x| {
+                    (
+                        x.instance_id.clone(),
+                        x.owner_uid.clone(),
+                        x.region_id.clone(),
+                    )
+                },
+            );
+            let tag_base =
+                json!({"RegionId": region, "ResourceType": "instance", "ResourceId.1": id});
+            let (account, r) = match kind {
+                0 => {
+                    let v = vsws[usize::from(*i) % vsws.len()];
+                    // mostly a group of the vSwitch's VPC, sometimes any group
+                    let own: Vec<_> = groups.iter().filter(|g| g.vpc_id == v.vpc_id).collect();
+                    let g = match (own.is_empty(), *j < 220) {
+                        (false, true) => own[usize::from(*j) % own.len()].security_group_id.clone(),
+                        _ => groups[usize::from(*j) % groups.len()]
+                            .security_group_id
+                            .clone(),
+                    };
+                    let mut p = json!({"RegionId": v.region_id, "VSwitchId": v.vswitch_id, "SecurityGroupId": g});
+                    if *flag {
+                        p["Tag.1.Key"] = json!("ramsim:listening");
+                        p["Tag.1.Value"] = json!("tcp/80");
+                    }
+                    if *j % 5 == 0 {
+                        p["Amount"] = json!(2 + j % 3);
+                    }
+                    (v.owner_uid.clone(), req("RunInstances", p))
+                }
+                1 => (owner, req("StartInstance", json!({"InstanceId": id}))),
+                2 => (owner, req("StopInstance", json!({"InstanceId": id}))),
+                3 => (
+                    owner,
+                    req("DeleteInstance", json!({"InstanceId": id, "Force": flag})),
+                ),
+                4 => {
+                    let mut p = tag_base;
+                    p["Tag.1.Key"] = json!("ramsim:listening");
+                    p["Tag.1.Value"] = json!(if *flag { "tcp/22" } else { "tcp/99999" });
+                    (owner, req("TagResources", p))
+                }
+                5 => {
+                    let mut p = tag_base;
+                    p["TagKey.1"] = json!("ramsim:listening");
+                    (owner, req("UntagResources", p))
+                }
+                6 => (
+                    owner,
+                    req(
+                        "DescribeInstances",
+                        json!({"RegionId": "cn-hangzhou", "MaxResults": 3}),
+                    ),
+                ),
+                _ => (
+                    owner,
+                    req(
+                        "DescribeNetworkInterfaces",
+                        json!({"RegionId": "cn-hangzhou"}),
+                    ),
+                ),
+            };
+            // Half the ECS calls by the account's root (no user here holds ECS permissions
+            // unless an escalation granted them), so that the instance layer fills up.
+            let env = if who % 2 == 0 {
+                envelope(&format!("root@{account}"))
+            } else {
+                env_in(*who, &account)
+            };
+            Planned { env, req: r }
         }
         Step::Malformed { who, kind } => {
             let r = match kind {
@@ -814,6 +930,10 @@ fn run(steps: &[Step], fresh_stores: bool) -> Result<(String, String), TestCaseE
         check_transitions(&gw, &before_status, i)?;
         check_quotas(&gw)?;
         check_guardrail(&gw)?;
+        // the instance layer's derived data (address index, memberships, primary ENIs)
+        if let Err(e) = gw.state.world.ecs().check_invariants() {
+            prop_assert!(false, "{}: ECS invariant broken: {}", ctx, e);
+        }
     }
     // the ApiCall events, in order, are the calls' RequestIds
     let logged: Vec<&str> = gw
@@ -843,10 +963,11 @@ fn run(steps: &[Step], fresh_stores: bool) -> Result<(String, String), TestCaseE
             })
             .count();
         eprintln!(
-            "stats: {} steps, {ok} ok, {} peerings, {active} activated, {} sessions",
+            "stats: {} steps, {ok} ok, {} peerings, {active} activated, {} sessions, {} instances",
             steps.len(),
             gw.state.world.peerings().count(),
-            gw.state.iam.sessions.len()
+            gw.state.iam.sessions.len(),
+            gw.state.world.ecs().instances.len()
         );
     }
     let audit = serde_json::to_string(&gw.state.audit).expect("audit");

@@ -148,7 +148,16 @@ pub struct AuditEvent {
 
 /// `(resourceType, id parameter / response key)` for an API (§10.3).
 pub fn resource_type(api: &str) -> &'static str {
-    if api.contains("VpcPeerConnection") {
+    if api.contains("NetworkInterface") {
+        "ACS::ECS::NetworkInterface"
+    } else if api.ends_with("Instance")
+        || api.ends_with("Instances")
+        || api == "TagResources"
+        || api == "UntagResources"
+    {
+        // ECS's instance APIs; its TagResources/UntagResources tag instances only here.
+        "ACS::ECS::Instance"
+    } else if api.contains("VpcPeerConnection") {
         "ACS::VPC::PeerConnection"
     } else if api.contains("RouteEntry") {
         "ACS::VPC::RouteEntry"
@@ -180,7 +189,7 @@ pub fn resource_type(api: &str) -> &'static str {
 /// The main resource id of a call: from the response (creates) or the parameters.
 /// A create that failed names no resource (§10.1).
 pub fn resource_name(api: &str, params: &Map<String, Value>, response: Option<&Value>) -> String {
-    const KEYS: [&str; 12] = [
+    const KEYS: [&str; 13] = [
         "InstanceId",
         "VpcId",
         "VSwitchId",
@@ -193,12 +202,25 @@ pub fn resource_name(api: &str, params: &Map<String, Value>, response: Option<&V
         "PolicyId",
         "ResourceGroupId",
         "RoleArn",
+        // ECS TagResources/UntagResources: the first resource named
+        "ResourceId.1",
     ];
     if let Some(s) = response
         .and_then(Value::as_object)
         .and_then(|r| first_of(r, &KEYS))
     {
         return s.to_string();
+    }
+    // ECS RunInstances answers the ids it created as a list.
+    if let Some(ids) = response
+        .and_then(|r| r.pointer("/InstanceIdSets/InstanceIdSet"))
+        .and_then(Value::as_array)
+    {
+        return ids
+            .iter()
+            .filter_map(Value::as_str)
+            .collect::<Vec<_>>()
+            .join(",");
     }
     let creates =
         super::catalog::by_api(api).is_some_and(|e| e.level == super::catalog::AccessLevel::Create);

@@ -137,8 +137,10 @@ impl SimState {
         if version != u64::from(STATE_SCHEMA_VERSION) {
             return Err(format!("{}: state schema version {version} is not supported (expected {STATE_SCHEMA_VERSION})", path.display()));
         }
-        serde_json::from_value(head)
-            .map_err(|e| format!("{}: corrupt state file: {e}", path.display()))
+        let mut state: SimState = serde_json::from_value(head)
+            .map_err(|e| format!("{}: corrupt state file: {e}", path.display()))?;
+        state.world.reindex();
+        Ok(state)
     }
 
     /// Serializes the state.

@@ -873,6 +873,77 @@ impl Params<'_, '_> {
                     ("RouteTableId", "vtb-nosuchtable000".into()),
                 ]),
             },
+            "RunInstances" => {
+                let a = self.account().to_string();
+                let vsws: Vec<_> = w.vswitches.values().filter(|s| s.owner_uid == a).collect();
+                let Some(vsw) = vsws.get(self.rng.below(vsws.len())).copied() else {
+                    return obj(&[
+                        ("RegionId", self.pick_str(&regions, "cn-nowhere")),
+                        ("VSwitchId", "vsw-nosuchvswitch00".into()),
+                        ("SecurityGroupId", "sg-nosuchgroup0000".into()),
+                    ]);
+                };
+                let groups: Vec<String> = w
+                    .ecs
+                    .security_groups
+                    .values()
+                    .filter(|g| g.owner_uid == a && g.vpc_id == vsw.vpc_id)
+                    .map(|g| g.security_group_id.clone())
+                    .collect();
+                let mut m = obj(&[
+                    ("RegionId", vsw.region_id.clone()),
+                    ("VSwitchId", vsw.vswitch_id.clone()),
+                    (
+                        "SecurityGroupId",
+                        self.pick_str(&groups, "sg-nosuchgroup0000"),
+                    ),
+                ]);
+                if self.rng.chance(50) {
+                    m.insert("Tag.1.Key".into(), Value::String("ramsim:listening".into()));
+                    m.insert("Tag.1.Value".into(), Value::String("tcp/80".into()));
+                }
+                m
+            }
+            "StartInstance" | "StopInstance" | "DeleteInstance" | "TagResources"
+            | "UntagResources" => {
+                let a = self.account().to_string();
+                let own: Vec<(String, String)> = w
+                    .ecs
+                    .instances
+                    .values()
+                    .filter(|i| i.owner_uid == a)
+                    .map(|i| (i.instance_id.clone(), i.region_id.clone()))
+                    .collect();
+                let (id, region) = match own.get(self.rng.below(own.len())) {
+                    Some(x) if !self.invalid => x.clone(),
+                    _ => (
+                        "i-nosuchinstance000".to_string(),
+                        self.pick_str(&regions, "cn-nowhere"),
+                    ),
+                };
+                match api {
+                    "TagResources" => obj(&[
+                        ("RegionId", region),
+                        ("ResourceType", "instance".into()),
+                        ("ResourceId.1", id),
+                        ("Tag.1.Key", "ramsim:listening".into()),
+                        ("Tag.1.Value", "tcp/22".into()),
+                    ]),
+                    "UntagResources" => obj(&[
+                        ("RegionId", region),
+                        ("ResourceType", "instance".into()),
+                        ("ResourceId.1", id),
+                        ("TagKey.1", "ramsim:listening".into()),
+                    ]),
+                    "DeleteInstance" if self.rng.chance(50) => {
+                        obj(&[("InstanceId", id), ("Force", "true".into())])
+                    }
+                    _ => obj(&[("InstanceId", id)]),
+                }
+            }
+            "DescribeInstances" | "DescribeNetworkInterfaces" => {
+                obj(&[("RegionId", self.pick_str(&regions, "cn-nowhere"))])
+            }
             "CreateUser" => {
                 let hints = self.generator.hints.users.clone();
                 obj(&[(

@@ -383,6 +383,43 @@ fn resources(state: &SimState) -> Vec<ResourceRow> {
             ),
         ));
     }
+    for g in world.ecs().security_groups.values() {
+        out.push(row(
+            "security-group",
+            &g.security_group_id,
+            &g.name,
+            &g.owner_uid,
+            &g.region_id,
+            format!(
+                "{} in {}, {} rules, {} members",
+                g.group_type.as_str(),
+                g.vpc_id,
+                g.rules.len(),
+                g.member_enis.len()
+            ),
+        ));
+    }
+    for i in world.ecs().instances.values() {
+        let listening: Vec<String> = i.listening.iter().map(ToString::to_string).collect();
+        out.push(row(
+            "instance",
+            &i.instance_id,
+            &i.instance_name,
+            &i.owner_uid,
+            &i.region_id,
+            format!(
+                "{} in {} {} listening {}",
+                i.private_ip,
+                i.vswitch_id,
+                i.status(now).as_str(),
+                if listening.is_empty() {
+                    "-".to_string()
+                } else {
+                    listening.join(",")
+                }
+            ),
+        ));
+    }
     for a in world.accounts() {
         for rg in &a.resource_groups {
             out.push(row("resource-group", rg, "", &a.uid, "", String::new()));

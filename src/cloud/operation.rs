@@ -11,12 +11,13 @@ use crate::cloud::error::CloudError;
 use crate::cloud::params::Params;
 use crate::cloud::time::Timestamp;
 use crate::cloud::world::{CallContext, World};
-use crate::cloud::{vpc, vpcpeer};
+use crate::cloud::{ecs, vpc, vpcpeer};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
 // The declaring types, by name, for the list below (and for callers of `cloud::operation`).
+pub use ecs::api::*;
 pub use vpc::api::*;
 pub use vpcpeer::api::*;
 
@@ -146,6 +147,15 @@ operations! {
     DescribeVSwitches,
     DescribeRouteTableList,
     DescribeRouteEntryList,
+    // Ecs (ecs/api.rs)
+    RunInstances,
+    StartInstance,
+    StopInstance,
+    DeleteInstance,
+    DescribeInstances,
+    DescribeNetworkInterfaces,
+    TagResources,
+    UntagResources,
 }
 
 impl Operation {

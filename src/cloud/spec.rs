@@ -221,6 +221,12 @@ pub struct WorldSpec {
     /// Initial VPCs.
     #[serde(default)]
     pub vpcs: Vec<VpcSpec>,
+    /// Initial security groups (ECS; see `cloud::ecs::world_spec`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub security_groups: Vec<crate::cloud::ecs::world_spec::SecurityGroupSpec>,
+    /// Initial ECS instances (see `cloud::ecs::world_spec`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub instances: Vec<crate::cloud::ecs::world_spec::InstanceSpec>,
 }
 
 impl WorldSpec {
@@ -348,6 +354,12 @@ impl World {
         }
         parked.restore(&mut w);
         w.settle();
+        crate::cloud::ecs::world_spec::build(
+            &mut w,
+            &spec.security_groups,
+            &spec.instances,
+            spec.start_time,
+        )?;
         // The build itself emits no platform events.
         w.service_events.clear();
         Ok(w)

@@ -160,6 +160,11 @@ impl World {
         &self.ecs
     }
 
+    /// Rebuilds the derived indexes a serialized world does not carry (after loading).
+    pub fn reindex(&mut self) {
+        self.ecs.reindex();
+    }
+
     /// Network ACLs and their associations.
     pub fn nacl(&self) -> &NaclState {
         &self.nacl

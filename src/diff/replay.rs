@@ -20,6 +20,24 @@ fn param(params: &Map<String, Value>, name: &str) -> Option<String> {
     }
 }
 
+/// The items of list parameter `name` (`Name.1`, `Name.2`, …, and for `SecurityGroupId` the
+/// `SecurityGroupIds.N` spelling too), when the request has no plain `name`.
+fn list_items(params: &Map<String, Value>, name: &str) -> Option<Vec<String>> {
+    if param(params, name).is_some() && name != "SecurityGroupId" {
+        return None;
+    }
+    let mut out: Vec<String> = param(params, name).into_iter().collect();
+    for list in [name.to_string(), format!("{name}s")] {
+        for i in 1.. {
+            match param(params, &format!("{list}.{i}")) {
+                Some(v) => out.push(v),
+                None => break,
+            }
+        }
+    }
+    Some(out)
+}
+
 fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
     let mut cur = v;
     for p in path {
@@ -102,7 +120,35 @@ pub fn from_audit_event(
             other => param(params, other),
         }
     };
-    let mut resources: Vec<String> = entry.resources.iter().map(|t| fill(t, value)).collect();
+    // A template naming a list parameter (`{ResourceId}` of `ResourceId.N`, `{SecurityGroupId}`
+    // of `SecurityGroupIds.N`) stands for one ARN per item of the list.
+    let mut resources: Vec<String> = Vec::new();
+    for t in entry.resources {
+        let items = crate::simulate::instances::placeholders(t)
+            .into_iter()
+            .find_map(|name| {
+                list_items(params, name)
+                    .filter(|v| !v.is_empty())
+                    .map(|v| (name, v))
+            });
+        match items {
+            Some((name, values)) => {
+                for item in values {
+                    let r = fill(t, |n| {
+                        if n == name {
+                            Some(item.clone())
+                        } else {
+                            value(n)
+                        }
+                    });
+                    if !resources.contains(&r) {
+                        resources.push(r);
+                    }
+                }
+            }
+            None => resources.push(fill(t, value)),
+        }
+    }
     // CreateVSwitch authorizes the VPC under its owner and region.
     if let (Some(w), Some(vpc_id)) = (world, param(params, "VpcId")) {
         if let Some(vpc) = w.vpc(&vpc_id) {

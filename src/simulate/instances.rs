@@ -79,9 +79,14 @@ pub fn fill(template: &str, value: impl Fn(&str) -> Option<String>) -> String {
     out
 }
 
-fn candidates(state: &SimState, account: &str, name: &str) -> Vec<Candidate> {
+fn candidates(state: &SimState, account: &str, product: &str, name: &str) -> Vec<Candidate> {
     let w = &state.world;
     let iam = state.iam.accounts.get(account);
+    if product == "Ecs" {
+        if let Some(c) = ecs_candidates(state, account, name) {
+            return c;
+        }
+    }
     match name {
         "VpcId" => w
             .vpcs()
@@ -155,6 +160,45 @@ fn candidates(state: &SimState, account: &str, name: &str) -> Vec<Candidate> {
     }
 }
 
+/// The objects an Ecs API's placeholders name: the account's instances (`{InstanceId}`,
+/// `{ResourceId}`), security groups and vSwitches; `None` for names Ecs shares with others.
+fn ecs_candidates(state: &SimState, account: &str, name: &str) -> Option<Vec<Candidate>> {
+    let w = &state.world;
+    Some(match name {
+        "InstanceId" | "ResourceId" => w
+            .ecs()
+            .instances
+            .values()
+            .filter(|i| i.owner_uid == account)
+            .map(|i| Candidate {
+                region: Some(i.region_id.clone()),
+                ..Candidate::plain(i.instance_id.clone())
+            })
+            .collect(),
+        "SecurityGroupId" => w
+            .ecs()
+            .security_groups
+            .values()
+            .filter(|g| g.owner_uid == account)
+            .map(|g| Candidate {
+                region: Some(g.region_id.clone()),
+                ..Candidate::plain(g.security_group_id.clone())
+            })
+            .collect(),
+        "VSwitchId" => w
+            .vswitches
+            .values()
+            .filter(|s| s.owner_uid == account)
+            .map(|s| Candidate {
+                region: Some(s.region_id.clone()),
+                resource_group: w.vpc(&s.vpc_id).map(|v| v.resource_group_id.clone()),
+                ..Candidate::plain(s.vswitch_id.clone())
+            })
+            .collect(),
+        _ => return None,
+    })
+}
+
 /// Roles of every account, for `sts:AssumeRole` (`{RoleAccount}` and `{RoleName}` together).
 fn assumable_roles(state: &SimState) -> Vec<Candidate> {
     state
@@ -215,7 +259,7 @@ pub fn instances(state: &SimState, account: &str, entry: &ApiEntry) -> Vec<Insta
             let c = if assume_role && *n == "RoleName" {
                 assumable_roles(state)
             } else {
-                candidates(state, account, n)
+                candidates(state, account, entry.product, n)
             };
             if c.is_empty() {
                 vec![Candidate::plain("*")]

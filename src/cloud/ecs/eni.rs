@@ -16,7 +16,7 @@ use crate::cloud::vpc::{NetStatus, VSwitch};
 use crate::cloud::CloudError;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;
 
 /// `Type` of an ENI.
@@ -242,12 +242,18 @@ pub(crate) fn link_eni(state: &mut EcsState, eni: Eni) {
             g.member_enis.insert(id.clone());
         }
     }
+    if state.by_owner.built {
+        state.by_owner.add_eni(&eni.owner_uid, &eni.region_id, &id);
+    }
     state.enis.insert(id, eni);
 }
 
 /// Removes an ENI and everything that points to it (address, SG membership).
 pub(crate) fn unlink_eni(state: &mut EcsState, eni_id: &str) -> Option<Eni> {
     let eni = state.enis.remove(eni_id)?;
+    state
+        .by_owner
+        .remove_eni(&eni.owner_uid, &eni.region_id, eni_id);
     if state.addresses.owner(&eni.vpc_id, eni.private_ip) == Some(&AddressOwner::Eni(eni_id.into()))
     {
         state.addresses.remove(&eni.vpc_id, eni.private_ip);
@@ -390,10 +396,16 @@ pub struct DescribeNetworkInterfaces {
     pub security_group_id: Option<String>,
     /// `PrimaryIpAddress`.
     pub primary_ip_address: Option<String>,
+    /// `Type` (`Primary` | `Secondary`).
+    pub eni_type: Option<EniType>,
     /// `PageNumber` (default 1).
     pub page_number: Option<i64>,
     /// `PageSize` (default 10, at most 100).
     pub page_size: Option<i64>,
+    /// `MaxResults` (token paging).
+    pub max_results: Option<i64>,
+    /// `NextToken` (token paging).
+    pub next_token: Option<String>,
 }
 
 /// One ENI in the DescribeNetworkInterfaces shape.
@@ -422,9 +434,41 @@ pub fn describe_network_interfaces(
     p: &DescribeNetworkInterfaces,
 ) -> Value {
     let ip = p.primary_ip_address.as_deref().map(str::trim);
-    let rows: Vec<&Eni> = state
-        .enis
-        .values()
+    let paging = Paging {
+        page_number: p.page_number,
+        page_size: p.page_size,
+        max_results: p.max_results,
+        next_token: p.next_token.clone(),
+    };
+    let unfiltered = p.network_interface_ids.is_empty()
+        && p.vpc_id.is_none()
+        && p.vswitch_id.is_none()
+        && p.instance_id.is_none()
+        && p.security_group_id.is_none()
+        && ip.is_none()
+        && p.eni_type.is_none();
+    if let (true, Some(ids)) = (unfiltered, state.indexed_enis(&ctx.caller, &ctx.region_id)) {
+        let empty = BTreeSet::new();
+        return page_ids(
+            ids.unwrap_or(&empty),
+            &paging,
+            "NetworkInterfaceSets",
+            "NetworkInterfaceSet",
+            |id| state.enis.get(id).map(eni_json),
+        );
+    }
+    // The caller's ENIs of the region: from the (owner, region) index when it is built, so
+    // that other accounts' and regions' ENIs cost nothing; else a scan.
+    let candidates: Box<dyn Iterator<Item = &Eni>> =
+        match state.indexed_enis(&ctx.caller, &ctx.region_id) {
+            Some(ids) => Box::new(
+                ids.into_iter()
+                    .flatten()
+                    .filter_map(|id| state.enis.get(id)),
+            ),
+            None => Box::new(state.enis.values()),
+        };
+    let rows: Vec<&Eni> = candidates
         .filter(|e| e.region_id == ctx.region_id && e.owner_uid == ctx.caller)
         .filter(|e| {
             p.network_interface_ids.is_empty()
@@ -443,13 +487,14 @@ pub fn describe_network_interfaces(
                 .is_none_or(|v| e.security_group_ids.contains(v))
         })
         .filter(|e| ip.is_none_or(|v| e.private_ip.to_string() == v))
+        .filter(|e| p.eni_type.is_none_or(|t| t == e.eni_type))
         .collect();
-    page_json(
+    page_json_token(
         &rows,
-        p.page_number,
-        p.page_size,
+        &paging,
         "NetworkInterfaceSets",
         "NetworkInterfaceSet",
+        |e| e.network_interface_id.as_str(),
         |e| eni_json(e),
     )
 }
@@ -472,6 +517,124 @@ pub(crate) fn page_json<T>(
     out.insert("TotalCount".into(), json!(rows.len()));
     out.insert("PageNumber".into(), json!(number));
     out.insert("PageSize".into(), json!(size));
+    out.insert(outer.into(), json!({ inner: page }));
+    Value::Object(out)
+}
+
+/// How a Describe call pages: by page number (`PageNumber`/`PageSize`), or by token
+/// (`MaxResults`/`NextToken`: the token is the id of the last row of the previous page, so a
+/// page starts right after it).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Paging {
+    /// `PageNumber` (default 1).
+    pub page_number: Option<i64>,
+    /// `PageSize` (default 10, at most 100).
+    pub page_size: Option<i64>,
+    /// `MaxResults` (token paging; default 10, at most 100).
+    pub max_results: Option<i64>,
+    /// `NextToken` (token paging).
+    pub next_token: Option<String>,
+}
+
+impl Paging {
+    /// True when the request pages by token.
+    pub fn by_token(&self) -> bool {
+        self.max_results.is_some() || self.next_token.is_some()
+    }
+}
+
+/// `{TotalCount, PageNumber, PageSize, NextToken, <outer>: {<inner>: [...]}}` for `rows`
+/// (sorted by id, `id_of`), paged per `paging`. `NextToken` is the id of the page's last row
+/// when more rows follow, else empty.
+pub(crate) fn page_json_token<T>(
+    rows: &[T],
+    paging: &Paging,
+    outer: &str,
+    inner: &str,
+    id_of: impl Fn(&T) -> &str,
+    f: impl Fn(&T) -> Value,
+) -> Value {
+    let (number, size, skip) = if paging.by_token() {
+        let size = paging.max_results.unwrap_or(10).clamp(1, 100);
+        let skip = match &paging.next_token {
+            Some(t) => rows.partition_point(|r| id_of(r) <= t.as_str()),
+            None => 0,
+        };
+        (1, size, skip)
+    } else {
+        let number = paging.page_number.unwrap_or(1).max(1);
+        let size = paging.page_size.unwrap_or(10).clamp(1, 100);
+        let skip = usize::try_from((number - 1).saturating_mul(size)).unwrap_or(usize::MAX);
+        (number, size, skip)
+    };
+    let take = usize::try_from(size).unwrap_or(10);
+    let page: Vec<&T> = rows.iter().skip(skip).take(take).collect();
+    let more = skip.saturating_add(page.len()) < rows.len();
+    let next = match page.last() {
+        Some(last) if more => id_of(last).to_string(),
+        _ => String::new(),
+    };
+    let mut out = serde_json::Map::new();
+    out.insert("TotalCount".into(), json!(rows.len()));
+    out.insert("PageNumber".into(), json!(number));
+    out.insert("PageSize".into(), json!(size));
+    out.insert("NextToken".into(), json!(next));
+    out.insert(
+        outer.into(),
+        json!({ inner: page.into_iter().map(f).collect::<Vec<_>>() }),
+    );
+    Value::Object(out)
+}
+
+/// The page of `ids` (sorted, all matching) that `paging` asks for, in the shape of
+/// [`page_json_token`]: `TotalCount` is the set's size and only the page's rows are built, so
+/// the cost is the page's (plus the skipped offset for `PageNumber` paging).
+pub(crate) fn page_ids(
+    ids: &BTreeSet<String>,
+    paging: &Paging,
+    outer: &str,
+    inner: &str,
+    f: impl Fn(&str) -> Option<Value>,
+) -> Value {
+    let (number, size) = if paging.by_token() {
+        (1, paging.max_results.unwrap_or(10).clamp(1, 100))
+    } else {
+        (
+            paging.page_number.unwrap_or(1).max(1),
+            paging.page_size.unwrap_or(10).clamp(1, 100),
+        )
+    };
+    let take = usize::try_from(size).unwrap_or(10);
+    let rest: Box<dyn Iterator<Item = &String>> = match (&paging.next_token, paging.by_token()) {
+        (Some(t), true) => Box::new(ids.range::<String, _>((
+            std::ops::Bound::Excluded(t.clone()),
+            std::ops::Bound::Unbounded,
+        ))),
+        (None, true) => Box::new(ids.iter()),
+        (_, false) => {
+            let skip = usize::try_from((number - 1).saturating_mul(size)).unwrap_or(usize::MAX);
+            Box::new(ids.iter().skip(skip))
+        }
+    };
+    let mut rest = rest.peekable();
+    let mut page = Vec::with_capacity(take);
+    let mut last = None;
+    while page.len() < take {
+        let Some(id) = rest.next() else { break };
+        if let Some(v) = f(id) {
+            page.push(v);
+            last = Some(id);
+        }
+    }
+    let next = match (last, rest.peek().is_some()) {
+        (Some(id), true) => id.clone(),
+        _ => String::new(),
+    };
+    let mut out = serde_json::Map::new();
+    out.insert("TotalCount".into(), json!(ids.len()));
+    out.insert("PageNumber".into(), json!(number));
+    out.insert("PageSize".into(), json!(size));
+    out.insert("NextToken".into(), json!(next));
     out.insert(outer.into(), json!({ inner: page }));
     Value::Object(out)
 }

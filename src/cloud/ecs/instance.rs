@@ -14,15 +14,16 @@
 //! [`untag_instance`]; world files and tests may also set it directly ([`set_listening`]).
 
 use crate::cloud::ecs::eni::{
-    check_requested_ip, link_eni, page_json, unlink_eni, vswitch_available, vswitch_full, Eni,
-    EniStatus, EniType,
+    check_requested_ip, link_eni, page_ids, page_json_token, unlink_eni, vswitch_available,
+    vswitch_full, Eni, EniStatus, EniType, Paging,
 };
 use crate::cloud::ecs::errors::{self, bad, forbidden};
-use crate::cloud::ecs::security_group::MAX_SGS_PER_INSTANCE;
+use crate::cloud::ecs::security_group::{SecurityGroup, MAX_SGS_PER_INSTANCE};
 use crate::cloud::ecs::{EcsState, NetView, OpCtx};
 use crate::cloud::ids::IdGen;
 use crate::cloud::lifecycle::Lifecycle;
 use crate::cloud::time::Timestamp;
+use crate::cloud::vpc::VSwitch;
 use crate::cloud::CloudError;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -283,7 +284,46 @@ pub struct RunInstancesOutput {
     pub instance_ids: Vec<String>,
 }
 
-/// RunInstances (§7.1). Checks, in order: `InvalidVSwitchId.Necessary` (no vSwitch),
+/// A validated RunInstances: everything [`apply_run_instances`] needs, and nothing more (the
+/// request's own values and the addresses picked; O(request) to build).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunInstancesPlan {
+    /// Caller, region, time and settle mode of the call.
+    pub ctx: OpCtx,
+    /// VPC of the vSwitch.
+    pub vpc_id: String,
+    /// vSwitch.
+    pub vswitch_id: String,
+    /// Zone of the vSwitch.
+    pub zone_id: String,
+    /// One address per instance, in creation order.
+    pub ips: Vec<Ipv4Addr>,
+    /// Security groups, in the order given.
+    pub security_group_ids: Vec<String>,
+    /// Validated tags.
+    pub tags: BTreeMap<String, String>,
+    /// `InstanceName` (default: the instance id).
+    pub instance_name: Option<String>,
+    /// `InstanceType`.
+    pub instance_type: String,
+    /// `ImageId`.
+    pub image_id: String,
+}
+
+/// RunInstances (§7.1): [`plan_run_instances`] then [`apply_run_instances`].
+pub fn run_instances(
+    state: &mut EcsState,
+    net: &dyn NetView,
+    ids: &mut IdGen,
+    ctx: &OpCtx,
+    p: &RunInstances,
+) -> Result<RunInstancesOutput, CloudError> {
+    let plan = plan_run_instances(state, net, ctx, p)?;
+    Ok(apply_run_instances(state, ids, plan))
+}
+
+/// The checks of RunInstances (§7.1) against an unchanged state. In order:
+/// `InvalidVSwitchId.Necessary` (no vSwitch),
 /// `InvalidParameter.VSwitchId` (unknown or invisible vSwitch), `IncorrectVSwitchStatus`,
 /// `InvalidParameter.ZoneId` (ZoneId differs from the vSwitch zone, ASSUMED code),
 /// `MissingParameter.SecurityGroupId`, `InvalidParameter.SecurityGroupIdRepeated`,
@@ -295,32 +335,13 @@ pub struct RunInstancesOutput {
 /// ([`check_tags`]), then the address (`InvalidPrivateIpAddress.Malformed`,
 /// `InvalidPrivateIpAddress`, `InvalidPrivateIpAddress.Duplicated`,
 /// `QuotaExceeded.PrivateIpAddress`), then DryRun (`DryRunOperation`).
-pub fn run_instances(
-    state: &mut EcsState,
+pub fn plan_run_instances(
+    state: &EcsState,
     net: &dyn NetView,
-    ids: &mut IdGen,
     ctx: &OpCtx,
     p: &RunInstances,
-) -> Result<RunInstancesOutput, CloudError> {
-    // ---- validation (no mutation) ----
-    let vsw_id = p
-        .vswitch_id
-        .as_deref()
-        .filter(|s| !s.trim().is_empty())
-        .ok_or_else(|| bad("InvalidVSwitchId.Necessary", "The VSwitchId is necessary."))?;
-    let vsw = net
-        .vswitch(vsw_id)
-        .filter(|v| v.region_id == ctx.region_id)
-        .filter(|v| {
-            net.vpc(&v.vpc_id)
-                .is_some_and(|vpc| vpc.visible_to(&ctx.caller))
-        })
-        .ok_or_else(|| {
-            bad(
-                "InvalidParameter.VSwitchId",
-                format!("The specified vSwitch `{vsw_id}` does not exist."),
-            )
-        })?;
+) -> Result<RunInstancesPlan, CloudError> {
+    let vsw = run_vswitch(net, ctx, p.vswitch_id.as_deref())?;
     if !vswitch_available(vsw, ctx.now) {
         return Err(bad(
             "IncorrectVSwitchStatus",
@@ -332,8 +353,8 @@ pub fn run_instances(
             return Err(bad(
                 "InvalidParameter.ZoneId",
                 format!(
-                    "The specified zone `{z}` is not the zone `{}` of vSwitch `{vsw_id}`.",
-                    vsw.zone_id
+                    "The specified zone `{z}` is not the zone `{}` of vSwitch `{}`.",
+                    vsw.zone_id, vsw.vswitch_id
                 ),
             ));
         }
@@ -358,11 +379,7 @@ pub fn run_instances(
     }
     let mut group_vpc: Option<&str> = None;
     for sg in &p.security_group_ids {
-        let g = state
-            .security_groups
-            .get(sg)
-            .filter(|g| g.region_id == ctx.region_id && g.owner_uid == ctx.caller)
-            .ok_or_else(|| errors::sg_not_found(sg))?;
+        let g = run_security_group(state, ctx, sg)?;
         match group_vpc {
             Some(v) if v != g.vpc_id => {
                 return Err(bad(
@@ -418,9 +435,80 @@ pub fn run_instances(
     if p.dry_run {
         return Err(CloudError::dry_run());
     }
-    // ---- mutation ----
+    Ok(RunInstancesPlan {
+        ctx: ctx.clone(),
+        vpc_id: vsw.vpc_id.clone(),
+        vswitch_id: vsw.vswitch_id.clone(),
+        zone_id: vsw.zone_id.clone(),
+        ips,
+        security_group_ids: p.security_group_ids.clone(),
+        tags,
+        instance_name: p.instance_name.clone(),
+        instance_type: p.instance_type.clone().unwrap_or_default(),
+        image_id: p.image_id.clone().unwrap_or_default(),
+    })
+}
+
+/// The vSwitch of a RunInstances request: given (`InvalidVSwitchId.Necessary`), in the
+/// request region and in a VPC the caller owns or shares (`InvalidParameter.VSwitchId`).
+/// Also the pre-RAM check of the gateway (§0.4.10 (b)).
+pub fn run_vswitch<'n>(
+    net: &'n dyn NetView,
+    ctx: &OpCtx,
+    vswitch_id: Option<&str>,
+) -> Result<&'n VSwitch, CloudError> {
+    let vsw_id = vswitch_id
+        .filter(|s| !s.trim().is_empty())
+        .ok_or_else(|| bad("InvalidVSwitchId.Necessary", "The VSwitchId is necessary."))?;
+    net.vswitch(vsw_id)
+        .filter(|v| v.region_id == ctx.region_id)
+        .filter(|v| {
+            net.vpc(&v.vpc_id)
+                .is_some_and(|vpc| vpc.visible_to(&ctx.caller))
+        })
+        .ok_or_else(|| {
+            bad(
+                "InvalidParameter.VSwitchId",
+                format!("The specified vSwitch `{vsw_id}` does not exist."),
+            )
+        })
+}
+
+/// A security group a RunInstances request may name: the caller's, in the request region
+/// (`InvalidSecurityGroupId.NotFound`). Also a pre-RAM check of the gateway.
+pub fn run_security_group<'s>(
+    state: &'s EcsState,
+    ctx: &OpCtx,
+    sg: &str,
+) -> Result<&'s SecurityGroup, CloudError> {
+    state
+        .security_groups
+        .get(sg)
+        .filter(|g| g.region_id == ctx.region_id && g.owner_uid == ctx.caller)
+        .ok_or_else(|| errors::sg_not_found(sg))
+}
+
+/// Commits a [`RunInstancesPlan`]: draws the ids (instance, then its ENI, per instance) and
+/// links each instance with its primary ENI. Cannot fail.
+pub fn apply_run_instances(
+    state: &mut EcsState,
+    ids: &mut IdGen,
+    plan: RunInstancesPlan,
+) -> RunInstancesOutput {
+    let RunInstancesPlan {
+        ctx,
+        vpc_id,
+        vswitch_id,
+        zone_id,
+        ips,
+        security_group_ids,
+        tags,
+        instance_name,
+        instance_type,
+        image_id,
+    } = plan;
     let listening = listening_of(&tags);
-    let mut out = Vec::with_capacity(n);
+    let mut out = Vec::with_capacity(ips.len());
     for ip in ips {
         let instance_id = ctx.new_id(ids, "i");
         let eni_id = ctx.new_id(ids, "eni");
@@ -430,11 +518,11 @@ pub fn run_instances(
                 network_interface_id: eni_id.clone(),
                 region_id: ctx.region_id.clone(),
                 owner_uid: ctx.caller.clone(),
-                vpc_id: vsw.vpc_id.clone(),
-                vswitch_id: vsw.vswitch_id.clone(),
-                zone_id: vsw.zone_id.clone(),
+                vpc_id: vpc_id.clone(),
+                vswitch_id: vswitch_id.clone(),
+                zone_id: zone_id.clone(),
                 private_ip: ip,
-                security_group_ids: p.security_group_ids.clone(),
+                security_group_ids: security_group_ids.clone(),
                 eni_type: EniType::Primary,
                 status: EniStatus::InUse,
                 instance_id: Some(instance_id.clone()),
@@ -443,30 +531,32 @@ pub fn run_instances(
                 creation_time: ctx.now,
             },
         );
+        if state.by_owner.built {
+            state
+                .by_owner
+                .add_instance(&ctx.caller, &ctx.region_id, &instance_id);
+        }
         state.instances.insert(
             instance_id.clone(),
             Instance {
                 instance_id: instance_id.clone(),
                 region_id: ctx.region_id.clone(),
-                zone_id: vsw.zone_id.clone(),
+                zone_id: zone_id.clone(),
                 owner_uid: ctx.caller.clone(),
-                vpc_id: vsw.vpc_id.clone(),
-                vswitch_id: vsw.vswitch_id.clone(),
+                vpc_id: vpc_id.clone(),
+                vswitch_id: vswitch_id.clone(),
                 primary_eni_id: eni_id,
                 private_ip: ip,
-                security_group_ids: p.security_group_ids.clone(),
+                security_group_ids: security_group_ids.clone(),
                 lifecycle: Lifecycle::start(
                     ctx.stepped,
                     InstanceStatus::Pending,
                     InstanceStatus::Running,
                     ctx.settle_at(),
                 ),
-                instance_name: p
-                    .instance_name
-                    .clone()
-                    .unwrap_or_else(|| instance_id.clone()),
-                instance_type: p.instance_type.clone().unwrap_or_default(),
-                image_id: p.image_id.clone().unwrap_or_default(),
+                instance_name: instance_name.clone().unwrap_or_else(|| instance_id.clone()),
+                instance_type: instance_type.clone(),
+                image_id: image_id.clone(),
                 tags: tags.clone(),
                 listening: listening.clone(),
                 creation_time: ctx.now,
@@ -474,7 +564,7 @@ pub fn run_instances(
         );
         out.push(instance_id);
     }
-    Ok(RunInstancesOutput { instance_ids: out })
+    RunInstancesOutput { instance_ids: out }
 }
 
 /// InstanceName rule ([M-ecs]): 2–128 characters, starts with a letter, then letters, digits,
@@ -500,28 +590,48 @@ pub fn visible_instance<'a>(
         .ok_or_else(|| errors::instance_not_found(id))
 }
 
-fn transition(
-    state: &mut EcsState,
+/// A validated status change of one instance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransitionPlan {
+    /// The instance.
+    pub instance_id: String,
+    /// Its new lifecycle.
+    pub lifecycle: Lifecycle<InstanceStatus>,
+}
+
+fn plan_transition(
+    state: &EcsState,
     ctx: &OpCtx,
     id: &str,
     from: InstanceStatus,
     via: InstanceStatus,
     to: InstanceStatus,
-) -> Result<(), CloudError> {
+) -> Result<TransitionPlan, CloudError> {
     let status = visible_instance(state, ctx, id)?.status(ctx.now);
     if status != from {
         return Err(errors::incorrect_instance_status(id, status.as_str()));
     }
-    if let Some(i) = state.instances.get_mut(id) {
-        i.lifecycle = Lifecycle::start(ctx.stepped, via, to, ctx.settle_at());
-    }
-    Ok(())
+    Ok(TransitionPlan {
+        instance_id: id.to_string(),
+        lifecycle: Lifecycle::start(ctx.stepped, via, to, ctx.settle_at()),
+    })
 }
 
-/// StopInstance: `Running → (Stopping →) Stopped`; any other status is
+/// Commits a [`TransitionPlan`].
+pub fn apply_transition(state: &mut EcsState, plan: TransitionPlan) {
+    if let Some(i) = state.instances.get_mut(&plan.instance_id) {
+        i.lifecycle = plan.lifecycle;
+    }
+}
+
+/// The checks of StopInstance: `Running → (Stopping →) Stopped`; any other status is
 /// `IncorrectInstanceStatus` (403).
-pub fn stop_instance(state: &mut EcsState, ctx: &OpCtx, id: &str) -> Result<(), CloudError> {
-    transition(
+pub fn plan_stop_instance(
+    state: &EcsState,
+    ctx: &OpCtx,
+    id: &str,
+) -> Result<TransitionPlan, CloudError> {
+    plan_transition(
         state,
         ctx,
         id,
@@ -531,10 +641,14 @@ pub fn stop_instance(state: &mut EcsState, ctx: &OpCtx, id: &str) -> Result<(), 
     )
 }
 
-/// StartInstance: `Stopped → (Starting →) Running`; any other status is
+/// The checks of StartInstance: `Stopped → (Starting →) Running`; any other status is
 /// `IncorrectInstanceStatus` (403).
-pub fn start_instance(state: &mut EcsState, ctx: &OpCtx, id: &str) -> Result<(), CloudError> {
-    transition(
+pub fn plan_start_instance(
+    state: &EcsState,
+    ctx: &OpCtx,
+    id: &str,
+) -> Result<TransitionPlan, CloudError> {
+    plan_transition(
         state,
         ctx,
         id,
@@ -544,25 +658,135 @@ pub fn start_instance(state: &mut EcsState, ctx: &OpCtx, id: &str) -> Result<(),
     )
 }
 
-/// DeleteInstance: a `Stopped` instance, or a `Running` one with `Force=true`; transitional
-/// statuses and `Running` without force are `IncorrectInstanceStatus` (403). Removes the
-/// instance and its primary ENI (freeing the address and the SG memberships).
-pub fn delete_instance(
-    state: &mut EcsState,
+/// StopInstance: [`plan_stop_instance`] then [`apply_transition`].
+pub fn stop_instance(state: &mut EcsState, ctx: &OpCtx, id: &str) -> Result<(), CloudError> {
+    let plan = plan_stop_instance(state, ctx, id)?;
+    apply_transition(state, plan);
+    Ok(())
+}
+
+/// StartInstance: [`plan_start_instance`] then [`apply_transition`].
+pub fn start_instance(state: &mut EcsState, ctx: &OpCtx, id: &str) -> Result<(), CloudError> {
+    let plan = plan_start_instance(state, ctx, id)?;
+    apply_transition(state, plan);
+    Ok(())
+}
+
+/// A validated DeleteInstance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeleteInstancePlan {
+    /// The instance.
+    pub instance_id: String,
+    /// Its primary ENI, removed with it.
+    pub eni_id: String,
+}
+
+/// The checks of DeleteInstance: a `Stopped` instance, or a `Running` one with `Force=true`;
+/// transitional statuses and `Running` without force are `IncorrectInstanceStatus` (403).
+pub fn plan_delete_instance(
+    state: &EcsState,
     ctx: &OpCtx,
     id: &str,
     force: bool,
-) -> Result<(), CloudError> {
+) -> Result<DeleteInstancePlan, CloudError> {
     let inst = visible_instance(state, ctx, id)?;
     let status = inst.status(ctx.now);
     let ok = status == InstanceStatus::Stopped || (force && status == InstanceStatus::Running);
     if !ok {
         return Err(errors::incorrect_instance_status(id, status.as_str()));
     }
-    let eni_id = inst.primary_eni_id.clone();
-    unlink_eni(state, &eni_id);
-    state.instances.remove(id);
+    Ok(DeleteInstancePlan {
+        instance_id: id.to_string(),
+        eni_id: inst.primary_eni_id.clone(),
+    })
+}
+
+/// Commits a [`DeleteInstancePlan`]: removes the instance and its primary ENI (freeing the
+/// address and the SG memberships).
+pub fn apply_delete_instance(state: &mut EcsState, plan: DeleteInstancePlan) {
+    unlink_eni(state, &plan.eni_id);
+    if let Some(i) = state.instances.remove(&plan.instance_id) {
+        state
+            .by_owner
+            .remove_instance(&i.owner_uid, &i.region_id, &i.instance_id);
+    }
+}
+
+/// DeleteInstance: [`plan_delete_instance`] then [`apply_delete_instance`].
+pub fn delete_instance(
+    state: &mut EcsState,
+    ctx: &OpCtx,
+    id: &str,
+    force: bool,
+) -> Result<(), CloudError> {
+    let plan = plan_delete_instance(state, ctx, id, force)?;
+    apply_delete_instance(state, plan);
     Ok(())
+}
+
+/// A validated tag change of one instance: its whole new tag set (≤ 20 entries).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagPlan {
+    /// The instance.
+    pub instance_id: String,
+    /// Its tags after the call.
+    pub tags: BTreeMap<String, String>,
+}
+
+/// Commits a [`TagPlan`]; the `ramsim:listening` tag decides [`Instance::listening`].
+pub fn apply_tags(state: &mut EcsState, plan: TagPlan) {
+    if let Some(i) = state.instances.get_mut(&plan.instance_id) {
+        i.listening = listening_of(&plan.tags);
+        i.tags = plan.tags;
+    }
+}
+
+/// The checks of TagResources on one instance, with tags already validated by
+/// [`check_tags`]: the merged set holds at most 20 tags (`QuotaExceed.Tags`).
+pub fn plan_tag_instance(
+    state: &EcsState,
+    ctx: &OpCtx,
+    id: &str,
+    new: &BTreeMap<String, String>,
+) -> Result<TagPlan, CloudError> {
+    let inst = visible_instance(state, ctx, id)?;
+    let mut merged = inst.tags.clone();
+    merged.extend(new.iter().map(|(k, v)| (k.clone(), v.clone())));
+    if merged.len() > MAX_TAGS {
+        return Err(forbidden(
+            "QuotaExceed.Tags",
+            format!("A resource can have at most {MAX_TAGS} tags."),
+        ));
+    }
+    Ok(TagPlan {
+        instance_id: id.to_string(),
+        tags: merged,
+    })
+}
+
+/// The checks of UntagResources on one instance: the tags left after removing `keys`
+/// (absent keys are ignored, as Alibaba does), or none at all with `all`.
+pub fn plan_untag_instance(
+    state: &EcsState,
+    ctx: &OpCtx,
+    id: &str,
+    keys: &[String],
+    all: bool,
+) -> Result<TagPlan, CloudError> {
+    let inst = visible_instance(state, ctx, id)?;
+    let tags = if all {
+        BTreeMap::new()
+    } else {
+        let mut t = inst.tags.clone();
+        for k in keys {
+            t.remove(k);
+        }
+        t
+    };
+    Ok(TagPlan {
+        instance_id: id.to_string(),
+        tags,
+    })
 }
 
 /// TagResources on instances: validates the merged tag set (≤ 20) and applies it; a
@@ -573,20 +797,10 @@ pub fn tag_instance(
     id: &str,
     tags: &[TagParam],
 ) -> Result<(), CloudError> {
-    let inst = visible_instance(state, ctx, id)?;
+    visible_instance(state, ctx, id)?;
     let new = check_tags(tags)?;
-    let mut merged = inst.tags.clone();
-    merged.extend(new);
-    if merged.len() > MAX_TAGS {
-        return Err(forbidden(
-            "QuotaExceed.Tags",
-            format!("A resource can have at most {MAX_TAGS} tags."),
-        ));
-    }
-    if let Some(i) = state.instances.get_mut(id) {
-        i.listening = listening_of(&merged);
-        i.tags = merged;
-    }
+    let plan = plan_tag_instance(state, ctx, id, &new)?;
+    apply_tags(state, plan);
     Ok(())
 }
 
@@ -598,13 +812,8 @@ pub fn untag_instance(
     id: &str,
     keys: &[String],
 ) -> Result<(), CloudError> {
-    visible_instance(state, ctx, id)?;
-    if let Some(i) = state.instances.get_mut(id) {
-        for k in keys {
-            i.tags.remove(k);
-        }
-        i.listening = listening_of(&i.tags);
-    }
+    let plan = plan_untag_instance(state, ctx, id, keys, false)?;
+    apply_tags(state, plan);
     Ok(())
 }
 
@@ -635,10 +844,21 @@ pub struct DescribeInstances {
     pub security_group_id: Option<String>,
     /// `Status`.
     pub status: Option<String>,
+    /// `ZoneId`.
+    pub zone_id: Option<String>,
+    /// `InstanceName`.
+    pub instance_name: Option<String>,
+    /// `Tag.N.Key` / `Tag.N.Value`: an instance matches when it carries every pair (a pair
+    /// without a value matches any value of the key).
+    pub tags: Vec<TagParam>,
     /// `PageNumber`.
     pub page_number: Option<i64>,
     /// `PageSize` (default 10, at most 100).
     pub page_size: Option<i64>,
+    /// `MaxResults` (token paging).
+    pub max_results: Option<i64>,
+    /// `NextToken` (token paging).
+    pub next_token: Option<String>,
 }
 
 /// One instance in the DescribeInstances shape.
@@ -669,9 +889,39 @@ pub fn instance_json(i: &Instance, now: Timestamp) -> Value {
 
 /// DescribeInstances: the caller's instances of the region, filtered, in id order, paged.
 pub fn describe_instances(state: &EcsState, ctx: &OpCtx, p: &DescribeInstances) -> Value {
-    let rows: Vec<&Instance> = state
-        .instances
-        .values()
+    let unfiltered = p.instance_ids.is_empty()
+        && p.vpc_id.is_none()
+        && p.vswitch_id.is_none()
+        && p.security_group_id.is_none()
+        && p.status.is_none()
+        && p.zone_id.is_none()
+        && p.instance_name.is_none()
+        && p.tags.is_empty();
+    let indexed = state.indexed_instances(&ctx.caller, &ctx.region_id);
+    // No filter and an index: the page is read straight from the caller's ordered ids, so
+    // the cost is the page's, not the world's (nor the caller's whole fleet's).
+    if let (true, Some(ids)) = (unfiltered, indexed) {
+        let empty = BTreeSet::new();
+        let ids = ids.unwrap_or(&empty);
+        let paging = Paging {
+            page_number: p.page_number,
+            page_size: p.page_size,
+            max_results: p.max_results,
+            next_token: p.next_token.clone(),
+        };
+        return page_ids(ids, &paging, "Instances", "Instance", |id| {
+            state.instances.get(id).map(|i| instance_json(i, ctx.now))
+        });
+    }
+    let candidates: Box<dyn Iterator<Item = &Instance>> = match indexed {
+        Some(ids) => Box::new(
+            ids.into_iter()
+                .flatten()
+                .filter_map(|id| state.instances.get(id)),
+        ),
+        None => Box::new(state.instances.values()),
+    };
+    let rows: Vec<&Instance> = candidates
         .filter(|i| i.region_id == ctx.region_id && i.owner_uid == ctx.caller)
         .filter(|i| p.instance_ids.is_empty() || p.instance_ids.contains(&i.instance_id))
         .filter(|i| p.vpc_id.as_ref().is_none_or(|v| *v == i.vpc_id))
@@ -686,13 +936,119 @@ pub fn describe_instances(state: &EcsState, ctx: &OpCtx, p: &DescribeInstances) 
                 .as_ref()
                 .is_none_or(|s| s == i.status(ctx.now).as_str())
         })
+        .filter(|i| p.zone_id.as_ref().is_none_or(|z| *z == i.zone_id))
+        .filter(|i| {
+            p.instance_name
+                .as_ref()
+                .is_none_or(|n| *n == i.instance_name)
+        })
+        .filter(|i| {
+            p.tags.iter().all(|t| match (&t.key, &t.value) {
+                (Some(k), Some(v)) => i.tags.get(k) == Some(v),
+                (Some(k), None) => i.tags.contains_key(k),
+                (None, _) => true,
+            })
+        })
         .collect();
-    page_json(
+    let paging = Paging {
+        page_number: p.page_number,
+        page_size: p.page_size,
+        max_results: p.max_results,
+        next_token: p.next_token.clone(),
+    };
+    page_json_token(
         &rows,
-        p.page_number,
-        p.page_size,
+        &paging,
         "Instances",
         "Instance",
+        |i| i.instance_id.as_str(),
         |i| instance_json(i, ctx.now),
     )
+}
+
+#[cfg(test)]
+mod index_tests {
+    use super::*;
+    use crate::cloud::ecs::eni::{describe_network_interfaces, DescribeNetworkInterfaces};
+    use crate::cloud::ecs::tests::Fx;
+
+    /// The (owner, region) index answers exactly what a scan answers, for every filter and
+    /// paging mode, and stays in step through creations and deletions.
+    #[test]
+    fn indexed_lists_answer_what_a_scan_answers() {
+        let mut f = Fx::new();
+        let g = f.sg("vpc-aaaaaa", "normal");
+        let p = RunInstances {
+            vswitch_id: Some("vsw-aaaaa1".into()),
+            security_group_ids: vec![g.clone()],
+            amount: Some(7),
+            ..Default::default()
+        };
+        let ids = f.run(p).unwrap_or_default();
+        let mut other = f.ctx.clone();
+        other.caller = "2234567890123456".into();
+        let ctx = f.ctx.clone();
+        delete_instance(&mut f.st, &ctx, &ids[3], true).unwrap_or_default();
+        let stale = {
+            let mut s = f.st.clone();
+            s.by_owner = super::super::OwnerIndex::stale();
+            s
+        };
+        assert!(f
+            .st
+            .indexed_instances(&ctx.caller, &ctx.region_id)
+            .is_some());
+        assert!(stale
+            .indexed_instances(&ctx.caller, &ctx.region_id)
+            .is_none());
+        let mut reindexed = stale.clone();
+        reindexed.reindex();
+        let filters = [
+            DescribeInstances::default(),
+            DescribeInstances {
+                page_size: Some(2),
+                page_number: Some(2),
+                ..Default::default()
+            },
+            DescribeInstances {
+                page_size: Some(4),
+                page_number: Some(9),
+                ..Default::default()
+            },
+            DescribeInstances {
+                max_results: Some(2),
+                ..Default::default()
+            },
+            DescribeInstances {
+                max_results: Some(4),
+                next_token: Some(ids[1].clone()),
+                ..Default::default()
+            },
+            DescribeInstances {
+                security_group_id: Some(g.clone()),
+                max_results: Some(3),
+                ..Default::default()
+            },
+            DescribeInstances {
+                instance_ids: vec![ids[0].clone(), ids[3].clone()],
+                ..Default::default()
+            },
+        ];
+        for c in [&ctx, &other] {
+            for p in &filters {
+                let a = describe_instances(&f.st, c, p);
+                assert_eq!(a, describe_instances(&stale, c, p), "{p:?}");
+                assert_eq!(a, describe_instances(&reindexed, c, p), "{p:?}");
+            }
+            let e = DescribeNetworkInterfaces::default();
+            assert_eq!(
+                describe_network_interfaces(&f.st, c, &e),
+                describe_network_interfaces(&stale, c, &e)
+            );
+        }
+        assert_eq!(
+            describe_instances(&f.st, &ctx, &filters[0])["TotalCount"],
+            6
+        );
+    }
 }

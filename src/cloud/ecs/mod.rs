@@ -7,11 +7,16 @@
 //! byte-identical (tested by serializing before and after). Ids come from the world's
 //! deterministic [`IdGen`] and are drawn only after validation.
 //!
-//! The gateway does not reach these functions yet: the API-declaration registry will wire
-//! them (RAM action, ARNs, parameter decoding, audit). Until then the world hands the
-//! operations what they need through [`NetView`] (VPCs and vSwitches) and [`OpCtx`]
-//! (caller, region, clock, settle mode).
+//! The instance operations come in two halves: `plan_*` (every check, against `&EcsState`,
+//! returning a small plan struct) and `apply_*` (infallible; draws ids and mutates), so they
+//! fit the gateway's `CloudApi::plan`/`apply`; the plain functions (`run_instances`, …) chain
+//! the two. The world hands the operations what they need through [`NetView`] (VPCs and
+//! vSwitches) and [`OpCtx`] (caller, region, clock, settle mode).
 //!
+//! * [`api`] — the gateway declarations (RAM action, ARNs, parameters, response) of
+//!   RunInstances, StartInstance, StopInstance, DeleteInstance, DescribeInstances,
+//!   DescribeNetworkInterfaces, TagResources and UntagResources.
+//! * [`world_spec`] — `security_groups` and `instances` in world files.
 //! * [`instance`] — §7.1 RunInstances / StartInstance / StopInstance / DeleteInstance,
 //!   DescribeInstances, tags and the simulated `listening` set.
 //! * [`eni`] — §7.2 ENIs (primary and service-managed) and the address index
@@ -21,10 +26,12 @@
 
 #![warn(missing_docs)]
 
+pub mod api;
 pub mod eni;
 pub mod errors;
 pub mod instance;
 pub mod security_group;
+pub mod world_spec;
 
 #[cfg(test)]
 pub(crate) mod tests;
@@ -35,7 +42,7 @@ use crate::cloud::region;
 use crate::cloud::time::Timestamp;
 use crate::cloud::vpc::{VSwitch, Vpc};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 pub use eni::{AddressIndex, AddressOwner, Eni, EniStatus, EniType};
 pub use instance::{Instance, InstanceStatus, ListenPort};
@@ -156,6 +163,86 @@ pub struct EcsState {
     pub security_groups: BTreeMap<String, SecurityGroup>,
     /// `(vpc, ip) → owner` (§7.2).
     pub addresses: AddressIndex,
+    /// Instance and ENI ids per (owner, region): lets the list calls page without scanning
+    /// other accounts' and regions' resources. Derived, not serialized; rebuilt by
+    /// [`EcsState::reindex`] after loading (until then the lists scan).
+    #[serde(skip, default = "OwnerIndex::stale")]
+    pub(crate) by_owner: OwnerIndex,
+}
+
+/// Ids of instances and ENIs per `(owner, region)` (see [`EcsState::by_owner`]).
+#[derive(Debug, Clone)]
+pub(crate) struct OwnerIndex {
+    /// False after deserialization, until [`EcsState::reindex`].
+    pub(crate) built: bool,
+    /// Instance ids per `(owner, region)`.
+    pub(crate) instances: BTreeMap<(String, String), BTreeSet<String>>,
+    /// ENI ids per `(owner, region)`.
+    pub(crate) enis: BTreeMap<(String, String), BTreeSet<String>>,
+}
+
+impl Default for OwnerIndex {
+    /// The (valid) index of an empty state.
+    fn default() -> Self {
+        OwnerIndex {
+            built: true,
+            instances: BTreeMap::new(),
+            enis: BTreeMap::new(),
+        }
+    }
+}
+
+impl OwnerIndex {
+    fn stale() -> Self {
+        OwnerIndex {
+            built: false,
+            ..OwnerIndex::default()
+        }
+    }
+}
+
+impl PartialEq for OwnerIndex {
+    /// Derived data, not state: two states differing only in their index are equal.
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for OwnerIndex {}
+
+fn key(owner: &str, region: &str) -> (String, String) {
+    (owner.to_string(), region.to_string())
+}
+
+impl OwnerIndex {
+    pub(crate) fn add_instance(&mut self, owner: &str, region: &str, id: &str) {
+        self.instances
+            .entry(key(owner, region))
+            .or_default()
+            .insert(id.to_string());
+    }
+    pub(crate) fn remove_instance(&mut self, owner: &str, region: &str, id: &str) {
+        if let Some(set) = self.instances.get_mut(&key(owner, region)) {
+            set.remove(id);
+            if set.is_empty() {
+                self.instances.remove(&key(owner, region));
+            }
+        }
+    }
+    pub(crate) fn add_eni(&mut self, owner: &str, region: &str, id: &str) {
+        self.enis
+            .entry(key(owner, region))
+            .or_default()
+            .insert(id.to_string());
+    }
+    pub(crate) fn remove_eni(&mut self, owner: &str, region: &str, id: &str) {
+        if let Some(set) = self.enis.get_mut(&key(owner, region)) {
+            set.remove(id);
+            if set.is_empty() {
+                self.enis.remove(&key(owner, region));
+            }
+        }
+    }
 }
 
 impl EcsState {
@@ -165,6 +252,43 @@ impl EcsState {
             && self.enis.is_empty()
             && self.security_groups.is_empty()
             && self.addresses.by_vpc.is_empty()
+    }
+
+    /// Rebuilds the derived (owner, region) index from the instances and ENIs (after loading a
+    /// serialized state).
+    pub fn reindex(&mut self) {
+        let mut idx = OwnerIndex::default();
+        for i in self.instances.values() {
+            idx.add_instance(&i.owner_uid, &i.region_id, &i.instance_id);
+        }
+        for e in self.enis.values() {
+            idx.add_eni(&e.owner_uid, &e.region_id, &e.network_interface_id);
+        }
+        self.by_owner = idx;
+    }
+
+    /// The caller's instance ids in `region`, in id order, when the index can answer (built
+    /// and covering every instance); `None` means "scan".
+    pub(crate) fn indexed_instances(
+        &self,
+        owner: &str,
+        region: &str,
+    ) -> Option<Option<&BTreeSet<String>>> {
+        let idx = &self.by_owner;
+        let covered: usize = idx.instances.values().map(BTreeSet::len).sum();
+        (idx.built && covered == self.instances.len())
+            .then(|| idx.instances.get(&key(owner, region)))
+    }
+
+    /// As [`EcsState::indexed_instances`], for ENIs.
+    pub(crate) fn indexed_enis(
+        &self,
+        owner: &str,
+        region: &str,
+    ) -> Option<Option<&BTreeSet<String>>> {
+        let idx = &self.by_owner;
+        let covered: usize = idx.enis.values().map(BTreeSet::len).sum();
+        (idx.built && covered == self.enis.len()).then(|| idx.enis.get(&key(owner, region)))
     }
 
     /// Materializes every transition due at `now` (Stepped mode; §0.4.5). Returns the ids of
