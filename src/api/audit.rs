@@ -148,7 +148,11 @@ pub struct AuditEvent {
 
 /// `(resourceType, id parameter / response key)` for an API (§10.3).
 pub fn resource_type(api: &str) -> &'static str {
-    if api.contains("VpcPeerConnection") {
+    if api.contains("SecurityGroup") {
+        "ACS::ECS::SecurityGroup"
+    } else if api.contains("NetworkAcl") {
+        "ACS::VPC::NetworkAcl"
+    } else if api.contains("VpcPeerConnection") {
         "ACS::VPC::PeerConnection"
     } else if api.contains("RouteEntry") {
         "ACS::VPC::RouteEntry"
@@ -180,7 +184,7 @@ pub fn resource_type(api: &str) -> &'static str {
 /// The main resource id of a call: from the response (creates) or the parameters.
 /// A create that failed names no resource (§10.1).
 pub fn resource_name(api: &str, params: &Map<String, Value>, response: Option<&Value>) -> String {
-    const KEYS: [&str; 12] = [
+    const KEYS: [&str; 14] = [
         "InstanceId",
         "VpcId",
         "VSwitchId",
@@ -193,6 +197,8 @@ pub fn resource_name(api: &str, params: &Map<String, Value>, response: Option<&V
         "PolicyId",
         "ResourceGroupId",
         "RoleArn",
+        "SecurityGroupId",
+        "NetworkAclId",
     ];
     if let Some(s) = response
         .and_then(Value::as_object)

@@ -11,12 +11,18 @@ use crate::cloud::error::CloudError;
 use crate::cloud::params::Params;
 use crate::cloud::time::Timestamp;
 use crate::cloud::world::{CallContext, World};
-use crate::cloud::{vpc, vpcpeer};
+use crate::cloud::{ecs, network_acl, vpc, vpcpeer};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
 // The declaring types, by name, for the list below (and for callers of `cloud::operation`).
+pub use ecs::security_group_api::{
+    AuthorizeSecurityGroup, AuthorizeSecurityGroupEgress, CreateSecurityGroup, DeleteSecurityGroup,
+    DescribeSecurityGroupAttribute, DescribeSecurityGroups, ModifySecurityGroupPolicy,
+    RevokeSecurityGroup, RevokeSecurityGroupEgress,
+};
+pub use network_acl::api::*;
 pub use vpc::api::*;
 pub use vpcpeer::api::*;
 
@@ -146,6 +152,23 @@ operations! {
     DescribeVSwitches,
     DescribeRouteTableList,
     DescribeRouteEntryList,
+    // Ecs security groups (ecs/security_group_api.rs)
+    CreateSecurityGroup,
+    AuthorizeSecurityGroup,
+    AuthorizeSecurityGroupEgress,
+    RevokeSecurityGroup,
+    RevokeSecurityGroupEgress,
+    ModifySecurityGroupPolicy,
+    DeleteSecurityGroup,
+    DescribeSecurityGroups,
+    DescribeSecurityGroupAttribute,
+    // Vpc network ACLs (network_acl/api.rs)
+    CreateNetworkAcl,
+    UpdateNetworkAclEntries,
+    AssociateNetworkAcl,
+    UnassociateNetworkAcl,
+    DeleteNetworkAcl,
+    DescribeNetworkAclAttributes,
 }
 
 impl Operation {
