@@ -20,6 +20,15 @@ fn param(params: &Map<String, Value>, name: &str) -> Option<String> {
     }
 }
 
+/// The `(List, Field)` of a template's `{List.N.Field}` placeholder, if it has one.
+fn list_placeholder(template: &str) -> Option<(&str, &str)> {
+    let start = template.find('{')?;
+    let rest = template.get(start + 1..)?;
+    let name = rest.get(..rest.find('}')?)?;
+    let (list, field) = name.split_once(".N.")?;
+    Some((list, field))
+}
+
 fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
     let mut cur = v;
     for p in path {
@@ -102,7 +111,41 @@ pub fn from_audit_event(
             other => param(params, other),
         }
     };
-    let mut resources: Vec<String> = entry.resources.iter().map(|t| fill(t, value)).collect();
+    let mut resources: Vec<String> = Vec::new();
+    for t in entry.resources {
+        match list_placeholder(t) {
+            // `{List.N.Field}`: one ARN per item the request names (none when it names none).
+            Some((list, field)) => {
+                for k in 1.. {
+                    let Some(item) = param(params, &format!("{list}.{k}.{field}")) else {
+                        break;
+                    };
+                    let arn = fill(t, |name| {
+                        if name.contains(".N.") {
+                            Some(item.clone())
+                        } else {
+                            value(name)
+                        }
+                    });
+                    if !resources.contains(&arn) {
+                        resources.push(arn);
+                    }
+                }
+            }
+            None => resources.push(fill(t, value)),
+        }
+    }
+    // Associate/UnassociateNetworkAcl authorize each vSwitch under its owner.
+    if let Some(w) = world {
+        for r in &mut resources {
+            let Some((_, id)) = r.split_once(":vswitch/") else {
+                continue;
+            };
+            if let Some(s) = w.vswitch(id) {
+                *r = format!("acs:vpc:{}:{}:vswitch/{id}", s.region_id, s.owner_uid);
+            }
+        }
+    }
     // CreateVSwitch authorizes the VPC under its owner and region.
     if let (Some(w), Some(vpc_id)) = (world, param(params, "VpcId")) {
         if let Some(vpc) = w.vpc(&vpc_id) {
