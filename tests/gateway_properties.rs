@@ -238,7 +238,7 @@ fn step() -> impl Strategy<Value = Step> {
             .prop_map(|(who, policy, user, detach)| Step::Attach { who, policy, user, detach }),
         2 => (who, 0u8..3, any::<bool>()).prop_map(|(who, role, session_policy)| Step::AssumeRole { who, role, session_policy }),
         1 => (who, 0u8..4).prop_map(|(who, kind)| Step::Malformed { who, kind }),
-        4 => (who, 0..NET_APIS, any::<u8>(), any::<u8>()).prop_map(|(who, api, x, y)| Step::Net { who, api, x, y }),
+        8 => (who, 0..NET_APIS, any::<u8>(), any::<u8>()).prop_map(|(who, api, x, y)| Step::Net { who, api, x, y }),
     ]
 }
 
@@ -248,10 +248,25 @@ const NET_APIS: u8 = 12;
 /// A security-group or network-ACL request: the API, its parameters, and the account the call
 /// naturally belongs to (the owner of the group, ACL or VPC it names).
 fn net_request(w: &World, api: u8, x: u8, y: u8) -> (String, ApiRequest) {
-    let vpcs: Vec<_> = w.vpcs().collect();
+    // Half the time a VPC with vSwitches, so that ACLs get bound.
+    let with_vsw: Vec<_> = w
+        .vpcs()
+        .filter(|v| w.vswitches_of(&v.vpc_id).next().is_some())
+        .collect();
+    let vpcs: Vec<_> = if y % 2 == 0 && !with_vsw.is_empty() {
+        with_vsw
+    } else {
+        w.vpcs().collect()
+    };
     let v = vpcs[usize::from(x) % vpcs.len()];
     let groups: Vec<_> = w.ecs().security_groups.values().collect();
     let acls: Vec<_> = w.nacl().acls.values().collect();
+    // Nothing to act on yet: create it first (most of the time).
+    let api = match api {
+        1..=5 | 11 if groups.is_empty() && y % 8 != 0 => 0,
+        7..=10 if acls.is_empty() && y % 8 != 0 => 6,
+        other => other,
+    };
     let pick = |n: usize| usize::from(y) % n.max(1);
     // a group (or a made-up id), with its region and owner
     let (sg, sg_region, sg_owner) = groups
@@ -1024,10 +1039,14 @@ fn run(steps: &[Step], fresh_stores: bool) -> Result<(String, String), TestCaseE
             })
             .count();
         eprintln!(
-            "stats: {} steps, {ok} ok, {} peerings, {active} activated, {} sessions",
+            "stats: {} steps, {ok} ok, {} peerings, {active} activated, {} sessions, {} security groups ({} rules), {} network ACLs ({} bound vSwitches)",
             steps.len(),
             gw.state.world.peerings().count(),
-            gw.state.iam.sessions.len()
+            gw.state.iam.sessions.len(),
+            gw.state.world.ecs().security_groups.len(),
+            gw.state.world.ecs().security_groups.values().map(|g| g.rules.len()).sum::<usize>(),
+            gw.state.world.nacl().acls.len(),
+            gw.state.world.nacl().by_vswitch.len()
         );
     }
     let audit = serde_json::to_string(&gw.state.audit).expect("audit");

@@ -285,6 +285,13 @@ fn security_group_error_codes_leave_the_world_unchanged() {
     let ent = create_sg(&mut s, "root@A", &vpc, "enterprise");
     let far = create_sg(&mut s, "root@A", &other, "normal");
     let b_sg = create_sg(&mut s, "root@B", &b_vpc, "normal");
+    // Enterprise groups isolate their members (InnerAccessPolicy Drop, not changeable).
+    let attr = s.ok_json(
+        "root@A",
+        "DescribeSecurityGroupAttribute",
+        p(json!({"SecurityGroupId": ent})),
+    );
+    assert_eq!(attr["InnerAccessPolicy"], "Drop");
 
     // CreateSecurityGroup
     let create = |extra: Value| p(merge_into(json!({ "VpcId": vpc }), extra));

@@ -22,11 +22,9 @@ fn param(params: &Map<String, Value>, name: &str) -> Option<String> {
 
 /// The `(List, Field)` of a template's `{List.N.Field}` placeholder, if it has one.
 fn list_placeholder(template: &str) -> Option<(&str, &str)> {
-    let start = template.find('{')?;
-    let rest = template.get(start + 1..)?;
-    let name = rest.get(..rest.find('}')?)?;
-    let (list, field) = name.split_once(".N.")?;
-    Some((list, field))
+    crate::simulate::instances::placeholders(template)
+        .into_iter()
+        .find_map(|name| name.split_once(".N."))
 }
 
 fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
@@ -374,5 +372,39 @@ mod tests {
         assert_eq!(probes.len(), 1);
         assert_eq!(skipped.len(), 2);
         assert!(skipped[0].starts_with("f:2: "));
+    }
+
+    #[test]
+    fn list_placeholders_give_one_arn_per_item() {
+        let event = |params: serde_json::Value| {
+            json!({
+                "eventType": "ApiCall", "eventName": "AssociateNetworkAcl",
+                "eventTime": "2025-01-01T00:00:00Z", "acsRegion": "cn-hangzhou",
+                "requestParameters": params,
+                "userIdentity": {"type": "ram-user", "accountId": "123", "userName": "netops"}
+            })
+        };
+        let e = event(json!({"RegionId": "cn-hangzhou", "NetworkAclId": "nacl-1",
+            "Resource.1.ResourceType": "VSwitch", "Resource.1.ResourceId": "vsw-1",
+            "Resource.2.ResourceType": "VSwitch", "Resource.2.ResourceId": "vsw-2",
+            "Resource.3.ResourceType": "VSwitch", "Resource.3.ResourceId": "vsw-1"}));
+        let p = from_audit_event(&e, None, DiffKind::Identity, "log:1".into()).unwrap();
+        let arns: Vec<&str> = p.pairs.iter().map(|x| x.resource.as_str()).collect();
+        assert_eq!(
+            arns,
+            [
+                "acs:vpc:cn-hangzhou:123:networkacl/nacl-1",
+                "acs:vpc:cn-hangzhou:123:vswitch/vsw-1",
+                "acs:vpc:cn-hangzhou:123:vswitch/vsw-2",
+            ]
+        );
+        assert!(p
+            .pairs
+            .iter()
+            .all(|x| x.action == "vpc:AssociateNetworkAcl"));
+        // A request naming no vSwitch is authorized against the ACL alone, as the gateway does.
+        let e = event(json!({"RegionId": "cn-hangzhou", "NetworkAclId": "nacl-1"}));
+        let p = from_audit_event(&e, None, DiffKind::Identity, "log:1".into()).unwrap();
+        assert_eq!(p.pairs.len(), 1);
     }
 }

@@ -172,7 +172,8 @@ pub struct SecurityGroup {
     pub description: String,
     /// Basic or enterprise.
     pub group_type: SecurityGroupType,
-    /// Basic groups only (enterprise groups keep `Accept` and ignore it).
+    /// `Accept` by default for basic groups; enterprise groups are created with `Drop` (internal
+    /// isolation, which Alibaba does not let change) and evaluation never reads it for them.
     pub inner_access_policy: InnerAccessPolicy,
     /// Rules, in the order they were added.
     pub rules: Vec<SgRule>,
@@ -335,7 +336,10 @@ pub fn apply_create_security_group(
             name: plan.name,
             description: plan.description,
             group_type: plan.group_type,
-            inner_access_policy: InnerAccessPolicy::Accept,
+            inner_access_policy: match plan.group_type {
+                SecurityGroupType::Normal => InnerAccessPolicy::Accept,
+                SecurityGroupType::Enterprise => InnerAccessPolicy::Drop,
+            },
             rules: Vec::new(),
             member_enis: BTreeSet::new(),
             managed_by: None,
