@@ -237,6 +237,30 @@ fn security_group_apis_succeed_with_their_audit_event() {
 }
 
 #[test]
+fn client_tokens_make_creates_idempotent() {
+    let mut s = sim();
+    let vpc = vpc_id(&s, A, "app");
+    let params = p(json!({"VpcId": vpc, "ClientToken": "t-1"}));
+    let first = s.ok_json("root@A", "CreateSecurityGroup", params.clone());
+    let again = s.ok_json("root@A", "CreateSecurityGroup", params);
+    assert_eq!(first["SecurityGroupId"], again["SecurityGroupId"]);
+    assert_eq!(s.gw.state.world.ecs().security_groups.len(), 1);
+    fails(
+        &mut s,
+        "root@A",
+        "CreateSecurityGroup",
+        p(json!({"VpcId": vpc, "ClientToken": "t-1", "SecurityGroupName": "other"})),
+        400,
+        "IdempotenceParamNotMatch",
+    );
+    let params = p(json!({"VpcId": vpc, "ClientToken": "t-2"}));
+    let first = s.ok_json("root@A", "CreateNetworkAcl", params.clone());
+    let again = s.ok_json("root@A", "CreateNetworkAcl", params);
+    assert_eq!(first["NetworkAclId"], again["NetworkAclId"]);
+    assert_eq!(s.gw.state.world.nacl().acls.len(), 1);
+}
+
+#[test]
 fn group_to_group_rules_reference_a_basic_group_of_the_same_vpc() {
     let mut s = sim();
     let vpc = vpc_id(&s, A, "app");
