@@ -628,7 +628,7 @@ fn security_group_error_codes_leave_the_world_unchanged() {
         &mut s,
         "root@A",
         "DescribeSecurityGroups",
-        p(json!({"PageSize": 101})),
+        p(json!({"PageSize": 51})),
         400,
         "InvalidParameter.PageSize",
     );

@@ -564,7 +564,8 @@ impl CloudApi for DescribeSecurityGroups {
                 },
                 security_group_type: p.opt_str("SecurityGroupType")?,
                 page_number: Some(p.page("PageNumber", 1, MAX_PAGE)?),
-                page_size: Some(p.page("PageSize", 10, 100)?),
+                // ASSUMED: at most 50 per page, ECS's bound for its page-numbered lists.
+                page_size: Some(p.page("PageSize", 10, 50)?),
             },
         })
     }
