@@ -15,6 +15,9 @@
 //! * the ECS instance layer (RunInstances, Start/Stop/DeleteInstance, Tag/UntagResources and the
 //!   Describe calls are in the mix) keeps its address index, group memberships and primary
 //!   ENIs consistent.
+//! * security groups and network ACLs (the Ecs and Vpc calls of [`Step::Net`]) keep their
+//!   derived data consistent: SG membership, the vSwitch → ACL index and the vSwitches'
+//!   `NetworkAclId`, no rule naming a deleted group.
 //!
 //! And the same sequence run twice gives byte-identical audit logs and states.
 //!
@@ -61,7 +64,8 @@ fn world() -> Value {
         }},
         "vpcs": [
             {"owner": A, "region_id": "cn-hangzhou", "cidr_block": "10.0.0.0/16", "name": "a_hz",
-             "vswitches": [{"zone_id": "cn-hangzhou-h", "cidr_block": "10.0.1.0/24", "name": "a_hz_h"}]},
+             "vswitches": [{"zone_id": "cn-hangzhou-h", "cidr_block": "10.0.1.0/24", "name": "a_hz_h"},
+                           {"zone_id": "cn-hangzhou-i", "cidr_block": "10.0.2.0/24"}]},
             {"owner": A, "region_id": "cn-beijing", "cidr_block": "10.1.0.0/16", "name": "a_bj"},
             {"owner": A, "region_id": "cn-hangzhou", "cidr_block": "10.8.0.0/16", "name": "a_hz2",
              "vswitches": [{"zone_id": "cn-hangzhou-i", "cidr_block": "10.8.1.0/29", "name": "a_tiny"}]},
@@ -220,6 +224,13 @@ enum Step {
         j: u8,
         flag: bool,
     },
+    /// A security-group or network-ACL call (`api` picks which, `x`/`y` its targets).
+    Net {
+        who: u8,
+        api: u8,
+        x: u8,
+        y: u8,
+    },
     /// A hand-written call (scripted test only): caller, action, parameters from the world.
     Script {
         who: &'static str,
@@ -248,7 +259,186 @@ fn step() -> impl Strategy<Value = Step> {
         1 => (who, 0u8..4).prop_map(|(who, kind)| Step::Malformed { who, kind }),
         6 => (who, 0u8..8, any::<u8>(), any::<u8>(), any::<bool>())
             .prop_map(|(who, kind, i, j, flag)| Step::Ecs { who, kind, i, j, flag }),
+        8 => (who, 0..NET_APIS, any::<u8>(), any::<u8>()).prop_map(|(who, api, x, y)| Step::Net { who, api, x, y }),
     ]
+}
+
+/// Number of [`Step::Net`] call shapes.
+const NET_APIS: u8 = 12;
+
+/// A security-group or network-ACL request: the API, its parameters, and the account the call
+/// naturally belongs to (the owner of the group, ACL or VPC it names).
+fn net_request(w: &World, api: u8, x: u8, y: u8) -> (String, ApiRequest) {
+    // Half the time a VPC with vSwitches, so that ACLs get bound.
+    let with_vsw: Vec<_> = w
+        .vpcs()
+        .filter(|v| w.vswitches_of(&v.vpc_id).next().is_some())
+        .collect();
+    let vpcs: Vec<_> = if y % 2 == 0 && !with_vsw.is_empty() {
+        with_vsw
+    } else {
+        w.vpcs().collect()
+    };
+    let v = vpcs[usize::from(x) % vpcs.len()];
+    let groups: Vec<_> = w.ecs().security_groups.values().collect();
+    let acls: Vec<_> = w.nacl().acls.values().collect();
+    // Nothing to act on yet: create it first (most of the time).
+    let api = match api {
+        1..=5 | 11 if groups.is_empty() && y % 8 != 0 => 0,
+        7..=10 if acls.is_empty() && y % 8 != 0 => 6,
+        other => other,
+    };
+    let pick = |n: usize| usize::from(y) % n.max(1);
+    // a group (or a made-up id), with its region and owner
+    let (sg, sg_region, sg_owner) = groups
+        .get(usize::from(x) % groups.len().max(1))
+        .map_or_else(
+            || {
+                (
+                    "sg-nosuchgroup000000".to_string(),
+                    v.region_id.clone(),
+                    v.owner_uid.clone(),
+                )
+            },
+            |g| {
+                (
+                    g.security_group_id.clone(),
+                    g.region_id.clone(),
+                    g.owner_uid.clone(),
+                )
+            },
+        );
+    let (acl, acl_region, acl_owner, acl_vpc) =
+        acls.get(usize::from(x) % acls.len().max(1)).map_or_else(
+            || {
+                (
+                    "nacl-nosuchacl000000".to_string(),
+                    v.region_id.clone(),
+                    v.owner_uid.clone(),
+                    v.vpc_id.clone(),
+                )
+            },
+            |a| {
+                (
+                    a.network_acl_id.clone(),
+                    a.region_id.clone(),
+                    a.owner_uid.clone(),
+                    a.vpc_id.clone(),
+                )
+            },
+        );
+    let peer = groups.get(pick(groups.len())).map_or_else(
+        || "sg-nosuchgroup000000".to_string(),
+        |g| g.security_group_id.clone(),
+    );
+    let rule = |egress: bool| {
+        let mut m = json!({"RegionId": sg_region, "SecurityGroupId": sg,
+            "Permissions.1.IpProtocol": (["TCP", "ICMP", "ALL"][pick(3)]),
+            "Permissions.1.PortRange": (["22/22", "-1/-1", "-1/-1"][pick(3)])});
+        let (cidr, group) = if egress {
+            ("Permissions.1.DestCidrIp", "Permissions.1.DestGroupId")
+        } else {
+            ("Permissions.1.SourceCidrIp", "Permissions.1.SourceGroupId")
+        };
+        if y % 4 == 0 {
+            m[group] = json!(peer);
+        } else {
+            m[cidr] = json!(["10.0.0.0/8", "0.0.0.0/0"][pick(2)]);
+        }
+        if y % 5 == 0 {
+            m["Permissions.1.Policy"] = json!("drop");
+        }
+        m
+    };
+    let vsws: Vec<String> = w
+        .vswitches_of(&acl_vpc)
+        .map(|s| s.vswitch_id.clone())
+        .chain(w.vswitches_of(&v.vpc_id).map(|s| s.vswitch_id.clone()))
+        .collect();
+    let vsw = vsws
+        .get(pick(vsws.len()))
+        .cloned()
+        .unwrap_or_else(|| "vsw-nosuchvswitch000".into());
+    let bind = json!({"RegionId": acl_region, "NetworkAclId": acl,
+        "Resource.1.ResourceType": "VSwitch", "Resource.1.ResourceId": vsw});
+    let (owner, action, params) = match api {
+        0 => (
+            &v.owner_uid,
+            "CreateSecurityGroup",
+            json!({"RegionId": v.region_id, "VpcId": v.vpc_id,
+            "SecurityGroupType": (["normal", "enterprise"][pick(2)])}),
+        ),
+        1 => (&sg_owner, "AuthorizeSecurityGroup", rule(false)),
+        2 => (&sg_owner, "AuthorizeSecurityGroupEgress", rule(true)),
+        3 => (&sg_owner, "RevokeSecurityGroup", rule(false)),
+        4 => (
+            &sg_owner,
+            "ModifySecurityGroupPolicy",
+            json!({"RegionId": sg_region, "SecurityGroupId": sg,
+            "InnerAccessPolicy": (["Accept", "Drop"][pick(2)])}),
+        ),
+        5 => (
+            &sg_owner,
+            "DeleteSecurityGroup",
+            json!({"RegionId": sg_region, "SecurityGroupId": sg}),
+        ),
+        6 => (
+            &v.owner_uid,
+            "CreateNetworkAcl",
+            json!({"RegionId": v.region_id, "VpcId": v.vpc_id}),
+        ),
+        7 => (
+            &acl_owner,
+            "UpdateNetworkAclEntries",
+            json!({"RegionId": acl_region, "NetworkAclId": acl,
+            "UpdateIngressAclEntries": true, "IngressAclEntries.1.Policy": (["accept", "drop"][pick(2)]),
+            "IngressAclEntries.1.Protocol": "tcp", "IngressAclEntries.1.SourceCidrIp": "10.0.0.0/8",
+            "IngressAclEntries.1.Port": "22/22"}),
+        ),
+        8 => (&acl_owner, "AssociateNetworkAcl", bind),
+        9 => (&acl_owner, "UnassociateNetworkAcl", bind),
+        10 => (
+            &acl_owner,
+            "DeleteNetworkAcl",
+            json!({"RegionId": acl_region, "NetworkAclId": acl}),
+        ),
+        _ => (
+            &sg_owner,
+            "DescribeSecurityGroupAttribute",
+            json!({"RegionId": sg_region, "SecurityGroupId": sg}),
+        ),
+    };
+    (owner.clone(), req(action, params))
+}
+
+/// The instance layer's derived data agrees with itself and with the world's vSwitches.
+fn check_network_layer(gw: &Gateway) -> Result<(), TestCaseError> {
+    let w = &gw.state.world;
+    prop_assert_eq!(w.ecs().check_invariants(), Ok(()));
+    prop_assert_eq!(w.nacl().check_invariants(), Ok(()));
+    for v in w.vpcs() {
+        for s in w.vswitches_of(&v.vpc_id) {
+            prop_assert_eq!(
+                s.network_acl_id.as_ref(),
+                w.nacl().by_vswitch.get(&s.vswitch_id),
+                "{}: the vSwitch and the ACL index disagree",
+                &s.vswitch_id
+            );
+        }
+    }
+    for g in w.ecs().security_groups.values() {
+        for r in &g.rules {
+            if let Some(peer) = &r.group_id {
+                prop_assert!(
+                    w.ecs().security_groups.contains_key(peer),
+                    "{} names the deleted group {}",
+                    g.security_group_id,
+                    peer
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 /// One concrete call: envelope plus request.
@@ -631,6 +821,13 @@ fn plan(gw: &Gateway, step: &Step) -> Option<Planned> {
             };
             Planned { env, req: r }
         }
+        Step::Net { who, api, x, y } => {
+            let (owner, r) = net_request(w, *api, *x, *y);
+            Planned {
+                env: env_in(*who, &owner),
+                req: r,
+            }
+        }
         Step::Malformed { who, kind } => {
             let r = match kind {
                 0 => req("CreateVpcPeeringConnection", json!({})),
@@ -934,6 +1131,7 @@ fn run(steps: &[Step], fresh_stores: bool) -> Result<(String, String), TestCaseE
         if let Err(e) = gw.state.world.ecs().check_invariants() {
             prop_assert!(false, "{}: ECS invariant broken: {}", ctx, e);
         }
+        check_network_layer(&gw)?;
     }
     // the ApiCall events, in order, are the calls' RequestIds
     let logged: Vec<&str> = gw
@@ -963,11 +1161,15 @@ fn run(steps: &[Step], fresh_stores: bool) -> Result<(String, String), TestCaseE
             })
             .count();
         eprintln!(
-            "stats: {} steps, {ok} ok, {} peerings, {active} activated, {} sessions, {} instances",
+            "stats: {} steps, {ok} ok, {} peerings, {active} activated, {} sessions, {} instances, {} security groups ({} rules), {} network ACLs ({} bound vSwitches)",
             steps.len(),
             gw.state.world.peerings().count(),
             gw.state.iam.sessions.len(),
-            gw.state.world.ecs().instances.len()
+            gw.state.world.ecs().instances.len(),
+            gw.state.world.ecs().security_groups.len(),
+            gw.state.world.ecs().security_groups.values().map(|g| g.rules.len()).sum::<usize>(),
+            gw.state.world.nacl().acls.len(),
+            gw.state.world.nacl().by_vswitch.len()
         );
     }
     let audit = serde_json::to_string(&gw.state.audit).expect("audit");

@@ -109,6 +109,96 @@ fn script(s: &mut Sim) -> Vec<String> {
         json!({"RegionId": "cn-hangzhou", "RouteTableId": table_a}),
     );
 
+    // Ecs security groups
+    let g = call(
+        s,
+        "root@A",
+        "CreateSecurityGroup",
+        json!({"RegionId": "cn-hangzhou", "VpcId": vpc_a, "SecurityGroupName": "web"}),
+    );
+    let sg = str_of(&g, &["SecurityGroupId"]);
+    let g2 = call(
+        s,
+        "root@A",
+        "CreateSecurityGroup",
+        json!({"RegionId": "cn-hangzhou", "VpcId": vpc_a, "SecurityGroupType": "enterprise"}),
+    );
+    let sg2 = str_of(&g2, &["SecurityGroupId"]);
+    let ssh = json!({"RegionId": "cn-hangzhou", "SecurityGroupId": sg,
+        "Permissions.1.IpProtocol": "TCP", "Permissions.1.PortRange": "22/22",
+        "Permissions.1.SourceCidrIp": "10.0.0.0/8"});
+    call(s, "root@A", "AuthorizeSecurityGroup", ssh.clone());
+    let out = json!({"RegionId": "cn-hangzhou", "SecurityGroupId": sg,
+        "Permissions.1.IpProtocol": "ALL", "Permissions.1.PortRange": "-1/-1",
+        "Permissions.1.DestCidrIp": "0.0.0.0/0", "Permissions.1.Policy": "drop"});
+    call(s, "root@A", "AuthorizeSecurityGroupEgress", out.clone());
+    call(
+        s,
+        "root@A",
+        "DescribeSecurityGroupAttribute",
+        json!({"RegionId": "cn-hangzhou", "SecurityGroupId": sg}),
+    );
+    call(s, "root@A", "RevokeSecurityGroup", ssh);
+    call(s, "root@A", "RevokeSecurityGroupEgress", out);
+    call(
+        s,
+        "root@A",
+        "ModifySecurityGroupPolicy",
+        json!({"RegionId": "cn-hangzhou", "SecurityGroupId": sg, "InnerAccessPolicy": "Drop"}),
+    );
+    call(
+        s,
+        "root@A",
+        "DescribeSecurityGroups",
+        json!({"RegionId": "cn-hangzhou", "VpcId": vpc_a}),
+    );
+    call(
+        s,
+        "root@A",
+        "DeleteSecurityGroup",
+        json!({"RegionId": "cn-hangzhou", "SecurityGroupId": sg2}),
+    );
+
+    // Vpc network ACLs
+    let vsw =
+        s.gw.state
+            .world
+            .vswitches_of(&vpc_a)
+            .next()
+            .map(|v| v.vswitch_id.clone())
+            .expect("a vSwitch");
+    let n = call(
+        s,
+        "root@A",
+        "CreateNetworkAcl",
+        json!({"RegionId": "cn-hangzhou", "VpcId": vpc_a, "NetworkAclName": "edge"}),
+    );
+    let acl = str_of(&n, &["NetworkAclId"]);
+    call(
+        s,
+        "root@A",
+        "UpdateNetworkAclEntries",
+        json!({"RegionId": "cn-hangzhou", "NetworkAclId": acl, "UpdateIngressAclEntries": true,
+               "IngressAclEntries.1.Policy": "accept", "IngressAclEntries.1.Protocol": "tcp",
+               "IngressAclEntries.1.SourceCidrIp": "10.0.0.0/8", "IngressAclEntries.1.Port": "22/22"}),
+    );
+    let bind = json!({"RegionId": "cn-hangzhou", "NetworkAclId": acl,
+        "Resource.1.ResourceType": "VSwitch", "Resource.1.ResourceId": vsw});
+    call(s, "root@A", "AssociateNetworkAcl", bind.clone());
+    call(
+        s,
+        "root@A",
+        "DescribeNetworkAclAttributes",
+        json!({"RegionId": "cn-hangzhou", "NetworkAclId": acl}),
+    );
+    call(s, "root@A", "UnassociateNetworkAcl", bind);
+    call(
+        s,
+        "root@A",
+        "DeleteNetworkAcl",
+        json!({"RegionId": "cn-hangzhou", "NetworkAclId": acl}),
+    );
+
     // VpcPeer
     let p = call(
         s,
@@ -343,7 +433,14 @@ fn script(s: &mut Sim) -> Vec<String> {
     call(s, "root@A", "GetCallerIdentity", json!({}));
 
     // ActionTrail
-    call(s, "root@A", "LookupEvents", json!({"MaxResults": 50}));
+    // One page: the events of one API (the whole script leaves more than a page of events).
+    call(
+        s,
+        "root@A",
+        "LookupEvents",
+        json!({"MaxResults": 50, "LookupAttribute.1.Key": "EventName",
+               "LookupAttribute.1.Value": "CreateVpc"}),
+    );
     called
 }
 

@@ -148,7 +148,11 @@ pub struct AuditEvent {
 
 /// `(resourceType, id parameter / response key)` for an API (§10.3).
 pub fn resource_type(api: &str) -> &'static str {
-    if api.contains("NetworkInterface") {
+    if api.contains("SecurityGroup") {
+        "ACS::ECS::SecurityGroup"
+    } else if api.contains("NetworkAcl") {
+        "ACS::VPC::NetworkAcl"
+    } else if api.contains("NetworkInterface") {
         "ACS::ECS::NetworkInterface"
     } else if api.ends_with("Instance")
         || api.ends_with("Instances")
@@ -189,7 +193,7 @@ pub fn resource_type(api: &str) -> &'static str {
 /// The main resource id of a call: from the response (creates) or the parameters.
 /// A create that failed names no resource (§10.1).
 pub fn resource_name(api: &str, params: &Map<String, Value>, response: Option<&Value>) -> String {
-    const KEYS: [&str; 13] = [
+    const KEYS: [&str; 15] = [
         "InstanceId",
         "VpcId",
         "VSwitchId",
@@ -202,6 +206,8 @@ pub fn resource_name(api: &str, params: &Map<String, Value>, response: Option<&V
         "PolicyId",
         "ResourceGroupId",
         "RoleArn",
+        "SecurityGroupId",
+        "NetworkAclId",
         // ECS TagResources/UntagResources: the first resource named
         "ResourceId.1",
     ];

@@ -1147,8 +1147,182 @@ impl Params<'_, '_> {
                 }
                 m
             }
-            _ => Map::new(),
+            _ => self.build_sg_nacl(api).unwrap_or_default(),
         }
+    }
+}
+
+/// Security groups and network ACLs: parameters drawn mostly from the caller's own groups,
+/// ACLs, VPCs and vSwitches.
+impl Params<'_, '_> {
+    /// `(region, id, vpc)` of the caller's security groups.
+    fn own_groups(&self) -> Vec<(String, String, String)> {
+        let a = self.account();
+        self.state
+            .world
+            .ecs()
+            .security_groups
+            .values()
+            .filter(|g| g.owner_uid == a)
+            .map(|g| {
+                (
+                    g.region_id.clone(),
+                    g.security_group_id.clone(),
+                    g.vpc_id.clone(),
+                )
+            })
+            .collect()
+    }
+
+    /// `(region, id, vpc)` of the caller's network ACLs.
+    fn own_acls(&self) -> Vec<(String, String, String)> {
+        let a = self.account();
+        self.state
+            .world
+            .nacl()
+            .acls
+            .values()
+            .filter(|x| x.owner_uid == a)
+            .map(|x| {
+                (
+                    x.region_id.clone(),
+                    x.network_acl_id.clone(),
+                    x.vpc_id.clone(),
+                )
+            })
+            .collect()
+    }
+
+    /// One of `items`, or a made-up id in the first region when there is none (or `invalid`).
+    fn pick_triple(
+        &mut self,
+        items: &[(String, String, String)],
+        fallback: &str,
+    ) -> (String, String, String) {
+        match items.get(self.rng.below(items.len())) {
+            Some(t) if !self.invalid => t.clone(),
+            _ => {
+                let region = self.regions().first().cloned().unwrap_or_default();
+                (region, fallback.to_string(), String::new())
+            }
+        }
+    }
+
+    fn build_sg_nacl(&mut self, api: &str) -> Option<Map<String, Value>> {
+        let w = &self.state.world;
+        let m = match api {
+            "CreateSecurityGroup" | "CreateNetworkAcl" => {
+                let v = self.own_vpc().and_then(|id| w.vpc(&id).cloned())?;
+                let mut m = obj(&[("RegionId", v.region_id.clone()), ("VpcId", v.vpc_id)]);
+                if api == "CreateSecurityGroup" {
+                    let t = if self.invalid {
+                        "bogus"
+                    } else {
+                        ["normal", "enterprise"][self.rng.below(2)]
+                    };
+                    m.insert("SecurityGroupType".into(), Value::String(t.into()));
+                }
+                m
+            }
+            "AuthorizeSecurityGroup"
+            | "AuthorizeSecurityGroupEgress"
+            | "RevokeSecurityGroup"
+            | "RevokeSecurityGroupEgress" => {
+                let groups = self.own_groups();
+                let (region, id, vpc) = self.pick_triple(&groups, "sg-nosuchgroup00000");
+                let egress = api.ends_with("Egress");
+                let (cidr_key, group_key) = if egress {
+                    ("Permissions.1.DestCidrIp", "Permissions.1.DestGroupId")
+                } else {
+                    ("Permissions.1.SourceCidrIp", "Permissions.1.SourceGroupId")
+                };
+                let mut m = obj(&[("RegionId", region), ("SecurityGroupId", id.clone())]);
+                let (proto, ports) = match self.rng.below(3) {
+                    0 => ("TCP", "22/22"),
+                    1 => ("ICMP", "-1/-1"),
+                    _ => ("ALL", "-1/-1"),
+                };
+                m.insert(
+                    "Permissions.1.IpProtocol".into(),
+                    Value::String(proto.into()),
+                );
+                m.insert(
+                    "Permissions.1.PortRange".into(),
+                    Value::String(if self.invalid { "99999/1" } else { ports }.into()),
+                );
+                let peers: Vec<String> = groups
+                    .iter()
+                    .filter(|(_, g, v)| *v == vpc && *g != id)
+                    .map(|(_, g, _)| g.clone())
+                    .collect();
+                match peers.get(self.rng.below(peers.len())) {
+                    Some(peer) if self.rng.chance(30) => {
+                        m.insert(group_key.into(), Value::String(peer.clone()));
+                    }
+                    _ => {
+                        let c = ["10.0.0.0/8", "0.0.0.0/0"][self.rng.below(2)];
+                        m.insert(cidr_key.into(), Value::String(c.into()));
+                    }
+                }
+                if self.rng.chance(30) {
+                    m.insert("Permissions.1.Policy".into(), Value::String("drop".into()));
+                }
+                m
+            }
+            "ModifySecurityGroupPolicy" => {
+                let groups = self.own_groups();
+                let (region, id, _) = self.pick_triple(&groups, "sg-nosuchgroup00000");
+                let p = ["Accept", "Drop"][self.rng.below(2)];
+                obj(&[
+                    ("RegionId", region),
+                    ("SecurityGroupId", id),
+                    ("InnerAccessPolicy", p.into()),
+                ])
+            }
+            "DeleteSecurityGroup" | "DescribeSecurityGroupAttribute" => {
+                let groups = self.own_groups();
+                let (region, id, _) = self.pick_triple(&groups, "sg-nosuchgroup00000");
+                obj(&[("RegionId", region), ("SecurityGroupId", id)])
+            }
+            "DescribeSecurityGroups" => {
+                let regions = self.regions();
+                obj(&[("RegionId", self.pick_str(&regions, "cn-nowhere"))])
+            }
+            "UpdateNetworkAclEntries" => {
+                let acls = self.own_acls();
+                let (region, id, _) = self.pick_triple(&acls, "nacl-nosuchacl0000");
+                let policy = ["accept", "drop"][self.rng.below(2)];
+                obj(&[
+                    ("RegionId", region),
+                    ("NetworkAclId", id),
+                    ("UpdateIngressAclEntries", "true".into()),
+                    ("IngressAclEntries.1.Policy", policy.into()),
+                    ("IngressAclEntries.1.Protocol", "tcp".into()),
+                    ("IngressAclEntries.1.SourceCidrIp", "10.0.0.0/8".into()),
+                    ("IngressAclEntries.1.Port", "22/22".into()),
+                ])
+            }
+            "AssociateNetworkAcl" | "UnassociateNetworkAcl" => {
+                let acls = self.own_acls();
+                let (region, id, vpc) = self.pick_triple(&acls, "nacl-nosuchacl0000");
+                let vsws: Vec<String> =
+                    w.vswitches_of(&vpc).map(|s| s.vswitch_id.clone()).collect();
+                let vsw = self.pick_str(&vsws, "vsw-nosuchvswitch00");
+                obj(&[
+                    ("RegionId", region),
+                    ("NetworkAclId", id),
+                    ("Resource.1.ResourceType", "VSwitch".into()),
+                    ("Resource.1.ResourceId", vsw),
+                ])
+            }
+            "DeleteNetworkAcl" | "DescribeNetworkAclAttributes" => {
+                let acls = self.own_acls();
+                let (region, id, _) = self.pick_triple(&acls, "nacl-nosuchacl0000");
+                obj(&[("RegionId", region), ("NetworkAclId", id)])
+            }
+            _ => return None,
+        };
+        Some(m)
     }
 }
 

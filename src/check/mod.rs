@@ -245,6 +245,8 @@ fn created_paths(action: &str) -> &'static [&'static [&'static str]] {
         "CreateVpc" => &[&["VpcId"], &["RouteTableId"], &["VRouterId"]],
         "CreateVSwitch" => &[&["VSwitchId"]],
         "CreateRouteEntry" => &[&["RouteEntryId"]],
+        "CreateSecurityGroup" => &[&["SecurityGroupId"]],
+        "CreateNetworkAcl" => &[&["NetworkAclId"]],
         "AssumeRole" => &[&["Credentials", "AccessKeyId"]],
         "CreateAccessKey" => &[&["AccessKey", "AccessKeyId"]],
         "CreateControlPolicy" => &[&["ControlPolicy", "PolicyId"]],

@@ -339,6 +339,57 @@ fn resources(state: &SimState) -> Vec<ResourceRow> {
         }
         out.push(r);
     }
+    let groups = &world.ecs().security_groups;
+    for g in groups.values() {
+        let ingress = g
+            .rules
+            .iter()
+            .filter(|r| r.direction.as_str() == "ingress")
+            .count();
+        let mut r = row(
+            "security-group",
+            &g.security_group_id,
+            &g.name,
+            &g.owner_uid,
+            &g.region_id,
+            format!(
+                "{} in {}, {ingress} ingress / {} egress rules",
+                g.group_type.as_str(),
+                g.vpc_id,
+                g.rules.len() - ingress
+            ),
+        );
+        if !g.name.is_empty() && groups.values().filter(|x| x.name == g.name).count() == 1 {
+            r.handle = Some(format!("${{sg:{}}}", g.name));
+        }
+        out.push(r);
+    }
+    let acls = &world.nacl().acls;
+    for a in acls.values() {
+        let bound: Vec<&str> = a.resources.keys().map(String::as_str).collect();
+        let mut r = row(
+            "network-acl",
+            &a.network_acl_id,
+            &a.name,
+            &a.owner_uid,
+            &a.region_id,
+            format!(
+                "in {}, {} ingress / {} egress entries, vSwitches: {}",
+                a.vpc_id,
+                a.ingress.len(),
+                a.egress.len(),
+                if bound.is_empty() {
+                    "-".to_string()
+                } else {
+                    bound.join(", ")
+                }
+            ),
+        );
+        if !a.name.is_empty() && acls.values().filter(|x| x.name == a.name).count() == 1 {
+            r.handle = Some(format!("${{nacl:{}}}", a.name));
+        }
+        out.push(r);
+    }
     for t in world.route_tables() {
         for e in world.route_entries_of(&t.route_table_id) {
             let hop = match &e.next_hop_type {

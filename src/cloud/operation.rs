@@ -11,13 +11,19 @@ use crate::cloud::error::CloudError;
 use crate::cloud::params::Params;
 use crate::cloud::time::Timestamp;
 use crate::cloud::world::{CallContext, World};
-use crate::cloud::{ecs, vpc, vpcpeer};
+use crate::cloud::{ecs, network_acl, vpc, vpcpeer};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
 // The declaring types, by name, for the list below (and for callers of `cloud::operation`).
 pub use ecs::api::*;
+pub use ecs::security_group_api::{
+    AuthorizeSecurityGroup, AuthorizeSecurityGroupEgress, CreateSecurityGroup, DeleteSecurityGroup,
+    DescribeSecurityGroupAttribute, DescribeSecurityGroups, ModifySecurityGroupPolicy,
+    RevokeSecurityGroup, RevokeSecurityGroupEgress,
+};
+pub use network_acl::api::*;
 pub use vpc::api::*;
 pub use vpcpeer::api::*;
 
@@ -156,6 +162,23 @@ operations! {
     DescribeNetworkInterfaces,
     TagResources,
     UntagResources,
+    // Ecs security groups (ecs/security_group_api.rs)
+    CreateSecurityGroup,
+    AuthorizeSecurityGroup,
+    AuthorizeSecurityGroupEgress,
+    RevokeSecurityGroup,
+    RevokeSecurityGroupEgress,
+    ModifySecurityGroupPolicy,
+    DeleteSecurityGroup,
+    DescribeSecurityGroups,
+    DescribeSecurityGroupAttribute,
+    // Vpc network ACLs (network_acl/api.rs)
+    CreateNetworkAcl,
+    UpdateNetworkAclEntries,
+    AssociateNetworkAcl,
+    UnassociateNetworkAcl,
+    DeleteNetworkAcl,
+    DescribeNetworkAclAttributes,
 }
 
 impl Operation {

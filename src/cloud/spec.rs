@@ -193,6 +193,112 @@ pub struct VpcSpec {
     pub vswitches: Vec<VSwitchSpec>,
 }
 
+/// One rule of a declared security group (§7.3), as AuthorizeSecurityGroup(Egress) takes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SgRuleSpec {
+    /// `IpProtocol`: `tcp`, `udp`, `icmp`, `icmpv6`, `gre`, `all` (any case).
+    pub protocol: String,
+    /// `PortRange` (default `-1/-1`, the value for protocols without ports).
+    #[serde(default)]
+    pub port_range: Option<String>,
+    /// `SourcePortRange` (five-tuple rules).
+    #[serde(default)]
+    pub source_port_range: Option<String>,
+    /// The peer CIDR block or address (`SourceCidrIp` / `DestCidrIp`).
+    #[serde(default)]
+    pub cidr: Option<String>,
+    /// The peer group (`SourceGroupId` / `DestGroupId`), by the `name` of a security group
+    /// declared in the same file by the same owner.
+    #[serde(default)]
+    pub group: Option<String>,
+    /// `accept` (default) | `drop`.
+    #[serde(default)]
+    pub policy: Option<String>,
+    /// 1–100 (default 1).
+    #[serde(default)]
+    pub priority: Option<u32>,
+    /// Rule description.
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// An initial security group (§7.3), created through CreateSecurityGroup and its rules through
+/// AuthorizeSecurityGroup / AuthorizeSecurityGroupEgress.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityGroupSpec {
+    /// Owner uid.
+    pub owner: String,
+    /// The VPC, by the `name` of one of the owner's VPCs declared in `vpcs` (the group's
+    /// region is the VPC's).
+    pub vpc: String,
+    /// `SecurityGroupName`; also the handle rules use in `group` (unique per owner).
+    pub name: String,
+    /// `Description`.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// `SecurityGroupType`: `normal` (default, basic) | `enterprise`.
+    #[serde(default, rename = "type")]
+    pub group_type: Option<String>,
+    /// `InnerAccessPolicy` of a basic group: `Accept` (default) | `Drop`.
+    #[serde(default)]
+    pub inner_access_policy: Option<String>,
+    /// Ingress rules.
+    #[serde(default)]
+    pub ingress: Vec<SgRuleSpec>,
+    /// Egress rules.
+    #[serde(default)]
+    pub egress: Vec<SgRuleSpec>,
+}
+
+/// One entry of a declared network ACL (§7.4), as UpdateNetworkAclEntries takes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AclEntrySpec {
+    /// `accept` | `drop`.
+    pub policy: String,
+    /// `tcp`, `udp`, `icmp`, `gre`, `all`, `icmpv6`.
+    pub protocol: String,
+    /// `SourceCidrIp` (ingress) / `DestinationCidrIp` (egress).
+    pub cidr: String,
+    /// `Port` (default `-1/-1`, the value for protocols without ports).
+    #[serde(default)]
+    pub port: Option<String>,
+    /// `NetworkAclEntryName`.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// `Description`.
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// An initial network ACL (§7.4), created through CreateNetworkAcl, its entries set through
+/// UpdateNetworkAclEntries and its vSwitches bound through AssociateNetworkAcl.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkAclSpec {
+    /// Owner uid.
+    pub owner: String,
+    /// The VPC, by the `name` of one of the owner's VPCs declared in `vpcs`.
+    pub vpc: String,
+    /// `NetworkAclName`.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// `Description`.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Ingress entries, in priority order.
+    #[serde(default)]
+    pub ingress: Vec<AclEntrySpec>,
+    /// Egress entries, in priority order.
+    #[serde(default)]
+    pub egress: Vec<AclEntrySpec>,
+    /// Associated vSwitches of the VPC, each by its `name` or its CIDR block.
+    #[serde(default)]
+    pub vswitches: Vec<String>,
+}
+
 /// A whole world description.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -221,10 +327,13 @@ pub struct WorldSpec {
     /// Initial VPCs.
     #[serde(default)]
     pub vpcs: Vec<VpcSpec>,
-    /// Initial security groups (ECS; see `cloud::ecs::world_spec`).
+    /// Initial security groups (built after every VPC).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub security_groups: Vec<crate::cloud::ecs::world_spec::SecurityGroupSpec>,
-    /// Initial ECS instances (see `cloud::ecs::world_spec`).
+    pub security_groups: Vec<SecurityGroupSpec>,
+    /// Initial network ACLs (built after the security groups).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub network_acls: Vec<NetworkAclSpec>,
+    /// Initial ECS instances, built last (see `cloud::ecs::world_spec`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub instances: Vec<crate::cloud::ecs::world_spec::InstanceSpec>,
 }
@@ -354,12 +463,9 @@ impl World {
         }
         parked.restore(&mut w);
         w.settle();
-        crate::cloud::ecs::world_spec::build(
-            &mut w,
-            &spec.security_groups,
-            &spec.instances,
-            spec.start_time,
-        )?;
+        build_security_groups(&mut w, &spec.security_groups, spec.start_time)?;
+        build_network_acls(&mut w, &spec.network_acls, spec.start_time)?;
+        crate::cloud::ecs::world_spec::build_instances(&mut w, &spec.instances, spec.start_time)?;
         // The build itself emits no platform events.
         w.service_events.clear();
         Ok(w)
@@ -618,6 +724,260 @@ fn build_vpc(w: &mut World, i: usize, v: &VpcSpec, t: Timestamp) -> Result<(), S
             error,
         })?;
         w.settle();
+    }
+    Ok(())
+}
+
+/// The id of `owner`'s VPC named `name`, else an error at `path`.
+fn vpc_named(w: &World, owner: &str, name: &str, path: &str) -> Result<String, SpecError> {
+    if !w.accounts.contains_key(owner) {
+        return Err(invalid(
+            format!("{path}.owner"),
+            format!("unknown account {owner}"),
+        ));
+    }
+    w.vpc_by_name(owner, name)
+        .map(|v| v.vpc_id.clone())
+        .ok_or_else(|| {
+            invalid(
+                format!("{path}.vpc"),
+                format!("account {owner} declares no VPC named {name:?} in `vpcs`"),
+            )
+        })
+}
+
+/// Runs one API call of the build for `owner`, naming `path` on failure.
+fn build_call(
+    w: &mut World,
+    owner: &str,
+    t: Timestamp,
+    path: &str,
+    op: Operation,
+) -> Result<serde_json::Value, SpecError> {
+    let ctx = CallContext {
+        caller_account: owner.to_string(),
+        time: t,
+        request_id: format!("spec-{path}"),
+    };
+    w.execute(&ctx, &op).map_err(|error| SpecError::Api {
+        path: path.to_string(),
+        error,
+    })
+}
+
+/// Security groups first (so rules may name groups declared later), then their policies and
+/// rules, one AuthorizeSecurityGroup(Egress) call per rule so an error names its rule.
+fn build_security_groups(
+    w: &mut World,
+    groups: &[SecurityGroupSpec],
+    t: Timestamp,
+) -> Result<(), SpecError> {
+    use crate::cloud::ecs::security_group as sg;
+    use crate::cloud::operation::{
+        AuthorizeSecurityGroup, AuthorizeSecurityGroupEgress, CreateSecurityGroup,
+        ModifySecurityGroupPolicy,
+    };
+    let mut ids: BTreeMap<(&str, &str), (String, String)> = BTreeMap::new();
+    for (i, g) in groups.iter().enumerate() {
+        let path = format!("security_groups[{i}]");
+        let vpc_id = vpc_named(w, &g.owner, &g.vpc, &path)?;
+        let region = w
+            .vpc(&vpc_id)
+            .map(|v| v.region_id.clone())
+            .unwrap_or_default();
+        if ids.contains_key(&(g.owner.as_str(), g.name.as_str())) {
+            return Err(invalid(
+                format!("{path}.name"),
+                format!(
+                    "account {} declares two security groups named {:?}",
+                    g.owner, g.name
+                ),
+            ));
+        }
+        let op = Operation::CreateSecurityGroup(CreateSecurityGroup {
+            region_id: region.clone(),
+            params: sg::CreateSecurityGroup {
+                vpc_id: Some(vpc_id),
+                security_group_name: Some(g.name.clone()),
+                description: g.description.clone(),
+                security_group_type: g.group_type.clone(),
+            },
+            client_token: None,
+        });
+        let resp = build_call(w, &g.owner, t, &path, op)?;
+        let id = resp
+            .get("SecurityGroupId")
+            .and_then(|x| x.as_str())
+            .map(str::to_string)
+            .ok_or_else(|| invalid(&path, "CreateSecurityGroup returned no SecurityGroupId"))?;
+        ids.insert((g.owner.as_str(), g.name.as_str()), (region, id));
+    }
+    for (i, g) in groups.iter().enumerate() {
+        let path = format!("security_groups[{i}]");
+        let Some((region, id)) = ids.get(&(g.owner.as_str(), g.name.as_str())).cloned() else {
+            continue;
+        };
+        if let Some(policy) = &g.inner_access_policy {
+            let op = Operation::ModifySecurityGroupPolicy(ModifySecurityGroupPolicy {
+                region_id: region.clone(),
+                security_group_id: id.clone(),
+                inner_access_policy: policy.clone(),
+                client_token: None,
+            });
+            build_call(w, &g.owner, t, &format!("{path}.inner_access_policy"), op)?;
+        }
+        for (dir, rules) in [("ingress", &g.ingress), ("egress", &g.egress)] {
+            for (j, r) in rules.iter().enumerate() {
+                let rpath = format!("{path}.{dir}[{j}]");
+                let group_id = match &r.group {
+                    None => None,
+                    Some(name) => Some(
+                        ids.get(&(g.owner.as_str(), name.as_str()))
+                            .map(|(_, peer)| peer.clone())
+                            .ok_or_else(|| {
+                                invalid(
+                                    format!("{rpath}.group"),
+                                    format!(
+                                        "account {} declares no security group named {name:?}",
+                                        g.owner
+                                    ),
+                                )
+                            })?,
+                    ),
+                };
+                let rules = sg::SecurityGroupRules {
+                    security_group_id: id.clone(),
+                    permissions: vec![sg::Permission {
+                        ip_protocol: Some(r.protocol.clone()),
+                        port_range: Some(r.port_range.clone().unwrap_or_else(|| "-1/-1".into())),
+                        source_port_range: r.source_port_range.clone(),
+                        cidr_ip: r.cidr.clone(),
+                        group_id,
+                        policy: r.policy.clone(),
+                        priority: r.priority.map(|p| p.to_string()),
+                        nic_type: None,
+                        description: r.description.clone(),
+                    }],
+                };
+                let before = w.ecs.security_groups.get(&id).map_or(0, |x| x.rules.len());
+                let op = if dir == "ingress" {
+                    Operation::AuthorizeSecurityGroup(AuthorizeSecurityGroup {
+                        region_id: region.clone(),
+                        rules,
+                        client_token: None,
+                    })
+                } else {
+                    Operation::AuthorizeSecurityGroupEgress(AuthorizeSecurityGroupEgress {
+                        region_id: region.clone(),
+                        rules,
+                        client_token: None,
+                    })
+                };
+                build_call(w, &g.owner, t, &rpath, op)?;
+                let after = w.ecs.security_groups.get(&id).map_or(0, |x| x.rules.len());
+                if after == before {
+                    return Err(invalid(
+                        rpath,
+                        "the rule repeats an earlier rule of the group (same fields but the description)",
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Each ACL: CreateNetworkAcl, UpdateNetworkAclEntries (both lists at once, when any entry is
+/// declared), AssociateNetworkAcl.
+fn build_network_acls(
+    w: &mut World,
+    acls: &[NetworkAclSpec],
+    t: Timestamp,
+) -> Result<(), SpecError> {
+    use crate::cloud::network_acl::{self as nacl, AclEntryParam, AclResourceParam};
+    use crate::cloud::operation::{AssociateNetworkAcl, CreateNetworkAcl, UpdateNetworkAclEntries};
+    for (i, a) in acls.iter().enumerate() {
+        let path = format!("network_acls[{i}]");
+        let vpc_id = vpc_named(w, &a.owner, &a.vpc, &path)?;
+        let region = w
+            .vpc(&vpc_id)
+            .map(|v| v.region_id.clone())
+            .unwrap_or_default();
+        let op = Operation::CreateNetworkAcl(CreateNetworkAcl {
+            region_id: region.clone(),
+            params: nacl::CreateNetworkAcl {
+                vpc_id: Some(vpc_id.clone()),
+                network_acl_name: a.name.clone(),
+                description: a.description.clone(),
+            },
+            dry_run: false,
+            client_token: None,
+        });
+        let resp = build_call(w, &a.owner, t, &path, op)?;
+        let id = resp
+            .get("NetworkAclId")
+            .and_then(|x| x.as_str())
+            .map(str::to_string)
+            .ok_or_else(|| invalid(&path, "CreateNetworkAcl returned no NetworkAclId"))?;
+        let entries = |list: &[AclEntrySpec]| -> Vec<AclEntryParam> {
+            list.iter()
+                .map(|e| AclEntryParam {
+                    name: e.name.clone(),
+                    description: e.description.clone(),
+                    port: Some(e.port.clone().unwrap_or_else(|| "-1/-1".into())),
+                    ..AclEntryParam::new(&e.policy, &e.protocol, &e.cidr, "-1/-1")
+                })
+                .collect()
+        };
+        // One direction per call, so an error names its direction.
+        for (dir, list) in [("ingress", &a.ingress), ("egress", &a.egress)] {
+            if list.is_empty() {
+                continue;
+            }
+            let ingress = dir == "ingress";
+            let op = Operation::UpdateNetworkAclEntries(UpdateNetworkAclEntries {
+                region_id: region.clone(),
+                params: nacl::UpdateNetworkAclEntries {
+                    network_acl_id: id.clone(),
+                    update_ingress: ingress,
+                    ingress: if ingress { entries(list) } else { Vec::new() },
+                    update_egress: !ingress,
+                    egress: if ingress { Vec::new() } else { entries(list) },
+                },
+                dry_run: false,
+                client_token: None,
+            });
+            build_call(w, &a.owner, t, &format!("{path}.{dir}"), op)?;
+        }
+        let mut resources = Vec::new();
+        for (j, name) in a.vswitches.iter().enumerate() {
+            let vsw = w
+                .vswitches_of(&vpc_id)
+                .find(|s| s.name == *name || s.cidr_block.to_string() == *name)
+                .map(|s| s.vswitch_id.clone())
+                .ok_or_else(|| {
+                    invalid(
+                        format!("{path}.vswitches[{j}]"),
+                        format!(
+                            "the VPC {:?} has no vSwitch named or with CIDR {name:?}",
+                            a.vpc
+                        ),
+                    )
+                })?;
+            resources.push(AclResourceParam::vswitch(&vsw));
+        }
+        if !resources.is_empty() {
+            let op = Operation::AssociateNetworkAcl(AssociateNetworkAcl {
+                region_id: region.clone(),
+                params: nacl::NetworkAclResources {
+                    network_acl_id: id.clone(),
+                    resources,
+                },
+                dry_run: false,
+                client_token: None,
+            });
+            build_call(w, &a.owner, t, &format!("{path}.vswitches"), op)?;
+        }
     }
     Ok(())
 }

@@ -38,6 +38,13 @@ fn list_items(params: &Map<String, Value>, name: &str) -> Option<Vec<String>> {
     Some(out)
 }
 
+/// The `(List, Field)` of a template's `{List.N.Field}` placeholder, if it has one.
+fn list_placeholder(template: &str) -> Option<(&str, &str)> {
+    crate::simulate::instances::placeholders(template)
+        .into_iter()
+        .find_map(|name| name.split_once(".N."))
+}
+
 fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
     let mut cur = v;
     for p in path {
@@ -120,10 +127,29 @@ pub fn from_audit_event(
             other => param(params, other),
         }
     };
-    // A template naming a list parameter (`{ResourceId}` of `ResourceId.N`, `{SecurityGroupId}`
-    // of `SecurityGroupIds.N`) stands for one ARN per item of the list.
+    // A `{List.N.Field}` placeholder, or a template naming a list parameter (`{ResourceId}` of
+    // `ResourceId.N`, `{SecurityGroupId}` of `SecurityGroupIds.N`), stands for one ARN per item
+    // the request names (none when it names none).
     let mut resources: Vec<String> = Vec::new();
     for t in entry.resources {
+        if let Some((list, field)) = list_placeholder(t) {
+            for k in 1.. {
+                let Some(item) = param(params, &format!("{list}.{k}.{field}")) else {
+                    break;
+                };
+                let arn = fill(t, |name| {
+                    if name.contains(".N.") {
+                        Some(item.clone())
+                    } else {
+                        value(name)
+                    }
+                });
+                if !resources.contains(&arn) {
+                    resources.push(arn);
+                }
+            }
+            continue;
+        }
         let items = crate::simulate::instances::placeholders(t)
             .into_iter()
             .find_map(|name| {
@@ -147,6 +173,17 @@ pub fn from_audit_event(
                 }
             }
             None => resources.push(fill(t, value)),
+        }
+    }
+    // Associate/UnassociateNetworkAcl authorize each vSwitch under its owner.
+    if let Some(w) = world {
+        for r in &mut resources {
+            let Some((_, id)) = r.split_once(":vswitch/") else {
+                continue;
+            };
+            if let Some(s) = w.vswitch(id) {
+                *r = format!("acs:vpc:{}:{}:vswitch/{id}", s.region_id, s.owner_uid);
+            }
         }
     }
     // CreateVSwitch authorizes the VPC under its owner and region.
@@ -377,5 +414,39 @@ mod tests {
         assert_eq!(probes.len(), 1);
         assert_eq!(skipped.len(), 2);
         assert!(skipped[0].starts_with("f:2: "));
+    }
+
+    #[test]
+    fn list_placeholders_give_one_arn_per_item() {
+        let event = |params: serde_json::Value| {
+            json!({
+                "eventType": "ApiCall", "eventName": "AssociateNetworkAcl",
+                "eventTime": "2025-01-01T00:00:00Z", "acsRegion": "cn-hangzhou",
+                "requestParameters": params,
+                "userIdentity": {"type": "ram-user", "accountId": "123", "userName": "netops"}
+            })
+        };
+        let e = event(json!({"RegionId": "cn-hangzhou", "NetworkAclId": "nacl-1",
+            "Resource.1.ResourceType": "VSwitch", "Resource.1.ResourceId": "vsw-1",
+            "Resource.2.ResourceType": "VSwitch", "Resource.2.ResourceId": "vsw-2",
+            "Resource.3.ResourceType": "VSwitch", "Resource.3.ResourceId": "vsw-1"}));
+        let p = from_audit_event(&e, None, DiffKind::Identity, "log:1".into()).unwrap();
+        let arns: Vec<&str> = p.pairs.iter().map(|x| x.resource.as_str()).collect();
+        assert_eq!(
+            arns,
+            [
+                "acs:vpc:cn-hangzhou:123:networkacl/nacl-1",
+                "acs:vpc:cn-hangzhou:123:vswitch/vsw-1",
+                "acs:vpc:cn-hangzhou:123:vswitch/vsw-2",
+            ]
+        );
+        assert!(p
+            .pairs
+            .iter()
+            .all(|x| x.action == "vpc:AssociateNetworkAcl"));
+        // A request naming no vSwitch is authorized against the ACL alone, as the gateway does.
+        let e = event(json!({"RegionId": "cn-hangzhou", "NetworkAclId": "nacl-1"}));
+        let p = from_audit_event(&e, None, DiffKind::Identity, "log:1".into()).unwrap();
+        assert_eq!(p.pairs.len(), 1);
     }
 }

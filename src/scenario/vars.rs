@@ -1,12 +1,14 @@
 //! `${…}` substitution in scenario steps: world handles (`${vpc:NAME}`, `${vsw:NAME}`,
-//! `${rt:NAME}`, `${uid:ALIAS}`) and values saved from earlier responses (`${name}`).
+//! `${rt:NAME}`, `${sg:NAME}`, `${nacl:NAME}`, `${uid:ALIAS}`) and values saved from earlier
+//! responses (`${name}`).
 
 use crate::cloud::World;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// The world handles `${…}` may name (besides values saved by scenario steps).
-pub const HANDLES: &str = "${vpc:NAME}, ${vsw:NAME}, ${rt:NAME}, ${uid:ALIAS}";
+pub const HANDLES: &str =
+    "${vpc:NAME}, ${vsw:NAME}, ${rt:NAME}, ${sg:NAME}, ${nacl:NAME}, ${uid:ALIAS}";
 
 /// Resolves one `${var}`; `saved` is `None` outside scenarios (`ramsim call`), where only world
 /// handles exist.
@@ -56,6 +58,26 @@ fn resolve(
                 .map(|v| v.system_route_table_id.clone())
                 .ok_or_else(|| format!("`${{{var}}}`: no VPC `{name}`"))
         }
+        Some(("sg", name)) => unique(
+            world
+                .ecs()
+                .security_groups
+                .values()
+                .filter(|g| g.name == name)
+                .map(|g| g.security_group_id.clone())
+                .collect(),
+            "security group with that name",
+        ),
+        Some(("nacl", name)) => unique(
+            world
+                .nacl()
+                .acls
+                .values()
+                .filter(|a| a.name == name)
+                .map(|a| a.network_acl_id.clone())
+                .collect(),
+            "network ACL with that name",
+        ),
         Some(("uid", alias)) => world
             .uid_by_alias(alias)
             .map(str::to_string)

@@ -116,6 +116,37 @@ fn candidates(state: &SimState, account: &str, product: &str, name: &str) -> Vec
                 ..Candidate::plain(p.instance_id.clone())
             })
             .collect(),
+        "SecurityGroupId" => w
+            .ecs()
+            .security_groups
+            .values()
+            .filter(|g| g.owner_uid == account)
+            .map(|g| Candidate {
+                region: Some(g.region_id.clone()),
+                ..Candidate::plain(g.security_group_id.clone())
+            })
+            .collect(),
+        "NetworkAclId" => w
+            .nacl()
+            .acls
+            .values()
+            .filter(|a| a.owner_uid == account)
+            .map(|a| Candidate {
+                region: Some(a.region_id.clone()),
+                resource_group: w.vpc(&a.vpc_id).map(|v| v.resource_group_id.clone()),
+                ..Candidate::plain(a.network_acl_id.clone())
+            })
+            .collect(),
+        // AssociateNetworkAcl / UnassociateNetworkAcl name vSwitches in `Resource.N.ResourceId`.
+        "Resource.N.ResourceId" => w
+            .vswitches
+            .values()
+            .filter(|s| s.owner_uid == account)
+            .map(|s| Candidate {
+                region: Some(s.region_id.clone()),
+                ..Candidate::plain(s.vswitch_id.clone())
+            })
+            .collect(),
         "UserName" => iam
             .map(|a| a.users.keys().map(Candidate::plain).collect())
             .unwrap_or_default(),

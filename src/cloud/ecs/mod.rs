@@ -21,7 +21,8 @@
 //!   DescribeInstances, tags and the simulated `listening` set.
 //! * [`eni`] — §7.2 ENIs (primary and service-managed) and the address index
 //!   `(vpc, ip) → owner`.
-//! * [`security_group`] — §7.3 security groups, their rules, and the packet evaluation.
+//! * [`security_group`] — §7.3 security groups, their rules, and the packet evaluation;
+//!   [`security_group_api`] declares their APIs (CreateSecurityGroup … DescribeSecurityGroupAttribute).
 //! * [`errors`] — the Alibaba error codes used above.
 
 #![warn(missing_docs)]
@@ -32,6 +33,7 @@ pub mod errors;
 pub mod instance;
 pub mod security_group;
 pub mod world_spec;
+pub mod security_group_api;
 
 #[cfg(test)]
 pub(crate) mod tests;

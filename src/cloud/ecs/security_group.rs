@@ -172,7 +172,8 @@ pub struct SecurityGroup {
     pub description: String,
     /// Basic or enterprise.
     pub group_type: SecurityGroupType,
-    /// Basic groups only (enterprise groups keep `Accept` and ignore it).
+    /// `Accept` by default for basic groups; enterprise groups are created with `Drop` (internal
+    /// isolation, which Alibaba does not let change) and evaluation never reads it for them.
     pub inner_access_policy: InnerAccessPolicy,
     /// Rules, in the order they were added.
     pub rules: Vec<SgRule>,
@@ -208,11 +209,20 @@ fn sg_name_ok(s: &str) -> bool {
         && !s.starts_with("https://")
 }
 
+/// A validated CreateSecurityGroup: what [`apply_create_security_group`] stores.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreateSecurityGroupPlan {
+    vpc_id: String,
+    name: String,
+    description: String,
+    group_type: SecurityGroupType,
+}
+
 /// CreateSecurityGroup. Checks: `InvalidSecurityGroupName.Malformed`,
 /// `InvalidSecurityGroupDiscription.Malformed` (2–256 characters, not `http(s)://`),
 /// `InvalidParams.GroupType`, `InvalidVpcId.NotFound` (403 when absent, 404 when unknown),
 /// `IncorrectVpcStatus`, `QuotaExceed.SecurityGroup` (403, ≥ 100 groups in the region).
-/// New groups have no rules.
+/// New groups have no rules. Plan, then apply.
 pub fn create_security_group(
     state: &mut EcsState,
     net: &dyn NetView,
@@ -220,6 +230,17 @@ pub fn create_security_group(
     ctx: &OpCtx,
     p: &CreateSecurityGroup,
 ) -> Result<String, CloudError> {
+    let plan = plan_create_security_group(state, net, ctx, p)?;
+    Ok(apply_create_security_group(state, ids, ctx, plan))
+}
+
+/// The checks of [`create_security_group`], against an unchanged state.
+pub fn plan_create_security_group(
+    state: &EcsState,
+    net: &dyn NetView,
+    ctx: &OpCtx,
+    p: &CreateSecurityGroup,
+) -> Result<CreateSecurityGroupPlan, CloudError> {
     if let Some(n) = &p.security_group_name {
         if !sg_name_ok(n) {
             return Err(bad(
@@ -281,6 +302,7 @@ pub fn create_security_group(
         .security_groups
         .values()
         .filter(|g| g.region_id == ctx.region_id && g.owner_uid == ctx.caller)
+        .take(MAX_SGS_PER_REGION)
         .count();
     if count >= MAX_SGS_PER_REGION {
         return Err(forbidden(
@@ -288,6 +310,21 @@ pub fn create_security_group(
             "The maximum number of security groups is reached.",
         ));
     }
+    Ok(CreateSecurityGroupPlan {
+        vpc_id: vpc.vpc_id.clone(),
+        name: p.security_group_name.clone().unwrap_or_default(),
+        description: p.description.clone().unwrap_or_default(),
+        group_type,
+    })
+}
+
+/// Stores a planned group under a new `sg-…` id (drawn here, after validation).
+pub fn apply_create_security_group(
+    state: &mut EcsState,
+    ids: &mut IdGen,
+    ctx: &OpCtx,
+    plan: CreateSecurityGroupPlan,
+) -> String {
     let id = ctx.new_id(ids, "sg");
     state.security_groups.insert(
         id.clone(),
@@ -295,18 +332,21 @@ pub fn create_security_group(
             security_group_id: id.clone(),
             region_id: ctx.region_id.clone(),
             owner_uid: ctx.caller.clone(),
-            vpc_id: vpc.vpc_id.clone(),
-            name: p.security_group_name.clone().unwrap_or_default(),
-            description: p.description.clone().unwrap_or_default(),
-            group_type,
-            inner_access_policy: InnerAccessPolicy::Accept,
+            vpc_id: plan.vpc_id,
+            name: plan.name,
+            description: plan.description,
+            group_type: plan.group_type,
+            inner_access_policy: match plan.group_type {
+                SecurityGroupType::Normal => InnerAccessPolicy::Accept,
+                SecurityGroupType::Enterprise => InnerAccessPolicy::Drop,
+            },
             rules: Vec::new(),
             member_enis: BTreeSet::new(),
             managed_by: None,
             creation_time: ctx.now,
         },
     );
-    Ok(id)
+    id
 }
 
 /// The caller's group in the request region (`InvalidSecurityGroupId.NotFound`, 404), not
@@ -633,6 +673,14 @@ fn check_rules(
     Ok(rules)
 }
 
+/// Rules validated for AuthorizeSecurityGroup(Egress): the group and the rules to add (ids
+/// are drawn by [`apply_authorize`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthorizePlan {
+    security_group_id: String,
+    fresh: Vec<SgRule>,
+}
+
 /// AuthorizeSecurityGroup (`Ingress`) / AuthorizeSecurityGroupEgress (`Egress`): adds the
 /// permissions (1–100 per call). After the syntax checks of each permission: the group
 /// (`InvalidSecurityGroupId.NotFound`, `InvalidOperation.ResourceManagedByCloudProduct`),
@@ -641,8 +689,9 @@ fn check_rules(
 /// `InvalidSourceGroupId.Mismatch` / `InvalidDestGroupId.Mismatch` across VPCs),
 /// `InvalidParam.DuplicatePermissions`, `AuthorizedGroupRule.LimitExceed` (> 20 authorized
 /// groups), `AuthorizationLimitExceed` (403, > 200 rules). A permission identical to an
-/// existing rule (all fields but the description) is not added twice (ASSUMED: Alibaba
-/// accepts the call). Returns the ids of the rules added.
+/// existing rule (all fields but the description) is not added twice (Alibaba: "if the rule
+/// already exists, the call succeeds but no rule is added"). Returns the ids of the rules
+/// added. Plan, then apply.
 pub fn authorize(
     state: &mut EcsState,
     ids: &mut IdGen,
@@ -650,6 +699,17 @@ pub fn authorize(
     d: Direction,
     p: &SecurityGroupRules,
 ) -> Result<Vec<String>, CloudError> {
+    let plan = plan_authorize(state, ctx, d, p)?;
+    Ok(apply_authorize(state, ids, ctx, plan))
+}
+
+/// The checks of [`authorize`], against an unchanged state.
+pub fn plan_authorize(
+    state: &EcsState,
+    ctx: &OpCtx,
+    d: Direction,
+    p: &SecurityGroupRules,
+) -> Result<AuthorizePlan, CloudError> {
     let rules = check_rules(state, ctx, d, p)?;
     let g = user_group(state, ctx, &p.security_group_id)?;
     let existing: BTreeSet<RuleKey> = g.rules.iter().map(SgRule::key).collect();
@@ -678,30 +738,62 @@ pub fn authorize(
             format!("The limit of {MAX_RULES_PER_GROUP} authorization records in the security group reaches."),
         ));
     }
-    let mut added = Vec::new();
-    let mut to_add = Vec::new();
-    for mut r in fresh {
+    Ok(AuthorizePlan {
+        security_group_id: p.security_group_id.clone(),
+        fresh,
+    })
+}
+
+/// Adds the planned rules, each under a new `sgr-…` id; returns the ids.
+pub fn apply_authorize(
+    state: &mut EcsState,
+    ids: &mut IdGen,
+    ctx: &OpCtx,
+    plan: AuthorizePlan,
+) -> Vec<String> {
+    let mut added = Vec::with_capacity(plan.fresh.len());
+    let mut to_add = Vec::with_capacity(plan.fresh.len());
+    for mut r in plan.fresh {
         r.rule_id = ctx.new_id(ids, "sgr");
         added.push(r.rule_id.clone());
         to_add.push(r);
     }
-    if let Some(g) = state.security_groups.get_mut(&p.security_group_id) {
+    if let Some(g) = state.security_groups.get_mut(&plan.security_group_id) {
         g.rules.extend(to_add);
     }
-    Ok(added)
+    added
+}
+
+/// Rules validated for RevokeSecurityGroup(Egress): the group and the ids of the rules to
+/// remove.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevokePlan {
+    security_group_id: String,
+    removed: Vec<String>,
 }
 
 /// RevokeSecurityGroup (`Ingress`) / RevokeSecurityGroupEgress (`Egress`): removes the rules
 /// matching each permission on every field but the description (defaults `accept` and
 /// priority 1 apply). Same checks as [`authorize`]; a permission matching no rule is
 /// `InvalidSecurityGroupRule.RuleNotExist` (ASSUMED for field-matched revocation; nothing is
-/// removed then). Returns the ids of the removed rules.
+/// removed then). Returns the ids of the removed rules. Plan, then apply.
 pub fn revoke(
     state: &mut EcsState,
     ctx: &OpCtx,
     d: Direction,
     p: &SecurityGroupRules,
 ) -> Result<Vec<String>, CloudError> {
+    let plan = plan_revoke(state, ctx, d, p)?;
+    Ok(apply_revoke(state, plan))
+}
+
+/// The checks of [`revoke`], against an unchanged state.
+pub fn plan_revoke(
+    state: &EcsState,
+    ctx: &OpCtx,
+    d: Direction,
+    p: &SecurityGroupRules,
+) -> Result<RevokePlan, CloudError> {
     let rules = check_rules(state, ctx, d, p)?;
     let g = user_group(state, ctx, &p.security_group_id)?;
     let wanted: BTreeSet<RuleKey> = rules.iter().map(SgRule::key).collect();
@@ -719,10 +811,18 @@ pub fn revoke(
         .filter(|r| wanted.contains(&r.key()))
         .map(|r| r.rule_id.clone())
         .collect();
-    if let Some(g) = state.security_groups.get_mut(&p.security_group_id) {
-        g.rules.retain(|r| !wanted.contains(&r.key()));
+    Ok(RevokePlan {
+        security_group_id: p.security_group_id.clone(),
+        removed,
+    })
+}
+
+/// Removes the planned rules; returns their ids.
+pub fn apply_revoke(state: &mut EcsState, plan: RevokePlan) -> Vec<String> {
+    if let Some(g) = state.security_groups.get_mut(&plan.security_group_id) {
+        g.rules.retain(|r| !plan.removed.contains(&r.rule_id));
     }
-    Ok(removed)
+    plan.removed
 }
 
 // ---- ModifySecurityGroupPolicy / DeleteSecurityGroup -------------------------------------
@@ -730,12 +830,26 @@ pub fn revoke(
 /// ModifySecurityGroupPolicy: `InnerAccessPolicy` = `Accept` | `Drop` (case-insensitive;
 /// `MissingParameter.InnerAccessPolicy`, `InvalidPolicy.Malformed`), on a basic group
 /// (`InvalidParameter.InnerAccessPolicy`, 404 as documented, for enterprise groups).
+/// Plan, then apply.
 pub fn modify_security_group_policy(
     state: &mut EcsState,
     ctx: &OpCtx,
     security_group_id: &str,
     inner_access_policy: Option<&str>,
 ) -> Result<(), CloudError> {
+    let policy =
+        plan_modify_security_group_policy(state, ctx, security_group_id, inner_access_policy)?;
+    apply_modify_security_group_policy(state, security_group_id, policy);
+    Ok(())
+}
+
+/// The checks of [`modify_security_group_policy`]; returns the new policy.
+pub fn plan_modify_security_group_policy(
+    state: &EcsState,
+    ctx: &OpCtx,
+    security_group_id: &str,
+    inner_access_policy: Option<&str>,
+) -> Result<InnerAccessPolicy, CloudError> {
     let raw = inner_access_policy.ok_or_else(|| CloudError::missing("InnerAccessPolicy"))?;
     let policy = match raw.trim().to_ascii_lowercase().as_str() {
         "accept" => InnerAccessPolicy::Accept,
@@ -754,18 +868,37 @@ pub fn modify_security_group_policy(
             "The InnerAccessPolicy attribute of enterprise level security group can't be modified.",
         ));
     }
+    Ok(policy)
+}
+
+/// Sets a planned `InnerAccessPolicy`.
+pub fn apply_modify_security_group_policy(
+    state: &mut EcsState,
+    security_group_id: &str,
+    policy: InnerAccessPolicy,
+) {
     if let Some(g) = state.security_groups.get_mut(security_group_id) {
         g.inner_access_policy = policy;
     }
-    Ok(())
 }
 
 /// DeleteSecurityGroup: `InvalidSecurityGroup.NotFound` (404),
 /// `InvalidOperation.ResourceManagedByCloudProduct` (403), `DependencyViolation` (403) while
 /// an ENI is a member or another group's rule references it (the second case ASSUMED to share
-/// the documented code).
+/// the documented code). Plan, then apply.
 pub fn delete_security_group(
     state: &mut EcsState,
+    ctx: &OpCtx,
+    security_group_id: &str,
+) -> Result<(), CloudError> {
+    plan_delete_security_group(state, ctx, security_group_id)?;
+    apply_delete_security_group(state, security_group_id);
+    Ok(())
+}
+
+/// The checks of [`delete_security_group`].
+pub fn plan_delete_security_group(
+    state: &EcsState,
     ctx: &OpCtx,
     security_group_id: &str,
 ) -> Result<(), CloudError> {
@@ -798,8 +931,12 @@ pub fn delete_security_group(
             ),
         ));
     }
-    state.security_groups.remove(security_group_id);
     Ok(())
+}
+
+/// Removes a group whose deletion was planned.
+pub fn apply_delete_security_group(state: &mut EcsState, security_group_id: &str) {
+    state.security_groups.remove(security_group_id);
 }
 
 // ---- Describe -------------------------------------------------------------------------------

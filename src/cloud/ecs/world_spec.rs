@@ -1,10 +1,8 @@
-//! The ECS part of world files (`cloud::spec`): `security_groups` (declared just enough for
-//! instances to join them; their rules are managed through the security-group APIs) and
-//! `instances`, each built through the same plan/apply code the gateway runs
-//! (CreateSecurityGroup's domain checks, then the RunInstances declaration).
+//! The ECS part of world files (`cloud::spec`): `instances`, each built through the same
+//! plan/apply code the gateway runs (the RunInstances declaration). Security groups are
+//! declared by `cloud::spec`'s `security_groups` (with their rules) and joined by name.
 //!
 //! ```json
-//! "security_groups": [{"owner": "…", "vpc": "prod", "name": "web"}],
 //! "instances": [{"owner": "…", "name": "web-1", "vswitch": "prod-a",
 //!                "security_groups": ["web"], "private_ip": "10.0.1.10",
 //!                "listening": "tcp/80,tcp/22", "tags": {"team": "blue"}}]
@@ -15,32 +13,12 @@
 
 use super::api::RunInstances;
 use super::instance::{parse_listening, RunInstances as RunParams, TagParam, LISTENING_TAG};
-use super::security_group::{create_security_group, CreateSecurityGroup};
-use super::OpCtx;
 use crate::cloud::operation::Operation;
 use crate::cloud::spec::SpecError;
 use crate::cloud::time::Timestamp;
 use crate::cloud::world::{CallContext, World};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-
-/// An initial security group (no rules; add them with the security-group APIs).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SecurityGroupSpec {
-    /// Owner uid.
-    pub owner: String,
-    /// VPC, by id or by name (the owner's).
-    pub vpc: String,
-    /// `SecurityGroupName` (also how instances name the group).
-    pub name: String,
-    /// `normal` (default) or `enterprise`.
-    #[serde(default, rename = "type")]
-    pub group_type: Option<String>,
-    /// Description.
-    #[serde(default)]
-    pub description: Option<String>,
-}
 
 /// An initial ECS instance, created by RunInstances' rules.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -98,49 +76,13 @@ fn resolve<'a>(
     }
 }
 
-/// Builds the declared security groups, then the instances (in file order).
-pub(crate) fn build(
+/// Builds the declared instances, in file order (after the VPCs, security groups and network
+/// ACLs of the world file).
+pub(crate) fn build_instances(
     w: &mut World,
-    groups: &[SecurityGroupSpec],
     instances: &[InstanceSpec],
     t: Timestamp,
 ) -> Result<(), SpecError> {
-    for (i, g) in groups.iter().enumerate() {
-        let path = format!("security_groups[{i}]");
-        let vpc = resolve(
-            &format!("{path}.vpc"),
-            "VPC",
-            &g.vpc,
-            w.vpcs
-                .values()
-                .filter(|v| v.owner_uid == g.owner)
-                .map(|v| (v.vpc_id.as_str(), v.name.as_str())),
-        )?;
-        let region = w
-            .vpcs
-            .get(&vpc)
-            .map(|v| v.region_id.clone())
-            .unwrap_or_default();
-        let ctx = OpCtx {
-            caller: g.owner.clone(),
-            region_id: region,
-            now: t,
-            stepped: false,
-            settle_delay_secs: w.options.settle_delay_secs,
-        };
-        let p = CreateSecurityGroup {
-            vpc_id: Some(vpc),
-            security_group_name: Some(g.name.clone()),
-            description: g.description.clone(),
-            security_group_type: g.group_type.clone(),
-        };
-        let net = super::NetRefs {
-            vpcs: &w.vpcs,
-            vswitches: &w.vswitches,
-        };
-        create_security_group(&mut w.ecs, &net, &mut w.ids, &ctx, &p)
-            .map_err(|error| SpecError::Api { path, error })?;
-    }
     for (i, s) in instances.iter().enumerate() {
         let path = format!("instances[{i}]");
         let vsw = resolve(

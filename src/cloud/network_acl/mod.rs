@@ -14,13 +14,14 @@
 //!    `100.100.100.200/32` (metaserver) is always allowed (ASSUMED: either end counts).
 //!
 //! The ACL ↔ vSwitch association lives here ([`NaclState::by_vswitch`]); the world's
-//! `VSwitch::network_acl_id` is to be derived from it when this module is wired.
+//! `VSwitch::network_acl_id` follows it (set by the APIs in [`api`]).
 //!
 //! Error codes come from the VPC 2016-04-28 OpenAPI metadata ([M-vpc]); the spec lists none
 //! for §7.4. Codes or limits the metadata does not settle are marked ASSUMED.
 
 #![warn(missing_docs)]
 
+pub mod api;
 #[cfg(test)]
 mod tests;
 
@@ -268,9 +269,18 @@ pub struct CreateNetworkAcl {
     pub description: Option<String>,
 }
 
+/// A validated CreateNetworkAcl: what [`apply_create_network_acl`] stores.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreateNetworkAclPlan {
+    vpc_id: String,
+    name: String,
+    description: String,
+}
+
 /// CreateNetworkAcl: `ParameterMissing.VpcId`, name and description rules,
 /// `InvalidVpcId.NotFound` (400), `QuotaExceed.NetworkAcl` (> 20 per VPC, ASSUMED limit).
 /// The new ACL has no entries (so it drops everything once associated) and no vSwitch.
+/// Plan, then apply.
 pub fn create_network_acl(
     state: &mut NaclState,
     net: &dyn NetView,
@@ -278,6 +288,17 @@ pub fn create_network_acl(
     ctx: &OpCtx,
     p: &CreateNetworkAcl,
 ) -> Result<String, CloudError> {
+    let plan = plan_create_network_acl(state, net, ctx, p)?;
+    Ok(apply_create_network_acl(state, ids, ctx, plan))
+}
+
+/// The checks of [`create_network_acl`], against an unchanged state.
+pub fn plan_create_network_acl(
+    state: &NaclState,
+    net: &dyn NetView,
+    ctx: &OpCtx,
+    p: &CreateNetworkAcl,
+) -> Result<CreateNetworkAclPlan, CloudError> {
     let vpc_id = p
         .vpc_id
         .as_deref()
@@ -298,10 +319,25 @@ pub fn create_network_acl(
         .acls
         .values()
         .filter(|a| a.vpc_id == vpc.vpc_id)
+        .take(MAX_ACLS_PER_VPC)
         .count();
     if count >= MAX_ACLS_PER_VPC {
         return Err(bad("QuotaExceed.NetworkAcl", "Network acl is over limit."));
     }
+    Ok(CreateNetworkAclPlan {
+        vpc_id: vpc.vpc_id.clone(),
+        name: p.network_acl_name.clone().unwrap_or_default(),
+        description: p.description.clone().unwrap_or_default(),
+    })
+}
+
+/// Stores a planned ACL under a new `nacl-…` id (drawn here, after validation).
+pub fn apply_create_network_acl(
+    state: &mut NaclState,
+    ids: &mut IdGen,
+    ctx: &OpCtx,
+    plan: CreateNetworkAclPlan,
+) -> String {
     let id = ctx.new_id(ids, "nacl");
     state.acls.insert(
         id.clone(),
@@ -309,9 +345,9 @@ pub fn create_network_acl(
             network_acl_id: id.clone(),
             region_id: ctx.region_id.clone(),
             owner_uid: ctx.caller.clone(),
-            vpc_id: vpc.vpc_id.clone(),
-            name: p.network_acl_name.clone().unwrap_or_default(),
-            description: p.description.clone().unwrap_or_default(),
+            vpc_id: plan.vpc_id,
+            name: plan.name,
+            description: plan.description,
             status: "Available".into(),
             ingress: Vec::new(),
             egress: Vec::new(),
@@ -319,7 +355,7 @@ pub fn create_network_acl(
             creation_time: ctx.now,
         },
     );
-    Ok(id)
+    id
 }
 
 // ---- UpdateNetworkAclEntries ----------------------------------------------------------------
@@ -528,6 +564,27 @@ pub fn update_network_acl_entries(
     ctx: &OpCtx,
     p: &UpdateNetworkAclEntries,
 ) -> Result<(), CloudError> {
+    let plan = plan_update_network_acl_entries(state, net, ctx, p)?;
+    apply_update_network_acl_entries(state, ids, ctx, plan);
+    Ok(())
+}
+
+/// Entry lists validated by [`plan_update_network_acl_entries`] (new entries still without
+/// an id).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpdateEntriesPlan {
+    network_acl_id: String,
+    ingress: Option<Vec<AclEntry>>,
+    egress: Option<Vec<AclEntry>>,
+}
+
+/// The checks of [`update_network_acl_entries`], against an unchanged state.
+pub fn plan_update_network_acl_entries(
+    state: &NaclState,
+    net: &dyn NetView,
+    ctx: &OpCtx,
+    p: &UpdateNetworkAclEntries,
+) -> Result<UpdateEntriesPlan, CloudError> {
     required_acl_id(&p.network_acl_id)?;
     let acl = visible(state, ctx, &p.network_acl_id)?;
     let ipv6 = net
@@ -543,6 +600,20 @@ pub fn update_network_acl_entries(
     } else {
         None
     };
+    Ok(UpdateEntriesPlan {
+        network_acl_id: p.network_acl_id.clone(),
+        ingress,
+        egress,
+    })
+}
+
+/// Replaces the planned directions' lists; entries without an id get a new `nae-…`.
+pub fn apply_update_network_acl_entries(
+    state: &mut NaclState,
+    ids: &mut IdGen,
+    ctx: &OpCtx,
+    plan: UpdateEntriesPlan,
+) {
     let mut fill = |v: Option<Vec<AclEntry>>| {
         v.map(|mut v| {
             for e in &mut v {
@@ -553,9 +624,9 @@ pub fn update_network_acl_entries(
             v
         })
     };
-    let ingress = fill(ingress);
-    let egress = fill(egress);
-    if let Some(a) = state.acls.get_mut(&p.network_acl_id) {
+    let ingress = fill(plan.ingress);
+    let egress = fill(plan.egress);
+    if let Some(a) = state.acls.get_mut(&plan.network_acl_id) {
         if let Some(v) = ingress {
             a.ingress = v;
         }
@@ -563,7 +634,6 @@ pub fn update_network_acl_entries(
             a.egress = v;
         }
     }
-    Ok(())
 }
 
 // ---- Associate / Unassociate / Delete -------------------------------------------------------
@@ -644,16 +714,47 @@ fn check_resources(
     Ok(out)
 }
 
+/// vSwitches validated for AssociateNetworkAcl / UnassociateNetworkAcl.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AclBindingPlan {
+    network_acl_id: String,
+    vswitch_ids: Vec<String>,
+}
+
+impl AclBindingPlan {
+    /// The ACL.
+    pub fn network_acl_id(&self) -> &str {
+        &self.network_acl_id
+    }
+
+    /// The vSwitches bound or unbound, deduplicated, in request order.
+    pub fn vswitch_ids(&self) -> &[String] {
+        &self.vswitch_ids
+    }
+}
+
 /// AssociateNetworkAcl: binds vSwitches to the ACL. After [`check_resources`]'s codes and
 /// `InvalidNetworkAcl.NotFound`: `InvalidResource.BindingExist` (the vSwitch already has an
 /// ACL, this one included), `QuotaExceed.NetworkAclResource` (more than 30 vSwitches; ASSUMED
-/// code, the metadata documents the limit but no code).
+/// code, the metadata documents the limit but no code). Plan, then apply.
 pub fn associate_network_acl(
     state: &mut NaclState,
     net: &dyn NetView,
     ctx: &OpCtx,
     p: &NetworkAclResources,
 ) -> Result<(), CloudError> {
+    let plan = plan_associate_network_acl(state, net, ctx, p)?;
+    apply_associate_network_acl(state, plan);
+    Ok(())
+}
+
+/// The checks of [`associate_network_acl`], against an unchanged state.
+pub fn plan_associate_network_acl(
+    state: &NaclState,
+    net: &dyn NetView,
+    ctx: &OpCtx,
+    p: &NetworkAclResources,
+) -> Result<AclBindingPlan, CloudError> {
     required_acl_id(&p.network_acl_id)?;
     let acl = visible(state, ctx, &p.network_acl_id)?;
     let ids = check_resources(acl, net, ctx, &p.resources)?;
@@ -673,11 +774,19 @@ pub fn associate_network_acl(
             ),
         ));
     }
-    for id in ids {
+    Ok(AclBindingPlan {
+        network_acl_id: p.network_acl_id.clone(),
+        vswitch_ids: ids,
+    })
+}
+
+/// Binds the planned vSwitches.
+pub fn apply_associate_network_acl(state: &mut NaclState, plan: AclBindingPlan) {
+    for id in plan.vswitch_ids {
         state
             .by_vswitch
-            .insert(id.clone(), p.network_acl_id.clone());
-        if let Some(a) = state.acls.get_mut(&p.network_acl_id) {
+            .insert(id.clone(), plan.network_acl_id.clone());
+        if let Some(a) = state.acls.get_mut(&plan.network_acl_id) {
             a.resources.insert(
                 id.clone(),
                 AclResource {
@@ -688,18 +797,29 @@ pub fn associate_network_acl(
             );
         }
     }
-    Ok(())
 }
 
 /// UnassociateNetworkAcl: unbinds vSwitches. After [`check_resources`]'s codes:
 /// `InvalidResource.NotBinding` (the vSwitch has no ACL), `Mismatch.NetworkAclAndVSwitch`
-/// (it is bound to another ACL).
+/// (it is bound to another ACL). Plan, then apply.
 pub fn unassociate_network_acl(
     state: &mut NaclState,
     net: &dyn NetView,
     ctx: &OpCtx,
     p: &NetworkAclResources,
 ) -> Result<(), CloudError> {
+    let plan = plan_unassociate_network_acl(state, net, ctx, p)?;
+    apply_unassociate_network_acl(state, plan);
+    Ok(())
+}
+
+/// The checks of [`unassociate_network_acl`], against an unchanged state.
+pub fn plan_unassociate_network_acl(
+    state: &NaclState,
+    net: &dyn NetView,
+    ctx: &OpCtx,
+    p: &NetworkAclResources,
+) -> Result<AclBindingPlan, CloudError> {
     required_acl_id(&p.network_acl_id)?;
     let acl = visible(state, ctx, &p.network_acl_id)?;
     let ids = check_resources(acl, net, ctx, &p.resources)?;
@@ -720,19 +840,37 @@ pub fn unassociate_network_acl(
             Some(_) => {}
         }
     }
-    for id in ids {
+    Ok(AclBindingPlan {
+        network_acl_id: p.network_acl_id.clone(),
+        vswitch_ids: ids,
+    })
+}
+
+/// Unbinds the planned vSwitches.
+pub fn apply_unassociate_network_acl(state: &mut NaclState, plan: AclBindingPlan) {
+    for id in plan.vswitch_ids {
         state.by_vswitch.remove(&id);
-        if let Some(a) = state.acls.get_mut(&p.network_acl_id) {
+        if let Some(a) = state.acls.get_mut(&plan.network_acl_id) {
             a.resources.remove(&id);
         }
     }
-    Ok(())
 }
 
 /// DeleteNetworkAcl: `ParameterMissing.NetworkAclId`, `InvalidNetworkAcl.NotFound`,
-/// `NetworkAclExistBinding` (still associated with a vSwitch).
+/// `NetworkAclExistBinding` (still associated with a vSwitch). Plan, then apply.
 pub fn delete_network_acl(
     state: &mut NaclState,
+    ctx: &OpCtx,
+    network_acl_id: &str,
+) -> Result<(), CloudError> {
+    plan_delete_network_acl(state, ctx, network_acl_id)?;
+    apply_delete_network_acl(state, network_acl_id);
+    Ok(())
+}
+
+/// The checks of [`delete_network_acl`].
+pub fn plan_delete_network_acl(
+    state: &NaclState,
     ctx: &OpCtx,
     network_acl_id: &str,
 ) -> Result<(), CloudError> {
@@ -744,8 +882,12 @@ pub fn delete_network_acl(
             "The Network Acl has bindings.",
         ));
     }
-    state.acls.remove(network_acl_id);
     Ok(())
+}
+
+/// Removes an ACL whose deletion was planned.
+pub fn apply_delete_network_acl(state: &mut NaclState, network_acl_id: &str) {
+    state.acls.remove(network_acl_id);
 }
 
 /// Drops the association of a vSwitch that no longer exists (for the world's DeleteVSwitch).
