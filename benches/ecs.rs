@@ -2,8 +2,9 @@
 //! measurement, e.g. `cargo bench --bench ecs -- --measurement-time 5`.
 //!
 //! * `ecs/cycle-10000-instances`: a mixed instance cycle through `Gateway::call` by a RAM user
-//!   (RunInstances, DescribeInstances page 1, StopInstance, StartInstance, TagResources with
-//!   `ramsim:listening`, DescribeNetworkInterfaces page 1, DeleteInstance with Force) on a
+//!   (RunInstances, DescribeInstances of the new instance by `InstanceIds`, StopInstance,
+//!   StartInstance, TagResources with `ramsim:listening`, DescribeNetworkInterfaces of its
+//!   primary ENI, DeleteInstance with Force) on a
 //!   world of 10,000 instances — authorize + apply + audit event, events serialized to JSON.
 //! * `ecs-list/describe-instances-page1-{1000,10000}`: DescribeInstances page 1 (10 rows) of the
 //!   same caller as the world grows tenfold: the list pages through the (owner, region) index,
@@ -84,7 +85,6 @@ fn bench_ecs(c: &mut Criterion) {
         ],
     );
     let describe = request("DescribeInstances", &[("RegionId", "cn-hangzhou")]);
-    let enis = request("DescribeNetworkInterfaces", &[("RegionId", "cn-hangzhou")]);
     let mut buffer: Vec<u8> = Vec::with_capacity(1 << 20);
     let mut group = c.benchmark_group("ecs");
     group.throughput(Throughput::Elements(7));
@@ -95,7 +95,19 @@ fn bench_ecs(c: &mut Criterion) {
                 .as_str()
                 .unwrap_or_default()
                 .to_string();
-            black_box(gateway.call(&ops, &describe));
+            let ids = format!("[\"{id}\"]");
+            let d = gateway.call(
+                &ops,
+                &request(
+                    "DescribeInstances",
+                    &[("RegionId", "cn-hangzhou"), ("InstanceIds", &ids)],
+                ),
+            );
+            let eni = d.body["Instances"]["Instance"][0]["NetworkInterfaces"]["NetworkInterface"]
+                [0]["NetworkInterfaceId"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
             black_box(gateway.call(&ops, &request("StopInstance", &[("InstanceId", &id)])));
             black_box(gateway.call(&ops, &request("StartInstance", &[("InstanceId", &id)])));
             black_box(gateway.call(
@@ -111,7 +123,13 @@ fn bench_ecs(c: &mut Criterion) {
                     ],
                 ),
             ));
-            black_box(gateway.call(&ops, &enis));
+            black_box(gateway.call(
+                &ops,
+                &request(
+                    "DescribeNetworkInterfaces",
+                    &[("RegionId", "cn-hangzhou"), ("NetworkInterfaceId.1", &eni)],
+                ),
+            ));
             let d = gateway.call(
                 &ops,
                 &request("DeleteInstance", &[("InstanceId", &id), ("Force", "true")]),

@@ -459,8 +459,15 @@ pub fn describe_network_interfaces(
     }
     // The caller's ENIs of the region: from the (owner, region) index when it is built, so
     // that other accounts' and regions' ENIs cost nothing; else a scan.
+    // Named ENIs are looked up, not searched for.
+    let named: BTreeSet<&String> = p.network_interface_ids.iter().collect();
     let candidates: Box<dyn Iterator<Item = &Eni>> =
         match state.indexed_enis(&ctx.caller, &ctx.region_id) {
+            _ if !named.is_empty() => Box::new(
+                named
+                    .into_iter()
+                    .filter_map(|id| state.enis.get(id.as_str())),
+            ),
             Some(ids) => Box::new(
                 ids.into_iter()
                     .flatten()

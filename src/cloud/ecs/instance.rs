@@ -913,7 +913,14 @@ pub fn describe_instances(state: &EcsState, ctx: &OpCtx, p: &DescribeInstances) 
             state.instances.get(id).map(|i| instance_json(i, ctx.now))
         });
     }
+    // Named instances are looked up, not searched for.
+    let named: BTreeSet<&String> = p.instance_ids.iter().collect();
     let candidates: Box<dyn Iterator<Item = &Instance>> = match indexed {
+        _ if !named.is_empty() => Box::new(
+            named
+                .into_iter()
+                .filter_map(|id| state.instances.get(id.as_str())),
+        ),
         Some(ids) => Box::new(
             ids.into_iter()
                 .flatten()
