@@ -106,6 +106,45 @@ pub enum IamOperation {
         document: String,
         /// `SetAsDefault`: make the new version the one in force.
         set_as_default: bool,
+        /// `RotateStrategy`: what to do when the policy already has 5 versions.
+        rotate: RotateStrategy,
+    },
+    /// ram:SetDefaultPolicyVersion: the named version becomes the one in force.
+    SetDefaultPolicyVersion {
+        /// `PolicyName` (custom policies only).
+        policy: String,
+        /// `VersionId` (`v1`, `v2`, …).
+        version: String,
+    },
+    /// ram:DeletePolicyVersion (never the default version).
+    DeletePolicyVersion {
+        /// `PolicyName` (custom policies only).
+        policy: String,
+        /// `VersionId`.
+        version: String,
+    },
+    /// ram:GetPolicy: the policy and its default version.
+    GetPolicy {
+        /// `PolicyName`.
+        policy: String,
+        /// `PolicyType`.
+        policy_type: PolicyType,
+    },
+    /// ram:GetPolicyVersion.
+    GetPolicyVersion {
+        /// `PolicyName`.
+        policy: String,
+        /// `PolicyType`.
+        policy_type: PolicyType,
+        /// `VersionId`.
+        version: String,
+    },
+    /// ram:ListPolicyVersions.
+    ListPolicyVersions {
+        /// `PolicyName`.
+        policy: String,
+        /// `PolicyType`.
+        policy_type: PolicyType,
     },
     /// ram:DeletePolicy.
     DeletePolicy {
@@ -162,6 +201,13 @@ pub enum IamOperation {
         /// `TargetId`: the root folder, a folder or a member account.
         target: String,
     },
+    /// resourcemanager:MoveAccount: a member account changes folder (and RD path).
+    MoveAccount {
+        /// `AccountId`: the member to move.
+        account: String,
+        /// `DestinationFolderId`: the root folder (`r-…`) or a folder (`fd-…`).
+        folder: String,
+    },
     /// sts:AssumeRole.
     AssumeRole {
         /// `RoleArn` of the role to assume.
@@ -175,6 +221,84 @@ pub enum IamOperation {
     },
     /// sts:GetCallerIdentity (never denied).
     GetCallerIdentity,
+}
+
+/// `RotateStrategy` of CreatePolicyVersion (Alibaba's RAM reference: `None` |
+/// `DeleteOldestNonDefaultVersionWhenLimitExceeded`, default `None`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RotateStrategy {
+    /// At the 5-version limit the call fails with `LimitExceeded.Policy.Version`.
+    #[default]
+    None,
+    /// At the limit the oldest version that is not the default is deleted first.
+    DeleteOldestNonDefaultVersionWhenLimitExceeded,
+}
+
+fn rotate_strategy(p: &Params<'_>) -> Result<RotateStrategy, CloudError> {
+    match p.opt_str("RotateStrategy")?.as_deref() {
+        None | Some("None") => Ok(RotateStrategy::None),
+        Some("DeleteOldestNonDefaultVersionWhenLimitExceeded") => {
+            Ok(RotateStrategy::DeleteOldestNonDefaultVersionWhenLimitExceeded)
+        }
+        // ASSUMED code: the reference lists the two values but no error for a third.
+        Some(other) => Err(CloudError::bad(
+            "InvalidParameter.RotateStrategy",
+            format!("RotateStrategy must be None or DeleteOldestNonDefaultVersionWhenLimitExceeded, not `{other}`."),
+        )),
+    }
+}
+
+/// `VersionId` must read `v` then a positive number (`InvalidParameter.VersionId.Format`,
+/// 400: documented for Resource Manager's DeletePolicyVersion, ASSUMED for RAM's).
+fn version_id(p: &Params<'_>) -> Result<String, CloudError> {
+    let v = p.req_str("VersionId")?;
+    let ok = v.strip_prefix('v').is_some_and(|n| {
+        !n.is_empty()
+            && n.len() <= 9
+            && !n.starts_with('0')
+            && n.bytes().all(|b| b.is_ascii_digit())
+    });
+    if ok {
+        Ok(v)
+    } else {
+        Err(CloudError::bad(
+            "InvalidParameter.VersionId.Format",
+            format!("The specified version ID is invalid: `{v}`."),
+        ))
+    }
+}
+
+/// `AccountId` of MoveAccount: a 16-digit UID (`InvalidParameter.AccountId`, 400, Alibaba's
+/// MoveAccount reference).
+fn move_account_id(p: &Params<'_>) -> Result<String, CloudError> {
+    let v = p.req_str("AccountId")?;
+    if v.len() == 16 && v.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(v)
+    } else {
+        Err(CloudError::bad(
+            "InvalidParameter.AccountId",
+            "The AccountId is invalid.",
+        ))
+    }
+}
+
+/// `DestinationFolderId`: `r-` or `fd-` then letters and digits
+/// (`InvalidParameter.DestinationFolderId`, 400, Alibaba's MoveAccount reference; the exact
+/// lengths it names are not enforced, ASSUMED).
+fn destination_folder_id(p: &Params<'_>) -> Result<String, CloudError> {
+    let v = p.req_str("DestinationFolderId")?;
+    let ok = v
+        .strip_prefix("r-")
+        .or_else(|| v.strip_prefix("fd-"))
+        .is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_alphanumeric()));
+    if ok {
+        Ok(v)
+    } else {
+        Err(CloudError::bad(
+            "InvalidParameter.DestinationFolderId",
+            "The DestinationFolderId is invalid.",
+        ))
+    }
 }
 
 /// What an identity operation presents to the authorizer.
@@ -267,6 +391,32 @@ impl IamOperation {
                     policy: p.req_str("PolicyName")?,
                     document: p.req_str("PolicyDocument")?,
                     set_as_default: p.flag("SetAsDefault")?,
+                    rotate: rotate_strategy(&p)?,
+                },
+                "SetDefaultPolicyVersion" => IamOperation::SetDefaultPolicyVersion {
+                    policy: p.req_str("PolicyName")?,
+                    version: version_id(&p)?,
+                },
+                "DeletePolicyVersion" => IamOperation::DeletePolicyVersion {
+                    policy: p.req_str("PolicyName")?,
+                    version: version_id(&p)?,
+                },
+                "GetPolicy" => IamOperation::GetPolicy {
+                    policy: p.req_str("PolicyName")?,
+                    policy_type: policy_type(&p)?,
+                },
+                "GetPolicyVersion" => IamOperation::GetPolicyVersion {
+                    policy: p.req_str("PolicyName")?,
+                    policy_type: policy_type(&p)?,
+                    version: version_id(&p)?,
+                },
+                "ListPolicyVersions" => IamOperation::ListPolicyVersions {
+                    policy: p.req_str("PolicyName")?,
+                    policy_type: policy_type(&p)?,
+                },
+                "MoveAccount" => IamOperation::MoveAccount {
+                    account: move_account_id(&p)?,
+                    folder: destination_folder_id(&p)?,
                 },
                 "DeletePolicy" => IamOperation::DeletePolicy {
                     policy: p.req_str("PolicyName")?,
@@ -355,6 +505,12 @@ impl IamOperation {
             IamOperation::UpdateRole { .. } => "UpdateRole",
             IamOperation::CreatePolicy { .. } => "CreatePolicy",
             IamOperation::CreatePolicyVersion { .. } => "CreatePolicyVersion",
+            IamOperation::SetDefaultPolicyVersion { .. } => "SetDefaultPolicyVersion",
+            IamOperation::DeletePolicyVersion { .. } => "DeletePolicyVersion",
+            IamOperation::GetPolicy { .. } => "GetPolicy",
+            IamOperation::GetPolicyVersion { .. } => "GetPolicyVersion",
+            IamOperation::ListPolicyVersions { .. } => "ListPolicyVersions",
+            IamOperation::MoveAccount { .. } => "MoveAccount",
             IamOperation::DeletePolicy { .. } => "DeletePolicy",
             IamOperation::AttachPolicy {
                 grantee,
@@ -392,7 +548,8 @@ impl IamOperation {
             IamOperation::CreateResourceGroup { .. }
             | IamOperation::CreateControlPolicy { .. }
             | IamOperation::AttachControlPolicy { .. }
-            | IamOperation::DetachControlPolicy { .. } => IamProduct::ResourceManager,
+            | IamOperation::DetachControlPolicy { .. }
+            | IamOperation::MoveAccount { .. } => IamProduct::ResourceManager,
             IamOperation::AttachPolicy {
                 resource_group: Some(_),
                 ..
@@ -413,6 +570,9 @@ impl IamOperation {
             self,
             IamOperation::AddUserToGroup { .. }
                 | IamOperation::CreatePolicyVersion { .. }
+                | IamOperation::SetDefaultPolicyVersion { .. }
+                | IamOperation::DeletePolicyVersion { .. }
+                | IamOperation::MoveAccount { .. }
                 | IamOperation::DeletePolicy { .. }
                 | IamOperation::AttachPolicy { .. }
                 | IamOperation::DetachPolicy { .. }
@@ -423,7 +583,13 @@ impl IamOperation {
 
     /// True for calls that change state.
     pub fn is_write(&self) -> bool {
-        !matches!(self, IamOperation::GetCallerIdentity)
+        !matches!(
+            self,
+            IamOperation::GetCallerIdentity
+                | IamOperation::GetPolicy { .. }
+                | IamOperation::GetPolicyVersion { .. }
+                | IamOperation::ListPolicyVersions { .. }
+        )
     }
 }
 
@@ -492,6 +658,37 @@ fn duration_text(secs: i64) -> String {
     }
 }
 
+fn version_missing(policy: &str, version: &str) -> CloudError {
+    CloudError::not_found(
+        "EntityNotExist.Policy.Version",
+        format!("The policy version does not exist: {policy} {version}."),
+    )
+}
+
+fn policy_type_name(t: PolicyType) -> &'static str {
+    match t {
+        PolicyType::Custom => "Custom",
+        PolicyType::System => "System",
+    }
+}
+
+/// One version as RAM's GetPolicyVersion / ListPolicyVersions answer it.
+fn version_json(v: &PolicyVersion, is_default: bool) -> Value {
+    let mut out = json!({
+        "VersionId": v.id,
+        "IsDefaultVersion": is_default,
+        "PolicyDocument": v.document,
+    });
+    if let (Some(date), Some(obj)) = (&v.create_date, out.as_object_mut()) {
+        obj.insert("CreateDate".into(), json!(date));
+    }
+    out
+}
+
+/// The version system policies are read back as. ASSUMED: Alibaba's system policies carry
+/// their own version histories; ramsim knows one document per system policy.
+pub const SYSTEM_POLICY_VERSION: &str = "v1";
+
 fn entity_missing(kind: &str, name: &str) -> CloudError {
     CloudError::not_found(
         format!("EntityNotExist.{kind}"),
@@ -521,6 +718,45 @@ const CONTROL_POLICIES_PER_TARGET_MAX: usize = 10;
 impl Iam {
     fn acct(&self, uid: &str) -> Option<&AccountIam> {
         self.accounts.get(uid)
+    }
+
+    fn custom_policy(&self, account: &str, name: &str) -> Option<&CustomPolicy> {
+        self.acct(account)?.policies.get(name)
+    }
+
+    /// A policy's versions (oldest first), default version and description, for the read
+    /// APIs: a custom policy of `account`, or a system policy as its single version.
+    fn policy_view(
+        &self,
+        account: &str,
+        name: &str,
+        t: PolicyType,
+    ) -> Result<(Vec<PolicyVersion>, String, String), CloudError> {
+        match t {
+            PolicyType::Custom => self
+                .custom_policy(account, name)
+                .map(|p| {
+                    (
+                        p.versions.clone(),
+                        p.default_version.clone(),
+                        p.description.clone(),
+                    )
+                })
+                .ok_or_else(|| entity_missing("Policy", name)),
+            PolicyType::System => system_policy(name)
+                .map(|doc| {
+                    (
+                        vec![PolicyVersion {
+                            id: SYSTEM_POLICY_VERSION.into(),
+                            document: doc.to_string(),
+                            create_date: None,
+                        }],
+                        SYSTEM_POLICY_VERSION.into(),
+                        String::new(),
+                    )
+                })
+                .ok_or_else(|| entity_missing("Policy", name)),
+        }
     }
 
     fn grantee_exists(&self, account: &str, g: &Grantee) -> Result<(), CloudError> {
@@ -578,8 +814,13 @@ impl Iam {
                 "ram:CreatePolicy",
                 vec![ram_arn(a, &format!("policy/{policy}"))],
             ),
-            IamOperation::CreatePolicyVersion { policy, .. } => simple(
-                "ram:CreatePolicyVersion",
+            IamOperation::CreatePolicyVersion { policy, .. }
+            | IamOperation::SetDefaultPolicyVersion { policy, .. }
+            | IamOperation::DeletePolicyVersion { policy, .. }
+            | IamOperation::GetPolicy { policy, .. }
+            | IamOperation::GetPolicyVersion { policy, .. }
+            | IamOperation::ListPolicyVersions { policy, .. } => simple(
+                &format!("ram:{}", op.action_name()),
                 vec![ram_arn(a, &format!("policy/{policy}"))],
             ),
             IamOperation::DeletePolicy { policy } => simple(
@@ -643,6 +884,24 @@ impl Iam {
                     vec![
                         rm(&format!("policy/controlpolicy/{policy_id}")),
                         rm(&format!("{kind}/{path}")),
+                    ],
+                )
+            }
+            IamOperation::MoveAccount { account, folder } => {
+                // Alibaba's RAM table: the account and the destination folder, each by its
+                // RD path; an unknown one is named by its id (the call then fails after RAM).
+                let rd = world.resource_directory();
+                let account_path = rd
+                    .and_then(|rd| rd.member_path(account))
+                    .unwrap_or_else(|| account.clone());
+                let folder_path = rd
+                    .and_then(|rd| rd.folder_path(folder))
+                    .unwrap_or_else(|| folder.clone());
+                simple(
+                    "resourcemanager:MoveAccount",
+                    vec![
+                        rm(&format!("account/{account_path}")),
+                        rm(&format!("folder/{folder_path}")),
                     ],
                 )
             }
@@ -918,6 +1177,7 @@ impl Iam {
                         versions: vec![PolicyVersion {
                             id: "v1".into(),
                             document: document.clone(),
+                            create_date: Some(date.clone()),
                         }],
                         default_version: "v1".into(),
                         next_version: 2,
@@ -929,21 +1189,33 @@ impl Iam {
                 policy,
                 document,
                 set_as_default,
+                rotate,
             } => {
                 let existing = self
-                    .acct(&a)
-                    .and_then(|x| x.policies.get(policy))
+                    .custom_policy(&a, policy)
                     .ok_or_else(|| entity_missing("Policy", policy))?;
                 if let Some(e) = invalid_document(PolicyKind::Identity, document) {
                     return Err(e);
                 }
-                if existing.versions.len() >= POLICY_VERSIONS_MAX {
-                    return Err(CloudError::new(
-                        "LimitExceeded.Policy.Version",
-                        409,
-                        "A policy can have at most 5 versions.",
-                    ));
-                }
+                // At the limit, rotation deletes the oldest version that is not in force.
+                let rotate_out = if existing.versions.len() >= POLICY_VERSIONS_MAX {
+                    match rotate {
+                        RotateStrategy::None => {
+                            return Err(CloudError::new(
+                                "LimitExceeded.Policy.Version",
+                                409,
+                                "The maximum number of policy versions is exceeded.",
+                            ))
+                        }
+                        RotateStrategy::DeleteOldestNonDefaultVersionWhenLimitExceeded => existing
+                            .versions
+                            .iter()
+                            .find(|v| v.id != existing.default_version)
+                            .map(|v| v.id.clone()),
+                    }
+                } else {
+                    None
+                };
                 let Some(p) = self
                     .accounts
                     .get_mut(&a)
@@ -951,16 +1223,153 @@ impl Iam {
                 else {
                     return Err(entity_missing("Policy", policy));
                 };
+                if let Some(old) = rotate_out {
+                    p.versions.retain(|v| v.id != old);
+                }
                 let id = format!("v{}", p.next_version);
                 p.next_version += 1;
-                p.versions.push(PolicyVersion {
+                let v = PolicyVersion {
                     id: id.clone(),
                     document: document.clone(),
-                });
+                    create_date: Some(date.clone()),
+                };
+                let body = version_json(&v, *set_as_default);
+                p.versions.push(v);
                 if *set_as_default {
-                    p.default_version = id.clone();
+                    p.default_version = id;
                 }
-                json!({"PolicyVersion": {"VersionId": id, "IsDefaultVersion": set_as_default, "CreateDate": date}})
+                json!({ "PolicyVersion": body })
+            }
+            IamOperation::SetDefaultPolicyVersion { policy, version } => {
+                let p = self
+                    .custom_policy(&a, policy)
+                    .ok_or_else(|| entity_missing("Policy", policy))?;
+                if p.version(version).is_none() {
+                    return Err(version_missing(policy, version));
+                }
+                if let Some(p) = self
+                    .accounts
+                    .get_mut(&a)
+                    .and_then(|x| x.policies.get_mut(policy))
+                {
+                    p.default_version = version.clone();
+                }
+                json!({})
+            }
+            IamOperation::DeletePolicyVersion { policy, version } => {
+                let p = self
+                    .custom_policy(&a, policy)
+                    .ok_or_else(|| entity_missing("Policy", policy))?;
+                if p.version(version).is_none() {
+                    return Err(version_missing(policy, version));
+                }
+                if p.default_version == *version {
+                    return Err(CloudError::new(
+                        "DeleteConflict.Policy.Version.Default",
+                        409,
+                        "You cannot delete the default policy version.",
+                    ));
+                }
+                if let Some(p) = self
+                    .accounts
+                    .get_mut(&a)
+                    .and_then(|x| x.policies.get_mut(policy))
+                {
+                    p.versions.retain(|v| v.id != *version);
+                }
+                json!({})
+            }
+            IamOperation::GetPolicy {
+                policy,
+                policy_type,
+            } => {
+                let (versions, default, description) =
+                    self.policy_view(&a, policy, *policy_type)?;
+                let attachments = self.acct(&a).map_or(0, |x| {
+                    x.attachments
+                        .iter()
+                        .filter(|t| t.policy == *policy && t.policy_type == *policy_type)
+                        .count()
+                });
+                let d = versions
+                    .iter()
+                    .find(|v| v.id == default)
+                    .ok_or_else(|| version_missing(policy, &default))?;
+                let mut head = json!({
+                    "PolicyName": policy,
+                    "PolicyType": policy_type_name(*policy_type),
+                    "Description": description,
+                    "DefaultVersion": default,
+                    "AttachmentCount": attachments,
+                });
+                if let (Some(date), Some(obj)) = (
+                    versions.first().and_then(|v| v.create_date.clone()),
+                    head.as_object_mut(),
+                ) {
+                    obj.insert("CreateDate".into(), json!(date));
+                }
+                json!({"Policy": head, "DefaultPolicyVersion": version_json(d, true)})
+            }
+            IamOperation::GetPolicyVersion {
+                policy,
+                policy_type,
+                version,
+            } => {
+                let (versions, default, _) = self.policy_view(&a, policy, *policy_type)?;
+                let v = versions
+                    .iter()
+                    .find(|v| v.id == *version)
+                    .ok_or_else(|| version_missing(policy, version))?;
+                json!({"PolicyVersion": version_json(v, v.id == default)})
+            }
+            IamOperation::ListPolicyVersions {
+                policy,
+                policy_type,
+            } => {
+                let (versions, default, _) = self.policy_view(&a, policy, *policy_type)?;
+                // Newest first, as Alibaba's examples list them.
+                let list: Vec<Value> = versions
+                    .iter()
+                    .rev()
+                    .map(|v| version_json(v, v.id == default))
+                    .collect();
+                json!({"PolicyVersions": {"PolicyVersion": list}})
+            }
+            IamOperation::MoveAccount { account, folder } => {
+                let Some(rd) = world.resource_directory() else {
+                    return Err(CloudError::not_found(
+                        "EntityNotExists.ResourceDirectory",
+                        "The resource directory for the account is not enabled.",
+                    ));
+                };
+                if rd.master_account_id != a {
+                    // Same code as the control-policy APIs (ASSUMED for MoveAccount).
+                    return Err(CloudError::new(
+                        "NotSupport.NotManagementAccount",
+                        403,
+                        "Only the management account of the resource directory can move member accounts.",
+                    ));
+                }
+                if !rd.members.contains_key(account) {
+                    return Err(CloudError::not_found(
+                        "EntityNotExists.Account",
+                        "This resource directory account does not exist.",
+                    ));
+                }
+                if *folder != rd.root_folder_id && !rd.folders.contains_key(folder) {
+                    return Err(CloudError::not_found(
+                        "EntityNotExists.Folder",
+                        "The resource directory folder does not exist.",
+                    ));
+                }
+                if let Some(m) = world
+                    .directory
+                    .as_mut()
+                    .and_then(|rd| rd.members.get_mut(account))
+                {
+                    m.folder_id = folder.clone();
+                }
+                json!({})
             }
             IamOperation::DeletePolicy { policy } => {
                 let acct = self

@@ -1,5 +1,8 @@
 //! The RAM product (API version 2015-05-01): the declarations of its APIs — parameters, RAM
-//! action, ARN templates, response shape. Their checks, concrete ARNs and effects are in
+//! action, ARN templates, response shape. Policy versions: CreatePolicyVersion (`SetAsDefault`,
+//! `RotateStrategy`, at most 5 versions), SetDefaultPolicyVersion, DeletePolicyVersion (never
+//! the default), GetPolicy (with its default version), GetPolicyVersion, ListPolicyVersions;
+//! every decision reads the default version's document. Their checks, concrete ARNs and effects are in
 //! [`super::ops`] (the identity store owns the state all identity products share).
 
 use crate::cloud::declare::ParamType::{Bool, Int, Str};
@@ -96,9 +99,41 @@ pub const DECLS: &[ApiDecl] = &[
             req("PolicyName", Str),
             req("PolicyDocument", Str),
             opt("SetAsDefault", Bool),
+            opt("RotateStrategy", Str),
         ])
         .resources(&[POLICY])
         .response(&["PolicyVersion"]),
+    PRODUCT
+        .api(
+            "SetDefaultPolicyVersion",
+            "ram:SetDefaultPolicyVersion",
+            Update,
+        )
+        .params(&[req("PolicyName", Str), req("VersionId", Str)])
+        .resources(&[POLICY]),
+    PRODUCT
+        .api("DeletePolicyVersion", "ram:DeletePolicyVersion", Delete)
+        .params(&[req("PolicyName", Str), req("VersionId", Str)])
+        .resources(&[POLICY]),
+    PRODUCT
+        .api("GetPolicy", "ram:GetPolicy", Get)
+        .params(&[req("PolicyName", Str), req("PolicyType", Str)])
+        .resources(&[POLICY])
+        .response(&["Policy", "DefaultPolicyVersion"]),
+    PRODUCT
+        .api("GetPolicyVersion", "ram:GetPolicyVersion", Get)
+        .params(&[
+            req("PolicyName", Str),
+            req("PolicyType", Str),
+            req("VersionId", Str),
+        ])
+        .resources(&[POLICY])
+        .response(&["PolicyVersion"]),
+    PRODUCT
+        .api("ListPolicyVersions", "ram:ListPolicyVersions", List)
+        .params(&[req("PolicyName", Str), req("PolicyType", Str)])
+        .resources(&[POLICY])
+        .response(&["PolicyVersions"]),
     PRODUCT
         .api("DeletePolicy", "ram:DeletePolicy", Delete)
         .params(&[req("PolicyName", Str)])

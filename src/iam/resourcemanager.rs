@@ -1,8 +1,10 @@
 //! The Resource Manager / Resource Directory product (API version 2020-03-31): the
-//! declarations of its APIs. Checks, concrete ARNs and effects are in [`super::ops`].
+//! declarations of its APIs. MoveAccount moves a member to another folder: its RD path
+//! (`acs:TargetRDPath` of peering calls) and the control policies inherited from folders
+//! follow at once. Checks, concrete ARNs and effects are in [`super::ops`].
 
 use super::ram::IDENTITY_DENIAL;
-use crate::cloud::declare::ParamType::Str;
+use crate::cloud::declare::ParamType::{Str, Uid};
 use crate::cloud::declare::{opt, req, AccessLevel::*, ApiDecl, Product};
 
 /// The Resource Manager product.
@@ -18,6 +20,11 @@ pub const PRODUCT: Product = Product {
 const RESOURCE_GROUP: &str = "acs:resourcemanager::{account}:resourcegroup/{ResourceGroupId}";
 const CONTROL_POLICY: &str = "acs:resourcemanager::{account}:policy/controlpolicy/{PolicyId}";
 const FOLDER: &str = "acs:resourcemanager::{account}:folder/{TargetPath}";
+/// MoveAccount's resources (Alibaba's RAM table: `account/{#ResourceDirectoryPath}` and
+/// `folder/{#ResourceDirectoryPath}`): the member by its current RD path, the destination
+/// folder by its path.
+const MOVED_ACCOUNT: &str = "acs:resourcemanager::{account}:account/{AccountPath}";
+const DESTINATION: &str = "acs:resourcemanager::{account}:folder/{FolderPath}";
 
 /// Every Resource Manager API.
 pub const DECLS: &[ApiDecl] = &[
@@ -79,4 +86,8 @@ pub const DECLS: &[ApiDecl] = &[
         )
         .params(&[req("PolicyId", Str), req("TargetId", Str)])
         .resources(&[CONTROL_POLICY, FOLDER]),
+    PRODUCT
+        .api("MoveAccount", "resourcemanager:MoveAccount", Update)
+        .params(&[req("AccountId", Uid), req("DestinationFolderId", Str)])
+        .resources(&[MOVED_ACCOUNT, DESTINATION]),
 ];
