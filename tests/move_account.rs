@@ -298,3 +298,20 @@ fn move_account_is_authorized_by_ram_on_the_account_and_the_folder() {
     let r = move_account(&mut s, "nobody@M", A, DEV);
     assert_eq!(r.error_code(), Some("NoPermission"), "{}", r.body);
 }
+
+#[test]
+fn the_corpus_scenario_tells_the_story() {
+    use ramsim::scenario::coverage::CoverageCollector;
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/rd-move-account.test.json");
+    let mut coverage = CoverageCollector::default();
+    let results = ramsim::scenario::runner::run_file(&path, &|_| true, &mut coverage);
+    assert_eq!(results.len(), 11);
+    for r in &results {
+        assert!(
+            r.passed,
+            "{}: expected {}, got {}",
+            r.name, r.expected, r.actual
+        );
+    }
+}

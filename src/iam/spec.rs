@@ -537,25 +537,25 @@ impl Iam {
                     v.extend_from_slice(more);
                     v
                 };
-                // `file:line:column: ` of a node of this policy, when the world file is known.
+                // `\n  --> file:line:column` of a node of this policy, when the world file is known.
                 let pos = |more: &[PathStep]| {
                     locate(&steps(more))
                         .and_then(|(src, path)| src.position(&path))
-                        .map(|p| format!("{p}: "))
+                        .map(|p| format!("\n  --> {p}"))
                         .unwrap_or_default()
                 };
                 if acct.policies.contains_key(&p.name) || system_policy(&p.name).is_some() {
                     return Err(format!(
-                        "{}{pat}: policy name `{}` is already taken",
-                        pos(&[key("name")]),
-                        p.name
+                        "{pat}: policy name `{}` is already taken{}",
+                        p.name,
+                        pos(&[key("name")])
                     ));
                 }
                 let (versions, default_version) = match (&p.document, p.versions.is_empty()) {
                     (Some(doc), true) => {
                         if let Some(d) = p.default_version.as_ref().filter(|d| *d != "v1") {
                             return Err(format!(
-                                "{}{pat}.default_version: `{d}` is not a version of the policy (a policy given by `document` has the single version `v1`)",
+                                "{pat}.default_version: `{d}` is not a version of the policy (a policy given by `document` has the single version `v1`){}",
                                 pos(&[key("default_version")])
                             ));
                         }
@@ -578,22 +578,22 @@ impl Iam {
                     }
                     (Some(_), false) => {
                         return Err(format!(
-                            "{}{pat}: give either `document` or `versions`, not both",
+                            "{pat}: give either `document` or `versions`, not both{}",
                             pos(&[key("versions")])
                         ))
                     }
                     (None, true) => {
                         return Err(format!(
-                            "{}{pat}: a policy needs a `document` or `versions`",
+                            "{pat}: a policy needs a `document` or `versions`{}",
                             pos(&[])
                         ))
                     }
                     (None, false) => {
                         if p.versions.len() > 5 {
                             return Err(format!(
-                                "{}{pat}.versions: {} versions; a policy has at most 5 (LimitExceeded.Policy.Version)",
+                                "{pat}.versions: {} versions; a policy has at most 5 (LimitExceeded.Policy.Version){}",
+                                p.versions.len(),
                                 pos(&[key("versions"), PathStep::Index(5)]),
-                                p.versions.len()
                             ));
                         }
                         let mut out: Vec<PolicyVersion> = Vec::new();
@@ -601,16 +601,16 @@ impl Iam {
                             let vat = format!("{pat}.versions[{j}]");
                             if version_number(&v.id).is_none() {
                                 return Err(format!(
-                                    "{}{vat}.id: `{}` is not a version id (`v` then a positive number: v1, v2, …)",
+                                    "{vat}.id: `{}` is not a version id (`v` then a positive number: v1, v2, …){}",
+                                    v.id,
                                     pos(&[key("versions"), PathStep::Index(j), key("id")]),
-                                    v.id
                                 ));
                             }
                             if out.iter().any(|o| o.id == v.id) {
                                 return Err(format!(
-                                    "{}{vat}.id: version `{}` is declared twice",
-                                    pos(&[key("versions"), PathStep::Index(j), key("id")]),
-                                    v.id
+                                    "{vat}.id: version `{}` is declared twice{}",
+                                    v.id,
+                                    pos(&[key("versions"), PathStep::Index(j), key("id")])
                                 ));
                             }
                             let text = load_document_in(
@@ -633,16 +633,16 @@ impl Iam {
                         }
                         let Some(d) = &p.default_version else {
                             return Err(format!(
-                                "{}{pat}: `default_version` is missing (name the version in force, one of {})",
+                                "{pat}: `default_version` is missing (name the version in force, one of {}){}",
+                                out.iter().map(|v| v.id.as_str()).collect::<Vec<_>>().join(", "),
                                 pos(&[]),
-                                out.iter().map(|v| v.id.as_str()).collect::<Vec<_>>().join(", ")
                             ));
                         };
                         if !out.iter().any(|v| v.id == *d) {
                             return Err(format!(
-                                "{}{pat}.default_version: `{d}` is not one of the policy's versions ({})",
+                                "{pat}.default_version: `{d}` is not one of the policy's versions ({}){}",
+                                out.iter().map(|v| v.id.as_str()).collect::<Vec<_>>().join(", "),
                                 pos(&[key("default_version")]),
-                                out.iter().map(|v| v.id.as_str()).collect::<Vec<_>>().join(", ")
                             ));
                         }
                         // Oldest first, as the API keeps them.
