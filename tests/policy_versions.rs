@@ -559,8 +559,10 @@ fn load_error(policies: Value, expect: &[&str]) {
         assert!(e.contains(x), "`{x}` not in: {e}");
     }
     // the path, then file:line:column of the offending node
-    let re = regex::Regex::new(r"identity\.accounts\.A\.policies\[0\][^\n]*\n  --> [^\n]*world\.json:\d+:\d+$")
-        .expect("regex");
+    let re = regex::Regex::new(
+        r"identity\.accounts\.A\.policies\[0\][^\n]*\n  --> [^\n]*world\.json:\d+:\d+$",
+    )
+    .expect("regex");
     assert!(re.is_match(&e), "no position in: {e}");
 }
 
@@ -620,4 +622,33 @@ fn world_files_declare_versions_with_positioned_errors() {
         e.contains("identity.accounts.A.policies[0].versions[1]"),
         "{e}"
     );
+}
+
+#[test]
+fn simulate_reads_the_default_version_too() {
+    use ramsim::authz::Outcome;
+    use ramsim::simulate::{resolve, simulate, PrincipalSpec, SimulateOptions};
+    let decision = |s: &Sim| {
+        let state = &s.gw.state;
+        let subject = resolve(
+            state,
+            &PrincipalSpec::parse("netops@A").expect("spec"),
+            "netops@A",
+        )
+        .expect("principal");
+        let opts = SimulateOptions {
+            action: Some("vpc:DescribeVpcs".into()),
+            ..SimulateOptions::default()
+        };
+        let m = simulate(state, &subject, &opts).expect("simulate");
+        m.rows.iter().map(|r| r.decision).collect::<Vec<_>>()
+    };
+    let mut s = gateway(&world());
+    assert_eq!(decision(&s), [Outcome::Allow]);
+    s.ok_json(
+        "root@A",
+        "SetDefaultPolicyVersion",
+        json!({"PolicyName": "netpol", "VersionId": "v2"}),
+    );
+    assert_eq!(decision(&s), [Outcome::ExplicitDeny]);
 }

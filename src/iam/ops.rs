@@ -1729,3 +1729,109 @@ impl Iam {
         self.policy_generation += 1;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode(action: &str, params: Value) -> Result<IamOperation, String> {
+        let Value::Object(m) = params else {
+            panic!("params are an object")
+        };
+        match IamOperation::decode(action, &m) {
+            Some(Ok(op)) => Ok(op),
+            Some(Err(e)) => Err(e.code.to_string()),
+            None => Err("not an identity API".into()),
+        }
+    }
+
+    #[test]
+    fn version_ids_and_rotate_strategies_decode() {
+        let op = decode(
+            "CreatePolicyVersion",
+            json!({"PolicyName": "p", "PolicyDocument": "{}", "RotateStrategy": "DeleteOldestNonDefaultVersionWhenLimitExceeded"}),
+        );
+        assert!(matches!(
+            op,
+            Ok(IamOperation::CreatePolicyVersion {
+                rotate: RotateStrategy::DeleteOldestNonDefaultVersionWhenLimitExceeded,
+                set_as_default: false,
+                ..
+            })
+        ));
+        assert_eq!(
+            decode(
+                "CreatePolicyVersion",
+                json!({"PolicyName": "p", "PolicyDocument": "{}", "RotateStrategy": "none"})
+            ),
+            Err("InvalidParameter.RotateStrategy".into())
+        );
+        for (v, ok) in [
+            ("v1", true),
+            ("v123456789", true),
+            ("v1234567890", false),
+            ("v0", false),
+            ("v", false),
+            ("1", false),
+        ] {
+            let r = decode(
+                "SetDefaultPolicyVersion",
+                json!({"PolicyName": "p", "VersionId": v}),
+            );
+            assert_eq!(r.is_ok(), ok, "{v}: {r:?}");
+        }
+    }
+
+    #[test]
+    fn move_account_parameters_decode() {
+        let ok = decode(
+            "MoveAccount",
+            json!({"AccountId": "1234567890123456", "DestinationFolderId": "fd-abc123"}),
+        );
+        assert!(ok.is_ok(), "{ok:?}");
+        let root = decode(
+            "MoveAccount",
+            json!({"AccountId": "1234567890123456", "DestinationFolderId": "r-root01"}),
+        );
+        assert!(root.is_ok(), "{root:?}");
+        for (account, folder, code) in [
+            ("12345678901234567", "fd-abc", "InvalidParameter.AccountId"),
+            ("12345678901234a6", "fd-abc", "InvalidParameter.AccountId"),
+            (
+                "1234567890123456",
+                "fd-",
+                "InvalidParameter.DestinationFolderId",
+            ),
+            (
+                "1234567890123456",
+                "rg-abc",
+                "InvalidParameter.DestinationFolderId",
+            ),
+            (
+                "1234567890123456",
+                "fd-a/b",
+                "InvalidParameter.DestinationFolderId",
+            ),
+        ] {
+            assert_eq!(
+                decode(
+                    "MoveAccount",
+                    json!({"AccountId": account, "DestinationFolderId": folder})
+                ),
+                Err(code.to_string()),
+                "{account} {folder}"
+            );
+        }
+        let op = ok.expect("decoded");
+        assert_eq!(op.product(), IamProduct::ResourceManager);
+        assert!(op.is_write() && op.changes_decisions());
+    }
+
+    #[test]
+    fn the_read_apis_are_not_writes() {
+        for api in ["GetPolicy", "ListPolicyVersions"] {
+            let op = decode(api, json!({"PolicyName": "p", "PolicyType": "Custom"})).expect(api);
+            assert!(!op.is_write() && !op.changes_decisions(), "{api}");
+        }
+    }
+}

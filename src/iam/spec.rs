@@ -892,6 +892,46 @@ impl Iam {
 mod tests {
     use super::*;
 
+    #[test]
+    fn version_ids_are_v_then_a_positive_number() {
+        assert_eq!(version_number("v1"), Some(1));
+        assert_eq!(version_number("v42"), Some(42));
+        assert_eq!(version_number("v999999999"), Some(999_999_999));
+        for bad in [
+            "",
+            "v",
+            "v0",
+            "v01",
+            "V1",
+            "1",
+            "v1a",
+            "v-1",
+            "v1000000000",
+            "v 1",
+        ] {
+            assert_eq!(version_number(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn position_points_at_the_node() {
+        let text = "{\n  \"a\": [1, {\"b\": true}]\n}";
+        let src = WorldSource {
+            file: "w.json",
+            text,
+        };
+        let path = JsonPath(vec![
+            PathStep::Key("a".into()),
+            PathStep::Index(1),
+            PathStep::Key("b".into()),
+        ]);
+        assert_eq!(src.position(&path).as_deref(), Some("w.json:2:18"));
+        assert_eq!(
+            src.position(&JsonPath(vec![PathStep::Key("zz".into())])),
+            None
+        );
+    }
+
     /// The decoded string of a JSON literal, with each byte's source offset.
     fn decoded(raw: &str) -> (String, Vec<usize>) {
         let s: String = serde_json::from_str(raw).unwrap();
