@@ -6,7 +6,8 @@
 //! The identity products live here rather than under `cloud/` because they share one store
 //! ([`Iam`]): [`ram`], [`resourcemanager`] and [`sts`] hold each product's declarations
 //! (parameters, RAM action, ARN templates, response shape); [`ops`] decodes, authorizes and
-//! applies them.
+//! applies them — except RAM's policy-version APIs and Resource Manager's MoveAccount, whose
+//! parameter checks and effects sit in their product files next to their declarations.
 
 pub mod caller;
 pub mod model;

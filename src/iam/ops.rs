@@ -4,6 +4,7 @@
 use super::caller::Caller;
 use super::model::*;
 use super::system_policies::{system_policy, FULL_ALIYUN_ACCESS_ID};
+use super::{ram, resourcemanager};
 use crate::cloud::params::Params;
 use crate::cloud::{CloudError, World};
 use crate::policy::{read_policy, PolicyKind, ReadOptions};
@@ -107,7 +108,7 @@ pub enum IamOperation {
         /// `SetAsDefault`: make the new version the one in force.
         set_as_default: bool,
         /// `RotateStrategy`: what to do when the policy already has 5 versions.
-        rotate: RotateStrategy,
+        rotate: ram::RotateStrategy,
     },
     /// ram:SetDefaultPolicyVersion: the named version becomes the one in force.
     SetDefaultPolicyVersion {
@@ -223,84 +224,6 @@ pub enum IamOperation {
     GetCallerIdentity,
 }
 
-/// `RotateStrategy` of CreatePolicyVersion (Alibaba's RAM reference: `None` |
-/// `DeleteOldestNonDefaultVersionWhenLimitExceeded`, default `None`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum RotateStrategy {
-    /// At the 5-version limit the call fails with `LimitExceeded.Policy.Version`.
-    #[default]
-    None,
-    /// At the limit the oldest version that is not the default is deleted first.
-    DeleteOldestNonDefaultVersionWhenLimitExceeded,
-}
-
-fn rotate_strategy(p: &Params<'_>) -> Result<RotateStrategy, CloudError> {
-    match p.opt_str("RotateStrategy")?.as_deref() {
-        None | Some("None") => Ok(RotateStrategy::None),
-        Some("DeleteOldestNonDefaultVersionWhenLimitExceeded") => {
-            Ok(RotateStrategy::DeleteOldestNonDefaultVersionWhenLimitExceeded)
-        }
-        // ASSUMED code: the reference lists the two values but no error for a third.
-        Some(other) => Err(CloudError::bad(
-            "InvalidParameter.RotateStrategy",
-            format!("RotateStrategy must be None or DeleteOldestNonDefaultVersionWhenLimitExceeded, not `{other}`."),
-        )),
-    }
-}
-
-/// `VersionId` must read `v` then a positive number (`InvalidParameter.VersionId.Format`,
-/// 400: documented for Resource Manager's DeletePolicyVersion, ASSUMED for RAM's).
-fn version_id(p: &Params<'_>) -> Result<String, CloudError> {
-    let v = p.req_str("VersionId")?;
-    let ok = v.strip_prefix('v').is_some_and(|n| {
-        !n.is_empty()
-            && n.len() <= 9
-            && !n.starts_with('0')
-            && n.bytes().all(|b| b.is_ascii_digit())
-    });
-    if ok {
-        Ok(v)
-    } else {
-        Err(CloudError::bad(
-            "InvalidParameter.VersionId.Format",
-            format!("The specified version ID is invalid: `{v}`."),
-        ))
-    }
-}
-
-/// `AccountId` of MoveAccount: a 16-digit UID (`InvalidParameter.AccountId`, 400, Alibaba's
-/// MoveAccount reference).
-fn move_account_id(p: &Params<'_>) -> Result<String, CloudError> {
-    let v = p.req_str("AccountId")?;
-    if v.len() == 16 && v.bytes().all(|b| b.is_ascii_digit()) {
-        Ok(v)
-    } else {
-        Err(CloudError::bad(
-            "InvalidParameter.AccountId",
-            "The AccountId is invalid.",
-        ))
-    }
-}
-
-/// `DestinationFolderId`: `r-` or `fd-` then letters and digits
-/// (`InvalidParameter.DestinationFolderId`, 400, Alibaba's MoveAccount reference; the exact
-/// lengths it names are not enforced, ASSUMED).
-fn destination_folder_id(p: &Params<'_>) -> Result<String, CloudError> {
-    let v = p.req_str("DestinationFolderId")?;
-    let ok = v
-        .strip_prefix("r-")
-        .or_else(|| v.strip_prefix("fd-"))
-        .is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_alphanumeric()));
-    if ok {
-        Ok(v)
-    } else {
-        Err(CloudError::bad(
-            "InvalidParameter.DestinationFolderId",
-            "The DestinationFolderId is invalid.",
-        ))
-    }
-}
-
 /// What an identity operation presents to the authorizer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IamAuth {
@@ -391,15 +314,15 @@ impl IamOperation {
                     policy: p.req_str("PolicyName")?,
                     document: p.req_str("PolicyDocument")?,
                     set_as_default: p.flag("SetAsDefault")?,
-                    rotate: rotate_strategy(&p)?,
+                    rotate: ram::rotate_strategy(&p)?,
                 },
                 "SetDefaultPolicyVersion" => IamOperation::SetDefaultPolicyVersion {
                     policy: p.req_str("PolicyName")?,
-                    version: version_id(&p)?,
+                    version: ram::version_id(&p)?,
                 },
                 "DeletePolicyVersion" => IamOperation::DeletePolicyVersion {
                     policy: p.req_str("PolicyName")?,
-                    version: version_id(&p)?,
+                    version: ram::version_id(&p)?,
                 },
                 "GetPolicy" => IamOperation::GetPolicy {
                     policy: p.req_str("PolicyName")?,
@@ -408,15 +331,15 @@ impl IamOperation {
                 "GetPolicyVersion" => IamOperation::GetPolicyVersion {
                     policy: p.req_str("PolicyName")?,
                     policy_type: policy_type(&p)?,
-                    version: version_id(&p)?,
+                    version: ram::version_id(&p)?,
                 },
                 "ListPolicyVersions" => IamOperation::ListPolicyVersions {
                     policy: p.req_str("PolicyName")?,
                     policy_type: policy_type(&p)?,
                 },
                 "MoveAccount" => IamOperation::MoveAccount {
-                    account: move_account_id(&p)?,
-                    folder: destination_folder_id(&p)?,
+                    account: resourcemanager::move_account_id(&p)?,
+                    folder: resourcemanager::destination_folder_id(&p)?,
                 },
                 "DeletePolicy" => IamOperation::DeletePolicy {
                     policy: p.req_str("PolicyName")?,
@@ -613,7 +536,7 @@ fn parse_role_arn(arn: &str) -> Option<(&str, &str)> {
     (!uid.is_empty() && !name.is_empty() && !name.contains('/')).then_some((uid, name))
 }
 
-fn invalid_document(kind: PolicyKind, text: &str) -> Option<CloudError> {
+pub(super) fn invalid_document(kind: PolicyKind, text: &str) -> Option<CloudError> {
     let r = read_policy(text, kind, &ReadOptions::default());
     let first = r.diagnostics.first()?;
     let api = crate::policy::diagnostic::ApiError::for_rule(kind, first.rule);
@@ -658,38 +581,7 @@ fn duration_text(secs: i64) -> String {
     }
 }
 
-fn version_missing(policy: &str, version: &str) -> CloudError {
-    CloudError::not_found(
-        "EntityNotExist.Policy.Version",
-        format!("The policy version does not exist: {policy} {version}."),
-    )
-}
-
-fn policy_type_name(t: PolicyType) -> &'static str {
-    match t {
-        PolicyType::Custom => "Custom",
-        PolicyType::System => "System",
-    }
-}
-
-/// One version as RAM's GetPolicyVersion / ListPolicyVersions answer it.
-fn version_json(v: &PolicyVersion, is_default: bool) -> Value {
-    let mut out = json!({
-        "VersionId": v.id,
-        "IsDefaultVersion": is_default,
-        "PolicyDocument": v.document,
-    });
-    if let (Some(date), Some(obj)) = (&v.create_date, out.as_object_mut()) {
-        obj.insert("CreateDate".into(), json!(date));
-    }
-    out
-}
-
-/// The version system policies are read back as. ASSUMED: Alibaba's system policies carry
-/// their own version histories; ramsim knows one document per system policy.
-pub const SYSTEM_POLICY_VERSION: &str = "v1";
-
-fn entity_missing(kind: &str, name: &str) -> CloudError {
+pub(super) fn entity_missing(kind: &str, name: &str) -> CloudError {
     CloudError::not_found(
         format!("EntityNotExist.{kind}"),
         format!("The {} does not exist: {name}.", kind.to_lowercase()),
@@ -710,53 +602,15 @@ fn control_target_path(world: &World, target: &str) -> Option<String> {
     rd.folder_path(target).or_else(|| rd.member_path(target))
 }
 
-const POLICY_VERSIONS_MAX: usize = 5;
+/// Versions a custom policy may hold (§1.8; Alibaba's RAM limits).
+pub(super) const POLICY_VERSIONS_MAX: usize = 5;
 const CUSTOM_POLICIES_MAX: usize = 1_500;
 const POLICIES_PER_GRANTEE_MAX: usize = 10;
 const CONTROL_POLICIES_PER_TARGET_MAX: usize = 10;
 
 impl Iam {
-    fn acct(&self, uid: &str) -> Option<&AccountIam> {
+    pub(super) fn acct(&self, uid: &str) -> Option<&AccountIam> {
         self.accounts.get(uid)
-    }
-
-    fn custom_policy(&self, account: &str, name: &str) -> Option<&CustomPolicy> {
-        self.acct(account)?.policies.get(name)
-    }
-
-    /// A policy's versions (oldest first), default version and description, for the read
-    /// APIs: a custom policy of `account`, or a system policy as its single version.
-    fn policy_view(
-        &self,
-        account: &str,
-        name: &str,
-        t: PolicyType,
-    ) -> Result<(Vec<PolicyVersion>, String, String), CloudError> {
-        match t {
-            PolicyType::Custom => self
-                .custom_policy(account, name)
-                .map(|p| {
-                    (
-                        p.versions.clone(),
-                        p.default_version.clone(),
-                        p.description.clone(),
-                    )
-                })
-                .ok_or_else(|| entity_missing("Policy", name)),
-            PolicyType::System => system_policy(name)
-                .map(|doc| {
-                    (
-                        vec![PolicyVersion {
-                            id: SYSTEM_POLICY_VERSION.into(),
-                            document: doc.to_string(),
-                            create_date: None,
-                        }],
-                        SYSTEM_POLICY_VERSION.into(),
-                        String::new(),
-                    )
-                })
-                .ok_or_else(|| entity_missing("Policy", name)),
-        }
     }
 
     fn grantee_exists(&self, account: &str, g: &Grantee) -> Result<(), CloudError> {
@@ -1191,185 +1045,29 @@ impl Iam {
                 set_as_default,
                 rotate,
             } => {
-                let existing = self
-                    .custom_policy(&a, policy)
-                    .ok_or_else(|| entity_missing("Policy", policy))?;
-                if let Some(e) = invalid_document(PolicyKind::Identity, document) {
-                    return Err(e);
-                }
-                // At the limit, rotation deletes the oldest version that is not in force.
-                let rotate_out = if existing.versions.len() >= POLICY_VERSIONS_MAX {
-                    match rotate {
-                        RotateStrategy::None => {
-                            return Err(CloudError::new(
-                                "LimitExceeded.Policy.Version",
-                                409,
-                                "The maximum number of policy versions is exceeded.",
-                            ))
-                        }
-                        RotateStrategy::DeleteOldestNonDefaultVersionWhenLimitExceeded => existing
-                            .versions
-                            .iter()
-                            .find(|v| v.id != existing.default_version)
-                            .map(|v| v.id.clone()),
-                    }
-                } else {
-                    None
-                };
-                let Some(p) = self
-                    .accounts
-                    .get_mut(&a)
-                    .and_then(|x| x.policies.get_mut(policy))
-                else {
-                    return Err(entity_missing("Policy", policy));
-                };
-                if let Some(old) = rotate_out {
-                    p.versions.retain(|v| v.id != old);
-                }
-                let id = format!("v{}", p.next_version);
-                p.next_version += 1;
-                let v = PolicyVersion {
-                    id: id.clone(),
-                    document: document.clone(),
-                    create_date: Some(date.clone()),
-                };
-                let body = version_json(&v, *set_as_default);
-                p.versions.push(v);
-                if *set_as_default {
-                    p.default_version = id;
-                }
-                json!({ "PolicyVersion": body })
+                self.create_policy_version(&a, &date, policy, document, *set_as_default, *rotate)?
             }
             IamOperation::SetDefaultPolicyVersion { policy, version } => {
-                let p = self
-                    .custom_policy(&a, policy)
-                    .ok_or_else(|| entity_missing("Policy", policy))?;
-                if p.version(version).is_none() {
-                    return Err(version_missing(policy, version));
-                }
-                if let Some(p) = self
-                    .accounts
-                    .get_mut(&a)
-                    .and_then(|x| x.policies.get_mut(policy))
-                {
-                    p.default_version = version.clone();
-                }
-                json!({})
+                self.set_default_policy_version(&a, policy, version)?
             }
             IamOperation::DeletePolicyVersion { policy, version } => {
-                let p = self
-                    .custom_policy(&a, policy)
-                    .ok_or_else(|| entity_missing("Policy", policy))?;
-                if p.version(version).is_none() {
-                    return Err(version_missing(policy, version));
-                }
-                if p.default_version == *version {
-                    return Err(CloudError::new(
-                        "DeleteConflict.Policy.Version.Default",
-                        409,
-                        "You cannot delete the default policy version.",
-                    ));
-                }
-                if let Some(p) = self
-                    .accounts
-                    .get_mut(&a)
-                    .and_then(|x| x.policies.get_mut(policy))
-                {
-                    p.versions.retain(|v| v.id != *version);
-                }
-                json!({})
+                self.delete_policy_version(&a, policy, version)?
             }
             IamOperation::GetPolicy {
                 policy,
                 policy_type,
-            } => {
-                let (versions, default, description) =
-                    self.policy_view(&a, policy, *policy_type)?;
-                let attachments = self.acct(&a).map_or(0, |x| {
-                    x.attachments
-                        .iter()
-                        .filter(|t| t.policy == *policy && t.policy_type == *policy_type)
-                        .count()
-                });
-                let d = versions
-                    .iter()
-                    .find(|v| v.id == default)
-                    .ok_or_else(|| version_missing(policy, &default))?;
-                let mut head = json!({
-                    "PolicyName": policy,
-                    "PolicyType": policy_type_name(*policy_type),
-                    "Description": description,
-                    "DefaultVersion": default,
-                    "AttachmentCount": attachments,
-                });
-                if let (Some(date), Some(obj)) = (
-                    versions.first().and_then(|v| v.create_date.clone()),
-                    head.as_object_mut(),
-                ) {
-                    obj.insert("CreateDate".into(), json!(date));
-                }
-                json!({"Policy": head, "DefaultPolicyVersion": version_json(d, true)})
-            }
+            } => self.get_policy(&a, policy, *policy_type)?,
             IamOperation::GetPolicyVersion {
                 policy,
                 policy_type,
                 version,
-            } => {
-                let (versions, default, _) = self.policy_view(&a, policy, *policy_type)?;
-                let v = versions
-                    .iter()
-                    .find(|v| v.id == *version)
-                    .ok_or_else(|| version_missing(policy, version))?;
-                json!({"PolicyVersion": version_json(v, v.id == default)})
-            }
+            } => self.get_policy_version(&a, policy, *policy_type, version)?,
             IamOperation::ListPolicyVersions {
                 policy,
                 policy_type,
-            } => {
-                let (versions, default, _) = self.policy_view(&a, policy, *policy_type)?;
-                // Newest first, as Alibaba's examples list them.
-                let list: Vec<Value> = versions
-                    .iter()
-                    .rev()
-                    .map(|v| version_json(v, v.id == default))
-                    .collect();
-                json!({"PolicyVersions": {"PolicyVersion": list}})
-            }
+            } => self.list_policy_versions(&a, policy, *policy_type)?,
             IamOperation::MoveAccount { account, folder } => {
-                let Some(rd) = world.resource_directory() else {
-                    return Err(CloudError::not_found(
-                        "EntityNotExists.ResourceDirectory",
-                        "The resource directory for the account is not enabled.",
-                    ));
-                };
-                if rd.master_account_id != a {
-                    // Same code as the control-policy APIs (ASSUMED for MoveAccount).
-                    return Err(CloudError::new(
-                        "NotSupport.NotManagementAccount",
-                        403,
-                        "Only the management account of the resource directory can move member accounts.",
-                    ));
-                }
-                if !rd.members.contains_key(account) {
-                    return Err(CloudError::not_found(
-                        "EntityNotExists.Account",
-                        "This resource directory account does not exist.",
-                    ));
-                }
-                if *folder != rd.root_folder_id && !rd.folders.contains_key(folder) {
-                    return Err(CloudError::not_found(
-                        "EntityNotExists.Folder",
-                        "The resource directory folder does not exist.",
-                    ));
-                }
-                if let Some(m) = world
-                    .directory
-                    .as_mut()
-                    .and_then(|rd| rd.members.get_mut(account))
-                {
-                    m.folder_id = folder.clone();
-                }
-                json!({})
+                super::resourcemanager::move_account(world, &a, account, folder)?
             }
             IamOperation::DeletePolicy { policy } => {
                 let acct = self
@@ -1754,7 +1452,7 @@ mod tests {
         assert!(matches!(
             op,
             Ok(IamOperation::CreatePolicyVersion {
-                rotate: RotateStrategy::DeleteOldestNonDefaultVersionWhenLimitExceeded,
+                rotate: ram::RotateStrategy::DeleteOldestNonDefaultVersionWhenLimitExceeded,
                 set_as_default: false,
                 ..
             })
