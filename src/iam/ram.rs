@@ -2,17 +2,18 @@
 //! action, ARN templates, response shape. Policy versions: CreatePolicyVersion (`SetAsDefault`,
 //! `RotateStrategy`, at most 5 versions), SetDefaultPolicyVersion, DeletePolicyVersion (never
 //! the default), GetPolicy (with its default version), GetPolicyVersion, ListPolicyVersions;
-//! every decision reads the default version's document. Their checks, concrete ARNs and effects are in
-//! [`super::ops`] (the identity store owns the state all identity products share), except the
-//! policy-version APIs, whose parameter checks and effects are here, below their declarations.
+//! every decision reads the default version's document. Below the declarations: the
+//! parameter checks (`decode`) and effects (`Iam::apply_ram`) of every RAM API; the
+//! operation enum and the ARNs each is authorized against are in [`super::ops`].
 
-use super::model::{CustomPolicy, Iam, PolicyType, PolicyVersion};
-use super::ops::{entity_missing, invalid_document, POLICY_VERSIONS_MAX};
+use super::caller::Caller;
+use super::model::*;
+use super::ops::*;
 use super::system_policies::system_policy;
 use crate::cloud::declare::ParamType::{Bool, Int, Str};
 use crate::cloud::declare::{opt, req, AccessLevel::*, ApiDecl, Denial, Param, Product};
 use crate::cloud::params::Params;
-use crate::cloud::CloudError;
+use crate::cloud::{CloudError, World};
 use crate::policy::PolicyKind;
 use serde_json::{json, Value};
 
@@ -469,5 +470,456 @@ impl Iam {
             .map(|v| version_json(v, v.id == default))
             .collect();
         Ok(json!({"PolicyVersions": {"PolicyVersion": list}}))
+    }
+}
+
+/// Decodes a RAM API call; `Ok(None)` when `action` is not one of its APIs.
+pub(super) fn decode(action: &str, p: &Params<'_>) -> Result<Option<IamOperation>, CloudError> {
+    let attach = |kind: &str| -> Result<(String, PolicyType, Grantee), CloudError> {
+        let grantee = match kind {
+            "User" => Grantee::User(p.req_str("UserName")?),
+            "Group" => Grantee::Group(p.req_str("GroupName")?),
+            _ => Grantee::Role(p.req_str("RoleName")?),
+        };
+        Ok((p.req_str("PolicyName")?, policy_type(p)?, grantee))
+    };
+    Ok(Some(match action {
+        "CreateUser" => IamOperation::CreateUser {
+            user: p.req_str("UserName")?,
+        },
+        "CreateAccessKey" => IamOperation::CreateAccessKey {
+            user: p.req_str("UserName")?,
+        },
+        "CreateGroup" => IamOperation::CreateGroup {
+            group: p.req_str("GroupName")?,
+        },
+        "AddUserToGroup" => IamOperation::AddUserToGroup {
+            user: p.req_str("UserName")?,
+            group: p.req_str("GroupName")?,
+        },
+        "CreateRole" => IamOperation::CreateRole {
+            role: p.req_str("RoleName")?,
+            trust_policy: p.req_str("AssumeRolePolicyDocument")?,
+            max_session_duration: p.opt_i64("MaxSessionDuration")?,
+        },
+        "UpdateRole" => IamOperation::UpdateRole {
+            role: p.req_str("RoleName")?,
+            trust_policy: p.opt_str("NewAssumeRolePolicyDocument")?,
+            max_session_duration: p.opt_i64("NewMaxSessionDuration")?,
+        },
+        "CreatePolicy" => IamOperation::CreatePolicy {
+            policy: p.req_str("PolicyName")?,
+            document: p.req_str("PolicyDocument")?,
+            description: p.opt_str("Description")?.unwrap_or_default(),
+        },
+        "CreatePolicyVersion" => IamOperation::CreatePolicyVersion {
+            policy: p.req_str("PolicyName")?,
+            document: p.req_str("PolicyDocument")?,
+            set_as_default: p.flag("SetAsDefault")?,
+            rotate: rotate_strategy(p)?,
+        },
+        "SetDefaultPolicyVersion" => IamOperation::SetDefaultPolicyVersion {
+            policy: p.req_str("PolicyName")?,
+            version: version_id(p)?,
+        },
+        "DeletePolicyVersion" => IamOperation::DeletePolicyVersion {
+            policy: p.req_str("PolicyName")?,
+            version: version_id(p)?,
+        },
+        "GetPolicy" => IamOperation::GetPolicy {
+            policy: p.req_str("PolicyName")?,
+            policy_type: policy_type(p)?,
+        },
+        "GetPolicyVersion" => IamOperation::GetPolicyVersion {
+            policy: p.req_str("PolicyName")?,
+            policy_type: policy_type(p)?,
+            version: version_id(p)?,
+        },
+        "ListPolicyVersions" => IamOperation::ListPolicyVersions {
+            policy: p.req_str("PolicyName")?,
+            policy_type: policy_type(p)?,
+        },
+        "DeletePolicy" => IamOperation::DeletePolicy {
+            policy: p.req_str("PolicyName")?,
+        },
+        "AttachPolicyToUser" | "AttachPolicyToGroup" | "AttachPolicyToRole" => {
+            let (policy, policy_type, grantee) = attach(&action["AttachPolicyTo".len()..])?;
+            IamOperation::AttachPolicy {
+                policy,
+                policy_type,
+                grantee,
+                resource_group: None,
+            }
+        }
+        "DetachPolicyFromUser" | "DetachPolicyFromGroup" | "DetachPolicyFromRole" => {
+            let (policy, policy_type, grantee) = attach(&action["DetachPolicyFrom".len()..])?;
+            IamOperation::DetachPolicy {
+                policy,
+                policy_type,
+                grantee,
+                resource_group: None,
+            }
+        }
+        _ => return Ok(None),
+    }))
+}
+
+impl Iam {
+    /// Validates a RAM operation fully, then applies it; a failed call leaves the identity
+    /// store and `world` unchanged. [`Iam::execute`] routes here by [`IamOperation::owner`].
+    pub(super) fn apply_ram(
+        &mut self,
+        world: &mut World,
+        caller: &Caller,
+        now: i64,
+        op: &IamOperation,
+    ) -> Result<Value, CloudError> {
+        let a = caller.account().to_string();
+        let date = crate::policy::values::format_date(i128::from(now) * 1_000_000_000);
+        Ok(match op {
+            IamOperation::CreateUser { user } => {
+                if !valid_name(user, 64) {
+                    return Err(CloudError::bad(
+                        "InvalidParameter.UserName.InvalidChars",
+                        format!("The user name `{user}` is invalid."),
+                    ));
+                }
+                if self.acct(&a).is_some_and(|x| x.users.contains_key(user)) {
+                    return Err(CloudError::new(
+                        "EntityAlreadyExists.User",
+                        409,
+                        format!("The user already exists: {user}."),
+                    ));
+                }
+                let id = self.next_number("2");
+                let acct = self.accounts.entry(a.clone()).or_default();
+                acct.users.insert(
+                    user.clone(),
+                    User {
+                        name: user.clone(),
+                        id: id.clone(),
+                        groups: Vec::new(),
+                        access_keys: Vec::new(),
+                    },
+                );
+                json!({"User": {"UserId": id, "UserName": user, "CreateDate": date}})
+            }
+            IamOperation::CreateAccessKey { user } => {
+                self.grantee_exists(&a, &Grantee::User(user.clone()))?;
+                if self
+                    .acct(&a)
+                    .and_then(|x| x.users.get(user))
+                    .is_some_and(|u| u.access_keys.len() >= 2)
+                {
+                    return Err(CloudError::new(
+                        "LimitExceeded.User.AccessKey",
+                        409,
+                        "A user can have at most 2 AccessKeys.",
+                    ));
+                }
+                let id = self.next_token("LTAI", 20);
+                if let Some(u) = self
+                    .accounts
+                    .get_mut(&a)
+                    .and_then(|x| x.users.get_mut(user))
+                {
+                    u.access_keys.push(AccessKey {
+                        id: id.clone(),
+                        status: "Active".into(),
+                        secret: None,
+                    });
+                }
+                let secret = super::secrets::derived_secret(world.id_seed(), &id);
+                json!({"AccessKey": {"AccessKeyId": id, "AccessKeySecret": secret, "Status": "Active", "CreateDate": date}})
+            }
+            IamOperation::CreateGroup { group } => {
+                if !valid_name(group, 64) {
+                    return Err(CloudError::bad(
+                        "InvalidParameter.GroupName.InvalidChars",
+                        format!("The group name `{group}` is invalid."),
+                    ));
+                }
+                if self.acct(&a).is_some_and(|x| x.groups.contains_key(group)) {
+                    return Err(CloudError::new(
+                        "EntityAlreadyExists.Group",
+                        409,
+                        format!("The group already exists: {group}."),
+                    ));
+                }
+                self.accounts.entry(a.clone()).or_default().groups.insert(
+                    group.clone(),
+                    Group {
+                        name: group.clone(),
+                    },
+                );
+                json!({"Group": {"GroupName": group, "CreateDate": date}})
+            }
+            IamOperation::AddUserToGroup { user, group } => {
+                self.grantee_exists(&a, &Grantee::User(user.clone()))?;
+                self.grantee_exists(&a, &Grantee::Group(group.clone()))?;
+                let Some(u) = self
+                    .accounts
+                    .get_mut(&a)
+                    .and_then(|x| x.users.get_mut(user))
+                else {
+                    return Err(entity_missing("User", user));
+                };
+                if u.groups.contains(group) {
+                    return Err(CloudError::new(
+                        "EntityAlreadyExists.User.Group",
+                        409,
+                        "The user is already in the group.",
+                    ));
+                }
+                u.groups.push(group.clone());
+                u.groups.sort();
+                json!({})
+            }
+            IamOperation::CreateRole {
+                role,
+                trust_policy,
+                max_session_duration,
+            } => {
+                if !valid_name(role, 64) {
+                    return Err(CloudError::bad(
+                        "InvalidParameter.RoleName.InvalidChars",
+                        format!("The role name `{role}` is invalid."),
+                    ));
+                }
+                if let Some(e) = invalid_document(PolicyKind::Trust, trust_policy) {
+                    return Err(e);
+                }
+                let max_session_duration =
+                    checked_max_session_duration(*max_session_duration, "MaxSessionDuration")?
+                        .unwrap_or(DEFAULT_MAX_SESSION_DURATION);
+                if self
+                    .acct(&a)
+                    .is_some_and(|x| x.roles.values().any(|r| r.name.eq_ignore_ascii_case(role)))
+                {
+                    return Err(CloudError::new(
+                        "EntityAlreadyExists.Role",
+                        409,
+                        format!("The role already exists: {role}."),
+                    ));
+                }
+                let id = self.next_number("3");
+                self.accounts.entry(a.clone()).or_default().roles.insert(
+                    role.clone(),
+                    Role {
+                        name: role.clone(),
+                        id: id.clone(),
+                        trust_policy: trust_policy.clone(),
+                        service_linked: false,
+                        max_session_duration,
+                    },
+                );
+                json!({"Role": {"RoleId": id, "RoleName": role, "Arn": ram_arn(&a, &format!("role/{}", role.to_lowercase())), "CreateDate": date, "MaxSessionDuration": max_session_duration}})
+            }
+            IamOperation::UpdateRole {
+                role,
+                trust_policy,
+                max_session_duration,
+            } => {
+                self.grantee_exists(&a, &Grantee::Role(role.clone()))?;
+                if let Some(e) = trust_policy
+                    .as_deref()
+                    .and_then(|t| invalid_document(PolicyKind::Trust, t))
+                {
+                    return Err(e);
+                }
+                let max_session_duration =
+                    checked_max_session_duration(*max_session_duration, "NewMaxSessionDuration")?;
+                if let Some(r) = self
+                    .accounts
+                    .get_mut(&a)
+                    .and_then(|x| x.roles.get_mut(role))
+                {
+                    if let Some(t) = trust_policy {
+                        r.trust_policy = t.clone();
+                    }
+                    if let Some(m) = max_session_duration {
+                        r.max_session_duration = m;
+                    }
+                }
+                json!({"Role": {"RoleName": role, "UpdateDate": date}})
+            }
+            IamOperation::CreatePolicy {
+                policy,
+                document,
+                description,
+            } => {
+                if !valid_name(policy, 128) {
+                    return Err(CloudError::bad(
+                        "InvalidParameter.PolicyName.InvalidChars",
+                        format!("The policy name `{policy}` is invalid."),
+                    ));
+                }
+                if system_policy(policy).is_some()
+                    || self
+                        .acct(&a)
+                        .is_some_and(|x| x.policies.contains_key(policy))
+                {
+                    return Err(CloudError::new(
+                        "EntityAlreadyExists.Policy",
+                        409,
+                        format!("The policy already exists: {policy}."),
+                    ));
+                }
+                if let Some(e) = invalid_document(PolicyKind::Identity, document) {
+                    return Err(e);
+                }
+                if self
+                    .acct(&a)
+                    .is_some_and(|x| x.policies.len() >= CUSTOM_POLICIES_MAX)
+                {
+                    return Err(CloudError::new(
+                        "LimitExceeded.Policy",
+                        409,
+                        "The account has too many custom policies.",
+                    ));
+                }
+                self.accounts.entry(a.clone()).or_default().policies.insert(
+                    policy.clone(),
+                    CustomPolicy {
+                        name: policy.clone(),
+                        description: description.clone(),
+                        versions: vec![PolicyVersion {
+                            id: "v1".into(),
+                            document: document.clone(),
+                            create_date: Some(date.clone()),
+                        }],
+                        default_version: "v1".into(),
+                        next_version: 2,
+                    },
+                );
+                json!({"Policy": {"PolicyName": policy, "PolicyType": "Custom", "DefaultVersion": "v1", "Description": description, "CreateDate": date}})
+            }
+            IamOperation::CreatePolicyVersion {
+                policy,
+                document,
+                set_as_default,
+                rotate,
+            } => {
+                self.create_policy_version(&a, &date, policy, document, *set_as_default, *rotate)?
+            }
+            IamOperation::SetDefaultPolicyVersion { policy, version } => {
+                self.set_default_policy_version(&a, policy, version)?
+            }
+            IamOperation::DeletePolicyVersion { policy, version } => {
+                self.delete_policy_version(&a, policy, version)?
+            }
+            IamOperation::GetPolicy {
+                policy,
+                policy_type,
+            } => self.get_policy(&a, policy, *policy_type)?,
+            IamOperation::GetPolicyVersion {
+                policy,
+                policy_type,
+                version,
+            } => self.get_policy_version(&a, policy, *policy_type, version)?,
+            IamOperation::ListPolicyVersions {
+                policy,
+                policy_type,
+            } => self.list_policy_versions(&a, policy, *policy_type)?,
+            IamOperation::DeletePolicy { policy } => {
+                let acct = self
+                    .acct(&a)
+                    .ok_or_else(|| entity_missing("Policy", policy))?;
+                if !acct.policies.contains_key(policy) {
+                    return Err(entity_missing("Policy", policy));
+                }
+                if acct
+                    .attachments
+                    .iter()
+                    .any(|x| x.policy == *policy && x.policy_type == PolicyType::Custom)
+                {
+                    return Err(CloudError::new(
+                        "DeleteConflict.Policy.User",
+                        409,
+                        "The policy is still attached; detach it first.",
+                    ));
+                }
+                if let Some(x) = self.accounts.get_mut(&a) {
+                    x.policies.remove(policy);
+                }
+                json!({})
+            }
+            IamOperation::AttachPolicy {
+                policy,
+                policy_type,
+                grantee,
+                resource_group,
+            } => {
+                self.check_policy_exists(&a, policy, *policy_type)?;
+                self.grantee_exists(&a, grantee)?;
+                if let Some(rg) = resource_group {
+                    if !world
+                        .account(&a)
+                        .is_some_and(|acct| acct.resource_groups.contains(rg))
+                    {
+                        return Err(CloudError::not_found(
+                            "EntityNotExists.ResourceGroup",
+                            format!("The resource group does not exist: {rg}."),
+                        ));
+                    }
+                }
+                let att = Attachment {
+                    policy: policy.clone(),
+                    policy_type: *policy_type,
+                    grantee: grantee.clone(),
+                    resource_group: resource_group.clone(),
+                };
+                let acct = self.accounts.entry(a.clone()).or_default();
+                if acct.attachments.contains(&att) {
+                    return Err(CloudError::new(
+                        "EntityAlreadyExists.Policy.Attachment",
+                        409,
+                        "The policy is already attached.",
+                    ));
+                }
+                if acct
+                    .attachments
+                    .iter()
+                    .filter(|x| x.grantee == *grantee)
+                    .count()
+                    >= POLICIES_PER_GRANTEE_MAX * 3
+                {
+                    return Err(CloudError::new(
+                        "LimitExceeded.Policy.Attachment",
+                        409,
+                        "Too many policies are attached.",
+                    ));
+                }
+                acct.attachments.push(att);
+                acct.attachments.sort();
+                json!({})
+            }
+            IamOperation::DetachPolicy {
+                policy,
+                policy_type,
+                grantee,
+                resource_group,
+            } => {
+                let att = Attachment {
+                    policy: policy.clone(),
+                    policy_type: *policy_type,
+                    grantee: grantee.clone(),
+                    resource_group: resource_group.clone(),
+                };
+                let Some(acct) = self
+                    .accounts
+                    .get_mut(&a)
+                    .filter(|x| x.attachments.contains(&att))
+                else {
+                    return Err(CloudError::not_found(
+                        "EntityNotExist.Policy.Attachment",
+                        "The policy is not attached.",
+                    ));
+                };
+                acct.attachments.retain(|x| *x != att);
+                json!({})
+            }
+            other => return Err(not_owned(other, "RAM")),
+        })
     }
 }

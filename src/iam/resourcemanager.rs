@@ -1,13 +1,19 @@
 //! The Resource Manager / Resource Directory product (API version 2020-03-31): the
-//! declarations of its APIs (checks and effects in [`super::ops`], MoveAccount's below). MoveAccount moves a member to another folder: its RD path
+//! declarations of its APIs, then their parameter checks (`decode`) and effects
+//! (`Iam::apply_resourcemanager`; the resource-group Attach/DetachPolicy are applied by RAM's
+//! attachment code). MoveAccount moves a member to another folder: its RD path
 //! (`acs:TargetRDPath` of peering calls) and the control policies inherited from folders
-//! follow at once. Checks, concrete ARNs and effects are in [`super::ops`].
+//! follow at once. The ARNs each API is authorized against are in [`super::ops`].
 
+use super::caller::Caller;
+use super::model::*;
+use super::ops::*;
 use super::ram::IDENTITY_DENIAL;
 use crate::cloud::declare::ParamType::{Str, Uid};
 use crate::cloud::declare::{opt, req, AccessLevel::*, ApiDecl, Product};
 use crate::cloud::params::Params;
 use crate::cloud::{CloudError, World};
+use crate::policy::PolicyKind;
 use serde_json::{json, Value};
 
 /// The Resource Manager product.
@@ -172,4 +178,170 @@ pub(super) fn move_account(
         m.folder_id = folder.to_string();
     }
     Ok(json!({}))
+}
+
+/// Decodes a Resource Manager API call; `Ok(None)` when `action` is not one of its APIs.
+pub(super) fn decode(action: &str, p: &Params<'_>) -> Result<Option<IamOperation>, CloudError> {
+    Ok(Some(match action {
+        "MoveAccount" => IamOperation::MoveAccount {
+            account: move_account_id(p)?,
+            folder: destination_folder_id(p)?,
+        },
+        "AttachPolicy" => IamOperation::AttachPolicy {
+            policy: p.req_str("PolicyName")?,
+            policy_type: policy_type(p)?,
+            grantee: rm_grantee(p)?,
+            resource_group: Some(p.req_str("ResourceGroupId")?),
+        },
+        "DetachPolicy" => IamOperation::DetachPolicy {
+            policy: p.req_str("PolicyName")?,
+            policy_type: policy_type(p)?,
+            grantee: rm_grantee(p)?,
+            resource_group: Some(p.req_str("ResourceGroupId")?),
+        },
+        "CreateResourceGroup" => IamOperation::CreateResourceGroup {
+            name: p.req_str("Name")?,
+        },
+        "CreateControlPolicy" => IamOperation::CreateControlPolicy {
+            name: p.req_str("PolicyName")?,
+            document: p.req_str("PolicyDocument")?,
+            effect_scope: p.opt_str("EffectScope")?.unwrap_or_else(|| "RAM".into()),
+        },
+        "AttachControlPolicy" => IamOperation::AttachControlPolicy {
+            policy_id: p.req_str("PolicyId")?,
+            target: p.req_str("TargetId")?,
+        },
+        "DetachControlPolicy" => IamOperation::DetachControlPolicy {
+            policy_id: p.req_str("PolicyId")?,
+            target: p.req_str("TargetId")?,
+        },
+        _ => return Ok(None),
+    }))
+}
+
+impl Iam {
+    /// Validates a Resource Manager operation fully, then applies it; a failed call leaves the identity
+    /// store and `world` unchanged. [`Iam::execute`] routes here by [`IamOperation::owner`].
+    pub(super) fn apply_resourcemanager(
+        &mut self,
+        world: &mut World,
+        caller: &Caller,
+        now: i64,
+        op: &IamOperation,
+    ) -> Result<Value, CloudError> {
+        let a = caller.account().to_string();
+        let date = crate::policy::values::format_date(i128::from(now) * 1_000_000_000);
+        Ok(match op {
+            IamOperation::MoveAccount { account, folder } => {
+                move_account(world, &a, account, folder)?
+            }
+            IamOperation::CreateResourceGroup { name } => {
+                if !valid_name(name, 50) {
+                    return Err(CloudError::bad(
+                        "InvalidParameter.Name",
+                        format!("The resource group name `{name}` is invalid."),
+                    ));
+                }
+                if world.account(&a).is_none() {
+                    return Err(CloudError::not_found(
+                        "EntityNotExists.Account",
+                        "The account does not exist.",
+                    ));
+                }
+                let id = self.next_token("rg-", 15).to_lowercase();
+                world.update_account(&a, |acct| acct.resource_groups.push(id.clone()));
+                json!({"ResourceGroup": {"Id": id, "Name": name, "DisplayName": name, "CreateDate": date}})
+            }
+            IamOperation::CreateControlPolicy {
+                name,
+                document,
+                effect_scope,
+            } => {
+                self.require_management(world, &a)?;
+                if effect_scope != "RAM" {
+                    // §10 Q17: `All` exists on listed attachments but cannot be created.
+                    return Err(CloudError::bad(
+                        "InvalidParameter.EffectScope",
+                        "Custom control policies support only EffectScope RAM.",
+                    ));
+                }
+                if let Some(e) = invalid_document(PolicyKind::Control, document) {
+                    return Err(e);
+                }
+                if self.control_policies.values().any(|p| p.name == *name) {
+                    return Err(CloudError::new(
+                        "EntityAlreadyExists.ControlPolicy",
+                        409,
+                        format!("The control policy already exists: {name}."),
+                    ));
+                }
+                let id = self.next_token("cp-", 16).to_lowercase();
+                self.control_policies.insert(
+                    id.clone(),
+                    ControlPolicy {
+                        id: id.clone(),
+                        name: name.clone(),
+                        document: document.clone(),
+                        policy_type: PolicyType::Custom,
+                        effect_scope: effect_scope.clone(),
+                    },
+                );
+                json!({"ControlPolicy": {"PolicyId": id, "PolicyName": name, "PolicyType": "Custom", "EffectScope": effect_scope, "CreateDate": date}})
+            }
+            IamOperation::AttachControlPolicy { policy_id, target } => {
+                self.require_management(world, &a)?;
+                if !self.control_policies.contains_key(policy_id) {
+                    return Err(CloudError::not_found(
+                        "EntityNotExists.ControlPolicy",
+                        format!("The control policy does not exist: {policy_id}."),
+                    ));
+                }
+                if control_target_path(world, target).is_none() {
+                    return Err(CloudError::not_found(
+                        "EntityNotExists.Target",
+                        format!("The target does not exist: {target}."),
+                    ));
+                }
+                let attached = self
+                    .control_attachments
+                    .get(target)
+                    .map_or(&[][..], Vec::as_slice);
+                if attached.contains(policy_id) {
+                    return Err(CloudError::new(
+                        "EntityAlreadyExists.ControlPolicyAttachment",
+                        409,
+                        "The control policy is already attached to the target.",
+                    ));
+                }
+                if attached.len() >= CONTROL_POLICIES_PER_TARGET_MAX {
+                    return Err(CloudError::new(
+                        "ExceedQuota.ControlPolicyAttachments",
+                        409,
+                        "A target can have at most 10 control policies.",
+                    ));
+                }
+                self.control_attachments
+                    .entry(target.clone())
+                    .or_default()
+                    .push(policy_id.clone());
+                json!({})
+            }
+            IamOperation::DetachControlPolicy { policy_id, target } => {
+                self.require_management(world, &a)?;
+                let Some(list) = self
+                    .control_attachments
+                    .get_mut(target)
+                    .filter(|l| l.contains(policy_id))
+                else {
+                    return Err(CloudError::not_found(
+                        "EntityNotExists.ControlPolicyAttachment",
+                        "The control policy is not attached to the target.",
+                    ));
+                };
+                list.retain(|p| p != policy_id);
+                json!({})
+            }
+            other => return Err(not_owned(other, "Resource Manager")),
+        })
+    }
 }
