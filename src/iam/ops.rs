@@ -1,7 +1,7 @@
 //! RAM, Resource Manager / Resource Directory and STS operations: the shared [`IamOperation`]
-//! enum, decoding and execution routed to the product files (`ram.rs`, `resourcemanager.rs`,
-//! `sts.rs` decode and apply their own APIs), and the RAM surface each operation presents to
-//! the authorizer.
+//! enum and the routing of decoding, authorization and execution to the product files
+//! (`ram.rs`, `resourcemanager.rs`, `sts.rs` decode, authorize and apply their own APIs), with
+//! the helpers they share.
 
 use super::caller::Caller;
 use super::model::*;
@@ -551,160 +551,11 @@ impl Iam {
         caller: &Caller,
         op: &IamOperation,
     ) -> Result<IamAuth, CloudError> {
-        let a = caller.account();
-        let simple = |action: &str, resources: Vec<String>| IamAuth {
-            action: action.to_string(),
-            resources,
-            trust: None,
-            resource_account: None,
-            authorize: true,
-        };
-        let rm = |rel: &str| format!("acs:resourcemanager::{a}:{rel}");
-        Ok(match op {
-            IamOperation::CreateUser { user } => {
-                simple("ram:CreateUser", vec![ram_arn(a, &format!("user/{user}"))])
-            }
-            IamOperation::CreateAccessKey { user } => simple(
-                "ram:CreateAccessKey",
-                vec![ram_arn(a, &format!("user/{user}"))],
-            ),
-            IamOperation::CreateGroup { group } => simple(
-                "ram:CreateGroup",
-                vec![ram_arn(a, &format!("group/{group}"))],
-            ),
-            IamOperation::AddUserToGroup { group, .. } => simple(
-                "ram:AddUserToGroup",
-                vec![ram_arn(a, &format!("group/{group}"))],
-            ),
-            IamOperation::CreateRole { role, .. } => {
-                simple("ram:CreateRole", vec![ram_arn(a, &format!("role/{role}"))])
-            }
-            IamOperation::UpdateRole { role, .. } => {
-                simple("ram:UpdateRole", vec![ram_arn(a, &format!("role/{role}"))])
-            }
-            IamOperation::CreatePolicy { policy, .. } => simple(
-                "ram:CreatePolicy",
-                vec![ram_arn(a, &format!("policy/{policy}"))],
-            ),
-            IamOperation::CreatePolicyVersion { policy, .. }
-            | IamOperation::SetDefaultPolicyVersion { policy, .. }
-            | IamOperation::DeletePolicyVersion { policy, .. }
-            | IamOperation::GetPolicy { policy, .. }
-            | IamOperation::GetPolicyVersion { policy, .. }
-            | IamOperation::ListPolicyVersions { policy, .. } => simple(
-                &format!("ram:{}", op.action_name()),
-                vec![ram_arn(a, &format!("policy/{policy}"))],
-            ),
-            IamOperation::DeletePolicy { policy } => simple(
-                "ram:DeletePolicy",
-                vec![ram_arn(a, &format!("policy/{policy}"))],
-            ),
-            IamOperation::AttachPolicy {
-                policy,
-                grantee,
-                resource_group,
-                ..
-            }
-            | IamOperation::DetachPolicy {
-                policy,
-                grantee,
-                resource_group,
-                ..
-            } => {
-                let attach = matches!(op, IamOperation::AttachPolicy { .. });
-                match resource_group {
-                    Some(rg) => simple(
-                        if attach {
-                            "resourcemanager:AttachPolicy"
-                        } else {
-                            "resourcemanager:DetachPolicy"
-                        },
-                        vec![rm(&format!("resourcegroup/{rg}"))],
-                    ),
-                    None => simple(
-                        &format!("ram:{}", op.action_name()),
-                        vec![
-                            ram_arn(a, &format!("policy/{policy}")),
-                            grantee_arn(a, grantee),
-                        ],
-                    ),
-                }
-            }
-            IamOperation::CreateResourceGroup { .. } => simple(
-                "resourcemanager:CreateResourceGroup",
-                vec![rm("resourcegroup/*")],
-            ),
-            IamOperation::CreateControlPolicy { .. } => simple(
-                "resourcemanager:CreateControlPolicy",
-                vec![rm("policy/controlpolicy/*")],
-            ),
-            IamOperation::AttachControlPolicy { policy_id, target }
-            | IamOperation::DetachControlPolicy { policy_id, target } => {
-                let path = control_target_path(world, target).unwrap_or_else(|| target.clone());
-                let kind = if world.account(target).is_some() {
-                    "account"
-                } else {
-                    "folder"
-                };
-                let action = if matches!(op, IamOperation::AttachControlPolicy { .. }) {
-                    "resourcemanager:AttachControlPolicy"
-                } else {
-                    "resourcemanager:DetachControlPolicy"
-                };
-                simple(
-                    action,
-                    vec![
-                        rm(&format!("policy/controlpolicy/{policy_id}")),
-                        rm(&format!("{kind}/{path}")),
-                    ],
-                )
-            }
-            IamOperation::MoveAccount { account, folder } => {
-                // Alibaba's RAM table: the account and the destination folder, each by its
-                // RD path; an unknown one is named by its id (the call then fails after RAM).
-                let rd = world.resource_directory();
-                let account_path = rd
-                    .and_then(|rd| rd.member_path(account))
-                    .unwrap_or_else(|| account.clone());
-                let folder_path = rd
-                    .and_then(|rd| rd.folder_path(folder))
-                    .unwrap_or_else(|| folder.clone());
-                simple(
-                    "resourcemanager:MoveAccount",
-                    vec![
-                        rm(&format!("account/{account_path}")),
-                        rm(&format!("folder/{folder_path}")),
-                    ],
-                )
-            }
-            IamOperation::AssumeRole { role_arn, .. } => {
-                let (uid, name) = parse_role_arn(role_arn).ok_or_else(|| {
-                    CloudError::bad(
-                        "InvalidParameter.RoleArn",
-                        format!("The parameter RoleArn is invalid: `{role_arn}`."),
-                    )
-                })?;
-                let role = self
-                    .acct(uid)
-                    .and_then(|acct| {
-                        acct.roles
-                            .values()
-                            .find(|r| r.name.eq_ignore_ascii_case(name))
-                    })
-                    .ok_or_else(|| entity_missing("Role", name))?;
-                IamAuth {
-                    action: "sts:AssumeRole".into(),
-                    resources: vec![ram_arn(uid, &format!("role/{}", role.name))],
-                    trust: Some((uid.to_string(), role.trust_policy.clone())),
-                    resource_account: Some(uid.to_string()),
-                    authorize: true,
-                }
-            }
-            IamOperation::GetCallerIdentity => IamAuth {
-                authorize: false,
-                ..simple("sts:GetCallerIdentity", vec!["*".into()])
-            },
-        })
+        match op.owner() {
+            IamProduct::Ram => self.authorize_ram(world, caller, op),
+            IamProduct::ResourceManager => self.authorize_resourcemanager(world, caller, op),
+            IamProduct::Sts => self.authorize_sts(world, caller, op),
+        }
     }
 
     pub(crate) fn next_number(&mut self, prefix: &str) -> String {

@@ -3,8 +3,8 @@
 //! `RotateStrategy`, at most 5 versions), SetDefaultPolicyVersion, DeletePolicyVersion (never
 //! the default), GetPolicy (with its default version), GetPolicyVersion, ListPolicyVersions;
 //! every decision reads the default version's document. Below the declarations: the
-//! parameter checks (`decode`) and effects (`Iam::apply_ram`) of every RAM API; the
-//! operation enum and the ARNs each is authorized against are in [`super::ops`].
+//! parameter checks (`decode`), RAM action and ARNs (`Iam::authorize_ram`) and effects
+//! (`Iam::apply_ram`) of every RAM API; the operation enum is in [`super::ops`].
 
 use super::caller::Caller;
 use super::model::*;
@@ -918,6 +918,99 @@ impl Iam {
                 };
                 acct.attachments.retain(|x| *x != att);
                 json!({})
+            }
+            other => return Err(not_owned(other, "RAM")),
+        })
+    }
+}
+
+impl Iam {
+    /// What a RAM operation by `caller` must be authorized for (action, resource ARNs);
+    /// errors here are the call's answer and come before RAM, as in Alibaba.
+    pub(super) fn authorize_ram(
+        &self,
+        _world: &World,
+        caller: &Caller,
+        op: &IamOperation,
+    ) -> Result<IamAuth, CloudError> {
+        let a = caller.account();
+        let simple = |action: &str, resources: Vec<String>| IamAuth {
+            action: action.to_string(),
+            resources,
+            trust: None,
+            resource_account: None,
+            authorize: true,
+        };
+        let rm = |rel: &str| format!("acs:resourcemanager::{a}:{rel}");
+        Ok(match op {
+            IamOperation::CreateUser { user } => {
+                simple("ram:CreateUser", vec![ram_arn(a, &format!("user/{user}"))])
+            }
+            IamOperation::CreateAccessKey { user } => simple(
+                "ram:CreateAccessKey",
+                vec![ram_arn(a, &format!("user/{user}"))],
+            ),
+            IamOperation::CreateGroup { group } => simple(
+                "ram:CreateGroup",
+                vec![ram_arn(a, &format!("group/{group}"))],
+            ),
+            IamOperation::AddUserToGroup { group, .. } => simple(
+                "ram:AddUserToGroup",
+                vec![ram_arn(a, &format!("group/{group}"))],
+            ),
+            IamOperation::CreateRole { role, .. } => {
+                simple("ram:CreateRole", vec![ram_arn(a, &format!("role/{role}"))])
+            }
+            IamOperation::UpdateRole { role, .. } => {
+                simple("ram:UpdateRole", vec![ram_arn(a, &format!("role/{role}"))])
+            }
+            IamOperation::CreatePolicy { policy, .. } => simple(
+                "ram:CreatePolicy",
+                vec![ram_arn(a, &format!("policy/{policy}"))],
+            ),
+            IamOperation::CreatePolicyVersion { policy, .. }
+            | IamOperation::SetDefaultPolicyVersion { policy, .. }
+            | IamOperation::DeletePolicyVersion { policy, .. }
+            | IamOperation::GetPolicy { policy, .. }
+            | IamOperation::GetPolicyVersion { policy, .. }
+            | IamOperation::ListPolicyVersions { policy, .. } => simple(
+                &format!("ram:{}", op.action_name()),
+                vec![ram_arn(a, &format!("policy/{policy}"))],
+            ),
+            IamOperation::DeletePolicy { policy } => simple(
+                "ram:DeletePolicy",
+                vec![ram_arn(a, &format!("policy/{policy}"))],
+            ),
+            IamOperation::AttachPolicy {
+                policy,
+                grantee,
+                resource_group,
+                ..
+            }
+            | IamOperation::DetachPolicy {
+                policy,
+                grantee,
+                resource_group,
+                ..
+            } => {
+                let attach = matches!(op, IamOperation::AttachPolicy { .. });
+                match resource_group {
+                    Some(rg) => simple(
+                        if attach {
+                            "resourcemanager:AttachPolicy"
+                        } else {
+                            "resourcemanager:DetachPolicy"
+                        },
+                        vec![rm(&format!("resourcegroup/{rg}"))],
+                    ),
+                    None => simple(
+                        &format!("ram:{}", op.action_name()),
+                        vec![
+                            ram_arn(a, &format!("policy/{policy}")),
+                            grantee_arn(a, grantee),
+                        ],
+                    ),
+                }
             }
             other => return Err(not_owned(other, "RAM")),
         })

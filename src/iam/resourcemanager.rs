@@ -3,7 +3,7 @@
 //! (`Iam::apply_resourcemanager`; the resource-group Attach/DetachPolicy are applied by RAM's
 //! attachment code). MoveAccount moves a member to another folder: its RD path
 //! (`acs:TargetRDPath` of peering calls) and the control policies inherited from folders
-//! follow at once. The ARNs each API is authorized against are in [`super::ops`].
+//! follow at once. Their RAM action and ARNs: `Iam::authorize_resourcemanager`.
 
 use super::caller::Caller;
 use super::model::*;
@@ -340,6 +340,77 @@ impl Iam {
                 };
                 list.retain(|p| p != policy_id);
                 json!({})
+            }
+            other => return Err(not_owned(other, "Resource Manager")),
+        })
+    }
+}
+
+impl Iam {
+    /// What a Resource Manager operation by `caller` must be authorized for (action, resource ARNs);
+    /// errors here are the call's answer and come before RAM, as in Alibaba.
+    pub(super) fn authorize_resourcemanager(
+        &self,
+        world: &World,
+        caller: &Caller,
+        op: &IamOperation,
+    ) -> Result<IamAuth, CloudError> {
+        let a = caller.account();
+        let simple = |action: &str, resources: Vec<String>| IamAuth {
+            action: action.to_string(),
+            resources,
+            trust: None,
+            resource_account: None,
+            authorize: true,
+        };
+        let rm = |rel: &str| format!("acs:resourcemanager::{a}:{rel}");
+        Ok(match op {
+            IamOperation::CreateResourceGroup { .. } => simple(
+                "resourcemanager:CreateResourceGroup",
+                vec![rm("resourcegroup/*")],
+            ),
+            IamOperation::CreateControlPolicy { .. } => simple(
+                "resourcemanager:CreateControlPolicy",
+                vec![rm("policy/controlpolicy/*")],
+            ),
+            IamOperation::AttachControlPolicy { policy_id, target }
+            | IamOperation::DetachControlPolicy { policy_id, target } => {
+                let path = control_target_path(world, target).unwrap_or_else(|| target.clone());
+                let kind = if world.account(target).is_some() {
+                    "account"
+                } else {
+                    "folder"
+                };
+                let action = if matches!(op, IamOperation::AttachControlPolicy { .. }) {
+                    "resourcemanager:AttachControlPolicy"
+                } else {
+                    "resourcemanager:DetachControlPolicy"
+                };
+                simple(
+                    action,
+                    vec![
+                        rm(&format!("policy/controlpolicy/{policy_id}")),
+                        rm(&format!("{kind}/{path}")),
+                    ],
+                )
+            }
+            IamOperation::MoveAccount { account, folder } => {
+                // Alibaba's RAM table: the account and the destination folder, each by its
+                // RD path; an unknown one is named by its id (the call then fails after RAM).
+                let rd = world.resource_directory();
+                let account_path = rd
+                    .and_then(|rd| rd.member_path(account))
+                    .unwrap_or_else(|| account.clone());
+                let folder_path = rd
+                    .and_then(|rd| rd.folder_path(folder))
+                    .unwrap_or_else(|| folder.clone());
+                simple(
+                    "resourcemanager:MoveAccount",
+                    vec![
+                        rm(&format!("account/{account_path}")),
+                        rm(&format!("folder/{folder_path}")),
+                    ],
+                )
             }
             other => return Err(not_owned(other, "Resource Manager")),
         })

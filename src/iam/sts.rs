@@ -1,6 +1,5 @@
 //! The STS product (API version 2015-04-01): the declarations of its APIs, their parameter
-//! checks (`decode`) and effects (`Iam::apply_sts`). The ARNs each is authorized against are
-//! in [`super::ops`].
+//! checks (`decode`), RAM action and ARNs (`Iam::authorize_sts`) and effects (`Iam::apply_sts`).
 
 use super::caller::Caller;
 use super::model::*;
@@ -143,6 +142,55 @@ impl Iam {
                     Caller::Session { .. } => "AssumedRoleUser",
                 }})
             }
+            other => return Err(not_owned(other, "STS")),
+        })
+    }
+}
+
+impl Iam {
+    /// What a STS operation by `caller` must be authorized for (action, resource ARNs);
+    /// errors here are the call's answer and come before RAM, as in Alibaba.
+    pub(super) fn authorize_sts(
+        &self,
+        _world: &World,
+        _caller: &Caller,
+        op: &IamOperation,
+    ) -> Result<IamAuth, CloudError> {
+        let simple = |action: &str, resources: Vec<String>| IamAuth {
+            action: action.to_string(),
+            resources,
+            trust: None,
+            resource_account: None,
+            authorize: true,
+        };
+        Ok(match op {
+            IamOperation::AssumeRole { role_arn, .. } => {
+                let (uid, name) = parse_role_arn(role_arn).ok_or_else(|| {
+                    CloudError::bad(
+                        "InvalidParameter.RoleArn",
+                        format!("The parameter RoleArn is invalid: `{role_arn}`."),
+                    )
+                })?;
+                let role = self
+                    .acct(uid)
+                    .and_then(|acct| {
+                        acct.roles
+                            .values()
+                            .find(|r| r.name.eq_ignore_ascii_case(name))
+                    })
+                    .ok_or_else(|| entity_missing("Role", name))?;
+                IamAuth {
+                    action: "sts:AssumeRole".into(),
+                    resources: vec![ram_arn(uid, &format!("role/{}", role.name))],
+                    trust: Some((uid.to_string(), role.trust_policy.clone())),
+                    resource_account: Some(uid.to_string()),
+                    authorize: true,
+                }
+            }
+            IamOperation::GetCallerIdentity => IamAuth {
+                authorize: false,
+                ..simple("sts:GetCallerIdentity", vec!["*".into()])
+            },
             other => return Err(not_owned(other, "STS")),
         })
     }
