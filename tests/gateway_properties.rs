@@ -1,7 +1,8 @@
 //! proptest over the whole pipeline: random sequences of calls by random principals (users
 //! with various policies, a user who may create and attach policies and so escalate, role
-//! sessions obtained through AssumeRole, account roots), RAM policy changes and clock advances,
-//! all through `Gateway::call`. After every step:
+//! sessions obtained through AssumeRole, account roots), RAM policy changes (attachments and
+//! policy versions: new defaults, rotation, deletes) and clock advances, all through
+//! `Gateway::call`. After every step:
 //!
 //! * a failed or denied call leaves `world` and `iam` byte-identical;
 //! * exactly one `ApiCall` event was logged, with the response's `RequestId` (platform events
@@ -206,6 +207,14 @@ enum Step {
         user: u8,
         detach: bool,
     },
+    /// A policy-version call on one of A's custom policies: create (as default, rotating),
+    /// switch the default, delete.
+    Version {
+        who: u8,
+        policy: u8,
+        doc: u8,
+        kind: u8,
+    },
     AssumeRole {
         who: u8,
         role: u8,
@@ -255,6 +264,8 @@ fn step() -> impl Strategy<Value = Step> {
         2 => (who, 0..DOCS.len() as u8).prop_map(|(who, doc)| Step::CreatePolicy { who, doc }),
         3 => (who, 0..POLICY_REFS.len() as u8, 0..A_USERS.len() as u8, prop::bool::weighted(0.3))
             .prop_map(|(who, policy, user, detach)| Step::Attach { who, policy, user, detach }),
+        2 => (who, 0u8..3, 0..DOCS.len() as u8, 0u8..5)
+            .prop_map(|(who, policy, doc, kind)| Step::Version { who, policy, doc, kind }),
         2 => (who, 0u8..3, any::<bool>()).prop_map(|(who, role, session_policy)| Step::AssumeRole { who, role, session_policy }),
         1 => (who, 0u8..4).prop_map(|(who, kind)| Step::Malformed { who, kind }),
         6 => (who, 0u8..8, any::<u8>(), any::<u8>(), any::<bool>())
@@ -681,6 +692,43 @@ fn plan(gw: &Gateway, step: &Step) -> Option<Planned> {
                     action,
                     json!({"PolicyType": t, "PolicyName": name, "UserName": A_USERS[usize::from(*user)]}),
                 ),
+            }
+        }
+        Step::Version {
+            who,
+            policy,
+            doc,
+            kind,
+        } => {
+            let name = ["p0", "p1", "network-admin"][usize::from(*policy)];
+            let document = DOCS[usize::from(*doc)];
+            let version = format!("v{}", 1 + (usize::from(*doc) + usize::from(*kind)) % 4);
+            let (action, params) = match kind {
+                0 => (
+                    "CreatePolicyVersion",
+                    json!({"PolicyName": name, "PolicyDocument": document}),
+                ),
+                1 => (
+                    "CreatePolicyVersion",
+                    json!({"PolicyName": name, "PolicyDocument": document, "SetAsDefault": true}),
+                ),
+                2 => (
+                    "CreatePolicyVersion",
+                    json!({"PolicyName": name, "PolicyDocument": document, "SetAsDefault": true,
+                           "RotateStrategy": "DeleteOldestNonDefaultVersionWhenLimitExceeded"}),
+                ),
+                3 => (
+                    "SetDefaultPolicyVersion",
+                    json!({"PolicyName": name, "VersionId": version}),
+                ),
+                _ => (
+                    "DeletePolicyVersion",
+                    json!({"PolicyName": name, "VersionId": version}),
+                ),
+            };
+            Planned {
+                env: env_in(*who, A),
+                req: req(action, params),
             }
         }
         Step::AssumeRole {

@@ -344,7 +344,10 @@ fn console_examples_run_as_printed() {
             if bless && !output_matches(&expected, &actual) && !expected.is_empty() {
                 let old = expected.join("\n");
                 let new = actual.join("\n");
-                assert!(blessed.contains(&old), "cannot find the output of `{cmd}` to bless");
+                assert!(
+                    blessed.contains(&old),
+                    "cannot find the output of `{cmd}` to bless"
+                );
                 blessed = blessed.replacen(&old, &new, 1);
                 eprintln!("blessed: {cmd}");
                 ran += 1;
@@ -361,8 +364,11 @@ fn console_examples_run_as_printed() {
         }
     }
     if bless && blessed != text {
-        std::fs::write(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"), blessed)
-            .expect("write README.md");
+        std::fs::write(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"),
+            blessed,
+        )
+        .expect("write README.md");
     }
     assert!(ran >= 15, "only {ran} console examples found");
 }

@@ -370,6 +370,27 @@ fn script(s: &mut Sim) -> Vec<String> {
         "CreatePolicyVersion",
         json!({"PolicyName": "readers", "PolicyDocument": doc, "SetAsDefault": true}),
     );
+    call(
+        s,
+        "root@A",
+        "SetDefaultPolicyVersion",
+        json!({"PolicyName": "readers", "VersionId": "v1"}),
+    );
+    call(
+        s,
+        "root@A",
+        "DeletePolicyVersion",
+        json!({"PolicyName": "readers", "VersionId": "v2"}),
+    );
+    let custom = json!({"PolicyName": "readers", "PolicyType": "Custom"});
+    call(s, "root@A", "GetPolicy", custom.clone());
+    call(s, "root@A", "ListPolicyVersions", custom);
+    call(
+        s,
+        "root@A",
+        "GetPolicyVersion",
+        json!({"PolicyName": "readers", "PolicyType": "Custom", "VersionId": "v1"}),
+    );
     for (grantee, name) in [("User", "alice"), ("Group", "ops"), ("Role", "auditor")] {
         let key = format!("{grantee}Name");
         let mut params = Map::new();
@@ -397,6 +418,12 @@ fn script(s: &mut Sim) -> Vec<String> {
     );
 
     // Resource Manager
+    call(
+        s,
+        "root@M",
+        "MoveAccount",
+        json!({"AccountId": E, "DestinationFolderId": PROD}),
+    );
     let rg = call(s, "root@A", "CreateResourceGroup", json!({"Name": "team"}));
     let rg = str_of(&rg, &["ResourceGroup", "Id"]);
     let grant = json!({"PolicyName": "AliyunVPCReadOnlyAccess", "PolicyType": "System",
@@ -468,7 +495,10 @@ fn every_registered_api_is_declared_completely() {
                     || e.params.iter().any(|p| p.name == name)
                     // a list parameter `Name.N` stands for one ARN per item
                     || e.params.iter().any(|p| p.name.strip_suffix(".N") == Some(name))
-                    || (name == "TargetPath" && e.params.iter().any(|p| p.name == "TargetId"));
+                    || (name == "TargetPath" && e.params.iter().any(|p| p.name == "TargetId"))
+                    || (name == "AccountPath" && e.params.iter().any(|p| p.name == "AccountId"))
+                    || (name == "FolderPath"
+                        && e.params.iter().any(|p| p.name == "DestinationFolderId"));
                 assert!(
                     known,
                     "{}: placeholder {{{name}}} is not a parameter",

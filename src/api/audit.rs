@@ -171,6 +171,8 @@ pub fn resource_type(api: &str) -> &'static str {
         "ACS::VPC::VSwitch"
     } else if api.contains("Vpc") {
         "ACS::VPC::VPC"
+    } else if api == "MoveAccount" {
+        "ACS::ResourceManager::Account"
     } else if api.contains("ControlPolicy") {
         "ACS::ResourceManager::ControlPolicy"
     } else if api.contains("ResourceGroup") {
@@ -211,6 +213,13 @@ pub fn resource_name(api: &str, params: &Map<String, Value>, response: Option<&V
         // ECS TagResources/UntagResources: the first resource named
         "ResourceId.1",
     ];
+    if api == "MoveAccount" {
+        // The member moved (GetCallerIdentity answers an `AccountId` too, so the key is not
+        // one of the general ones).
+        return first_of(params, &["AccountId"])
+            .unwrap_or_default()
+            .to_string();
+    }
     if let Some(s) = response
         .and_then(Value::as_object)
         .and_then(|r| first_of(r, &KEYS))

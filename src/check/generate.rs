@@ -997,6 +997,59 @@ impl Params<'_, '_> {
                 }
                 m
             }
+            "SetDefaultPolicyVersion" | "DeletePolicyVersion" => {
+                // A (policy, version) pair of the caller's account; the default version is
+                // as likely as any other, so DeletePolicyVersion meets its refusal too.
+                let pairs: Vec<String> = self.acct_names(|x| {
+                    x.policies
+                        .values()
+                        .flat_map(|p| {
+                            p.versions
+                                .iter()
+                                .map(move |v| format!("{} {}", p.name, v.id))
+                        })
+                        .collect()
+                });
+                let pair = self.pick_str(&pairs, "nosuchpolicy v9");
+                let (policy, version) = pair.split_once(' ').unwrap_or((pair.as_str(), "v1"));
+                obj(&[
+                    ("PolicyName", policy.to_string()),
+                    ("VersionId", version.to_string()),
+                ])
+            }
+            "GetPolicy" | "ListPolicyVersions" => {
+                let (t, name) = self.policy_ref();
+                obj(&[("PolicyType", t), ("PolicyName", name)])
+            }
+            "GetPolicyVersion" => {
+                let (t, name) = self.policy_ref();
+                let version = format!("v{}", 1 + self.rng.below(3));
+                obj(&[
+                    ("PolicyType", t),
+                    ("PolicyName", name),
+                    ("VersionId", version),
+                ])
+            }
+            "MoveAccount" => {
+                let (members, folders): (Vec<String>, Vec<String>) = w
+                    .resource_directory()
+                    .map(|rd| {
+                        (
+                            rd.members.keys().cloned().collect(),
+                            std::iter::once(rd.root_folder_id.clone())
+                                .chain(rd.folders.keys().cloned())
+                                .collect(),
+                        )
+                    })
+                    .unwrap_or_default();
+                obj(&[
+                    ("AccountId", self.pick_str(&members, "1999999999999999")),
+                    (
+                        "DestinationFolderId",
+                        self.pick_str(&folders, "fd-nosuchfolder"),
+                    ),
+                ])
+            }
             "DeletePolicy" => {
                 let customs = self.acct_names(|x| x.policies.keys().cloned().collect());
                 obj(&[("PolicyName", self.pick_str(&customs, "nosuchpolicy"))])

@@ -5,8 +5,9 @@
 //!
 //! The identity products live here rather than under `cloud/` because they share one store
 //! ([`Iam`]): [`ram`], [`resourcemanager`] and [`sts`] hold each product's declarations
-//! (parameters, RAM action, ARN templates, response shape); [`ops`] decodes, authorizes and
-//! applies them.
+//! (parameters, RAM action, ARN templates, response shape) and, below them, decode, authorize
+//! (concrete ARNs) and apply them; [`ops`] holds the shared operation enum and routes each
+//! call to its product file.
 
 pub mod caller;
 pub mod model;

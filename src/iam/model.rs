@@ -85,6 +85,10 @@ pub struct PolicyVersion {
     pub id: String,
     /// The document text.
     pub document: String,
+    /// `CreateDate` (ISO 8601, UTC) of a version made through the API; world files give none,
+    /// and states written before the field existed read back unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub create_date: Option<String>,
 }
 
 /// A custom policy with its versions (at most 5, §1.8).
@@ -110,6 +114,11 @@ impl CustomPolicy {
             .iter()
             .find(|v| v.id == self.default_version)
             .map(|v| v.document.as_str())
+    }
+
+    /// The version `id`, if the policy has it.
+    pub fn version(&self, id: &str) -> Option<&PolicyVersion> {
+        self.versions.iter().find(|v| v.id == id)
     }
 }
 

@@ -27,17 +27,45 @@ pub enum DocumentSpec {
     Inline(serde_json::Value),
 }
 
-/// A custom policy of an account.
+/// A custom policy of an account: one `document` (version `v1`), or several `versions` with
+/// the `default_version` in force.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PolicySpec {
     /// Policy name.
     pub name: String,
-    /// The document.
-    pub document: DocumentSpec,
+    /// The document of a single-version policy.
+    #[serde(default)]
+    pub document: Option<DocumentSpec>,
+    /// The versions of a policy with several (at most 5, ids `v1`, `v2`, …, each once).
+    #[serde(default)]
+    pub versions: Vec<PolicyVersionSpec>,
+    /// The version in force; required with `versions`.
+    #[serde(default)]
+    pub default_version: Option<String>,
     /// Description.
     #[serde(default)]
     pub description: String,
+}
+
+/// One version of a custom policy in a world file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyVersionSpec {
+    /// `v1`, `v2`, …
+    pub id: String,
+    /// The document.
+    pub document: DocumentSpec,
+}
+
+/// The number of `vN`, if `id` is a version id.
+fn version_number(id: &str) -> Option<u32> {
+    let n = id.strip_prefix('v')?;
+    // Nine digits at most, so the next number always fits.
+    if n.is_empty() || n.len() > 9 || n.starts_with('0') || !n.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    n.parse().ok().filter(|n| *n >= 1)
 }
 
 /// A user.
@@ -270,6 +298,23 @@ fn literal_offsets(raw: &str) -> Vec<usize> {
 }
 
 impl WorldSource<'_> {
+    /// `file:line:column` of the node at `path` (from the world file's root), if it exists.
+    pub fn position(&self, path: &JsonPath) -> Option<String> {
+        let root = crate::policy::json::parse(self.text).ok()?;
+        let mut node = &root;
+        for step in &path.0 {
+            node = match (step, &node.value) {
+                (PathStep::Key(k), JsonValue::Object(members)) => {
+                    &members.iter().rfind(|m| &m.key == k)?.value
+                }
+                (PathStep::Index(i), JsonValue::Array(items)) => items.get(*i)?,
+                _ => return None,
+            };
+        }
+        let lc = LineIndex::new(self.text).line_col(self.text, node.span.start);
+        Some(format!("{}:{lc}", self.file))
+    }
+
     /// Renders the findings of the inline document at `path` of the world file, located in
     /// the world file; `None` when it cannot (no such node, or the source reads clean).
     fn render_inline(&self, path: &JsonPath, kind: PolicyKind) -> Option<String> {
@@ -481,37 +526,144 @@ impl Iam {
             let at = format!("identity.accounts.{key_name}");
             let mut acct = AccountIam::default();
             for (i, p) in a.policies.iter().enumerate() {
-                let text = load_document_in(
-                    &p.document,
-                    PolicyKind::Identity,
-                    base,
-                    refs,
-                    &format!("{at}.policies[{i}]"),
-                    locate(&[
+                let pat = format!("{at}.policies[{i}]");
+                let steps = |more: &[PathStep]| {
+                    let mut v = vec![
                         key("accounts"),
                         key(key_name),
                         key("policies"),
                         PathStep::Index(i),
-                        key("document"),
-                    ]),
-                )?;
+                    ];
+                    v.extend_from_slice(more);
+                    v
+                };
+                // `\n  --> file:line:column` of a node of this policy, when the world file is known.
+                let pos = |more: &[PathStep]| {
+                    locate(&steps(more))
+                        .and_then(|(src, path)| src.position(&path))
+                        .map(|p| format!("\n  --> {p}"))
+                        .unwrap_or_default()
+                };
                 if acct.policies.contains_key(&p.name) || system_policy(&p.name).is_some() {
                     return Err(format!(
-                        "{at}.policies[{i}]: policy name `{}` is already taken",
-                        p.name
+                        "{pat}: policy name `{}` is already taken{}",
+                        p.name,
+                        pos(&[key("name")])
                     ));
                 }
+                let (versions, default_version) = match (&p.document, p.versions.is_empty()) {
+                    (Some(doc), true) => {
+                        if let Some(d) = p.default_version.as_ref().filter(|d| *d != "v1") {
+                            return Err(format!(
+                                "{pat}.default_version: `{d}` is not a version of the policy (a policy given by `document` has the single version `v1`){}",
+                                pos(&[key("default_version")])
+                            ));
+                        }
+                        let text = load_document_in(
+                            doc,
+                            PolicyKind::Identity,
+                            base,
+                            refs,
+                            &pat,
+                            locate(&steps(&[key("document")])),
+                        )?;
+                        (
+                            vec![PolicyVersion {
+                                id: "v1".into(),
+                                document: text,
+                                create_date: None,
+                            }],
+                            "v1".to_string(),
+                        )
+                    }
+                    (Some(_), false) => {
+                        return Err(format!(
+                            "{pat}: give either `document` or `versions`, not both{}",
+                            pos(&[key("versions")])
+                        ))
+                    }
+                    (None, true) => {
+                        return Err(format!(
+                            "{pat}: a policy needs a `document` or `versions`{}",
+                            pos(&[])
+                        ))
+                    }
+                    (None, false) => {
+                        if p.versions.len() > 5 {
+                            return Err(format!(
+                                "{pat}.versions: {} versions; a policy has at most 5 (LimitExceeded.Policy.Version){}",
+                                p.versions.len(),
+                                pos(&[key("versions"), PathStep::Index(5)]),
+                            ));
+                        }
+                        let mut out: Vec<PolicyVersion> = Vec::new();
+                        for (j, v) in p.versions.iter().enumerate() {
+                            let vat = format!("{pat}.versions[{j}]");
+                            if version_number(&v.id).is_none() {
+                                return Err(format!(
+                                    "{vat}.id: `{}` is not a version id (`v` then a positive number: v1, v2, …){}",
+                                    v.id,
+                                    pos(&[key("versions"), PathStep::Index(j), key("id")]),
+                                ));
+                            }
+                            if out.iter().any(|o| o.id == v.id) {
+                                return Err(format!(
+                                    "{vat}.id: version `{}` is declared twice{}",
+                                    v.id,
+                                    pos(&[key("versions"), PathStep::Index(j), key("id")])
+                                ));
+                            }
+                            let text = load_document_in(
+                                &v.document,
+                                PolicyKind::Identity,
+                                base,
+                                refs,
+                                &vat,
+                                locate(&steps(&[
+                                    key("versions"),
+                                    PathStep::Index(j),
+                                    key("document"),
+                                ])),
+                            )?;
+                            out.push(PolicyVersion {
+                                id: v.id.clone(),
+                                document: text,
+                                create_date: None,
+                            });
+                        }
+                        let Some(d) = &p.default_version else {
+                            return Err(format!(
+                                "{pat}: `default_version` is missing (name the version in force, one of {}){}",
+                                out.iter().map(|v| v.id.as_str()).collect::<Vec<_>>().join(", "),
+                                pos(&[]),
+                            ));
+                        };
+                        if !out.iter().any(|v| v.id == *d) {
+                            return Err(format!(
+                                "{pat}.default_version: `{d}` is not one of the policy's versions ({}){}",
+                                out.iter().map(|v| v.id.as_str()).collect::<Vec<_>>().join(", "),
+                                pos(&[key("default_version")]),
+                            ));
+                        }
+                        // Oldest first, as the API keeps them.
+                        out.sort_by_key(|v| version_number(&v.id));
+                        (out, d.clone())
+                    }
+                };
+                let next_version = versions
+                    .iter()
+                    .filter_map(|v| version_number(&v.id))
+                    .max()
+                    .unwrap_or(1)
+                    + 1;
                 acct.policies.insert(
                     p.name.clone(),
                     CustomPolicy {
                         name: p.name.clone(),
                         description: p.description.clone(),
-                        versions: vec![PolicyVersion {
-                            id: "v1".into(),
-                            document: text,
-                        }],
-                        default_version: "v1".into(),
-                        next_version: 2,
+                        versions,
+                        default_version,
+                        next_version,
                     },
                 );
             }
@@ -739,6 +891,46 @@ impl Iam {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn version_ids_are_v_then_a_positive_number() {
+        assert_eq!(version_number("v1"), Some(1));
+        assert_eq!(version_number("v42"), Some(42));
+        assert_eq!(version_number("v999999999"), Some(999_999_999));
+        for bad in [
+            "",
+            "v",
+            "v0",
+            "v01",
+            "V1",
+            "1",
+            "v1a",
+            "v-1",
+            "v1000000000",
+            "v 1",
+        ] {
+            assert_eq!(version_number(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn position_points_at_the_node() {
+        let text = "{\n  \"a\": [1, {\"b\": true}]\n}";
+        let src = WorldSource {
+            file: "w.json",
+            text,
+        };
+        let path = JsonPath(vec![
+            PathStep::Key("a".into()),
+            PathStep::Index(1),
+            PathStep::Key("b".into()),
+        ]);
+        assert_eq!(src.position(&path).as_deref(), Some("w.json:2:18"));
+        assert_eq!(
+            src.position(&JsonPath(vec![PathStep::Key("zz".into())])),
+            None
+        );
+    }
 
     /// The decoded string of a JSON literal, with each byte's source offset.
     fn decoded(raw: &str) -> (String, Vec<usize>) {

@@ -177,7 +177,17 @@ fn candidates(state: &SimState, account: &str, product: &str, name: &str) -> Vec
             .keys()
             .map(Candidate::plain)
             .collect(),
-        "TargetPath" => w
+        "AccountPath" => w
+            .resource_directory()
+            .map(|rd| {
+                rd.members
+                    .keys()
+                    .filter_map(|uid| rd.member_path(uid))
+                    .map(Candidate::plain)
+                    .collect()
+            })
+            .unwrap_or_default(),
+        "TargetPath" | "FolderPath" => w
             .resource_directory()
             .map(|rd| {
                 std::iter::once(rd.root_folder_id.as_str())

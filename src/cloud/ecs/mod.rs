@@ -32,8 +32,8 @@ pub mod eni;
 pub mod errors;
 pub mod instance;
 pub mod security_group;
-pub mod world_spec;
 pub mod security_group_api;
+pub mod world_spec;
 
 #[cfg(test)]
 pub(crate) mod tests;
