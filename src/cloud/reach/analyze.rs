@@ -76,6 +76,16 @@ impl<'w> Analyzer<'w> {
         let mut reverse = Vec::new();
         let mut warnings = Vec::new();
         let errors = self.forward_and_back(&r, &mut forward, &mut reverse, &mut warnings);
+        // The packet stopped at the last hop of the leg that failed.
+        if let Some(f) = errors.first() {
+            let leg = match f.leg {
+                Leg::Forward => &mut forward,
+                Leg::Reverse => &mut reverse,
+            };
+            if let Some(h) = leg.last_mut() {
+                h.action = crate::cloud::packet::Action::Drop;
+            }
+        }
         let reachable = errors.is_empty();
         let mut findings = errors;
         for w in warnings {

@@ -301,3 +301,121 @@ pub fn resolve(t: &Topology<'_>, p: &Probe) -> Result<Resolved, ProbeError> {
         packet,
     })
 }
+
+/// Finds an instance by id (`i-…`) or by name; a name held by several instances is refused.
+pub fn find_instance(world: &crate::cloud::World, name: &str) -> Result<String, String> {
+    if world.ecs.instances.contains_key(name) {
+        return Ok(name.to_string());
+    }
+    let hits: Vec<&String> = world
+        .ecs
+        .instances
+        .values()
+        .filter(|i| i.instance_name == name)
+        .map(|i| &i.instance_id)
+        .collect();
+    match hits.as_slice() {
+        [one] => Ok((*one).clone()),
+        [] => Err(format!("no instance named or with id `{name}`")),
+        many => Err(format!(
+            "instance name `{name}` is ambiguous: {} (give the id)",
+            many.iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
+fn parse_ip(s: &str) -> Result<Ipv4Addr, String> {
+    s.parse()
+        .map_err(|_| format!("`{s}` is not an IPv4 address"))
+}
+
+/// `ID/IP` → (id, ip).
+fn id_slash_ip(s: &str, what: &str) -> Result<(String, Ipv4Addr), String> {
+    let (id, ip) = s
+        .split_once('/')
+        .ok_or_else(|| format!("`{s}`: expected {what}/IP"))?;
+    Ok((id.to_string(), parse_ip(ip)?))
+}
+
+/// The instance holding `ip` in any VPC (a bare IP); refused when several VPCs hold it.
+fn instance_by_ip(world: &crate::cloud::World, ip: Ipv4Addr) -> Result<String, String> {
+    let hits: Vec<String> = world
+        .ecs
+        .addresses
+        .by_vpc
+        .iter()
+        .filter_map(|(vpc, m)| match m.get(&ip)? {
+            AddressOwner::Eni(e) => world.ecs.enis.get(e)?.instance_id.clone().map(|i| (vpc, i)),
+            AddressOwner::Service { .. } => None,
+        })
+        .map(|(_, i)| i)
+        .collect();
+    match hits.as_slice() {
+        [one] => Ok(one.clone()),
+        [] => Err(format!("no instance holds `{ip}`")),
+        _ => Err(format!(
+            "`{ip}` is held in several VPCs ({}): name the instance or use ip:VPC/IP",
+            hits.join(", ")
+        )),
+    }
+}
+
+/// Parses a source: `ecs:NAME`, `ecs:i-…`, `i-…`, `IP` (the instance holding it),
+/// `ecs:NAME@IP` (a secondary address of the instance), `vsw:ID/IP`.
+pub fn parse_source(world: &crate::cloud::World, s: &str) -> Result<Source, String> {
+    if let Some(rest) = s.strip_prefix("vsw:") {
+        let (vswitch_id, ip) = id_slash_ip(rest, "vsw:ID")?;
+        return Ok(Source::VSwitch { vswitch_id, ip });
+    }
+    let (instance_id, source_ip) = instance_spec(world, s)?;
+    Ok(Source::Ecs {
+        instance_id,
+        source_ip,
+    })
+}
+
+fn instance_spec(
+    world: &crate::cloud::World,
+    s: &str,
+) -> Result<(String, Option<Ipv4Addr>), String> {
+    let body = s.strip_prefix("ecs:").unwrap_or(s);
+    if let Some((name, ip)) = body.split_once('@') {
+        return Ok((find_instance(world, name)?, Some(parse_ip(ip)?)));
+    }
+    if !s.starts_with("ecs:") {
+        if let Ok(ip) = body.parse::<Ipv4Addr>() {
+            return Ok((instance_by_ip(world, ip)?, None));
+        }
+    }
+    Ok((find_instance(world, body)?, None))
+}
+
+/// Parses a target: the source forms (instances) plus `ip:VPC/IP` and `vsw:ID/IP`.
+pub fn parse_target(world: &crate::cloud::World, s: &str) -> Result<Target, String> {
+    if let Some(rest) = s.strip_prefix("ip:") {
+        let (vpc_id, ip) = id_slash_ip(rest, "ip:VPC")?;
+        return Ok(Target::Ip { vpc_id, ip });
+    }
+    if let Some(rest) = s.strip_prefix("vsw:") {
+        let (vswitch_id, ip) = id_slash_ip(rest, "vsw:ID")?;
+        return Ok(Target::VSwitch { vswitch_id, ip });
+    }
+    let (instance_id, target_ip) = instance_spec(world, s)?;
+    Ok(Target::Ecs {
+        instance_id,
+        target_ip,
+    })
+}
+
+/// Parses `tcp`, `udp` or `icmp` (case-insensitive).
+pub fn parse_protocol(s: &str) -> Result<Protocol, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "tcp" => Ok(Protocol::Tcp),
+        "udp" => Ok(Protocol::Udp),
+        "icmp" => Ok(Protocol::Icmp),
+        _ => Err(format!("protocol `{s}` is not tcp, udp or icmp")),
+    }
+}

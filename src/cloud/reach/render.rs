@@ -87,12 +87,16 @@ fn hop_line(out: &mut String, n: usize, h: &Hop) {
     } else {
         ""
     };
+    let what = if what.is_empty() {
+        String::new()
+    } else {
+        format!("  {}", what.join("; "))
+    };
     let _ = writeln!(
         out,
-        "  {n:>2}. {:<4} {}  {}{mark}",
+        "  {n:>2}. {:<4} {}{what}{mark}",
         h.node_type.as_str(),
         h.node_id,
-        what.join("; ")
     );
 }
 
