@@ -166,14 +166,28 @@ pub fn deliver(
         vec![Finding::error(leg, code, component, detail, site)]
     };
     if arrived.vpc_id != r.dst_vpc {
+        // Delivered by the source VPC's own local route: no route can win over it. Delivered
+        // in a third VPC over a peering: a more specific route to the target VPC fixes it.
+        let (why, site) = if arrived.vpc_id == r.src.vpc_id {
+            ("whose own local route wins", Site::None)
+        } else {
+            (
+                "reached over a peering",
+                Site::Route {
+                    origin_vswitch: r.src.vswitch_id.clone(),
+                    dst_ip: dst,
+                    want_vpc: Some(r.dst_vpc.clone()),
+                },
+            )
+        };
         let mut out = err1(
             Code::DstIpNotFound,
             &arrived.vpc_id,
             format!(
-                "`{dst}` is delivered inside `{}`, whose own route wins, not in `{}` where the target is",
+                "`{dst}` is delivered inside `{}` ({why}), not in `{}` where the target is",
                 arrived.vpc_id, r.dst_vpc
             ),
-            Site::None,
+            site,
         );
         if let (Some(a), Some(b)) = (t.vpc(&arrived.vpc_id), t.vpc(&r.dst_vpc)) {
             if vpcs_overlap(a, b) && vpc_holds(a, dst) {

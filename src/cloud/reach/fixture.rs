@@ -371,3 +371,199 @@ impl Net {
         }
     }
 }
+
+/// A small random world, as plain numbers (a proptest strategy draws these).
+#[derive(Debug, Clone)]
+pub(crate) struct Plan {
+    /// VPC 1 belongs to account B (else A).
+    pub v1_other_account: bool,
+    /// VPC 1 is in cn-beijing (else cn-hangzhou).
+    pub v1_other_region: bool,
+    /// VPC 2 reuses VPC 0's CIDR (overlap).
+    pub v2_overlaps: bool,
+    /// Per VPC pair (0–1, 0–2, 1–2): 0 none, 1 peered, 2 peered and accepted when needed.
+    pub peerings: [u8; 3],
+    /// Per (VPC, other VPC) 0..6: 0 none, 1 the other VPC's CIDR over the direct peering,
+    /// 2 the first vSwitch's /24 only, 3 the other CIDR over some other peering of this VPC.
+    pub routes: [u8; 6],
+    /// Per instance (6): security-group kind 0..5.
+    pub groups: [u8; 6],
+    /// Per vSwitch (6): 0 no ACL, 1 allow all, 2 allow only icmp, 3 empty, 4 ingress tcp/22 only + egress all.
+    pub acls: [u8; 6],
+    /// Per instance: stopped.
+    pub stopped: [bool; 6],
+}
+
+/// Builds a [`Plan`]: three VPCs with two vSwitches each and one instance per vSwitch.
+/// Returns the instances in (VPC, vSwitch) order. Only calls that the APIs accept are made,
+/// so every plan builds.
+pub(crate) fn random_world(p: &Plan) -> (Net, Vec<String>) {
+    let mut n = Net::new();
+    let owner1 = if p.v1_other_account { B } else { A };
+    let r1 = if p.v1_other_region {
+        "cn-beijing"
+    } else {
+        "cn-hangzhou"
+    };
+    let specs = [
+        (A, "cn-hangzhou", "10.0"),
+        (owner1, r1, "10.1"),
+        (
+            A,
+            "cn-hangzhou",
+            if p.v2_overlaps { "10.0" } else { "10.2" },
+        ),
+    ];
+    let mut vpcs = Vec::new();
+    let mut tables = Vec::new();
+    let mut vsws = Vec::new();
+    for (uid, region, prefix) in specs {
+        let (v, t) = n.vpc(uid, region, &format!("{prefix}.0.0/16"));
+        for k in 1..=2 {
+            vsws.push((
+                uid,
+                v.clone(),
+                n.vsw(uid, &v, &format!("{prefix}.{k}.0/24")),
+            ));
+        }
+        vpcs.push((uid, v));
+        tables.push(t);
+    }
+    // instances and groups
+    let mut vms = Vec::new();
+    for (i, (uid, vpc, vsw)) in vsws.iter().enumerate() {
+        let g = match p.groups[i] % 5 {
+            0 => {
+                let g = n.sg(uid, vpc, "normal");
+                n.rule(
+                    &g,
+                    Direction::Ingress,
+                    Permission::cidr("ALL", "-1/-1", "10.0.0.0/8"),
+                );
+                g
+            }
+            1 => n.sg(uid, vpc, "normal"),
+            2 => {
+                let g = n.sg(uid, vpc, "enterprise");
+                n.rule(
+                    &g,
+                    Direction::Ingress,
+                    Permission::cidr("TCP", "22/22", "10.0.0.0/8"),
+                );
+                g
+            }
+            3 => {
+                let g = n.sg(uid, vpc, "normal");
+                n.rule(
+                    &g,
+                    Direction::Ingress,
+                    Permission::cidr("ALL", "-1/-1", "10.0.0.0/8").priority("2"),
+                );
+                n.rule(
+                    &g,
+                    Direction::Ingress,
+                    Permission::cidr("TCP", "22/22", "10.0.0.0/8").policy("drop"),
+                );
+                g
+            }
+            _ => {
+                let g = n.sg(uid, vpc, "normal");
+                n.rule(
+                    &g,
+                    Direction::Egress,
+                    Permission::cidr("ICMP", "-1/-1", "0.0.0.0/0")
+                        .policy("drop")
+                        .priority("3"),
+                );
+                n.rule(
+                    &g,
+                    Direction::Ingress,
+                    Permission::cidr("ICMP", "-1/-1", "10.0.0.0/8"),
+                );
+                g
+            }
+        };
+        let vm = n.vm(uid, vsw, &[&g], None, "tcp/22");
+        if p.stopped[i] {
+            n.stop(&vm);
+        }
+        vms.push(vm);
+    }
+    // ACLs
+    for (i, (_, vpc, vsw)) in vsws.iter().enumerate() {
+        let all = ("accept", "all", "0.0.0.0/0", "-1/-1");
+        match p.acls[i] % 5 {
+            1 => {
+                n.acl(vpc, &[vsw], &[all], &[all]);
+            }
+            2 => {
+                n.acl(
+                    vpc,
+                    &[vsw],
+                    &[("accept", "icmp", "0.0.0.0/0", "-1/-1")],
+                    &[("accept", "icmp", "0.0.0.0/0", "-1/-1")],
+                );
+            }
+            3 => {
+                n.acl(vpc, &[vsw], &[], &[]);
+            }
+            4 => {
+                n.acl(
+                    vpc,
+                    &[vsw],
+                    &[("accept", "tcp", "10.0.0.0/8", "22/22")],
+                    &[all],
+                );
+            }
+            _ => {}
+        }
+    }
+    // peerings
+    let pairs = [(0usize, 1usize), (0, 2), (1, 2)];
+    let mut pccs: Vec<Option<String>> = vec![None; 3];
+    for (k, (a, b)) in pairs.iter().enumerate() {
+        if p.peerings[k] % 3 == 0 {
+            continue;
+        }
+        let (ua, va) = vpcs[*a].clone();
+        let (ub, vb) = vpcs[*b].clone();
+        let pcc = n.peer(ua, &va, ub, &vb);
+        if ua != ub && p.peerings[k] % 3 == 2 {
+            n.accept(ub, &pcc);
+        }
+        pccs[k] = Some(pcc);
+    }
+    let cidr = |i: usize| format!("{}.0.0/16", specs[i].2);
+    let pair_of = |a: usize, b: usize| pairs.iter().position(|x| *x == (a.min(b), a.max(b)));
+    let mut r = 0;
+    for (a, table) in tables.iter().enumerate() {
+        for (b, spec) in specs.iter().enumerate() {
+            if a == b {
+                continue;
+            }
+            let choice = p.routes[r] % 4;
+            r += 1;
+            let direct = pair_of(a, b).and_then(|k| pccs[k].clone());
+            let active = |n: &Net, pcc: &str| {
+                n.w.peering_status(pcc) == Some(crate::cloud::vpcpeer::PeerStatus::Activated)
+            };
+            let (dest, via) = match choice {
+                1 => (cidr(b), direct),
+                2 => (format!("{}.1.0/24", spec.2), direct),
+                3 => {
+                    let other = (0..3)
+                        .find(|c| *c != a && *c != b)
+                        .and_then(|c| pair_of(a, c))
+                        .and_then(|k| pccs[k].clone());
+                    (cidr(b), other)
+                }
+                _ => continue,
+            };
+            if let Some(pcc) = via.filter(|x| active(&n, x)) {
+                // refused routes (same CIDR as a local vSwitch, duplicates) are simply not made
+                let _ = n.route(table, &dest, &pcc);
+            }
+        }
+    }
+    (n, vms)
+}

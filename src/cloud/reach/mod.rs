@@ -38,7 +38,11 @@ pub mod trace;
 #[cfg(test)]
 pub(crate) mod fixture;
 #[cfg(test)]
+mod props;
+#[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod walker;
 
 pub use analyze::{analyze, Analyzer, Verdict};
 pub use finding::{Code, Finding, Leg, Severity};

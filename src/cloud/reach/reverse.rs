@@ -66,10 +66,18 @@ pub fn reply(
             Code::CidrOverlap,
             &a.vpc_id,
             format!(
-                "the reply to `{}` is delivered inside `{}`, whose own route wins: the CIDR blocks of `{}` and `{}` overlap",
-                client.ip, a.vpc_id, a.vpc_id, client.vpc_id
+                "the reply to `{}` is delivered inside `{}`, not `{}`: their CIDR blocks overlap",
+                client.ip, a.vpc_id, client.vpc_id
             ),
-            Site::None,
+            if a.vpc_id == server.vpc_id {
+                Site::None
+            } else {
+                Site::Route {
+                    origin_vswitch: server.vswitch_id.clone(),
+                    dst_ip: client.ip,
+                    want_vpc: Some(client.vpc_id.clone()),
+                }
+            },
         )),
         Ok(_) => {
             hops.extend(eni_hop(client));
