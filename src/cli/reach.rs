@@ -89,7 +89,7 @@ pub fn report(args: &ReachArgs, state: &SimState) -> Result<(String, u8), String
     let fix = suggest(w, &v);
     let code = if v.reachable { EXIT_OK } else { EXIT_FINDINGS };
     let text = match args.format {
-        ReachFormat::Human => human(&v, fix.as_ref(), Some(&args.state.display().to_string())),
+        ReachFormat::Human => human(w, &v, fix.as_ref(), Some(&args.state.display().to_string())),
         ReachFormat::Json => {
             let mut d = result_document(&v, "", "");
             if let Value::Object(m) = &mut d {

@@ -15,6 +15,7 @@ fn s1a_step13() -> (SimState, String, String) {
         Permission::cidr("TCP", "22/22", "172.16.0.0/12"),
     );
     let a = n.vm(A, &s_hz, &[&g_hz], Some("10.0.1.10"), "tcp/22");
+    n.rename(&a, "hz-web");
     let (bj, _) = n.vpc(A, "cn-beijing", "172.16.0.0/12");
     let s_bj = n.vsw(A, &bj, "172.16.1.0/24");
     let g_bj = n.sg(A, &bj, "normal");
@@ -46,9 +47,18 @@ fn args(from: &str, to: &str, format: ReachFormat) -> ReachArgs {
 #[test]
 fn human_report_names_the_failing_check_and_the_fix() {
     let (st, a, b) = s1a_step13();
-    let (text, code) = report(&args(&a, &format!("ecs:{b}"), ReachFormat::Human), &st).unwrap();
+    let (text, code) = report(
+        &args("ecs:hz-web", &format!("ecs:{b}"), ReachFormat::Human),
+        &st,
+    )
+    .unwrap();
     assert_eq!(code, EXIT_FINDINGS);
     insta::assert_snapshot!("reach_s1a_step13_human", text);
+    // the id, a bare id and the address name the same instance
+    for from in [format!("ecs:{a}"), a.clone(), "10.0.1.10".to_string()] {
+        let (t, _) = report(&args(&from, &b, ReachFormat::Human), &st).unwrap();
+        assert_eq!(t, text.replace(&format!("ecs:{b}"), &b));
+    }
     // by address, and the reverse direction fails on the forward route back
     let (text, _) = report(&args("172.16.1.10", "10.0.1.10", ReachFormat::Human), &st).unwrap();
     assert!(text.contains("ROUTE_NOT_FOUND"), "{text}");

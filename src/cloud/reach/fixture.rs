@@ -567,3 +567,42 @@ pub(crate) fn random_world(p: &Plan) -> (Net, Vec<String>) {
     }
     (n, vms)
 }
+
+impl Net {
+    /// Registers an address owned by a service (an LB VIP of a later product) in `vpc`.
+    pub fn service_address(&mut self, vpc: &str, ip: &str, kind: &str, id: &str) {
+        let ip = ip.parse().unwrap_or_else(|_| panic!("bad ip {ip}"));
+        let owner = crate::cloud::ecs::AddressOwner::Service {
+            kind: kind.into(),
+            id: id.into(),
+        };
+        self.w
+            .ecs
+            .addresses
+            .insert(vpc, ip, owner)
+            .unwrap_or_else(|o| panic!("{ip} taken by {o:?}"));
+    }
+
+    /// Puts a peering in `status` directly (states the APIs reach only in Stepped mode or
+    /// through deletion, e.g. `Updating` during ModifyVpcPeerConnection).
+    pub fn force_peering_status(&mut self, pcc: &str, status: crate::cloud::vpcpeer::PeerStatus) {
+        if let Some(p) = self.w.peerings.get_mut(pcc) {
+            p.lifecycle.status = status;
+            p.lifecycle.pending = None;
+        }
+    }
+
+    /// Drops a peering from the world without touching the routes that use it.
+    pub fn vanish_peering(&mut self, pcc: &str) {
+        self.w.peerings.remove(pcc);
+    }
+}
+
+impl Net {
+    /// Sets an instance's name (RunInstances `InstanceName`).
+    pub fn rename(&mut self, id: &str, name: &str) {
+        if let Some(i) = self.w.ecs.instances.get_mut(id) {
+            i.instance_name = name.to_string();
+        }
+    }
+}

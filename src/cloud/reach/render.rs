@@ -6,26 +6,35 @@ use super::finding::Severity;
 use super::fix::Fix;
 use super::hop::{Hop, NodeType};
 use super::probe::{Source, Target};
+use crate::cloud::World;
 use std::fmt::Write;
 
-fn end_source(s: &Source) -> String {
+/// `name (i-…)` for a named instance, else the id.
+fn instance_label(w: &World, id: &str) -> String {
+    match w.ecs().instances.get(id) {
+        Some(i) if i.instance_name != id => format!("{} ({id})", i.instance_name),
+        _ => id.to_string(),
+    }
+}
+
+fn end_source(w: &World, s: &Source) -> String {
     match s {
         Source::Ecs {
             instance_id,
             source_ip: Some(ip),
-        } => format!("{instance_id} ({ip})"),
-        Source::Ecs { instance_id, .. } => instance_id.clone(),
+        } => format!("{}@{ip}", instance_label(w, instance_id)),
+        Source::Ecs { instance_id, .. } => instance_label(w, instance_id),
         Source::VSwitch { vswitch_id, ip } => format!("{vswitch_id}/{ip}"),
     }
 }
 
-fn end_target(t: &Target) -> String {
+fn end_target(w: &World, t: &Target) -> String {
     match t {
         Target::Ecs {
             instance_id,
             target_ip: Some(ip),
-        } => format!("{instance_id} ({ip})"),
-        Target::Ecs { instance_id, .. } => instance_id.clone(),
+        } => format!("{}@{ip}", instance_label(w, instance_id)),
+        Target::Ecs { instance_id, .. } => instance_label(w, instance_id),
         Target::Ip { vpc_id, ip } => format!("{vpc_id}/{ip}"),
         Target::VSwitch { vswitch_id, ip } => format!("{vswitch_id}/{ip}"),
     }
@@ -102,13 +111,13 @@ fn hop_line(out: &mut String, n: usize, h: &Hop) {
 
 /// Renders the report. `fix` is the suggested change; `state` names the state file in the
 /// `ramsim call` line.
-pub fn human(v: &Verdict, fix: Option<&Fix>, state: Option<&str>) -> String {
+pub fn human(w: &World, v: &Verdict, fix: Option<&Fix>, state: Option<&str>) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
         "{} -> {} {}: {}",
-        end_source(&v.probe.source),
-        end_target(&v.probe.target),
+        end_source(w, &v.probe.source),
+        end_target(w, &v.probe.target),
         service(v),
         if v.reachable {
             "REACHABLE"

@@ -804,3 +804,101 @@ fn lookup_agrees_with_the_world() {
         }
     }
 }
+
+#[test]
+fn peering_codes_table() {
+    use crate::cloud::vpcpeer::PeerStatus;
+    // (mutation, expected first code, fix action)
+    type Mutate = fn(&mut Net, &str);
+    let cases: &[(&str, Mutate, &str, Option<&str>)] = &[
+        (
+            "updating",
+            |n, p| n.force_peering_status(p, PeerStatus::Updating),
+            "PEERING_NOT_ACTIVE",
+            None,
+        ),
+        (
+            "accepting",
+            |n, p| n.force_peering_status(p, PeerStatus::Accepting),
+            "PEERING_NOT_ACTIVE",
+            Some("AcceptVpcPeerConnection"),
+        ),
+        (
+            "rejected",
+            |n, p| n.force_peering_status(p, PeerStatus::Rejected),
+            "PEERING_NOT_ACTIVE",
+            Some("CreateVpcPeerConnection"),
+        ),
+        (
+            "gone",
+            |n, p| n.vanish_peering(p),
+            "PEERING_NOT_FOUND",
+            Some("CreateVpcPeerConnection"),
+        ),
+    ];
+    for (name, mutate, code, fix) in cases {
+        let (mut n, a, b, pcc, _, _) = peered("cn-hangzhou");
+        mutate(&mut n, &pcc);
+        let v = n.reach(&a, &b, ICMP, None);
+        assert_eq!(first(&v), Some(*code), "{name}");
+        assert_eq!(suggest(&n.w, &v).map(|f| f.action), *fix, "{name}");
+    }
+}
+
+#[test]
+fn peer_cidr_mismatch_and_not_targetable() {
+    let (mut n, a, b, pcc, rta, _) = peered("cn-hangzhou");
+    // a route for 10.5.0.0/16 over the peering to 10.9.0.0/16, which does not hold it
+    n.route(&rta, "10.5.0.0/16", &pcc).unwrap();
+    let (vc, _) = n.vpc(A, "cn-hangzhou", "10.5.0.0/16");
+    let sc = n.vsw(A, &vc, "10.5.1.0/24");
+    let gc = n.sg(A, &vc, "normal");
+    let c = n.vm(A, &sc, &[&gc], None, "");
+    let v = n.reach(&a, &c, ICMP, None);
+    assert_eq!(first(&v), Some("PEER_CIDR_MISMATCH"));
+    assert_eq!(
+        suggest(&n.w, &v).map(|f| f.action),
+        Some("CreateVpcPeerConnection")
+    );
+    // an address held by a service (a later product's VIP) is not a target yet
+    let vb = n.w.ecs.instances[&b].vpc_id.clone();
+    n.service_address(&vb, "10.9.1.200", "nlb-vip", "nlb-test");
+    let v = n.probe(Probe {
+        source: Source::Ecs {
+            instance_id: a.clone(),
+            source_ip: None,
+        },
+        target: Target::Ip {
+            vpc_id: vb,
+            ip: "10.9.1.200".parse().unwrap(),
+        },
+        protocol: ICMP,
+        source_port: None,
+        target_port: None,
+    });
+    assert_eq!(first(&v), Some("DST_NOT_TARGETABLE"));
+}
+
+#[test]
+fn every_error_code_has_a_check_item_and_a_returned_form() {
+    use Code::*;
+    let forward = [
+        RouteNotFound,
+        PeeringNotActive,
+        PeeringNotFound,
+        PeeringLocked,
+        PeerCidrMismatch,
+        RouteNextHopMismatch,
+        NonTransitive,
+        UnsupportedNextHop,
+        LoopDetected,
+    ];
+    for c in forward {
+        let r = c.returned();
+        assert_eq!(r.as_str(), format!("RETURN_{}", c.as_str()));
+        assert_eq!(r.check_item(), c.check_item());
+    }
+    assert_eq!(NaclEgressDeny.returned(), NaclReturnDeny);
+    assert_eq!(NaclIngressDeny.returned(), NaclReturnDeny);
+    assert_eq!(SgIngressDeny.returned(), SgIngressDeny);
+}
