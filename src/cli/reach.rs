@@ -27,6 +27,10 @@ pub enum ReachFormat {
     Json,
     /// Matrix only: `from,to,reachable,code` lines.
     Csv,
+    /// Graphviz DOT of both paths (VPC clusters, the stopping hop red).
+    Dot,
+    /// SVG of both paths, drawn in-process.
+    Svg,
 }
 
 /// Arguments of `ramsim reach`.
@@ -97,6 +101,16 @@ pub fn report(args: &ReachArgs, state: &SimState) -> Result<(String, u8), String
             }
             serde_json::to_string_pretty(&d).map_err(|e| e.to_string())? + "\n"
         }
+        ReachFormat::Dot => crate::cloud::reach::picture::dot(w, &v),
+        ReachFormat::Svg => {
+            let title = human(w, &v, None, None);
+            let title = title.lines().next().unwrap_or_default().to_string();
+            let title = match v.first_error() {
+                Some(f) => format!("{title} - {} at {}", f.code, f.component_id),
+                None => title,
+            };
+            crate::cloud::reach::picture::svg(w, &v, &title)
+        }
         ReachFormat::Csv => return Err("--format csv needs --matrix".into()),
     };
     Ok((text, code))
@@ -122,6 +136,9 @@ fn matrix_report(
     progress.finish();
     let mut out = String::new();
     match args.format {
+        ReachFormat::Dot | ReachFormat::Svg => {
+            return Err("--format dot and svg draw one path: not with --matrix".into())
+        }
         ReachFormat::Csv => {
             out.push_str("from,to,reachable,code\n");
             for i in 0..n {

@@ -159,3 +159,20 @@ fn matrix_as_table_and_csv_is_the_same_on_any_number_of_threads() {
         "{table}"
     );
 }
+
+#[test]
+fn dot_and_svg_pictures() {
+    let (st, a, b) = s1a_step13();
+    let (dot, _) = report(&args(&a, &b, ReachFormat::Dot), &st).unwrap();
+    assert!(dot.starts_with("digraph reach {"));
+    assert_eq!(dot.matches("subgraph cluster_").count(), 2);
+    assert_eq!(dot.matches("penwidth=2").count(), 1);
+    assert!(dot.contains("style=dashed"));
+    let (svg, _) = report(&args(&a, &b, ReachFormat::Svg), &st).unwrap();
+    assert!(svg.starts_with("<svg ") && svg.trim_end().ends_with("</svg>"));
+    assert!(svg.contains("RETURN_ROUTE_NOT_FOUND"));
+    assert_eq!(svg.matches("stroke=\"#d00000\"").count(), 1);
+    if let Ok(dir) = std::env::var("RAMSIM_REACH_SVG_OUT") {
+        std::fs::write(std::path::Path::new(&dir).join("reach.svg"), &svg).unwrap();
+    }
+}

@@ -28,6 +28,7 @@ pub mod finding;
 pub mod fix;
 pub mod hop;
 pub mod matrix;
+pub mod picture;
 pub mod probe;
 pub mod render;
 pub mod reverse;
