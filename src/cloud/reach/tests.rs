@@ -902,3 +902,59 @@ fn every_error_code_has_a_check_item_and_a_returned_form() {
     assert_eq!(NaclIngressDeny.returned(), NaclReturnDeny);
     assert_eq!(SgIngressDeny.returned(), SgIngressDeny);
 }
+
+#[test]
+fn reach_in_the_invariant_language() {
+    use crate::check::invariant::eval::{evaluate, EvalCache, Verdict as Inv};
+    use crate::check::invariant::{Invariant, Rule};
+    let s = s1a();
+    let mut n = s.n;
+    let pcc = n.peer(A, &s.vpc_hz, A, &s.vpc_bj);
+    n.route(&s.rt_hz, "172.16.0.0/12", &pcc).unwrap();
+    let run = |n: &Net, text: &str| {
+        let inv = Invariant::from_expr("inv", text).unwrap_or_else(|e| panic!("{e}"));
+        let Rule::Expr { src, expr } = &inv.rule else {
+            unreachable!()
+        };
+        let st = crate::api::SimState::new(n.w.clone(), Default::default(), 0);
+        match evaluate(src, expr, &st, &mut EvalCache::new()).unwrap() {
+            Inv::Holds => None,
+            Inv::Fails(w) => Some(w.join("; ")),
+        }
+    };
+    let segmentation = r#"forall a in instances where a.region == "cn-hangzhou":
+        forall b in instances where b.region == "cn-beijing": not reach(a, b, "tcp", 22)"#;
+    // one route only: the reply has no way back, so the segmentation holds
+    assert_eq!(run(&n, segmentation), None);
+    n.route(&s.rt_bj, "10.0.0.0/8", &pcc).unwrap();
+    let w = run(&n, segmentation).expect("violated once both routes exist");
+    assert!(w.contains(&s.ecs_hz) && w.contains(&s.ecs_bj), "{w}");
+    // string ends and the ICMP form; a missing end is unreachable
+    assert!(run(&n, r#"reach("10.0.1.10", "ip:bad", "icmp")"#).is_some());
+    assert_eq!(
+        run(&n, r#"reach("10.0.1.10", "172.16.1.10", "tcp", 22)"#),
+        None
+    );
+    assert_eq!(
+        run(
+            &n,
+            &format!(r#"reach("{}", "{}", "icmp")"#, s.ecs_hz, s.ecs_bj)
+        ),
+        None
+    );
+    assert_eq!(
+        run(&n, r#"not reach("i-nosuch", "10.0.1.10", "icmp")"#),
+        None
+    );
+    // static and run-time errors
+    assert!(Invariant::from_expr("inv", r#"reach("a", "b")"#)
+        .unwrap_err()
+        .contains("3 or 4 arguments"));
+    let inv = Invariant::from_expr("inv", r#"reach("a", "b", "tcp")"#).unwrap();
+    let Rule::Expr { src, expr } = &inv.rule else {
+        unreachable!()
+    };
+    let st = crate::api::SimState::new(n.w.clone(), Default::default(), 0);
+    let e = evaluate(src, expr, &st, &mut EvalCache::new()).unwrap_err();
+    assert!(e.to_string().contains("needs a port"), "{e}");
+}
