@@ -750,6 +750,8 @@ struct Ev<'w, 'c> {
     cache: &'c mut EvalCache,
     env: Vec<(&'w str, Val<'w>)>,
     witness: Vec<String>,
+    /// The world's reachability index, built on the first `reach()` of this evaluation.
+    analyzer: Option<crate::cloud::reach::Analyzer<'w>>,
 }
 
 /// Evaluates a checked expression on `state`.
@@ -765,6 +767,7 @@ pub fn evaluate(
         cache,
         env: Vec::new(),
         witness: Vec::new(),
+        analyzer: None,
     };
     let v = ev.eval(expr)?;
     match v {
@@ -1187,7 +1190,10 @@ impl<'w> Ev<'w, '_> {
             source_port: None,
             target_port: port,
         };
-        Ok(crate::cloud::reach::analyze(w, &probe).is_ok_and(|v| v.reachable))
+        let a = self
+            .analyzer
+            .get_or_insert_with(|| crate::cloud::reach::Analyzer::new(w));
+        Ok(a.analyze(&probe).is_ok_and(|v| v.reachable))
     }
 }
 

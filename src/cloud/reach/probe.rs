@@ -364,11 +364,31 @@ fn instance_by_ip(world: &crate::cloud::World, ip: Ipv4Addr) -> Result<String, S
 }
 
 /// Parses a source: `ecs:NAME`, `ecs:i-…`, `i-…`, `IP` (the instance holding it),
-/// `ecs:NAME@IP` (a secondary address of the instance), `vsw:ID/IP`.
+/// `ecs:NAME@IP` (a secondary address of the instance), `vsw:ID/IP`, or `ip:VPC/IP` (the
+/// instance holding that address in the VPC, else the address in the vSwitch that holds it).
 pub fn parse_source(world: &crate::cloud::World, s: &str) -> Result<Source, String> {
     if let Some(rest) = s.strip_prefix("vsw:") {
         let (vswitch_id, ip) = id_slash_ip(rest, "vsw:ID")?;
         return Ok(Source::VSwitch { vswitch_id, ip });
+    }
+    if let Some(rest) = s.strip_prefix("ip:") {
+        let (vpc_id, ip) = id_slash_ip(rest, "ip:VPC")?;
+        if let Some(AddressOwner::Eni(e)) = world.ecs.addresses.owner(&vpc_id, ip) {
+            if let Some(i) = world.ecs.enis.get(e).and_then(|x| x.instance_id.clone()) {
+                return Ok(Source::Ecs {
+                    instance_id: i,
+                    source_ip: Some(ip),
+                });
+            }
+        }
+        let vsw = world
+            .vswitches_of(&vpc_id)
+            .find(|v| v.cidr_block.contains(&ip))
+            .ok_or_else(|| format!("no vSwitch of `{vpc_id}` holds `{ip}`"))?;
+        return Ok(Source::VSwitch {
+            vswitch_id: vsw.vswitch_id.clone(),
+            ip,
+        });
     }
     let (instance_id, source_ip) = instance_spec(world, s)?;
     Ok(Source::Ecs {

@@ -958,3 +958,44 @@ fn reach_in_the_invariant_language() {
     let e = evaluate(src, expr, &st, &mut EvalCache::new()).unwrap_err();
     assert!(e.to_string().contains("needs a port"), "{e}");
 }
+
+#[test]
+fn reach_steps_in_scenarios_check_verdict_code_and_hops() {
+    use crate::scenario::coverage::CoverageCollector;
+    let base = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+    let run = |steps: &str| {
+        let text = format!(r#"{{"world": "worlds/peering.json", "steps": [{steps}]}}"#);
+        crate::scenario::runner::run_text(
+            &text,
+            "t.json",
+            "t",
+            &base,
+            &|_| true,
+            &mut CoverageCollector::default(),
+        )
+    };
+    let q = r#""from": "ip:${vpc:requester}/172.16.1.20", "to": "ip:${vpc:accepter}/192.168.0.20", "protocol": "icmp""#;
+    let r = run(&format!(
+        r#"{{"reach": {{{q}, "code": "ROUTE_NOT_FOUND", "hops": ["VSW"]}}}}"#
+    ));
+    assert!(r[0].passed, "{r:?}");
+    // a wrong expectation fails, with the report as details
+    let r = run(&format!(r#"{{"reach": {{{q}}}}}"#));
+    assert!(!r[0].passed);
+    assert_eq!(r[0].actual, "unreachable (ROUTE_NOT_FOUND); forward VSW");
+    assert!(r[0]
+        .details
+        .as_deref()
+        .unwrap_or_default()
+        .contains("first failing check: ROUTE_NOT_FOUND"));
+    let r = run(&format!(
+        r#"{{"reach": {{{q}, "code": "ROUTE_NOT_FOUND", "hops": ["VSW", "VRT"]}}}}"#
+    ));
+    assert!(!r[0].passed);
+    // expectations belong inside `reach`
+    let r = run(&format!(r#"{{"reach": {{{q}}}, "expect": "success"}}"#));
+    assert!(!r[0].passed && r[0].actual.contains("takes no"), "{r:?}");
+    // unknown fields are refused by the file format
+    let r = run(&format!(r#"{{"reach": {{{q}, "reachible": true}}}}"#));
+    assert!(!r[0].passed);
+}
