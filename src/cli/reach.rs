@@ -130,7 +130,19 @@ fn matrix_report(
     protocol: crate::cloud::packet::Protocol,
 ) -> Result<(String, u8), String> {
     let w = &state.world;
+    if protocol.has_ports() && args.port.is_none() {
+        return Err(format!(
+            "IllegalParam.TargetPort: --matrix over {} needs --port",
+            protocol.as_str()
+        ));
+    }
     let n = w.ecs().instances.len();
+    if n == 0 && args.format == ReachFormat::Human {
+        return Ok((
+            "no ECS instances in this world: nothing to compare\n".into(),
+            EXIT_OK,
+        ));
+    }
     let progress = Progress::new(n, "rows");
     let m = matrix(w, protocol, args.port, args.jobs, &|| progress.tick(""))?;
     progress.finish();

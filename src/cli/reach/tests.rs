@@ -152,6 +152,11 @@ fn matrix_as_table_and_csv_is_the_same_on_any_number_of_threads() {
     assert_eq!(got, sorted_want);
     m.jobs = 3;
     assert_eq!(report(&m, &st).unwrap().0, csv);
+    m.port = None;
+    assert!(report(&m, &st)
+        .unwrap_err()
+        .starts_with("IllegalParam.TargetPort"));
+    m.port = Some(22);
     m.format = ReachFormat::Human;
     let (table, _) = report(&m, &st).unwrap();
     assert!(
@@ -175,4 +180,19 @@ fn dot_and_svg_pictures() {
     if let Ok(dir) = std::env::var("RAMSIM_REACH_SVG_OUT") {
         std::fs::write(std::path::Path::new(&dir).join("reach.svg"), &svg).unwrap();
     }
+}
+
+#[test]
+fn a_world_without_instances_has_an_empty_matrix() {
+    let st = SimState::new(Net::new().w, Default::default(), 0);
+    let mut m = args("", "", ReachFormat::Human);
+    (m.from, m.to, m.matrix) = (None, None, true);
+    let (text, code) = report(&m, &st).unwrap();
+    assert_eq!(
+        (text.as_str(), code),
+        (
+            "no ECS instances in this world: nothing to compare\n",
+            EXIT_OK
+        )
+    );
 }
