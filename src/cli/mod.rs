@@ -9,6 +9,7 @@ pub mod eval;
 pub mod keys;
 pub mod lint;
 pub mod progress;
+pub mod reach;
 pub mod serve;
 pub mod show;
 pub mod simulate;
@@ -65,6 +66,8 @@ pub enum Command {
     Check(Box<check::CheckArgs>),
     /// Serve the simulated cloud over HTTP for the official Alibaba Cloud SDKs (signed calls, RAM enforced, journaled).
     Serve(serve::ServeArgs),
+    /// Will traffic get through? Routes, peerings, security groups and network ACLs both ways, the first failing check and the API call that fixes it (exit 0 reachable, 1 unreachable, 2 usage error).
+    Reach(Box<reach::ReachArgs>),
     /// List the AccessKey pairs (with secrets) of a state's RAM users, for SDKs pointed at `ramsim serve`.
     Keys(keys::KeysArgs),
 }
@@ -94,6 +97,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Check(args) => check::run(&args),
         Command::Serve(args) => serve::run(&args),
         Command::Keys(args) => keys::run(&args),
+        Command::Reach(args) => reach::run(&args),
         Command::Analyze(args) => analyze::run(&args),
     }
 }

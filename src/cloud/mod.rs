@@ -34,6 +34,7 @@ pub mod operation;
 pub mod options;
 pub mod packet;
 pub mod params;
+pub mod reach;
 pub mod region;
 pub mod spec;
 pub mod time;

@@ -83,6 +83,9 @@ pub struct Step {
     /// Move the clock forward (`7d`, `1h`, `30s`).
     #[serde(default)]
     pub advance: Option<String>,
+    /// A reachability question with its expected answer (no API call is made).
+    #[serde(default)]
+    pub reach: Option<ReachStep>,
     /// Expected outcome (default `success`).
     #[serde(default)]
     pub expect: Option<Expect>,
@@ -93,6 +96,33 @@ pub struct Step {
     /// `Credentials.AccessKeyId`, `Vpcs.Vpc[0].VpcId`).
     #[serde(default)]
     pub save: Map<String, Value>,
+}
+
+/// A `reach` step: the `ramsim reach` question and what the answer must be.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReachStep {
+    /// Source (`ecs:NAME`, `i-…`, an IP, `vsw:VSW/IP`; `${…}` handles and saved values allowed).
+    pub from: String,
+    /// Target (the source forms, `ip:VPC/IP`, `vsw:VSW/IP`).
+    pub to: String,
+    /// `tcp`, `udp` or `icmp`.
+    pub protocol: String,
+    /// Target port (tcp/udp).
+    #[serde(default)]
+    pub port: Option<u16>,
+    /// Client port (default 32768).
+    #[serde(default)]
+    pub source_port: Option<u16>,
+    /// Expected verdict (default: not checked when `code` is given, else `true`).
+    #[serde(default)]
+    pub reachable: Option<bool>,
+    /// Expected first failing code (`ROUTE_NOT_FOUND`, `RETURN_ROUTE_NOT_FOUND`, …).
+    #[serde(default)]
+    pub code: Option<String>,
+    /// Expected node types of the forward path (`["VM", "ENI", "VSW", …]`).
+    #[serde(default)]
+    pub hops: Option<Vec<String>>,
 }
 
 /// Envelope fields a step may set.

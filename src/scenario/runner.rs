@@ -318,6 +318,20 @@ impl StepRunner {
             }
             return;
         }
+        if let Some(q) = &step.reach {
+            let extra = step.call.is_some()
+                || step.request.is_some()
+                || step.expect.is_some()
+                || step.expect_body.is_some()
+                || step.caller.is_some()
+                || !step.save.is_empty();
+            if extra {
+                r.actual = "a `reach` step takes no `as`, `call`, `request`, `expect`, `expect_body` or `save`: put `reachable`, `code` and `hops` inside `reach`".into();
+                return;
+            }
+            self.run_reach(q, r);
+            return;
+        }
         let expect = match &step.expect {
             None => ExpectDetail {
                 success: Some(true),
@@ -340,7 +354,7 @@ impl StepRunner {
                 substitute(line, world, &self.saved).and_then(|l| parse_cli_line(&l))
             }
             (None, Some(v)) => substitute_json(v, world, &self.saved).and_then(request_from_value),
-            _ => Err("a step needs exactly one of `call`, `request` or `advance`".into()),
+            _ => Err("a step needs exactly one of `call`, `request`, `advance` or `reach`".into()),
         };
         let caller = match &step.caller {
             Some(c) => substitute(c, world, &self.saved),
@@ -454,6 +468,81 @@ impl StepRunner {
                 details.push_str(&explanation.render_human());
             }
             r.details = Some(details);
+        }
+    }
+}
+
+impl StepRunner {
+    /// A `reach` step: resolves the ends (handles and saved values substituted), analyses, and
+    /// compares the verdict, the first failing code and the forward node types.
+    fn run_reach(&mut self, q: &crate::scenario::format::ReachStep, r: &mut CaseResult) {
+        use crate::cloud::reach::probe::{parse_protocol, parse_source, parse_target};
+        let world = &self.gateway.state.world;
+        let want_reachable = q.reachable.unwrap_or(q.code.is_none());
+        let mut expected = format!(
+            "reach {} -> {} {}{}: {}",
+            q.from,
+            q.to,
+            q.protocol,
+            q.port.map(|p| format!("/{p}")).unwrap_or_default(),
+            if want_reachable {
+                "reachable"
+            } else {
+                "unreachable"
+            }
+        );
+        if let Some(c) = &q.code {
+            expected.push_str(&format!(" ({c})"));
+        }
+        r.expected = expected;
+        let probe = (|| -> Result<crate::cloud::reach::Probe, String> {
+            let from = substitute(&q.from, world, &self.saved)?;
+            let to = substitute(&q.to, world, &self.saved)?;
+            Ok(crate::cloud::reach::Probe {
+                source: parse_source(world, &from).map_err(|e| format!("from `{from}`: {e}"))?,
+                target: parse_target(world, &to).map_err(|e| format!("to `{to}`: {e}"))?,
+                protocol: parse_protocol(&q.protocol)?,
+                source_port: q.source_port,
+                target_port: q.port,
+            })
+        })();
+        let v = match probe
+            .and_then(|p| crate::cloud::reach::analyze(world, &p).map_err(|e| e.to_string()))
+        {
+            Ok(v) => v,
+            Err(e) => {
+                r.actual = e;
+                return;
+            }
+        };
+        let code = v.first_error().map(|f| f.code.as_str());
+        let hops: Vec<&str> = v.forward.iter().map(|h| h.node_type.as_str()).collect();
+        r.actual = format!(
+            "{}{}; forward {}",
+            if v.reachable {
+                "reachable"
+            } else {
+                "unreachable"
+            },
+            code.map(|c| format!(" ({c})")).unwrap_or_default(),
+            hops.join(" ")
+        );
+        let mut ok = v.reachable == want_reachable;
+        if let Some(c) = &q.code {
+            ok &= code == Some(c.as_str());
+        }
+        if let Some(h) = &q.hops {
+            ok &= *h == hops;
+        }
+        r.passed = ok;
+        if !ok {
+            let fix = crate::cloud::reach::fix::suggest(world, &v);
+            r.details = Some(crate::cloud::reach::render::human(
+                world,
+                &v,
+                fix.as_ref(),
+                None,
+            ));
         }
     }
 }

@@ -135,4 +135,6 @@ pub enum ExprKind {
     },
     /// `can(principal, action, resource[, target_account])`.
     Can(Vec<Expr>),
+    /// `reach(source, target, protocol[, port])`: network reachability (both ways).
+    Reach(Vec<Expr>),
 }

@@ -8,6 +8,7 @@ use crate::api::gateway::DEFAULT_SOURCE_IP;
 use crate::api::SimState;
 use crate::authz::{decide, ActionResource, EvalOptions, PolicyStore, Request, RequestContext};
 use crate::cloud::account::{Account, Site};
+use crate::cloud::ecs::Instance;
 use crate::cloud::vpc::route::RouteEntry;
 use crate::cloud::vpc::{VSwitch, Vpc};
 use crate::cloud::vpcpeer::{PeerStatus, Peering};
@@ -215,7 +216,7 @@ fn check_expr(src: &str, e: &Expr, env: &mut Vec<(String, Kind)>) -> Result<Ty, 
             result?;
             Ty::Bool
         }
-        ExprKind::Can(args) => {
+        ExprKind::Can(args) | ExprKind::Reach(args) => {
             for a in args {
                 check_expr(src, a, env)?;
             }
@@ -252,6 +253,8 @@ pub enum Obj<'w> {
     VSwitch(&'w VSwitch),
     /// A route entry.
     Route(&'w RouteEntry),
+    /// An ECS instance.
+    Instance(&'w Instance),
     /// A user with its account uid.
     User(&'w str, &'w User),
     /// A role with its account uid.
@@ -353,6 +356,7 @@ impl<'w> Obj<'w> {
             Obj::Vpc(_) => Kind::Vpc,
             Obj::VSwitch(_) => Kind::VSwitch,
             Obj::Route(_) => Kind::Route,
+            Obj::Instance(_) => Kind::Instance,
             Obj::User(..) => Kind::User,
             Obj::Role(..) => Kind::Role,
             Obj::Group(..) => Kind::Group,
@@ -376,6 +380,7 @@ impl<'w> Obj<'w> {
             Obj::Vpc(v) => Cow::Borrowed(&v.vpc_id),
             Obj::VSwitch(v) => Cow::Borrowed(&v.vswitch_id),
             Obj::Route(r) => Cow::Borrowed(&r.route_entry_id),
+            Obj::Instance(i) => Cow::Borrowed(&i.instance_id),
             Obj::User(_, u) => Cow::Borrowed(&u.name),
             Obj::Role(_, r) => Cow::Borrowed(&r.name),
             Obj::Group(_, g) => Cow::Borrowed(&g.name),
@@ -410,6 +415,10 @@ impl<'w> Obj<'w> {
                 r.destination,
                 r.next_hop_type.map_or("(list)", |t| t.as_str()),
                 r.next_hop_id
+            ),
+            Obj::Instance(i) => format!(
+                "{} ({}, {} in {} of {})",
+                i.instance_id, i.instance_name, i.private_ip, i.vpc_id, i.owner_uid
             ),
             Obj::User(a, u) => format!("user {}@{a}", u.name),
             Obj::Role(a, r) => format!("role {}@{a}", r.name),
@@ -515,6 +524,22 @@ fn get_field<'w>(state: &'w SimState, obj: Obj<'w>, field: &str) -> Option<Val<'
             "zone" => s(&v.zone_id),
             "cidr" => Val::Str(Cow::Owned(v.cidr_block.to_string())),
             "status" => s(v.lifecycle.at(now).as_str()),
+            _ => return None,
+        },
+        Obj::Instance(i) => match field {
+            "id" => s(&i.instance_id),
+            "name" => s(&i.instance_name),
+            "owner" => s(&i.owner_uid),
+            "account" => w
+                .account(&i.owner_uid)
+                .map_or(Val::Null, |a| Val::Obj(Obj::Account(a))),
+            "region" => s(&i.region_id),
+            "zone" => s(&i.zone_id),
+            "vpc_id" => s(&i.vpc_id),
+            "vswitch_id" => s(&i.vswitch_id),
+            "ip" => Val::Str(Cow::Owned(i.private_ip.to_string())),
+            "status" => s(i.status(now).as_str()),
+            "security_groups" => Val::List(i.security_group_ids.iter().map(|g| s(g)).collect()),
             _ => return None,
         },
         Obj::Route(r) => match field {
@@ -671,6 +696,12 @@ fn collection_items<'w>(state: &'w SimState, name: &str) -> Vec<Val<'w>> {
             .iter()
             .flat_map(|(a, acct)| acct.policies.values().map(move |p| obj(Obj::Policy(a, p))))
             .collect(),
+        "instances" => w
+            .ecs()
+            .instances
+            .values()
+            .map(|i| obj(Obj::Instance(i)))
+            .collect(),
         "accounts" => w.accounts().map(|a| obj(Obj::Account(a))).collect(),
         "control_policies" => iam
             .control_policies
@@ -719,6 +750,8 @@ struct Ev<'w, 'c> {
     cache: &'c mut EvalCache,
     env: Vec<(&'w str, Val<'w>)>,
     witness: Vec<String>,
+    /// The world's reachability index, built on the first `reach()` of this evaluation.
+    analyzer: Option<crate::cloud::reach::Analyzer<'w>>,
 }
 
 /// Evaluates a checked expression on `state`.
@@ -734,6 +767,7 @@ pub fn evaluate(
         cache,
         env: Vec::new(),
         witness: Vec::new(),
+        analyzer: None,
     };
     let v = ev.eval(expr)?;
     match v {
@@ -911,6 +945,13 @@ impl<'w> Ev<'w, '_> {
                 }
                 Val::Bool(self.can(&vals, args)?)
             }
+            ExprKind::Reach(args) => {
+                let mut vals = Vec::with_capacity(args.len());
+                for a in args {
+                    vals.push(self.eval(a)?);
+                }
+                Val::Bool(self.reach(&vals, args)?)
+            }
         })
     }
 
@@ -1080,6 +1121,79 @@ impl<'w> Ev<'w, '_> {
             &resource,
             target.as_deref(),
         ))
+    }
+}
+
+impl<'w> Ev<'w, '_> {
+    /// `reach(source, target, protocol[, port])`: true when the packet and its reply both get
+    /// through (network-model §8). Ends are instances (objects, ids or names) or the string
+    /// forms of `ramsim reach` (`ip:VPC/IP`, `vsw:VSW/IP`, …); an end that does not exist (any
+    /// more) cannot be reached, so the answer is false.
+    fn reach(&mut self, vals: &[Val<'w>], args: &'w [Expr]) -> Result<bool, EvalError> {
+        use crate::cloud::reach::probe::{parse_protocol, parse_source, parse_target};
+        let w = &self.state.world;
+        let pos = |i: usize| args.get(i).map_or(0, |a| a.pos);
+        let end = |i: usize| -> Result<String, EvalError> {
+            match vals.get(i) {
+                Some(Val::Obj(Obj::Instance(x))) => Ok(x.instance_id.clone()),
+                Some(Val::Str(x)) => Ok(x.to_string()),
+                Some(other) => Err(self.err(
+                    pos(i),
+                    format!(
+                        "type mismatch: the {} of reach() must be an instance or a string, got {} {}",
+                        if i == 0 { "source" } else { "target" },
+                        other.type_name(),
+                        other.show()
+                    ),
+                )),
+                None => Err(self.err(0, "reach() needs a source and a target".into())),
+            }
+        };
+        let (from, to) = (end(0)?, end(1)?);
+        let protocol = match vals.get(2) {
+            Some(Val::Str(p)) => parse_protocol(p).map_err(|m| self.err(pos(2), m))?,
+            Some(other) => {
+                return Err(self.err(
+                    pos(2),
+                    format!(
+                        "type mismatch: the protocol of reach() must be \"tcp\", \"udp\" or \"icmp\", got {} {}",
+                        other.type_name(),
+                        other.show()
+                    ),
+                ))
+            }
+            None => return Err(self.err(0, "reach() needs a protocol".into())),
+        };
+        let port = match vals.get(3) {
+            None | Some(Val::Null) => None,
+            Some(Val::Num(n)) if n.fract() == 0.0 && (1.0..=65535.0).contains(n) => Some(*n as u16),
+            Some(other) => {
+                return Err(self.err(
+                    pos(3),
+                    format!(
+                        "the port of reach() must be a number 1-65535, got {}",
+                        other.show()
+                    ),
+                ))
+            }
+        };
+        if protocol.has_ports() && port.is_none() {
+            return Err(self.err(pos(2), "reach() over tcp or udp needs a port".into()));
+        }
+        let (Ok(source), Ok(target)) = (parse_source(w, &from), parse_target(w, &to)) else {
+            return Ok(false);
+        };
+        let probe = crate::cloud::reach::Probe {
+            source,
+            target,
+            protocol,
+            source_port: None,
+            target_port: port,
+        };
+        let a = self
+            .analyzer
+            .get_or_insert_with(|| crate::cloud::reach::Analyzer::new(w));
+        Ok(a.analyze(&probe).is_ok_and(|v| v.reachable))
     }
 }
 

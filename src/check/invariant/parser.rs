@@ -13,7 +13,7 @@ use std::fmt;
 /// Words that cannot be used as names.
 pub const KEYWORDS: &[&str] = &[
     "forall", "exists", "in", "where", "and", "or", "not", "implies", "like", "true", "false",
-    "null", "can",
+    "null", "can", "reach",
 ];
 
 /// A syntax error: where, what was expected and what was found.
@@ -347,6 +347,9 @@ impl<'s> Parser<'s> {
         if let Ok((after, ())) = self.keyword(start, "can") {
             return self.can(after, start);
         }
+        if let Ok((after, ())) = self.keyword(start, "reach") {
+            return self.reach(after, start);
+        }
         for (kw, lit) in [
             ("true", Literal::Bool(true)),
             ("false", Literal::Bool(false)),
@@ -489,6 +492,36 @@ impl<'s> Parser<'s> {
         ))
     }
 
+    fn reach<'a>(&self, i: &'a str, start: &'a str) -> Res<'a, Expr> {
+        let pos = self.off(start);
+        let (mut rest, ()) = cut(self.punct(i, "(", "`(` after `reach`"))?;
+        let mut args = Vec::new();
+        loop {
+            let (r, arg) = cut(self.expr(rest))?;
+            args.push(arg);
+            if let Ok((r2, ())) = self.punct(r, ",", "`,`") {
+                rest = r2;
+                continue;
+            }
+            let (r2, ()) = cut(self.punct(r, ")", "`,` or `)`"))?;
+            rest = r2;
+            break;
+        }
+        if !(3..=4).contains(&args.len()) {
+            return cut(error(
+                start,
+                "3 or 4 arguments: reach(source, target, protocol[, port])",
+            ));
+        }
+        Ok((
+            rest,
+            Expr {
+                kind: ExprKind::Reach(args),
+                pos,
+            },
+        ))
+    }
+
     fn quantifier<'a>(&self, i: &'a str) -> Res<'a, Expr> {
         let pos = self.off(i);
         let (quantifier, rest) = match self.keyword(i, "forall") {
@@ -498,7 +531,7 @@ impl<'s> Parser<'s> {
         let (rest, (var, _)) = cut(self.name(rest, "a variable name"))?;
         let (rest, ()) = cut(self.keyword(rest, "in"))?;
         let (rest, (collection, collection_pos)) =
-            cut(self.name(rest, "a collection (peerings, vpcs, vswitches, routes, users, roles, groups, policies, accounts, control_policies, events)"))?;
+            cut(self.name(rest, "a collection (peerings, vpcs, vswitches, routes, instances, users, roles, groups, policies, accounts, control_policies, events)"))?;
         let (rest, filter) = match self.keyword(rest, "where") {
             Ok((after, ())) => {
                 let (r, f) = cut(self.or_level_filter(after))?;

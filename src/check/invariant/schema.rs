@@ -14,6 +14,8 @@ pub enum Kind {
     VSwitch,
     /// A custom route entry.
     Route,
+    /// An ECS instance.
+    Instance,
     /// A RAM user.
     User,
     /// A RAM role.
@@ -41,6 +43,7 @@ impl Kind {
             Kind::Vpc => "vpc",
             Kind::VSwitch => "vswitch",
             Kind::Route => "route",
+            Kind::Instance => "instance",
             Kind::User => "user",
             Kind::Role => "role",
             Kind::Group => "group",
@@ -60,6 +63,7 @@ impl Kind {
             Kind::Vpc => VPC,
             Kind::VSwitch => VSWITCH,
             Kind::Route => ROUTE,
+            Kind::Instance => INSTANCE,
             Kind::User => USER,
             Kind::Role => ROLE,
             Kind::Group => GROUP,
@@ -206,6 +210,20 @@ const ROUTE: &[Field] = &[
     f("status", Ty::Str, "status"),
 ];
 
+const INSTANCE: &[Field] = &[
+    f("id", Ty::Str, "`i-…`"),
+    f("name", Ty::Str, "instance name"),
+    f("owner", Ty::Str, "owner uid"),
+    f("account", Ty::Obj(Kind::Account), "owner account"),
+    f("region", Ty::Str, "region id"),
+    f("zone", Ty::Str, "zone id"),
+    f("vpc_id", Ty::Str, "VPC id"),
+    f("vswitch_id", Ty::Str, "vSwitch id"),
+    f("ip", Ty::Str, "primary private IPv4 address"),
+    f("status", Ty::Str, "Running, Stopped, …"),
+    f("security_groups", Ty::List, "security group ids"),
+];
+
 const USER: &[Field] = &[
     f("name", Ty::Str, "user name"),
     f("id", Ty::Str, "user id"),
@@ -315,6 +333,7 @@ pub const COLLECTIONS: &[(&str, Kind)] = &[
     ("vpcs", Kind::Vpc),
     ("vswitches", Kind::VSwitch),
     ("routes", Kind::Route),
+    ("instances", Kind::Instance),
     ("users", Kind::User),
     ("roles", Kind::Role),
     ("groups", Kind::Group),

@@ -1,0 +1,395 @@
+//! The smallest change that fixes the first failing check, as one exact API call: printable as
+//! an `aliyun` line and executable by `ramsim call` as printed.
+//!
+//! | First failing check | Fix |
+//! |---|---|
+//! | `ROUTE_NOT_FOUND`, `NON_TRANSITIVE`, `PEER_CIDR_MISMATCH`, `ROUTE_NEXT_HOP_MISMATCH`, `PEERING_NOT_FOUND`, a rejected/expired peering (and their `RETURN_` forms) | with an `Activated` peering between the two VPCs: `CreateRouteEntry` in the table that was consulted, to the least specific destination that wins the lookup and the VPC accepts (the peer VPC CIDR, else the peer vSwitch CIDR, else the `/32`); with a peering waiting for acceptance: `AcceptVpcPeerConnection` by the accepter; with none: `CreateVpcPeerConnection` |
+//! | `PEERING_NOT_ACTIVE` (Accepting) | `AcceptVpcPeerConnection` by the accepter |
+//! | `SG_EGRESS_DENY` / `SG_INGRESS_DENY` | `AuthorizeSecurityGroupEgress` / `AuthorizeSecurityGroup` on the ENI's first group: this protocol and port, the peer `/32`, accept, priority 1; when a priority-1 drop rule decided, `Revoke…` of that rule (nothing outranks it) |
+//! | `NACL_*_DENY` | `UpdateNetworkAclEntries` of that direction: an accept entry for the packet first, then every existing entry unchanged (the API replaces the whole list) |
+//! | `SRC/DST_INSTANCE_NOT_RUNNING` (Stopped) | `StartInstance` |
+//!
+//! Everything else (overlapping CIDRs, locked accounts, unsupported next hops, missing
+//! addresses, transitional statuses) has no single-call fix: [`suggest`] returns `None`.
+
+use super::analyze::Verdict;
+use super::finding::Site;
+use super::topology::Topology;
+use crate::cloud::packet::{Action, Direction, Packet, Protocol};
+use crate::cloud::vpc::route::RouteTable;
+use crate::cloud::vpcpeer::PeerStatus;
+use crate::cloud::World;
+use ipnet::{IpNet, Ipv4Net};
+use serde_json::{Map, Value};
+use std::net::Ipv4Addr;
+
+/// One API call: who makes it, which product and action, its parameters in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fix {
+    /// Account uid that must make the call (`ramsim call --as root@<uid>`).
+    pub caller: String,
+    /// aliyun CLI product (`vpc`, `vpcpeer`, `ecs`).
+    pub product: &'static str,
+    /// API name.
+    pub action: &'static str,
+    /// Parameters, in the order printed.
+    pub params: Vec<(String, String)>,
+    /// What the call changes, in one sentence.
+    pub why: String,
+}
+
+/// Quotes a word for a POSIX shell when it needs it.
+fn shell_word(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:,=@+".contains(c));
+    if plain {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+impl Fix {
+    /// `aliyun <product> <Action> --K V …`.
+    pub fn aliyun_line(&self) -> String {
+        let mut out = format!("aliyun {} {}", self.product, self.action);
+        for (k, v) in &self.params {
+            out.push_str(&format!(" --{k} {}", shell_word(v)));
+        }
+        out
+    }
+
+    /// The parameters as the JSON object `World::call` and the gateway take.
+    pub fn params_json(&self) -> Map<String, Value> {
+        self.params
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect()
+    }
+
+    /// A stable identity of the change (for "never the same fix twice").
+    pub fn key(&self) -> String {
+        format!("{} {}", self.caller, self.aliyun_line())
+    }
+}
+
+fn p(k: &str, v: impl Into<String>) -> (String, String) {
+    (k.to_string(), v.into())
+}
+
+fn host(ip: Ipv4Addr) -> String {
+    format!("{ip}/32")
+}
+
+fn port_range(pk: &Packet) -> String {
+    if pk.protocol.has_ports() {
+        format!("{0}/{0}", pk.dst_port)
+    } else {
+        "-1/-1".into()
+    }
+}
+
+/// The smallest fix of `v`'s first failing check, or `None` when no single call fixes it.
+pub fn suggest(world: &World, v: &Verdict) -> Option<Fix> {
+    let f = v.first_error()?;
+    let t = Topology::new(world);
+    match f.site.as_ref() {
+        Site::None => None,
+        Site::Instance { instance_id } => {
+            let i = world.ecs.instances.get(instance_id)?;
+            Some(Fix {
+                caller: i.owner_uid.clone(),
+                product: "ecs",
+                action: "StartInstance",
+                params: vec![p("RegionId", &i.region_id), p("InstanceId", instance_id)],
+                why: format!("start `{instance_id}`"),
+            })
+        }
+        Site::Peering { peering_id } => accept(world, peering_id),
+        Site::SecurityGroup {
+            eni_id,
+            direction,
+            packet,
+            matched,
+        } => sg_fix(world, eni_id, *direction, packet, matched.as_ref()),
+        Site::NetworkAcl {
+            network_acl_id,
+            direction,
+            packet,
+            ..
+        } => acl_fix(world, network_acl_id, *direction, packet),
+        Site::Route {
+            origin_vswitch,
+            dst_ip,
+            want_vpc,
+        } => route_fix(&t, origin_vswitch, *dst_ip, want_vpc.as_deref()?),
+    }
+}
+
+fn accept(world: &World, pcc: &str) -> Option<Fix> {
+    let pc = world.peerings.get(pcc)?;
+    Some(Fix {
+        caller: pc.accepting_owner_uid.clone(),
+        product: "vpcpeer",
+        action: "AcceptVpcPeerConnection",
+        params: vec![p("InstanceId", pcc)],
+        why: format!("the accepter account accepts peering `{pcc}`"),
+    })
+}
+
+fn sg_fix(
+    world: &World,
+    eni_id: &str,
+    d: Direction,
+    pk: &Packet,
+    matched: Option<&crate::cloud::ecs::security_group::MatchedSgRule>,
+) -> Option<Fix> {
+    let (cidr_key, group_key, authorize, revoke) = match d {
+        Direction::Ingress => (
+            "SourceCidrIp",
+            "SourceGroupId",
+            "AuthorizeSecurityGroup",
+            "RevokeSecurityGroup",
+        ),
+        Direction::Egress => (
+            "DestCidrIp",
+            "DestGroupId",
+            "AuthorizeSecurityGroupEgress",
+            "RevokeSecurityGroupEgress",
+        ),
+    };
+    if let Some(m) = matched.filter(|m| m.policy == Action::Drop && m.priority == 1) {
+        let g = world.ecs.security_groups.get(&m.security_group_id)?;
+        if g.managed_by.is_some() {
+            return None;
+        }
+        let r = g.rules.iter().find(|r| r.rule_id == m.rule_id)?;
+        let mut params = vec![
+            p("RegionId", &g.region_id),
+            p("SecurityGroupId", &g.security_group_id),
+            p("Permissions.1.IpProtocol", r.protocol.ecs_name()),
+            p("Permissions.1.PortRange", r.port_range.to_string()),
+        ];
+        match (&r.cidr, &r.group_id) {
+            (Some(c), _) => params.push(p(&format!("Permissions.1.{cidr_key}"), c.to_string())),
+            (None, Some(gid)) => params.push(p(&format!("Permissions.1.{group_key}"), gid)),
+            (None, None) => return None,
+        }
+        if let Some(sp) = r.source_port_range {
+            params.push(p("Permissions.1.SourcePortRange", sp.to_string()));
+        }
+        params.push(p("Permissions.1.Policy", "drop"));
+        params.push(p("Permissions.1.Priority", "1"));
+        return Some(Fix {
+            caller: g.owner_uid.clone(),
+            product: "ecs",
+            action: revoke,
+            params,
+            why: format!(
+                "remove the priority-1 drop rule `{}` of `{}` (no rule can outrank it)",
+                r.rule_id, g.security_group_id
+            ),
+        });
+    }
+    let eni = world.ecs.enis.get(eni_id)?;
+    let g = eni
+        .security_group_ids
+        .iter()
+        .filter_map(|id| world.ecs.security_groups.get(id))
+        .find(|g| g.managed_by.is_none())?;
+    let proto = match pk.protocol {
+        Protocol::Tcp => "TCP",
+        Protocol::Udp => "UDP",
+        Protocol::Icmp => "ICMP",
+        _ => return None,
+    };
+    let peer = d.peer(pk);
+    Some(Fix {
+        caller: g.owner_uid.clone(),
+        product: "ecs",
+        action: authorize,
+        params: vec![
+            p("RegionId", &g.region_id),
+            p("SecurityGroupId", &g.security_group_id),
+            p("Permissions.1.IpProtocol", proto),
+            p("Permissions.1.PortRange", port_range(pk)),
+            p(&format!("Permissions.1.{cidr_key}"), host(peer)),
+            p("Permissions.1.Policy", "accept"),
+            p("Permissions.1.Priority", "1"),
+        ],
+        why: format!(
+            "let {} {} `{peer}` through `{}` ({})",
+            pk.protocol.as_str(),
+            port_range(pk),
+            g.security_group_id,
+            d.as_str()
+        ),
+    })
+}
+
+fn acl_fix(world: &World, acl_id: &str, d: Direction, pk: &Packet) -> Option<Fix> {
+    use crate::cloud::network_acl::{IpVersion, MAX_ENTRIES_PER_DIRECTION};
+    let acl = world.nacl.acls.get(acl_id)?;
+    let entries = acl.entries(d);
+    if entries.len() >= MAX_ENTRIES_PER_DIRECTION {
+        return None;
+    }
+    let (list, flag, cidr_key) = match d {
+        Direction::Ingress => (
+            "IngressAclEntries",
+            "UpdateIngressAclEntries",
+            "SourceCidrIp",
+        ),
+        Direction::Egress => (
+            "EgressAclEntries",
+            "UpdateEgressAclEntries",
+            "DestinationCidrIp",
+        ),
+    };
+    let proto = match pk.protocol {
+        Protocol::Tcp => "tcp",
+        Protocol::Udp => "udp",
+        Protocol::Icmp => "icmp",
+        _ => return None,
+    };
+    let peer = d.peer(pk);
+    let mut params = vec![
+        p("RegionId", &acl.region_id),
+        p("NetworkAclId", acl_id),
+        p(flag, "true"),
+        p(&format!("{list}.1.Policy"), "accept"),
+        p(&format!("{list}.1.Protocol"), proto),
+        p(&format!("{list}.1.{cidr_key}"), host(peer)),
+        p(&format!("{list}.1.Port"), port_range(pk)),
+    ];
+    for (i, e) in entries.iter().enumerate() {
+        let n = i + 2;
+        params.push(p(&format!("{list}.{n}.NetworkAclEntryId"), &e.entry_id));
+        if !e.name.is_empty() {
+            params.push(p(&format!("{list}.{n}.NetworkAclEntryName"), &e.name));
+        }
+        if !e.description.is_empty() {
+            params.push(p(&format!("{list}.{n}.Description"), &e.description));
+        }
+        params.push(p(&format!("{list}.{n}.Policy"), e.policy.as_str()));
+        params.push(p(&format!("{list}.{n}.Protocol"), e.protocol.vpc_name()));
+        params.push(p(&format!("{list}.{n}.{cidr_key}"), e.cidr.to_string()));
+        params.push(p(&format!("{list}.{n}.Port"), e.port.to_string()));
+        if e.ip_version == IpVersion::IPv6 {
+            params.push(p(&format!("{list}.{n}.IpVersion"), "IPv6"));
+        }
+    }
+    Some(Fix {
+        caller: acl.owner_uid.clone(),
+        product: "vpc",
+        action: "UpdateNetworkAclEntries",
+        params,
+        why: format!(
+            "put an accept entry for {} {} `{peer}` first in the {} entries of `{acl_id}`, keeping the {} existing ones",
+            pk.protocol.as_str(),
+            port_range(pk),
+            d.as_str(),
+            entries.len()
+        ),
+    })
+}
+
+/// The least specific destination for `dst` towards `want` that the table accepts and that
+/// wins the lookup.
+fn route_destination(
+    t: &Topology<'_>,
+    table: &RouteTable,
+    want: &crate::cloud::vpc::Vpc,
+    dst: Ipv4Addr,
+) -> Option<Ipv4Net> {
+    let current = t.lookup(table, dst).map(|m| m.destination.prefix_len());
+    let mut cands: Vec<Ipv4Net> = want
+        .ipv4_cidrs()
+        .into_iter()
+        .filter(|c| c.contains(&dst))
+        .collect();
+    cands.extend(t.vswitch_holding(&want.vpc_id, dst).map(|s| s.cidr_block));
+    cands.extend(Ipv4Net::new(dst, 32).ok());
+    let own = t.vswitches_of(&table.vpc_id);
+    let cgnat = crate::cloud::vpc::cgnat();
+    cands.into_iter().find(|c| {
+        current.is_none_or(|len| c.prefix_len() > len)
+            && !t
+                .entries_of(&table.route_table_id)
+                .iter()
+                .any(|e| e.destination == IpNet::V4(*c))
+            && !own
+                .iter()
+                .any(|s| s.cidr_block == *c || (s.cidr_block.contains(c)))
+            && !cgnat.is_some_and(|g| g.contains(c) || c.contains(&g))
+    })
+}
+
+fn route_fix(t: &Topology<'_>, origin_vsw: &str, dst: Ipv4Addr, want_vpc: &str) -> Option<Fix> {
+    let w = t.world;
+    let s = w.vswitches.get(origin_vsw)?;
+    let here = t.vpc(&s.vpc_id)?;
+    let there = t.vpc(want_vpc)?;
+    if here.vpc_id == there.vpc_id {
+        return None;
+    }
+    let table = t.table_for_vswitch(origin_vsw)?;
+    let now = w.now();
+    let between: Vec<&crate::cloud::vpcpeer::Peering> = w
+        .peerings
+        .values()
+        .filter(|pc| pc.involves_vpc(&here.vpc_id) && pc.involves_vpc(&there.vpc_id))
+        .collect();
+    if let Some(pc) = between
+        .iter()
+        .find(|pc| pc.status_at(now) == PeerStatus::Activated)
+    {
+        if w.peering_biz_status(pc) != "Normal" {
+            return None;
+        }
+        let dest = route_destination(t, table, there, dst)?;
+        return Some(Fix {
+            caller: table.owner_uid.clone(),
+            product: "vpc",
+            action: "CreateRouteEntry",
+            params: vec![
+                p("RegionId", &table.region_id),
+                p("RouteTableId", &table.route_table_id),
+                p("DestinationCidrBlock", dest.to_string()),
+                p("NextHopType", "VpcPeer"),
+                p("NextHopId", &pc.instance_id),
+            ],
+            why: format!(
+                "route `{dest}` from `{}` over peering `{}` to `{}`",
+                table.route_table_id, pc.instance_id, there.vpc_id
+            ),
+        });
+    }
+    if let Some(pc) = between
+        .iter()
+        .find(|pc| pc.status_at(now) == PeerStatus::Accepting)
+    {
+        return accept(w, &pc.instance_id);
+    }
+    if between.iter().any(|pc| pc.status_at(now).counts()) {
+        return None; // transitional: wait
+    }
+    let params = vec![
+        p("RegionId", &here.region_id),
+        p("VpcId", &here.vpc_id),
+        p("AcceptingAliUid", &there.owner_uid),
+        p("AcceptingRegionId", &there.region_id),
+        p("AcceptingVpcId", &there.vpc_id),
+    ];
+    Some(Fix {
+        caller: here.owner_uid.clone(),
+        product: "vpcpeer",
+        action: "CreateVpcPeerConnection",
+        params,
+        why: format!(
+            "peer `{}` with `{}` (no peering connects them)",
+            here.vpc_id, there.vpc_id
+        ),
+    })
+}

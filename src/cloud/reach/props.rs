@@ -1,0 +1,151 @@
+//! Properties over random small worlds ([`super::fixture::random_world`]): the analyzer agrees
+//! with the brute-force walker; analysis never panics or loops; applying the suggested fix and
+//! re-analysing never repeats a failure and converges.
+
+use super::fix::suggest;
+use super::fixture::{random_world, Plan};
+use super::walker::walk;
+use super::*;
+use crate::cloud::packet::{Packet, Protocol, DEFAULT_CLIENT_PORT};
+use proptest::prelude::*;
+
+fn plan() -> impl Strategy<Value = Plan> {
+    (
+        (any::<bool>(), any::<bool>(), any::<bool>()),
+        prop::array::uniform3(0u8..3),
+        prop::array::uniform6(0u8..4),
+        prop::array::uniform6(0u8..5),
+        prop::array::uniform6(0u8..5),
+        prop::array::uniform6(prop::bool::weighted(0.1)),
+    )
+        .prop_map(
+            |((a, b, c), peerings, routes, groups, acls, stopped)| Plan {
+                v1_other_account: a,
+                v1_other_region: b,
+                v2_overlaps: c,
+                peerings,
+                routes,
+                groups,
+                acls,
+                stopped,
+            },
+        )
+}
+
+fn probe(from: &str, to: &str, tcp: bool) -> Probe {
+    Probe {
+        source: Source::Ecs {
+            instance_id: from.into(),
+            source_ip: None,
+        },
+        target: Target::Ecs {
+            instance_id: to.into(),
+            target_ip: None,
+        },
+        protocol: if tcp { Protocol::Tcp } else { Protocol::Icmp },
+        source_port: None,
+        target_port: tcp.then_some(22),
+    }
+}
+
+/// Codes for which no single API call is a fix in these worlds.
+const NO_FIX: &[&str] = &[
+    "DST_IP_NOT_FOUND",
+    "CIDR_OVERLAP",
+    "PEERING_LOCKED",
+    "UNSUPPORTED_NEXT_HOP",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+    #[test]
+    fn analyzer_agrees_with_the_brute_force_walker(p in plan(), tcp in any::<bool>()) {
+        let (n, vms) = random_world(&p);
+        let a = Analyzer::new(&n.w);
+        for from in &vms {
+            for to in &vms {
+                if from == to { continue; }
+                let v = a.analyze(&probe(from, to, tcp)).expect("valid probe");
+                let src = &n.w.ecs().instances[from];
+                let dst = &n.w.ecs().instances[to];
+                let pk = Packet {
+                    src_ip: src.private_ip, dst_ip: dst.private_ip,
+                    protocol: v.packet.protocol, src_port: DEFAULT_CLIENT_PORT, dst_port: if tcp { 22 } else { 0 },
+                };
+                let plain = walk(&n.w, from, to, &pk);
+                prop_assert_eq!(v.reachable, plain.is_ok(), "{} -> {}: {:?} vs {:?}", from, to, v.findings, plain);
+                prop_assert_eq!(v.first_error().map(|f| f.code.as_str()), plain.err(), "{} -> {}", from, to);
+                // forward hops stop at the failing hop; reachable paths start and end at the instances
+                if v.reachable {
+                    prop_assert_eq!(v.forward.first().map(|h| h.node_id.as_str()), Some(from.as_str()));
+                    prop_assert_eq!(v.forward.last().map(|h| h.node_id.as_str()), Some(to.as_str()));
+                    prop_assert_eq!(v.reverse.last().map(|h| h.node_id.as_str()), Some(from.as_str()));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn applying_the_fix_moves_on_and_converges(p in plan(), tcp in any::<bool>(), i in 0usize..6, j in 1usize..6) {
+        let (mut n, vms) = random_world(&p);
+        let (from, to) = (vms[i].clone(), vms[(i + j) % 6].clone());
+        let mut seen: Vec<String> = Vec::new();
+        for _ in 0..12 {
+            let v = n.probe(probe(&from, &to, tcp));
+            if v.reachable {
+                return Ok(());
+            }
+            let f = v.first_error().expect("an unreachable verdict has an error").clone();
+            let Some(fix) = suggest(&n.w, &v) else {
+                // no single call fixes these; everything else must come with a fix
+                let routed = matches!(f.site.as_ref(), finding::Site::Route { .. });
+                prop_assert!(NO_FIX.contains(&f.code.as_str()) || routed, "no fix for {:?}", f);
+                return Ok(());
+            };
+            let key = format!("{} {} {}", f.code, f.component_id, fix.key());
+            prop_assert!(!seen.contains(&key), "the same failure and fix again: {key}\nafter {seen:?}");
+            seen.push(key);
+            if let Err(e) = n.apply(&fix) {
+                prop_assert!(false, "the suggested fix failed: {} -> {e}", fix.aliyun_line());
+            }
+        }
+        prop_assert!(false, "no convergence after 12 fixes: {seen:?}");
+    }
+}
+
+/// Over 200 fixed random worlds, following the suggested fixes from the first instance to
+/// the fourth (another VPC) ends reachable, or at a check no single call fixes; and it ends
+/// reachable in most of them (the fixes really fix).
+#[test]
+fn fix_loops_end_reachable_in_most_worlds() {
+    use proptest::strategy::ValueTree;
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let (mut fixed, mut total) = (0, 0);
+    for _ in 0..200 {
+        let p = plan().new_tree(&mut runner).expect("a plan").current();
+        let (mut n, vms) = random_world(&p);
+        total += 1;
+        for _ in 0..12 {
+            let v = n.probe(probe(&vms[0], &vms[3], true));
+            if v.reachable {
+                fixed += 1;
+                break;
+            }
+            match suggest(&n.w, &v) {
+                Some(f) => n
+                    .apply(&f)
+                    .unwrap_or_else(|e| panic!("{} failed: {e}", f.aliyun_line())),
+                None => {
+                    let code = v.first_error().map(|f| f.code.as_str()).unwrap_or_default();
+                    assert!(NO_FIX.contains(&code), "no fix for {code}");
+                    break;
+                }
+            }
+        }
+    }
+    assert!(
+        fixed * 10 >= total * 9,
+        "only {fixed} of {total} worlds fixed"
+    );
+}

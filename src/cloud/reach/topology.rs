@@ -1,0 +1,134 @@
+//! A read-only index of the world for analysis: vSwitches per VPC and route entries per table,
+//! built once, so that one analysis costs the length of its path (a longest-prefix match over
+//! one table, address-index lookups), not the size of the world.
+
+use crate::cloud::vpc::route::{RouteEntry, RouteMatch, RouteTable, RouteTarget};
+use crate::cloud::vpc::{NetStatus, VSwitch, Vpc};
+use crate::cloud::World;
+use ipnet::{IpNet, Ipv4Net};
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr};
+
+/// The index. Borrowing the world keeps it consistent: it cannot outlive a mutation.
+#[derive(Debug)]
+pub struct Topology<'w> {
+    /// The world.
+    pub world: &'w World,
+    vswitches: HashMap<&'w str, Vec<&'w VSwitch>>,
+    entries: HashMap<&'w str, Vec<&'w RouteEntry>>,
+}
+
+impl<'w> Topology<'w> {
+    /// Indexes `world` (one pass over its vSwitches and route entries).
+    pub fn new(world: &'w World) -> Self {
+        let mut vswitches: HashMap<&str, Vec<&VSwitch>> = HashMap::new();
+        for s in world.vswitches.values() {
+            vswitches.entry(s.vpc_id.as_str()).or_default().push(s);
+        }
+        let mut entries: HashMap<&str, Vec<&RouteEntry>> = HashMap::new();
+        for e in world.route_entries.values() {
+            entries
+                .entry(e.route_table_id.as_str())
+                .or_default()
+                .push(e);
+        }
+        Topology {
+            world,
+            vswitches,
+            entries,
+        }
+    }
+
+    /// vSwitches of a VPC (any status), in id order.
+    pub fn vswitches_of(&self, vpc_id: &str) -> &[&'w VSwitch] {
+        self.vswitches.get(vpc_id).map_or(&[], Vec::as_slice)
+    }
+
+    /// Custom entries of a table (any status), in id order.
+    pub fn entries_of(&self, table_id: &str) -> &[&'w RouteEntry] {
+        self.entries.get(table_id).map_or(&[], Vec::as_slice)
+    }
+
+    /// The `Available` vSwitch of `vpc_id` whose CIDR holds `ip`.
+    pub fn vswitch_holding(&self, vpc_id: &str, ip: Ipv4Addr) -> Option<&'w VSwitch> {
+        let now = self.world.now();
+        self.vswitches_of(vpc_id)
+            .iter()
+            .copied()
+            .find(|s| s.cidr_block.contains(&ip) && s.lifecycle.at(now) == NetStatus::Available)
+    }
+
+    /// A VPC.
+    pub fn vpc(&self, id: &str) -> Option<&'w Vpc> {
+        self.world.vpcs.get(id)
+    }
+
+    /// The effective table of a vSwitch (§2.4.6 step 1).
+    pub fn table_for_vswitch(&self, vswitch_id: &str) -> Option<&'w RouteTable> {
+        let s = self.world.vswitches.get(vswitch_id)?;
+        match &s.route_table_id {
+            Some(t) => self.world.route_tables.get(t),
+            None => self.system_table(&s.vpc_id),
+        }
+    }
+
+    /// The system table of a VPC.
+    pub fn system_table(&self, vpc_id: &str) -> Option<&'w RouteTable> {
+        self.world
+            .route_tables
+            .get(&self.world.vpcs.get(vpc_id)?.system_route_table_id)
+    }
+
+    /// Longest-prefix match of `ip` over `table` (§2.4.6 steps 2–3): system routes of the
+    /// VPC's `Available` vSwitches and the table's `Available` entries. Same answer as
+    /// [`World::lookup_route`], over one table.
+    pub fn lookup(&self, table: &RouteTable, ip: Ipv4Addr) -> Option<RouteMatch> {
+        let now = self.world.now();
+        let addr = IpAddr::V4(ip);
+        let mut best: Option<RouteMatch> = None;
+        let better = |best: &Option<RouteMatch>, d: &IpNet| {
+            d.contains(&addr)
+                && best
+                    .as_ref()
+                    .is_none_or(|b| d.prefix_len() > b.destination.prefix_len())
+        };
+        for s in self.vswitches_of(&table.vpc_id) {
+            let d = IpNet::V4(s.cidr_block);
+            if s.lifecycle.at(now) == NetStatus::Available && better(&best, &d) {
+                best = Some(RouteMatch {
+                    route_table_id: table.route_table_id.clone(),
+                    route_entry_id: s.system_route_entry_id.clone(),
+                    destination: d,
+                    target: RouteTarget::Local,
+                });
+            }
+        }
+        for e in self.entries_of(&table.route_table_id) {
+            if e.lifecycle.at(now) == NetStatus::Available && better(&best, &e.destination) {
+                best = Some(RouteMatch {
+                    route_table_id: table.route_table_id.clone(),
+                    route_entry_id: e.route_entry_id.clone(),
+                    destination: e.destination,
+                    target: RouteTarget::NextHop {
+                        next_hop_type: e.next_hop_type,
+                        next_hop_id: e.next_hop_id.clone(),
+                    },
+                });
+            }
+        }
+        best
+    }
+}
+
+/// All IPv4 CIDRs of a VPC contain `ip`?
+pub fn vpc_holds(vpc: &Vpc, ip: Ipv4Addr) -> bool {
+    vpc.cidr_block.contains(&ip) || vpc.secondary_cidr_blocks.iter().any(|c| c.contains(&ip))
+}
+
+/// True when some CIDR of `a` overlaps some CIDR of `b`.
+pub fn vpcs_overlap(a: &Vpc, b: &Vpc) -> bool {
+    let ov = |x: &Ipv4Net, y: &Ipv4Net| x.contains(y) || y.contains(x);
+    a.ipv4_cidrs()
+        .iter()
+        .any(|x| b.ipv4_cidrs().iter().any(|y| ov(x, y)))
+}

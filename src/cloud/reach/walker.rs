@@ -1,0 +1,149 @@
+//! A brute-force packet walker, written as plainly as possible, to check the analyzer against:
+//! it uses only the world's public lookups (`World::lookup_route`, which scans every entry),
+//! the SG and ACL evaluators, and follows §8.3 step by step with no index, no hops, no
+//! findings — just "does it get there and back, and if not, which code".
+
+use crate::cloud::ecs::security_group::evaluate;
+use crate::cloud::ecs::{AddressOwner, InstanceStatus};
+use crate::cloud::network_acl::evaluate_vswitch;
+use crate::cloud::packet::{Direction, Packet};
+use crate::cloud::vpc::route::{NextHopType, RouteTarget};
+use crate::cloud::vpc::NetStatus;
+use crate::cloud::vpcpeer::PeerStatus;
+use crate::cloud::World;
+use std::net::{IpAddr, Ipv4Addr};
+
+fn vpc_has(w: &World, vpc: &str, ip: Ipv4Addr) -> bool {
+    match w.vpc(vpc) {
+        Some(v) => v.ipv4_cidrs().iter().any(|c| c.contains(&ip)),
+        None => false,
+    }
+}
+
+fn vswitch_with(w: &World, vpc: &str, ip: Ipv4Addr) -> Option<String> {
+    for s in w.vswitches_of(vpc) {
+        if s.cidr_block.contains(&ip) && s.lifecycle.at(w.now()) == NetStatus::Available {
+            return Some(s.vswitch_id.clone());
+        }
+    }
+    None
+}
+
+fn acl_ok(w: &World, vsw: &str, d: Direction, p: &Packet) -> bool {
+    evaluate_vswitch(w.nacl(), vsw, d, p).allowed
+}
+
+/// Moves `p` from `vsw` in `vpc` to the vSwitch holding its destination; returns that VPC.
+fn go(w: &World, vpc: &str, vsw: &str, p: &Packet) -> Result<String, &'static str> {
+    let dst = p.dst_ip;
+    let here = w.vswitch(vsw).ok_or("ROUTE_NOT_FOUND")?;
+    if here.cidr_block.contains(&dst) {
+        return Ok(vpc.to_string());
+    }
+    if !acl_ok(w, vsw, Direction::Egress, p) {
+        return Err("NACL_EGRESS_DENY");
+    }
+    let m = w
+        .lookup_route(vpc, Some(vsw), IpAddr::V4(dst))
+        .ok_or("ROUTE_NOT_FOUND")?;
+    let (kind, id) = match m.target {
+        RouteTarget::Local => {
+            let to = vswitch_with(w, vpc, dst).ok_or("DST_IP_NOT_FOUND")?;
+            if !acl_ok(w, &to, Direction::Ingress, p) {
+                return Err("NACL_INGRESS_DENY");
+            }
+            return Ok(vpc.to_string());
+        }
+        RouteTarget::NextHop {
+            next_hop_type,
+            next_hop_id,
+        } => (next_hop_type, next_hop_id),
+    };
+    if kind != Some(NextHopType::VpcPeer) {
+        return Err("UNSUPPORTED_NEXT_HOP");
+    }
+    let status = w.peering_status(&id);
+    if status.is_none() || status == Some(PeerStatus::Deleted) {
+        return Err("PEERING_NOT_FOUND");
+    }
+    if status != Some(PeerStatus::Activated) {
+        return Err("PEERING_NOT_ACTIVE");
+    }
+    let pc = w.peering(&id).ok_or("PEERING_NOT_FOUND")?;
+    if w.peering_biz_status(pc) != "Normal" {
+        return Err("PEERING_LOCKED");
+    }
+    let other = if pc.vpc_id == vpc {
+        pc.accepting_vpc_id.clone()
+    } else if pc.accepting_vpc_id == vpc {
+        pc.vpc_id.clone()
+    } else {
+        return Err("ROUTE_NEXT_HOP_MISMATCH");
+    };
+    let onward = w.lookup_route(&other, None, IpAddr::V4(dst));
+    let onward_is_local = matches!(onward.as_ref().map(|m| &m.target), Some(RouteTarget::Local));
+    if !vpc_has(w, &other, dst) {
+        if onward.is_some() && !onward_is_local {
+            return Err("NON_TRANSITIVE");
+        }
+        return Err("PEER_CIDR_MISMATCH");
+    }
+    match onward {
+        None => Err("DST_IP_NOT_FOUND"),
+        Some(_) if !onward_is_local => Err("NON_TRANSITIVE"),
+        Some(_) => {
+            let to = vswitch_with(w, &other, dst).ok_or("DST_IP_NOT_FOUND")?;
+            if !acl_ok(w, &to, Direction::Ingress, p) {
+                return Err("NACL_INGRESS_DENY");
+            }
+            Ok(other)
+        }
+    }
+}
+
+fn returned(code: &'static str) -> &'static str {
+    match code {
+        "ROUTE_NOT_FOUND" => "RETURN_ROUTE_NOT_FOUND",
+        "PEERING_NOT_FOUND" => "RETURN_PEERING_NOT_FOUND",
+        "PEERING_NOT_ACTIVE" => "RETURN_PEERING_NOT_ACTIVE",
+        "PEERING_LOCKED" => "RETURN_PEERING_LOCKED",
+        "ROUTE_NEXT_HOP_MISMATCH" => "RETURN_ROUTE_NEXT_HOP_MISMATCH",
+        "NON_TRANSITIVE" => "RETURN_NON_TRANSITIVE",
+        "PEER_CIDR_MISMATCH" => "RETURN_PEER_CIDR_MISMATCH",
+        "UNSUPPORTED_NEXT_HOP" => "RETURN_UNSUPPORTED_NEXT_HOP",
+        "NACL_EGRESS_DENY" | "NACL_INGRESS_DENY" => "NACL_RETURN_DENY",
+        other => other,
+    }
+}
+
+/// Instance to instance: `Ok` when the packet and its reply both get through, else the first
+/// failing code.
+pub fn walk(w: &World, from: &str, to: &str, p: &Packet) -> Result<(), &'static str> {
+    let a = &w.ecs().instances[from];
+    let b = &w.ecs().instances[to];
+    if a.status(w.now()) != InstanceStatus::Running {
+        return Err("SRC_INSTANCE_NOT_RUNNING");
+    }
+    if !evaluate(w.ecs(), &a.primary_eni_id, Direction::Egress, p).is_some_and(|d| d.allowed) {
+        return Err("SG_EGRESS_DENY");
+    }
+    let arrived = go(w, &a.vpc_id, &a.vswitch_id, p)?;
+    if arrived != b.vpc_id {
+        return Err("DST_IP_NOT_FOUND");
+    }
+    match w.ecs().addresses.owner(&arrived, p.dst_ip) {
+        Some(AddressOwner::Eni(e)) if *e == b.primary_eni_id => {}
+        _ => return Err("DST_IP_NOT_FOUND"),
+    }
+    if b.status(w.now()) != InstanceStatus::Running {
+        return Err("DST_INSTANCE_NOT_RUNNING");
+    }
+    if !evaluate(w.ecs(), &b.primary_eni_id, Direction::Ingress, p).is_some_and(|d| d.allowed) {
+        return Err("SG_INGRESS_DENY");
+    }
+    let back = go(w, &b.vpc_id, &b.vswitch_id, &p.reply()).map_err(returned)?;
+    if back != a.vpc_id {
+        return Err("CIDR_OVERLAP");
+    }
+    Ok(())
+}
