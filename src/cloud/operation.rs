@@ -42,22 +42,51 @@ macro_rules! operations {
             )*
         }
 
-        /// Names of all registered network APIs, in registration order.
-        pub const ACTIONS: &[&str] = &[$(stringify!($name)),*];
+        /// Names of all registered network APIs, in registration order (a name two products
+        /// share — NLB's and CLB's `CreateLoadBalancer` — appears once per product).
+        pub const ACTIONS: &[&str] = &[$(<$name as CloudApi>::DECL.api),*];
+
+        /// The Rust names of the declaring types, index for index with [`ACTIONS`] (a type of
+        /// a shared API name carries its product's prefix: `NlbCreateLoadBalancer`).
+        pub const VARIANTS: &[&str] = &[$(stringify!($name)),*];
 
         /// The declarations of all registered network APIs, in registration order.
         pub const DECLS: &[ApiDecl] = &[$(<$name as CloudApi>::DECL),*];
 
         impl Operation {
-            /// Decodes an RPC request. Unknown action → `InvalidAction.NotFound` (404);
-            /// missing required parameter → `MissingParameter.<Name>`; wrong type →
-            /// `InvalidParameter.<Name>` (§0.4.10 step (a)); a parameter the API does not
-            /// define → `InvalidParameter` naming it (ASSUMED, see [`CloudError::unknown_param`]).
+            /// Decodes an RPC request whose product is not named: [`Operation::decode_in`]
+            /// with no product.
             pub fn decode(action: &str, params: &Map<String, Value>) -> Result<Operation, CloudError> {
+                Operation::decode_in(None, action, params)
+            }
+
+            /// Decodes an RPC request of product `product` (any case; `None`: whichever
+            /// product declares `action`). Unknown action, or an action `product` does not
+            /// declare → `InvalidAction.NotFound` (404); an action several products declare
+            /// and no product named → `MissingParameter.Product` (400, ASSUMED: Alibaba
+            /// always knows the product from the endpoint); missing required parameter →
+            /// `MissingParameter.<Name>`; wrong type → `InvalidParameter.<Name>` (§0.4.10
+            /// step (a)); a parameter the API does not define → `InvalidParameter` naming it
+            /// (ASSUMED, see [`CloudError::unknown_param`]).
+            pub fn decode_in(
+                product: Option<&str>,
+                action: &str,
+                params: &Map<String, Value>,
+            ) -> Result<Operation, CloudError> {
                 let p = Params::new(params);
-                let op = match action {
-                    $(stringify!($name) => Operation::$name(<$name as CloudApi>::decode(&p)?),)*
-                    other => return Err(CloudError::unknown_action(other)),
+                let op = 'found: {
+                    $(
+                        let decl = &<$name as CloudApi>::DECL;
+                        if decl.api == action
+                            && product.is_none_or(|named| decl.product.eq_ignore_ascii_case(named))
+                        {
+                            if product.is_none() && crate::api::catalog::is_shared_api(action) {
+                                return Err(CloudError::ambiguous_action(action));
+                            }
+                            break 'found Operation::$name(<$name as CloudApi>::decode(&p)?);
+                        }
+                    )*
+                    return Err(CloudError::unknown_action(action));
                 };
                 if let Some((param, suggestion)) = p.unknown() {
                     return Err(CloudError::unknown_param(
@@ -172,8 +201,15 @@ mod tests {
     #[test]
     fn registered_names_are_the_declared_names() {
         assert_eq!(ACTIONS.len(), DECLS.len());
-        for (name, decl) in ACTIONS.iter().zip(DECLS) {
+        assert_eq!(VARIANTS.len(), DECLS.len());
+        for ((name, variant), decl) in ACTIONS.iter().zip(VARIANTS).zip(DECLS) {
             assert_eq!(*name, decl.api);
+            // The type is the API's name, prefixed by its product where names are shared.
+            assert!(
+                variant.ends_with(decl.api),
+                "{variant} declares {}",
+                decl.api
+            );
         }
     }
 }
