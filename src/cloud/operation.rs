@@ -11,12 +11,13 @@ use crate::cloud::error::CloudError;
 use crate::cloud::params::Params;
 use crate::cloud::time::Timestamp;
 use crate::cloud::world::{CallContext, World};
-use crate::cloud::{vpc, vpcpeer};
+use crate::cloud::{nlb, vpc, vpcpeer};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
 // The declaring types, by name, for the list below (and for callers of `cloud::operation`).
+pub use nlb::api::*;
 pub use vpc::api::*;
 pub use vpcpeer::api::*;
 
@@ -175,6 +176,20 @@ operations! {
     DescribeVSwitches,
     DescribeRouteTableList,
     DescribeRouteEntryList,
+    // Nlb (nlb/api.rs; `Nlb` prefix: ALB and CLB declare the same API names)
+    NlbCreateLoadBalancer,
+    NlbCreateServerGroup,
+    NlbAddServersToServerGroup,
+    NlbRemoveServersFromServerGroup,
+    NlbCreateListener,
+    NlbGetLoadBalancerAttribute,
+    NlbListLoadBalancers,
+    NlbListServerGroups,
+    NlbListListeners,
+    NlbGetListenerHealthStatus,
+    NlbDeleteListener,
+    NlbDeleteServerGroup,
+    NlbDeleteLoadBalancer,
 }
 
 impl Operation {
