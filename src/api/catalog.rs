@@ -9,7 +9,7 @@
 //! `iam::ops`, which are built from the same declarations.
 
 use crate::cloud::declare::Product;
-use crate::cloud::{nlb, operation, vpc, vpcpeer};
+use crate::cloud::{nlb, operation, privatelink, vpc, vpcpeer};
 use crate::iam::{ram, resourcemanager, sts};
 
 use super::trail;
@@ -21,6 +21,7 @@ pub const PRODUCTS: &[&Product] = &[
     &vpcpeer::PRODUCT,
     &vpc::PRODUCT,
     &nlb::PRODUCT,
+    &privatelink::PRODUCT,
     &ram::PRODUCT,
     &resourcemanager::PRODUCT,
     &sts::PRODUCT,

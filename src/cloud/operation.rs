@@ -11,13 +11,14 @@ use crate::cloud::error::CloudError;
 use crate::cloud::params::Params;
 use crate::cloud::time::Timestamp;
 use crate::cloud::world::{CallContext, World};
-use crate::cloud::{nlb, vpc, vpcpeer};
+use crate::cloud::{nlb, privatelink, vpc, vpcpeer};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
 // The declaring types, by name, for the list below (and for callers of `cloud::operation`).
 pub use nlb::api::*;
+pub use privatelink::api::*;
 pub use vpc::api::*;
 pub use vpcpeer::api::*;
 
@@ -190,6 +191,33 @@ operations! {
     NlbDeleteListener,
     NlbDeleteServerGroup,
     NlbDeleteLoadBalancer,
+    // Privatelink (privatelink/api.rs)
+    CreateVpcEndpointService,
+    AddUserToVpcEndpointService,
+    RemoveUserFromVpcEndpointService,
+    AttachResourceToVpcEndpointService,
+    DetachResourceFromVpcEndpointService,
+    UpdateVpcEndpointServiceAttribute,
+    UpdateVpcEndpointServiceResourceAttribute,
+    CreateVpcEndpoint,
+    EnableVpcEndpointConnection,
+    DisableVpcEndpointConnection,
+    EnableVpcEndpointZoneConnection,
+    DisableVpcEndpointZoneConnection,
+    UpdateVpcEndpointConnectionAttribute,
+    AddZoneToVpcEndpoint,
+    RemoveZoneFromVpcEndpoint,
+    DeleteVpcEndpoint,
+    DeleteVpcEndpointService,
+    GetVpcEndpointServiceAttribute,
+    GetVpcEndpointAttribute,
+    ListVpcEndpointServices,
+    ListVpcEndpointServicesByEndUser,
+    ListVpcEndpoints,
+    ListVpcEndpointZones,
+    ListVpcEndpointConnections,
+    ListVpcEndpointServiceResources,
+    ListVpcEndpointServiceUsers,
 }
 
 impl Operation {
