@@ -179,6 +179,7 @@ mod tests {
                 "actiontrail",
                 "cdt",
                 "nlb",
+                "privatelink",
                 "ram",
                 "resourcemanager",
                 "sts",
