@@ -9,7 +9,7 @@
 //! `iam::ops`, which are built from the same declarations.
 
 use crate::cloud::declare::Product;
-use crate::cloud::{nlb, operation, privatelink, vpc, vpcpeer};
+use crate::cloud::{clb, nlb, operation, privatelink, vpc, vpcpeer};
 use crate::iam::{ram, resourcemanager, sts};
 
 use super::trail;
@@ -22,6 +22,7 @@ pub const PRODUCTS: &[&Product] = &[
     &vpc::PRODUCT,
     &nlb::PRODUCT,
     &privatelink::PRODUCT,
+    &clb::PRODUCT,
     &ram::PRODUCT,
     &resourcemanager::PRODUCT,
     &sts::PRODUCT,
@@ -182,6 +183,7 @@ mod tests {
                 "privatelink",
                 "ram",
                 "resourcemanager",
+                "slb",
                 "sts",
                 "vpc"
             ]

@@ -21,6 +21,7 @@
 
 pub mod account;
 pub mod auth;
+pub mod clb;
 pub mod declare;
 pub mod directory;
 pub mod ecs;

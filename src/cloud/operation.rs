@@ -11,12 +11,13 @@ use crate::cloud::error::CloudError;
 use crate::cloud::params::Params;
 use crate::cloud::time::Timestamp;
 use crate::cloud::world::{CallContext, World};
-use crate::cloud::{nlb, privatelink, vpc, vpcpeer};
+use crate::cloud::{clb, nlb, privatelink, vpc, vpcpeer};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
 // The declaring types, by name, for the list below (and for callers of `cloud::operation`).
+pub use clb::api::*;
 pub use nlb::api::*;
 pub use privatelink::api::*;
 pub use vpc::api::*;
@@ -218,6 +219,13 @@ operations! {
     ListVpcEndpointConnections,
     ListVpcEndpointServiceResources,
     ListVpcEndpointServiceUsers,
+    // Slb (clb/api.rs; `Clb` prefix: NLB and ALB declare the same API names)
+    ClbCreateLoadBalancer,
+    ClbCreateLoadBalancerTCPListener,
+    ClbAddBackendServers,
+    ClbStartLoadBalancerListener,
+    ClbDescribeLoadBalancers,
+    ClbDeleteLoadBalancer,
 }
 
 impl Operation {

@@ -1,6 +1,7 @@
 //! The world: accounts, directory, regions, clock, ids and all network resources (§1).
 
 use crate::cloud::account::Account;
+use crate::cloud::clb::ClbState;
 use crate::cloud::directory::ResourceDirectory;
 use crate::cloud::ecs::{EcsState, NetRefs};
 use crate::cloud::ids::IdGen;
@@ -93,6 +94,9 @@ pub struct World {
     /// Network load balancers, server groups, listeners (§5.1); omitted while empty, like `ecs`.
     #[serde(default, skip_serializing_if = "NlbState::is_empty")]
     pub(crate) nlb: NlbState,
+    /// Classic load balancers (§5.3); omitted while empty, like `ecs`.
+    #[serde(default, skip_serializing_if = "ClbState::is_empty")]
+    pub(crate) clb: ClbState,
     /// PrivateLink endpoint services and endpoints (§4); omitted while empty, like `ecs`.
     #[serde(default, skip_serializing_if = "PrivateLinkState::is_empty")]
     pub(crate) privatelink: PrivateLinkState,
@@ -152,6 +156,7 @@ impl World {
             ecs: EcsState::default(),
             nacl: NaclState::default(),
             nlb: NlbState::default(),
+            clb: ClbState::default(),
             privatelink: PrivateLinkState::default(),
             archived_peerings: PeeringArchive::default(),
             next_hops: BTreeMap::new(),
@@ -178,6 +183,11 @@ impl World {
     /// Network load balancers, server groups and listeners.
     pub fn nlb(&self) -> &NlbState {
         &self.nlb
+    }
+
+    /// Classic load balancers.
+    pub fn clb(&self) -> &ClbState {
+        &self.clb
     }
 
     /// PrivateLink endpoint services and endpoints.

@@ -858,10 +858,17 @@ fn server_group_and_listener_errors() {
 fn shared_api_names_need_their_product() {
     let m = serde_json::Map::new();
     let e = Operation::decode("CreateLoadBalancer", &m).unwrap_err();
-    // Only NLB declares it so far, so the name alone resolves; with the product it must match.
+    // NLB and CLB both declare it: the name alone is ambiguous; with a product it must match.
     let named = Operation::decode_in(Some("Vpc"), "CreateLoadBalancer", &m).unwrap_err();
     assert_eq!(named.code, "InvalidAction.NotFound");
-    assert!(e.code.starts_with("MissingParameter."), "{}", e.code);
+    assert_eq!(e.code, "MissingParameter.Product");
+    let clb = Operation::decode_in(
+        Some("slb"),
+        "CreateLoadBalancer",
+        json!({"RegionId": R}).as_object().unwrap(),
+    )
+    .unwrap();
+    assert_eq!(clb.product(), "Slb");
     let ok = Operation::decode_in(
         Some("nlb"),
         "GetLoadBalancerAttribute",

@@ -262,9 +262,9 @@ fn resource_json(r: &ServiceResource, region: &str) -> Value {
 
 // ---- resources ----------------------------------------------------------------------------
 
-/// The rows load balancer `id` of type `rtype` contributes (§4.3.1, §4.3.6): one per LB zone,
-/// or the given zone only. CLB and ALB are not modeled on this branch, so their ids are never
-/// found (`LoadBalancerNotFound` / `AlbNotFound`).
+/// The rows load balancer `id` of type `rtype` contributes (§4.3.1, §4.3.6): one per NLB zone
+/// (or the given zone only), the master zone of a CLB. ALB is not modeled on this branch, so
+/// its ids are never found (`AlbNotFound`).
 fn resource_rows(
     w: &World,
     ctx: &CallContext,
@@ -310,7 +310,41 @@ fn resource_rows(
                 })
                 .collect())
         }
-        "slb" => Err(lb_not_found()),
+        "slb" => {
+            let l = w
+                .clb
+                .load_balancers
+                .get(id)
+                .filter(|l| l.region_id == region && l.owner_uid == ctx.caller_account)
+                .ok_or_else(lb_not_found)?;
+            // §5.3: intranet, VPC-type, pay-as-you-go.
+            let (Some(vpc), Some(vsw), true) = (&l.vpc_id, &l.vswitch_id, l.privatelink_eligible())
+            else {
+                return Err(bad(
+                    "LoadBalancerNotSupportPrivateLink",
+                    format!("The CLB {id} must be an intranet pay-as-you-go CLB in a VPC."),
+                ));
+            };
+            if zone.is_some_and(|z| z != l.master_zone_id) {
+                return Err(bad(
+                    "EndpointServiceNotSupportedZone",
+                    format!(
+                        "The zone of a CLB row is its master zone {}.",
+                        l.master_zone_id
+                    ),
+                ));
+            }
+            Ok(vec![ServiceResource {
+                resource_id: id.to_string(),
+                resource_type: "slb".into(),
+                zone_id: l.master_zone_id.clone(),
+                vpc_id: vpc.clone(),
+                vswitch_id: vsw.clone(),
+                ip: l.address,
+                auto_allocated: true,
+                related_endpoint_count: 0,
+            }])
+        }
         "alb" => Err(bad("AlbNotFound", format!("The ALB {id} is not found."))),
         _ => Err(bad(
             "EndpointServiceResourceTypeNotSupport",
