@@ -405,6 +405,8 @@ const NOT_SHIPPED: &[&str] = &[
     "world.json",
     "target/escalation.violation.test.json",
     "sdk-state.json",
+    // the PrivateLink walk-through's state file
+    "pl.json",
     // the diff CI recipe's illustration (`policies/prod@main.json`: the file at git ref main)
     "policies/prod.json",
     "main.json",
