@@ -431,6 +431,8 @@ const NOT_SHIPPED: &[&str] = &[
     "ecs-state.json",
     // the security-group walk-through's state file
     "net.json",
+    // the PrivateLink walk-through's state file
+    "pl.json",
     // the diff CI recipe's illustration (`policies/prod@main.json`: the file at git ref main)
     "policies/prod.json",
     "main.json",

@@ -148,7 +148,20 @@ pub struct AuditEvent {
 
 /// `(resourceType, id parameter / response key)` for an API (§10.3).
 pub fn resource_type(api: &str) -> &'static str {
-    if api.contains("SecurityGroup") {
+    // NLB and PrivateLink first: `AddUserToVpcEndpointService` is not a RAM user call, and
+    // `CreateServerGroup` not a RAM group one. CLB's `CreateLoadBalancer` shares NLB's name
+    // and type (ASSUMED: the event names the NLB type for both).
+    if api.contains("VpcEndpointService") {
+        "ACS::PrivateLink::VpcEndpointService"
+    } else if api.contains("VpcEndpoint") {
+        "ACS::PrivateLink::VpcEndpoint"
+    } else if api.contains("ServerGroup") {
+        "ACS::NLB::ServerGroup"
+    } else if api.contains("Listener") {
+        "ACS::NLB::Listener"
+    } else if api.contains("LoadBalancer") {
+        "ACS::NLB::LoadBalancer"
+    } else if api.contains("SecurityGroup") {
         "ACS::ECS::SecurityGroup"
     } else if api.contains("NetworkAcl") {
         "ACS::VPC::NetworkAcl"

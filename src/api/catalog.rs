@@ -9,7 +9,7 @@
 //! `iam::ops`, which are built from the same declarations.
 
 use crate::cloud::declare::Product;
-use crate::cloud::{ecs, operation, vpc, vpcpeer};
+use crate::cloud::{clb, ecs, nlb, operation, privatelink, vpc, vpcpeer};
 use crate::iam::{ram, resourcemanager, sts};
 
 use super::trail;
@@ -21,6 +21,9 @@ pub const PRODUCTS: &[&Product] = &[
     &vpcpeer::PRODUCT,
     &vpc::PRODUCT,
     &ecs::PRODUCT,
+    &nlb::PRODUCT,
+    &privatelink::PRODUCT,
+    &clb::PRODUCT,
     &ram::PRODUCT,
     &resourcemanager::PRODUCT,
     &sts::PRODUCT,
@@ -89,10 +92,30 @@ const API_NAMES: [&str; COUNT] = {
     out
 };
 
-/// The entry for API `name`.
+/// The entry for API `name`: the first registered one when two products share the name
+/// (NLB's and CLB's `CreateLoadBalancer`); use [`by_product_api`] when the product is known.
 pub fn by_api(name: &str) -> Option<&'static ApiEntry> {
     let i = API_NAMES.iter().position(|a| *a == name)?;
     CATALOG.get(i)
+}
+
+/// The entry for API `name` of product `product` (any case), or, with no product, the only
+/// product's entry of that name (`None` when the name is unknown or shared by several
+/// products and no product is named).
+pub fn by_product_api(product: Option<&str>, name: &str) -> Option<&'static ApiEntry> {
+    let mut found = API_NAMES
+        .iter()
+        .zip(CATALOG)
+        .filter(|(a, e)| **a == name && product.is_none_or(|p| e.product.eq_ignore_ascii_case(p)))
+        .map(|(_, e)| e);
+    let first = found.next()?;
+    found.next().is_none().then_some(first)
+}
+
+/// True when several products declare an API named `name` (the request must name its
+/// product).
+pub fn is_shared_api(name: &str) -> bool {
+    API_NAMES.iter().filter(|a| **a == name).count() > 1
 }
 
 /// The entry for RAM action `action` (case-insensitive, as RAM matches actions).
@@ -126,7 +149,9 @@ mod tests {
 
     #[test]
     fn catalog_is_consistent() {
-        let mut names: Vec<_> = CATALOG.iter().map(|e| e.api).collect();
+        // An API name may be shared by products (NLB and CLB `CreateLoadBalancer`), never
+        // declared twice by one product.
+        let mut names: Vec<_> = CATALOG.iter().map(|e| (e.product, e.api)).collect();
         names.sort_unstable();
         let before = names.len();
         names.dedup();
@@ -156,11 +181,37 @@ mod tests {
                 "actiontrail",
                 "cdt",
                 "ecs",
+                "nlb",
+                "privatelink",
                 "ram",
                 "resourcemanager",
+                "slb",
                 "sts",
                 "vpc"
             ]
         );
+    }
+
+    #[test]
+    fn product_and_api_name_one_entry() {
+        assert_eq!(
+            by_product_api(Some("vpcpeer"), "CreateVpcPeerConnection").map(|e| e.product),
+            Some("VpcPeer")
+        );
+        assert_eq!(
+            by_product_api(None, "CreateVpc").map(|e| e.product),
+            Some("Vpc")
+        );
+        assert!(by_product_api(Some("Vpc"), "CreateVpcPeerConnection").is_none());
+        assert!(by_product_api(None, "NoSuchApi").is_none());
+        assert!(!is_shared_api("CreateVpc"));
+        // Every shared name resolves per product, and not without one.
+        for e in CATALOG {
+            assert_eq!(
+                by_product_api(Some(e.product), e.api).map(|f| (f.product, f.api)),
+                Some((e.product, e.api))
+            );
+            assert_eq!(by_product_api(None, e.api).is_none(), is_shared_api(e.api));
+        }
     }
 }

@@ -451,7 +451,8 @@ impl Gateway {
         if let (Some(named), Some(entry)) =
             (&request.product, super::catalog::by_api(&request.action))
         {
-            if !named.eq_ignore_ascii_case(entry.product) {
+            // A name several products share is wrong only when the named product has none.
+            if super::catalog::by_product_api(Some(named), &request.action).is_none() {
                 return (
                     named.clone(),
                     None,
@@ -467,7 +468,11 @@ impl Gateway {
             },
             Some(Ok(op)) => Op::Iam(op),
             Some(Err(e)) => return (request.product.clone().unwrap_or_default(), None, Err(e)),
-            None => match Operation::decode(&request.action, &request.params) {
+            None => match Operation::decode_in(
+                request.product.as_deref(),
+                &request.action,
+                &request.params,
+            ) {
                 Ok(op) => Op::Cloud(op),
                 Err(e) if e.code == "InvalidAction.NotFound" => {
                     let hint = api_suggestion(&request.action, request.product.as_deref());
@@ -811,7 +816,9 @@ impl Gateway {
         if let Some(r) = &region {
             params.insert_if_absent("RegionId", || Value::String(r.clone()));
         }
-        let write = super::catalog::by_api(&request.action).is_none_or(|e| e.level.is_write());
+        let write = super::catalog::by_product_api(request.product.as_deref(), &request.action)
+            .or_else(|| super::catalog::by_api(&request.action))
+            .is_none_or(|e| e.level.is_write());
         let (error_code, error_message, response) = match outcome {
             Ok(body) => (String::new(), String::new(), write.then(|| body.clone())),
             Err(e) => (e.code.clone(), e.message.clone(), None),

@@ -134,7 +134,7 @@ where
         .ok_or("missing product after `aliyun` (e.g. `vpcpeer`)")?;
     let product = product_from_cli(&product_word).ok_or_else(|| {
         format!(
-            "unknown product `{product_word}` (modeled: vpcpeer, vpc, ram, resourcemanager, sts)"
+            "unknown product `{product_word}` (modeled: vpcpeer, vpc, nlb, privatelink, slb, ram, resourcemanager, sts)"
         )
     })?;
     let action = it

@@ -46,6 +46,17 @@ impl CloudError {
         )
     }
 
+    /// An API name several products declare, called without naming the product (ASSUMED:
+    /// Alibaba always knows the product from the endpoint; ramsim's JSON requests may omit it).
+    pub fn ambiguous_action(action: &str) -> Self {
+        Self::bad(
+            "MissingParameter.Product",
+            format!(
+                "Several products declare the API `{action}`; name the product (`Product` in a JSON request, `aliyun <product> {action}` on a command line)."
+            ),
+        )
+    }
+
     /// A parameter the API does not define (ASSUMED: Alibaba's gateway may ignore it; ramsim
     /// refuses it so that a misspelt optional parameter is not silently dropped).
     pub fn unknown_param(param: &str, action: &str, suggestion: Option<&str>) -> Self {

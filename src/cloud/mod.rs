@@ -21,6 +21,7 @@
 
 pub mod account;
 pub mod auth;
+pub mod clb;
 pub mod declare;
 pub mod directory;
 pub mod ecs;
@@ -30,10 +31,12 @@ pub mod ids;
 pub(crate) mod index;
 pub mod lifecycle;
 pub mod network_acl;
+pub mod nlb;
 pub mod operation;
 pub mod options;
 pub mod packet;
 pub mod params;
+pub mod privatelink;
 pub mod reach;
 pub mod region;
 pub mod spec;

@@ -11,12 +11,13 @@ use crate::cloud::error::CloudError;
 use crate::cloud::params::Params;
 use crate::cloud::time::Timestamp;
 use crate::cloud::world::{CallContext, World};
-use crate::cloud::{ecs, network_acl, vpc, vpcpeer};
+use crate::cloud::{clb, ecs, network_acl, nlb, privatelink, vpc, vpcpeer};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
 // The declaring types, by name, for the list below (and for callers of `cloud::operation`).
+pub use clb::api::*;
 pub use ecs::api::*;
 pub use ecs::security_group_api::{
     AuthorizeSecurityGroup, AuthorizeSecurityGroupEgress, CreateSecurityGroup, DeleteSecurityGroup,
@@ -24,6 +25,8 @@ pub use ecs::security_group_api::{
     RevokeSecurityGroup, RevokeSecurityGroupEgress,
 };
 pub use network_acl::api::*;
+pub use nlb::api::*;
+pub use privatelink::api::*;
 pub use vpc::api::*;
 pub use vpcpeer::api::*;
 
@@ -49,22 +52,51 @@ macro_rules! operations {
             )*
         }
 
-        /// Names of all registered network APIs, in registration order.
-        pub const ACTIONS: &[&str] = &[$(stringify!($name)),*];
+        /// Names of all registered network APIs, in registration order (a name two products
+        /// share — NLB's and CLB's `CreateLoadBalancer` — appears once per product).
+        pub const ACTIONS: &[&str] = &[$(<$name as CloudApi>::DECL.api),*];
+
+        /// The Rust names of the declaring types, index for index with [`ACTIONS`] (a type of
+        /// a shared API name carries its product's prefix: `NlbCreateLoadBalancer`).
+        pub const VARIANTS: &[&str] = &[$(stringify!($name)),*];
 
         /// The declarations of all registered network APIs, in registration order.
         pub const DECLS: &[ApiDecl] = &[$(<$name as CloudApi>::DECL),*];
 
         impl Operation {
-            /// Decodes an RPC request. Unknown action → `InvalidAction.NotFound` (404);
-            /// missing required parameter → `MissingParameter.<Name>`; wrong type →
-            /// `InvalidParameter.<Name>` (§0.4.10 step (a)); a parameter the API does not
-            /// define → `InvalidParameter` naming it (ASSUMED, see [`CloudError::unknown_param`]).
+            /// Decodes an RPC request whose product is not named: [`Operation::decode_in`]
+            /// with no product.
             pub fn decode(action: &str, params: &Map<String, Value>) -> Result<Operation, CloudError> {
+                Operation::decode_in(None, action, params)
+            }
+
+            /// Decodes an RPC request of product `product` (any case; `None`: whichever
+            /// product declares `action`). Unknown action, or an action `product` does not
+            /// declare → `InvalidAction.NotFound` (404); an action several products declare
+            /// and no product named → `MissingParameter.Product` (400, ASSUMED: Alibaba
+            /// always knows the product from the endpoint); missing required parameter →
+            /// `MissingParameter.<Name>`; wrong type → `InvalidParameter.<Name>` (§0.4.10
+            /// step (a)); a parameter the API does not define → `InvalidParameter` naming it
+            /// (ASSUMED, see [`CloudError::unknown_param`]).
+            pub fn decode_in(
+                product: Option<&str>,
+                action: &str,
+                params: &Map<String, Value>,
+            ) -> Result<Operation, CloudError> {
                 let p = Params::new(params);
-                let op = match action {
-                    $(stringify!($name) => Operation::$name(<$name as CloudApi>::decode(&p)?),)*
-                    other => return Err(CloudError::unknown_action(other)),
+                let op = 'found: {
+                    $(
+                        let decl = &<$name as CloudApi>::DECL;
+                        if decl.api == action
+                            && product.is_none_or(|named| decl.product.eq_ignore_ascii_case(named))
+                        {
+                            if product.is_none() && crate::api::catalog::is_shared_api(action) {
+                                return Err(CloudError::ambiguous_action(action));
+                            }
+                            break 'found Operation::$name(<$name as CloudApi>::decode(&p)?);
+                        }
+                    )*
+                    return Err(CloudError::unknown_action(action));
                 };
                 if let Some((param, suggestion)) = p.unknown() {
                     return Err(CloudError::unknown_param(
@@ -179,6 +211,54 @@ operations! {
     UnassociateNetworkAcl,
     DeleteNetworkAcl,
     DescribeNetworkAclAttributes,
+    // Nlb (nlb/api.rs; `Nlb` prefix: ALB and CLB declare the same API names)
+    NlbCreateLoadBalancer,
+    NlbCreateServerGroup,
+    NlbAddServersToServerGroup,
+    NlbRemoveServersFromServerGroup,
+    NlbCreateListener,
+    NlbGetLoadBalancerAttribute,
+    NlbListLoadBalancers,
+    NlbListServerGroups,
+    NlbListListeners,
+    NlbGetListenerHealthStatus,
+    NlbDeleteListener,
+    NlbDeleteServerGroup,
+    NlbDeleteLoadBalancer,
+    // Privatelink (privatelink/api.rs)
+    CreateVpcEndpointService,
+    AddUserToVpcEndpointService,
+    RemoveUserFromVpcEndpointService,
+    AttachResourceToVpcEndpointService,
+    DetachResourceFromVpcEndpointService,
+    UpdateVpcEndpointServiceAttribute,
+    UpdateVpcEndpointServiceResourceAttribute,
+    CreateVpcEndpoint,
+    EnableVpcEndpointConnection,
+    DisableVpcEndpointConnection,
+    EnableVpcEndpointZoneConnection,
+    DisableVpcEndpointZoneConnection,
+    UpdateVpcEndpointConnectionAttribute,
+    AddZoneToVpcEndpoint,
+    RemoveZoneFromVpcEndpoint,
+    DeleteVpcEndpoint,
+    DeleteVpcEndpointService,
+    GetVpcEndpointServiceAttribute,
+    GetVpcEndpointAttribute,
+    ListVpcEndpointServices,
+    ListVpcEndpointServicesByEndUser,
+    ListVpcEndpoints,
+    ListVpcEndpointZones,
+    ListVpcEndpointConnections,
+    ListVpcEndpointServiceResources,
+    ListVpcEndpointServiceUsers,
+    // Slb (clb/api.rs; `Clb` prefix: NLB and ALB declare the same API names)
+    ClbCreateLoadBalancer,
+    ClbCreateLoadBalancerTCPListener,
+    ClbAddBackendServers,
+    ClbStartLoadBalancerListener,
+    ClbDescribeLoadBalancers,
+    ClbDeleteLoadBalancer,
 }
 
 impl Operation {
@@ -205,8 +285,15 @@ mod tests {
     #[test]
     fn registered_names_are_the_declared_names() {
         assert_eq!(ACTIONS.len(), DECLS.len());
-        for (name, decl) in ACTIONS.iter().zip(DECLS) {
+        assert_eq!(VARIANTS.len(), DECLS.len());
+        for ((name, variant), decl) in ACTIONS.iter().zip(VARIANTS).zip(DECLS) {
             assert_eq!(*name, decl.api);
+            // The type is the API's name, prefixed by its product where names are shared.
+            assert!(
+                variant.ends_with(decl.api),
+                "{variant} declares {}",
+                decl.api
+            );
         }
     }
 }

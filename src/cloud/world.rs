@@ -1,12 +1,15 @@
 //! The world: accounts, directory, regions, clock, ids and all network resources (§1).
 
 use crate::cloud::account::Account;
+use crate::cloud::clb::ClbState;
 use crate::cloud::directory::ResourceDirectory;
 use crate::cloud::ecs::{EcsState, NetRefs};
 use crate::cloud::ids::IdGen;
 use crate::cloud::index::{LazyNetIndex, NetIndex};
 use crate::cloud::network_acl::NaclState;
+use crate::cloud::nlb::NlbState;
 use crate::cloud::options::{CloudOptions, SettleMode};
+use crate::cloud::privatelink::PrivateLinkState;
 use crate::cloud::region::{self, RegionInfo};
 use crate::cloud::time::Timestamp;
 use crate::cloud::vpc::route::{ExternalNextHop, RouteEntry, RouteMatch, RouteTable, RouteTarget};
@@ -88,6 +91,15 @@ pub struct World {
     /// Network ACLs and their vSwitch associations (§7.4); omitted while empty, like `ecs`.
     #[serde(default, skip_serializing_if = "NaclState::is_empty")]
     pub(crate) nacl: NaclState,
+    /// Network load balancers, server groups, listeners (§5.1); omitted while empty, like `ecs`.
+    #[serde(default, skip_serializing_if = "NlbState::is_empty")]
+    pub(crate) nlb: NlbState,
+    /// Classic load balancers (§5.3); omitted while empty, like `ecs`.
+    #[serde(default, skip_serializing_if = "ClbState::is_empty")]
+    pub(crate) clb: ClbState,
+    /// PrivateLink endpoint services and endpoints (§4); omitted while empty, like `ecs`.
+    #[serde(default, skip_serializing_if = "PrivateLinkState::is_empty")]
+    pub(crate) privatelink: PrivateLinkState,
     /// Deleted peerings (§3.2 T9), kept for lookups by id but out of the live map so that
     /// quota and duplicate checks scan only live connections.
     #[serde(default)]
@@ -143,6 +155,9 @@ impl World {
             peerings: BTreeMap::new(),
             ecs: EcsState::default(),
             nacl: NaclState::default(),
+            nlb: NlbState::default(),
+            clb: ClbState::default(),
+            privatelink: PrivateLinkState::default(),
             archived_peerings: PeeringArchive::default(),
             next_hops: BTreeMap::new(),
             traffic: Vec::new(),
@@ -168,6 +183,21 @@ impl World {
     /// Network ACLs and their associations.
     pub fn nacl(&self) -> &NaclState {
         &self.nacl
+    }
+
+    /// Network load balancers, server groups and listeners.
+    pub fn nlb(&self) -> &NlbState {
+        &self.nlb
+    }
+
+    /// Classic load balancers.
+    pub fn clb(&self) -> &ClbState {
+        &self.clb
+    }
+
+    /// PrivateLink endpoint services and endpoints.
+    pub fn privatelink(&self) -> &PrivateLinkState {
+        &self.privatelink
     }
 
     /// The world's VPCs and vSwitches as the [`crate::cloud::ecs::NetView`] the instance

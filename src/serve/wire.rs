@@ -65,8 +65,8 @@ pub fn route(version: &str, action: &str) -> Result<&'static str, WireError> {
             format!("Specified parameter Version `{version}` is not valid."),
         )
     })?;
-    match catalog::by_api(action) {
-        Some(e) if e.product == product => Ok(product),
+    match catalog::by_product_api(Some(product), action) {
+        Some(_) => Ok(product),
         _ => Err(WireError {
             status: 404,
             code: "InvalidAction.NotFound",
