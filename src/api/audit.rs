@@ -148,7 +148,22 @@ pub struct AuditEvent {
 
 /// `(resourceType, id parameter / response key)` for an API (§10.3).
 pub fn resource_type(api: &str) -> &'static str {
-    if api.contains("VpcPeerConnection") {
+    // CEN (§10.3) first: its names also contain `RouteEntry`, `RouteTable`, `Vpc`.
+    if api.contains("TransitRouterRouteEntr") || api.contains("TransitRouterRouteTable") {
+        "ACS::CEN::TransitRouterRouteTable"
+    } else if api.contains("TransitRouterAttachment")
+        || api.contains("TransitRouterVpcAttachment")
+        || api.contains("TransitRouterPeerAttachment")
+        || api == "ListTransitRouterAttachments"
+    {
+        "ACS::CEN::TransitRouterAttachment"
+    } else if api.contains("TransitRouter") {
+        "ACS::CEN::TransitRouter"
+    } else if api.contains("CenBandwidthPackage") {
+        "ACS::CEN::CenBandwidthPackage"
+    } else if api == "CreateCen" || api == "DeleteCen" {
+        "ACS::CEN::CenInstance"
+    } else if api.contains("VpcPeerConnection") {
         "ACS::VPC::PeerConnection"
     } else if api.contains("RouteEntry") {
         "ACS::VPC::RouteEntry"

@@ -9,7 +9,7 @@
 //! `iam::ops`, which are built from the same declarations.
 
 use crate::cloud::declare::Product;
-use crate::cloud::{operation, vpc, vpcpeer};
+use crate::cloud::{cen, operation, vpc, vpcpeer};
 use crate::iam::{ram, resourcemanager, sts};
 
 use super::trail;
@@ -20,6 +20,7 @@ pub use crate::cloud::declare::{AccessLevel, ApiDecl as ApiEntry};
 pub const PRODUCTS: &[&Product] = &[
     &vpcpeer::PRODUCT,
     &vpc::PRODUCT,
+    &cen::PRODUCT,
     &ram::PRODUCT,
     &resourcemanager::PRODUCT,
     &sts::PRODUCT,
@@ -151,7 +152,15 @@ mod tests {
         assert!(by_api("CreateVpcPeerConnection").is_some_and(ApiEntry::all_resource));
         assert_eq!(
             service_codes(),
-            vec!["actiontrail", "cdt", "ram", "resourcemanager", "sts", "vpc"]
+            vec![
+                "actiontrail",
+                "cdt",
+                "cen",
+                "ram",
+                "resourcemanager",
+                "sts",
+                "vpc"
+            ]
         );
     }
 }

@@ -11,12 +11,13 @@ use crate::cloud::error::CloudError;
 use crate::cloud::params::Params;
 use crate::cloud::time::Timestamp;
 use crate::cloud::world::{CallContext, World};
-use crate::cloud::{vpc, vpcpeer};
+use crate::cloud::{cen, vpc, vpcpeer};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
 // The declaring types, by name, for the list below (and for callers of `cloud::operation`).
+pub use cen::api::*;
 pub use vpc::api::*;
 pub use vpcpeer::api::*;
 
@@ -146,6 +147,28 @@ operations! {
     DescribeVSwitches,
     DescribeRouteTableList,
     DescribeRouteEntryList,
+    // Cbn (cen/api.rs)
+    CreateCen,
+    DeleteCen,
+    CreateCenBandwidthPackage,
+    AssociateCenBandwidthPackage,
+    UnassociateCenBandwidthPackage,
+    CreateTransitRouter,
+    DeleteTransitRouter,
+    CreateTransitRouterVpcAttachment,
+    DeleteTransitRouterVpcAttachment,
+    CreateTransitRouterPeerAttachment,
+    DeleteTransitRouterPeerAttachment,
+    AssociateTransitRouterAttachmentWithRouteTable,
+    DissociateTransitRouterAttachmentFromRouteTable,
+    EnableTransitRouterRouteTablePropagation,
+    DisableTransitRouterRouteTablePropagation,
+    CreateTransitRouterRouteEntry,
+    DeleteTransitRouterRouteEntry,
+    ListTransitRouters,
+    ListTransitRouterRouteTables,
+    ListTransitRouterRouteEntries,
+    ListTransitRouterAttachments,
 }
 
 impl Operation {
