@@ -21,7 +21,7 @@ pub mod resources;
 pub mod routing;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub use resources::*;
 
