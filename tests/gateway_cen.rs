@@ -81,3 +81,25 @@ fn resource_level_policy_on_the_cen_instance() {
     );
     assert_eq!(r.error_code(), Some("Unauthorized"), "{}", r.body);
 }
+
+#[test]
+fn corpus_s3_cen_scenario_passes_every_step() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+    let text = std::fs::read_to_string(root.join("cen-s3.test.json")).expect("scenario");
+    let mut coverage = ramsim::scenario::CoverageCollector::default();
+    let results = ramsim::scenario::run_text(
+        &text,
+        "cen-s3.test.json",
+        "cen-s3",
+        &root,
+        &|_| true,
+        &mut coverage,
+    );
+    assert!(results.len() > 40, "{} steps", results.len());
+    let failed: Vec<_> = results
+        .iter()
+        .filter(|r| !r.passed)
+        .map(|r| r.actual.as_str())
+        .collect();
+    assert!(failed.is_empty(), "{failed:?}");
+}

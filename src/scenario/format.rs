@@ -89,7 +89,8 @@ pub struct Step {
     /// Fields the response body must contain (partial match).
     #[serde(default)]
     pub expect_body: Option<Value>,
-    /// Values to save from the response: variable → top-level body field.
+    /// Values to save from the response: variable → top-level body field, or a JSON pointer
+    /// (`/TransitRouterRouteTables/0/TransitRouterRouteTableId`) for a nested one.
     #[serde(default)]
     pub save: Map<String, Value>,
 }

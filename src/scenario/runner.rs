@@ -417,7 +417,11 @@ impl StepRunner {
         for (var, field) in &step.save {
             let value = field
                 .as_str()
-                .and_then(|f| result.body.get(f))
+                // A JSON pointer (`/List/0/Id`) reaches nested fields.
+                .and_then(|f| match f.starts_with('/') {
+                    true => result.body.pointer(f),
+                    false => result.body.get(f),
+                })
                 .map(|v| match v {
                     Value::String(s) => s.clone(),
                     other => other.to_string(),

@@ -1268,6 +1268,8 @@ pub struct ListTransitRouterRouteEntries {
     pub status: Option<String>,
     /// `TransitRouterRouteEntryType`.
     pub entry_type: Option<String>,
+    /// `TransitRouterRouteEntryNextHopId`.
+    pub next_hop_id: Option<String>,
     /// `MaxResults`.
     pub max_results: i64,
     /// `NextToken`.
@@ -1286,6 +1288,7 @@ impl CloudApi for ListTransitRouterRouteEntries {
             opt("TransitRouterRouteEntryDestinationCidrBlock", Str),
             opt("TransitRouterRouteEntryStatus", Str),
             opt("TransitRouterRouteEntryType", Str),
+            opt("TransitRouterRouteEntryNextHopId", Str),
             opt("MaxResults", Int),
             opt("NextToken", Str),
         ])
@@ -1303,6 +1306,7 @@ impl CloudApi for ListTransitRouterRouteEntries {
             destination: p.opt_str("TransitRouterRouteEntryDestinationCidrBlock")?,
             status: p.opt_str("TransitRouterRouteEntryStatus")?,
             entry_type: p.opt_str("TransitRouterRouteEntryType")?,
+            next_hop_id: p.opt_str("TransitRouterRouteEntryNextHopId")?,
             max_results: p.page("MaxResults", 50, 100)?,
             next_token: p.opt_str("NextToken")?,
         })

@@ -175,6 +175,11 @@ impl World {
             .filter(|r| dest.is_none_or(|d| d == r.destination))
             .filter(|r| p.status.as_ref().is_none_or(|s| s == r.status.as_str()))
             .filter(|r| p.entry_type.as_ref().is_none_or(|s| s == r.entry_type()))
+            .filter(|r| {
+                p.next_hop_id
+                    .as_ref()
+                    .is_none_or(|h| Some(h.as_str()) == r.next_hop.attachment())
+            })
             .map(|r| {
                 let hop = r.next_hop.attachment().unwrap_or_default();
                 let hop_resource = self
