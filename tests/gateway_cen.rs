@@ -27,6 +27,7 @@ fn cbn_calls_authorize_cen_actions_and_deny_with_unauthorized() {
     let ev = (*s.api_events().last().unwrap()).clone();
     assert_eq!(&*ev.resource_type, "ACS::CEN::CenInstance");
     assert_eq!(&*ev.service_name, "Cbn");
+    assert_eq!(ev.resource_name, cen, "the event names the new CEN");
     // Denied: CreateTransitRouter is not granted.
     let before = s.snapshot();
     let r = s.cli(

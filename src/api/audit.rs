@@ -195,7 +195,7 @@ pub fn resource_type(api: &str) -> &'static str {
 /// The main resource id of a call: from the response (creates) or the parameters.
 /// A create that failed names no resource (§10.1).
 pub fn resource_name(api: &str, params: &Map<String, Value>, response: Option<&Value>) -> String {
-    const KEYS: [&str; 12] = [
+    const KEYS: [&str; 18] = [
         "InstanceId",
         "VpcId",
         "VSwitchId",
@@ -208,6 +208,13 @@ pub fn resource_name(api: &str, params: &Map<String, Value>, response: Option<&V
         "PolicyId",
         "ResourceGroupId",
         "RoleArn",
+        // CEN (no earlier key occurs in a Cbn request or response)
+        "TransitRouterRouteEntryId",
+        "TransitRouterAttachmentId",
+        "TransitRouterRouteTableId",
+        "TransitRouterId",
+        "CenBandwidthPackageId",
+        "CenId",
     ];
     if let Some(s) = response
         .and_then(Value::as_object)
