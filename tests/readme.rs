@@ -433,6 +433,7 @@ const NOT_SHIPPED: &[&str] = &[
     "net.json",
     // the PrivateLink walk-through's state file
     "pl.json",
+    "cen-state.json",
     // the diff CI recipe's illustration (`policies/prod@main.json`: the file at git ref main)
     "policies/prod.json",
     "main.json",

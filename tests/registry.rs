@@ -471,6 +471,166 @@ fn script(s: &mut Sim) -> Vec<String> {
     );
     call(s, "root@A", "GetCallerIdentity", json!({}));
 
+    // Cbn (CEN, transit routers)
+    let (vpc_c, vsw_c) = {
+        let v = call(
+            s,
+            "root@A",
+            "CreateVpc",
+            json!({"RegionId": "cn-shanghai", "CidrBlock": "10.7.0.0/16"}),
+        );
+        let vpc = str_of(&v, &["VpcId"]);
+        let sw = call(
+            s,
+            "root@A",
+            "CreateVSwitch",
+            json!({"RegionId": "cn-shanghai", "ZoneId": "cn-shanghai-a", "VpcId": vpc, "CidrBlock": "10.7.1.0/24"}),
+        );
+        (vpc, str_of(&sw, &["VSwitchId"]))
+    };
+    let cen = str_of(
+        &call(s, "root@A", "CreateCen", json!({"Name": "net"})),
+        &["CenId"],
+    );
+    let bwp = str_of(
+        &call(
+            s,
+            "root@A",
+            "CreateCenBandwidthPackage",
+            json!({"Bandwidth": 10, "GeographicRegionAId": "China", "GeographicRegionBId": "China"}),
+        ),
+        &["CenBandwidthPackageId"],
+    );
+    let pair = json!({"CenId": cen, "CenBandwidthPackageId": bwp});
+    call(s, "root@A", "AssociateCenBandwidthPackage", pair.clone());
+    let tr1 = str_of(
+        &call(
+            s,
+            "root@A",
+            "CreateTransitRouter",
+            json!({"RegionId": "cn-shanghai", "CenId": cen}),
+        ),
+        &["TransitRouterId"],
+    );
+    let tr2 = str_of(
+        &call(
+            s,
+            "root@A",
+            "CreateTransitRouter",
+            json!({"RegionId": "cn-beijing", "CenId": cen}),
+        ),
+        &["TransitRouterId"],
+    );
+    call(s, "root@A", "ListTransitRouters", json!({"CenId": cen}));
+    let tables = call(
+        s,
+        "root@A",
+        "ListTransitRouterRouteTables",
+        json!({"TransitRouterId": tr1}),
+    );
+    let trt = str_of(
+        &tables["TransitRouterRouteTables"][0],
+        &["TransitRouterRouteTableId"],
+    );
+    let att = str_of(
+        &call(
+            s,
+            "root@A",
+            "CreateTransitRouterVpcAttachment",
+            json!({"RegionId": "cn-shanghai", "TransitRouterId": tr1, "VpcId": vpc_c,
+                   "ZoneMappings.1.VSwitchId": vsw_c, "ZoneMappings.1.ZoneId": "cn-shanghai-a"}),
+        ),
+        &["TransitRouterAttachmentId"],
+    );
+    let peer_att = str_of(
+        &call(
+            s,
+            "root@A",
+            "CreateTransitRouterPeerAttachment",
+            json!({"RegionId": "cn-shanghai", "TransitRouterId": tr1, "PeerTransitRouterId": tr2,
+                   "CenBandwidthPackageId": bwp, "Bandwidth": 5}),
+        ),
+        &["TransitRouterAttachmentId"],
+    );
+    let link = json!({"TransitRouterAttachmentId": att, "TransitRouterRouteTableId": trt});
+    call(
+        s,
+        "root@A",
+        "AssociateTransitRouterAttachmentWithRouteTable",
+        link.clone(),
+    );
+    call(
+        s,
+        "root@A",
+        "EnableTransitRouterRouteTablePropagation",
+        link.clone(),
+    );
+    let rte = str_of(
+        &call(
+            s,
+            "root@A",
+            "CreateTransitRouterRouteEntry",
+            json!({"TransitRouterRouteTableId": trt, "TransitRouterRouteEntryDestinationCidrBlock": "10.8.0.0/16",
+                   "TransitRouterRouteEntryNextHopType": "Attachment", "TransitRouterRouteEntryNextHopId": peer_att}),
+        ),
+        &["TransitRouterRouteEntryId"],
+    );
+    call(
+        s,
+        "root@A",
+        "ListTransitRouterRouteEntries",
+        json!({"TransitRouterRouteTableId": trt}),
+    );
+    call(
+        s,
+        "root@A",
+        "ListTransitRouterAttachments",
+        json!({"CenId": cen}),
+    );
+    call(
+        s,
+        "root@A",
+        "DeleteTransitRouterRouteEntry",
+        json!({"TransitRouterRouteEntryId": rte}),
+    );
+    call(
+        s,
+        "root@A",
+        "DisableTransitRouterRouteTablePropagation",
+        link.clone(),
+    );
+    call(
+        s,
+        "root@A",
+        "DissociateTransitRouterAttachmentFromRouteTable",
+        link,
+    );
+    call(
+        s,
+        "root@A",
+        "DeleteTransitRouterVpcAttachment",
+        json!({"TransitRouterAttachmentId": att}),
+    );
+    call(
+        s,
+        "root@A",
+        "DeleteTransitRouterPeerAttachment",
+        json!({"TransitRouterAttachmentId": peer_att, "Force": true}),
+    );
+    call(
+        s,
+        "root@A",
+        "DeleteTransitRouter",
+        json!({"TransitRouterId": tr1}),
+    );
+    call(
+        s,
+        "root@A",
+        "DeleteTransitRouter",
+        json!({"TransitRouterId": tr2}),
+    );
+    call(s, "root@A", "UnassociateCenBandwidthPackage", pair);
+    call(s, "root@A", "DeleteCen", json!({"CenId": cen}));
     // ActionTrail
     // One page: the events of one API (the whole script leaves more than a page of events).
     call(

@@ -148,10 +148,25 @@ pub struct AuditEvent {
 
 /// `(resourceType, id parameter / response key)` for an API (§10.3).
 pub fn resource_type(api: &str) -> &'static str {
-    // NLB and PrivateLink first: `AddUserToVpcEndpointService` is not a RAM user call, and
+    // CEN (§10.3) first: its names also contain `RouteEntry`, `RouteTable`, `Vpc`.
+    if api.contains("TransitRouterRouteEntr") || api.contains("TransitRouterRouteTable") {
+        "ACS::CEN::TransitRouterRouteTable"
+    } else if api.contains("TransitRouterAttachment")
+        || api.contains("TransitRouterVpcAttachment")
+        || api.contains("TransitRouterPeerAttachment")
+        || api == "ListTransitRouterAttachments"
+    {
+        "ACS::CEN::TransitRouterAttachment"
+    } else if api.contains("TransitRouter") {
+        "ACS::CEN::TransitRouter"
+    } else if api.contains("CenBandwidthPackage") {
+        "ACS::CEN::CenBandwidthPackage"
+    } else if api == "CreateCen" || api == "DeleteCen" {
+        "ACS::CEN::CenInstance"
+    // Then NLB and PrivateLink: `AddUserToVpcEndpointService` is not a RAM user call, and
     // `CreateServerGroup` not a RAM group one. CLB's `CreateLoadBalancer` shares NLB's name
     // and type (ASSUMED: the event names the NLB type for both).
-    if api.contains("VpcEndpointService") {
+    } else if api.contains("VpcEndpointService") {
         "ACS::PrivateLink::VpcEndpointService"
     } else if api.contains("VpcEndpoint") {
         "ACS::PrivateLink::VpcEndpoint"
@@ -208,7 +223,7 @@ pub fn resource_type(api: &str) -> &'static str {
 /// The main resource id of a call: from the response (creates) or the parameters.
 /// A create that failed names no resource (§10.1).
 pub fn resource_name(api: &str, params: &Map<String, Value>, response: Option<&Value>) -> String {
-    const KEYS: [&str; 15] = [
+    const KEYS: [&str; 21] = [
         "InstanceId",
         "VpcId",
         "VSwitchId",
@@ -225,6 +240,13 @@ pub fn resource_name(api: &str, params: &Map<String, Value>, response: Option<&V
         "NetworkAclId",
         // ECS TagResources/UntagResources: the first resource named
         "ResourceId.1",
+        // CEN (no earlier key occurs in a Cbn request or response)
+        "TransitRouterRouteEntryId",
+        "TransitRouterAttachmentId",
+        "TransitRouterRouteTableId",
+        "TransitRouterId",
+        "CenBandwidthPackageId",
+        "CenId",
     ];
     if api == "MoveAccount" {
         // The member moved (GetCallerIdentity answers an `AccountId` too, so the key is not

@@ -9,7 +9,7 @@
 //! `iam::ops`, which are built from the same declarations.
 
 use crate::cloud::declare::Product;
-use crate::cloud::{clb, ecs, nlb, operation, privatelink, vpc, vpcpeer};
+use crate::cloud::{cen, clb, ecs, nlb, operation, privatelink, vpc, vpcpeer};
 use crate::iam::{ram, resourcemanager, sts};
 
 use super::trail;
@@ -24,6 +24,7 @@ pub const PRODUCTS: &[&Product] = &[
     &nlb::PRODUCT,
     &privatelink::PRODUCT,
     &clb::PRODUCT,
+    &cen::PRODUCT,
     &ram::PRODUCT,
     &resourcemanager::PRODUCT,
     &sts::PRODUCT,
@@ -180,6 +181,7 @@ mod tests {
             vec![
                 "actiontrail",
                 "cdt",
+                "cen",
                 "ecs",
                 "nlb",
                 "privatelink",

@@ -5,8 +5,8 @@
 //! [`region`], [`ids`], [`time`] (the scenario clock and durations), [`lifecycle`],
 //! [`params`], [`error`], [`options`], [`spec`] (world files), [`validate`].
 //!
-//! Products: [`vpc`] (VPC, vSwitch, route tables) and [`vpcpeer`] (peering, its archive and
-//! billing). Each declares its APIs once in its `api.rs` ([`declare::CloudApi`]); the registry
+//! Products: [`vpc`] (VPC, vSwitch, route tables), [`vpcpeer`] (peering, its archive and
+//! billing) and [`cen`] (CEN, transit routers). Each declares its APIs once in its `api.rs` ([`declare::CloudApi`]); the registry
 //! [`operation`] lists them, one line each, and generates the typed [`Operation`] with its
 //! dispatch.
 //!
@@ -20,7 +20,9 @@
 #![warn(missing_docs)]
 
 pub mod account;
+pub mod alb;
 pub mod auth;
+pub mod cen;
 pub mod clb;
 pub mod declare;
 pub mod directory;

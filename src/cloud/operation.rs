@@ -11,12 +11,13 @@ use crate::cloud::error::CloudError;
 use crate::cloud::params::Params;
 use crate::cloud::time::Timestamp;
 use crate::cloud::world::{CallContext, World};
-use crate::cloud::{clb, ecs, network_acl, nlb, privatelink, vpc, vpcpeer};
+use crate::cloud::{cen, clb, ecs, network_acl, nlb, privatelink, vpc, vpcpeer};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
 // The declaring types, by name, for the list below (and for callers of `cloud::operation`).
+pub use cen::api::*;
 pub use clb::api::*;
 pub use ecs::api::*;
 pub use ecs::security_group_api::{
@@ -259,6 +260,28 @@ operations! {
     ClbStartLoadBalancerListener,
     ClbDescribeLoadBalancers,
     ClbDeleteLoadBalancer,
+    // Cbn (cen/api.rs)
+    CreateCen,
+    DeleteCen,
+    CreateCenBandwidthPackage,
+    AssociateCenBandwidthPackage,
+    UnassociateCenBandwidthPackage,
+    CreateTransitRouter,
+    DeleteTransitRouter,
+    CreateTransitRouterVpcAttachment,
+    DeleteTransitRouterVpcAttachment,
+    CreateTransitRouterPeerAttachment,
+    DeleteTransitRouterPeerAttachment,
+    AssociateTransitRouterAttachmentWithRouteTable,
+    DissociateTransitRouterAttachmentFromRouteTable,
+    EnableTransitRouterRouteTablePropagation,
+    DisableTransitRouterRouteTablePropagation,
+    CreateTransitRouterRouteEntry,
+    DeleteTransitRouterRouteEntry,
+    ListTransitRouters,
+    ListTransitRouterRouteTables,
+    ListTransitRouterRouteEntries,
+    ListTransitRouterAttachments,
 }
 
 impl Operation {

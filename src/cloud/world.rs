@@ -1,6 +1,8 @@
 //! The world: accounts, directory, regions, clock, ids and all network resources (§1).
 
 use crate::cloud::account::Account;
+use crate::cloud::alb::AlbState;
+use crate::cloud::cen::CenState;
 use crate::cloud::clb::ClbState;
 use crate::cloud::directory::ResourceDirectory;
 use crate::cloud::ecs::{EcsState, NetRefs};
@@ -100,6 +102,13 @@ pub struct World {
     /// PrivateLink endpoint services and endpoints (§4); omitted while empty, like `ecs`.
     #[serde(default, skip_serializing_if = "PrivateLinkState::is_empty")]
     pub(crate) privatelink: PrivateLinkState,
+    /// CEN instances, transit routers, attachments and TR route tables (§6); omitted while
+    /// empty, like `ecs`.
+    #[serde(default, skip_serializing_if = "CenState::is_empty")]
+    pub(crate) cen: CenState,
+    /// Application load balancers, server groups, listeners (§5.2); omitted while empty.
+    #[serde(default, skip_serializing_if = "AlbState::is_empty")]
+    pub(crate) alb: AlbState,
     /// Deleted peerings (§3.2 T9), kept for lookups by id but out of the live map so that
     /// quota and duplicate checks scan only live connections.
     #[serde(default)]
@@ -158,6 +167,8 @@ impl World {
             nlb: NlbState::default(),
             clb: ClbState::default(),
             privatelink: PrivateLinkState::default(),
+            cen: CenState::default(),
+            alb: AlbState::default(),
             archived_peerings: PeeringArchive::default(),
             next_hops: BTreeMap::new(),
             traffic: Vec::new(),
@@ -580,6 +591,7 @@ impl World {
                     .filter_map(|p| p.gmt_expired),
             )
             .chain(self.ecs.next_due())
+            .chain(self.cen.next_due())
             .min();
         pending.map_or(DueHint::Never, DueHint::At)
     }
@@ -708,6 +720,9 @@ impl World {
                 ));
             }
         }
+        for (rtype, id, owner, to) in self.cen.settle(now, force) {
+            events.push(settled_event(now, rtype, &id, &owner, to));
+        }
         self.service_events.extend(events.iter().cloned());
         self.archive_deleted_peerings();
         events
@@ -771,6 +786,20 @@ impl World {
                     target: RouteTarget::NextHop {
                         next_hop_type: e.next_hop_type,
                         next_hop_id: e.next_hop_id.clone(),
+                    },
+                });
+            }
+        }
+        // Routes a transit router publishes into the system table (§6.3.4).
+        if table.route_table_id == vpc.system_route_table_id {
+            for (dest, att) in self.tr_published_routes(vpc_id, now) {
+                consider(RouteMatch {
+                    route_table_id: table.route_table_id.clone(),
+                    route_entry_id: String::new(),
+                    destination: IpNet::V4(dest),
+                    target: RouteTarget::NextHop {
+                        next_hop_type: Some(crate::cloud::vpc::route::NextHopType::Attachment),
+                        next_hop_id: att,
                     },
                 });
             }

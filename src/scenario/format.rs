@@ -93,7 +93,8 @@ pub struct Step {
     #[serde(default)]
     pub expect_body: Option<Value>,
     /// Values to save from the response: variable → field path (`InstanceId`,
-    /// `Credentials.AccessKeyId`, `Vpcs.Vpc[0].VpcId`).
+    /// `Credentials.AccessKeyId`, `Vpcs.Vpc[0].VpcId`) or a JSON pointer
+    /// (`/TransitRouterRouteTables/0/TransitRouterRouteTableId`).
     #[serde(default)]
     pub save: Map<String, Value>,
 }

@@ -436,7 +436,11 @@ impl StepRunner {
         for (var, field) in &step.save {
             let value = field
                 .as_str()
-                .and_then(|f| json_path(&result.body, f))
+                // A JSON pointer (`/List/0/Id`) or a dotted path (`List[0].Id`).
+                .and_then(|f| match f.starts_with('/') {
+                    true => result.body.pointer(f),
+                    false => json_path(&result.body, f),
+                })
                 .map(|v| match v {
                     Value::String(s) => s.clone(),
                     other => other.to_string(),

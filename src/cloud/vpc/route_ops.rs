@@ -221,16 +221,15 @@ impl World {
                 }
                 Ok(())
             }
-            NextHopType::Instance | NextHopType::NetworkInterface | NextHopType::Attachment => {
+            // §2.4.4 steps 7/11: a TR VPC attachment of this VPC, Attached (cen/ops.rs).
+            NextHopType::Attachment => self.check_attachment_next_hop(now, vpc_id, id),
+            NextHopType::Instance | NextHopType::NetworkInterface => {
                 let (code, mismatch) = match t {
                     NextHopType::Instance => (
                         "InvalidInstanId.NotFound",
                         "OperationFailed.InstanceDismatchCurrentVpc",
                     ),
-                    NextHopType::NetworkInterface => {
-                        ("InvalidNetworkInterface.NotFound", "INVALID_VPC_ID")
-                    }
-                    _ => ("InvalidAttachment.NotFound", "IllegalParam.AttachmentId"),
+                    _ => ("InvalidNetworkInterface.NotFound", "INVALID_VPC_ID"),
                 };
                 let hop = self
                     .next_hops
@@ -242,7 +241,7 @@ impl World {
                             format!("The specified next hop {id} does not exist."),
                         )
                     })?;
-                if hop.vpc_id != vpc_id || (t == NextHopType::Attachment && !hop.usable) {
+                if hop.vpc_id != vpc_id {
                     return Err(CloudError::bad(
                         mismatch,
                         format!("The next hop {id} does not belong to the VPC or is not usable."),
@@ -507,6 +506,31 @@ impl World {
                     "NextHops": {"NextHop": hops},
                 }),
             ));
+        }
+        // Routes published by a transit router into the system table (§6.3.4), read-only.
+        let system = self
+            .vpcs
+            .get(&t.vpc_id)
+            .is_some_and(|v| v.system_route_table_id == t.route_table_id);
+        if system {
+            for (d, att) in self.tr_published_routes(&t.vpc_id, now) {
+                rows.push((
+                    IpNet::V4(d),
+                    json!({
+                        "RouteEntryId": "",
+                        "RouteTableId": t.route_table_id,
+                        "DestinationCidrBlock": d.to_string(),
+                        "Type": "CEN",
+                        "Origin": "RoutePropagation",
+                        "ServiceType": "TR",
+                        "IpVersion": "ipv4",
+                        "Status": "Available",
+                        "RouteEntryName": "",
+                        "Description": "",
+                        "NextHops": {"NextHop": [{"NextHopType": "Attachment", "NextHopId": att, "Enabled": 1, "Weight": 0}]},
+                    }),
+                ));
+            }
         }
         let rows: Vec<Value> = rows
             .into_iter()

@@ -1,0 +1,263 @@
+//! The CEN list APIs: transit routers, TR route tables, TR route entries (static and
+//! propagated, with their conflict status), attachments.
+
+use super::api::{
+    ListTransitRouterAttachments, ListTransitRouterRouteEntries, ListTransitRouterRouteTables,
+    ListTransitRouters,
+};
+use super::resources::{AttachKind, Attachment, TrTableType, TrType};
+use crate::cloud::error::CloudError;
+use crate::cloud::time::Timestamp;
+use crate::cloud::validate::{page_of, token_page};
+use crate::cloud::world::{CallContext, World};
+use serde_json::{json, Value};
+
+fn bad_token() -> CloudError {
+    CloudError::invalid_param("NextToken", "unknown token")
+}
+
+/// One attachment as `ListTransitRouterAttachments` shows it.
+pub fn attachment_json(a: &Attachment, now: Timestamp) -> Value {
+    let mut v = json!({
+        "TransitRouterAttachmentId": a.attachment_id,
+        "CenId": a.cen_id,
+        "TransitRouterId": a.transit_router_id,
+        "RegionId": a.region_id,
+        "ResourceType": a.resource_type(),
+        "Status": a.lifecycle.at(now).as_str(),
+        "AutoPublishRouteEnabled": a.auto_publish,
+        "TransitRouterAttachmentName": a.name,
+        "TransitRouterAttachmentDescription": a.description,
+        "CreationTime": a.creation_time.to_string(),
+    });
+    match &a.kind {
+        AttachKind::Vpc {
+            vpc_id,
+            vpc_owner_uid,
+            zones,
+        } => {
+            v["VpcId"] = json!(vpc_id);
+            v["VpcOwnerId"] = json!(vpc_owner_uid.parse::<u64>().unwrap_or_default());
+            v["ZoneMappings"] = json!(zones
+                .iter()
+                .map(|z| json!({"ZoneId": z.zone_id, "VSwitchId": z.vswitch_id, "NetworkInterfaceId": z.network_interface_id}))
+                .collect::<Vec<_>>());
+        }
+        AttachKind::Peer {
+            peer_transit_router_id,
+            peer_region_id,
+            bandwidth_type,
+            bandwidth,
+            package_id,
+            link_type,
+        } => {
+            v["PeerTransitRouterId"] = json!(peer_transit_router_id);
+            v["PeerTransitRouterRegionId"] = json!(peer_region_id);
+            v["BandwidthType"] = json!(bandwidth_type);
+            v["Bandwidth"] = json!(bandwidth);
+            v["CenBandwidthPackageId"] = json!(package_id.clone().unwrap_or_default());
+            v["DefaultLinkType"] = json!(link_type);
+        }
+    }
+    v
+}
+
+impl World {
+    pub(crate) fn list_transit_routers(
+        &self,
+        ctx: &CallContext,
+        now: Timestamp,
+        p: &ListTransitRouters,
+    ) -> Result<Value, CloudError> {
+        let me = ctx.caller_account.as_str();
+        if let Some(c) = &p.cen_id {
+            self.own_cen(me, c)?;
+        }
+        let rows = self.cen.transit_routers.values().filter(|t| {
+            t.owner_uid == me
+                && p.cen_id.as_ref().is_none_or(|c| c == &t.cen_id)
+                && p.region_id.as_ref().is_none_or(|r| r == &t.region_id)
+                && p.transit_router_id
+                    .as_ref()
+                    .is_none_or(|x| x == &t.transit_router_id)
+        });
+        let (total, page) = page_of(rows, p.page_number, p.page_size);
+        let items: Vec<Value> = page
+            .into_iter()
+            .map(|t| {
+                json!({
+                    "TransitRouterId": t.transit_router_id,
+                    "CenId": t.cen_id,
+                    "RegionId": t.region_id,
+                    "Type": t.tr_type.as_str(),
+                    "Status": t.lifecycle.at(now).as_str(),
+                    "TransitRouterName": t.name,
+                    "TransitRouterDescription": t.description,
+                    "SupportMulticast": t.support_multicast,
+                    "AliUid": t.owner_uid.parse::<u64>().unwrap_or_default(),
+                    "CreationTime": t.creation_time.to_string(),
+                    "TransitRouterCidrList": t.cidrs.iter().map(|c| json!({"Cidr": c})).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        Ok(json!({
+            "TotalCount": total,
+            "PageNumber": p.page_number,
+            "PageSize": p.page_size,
+            "TransitRouters": items,
+        }))
+    }
+
+    pub(crate) fn list_tr_route_tables(
+        &self,
+        ctx: &CallContext,
+        now: Timestamp,
+        p: &ListTransitRouterRouteTables,
+    ) -> Result<Value, CloudError> {
+        let tr = self.own_tr(&ctx.caller_account, &p.transit_router_id)?;
+        if tr.tr_type != TrType::Enterprise {
+            return Err(CloudError::bad(
+                "OperationFailed.TransitRouterType",
+                "Basic transit routers have no route table API.",
+            ));
+        }
+        let rows: Vec<Value> = self
+            .cen
+            .tables_of(&tr.transit_router_id)
+            .filter(|t| p.route_table_ids.is_empty() || p.route_table_ids.contains(&t.route_table_id))
+            .map(|t| {
+                json!({
+                    "TransitRouterRouteTableId": t.route_table_id,
+                    "TransitRouterId": t.transit_router_id,
+                    "TransitRouterRouteTableType": match t.table_type { TrTableType::System => "System", TrTableType::Custom => "Custom" },
+                    "TransitRouterRouteTableStatus": t.lifecycle.at(now).as_str(),
+                    "CreateTime": t.creation_time.to_string(),
+                })
+            })
+            .collect();
+        let size = usize::try_from(p.max_results).unwrap_or(50);
+        let (page, next) = token_page(&rows, p.next_token.as_deref(), size, bad_token)?;
+        Ok(json!({
+            "TotalCount": rows.len(),
+            "MaxResults": p.max_results,
+            "NextToken": next,
+            "TransitRouterRouteTables": page,
+        }))
+    }
+
+    pub(crate) fn list_tr_route_entries(
+        &self,
+        ctx: &CallContext,
+        now: Timestamp,
+        p: &ListTransitRouterRouteEntries,
+    ) -> Result<Value, CloudError> {
+        let (t, tr) = self.own_table(&ctx.caller_account, &p.route_table_id)?;
+        if tr.tr_type != TrType::Enterprise {
+            return Err(CloudError::bad(
+                "OperationFailed.TransitRouterType",
+                "Basic transit routers have no route table API.",
+            ));
+        }
+        let dest = match &p.destination {
+            Some(d) => Some(crate::cloud::vpc::parse_strict_v4(d).ok_or_else(|| {
+                CloudError::bad(
+                    "IllegalParam.TransitRouterDestinationCidrBlock",
+                    format!("The destination {d} is not a valid IPv4 CIDR block."),
+                )
+            })?),
+            None => None,
+        };
+        let routes = self.tr_routes(now);
+        let rows: Vec<Value> = routes
+            .get(&t.route_table_id)
+            .into_iter()
+            .flatten()
+            .filter(|r| dest.is_none_or(|d| d == r.destination))
+            .filter(|r| p.status.as_ref().is_none_or(|s| s == r.status.as_str()))
+            .filter(|r| p.entry_type.as_ref().is_none_or(|s| s == r.entry_type()))
+            .filter(|r| {
+                p.next_hop_id
+                    .as_ref()
+                    .is_none_or(|h| Some(h.as_str()) == r.next_hop.attachment())
+            })
+            .map(|r| {
+                let hop = r.next_hop.attachment().unwrap_or_default();
+                let hop_resource = self
+                    .cen
+                    .attachments
+                    .get(hop)
+                    .map(|a| a.resource_type())
+                    .unwrap_or_default();
+                let hop_resource_id = match self.cen.attachments.get(hop).map(|a| &a.kind) {
+                    Some(AttachKind::Vpc { vpc_id, .. }) => vpc_id.clone(),
+                    Some(AttachKind::Peer { .. }) => self
+                        .cen
+                        .attachments
+                        .get(hop)
+                        .and_then(|a| a.other_end(&tr.transit_router_id))
+                        .unwrap_or_default()
+                        .to_string(),
+                    None => String::new(),
+                };
+                json!({
+                    "TransitRouterRouteEntryId": r.route_entry_id,
+                    "TransitRouterRouteEntryDestinationCidrBlock": r.destination.to_string(),
+                    "TransitRouterRouteEntryType": r.entry_type(),
+                    "TransitRouterRouteEntryStatus": r.status.as_str(),
+                    "TransitRouterRouteEntryNextHopType": r.next_hop.type_str(),
+                    "TransitRouterRouteEntryNextHopId": hop,
+                    "TransitRouterRouteEntryNextHopResourceType": hop_resource,
+                    "TransitRouterRouteEntryNextHopResourceId": hop_resource_id,
+                })
+            })
+            .collect();
+        let size = usize::try_from(p.max_results).unwrap_or(50);
+        let (page, next) = token_page(&rows, p.next_token.as_deref(), size, bad_token)?;
+        Ok(json!({
+            "TotalCount": rows.len(),
+            "MaxResults": p.max_results,
+            "NextToken": next,
+            "TransitRouterRouteEntries": page,
+        }))
+    }
+
+    pub(crate) fn list_tr_attachments(
+        &self,
+        ctx: &CallContext,
+        now: Timestamp,
+        p: &ListTransitRouterAttachments,
+    ) -> Result<Value, CloudError> {
+        let me = ctx.caller_account.as_str();
+        if let Some(c) = &p.cen_id {
+            self.own_cen(me, c)?;
+        }
+        if let Some(t) = &p.transit_router_id {
+            self.own_tr(me, t)?;
+        }
+        let rows: Vec<Value> = self
+            .cen
+            .attachments
+            .values()
+            .filter(|a| {
+                a.owner_uid == me
+                    && p.cen_id.as_ref().is_none_or(|c| c == &a.cen_id)
+                    && p.transit_router_id
+                        .as_ref()
+                        .is_none_or(|t| a.ends().contains(&t.as_str()))
+                    && p.attachment_id
+                        .as_ref()
+                        .is_none_or(|x| x == &a.attachment_id)
+                    && p.region_id.as_ref().is_none_or(|r| r == &a.region_id)
+            })
+            .map(|a| attachment_json(a, now))
+            .collect();
+        let size = usize::try_from(p.max_results).unwrap_or(50);
+        let (page, next) = token_page(&rows, p.next_token.as_deref(), size, bad_token)?;
+        Ok(json!({
+            "TotalCount": rows.len(),
+            "MaxResults": p.max_results,
+            "NextToken": next,
+            "TransitRouterAttachments": page,
+        }))
+    }
+}

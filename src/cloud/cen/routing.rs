@@ -1,0 +1,406 @@
+//! TR route tables as forwarding sees them (§6.3.4): static entries plus propagated entries,
+//! recomputed to a fixed point from the stored associations and propagations, with conflict
+//! resolution; and [`tr_forward`] (§8.3.5), a pure function over that state for the
+//! reachability analyzer.
+//!
+//! Propagated entries are never stored. [`compute_routes`] derives them in rounds:
+//! round 0 holds the static entries and the vSwitch CIDRs of propagated VPC attachments;
+//! round k ≥ 1 adds, for every peer attachment propagated into a table, the `Active` entries
+//! of the remote TR's table associated with that attachment as they stood after round k − 1
+//! (split horizon: not those whose next hop is that same attachment). Each round reads only
+//! the previous rounds, and a destination's winner is fixed in the round it first appears
+//! (priority Static > VPC-propagated > peer-propagated, then fewer rounds, then the lower
+//! attachment id — **ASSUMED**), so the result depends on the sets of attachments,
+//! associations and propagations only, never on the order they were made in. Candidates
+//! are finite (destinations × attachments), so the rounds stop.
+
+use super::resources::{AttachKind, AttachStatus, CenState, CenStatus, TrNextHop, TrType};
+use crate::cloud::ids::splitmix64;
+use crate::cloud::time::Timestamp;
+use ipnet::Ipv4Net;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::Ipv4Addr;
+
+/// Where a TR route came from; the order is the conflict priority (lower wins).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum RouteOrigin {
+    /// `CreateTransitRouterRouteEntry`.
+    Static,
+    /// A vSwitch CIDR of a propagated VPC attachment.
+    Vpc,
+    /// Learned over a peer attachment from the remote TR's table.
+    Peer,
+}
+
+/// `Active` or `Rejected` (lost a conflict) — or `Creating` for a static entry still settling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum TrRouteStatus {
+    /// Used for forwarding.
+    Active,
+    /// Lost the conflict for its destination; ignored for forwarding.
+    Rejected,
+    /// Static entry not settled yet (Stepped mode).
+    Creating,
+}
+
+impl TrRouteStatus {
+    /// Alibaba spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TrRouteStatus::Active => "Active",
+            TrRouteStatus::Rejected => "Rejected",
+            TrRouteStatus::Creating => "Creating",
+        }
+    }
+}
+
+/// One entry of a TR route table as `ListTransitRouterRouteEntries` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrRoute {
+    /// `rte-…` (derived from table, destination and next hop for propagated entries).
+    pub route_entry_id: String,
+    /// Destination.
+    pub destination: Ipv4Net,
+    /// Origin (`Static` = `TransitRouterRouteEntryType=Static`, else `Propagated`).
+    pub origin: RouteOrigin,
+    /// Next hop.
+    pub next_hop: TrNextHop,
+    /// Status.
+    pub status: TrRouteStatus,
+    /// Propagation round (0 for static and VPC routes).
+    pub round: u32,
+}
+
+impl TrRoute {
+    /// `Static` | `Propagated`.
+    pub fn entry_type(&self) -> &'static str {
+        match self.origin {
+            RouteOrigin::Static => "Static",
+            _ => "Propagated",
+        }
+    }
+}
+
+/// Every TR route table's entries, by table id, each list sorted by destination then origin
+/// then next hop.
+pub type TrRoutes = BTreeMap<String, Vec<TrRoute>>;
+
+/// Deterministic id of a propagated entry.
+fn derived_id(table: &str, dest: &Ipv4Net, hop: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in table
+        .bytes()
+        .chain([b'|'])
+        .chain(dest.to_string().bytes())
+        .chain([b'|'])
+        .chain(hop.bytes())
+    {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    let mut x = splitmix64(h);
+    let mut body = String::with_capacity(20);
+    const ALPHA: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    for i in 0..20 {
+        if i == 10 {
+            x = splitmix64(x);
+        }
+        body.push(char::from(ALPHA[(x % 36) as usize]));
+        x /= 36;
+    }
+    format!("rte-{body}")
+}
+
+/// Candidate key: the priority order of §6.3.4 (origin, round, next hop).
+fn rank(r: &TrRoute) -> (RouteOrigin, u32, TrNextHop) {
+    (r.origin, r.round, r.next_hop.clone())
+}
+
+/// Marks the winner of each destination among `new` routes that has no Active entry yet.
+fn settle_round(table: &mut Vec<TrRoute>, mut new: Vec<TrRoute>) {
+    let active: BTreeSet<Ipv4Net> = table
+        .iter()
+        .filter(|r| r.status == TrRouteStatus::Active)
+        .map(|r| r.destination)
+        .collect();
+    new.sort_by(|a, b| {
+        a.destination
+            .cmp(&b.destination)
+            .then(rank(a).cmp(&rank(b)))
+    });
+    let mut won: BTreeSet<Ipv4Net> = BTreeSet::new();
+    for mut r in new {
+        if r.status == TrRouteStatus::Creating {
+            table.push(r);
+            continue;
+        }
+        r.status = if active.contains(&r.destination) || won.contains(&r.destination) {
+            TrRouteStatus::Rejected
+        } else {
+            won.insert(r.destination);
+            TrRouteStatus::Active
+        };
+        table.push(r);
+    }
+}
+
+/// The entries of every TR route table at `now` (§6.3.4), given the vSwitch CIDRs of a VPC
+/// (`Available` vSwitches only).
+pub fn compute_routes(
+    cen: &CenState,
+    now: Timestamp,
+    vpc_cidrs: &dyn Fn(&str) -> Vec<Ipv4Net>,
+) -> TrRoutes {
+    let attached = |id: &str| {
+        cen.attachments
+            .get(id)
+            .is_some_and(|a| a.lifecycle.at(now) == AttachStatus::Attached)
+    };
+    let mut out: TrRoutes = BTreeMap::new();
+    // Round 0: static entries and VPC propagation.
+    for t in cen.route_tables.values() {
+        let mut new = Vec::new();
+        for e in cen.statics_of(&t.route_table_id) {
+            new.push(TrRoute {
+                route_entry_id: e.route_entry_id.clone(),
+                destination: e.destination,
+                origin: RouteOrigin::Static,
+                next_hop: e.next_hop.clone(),
+                status: if e.lifecycle.at(now) == CenStatus::Active {
+                    TrRouteStatus::Active
+                } else {
+                    TrRouteStatus::Creating
+                },
+                round: 0,
+            });
+        }
+        for att in &t.propagations {
+            let Some(a) = cen.attachments.get(att).filter(|_| attached(att)) else {
+                continue;
+            };
+            if let AttachKind::Vpc { vpc_id, .. } = &a.kind {
+                for c in vpc_cidrs(vpc_id) {
+                    new.push(TrRoute {
+                        route_entry_id: derived_id(&t.route_table_id, &c, att),
+                        destination: c,
+                        origin: RouteOrigin::Vpc,
+                        next_hop: TrNextHop::Attachment(att.clone()),
+                        status: TrRouteStatus::Active,
+                        round: 0,
+                    });
+                }
+            }
+        }
+        let table = out.entry(t.route_table_id.clone()).or_default();
+        settle_round(table, new);
+    }
+    // Rounds 1..: peer propagation from the previous rounds.
+    let mut round = 0u32;
+    loop {
+        round += 1;
+        let mut additions: BTreeMap<String, Vec<TrRoute>> = BTreeMap::new();
+        for t in cen.route_tables.values() {
+            for att in &t.propagations {
+                let Some(a) = cen.attachments.get(att).filter(|_| attached(att)) else {
+                    continue;
+                };
+                let Some(remote_tr) = a.other_end(&t.transit_router_id) else {
+                    continue;
+                };
+                let Some(remote) = cen.association(remote_tr, att) else {
+                    continue;
+                };
+                let Some(remote_routes) = out.get(&remote.route_table_id) else {
+                    continue;
+                };
+                let here = out.get(&t.route_table_id);
+                for r in remote_routes
+                    .iter()
+                    .filter(|r| r.status == TrRouteStatus::Active)
+                {
+                    if r.next_hop.attachment() == Some(att.as_str()) {
+                        continue; // split horizon
+                    }
+                    let hop = TrNextHop::Attachment(att.clone());
+                    let known = here.is_some_and(|h| {
+                        h.iter().any(|x| {
+                            x.destination == r.destination
+                                && x.next_hop == hop
+                                && x.origin == RouteOrigin::Peer
+                        })
+                    }) || additions.get(&t.route_table_id).is_some_and(|h| {
+                        h.iter()
+                            .any(|x| x.destination == r.destination && x.next_hop == hop)
+                    });
+                    if known {
+                        continue;
+                    }
+                    additions
+                        .entry(t.route_table_id.clone())
+                        .or_default()
+                        .push(TrRoute {
+                            route_entry_id: derived_id(&t.route_table_id, &r.destination, att),
+                            destination: r.destination,
+                            origin: RouteOrigin::Peer,
+                            next_hop: hop,
+                            status: TrRouteStatus::Active,
+                            round,
+                        });
+                }
+            }
+        }
+        if additions.is_empty() {
+            break;
+        }
+        for (table, new) in additions {
+            settle_round(out.entry(table).or_default(), new);
+        }
+    }
+    for list in out.values_mut() {
+        list.sort_by(|a, b| {
+            a.destination
+                .cmp(&b.destination)
+                .then(a.origin.cmp(&b.origin))
+                .then(a.next_hop.cmp(&b.next_hop))
+        });
+    }
+    out
+}
+
+/// One TR hop of a forward path.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrHop {
+    /// The TR.
+    pub transit_router_id: String,
+    /// The attachment the packet entered by.
+    pub ingress_attachment_id: String,
+    /// The table used (associated with the ingress attachment).
+    pub route_table_id: String,
+    /// The matching entry.
+    pub route_entry_id: String,
+    /// Its destination.
+    pub destination: Ipv4Net,
+    /// The egress attachment.
+    pub egress_attachment_id: String,
+}
+
+/// Result of [`tr_forward`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TrForward {
+    /// Leaves the TR network into `vpc_id` through VPC attachment `attachment_id`.
+    Delivered {
+        /// The VPC.
+        vpc_id: String,
+        /// The egress VPC attachment.
+        attachment_id: String,
+        /// TR hops taken.
+        hops: Vec<TrHop>,
+    },
+    /// Dropped with a §8.6 code (`TR_*` or `LOOP_DETECTED`).
+    Dropped {
+        /// Diagnostic code.
+        code: &'static str,
+        /// The TR where it was dropped, if known.
+        transit_router_id: Option<String>,
+        /// TR hops taken before.
+        hops: Vec<TrHop>,
+    },
+}
+
+/// Maximum TR hops before `LOOP_DETECTED` (§8.6: > 32 hops).
+const MAX_HOPS: usize = 32;
+
+/// `tr_forward(ingress_attachment, dst_ip)` of §8.3.5 over CEN state and its computed tables
+/// (`routes` from [`compute_routes`] at the same `now`). `ingress` is an attachment of
+/// `ingress_tr` (for a peer attachment, the end the packet arrives at).
+pub fn tr_forward(
+    cen: &CenState,
+    routes: &TrRoutes,
+    now: Timestamp,
+    ingress_tr: &str,
+    ingress: &str,
+    dst: Ipv4Addr,
+) -> TrForward {
+    let mut hops: Vec<TrHop> = Vec::new();
+    let mut tr_id = ingress_tr.to_string();
+    let mut att_id = ingress.to_string();
+    loop {
+        let drop = |code: &'static str, tr: Option<String>, hops: Vec<TrHop>| TrForward::Dropped {
+            code,
+            transit_router_id: tr,
+            hops,
+        };
+        if hops.len() >= MAX_HOPS {
+            return drop("LOOP_DETECTED", Some(tr_id), hops);
+        }
+        // T1
+        let Some(tr) = cen.transit_routers.get(&tr_id).filter(|t| {
+            t.lifecycle.at(now) == CenStatus::Active && t.tr_type == TrType::Enterprise
+        }) else {
+            return drop("TR_NOT_ACTIVE", Some(tr_id), hops);
+        };
+        // T2
+        let Some(table) = cen.association(&tr.transit_router_id, &att_id) else {
+            return drop("TR_NO_ASSOCIATION", Some(tr_id), hops);
+        };
+        // T3
+        let best = routes
+            .get(&table.route_table_id)
+            .into_iter()
+            .flatten()
+            .filter(|r| r.status == TrRouteStatus::Active && r.destination.contains(&dst))
+            .max_by_key(|r| r.destination.prefix_len());
+        let Some(entry) = best else {
+            return drop("TR_ROUTE_NOT_FOUND", Some(tr_id), hops);
+        };
+        // T4
+        let TrNextHop::Attachment(next) = &entry.next_hop else {
+            return drop("TR_BLACKHOLE", Some(tr_id), hops);
+        };
+        // T5
+        let Some(b) = cen
+            .attachments
+            .get(next)
+            .filter(|b| b.lifecycle.at(now) == AttachStatus::Attached)
+        else {
+            return drop("TR_ATTACHMENT_NOT_ATTACHED", Some(tr_id), hops);
+        };
+        hops.push(TrHop {
+            transit_router_id: tr_id.clone(),
+            ingress_attachment_id: att_id.clone(),
+            route_table_id: table.route_table_id.clone(),
+            route_entry_id: entry.route_entry_id.clone(),
+            destination: entry.destination,
+            egress_attachment_id: next.clone(),
+        });
+        match &b.kind {
+            // T6
+            AttachKind::Vpc { vpc_id, .. } => {
+                return TrForward::Delivered {
+                    vpc_id: vpc_id.clone(),
+                    attachment_id: next.clone(),
+                    hops,
+                }
+            }
+            // T7
+            AttachKind::Peer { bandwidth, .. } => {
+                let Some(remote) = b.other_end(&tr_id).map(str::to_string) else {
+                    return drop("TR_ATTACHMENT_NOT_ATTACHED", Some(tr_id), hops);
+                };
+                let both_enterprise = b.ends().iter().all(|t| {
+                    cen.transit_routers
+                        .get(*t)
+                        .is_some_and(|x| x.tr_type == TrType::Enterprise)
+                });
+                if !both_enterprise {
+                    return drop("TR_BASIC_NO_CROSS_REGION", Some(tr_id), hops);
+                }
+                if *bandwidth <= 0 {
+                    return drop("TR_PEER_NO_BANDWIDTH", Some(tr_id), hops);
+                }
+                tr_id = remote;
+                att_id = next.clone();
+            }
+        }
+    }
+}
