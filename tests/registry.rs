@@ -830,6 +830,83 @@ fn script(s: &mut Sim) -> Vec<String> {
         "Nlb/DeleteLoadBalancer",
         json!({"RegionId": r, "LoadBalancerId": lb}),
     );
+    // Alb: an internal ALB over the same two zones of VPC A2, an Ip server group with one
+    // server of the VPC, an HTTP listener forwarding to it, then teardown.
+    let alb = call(
+        s,
+        "root@A",
+        "Alb/CreateLoadBalancer",
+        json!({"RegionId": r, "VpcId": vpc_a2, "AddressType": "Intranet",
+               "LoadBalancerEdition": "Standard", "LoadBalancerBillingConfig.PayType": "PostPay",
+               "ZoneMappings.1.ZoneId": "cn-hangzhou-a", "ZoneMappings.1.VSwitchId": nlb_vsw[0],
+               "ZoneMappings.2.ZoneId": "cn-hangzhou-b", "ZoneMappings.2.VSwitchId": nlb_vsw[1]}),
+    );
+    let alb = str_of(&alb, &["LoadBalancerId"]);
+    let ag = call(
+        s,
+        "root@A",
+        "Alb/CreateServerGroup",
+        json!({"RegionId": r, "ServerGroupName": "alb-ips", "ServerGroupType": "Ip",
+               "VpcId": vpc_a2, "Protocol": "HTTP"}),
+    );
+    let ag = str_of(&ag, &["ServerGroupId"]);
+    let alb_member = json!({"RegionId": r, "ServerGroupId": ag, "Servers.1.ServerId": "10.3.1.60",
+                            "Servers.1.ServerType": "Ip", "Servers.1.ServerIp": "10.3.1.60",
+                            "Servers.1.Port": 80});
+    call(
+        s,
+        "root@A",
+        "Alb/AddServersToServerGroup",
+        alb_member.clone(),
+    );
+    let al = call(
+        s,
+        "root@A",
+        "Alb/CreateListener",
+        json!({"RegionId": r, "LoadBalancerId": alb, "ListenerProtocol": "HTTP", "ListenerPort": 80,
+               "DefaultActions.1.Type": "ForwardGroup",
+               "DefaultActions.1.ForwardGroupConfig.ServerGroupTuples.1.ServerGroupId": ag}),
+    );
+    let al = str_of(&al, &["ListenerId"]);
+    call(
+        s,
+        "root@A",
+        "Alb/GetLoadBalancerAttribute",
+        json!({"RegionId": r, "LoadBalancerId": alb}),
+    );
+    call(s, "root@A", "Alb/ListServerGroups", json!({"RegionId": r}));
+    call(
+        s,
+        "root@A",
+        "ListServerGroupServers",
+        json!({"RegionId": r, "ServerGroupId": ag}),
+    );
+    call(s, "root@A", "Alb/ListListeners", json!({"RegionId": r}));
+    call(
+        s,
+        "root@A",
+        "Alb/GetListenerHealthStatus",
+        json!({"RegionId": r, "ListenerId": al}),
+    );
+    call(s, "root@A", "Alb/RemoveServersFromServerGroup", alb_member);
+    call(
+        s,
+        "root@A",
+        "Alb/DeleteListener",
+        json!({"RegionId": r, "ListenerId": al}),
+    );
+    call(
+        s,
+        "root@A",
+        "Alb/DeleteServerGroup",
+        json!({"RegionId": r, "ServerGroupId": ag}),
+    );
+    call(
+        s,
+        "root@A",
+        "Alb/DeleteLoadBalancer",
+        json!({"RegionId": r, "LoadBalancerId": alb}),
+    );
     called
 }
 
@@ -942,6 +1019,7 @@ fn declared_parameters_are_the_ones_the_decoder_accepts() {
             let v = match p.name {
                 "PolicyType" => json!("Custom"),
                 "PrincipalType" => json!("IMSUser"),
+                "DefaultActions.N.Type" => json!("ForwardGroup"),
                 _ => value(p.ty),
             };
             full.insert(p.name.replacen(".N", ".1", 1), v);

@@ -146,8 +146,19 @@ pub struct AuditEvent {
     pub additional_event_data: AdditionalEventData,
 }
 
-/// `(resourceType, id parameter / response key)` for an API (§10.3).
-pub fn resource_type(api: &str) -> &'static str {
+/// The event's `resourceType` for API `api` of product `product` (§10.3; `product` as the
+/// event's `serviceName`, e.g. `Alb`, which tells ALB's load balancer, server group and
+/// listener APIs from NLB's of the same names).
+pub fn resource_type(product: &str, api: &str) -> &'static str {
+    if product == "Alb" {
+        return if api.contains("ServerGroup") {
+            "ACS::ALB::ServerGroup"
+        } else if api.contains("Listener") {
+            "ACS::ALB::Listener"
+        } else {
+            "ACS::ALB::LoadBalancer"
+        };
+    }
     // CEN (§10.3) first: its names also contain `RouteEntry`, `RouteTable`, `Vpc`.
     if api.contains("TransitRouterRouteEntr") || api.contains("TransitRouterRouteTable") {
         "ACS::CEN::TransitRouterRouteTable"

@@ -9,7 +9,7 @@
 //! `iam::ops`, which are built from the same declarations.
 
 use crate::cloud::declare::Product;
-use crate::cloud::{cen, clb, ecs, nlb, operation, privatelink, vpc, vpcpeer};
+use crate::cloud::{alb, cen, clb, ecs, nlb, operation, privatelink, vpc, vpcpeer};
 use crate::iam::{ram, resourcemanager, sts};
 
 use super::trail;
@@ -25,6 +25,7 @@ pub const PRODUCTS: &[&Product] = &[
     &privatelink::PRODUCT,
     &clb::PRODUCT,
     &cen::PRODUCT,
+    &alb::PRODUCT,
     &ram::PRODUCT,
     &resourcemanager::PRODUCT,
     &sts::PRODUCT,
@@ -180,6 +181,7 @@ mod tests {
             service_codes(),
             vec![
                 "actiontrail",
+                "alb",
                 "cdt",
                 "cen",
                 "ecs",

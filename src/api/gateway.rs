@@ -860,7 +860,7 @@ impl Gateway {
                 .map_or(Cow::Borrowed("ramsim/0.1"), Cow::Owned),
             user_identity,
             recipient_account_id: recipient,
-            resource_type: resource_type(&request.action).into(),
+            resource_type: resource_type(service, &request.action).into(),
             resource_name,
             access_denied_detail: denial_detail,
             additional_event_data: AdditionalEventData {

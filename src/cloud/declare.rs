@@ -193,6 +193,13 @@ impl ApiDecl {
         self
     }
 
+    /// Answering a RAM denial with `denial` instead of the product's (ALB answers by resource
+    /// type, §9.5).
+    pub const fn denial(mut self, denial: Denial) -> Self {
+        self.denial = denial;
+        self
+    }
+
     /// Answering with these top-level fields.
     pub const fn response(mut self, fields: &'static [&'static str]) -> Self {
         self.response = fields;

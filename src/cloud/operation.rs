@@ -11,12 +11,18 @@ use crate::cloud::error::CloudError;
 use crate::cloud::params::Params;
 use crate::cloud::time::Timestamp;
 use crate::cloud::world::{CallContext, World};
-use crate::cloud::{cen, clb, ecs, network_acl, nlb, privatelink, vpc, vpcpeer};
+use crate::cloud::{alb, cen, clb, ecs, network_acl, nlb, privatelink, vpc, vpcpeer};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
 // The declaring types, by name, for the list below (and for callers of `cloud::operation`).
+pub use alb::api::{
+    AlbAddServersToServerGroup, AlbCreateListener, AlbCreateLoadBalancer, AlbCreateServerGroup,
+    AlbDeleteListener, AlbDeleteLoadBalancer, AlbDeleteServerGroup, AlbGetListenerHealthStatus,
+    AlbGetLoadBalancerAttribute, AlbListListeners, AlbListServerGroups,
+    AlbRemoveServersFromServerGroup, ListServerGroupServers,
+};
 pub use cen::api::*;
 pub use clb::api::*;
 pub use ecs::api::*;
@@ -282,6 +288,20 @@ operations! {
     ListTransitRouterRouteTables,
     ListTransitRouterRouteEntries,
     ListTransitRouterAttachments,
+    // Alb (alb/api.rs; `Alb` prefix where NLB or CLB declare the same API name)
+    AlbCreateLoadBalancer,
+    AlbCreateServerGroup,
+    AlbAddServersToServerGroup,
+    AlbRemoveServersFromServerGroup,
+    AlbCreateListener,
+    AlbGetLoadBalancerAttribute,
+    AlbListServerGroups,
+    ListServerGroupServers,
+    AlbListListeners,
+    AlbGetListenerHealthStatus,
+    AlbDeleteListener,
+    AlbDeleteServerGroup,
+    AlbDeleteLoadBalancer,
 }
 
 impl Operation {

@@ -1,14 +1,14 @@
 //! The Alb product's APIs (§5.2), each declared once: typed parameters, RAM action and ARNs
 //! (§9.2, (A) rows ASSUMED by NLB's pattern), response shape, and the calls into `ops.rs`.
 //!
-//! Not yet in the registry (`cloud::operation`): ALB's `CreateLoadBalancer`,
-//! `CreateServerGroup`, `CreateListener`, … share their names with NLB and CLB APIs, and the
-//! registry must first tell same-named APIs of different products apart. Registering them is
-//! then one line each.
+//! Registered in `cloud::operation`. The types of API names NLB or CLB also declare carry an
+//! `Alb` prefix (`AlbCreateLoadBalancer`); the registry tells them apart by product. A RAM
+//! denial answers by resource type (§9.5): `Forbidden.ServerGroup` / `Forbidden.Listener` for
+//! the server group and listener APIs, `Forbidden.LoadBalancer` otherwise.
 
 use super::ops::server_health;
 use super::resources::{HealthCheck, Listener, LoadBalancer, Server, ServerGroup};
-use super::PRODUCT;
+use super::{DENY_LISTENER, DENY_SERVER_GROUP, PRODUCT};
 use crate::cloud::declare::ParamType::{Bool, Int, Str};
 use crate::cloud::declare::{opt, req, AccessLevel::*, ApiDecl, CloudApi};
 use crate::cloud::error::CloudError;
@@ -71,7 +71,7 @@ macro_rules! region_dry {
 
 /// CreateLoadBalancer (ALB, §5.2.1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CreateLoadBalancer {
+pub struct AlbCreateLoadBalancer {
     /// `RegionId`.
     pub region_id: String,
     /// `VpcId`.
@@ -100,7 +100,7 @@ pub struct CreateLoadBalancer {
     pub client_token: Option<String>,
 }
 
-impl CloudApi for CreateLoadBalancer {
+impl CloudApi for AlbCreateLoadBalancer {
     const DECL: ApiDecl = PRODUCT
         .api("CreateLoadBalancer", "alb:CreateLoadBalancer", Create)
         .params(&[
@@ -133,7 +133,7 @@ impl CloudApi for CreateLoadBalancer {
                 .ok_or_else(|| CloudError::missing("ZoneMappings.N.VSwitchId"))?;
             zones.push((zone, vsw, text(&m, "IntranetAddress")));
         }
-        Ok(CreateLoadBalancer {
+        Ok(AlbCreateLoadBalancer {
             region_id: p.req_str("RegionId")?,
             vpc_id: p.req_str("VpcId")?,
             address_type: p.req_str("AddressType")?,
@@ -178,7 +178,7 @@ impl CloudApi for CreateLoadBalancer {
 
 /// Declares a call on one existing ALB object: `(RegionId, <IdParam>, DryRun)`.
 macro_rules! by_id {
-    ($(#[$doc:meta])* $name:ident, $action:literal, $level:ident, $param:literal, $kind:literal, $own:ident, $plan:ty, $resp:expr,
+    ($(#[$doc:meta])* $name:ident, $api:literal, $action:literal, $level:ident, $param:literal, $kind:literal, $own:ident, $plan:ty, $resp:expr,
      plan: |$w:ident, $ctx:ident, $now:ident, $s:ident| $planbody:expr,
      apply: |$aw:ident, $anow:ident, $p:ident| $applybody:expr) => {
         $(#[$doc])*
@@ -194,9 +194,10 @@ macro_rules! by_id {
 
         impl CloudApi for $name {
             const DECL: ApiDecl = PRODUCT
-                .api(stringify!($name), $action, $level)
+                .api($api, $action, $level)
                 .params(&[req("RegionId", Str), req($param, Str), opt("DryRun", Bool)])
                 .resources(&[concat!("acs:alb:{region}:{account}:", $kind, "/{", $param, "}")])
+                .denial(super::denial_of($kind))
                 .response($resp);
             type Plan = $plan;
 
@@ -225,14 +226,14 @@ macro_rules! by_id {
 
 by_id!(
     /// DeleteLoadBalancer (ALB): frees the VIPs, removes its listeners.
-    DeleteLoadBalancer, "alb:DeleteLoadBalancer", Delete, "LoadBalancerId", "loadbalancer", own_lb, String, &[],
+    AlbDeleteLoadBalancer, "DeleteLoadBalancer", "alb:DeleteLoadBalancer", Delete, "LoadBalancerId", "loadbalancer", own_lb, String, &[],
     plan: |w, ctx, _now, s| w.plan_delete_alb(ctx, &DeleteLoadBalancerArgs { region_id: s.region_id.clone(), load_balancer_id: s.id.clone(), dry_run: s.dry_run }),
     apply: |w, _now, id| w.apply_delete_alb(&id)
 );
 
 by_id!(
     /// GetLoadBalancerAttribute (ALB): zones, VIPs, back-to-origin addresses, DNS name.
-    GetLoadBalancerAttribute, "alb:GetLoadBalancerAttribute", Get, "LoadBalancerId", "loadbalancer", own_lb, Value,
+    AlbGetLoadBalancerAttribute, "GetLoadBalancerAttribute", "alb:GetLoadBalancerAttribute", Get, "LoadBalancerId", "loadbalancer", own_lb, Value,
     &["LoadBalancerId", "LoadBalancerName", "LoadBalancerStatus", "LoadBalancerBussinessStatus", "LoadBalancerEdition", "AddressType", "AddressAllocatedMode", "AddressIpVersion", "DNSName", "VpcId", "RegionId", "ResourceGroupId", "DeletionProtectionConfig", "CreateTime", "BackToOriginRouteEnabled", "ZoneMappings"],
     plan: |w, ctx, now, s| {
         let lb = w.own_lb(&ctx.caller_account, &s.region_id, &s.id)?;
@@ -243,14 +244,14 @@ by_id!(
 
 by_id!(
     /// DeleteServerGroup (ALB): refused while a listener forwards to it.
-    DeleteServerGroup, "alb:DeleteServerGroup", Delete, "ServerGroupId", "servergroup", own_sgp, String, &[],
+    AlbDeleteServerGroup, "DeleteServerGroup", "alb:DeleteServerGroup", Delete, "ServerGroupId", "servergroup", own_sgp, String, &[],
     plan: |w, ctx, _now, s| w.plan_delete_sgp(ctx, &DeleteServerGroupArgs { region_id: s.region_id.clone(), server_group_id: s.id.clone(), dry_run: s.dry_run }),
     apply: |w, _now, id| { w.alb.server_groups.remove(&id); json!({}) }
 );
 
 by_id!(
     /// DeleteListener (ALB).
-    DeleteListener, "alb:DeleteListener", Delete, "ListenerId", "listener", own_lsn, String, &[],
+    AlbDeleteListener, "DeleteListener", "alb:DeleteListener", Delete, "ListenerId", "listener", own_lsn, String, &[],
     plan: |w, ctx, _now, s| {
         let l = w.own_lsn(&ctx.caller_account, &s.region_id, &s.id)?;
         if s.dry_run { return Err(CloudError::dry_run()); }
@@ -262,7 +263,7 @@ by_id!(
 by_id!(
     /// GetListenerHealthStatus (ALB): health of every server behind the listener
     /// ([`server_health`], the function reach analysis replaces).
-    GetListenerHealthStatus, "alb:GetListenerHealthStatus", Get, "ListenerId", "listener", own_lsn, Value,
+    AlbGetListenerHealthStatus, "GetListenerHealthStatus", "alb:GetListenerHealthStatus", Get, "ListenerId", "listener", own_lsn, Value,
     &["ListenerHealthStatus", "RuleHealthStatus", "NextToken"],
     plan: |w, ctx, now, s| {
         let l = w.own_lsn(&ctx.caller_account, &s.region_id, &s.id)?;
@@ -273,7 +274,7 @@ by_id!(
 
 by_id!(
     /// ListServerGroupServers (ALB): the servers of one group.
-    ListServerGroupServers, "alb:ListServerGroupServers", List, "ServerGroupId", "servergroup", own_sgp, Value,
+    ListServerGroupServers, "ListServerGroupServers", "alb:ListServerGroupServers", List, "ServerGroupId", "servergroup", own_sgp, Value,
     &["TotalCount", "MaxResults", "NextToken", "Servers"],
     plan: |w, ctx, now, s| {
         let g = w.own_sgp(&ctx.caller_account, &s.region_id, &s.id)?;
@@ -311,7 +312,7 @@ pub struct DeleteServerGroupArgs {
 
 /// CreateServerGroup (ALB, §5.2.3).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CreateServerGroup {
+pub struct AlbCreateServerGroup {
     /// `RegionId`.
     pub region_id: String,
     /// `ServerGroupName`.
@@ -332,7 +333,7 @@ pub struct CreateServerGroup {
     pub client_token: Option<String>,
 }
 
-impl CloudApi for CreateServerGroup {
+impl CloudApi for AlbCreateServerGroup {
     const DECL: ApiDecl = PRODUCT
         .api("CreateServerGroup", "alb:CreateServerGroup", Create)
         .params(&[
@@ -355,6 +356,7 @@ impl CloudApi for CreateServerGroup {
             opt("ClientToken", Str),
         ])
         .resources(&["acs:alb:{region}:{account}:servergroup/*"])
+        .denial(DENY_SERVER_GROUP)
         .response(&["ServerGroupId"]);
     type Plan = ServerGroup;
 
@@ -366,7 +368,7 @@ impl CloudApi for CreateServerGroup {
         let port = u16::try_from(port).map_err(|_| {
             CloudError::invalid_param("HealthCheckConfig.HealthCheckConnectPort", "0 to 65535")
         })?;
-        Ok(CreateServerGroup {
+        Ok(AlbCreateServerGroup {
             region_id: p.req_str("RegionId")?,
             name: p.req_str("ServerGroupName")?,
             group_type: p.opt_str("ServerGroupType")?,
@@ -468,7 +470,7 @@ fn servers(p: &Params<'_>) -> Result<Vec<ServerParam>, CloudError> {
 
 /// AddServersToServerGroup (ALB, §5.2.3 #1–#10).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AddServersToServerGroup {
+pub struct AlbAddServersToServerGroup {
     /// `RegionId`.
     pub region_id: String,
     /// `ServerGroupId`.
@@ -481,7 +483,7 @@ pub struct AddServersToServerGroup {
 
 /// RemoveServersFromServerGroup (ALB).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RemoveServersFromServerGroup {
+pub struct AlbRemoveServersFromServerGroup {
     /// `RegionId`.
     pub region_id: String,
     /// `ServerGroupId`.
@@ -523,7 +525,7 @@ fn server_arns(
     Ok(out)
 }
 
-impl CloudApi for AddServersToServerGroup {
+impl CloudApi for AlbAddServersToServerGroup {
     const DECL: ApiDecl = PRODUCT
         .api(
             "AddServersToServerGroup",
@@ -532,11 +534,12 @@ impl CloudApi for AddServersToServerGroup {
         )
         .params(SERVER_PARAMS)
         .resources(&["acs:alb:{region}:{account}:servergroup/{ServerGroupId}"])
+        .denial(DENY_SERVER_GROUP)
         .response(&["JobId"]);
     type Plan = (String, Vec<Server>);
 
     fn decode(p: &Params<'_>) -> Result<Self, CloudError> {
-        Ok(AddServersToServerGroup {
+        Ok(AlbAddServersToServerGroup {
             region_id: p.req_str("RegionId")?,
             server_group_id: p.req_str("ServerGroupId")?,
             servers: servers(p)?,
@@ -571,7 +574,7 @@ impl CloudApi for AddServersToServerGroup {
     }
 }
 
-impl CloudApi for RemoveServersFromServerGroup {
+impl CloudApi for AlbRemoveServersFromServerGroup {
     const DECL: ApiDecl = PRODUCT
         .api(
             "RemoveServersFromServerGroup",
@@ -580,11 +583,12 @@ impl CloudApi for RemoveServersFromServerGroup {
         )
         .params(SERVER_PARAMS)
         .resources(&["acs:alb:{region}:{account}:servergroup/{ServerGroupId}"])
+        .denial(DENY_SERVER_GROUP)
         .response(&["JobId"]);
     type Plan = (String, Vec<(String, u16)>);
 
     fn decode(p: &Params<'_>) -> Result<Self, CloudError> {
-        Ok(RemoveServersFromServerGroup {
+        Ok(AlbRemoveServersFromServerGroup {
             region_id: p.req_str("RegionId")?,
             server_group_id: p.req_str("ServerGroupId")?,
             servers: servers(p)?,
@@ -627,7 +631,7 @@ impl CloudApi for RemoveServersFromServerGroup {
 
 /// CreateListener (ALB, §5.2.4) with `ForwardGroup` default actions.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CreateListener {
+pub struct AlbCreateListener {
     /// `RegionId`.
     pub region_id: String,
     /// `LoadBalancerId`.
@@ -648,7 +652,7 @@ pub struct CreateListener {
     pub client_token: Option<String>,
 }
 
-impl CloudApi for CreateListener {
+impl CloudApi for AlbCreateListener {
     const DECL: ApiDecl = PRODUCT
         .api("CreateListener", "alb:CreateListener", Create)
         .params(&[
@@ -670,6 +674,7 @@ impl CloudApi for CreateListener {
             "acs:alb:{region}:{account}:loadbalancer/{LoadBalancerId}",
             "acs:alb:{region}:{account}:listener/*",
         ])
+        .denial(DENY_LISTENER)
         .response(&["ListenerId"]);
     type Plan = Listener;
 
@@ -699,7 +704,7 @@ impl CloudApi for CreateListener {
             .iter()
             .filter_map(|m| text(m, "CertificateId"))
             .collect();
-        Ok(CreateListener {
+        Ok(AlbCreateListener {
             region_id: p.req_str("RegionId")?,
             load_balancer_id: p.req_str("LoadBalancerId")?,
             protocol: p.req_str("ListenerProtocol")?,
@@ -749,7 +754,7 @@ impl CloudApi for CreateListener {
 
 /// A regional list call (`ListServerGroups`, `ListListeners`).
 macro_rules! region_list {
-    ($(#[$doc:meta])* $name:ident, $action:literal, $field:literal, |$w:ident, $ctx:ident, $now:ident, $s:ident| $rows:expr) => {
+    ($(#[$doc:meta])* $name:ident, $api:literal, $action:literal, $field:literal, $deny:expr, |$w:ident, $ctx:ident, $now:ident, $s:ident| $rows:expr) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
         pub struct $name {
@@ -759,8 +764,9 @@ macro_rules! region_list {
 
         impl CloudApi for $name {
             const DECL: ApiDecl = PRODUCT
-                .api(stringify!($name), $action, List)
+                .api($api, $action, List)
                 .params(&[req("RegionId", Str)])
+                .denial($deny)
                 .response(&["TotalCount", "MaxResults", "NextToken", $field]);
             type Plan = Value;
 
@@ -788,7 +794,7 @@ macro_rules! region_list {
 
 region_list!(
     /// ListServerGroups (ALB).
-    ListServerGroups, "alb:ListServerGroups", "ServerGroups",
+    AlbListServerGroups, "ListServerGroups", "alb:ListServerGroups", "ServerGroups", DENY_SERVER_GROUP,
     |w, ctx, now, s| w.alb.server_groups.values()
         .filter(|g| g.owner_uid == ctx.caller_account && g.region_id == s.region_id)
         .map(|g| json!({
@@ -803,7 +809,7 @@ region_list!(
 
 region_list!(
     /// ListListeners (ALB).
-    ListListeners, "alb:ListListeners", "Listeners",
+    AlbListListeners, "ListListeners", "alb:ListListeners", "Listeners", DENY_LISTENER,
     |w, ctx, now, s| w.alb.listeners.values()
         .filter(|l| l.owner_uid == ctx.caller_account && l.region_id == s.region_id)
         .map(|l| json!({

@@ -152,7 +152,7 @@ impl World {
         &self,
         ctx: &CallContext,
         now: Timestamp,
-        p: &CreateLoadBalancer,
+        p: &AlbCreateLoadBalancer,
     ) -> Result<LoadBalancer, CloudError> {
         let acct = self.caller_account(ctx)?;
         let region = self.known_region(&p.region_id)?;
@@ -343,7 +343,7 @@ impl World {
         &self,
         ctx: &CallContext,
         now: Timestamp,
-        p: &CreateServerGroup,
+        p: &AlbCreateServerGroup,
     ) -> Result<ServerGroup, CloudError> {
         let acct = self.caller_account(ctx)?;
         self.known_region(&p.region_id)?;
@@ -452,7 +452,7 @@ impl World {
         &self,
         ctx: &CallContext,
         now: Timestamp,
-        p: &AddServersToServerGroup,
+        p: &AlbAddServersToServerGroup,
     ) -> Result<(String, Vec<Server>), CloudError> {
         let g = self.own_sgp(&ctx.caller_account, &p.region_id, &p.server_group_id)?;
         if p.servers.is_empty() || p.servers.len() > 200 {
@@ -628,7 +628,7 @@ impl World {
     pub(crate) fn plan_remove_servers(
         &self,
         ctx: &CallContext,
-        p: &RemoveServersFromServerGroup,
+        p: &AlbRemoveServersFromServerGroup,
     ) -> Result<(String, Vec<(String, u16)>), CloudError> {
         let g = self.own_sgp(&ctx.caller_account, &p.region_id, &p.server_group_id)?;
         let mut out = Vec::new();
@@ -679,7 +679,7 @@ impl World {
         &self,
         ctx: &CallContext,
         now: Timestamp,
-        p: &CreateListener,
+        p: &AlbCreateListener,
     ) -> Result<Listener, CloudError> {
         let lb = self.own_lb(&ctx.caller_account, &p.region_id, &p.load_balancer_id)?;
         if !["HTTP", "HTTPS", "QUIC"].contains(&p.protocol.as_str()) {

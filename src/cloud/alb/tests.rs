@@ -1,6 +1,7 @@
-//! ALB tests (§5.2, §11.3 S3 steps 5, 8–11 and S3-N5…N9). The ALB APIs are not registered
-//! yet, so these drive each declaration directly: decode → authorize → plan → apply, the
-//! gateway's order; a failure must leave the world byte-identical.
+//! ALB tests (§5.2, §11.3 S3 steps 5, 8–11 and S3-N5…N9). These drive each declaration
+//! directly: decode → authorize → plan → apply, the gateway's order; a failure must leave the
+//! world byte-identical. The gateway path (routing by product, denial, audit) is in
+//! `tests/gateway_alb.rs` and `tests/registry.rs`.
 
 use super::api::*;
 use crate::cloud::cen::tests::{s3_base, S3};
@@ -53,7 +54,7 @@ fn s(v: &Value, k: &str) -> String {
 
 /// S3 step 5: the internal ALB in VPC1 over VSW1 (zone a) and VSW2 (zone b).
 fn alb1(n: &mut S3) -> String {
-    let r = good::<CreateLoadBalancer>(
+    let r = good::<AlbCreateLoadBalancer>(
         &mut n.w,
         json!({"RegionId": "cn-chengdu", "VpcId": n.vpc1, "AddressType": "Intranet", "LoadBalancerEdition": "Standard",
                "LoadBalancerBillingConfig.PayType": "PostPay",
@@ -65,7 +66,7 @@ fn alb1(n: &mut S3) -> String {
 
 /// S3 step 8: the Ip server group.
 fn ip_group(n: &mut S3) -> String {
-    let r = good::<CreateServerGroup>(
+    let r = good::<AlbCreateServerGroup>(
         &mut n.w,
         json!({"RegionId": "cn-chengdu", "ServerGroupName": "sg-remote", "ServerGroupType": "Ip", "VpcId": n.vpc1,
                "Protocol": "HTTP", "Scheduler": "Wrr", "HealthCheckConfig.HealthCheckEnabled": true}),
@@ -83,7 +84,7 @@ fn s3_alb_steps_5_8_9_10_11() {
     let mut n = s3_base();
     let lb = alb1(&mut n);
     // Step 5: VIPs .1 of each vSwitch, back-to-origin 100.64.0.1/.2, internal DNS name.
-    let attr = good::<GetLoadBalancerAttribute>(
+    let attr = good::<AlbGetLoadBalancerAttribute>(
         &mut n.w,
         json!({"RegionId": "cn-chengdu", "LoadBalancerId": lb}),
     );
@@ -105,14 +106,14 @@ fn s3_alb_steps_5_8_9_10_11() {
     );
     // Steps 8–10.
     let g = ip_group(&mut n);
-    good::<AddServersToServerGroup>(&mut n.w, add(&g, "192.168.7.100", true));
-    let l = good::<CreateListener>(
+    good::<AlbAddServersToServerGroup>(&mut n.w, add(&g, "192.168.7.100", true));
+    let l = good::<AlbCreateListener>(
         &mut n.w,
         json!({"RegionId": "cn-chengdu", "LoadBalancerId": lb, "ListenerProtocol": "HTTP", "ListenerPort": 80,
                "DefaultActions.1.Type": "ForwardGroup", "DefaultActions.1.ForwardGroupConfig.ServerGroupTuples.1.ServerGroupId": g}),
     );
     let lsn = s(&l, "ListenerId");
-    let ls = good::<ListListeners>(&mut n.w, json!({"RegionId": "cn-chengdu"}));
+    let ls = good::<AlbListListeners>(&mut n.w, json!({"RegionId": "cn-chengdu"}));
     assert_eq!(ls["Listeners"][0]["ListenerStatus"], "Running");
     let servers = good::<ListServerGroupServers>(
         &mut n.w,
@@ -142,7 +143,7 @@ fn s3_alb_steps_5_8_9_10_11() {
     };
     assert_eq!(ips, vec!["172.16.0.2", "172.16.6.2"]);
     // No instance holds 192.168.7.100 yet: the health check fails.
-    let h = good::<GetListenerHealthStatus>(
+    let h = good::<AlbGetListenerHealthStatus>(
         &mut n.w,
         json!({"RegionId": "cn-chengdu", "ListenerId": lsn}),
     );
@@ -160,27 +161,27 @@ fn s3_negative_server_checks_n5_n6_n7_n8_n9() {
     let lb = alb1(&mut n);
     let g = ip_group(&mut n);
     // N5 (C-IPGROUP): outside the VPC without remote IP.
-    bad::<AddServersToServerGroup>(
+    bad::<AlbAddServersToServerGroup>(
         &mut n.w,
         add(&g, "192.168.7.100", false),
         "IllegalParam.ServerIp",
     );
     // N6 (C-INTERNAL): a public address.
-    bad::<AddServersToServerGroup>(
+    bad::<AlbAddServersToServerGroup>(
         &mut n.w,
         add(&g, "47.96.0.1", true),
         "IllegalParam.ServerIp",
     );
     // N7 (C-NOLB): the VIP of an ALB of the same VPC.
     let _ = lb;
-    bad::<AddServersToServerGroup>(
+    bad::<AlbAddServersToServerGroup>(
         &mut n.w,
         add(&g, "172.16.0.1", false),
         "IllegalParam.ServerIp",
     );
     // #9: duplicates.
-    good::<AddServersToServerGroup>(&mut n.w, add(&g, "192.168.7.100", true));
-    bad::<AddServersToServerGroup>(
+    good::<AlbAddServersToServerGroup>(&mut n.w, add(&g, "192.168.7.100", true));
+    bad::<AlbAddServersToServerGroup>(
         &mut n.w,
         add(&g, "192.168.7.100", true),
         "Conflict.BackendServer",
@@ -209,24 +210,24 @@ fn s3_negative_server_checks_n5_n6_n7_n8_n9() {
         json!({"RegionId": "cn-chengdu", "TransitRouterId": n.tr_cd, "VpcId": vpc3, "ZoneMappings.1.VSwitchId": vsw5, "ZoneMappings.1.ZoneId": "cn-chengdu-a"}),
     );
     let g3 = s(
-        &good::<CreateServerGroup>(
+        &good::<AlbCreateServerGroup>(
             &mut n.w,
             json!({"RegionId": "cn-chengdu", "ServerGroupName": "g3", "ServerGroupType": "Ip", "VpcId": vpc3}),
         ),
         "ServerGroupId",
     );
-    bad::<AddServersToServerGroup>(
+    bad::<AlbAddServersToServerGroup>(
         &mut n.w,
         add(&g3, "192.168.7.100", true),
         "OperationDenied.CrossRegionBackendVpcConflict",
     );
     // A local address of VPC3 is fine.
-    good::<AddServersToServerGroup>(&mut n.w, add(&g3, "10.3.1.50", false));
+    good::<AlbAddServersToServerGroup>(&mut n.w, add(&g3, "10.3.1.50", false));
     // N9 (C-REGIONS): an ALB region without cross-region backends.
     let mut w = world();
     let (v, _) = mk_vpc(&mut w, A, "cn-nanjing", "10.0.0.0/16");
     let sg = s(
-        &good::<CreateServerGroup>(
+        &good::<AlbCreateServerGroup>(
             &mut w,
             json!({"RegionId": "cn-nanjing", "ServerGroupName": "nj", "ServerGroupType": "Ip", "VpcId": v}),
         ),
@@ -234,7 +235,7 @@ fn s3_negative_server_checks_n5_n6_n7_n8_n9() {
     );
     let mut p = add(&sg, "192.168.7.100", true);
     p["RegionId"] = json!("cn-nanjing");
-    bad::<AddServersToServerGroup>(&mut w, p, "UnsupportedFeature.RemoteIp");
+    bad::<AlbAddServersToServerGroup>(&mut w, p, "UnsupportedFeature.RemoteIp");
 }
 
 #[test]
@@ -251,48 +252,48 @@ fn alb_error_codes() {
         p
     };
     let p = base(&n, json!({"ZoneMappings.2.VSwitchId": "vsw-nope00"}));
-    bad::<CreateLoadBalancer>(&mut n.w, p, "ResourceNotFound.VSwitch");
+    bad::<AlbCreateLoadBalancer>(&mut n.w, p, "ResourceNotFound.VSwitch");
     let p = base(&n, json!({"ZoneMappings.2.ZoneId": "cn-chengdu-c"}));
-    bad::<CreateLoadBalancer>(&mut n.w, p, "Mismatch.ZoneIdAndVSwitchId");
+    bad::<AlbCreateLoadBalancer>(&mut n.w, p, "Mismatch.ZoneIdAndVSwitchId");
     let p = base(
         &n,
         json!({"ZoneMappings.2.ZoneId": "cn-chengdu-a", "ZoneMappings.2.VSwitchId": n.vsw1}),
     );
-    bad::<CreateLoadBalancer>(&mut n.w, p, "DuplicatedParam.ZoneId");
+    bad::<AlbCreateLoadBalancer>(&mut n.w, p, "DuplicatedParam.ZoneId");
     let p = base(&n, json!({"VpcId": "vpc-nope00"}));
-    bad::<CreateLoadBalancer>(&mut n.w, p, "ResourceNotFound.Vpc");
+    bad::<AlbCreateLoadBalancer>(&mut n.w, p, "ResourceNotFound.Vpc");
     let p = base(&n, json!({"DryRun": true}));
-    bad::<CreateLoadBalancer>(&mut n.w, p, "DryRunOperation");
+    bad::<AlbCreateLoadBalancer>(&mut n.w, p, "DryRunOperation");
     let lb = alb1(&mut n);
-    bad::<CreateServerGroup>(
+    bad::<AlbCreateServerGroup>(
         &mut n.w,
         json!({"RegionId": "cn-chengdu", "ServerGroupName": "x", "ServerGroupType": "Fc"}),
         "UnsupportedFeature.FcServerGroup",
     );
-    bad::<CreateServerGroup>(
+    bad::<AlbCreateServerGroup>(
         &mut n.w,
         json!({"RegionId": "cn-chengdu", "ServerGroupName": "x", "VpcId": "vpc-nope00"}),
         "ResourceNotFound.Vpc",
     );
     let inst_group = s(
-        &good::<CreateServerGroup>(
+        &good::<AlbCreateServerGroup>(
             &mut n.w,
             json!({"RegionId": "cn-chengdu", "ServerGroupName": "i", "VpcId": n.vpc1}),
         ),
         "ServerGroupId",
     );
-    bad::<AddServersToServerGroup>(
+    bad::<AlbAddServersToServerGroup>(
         &mut n.w,
         add(&inst_group, "172.16.0.9", false),
         "Mismatch.ServerType",
     );
-    bad::<AddServersToServerGroup>(
+    bad::<AlbAddServersToServerGroup>(
         &mut n.w,
         add("sgp-nope00", "172.16.0.9", false),
         "ResourceNotFound.ServerGroup",
     );
     let https = s(
-        &good::<CreateServerGroup>(
+        &good::<AlbCreateServerGroup>(
             &mut n.w,
             json!({"RegionId": "cn-chengdu", "ServerGroupName": "h", "ServerGroupType": "Ip", "VpcId": n.vpc1, "Protocol": "HTTPS"}),
         ),
@@ -302,43 +303,43 @@ fn alb_error_codes() {
         json!({"RegionId": "cn-chengdu", "LoadBalancerId": lb, "ListenerProtocol": "HTTP", "ListenerPort": port,
         "DefaultActions.1.Type": "ForwardGroup", "DefaultActions.1.ForwardGroupConfig.ServerGroupTuples.1.ServerGroupId": g})
     };
-    bad::<CreateListener>(
+    bad::<AlbCreateListener>(
         &mut n.w,
         lsn(&https, 80),
         "OperationDenied.ServerGroupProtocolNotSupport",
     );
     let (vpc_x, _) = mk_vpc(&mut n.w, A, "cn-chengdu", "10.8.0.0/16");
     let other = s(
-        &good::<CreateServerGroup>(
+        &good::<AlbCreateServerGroup>(
             &mut n.w,
             json!({"RegionId": "cn-chengdu", "ServerGroupName": "o", "ServerGroupType": "Ip", "VpcId": vpc_x}),
         ),
         "ServerGroupId",
     );
-    bad::<CreateListener>(&mut n.w, lsn(&other, 80), "Mismatch.VpcId");
-    bad::<CreateListener>(
+    bad::<AlbCreateListener>(&mut n.w, lsn(&other, 80), "Mismatch.VpcId");
+    bad::<AlbCreateListener>(
         &mut n.w,
         lsn("sgp-nope00", 80),
         "ResourceNotFound.ServerGroup",
     );
-    good::<CreateListener>(&mut n.w, lsn(&inst_group, 80));
-    bad::<CreateListener>(
+    good::<AlbCreateListener>(&mut n.w, lsn(&inst_group, 80));
+    bad::<AlbCreateListener>(
         &mut n.w,
         lsn(&inst_group, 80),
         "ResourceAlreadyExist.Listener",
     );
-    bad::<DeleteServerGroup>(
+    bad::<AlbDeleteServerGroup>(
         &mut n.w,
         json!({"RegionId": "cn-chengdu", "ServerGroupId": inst_group}),
         "ResourceInUse.ServerGroup",
     );
-    bad::<GetLoadBalancerAttribute>(
+    bad::<AlbGetLoadBalancerAttribute>(
         &mut n.w,
         json!({"RegionId": "cn-hangzhou", "LoadBalancerId": lb}),
         "ResourceNotFound.LoadBalancer",
     );
     // Delete the LB: its VIPs are free again and its listeners gone.
-    good::<DeleteLoadBalancer>(
+    good::<AlbDeleteLoadBalancer>(
         &mut n.w,
         json!({"RegionId": "cn-chengdu", "LoadBalancerId": lb}),
     );
@@ -348,7 +349,7 @@ fn alb_error_codes() {
         .ecs()
         .addresses
         .is_used(&n.vpc1, "172.16.0.1".parse().unwrap()));
-    good::<DeleteServerGroup>(
+    good::<AlbDeleteServerGroup>(
         &mut n.w,
         json!({"RegionId": "cn-chengdu", "ServerGroupId": inst_group}),
     );
@@ -392,18 +393,18 @@ fn instance_backend_health_follows_state_and_listening_ports() {
     .unwrap();
     let id = out.instance_ids[0].clone();
     let g = s(
-        &good::<CreateServerGroup>(
+        &good::<AlbCreateServerGroup>(
             w,
             json!({"RegionId": "cn-chengdu", "ServerGroupName": "i", "VpcId": n.vpc1}),
         ),
         "ServerGroupId",
     );
-    good::<AddServersToServerGroup>(
+    good::<AlbAddServersToServerGroup>(
         w,
         json!({"RegionId": "cn-chengdu", "ServerGroupId": g, "Servers.1.ServerId": id, "Servers.1.ServerType": "Ecs", "Servers.1.Port": 80}),
     );
     let l = s(
-        &good::<CreateListener>(
+        &good::<AlbCreateListener>(
             w,
             json!({"RegionId": "cn-chengdu", "LoadBalancerId": lb, "ListenerProtocol": "HTTP", "ListenerPort": 80,
         "DefaultActions.1.ForwardGroupConfig.ServerGroupTuples.1.ServerGroupId": g}),
@@ -411,8 +412,10 @@ fn instance_backend_health_follows_state_and_listening_ports() {
         "ListenerId",
     );
     let health = |w: &mut World| {
-        let h =
-            good::<GetListenerHealthStatus>(w, json!({"RegionId": "cn-chengdu", "ListenerId": l}));
+        let h = good::<AlbGetListenerHealthStatus>(
+            w,
+            json!({"RegionId": "cn-chengdu", "ListenerId": l}),
+        );
         h["ListenerHealthStatus"][0]["ServerGroupInfos"][0]["Status"]
             .as_str()
             .unwrap()
@@ -432,27 +435,27 @@ fn instance_backend_health_follows_state_and_listening_ports() {
     // An instance of another VPC cannot join.
     let (vpc_x, _) = mk_vpc(w, A, "cn-chengdu", "10.8.0.0/16");
     let gx = s(
-        &good::<CreateServerGroup>(
+        &good::<AlbCreateServerGroup>(
             w,
             json!({"RegionId": "cn-chengdu", "ServerGroupName": "x", "VpcId": vpc_x}),
         ),
         "ServerGroupId",
     );
-    bad::<AddServersToServerGroup>(
+    bad::<AlbAddServersToServerGroup>(
         w,
         json!({"RegionId": "cn-chengdu", "ServerGroupId": gx, "Servers.1.ServerId": id, "Servers.1.ServerType": "Ecs", "Servers.1.Port": 80}),
         "Mismatch.VpcId",
     );
     // Removing it empties the group.
-    good::<RemoveServersFromServerGroup>(
+    good::<AlbRemoveServersFromServerGroup>(
         w,
         json!({"RegionId": "cn-chengdu", "ServerGroupId": g, "Servers.1.ServerId": id, "Servers.1.ServerType": "Ecs", "Servers.1.Port": 80}),
     );
-    bad::<RemoveServersFromServerGroup>(
+    bad::<AlbRemoveServersFromServerGroup>(
         w,
         json!({"RegionId": "cn-chengdu", "ServerGroupId": g, "Servers.1.ServerId": id, "Servers.1.ServerType": "Ecs", "Servers.1.Port": 80}),
         "ResourceNotFound.BackendServer",
     );
-    let groups = good::<ListServerGroups>(w, json!({"RegionId": "cn-chengdu"}));
+    let groups = good::<AlbListServerGroups>(w, json!({"RegionId": "cn-chengdu"}));
     assert_eq!(groups["TotalCount"], 2);
 }
