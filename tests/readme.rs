@@ -450,6 +450,7 @@ const NOT_SHIPPED: &[&str] = &[
     "state.json",
     "world.json",
     "target/escalation.violation.test.json",
+    "target/dev-prod.violation.test.json",
     "sdk-state.json",
     "ecs-state.json",
     // the security-group walk-through's state file
