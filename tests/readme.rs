@@ -165,6 +165,8 @@ struct Run {
     code: i32,
     stdout: String,
     stderr: String,
+    /// The file a `> FILE` redirect wrote, relative to the working directory.
+    written: Option<String>,
 }
 
 /// Runs one README command line (`ramsim …`, optionally `| tail -n N` or `> FILE`) in `cwd`.
@@ -193,7 +195,7 @@ fn run_line(line: &str, cwd: &Path) -> Run {
         .output()
         .expect("run ramsim");
     let mut stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    if let Some(file) = redirect {
+    if let Some(file) = &redirect {
         std::fs::write(cwd.join(file), &stdout).expect("redirect");
         stdout.clear();
     }
@@ -210,6 +212,7 @@ fn run_line(line: &str, cwd: &Path) -> Run {
         code: out.status.code().unwrap_or(-1),
         stdout,
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        written: redirect,
     }
 }
 
@@ -320,9 +323,24 @@ fn console_examples_run_as_printed() {
     // deliberate change of behaviour), like insta's review; review the README diff afterwards.
     let bless = std::env::var_os("RAMSIM_README_BLESS").is_some();
     let mut blessed = text.clone();
+    let mut stale = Vec::new();
     for block in blocks(&text, "console") {
         for (cmd, expected) in commands(&block) {
             let r = run_line(&cmd, dir.path());
+            // a file the README shows (`> docs/reach-peering.svg`) is committed: it must be
+            // what the command prints now, or the picture has gone stale
+            if let Some(file) = r.written.as_deref().filter(|f| root().join(f).is_file()) {
+                let now = std::fs::read(dir.path().join(file)).expect("written file");
+                let committed = std::fs::read(root().join(file)).expect("committed file");
+                if now != committed {
+                    if bless {
+                        std::fs::write(root().join(file), &now).expect("bless written file");
+                        eprintln!("blessed: {file}");
+                    } else {
+                        stale.push(file.to_string());
+                    }
+                }
+            }
             assert!(
                 (0..=2).contains(&r.code),
                 "`{cmd}` exited {}: {}",
@@ -370,6 +388,11 @@ fn console_examples_run_as_printed() {
         )
         .expect("write README.md");
     }
+    assert!(
+        stale.is_empty(),
+        "committed files differ from what the README commands print now (regenerate with \
+         RAMSIM_README_BLESS=1 cargo test --test readme): {stale:?}"
+    );
     assert!(ran >= 15, "only {ran} console examples found");
 }
 
@@ -427,6 +450,7 @@ const NOT_SHIPPED: &[&str] = &[
     "state.json",
     "world.json",
     "target/escalation.violation.test.json",
+    "target/dev-prod.violation.test.json",
     "sdk-state.json",
     "ecs-state.json",
     // the security-group walk-through's state file
@@ -434,6 +458,8 @@ const NOT_SHIPPED: &[&str] = &[
     // the PrivateLink walk-through's state file
     "pl.json",
     "cen-state.json",
+    // the reachability walk-through's state file
+    "reach-state.json",
     // the diff CI recipe's illustration (`policies/prod@main.json`: the file at git ref main)
     "policies/prod.json",
     "main.json",
