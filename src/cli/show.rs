@@ -353,10 +353,11 @@ fn resources(state: &SimState) -> Vec<ResourceRow> {
             &g.owner_uid,
             &g.region_id,
             format!(
-                "{} in {}, {ingress} ingress / {} egress rules",
+                "{} in {}, {ingress} ingress / {} egress rules, {} members",
                 g.group_type.as_str(),
                 g.vpc_id,
-                g.rules.len() - ingress
+                g.rules.len() - ingress,
+                g.member_enis.len()
             ),
         );
         if !g.name.is_empty() && groups.values().filter(|x| x.name == g.name).count() == 1 {
@@ -431,22 +432,6 @@ fn resources(state: &SimState) -> Vec<ResourceRow> {
                 alias_or_uid(world, &p.accepting_owner_uid),
                 p.accepting_region_id,
                 p.status_at(now).as_str()
-            ),
-        ));
-    }
-    for g in world.ecs().security_groups.values() {
-        out.push(row(
-            "security-group",
-            &g.security_group_id,
-            &g.name,
-            &g.owner_uid,
-            &g.region_id,
-            format!(
-                "{} in {}, {} rules, {} members",
-                g.group_type.as_str(),
-                g.vpc_id,
-                g.rules.len(),
-                g.member_enis.len()
             ),
         ));
     }
