@@ -268,3 +268,28 @@ pub trait CloudApi: Sized {
     /// Commits a validated plan and returns the response body (without `RequestId`).
     fn apply(world: &mut World, now: Timestamp, plan: Self::Plan) -> Value;
 }
+
+/// The [`CloudApi`] accessors of an operation struct with a `region_id: String` field and,
+/// when named, a `dry_run: bool` and a `client_token: Option<String>` field:
+/// `region_accessors!()`, `region_accessors!(dry_run)`, `region_accessors!(dry_run, client_token)`.
+/// One definition for every product folder (they each used to spell these three methods out).
+macro_rules! region_accessors {
+    () => {
+        fn region(&self) -> Option<&str> {
+            Some(&self.region_id)
+        }
+    };
+    (dry_run $(, $rest:ident)*) => {
+        fn dry_run(&self) -> bool {
+            self.dry_run
+        }
+        $crate::cloud::declare::region_accessors!($($rest),*);
+    };
+    (client_token $(, $rest:ident)*) => {
+        fn client_token(&self) -> Option<&str> {
+            self.client_token.as_deref()
+        }
+        $crate::cloud::declare::region_accessors!($($rest),*);
+    };
+}
+pub(crate) use region_accessors;

@@ -9,6 +9,7 @@
 use super::ops::server_health;
 use super::resources::{HealthCheck, Listener, LoadBalancer, Server, ServerGroup};
 use super::{DENY_LISTENER, DENY_SERVER_GROUP, PRODUCT};
+use crate::cloud::declare::region_accessors;
 use crate::cloud::declare::ParamType::{Bool, Int, Str};
 use crate::cloud::declare::{opt, req, AccessLevel::*, ApiDecl, CloudApi};
 use crate::cloud::error::CloudError;
@@ -56,17 +57,6 @@ fn boolean(m: &Map<String, Value>, k: &str, list: &str) -> Result<bool, CloudErr
         Some(Value::String(s)) if s == "false" => Ok(false),
         Some(_) => Err(CloudError::invalid_param(list, "true or false")),
     }
-}
-
-macro_rules! region_dry {
-    () => {
-        fn region(&self) -> Option<&str> {
-            Some(&self.region_id)
-        }
-        fn dry_run(&self) -> bool {
-            self.dry_run
-        }
-    };
 }
 
 /// CreateLoadBalancer (ALB, §5.2.1).
@@ -149,7 +139,7 @@ impl CloudApi for AlbCreateLoadBalancer {
             client_token: p.client_token()?,
         })
     }
-    region_dry!();
+    region_accessors!(dry_run);
     fn client_token(&self) -> Option<&str> {
         self.client_token.as_deref()
     }
@@ -208,7 +198,7 @@ macro_rules! by_id {
                     dry_run: p.flag("DryRun")?,
                 })
             }
-            region_dry!();
+            region_accessors!(dry_run);
             fn authorize(&self, w: &World, ctx: &CallContext, _now: Timestamp, _k: &mut BTreeMap<String, String>) -> Result<Vec<String>, CloudError> {
                 let owner = w.$own(&ctx.caller_account, &self.region_id, &self.id)?.owner_uid.clone();
                 Ok(vec![arn(&self.region_id, &owner, $kind, &self.id)])
@@ -403,7 +393,7 @@ impl CloudApi for AlbCreateServerGroup {
             client_token: p.client_token()?,
         })
     }
-    region_dry!();
+    region_accessors!(dry_run);
     fn client_token(&self) -> Option<&str> {
         self.client_token.as_deref()
     }
@@ -546,7 +536,7 @@ impl CloudApi for AlbAddServersToServerGroup {
             dry_run: p.flag("DryRun")?,
         })
     }
-    region_dry!();
+    region_accessors!(dry_run);
     fn authorize(
         &self,
         w: &World,
@@ -595,7 +585,7 @@ impl CloudApi for AlbRemoveServersFromServerGroup {
             dry_run: p.flag("DryRun")?,
         })
     }
-    region_dry!();
+    region_accessors!(dry_run);
     fn authorize(
         &self,
         w: &World,
@@ -718,7 +708,7 @@ impl CloudApi for AlbCreateListener {
             client_token: p.client_token()?,
         })
     }
-    region_dry!();
+    region_accessors!(dry_run);
     fn client_token(&self) -> Option<&str> {
         self.client_token.as_deref()
     }

@@ -2,6 +2,7 @@
 //! checks and effects). Types carry a `Clb` prefix: NLB and ALB declare APIs of the same names.
 
 use super::{BackendServer, Clb, ClbListener, PRODUCT};
+use crate::cloud::declare::region_accessors;
 use crate::cloud::declare::ParamType::{Int, Str};
 use crate::cloud::declare::{opt, req, AccessLevel::*, ApiDecl, CloudApi};
 use crate::cloud::ecs::eni::vswitch_available;
@@ -153,12 +154,7 @@ impl CloudApi for ClbCreateLoadBalancer {
             client_token: p.client_token()?,
         })
     }
-    fn region(&self) -> Option<&str> {
-        Some(&self.region_id)
-    }
-    fn client_token(&self) -> Option<&str> {
-        self.client_token.as_deref()
-    }
+    region_accessors!(client_token);
     fn authorize(
         &self,
         w: &World,
@@ -386,9 +382,7 @@ impl CloudApi for ClbCreateLoadBalancerTCPListener {
             bandwidth: p.opt_i64("Bandwidth")?,
         })
     }
-    fn region(&self) -> Option<&str> {
-        Some(&self.region_id)
-    }
+    region_accessors!();
     fn authorize(
         &self,
         w: &World,
@@ -491,9 +485,7 @@ impl CloudApi for ClbStartLoadBalancerListener {
                 .ok_or_else(|| CloudError::missing("ListenerPort"))?,
         })
     }
-    fn region(&self) -> Option<&str> {
-        Some(&self.region_id)
-    }
+    region_accessors!();
     fn authorize(
         &self,
         w: &World,
@@ -573,9 +565,7 @@ impl CloudApi for ClbAddBackendServers {
             backend_servers: p.req_str("BackendServers")?,
         })
     }
-    fn region(&self) -> Option<&str> {
-        Some(&self.region_id)
-    }
+    region_accessors!();
     fn authorize(
         &self,
         w: &World,
@@ -704,9 +694,7 @@ impl CloudApi for ClbDescribeLoadBalancers {
             page_size: p.page("PageSize", 10, 100)?,
         })
     }
-    fn region(&self) -> Option<&str> {
-        Some(&self.region_id)
-    }
+    region_accessors!();
     fn authorize(
         &self,
         w: &World,
@@ -770,9 +758,7 @@ impl CloudApi for ClbDeleteLoadBalancer {
             load_balancer_id: p.req_str("LoadBalancerId")?,
         })
     }
-    fn region(&self) -> Option<&str> {
-        Some(&self.region_id)
-    }
+    region_accessors!();
     fn authorize(
         &self,
         w: &World,

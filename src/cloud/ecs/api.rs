@@ -20,6 +20,7 @@ use super::instance::{
     RunInstances as RunParams, RunInstancesPlan, TagParam, TagPlan, TransitionPlan,
 };
 use super::{errors, OpCtx, PRODUCT};
+use crate::cloud::declare::region_accessors;
 use crate::cloud::declare::ParamType::{Bool, Int, Str};
 use crate::cloud::declare::{opt, req, AccessLevel::*, ApiDecl, CloudApi};
 use crate::cloud::error::CloudError;
@@ -207,9 +208,7 @@ impl CloudApi for RunInstances {
             client_token: p.client_token()?,
         })
     }
-    fn region(&self) -> Option<&str> {
-        Some(&self.region_id)
-    }
+    region_accessors!();
     fn dry_run(&self) -> bool {
         self.params.dry_run
     }
@@ -533,9 +532,7 @@ impl CloudApi for DescribeInstances {
             },
         })
     }
-    fn region(&self) -> Option<&str> {
-        Some(&self.region_id)
-    }
+    region_accessors!();
     fn authorize(
         &self,
         w: &World,
@@ -624,9 +621,7 @@ impl CloudApi for DescribeNetworkInterfaces {
             },
         })
     }
-    fn region(&self) -> Option<&str> {
-        Some(&self.region_id)
-    }
+    region_accessors!();
     fn authorize(
         &self,
         w: &World,
@@ -694,9 +689,7 @@ impl CloudApi for TagResources {
             tags,
         })
     }
-    fn region(&self) -> Option<&str> {
-        Some(&self.region_id)
-    }
+    region_accessors!();
     fn authorize(
         &self,
         w: &World,
@@ -787,9 +780,7 @@ impl CloudApi for UntagResources {
             all,
         })
     }
-    fn region(&self) -> Option<&str> {
-        Some(&self.region_id)
-    }
+    region_accessors!();
     fn authorize(
         &self,
         w: &World,

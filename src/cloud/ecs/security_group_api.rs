@@ -21,6 +21,7 @@ use super::security_group::{
     SecurityGroupRules,
 };
 use super::{OpCtx, PRODUCT};
+use crate::cloud::declare::region_accessors;
 use crate::cloud::declare::ParamType::{Int, Str};
 use crate::cloud::declare::{opt, req, AccessLevel::*, ApiDecl, CloudApi};
 use crate::cloud::error::CloudError;
@@ -139,12 +140,7 @@ impl CloudApi for CreateSecurityGroup {
             client_token: p.client_token()?,
         })
     }
-    fn region(&self) -> Option<&str> {
-        Some(&self.region_id)
-    }
-    fn client_token(&self) -> Option<&str> {
-        self.client_token.as_deref()
-    }
+    region_accessors!(client_token);
     fn authorize(
         &self,
         w: &World,
@@ -430,12 +426,7 @@ impl CloudApi for ModifySecurityGroupPolicy {
             client_token: p.client_token()?,
         })
     }
-    fn region(&self) -> Option<&str> {
-        Some(&self.region_id)
-    }
-    fn client_token(&self) -> Option<&str> {
-        self.client_token.as_deref()
-    }
+    region_accessors!(client_token);
     fn authorize(
         &self,
         w: &World,
@@ -484,9 +475,7 @@ impl CloudApi for DeleteSecurityGroup {
             security_group_id: p.req_str("SecurityGroupId")?,
         })
     }
-    fn region(&self) -> Option<&str> {
-        Some(&self.region_id)
-    }
+    region_accessors!();
     fn authorize(
         &self,
         w: &World,
@@ -569,9 +558,7 @@ impl CloudApi for DescribeSecurityGroups {
             },
         })
     }
-    fn region(&self) -> Option<&str> {
-        Some(&self.region_id)
-    }
+    region_accessors!();
     fn authorize(
         &self,
         w: &World,
@@ -634,9 +621,7 @@ impl CloudApi for DescribeSecurityGroupAttribute {
             direction: p.opt_str("Direction")?,
         })
     }
-    fn region(&self) -> Option<&str> {
-        Some(&self.region_id)
-    }
+    region_accessors!();
     fn authorize(
         &self,
         w: &World,

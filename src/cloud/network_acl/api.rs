@@ -19,6 +19,7 @@ use super::{
     self as nacl, AclBindingPlan, AclEntryParam, AclResourceParam, CreateNetworkAclPlan,
     NetworkAclResources, UpdateEntriesPlan,
 };
+use crate::cloud::declare::region_accessors;
 use crate::cloud::declare::ParamType::{Bool, Str};
 use crate::cloud::declare::{opt, req, AccessLevel::*, ApiDecl, CloudApi};
 use crate::cloud::ecs::security_group_api::{item_str, list_items, op_ctx};
@@ -97,15 +98,7 @@ impl CloudApi for CreateNetworkAcl {
             client_token: p.client_token()?,
         })
     }
-    fn region(&self) -> Option<&str> {
-        Some(&self.region_id)
-    }
-    fn dry_run(&self) -> bool {
-        self.dry_run
-    }
-    fn client_token(&self) -> Option<&str> {
-        self.client_token.as_deref()
-    }
+    region_accessors!(dry_run, client_token);
     fn authorize(
         &self,
         w: &World,
@@ -265,15 +258,7 @@ impl CloudApi for UpdateNetworkAclEntries {
             client_token: p.client_token()?,
         })
     }
-    fn region(&self) -> Option<&str> {
-        Some(&self.region_id)
-    }
-    fn dry_run(&self) -> bool {
-        self.dry_run
-    }
-    fn client_token(&self) -> Option<&str> {
-        self.client_token.as_deref()
-    }
+    region_accessors!(dry_run, client_token);
     fn authorize(
         &self,
         w: &World,
@@ -500,15 +485,7 @@ impl CloudApi for DeleteNetworkAcl {
             client_token: p.client_token()?,
         })
     }
-    fn region(&self) -> Option<&str> {
-        Some(&self.region_id)
-    }
-    fn dry_run(&self) -> bool {
-        self.dry_run
-    }
-    fn client_token(&self) -> Option<&str> {
-        self.client_token.as_deref()
-    }
+    region_accessors!(dry_run, client_token);
     fn authorize(
         &self,
         w: &World,
@@ -560,9 +537,7 @@ impl CloudApi for DescribeNetworkAclAttributes {
             network_acl_id: p.req_str("NetworkAclId")?,
         })
     }
-    fn region(&self) -> Option<&str> {
-        Some(&self.region_id)
-    }
+    region_accessors!();
     fn authorize(
         &self,
         w: &World,

@@ -8,6 +8,7 @@ use super::{
     local_owner, vip_owner, HealthCheck, Listener, LoadBalancer, Server, ServerGroup, ZoneMapping,
     PRODUCT,
 };
+use crate::cloud::declare::region_accessors;
 use crate::cloud::declare::ParamType::{Bool, Int, Str};
 use crate::cloud::declare::{opt, req, AccessLevel::*, ApiDecl, CloudApi};
 use crate::cloud::ecs::eni::vswitch_available;
@@ -33,28 +34,6 @@ pub const MAX_LOAD_BALANCERS: usize = 60;
 pub const MAX_SERVER_GROUPS: usize = 200;
 /// Servers per AddServersToServerGroup call ([M-nlb]).
 pub const MAX_SERVERS_PER_CALL: usize = 200;
-
-macro_rules! regional_write {
-    () => {
-        fn region(&self) -> Option<&str> {
-            Some(&self.region_id)
-        }
-        fn dry_run(&self) -> bool {
-            self.dry_run
-        }
-        fn client_token(&self) -> Option<&str> {
-            self.client_token.as_deref()
-        }
-    };
-}
-
-macro_rules! regional_read {
-    () => {
-        fn region(&self) -> Option<&str> {
-            Some(&self.region_id)
-        }
-    };
-}
 
 fn bad(code: &str, message: impl Into<String>) -> CloudError {
     CloudError::bad(code, message)
@@ -427,7 +406,7 @@ impl CloudApi for NlbCreateLoadBalancer {
             client_token: p.client_token()?,
         })
     }
-    regional_write!();
+    region_accessors!(dry_run, client_token);
     fn authorize(
         &self,
         w: &World,
@@ -704,7 +683,7 @@ impl CloudApi for NlbCreateServerGroup {
             client_token: p.client_token()?,
         })
     }
-    regional_write!();
+    region_accessors!(dry_run, client_token);
     fn authorize(
         &self,
         w: &World,
@@ -1030,7 +1009,7 @@ impl CloudApi for NlbAddServersToServerGroup {
             client_token: p.client_token()?,
         })
     }
-    regional_write!();
+    region_accessors!(dry_run, client_token);
     fn authorize(
         &self,
         w: &World,
@@ -1140,7 +1119,7 @@ impl CloudApi for NlbRemoveServersFromServerGroup {
             client_token: p.client_token()?,
         })
     }
-    regional_write!();
+    region_accessors!(dry_run, client_token);
     fn authorize(
         &self,
         w: &World,
@@ -1274,7 +1253,7 @@ impl CloudApi for NlbCreateListener {
             client_token: p.client_token()?,
         })
     }
-    regional_write!();
+    region_accessors!(dry_run, client_token);
     fn authorize(
         &self,
         w: &World,
@@ -1457,7 +1436,7 @@ impl CloudApi for NlbGetLoadBalancerAttribute {
             load_balancer_id: p.req_str("LoadBalancerId")?,
         })
     }
-    regional_read!();
+    region_accessors!();
     fn authorize(
         &self,
         w: &World,
@@ -1523,7 +1502,7 @@ impl CloudApi for NlbListLoadBalancers {
             max_results: p.opt_i64("MaxResults")?,
         })
     }
-    regional_read!();
+    region_accessors!();
     fn authorize(
         &self,
         w: &World,
@@ -1596,7 +1575,7 @@ impl CloudApi for NlbListServerGroups {
             max_results: p.opt_i64("MaxResults")?,
         })
     }
-    regional_read!();
+    region_accessors!();
     fn authorize(
         &self,
         w: &World,
@@ -1673,7 +1652,7 @@ impl CloudApi for NlbListListeners {
             max_results: p.opt_i64("MaxResults")?,
         })
     }
-    regional_read!();
+    region_accessors!();
     fn authorize(
         &self,
         w: &World,
@@ -1771,7 +1750,7 @@ impl CloudApi for NlbGetListenerHealthStatus {
             max_results: p.opt_i64("MaxResults")?,
         })
     }
-    regional_read!();
+    region_accessors!();
     fn authorize(
         &self,
         w: &World,
@@ -1862,7 +1841,7 @@ impl CloudApi for NlbDeleteListener {
             client_token: p.client_token()?,
         })
     }
-    regional_write!();
+    region_accessors!(dry_run, client_token);
     fn authorize(
         &self,
         w: &World,
@@ -1924,7 +1903,7 @@ impl CloudApi for NlbDeleteServerGroup {
             client_token: p.client_token()?,
         })
     }
-    regional_write!();
+    region_accessors!(dry_run, client_token);
     fn authorize(
         &self,
         w: &World,
@@ -2001,7 +1980,7 @@ impl CloudApi for NlbDeleteLoadBalancer {
             client_token: p.client_token()?,
         })
     }
-    regional_write!();
+    region_accessors!(dry_run, client_token);
     fn authorize(
         &self,
         w: &World,

@@ -5,6 +5,7 @@
 //! connects through the whitelist and connection approval, not RAM (§9.2).
 
 use super::{allocate, Endpoint, EndpointService, EndpointZone, ServiceResource, PRODUCT};
+use crate::cloud::declare::region_accessors;
 use crate::cloud::declare::ParamType::{Bool, Int, Str, Uid};
 use crate::cloud::declare::{opt, req, AccessLevel::*, ApiDecl, CloudApi};
 use crate::cloud::ecs::eni::{
@@ -31,28 +32,6 @@ pub const MAX_SERVICES: usize = 20;
 pub const MAX_ENDPOINT_ZONES: usize = 10;
 /// Endpoints per VPC (ASSUMED quota, §4.3.3).
 pub const MAX_ENDPOINTS_PER_VPC: usize = 20;
-
-macro_rules! regional_write {
-    () => {
-        fn region(&self) -> Option<&str> {
-            Some(&self.region_id)
-        }
-        fn dry_run(&self) -> bool {
-            self.dry_run
-        }
-        fn client_token(&self) -> Option<&str> {
-            self.client_token.as_deref()
-        }
-    };
-}
-
-macro_rules! regional_read {
-    () => {
-        fn region(&self) -> Option<&str> {
-            Some(&self.region_id)
-        }
-    };
-}
 
 fn bad(code: &str, message: impl Into<String>) -> CloudError {
     CloudError::bad(code, message)
@@ -482,7 +461,7 @@ impl CloudApi for CreateVpcEndpointService {
             client_token: p.client_token()?,
         })
     }
-    regional_write!();
+    region_accessors!(dry_run, client_token);
     fn authorize(
         &self,
         w: &World,
@@ -1056,7 +1035,7 @@ impl CloudApi for CreateVpcEndpoint {
         }
         Ok(out)
     }
-    regional_write!();
+    region_accessors!(dry_run, client_token);
     fn authorize(
         &self,
         w: &World,
@@ -1980,7 +1959,7 @@ impl CloudApi for AttachResourceToVpcEndpointService {
             client_token: p.client_token()?,
         })
     }
-    regional_write!();
+    region_accessors!(dry_run, client_token);
     fn authorize(
         &self,
         w: &World,
@@ -2121,7 +2100,7 @@ impl CloudApi for DetachResourceFromVpcEndpointService {
             client_token: p.client_token()?,
         })
     }
-    regional_write!();
+    region_accessors!(dry_run, client_token);
     fn authorize(
         &self,
         w: &World,
@@ -2256,7 +2235,7 @@ impl CloudApi for UpdateVpcEndpointServiceAttribute {
             client_token: p.client_token()?,
         })
     }
-    regional_write!();
+    region_accessors!(dry_run, client_token);
     fn authorize(
         &self,
         w: &World,
@@ -2375,7 +2354,7 @@ impl CloudApi for DeleteVpcEndpointService {
             client_token: p.client_token()?,
         })
     }
-    regional_write!();
+    region_accessors!(dry_run, client_token);
     fn authorize(
         &self,
         w: &World,
@@ -2493,7 +2472,7 @@ impl CloudApi for AddZoneToVpcEndpoint {
             client_token: p.client_token()?,
         })
     }
-    regional_write!();
+    region_accessors!(dry_run, client_token);
     fn authorize(
         &self,
         w: &World,
@@ -2631,7 +2610,7 @@ impl CloudApi for RemoveZoneFromVpcEndpoint {
             client_token: p.client_token()?,
         })
     }
-    regional_write!();
+    region_accessors!(dry_run, client_token);
     fn authorize(
         &self,
         w: &World,
@@ -2720,7 +2699,7 @@ impl CloudApi for DeleteVpcEndpoint {
             client_token: p.client_token()?,
         })
     }
-    regional_write!();
+    region_accessors!(dry_run, client_token);
     fn authorize(
         &self,
         w: &World,
@@ -2797,7 +2776,7 @@ macro_rules! read_api {
                     $($field: read_api!(@get p, $kind, $pname),)*
                 })
             }
-            regional_read!();
+            region_accessors!();
             fn authorize(
                 &self,
                 w: &World,
@@ -3065,7 +3044,7 @@ impl CloudApi for UpdateVpcEndpointConnectionAttribute {
             client_token: p.client_token()?,
         })
     }
-    regional_write!();
+    region_accessors!(dry_run, client_token);
     fn authorize(
         &self,
         w: &World,
@@ -3185,7 +3164,7 @@ impl CloudApi for UpdateVpcEndpointServiceResourceAttribute {
             client_token: p.client_token()?,
         })
     }
-    regional_write!();
+    region_accessors!(dry_run, client_token);
     fn authorize(
         &self,
         w: &World,

@@ -5,6 +5,7 @@
 use super::ops::{CreateVSwitchPlan, CreateVpcPlan};
 use super::route::RouteEntry;
 use super::PRODUCT;
+use crate::cloud::declare::region_accessors;
 use crate::cloud::declare::ParamType::{Bool, Int, Str};
 use crate::cloud::declare::{opt, req, AccessLevel::*, ApiDecl, CloudApi};
 use crate::cloud::error::CloudError;
@@ -83,15 +84,7 @@ impl CloudApi for CreateVpc {
             client_token: p.client_token()?,
         })
     }
-    fn region(&self) -> Option<&str> {
-        Some(&self.region_id)
-    }
-    fn dry_run(&self) -> bool {
-        self.dry_run
-    }
-    fn client_token(&self) -> Option<&str> {
-        self.client_token.as_deref()
-    }
+    region_accessors!(dry_run, client_token);
     fn authorize(
         &self,
         w: &World,
@@ -178,15 +171,7 @@ impl CloudApi for CreateVSwitch {
             client_token: p.client_token()?,
         })
     }
-    fn region(&self) -> Option<&str> {
-        Some(&self.region_id)
-    }
-    fn dry_run(&self) -> bool {
-        self.dry_run
-    }
-    fn client_token(&self) -> Option<&str> {
-        self.client_token.as_deref()
-    }
+    region_accessors!(dry_run, client_token);
     fn authorize(
         &self,
         w: &World,
@@ -303,15 +288,7 @@ impl CloudApi for CreateRouteEntry {
             client_token: p.client_token()?,
         })
     }
-    fn region(&self) -> Option<&str> {
-        Some(&self.region_id)
-    }
-    fn dry_run(&self) -> bool {
-        self.dry_run
-    }
-    fn client_token(&self) -> Option<&str> {
-        self.client_token.as_deref()
-    }
+    region_accessors!(dry_run, client_token);
     fn authorize(
         &self,
         w: &World,
@@ -370,9 +347,7 @@ impl CloudApi for DeleteRouteEntry {
             next_hop_id: p.opt_str("NextHopId")?,
         })
     }
-    fn region(&self) -> Option<&str> {
-        Some(&self.region_id)
-    }
+    region_accessors!();
     fn authorize(
         &self,
         w: &World,
@@ -450,9 +425,7 @@ impl CloudApi for DescribeVpcs {
             page_size: p.page("PageSize", 10, 50)?,
         })
     }
-    fn region(&self) -> Option<&str> {
-        Some(&self.region_id)
-    }
+    region_accessors!();
     fn authorize(
         &self,
         w: &World,
@@ -512,9 +485,7 @@ impl CloudApi for DescribeVSwitches {
             page_size: p.page("PageSize", 10, 50)?,
         })
     }
-    fn region(&self) -> Option<&str> {
-        Some(&self.region_id)
-    }
+    region_accessors!();
     fn authorize(
         &self,
         w: &World,
@@ -578,9 +549,7 @@ impl CloudApi for DescribeRouteTableList {
             page_size: p.page("PageSize", 10, 50)?,
         })
     }
-    fn region(&self) -> Option<&str> {
-        Some(&self.region_id)
-    }
+    region_accessors!();
     fn authorize(
         &self,
         w: &World,
@@ -649,9 +618,7 @@ impl CloudApi for DescribeRouteEntryList {
             next_token: p.opt_str("NextToken")?,
         })
     }
-    fn region(&self) -> Option<&str> {
-        Some(&self.region_id)
-    }
+    region_accessors!();
     fn authorize(
         &self,
         w: &World,

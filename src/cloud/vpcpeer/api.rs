@@ -3,6 +3,7 @@
 //! (`ops.rs`). Spec: `network-model.md` §3.3, §9.2.
 
 use super::{Peering, PRODUCT};
+use crate::cloud::declare::region_accessors;
 use crate::cloud::declare::ParamType::{Bool, Int, Str, Uid};
 use crate::cloud::declare::{opt, req, AccessLevel::*, ApiDecl, CloudApi};
 use crate::cloud::error::CloudError;
@@ -154,15 +155,7 @@ impl CloudApi for CreateVpcPeerConnection {
             client_token: p.client_token()?,
         })
     }
-    fn region(&self) -> Option<&str> {
-        Some(&self.region_id)
-    }
-    fn dry_run(&self) -> bool {
-        self.dry_run
-    }
-    fn client_token(&self) -> Option<&str> {
-        self.client_token.as_deref()
-    }
+    region_accessors!(dry_run, client_token);
     fn authorize(
         &self,
         w: &World,
@@ -541,9 +534,7 @@ impl CloudApi for ListVpcPeerConnections {
             next_token: p.opt_str("NextToken")?,
         })
     }
-    fn region(&self) -> Option<&str> {
-        Some(&self.region_id)
-    }
+    region_accessors!();
     fn authorize(
         &self,
         w: &World,
