@@ -460,6 +460,8 @@ const NOT_SHIPPED: &[&str] = &[
     "cen-state.json",
     // the reachability walk-through's state file
     "reach-state.json",
+    // the NIS walk-through's state file
+    "nis-state.json",
     // the diff CI recipe's illustration (`policies/prod@main.json`: the file at git ref main)
     "policies/prod.json",
     "main.json",
