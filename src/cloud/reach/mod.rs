@@ -43,6 +43,8 @@ mod props;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tr_tests;
+#[cfg(test)]
 mod walker;
 
 pub use analyze::{analyze, Analyzer, Verdict};

@@ -3,7 +3,7 @@
 
 use super::finding::{Code, Finding, Leg, Site};
 use super::hop::{Hop, MatchedAcl, MatchedRoute, NodeType};
-use super::segment::{self, peering, Segment};
+use super::segment::{self, peering, transit_router, Segment};
 use super::topology::Topology;
 use crate::cloud::ecs::AddressOwner;
 use crate::cloud::network_acl::{evaluate_vswitch, NaclReason};
@@ -21,6 +21,8 @@ pub enum Via {
     Local,
     /// Through a peering connection.
     Peering(String),
+    /// Out of a transit router, by this VPC attachment.
+    Tr(String),
 }
 
 /// Where a walk ended: the VPC and the vSwitch holding the destination.
@@ -196,6 +198,20 @@ impl<'t, 'w> Walk<'t, 'w> {
         })
     }
 
+    /// `TR_DST_NOT_IN_VPC`: a TR delivered the packet into `vpc_id`, whose system table does
+    /// not deliver `dst` locally (§8.3.3, last paragraph).
+    fn tr_not_here(&self, vpc_id: &str, table: Option<&str>) -> Finding {
+        let dst = self.packet.dst_ip;
+        self.error(
+            Code::TrDstNotInVpc,
+            table.unwrap_or(vpc_id),
+            format!(
+                "a transit router delivered `{dst}` into `{vpc_id}`, which does not hold it: traffic never transits a VPC through a transit router"
+            ),
+            Site::None,
+        )
+    }
+
     /// F2–F8: walks the packet from its origin vSwitch to the vSwitch holding its destination.
     pub fn trace(&mut self) -> Result<Arrived<'w>, Finding> {
         let t = self.t;
@@ -214,7 +230,7 @@ impl<'t, 'w> Walk<'t, 'w> {
             // F6: the origin vSwitch's table while local, the system table after a crossing.
             let table = match via {
                 Via::Local => t.table_for_vswitch(&origin.vswitch_id),
-                Via::Peering(_) => t.system_table(&cur_vpc),
+                Via::Peering(_) | Via::Tr(_) => t.system_table(&cur_vpc),
             };
             // F7.
             let Some(m) = table.and_then(|tb| t.lookup(tb, dst)) else {
@@ -232,10 +248,15 @@ impl<'t, 'w> Walk<'t, 'w> {
                         format!("no vSwitch of `{cur_vpc}` holds `{dst}`"),
                         Site::None,
                     ),
+                    Via::Tr(_) => self.tr_not_here(&cur_vpc, None),
                 });
             };
             self.vrt_hop(&cur_vpc, &m);
             let seg = segment::classify(&m.target);
+            if matches!(via, Via::Tr(_)) && seg != Segment::Local {
+                self.drop_here();
+                return Err(self.tr_not_here(&cur_vpc, Some(&m.route_table_id)));
+            }
             if via != Via::Local && seg != Segment::Local {
                 self.drop_here();
                 return Err(self.error(
@@ -292,13 +313,32 @@ impl<'t, 'w> Walk<'t, 'w> {
                     ));
                 }
                 Segment::TransitRouter(a) => {
-                    self.drop_here();
-                    return Err(self.error(
-                        Code::UnsupportedNextHop,
-                        &m.route_table_id,
-                        format!("the route sends `{dst}` to transit router attachment `{a}`: transit routers are not modelled yet"),
-                        Site::None,
-                    ));
+                    let a = a.to_string();
+                    let want = self.want_vpc.clone();
+                    let mut hops = Vec::new();
+                    let crossed = transit_router::cross(
+                        t,
+                        self.leg,
+                        &cur_vpc,
+                        &a,
+                        dst,
+                        want.as_deref(),
+                        &mut hops,
+                    );
+                    let failed = hops.is_empty() && crossed.is_err();
+                    self.hops.append(&mut hops);
+                    match crossed {
+                        Ok(c) => {
+                            cur_vpc = c.vpc_id;
+                            via = Via::Tr(c.egress_attachment);
+                        }
+                        Err(f) => {
+                            if failed {
+                                self.drop_here();
+                            }
+                            return Err(f);
+                        }
+                    }
                 }
                 Segment::Unsupported(kind, id) => {
                     self.drop_here();

@@ -4,8 +4,7 @@
 //!
 //! * [`Segment::Local`] — deliver inside the VPC (§8.3.4);
 //! * [`Segment::Peering`] — cross a VPC peering connection ([`peering`], §8.3.3 F8);
-//! * [`Segment::TransitRouter`] — reserved for transit routers (§8.3.5): reported as
-//!   `UNSUPPORTED_NEXT_HOP` until the CEN product exists;
+//! * [`Segment::TransitRouter`] — through transit routers ([`transit_router`], §8.3.5);
 //! * [`Segment::Instance`] / [`Segment::Eni`] — an ECS instance or ENI as next hop;
 //! * [`Segment::Unsupported`] — store-only next hops (NAT, VPN, HaVip, …).
 //!
@@ -13,6 +12,7 @@
 //! (§8.3.6) and load balancers (§8.3.7) plug in.
 
 pub mod peering;
+pub mod transit_router;
 
 use crate::cloud::vpc::route::{NextHopType, RouteTarget};
 
@@ -23,7 +23,7 @@ pub enum Segment<'a> {
     Local,
     /// `VpcPeer` next hop.
     Peering(&'a str),
-    /// `Attachment` next hop (transit router; reserved).
+    /// `Attachment` next hop (transit router).
     TransitRouter(&'a str),
     /// `Instance` next hop.
     Instance(&'a str),
