@@ -53,6 +53,9 @@ pub struct Walk<'t, 'w> {
     pub warnings: Vec<Finding>,
     /// Hop limit.
     pub limit: u32,
+    /// Route by the VPC's system table even from a vSwitch bound to a custom table (an ALB
+    /// towards its backends, C-SYSRT, §5.2.5 step 4).
+    pub system_table_only: bool,
 }
 
 impl<'t, 'w> Walk<'t, 'w> {
@@ -67,6 +70,7 @@ impl<'t, 'w> Walk<'t, 'w> {
             hops: Vec::new(),
             warnings: Vec::new(),
             limit: HOP_LIMIT,
+            system_table_only: false,
         }
     }
 
@@ -198,6 +202,30 @@ impl<'t, 'w> Walk<'t, 'w> {
         })
     }
 
+    /// Arrival at an ALB back-to-origin address over its hidden route: the ALB zone's vSwitch,
+    /// no network ACL (the LB side, §8.3.4 D2, ASSUMED).
+    fn hidden_arrival(&mut self, vpc_id: &str, s: &'w VSwitch) -> Arrived<'w> {
+        let (region, cidr) = self
+            .t
+            .vpc(vpc_id)
+            .map(|v| (v.region_id.clone(), v.cidr_block.to_string()))
+            .unwrap_or_default();
+        let mut h = Hop::new(vpc_id, NodeType::Vrt, &region, "");
+        h.cidr = Some(cidr);
+        h.matched_route = Some(MatchedRoute {
+            route_table_id: String::new(),
+            route_entry_id: String::new(),
+            destination: format!("{}/32", self.packet.dst_ip),
+            next_hop_type: "Local".into(),
+            next_hop_id: String::new(),
+        });
+        self.hops.push(h);
+        Arrived {
+            vpc_id: vpc_id.to_string(),
+            vswitch: s,
+        }
+    }
+
     /// `TR_DST_NOT_IN_VPC`: a TR delivered the packet into `vpc_id`, whose system table does
     /// not deliver `dst` locally (§8.3.3, last paragraph).
     fn tr_not_here(&self, vpc_id: &str, table: Option<&str>) -> Finding {
@@ -228,7 +256,12 @@ impl<'t, 'w> Walk<'t, 'w> {
         self.acl(origin, Direction::Egress, Code::NaclEgressDeny)?;
         for _ in 0..self.limit {
             // F6: the origin vSwitch's table while local, the system table after a crossing.
+            // The hidden route of an ALB's back-to-origin address in its own VPC (§8.3.4 D1).
+            if let Some(s) = segment::alb::back_to_origin_vswitch(t, &cur_vpc, dst) {
+                return Ok(self.hidden_arrival(&cur_vpc, s));
+            }
             let table = match via {
+                Via::Local if self.system_table_only => t.system_table(&cur_vpc),
                 Via::Local => t.table_for_vswitch(&origin.vswitch_id),
                 Via::Peering(_) | Via::Tr(_) => t.system_table(&cur_vpc),
             };

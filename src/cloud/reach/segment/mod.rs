@@ -11,6 +11,7 @@
 //! Delivered addresses owned by a service ([`service_target`]) are where PrivateLink endpoints
 //! (§8.3.6) and load balancers (§8.3.7) plug in.
 
+pub mod alb;
 pub mod peering;
 pub mod transit_router;
 
