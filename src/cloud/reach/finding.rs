@@ -73,6 +73,28 @@ pub enum Code {
     ReturnUnsupportedNextHop,
     /// The reply path exceeds 32 hops.
     ReturnLoopDetected,
+    /// PrivateLink (§8.3.6 P1): the endpoint is not `Active`.
+    EpNotActive,
+    /// P3: the endpoint's connection is not `Connected`.
+    EpConnectionNotConnected,
+    /// P4: the endpoint zone is not `Connected` (or `Migrated`).
+    EpZoneNotConnected,
+    /// P6: the endpoint zone has no allocated service resource.
+    EpZoneNoResource,
+    /// P5: the endpoint service is not `Active` / `Normal`.
+    EpsrvNotActive,
+    /// P7: a cross-region endpoint without cross-region bandwidth.
+    EpNoCrossRegionBandwidth,
+    /// Load balancer (§8.3.7 L1): not `Active` / `Normal`.
+    LbNotActive,
+    /// L2: no running listener takes the protocol and port.
+    LbNoListener,
+    /// L3: the listener's server group is not `Available`.
+    LbServerGroupNotAvailable,
+    /// L4: no server with weight > 0 (in the zone, without cross-zone).
+    LbNoBackend,
+    /// L5: every candidate backend fails its health check.
+    LbBackendUnhealthy,
 }
 
 impl Code {
@@ -111,6 +133,17 @@ impl Code {
             ReturnNonTransitive => "RETURN_NON_TRANSITIVE",
             ReturnUnsupportedNextHop => "RETURN_UNSUPPORTED_NEXT_HOP",
             ReturnLoopDetected => "RETURN_LOOP_DETECTED",
+            EpNotActive => "EP_NOT_ACTIVE",
+            EpConnectionNotConnected => "EP_CONNECTION_NOT_CONNECTED",
+            EpZoneNotConnected => "EP_ZONE_NOT_CONNECTED",
+            EpZoneNoResource => "EP_ZONE_NO_RESOURCE",
+            EpsrvNotActive => "EPSRV_NOT_ACTIVE",
+            EpNoCrossRegionBandwidth => "EP_NO_CROSS_REGION_BANDWIDTH",
+            LbNotActive => "LB_NOT_ACTIVE",
+            LbNoListener => "LB_NO_LISTENER",
+            LbServerGroupNotAvailable => "LB_SERVER_GROUP_NOT_AVAILABLE",
+            LbNoBackend => "LB_NO_BACKEND",
+            LbBackendUnhealthy => "LB_BACKEND_UNHEALTHY",
         }
     }
 
@@ -164,6 +197,17 @@ impl Code {
             | DstNotTargetable
             | UnsupportedSource => "Endpoint state",
             AppNotListening => "Application",
+            EpNotActive
+            | EpConnectionNotConnected
+            | EpZoneNotConnected
+            | EpZoneNoResource
+            | EpsrvNotActive
+            | EpNoCrossRegionBandwidth => "PrivateLink",
+            LbNotActive
+            | LbNoListener
+            | LbServerGroupNotAvailable
+            | LbNoBackend
+            | LbBackendUnhealthy => "Load balancer",
         }
     }
 }
@@ -271,6 +315,22 @@ pub enum Site {
     Peering {
         /// `pcc-…`.
         peering_id: String,
+    },
+    /// An endpoint's connection is `Disconnected` (the provider enables it).
+    EndpointConnection {
+        /// `epsrv-…`.
+        service_id: String,
+        /// `ep-…`.
+        endpoint_id: String,
+    },
+    /// An endpoint zone is `Disconnected` while its connection is `Connected`.
+    EndpointZone {
+        /// `epsrv-…`.
+        service_id: String,
+        /// `ep-…`.
+        endpoint_id: String,
+        /// Zone.
+        zone_id: String,
     },
 }
 

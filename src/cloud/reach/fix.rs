@@ -8,6 +8,9 @@
 //! | `SG_EGRESS_DENY` / `SG_INGRESS_DENY` | `AuthorizeSecurityGroupEgress` / `AuthorizeSecurityGroup` on the ENI's first group: this protocol and port, the peer `/32`, accept, priority 1; when a priority-1 drop rule decided, `Revoke…` of that rule (nothing outranks it) |
 //! | `NACL_*_DENY` | `UpdateNetworkAclEntries` of that direction: an accept entry for the packet first, then every existing entry unchanged (the API replaces the whole list) |
 //! | `SRC/DST_INSTANCE_NOT_RUNNING` (Stopped) | `StartInstance` |
+//! | `EP_CONNECTION_NOT_CONNECTED` (Disconnected) | `EnableVpcEndpointConnection` by the service owner |
+//! | `EP_ZONE_NOT_CONNECTED` (Disconnected) | `EnableVpcEndpointZoneConnection` by the service owner |
+//! | `LB_BACKEND_UNHEALTHY` | the fix of its cause (a stopped backend: `StartInstance`; a backend security group or ACL: the rule above for the LB-side source) |
 //!
 //! Everything else (overlapping CIDRs, locked accounts, unsupported next hops, missing
 //! addresses, transitional statuses) has no single-call fix: [`suggest`] returns `None`.
@@ -107,6 +110,15 @@ pub fn suggest(world: &World, v: &Verdict) -> Option<Fix> {
             })
         }
         Site::Peering { peering_id } => accept(world, peering_id),
+        Site::EndpointConnection {
+            service_id,
+            endpoint_id,
+        } => endpoint_fix(world, service_id, endpoint_id, None),
+        Site::EndpointZone {
+            service_id,
+            endpoint_id,
+            zone_id,
+        } => endpoint_fix(world, service_id, endpoint_id, Some(zone_id)),
         Site::SecurityGroup {
             eni_id,
             direction,
@@ -125,6 +137,42 @@ pub fn suggest(world: &World, v: &Verdict) -> Option<Fix> {
             want_vpc,
         } => route_fix(&t, origin_vswitch, *dst_ip, want_vpc.as_deref()?),
     }
+}
+
+/// `EnableVpcEndpointConnection` (a `Disconnected` connection) or
+/// `EnableVpcEndpointZoneConnection` (a `Disconnected` zone), by the service owner.
+fn endpoint_fix(
+    world: &World,
+    service_id: &str,
+    endpoint_id: &str,
+    zone: Option<&String>,
+) -> Option<Fix> {
+    let s = world.privatelink.services.get(service_id)?;
+    let mut params = vec![
+        p("RegionId", &s.region_id),
+        p("ServiceId", service_id),
+        p("EndpointId", endpoint_id),
+    ];
+    let (action, why) = match zone {
+        None => (
+            "EnableVpcEndpointConnection",
+            format!("the provider accepts the connection of `{endpoint_id}`"),
+        ),
+        Some(z) => {
+            params.push(p("ZoneId", z));
+            (
+                "EnableVpcEndpointZoneConnection",
+                format!("the provider reconnects zone `{z}` of `{endpoint_id}`"),
+            )
+        }
+    };
+    Some(Fix {
+        caller: s.owner_uid.clone(),
+        product: "privatelink",
+        action,
+        params,
+        why,
+    })
 }
 
 fn accept(world: &World, pcc: &str) -> Option<Fix> {

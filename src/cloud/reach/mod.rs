@@ -45,7 +45,7 @@ mod tests;
 #[cfg(test)]
 mod walker;
 
-pub use analyze::{analyze, Analyzer, Verdict};
+pub use analyze::{analyze, Analyzer, Candidate, Verdict};
 pub use finding::{Code, Finding, Leg, Severity};
 pub use fix::Fix;
 pub use hop::{Hop, NodeType};
