@@ -106,6 +106,28 @@ pub enum Code {
     ReturnTrPeerNoBandwidth,
     /// `TR_DST_NOT_IN_VPC` on the reply.
     ReturnTrDstNotInVpc,
+    /// PrivateLink (§8.3.6 P1): the endpoint is not `Active`.
+    EpNotActive,
+    /// P3: the endpoint's connection is not `Connected`.
+    EpConnectionNotConnected,
+    /// P4: the endpoint zone is not `Connected` (or `Migrated`).
+    EpZoneNotConnected,
+    /// P6: the endpoint zone has no allocated service resource.
+    EpZoneNoResource,
+    /// P5: the endpoint service is not `Active` / `Normal`.
+    EpsrvNotActive,
+    /// P7: a cross-region endpoint without cross-region bandwidth.
+    EpNoCrossRegionBandwidth,
+    /// Load balancer (§8.3.7 L1): not `Active` / `Normal`.
+    LbNotActive,
+    /// L2: no running listener takes the protocol and port.
+    LbNoListener,
+    /// L3: the listener's server group is not `Available`.
+    LbServerGroupNotAvailable,
+    /// L4: no server with weight > 0 (in the zone, without cross-zone).
+    LbNoBackend,
+    /// L5: every candidate backend fails its health check.
+    LbBackendUnhealthy,
 }
 
 impl Code {
@@ -160,6 +182,17 @@ impl Code {
             ReturnTrBasicNoCrossRegion => "RETURN_TR_BASIC_NO_CROSS_REGION",
             ReturnTrPeerNoBandwidth => "RETURN_TR_PEER_NO_BANDWIDTH",
             ReturnTrDstNotInVpc => "RETURN_TR_DST_NOT_IN_VPC",
+            EpNotActive => "EP_NOT_ACTIVE",
+            EpConnectionNotConnected => "EP_CONNECTION_NOT_CONNECTED",
+            EpZoneNotConnected => "EP_ZONE_NOT_CONNECTED",
+            EpZoneNoResource => "EP_ZONE_NO_RESOURCE",
+            EpsrvNotActive => "EPSRV_NOT_ACTIVE",
+            EpNoCrossRegionBandwidth => "EP_NO_CROSS_REGION_BANDWIDTH",
+            LbNotActive => "LB_NOT_ACTIVE",
+            LbNoListener => "LB_NO_LISTENER",
+            LbServerGroupNotAvailable => "LB_SERVER_GROUP_NOT_AVAILABLE",
+            LbNoBackend => "LB_NO_BACKEND",
+            LbBackendUnhealthy => "LB_BACKEND_UNHEALTHY",
         }
     }
 
@@ -237,6 +270,17 @@ impl Code {
             | DstNotTargetable
             | UnsupportedSource => "Endpoint state",
             AppNotListening => "Application",
+            EpNotActive
+            | EpConnectionNotConnected
+            | EpZoneNotConnected
+            | EpZoneNoResource
+            | EpsrvNotActive
+            | EpNoCrossRegionBandwidth => "PrivateLink",
+            LbNotActive
+            | LbNoListener
+            | LbServerGroupNotAvailable
+            | LbNoBackend
+            | LbBackendUnhealthy => "Load balancer",
         }
     }
 }
@@ -370,6 +414,22 @@ pub enum Site {
         route_table_id: String,
         /// The blackhole entry.
         route_entry_id: String,
+    },
+    /// An endpoint's connection is `Disconnected` (the provider enables it).
+    EndpointConnection {
+        /// `epsrv-…`.
+        service_id: String,
+        /// `ep-…`.
+        endpoint_id: String,
+    },
+    /// An endpoint zone is `Disconnected` while its connection is `Connected`.
+    EndpointZone {
+        /// `epsrv-…`.
+        service_id: String,
+        /// `ep-…`.
+        endpoint_id: String,
+        /// Zone.
+        zone_id: String,
     },
 }
 

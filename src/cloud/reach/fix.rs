@@ -12,6 +12,9 @@
 //! | `TR_NO_ASSOCIATION` | `AssociateTransitRouterAttachmentWithRouteTable` with the TR's system table |
 //! | `TR_ROUTE_NOT_FOUND` | towards the destination VPC's attachment X (on this TR) or the peer attachment P to X's TR: `EnableTransitRouterRouteTablePropagation` when propagating it would bring the route (X's vSwitch holds the address; the remote table associated with P has it); when P already propagates here, `CreateTransitRouterRouteEntry` in that remote table towards X (it propagates back over P, as S3 step 19 does); else `CreateTransitRouterRouteEntry` in this table |
 //! | `TR_BLACKHOLE` | `DeleteTransitRouterRouteEntry` of the blackhole entry |
+//! | `EP_CONNECTION_NOT_CONNECTED` (Disconnected) | `EnableVpcEndpointConnection` by the service owner |
+//! | `EP_ZONE_NOT_CONNECTED` (Disconnected) | `EnableVpcEndpointZoneConnection` by the service owner |
+//! | `LB_BACKEND_UNHEALTHY` | the fix of its cause (a stopped backend: `StartInstance`; a backend security group or ACL: the rule above for the LB-side source) |
 //!
 //! Everything else (overlapping CIDRs, locked accounts, unsupported next hops, missing
 //! addresses, transitional statuses) has no single-call fix: [`suggest`] returns `None`.
@@ -111,6 +114,15 @@ pub fn suggest(world: &World, v: &Verdict) -> Option<Fix> {
             })
         }
         Site::Peering { peering_id } => accept(world, peering_id),
+        Site::EndpointConnection {
+            service_id,
+            endpoint_id,
+        } => endpoint_fix(world, service_id, endpoint_id, None),
+        Site::EndpointZone {
+            service_id,
+            endpoint_id,
+            zone_id,
+        } => endpoint_fix(world, service_id, endpoint_id, Some(zone_id)),
         Site::SecurityGroup {
             eni_id,
             direction,
@@ -295,6 +307,42 @@ fn cen_attachment<'w>(w: &'w World, here: &str, there: &str) -> Option<&'w str> 
                 .any(|b| b.vpc_id() == Some(there) && b.cen_id == a.cen_id)
         })
         .map(|a| a.attachment_id.as_str())
+}
+
+/// `EnableVpcEndpointConnection` (a `Disconnected` connection) or
+/// `EnableVpcEndpointZoneConnection` (a `Disconnected` zone), by the service owner.
+fn endpoint_fix(
+    world: &World,
+    service_id: &str,
+    endpoint_id: &str,
+    zone: Option<&String>,
+) -> Option<Fix> {
+    let s = world.privatelink.services.get(service_id)?;
+    let mut params = vec![
+        p("RegionId", &s.region_id),
+        p("ServiceId", service_id),
+        p("EndpointId", endpoint_id),
+    ];
+    let (action, why) = match zone {
+        None => (
+            "EnableVpcEndpointConnection",
+            format!("the provider accepts the connection of `{endpoint_id}`"),
+        ),
+        Some(z) => {
+            params.push(p("ZoneId", z));
+            (
+                "EnableVpcEndpointZoneConnection",
+                format!("the provider reconnects zone `{z}` of `{endpoint_id}`"),
+            )
+        }
+    };
+    Some(Fix {
+        caller: s.owner_uid.clone(),
+        product: "privatelink",
+        action,
+        params,
+        why,
+    })
 }
 
 fn accept(world: &World, pcc: &str) -> Option<Fix> {

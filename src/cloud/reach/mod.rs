@@ -47,7 +47,7 @@ mod tr_tests;
 #[cfg(test)]
 mod walker;
 
-pub use analyze::{analyze, Analyzer, Verdict};
+pub use analyze::{analyze, Analyzer, Candidate, Verdict};
 pub use finding::{Code, Finding, Leg, Severity};
 pub use fix::Fix;
 pub use hop::{Hop, NodeType};

@@ -56,6 +56,9 @@ pub struct Walk<'t, 'w> {
     /// Route by the VPC's system table even from a vSwitch bound to a custom table (an ALB
     /// towards its backends, C-SYSRT, §5.2.5 step 4).
     pub system_table_only: bool,
+    /// The walk ends at a load balancer's own source address (a reply to an LB-side source,
+    /// §8.3.4 D2): no ingress ACL at the end.
+    pub lb_side_end: bool,
 }
 
 impl<'t, 'w> Walk<'t, 'w> {
@@ -71,6 +74,7 @@ impl<'t, 'w> Walk<'t, 'w> {
             warnings: Vec::new(),
             limit: HOP_LIMIT,
             system_table_only: false,
+            lb_side_end: false,
         }
     }
 
@@ -194,7 +198,9 @@ impl<'t, 'w> Walk<'t, 'w> {
         };
         if s.vswitch_id != self.origin.vswitch_id {
             self.vsw_hop(s);
-            self.acl(s, Direction::Ingress, Code::NaclIngressDeny)?;
+            if !self.lb_side_end {
+                self.acl(s, Direction::Ingress, Code::NaclIngressDeny)?;
+            }
         }
         Ok(Arrived {
             vpc_id: vpc_id.to_string(),
@@ -238,6 +244,18 @@ impl<'t, 'w> Walk<'t, 'w> {
             ),
             Site::None,
         )
+    }
+
+    /// A VPC-local walk (a load balancer towards an `Instance`-type backend, §8.3.7 L5): F4–F5,
+    /// then D1–D2 inside the origin's VPC with no route lookup.
+    pub fn local(&mut self) -> Result<Arrived<'w>, Finding> {
+        let origin = self.origin;
+        let vpc = origin.vpc_id.clone();
+        self.vsw_hop(origin);
+        if !origin.cidr_block.contains(&self.packet.dst_ip) {
+            self.acl(origin, Direction::Egress, Code::NaclEgressDeny)?;
+        }
+        self.arrive(&vpc)
     }
 
     /// F2–F8: walks the packet from its origin vSwitch to the vSwitch holding its destination.
