@@ -389,6 +389,16 @@ pub enum Site {
         /// `pcc-…`.
         peering_id: String,
     },
+    /// Like [`Site::Route`], for a walk routed by the VPC's system table only (an ALB towards
+    /// its backends, C-SYSRT): the fix goes into the system table.
+    SystemRoute {
+        /// VPC whose system table was consulted.
+        vpc_id: String,
+        /// Destination address.
+        dst_ip: Ipv4Addr,
+        /// VPC that holds the destination, when known.
+        want_vpc: Option<String>,
+    },
     /// A transit-router attachment the packet entered by has no associated route table.
     TrAssociation {
         /// `tr-…` the packet entered.

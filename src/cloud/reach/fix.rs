@@ -85,6 +85,15 @@ fn p(k: &str, v: impl Into<String>) -> (String, String) {
     (k.to_string(), v.into())
 }
 
+/// The peer range of a new security-group rule: an ALB back-to-origin address gets the whole
+/// `100.64.0.0/10` (S3 step 7: every zone of the ALB probes from there), else the `/32`.
+fn sg_peer(ip: Ipv4Addr) -> String {
+    match crate::cloud::vpc::cgnat().filter(|g| g.contains(&ip)) {
+        Some(g) => g.to_string(),
+        None => host(ip),
+    }
+}
+
 fn host(ip: Ipv4Addr) -> String {
     format!("{ip}/32")
 }
@@ -140,6 +149,17 @@ pub fn suggest(world: &World, v: &Verdict) -> Option<Fix> {
             dst_ip,
             want_vpc,
         } => route_fix(&t, origin_vswitch, *dst_ip, want_vpc.as_deref()?),
+        Site::SystemRoute {
+            vpc_id,
+            dst_ip,
+            want_vpc,
+        } => route_fix_in(
+            &t,
+            vpc_id,
+            t.system_table(vpc_id)?,
+            *dst_ip,
+            want_vpc.as_deref()?,
+        ),
         Site::TrAssociation {
             transit_router_id,
             attachment_id,
@@ -432,7 +452,7 @@ fn sg_fix(
             p("SecurityGroupId", &g.security_group_id),
             p("Permissions.1.IpProtocol", proto),
             p("Permissions.1.PortRange", port_range(pk)),
-            p(&format!("Permissions.1.{cidr_key}"), host(peer)),
+            p(&format!("Permissions.1.{cidr_key}"), sg_peer(peer)),
             p("Permissions.1.Policy", "accept"),
             p("Permissions.1.Priority", "1"),
         ],
@@ -545,14 +565,25 @@ fn route_destination(
 }
 
 fn route_fix(t: &Topology<'_>, origin_vsw: &str, dst: Ipv4Addr, want_vpc: &str) -> Option<Fix> {
+    let s = t.world.vswitches.get(origin_vsw)?;
+    let table = t.table_for_vswitch(origin_vsw)?;
+    route_fix_in(t, &s.vpc_id, table, dst, want_vpc)
+}
+
+/// [`route_fix`] in a given table of `here_vpc` (the system table for an ALB, C-SYSRT).
+fn route_fix_in(
+    t: &Topology<'_>,
+    here_vpc: &str,
+    table: &RouteTable,
+    dst: Ipv4Addr,
+    want_vpc: &str,
+) -> Option<Fix> {
     let w = t.world;
-    let s = w.vswitches.get(origin_vsw)?;
-    let here = t.vpc(&s.vpc_id)?;
+    let here = t.vpc(here_vpc)?;
     let there = t.vpc(want_vpc)?;
     if here.vpc_id == there.vpc_id {
         return None;
     }
-    let table = t.table_for_vswitch(origin_vsw)?;
     let now = w.now();
     let between: Vec<&crate::cloud::vpcpeer::Peering> = w
         .peerings

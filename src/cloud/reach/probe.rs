@@ -533,6 +533,19 @@ fn find_lb(world: &crate::cloud::World, s: &str, kind: &str) -> Result<String, S
                     .map(|l| &l.load_balancer_id),
             );
         }
+        "alb" => {
+            if world.alb.load_balancers.contains_key(s) {
+                return Ok(s.to_string());
+            }
+            hits.extend(
+                world
+                    .alb
+                    .load_balancers
+                    .values()
+                    .filter(|l| l.name == s)
+                    .map(|l| &l.load_balancer_id),
+            );
+        }
         _ => {
             if world.clb.load_balancers.contains_key(s) {
                 return Ok(s.to_string());
@@ -555,7 +568,7 @@ fn find_lb(world: &crate::cloud::World, s: &str, kind: &str) -> Result<String, S
 }
 
 /// Parses a target: the source forms (instances) plus `ip:VPC/IP`, `vsw:ID/IP`, `ep:ID`,
-/// `nlb:ID|NAME`, `clb:ID|NAME` and `domain:NAME`.
+/// `nlb:ID|NAME`, `clb:ID|NAME`, `alb:ID|NAME` and `domain:NAME`.
 pub fn parse_target(world: &crate::cloud::World, s: &str) -> Result<Target, String> {
     if let Some(rest) = s.strip_prefix("ep:") {
         if !world.privatelink.endpoints.contains_key(rest) {
@@ -565,7 +578,7 @@ pub fn parse_target(world: &crate::cloud::World, s: &str) -> Result<Target, Stri
             endpoint_id: rest.to_string(),
         });
     }
-    for kind in ["nlb", "clb"] {
+    for kind in ["nlb", "clb", "alb"] {
         if let Some(rest) = s.strip_prefix(kind).and_then(|r| r.strip_prefix(':')) {
             return Ok(Target::LoadBalancer {
                 load_balancer_id: find_lb(world, rest, kind)?,

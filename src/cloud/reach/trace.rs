@@ -79,6 +79,13 @@ impl<'t, 'w> Walk<'t, 'w> {
     }
 
     fn route_site(&self) -> Site {
+        if self.system_table_only {
+            return Site::SystemRoute {
+                vpc_id: self.origin.vpc_id.clone(),
+                dst_ip: self.packet.dst_ip,
+                want_vpc: self.want_vpc.clone(),
+            };
+        }
         Site::Route {
             origin_vswitch: self.origin.vswitch_id.clone(),
             dst_ip: self.packet.dst_ip,

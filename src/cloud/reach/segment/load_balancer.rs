@@ -321,6 +321,9 @@ pub fn view(w: &World, id: &str) -> Option<LbView> {
     if let Some(lb) = w.clb.load_balancers.get(id) {
         return Some(lb.lb_view(w));
     }
+    if let Some(lb) = w.alb.load_balancers.get(id) {
+        return Some(lb.lb_view(w));
+    }
     None
 }
 
@@ -396,7 +399,8 @@ fn backend_leg(
         return (out, Err(f));
     };
     let mut walk = Walk::new(t, Leg::Forward, *packet, origin);
-    walk.want_vpc = Some(lb.vpc_id.clone());
+    walk.want_vpc = Some(backend_vpc(t, lb, packet.dst_ip));
+    walk.system_table_only = g.scope == Scope::SystemTable;
     let arrived = match g.scope {
         Scope::VpcLocal => walk.local(),
         Scope::SystemTable | Scope::Routed => walk.trace(),
@@ -498,6 +502,25 @@ fn backend_leg(
             (out, Err(f))
         }
         Err(f) => (out, Err(f)),
+    }
+}
+
+/// The VPC holding backend address `ip`: the load balancer's own when it does, else the one
+/// VPC whose ENI holds it (a remote `Ip` member across a CEN), else the load balancer's.
+fn backend_vpc(t: &Topology<'_>, lb: &LbView, ip: Ipv4Addr) -> String {
+    let ecs = &t.world.ecs;
+    if ecs.addresses.owner(&lb.vpc_id, ip).is_some() {
+        return lb.vpc_id.clone();
+    }
+    let mut holders = ecs
+        .addresses
+        .by_vpc
+        .iter()
+        .filter(|(_, m)| matches!(m.get(&ip), Some(AddressOwner::Eni(_))))
+        .map(|(v, _)| v.clone());
+    match (holders.next(), holders.next()) {
+        (Some(v), None) => v,
+        _ => lb.vpc_id.clone(),
     }
 }
 

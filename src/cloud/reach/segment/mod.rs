@@ -64,7 +64,7 @@ pub fn service_target(
     id: &str,
 ) -> Result<load_balancer::LbView, String> {
     let lb = match kind {
-        "nlb-vip" | "clb-vip" => load_balancer::view(w, id),
+        "nlb-vip" | "clb-vip" | "alb-vip" => load_balancer::view(w, id),
         _ => None,
     };
     lb.ok_or_else(|| {

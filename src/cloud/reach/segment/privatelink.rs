@@ -265,6 +265,14 @@ pub fn resolve_domain(
             return Some((lb.vpc_id.clone(), vips));
         }
     }
+    for lb in w.alb.load_balancers.values() {
+        if lb.dns_name() == name {
+            return Some((
+                lb.vpc_id.clone(),
+                lb.zones.iter().map(|z| z.address).collect(),
+            ));
+        }
+    }
     None
 }
 
