@@ -192,3 +192,35 @@ fn nlb_events_keep_nlb_types_and_a_bare_shared_name_is_ambiguous() {
     assert_eq!(&*ev.service_name, "Nlb");
     assert_eq!(&*ev.resource_type, "ACS::NLB::ServerGroup");
 }
+
+/// Seed 003 end to end (§11.3 S3): all 21 steps through the gateway, a reach step after each
+/// trap with its exact code and cause, the final TR tables, S3-N2…N7, N10, N12, N13.
+#[test]
+fn corpus_s3_alb_cen_scenario_passes_every_step() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+    let text = std::fs::read_to_string(root.join("alb-cen-s3.test.json")).expect("scenario");
+    let mut coverage = ramsim::scenario::CoverageCollector::default();
+    let results = ramsim::scenario::run_text(
+        &text,
+        "alb-cen-s3.test.json",
+        "alb-cen-s3",
+        &root,
+        &|_| true,
+        &mut coverage,
+    );
+    assert!(results.len() > 60, "{} steps", results.len());
+    let failed: Vec<String> = results
+        .iter()
+        .filter(|r| !r.passed)
+        .map(|r| {
+            format!(
+                "{}: expected {} / actual {}\n{}",
+                r.name,
+                r.expected,
+                r.actual,
+                r.details.clone().unwrap_or_default()
+            )
+        })
+        .collect();
+    assert!(failed.is_empty(), "{}", failed.join("\n\n"));
+}

@@ -124,6 +124,10 @@ pub struct ReachStep {
     /// Expected node types of the forward path (`["VM", "ENI", "VSW", …]`).
     #[serde(default)]
     pub hops: Option<Vec<String>>,
+    /// Expected cause of `LB_BACKEND_UNHEALTHY`: the first failing check of the first
+    /// backend's health probe (`SG_INGRESS_DENY`, `RETURN_TR_ROUTE_NOT_FOUND`, …).
+    #[serde(default)]
+    pub cause: Option<String>,
 }
 
 /// Envelope fields a step may set.

@@ -498,6 +498,9 @@ impl StepRunner {
         if let Some(c) = &q.code {
             expected.push_str(&format!(" ({c})"));
         }
+        if let Some(c) = &q.cause {
+            expected.push_str(&format!(" caused by {c}"));
+        }
         r.expected = expected;
         let probe = (|| -> Result<crate::cloud::reach::Probe, String> {
             let from = substitute(&q.from, world, &self.saved)?;
@@ -520,15 +523,22 @@ impl StepRunner {
             }
         };
         let code = v.first_error().map(|f| f.code.as_str());
+        let cause = v
+            .candidates
+            .iter()
+            .flat_map(|c| c.backends.iter())
+            .find_map(|b| b.cause)
+            .map(|c| c.as_str());
         let hops: Vec<&str> = v.forward.iter().map(|h| h.node_type.as_str()).collect();
         r.actual = format!(
-            "{}{}; forward {}",
+            "{}{}{}; forward {}",
             if v.reachable {
                 "reachable"
             } else {
                 "unreachable"
             },
             code.map(|c| format!(" ({c})")).unwrap_or_default(),
+            cause.map(|c| format!(" caused by {c}")).unwrap_or_default(),
             hops.join(" ")
         );
         let mut ok = v.reachable == want_reachable;
@@ -537,6 +547,9 @@ impl StepRunner {
         }
         if let Some(h) = &q.hops {
             ok &= *h == hops;
+        }
+        if let Some(c) = &q.cause {
+            ok &= cause == Some(c.as_str());
         }
         r.passed = ok;
         if !ok {

@@ -3,7 +3,7 @@
 
 use super::api::*;
 use super::resources::*;
-use crate::cloud::ecs::{AddressOwner, InstanceStatus};
+use crate::cloud::ecs::AddressOwner;
 use crate::cloud::error::CloudError;
 use crate::cloud::lifecycle::Lifecycle;
 use crate::cloud::time::Timestamp;
@@ -48,52 +48,20 @@ fn private(ip: Ipv4Addr) -> bool {
     ip.is_private()
 }
 
-/// Health of one server of a group (§5.2.5, L5): the one function reach analysis will replace
-/// by the simulated probe. Today: health check disabled → `Healthy` (ASSUMED); an `Ecs` member
-/// or an `Ip` member owned by an instance's ENI is `Healthy` when the instance is `Running` and
-/// listens on tcp at the check port, else `Unhealthy`; an `Ip` address no instance holds is
-/// `Unhealthy`. Deterministic, never random.
+/// Health of one server of a group (§5.2.5, §8.3.7 L5): the reach analyzer's health probe
+/// (`reach::segment::alb::server_health`) — from the back-to-origin address through the ALB
+/// VPC's system table (and transit routers for remote IPs), the backend's ACLs and security
+/// groups, the reply to `100.64.0.0/10`, the instance `Running` and listening on the check
+/// port. `(Status, ReasonCode)`: `Healthy`, `Unhealthy` (`CONNECT_FAIL` / `CONNECT_TIMEOUT`),
+/// `Unused` (weight 0), `Unavailable` (health check off). Deterministic, never random.
 pub fn server_health(
     w: &World,
     group: &ServerGroup,
     s: &Server,
     now: Timestamp,
 ) -> (&'static str, &'static str) {
-    if !group.health_check.enabled {
-        return ("Healthy", "");
-    }
-    let port = if group.health_check.connect_port == 0 {
-        s.port
-    } else {
-        group.health_check.connect_port
-    };
-    let ecs = w.ecs();
-    let inst = match s.server_type.as_str() {
-        "Ecs" => ecs.instances.get(&s.server_id),
-        _ => ecs.instances.values().find(|i| {
-            i.private_ip == s.server_ip
-                && (s.remote_ip || i.vpc_id == group.vpc_id)
-                && matches!(
-                    ecs.addresses.owner(&i.vpc_id, i.private_ip),
-                    Some(AddressOwner::Eni(_))
-                )
-        }),
-    };
-    match inst {
-        None => ("Unhealthy", "SERVER_NOT_FOUND"),
-        Some(i) if i.status(now) != InstanceStatus::Running => {
-            ("Unhealthy", "INSTANCE_NOT_RUNNING")
-        }
-        Some(i)
-            if !i
-                .listening
-                .iter()
-                .any(|l| l.port == port && l.protocol == crate::cloud::ecs::instance::L4::Tcp) =>
-        {
-            ("Unhealthy", "APP_NOT_LISTENING")
-        }
-        Some(_) => ("Healthy", ""),
-    }
+    debug_assert_eq!(now, w.now(), "health is computed at the world's clock");
+    crate::cloud::reach::segment::alb::server_health(w, group, s)
 }
 
 impl World {

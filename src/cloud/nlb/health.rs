@@ -1,14 +1,14 @@
-//! Backend health (§5 intro, §5.1.4): computed from the world, never random. A server is
-//! healthy iff health checking is on, its instance is `Running`, it listens on the probed port,
-//! and the security groups of its ENI let a TCP probe in from the load balancer's local
-//! address. Routes and network ACLs inside the VPC are not consulted here yet: the reach
-//! analyzer (`cloud::reach`) is the place that will replace [`server_health`] with a full trace.
+//! Backend health (§5 intro, §5.1.4): computed from the world, never random, by the reach
+//! analyzer's load-balancer segment (`cloud::reach::segment::load_balancer`): a server is
+//! healthy iff health checking is on and a TCP probe from the load balancer's local address
+//! to the health-check port passes the checks of §8 (VPC-local delivery or routes, the zone
+//! and backend network ACLs both ways, the backend's security groups), its instance is
+//! `Running` and it listens on that port.
 
 use super::{LoadBalancer, Server, ServerGroup};
-use crate::cloud::ecs::instance::L4;
-use crate::cloud::ecs::security_group::evaluate_groups;
-use crate::cloud::ecs::{AddressOwner, InstanceStatus};
-use crate::cloud::packet::{Direction, Packet};
+use crate::cloud::reach::segment::load_balancer::{
+    backend_health, Backend, BackendHealth, GroupView, LoadBalancer as _, Scope,
+};
 use crate::cloud::time::Timestamp;
 use crate::cloud::world::World;
 use serde::Serialize;
@@ -50,7 +50,9 @@ pub fn probe_source(lb: &LoadBalancer, server: &Server) -> Option<Ipv4Addr> {
         .and_then(|z| z.local_addresses.first().copied())
 }
 
-/// The health of `server` of `group` behind `lb` at `now` (§5 intro).
+/// The health of `server` of `group` behind `lb` (§5 intro): the reach analyzer's health
+/// probe ([`backend_health`]) — routes, network ACLs both ways, the backend's security
+/// groups, the instance `Running`, a listener on the port. `now` must be the world's clock.
 pub fn server_health(
     w: &World,
     lb: &LoadBalancer,
@@ -58,50 +60,32 @@ pub fn server_health(
     server: &Server,
     now: Timestamp,
 ) -> Health {
-    if server.weight == 0 {
-        return Health::Unused;
-    }
-    if !group.health_check.enabled {
-        return Health::Unavailable;
-    }
-    let port = match group.health_check.connect_port {
-        0 => server.port,
-        p => p,
+    debug_assert_eq!(now, w.now(), "health is computed at the world's clock");
+    let view = lb.lb_view(w);
+    let g = GroupView {
+        group_id: group.server_group_id.clone(),
+        available: group.status == "Available",
+        scope: if group.server_group_type == "Ip" {
+            Scope::Routed
+        } else {
+            Scope::VpcLocal
+        },
+        preserve_client_ip: group.preserve_client_ip,
+        health_enabled: group.health_check.enabled,
+        health_port: group.health_check.connect_port,
+        backends: Vec::new(),
     };
-    let ecs = w.ecs();
-    // The ENI that holds the server's address in the group's VPC.
-    let eni = match ecs.addresses.owner(&group.vpc_id, server.server_ip) {
-        Some(AddressOwner::Eni(e)) => ecs.enis.get(e),
-        _ => None,
+    let b = Backend {
+        server_id: server.server_id.clone(),
+        ip: server.server_ip,
+        port: server.port,
+        weight: server.weight,
+        zone_id: server.zone_id.clone(),
     };
-    let Some(eni) = eni else {
-        // Nobody answers at that address.
-        return Health::Unhealthy("CONNECT_TIMEOUT");
-    };
-    let instance = eni.instance_id.as_ref().and_then(|i| ecs.instances.get(i));
-    if let Some(i) = instance {
-        if i.status(now) != InstanceStatus::Running {
-            return Health::Unhealthy("CONNECT_TIMEOUT");
-        }
-    }
-    let Some(src) = probe_source(lb, server) else {
-        return Health::Unhealthy("CONNECT_TIMEOUT");
-    };
-    let probe = Packet::tcp(src, 1024, server.server_ip, port);
-    let sg = evaluate_groups(
-        ecs,
-        &eni.vpc_id,
-        &eni.security_group_ids,
-        Direction::Ingress,
-        &probe,
-    );
-    if !sg.allowed {
-        return Health::Unhealthy("CONNECT_TIMEOUT");
-    }
-    match instance {
-        Some(i) if i.listens_on(L4::Tcp, port) => Health::Healthy,
-        Some(_) => Health::Unhealthy("CONNECT_FAIL"),
-        // A bare ENI has no application behind it.
-        None => Health::Unhealthy("CONNECT_FAIL"),
+    match backend_health(w, &view, &g, &b) {
+        BackendHealth::Healthy => Health::Healthy,
+        BackendHealth::Unhealthy(r) => Health::Unhealthy(r),
+        BackendHealth::Unused => Health::Unused,
+        BackendHealth::Unavailable => Health::Unavailable,
     }
 }

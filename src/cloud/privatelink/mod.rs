@@ -13,7 +13,7 @@
 pub mod api;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use crate::cloud::declare::{Denial, Product};
 use crate::cloud::time::Timestamp;

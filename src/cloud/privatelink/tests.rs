@@ -15,7 +15,14 @@ const K: &str = "cn-hangzhou-k";
 const PL: &str = "Privatelink";
 
 /// An instance at a fixed address.
-fn ecs_at(w: &mut World, uid: &str, vsw: &str, sg: &str, ip: &str, listening: &str) -> String {
+pub(crate) fn ecs_at(
+    w: &mut World,
+    uid: &str,
+    vsw: &str,
+    sg: &str,
+    ip: &str,
+    listening: &str,
+) -> String {
     let c = OpCtx::new(uid, R, w.now());
     let net = NetRefs {
         vpcs: &w.vpcs,
@@ -41,7 +48,12 @@ fn ecs_at(w: &mut World, uid: &str, vsw: &str, sg: &str, ip: &str, listening: &s
     out.instance_ids[0].clone()
 }
 
-fn vpc(w: &mut World, uid: &str, cidr: &str, vsws: &[(&str, &str)]) -> (String, Vec<String>) {
+pub(crate) fn vpc(
+    w: &mut World,
+    uid: &str,
+    cidr: &str,
+    vsws: &[(&str, &str)],
+) -> (String, Vec<String>) {
     let v = s(
         &pok(
             w,
@@ -71,18 +83,19 @@ fn vpc(w: &mut World, uid: &str, cidr: &str, vsws: &[(&str, &str)]) -> (String, 
 }
 
 /// The S2 world after step 11.
-struct S2 {
-    vpc1: String,
-    vsw: Vec<String>,
-    sg1: String,
-    nlb: String,
-    listener: String,
-    ecs: Vec<String>,
-    epsrv: String,
-    ep: String,
+pub(crate) struct S2 {
+    pub vpc1: String,
+    pub vsw: Vec<String>,
+    pub sg1: String,
+    pub nlb: String,
+    pub listener: String,
+    pub ecs: Vec<String>,
+    pub epsrv: String,
+    pub ep: String,
 }
 
-fn s2() -> (World, S2) {
+/// §11.2 S2 steps 1–11 (asserting each step's expected values).
+pub(crate) fn s2() -> (World, S2) {
     let mut w = world();
     // 1
     let (vpc1, v1) = vpc(

@@ -4,8 +4,9 @@
 use super::deliver::{deliver, running, sg_check, vm_hop};
 use super::finding::{Code, Finding, Leg, Severity, Site};
 use super::hop::Hop;
-use super::probe::{resolve, Probe, ProbeError, Resolved};
+use super::probe::{resolve_all, Probe, ProbeError, Resolved};
 use super::reverse::reply;
+use super::segment::load_balancer::BackendResult;
 use super::topology::Topology;
 use super::trace::{Walk, HOP_LIMIT};
 use crate::cloud::packet::{Direction, Packet};
@@ -26,6 +27,33 @@ pub struct Verdict {
     pub reverse: Vec<Hop>,
     /// Errors first (the first one is the failing check), then warnings.
     pub findings: Vec<Finding>,
+    /// Service targets (endpoints, load balancers, domains) and paths through a load
+    /// balancer: one entry per destination address tried, with its backends (§8.3.7 L5).
+    /// Empty for a single address with no load balancer on the way.
+    pub candidates: Vec<Candidate>,
+}
+
+/// One destination address of a service target, and what happened to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    /// The address tried (endpoint-zone ENI address, VIP).
+    pub ip: std::net::Ipv4Addr,
+    /// It gets there and back.
+    pub reachable: bool,
+    /// Its first failing check.
+    pub code: Option<Code>,
+    /// The backends a load balancer on its way tried.
+    pub backends: Vec<BackendResult>,
+}
+
+/// One candidate's walk.
+struct Attempt {
+    packet: Packet,
+    forward: Vec<Hop>,
+    reverse: Vec<Hop>,
+    warnings: Vec<Finding>,
+    errors: Vec<Finding>,
+    backends: Vec<BackendResult>,
 }
 
 impl Verdict {
@@ -68,14 +96,76 @@ impl<'w> Analyzer<'w> {
         self
     }
 
-    /// Analyses one probe. `Err` only for probes NIS rejects as parameters (§8.1).
+    /// Analyses one probe. `Err` only for probes NIS rejects as parameters (§8.1). A target
+    /// with several addresses is reachable when one of them is; the path shown is the first
+    /// reachable one (else the first), and an unreachable verdict carries the errors of all.
     pub fn analyze(&self, probe: &Probe) -> Result<Verdict, ProbeError> {
-        let t = &self.topology;
-        let r = resolve(t, probe)?;
+        let entries = resolve_all(&self.topology, probe)?;
+        let service = entries.len() > 1
+            || !matches!(
+                probe.target,
+                super::probe::Target::Ecs { .. }
+                    | super::probe::Target::Ip { .. }
+                    | super::probe::Target::VSwitch { .. }
+            );
+        let attempts: Vec<Attempt> = entries.iter().map(|r| self.attempt(r)).collect();
+        let candidates: Vec<Candidate> = attempts
+            .iter()
+            .map(|a| Candidate {
+                ip: a.packet.dst_ip,
+                reachable: a.errors.is_empty(),
+                code: a.errors.first().map(|f| f.code),
+                backends: a.backends.clone(),
+            })
+            .collect();
+        let shown = attempts
+            .iter()
+            .position(|a| a.errors.is_empty())
+            .unwrap_or(0);
+        let reachable = attempts.iter().any(|a| a.errors.is_empty());
+        let mut findings: Vec<Finding> = Vec::new();
+        if !reachable {
+            for a in &attempts {
+                for f in &a.errors {
+                    if !findings.contains(f) {
+                        findings.push(f.clone());
+                    }
+                }
+            }
+        }
+        let mut attempts = attempts;
+        let a = attempts.swap_remove(shown);
+        for w in a.warnings {
+            let seen = findings
+                .iter()
+                .any(|f| f.code == w.code && f.component_id == w.component_id);
+            if !seen {
+                findings.push(w);
+            }
+        }
+        let with_lb = candidates.iter().any(|c| !c.backends.is_empty());
+        Ok(Verdict {
+            reachable,
+            probe: probe.clone(),
+            packet: a.packet,
+            forward: a.forward,
+            reverse: a.reverse,
+            findings,
+            candidates: if service || with_lb {
+                candidates
+            } else {
+                Vec::new()
+            },
+        })
+    }
+
+    fn attempt(&self, r: &Resolved) -> Attempt {
         let mut forward = Vec::new();
         let mut reverse = Vec::new();
         let mut warnings = Vec::new();
-        let errors = self.forward_and_back(&r, &mut forward, &mut reverse, &mut warnings);
+        let mut backends = Vec::new();
+        let errors =
+            self.forward_and_back(r, &mut forward, &mut reverse, &mut warnings, &mut backends);
         // The packet stopped at the last hop of the leg that failed.
         if let Some(f) = errors.first() {
             let leg = match f.leg {
@@ -86,24 +176,14 @@ impl<'w> Analyzer<'w> {
                 h.action = crate::cloud::packet::Action::Drop;
             }
         }
-        let reachable = errors.is_empty();
-        let mut findings = errors;
-        for w in warnings {
-            let seen = findings
-                .iter()
-                .any(|f| f.code == w.code && f.component_id == w.component_id);
-            if !seen {
-                findings.push(w);
-            }
-        }
-        Ok(Verdict {
-            reachable,
-            probe: probe.clone(),
+        Attempt {
             packet: r.packet,
             forward,
             reverse,
-            findings,
-        })
+            warnings,
+            errors,
+            backends,
+        }
     }
 
     fn forward_and_back(
@@ -112,6 +192,7 @@ impl<'w> Analyzer<'w> {
         forward: &mut Vec<Hop>,
         reverse: &mut Vec<Hop>,
         warnings: &mut Vec<Finding>,
+        backends: &mut Vec<BackendResult>,
     ) -> Vec<Finding> {
         let t = &self.topology;
         let leg = Leg::Forward;
@@ -151,12 +232,16 @@ impl<'w> Analyzer<'w> {
             Ok(a) => a,
             Err(f) => return vec![f],
         };
-        let server = match deliver(t, r, &arrived, forward, warnings) {
+        let server = match deliver(t, r, &arrived, forward, warnings, backends) {
             Ok(s) => s,
             Err(fs) => return fs,
         };
-        let back = reply(t, &r.src, &server.end, &r.packet, self.limit);
-        *reverse = back.hops;
+        *reverse = server.reverse;
+        if !server.reply {
+            return Vec::new();
+        }
+        let mut back = reply(t, &r.src, &server.end, &r.packet, self.limit);
+        reverse.append(&mut back.hops);
         for w in back.warnings {
             if !warnings.contains(&w) {
                 warnings.push(w);

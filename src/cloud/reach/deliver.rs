@@ -145,8 +145,42 @@ pub fn running(t: &Topology<'_>, leg: Leg, instance_id: &str, code: Code) -> Res
 /// The server end reached by a successful forward delivery.
 #[derive(Debug, Clone)]
 pub struct Server {
-    /// The server's end of the path.
+    /// The server's end of the path (for a load balancer reached directly: its VIP).
     pub end: End,
+    /// The reply from `end` to the client must still be walked (false through PrivateLink:
+    /// a managed connection, §8.3.8).
+    pub reply: bool,
+    /// Reply hops already known (backend → LB-side source, then the LB).
+    pub reverse: Vec<Hop>,
+}
+
+/// Hands `packet` (at the VIP of `zone_id`) to load balancer `lb` (§8.3.7) and records its
+/// hops, warnings and backends.
+#[allow(clippy::too_many_arguments)]
+fn through_lb(
+    t: &Topology<'_>,
+    lb: &segment::load_balancer::LbView,
+    zone_id: &str,
+    packet: &Packet,
+    via_pl: bool,
+    client_vpc: &str,
+    hops: &mut Vec<Hop>,
+    warnings: &mut Vec<Finding>,
+    backends: &mut Vec<segment::load_balancer::BackendResult>,
+) -> Result<Vec<Hop>, Vec<Finding>> {
+    let out = segment::load_balancer::segment(t, lb, zone_id, packet, via_pl, client_vpc);
+    hops.extend(out.hops);
+    for w in out.warnings {
+        if !warnings.contains(&w) {
+            warnings.push(w);
+        }
+    }
+    backends.extend(out.backends);
+    if out.errors.is_empty() {
+        Ok(out.reverse)
+    } else {
+        Err(out.errors)
+    }
 }
 
 /// D3–D4 of the forward packet at `arrived`: the owner must be the target, its ENI `InUse`,
@@ -159,6 +193,7 @@ pub fn deliver(
     arrived: &Arrived<'_>,
     hops: &mut Vec<super::hop::Hop>,
     warnings: &mut Vec<Finding>,
+    backends: &mut Vec<segment::load_balancer::BackendResult>,
 ) -> Result<Server, Vec<Finding>> {
     let leg = Leg::Forward;
     let dst = r.dst_ip;
@@ -216,11 +251,41 @@ pub fn deliver(
     let eni_id = match owner {
         AddressOwner::Eni(e) => e.clone(),
         AddressOwner::Service { kind, id } => {
-            let detail = match segment::service_target(kind, id) {
-                Ok(()) => format!("`{dst}` belongs to `{id}`"),
-                Err(e) => e,
+            let lb = match segment::service_target(t.world, kind, id) {
+                Ok(lb) => lb,
+                Err(e) => return Err(err1(Code::DstNotTargetable, id, e, Site::None)),
             };
-            return Err(err1(Code::DstNotTargetable, id, detail, Site::None));
+            let Some(zone) = lb.zone_of_vip(dst).cloned() else {
+                let detail = format!("`{dst}` is not a VIP of `{id}`");
+                return Err(err1(Code::DstNotTargetable, id, detail, Site::None));
+            };
+            let mut reverse = through_lb(
+                t,
+                &lb,
+                &zone.zone_id,
+                &r.packet,
+                false,
+                &r.src.vpc_id,
+                hops,
+                warnings,
+                backends,
+            )?;
+            let mut h = Hop::new(&lb.id, lb.node_type, &lb.region, &zone.zone_id);
+            h.ip = Some(zone.vip);
+            reverse.push(h);
+            return Ok(Server {
+                end: End {
+                    instance_id: None,
+                    eni_id: None,
+                    vpc_id: lb.vpc_id.clone(),
+                    vswitch_id: zone.vswitch_id.clone(),
+                    region: lb.region.clone(),
+                    zone: zone.zone_id.clone(),
+                    ip: dst,
+                },
+                reply: true,
+                reverse,
+            });
         }
     };
     let Some(eni) = t.world.ecs.enis.get(&eni_id) else {
@@ -238,6 +303,33 @@ pub fn deliver(
             format!("ENI `{eni_id}` is {}", eni.status.as_str()),
             Site::None,
         ));
+    }
+    if segment::privatelink::endpoint_zone_of(eni).is_some() {
+        let hand = segment::privatelink::segment(t, eni, &r.packet, hops).map_err(|f| vec![f])?;
+        let reverse = through_lb(
+            t,
+            &hand.lb,
+            &hand.zone_id,
+            &hand.packet,
+            true,
+            &r.src.vpc_id,
+            hops,
+            warnings,
+            backends,
+        )?;
+        return Ok(Server {
+            end: End {
+                instance_id: None,
+                eni_id: Some(eni_id.clone()),
+                vpc_id: eni.vpc_id.clone(),
+                vswitch_id: eni.vswitch_id.clone(),
+                region: eni.region_id.clone(),
+                zone: eni.zone_id.clone(),
+                ip: dst,
+            },
+            reply: false,
+            reverse,
+        });
     }
     if let Some(i) = &eni.instance_id {
         running(t, leg, i, Code::DstInstanceNotRunning).map_err(|f| vec![f])?;
@@ -284,5 +376,7 @@ pub fn deliver(
             zone: eni.zone_id.clone(),
             ip: dst,
         },
+        reply: true,
+        reverse: Vec::new(),
     })
 }

@@ -110,7 +110,7 @@ pub fn result_document(v: &Verdict, nra_id: &str, request_id: &str) -> Value {
                 "direction": f.leg.nis_name()})
         })
         .collect();
-    json!({
+    let mut d = json!({
         "nraId": nra_id,
         "requestId": request_id,
         "reachable": v.reachable,
@@ -124,5 +124,28 @@ pub fn result_document(v: &Verdict, nra_id: &str, request_id: &str) -> Value {
             "positive": {"linkList": links(&v.forward), "nodeList": v.forward.iter().map(node).collect::<Vec<_>>()},
             "reverse": {"revLinkList": links(&v.reverse), "revNodeList": v.reverse.iter().map(node).collect::<Vec<_>>()},
         }
-    })
+    });
+    if !v.candidates.is_empty() {
+        let list: Vec<Value> = v
+            .candidates
+            .iter()
+            .map(|c| {
+                let backends: Vec<Value> = c
+                    .backends
+                    .iter()
+                    .map(|b| {
+                        json!({"serverId": b.server_id, "ip": b.ip.to_string(), "port": b.port,
+                            "reachable": b.ok, "code": b.code.map(|x| x.as_str()),
+                            "cause": b.cause.map(|x| x.as_str())})
+                    })
+                    .collect();
+                json!({"ip": c.ip.to_string(), "reachable": c.reachable,
+                    "code": c.code.map(|x| x.as_str()), "backends": backends})
+            })
+            .collect();
+        if let Value::Object(m) = &mut d {
+            m.insert("candidates".into(), Value::Array(list));
+        }
+    }
+    d
 }

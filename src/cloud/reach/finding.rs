@@ -73,6 +73,61 @@ pub enum Code {
     ReturnUnsupportedNextHop,
     /// The reply path exceeds 32 hops.
     ReturnLoopDetected,
+    /// The route's attachment (or the one a TR route sends to) is missing, not `Attached`, or
+    /// not this VPC's (§8.3.3 F8, §8.3.5 T5).
+    TrAttachmentNotAttached,
+    /// The transit router is not `Active` or not Enterprise (§8.3.5 T1).
+    TrNotActive,
+    /// The ingress attachment is associated with no TR route table (§8.3.5 T2).
+    TrNoAssociation,
+    /// The associated TR route table has no Active route for the destination (§8.3.5 T3).
+    TrRouteNotFound,
+    /// The matching TR route is a blackhole (§8.3.5 T4).
+    TrBlackhole,
+    /// A Basic transit router cannot forward across regions (§8.3.5 T7, C-ENTERPRISE).
+    TrBasicNoCrossRegion,
+    /// The inter-region attachment has no bandwidth (§8.3.5 T7).
+    TrPeerNoBandwidth,
+    /// The TR delivered the packet into a VPC that does not hold the destination (§8.3.3).
+    TrDstNotInVpc,
+    /// `TR_ATTACHMENT_NOT_ATTACHED` on the reply.
+    ReturnTrAttachmentNotAttached,
+    /// `TR_NOT_ACTIVE` on the reply.
+    ReturnTrNotActive,
+    /// `TR_NO_ASSOCIATION` on the reply.
+    ReturnTrNoAssociation,
+    /// `TR_ROUTE_NOT_FOUND` on the reply.
+    ReturnTrRouteNotFound,
+    /// `TR_BLACKHOLE` on the reply.
+    ReturnTrBlackhole,
+    /// `TR_BASIC_NO_CROSS_REGION` on the reply.
+    ReturnTrBasicNoCrossRegion,
+    /// `TR_PEER_NO_BANDWIDTH` on the reply.
+    ReturnTrPeerNoBandwidth,
+    /// `TR_DST_NOT_IN_VPC` on the reply.
+    ReturnTrDstNotInVpc,
+    /// PrivateLink (§8.3.6 P1): the endpoint is not `Active`.
+    EpNotActive,
+    /// P3: the endpoint's connection is not `Connected`.
+    EpConnectionNotConnected,
+    /// P4: the endpoint zone is not `Connected` (or `Migrated`).
+    EpZoneNotConnected,
+    /// P6: the endpoint zone has no allocated service resource.
+    EpZoneNoResource,
+    /// P5: the endpoint service is not `Active` / `Normal`.
+    EpsrvNotActive,
+    /// P7: a cross-region endpoint without cross-region bandwidth.
+    EpNoCrossRegionBandwidth,
+    /// Load balancer (§8.3.7 L1): not `Active` / `Normal`.
+    LbNotActive,
+    /// L2: no running listener takes the protocol and port.
+    LbNoListener,
+    /// L3: the listener's server group is not `Available`.
+    LbServerGroupNotAvailable,
+    /// L4: no server with weight > 0 (in the zone, without cross-zone).
+    LbNoBackend,
+    /// L5: every candidate backend fails its health check.
+    LbBackendUnhealthy,
 }
 
 impl Code {
@@ -111,6 +166,33 @@ impl Code {
             ReturnNonTransitive => "RETURN_NON_TRANSITIVE",
             ReturnUnsupportedNextHop => "RETURN_UNSUPPORTED_NEXT_HOP",
             ReturnLoopDetected => "RETURN_LOOP_DETECTED",
+            TrAttachmentNotAttached => "TR_ATTACHMENT_NOT_ATTACHED",
+            TrNotActive => "TR_NOT_ACTIVE",
+            TrNoAssociation => "TR_NO_ASSOCIATION",
+            TrRouteNotFound => "TR_ROUTE_NOT_FOUND",
+            TrBlackhole => "TR_BLACKHOLE",
+            TrBasicNoCrossRegion => "TR_BASIC_NO_CROSS_REGION",
+            TrPeerNoBandwidth => "TR_PEER_NO_BANDWIDTH",
+            TrDstNotInVpc => "TR_DST_NOT_IN_VPC",
+            ReturnTrAttachmentNotAttached => "RETURN_TR_ATTACHMENT_NOT_ATTACHED",
+            ReturnTrNotActive => "RETURN_TR_NOT_ACTIVE",
+            ReturnTrNoAssociation => "RETURN_TR_NO_ASSOCIATION",
+            ReturnTrRouteNotFound => "RETURN_TR_ROUTE_NOT_FOUND",
+            ReturnTrBlackhole => "RETURN_TR_BLACKHOLE",
+            ReturnTrBasicNoCrossRegion => "RETURN_TR_BASIC_NO_CROSS_REGION",
+            ReturnTrPeerNoBandwidth => "RETURN_TR_PEER_NO_BANDWIDTH",
+            ReturnTrDstNotInVpc => "RETURN_TR_DST_NOT_IN_VPC",
+            EpNotActive => "EP_NOT_ACTIVE",
+            EpConnectionNotConnected => "EP_CONNECTION_NOT_CONNECTED",
+            EpZoneNotConnected => "EP_ZONE_NOT_CONNECTED",
+            EpZoneNoResource => "EP_ZONE_NO_RESOURCE",
+            EpsrvNotActive => "EPSRV_NOT_ACTIVE",
+            EpNoCrossRegionBandwidth => "EP_NO_CROSS_REGION_BANDWIDTH",
+            LbNotActive => "LB_NOT_ACTIVE",
+            LbNoListener => "LB_NO_LISTENER",
+            LbServerGroupNotAvailable => "LB_SERVER_GROUP_NOT_AVAILABLE",
+            LbNoBackend => "LB_NO_BACKEND",
+            LbBackendUnhealthy => "LB_BACKEND_UNHEALTHY",
         }
     }
 
@@ -129,6 +211,14 @@ impl Code {
             UnsupportedNextHop => ReturnUnsupportedNextHop,
             LoopDetected => ReturnLoopDetected,
             NaclEgressDeny | NaclIngressDeny => NaclReturnDeny,
+            TrAttachmentNotAttached => ReturnTrAttachmentNotAttached,
+            TrNotActive => ReturnTrNotActive,
+            TrNoAssociation => ReturnTrNoAssociation,
+            TrRouteNotFound => ReturnTrRouteNotFound,
+            TrBlackhole => ReturnTrBlackhole,
+            TrBasicNoCrossRegion => ReturnTrBasicNoCrossRegion,
+            TrPeerNoBandwidth => ReturnTrPeerNoBandwidth,
+            TrDstNotInVpc => ReturnTrDstNotInVpc,
             other => other,
         }
     }
@@ -153,7 +243,23 @@ impl Code {
             | ReturnRouteNextHopMismatch
             | ReturnNonTransitive
             | ReturnUnsupportedNextHop
-            | ReturnLoopDetected => "Route configuration",
+            | ReturnLoopDetected
+            | TrAttachmentNotAttached
+            | TrNotActive
+            | TrNoAssociation
+            | TrRouteNotFound
+            | TrBlackhole
+            | TrBasicNoCrossRegion
+            | TrPeerNoBandwidth
+            | TrDstNotInVpc
+            | ReturnTrAttachmentNotAttached
+            | ReturnTrNotActive
+            | ReturnTrNoAssociation
+            | ReturnTrRouteNotFound
+            | ReturnTrBlackhole
+            | ReturnTrBasicNoCrossRegion
+            | ReturnTrPeerNoBandwidth
+            | ReturnTrDstNotInVpc => "Route configuration",
             SgEgressDeny | SgIngressDeny | NaclEgressDeny | NaclIngressDeny | NaclReturnDeny => {
                 "Access rule configuration"
             }
@@ -164,6 +270,17 @@ impl Code {
             | DstNotTargetable
             | UnsupportedSource => "Endpoint state",
             AppNotListening => "Application",
+            EpNotActive
+            | EpConnectionNotConnected
+            | EpZoneNotConnected
+            | EpZoneNoResource
+            | EpsrvNotActive
+            | EpNoCrossRegionBandwidth => "PrivateLink",
+            LbNotActive
+            | LbNoListener
+            | LbServerGroupNotAvailable
+            | LbNoBackend
+            | LbBackendUnhealthy => "Load balancer",
         }
     }
 }
@@ -271,6 +388,58 @@ pub enum Site {
     Peering {
         /// `pcc-…`.
         peering_id: String,
+    },
+    /// Like [`Site::Route`], for a walk routed by the VPC's system table only (an ALB towards
+    /// its backends, C-SYSRT): the fix goes into the system table.
+    SystemRoute {
+        /// VPC whose system table was consulted.
+        vpc_id: String,
+        /// Destination address.
+        dst_ip: Ipv4Addr,
+        /// VPC that holds the destination, when known.
+        want_vpc: Option<String>,
+    },
+    /// A transit-router attachment the packet entered by has no associated route table.
+    TrAssociation {
+        /// `tr-…` the packet entered.
+        transit_router_id: String,
+        /// `tr-attach-…` it entered by.
+        attachment_id: String,
+    },
+    /// The TR route table associated with the ingress attachment has no route for `dst_ip`
+    /// towards `want_vpc`.
+    TrRoute {
+        /// `tr-…`.
+        transit_router_id: String,
+        /// `vtb-…` of the TR consulted.
+        route_table_id: String,
+        /// Destination address.
+        dst_ip: Ipv4Addr,
+        /// VPC that should receive the packet, when known.
+        want_vpc: Option<String>,
+    },
+    /// A static TR route blackholes `dst_ip`.
+    TrBlackhole {
+        /// `vtb-…` of the TR.
+        route_table_id: String,
+        /// The blackhole entry.
+        route_entry_id: String,
+    },
+    /// An endpoint's connection is `Disconnected` (the provider enables it).
+    EndpointConnection {
+        /// `epsrv-…`.
+        service_id: String,
+        /// `ep-…`.
+        endpoint_id: String,
+    },
+    /// An endpoint zone is `Disconnected` while its connection is `Connected`.
+    EndpointZone {
+        /// `epsrv-…`.
+        service_id: String,
+        /// `ep-…`.
+        endpoint_id: String,
+        /// Zone.
+        zone_id: String,
     },
 }
 

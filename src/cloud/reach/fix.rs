@@ -8,6 +8,13 @@
 //! | `SG_EGRESS_DENY` / `SG_INGRESS_DENY` | `AuthorizeSecurityGroupEgress` / `AuthorizeSecurityGroup` on the ENI's first group: this protocol and port, the peer `/32`, accept, priority 1; when a priority-1 drop rule decided, `Revoke…` of that rule (nothing outranks it) |
 //! | `NACL_*_DENY` | `UpdateNetworkAclEntries` of that direction: an accept entry for the packet first, then every existing entry unchanged (the API replaces the whole list) |
 //! | `SRC/DST_INSTANCE_NOT_RUNNING` (Stopped) | `StartInstance` |
+//! | `ROUTE_NOT_FOUND` (and the others of the first row) with no `Activated` peering, when both VPCs are attached to one CEN | `CreateRouteEntry` with `NextHopType=Attachment` and this VPC's attachment (`100.64.0.0/10` for an ALB back-to-origin address, §2.4.4) |
+//! | `TR_NO_ASSOCIATION` | `AssociateTransitRouterAttachmentWithRouteTable` with the TR's system table |
+//! | `TR_ROUTE_NOT_FOUND` | towards the destination VPC's attachment X (on this TR) or the peer attachment P to X's TR: `EnableTransitRouterRouteTablePropagation` when propagating it would bring the route (X's vSwitch holds the address; the remote table associated with P has it); when P already propagates here, `CreateTransitRouterRouteEntry` in that remote table towards X (it propagates back over P, as S3 step 19 does); else `CreateTransitRouterRouteEntry` in this table |
+//! | `TR_BLACKHOLE` | `DeleteTransitRouterRouteEntry` of the blackhole entry |
+//! | `EP_CONNECTION_NOT_CONNECTED` (Disconnected) | `EnableVpcEndpointConnection` by the service owner |
+//! | `EP_ZONE_NOT_CONNECTED` (Disconnected) | `EnableVpcEndpointZoneConnection` by the service owner |
+//! | `LB_BACKEND_UNHEALTHY` | the fix of its cause (a stopped backend: `StartInstance`; a backend security group or ACL: the rule above for the LB-side source) |
 //!
 //! Everything else (overlapping CIDRs, locked accounts, unsupported next hops, missing
 //! addresses, transitional statuses) has no single-call fix: [`suggest`] returns `None`.
@@ -78,6 +85,15 @@ fn p(k: &str, v: impl Into<String>) -> (String, String) {
     (k.to_string(), v.into())
 }
 
+/// The peer range of a new security-group rule: an ALB back-to-origin address gets the whole
+/// `100.64.0.0/10` (S3 step 7: every zone of the ALB probes from there), else the `/32`.
+fn sg_peer(ip: Ipv4Addr) -> String {
+    match crate::cloud::vpc::cgnat().filter(|g| g.contains(&ip)) {
+        Some(g) => g.to_string(),
+        None => host(ip),
+    }
+}
+
 fn host(ip: Ipv4Addr) -> String {
     format!("{ip}/32")
 }
@@ -107,6 +123,15 @@ pub fn suggest(world: &World, v: &Verdict) -> Option<Fix> {
             })
         }
         Site::Peering { peering_id } => accept(world, peering_id),
+        Site::EndpointConnection {
+            service_id,
+            endpoint_id,
+        } => endpoint_fix(world, service_id, endpoint_id, None),
+        Site::EndpointZone {
+            service_id,
+            endpoint_id,
+            zone_id,
+        } => endpoint_fix(world, service_id, endpoint_id, Some(zone_id)),
         Site::SecurityGroup {
             eni_id,
             direction,
@@ -124,7 +149,220 @@ pub fn suggest(world: &World, v: &Verdict) -> Option<Fix> {
             dst_ip,
             want_vpc,
         } => route_fix(&t, origin_vswitch, *dst_ip, want_vpc.as_deref()?),
+        Site::SystemRoute {
+            vpc_id,
+            dst_ip,
+            want_vpc,
+        } => route_fix_in(
+            &t,
+            vpc_id,
+            t.system_table(vpc_id)?,
+            *dst_ip,
+            want_vpc.as_deref()?,
+        ),
+        Site::TrAssociation {
+            transit_router_id,
+            attachment_id,
+        } => {
+            let tr = world.cen.transit_routers.get(transit_router_id)?;
+            Some(Fix {
+                caller: tr.owner_uid.clone(),
+                product: "cbn",
+                action: "AssociateTransitRouterAttachmentWithRouteTable",
+                params: vec![
+                    p("TransitRouterAttachmentId", attachment_id),
+                    p("TransitRouterRouteTableId", &tr.system_route_table_id),
+                ],
+                why: format!(
+                    "associate `{attachment_id}` with the system route table of `{transit_router_id}`"
+                ),
+            })
+        }
+        Site::TrRoute {
+            transit_router_id,
+            route_table_id,
+            dst_ip,
+            want_vpc,
+        } => tr_route_fix(
+            &t,
+            transit_router_id,
+            route_table_id,
+            *dst_ip,
+            want_vpc.as_deref()?,
+        ),
+        Site::TrBlackhole {
+            route_table_id,
+            route_entry_id,
+        } => {
+            let e = world.cen.static_entries.get(route_entry_id)?;
+            let tb = world.cen.route_tables.get(route_table_id)?;
+            let tr = world.cen.transit_routers.get(&tb.transit_router_id)?;
+            Some(Fix {
+                caller: tr.owner_uid.clone(),
+                product: "cbn",
+                action: "DeleteTransitRouterRouteEntry",
+                params: vec![p("TransitRouterRouteEntryId", route_entry_id)],
+                why: format!(
+                    "delete the blackhole route `{}` for `{}` of `{route_table_id}`",
+                    route_entry_id, e.destination
+                ),
+            })
+        }
     }
+}
+
+/// The destination of a new route to `dst` inside `want`: an ALB back-to-origin address gets
+/// `100.64.0.0/10` (S3 step 6), else the vSwitch CIDR holding it, else the `/32`.
+fn tr_destination(t: &Topology<'_>, want: &str, dst: Ipv4Addr) -> Option<Ipv4Net> {
+    if let Some(g) = crate::cloud::vpc::cgnat().filter(|g| g.contains(&dst)) {
+        return Some(g);
+    }
+    t.vswitch_holding(want, dst)
+        .map(|s| s.cidr_block)
+        .or_else(|| Ipv4Net::new(dst, 32).ok())
+}
+
+/// `TR_ROUTE_NOT_FOUND` in `table` of `tr` towards `want` (see the module table).
+fn tr_route_fix(
+    t: &Topology<'_>,
+    tr_id: &str,
+    table_id: &str,
+    dst: Ipv4Addr,
+    want: &str,
+) -> Option<Fix> {
+    use crate::cloud::cen::routing::TrRouteStatus;
+    use crate::cloud::cen::AttachStatus;
+    let w = t.world;
+    let cen = &w.cen;
+    let now = w.now();
+    let tr = cen.transit_routers.get(tr_id)?;
+    let table = cen.route_tables.get(table_id)?;
+    let attached = |a: &&crate::cloud::cen::Attachment| {
+        a.lifecycle.at(now) == AttachStatus::Attached && a.cen_id == tr.cen_id
+    };
+    // X: the attachment of the destination VPC in this CEN (lowest id, deterministic).
+    let x = cen
+        .attachments
+        .values()
+        .filter(attached)
+        .find(|a| a.vpc_id() == Some(want))?;
+    let dest = tr_destination(t, want, dst)?;
+    let routes = t.tr_routes();
+    let has_route = |tb: &str, not_via: &str| {
+        routes.get(tb).into_iter().flatten().any(|r| {
+            r.status == TrRouteStatus::Active
+                && r.destination.contains(&dst)
+                && r.next_hop.attachment() != Some(not_via)
+        })
+    };
+    let propagate = |att: &str| Fix {
+        caller: tr.owner_uid.clone(),
+        product: "cbn",
+        action: "EnableTransitRouterRouteTablePropagation",
+        params: vec![
+            p("TransitRouterAttachmentId", att),
+            p("TransitRouterRouteTableId", table_id),
+        ],
+        why: format!("learn the routes of `{att}` into `{table_id}`"),
+    };
+    let static_route = |in_table: &str, hop: &str| -> Option<Fix> {
+        let taken = cen.statics_of(in_table).any(|e| e.destination == dest);
+        (!taken).then(|| Fix {
+            caller: tr.owner_uid.clone(),
+            product: "cbn",
+            action: "CreateTransitRouterRouteEntry",
+            params: vec![
+                p("TransitRouterRouteTableId", in_table),
+                p(
+                    "TransitRouterRouteEntryDestinationCidrBlock",
+                    dest.to_string(),
+                ),
+                p("TransitRouterRouteEntryNextHopType", "Attachment"),
+                p("TransitRouterRouteEntryNextHopId", hop),
+            ],
+            why: format!("route `{dest}` in `{in_table}` to `{hop}`"),
+        })
+    };
+    if x.transit_router_id == tr_id {
+        let from_vsw = t.vswitch_holding(want, dst).is_some();
+        if from_vsw && !table.propagations.contains(&x.attachment_id) {
+            return Some(propagate(&x.attachment_id));
+        }
+        return static_route(table_id, &x.attachment_id);
+    }
+    // P: the peer attachment between this TR and X's.
+    let peer = cen
+        .attachments
+        .values()
+        .filter(attached)
+        .find(|a| a.other_end(tr_id) == Some(x.transit_router_id.as_str()))?;
+    let remote = cen.association(&x.transit_router_id, &peer.attachment_id);
+    if !table.propagations.contains(&peer.attachment_id) {
+        if remote.is_some_and(|r| has_route(&r.route_table_id, &peer.attachment_id)) {
+            return Some(propagate(&peer.attachment_id));
+        }
+    } else if let Some(r) = remote {
+        if !has_route(&r.route_table_id, &peer.attachment_id) {
+            return static_route(&r.route_table_id, &x.attachment_id);
+        }
+    }
+    static_route(table_id, &peer.attachment_id)
+}
+
+/// This VPC's attachment when `here` and `there` are both attached (Attached VPC attachments)
+/// to one CEN.
+fn cen_attachment<'w>(w: &'w World, here: &str, there: &str) -> Option<&'w str> {
+    use crate::cloud::cen::AttachStatus;
+    let now = w.now();
+    let atts: Vec<&crate::cloud::cen::Attachment> = w
+        .cen
+        .attachments
+        .values()
+        .filter(|a| a.lifecycle.at(now) == AttachStatus::Attached)
+        .collect();
+    atts.iter()
+        .filter(|a| a.vpc_id() == Some(here))
+        .find(|a| {
+            atts.iter()
+                .any(|b| b.vpc_id() == Some(there) && b.cen_id == a.cen_id)
+        })
+        .map(|a| a.attachment_id.as_str())
+}
+
+/// `EnableVpcEndpointConnection` (a `Disconnected` connection) or
+/// `EnableVpcEndpointZoneConnection` (a `Disconnected` zone), by the service owner.
+fn endpoint_fix(
+    world: &World,
+    service_id: &str,
+    endpoint_id: &str,
+    zone: Option<&String>,
+) -> Option<Fix> {
+    let s = world.privatelink.services.get(service_id)?;
+    let mut params = vec![
+        p("RegionId", &s.region_id),
+        p("ServiceId", service_id),
+        p("EndpointId", endpoint_id),
+    ];
+    let (action, why) = match zone {
+        None => (
+            "EnableVpcEndpointConnection",
+            format!("the provider accepts the connection of `{endpoint_id}`"),
+        ),
+        Some(z) => {
+            params.push(p("ZoneId", z));
+            (
+                "EnableVpcEndpointZoneConnection",
+                format!("the provider reconnects zone `{z}` of `{endpoint_id}`"),
+            )
+        }
+    };
+    Some(Fix {
+        caller: s.owner_uid.clone(),
+        product: "privatelink",
+        action,
+        params,
+        why,
+    })
 }
 
 fn accept(world: &World, pcc: &str) -> Option<Fix> {
@@ -214,7 +452,7 @@ fn sg_fix(
             p("SecurityGroupId", &g.security_group_id),
             p("Permissions.1.IpProtocol", proto),
             p("Permissions.1.PortRange", port_range(pk)),
-            p(&format!("Permissions.1.{cidr_key}"), host(peer)),
+            p(&format!("Permissions.1.{cidr_key}"), sg_peer(peer)),
             p("Permissions.1.Policy", "accept"),
             p("Permissions.1.Priority", "1"),
         ],
@@ -327,14 +565,25 @@ fn route_destination(
 }
 
 fn route_fix(t: &Topology<'_>, origin_vsw: &str, dst: Ipv4Addr, want_vpc: &str) -> Option<Fix> {
+    let s = t.world.vswitches.get(origin_vsw)?;
+    let table = t.table_for_vswitch(origin_vsw)?;
+    route_fix_in(t, &s.vpc_id, table, dst, want_vpc)
+}
+
+/// [`route_fix`] in a given table of `here_vpc` (the system table for an ALB, C-SYSRT).
+fn route_fix_in(
+    t: &Topology<'_>,
+    here_vpc: &str,
+    table: &RouteTable,
+    dst: Ipv4Addr,
+    want_vpc: &str,
+) -> Option<Fix> {
     let w = t.world;
-    let s = w.vswitches.get(origin_vsw)?;
-    let here = t.vpc(&s.vpc_id)?;
+    let here = t.vpc(here_vpc)?;
     let there = t.vpc(want_vpc)?;
     if here.vpc_id == there.vpc_id {
         return None;
     }
-    let table = t.table_for_vswitch(origin_vsw)?;
     let now = w.now();
     let between: Vec<&crate::cloud::vpcpeer::Peering> = w
         .peerings
@@ -363,6 +612,36 @@ fn route_fix(t: &Topology<'_>, origin_vsw: &str, dst: Ipv4Addr, want_vpc: &str) 
             why: format!(
                 "route `{dest}` from `{}` over peering `{}` to `{}`",
                 table.route_table_id, pc.instance_id, there.vpc_id
+            ),
+        });
+    }
+    if let Some(att) = cen_attachment(w, &here.vpc_id, &there.vpc_id) {
+        let dest = if crate::cloud::vpc::cgnat().is_some_and(|g| g.contains(&dst)) {
+            tr_destination(t, &there.vpc_id, dst)?
+        } else {
+            route_destination(t, table, there, dst)?
+        };
+        let taken = t
+            .entries_of(&table.route_table_id)
+            .iter()
+            .any(|e| e.destination == IpNet::V4(dest));
+        if taken {
+            return None;
+        }
+        return Some(Fix {
+            caller: table.owner_uid.clone(),
+            product: "vpc",
+            action: "CreateRouteEntry",
+            params: vec![
+                p("RegionId", &table.region_id),
+                p("RouteTableId", &table.route_table_id),
+                p("DestinationCidrBlock", dest.to_string()),
+                p("NextHopType", "Attachment"),
+                p("NextHopId", att),
+            ],
+            why: format!(
+                "route `{dest}` from `{}` into transit router attachment `{att}` (both VPCs are attached to one CEN)",
+                table.route_table_id
             ),
         });
     }

@@ -429,6 +429,71 @@ pub(crate) fn random_world(p: &Plan) -> (Net, Vec<String>) {
         vpcs.push((uid, v));
         tables.push(t);
     }
+    let vms = populate(&mut n, &vsws, p.groups, p.acls, p.stopped);
+    // peerings
+    let pairs = [(0usize, 1usize), (0, 2), (1, 2)];
+    let mut pccs: Vec<Option<String>> = vec![None; 3];
+    for (k, (a, b)) in pairs.iter().enumerate() {
+        if p.peerings[k] % 3 == 0 {
+            continue;
+        }
+        let (ua, va) = vpcs[*a].clone();
+        let (ub, vb) = vpcs[*b].clone();
+        let pcc = n.peer(ua, &va, ub, &vb);
+        if ua != ub && p.peerings[k] % 3 == 2 {
+            n.accept(ub, &pcc);
+        }
+        pccs[k] = Some(pcc);
+    }
+    let cidr = |i: usize| format!("{}.0.0/16", specs[i].2);
+    let pair_of = |a: usize, b: usize| pairs.iter().position(|x| *x == (a.min(b), a.max(b)));
+    let mut r = 0;
+    for (a, table) in tables.iter().enumerate() {
+        for (b, spec) in specs.iter().enumerate() {
+            if a == b {
+                continue;
+            }
+            let choice = p.routes[r] % 4;
+            r += 1;
+            let direct = pair_of(a, b).and_then(|k| pccs[k].clone());
+            let active = |n: &Net, pcc: &str| {
+                n.w.peering_status(pcc) == Some(crate::cloud::vpcpeer::PeerStatus::Activated)
+            };
+            let (dest, via) = match choice {
+                1 => (cidr(b), direct),
+                2 => (format!("{}.1.0/24", spec.2), direct),
+                3 => {
+                    let other = (0..3)
+                        .find(|c| *c != a && *c != b)
+                        .and_then(|c| pair_of(a, c))
+                        .and_then(|k| pccs[k].clone());
+                    (cidr(b), other)
+                }
+                _ => continue,
+            };
+            if let Some(pcc) = via.filter(|x| active(&n, x)) {
+                // refused routes (same CIDR as a local vSwitch, duplicates) are simply not made
+                let _ = n.route(table, &dest, &pcc);
+            }
+        }
+    }
+    (n, vms)
+}
+
+/// Instances (one per vSwitch, with a random kind of security group, listening on tcp/22) and
+/// network ACLs of a random world.
+fn populate(
+    n: &mut Net,
+    vsws: &[(&str, String, String)],
+    groups: [u8; 6],
+    acls: [u8; 6],
+    stopped: [bool; 6],
+) -> Vec<String> {
+    let p = Lists {
+        groups,
+        acls,
+        stopped,
+    };
     // instances and groups
     let mut vms = Vec::new();
     for (i, (uid, vpc, vsw)) in vsws.iter().enumerate() {
@@ -518,54 +583,13 @@ pub(crate) fn random_world(p: &Plan) -> (Net, Vec<String>) {
             _ => {}
         }
     }
-    // peerings
-    let pairs = [(0usize, 1usize), (0, 2), (1, 2)];
-    let mut pccs: Vec<Option<String>> = vec![None; 3];
-    for (k, (a, b)) in pairs.iter().enumerate() {
-        if p.peerings[k] % 3 == 0 {
-            continue;
-        }
-        let (ua, va) = vpcs[*a].clone();
-        let (ub, vb) = vpcs[*b].clone();
-        let pcc = n.peer(ua, &va, ub, &vb);
-        if ua != ub && p.peerings[k] % 3 == 2 {
-            n.accept(ub, &pcc);
-        }
-        pccs[k] = Some(pcc);
-    }
-    let cidr = |i: usize| format!("{}.0.0/16", specs[i].2);
-    let pair_of = |a: usize, b: usize| pairs.iter().position(|x| *x == (a.min(b), a.max(b)));
-    let mut r = 0;
-    for (a, table) in tables.iter().enumerate() {
-        for (b, spec) in specs.iter().enumerate() {
-            if a == b {
-                continue;
-            }
-            let choice = p.routes[r] % 4;
-            r += 1;
-            let direct = pair_of(a, b).and_then(|k| pccs[k].clone());
-            let active = |n: &Net, pcc: &str| {
-                n.w.peering_status(pcc) == Some(crate::cloud::vpcpeer::PeerStatus::Activated)
-            };
-            let (dest, via) = match choice {
-                1 => (cidr(b), direct),
-                2 => (format!("{}.1.0/24", spec.2), direct),
-                3 => {
-                    let other = (0..3)
-                        .find(|c| *c != a && *c != b)
-                        .and_then(|c| pair_of(a, c))
-                        .and_then(|k| pccs[k].clone());
-                    (cidr(b), other)
-                }
-                _ => continue,
-            };
-            if let Some(pcc) = via.filter(|x| active(&n, x)) {
-                // refused routes (same CIDR as a local vSwitch, duplicates) are simply not made
-                let _ = n.route(table, &dest, &pcc);
-            }
-        }
-    }
-    (n, vms)
+    vms
+}
+
+struct Lists {
+    groups: [u8; 6],
+    acls: [u8; 6],
+    stopped: [bool; 6],
 }
 
 impl Net {
@@ -605,4 +629,223 @@ impl Net {
             i.instance_name = name.to_string();
         }
     }
+}
+
+/// A small random world of VPCs joined by transit routers, as plain numbers.
+#[derive(Debug, Clone)]
+pub(crate) struct TrPlan {
+    /// VPC 1 is in cn-beijing (else cn-hangzhou, the region of VPCs 0 and 2).
+    pub v1_other_region: bool,
+    /// VPC 2 reuses VPC 0's CIDR (overlap).
+    pub v2_overlaps: bool,
+    /// Per VPC: 0 not attached, 1 attached, 2 + associated with its TR's system table,
+    /// 3 + propagated into it, 4 attached with auto publish, associated and propagated.
+    pub attach: [u8; 3],
+    /// The inter-region attachment (when VPC 1 is in cn-beijing): 0 none, 1 attached,
+    /// 2 associated on both sides, 3 + propagated on both sides, 4 + propagated in Beijing only.
+    pub peer: u8,
+    /// Per (VPC, other VPC) 0..6: 0 none, 1 the other VPC's CIDR into the own attachment,
+    /// 2 the other's first vSwitch /24 into it.
+    pub routes: [u8; 6],
+    /// 0 none, 1 a static blackhole for VPC 1's first /24 in Hangzhou's table, 2 a static route
+    /// for VPC 2's CIDR to VPC 0's attachment in Hangzhou's table.
+    pub statics: u8,
+    /// Per instance (6): security-group kind 0..5.
+    pub groups: [u8; 6],
+    /// Per vSwitch (6): ACL kind 0..5.
+    pub acls: [u8; 6],
+    /// Per instance: stopped.
+    pub stopped: [bool; 6],
+}
+
+/// Builds a [`TrPlan`] through the APIs (calls the APIs refuse are simply not made): three VPCs
+/// of account A with two vSwitches each, one instance per vSwitch, a CEN with one TR per
+/// region used. Returns the instances in (VPC, vSwitch) order.
+pub(crate) fn random_tr_world(p: &TrPlan) -> (Net, Vec<String>) {
+    let mut n = Net::new();
+    let r1 = if p.v1_other_region {
+        "cn-beijing"
+    } else {
+        "cn-hangzhou"
+    };
+    let specs = [
+        ("cn-hangzhou", "10.0"),
+        (r1, "10.1"),
+        ("cn-hangzhou", if p.v2_overlaps { "10.0" } else { "10.2" }),
+    ];
+    let mut vpcs = Vec::new();
+    let mut tables = Vec::new();
+    let mut vsws: Vec<(&str, String, String)> = Vec::new();
+    for (region, prefix) in specs {
+        let (v, t) = n.vpc(A, region, &format!("{prefix}.0.0/16"));
+        for k in 1..=2 {
+            let s = n.vsw(A, &v, &format!("{prefix}.{k}.0/24"));
+            vsws.push((A, v.clone(), s));
+        }
+        vpcs.push((v, region));
+        tables.push(t);
+    }
+    let vms = populate(&mut n, &vsws, p.groups, p.acls, p.stopped);
+    let call = |n: &mut Net, api: &str, v: Value| ct::call(&mut n.w, A, api, v).ok();
+    let id = |v: Option<Value>, k: &str| v.and_then(|x| x[k].as_str().map(str::to_string));
+    let cen = id(call(&mut n, "CreateCen", json!({"Name": "props"})), "CenId").expect("CreateCen");
+    let mut trs: BTreeMap<&str, (String, String)> = BTreeMap::new();
+    for region in ["cn-hangzhou", "cn-beijing"] {
+        if region == "cn-beijing" && !p.v1_other_region {
+            continue;
+        }
+        let tr = id(
+            call(
+                &mut n,
+                "CreateTransitRouter",
+                json!({"RegionId": region, "CenId": cen}),
+            ),
+            "TransitRouterId",
+        )
+        .expect("CreateTransitRouter");
+        let table = n.w.cen.transit_routers[&tr].system_route_table_id.clone();
+        trs.insert(region, (tr, table));
+    }
+    let link = |n: &mut Net, api: &str, att: &str, table: &str| {
+        call(
+            n,
+            api,
+            json!({"TransitRouterAttachmentId": att, "TransitRouterRouteTableId": table}),
+        );
+    };
+    let mut atts: Vec<Option<String>> = vec![None; 3];
+    for (i, (vpc, region)) in vpcs.iter().enumerate() {
+        let level = p.attach[i] % 5;
+        if level == 0 {
+            continue;
+        }
+        let (tr, table) = trs[region].clone();
+        let s = &vsws[2 * i].2;
+        let zone =
+            n.w.vswitch(s)
+                .map(|x| x.zone_id.clone())
+                .unwrap_or_default();
+        let att = id(
+            call(
+                &mut n,
+                "CreateTransitRouterVpcAttachment",
+                json!({"RegionId": region, "TransitRouterId": tr, "VpcId": vpc,
+                       "ZoneMappings.1.VSwitchId": s, "ZoneMappings.1.ZoneId": zone,
+                       "AutoPublishRouteEnabled": level == 4}),
+            ),
+            "TransitRouterAttachmentId",
+        );
+        let Some(att) = att else { continue };
+        if level >= 2 {
+            link(
+                &mut n,
+                "AssociateTransitRouterAttachmentWithRouteTable",
+                &att,
+                &table,
+            );
+        }
+        if level >= 3 {
+            link(
+                &mut n,
+                "EnableTransitRouterRouteTablePropagation",
+                &att,
+                &table,
+            );
+        }
+        atts[i] = Some(att);
+    }
+    if p.v1_other_region && p.peer % 5 > 0 {
+        let bwp = id(
+            call(
+                &mut n,
+                "CreateCenBandwidthPackage",
+                json!({"Bandwidth": 10, "GeographicRegionAId": "China", "GeographicRegionBId": "China",
+                       "BandwidthPackageChargeType": "PREPAY", "Period": 1, "PricingCycle": "Month"}),
+            ),
+            "CenBandwidthPackageId",
+        )
+        .expect("CreateCenBandwidthPackage");
+        call(
+            &mut n,
+            "AssociateCenBandwidthPackage",
+            json!({"CenId": cen, "CenBandwidthPackageId": bwp}),
+        );
+        let (hz, hzt) = trs["cn-hangzhou"].clone();
+        let (bj, bjt) = trs["cn-beijing"].clone();
+        let peer = id(
+            call(
+                &mut n,
+                "CreateTransitRouterPeerAttachment",
+                json!({"RegionId": "cn-hangzhou", "CenId": cen, "TransitRouterId": hz,
+                       "PeerTransitRouterId": bj, "PeerTransitRouterRegionId": "cn-beijing",
+                       "BandwidthType": "BandwidthPackage", "CenBandwidthPackageId": bwp, "Bandwidth": 10}),
+            ),
+            "TransitRouterAttachmentId",
+        )
+        .expect("CreateTransitRouterPeerAttachment");
+        let level = p.peer % 5;
+        for t in [&hzt, &bjt] {
+            if level >= 2 {
+                link(
+                    &mut n,
+                    "AssociateTransitRouterAttachmentWithRouteTable",
+                    &peer,
+                    t,
+                );
+            }
+            if level == 3 || (level == 4 && t == &bjt) {
+                link(&mut n, "EnableTransitRouterRouteTablePropagation", &peer, t);
+            }
+        }
+    }
+    let hz_table = trs["cn-hangzhou"].1.clone();
+    match p.statics % 3 {
+        1 => {
+            call(
+                &mut n,
+                "CreateTransitRouterRouteEntry",
+                json!({"TransitRouterRouteTableId": hz_table,
+                       "TransitRouterRouteEntryDestinationCidrBlock": format!("{}.1.0/24", specs[1].1),
+                       "TransitRouterRouteEntryNextHopType": "BlackHole"}),
+            );
+        }
+        2 => {
+            if let Some(a0) = &atts[0] {
+                call(
+                    &mut n,
+                    "CreateTransitRouterRouteEntry",
+                    json!({"TransitRouterRouteTableId": hz_table,
+                           "TransitRouterRouteEntryDestinationCidrBlock": format!("{}.0.0/16", specs[2].1),
+                           "TransitRouterRouteEntryNextHopType": "Attachment",
+                           "TransitRouterRouteEntryNextHopId": a0}),
+                );
+            }
+        }
+        _ => {}
+    }
+    let mut r = 0;
+    for (a, table) in tables.iter().enumerate() {
+        for (b, spec) in specs.iter().enumerate() {
+            if a == b {
+                continue;
+            }
+            let choice = p.routes[r] % 3;
+            r += 1;
+            let dest = match choice {
+                1 => format!("{}.0.0/16", spec.1),
+                2 => format!("{}.1.0/24", spec.1),
+                _ => continue,
+            };
+            if let Some(att) = &atts[a] {
+                let region = vpcs[a].1;
+                call(
+                    &mut n,
+                    "CreateRouteEntry",
+                    json!({"RegionId": region, "RouteTableId": table, "DestinationCidrBlock": dest,
+                           "NextHopType": "Attachment", "NextHopId": att}),
+                );
+            }
+        }
+    }
+    (n, vms)
 }

@@ -43,6 +43,12 @@ pub enum NodeType {
     /// A CLB (reserved: §5).
     #[serde(rename = "CLB")]
     Clb,
+    /// A load-balancer listener (§8.2).
+    #[serde(rename = "LSN")]
+    Lsn,
+    /// A load-balancer server group (§8.2).
+    #[serde(rename = "SGP")]
+    Sgp,
 }
 
 impl NodeType {
@@ -61,6 +67,8 @@ impl NodeType {
             NodeType::Nlb => "NLB",
             NodeType::Alb => "ALB",
             NodeType::Clb => "CLB",
+            NodeType::Lsn => "LSN",
+            NodeType::Sgp => "SGP",
         }
     }
 }

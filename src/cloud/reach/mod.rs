@@ -43,9 +43,11 @@ mod props;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tr_tests;
+#[cfg(test)]
 mod walker;
 
-pub use analyze::{analyze, Analyzer, Verdict};
+pub use analyze::{analyze, Analyzer, Candidate, Verdict};
 pub use finding::{Code, Finding, Leg, Severity};
 pub use fix::Fix;
 pub use hop::{Hop, NodeType};

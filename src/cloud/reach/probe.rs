@@ -50,6 +50,22 @@ pub enum Target {
         /// Address inside the vSwitch.
         ip: Ipv4Addr,
     },
+    /// A PrivateLink endpoint: every endpoint-zone ENI address (§8.3.2).
+    Endpoint {
+        /// `ep-…`.
+        endpoint_id: String,
+    },
+    /// A load balancer (NLB or CLB): every zone VIP.
+    LoadBalancer {
+        /// `nlb-…` or `lb-…`.
+        load_balancer_id: String,
+    },
+    /// A DNS name: endpoint and zone domains (§4.8, zone affinity from the source's zone),
+    /// NLB DNS names.
+    Domain {
+        /// The name.
+        name: String,
+    },
 }
 
 /// A reachability question (§8.2).
@@ -148,8 +164,88 @@ fn owned_by(t: &Topology<'_>, inst: &Instance, ip: Ipv4Addr) -> Option<String> {
     }
 }
 
-/// Resolves a probe (§8.3.1, §8.3.2). Errors are the NIS parameter errors.
+/// Resolves a probe whose target is one address (§8.3.1, §8.3.2); for service targets, the
+/// first of [`resolve_all`]. Errors are the NIS parameter errors.
 pub fn resolve(t: &Topology<'_>, p: &Probe) -> Result<Resolved, ProbeError> {
+    resolve_all(t, p).map(|mut v| v.swap_remove(0))
+}
+
+/// The addresses a service target resolves to, with the VPC holding them (§8.3.2).
+fn service_entries(
+    t: &Topology<'_>,
+    target: &Target,
+    src_zone: &str,
+) -> Result<Option<(String, Vec<Ipv4Addr>)>, ProbeError> {
+    let w = t.world;
+    let found = match target {
+        Target::Endpoint { endpoint_id } => {
+            let ep = w.privatelink.endpoints.get(endpoint_id).ok_or_else(|| {
+                err(
+                    "IllegalParam.TargetId",
+                    format!("endpoint `{endpoint_id}` does not exist"),
+                )
+            })?;
+            (
+                ep.vpc_id.clone(),
+                ep.zones.iter().map(|z| z.eni_ip).collect(),
+            )
+        }
+        Target::LoadBalancer { load_balancer_id } => {
+            let lb = super::segment::load_balancer::view(w, load_balancer_id).ok_or_else(|| {
+                err(
+                    "IllegalParam.TargetId",
+                    format!("load balancer `{load_balancer_id}` does not exist"),
+                )
+            })?;
+            (lb.vpc_id.clone(), lb.zones.iter().map(|z| z.vip).collect())
+        }
+        Target::Domain { name } => {
+            super::segment::privatelink::resolve_domain(w, name, Some(src_zone)).ok_or_else(
+                || {
+                    err(
+                        "IllegalParam.TargetId",
+                        format!("`{name}` does not resolve"),
+                    )
+                },
+            )?
+        }
+        _ => return Ok(None),
+    };
+    if found.1.is_empty() {
+        return Err(err(
+            "IllegalParam.TargetId",
+            format!("{} resolves to no address", describe(target)),
+        ));
+    }
+    Ok(Some(found))
+}
+
+fn describe(target: &Target) -> String {
+    match target {
+        Target::Endpoint { endpoint_id } => format!("endpoint `{endpoint_id}`"),
+        Target::LoadBalancer { load_balancer_id } => format!("`{load_balancer_id}`"),
+        Target::Domain { name } => format!("`{name}`"),
+        _ => "the target".into(),
+    }
+}
+
+/// Resolves a probe into one [`Resolved`] per destination address (§8.3.2: an endpoint, a
+/// load balancer or a domain may have several). Never empty on `Ok`.
+pub fn resolve_all(t: &Topology<'_>, p: &Probe) -> Result<Vec<Resolved>, ProbeError> {
+    let first = resolve_one(t, p, None)?;
+    let Some((vpc, ips)) = service_entries(t, &p.target, &first.src.zone)? else {
+        return Ok(vec![first]);
+    };
+    ips.into_iter()
+        .map(|ip| resolve_one(t, p, Some((vpc.clone(), ip))))
+        .collect()
+}
+
+fn resolve_one(
+    t: &Topology<'_>,
+    p: &Probe,
+    entry: Option<(String, Ipv4Addr)>,
+) -> Result<Resolved, ProbeError> {
     let dport = match (p.protocol, p.target_port) {
         (Protocol::Tcp | Protocol::Udp, None) => {
             return Err(err(
@@ -278,6 +374,13 @@ pub fn resolve(t: &Topology<'_>, p: &Probe) -> Result<Resolved, ProbeError> {
                 ));
             }
             (*ip, s.vpc_id.clone(), None)
+        }
+        Target::Endpoint { .. } | Target::LoadBalancer { .. } | Target::Domain { .. } => {
+            match entry {
+                Some((vpc, ip)) => (ip, vpc, None),
+                // Resolution of the source only: a placeholder the caller replaces.
+                None => (Ipv4Addr::UNSPECIFIED, String::new(), None),
+            }
         }
     };
     if dst_ip == src.ip && dst_vpc == src.vpc_id {
@@ -413,8 +516,83 @@ fn instance_spec(
     Ok((find_instance(world, body)?, None))
 }
 
-/// Parses a target: the source forms (instances) plus `ip:VPC/IP` and `vsw:ID/IP`.
+/// A load balancer by id or by its unique name.
+fn find_lb(world: &crate::cloud::World, s: &str, kind: &str) -> Result<String, String> {
+    let mut hits: Vec<&String> = Vec::new();
+    match kind {
+        "nlb" => {
+            if world.nlb.load_balancers.contains_key(s) {
+                return Ok(s.to_string());
+            }
+            hits.extend(
+                world
+                    .nlb
+                    .load_balancers
+                    .values()
+                    .filter(|l| l.name == s)
+                    .map(|l| &l.load_balancer_id),
+            );
+        }
+        "alb" => {
+            if world.alb.load_balancers.contains_key(s) {
+                return Ok(s.to_string());
+            }
+            hits.extend(
+                world
+                    .alb
+                    .load_balancers
+                    .values()
+                    .filter(|l| l.name == s)
+                    .map(|l| &l.load_balancer_id),
+            );
+        }
+        _ => {
+            if world.clb.load_balancers.contains_key(s) {
+                return Ok(s.to_string());
+            }
+            hits.extend(
+                world
+                    .clb
+                    .load_balancers
+                    .values()
+                    .filter(|l| l.name == s)
+                    .map(|l| &l.load_balancer_id),
+            );
+        }
+    }
+    match hits.as_slice() {
+        [one] => Ok((*one).clone()),
+        [] => Err(format!("no {kind} named or with id `{s}`")),
+        _ => Err(format!("{kind} name `{s}` is ambiguous (give the id)")),
+    }
+}
+
+/// Parses a target: the source forms (instances) plus `ip:VPC/IP`, `vsw:ID/IP`, `ep:ID`,
+/// `nlb:ID|NAME`, `clb:ID|NAME`, `alb:ID|NAME` and `domain:NAME`.
 pub fn parse_target(world: &crate::cloud::World, s: &str) -> Result<Target, String> {
+    if let Some(rest) = s.strip_prefix("ep:") {
+        if !world.privatelink.endpoints.contains_key(rest) {
+            return Err(format!("no endpoint `{rest}`"));
+        }
+        return Ok(Target::Endpoint {
+            endpoint_id: rest.to_string(),
+        });
+    }
+    for kind in ["nlb", "clb", "alb"] {
+        if let Some(rest) = s.strip_prefix(kind).and_then(|r| r.strip_prefix(':')) {
+            return Ok(Target::LoadBalancer {
+                load_balancer_id: find_lb(world, rest, kind)?,
+            });
+        }
+    }
+    if let Some(rest) = s.strip_prefix("domain:") {
+        if rest.is_empty() {
+            return Err("domain: needs a name".into());
+        }
+        return Ok(Target::Domain {
+            name: rest.to_string(),
+        });
+    }
     if let Some(rest) = s.strip_prefix("ip:") {
         let (vpc_id, ip) = id_slash_ip(rest, "ip:VPC")?;
         return Ok(Target::Ip { vpc_id, ip });

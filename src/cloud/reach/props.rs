@@ -149,3 +149,132 @@ fn fix_loops_end_reachable_in_most_worlds() {
         "only {fixed} of {total} worlds fixed"
     );
 }
+
+fn tr_plan() -> impl Strategy<Value = super::fixture::TrPlan> {
+    (
+        (any::<bool>(), any::<bool>(), 0u8..5, 0u8..3),
+        prop::array::uniform3(0u8..5),
+        prop::array::uniform6(0u8..3),
+        prop::array::uniform6(prop::sample::select(vec![0u8, 0, 0, 1, 2, 3, 4])),
+        prop::array::uniform6(prop::sample::select(vec![0u8, 0, 0, 0, 1, 2, 3, 4])),
+        prop::array::uniform6(prop::bool::weighted(0.05)),
+    )
+        .prop_map(
+            |((region, overlap, peer, statics), attach, routes, groups, acls, stopped)| {
+                super::fixture::TrPlan {
+                    v1_other_region: region,
+                    v2_overlaps: overlap,
+                    attach,
+                    peer,
+                    routes,
+                    statics,
+                    groups,
+                    acls,
+                    stopped,
+                }
+            },
+        )
+}
+
+/// Codes for which no single API call is a fix in transit-router worlds.
+const TR_NO_FIX: &[&str] = &[
+    "DST_IP_NOT_FOUND",
+    "CIDR_OVERLAP",
+    "TR_DST_NOT_IN_VPC",
+    "RETURN_TR_DST_NOT_IN_VPC",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// Worlds with transit routers: the analyzer and the plain walker agree on every pair.
+    #[test]
+    fn analyzer_agrees_with_the_walker_through_transit_routers(p in tr_plan(), tcp in any::<bool>()) {
+        let (n, vms) = super::fixture::random_tr_world(&p);
+        let a = Analyzer::new(&n.w);
+        for from in &vms {
+            for to in &vms {
+                if from == to { continue; }
+                let v = a.analyze(&probe(from, to, tcp)).expect("valid probe");
+                let src = &n.w.ecs().instances[from];
+                let dst = &n.w.ecs().instances[to];
+                let pk = Packet {
+                    src_ip: src.private_ip, dst_ip: dst.private_ip,
+                    protocol: v.packet.protocol, src_port: DEFAULT_CLIENT_PORT, dst_port: if tcp { 22 } else { 0 },
+                };
+                let plain = walk(&n.w, from, to, &pk);
+                prop_assert_eq!(v.first_error().map(|f| f.code.as_str()), plain.err(), "{} -> {}: {:?}", from, to, v.findings);
+                prop_assert_eq!(v.reachable, plain.is_ok());
+            }
+        }
+    }
+
+    /// Following the suggested fixes through transit routers never repeats a failure and ends
+    /// reachable or at a check no single call fixes.
+    #[test]
+    fn tr_fixes_move_on_and_converge(p in tr_plan(), i in 0usize..6, j in 1usize..6) {
+        let (mut n, vms) = super::fixture::random_tr_world(&p);
+        let (from, to) = (vms[i].clone(), vms[(i + j) % 6].clone());
+        let mut seen: Vec<String> = Vec::new();
+        for _ in 0..16 {
+            let v = n.probe(probe(&from, &to, true));
+            if v.reachable {
+                return Ok(());
+            }
+            let f = v.first_error().expect("an unreachable verdict has an error").clone();
+            let Some(fix) = suggest(&n.w, &v) else {
+                let routed = matches!(f.site.as_ref(), finding::Site::Route { .. } | finding::Site::TrRoute { .. });
+                prop_assert!(TR_NO_FIX.contains(&f.code.as_str()) || routed, "no fix for {:?}", f);
+                return Ok(());
+            };
+            let key = format!("{} {} {}", f.code, f.component_id, fix.key());
+            prop_assert!(!seen.contains(&key), "the same failure and fix again: {key}\nafter {seen:?}");
+            seen.push(key);
+            if let Err(e) = n.apply(&fix) {
+                prop_assert!(false, "the suggested fix failed: {} -> {e}", fix.aliyun_line());
+            }
+        }
+        prop_assert!(false, "no convergence after 16 fixes: {seen:?}");
+    }
+}
+
+/// The random transit-router worlds really exercise the segment: over 150 fixed plans some
+/// pairs are reachable through a TR, and the TR codes of both legs all occur.
+#[test]
+fn tr_worlds_cover_the_tr_codes() {
+    use proptest::strategy::ValueTree;
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let mut seen = std::collections::BTreeMap::<String, usize>::new();
+    for _ in 0..150 {
+        let p = tr_plan().new_tree(&mut runner).expect("a plan").current();
+        let (n, vms) = super::fixture::random_tr_world(&p);
+        let a = Analyzer::new(&n.w);
+        for from in &vms {
+            for to in &vms {
+                if from == to {
+                    continue;
+                }
+                let v = a.analyze(&probe(from, to, false)).expect("valid probe");
+                let key = match v.first_error() {
+                    Some(f) => f.code.as_str().to_string(),
+                    None if v.forward.iter().any(|h| h.node_type == NodeType::Tr) => {
+                        "reachable through a TR".into()
+                    }
+                    None => "reachable".into(),
+                };
+                *seen.entry(key).or_default() += 1;
+            }
+        }
+    }
+    for want in [
+        "reachable through a TR",
+        "TR_NO_ASSOCIATION",
+        "TR_ROUTE_NOT_FOUND",
+        "TR_BLACKHOLE",
+        "RETURN_ROUTE_NOT_FOUND",
+        "RETURN_TR_ROUTE_NOT_FOUND",
+        "RETURN_TR_NO_ASSOCIATION",
+    ] {
+        assert!(seen.contains_key(want), "{want} never occurs: {seen:?}");
+    }
+}

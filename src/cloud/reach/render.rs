@@ -37,6 +37,9 @@ fn end_target(w: &World, t: &Target) -> String {
         Target::Ecs { instance_id, .. } => instance_label(w, instance_id),
         Target::Ip { vpc_id, ip } => format!("{vpc_id}/{ip}"),
         Target::VSwitch { vswitch_id, ip } => format!("{vswitch_id}/{ip}"),
+        Target::Endpoint { endpoint_id } => format!("ep:{endpoint_id}"),
+        Target::LoadBalancer { load_balancer_id } => load_balancer_id.clone(),
+        Target::Domain { name } => name.clone(),
     }
 }
 
@@ -149,6 +152,30 @@ pub fn human(w: &World, v: &Verdict, fix: Option<&Fix>, state: Option<&str>) -> 
             }
             None => {
                 let _ = writeln!(out, "fix: no single API call fixes this check");
+            }
+        }
+    }
+    if !v.candidates.is_empty() {
+        let _ = writeln!(out, "candidates:");
+        for c in &v.candidates {
+            let _ = writeln!(
+                out,
+                "  {:<15} {}",
+                c.ip.to_string(),
+                c.code.map_or("ok".to_string(), |x| x.as_str().to_string())
+            );
+            for b in &c.backends {
+                let what = match (b.ok, b.code, b.cause) {
+                    (true, _, _) => "ok".to_string(),
+                    (_, Some(code), Some(cause)) => format!("{code} ({cause})"),
+                    (_, Some(code), None) => code.as_str().to_string(),
+                    _ => "not tried".to_string(),
+                };
+                let _ = writeln!(
+                    out,
+                    "    backend {} {}:{} {what}",
+                    b.server_id, b.ip, b.port
+                );
             }
         }
     }

@@ -2,12 +2,15 @@
 //! built once, so that one analysis costs the length of its path (a longest-prefix match over
 //! one table, address-index lookups), not the size of the world.
 
-use crate::cloud::vpc::route::{RouteEntry, RouteMatch, RouteTable, RouteTarget};
+use crate::cloud::cen::routing::TrRoutes;
+use crate::cloud::cen::AttachStatus;
+use crate::cloud::vpc::route::{NextHopType, RouteEntry, RouteMatch, RouteTable, RouteTarget};
 use crate::cloud::vpc::{NetStatus, VSwitch, Vpc};
 use crate::cloud::World;
 use ipnet::{IpNet, Ipv4Net};
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
+use std::sync::OnceLock;
 
 /// The index. Borrowing the world keeps it consistent: it cannot outlive a mutation.
 #[derive(Debug)]
@@ -16,6 +19,10 @@ pub struct Topology<'w> {
     pub world: &'w World,
     vswitches: HashMap<&'w str, Vec<&'w VSwitch>>,
     entries: HashMap<&'w str, Vec<&'w RouteEntry>>,
+    /// TR route tables (static + propagated, §6.3.4), computed on first use.
+    tr_routes: OnceLock<TrRoutes>,
+    /// VPCs with an auto-publishing attachment (their system tables get TR routes).
+    publishing: Vec<&'w str>,
 }
 
 impl<'w> Topology<'w> {
@@ -32,11 +39,29 @@ impl<'w> Topology<'w> {
                 .or_default()
                 .push(e);
         }
+        let now = world.now();
+        let mut publishing: Vec<&str> = world
+            .cen
+            .attachments
+            .values()
+            .filter(|a| a.auto_publish && a.lifecycle.at(now) == AttachStatus::Attached)
+            .filter_map(|a| a.vpc_id())
+            .collect();
+        publishing.sort_unstable();
+        publishing.dedup();
         Topology {
             world,
             vswitches,
             entries,
+            tr_routes: OnceLock::new(),
+            publishing,
         }
+    }
+
+    /// Every TR route table's entries at the world's time (computed once per index).
+    pub fn tr_routes(&self) -> &TrRoutes {
+        self.tr_routes
+            .get_or_init(|| self.world.tr_routes(self.world.now()))
     }
 
     /// vSwitches of a VPC (any status), in id order.
@@ -114,6 +139,30 @@ impl<'w> Topology<'w> {
                         next_hop_id: e.next_hop_id.clone(),
                     },
                 });
+            }
+        }
+        // Routes a transit router publishes into a system table (§6.3.4 auto publish).
+        if self
+            .publishing
+            .binary_search(&table.vpc_id.as_str())
+            .is_ok()
+            && self
+                .vpc(&table.vpc_id)
+                .is_some_and(|v| v.system_route_table_id == table.route_table_id)
+        {
+            for (dest, att) in self.world.tr_published_routes(&table.vpc_id, now) {
+                let d = IpNet::V4(dest);
+                if better(&best, &d) {
+                    best = Some(RouteMatch {
+                        route_table_id: table.route_table_id.clone(),
+                        route_entry_id: String::new(),
+                        destination: d,
+                        target: RouteTarget::NextHop {
+                            next_hop_type: Some(NextHopType::Attachment),
+                            next_hop_id: att,
+                        },
+                    });
+                }
             }
         }
         best

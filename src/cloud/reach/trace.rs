@@ -3,7 +3,7 @@
 
 use super::finding::{Code, Finding, Leg, Site};
 use super::hop::{Hop, MatchedAcl, MatchedRoute, NodeType};
-use super::segment::{self, peering, Segment};
+use super::segment::{self, peering, transit_router, Segment};
 use super::topology::Topology;
 use crate::cloud::ecs::AddressOwner;
 use crate::cloud::network_acl::{evaluate_vswitch, NaclReason};
@@ -21,6 +21,8 @@ pub enum Via {
     Local,
     /// Through a peering connection.
     Peering(String),
+    /// Out of a transit router, by this VPC attachment.
+    Tr(String),
 }
 
 /// Where a walk ended: the VPC and the vSwitch holding the destination.
@@ -51,6 +53,12 @@ pub struct Walk<'t, 'w> {
     pub warnings: Vec<Finding>,
     /// Hop limit.
     pub limit: u32,
+    /// Route by the VPC's system table even from a vSwitch bound to a custom table (an ALB
+    /// towards its backends, C-SYSRT, §5.2.5 step 4).
+    pub system_table_only: bool,
+    /// The walk ends at a load balancer's own source address (a reply to an LB-side source,
+    /// §8.3.4 D2): no ingress ACL at the end.
+    pub lb_side_end: bool,
 }
 
 impl<'t, 'w> Walk<'t, 'w> {
@@ -65,10 +73,19 @@ impl<'t, 'w> Walk<'t, 'w> {
             hops: Vec::new(),
             warnings: Vec::new(),
             limit: HOP_LIMIT,
+            system_table_only: false,
+            lb_side_end: false,
         }
     }
 
     fn route_site(&self) -> Site {
+        if self.system_table_only {
+            return Site::SystemRoute {
+                vpc_id: self.origin.vpc_id.clone(),
+                dst_ip: self.packet.dst_ip,
+                want_vpc: self.want_vpc.clone(),
+            };
+        }
         Site::Route {
             origin_vswitch: self.origin.vswitch_id.clone(),
             dst_ip: self.packet.dst_ip,
@@ -188,12 +205,64 @@ impl<'t, 'w> Walk<'t, 'w> {
         };
         if s.vswitch_id != self.origin.vswitch_id {
             self.vsw_hop(s);
-            self.acl(s, Direction::Ingress, Code::NaclIngressDeny)?;
+            if !self.lb_side_end {
+                self.acl(s, Direction::Ingress, Code::NaclIngressDeny)?;
+            }
         }
         Ok(Arrived {
             vpc_id: vpc_id.to_string(),
             vswitch: s,
         })
+    }
+
+    /// Arrival at an ALB back-to-origin address over its hidden route: the ALB zone's vSwitch,
+    /// no network ACL (the LB side, §8.3.4 D2, ASSUMED).
+    fn hidden_arrival(&mut self, vpc_id: &str, s: &'w VSwitch) -> Arrived<'w> {
+        let (region, cidr) = self
+            .t
+            .vpc(vpc_id)
+            .map(|v| (v.region_id.clone(), v.cidr_block.to_string()))
+            .unwrap_or_default();
+        let mut h = Hop::new(vpc_id, NodeType::Vrt, &region, "");
+        h.cidr = Some(cidr);
+        h.matched_route = Some(MatchedRoute {
+            route_table_id: String::new(),
+            route_entry_id: String::new(),
+            destination: format!("{}/32", self.packet.dst_ip),
+            next_hop_type: "Local".into(),
+            next_hop_id: String::new(),
+        });
+        self.hops.push(h);
+        Arrived {
+            vpc_id: vpc_id.to_string(),
+            vswitch: s,
+        }
+    }
+
+    /// `TR_DST_NOT_IN_VPC`: a TR delivered the packet into `vpc_id`, whose system table does
+    /// not deliver `dst` locally (§8.3.3, last paragraph).
+    fn tr_not_here(&self, vpc_id: &str, table: Option<&str>) -> Finding {
+        let dst = self.packet.dst_ip;
+        self.error(
+            Code::TrDstNotInVpc,
+            table.unwrap_or(vpc_id),
+            format!(
+                "a transit router delivered `{dst}` into `{vpc_id}`, which does not hold it: traffic never transits a VPC through a transit router"
+            ),
+            Site::None,
+        )
+    }
+
+    /// A VPC-local walk (a load balancer towards an `Instance`-type backend, §8.3.7 L5): F4–F5,
+    /// then D1–D2 inside the origin's VPC with no route lookup.
+    pub fn local(&mut self) -> Result<Arrived<'w>, Finding> {
+        let origin = self.origin;
+        let vpc = origin.vpc_id.clone();
+        self.vsw_hop(origin);
+        if !origin.cidr_block.contains(&self.packet.dst_ip) {
+            self.acl(origin, Direction::Egress, Code::NaclEgressDeny)?;
+        }
+        self.arrive(&vpc)
     }
 
     /// F2–F8: walks the packet from its origin vSwitch to the vSwitch holding its destination.
@@ -212,9 +281,14 @@ impl<'t, 'w> Walk<'t, 'w> {
         self.acl(origin, Direction::Egress, Code::NaclEgressDeny)?;
         for _ in 0..self.limit {
             // F6: the origin vSwitch's table while local, the system table after a crossing.
+            // The hidden route of an ALB's back-to-origin address in its own VPC (§8.3.4 D1).
+            if let Some(s) = segment::alb::back_to_origin_vswitch(t, &cur_vpc, dst) {
+                return Ok(self.hidden_arrival(&cur_vpc, s));
+            }
             let table = match via {
+                Via::Local if self.system_table_only => t.system_table(&cur_vpc),
                 Via::Local => t.table_for_vswitch(&origin.vswitch_id),
-                Via::Peering(_) => t.system_table(&cur_vpc),
+                Via::Peering(_) | Via::Tr(_) => t.system_table(&cur_vpc),
             };
             // F7.
             let Some(m) = table.and_then(|tb| t.lookup(tb, dst)) else {
@@ -232,10 +306,15 @@ impl<'t, 'w> Walk<'t, 'w> {
                         format!("no vSwitch of `{cur_vpc}` holds `{dst}`"),
                         Site::None,
                     ),
+                    Via::Tr(_) => self.tr_not_here(&cur_vpc, None),
                 });
             };
             self.vrt_hop(&cur_vpc, &m);
             let seg = segment::classify(&m.target);
+            if matches!(via, Via::Tr(_)) && seg != Segment::Local {
+                self.drop_here();
+                return Err(self.tr_not_here(&cur_vpc, Some(&m.route_table_id)));
+            }
             if via != Via::Local && seg != Segment::Local {
                 self.drop_here();
                 return Err(self.error(
@@ -292,13 +371,32 @@ impl<'t, 'w> Walk<'t, 'w> {
                     ));
                 }
                 Segment::TransitRouter(a) => {
-                    self.drop_here();
-                    return Err(self.error(
-                        Code::UnsupportedNextHop,
-                        &m.route_table_id,
-                        format!("the route sends `{dst}` to transit router attachment `{a}`: transit routers are not modelled yet"),
-                        Site::None,
-                    ));
+                    let a = a.to_string();
+                    let want = self.want_vpc.clone();
+                    let mut hops = Vec::new();
+                    let crossed = transit_router::cross(
+                        t,
+                        self.leg,
+                        &cur_vpc,
+                        &a,
+                        dst,
+                        want.as_deref(),
+                        &mut hops,
+                    );
+                    let failed = hops.is_empty() && crossed.is_err();
+                    self.hops.append(&mut hops);
+                    match crossed {
+                        Ok(c) => {
+                            cur_vpc = c.vpc_id;
+                            via = Via::Tr(c.egress_attachment);
+                        }
+                        Err(f) => {
+                            if failed {
+                                self.drop_here();
+                            }
+                            return Err(f);
+                        }
+                    }
                 }
                 Segment::Unsupported(kind, id) => {
                     self.drop_here();

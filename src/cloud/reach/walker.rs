@@ -1,8 +1,11 @@
 //! A brute-force packet walker, written as plainly as possible, to check the analyzer against:
 //! it uses only the world's public lookups (`World::lookup_route`, which scans every entry),
 //! the SG and ACL evaluators, and follows §8.3 step by step with no index, no hops, no
-//! findings — just "does it get there and back, and if not, which code".
+//! findings — just "does it get there and back, and if not, which code". Transit routers are
+//! read off the CEN state and the world's computed TR tables, table by table.
 
+use crate::cloud::cen::routing::TrRouteStatus;
+use crate::cloud::cen::{AttachKind, AttachStatus, CenStatus, TrType};
 use crate::cloud::ecs::security_group::evaluate;
 use crate::cloud::ecs::{AddressOwner, InstanceStatus};
 use crate::cloud::network_acl::evaluate_vswitch;
@@ -59,6 +62,19 @@ fn go(w: &World, vpc: &str, vsw: &str, p: &Packet) -> Result<String, &'static st
             next_hop_id,
         } => (next_hop_type, next_hop_id),
     };
+    if kind == Some(NextHopType::Attachment) {
+        let other = through_trs(w, vpc, &id, dst)?;
+        return match w.lookup_route(&other, None, IpAddr::V4(dst)) {
+            Some(m) if m.target == RouteTarget::Local => {
+                let to = vswitch_with(w, &other, dst).ok_or("DST_IP_NOT_FOUND")?;
+                if !acl_ok(w, &to, Direction::Ingress, p) {
+                    return Err("NACL_INGRESS_DENY");
+                }
+                Ok(other)
+            }
+            _ => Err("TR_DST_NOT_IN_VPC"),
+        };
+    }
     if kind != Some(NextHopType::VpcPeer) {
         return Err("UNSUPPORTED_NEXT_HOP");
     }
@@ -101,6 +117,91 @@ fn go(w: &World, vpc: &str, vsw: &str, p: &Packet) -> Result<String, &'static st
     }
 }
 
+/// §8.3.5 read off the world plainly: from VPC `vpc` into attachment `att`, table after table,
+/// until a VPC attachment; returns that VPC.
+fn through_trs(w: &World, vpc: &str, att: &str, dst: Ipv4Addr) -> Result<String, &'static str> {
+    let now = w.now();
+    let cen = w.cen();
+    let Some(a) = cen.attachments.get(att) else {
+        return Err("TR_ATTACHMENT_NOT_ATTACHED");
+    };
+    if a.vpc_id() != Some(vpc) {
+        return Err("ROUTE_NEXT_HOP_MISMATCH");
+    }
+    if a.lifecycle.at(now) != AttachStatus::Attached {
+        return Err("TR_ATTACHMENT_NOT_ATTACHED");
+    }
+    let tables = w.tr_routes(now);
+    let mut tr = a.transit_router_id.clone();
+    let mut ingress = att.to_string();
+    for _ in 0..32 {
+        let ok_tr = cen.transit_routers.get(&tr).is_some_and(|x| {
+            x.lifecycle.at(now) == CenStatus::Active && x.tr_type == TrType::Enterprise
+        });
+        if !ok_tr {
+            return Err("TR_NOT_ACTIVE");
+        }
+        let Some(table) = cen
+            .route_tables
+            .values()
+            .find(|t| t.transit_router_id == tr && t.associations.contains(&ingress))
+        else {
+            return Err("TR_NO_ASSOCIATION");
+        };
+        let mut best: Option<&crate::cloud::cen::routing::TrRoute> = None;
+        for r in tables.get(&table.route_table_id).into_iter().flatten() {
+            if r.status == TrRouteStatus::Active
+                && r.destination.contains(&dst)
+                && best.is_none_or(|b| r.destination.prefix_len() > b.destination.prefix_len())
+            {
+                best = Some(r);
+            }
+        }
+        let Some(best) = best else {
+            return Err("TR_ROUTE_NOT_FOUND");
+        };
+        let Some(next) = best.next_hop.attachment() else {
+            return Err("TR_BLACKHOLE");
+        };
+        let Some(b) = cen
+            .attachments
+            .get(next)
+            .filter(|b| b.lifecycle.at(now) == AttachStatus::Attached)
+        else {
+            return Err("TR_ATTACHMENT_NOT_ATTACHED");
+        };
+        match &b.kind {
+            AttachKind::Vpc { vpc_id, .. } => return Ok(vpc_id.clone()),
+            AttachKind::Peer {
+                bandwidth,
+                peer_transit_router_id,
+                ..
+            } => {
+                let basic = [&b.transit_router_id, peer_transit_router_id]
+                    .iter()
+                    .any(|t| {
+                        cen.transit_routers
+                            .get(t.as_str())
+                            .is_none_or(|x| x.tr_type == TrType::Basic)
+                    });
+                if basic {
+                    return Err("TR_BASIC_NO_CROSS_REGION");
+                }
+                if *bandwidth <= 0 {
+                    return Err("TR_PEER_NO_BANDWIDTH");
+                }
+                tr = if b.transit_router_id == tr {
+                    peer_transit_router_id.clone()
+                } else {
+                    b.transit_router_id.clone()
+                };
+                ingress = next.to_string();
+            }
+        }
+    }
+    Err("LOOP_DETECTED")
+}
+
 fn returned(code: &'static str) -> &'static str {
     match code {
         "ROUTE_NOT_FOUND" => "RETURN_ROUTE_NOT_FOUND",
@@ -112,6 +213,15 @@ fn returned(code: &'static str) -> &'static str {
         "PEER_CIDR_MISMATCH" => "RETURN_PEER_CIDR_MISMATCH",
         "UNSUPPORTED_NEXT_HOP" => "RETURN_UNSUPPORTED_NEXT_HOP",
         "NACL_EGRESS_DENY" | "NACL_INGRESS_DENY" => "NACL_RETURN_DENY",
+        "TR_ATTACHMENT_NOT_ATTACHED" => "RETURN_TR_ATTACHMENT_NOT_ATTACHED",
+        "TR_NOT_ACTIVE" => "RETURN_TR_NOT_ACTIVE",
+        "TR_NO_ASSOCIATION" => "RETURN_TR_NO_ASSOCIATION",
+        "TR_ROUTE_NOT_FOUND" => "RETURN_TR_ROUTE_NOT_FOUND",
+        "TR_BLACKHOLE" => "RETURN_TR_BLACKHOLE",
+        "TR_BASIC_NO_CROSS_REGION" => "RETURN_TR_BASIC_NO_CROSS_REGION",
+        "TR_PEER_NO_BANDWIDTH" => "RETURN_TR_PEER_NO_BANDWIDTH",
+        "TR_DST_NOT_IN_VPC" => "RETURN_TR_DST_NOT_IN_VPC",
+        "LOOP_DETECTED" => "RETURN_LOOP_DETECTED",
         other => other,
     }
 }

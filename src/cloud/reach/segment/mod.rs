@@ -4,15 +4,18 @@
 //!
 //! * [`Segment::Local`] — deliver inside the VPC (§8.3.4);
 //! * [`Segment::Peering`] — cross a VPC peering connection ([`peering`], §8.3.3 F8);
-//! * [`Segment::TransitRouter`] — reserved for transit routers (§8.3.5): reported as
-//!   `UNSUPPORTED_NEXT_HOP` until the CEN product exists;
+//! * [`Segment::TransitRouter`] — through transit routers ([`transit_router`], §8.3.5);
 //! * [`Segment::Instance`] / [`Segment::Eni`] — an ECS instance or ENI as next hop;
 //! * [`Segment::Unsupported`] — store-only next hops (NAT, VPN, HaVip, …).
 //!
 //! Delivered addresses owned by a service ([`service_target`]) are where PrivateLink endpoints
 //! (§8.3.6) and load balancers (§8.3.7) plug in.
 
+pub mod alb;
+pub mod load_balancer;
 pub mod peering;
+pub mod privatelink;
+pub mod transit_router;
 
 use crate::cloud::vpc::route::{NextHopType, RouteTarget};
 
@@ -23,7 +26,7 @@ pub enum Segment<'a> {
     Local,
     /// `VpcPeer` next hop.
     Peering(&'a str),
-    /// `Attachment` next hop (transit router; reserved).
+    /// `Attachment` next hop (transit router).
     TransitRouter(&'a str),
     /// `Instance` next hop.
     Instance(&'a str),
@@ -51,11 +54,20 @@ pub fn classify(target: &RouteTarget) -> Segment<'_> {
     }
 }
 
-/// What a delivered address owned by a service (not an ENI) leads to. Later products map
-/// their address kinds here (endpoint ENIs → PrivateLink segment, LB VIPs → LB segment);
-/// until then every service address is not targetable (§8.3.4 D4 last line).
-pub fn service_target(kind: &str, id: &str) -> Result<(), String> {
-    Err(format!(
-        "address owned by `{id}` ({kind}) is not a reachability target in this model"
-    ))
+/// What a delivered address owned by a service (not an ENI) leads to: a load balancer's VIP
+/// → the LB segment ([`load_balancer`], §8.3.7); NLB local addresses and every other service
+/// address are not targetable (§8.3.4 D4 last line). Endpoint ENIs are ENIs: the delivery
+/// hands them to [`privatelink`]. An ALB adds its VIP kind here.
+pub fn service_target(
+    w: &crate::cloud::World,
+    kind: &str,
+    id: &str,
+) -> Result<load_balancer::LbView, String> {
+    let lb = match kind {
+        "nlb-vip" | "clb-vip" | "alb-vip" => load_balancer::view(w, id),
+        _ => None,
+    };
+    lb.ok_or_else(|| {
+        format!("address owned by `{id}` ({kind}) is not a reachability target in this model")
+    })
 }
