@@ -458,6 +458,8 @@ const NOT_SHIPPED: &[&str] = &[
     // the PrivateLink walk-through's state file
     "pl.json",
     "cen-state.json",
+    // the ALB-over-CEN walk-through's state file
+    "s3-state.json",
     // the reachability walk-through's state file
     "reach-state.json",
     // the NIS walk-through's state file

@@ -457,9 +457,10 @@ fn sg_fix(
             p("Permissions.1.Priority", "1"),
         ],
         why: format!(
-            "let {} {} `{peer}` through `{}` ({})",
+            "let {} {} `{}` through `{}` ({})",
             pk.protocol.as_str(),
             port_range(pk),
+            sg_peer(peer),
             g.security_group_id,
             d.as_str()
         ),

@@ -226,7 +226,11 @@ impl<'t, 'w> Walk<'t, 'w> {
         let mut h = Hop::new(vpc_id, NodeType::Vrt, &region, "");
         h.cidr = Some(cidr);
         h.matched_route = Some(MatchedRoute {
-            route_table_id: String::new(),
+            route_table_id: self
+                .t
+                .system_table(vpc_id)
+                .map(|x| x.route_table_id.clone())
+                .unwrap_or_default(),
             route_entry_id: String::new(),
             destination: format!("{}/32", self.packet.dst_ip),
             next_hop_type: "Local".into(),
