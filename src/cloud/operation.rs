@@ -34,6 +34,7 @@ pub use ecs::security_group_api::{
 pub use network_acl::api::*;
 pub use nlb::api::*;
 pub use privatelink::api::*;
+pub use privatelink::zone_resource::*;
 pub use vpc::api::*;
 pub use vpcpeer::api::*;
 
@@ -240,6 +241,7 @@ operations! {
     DetachResourceFromVpcEndpointService,
     UpdateVpcEndpointServiceAttribute,
     UpdateVpcEndpointServiceResourceAttribute,
+    UpdateVpcEndpointZoneConnectionResourceAttribute,
     CreateVpcEndpoint,
     EnableVpcEndpointConnection,
     DisableVpcEndpointConnection,
