@@ -183,3 +183,154 @@ fn simulate_lists_privatelink_actions_from_the_registry() {
         out.stdout
     );
 }
+
+/// A whitelisted cross-account consumer (§4.4, S2-N3): refused before the whitelist; denied
+/// by its own RAM policy with the `AccessDeniedDetail` of `privatelink:CreateVpcEndpoint`;
+/// `Disconnected` while the provider's auto-accept is off (reach: `EP_CONNECTION_NOT_CONNECTED`,
+/// the fix is the provider's `EnableVpcEndpointConnection`); reachable once accepted.
+#[test]
+fn cross_account_consumer_refused_whitelisted_denied_then_accepted() {
+    use ramsim::cloud::reach::{analyze, fix::suggest, Probe, Source, Target};
+    let mut s = gateway(&fixture(json!({
+        "identity": {"accounts": {"B": {
+            "policies": [{"name": "network-only", "document": {"Version": "1", "Statement": [
+                {"Effect": "Allow", "Action": ["vpc:*", "ecs:*"], "Resource": "*"}]}}],
+            "users": [{"name": "dev", "policies": ["network-only"]}]
+        }}}
+    })));
+    let (a, b) = (format!("root@{A}"), format!("root@{B}"));
+    // Provider: NLB in VPC2 with one nginx backend per zone behind TCP/80, and a service.
+    let lb = nlb(&mut s, &a);
+    let attr = s.ok(
+        &a,
+        &format!(
+            "aliyun nlb GetLoadBalancerAttribute --RegionId cn-hangzhou --LoadBalancerId {lb}"
+        ),
+    );
+    let vpc2 = id(&attr, "VpcId");
+    let sg2 = id(
+        &s.ok(
+            &a,
+            &format!("aliyun ecs CreateSecurityGroup --RegionId cn-hangzhou --VpcId {vpc2}"),
+        ),
+        "SecurityGroupId",
+    );
+    s.ok(&a, &format!("aliyun ecs AuthorizeSecurityGroup --RegionId cn-hangzhou --SecurityGroupId {sg2} --Permissions.1.IpProtocol TCP --Permissions.1.PortRange 80/80 --Permissions.1.SourceCidrIp 0.0.0.0/0"));
+    let mut servers = String::new();
+    for (i, zm) in attr["ZoneMappings"].as_array().unwrap().iter().enumerate() {
+        let vsw = id(zm, "VSwitchId");
+        let r = s.ok(&a, &format!("aliyun ecs RunInstances --RegionId cn-hangzhou --VSwitchId {vsw} --SecurityGroupId {sg2} --Tag.1.Key ramsim:listening --Tag.1.Value tcp/80"));
+        let vm = r["InstanceIdSets"]["InstanceIdSet"][0]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let n = i + 1;
+        servers.push_str(&format!(
+            " --Servers.{n}.ServerId {vm} --Servers.{n}.ServerType Ecs --Servers.{n}.Port 80"
+        ));
+    }
+    let rs = id(
+        &s.ok(&a, &format!("aliyun nlb CreateServerGroup --RegionId cn-hangzhou --ServerGroupName RS1 --VpcId {vpc2}")),
+        "ServerGroupId",
+    );
+    s.ok(&a, &format!("aliyun nlb AddServersToServerGroup --RegionId cn-hangzhou --ServerGroupId {rs}{servers}"));
+    s.ok(&a, &format!("aliyun nlb CreateListener --RegionId cn-hangzhou --LoadBalancerId {lb} --ListenerProtocol TCP --ListenerPort 80 --ServerGroupId {rs}"));
+    let svc = id(
+        &s.ok(&a, &format!("aliyun privatelink CreateVpcEndpointService --RegionId cn-hangzhou --ServiceResourceType nlb --AutoAcceptEnabled true --Resource.1.ResourceType nlb --Resource.1.ResourceId {lb}")),
+        "ServiceId",
+    );
+    // Consumer B: an overlapping VPC (10.0.0.0/8) with a client.
+    let vpcb = id(
+        &s.ok(
+            &b,
+            "aliyun vpc CreateVpc --RegionId cn-hangzhou --CidrBlock 10.0.0.0/8",
+        ),
+        "VpcId",
+    );
+    let vswb = id(
+        &s.ok(&b, &format!("aliyun vpc CreateVSwitch --RegionId cn-hangzhou --VpcId {vpcb} --ZoneId cn-hangzhou-g --CidrBlock 10.0.23.0/24")),
+        "VSwitchId",
+    );
+    let sgb = id(
+        &s.ok(
+            &b,
+            &format!("aliyun ecs CreateSecurityGroup --RegionId cn-hangzhou --VpcId {vpcb}"),
+        ),
+        "SecurityGroupId",
+    );
+    s.ok(&b, &format!("aliyun ecs AuthorizeSecurityGroup --RegionId cn-hangzhou --SecurityGroupId {sgb} --Permissions.1.IpProtocol TCP --Permissions.1.PortRange 80/80 --Permissions.1.SourceCidrIp 10.0.0.0/8"));
+    let client = s.ok(&b, &format!("aliyun ecs RunInstances --RegionId cn-hangzhou --VSwitchId {vswb} --SecurityGroupId {sgb}"));
+    let client = client["InstanceIdSets"]["InstanceIdSet"][0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let create = format!(
+        "aliyun privatelink CreateVpcEndpoint --RegionId cn-hangzhou --VpcId {vpcb} --ServiceId {svc} \
+         --SecurityGroupId.1 {sgb} --Zone.1.ZoneId cn-hangzhou-g --Zone.1.VSwitchId {vswb}"
+    );
+    // 1. Not whitelisted: refused, nothing changes.
+    let before = serde_json::to_string(&s.gw.state.world).unwrap();
+    assert_eq!(
+        s.err(&b, &create),
+        (400, "EndpointServiceNotAuthorized".to_string())
+    );
+    assert_eq!(serde_json::to_string(&s.gw.state.world).unwrap(), before);
+    // 2. Whitelisted, auto-accept off.
+    s.ok(&a, &format!("aliyun privatelink AddUserToVpcEndpointService --RegionId cn-hangzhou --ServiceId {svc} --UserId {B}"));
+    s.ok(&a, &format!("aliyun privatelink UpdateVpcEndpointServiceAttribute --RegionId cn-hangzhou --ServiceId {svc} --AutoAcceptEnabled false"));
+    // 3. B's RAM user lacks privatelink:CreateVpcEndpoint: 403 with its AccessDeniedDetail.
+    let before = serde_json::to_string(&s.gw.state.world).unwrap();
+    let r = s.cli(&format!("dev@{B}"), &create);
+    assert_eq!(
+        (r.http_status, r.error_code()),
+        (403, Some("Forbidden.NoPermission")),
+        "{}",
+        r.body
+    );
+    let d = &r.body["AccessDeniedDetail"];
+    assert_eq!(d["AuthAction"], "privatelink:CreateVpcEndpoint", "{d}");
+    assert_eq!(d["NoPermissionType"], "ImplicitDeny", "{d}");
+    assert_eq!(d["AuthPrincipalOwnerId"], B, "{d}");
+    assert_eq!(serde_json::to_string(&s.gw.state.world).unwrap(), before);
+    assert_eq!(
+        s.event(&r.request_id).access_denied_detail.as_ref(),
+        Some(d)
+    );
+    // 4. B's root: created, Disconnected, zones waiting.
+    let ep = s.ok(&b, &create);
+    assert_eq!(ep["ConnectionStatus"], "Disconnected");
+    let ep = id(&ep, "EndpointId");
+    let probe = Probe {
+        source: Source::Ecs {
+            instance_id: client.clone(),
+            source_ip: None,
+        },
+        target: Target::Endpoint {
+            endpoint_id: ep.clone(),
+        },
+        protocol: ramsim::cloud::packet::Protocol::Tcp,
+        source_port: None,
+        target_port: Some(80),
+    };
+    let v = analyze(&s.gw.state.world, &probe).unwrap();
+    assert_eq!(
+        v.first_error().map(|f| f.code.as_str()),
+        Some("EP_CONNECTION_NOT_CONNECTED")
+    );
+    let fix = suggest(&s.gw.state.world, &v).expect("the provider accepts");
+    assert_eq!(
+        (fix.caller.as_str(), fix.action),
+        (A, "EnableVpcEndpointConnection")
+    );
+    // 5. The provider accepts (the printed fix, as printed): Connected, reachable.
+    s.ok(&a, &fix.aliyun_line());
+    let got = s.ok(
+        &b,
+        &format!(
+            "aliyun privatelink GetVpcEndpointAttribute --RegionId cn-hangzhou --EndpointId {ep}"
+        ),
+    );
+    assert_eq!(got["ConnectionStatus"], "Connected");
+    let v = analyze(&s.gw.state.world, &probe).unwrap();
+    assert!(v.reachable, "{:?}", v.findings);
+}

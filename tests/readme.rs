@@ -457,6 +457,8 @@ const NOT_SHIPPED: &[&str] = &[
     "net.json",
     // the PrivateLink walk-through's state file
     "pl.json",
+    // the seed-002 reach walk-through's state file
+    "pl-seed.json",
     "cen-state.json",
     // the ALB-over-CEN walk-through's state file
     "s3-state.json",

@@ -35,6 +35,7 @@ pub use network_acl::api::*;
 pub use nis::api::*;
 pub use nlb::api::*;
 pub use privatelink::api::*;
+pub use privatelink::zone_resource::*;
 pub use vpc::api::*;
 pub use vpcpeer::api::*;
 
@@ -241,6 +242,7 @@ operations! {
     DetachResourceFromVpcEndpointService,
     UpdateVpcEndpointServiceAttribute,
     UpdateVpcEndpointServiceResourceAttribute,
+    UpdateVpcEndpointZoneConnectionResourceAttribute,
     CreateVpcEndpoint,
     EnableVpcEndpointConnection,
     DisableVpcEndpointConnection,

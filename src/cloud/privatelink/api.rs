@@ -33,15 +33,15 @@ pub const MAX_ENDPOINT_ZONES: usize = 10;
 /// Endpoints per VPC (ASSUMED quota, §4.3.3).
 pub const MAX_ENDPOINTS_PER_VPC: usize = 20;
 
-fn bad(code: &str, message: impl Into<String>) -> CloudError {
+pub(super) fn bad(code: &str, message: impl Into<String>) -> CloudError {
     CloudError::bad(code, message)
 }
 
-fn service_arn(region: &str, account: &str, id: &str) -> String {
+pub(super) fn service_arn(region: &str, account: &str, id: &str) -> String {
     format!("acs:privatelink:{region}:{account}:vpcendpointservice/{id}")
 }
 
-fn endpoint_arn(region: &str, account: &str, id: &str) -> String {
+pub(super) fn endpoint_arn(region: &str, account: &str, id: &str) -> String {
     format!("acs:privatelink:{region}:{account}:vpcendpoint/{id}")
 }
 
@@ -221,7 +221,8 @@ fn zone_json(e: &Endpoint, z: &EndpointZone) -> Value {
         "EniIp": z.eni_ip.to_string(),
         "ZoneDomain": e.zone_domain(&z.zone_id),
         "ZoneStatus": z.status,
-        "ResourceId": z.resource_id,
+        // The zone keeps the row key `ResourceId|ZoneId`; the API shows the resource id.
+        "ResourceId": z.resource_id.as_deref().map(|k| k.split('|').next().unwrap_or(k)),
     })
 }
 
@@ -1309,6 +1310,8 @@ impl CloudApi for CreateVpcEndpoint {
                 eni_ip: z.ip,
                 status: status.into(),
                 resource_id: z.resource,
+                manual_resource_id: None,
+                replaced_resource_id: None,
             });
         }
         count_allocations(w, &e, 1);
@@ -1448,14 +1451,14 @@ impl ConnectionParams {
 /// The new zones of a connection change, and the endpoint's new connection fields.
 #[derive(Debug, Clone)]
 pub struct ConnectionPlan {
-    endpoint_id: String,
-    connection_status: String,
-    bandwidth: Option<u32>,
-    zones: Vec<EndpointZone>,
+    pub(super) endpoint_id: String,
+    pub(super) connection_status: String,
+    pub(super) bandwidth: Option<u32>,
+    pub(super) zones: Vec<EndpointZone>,
 }
 
 /// Applies a connection plan: releases the old allocations, records the new ones.
-fn apply_connection(w: &mut World, plan: ConnectionPlan) -> Value {
+pub(super) fn apply_connection(w: &mut World, plan: ConnectionPlan) -> Value {
     let Some(old) = w.privatelink.endpoints.get(&plan.endpoint_id).cloned() else {
         return json!({});
     };
@@ -1484,8 +1487,11 @@ fn connect_zones(
             zone_id: z.zone_id.clone(),
             vswitch_id: z.vswitch_id.clone(),
             ip: z.eni_ip,
+            // A manual choice (§4.3.10 case A) wins over auto allocation when still attached.
             resource: if which.is_none_or(|w| w == z.zone_id) {
-                None
+                z.manual_resource_id
+                    .clone()
+                    .filter(|k| svc.resources.iter().any(|r| r.key() == *k))
             } else {
                 z.resource_id.clone()
             },
@@ -2559,6 +2565,8 @@ impl CloudApi for AddZoneToVpcEndpoint {
             eni_ip: z.ip,
             status: status.into(),
             resource_id: z.resource,
+            manual_resource_id: None,
+            replaced_resource_id: None,
         };
         let mut new = e.clone();
         new.zones.push(zone);

@@ -11,6 +11,7 @@
 //! `service_owner = privatelink:<ep-id>:<zone>`) with addresses of the consumer vSwitch.
 
 pub mod api;
+pub mod zone_resource;
 
 #[cfg(test)]
 pub(crate) mod tests;
@@ -146,6 +147,13 @@ pub struct EndpointZone {
     pub status: String,
     /// Allocated service resource (`None` when not connected).
     pub resource_id: Option<String>,
+    /// `AllocationMode=Manual`: the row key chosen by the provider (§4.3.10 case A), applied
+    /// on the next Enable*.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manual_resource_id: Option<String>,
+    /// `ReplacedResourceId`: the row a graceful replacement moved away from (§4.3.10 case B).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaced_resource_id: Option<String>,
 }
 
 /// An interface endpoint (§4.1 Endpoint).

@@ -292,13 +292,13 @@ fn s2_steps_1_to_11() {
                 G.into(),
                 "Connected".into(),
                 "10.0.23.10".into(),
-                format!("{nlb}|{G}")
+                nlb.clone()
             ),
             (
                 K.into(),
                 "Connected".into(),
                 "10.0.24.10".into(),
-                format!("{nlb}|{K}")
+                nlb.clone()
             ),
         ]
     );
@@ -945,28 +945,37 @@ fn cross_region_endpoint_round_robin_and_bandwidth() {
         ),
         (Some(R), Some(1000))
     );
-    // Zones a, b, c map round-robin onto service zones g, k, g.
-    let z = pok(
+    // Zones a, b, c map round-robin onto service zones g, k, g: rows g and k count 2 and 1
+    // more (EP1 holds one of each).
+    let e = &w.privatelink.endpoints[&ep];
+    let rows: Vec<Option<&str>> = e.zones.iter().map(|z| z.resource_id.as_deref()).collect();
+    let nlb = &x.nlb;
+    let (rg, rk) = (format!("{nlb}|{G}"), format!("{nlb}|{K}"));
+    assert_eq!(
+        rows,
+        vec![Some(rg.as_str()), Some(rk.as_str()), Some(rg.as_str())]
+    );
+    let r = pok(
         &mut w,
         A,
         PL,
-        "ListVpcEndpointZones",
-        json!({"RegionId": sh, "EndpointId": ep}),
+        "ListVpcEndpointServiceResources",
+        json!({"RegionId": R, "ServiceId": x.epsrv}),
     );
-    let res: Vec<String> = z["Zones"]
+    let counts: Vec<(String, u64)> = r["Resources"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|z| s(z, "ResourceId"))
+        .map(|x| {
+            (
+                s(x, "ZoneId"),
+                x["RelatedEndpointCount"].as_u64().unwrap_or(99),
+            )
+        })
         .collect();
-    let nlb = &x.nlb;
-    assert_eq!(
-        res,
-        vec![
-            format!("{nlb}|{G}"),
-            format!("{nlb}|{K}"),
-            format!("{nlb}|{G}")
-        ]
+    assert!(
+        counts.contains(&(G.to_string(), 3)) && counts.contains(&(K.to_string(), 2)),
+        "{counts:?}"
     );
     // Removing the remote region blocks new endpoints there.
     pok(
@@ -984,4 +993,134 @@ fn cross_region_endpoint_round_robin_and_bandwidth() {
         json!({"RegionId": sh, "EndpointId": ep}),
     );
     assert_eq!(a["ConnectionStatus"], "Connected");
+}
+
+#[test]
+fn zone_connection_resource_attribute_gate_cases_and_errors() {
+    let (mut w, x) = s2();
+    let call = |extra: Value| {
+        let mut p = json!({"RegionId": R, "ServiceId": x.epsrv, "EndpointId": x.ep, "ZoneId": G});
+        for (k, v) in extra.as_object().unwrap() {
+            p[k] = v.clone();
+        }
+        p
+    };
+    let graceful = call(
+        json!({"ResourceReplaceMode": "Graceful", "ResourceType": "nlb", "ResourceId": x.nlb}),
+    );
+    let op = "UpdateVpcEndpointZoneConnectionResourceAttribute";
+    // S2-N8: the feature gate is off by default, then NLB services cannot replace.
+    let before = w.clone();
+    assert_eq!(
+        perr(&mut w, A, PL, op, graceful.clone()),
+        "OperationDenied.FeatureNotEnabled"
+    );
+    w.accounts.get_mut(A).unwrap().svc_res_mgt_enabled = true;
+    assert_eq!(
+        perr(&mut w, A, PL, op, graceful),
+        "EndpointServiceResourceTypeNotSupport"
+    );
+    assert_eq!(
+        perr(&mut w, A, PL, op, call(json!({}))),
+        "MissingParam.ResourceAllocateMode"
+    );
+    assert_eq!(
+        perr(
+            &mut w,
+            A,
+            PL,
+            op,
+            call(
+                json!({"ResourceAllocateMode": "Manual", "ResourceType": "nlb", "ResourceId": x.nlb})
+            )
+        ),
+        "IllegalParam.ResourceAllocateMode",
+        "only while the zone is disconnected"
+    );
+    assert_eq!(
+        perr(
+            &mut w,
+            A,
+            PL,
+            op,
+            call(json!({"ZoneId": "cn-hangzhou-j", "ResourceAllocateMode": "Auto"}))
+        ),
+        "EndpointZoneNotFound"
+    );
+    let mut gated = before.clone();
+    gated.accounts.get_mut(A).unwrap().svc_res_mgt_enabled = true;
+    assert_eq!(w.privatelink, gated.privatelink, "failures change nothing");
+    // Case A: disconnect zone g, choose the row manually, reconnect: the choice is used.
+    pok(
+        &mut w,
+        A,
+        PL,
+        "DisableVpcEndpointZoneConnection",
+        call(json!({})),
+    );
+    assert_eq!(
+        perr(
+            &mut w,
+            A,
+            PL,
+            op,
+            call(json!({"ResourceAllocateMode": "Manual"}))
+        ),
+        "MissingParam.ResourceId"
+    );
+    assert_eq!(
+        perr(
+            &mut w,
+            A,
+            PL,
+            op,
+            call(
+                json!({"ResourceAllocateMode": "Manual", "ResourceType": "nlb", "ResourceId": "nlb-none"})
+            )
+        ),
+        "EndpointServiceResourceNotFound"
+    );
+    pok(
+        &mut w,
+        A,
+        PL,
+        op,
+        call(json!({"ResourceAllocateMode": "Manual", "ResourceType": "nlb", "ResourceId": x.nlb})),
+    );
+    let z = &w.privatelink.endpoints[&x.ep].zones[0];
+    assert_eq!(
+        z.manual_resource_id.as_deref(),
+        Some(format!("{}|{G}", x.nlb).as_str())
+    );
+    pok(
+        &mut w,
+        A,
+        PL,
+        "EnableVpcEndpointZoneConnection",
+        call(json!({})),
+    );
+    let z = &w.privatelink.endpoints[&x.ep].zones[0];
+    assert_eq!(
+        (z.status.as_str(), z.resource_id.clone()),
+        ("Connected", Some(format!("{}|{G}", x.nlb)))
+    );
+    // Auto clears the choice (zone disconnected again first).
+    pok(
+        &mut w,
+        A,
+        PL,
+        "DisableVpcEndpointZoneConnection",
+        call(json!({})),
+    );
+    pok(
+        &mut w,
+        A,
+        PL,
+        op,
+        call(json!({"ResourceAllocateMode": "Auto"})),
+    );
+    assert_eq!(
+        w.privatelink.endpoints[&x.ep].zones[0].manual_resource_id,
+        None
+    );
 }

@@ -135,6 +135,7 @@ pub fn result_document(v: &Verdict, nra_id: &str, request_id: &str) -> Value {
                     .iter()
                     .map(|b| {
                         json!({"serverId": b.server_id, "ip": b.ip.to_string(), "port": b.port,
+                            "source": b.source.to_string(),
                             "reachable": b.ok, "code": b.code.map(|x| x.as_str()),
                             "cause": b.cause.map(|x| x.as_str())})
                     })

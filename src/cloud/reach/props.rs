@@ -385,10 +385,11 @@ proptest! {
                 );
             }
         }
-        // with the PrivateLink part open, cross-zone on and source-symmetric filters, the
-        // endpoint is reachable iff the NLB reports a healthy server
+        // with the PrivateLink part open, cross-zone on and filters that treat every LB
+        // address alike (no ACL, or allow-all: a deny-all ACL still lets same-vSwitch probes
+        // through), the endpoint is reachable iff the NLB reports a healthy server
         let pl_open = p.consumer_sg == 0 && p.connection != 1;
-        if pl_open && p.health && p.cross_zone && !p.acls.contains(&3) {
+        if pl_open && p.health && p.cross_zone && p.acls.iter().all(|a| *a <= 1) {
             let healthy = [&x.ecs[2], &x.ecs[3]]
                 .iter()
                 .any(|s| !health.iter().any(|(id, _)| id == *s));

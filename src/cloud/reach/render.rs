@@ -173,8 +173,8 @@ pub fn human(w: &World, v: &Verdict, fix: Option<&Fix>, state: Option<&str>) -> 
                 };
                 let _ = writeln!(
                     out,
-                    "    backend {} {}:{} {what}",
-                    b.server_id, b.ip, b.port
+                    "    backend {} {}:{} from {} {what}",
+                    b.server_id, b.ip, b.port, b.source
                 );
             }
         }

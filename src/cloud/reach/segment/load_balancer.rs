@@ -336,6 +336,8 @@ pub struct BackendResult {
     pub ip: Ipv4Addr,
     /// Port tried.
     pub port: u16,
+    /// The source address the backend sees (LB-side source, or the client when preserved).
+    pub source: Ipv4Addr,
     /// The data path gets there and back.
     pub ok: bool,
     /// Its error code (`LB_BACKEND_UNHEALTHY` or the data-path code).
@@ -716,6 +718,7 @@ pub fn segment(
             server_id: b.server_id.clone(),
             ip: b.ip,
             port: dport,
+            source: lb.probe_zone(b).map_or(zone.source, |z| z.source),
             ok: false,
             code: None,
             cause: None,
@@ -757,6 +760,7 @@ pub fn segment(
         }
         let preserve = g.preserve_client_ip && !via_pl;
         let src = if preserve { packet.src_ip } else { zone.source };
+        r.source = src;
         let data = Packet {
             src_ip: src,
             dst_ip: b.ip,
