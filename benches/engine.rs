@@ -7,6 +7,11 @@
 //! (`PolicySet` statements evaluated one by one, as the spec's reference algorithm does) runs
 //! in the same benchmark for the speed-up ratio.
 
+// The side-by-side workload (issue 18), shared with `benches/peers/` by path so both measure the
+// same generated sets and requests without the main crate depending on the peers project.
+#[path = "support/ram_workload.rs"]
+mod ram_workload;
+
 // The same allocator as the `ramsim` binary, so the figures are what users get.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -220,6 +225,67 @@ fn bench_decide(c: &mut Criterion) {
     group.finish();
 }
 
+/// The side-by-side harness's workload (`benches/support/ram_workload.rs`): account-wide
+/// statements, ~50 services, five condition keys per request; 2,000 of its distinct requests
+/// per iteration (the peers harness times 100,000 one by one).
+fn bench_decide_peers_workload(c: &mut Criterion) {
+    let principal = Principal::new(PrincipalKind::RamUser, ram_workload::OUR_ACCOUNT, "user");
+    let options = EvalOptions::default();
+    let mut group = c.benchmark_group("decide-peers-workload");
+    for n in [10usize, 1_000, 10_000] {
+        let (stmts, reqs) = ram_workload::workload(1, n, 2_000);
+        let docs = ram_workload::to_ram_docs(&stmts);
+        let store = PolicyStore {
+            identity: compile(&docs),
+            ..PolicyStore::default()
+        };
+        assert_eq!(
+            store.identity.statements().len(),
+            n,
+            "every generated document is valid"
+        );
+        let cases: Vec<Case> = reqs
+            .iter()
+            .map(|r| {
+                let mut context = RequestContext::with_capacity(r.context.len());
+                for (k, v) in &r.context {
+                    context.insert(k, v.as_str());
+                }
+                Case {
+                    pairs: vec![ActionResource::new(r.action.as_str(), r.resource.as_str())],
+                    context,
+                }
+            })
+            .collect();
+        group.throughput(Throughput::Elements(cases.len() as u64));
+        group.bench_with_input(BenchmarkId::new("ramsim", n), &n, |b, _| {
+            b.iter(|| {
+                for case in &cases {
+                    let req = Request {
+                        principal: &principal,
+                        pairs: &case.pairs,
+                        context: &case.context,
+                        resource_account: None,
+                        resource_group: None,
+                        assume_role: false,
+                    };
+                    black_box(decide(&store, &req, &options));
+                }
+            })
+        });
+        let indexed = ram_workload::Indexed::new(&stmts);
+        let prepared: Vec<_> = reqs.iter().map(|r| indexed.prepare(r)).collect();
+        group.bench_with_input(BenchmarkId::new("simple-indexed", n), &n, |b, _| {
+            b.iter(|| {
+                for r in &prepared {
+                    black_box(indexed.decide(r));
+                }
+            })
+        });
+    }
+    group.finish();
+}
+
 fn bench_compile(c: &mut Criterion) {
     let docs = documents(10_000, 42);
     let parsed: Vec<_> = docs
@@ -279,6 +345,7 @@ fn bench_wildcard(c: &mut Criterion) {
 criterion_group!(
     benches,
     bench_decide,
+    bench_decide_peers_workload,
     bench_compile,
     bench_parse,
     bench_wildcard

@@ -462,6 +462,8 @@ const NOT_SHIPPED: &[&str] = &[
     "s3-state.json",
     // the reachability walk-through's state file
     "reach-state.json",
+    // the NIS walk-through's state file
+    "nis-state.json",
     // the diff CI recipe's illustration (`policies/prod@main.json`: the file at git ref main)
     "policies/prod.json",
     "main.json",

@@ -336,6 +336,41 @@ fn script(s: &mut Sim) -> Vec<String> {
     );
     call(s, "root@A", "StopInstance", json!({"InstanceId": vm}));
     call(s, "root@A", "StartInstance", json!({"InstanceId": vm}));
+    // Nis: a stored path from the instance to an address of its vSwitch, its analysis, the
+    // one-shot form, then the deletes.
+    let probe = json!({"SourceId": vm, "SourceType": "ecs", "TargetId": vsw,
+                       "TargetType": "vsw", "TargetIpAddress": "10.9.1.200",
+                       "Protocol": "tcp", "TargetPort": 80});
+    let mut named = probe.clone();
+    named["NetworkPathName"] = json!("vm-to-vsw");
+    let np = call(s, "root@A", "CreateNetworkPath", named);
+    let np = str_of(&np, &["NetworkPathId"]);
+    let nra = call(
+        s,
+        "root@A",
+        "CreateNetworkReachableAnalysis",
+        json!({"NetworkPathId": np}),
+    );
+    let nra = str_of(&nra, &["NetworkReachableAnalysisId"]);
+    call(
+        s,
+        "root@A",
+        "GetNetworkReachableAnalysis",
+        json!({"NetworkReachableAnalysisId": nra}),
+    );
+    call(s, "root@A", "CreateAndAnalyzeNetworkPath", probe);
+    call(
+        s,
+        "root@A",
+        "DeleteNetworkReachableAnalysis",
+        json!({"NetworkReachableAnalysisIds": format!("[\"{nra}\"]")}),
+    );
+    call(
+        s,
+        "root@A",
+        "DeleteNetworkPath",
+        json!({"NetworkPathIds.1": np}),
+    );
     call(
         s,
         "root@A",

@@ -159,6 +159,13 @@ pub fn resource_type(product: &str, api: &str) -> &'static str {
             "ACS::ALB::LoadBalancer"
         };
     }
+    if product == "Nis" {
+        return if api.contains("NetworkPath") && !api.starts_with("CreateAndAnalyze") {
+            "ACS::NIS::NetworkPath"
+        } else {
+            "ACS::NIS::NetworkReachableAnalysis"
+        };
+    }
     // CEN (§10.3) first: its names also contain `RouteEntry`, `RouteTable`, `Vpc`.
     if api.contains("TransitRouterRouteEntr") || api.contains("TransitRouterRouteTable") {
         "ACS::CEN::TransitRouterRouteTable"

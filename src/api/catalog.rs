@@ -9,7 +9,7 @@
 //! `iam::ops`, which are built from the same declarations.
 
 use crate::cloud::declare::Product;
-use crate::cloud::{alb, cen, clb, ecs, nlb, operation, privatelink, vpc, vpcpeer};
+use crate::cloud::{alb, cen, clb, ecs, nis, nlb, operation, privatelink, vpc, vpcpeer};
 use crate::iam::{ram, resourcemanager, sts};
 
 use super::trail;
@@ -26,6 +26,7 @@ pub const PRODUCTS: &[&Product] = &[
     &clb::PRODUCT,
     &cen::PRODUCT,
     &alb::PRODUCT,
+    &nis::PRODUCT,
     &ram::PRODUCT,
     &resourcemanager::PRODUCT,
     &sts::PRODUCT,
@@ -185,6 +186,7 @@ mod tests {
                 "cdt",
                 "cen",
                 "ecs",
+                "nis",
                 "nlb",
                 "privatelink",
                 "ram",

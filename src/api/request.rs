@@ -133,8 +133,13 @@ where
         .next()
         .ok_or("missing product after `aliyun` (e.g. `vpcpeer`)")?;
     let product = product_from_cli(&product_word).ok_or_else(|| {
+        let modeled: Vec<String> = super::catalog::PRODUCTS
+            .iter()
+            .map(|p| p.name.to_ascii_lowercase())
+            .collect();
         format!(
-            "unknown product `{product_word}` (modeled: vpcpeer, vpc, nlb, privatelink, slb, ram, resourcemanager, sts)"
+            "unknown product `{product_word}` (modeled: {})",
+            modeled.join(", ")
         )
     })?;
     let action = it

@@ -7,6 +7,7 @@ use crate::policy::ast::{Comparison, Condition, Operator, SetQualifier, ValueTyp
 use crate::policy::pattern::Wildcard;
 use crate::policy::values::{self, Instant};
 use ipnet::IpNet;
+use std::net::IpAddr;
 
 /// Three-valued truth (Kleene logic): `Unknown` arises when a request value cannot be parsed
 /// for the operator, so that each effect can fail closed (see [`super::UnparseableValues`]).
@@ -162,9 +163,18 @@ impl CompiledCondition {
         self.operator
     }
 
+    /// True when the policy values are IP ranges (the request value is parsed as an address).
+    pub fn is_ip(&self) -> bool {
+        matches!(self.values, PolicyValues::Nets(_))
+    }
+
     /// Does request value `r` match some policy value under the *positive* form of the operator?
-    fn hit(&self, r: &str) -> Tri {
+    /// `parsed` is `r` already parsed as an address, when the caller has it.
+    fn hit(&self, r: &str, parsed: Option<IpAddr>) -> Tri {
         let cmp = self.operator.base.comparison;
+        if let (PolicyValues::Nets(ps), Some(ip)) = (&self.values, parsed) {
+            return Tri::from_bool(ps.iter().any(|n| n.contains(&ip)));
+        }
         match &self.values {
             PolicyValues::Exact(ps) => Tri::from_bool(ps.iter().any(|p| **p == *r)),
             PolicyValues::Folded(ps) => {
@@ -198,9 +208,22 @@ impl CompiledCondition {
     /// Evaluates against the request values of the key (`None` = key absent), §4.4/§4.5/§4.9.
     /// With [`UnparseableValues::NoMatch`] an unparseable request value simply does not hit.
     pub fn evaluate(&self, request: Option<&[String]>, unparseable: UnparseableValues) -> Tri {
+        self.evaluate_parsed(request, None, unparseable)
+    }
+
+    /// [`Self::evaluate`] with the request's single value already parsed as an address
+    /// (`ip`, only when `request` holds exactly that one value): the same verdict, without
+    /// parsing the value again for every condition that reads it.
+    pub fn evaluate_parsed(
+        &self,
+        request: Option<&[String]>,
+        ip: Option<IpAddr>,
+        unparseable: UnparseableValues,
+    ) -> Tri {
         let negated = self.operator.base.negated;
+        let ip = ip.filter(|_| request.is_some_and(|r| r.len() == 1));
         let test = |r: &String| {
-            let h = match self.hit(r) {
+            let h = match self.hit(r, ip) {
                 Tri::Unknown if unparseable == UnparseableValues::NoMatch => Tri::False,
                 h => h,
             };

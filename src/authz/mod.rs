@@ -9,6 +9,7 @@ pub mod condition;
 pub mod context;
 pub mod decide;
 pub mod explain;
+pub mod fast;
 pub mod options;
 pub mod policy_set;
 pub mod principal;

@@ -2,14 +2,16 @@
 //! session policy, the account-scope identity policies, ...), with the basic deny-first
 //! evaluation of §6.2.
 //!
-//! Compilation folds action patterns to lower case and indexes them in a byte trie keyed by
-//! their literal prefix, so a decision visits only the statements whose actions can match;
-//! `NotAction` statements (which match by exclusion) are kept in a short side list. Deciding
-//! allocates nothing.
+//! Compilation folds action patterns to lower case and compiles all of them into one matcher
+//! ([`super::fast`]: distinct patterns, exact ones hashed, the others filed by service), so a
+//! decision visits only the statements whose actions can match, Deny statements first;
+//! `NotAction` statements (which match by exclusion) are kept in a short side list. Condition
+//! keys are interned per set and each request value is resolved and parsed once per
+//! evaluation. Deciding allocates nothing.
 
-use super::action_index::{ActionIndex, Entry};
 use super::condition::{CompiledCondition, Tri};
 use super::context::RequestContext;
+use super::fast::{common_literal_prefix, ActionMatcher, Group, KeyTable, RequestView};
 use super::options::{EvalOptions, UnparseableValues};
 use super::principal::{Principal, PrincipalKind};
 use crate::policy::ast::{Effect, Policy, PrincipalForm, Statement};
@@ -199,6 +201,10 @@ pub struct CompiledStatement {
     resources: Option<PatternMatcher>,
     principal: Option<PrincipalMatcher>,
     conditions: Box<[CompiledCondition]>,
+    /// Per condition, its key's slot in the set's [`KeyTable`].
+    key_slots: Box<[u16]>,
+    /// Literal text every resource this statement's `Resource` can match starts with.
+    resource_prefix: Box<str>,
 }
 
 /// One request pair as a set sees it.
@@ -231,6 +237,7 @@ impl CompiledStatement {
         statement_index: usize,
         s: &Statement,
         lines: Option<(&str, &LineIndex)>,
+        keys: &mut KeyTable,
     ) -> Self {
         let actions = PatternMatcher {
             negated: s.actions.negated,
@@ -264,6 +271,10 @@ impl CompiledStatement {
                 .map(|v| Wildcard::new(&v.value))
                 .collect(),
         });
+        let resource_prefix = match &resources {
+            Some(r) if !r.negated => common_literal_prefix(&r.patterns),
+            _ => "".into(),
+        };
         let line_col = lines.map(|(text, idx)| {
             let lc = idx.line_col(text, s.span.start);
             (lc.line, lc.column)
@@ -285,6 +296,12 @@ impl CompiledStatement {
                 .iter()
                 .map(CompiledCondition::compile)
                 .collect(),
+            key_slots: s
+                .conditions
+                .iter()
+                .map(|c| keys.intern(&c.key.value))
+                .collect(),
+            resource_prefix,
         }
     }
 
@@ -321,6 +338,33 @@ impl CompiledStatement {
         acc
     }
 
+    /// The fast path's applicability: resource prefix, resource and principal scope, then the
+    /// conditions over the request view; true when the statement takes effect. The action was
+    /// matched by the set's [`ActionMatcher`].
+    #[inline]
+    fn takes_effect_fast(
+        &self,
+        req: &PairRequest<'_>,
+        view: &mut RequestView<'_>,
+        keys: &KeyTable,
+    ) -> bool {
+        if !req.resource.starts_with(&*self.resource_prefix) || !self.rest_in_scope(req) {
+            return false;
+        }
+        let unparseable = req.options.unparseable_values;
+        let mut acc = Tri::True;
+        for (c, &slot) in self.conditions.iter().zip(self.key_slots.iter()) {
+            let key = keys.spelling(slot);
+            let values = view.get(slot, key);
+            let ip = if c.is_ip() { view.ip(slot, key) } else { None };
+            acc = acc.and(c.evaluate_parsed(values, ip, unparseable));
+            if acc == Tri::False {
+                break;
+            }
+        }
+        self.takes_effect(acc)
+    }
+
     /// Full applicability check of this statement against a request.
     pub fn applies_to(&self, req: &PairRequest<'_>) -> Applies {
         if !self.action_in_scope(req.action) || !self.rest_in_scope(req) {
@@ -344,7 +388,8 @@ impl CompiledStatement {
 pub struct PolicySet {
     sources: Vec<PolicySource>,
     statements: Vec<CompiledStatement>,
-    index: ActionIndex,
+    actions: ActionMatcher,
+    keys: KeyTable,
     /// `NotAction` statements: they match by exclusion and must always be checked.
     by_exclusion: Vec<u32>,
 }
@@ -361,7 +406,8 @@ impl PolicySet {
         PolicySet {
             sources: Vec::new(),
             statements: Vec::new(),
-            index: ActionIndex::default(),
+            actions: ActionMatcher::default(),
+            keys: KeyTable::default(),
             by_exclusion: Vec::new(),
         }
     }
@@ -374,22 +420,18 @@ impl PolicySet {
         let lines = text.zip(line_index.as_ref());
         for (i, s) in policy.statements.iter().enumerate() {
             let stmt_id = self.statements.len() as u32;
-            let compiled = CompiledStatement::compile(policy_index, i, s, lines);
+            let compiled = CompiledStatement::compile(policy_index, i, s, lines, &mut self.keys);
             if compiled.actions.negated {
                 self.by_exclusion.push(stmt_id);
             } else {
-                for (pi, p) in compiled.actions.patterns.iter().enumerate() {
-                    self.index.insert(
-                        Entry {
-                            statement: stmt_id,
-                            pattern: pi as u32,
-                        },
-                        p,
-                    );
+                for p in compiled.actions.patterns.iter() {
+                    self.actions
+                        .insert(p, stmt_id, compiled.effect == Effect::Deny);
                 }
             }
             self.statements.push(compiled);
         }
+        self.actions.seal();
     }
 
     /// Builds a set from `(policy, source)` pairs.
@@ -418,56 +460,74 @@ impl PolicySet {
         self.sources.is_empty()
     }
 
-    /// Calls `visit` with every statement whose `Action`/`NotAction` matches `folded_action`
-    /// (a statement may be visited more than once). Stops early on `Break`.
-    fn for_each_action_candidate<B>(
-        &self,
-        folded_action: &str,
-        mut visit: impl FnMut(&CompiledStatement) -> ControlFlow<B>,
-    ) -> ControlFlow<B> {
+    /// Basic evaluation (§6.2): any applicable Deny → ExplicitDeny; else any applicable Allow →
+    /// Allow; else ImplicitDeny. `req.action` must be folded.
+    ///
+    /// Deny candidates of every matching action pattern are tested first; the Allow candidates
+    /// after them, until one applies. `NotAction` statements are tested in the same two passes.
+    pub fn evaluate(&self, req: &PairRequest<'_>) -> Outcome {
+        let mut view = RequestView::new(req.context);
+        let stmt = |id: u32| self.statements.get(id as usize);
+        let mut allowed = false;
         for &id in &self.by_exclusion {
-            if let Some(s) = self.statements.get(id as usize) {
-                if s.action_in_scope(folded_action) {
-                    visit(s)?;
+            if let Some(s) = stmt(id) {
+                if (s.effect == Effect::Allow && allowed) || !s.action_in_scope(req.action) {
+                    continue;
+                }
+                if s.takes_effect_fast(req, &mut view, &self.keys) {
+                    match s.effect {
+                        Effect::Deny => return Outcome::ExplicitDeny,
+                        Effect::Allow => allowed = true,
+                    }
                 }
             }
         }
-        let statement = |e: Entry| self.statements.get(e.statement as usize);
-        self.index.for_each_match(
-            folded_action,
-            |e| {
-                statement(e)
-                    .and_then(|s| s.actions.patterns.get(e.pattern as usize))
-                    .is_some_and(|p| p.matches(folded_action))
-            },
-            |e| match statement(e) {
-                Some(s) => visit(s),
-                None => ControlFlow::Continue(()),
-            },
-        )
-    }
-
-    /// Basic evaluation (§6.2): any applicable Deny → ExplicitDeny; else any applicable Allow →
-    /// Allow; else ImplicitDeny. `req.action` must be folded.
-    pub fn evaluate(&self, req: &PairRequest<'_>) -> Outcome {
-        let mut allowed = false;
-        let flow = self.for_each_action_candidate(req.action, |s| {
-            if (s.effect == Effect::Allow && allowed) || !s.rest_in_scope(req) {
-                return ControlFlow::Continue(());
+        // Pass 1: Deny candidates; remember the groups with Allow candidates.
+        const KEEP: usize = 16;
+        let mut keep: [Option<&Group>; KEEP] = [None; KEEP];
+        let mut kept = 0usize;
+        let mut overflow = false;
+        let denied = self.actions.for_each_group(req.action, |g| {
+            for &id in &g.deny {
+                if stmt(id).is_some_and(|s| s.takes_effect_fast(req, &mut view, &self.keys)) {
+                    return ControlFlow::Break(());
+                }
             }
-            let verdict = s.condition_verdict(req.context, req.options.unparseable_values);
-            if s.takes_effect(verdict) {
-                match s.effect {
-                    Effect::Deny => return ControlFlow::Break(()),
-                    Effect::Allow => allowed = true,
+            if !g.allow.is_empty() {
+                match keep.get_mut(kept) {
+                    Some(slot) => {
+                        *slot = Some(g);
+                        kept += 1;
+                    }
+                    None => overflow = true,
                 }
             }
             ControlFlow::Continue(())
         });
-        match (flow, allowed) {
-            (ControlFlow::Break(()), _) => Outcome::ExplicitDeny,
-            (ControlFlow::Continue(()), true) => Outcome::Allow,
-            (ControlFlow::Continue(()), false) => Outcome::ImplicitDeny,
+        if denied.is_break() {
+            return Outcome::ExplicitDeny;
+        }
+        if allowed {
+            return Outcome::Allow;
+        }
+        // Pass 2: Allow candidates until one applies.
+        let mut allows = |g: &Group| {
+            for &id in &g.allow {
+                if stmt(id).is_some_and(|s| s.takes_effect_fast(req, &mut view, &self.keys)) {
+                    return ControlFlow::Break(());
+                }
+            }
+            ControlFlow::Continue(())
+        };
+        let found = if overflow {
+            self.actions.for_each_group(req.action, allows)
+        } else {
+            keep.iter().flatten().try_for_each(|g| allows(g))
+        };
+        if found.is_break() {
+            Outcome::Allow
+        } else {
+            Outcome::ImplicitDeny
         }
     }
 }

@@ -114,6 +114,10 @@ pub struct EvalArgs {
     /// Decide every request of a JSON-lines file (`-` for stdin); one JSON decision per line out.
     #[arg(long, value_name = "FILE.jsonl")]
     pub requests: Option<String>,
+    /// Threads deciding a `--requests` stream (default: one per core); output order is the
+    /// input order whatever the number.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
     /// PolicyType reported for identity-stage implicit denies (§10 Q13).
     #[arg(long, value_enum, default_value = "resource-group")]
     pub identity_implicit_deny_type: ImplicitDenyTypeArg,
@@ -453,31 +457,63 @@ fn context_from(map: serde_json::Map<String, serde_json::Value>) -> Result<Reque
     Ok(ctx)
 }
 
+/// The principal of lines that name none of their own (every field from the flags), built once
+/// per stream; `None` when the flags name no account (each line then reports it).
+fn default_principal(args: &EvalArgs) -> Option<Principal> {
+    let account = args.account.as_deref()?;
+    Principal::from_parts(
+        &args.principal_type,
+        account,
+        args.principal_id.as_deref(),
+        args.principal_arn.as_deref(),
+        (
+            args.in_rd(args.describes_directory()),
+            args.management_account,
+            args.service_linked_role,
+        ),
+    )
+    .ok()
+}
+
 fn decide_line(
     args: &EvalArgs,
     store: &PolicyStore,
     options: &EvalOptions,
+    default: Option<&Principal>,
     line: &str,
 ) -> Result<serde_json::Value, String> {
     let r: RequestLine = serde_json::from_str(line).map_err(|e| e.to_string())?;
-    let account = r
-        .account
-        .as_deref()
-        .or(args.account.as_deref())
-        .ok_or("no `account` (and no --account)")?;
-    let kind = r.principal_type.as_deref().unwrap_or(&args.principal_type);
-    let in_rd = r.in_rd.unwrap_or(args.in_rd(args.describes_directory()));
-    let principal = Principal::from_parts(
-        kind,
-        account,
-        r.principal_id.as_deref().or(args.principal_id.as_deref()),
-        r.principal_arn.as_deref().or(args.principal_arn.as_deref()),
-        (
-            in_rd,
-            r.management_account.unwrap_or(args.management_account),
-            args.service_linked_role,
-        ),
-    )?;
+    let own_principal = r.account.is_some()
+        || r.principal_type.is_some()
+        || r.principal_id.is_some()
+        || r.principal_arn.is_some()
+        || r.in_rd.is_some()
+        || r.management_account.is_some();
+    let built;
+    let principal = match default {
+        Some(p) if !own_principal => p,
+        _ => {
+            let account = r
+                .account
+                .as_deref()
+                .or(args.account.as_deref())
+                .ok_or("no `account` (and no --account)")?;
+            let kind = r.principal_type.as_deref().unwrap_or(&args.principal_type);
+            let in_rd = r.in_rd.unwrap_or(args.in_rd(args.describes_directory()));
+            built = Principal::from_parts(
+                kind,
+                account,
+                r.principal_id.as_deref().or(args.principal_id.as_deref()),
+                r.principal_arn.as_deref().or(args.principal_arn.as_deref()),
+                (
+                    in_rd,
+                    r.management_account.unwrap_or(args.management_account),
+                    args.service_linked_role,
+                ),
+            )?;
+            &built
+        }
+    };
     let context = context_from(r.context)?;
     let resources = r
         .resource
@@ -488,7 +524,7 @@ fn decide_line(
         .or(args.resource_account.as_deref());
     let pairs = request_pairs(&r.action, &resources, &r.dependent, owner);
     let req = Request {
-        principal: &principal,
+        principal,
         pairs: &pairs,
         context: &context,
         resource_account: owner,
@@ -555,11 +591,19 @@ fn one_line(message: &str) -> String {
         .collect()
 }
 
+/// Lines read and decided together: large enough to keep every thread busy, small enough to
+/// keep memory flat on an endless stream.
+const BATCH_LINES: usize = 4_096;
+
 /// Decides every line of a `--requests` stream, writing one JSON record per non-blank line to
 /// `out` (`{"decision": …, "line": N}` or `{"line": N, "error": …}`) and each error, labelled
 /// `label:N:`, to `err`. Lines are bounded by [`MAX_REQUEST_LINE`]; a non-UTF-8, over-long or
 /// malformed line gets its error record and the stream continues. Returns the number of bad
 /// lines; only an I/O error ends the stream early.
+///
+/// Lines are read in batches of [`BATCH_LINES`] and decided on `--jobs` threads (rayon);
+/// records and errors are written in input order, so the output is the same for any number
+/// of threads. Lines without principal fields share one principal built from the flags.
 pub fn decide_stream(
     args: &EvalArgs,
     store: &PolicyStore,
@@ -569,12 +613,23 @@ pub fn decide_stream(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<usize, String> {
-    let mut bad_lines = 0usize;
-    for (n, line) in BoundedLines::new(reader, MAX_REQUEST_LINE).enumerate() {
-        let line = line.map_err(|e| format!("{label}:{}: cannot read: {e}", n + 1))?;
+    use rayon::prelude::*;
+    let jobs = args.jobs.map_or_else(
+        || std::thread::available_parallelism().map_or(1, usize::from),
+        usize::from,
+    );
+    let pool = if jobs > 1 {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(jobs)
+            .build()
+            .ok()
+    } else {
+        None
+    };
+    let default = default_principal(args);
+    let decide_one = |(n, line): &(usize, Line)| -> (usize, Result<serde_json::Value, String>) {
         let decided = match line {
-            Line::Text(text) if text.trim().is_empty() => continue,
-            Line::Text(text) => decide_line(args, store, options, &text),
+            Line::Text(text) => decide_line(args, store, options, default.as_ref(), text),
             Line::NotUtf8(offset) => {
                 Err(format!("not UTF-8 (invalid byte at column {})", offset + 1))
             }
@@ -583,22 +638,56 @@ pub fn decide_stream(
                 human_size(MAX_REQUEST_LINE as u64)
             )),
         };
-        let value = match decided {
-            Ok(mut v) => {
-                if let Some(obj) = v.as_object_mut() {
-                    obj.insert("line".into(), (n + 1).into());
+        (*n, decided)
+    };
+    let mut bad_lines = 0usize;
+    let mut lines = BoundedLines::new(reader, MAX_REQUEST_LINE).enumerate();
+    let mut batch: Vec<(usize, Line)> = Vec::with_capacity(BATCH_LINES);
+    loop {
+        batch.clear();
+        let mut failure = None;
+        for (n, line) in lines.by_ref() {
+            match line {
+                Ok(Line::Text(text)) if text.trim().is_empty() => continue,
+                Ok(line) => batch.push((n, line)),
+                Err(e) => {
+                    failure = Some(format!("{label}:{}: cannot read: {e}", n + 1));
+                    break;
                 }
-                v
             }
-            Err(e) => {
-                bad_lines += 1;
-                let _ = writeln!(err, "{label}:{}: {}", n + 1, one_line(&e));
-                serde_json::json!({ "line": n + 1, "error": e })
+            if batch.len() == BATCH_LINES {
+                break;
             }
+        }
+        let decided: Vec<(usize, Result<serde_json::Value, String>)> = match &pool {
+            Some(pool) if batch.len() > 1 => {
+                pool.install(|| batch.par_iter().map(decide_one).collect())
+            }
+            _ => batch.iter().map(decide_one).collect(),
         };
-        writeln!(out, "{value}").map_err(|e| format!("cannot write output: {e}"))?;
+        for (n, result) in decided {
+            let value = match result {
+                Ok(mut v) => {
+                    if let Some(obj) = v.as_object_mut() {
+                        obj.insert("line".into(), (n + 1).into());
+                    }
+                    v
+                }
+                Err(e) => {
+                    bad_lines += 1;
+                    let _ = writeln!(err, "{label}:{}: {}", n + 1, one_line(&e));
+                    serde_json::json!({ "line": n + 1, "error": e })
+                }
+            };
+            writeln!(out, "{value}").map_err(|e| format!("cannot write output: {e}"))?;
+        }
+        if let Some(f) = failure {
+            return Err(f);
+        }
+        if batch.len() < BATCH_LINES {
+            return Ok(bad_lines);
+        }
     }
-    Ok(bad_lines)
 }
 
 #[cfg(test)]

@@ -43,7 +43,9 @@ pub struct ReachArgs {
     /// (a secondary address), or `vsw:VSWITCH/IP`.
     #[arg(long, required_unless_present = "matrix")]
     pub from: Option<String>,
-    /// Target: the instance forms of --from, `ip:VPC/IP` or `vsw:VSWITCH/IP`.
+    /// Target: the instance forms of --from, `ip:VPC/IP`, `vsw:VSWITCH/IP`, `ep:ENDPOINT`
+    /// (every endpoint zone), `nlb:ID|NAME` / `clb:ID|NAME` (every zone VIP), or
+    /// `domain:NAME` (endpoint, zone and NLB DNS names; zone affinity from the source's zone).
     #[arg(long, required_unless_present = "matrix")]
     pub to: Option<String>,
     /// `tcp`, `udp` or `icmp`.

@@ -33,6 +33,7 @@ pub mod ids;
 pub(crate) mod index;
 pub mod lifecycle;
 pub mod network_acl;
+pub mod nis;
 pub mod nlb;
 pub mod operation;
 pub mod options;

@@ -11,7 +11,7 @@ use crate::cloud::error::CloudError;
 use crate::cloud::params::Params;
 use crate::cloud::time::Timestamp;
 use crate::cloud::world::{CallContext, World};
-use crate::cloud::{alb, cen, clb, ecs, network_acl, nlb, privatelink, vpc, vpcpeer};
+use crate::cloud::{alb, cen, clb, ecs, network_acl, nis, nlb, privatelink, vpc, vpcpeer};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -32,6 +32,7 @@ pub use ecs::security_group_api::{
     RevokeSecurityGroup, RevokeSecurityGroupEgress,
 };
 pub use network_acl::api::*;
+pub use nis::api::*;
 pub use nlb::api::*;
 pub use privatelink::api::*;
 pub use vpc::api::*;
@@ -302,6 +303,13 @@ operations! {
     AlbDeleteListener,
     AlbDeleteServerGroup,
     AlbDeleteLoadBalancer,
+    // Nis (nis/api.rs)
+    CreateNetworkPath,
+    DeleteNetworkPath,
+    CreateNetworkReachableAnalysis,
+    CreateAndAnalyzeNetworkPath,
+    GetNetworkReachableAnalysis,
+    DeleteNetworkReachableAnalysis,
 }
 
 impl Operation {

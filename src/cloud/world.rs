@@ -9,6 +9,7 @@ use crate::cloud::ecs::{EcsState, NetRefs};
 use crate::cloud::ids::IdGen;
 use crate::cloud::index::{LazyNetIndex, NetIndex};
 use crate::cloud::network_acl::NaclState;
+use crate::cloud::nis::NisState;
 use crate::cloud::nlb::NlbState;
 use crate::cloud::options::{CloudOptions, SettleMode};
 use crate::cloud::privatelink::PrivateLinkState;
@@ -109,6 +110,9 @@ pub struct World {
     /// Application load balancers, server groups, listeners (§5.2); omitted while empty.
     #[serde(default, skip_serializing_if = "AlbState::is_empty")]
     pub(crate) alb: AlbState,
+    /// NIS network paths and reachability analyses (§8.1); omitted while empty.
+    #[serde(default, skip_serializing_if = "NisState::is_empty")]
+    pub(crate) nis: NisState,
     /// Deleted peerings (§3.2 T9), kept for lookups by id but out of the live map so that
     /// quota and duplicate checks scan only live connections.
     #[serde(default)]
@@ -169,6 +173,7 @@ impl World {
             privatelink: PrivateLinkState::default(),
             cen: CenState::default(),
             alb: AlbState::default(),
+            nis: NisState::default(),
             archived_peerings: PeeringArchive::default(),
             next_hops: BTreeMap::new(),
             traffic: Vec::new(),
@@ -592,6 +597,7 @@ impl World {
             )
             .chain(self.ecs.next_due())
             .chain(self.cen.next_due())
+            .chain(self.nis.next_due())
             .min();
         pending.map_or(DueHint::Never, DueHint::At)
     }
@@ -723,6 +729,8 @@ impl World {
         for (rtype, id, owner, to) in self.cen.settle(now, force) {
             events.push(settled_event(now, rtype, &id, &owner, to));
         }
+        // Last: a due analysis sees the world with everything above settled.
+        self.run_due_analyses(force);
         self.service_events.extend(events.iter().cloned());
         self.archive_deleted_peerings();
         events

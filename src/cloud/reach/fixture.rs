@@ -849,3 +849,133 @@ pub(crate) fn random_tr_world(p: &TrPlan) -> (Net, Vec<String>) {
     }
     (n, vms)
 }
+
+/// A random S2 world (§11.2 after step 11) with knobs on every check of the PrivateLink and
+/// load-balancer segments, as plain numbers.
+#[derive(Debug, Clone)]
+pub(crate) struct PlPlan {
+    /// 0 as built, 1 the endpoint SG denies (inner policy Drop, no rule).
+    pub consumer_sg: u8,
+    /// 0 connected, 1 connection disabled, 2 zone g disabled.
+    pub connection: u8,
+    /// Per backend (ECS03, ECS04): stopped.
+    pub stopped: [bool; 2],
+    /// Per backend: listening on tcp/80.
+    pub listening: [bool; 2],
+    /// Per backend: weight 0.
+    pub unused: [bool; 2],
+    /// Backend SG: 0 tcp/80 from 0.0.0.0/0, 1 no rule, 2 tcp/80 from 192.168.0.0/16,
+    /// 3 tcp/81 only.
+    pub backend_sg: u8,
+    /// Per provider vSwitch (3, 4): 0 no ACL, 1 allow all, 2 deny all, 3 ingress only from
+    /// 192.168.2.0/24 (egress all).
+    pub acls: [u8; 2],
+    /// Health checking on.
+    pub health: bool,
+    /// Cross-zone on.
+    pub cross_zone: bool,
+}
+
+/// Builds a [`PlPlan`]: returns the net, the S2 handles.
+pub(crate) fn random_pl_world(p: &PlPlan) -> (Net, crate::cloud::privatelink::tests::S2) {
+    use crate::cloud::ecs::security_group::InnerAccessPolicy;
+    let (w, x) = crate::cloud::privatelink::tests::s2();
+    let mut n = Net { w };
+    let region = "cn-hangzhou";
+    if p.consumer_sg == 1 {
+        let g = n.w.ecs.security_groups.get_mut(&x.sg1).expect("SG1");
+        g.rules.clear();
+        g.inner_access_policy = InnerAccessPolicy::Drop;
+    }
+    let conn = json!({"RegionId": region, "ServiceId": x.epsrv, "EndpointId": x.ep});
+    match p.connection {
+        1 => {
+            ct::call(&mut n.w, A, "DisableVpcEndpointConnection", conn).expect("disable");
+        }
+        2 => {
+            let mut z = conn;
+            z["ZoneId"] = json!("cn-hangzhou-g");
+            ct::call(&mut n.w, A, "DisableVpcEndpointZoneConnection", z).expect("zone");
+        }
+        _ => {}
+    }
+    let backends = [x.ecs[2].clone(), x.ecs[3].clone()];
+    for (i, b) in backends.iter().enumerate() {
+        if p.stopped[i] {
+            n.stop(b);
+        }
+        if !p.listening[i] {
+            n.w.ecs
+                .instances
+                .get_mut(b)
+                .expect("backend")
+                .listening
+                .clear();
+        }
+    }
+    let vpc2 = n.w.ecs.instances[&backends[0]].vpc_id.clone();
+    let sg2 = n.w.ecs.instances[&backends[0]].security_group_ids[0].clone();
+    if p.backend_sg != 0 {
+        n.w.ecs
+            .security_groups
+            .get_mut(&sg2)
+            .expect("SG2")
+            .rules
+            .clear();
+        match p.backend_sg {
+            2 => {
+                n.rule(
+                    &sg2,
+                    Direction::Ingress,
+                    Permission::cidr("TCP", "80/80", "192.168.0.0/16"),
+                );
+            }
+            3 => {
+                n.rule(
+                    &sg2,
+                    Direction::Ingress,
+                    Permission::cidr("TCP", "81/81", "0.0.0.0/0"),
+                );
+            }
+            _ => {}
+        }
+    }
+    let vsws: Vec<String> = backends
+        .iter()
+        .map(|b| n.w.ecs.instances[b].vswitch_id.clone())
+        .collect();
+    let all = ("accept", "all", "0.0.0.0/0", "-1/-1");
+    for (i, v) in vsws.iter().enumerate() {
+        match p.acls[i] {
+            1 => {
+                n.acl(&vpc2, &[v], &[all], &[all]);
+            }
+            2 => {
+                n.acl(&vpc2, &[v], &[], &[]);
+            }
+            3 => {
+                n.acl(
+                    &vpc2,
+                    &[v],
+                    &[("accept", "all", "192.168.2.0/24", "-1/-1")],
+                    &[all],
+                );
+            }
+            _ => {}
+        }
+    }
+    for g in n.w.nlb.server_groups.values_mut() {
+        g.health_check.enabled = p.health;
+        for (i, b) in backends.iter().enumerate() {
+            if p.unused[i] {
+                if let Some(s) = g.servers.iter_mut().find(|s| &s.server_id == b) {
+                    s.weight = 0;
+                }
+            }
+        }
+    }
+    for l in n.w.nlb.load_balancers.values_mut() {
+        l.cross_zone_enabled = p.cross_zone;
+    }
+    (n, x)
+}

@@ -3,8 +3,8 @@
 //! re-analysing never repeats a failure and converges.
 
 use super::fix::suggest;
-use super::fixture::{random_world, Plan};
-use super::walker::walk;
+use super::fixture::{random_pl_world, random_world, PlPlan, Plan};
+use super::walker::{walk, walk_endpoint};
 use super::*;
 use crate::cloud::packet::{Packet, Protocol, DEFAULT_CLIENT_PORT};
 use proptest::prelude::*;
@@ -276,5 +276,123 @@ fn tr_worlds_cover_the_tr_codes() {
         "RETURN_TR_NO_ASSOCIATION",
     ] {
         assert!(seen.contains_key(want), "{want} never occurs: {seen:?}");
+    }
+}
+
+fn pl_plan() -> impl Strategy<Value = PlPlan> {
+    (
+        (0u8..2, 0u8..3, 0u8..4),
+        prop::array::uniform2(prop::bool::weighted(0.25)),
+        prop::array::uniform2(prop::bool::weighted(0.8)),
+        prop::array::uniform2(prop::bool::weighted(0.15)),
+        prop::array::uniform2(0u8..4),
+        (prop::bool::weighted(0.8), prop::bool::weighted(0.7)),
+    )
+        .prop_map(
+            |(
+                (consumer_sg, connection, backend_sg),
+                stopped,
+                listening,
+                unused,
+                acls,
+                (health, cross_zone),
+            )| PlPlan {
+                consumer_sg,
+                connection,
+                stopped,
+                listening,
+                unused,
+                backend_sg,
+                acls,
+                health,
+                cross_zone,
+            },
+        )
+}
+
+fn to_endpoint(from: &str, ep: &str, port: u16) -> Probe {
+    Probe {
+        source: Source::Ecs {
+            instance_id: from.into(),
+            source_ip: None,
+        },
+        target: Target::Endpoint {
+            endpoint_id: ep.into(),
+        },
+        protocol: Protocol::Tcp,
+        source_port: None,
+        target_port: Some(port),
+    }
+}
+
+/// The servers `GetListenerHealthStatus` lists, with their status.
+fn listed(w: &mut crate::cloud::World, listener: &str) -> Vec<(String, String)> {
+    let h = crate::cloud::nlb::tests::pok(
+        w,
+        crate::cloud::tests::A,
+        "Nlb",
+        "GetListenerHealthStatus",
+        serde_json::json!({"RegionId": "cn-hangzhou", "ListenerId": listener}),
+    );
+    h["ListenerHealthStatus"][0]["ServerGroupInfos"][0]["NonNormalServers"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|s| {
+                    (
+                        s["ServerId"].as_str().unwrap_or_default().to_string(),
+                        s["Status"].as_str().unwrap_or_default().to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn analyzer_agrees_with_the_walker_through_privatelink(p in pl_plan(), port80 in prop::bool::weighted(0.85)) {
+        let (n, x) = random_pl_world(&p);
+        let port = if port80 { 80 } else { 81 };
+        let a = Analyzer::new(&n.w);
+        for from in [&x.ecs[0], &x.ecs[1]] {
+            let v = a.analyze(&to_endpoint(from, &x.ep, port)).expect("valid probe");
+            let plain = walk_endpoint(&n.w, from, &x.ep, port);
+            prop_assert_eq!(v.reachable, plain.is_ok(), "{:?}: {:?} vs {:?}", p, v.findings, plain);
+            prop_assert_eq!(v.first_error().map(|f| f.code.as_str()), plain.err(), "{:?}", p);
+            if v.reachable {
+                prop_assert_eq!(v.forward.first().map(|h| h.node_id.as_str()), Some(from.as_str()));
+                prop_assert!(v.forward.last().is_some_and(|h| h.node_id == x.ecs[2] || h.node_id == x.ecs[3]));
+            }
+        }
+    }
+
+    #[test]
+    fn reach_through_privatelink_agrees_with_the_nlb_health(p in pl_plan()) {
+        let (mut n, x) = random_pl_world(&p);
+        let v = analyze(&n.w, &to_endpoint(&x.ecs[0], &x.ep, 80)).expect("valid probe");
+        let health = listed(&mut n.w, &x.listener);
+        let unhealthy = |id: &str| health.iter().any(|(s, st)| s == id && st == "Unhealthy");
+        // every backend the analysis tried: unhealthy there iff the NLB lists it Unhealthy
+        for c in &v.candidates {
+            for b in &c.backends {
+                prop_assert_eq!(
+                    b.code == Some(Code::LbBackendUnhealthy),
+                    p.health && unhealthy(&b.server_id),
+                    "{:?} {:?} {:?}", p, b, health
+                );
+            }
+        }
+        // with the PrivateLink part open, cross-zone on and source-symmetric filters, the
+        // endpoint is reachable iff the NLB reports a healthy server
+        let pl_open = p.consumer_sg == 0 && p.connection != 1;
+        if pl_open && p.health && p.cross_zone && !p.acls.contains(&3) {
+            let healthy = [&x.ecs[2], &x.ecs[3]]
+                .iter()
+                .any(|s| !health.iter().any(|(id, _)| id == *s));
+            prop_assert_eq!(v.reachable, healthy, "{:?} {:?} {:?}", p, v.findings, health);
+        }
     }
 }

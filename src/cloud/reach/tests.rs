@@ -999,3 +999,41 @@ fn reach_steps_in_scenarios_check_verdict_code_and_hops() {
     let r = run(&format!(r#"{{"reach": {{{q}, "reachible": true}}}}"#));
     assert!(!r[0].passed);
 }
+
+#[test]
+fn a_route_over_a_peering_of_other_vpcs_is_a_next_hop_mismatch() {
+    // CreateRouteEntry refuses such a route; a world file or a later change can still hold
+    // one, so the analyzer reports it rather than trusting the API's checks.
+    let (mut n, a, b, _, rta, _) = peered("cn-hangzhou");
+    let vb = n.w.ecs.instances[&b].vpc_id.clone();
+    let (vc, _) = n.vpc(A, "cn-hangzhou", "10.5.0.0/16");
+    let pbc = n.peer(A, &vb, A, &vc);
+    let entry =
+        n.w.route_entries_of(&rta)
+            .next()
+            .unwrap()
+            .route_entry_id
+            .clone();
+    n.w.route_entries.get_mut(&entry).unwrap().next_hop_id = pbc.clone();
+    let v = n.reach(&a, &b, ICMP, None);
+    assert_eq!(first(&v), Some("ROUTE_NEXT_HOP_MISMATCH"));
+    assert!(!v.reachable);
+    assert!(
+        v.first_error().unwrap().detail.contains(&pbc),
+        "{:?}",
+        v.findings
+    );
+}
+
+#[test]
+fn an_address_on_an_eni_that_is_not_in_use_is_not_delivered() {
+    let (mut n, a, b, _, _, _) = peered("cn-hangzhou");
+    let eni = n.w.ecs.instances[&b].primary_eni_id.clone();
+    n.w.ecs.enis.get_mut(&eni).unwrap().status = crate::cloud::ecs::EniStatus::Detaching;
+    let v = n.reach(&a, &b, TCP, Some(22));
+    assert_eq!(first(&v), Some("DST_ENI_NOT_IN_USE"));
+    assert_eq!(
+        v.first_error().map(|f| f.component_id.as_str()),
+        Some(eni.as_str())
+    );
+}

@@ -257,3 +257,209 @@ pub fn walk(w: &World, from: &str, to: &str, p: &Packet) -> Result<(), &'static 
     }
     Ok(())
 }
+
+/// [`go`] for a reply that ends at a load balancer's own source address: no ingress ACL at
+/// the end (§8.3.4 D2).
+fn go_home(w: &World, vpc: &str, vsw: &str, p: &Packet) -> Result<String, &'static str> {
+    let dst = p.dst_ip;
+    let here = w.vswitch(vsw).ok_or("ROUTE_NOT_FOUND")?;
+    if here.cidr_block.contains(&dst) {
+        return Ok(vpc.to_string());
+    }
+    if !acl_ok(w, vsw, Direction::Egress, p) {
+        return Err("NACL_EGRESS_DENY");
+    }
+    match w.lookup_route(vpc, Some(vsw), IpAddr::V4(dst)) {
+        Some(m) if m.target == RouteTarget::Local => {
+            vswitch_with(w, vpc, dst).ok_or("DST_IP_NOT_FOUND")?;
+            Ok(vpc.to_string())
+        }
+        Some(_) => Err("UNSUPPORTED_NEXT_HOP"),
+        None => Err("ROUTE_NOT_FOUND"),
+    }
+}
+
+/// From the NLB's zone vSwitch `vsw` (source `src`) to server `s` on `port`, VPC-local, and
+/// the reply back to `src`; `Ok(listening)`.
+fn nlb_leg(
+    w: &World,
+    vpc: &str,
+    vsw: &str,
+    src: Ipv4Addr,
+    s: &crate::cloud::nlb::Server,
+    port: u16,
+) -> Result<bool, &'static str> {
+    let p = Packet::tcp(
+        src,
+        crate::cloud::packet::DEFAULT_CLIENT_PORT,
+        s.server_ip,
+        port,
+    );
+    let here = w.vswitch(vsw).ok_or("LB_NOT_ACTIVE")?;
+    if !here.cidr_block.contains(&s.server_ip) {
+        if !acl_ok(w, vsw, Direction::Egress, &p) {
+            return Err("NACL_EGRESS_DENY");
+        }
+        let to = vswitch_with(w, vpc, s.server_ip).ok_or("DST_IP_NOT_FOUND")?;
+        if !acl_ok(w, &to, Direction::Ingress, &p) {
+            return Err("NACL_INGRESS_DENY");
+        }
+    }
+    let eni = match w.ecs().addresses.owner(vpc, s.server_ip) {
+        Some(AddressOwner::Eni(e)) => &w.ecs().enis[e],
+        _ => return Err("DST_IP_NOT_FOUND"),
+    };
+    let inst = eni.instance_id.as_ref().map(|i| &w.ecs().instances[i]);
+    if inst.is_some_and(|i| i.status(w.now()) != InstanceStatus::Running) {
+        return Err("DST_INSTANCE_NOT_RUNNING");
+    }
+    if !evaluate(w.ecs(), &eni.network_interface_id, Direction::Ingress, &p)
+        .is_some_and(|d| d.allowed)
+    {
+        return Err("SG_INGRESS_DENY");
+    }
+    go_home(w, vpc, &eni.vswitch_id, &p.reply()).map_err(returned)?;
+    Ok(inst.is_some_and(|i| i.listens_on(crate::cloud::ecs::instance::L4::Tcp, port)))
+}
+
+/// Instance `from` to endpoint `ep` on tcp/`port`, through PrivateLink and the NLB behind it
+/// (§8.3.6–§8.3.7, instance-type server groups): `Ok` when some endpoint zone gets through,
+/// else the first zone's first failing code.
+pub fn walk_endpoint(w: &World, from: &str, ep: &str, port: u16) -> Result<(), &'static str> {
+    let e = &w.privatelink.endpoints[ep];
+    let mut first = None;
+    for z in &e.zones {
+        match walk_zone(w, from, e, z, port) {
+            Ok(()) => return Ok(()),
+            Err(c) => {
+                first.get_or_insert(c);
+            }
+        }
+    }
+    Err(first.unwrap_or("DST_IP_NOT_FOUND"))
+}
+
+fn walk_zone(
+    w: &World,
+    from: &str,
+    e: &crate::cloud::privatelink::Endpoint,
+    z: &crate::cloud::privatelink::EndpointZone,
+    port: u16,
+) -> Result<(), &'static str> {
+    let a = &w.ecs().instances[from];
+    let p = Packet::tcp(
+        a.private_ip,
+        crate::cloud::packet::DEFAULT_CLIENT_PORT,
+        z.eni_ip,
+        port,
+    );
+    if a.status(w.now()) != InstanceStatus::Running {
+        return Err("SRC_INSTANCE_NOT_RUNNING");
+    }
+    if !evaluate(w.ecs(), &a.primary_eni_id, Direction::Egress, &p).is_some_and(|d| d.allowed) {
+        return Err("SG_EGRESS_DENY");
+    }
+    if go(w, &a.vpc_id, &a.vswitch_id, &p)? != e.vpc_id {
+        return Err("DST_IP_NOT_FOUND");
+    }
+    if e.status != "Active" {
+        return Err("EP_NOT_ACTIVE");
+    }
+    if !evaluate(w.ecs(), &z.eni_id, Direction::Ingress, &p).is_some_and(|d| d.allowed) {
+        return Err("SG_INGRESS_DENY");
+    }
+    if e.connection_status != "Connected" {
+        return Err("EP_CONNECTION_NOT_CONNECTED");
+    }
+    if z.status != "Connected" && z.status != "Migrated" {
+        return Err("EP_ZONE_NOT_CONNECTED");
+    }
+    let svc = match w.privatelink.services.get(&e.service_id) {
+        Some(s) if s.status == "Active" && s.business_status == "Normal" => s,
+        _ => return Err("EPSRV_NOT_ACTIVE"),
+    };
+    let Some(row) = svc
+        .resources
+        .iter()
+        .find(|r| Some(r.key()) == z.resource_id)
+    else {
+        return Err("EP_ZONE_NO_RESOURCE");
+    };
+    if e.region_id != svc.region_id && e.cross_region_bandwidth.unwrap_or(0) == 0 {
+        return Err("EP_NO_CROSS_REGION_BANDWIDTH");
+    }
+    let Some(lb) = w.nlb.load_balancers.get(&row.resource_id) else {
+        return Err("EP_ZONE_NO_RESOURCE");
+    };
+    let Some(zm) = lb.zone(&row.zone_id) else {
+        return Err("EP_ZONE_NO_RESOURCE");
+    };
+    if lb.status != "Active" || lb.business_status != "Normal" {
+        return Err("LB_NOT_ACTIVE");
+    }
+    let Some(l) = w.nlb.listeners.values().find(|l| {
+        l.load_balancer_id == lb.load_balancer_id
+            && l.status == "Running"
+            && (l.protocol == "TCP")
+            && l.takes_port(port)
+    }) else {
+        return Err("LB_NO_LISTENER");
+    };
+    let g = match w.nlb.server_groups.get(&l.server_group_id) {
+        Some(g) if g.status == "Available" => g,
+        _ => return Err("LB_SERVER_GROUP_NOT_AVAILABLE"),
+    };
+    let servers: Vec<_> = g
+        .servers
+        .iter()
+        .filter(|s| s.weight > 0)
+        .filter(|s| lb.cross_zone_enabled || s.zone_id.as_deref() == Some(&zm.zone_id))
+        .collect();
+    if servers.is_empty() {
+        return Err("LB_NO_BACKEND");
+    }
+    let mut first = None;
+    for s in servers {
+        let sport = if g.any_port_enabled { port } else { s.port };
+        if g.health_check.enabled {
+            let hz = s
+                .zone_id
+                .as_deref()
+                .and_then(|x| lb.zone(x))
+                .unwrap_or(&lb.zone_mappings[0]);
+            let hport = match g.health_check.connect_port {
+                0 => sport,
+                x => x,
+            };
+            let healthy = matches!(
+                nlb_leg(
+                    w,
+                    &lb.vpc_id,
+                    &hz.vswitch_id,
+                    hz.local_addresses[0],
+                    s,
+                    hport
+                ),
+                Ok(true)
+            );
+            if !healthy {
+                first.get_or_insert("LB_BACKEND_UNHEALTHY");
+                continue;
+            }
+        }
+        match nlb_leg(
+            w,
+            &lb.vpc_id,
+            &zm.vswitch_id,
+            zm.local_addresses[0],
+            s,
+            sport,
+        ) {
+            Ok(_) => return Ok(()),
+            Err(c) => {
+                first.get_or_insert(c);
+            }
+        }
+    }
+    Err(first.unwrap_or("LB_NO_BACKEND"))
+}
