@@ -22,10 +22,10 @@ pub enum NodeType {
     /// A VPC peering connection.
     #[serde(rename = "PCC")]
     Pcc,
-    /// A transit router (reserved: §6).
+    /// A transit router (§6; its matched route is the TR table entry).
     #[serde(rename = "TR")]
     Tr,
-    /// A transit-router attachment (reserved: §6).
+    /// A transit-router attachment (§6).
     #[serde(rename = "TR_ATTACH")]
     TrAttach,
     /// A PrivateLink endpoint (reserved: §4).
@@ -37,7 +37,7 @@ pub enum NodeType {
     /// An NLB (reserved: §5).
     #[serde(rename = "NLB")]
     Nlb,
-    /// An ALB (reserved: §5).
+    /// An ALB (§5.2).
     #[serde(rename = "ALB")]
     Alb,
     /// A CLB (reserved: §5).

@@ -10,8 +10,8 @@
 //! * [`probe`] — the question and the resolution of its ends (§8.2, §8.3.1–§8.3.2);
 //! * [`topology`] — the per-analysis index: vSwitches per VPC, entries per table, LPM;
 //! * [`trace`] — the walk from vSwitch to vSwitch (§8.3.3), for the packet and its reply;
-//! * [`segment`] — what each next-hop kind does (local, peering; reserved: transit router,
-//!   PrivateLink, load balancer);
+//! * [`segment`] — what each next-hop kind does (local, peering, transit routers, PrivateLink,
+//!   load balancers with the ALB's view and hidden back-to-origin route);
 //! * [`deliver`] — the owner of the destination address and security groups (§8.3.4);
 //! * [`reverse`] — the reply path (§8.3.8);
 //! * [`finding`] — codes, severities, findings (§8.6);
