@@ -809,6 +809,18 @@ fn script(s: &mut Sim) -> Vec<String> {
         on_svc.clone(),
     );
     call(s, "root@A", "ListVpcEndpointServiceUsers", on_svc.clone());
+    call(
+        s,
+        "root@A",
+        "Privatelink/DescribeRegions",
+        json!({"RegionId": r}),
+    );
+    call(
+        s,
+        "root@A",
+        "Privatelink/DescribeZones",
+        json!({"RegionId": r}),
+    );
     // The endpoint side: an endpoint in zone a of VPC A2 with a security group, its
     // connection and zone switched off and on, its allocation mode, bandwidth, zones.
     let sg = call(
@@ -911,6 +923,12 @@ fn script(s: &mut Sim) -> Vec<String> {
         "Slb/AddBackendServers",
         json!({"RegionId": r, "LoadBalancerId": clb,
                "BackendServers": format!("[{{\"ServerId\":\"{vm}\",\"Weight\":\"100\"}}]")}),
+    );
+    call(
+        s,
+        "root@A",
+        "Slb/DescribeHealthStatus",
+        json!({"RegionId": r, "LoadBalancerId": clb}),
     );
     call(
         s,

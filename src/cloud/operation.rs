@@ -25,6 +25,7 @@ pub use alb::api::{
 };
 pub use cen::api::*;
 pub use clb::api::*;
+pub use clb::health::ClbDescribeHealthStatus;
 pub use ecs::api::*;
 pub use ecs::security_group_api::{
     AuthorizeSecurityGroup, AuthorizeSecurityGroupEgress, CreateSecurityGroup, DeleteSecurityGroup,
@@ -35,6 +36,7 @@ pub use network_acl::api::*;
 pub use nis::api::*;
 pub use nlb::api::*;
 pub use privatelink::api::*;
+pub use privatelink::regions::{PrivatelinkDescribeRegions, PrivatelinkDescribeZones};
 pub use privatelink::zone_resource::*;
 pub use vpc::api::*;
 pub use vpcpeer::api::*;
@@ -262,12 +264,15 @@ operations! {
     ListVpcEndpointConnections,
     ListVpcEndpointServiceResources,
     ListVpcEndpointServiceUsers,
+    PrivatelinkDescribeRegions,
+    PrivatelinkDescribeZones,
     // Slb (clb/api.rs; `Clb` prefix: NLB and ALB declare the same API names)
     ClbCreateLoadBalancer,
     ClbCreateLoadBalancerTCPListener,
     ClbAddBackendServers,
     ClbStartLoadBalancerListener,
     ClbDescribeLoadBalancers,
+    ClbDescribeHealthStatus,
     ClbDeleteLoadBalancer,
     // Cbn (cen/api.rs)
     CreateCen,

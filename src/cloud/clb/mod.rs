@@ -8,6 +8,7 @@
 //! pay-as-you-go ([`Clb::privatelink_eligible`]).
 
 pub mod api;
+pub mod health;
 
 #[cfg(test)]
 mod tests;

@@ -254,3 +254,107 @@ fn ineligible_clbs_are_refused_by_privatelink() {
         "InvalidLoadBalancerId.NotFound"
     );
 }
+
+/// DescribeHealthStatus answers from the reach analyzer's health probe (from the VIP), and
+/// reach through PrivateLink to a CLB agrees with it.
+#[test]
+fn clb_health_and_reach_through_privatelink() {
+    use crate::cloud::packet::Protocol;
+    use crate::cloud::reach::{analyze, Code, Probe, Source, Target};
+    let mut w = world();
+    let (vpc, vsws) = vpc_with_zones(&mut w, A, "10.0.0.0/16");
+    let g = sg(&mut w, A, &vpc, Some(("8080/8080", "10.0.0.0/16")));
+    let web = instance(&mut w, A, &vsws[0], &g, "tcp/8080");
+    let idle = instance(&mut w, A, &vsws[0], &g, "");
+    let lb = s(
+        &pok(
+            &mut w,
+            A,
+            "Slb",
+            "CreateLoadBalancer",
+            json!({"RegionId": R, "VSwitchId": vsws[0], "LoadBalancerName": "clb1"}),
+        ),
+        "LoadBalancerId",
+    );
+    let at = json!({"RegionId": R, "LoadBalancerId": lb, "ListenerPort": 80});
+    let mut listener = at.clone();
+    listener["BackendServerPort"] = json!(8080);
+    pok(&mut w, A, "Slb", "CreateLoadBalancerTCPListener", listener);
+    pok(
+        &mut w,
+        A,
+        "Slb",
+        "AddBackendServers",
+        json!({"RegionId": R, "LoadBalancerId": lb,
+               "BackendServers": format!("[{{\"ServerId\":\"{web}\"}},{{\"ServerId\":\"{idle}\"}}]")}),
+    );
+    let status = |w: &mut crate::cloud::World| -> Vec<(String, String)> {
+        let h = pok(
+            w,
+            A,
+            "Slb",
+            "DescribeHealthStatus",
+            json!({"RegionId": R, "LoadBalancerId": lb}),
+        );
+        h["BackendServers"]["BackendServer"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| (s(b, "ServerId"), s(b, "ServerHealthStatus")))
+            .collect()
+    };
+    // A stopped listener checks nothing.
+    assert_eq!(
+        status(&mut w),
+        vec![
+            (web.clone(), "unavailable".to_string()),
+            (idle.clone(), "unavailable".to_string())
+        ]
+    );
+    pok(&mut w, A, "Slb", "StartLoadBalancerListener", at);
+    assert_eq!(
+        status(&mut w),
+        vec![
+            (web.clone(), "normal".to_string()),
+            (idle.clone(), "abnormal".to_string())
+        ]
+    );
+    // Reach to the CLB from an instance of the VPC: the backend sees the VIP; the healthy
+    // backend carries it, the idle one is LB_BACKEND_UNHEALTHY (nothing listens).
+    let client = instance(&mut w, A, &vsws[1], &g, "");
+    let v = analyze(
+        &w,
+        &Probe {
+            source: Source::Ecs {
+                instance_id: client,
+                source_ip: None,
+            },
+            target: Target::LoadBalancer {
+                load_balancer_id: lb.clone(),
+            },
+            protocol: Protocol::Tcp,
+            source_port: None,
+            target_port: Some(80),
+        },
+    )
+    .unwrap();
+    let b = &v.candidates[0].backends;
+    assert_eq!(b[0].server_id, web);
+    assert!(b[0].ok, "{:?}", v.findings);
+    assert_eq!(b[0].source, w.clb.load_balancers[&lb].address);
+    assert_eq!(
+        (b[1].code, b[1].cause),
+        (Some(Code::LbBackendUnhealthy), Some(Code::AppNotListening))
+    );
+    assert!(v.reachable);
+    assert_eq!(
+        perr(
+            &mut w,
+            B,
+            "Slb",
+            "DescribeHealthStatus",
+            json!({"RegionId": R, "LoadBalancerId": lb})
+        ),
+        "InvalidLoadBalancerId.NotFound"
+    );
+}

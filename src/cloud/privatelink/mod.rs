@@ -11,6 +11,7 @@
 //! `service_owner = privatelink:<ep-id>:<zone>`) with addresses of the consumer vSwitch.
 
 pub mod api;
+pub mod regions;
 pub mod zone_resource;
 
 #[cfg(test)]

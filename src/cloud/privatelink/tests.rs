@@ -1124,3 +1124,31 @@ fn zone_connection_resource_attribute_gate_cases_and_errors() {
         None
     );
 }
+
+#[test]
+fn describe_regions_and_zones() {
+    let mut w = world();
+    let r = pok(&mut w, A, PL, "DescribeRegions", json!({"RegionId": R}));
+    let regions = r["Regions"]["Region"].as_array().unwrap();
+    let hz = regions
+        .iter()
+        .find(|x| x["RegionId"] == R)
+        .expect("cn-hangzhou");
+    assert_eq!(hz["RegionEndpoint"], "privatelink.cn-hangzhou.aliyuncs.com");
+    assert!(regions.iter().all(
+        |x| crate::cloud::region::region(x["RegionId"].as_str().unwrap())
+            .is_some_and(|i| i.privatelink)
+    ));
+    let z = pok(&mut w, A, PL, "DescribeZones", json!({"RegionId": R}));
+    let zones: Vec<String> = z["Zones"]["Zone"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| s(x, "ZoneId"))
+        .collect();
+    assert!(
+        zones.contains(&G.to_string()) && zones.contains(&K.to_string()),
+        "{zones:?}"
+    );
+    assert_eq!(z["Zones"]["Zone"][0]["LocalName"], "Zone A");
+}
