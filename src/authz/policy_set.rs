@@ -224,7 +224,7 @@ enum ResourceCheck {
 
 /// Sets at least this large check resources by ARN segments (splitting the request ARN costs
 /// a few hash lookups, repaid only when there are many candidates).
-const SEGMENTS_FROM: usize = 48;
+const SEGMENTS_FROM: usize = 256;
 
 /// `hay` starts with `prefix` (inline: the prefixes are a few dozen bytes).
 #[inline]
