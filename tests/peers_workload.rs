@@ -146,12 +146,17 @@ enum Twist {
     CidrIp,
     /// The resource owned by the account its ARN names (cross-account: §6.8).
     Owned,
+    /// A colon inside the resource's region (the ARN no longer has five fields).
+    ExtraColon,
 }
 
 fn twist(r: &Request, t: Twist) -> Request {
     let mut r = r.clone();
     match t {
         Twist::None | Twist::Owned => {}
+        Twist::ExtraColon => {
+            r.resource = r.resource.replacen(":cn-", ":cn:", 1);
+        }
         Twist::Case => {
             r.action = r
                 .action
@@ -193,6 +198,7 @@ fn twists() -> impl Strategy<Value = Twist> {
         1 => Just(Twist::NoKeys),
         1 => Just(Twist::CidrIp),
         1 => Just(Twist::Owned),
+        1 => Just(Twist::ExtraColon),
     ]
 }
 
@@ -224,7 +230,7 @@ proptest! {
             ..EvalOptions::default()
         };
         for (r, t) in reqs.iter().zip(&twists) {
-            let naive = matches!(t, Twist::None | Twist::NoKeys);
+            let naive = matches!(t, Twist::None | Twist::NoKeys | Twist::ExtraColon);
             let owned = matches!(t, Twist::Owned);
             agree(&l, &twist(r, *t), &options, naive, owned).map_err(TestCaseError::fail)?;
         }

@@ -176,7 +176,11 @@ impl CompiledCondition {
             return Tri::from_bool(ps.iter().any(|n| n.contains(&ip)));
         }
         match &self.values {
-            PolicyValues::Exact(ps) => Tri::from_bool(ps.iter().any(|p| **p == *r)),
+            // inline byte comparison: a `memcmp` call costs more than these short values
+            PolicyValues::Exact(ps) => Tri::from_bool(
+                ps.iter()
+                    .any(|p| p.len() == r.len() && p.bytes().zip(r.bytes()).all(|(a, b)| a == b)),
+            ),
             PolicyValues::Folded(ps) => {
                 if r.is_ascii() {
                     Tri::from_bool(ps.iter().any(|p| p.eq_ignore_ascii_case(r)))

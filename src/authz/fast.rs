@@ -77,6 +77,88 @@ impl Hasher for FxHasher {
 /// A hash map with [`FxHasher`].
 pub type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
+/// Fx hash of a string's bytes.
+#[inline]
+fn hash_str(s: &str) -> u64 {
+    let mut h = FxHasher::default();
+    h.write(s.as_bytes());
+    h.0
+}
+
+/// Byte equality without a `memcmp` call (the keys here are a few dozen bytes).
+#[inline]
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
+}
+
+/// A string-keyed map for the lookups of every decision: the key's Fx hash finds a chain of
+/// entries, compared inline (a `HashMap<Box<str>, _>` compares keys through `memcmp`, which
+/// costs more than the comparison itself on keys this short).
+#[derive(Debug, Clone)]
+pub struct StrMap<V> {
+    heads: FxMap<u64, u32>,
+    entries: Vec<(Box<str>, V, u32)>,
+}
+
+impl<V> Default for StrMap<V> {
+    fn default() -> Self {
+        StrMap {
+            heads: FxMap::default(),
+            entries: Vec::new(),
+        }
+    }
+}
+
+/// End of a chain.
+const NIL: u32 = u32::MAX;
+
+impl<V> StrMap<V> {
+    /// The value of `key`.
+    #[inline]
+    pub fn get(&self, key: &str) -> Option<&V> {
+        let mut i = *self.heads.get(&hash_str(key))?;
+        while let Some((k, v, next)) = self.entries.get(i as usize) {
+            if same(k, key) {
+                return Some(v);
+            }
+            i = *next;
+        }
+        None
+    }
+
+    /// The value of `key`, inserted with `make` when absent.
+    pub fn entry(&mut self, key: &str, make: impl FnOnce() -> V) -> &mut V {
+        let h = hash_str(key);
+        let mut at = self.heads.get(&h).copied().unwrap_or(NIL);
+        let head = at;
+        while let Some((k, _, next)) = self.entries.get(at as usize) {
+            if same(k, key) {
+                return &mut self.entries[at as usize].1;
+            }
+            at = *next;
+        }
+        let i = self.entries.len() as u32;
+        self.entries.push((key.into(), make(), head));
+        self.heads.insert(h, i);
+        &mut self.entries[i as usize].1
+    }
+
+    /// Number of keys.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Every value, in insertion order.
+    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut V> {
+        self.entries.iter_mut().map(|(_, v, _)| v)
+    }
+}
+
 /// Above this many distinct wildcard patterns a bucket uses the trie instead of a list.
 const LIST_MAX: usize = 24;
 
@@ -137,14 +219,28 @@ pub struct Group {
     pub allow: Vec<u32>,
 }
 
+/// The patterns of one service: exact action names (text after the `:`) and wildcard ones.
+#[derive(Debug, Clone, Default)]
+struct Service {
+    exact: StrMap<u32>,
+    bucket: Bucket,
+}
+
 /// Every `Action` pattern of a set compiled into one matcher (see the module docs).
 #[derive(Debug, Clone, Default)]
 pub struct ActionMatcher {
     groups: Vec<Group>,
     by_text: FxMap<Box<str>, u32>,
-    exact: FxMap<Box<str>, u32>,
-    services: FxMap<Box<str>, Bucket>,
+    services: StrMap<Service>,
+    /// Exact patterns without a `:`.
+    exact_rest: StrMap<u32>,
     rest: Bucket,
+}
+
+/// Position of the first `:` (a plain loop: `memchr` costs more on a 20-byte action).
+#[inline]
+fn colon(s: &str) -> Option<usize> {
+    s.bytes().position(|b| b == b':')
 }
 
 impl ActionMatcher {
@@ -158,15 +254,23 @@ impl ActionMatcher {
                 self.groups.push(Group::default());
                 self.by_text.insert(text.into(), g);
                 let prefix = pattern.literal_prefix();
-                if prefix.len() == text.len() {
-                    self.exact.insert(text.into(), g);
-                } else if let Some((service, _)) = prefix.split_once(':') {
-                    let bucket = self.services.entry(service.into()).or_default();
-                    bucket.patterns.push((pattern.clone(), g));
-                    bucket.trie = None;
-                } else {
-                    self.rest.patterns.push((pattern.clone(), g));
-                    self.rest.trie = None;
+                match colon(prefix) {
+                    Some(c) => {
+                        let service = self.services.entry(&text[..c], Service::default);
+                        if prefix.len() == text.len() {
+                            *service.exact.entry(&text[c + 1..], || g) = g;
+                        } else {
+                            service.bucket.patterns.push((pattern.clone(), g));
+                            service.bucket.trie = None;
+                        }
+                    }
+                    None if prefix.len() == text.len() => {
+                        *self.exact_rest.entry(text, || g) = g;
+                    }
+                    None => {
+                        self.rest.patterns.push((pattern.clone(), g));
+                        self.rest.trie = None;
+                    }
                 }
                 g
             }
@@ -185,8 +289,8 @@ impl ActionMatcher {
     /// Builds the tries of large buckets changed since the last call; call after inserting
     /// (a bucket not sealed yet is scanned as a list, which is correct, only slower).
     pub fn seal(&mut self) {
-        for b in self.services.values_mut() {
-            b.seal();
+        for s in self.services.values_mut() {
+            s.bucket.seal();
         }
         self.rest.seal();
     }
@@ -202,13 +306,23 @@ impl ActionMatcher {
             Some(group) => visit(group),
             None => ControlFlow::Continue(()),
         };
-        if let Some(&g) = self.exact.get(action) {
-            by_id(g)?;
-        }
-        if let Some((service, _)) = action.split_once(':') {
-            if let Some(bucket) = self.services.get(service) {
-                bucket.for_each(action, &mut by_id)?;
+        match colon(action) {
+            Some(c) => {
+                if let Some(service) = self.services.get(&action[..c]) {
+                    if let Some(&g) = service.exact.get(&action[c + 1..]) {
+                        by_id(g)?;
+                    }
+                    service.bucket.for_each(action, &mut by_id)?;
+                }
             }
+            None => {
+                if let Some(&g) = self.exact_rest.get(action) {
+                    by_id(g)?;
+                }
+            }
+        }
+        if self.rest.patterns.is_empty() {
+            return ControlFlow::Continue(());
         }
         self.rest.for_each(action, &mut by_id)
     }
@@ -223,7 +337,7 @@ pub struct KeyTable {
 }
 
 /// Keys a [`RequestView`] caches; further keys are looked up on every use.
-pub const CACHED_KEYS: usize = 16;
+pub const CACHED_KEYS: usize = 8;
 
 impl KeyTable {
     /// The slot of `key`.
@@ -244,24 +358,16 @@ impl KeyTable {
     }
 }
 
-/// An IP request value parsed once.
-#[derive(Debug, Clone, Copy)]
-pub enum ParsedIp {
-    /// Not parsed yet.
-    Pending,
-    /// The key is absent, multi-valued or not an address.
-    Unusable,
-    /// The single value, parsed.
-    Addr(IpAddr),
-}
-
 /// A request's condition values as the conditions of one set read them: each key resolved at
-/// most once, an IP value parsed at most once. Lives on the stack for one evaluation.
+/// most once, an IP value parsed at most once, the resource ARN split into its fields at most
+/// once. Lives on the stack for one evaluation.
 pub struct RequestView<'r> {
     context: &'r super::RequestContext,
-    resolved: u32,
+    resolved: u8,
+    ip_done: u8,
     values: [Option<&'r [String]>; CACHED_KEYS],
-    ips: [ParsedIp; CACHED_KEYS],
+    ips: [Option<IpAddr>; CACHED_KEYS],
+    arn: Option<Option<ArnFields<'r>>>,
 }
 
 impl<'r> RequestView<'r> {
@@ -271,8 +377,10 @@ impl<'r> RequestView<'r> {
         RequestView {
             context,
             resolved: 0,
+            ip_done: 0,
             values: [None; CACHED_KEYS],
-            ips: [ParsedIp::Pending; CACHED_KEYS],
+            ips: [None; CACHED_KEYS],
+            arn: None,
         }
     }
 
@@ -298,17 +406,204 @@ impl<'r> RequestView<'r> {
         if s >= CACHED_KEYS {
             return None;
         }
-        if let ParsedIp::Pending = self.ips[s] {
+        if self.ip_done & (1 << s) == 0 {
             self.ips[s] = match self.get(slot, key) {
-                Some([one]) => crate::policy::values::parse_ip_addr(one)
-                    .map_or(ParsedIp::Unusable, ParsedIp::Addr),
-                _ => ParsedIp::Unusable,
+                Some([one]) => crate::policy::values::parse_ip_addr(one),
+                _ => None,
             };
+            self.ip_done |= 1 << s;
         }
-        match self.ips[s] {
-            ParsedIp::Addr(ip) => Some(ip),
-            _ => None,
+        self.ips[s]
+    }
+
+    /// The request ARN's fields as segment ids of `table` (computed once); `None` when the
+    /// ARN does not have the five-field shape the segment index relies on.
+    #[inline]
+    pub fn arn(&mut self, resource: &'r str, table: &SegmentTable) -> Option<&ArnFields<'r>> {
+        if self.arn.is_none() {
+            self.arn = Some(ArnFields::split(resource, table));
         }
+        self.arn.as_ref().and_then(Option::as_ref)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Resource patterns by ARN segments.
+
+/// Literal ARN fields of a set's resource patterns (services, regions, accounts, resource
+/// types), interned to small integers so a pattern field is checked with one comparison.
+#[derive(Debug, Clone, Default)]
+pub struct SegmentTable {
+    ids: StrMap<u32>,
+}
+
+/// The id no interned field has (a request field the set never names).
+const UNKNOWN: u32 = u32::MAX;
+
+impl SegmentTable {
+    fn intern(&mut self, field: &str) -> u32 {
+        let next = self.ids.len() as u32;
+        *self.ids.entry(field, || next)
+    }
+    #[inline]
+    fn id(&self, field: &str) -> u32 {
+        self.ids.get(field).copied().unwrap_or(UNKNOWN)
+    }
+}
+
+/// A request ARN `acs:<service>:<region>:<account>:<type>[/<id>]` with exactly four colons,
+/// fields as segment ids.
+#[derive(Debug, Clone, Copy)]
+pub struct ArnFields<'r> {
+    service: u32,
+    region: u32,
+    account: u32,
+    rtype: u32,
+    id: Option<&'r str>,
+}
+
+impl<'r> ArnFields<'r> {
+    fn split(arn: &'r str, table: &SegmentTable) -> Option<ArnFields<'r>> {
+        let rest = arn.strip_prefix("acs:")?;
+        // the three colons after `acs:`, and no fourth (a plain loop: `memchr` costs more here)
+        let mut cuts = [0usize; 3];
+        let mut n = 0;
+        for (i, b) in rest.bytes().enumerate() {
+            if b == b':' {
+                if n == 3 {
+                    return None;
+                }
+                cuts[n] = i;
+                n += 1;
+            }
+        }
+        if n != 3 {
+            return None;
+        }
+        let relative = &rest[cuts[2] + 1..];
+        let (rtype, id) = match relative.bytes().position(|b| b == b'/') {
+            Some(slash) => (&relative[..slash], Some(&relative[slash + 1..])),
+            None => (relative, None),
+        };
+        Some(ArnFields {
+            service: table.id(&rest[..cuts[0]]),
+            region: table.id(&rest[cuts[0] + 1..cuts[1]]),
+            account: table.id(&rest[cuts[1] + 1..cuts[2]]),
+            rtype: table.id(rtype),
+            id,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Field {
+    Any,
+    Is(u32),
+}
+
+impl Field {
+    #[inline]
+    fn admits(self, id: u32) -> bool {
+        match self {
+            Field::Any => true,
+            Field::Is(f) => f == id,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Relative {
+    /// `*`: any relative part.
+    Any,
+    /// `<type>/*`, `<type>/<prefix>*` or `<type>/<id>`.
+    Typed {
+        rtype: u32,
+        /// Literal id text, a prefix when `prefix` is set.
+        id: Box<str>,
+        prefix: bool,
+    },
+}
+
+/// A resource pattern `acs:<f>:<f>:<f>:<relative>` whose fields are each `*` or literal
+/// (no `?`, no `:` inside), so that against an ARN with exactly four colons it matches exactly
+/// when each field does: the pattern's four colons must then meet the ARN's four, so no `*`
+/// can reach across a field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArnPattern {
+    service: Field,
+    region: Field,
+    account: Field,
+    relative: Relative,
+}
+
+fn literal(field: &str) -> bool {
+    !field.contains(['*', '?'])
+}
+
+impl ArnPattern {
+    /// The segment form of `pattern`, when it has one.
+    pub fn compile(pattern: &str, table: &mut SegmentTable) -> Option<ArnPattern> {
+        let rest = pattern.strip_prefix("acs:")?;
+        let fields: Vec<&str> = rest.split(':').collect();
+        let [service, region, account, relative] = fields[..] else {
+            return None;
+        };
+        let mut field = |f: &str| -> Option<Field> {
+            if f == "*" {
+                Some(Field::Any)
+            } else if literal(f) {
+                Some(Field::Is(table.intern(f)))
+            } else {
+                None
+            }
+        };
+        let (service, region, account) = (field(service)?, field(region)?, field(account)?);
+        let relative = if relative == "*" {
+            Relative::Any
+        } else {
+            let (t, id) = relative.split_once('/')?;
+            if !literal(t) || id.contains('?') {
+                return None;
+            }
+            let (id, prefix) = match id.strip_suffix('*') {
+                Some(p) if literal(p) => (p, true),
+                Some(_) => return None,
+                None if literal(id) => (id, false),
+                None => return None,
+            };
+            Relative::Typed {
+                rtype: table.intern(t),
+                id: id.into(),
+                prefix,
+            }
+        };
+        Some(ArnPattern {
+            service,
+            region,
+            account,
+            relative,
+        })
+    }
+
+    /// Does the pattern match the ARN `a`?
+    #[inline]
+    pub fn matches(&self, a: &ArnFields<'_>) -> bool {
+        self.service.admits(a.service)
+            && self.region.admits(a.region)
+            && self.account.admits(a.account)
+            && match &self.relative {
+                Relative::Any => true,
+                Relative::Typed { rtype, id, prefix } => {
+                    *rtype == a.rtype
+                        && a.id.is_some_and(|r| {
+                            if *prefix {
+                                r.as_bytes().starts_with(id.as_bytes())
+                            } else {
+                                r == &**id
+                            }
+                        })
+                }
+            }
     }
 }
 
@@ -413,6 +708,67 @@ mod tests {
         );
         let b = t.intern("acs:MFAPresent");
         assert_eq!(v.get(b, t.spelling(b)), None);
+    }
+
+    #[test]
+    fn str_map_finds_every_key() {
+        let mut m: StrMap<usize> = StrMap::default();
+        let keys: Vec<String> = (0..500).map(|i| format!("k{i}")).collect();
+        for (i, k) in keys.iter().enumerate() {
+            *m.entry(k, || i) = i;
+        }
+        *m.entry("k3", || 0) += 1000;
+        assert_eq!(m.len(), 500);
+        for (i, k) in keys.iter().enumerate() {
+            assert_eq!(m.get(k), Some(&(i + if i == 3 { 1000 } else { 0 })));
+        }
+        assert_eq!(m.get("k500"), None);
+        assert_eq!(m.get(""), None);
+    }
+
+    /// The segment form agrees with the glob on ARNs of every shape.
+    #[test]
+    fn arn_patterns_agree_with_the_glob() {
+        let mut t = SegmentTable::default();
+        let pats = [
+            "acs:ecs:*:123:instance/*",
+            "acs:ecs:cn-hangzhou:123:instance/i-a*",
+            "acs:ecs:cn-hangzhou:*:*",
+            "acs:*:cn-hangzhou:123:*",
+            "acs:ecs:*:*:*",
+            "acs:ecs:cn-hangzhou:123:instance/i-1",
+            "acs:ram::123:role/*",
+            "acs:ecs:*:123:instance/*x",
+            "acs:oss:*:123:bucket/a:b",
+            "acs:ecs:?:123:*",
+            "*",
+        ];
+        let compiled: Vec<(Wildcard, Option<ArnPattern>)> = pats
+            .iter()
+            .map(|p| (Wildcard::new(p), ArnPattern::compile(p, &mut t)))
+            .collect();
+        assert!(compiled[7].1.is_none() && compiled[8].1.is_none() && compiled[9].1.is_none());
+        let arns = [
+            "acs:ecs:cn-hangzhou:123:instance/i-1",
+            "acs:ecs:cn-hangzhou:123:instance/i-a9",
+            "acs:ecs:cn-beijing:123:instance/",
+            "acs:ecs:cn-beijing:123:instance",
+            "acs:ecs:cn-hangzhou:456:disk/d-1",
+            "acs:vpc:cn-hangzhou:123:vpc/v-1",
+            "acs:ram::123:role/admin",
+            "acs:ecs:cn-hangzhou:x:123:instance/i-1",
+            "acs:ecs::123:instance/a/b",
+            "*",
+            "arn:ecs:cn-hangzhou:123:instance/i-1",
+        ];
+        for a in arns {
+            let fields = ArnFields::split(a, &t);
+            for (glob, seg) in &compiled {
+                if let (Some(seg), Some(f)) = (seg, &fields) {
+                    assert_eq!(seg.matches(f), glob.matches(a), "{} / {a}", glob.as_str());
+                }
+            }
+        }
     }
 
     #[test]

@@ -11,7 +11,9 @@
 
 use super::condition::{CompiledCondition, Tri};
 use super::context::RequestContext;
-use super::fast::{common_literal_prefix, ActionMatcher, Group, KeyTable, RequestView};
+use super::fast::{
+    common_literal_prefix, ActionMatcher, ArnPattern, Group, KeyTable, RequestView, SegmentTable,
+};
 use super::options::{EvalOptions, UnparseableValues};
 use super::principal::{Principal, PrincipalKind};
 use crate::policy::ast::{Effect, Policy, PrincipalForm, Statement};
@@ -205,6 +207,30 @@ pub struct CompiledStatement {
     key_slots: Box<[u16]>,
     /// Literal text every resource this statement's `Resource` can match starts with.
     resource_prefix: Box<str>,
+    /// How the fast path checks the resource.
+    resource_check: ResourceCheck,
+}
+
+/// The fast path's resource check of a statement.
+#[derive(Debug, Clone)]
+enum ResourceCheck {
+    /// No `Resource` element, or one of its patterns is all stars: every resource.
+    All,
+    /// Every pattern has the segment form: checked on the ARN's fields (large sets).
+    Arn(Box<[ArnPattern]>),
+    /// The glob patterns (and `NotResource`).
+    Glob,
+}
+
+/// Sets at least this large check resources by ARN segments (splitting the request ARN costs
+/// a few hash lookups, repaid only when there are many candidates).
+const SEGMENTS_FROM: usize = 256;
+
+/// `hay` starts with `prefix` (inline: the prefixes are a few dozen bytes).
+#[inline]
+fn starts_with(hay: &str, prefix: &str) -> bool {
+    let (h, p) = (hay.as_bytes(), prefix.as_bytes());
+    h.len() >= p.len() && h.iter().zip(p).all(|(a, b)| a == b)
 }
 
 /// One request pair as a set sees it.
@@ -238,6 +264,7 @@ impl CompiledStatement {
         s: &Statement,
         lines: Option<(&str, &LineIndex)>,
         keys: &mut KeyTable,
+        segments: &mut SegmentTable,
     ) -> Self {
         let actions = PatternMatcher {
             negated: s.actions.negated,
@@ -275,6 +302,23 @@ impl CompiledStatement {
             Some(r) if !r.negated => common_literal_prefix(&r.patterns),
             _ => "".into(),
         };
+        let resource_check = match &resources {
+            None => ResourceCheck::All,
+            Some(r) if r.negated => ResourceCheck::Glob,
+            Some(r)
+                if r.patterns
+                    .iter()
+                    .any(|p| p.as_str().bytes().all(|b| b == b'*')) =>
+            {
+                ResourceCheck::All
+            }
+            Some(r) => r
+                .patterns
+                .iter()
+                .map(|p| ArnPattern::compile(p.as_str(), segments))
+                .collect::<Option<Box<[ArnPattern]>>>()
+                .map_or(ResourceCheck::Glob, ResourceCheck::Arn),
+        };
         let line_col = lines.map(|(text, idx)| {
             let lc = idx.line_col(text, s.span.start);
             (lc.line, lc.column)
@@ -302,6 +346,7 @@ impl CompiledStatement {
                 .map(|c| keys.intern(&c.key.value))
                 .collect(),
             resource_prefix,
+            resource_check,
         }
     }
 
@@ -342,15 +387,31 @@ impl CompiledStatement {
     /// conditions over the request view; true when the statement takes effect. The action was
     /// matched by the set's [`ActionMatcher`].
     #[inline]
-    fn takes_effect_fast(
+    fn takes_effect_fast<'r>(
         &self,
-        req: &PairRequest<'_>,
-        view: &mut RequestView<'_>,
-        keys: &KeyTable,
+        req: &PairRequest<'r>,
+        view: &mut RequestView<'r>,
+        set: &PolicySet,
     ) -> bool {
-        if !req.resource.starts_with(&*self.resource_prefix) || !self.rest_in_scope(req) {
+        let resource = match &self.resource_check {
+            ResourceCheck::All => true,
+            ResourceCheck::Arn(patterns) if set.statements.len() >= SEGMENTS_FROM => {
+                match view.arn(req.resource, &set.segments) {
+                    Some(arn) => patterns.iter().any(|p| p.matches(arn)),
+                    None => self.resource_glob(req.resource),
+                }
+            }
+            _ => self.resource_glob(req.resource),
+        };
+        if !resource
+            || !self
+                .principal
+                .as_ref()
+                .is_none_or(|p| p.matches(req.principal))
+        {
             return false;
         }
+        let keys = &set.keys;
         let unparseable = req.options.unparseable_values;
         let mut acc = Tri::True;
         for (c, &slot) in self.conditions.iter().zip(self.key_slots.iter()) {
@@ -363,6 +424,13 @@ impl CompiledStatement {
             }
         }
         self.takes_effect(acc)
+    }
+
+    /// The resource globs, after the literal-prefix test.
+    #[inline]
+    fn resource_glob(&self, resource: &str) -> bool {
+        starts_with(resource, &self.resource_prefix)
+            && self.resources.as_ref().is_none_or(|r| r.matches(resource))
     }
 
     /// Full applicability check of this statement against a request.
@@ -390,6 +458,7 @@ pub struct PolicySet {
     statements: Vec<CompiledStatement>,
     actions: ActionMatcher,
     keys: KeyTable,
+    segments: SegmentTable,
     /// `NotAction` statements: they match by exclusion and must always be checked.
     by_exclusion: Vec<u32>,
 }
@@ -408,6 +477,7 @@ impl PolicySet {
             statements: Vec::new(),
             actions: ActionMatcher::default(),
             keys: KeyTable::default(),
+            segments: SegmentTable::default(),
             by_exclusion: Vec::new(),
         }
     }
@@ -420,7 +490,14 @@ impl PolicySet {
         let lines = text.zip(line_index.as_ref());
         for (i, s) in policy.statements.iter().enumerate() {
             let stmt_id = self.statements.len() as u32;
-            let compiled = CompiledStatement::compile(policy_index, i, s, lines, &mut self.keys);
+            let compiled = CompiledStatement::compile(
+                policy_index,
+                i,
+                s,
+                lines,
+                &mut self.keys,
+                &mut self.segments,
+            );
             if compiled.actions.negated {
                 self.by_exclusion.push(stmt_id);
             } else {
@@ -474,7 +551,7 @@ impl PolicySet {
                 if (s.effect == Effect::Allow && allowed) || !s.action_in_scope(req.action) {
                     continue;
                 }
-                if s.takes_effect_fast(req, &mut view, &self.keys) {
+                if s.takes_effect_fast(req, &mut view, self) {
                     match s.effect {
                         Effect::Deny => return Outcome::ExplicitDeny,
                         Effect::Allow => allowed = true,
@@ -489,7 +566,7 @@ impl PolicySet {
         let mut overflow = false;
         let denied = self.actions.for_each_group(req.action, |g| {
             for &id in &g.deny {
-                if stmt(id).is_some_and(|s| s.takes_effect_fast(req, &mut view, &self.keys)) {
+                if stmt(id).is_some_and(|s| s.takes_effect_fast(req, &mut view, self)) {
                     return ControlFlow::Break(());
                 }
             }
@@ -513,7 +590,7 @@ impl PolicySet {
         // Pass 2: Allow candidates until one applies.
         let mut allows = |g: &Group| {
             for &id in &g.allow {
-                if stmt(id).is_some_and(|s| s.takes_effect_fast(req, &mut view, &self.keys)) {
+                if stmt(id).is_some_and(|s| s.takes_effect_fast(req, &mut view, self)) {
                     return ControlFlow::Break(());
                 }
             }
@@ -536,7 +613,18 @@ impl PolicySet {
 /// ASCII case so the hot path does not allocate.
 pub fn with_folded_action<R>(action: &str, f: impl FnOnce(&str) -> R) -> R {
     const CAP: usize = 256;
-    if action.is_ascii() && action.len() <= CAP {
+    const SHORT: usize = 64;
+    if action.is_ascii() && action.len() <= SHORT {
+        // most actions: a small buffer is cheaper to clear
+        let mut buf = [0u8; SHORT];
+        let out = &mut buf[..action.len()];
+        out.copy_from_slice(action.as_bytes());
+        out.make_ascii_lowercase();
+        match std::str::from_utf8(out) {
+            Ok(s) => f(s),
+            Err(_) => f(&fold_case(action)),
+        }
+    } else if action.is_ascii() && action.len() <= CAP {
         let mut buf = [0u8; CAP];
         let out = &mut buf[..action.len()];
         out.copy_from_slice(action.as_bytes());

@@ -595,13 +595,17 @@ fn one_line(message: &str) -> String {
 /// keep memory flat on an endless stream.
 const BATCH_LINES: usize = 4_096;
 
+/// A batch also ends once its lines hold this many bytes, so over-long and large lines cannot
+/// make a batch hold thousands of megabyte-sized lines.
+const BATCH_BYTES: usize = 8 << 20;
+
 /// Decides every line of a `--requests` stream, writing one JSON record per non-blank line to
 /// `out` (`{"decision": …, "line": N}` or `{"line": N, "error": …}`) and each error, labelled
 /// `label:N:`, to `err`. Lines are bounded by [`MAX_REQUEST_LINE`]; a non-UTF-8, over-long or
 /// malformed line gets its error record and the stream continues. Returns the number of bad
 /// lines; only an I/O error ends the stream early.
 ///
-/// Lines are read in batches of [`BATCH_LINES`] and decided on `--jobs` threads (rayon);
+/// Lines are read in batches of [`BATCH_LINES`] (at most [`BATCH_BYTES`]) and decided on `--jobs` threads (rayon);
 /// records and errors are written in input order, so the output is the same for any number
 /// of threads. Lines without principal fields share one principal built from the flags.
 pub fn decide_stream(
@@ -645,17 +649,25 @@ pub fn decide_stream(
     let mut batch: Vec<(usize, Line)> = Vec::with_capacity(BATCH_LINES);
     loop {
         batch.clear();
+        let mut bytes = 0usize;
         let mut failure = None;
+        let mut ended = true;
         for (n, line) in lines.by_ref() {
             match line {
                 Ok(Line::Text(text)) if text.trim().is_empty() => continue,
-                Ok(line) => batch.push((n, line)),
+                Ok(line) => {
+                    if let Line::Text(text) = &line {
+                        bytes += text.len();
+                    }
+                    batch.push((n, line));
+                }
                 Err(e) => {
                     failure = Some(format!("{label}:{}: cannot read: {e}", n + 1));
                     break;
                 }
             }
-            if batch.len() == BATCH_LINES {
+            if batch.len() == BATCH_LINES || bytes >= BATCH_BYTES {
+                ended = false;
                 break;
             }
         }
@@ -684,7 +696,7 @@ pub fn decide_stream(
         if let Some(f) = failure {
             return Err(f);
         }
-        if batch.len() < BATCH_LINES {
+        if ended {
             return Ok(bad_lines);
         }
     }

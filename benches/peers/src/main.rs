@@ -13,7 +13,8 @@
 //! `--slow-budget SECS` (time allowed per slow engine for its agreement check and timing; the
 //! prefix it decides is a uniform sample since the workload is shuffled), `--check-only`,
 //! `--emit DIR` (also write each set as RAM documents `DIR/N/policy-K.json` and its requests as
-//! `DIR/N/requests.jsonl`, the input of `ramsim eval --requests`).
+//! `DIR/N/requests.jsonl`, the input of `ramsim eval --requests`), `--passes K` (time K passes
+//! over the requests and report the last: for profilers).
 
 #[path = "../../support/ram_workload.rs"]
 mod ram_workload;
@@ -195,6 +196,7 @@ struct Opts {
     check_only: bool,
     quick: bool,
     emit: Option<String>,
+    passes: usize,
 }
 
 fn parse_args() -> Result<Opts, String> {
@@ -207,6 +209,7 @@ fn parse_args() -> Result<Opts, String> {
         check_only: false,
         quick: false,
         emit: None,
+        passes: 1,
     };
     let mut args = std::env::args().skip(1);
     let mut requests = None;
@@ -217,6 +220,12 @@ fn parse_args() -> Result<Opts, String> {
             "--quick" => o.quick = true,
             "--check-only" => o.check_only = true,
             "--emit" => o.emit = Some(value("--emit")?),
+            "--passes" => {
+                o.passes = value("--passes")?
+                    .parse::<usize>()
+                    .map_err(|e| format!("--passes: {e}"))?
+                    .max(1)
+            }
             "--requests" => {
                 requests = Some(
                     value("--requests")?
@@ -247,19 +256,21 @@ fn parse_args() -> Result<Opts, String> {
                     })
                     .collect::<Result<_, _>>()?
             }
-            "--engines" => o.engines = value("--engines")?
-                .split(',')
-                .map(|s| {
-                    Kind::ALL
-                        .into_iter()
-                        .find(|k| k.name() == s.trim())
-                        .ok_or(format!(
+            "--engines" => {
+                o.engines = value("--engines")?
+                    .split(',')
+                    .map(|s| {
+                        Kind::ALL
+                            .into_iter()
+                            .find(|k| k.name() == s.trim())
+                            .ok_or(format!(
                         "--engines: unknown engine `{s}` (ramsim, indexed, naive, cedar, regorus)"
                     ))
-                })
-                .collect::<Result<_, _>>()?,
+                    })
+                    .collect::<Result<_, _>>()?
+            }
             "-h" | "--help" => {
-                println!("usage: ramsim-peers [--quick] [--requests N] [--sizes 10,100,1000,10000] [--engines ramsim,indexed,naive,cedar,regorus] [--seed S] [--slow-budget SECS] [--check-only] [--emit DIR]");
+                println!("usage: ramsim-peers [--quick] [--requests N] [--sizes 10,100,1000,10000] [--engines ramsim,indexed,naive,cedar,regorus] [--seed S] [--slow-budget SECS] [--check-only] [--emit DIR] [--passes K]");
                 std::process::exit(0);
             }
             other => return Err(format!("unknown argument `{other}` (try --help)")),
@@ -385,7 +396,10 @@ fn run_engine(
         mean: f64::NAN,
     };
     if !opts.check_only {
-        let mut lat = clock.per_call(checked, |i| engine.decide(i));
+        let mut lat = Vec::new();
+        for _ in 0..opts.passes {
+            lat = clock.per_call(checked, |i| engine.decide(i));
+        }
         row.timed = lat.len();
         row.mean = lat.iter().sum::<f64>() / lat.len() as f64;
         lat.sort_by(f64::total_cmp);
