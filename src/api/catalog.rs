@@ -115,6 +115,26 @@ pub fn by_product_api(product: Option<&str>, name: &str) -> Option<&'static ApiE
     found.next().is_none().then_some(first)
 }
 
+/// The ActionTrail `resourceType` of a catalog entry (§10.3), computed once per entry: the
+/// mapping ([`super::audit::resource_type`]) reads the API name, and the gateway asks for every
+/// event.
+pub fn resource_type_of(entry: &'static ApiEntry) -> &'static str {
+    static TYPES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    let types = TYPES.get_or_init(|| {
+        CATALOG
+            .iter()
+            .map(|e| super::audit::resource_type(e.product, e.api))
+            .collect()
+    });
+    // The entry's index from its address in CATALOG (checked, so a foreign entry falls back).
+    let offset = (entry as *const ApiEntry as usize).wrapping_sub(CATALOG.as_ptr() as usize);
+    let i = offset / std::mem::size_of::<ApiEntry>().max(1);
+    match CATALOG.get(i) {
+        Some(e) if std::ptr::eq(e, entry) => types[i],
+        _ => super::audit::resource_type(entry.product, entry.api),
+    }
+}
+
 /// True when several products declare an API named `name` (the request must name its
 /// product).
 pub fn is_shared_api(name: &str) -> bool {
@@ -196,6 +216,22 @@ mod tests {
                 "vpc"
             ]
         );
+    }
+
+    #[test]
+    fn cached_resource_types_are_the_mapping() {
+        for e in CATALOG {
+            assert_eq!(
+                resource_type_of(e),
+                super::super::audit::resource_type(e.product, e.api),
+                "{}/{}",
+                e.product,
+                e.api
+            );
+        }
+        // An entry that is not CATALOG's own falls back to the mapping.
+        let copy: &'static ApiEntry = Box::leak(Box::new(*by_api("CreateVpc").unwrap()));
+        assert_eq!(resource_type_of(copy), "ACS::VPC::VPC");
     }
 
     #[test]

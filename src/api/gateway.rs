@@ -816,9 +816,16 @@ impl Gateway {
         if let Some(r) = &region {
             params.insert_if_absent("RegionId", || Value::String(r.clone()));
         }
-        let write = super::catalog::by_product_api(request.product.as_deref(), &request.action)
-            .or_else(|| super::catalog::by_api(&request.action))
-            .is_none_or(|e| e.level.is_write());
+        let entry = super::catalog::by_product_api(request.product.as_deref(), &request.action)
+            .or_else(|| super::catalog::by_api(&request.action));
+        let write = entry.is_none_or(|e| e.level.is_write());
+        // The event's type: cached per entry when the entry is the service's own.
+        let event_resource_type = match entry {
+            Some(e) if e.product.eq_ignore_ascii_case(service) => {
+                super::catalog::resource_type_of(e)
+            }
+            _ => resource_type(service, &request.action),
+        };
         let (error_code, error_message, response) = match outcome {
             Ok(body) => (String::new(), String::new(), write.then(|| body.clone())),
             Err(e) => (e.code.clone(), e.message.clone(), None),
@@ -860,7 +867,7 @@ impl Gateway {
                 .map_or(Cow::Borrowed("ramsim/0.1"), Cow::Owned),
             user_identity,
             recipient_account_id: recipient,
-            resource_type: resource_type(service, &request.action).into(),
+            resource_type: event_resource_type.into(),
             resource_name,
             access_denied_detail: denial_detail,
             additional_event_data: AdditionalEventData {
