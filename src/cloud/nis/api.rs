@@ -14,15 +14,14 @@
 //! in the world file) gets 403 `Forbidden.NetworkPath` after authorization.
 
 use super::{
-    run, Analysis, AnalysisStatus, NetworkPath, PathParameter, MAX_ANALYSES_PER_ACCOUNT,
-    MAX_PATHS_PER_ACCOUNT, PRODUCT,
+    analyse, Analysed, Analysis, AnalysisStatus, NetworkPath, PathParameter,
+    MAX_ANALYSES_PER_ACCOUNT, MAX_PATHS_PER_ACCOUNT, PRODUCT,
 };
 use crate::cloud::declare::region_accessors;
 use crate::cloud::declare::ParamType::{Int, Str};
 use crate::cloud::declare::{opt, req, AccessLevel::*, ApiDecl, CloudApi};
 use crate::cloud::error::CloudError;
 use crate::cloud::params::Params;
-use crate::cloud::reach;
 use crate::cloud::time::Timestamp;
 use crate::cloud::world::{CallContext, World};
 use serde::{Deserialize, Serialize};
@@ -126,13 +125,12 @@ fn nis_opened(w: &World, ctx: &CallContext, region_id: &str) -> Result<(), Cloud
 /// Ends that must exist now: a modelled path is resolved by the analyzer (its parameter
 /// errors, e.g. `IllegalParam.SourceId` for an instance that does not exist); an unmodelled
 /// source or target type is accepted and its analysis ends in `error`.
-fn check_ends(w: &World, parameter: &PathParameter) -> Result<(), CloudError> {
-    match parameter.probe() {
-        Ok(probe) => reach::analyze(w, &probe)
-            .map(|_| ())
-            .map_err(|e| CloudError::bad(e.code, e.message)),
-        Err(u) if u.code.starts_with("IllegalParam.") => Err(CloudError::bad(u.code, u.message)),
-        Err(_) => Ok(()),
+/// The analysis is kept: in Immediate mode it is the one the call records.
+fn check_ends(w: &World, parameter: &PathParameter) -> Result<Analysed, CloudError> {
+    let analysed = analyse(w, parameter);
+    match analysed.parameter_error() {
+        Some(e) => Err(e),
+        None => Ok(analysed),
     }
 }
 
@@ -195,8 +193,16 @@ pub struct NewAnalysis {
     request_id: String,
     network_path_id: Option<String>,
     parameter: PathParameter,
-    /// Stepped mode: analysed at this time instead of now.
-    due: Option<Timestamp>,
+    when: When,
+}
+
+/// When a new analysis is analysed.
+#[derive(Debug, Clone)]
+enum When {
+    /// Immediate mode: analysed in the plan, on the world the call saw.
+    Now(Analysed),
+    /// Stepped mode: at this time, on the world of that moment.
+    Later(Timestamp),
 }
 
 /// Creates the analysis (Immediate mode: analysed on the world as it is) and returns its id.
@@ -207,11 +213,11 @@ fn apply_new_analysis(w: &mut World, now: Timestamp, n: NewAnalysis) -> String {
         }
     }
     let id = w.new_id("nra", &n.region_id);
-    let (status, reachable, result) = match n.due {
-        Some(_) => (AnalysisStatus::Init, false, Value::Null),
-        None => {
-            let o = run(w, &n.parameter, &id, &n.request_id);
-            (o.status, o.reachable, o.result)
+    let (status, reachable, result, due) = match &n.when {
+        When::Later(at) => (AnalysisStatus::Init, false, Value::Null, Some(*at)),
+        When::Now(analysed) => {
+            let o = analysed.outcome(&id, &n.request_id);
+            (o.status, o.reachable, o.result, None)
         }
     };
     w.nis.analyses.insert(
@@ -226,13 +232,13 @@ fn apply_new_analysis(w: &mut World, now: Timestamp, n: NewAnalysis) -> String {
             request_id: n.request_id,
             parameter: n.parameter,
             status,
-            due: n.due,
+            due,
             reachable,
             result,
         },
     );
     w.nis.created += 1;
-    if n.due.is_some() {
+    if due.is_some() {
         w.note_scheduled(now);
     }
     id
@@ -245,14 +251,20 @@ fn new_analysis(
     region_id: &str,
     network_path_id: Option<String>,
     parameter: PathParameter,
+    analysed: Option<Analysed>,
 ) -> NewAnalysis {
+    let when = if w.stepped() {
+        When::Later(w.settle_at(now))
+    } else {
+        When::Now(analysed.unwrap_or_else(|| analyse(w, &parameter)))
+    };
     NewAnalysis {
         owner_uid: ctx.caller_account.clone(),
         region_id: region_id.to_string(),
         request_id: ctx.request_id.clone(),
         network_path_id,
         parameter,
-        due: w.stepped().then(|| w.settle_at(now)),
+        when,
     }
 }
 
@@ -459,6 +471,7 @@ impl CloudApi for CreateNetworkReachableAnalysis {
             &self.region_id,
             Some(p.network_path_id.clone()),
             p.parameter.clone(),
+            None,
         ))
     }
     fn apply(w: &mut World, now: Timestamp, plan: Self::Plan) -> Value {
@@ -520,7 +533,7 @@ impl CloudApi for CreateAndAnalyzeNetworkPath {
     }
     fn plan(&self, w: &World, ctx: &CallContext, now: Timestamp) -> Result<Self::Plan, CloudError> {
         nis_opened(w, ctx, &self.region_id)?;
-        check_ends(w, &self.parameter)?;
+        let analysed = check_ends(w, &self.parameter)?;
         Ok(new_analysis(
             w,
             ctx,
@@ -528,6 +541,7 @@ impl CloudApi for CreateAndAnalyzeNetworkPath {
             &self.region_id,
             None,
             self.parameter.clone(),
+            Some(analysed),
         ))
     }
     fn apply(w: &mut World, now: Timestamp, plan: Self::Plan) -> Value {

@@ -431,28 +431,69 @@ pub struct Outcome {
     pub result: Value,
 }
 
-/// Analyses `parameter` on `world` (pure). A path whose ends no longer resolve, or whose
-/// source/target type the model does not analyse, ends in `error` with the code.
-pub fn run(world: &World, parameter: &PathParameter, nra_id: &str, request_id: &str) -> Outcome {
-    let error = |code: &str, message: String| Outcome {
-        status: AnalysisStatus::Error,
-        reachable: false,
-        result: json!({
-            "nraId": nra_id, "requestId": request_id,
-            "errorCode": code, "errorMessage": message,
-        }),
-    };
+/// An analysis before it has an id: the analyzer's verdict, or why there is none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Analysed {
+    /// The analyzer answered.
+    Verdict(Box<reach::Verdict>),
+    /// A source or target type the model does not analyse, or an end that does not resolve.
+    Failed {
+        /// `UNSUPPORTED_SOURCE`, `UNSUPPORTED_TARGET` or an `IllegalParam.*` code.
+        code: &'static str,
+        /// One sentence.
+        message: String,
+    },
+}
+
+impl Analysed {
+    /// The NIS parameter error a creating call answers with instead (an end that does not
+    /// resolve, a missing address): every `IllegalParam.*` failure.
+    pub fn parameter_error(&self) -> Option<CloudError> {
+        match self {
+            Analysed::Failed { code, message } if code.starts_with("IllegalParam.") => {
+                Some(CloudError::bad(*code, message.clone()))
+            }
+            _ => None,
+        }
+    }
+
+    /// Status, `Reachable` and the result document under analysis id `nra_id`.
+    pub fn outcome(&self, nra_id: &str, request_id: &str) -> Outcome {
+        match self {
+            Analysed::Verdict(v) => Outcome {
+                status: AnalysisStatus::Finish,
+                reachable: v.reachable,
+                result: reach::document::result_document(v, nra_id, request_id),
+            },
+            Analysed::Failed { code, message } => Outcome {
+                status: AnalysisStatus::Error,
+                reachable: false,
+                result: json!({
+                    "nraId": nra_id, "requestId": request_id,
+                    "errorCode": code, "errorMessage": message,
+                }),
+            },
+        }
+    }
+}
+
+/// Analyses `parameter` on `world` (pure, one analyzer run).
+pub fn analyse(world: &World, parameter: &PathParameter) -> Analysed {
     let probe = match parameter.probe() {
         Ok(p) => p,
-        Err(u) => return error(u.code, u.message),
+        Err(u) => {
+            return Analysed::Failed {
+                code: u.code,
+                message: u.message,
+            }
+        }
     };
     match reach::analyze(world, &probe) {
-        Ok(v) => Outcome {
-            status: AnalysisStatus::Finish,
-            reachable: v.reachable,
-            result: reach::document::result_document(&v, nra_id, request_id),
+        Ok(v) => Analysed::Verdict(Box::new(v)),
+        Err(e) => Analysed::Failed {
+            code: e.code,
+            message: e.message,
         },
-        Err(e) => error(e.code, e.message),
     }
 }
 
@@ -465,7 +506,7 @@ impl World {
             .into_iter()
             .filter_map(|id| {
                 let a = self.nis.analyses.get(&id)?;
-                let o = run(self, &a.parameter, &a.analysis_id, &a.request_id);
+                let o = analyse(self, &a.parameter).outcome(&a.analysis_id, &a.request_id);
                 Some((id, o))
             })
             .collect();
