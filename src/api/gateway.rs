@@ -11,8 +11,7 @@
 //! 6. log exactly one ActionTrail-shaped event, whatever the outcome.
 
 use super::audit::{
-    resource_name, resource_type, AdditionalEventData, AuditEvent, SessionAttributes,
-    SessionContext, UserIdentity,
+    resource_name, AdditionalEventData, AuditEvent, SessionAttributes, SessionContext, UserIdentity,
 };
 use super::param_map::ParamMap;
 use super::request::{ApiRequest, Envelope};
@@ -819,12 +818,10 @@ impl Gateway {
         let entry = super::catalog::by_product_api(request.product.as_deref(), &request.action)
             .or_else(|| super::catalog::by_api(&request.action));
         let write = entry.is_none_or(|e| e.level.is_write());
-        // The event's type: cached per entry when the entry is the service's own.
+        // The event's type, as the service's own entry declares it (none for an unknown API).
         let event_resource_type = match entry {
-            Some(e) if e.product.eq_ignore_ascii_case(service) => {
-                super::catalog::resource_type_of(e)
-            }
-            _ => resource_type(service, &request.action),
+            Some(e) if e.product.eq_ignore_ascii_case(service) => e.resource_type,
+            _ => "",
         };
         let (error_code, error_message, response) = match outcome {
             Ok(body) => (String::new(), String::new(), write.then(|| body.clone())),

@@ -135,6 +135,7 @@ impl Product {
             dependent: &[],
             denial: self.denial,
             response: &[],
+            resource_type: "",
         }
     }
 }
@@ -166,6 +167,9 @@ pub struct ApiDecl {
     pub denial: Denial,
     /// Top-level fields of a successful response besides `RequestId`, in order.
     pub response: &'static [&'static str],
+    /// The ActionTrail `resourceType` of its events (§10.3: `ACS::VPC::VPC`); empty for an API
+    /// that acts on no resource (`GetCallerIdentity`, `DescribeRegions`).
+    pub resource_type: &'static str,
 }
 
 impl ApiDecl {
@@ -197,6 +201,12 @@ impl ApiDecl {
     /// type, §9.5).
     pub const fn denial(mut self, denial: Denial) -> Self {
         self.denial = denial;
+        self
+    }
+
+    /// Acting on resources of this ActionTrail type (`ACS::VPC::VPC`).
+    pub const fn resource_type(mut self, resource_type: &'static str) -> Self {
+        self.resource_type = resource_type;
         self
     }
 

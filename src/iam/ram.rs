@@ -58,25 +58,30 @@ const POLICY: &str = "acs:ram::{account}:policy/{PolicyName}";
 pub const DECLS: &[ApiDecl] = &[
     PRODUCT
         .api("CreateUser", "ram:CreateUser", Create)
+        .resource_type("ACS::RAM::User")
         .params(&[req("UserName", Str)])
         .resources(&[USER])
         .response(&["User"]),
     PRODUCT
         .api("CreateAccessKey", "ram:CreateAccessKey", Create)
+        .resource_type("ACS::RAM::AccessKey")
         .params(&[req("UserName", Str)])
         .resources(&[USER])
         .response(&["AccessKey"]),
     PRODUCT
         .api("CreateGroup", "ram:CreateGroup", Create)
+        .resource_type("ACS::RAM::Group")
         .params(&[req("GroupName", Str)])
         .resources(&[GROUP])
         .response(&["Group"]),
     PRODUCT
         .api("AddUserToGroup", "ram:AddUserToGroup", Update)
+        .resource_type("ACS::RAM::Group")
         .params(&[req("UserName", Str), req("GroupName", Str)])
         .resources(&[GROUP]),
     PRODUCT
         .api("CreateRole", "ram:CreateRole", Create)
+        .resource_type("ACS::RAM::Role")
         .params(&[
             req("RoleName", Str),
             req("AssumeRolePolicyDocument", Str),
@@ -86,6 +91,7 @@ pub const DECLS: &[ApiDecl] = &[
         .response(&["Role"]),
     PRODUCT
         .api("UpdateRole", "ram:UpdateRole", Update)
+        .resource_type("ACS::RAM::Role")
         .params(&[
             req("RoleName", Str),
             opt("NewAssumeRolePolicyDocument", Str),
@@ -95,6 +101,7 @@ pub const DECLS: &[ApiDecl] = &[
         .response(&["Role"]),
     PRODUCT
         .api("CreatePolicy", "ram:CreatePolicy", Create)
+        .resource_type("ACS::RAM::Policy")
         .params(&[
             req("PolicyName", Str),
             req("PolicyDocument", Str),
@@ -104,6 +111,7 @@ pub const DECLS: &[ApiDecl] = &[
         .response(&["Policy"]),
     PRODUCT
         .api("CreatePolicyVersion", "ram:CreatePolicyVersion", Create)
+        .resource_type("ACS::RAM::Policy")
         .params(&[
             req("PolicyName", Str),
             req("PolicyDocument", Str),
@@ -118,19 +126,23 @@ pub const DECLS: &[ApiDecl] = &[
             "ram:SetDefaultPolicyVersion",
             Update,
         )
+        .resource_type("ACS::RAM::Policy")
         .params(&[req("PolicyName", Str), req("VersionId", Str)])
         .resources(&[POLICY]),
     PRODUCT
         .api("DeletePolicyVersion", "ram:DeletePolicyVersion", Delete)
+        .resource_type("ACS::RAM::Policy")
         .params(&[req("PolicyName", Str), req("VersionId", Str)])
         .resources(&[POLICY]),
     PRODUCT
         .api("GetPolicy", "ram:GetPolicy", Get)
+        .resource_type("ACS::RAM::Policy")
         .params(&[req("PolicyName", Str), req("PolicyType", Str)])
         .resources(&[POLICY])
         .response(&["Policy", "DefaultPolicyVersion"]),
     PRODUCT
         .api("GetPolicyVersion", "ram:GetPolicyVersion", Get)
+        .resource_type("ACS::RAM::Policy")
         .params(&[
             req("PolicyName", Str),
             req("PolicyType", Str),
@@ -140,35 +152,43 @@ pub const DECLS: &[ApiDecl] = &[
         .response(&["PolicyVersion"]),
     PRODUCT
         .api("ListPolicyVersions", "ram:ListPolicyVersions", List)
+        .resource_type("ACS::RAM::Policy")
         .params(&[req("PolicyName", Str), req("PolicyType", Str)])
         .resources(&[POLICY])
         .response(&["PolicyVersions"]),
     PRODUCT
         .api("DeletePolicy", "ram:DeletePolicy", Delete)
+        .resource_type("ACS::RAM::Policy")
         .params(&[req("PolicyName", Str)])
         .resources(&[POLICY]),
     PRODUCT
         .api("AttachPolicyToUser", "ram:AttachPolicyToUser", Update)
+        .resource_type("ACS::RAM::Policy")
         .params(TO_USER)
         .resources(&[POLICY, USER]),
     PRODUCT
         .api("AttachPolicyToGroup", "ram:AttachPolicyToGroup", Update)
+        .resource_type("ACS::RAM::Policy")
         .params(TO_GROUP)
         .resources(&[POLICY, GROUP]),
     PRODUCT
         .api("AttachPolicyToRole", "ram:AttachPolicyToRole", Update)
+        .resource_type("ACS::RAM::Policy")
         .params(TO_ROLE)
         .resources(&[POLICY, ROLE]),
     PRODUCT
         .api("DetachPolicyFromUser", "ram:DetachPolicyFromUser", Update)
+        .resource_type("ACS::RAM::Policy")
         .params(TO_USER)
         .resources(&[POLICY, USER]),
     PRODUCT
         .api("DetachPolicyFromGroup", "ram:DetachPolicyFromGroup", Update)
+        .resource_type("ACS::RAM::Policy")
         .params(TO_GROUP)
         .resources(&[POLICY, GROUP]),
     PRODUCT
         .api("DetachPolicyFromRole", "ram:DetachPolicyFromRole", Update)
+        .resource_type("ACS::RAM::Policy")
         .params(TO_ROLE)
         .resources(&[POLICY, ROLE]),
 ];

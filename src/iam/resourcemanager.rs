@@ -43,11 +43,13 @@ pub const DECLS: &[ApiDecl] = &[
             "resourcemanager:CreateResourceGroup",
             Create,
         )
+        .resource_type("ACS::ResourceManager::ResourceGroup")
         .params(&[req("Name", Str)])
         .resources(&["acs:resourcemanager::{account}:resourcegroup/*"])
         .response(&["ResourceGroup"]),
     PRODUCT
         .api("AttachPolicy", "resourcemanager:AttachPolicy", Update)
+        .resource_type("ACS::RAM::Policy")
         .params(&[
             req("PolicyName", Str),
             req("PolicyType", Str),
@@ -58,6 +60,7 @@ pub const DECLS: &[ApiDecl] = &[
         .resources(&[RESOURCE_GROUP]),
     PRODUCT
         .api("DetachPolicy", "resourcemanager:DetachPolicy", Update)
+        .resource_type("ACS::RAM::Policy")
         .params(&[
             req("PolicyName", Str),
             req("PolicyType", Str),
@@ -72,6 +75,7 @@ pub const DECLS: &[ApiDecl] = &[
             "resourcemanager:CreateControlPolicy",
             Create,
         )
+        .resource_type("ACS::ResourceManager::ControlPolicy")
         .params(&[
             req("PolicyName", Str),
             req("PolicyDocument", Str),
@@ -85,6 +89,7 @@ pub const DECLS: &[ApiDecl] = &[
             "resourcemanager:AttachControlPolicy",
             Update,
         )
+        .resource_type("ACS::ResourceManager::ControlPolicy")
         .params(&[req("PolicyId", Str), req("TargetId", Str)])
         .resources(&[CONTROL_POLICY, FOLDER]),
     PRODUCT
@@ -93,10 +98,12 @@ pub const DECLS: &[ApiDecl] = &[
             "resourcemanager:DetachControlPolicy",
             Update,
         )
+        .resource_type("ACS::ResourceManager::ControlPolicy")
         .params(&[req("PolicyId", Str), req("TargetId", Str)])
         .resources(&[CONTROL_POLICY, FOLDER]),
     PRODUCT
         .api("MoveAccount", "resourcemanager:MoveAccount", Update)
+        .resource_type("ACS::ResourceManager::Account")
         .params(&[req("AccountId", Uid), req("DestinationFolderId", Str)])
         .resources(&[MOVED_ACCOUNT, DESTINATION]),
 ];

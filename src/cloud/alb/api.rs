@@ -93,6 +93,7 @@ pub struct AlbCreateLoadBalancer {
 impl CloudApi for AlbCreateLoadBalancer {
     const DECL: ApiDecl = PRODUCT
         .api("CreateLoadBalancer", "alb:CreateLoadBalancer", Create)
+        .resource_type("ACS::ALB::LoadBalancer")
         .params(&[
             req("RegionId", Str),
             req("VpcId", Str),
@@ -186,6 +187,7 @@ macro_rules! by_id {
             const DECL: ApiDecl = PRODUCT
                 .api($api, $action, $level)
                 .params(&[req("RegionId", Str), req($param, Str), opt("DryRun", Bool)])
+                .resource_type(super::resource_type_of($kind))
                 .resources(&[concat!("acs:alb:{region}:{account}:", $kind, "/{", $param, "}")])
                 .denial(super::denial_of($kind))
                 .response($resp);
@@ -326,6 +328,7 @@ pub struct AlbCreateServerGroup {
 impl CloudApi for AlbCreateServerGroup {
     const DECL: ApiDecl = PRODUCT
         .api("CreateServerGroup", "alb:CreateServerGroup", Create)
+        .resource_type("ACS::ALB::ServerGroup")
         .params(&[
             req("RegionId", Str),
             req("ServerGroupName", Str),
@@ -522,6 +525,7 @@ impl CloudApi for AlbAddServersToServerGroup {
             "alb:AddServersToServerGroup",
             Update,
         )
+        .resource_type("ACS::ALB::ServerGroup")
         .params(SERVER_PARAMS)
         .resources(&["acs:alb:{region}:{account}:servergroup/{ServerGroupId}"])
         .denial(DENY_SERVER_GROUP)
@@ -571,6 +575,7 @@ impl CloudApi for AlbRemoveServersFromServerGroup {
             "alb:RemoveServersFromServerGroup",
             Update,
         )
+        .resource_type("ACS::ALB::ServerGroup")
         .params(SERVER_PARAMS)
         .resources(&["acs:alb:{region}:{account}:servergroup/{ServerGroupId}"])
         .denial(DENY_SERVER_GROUP)
@@ -645,6 +650,7 @@ pub struct AlbCreateListener {
 impl CloudApi for AlbCreateListener {
     const DECL: ApiDecl = PRODUCT
         .api("CreateListener", "alb:CreateListener", Create)
+        .resource_type("ACS::ALB::Listener")
         .params(&[
             req("RegionId", Str),
             req("LoadBalancerId", Str),
@@ -744,7 +750,7 @@ impl CloudApi for AlbCreateListener {
 
 /// A regional list call (`ListServerGroups`, `ListListeners`).
 macro_rules! region_list {
-    ($(#[$doc:meta])* $name:ident, $api:literal, $action:literal, $field:literal, $deny:expr, |$w:ident, $ctx:ident, $now:ident, $s:ident| $rows:expr) => {
+    ($(#[$doc:meta])* $name:ident, $api:literal, $action:literal, $field:literal, $kind:literal, |$w:ident, $ctx:ident, $now:ident, $s:ident| $rows:expr) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
         pub struct $name {
@@ -755,8 +761,9 @@ macro_rules! region_list {
         impl CloudApi for $name {
             const DECL: ApiDecl = PRODUCT
                 .api($api, $action, List)
+                .resource_type(super::resource_type_of($kind))
                 .params(&[req("RegionId", Str)])
-                .denial($deny)
+                .denial(super::denial_of($kind))
                 .response(&["TotalCount", "MaxResults", "NextToken", $field]);
             type Plan = Value;
 
@@ -784,7 +791,7 @@ macro_rules! region_list {
 
 region_list!(
     /// ListServerGroups (ALB).
-    AlbListServerGroups, "ListServerGroups", "alb:ListServerGroups", "ServerGroups", DENY_SERVER_GROUP,
+    AlbListServerGroups, "ListServerGroups", "alb:ListServerGroups", "ServerGroups", "servergroup",
     |w, ctx, now, s| w.alb.server_groups.values()
         .filter(|g| g.owner_uid == ctx.caller_account && g.region_id == s.region_id)
         .map(|g| json!({
@@ -799,7 +806,7 @@ region_list!(
 
 region_list!(
     /// ListListeners (ALB).
-    AlbListListeners, "ListListeners", "alb:ListListeners", "Listeners", DENY_LISTENER,
+    AlbListListeners, "ListListeners", "alb:ListListeners", "Listeners", "listener",
     |w, ctx, now, s| w.alb.listeners.values()
         .filter(|l| l.owner_uid == ctx.caller_account && l.region_id == s.region_id)
         .map(|l| json!({

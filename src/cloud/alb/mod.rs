@@ -52,6 +52,15 @@ pub const fn denial_of(kind: &str) -> Denial {
     }
 }
 
+/// The ActionTrail `resourceType` of an API acting on ARN kind `kind` (§10.3).
+pub const fn resource_type_of(kind: &str) -> &'static str {
+    match kind.as_bytes() {
+        b"servergroup" => "ACS::ALB::ServerGroup",
+        b"listener" => "ACS::ALB::Listener",
+        _ => "ACS::ALB::LoadBalancer",
+    }
+}
+
 /// The Alb product. A denial answers by resource type (§9.5): the product holds the load
 /// balancer's, and each server group or listener API declares its own ([`denial_of`]).
 pub const PRODUCT: Product = Product {

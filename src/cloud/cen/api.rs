@@ -96,6 +96,7 @@ pub struct CreateCen {
 impl CloudApi for CreateCen {
     const DECL: ApiDecl = PRODUCT
         .api("CreateCen", "cen:CreateCen", Create)
+        .resource_type("ACS::CEN::CenInstance")
         .params(&[
             opt("Name", Str),
             opt("Description", Str),
@@ -147,6 +148,7 @@ pub struct DeleteCen {
 impl CloudApi for DeleteCen {
     const DECL: ApiDecl = PRODUCT
         .api("DeleteCen", "cen:DeleteCen", Delete)
+        .resource_type("ACS::CEN::CenInstance")
         .params(&[req("CenId", Str)])
         .resources(&["acs:cen:*:{account}:ceninstance/{CenId}"]);
     type Plan = String;
@@ -216,6 +218,7 @@ impl CloudApi for CreateCenBandwidthPackage {
             "cen:CreateCenBandwidthPackage",
             Create,
         )
+        .resource_type("ACS::CEN::CenBandwidthPackage")
         .params(&[
             req("Bandwidth", Int),
             req("GeographicRegionAId", Str),
@@ -319,6 +322,7 @@ impl CloudApi for AssociateCenBandwidthPackage {
             "cen:AssociateCenBandwidthPackage",
             Update,
         )
+        .resource_type("ACS::CEN::CenBandwidthPackage")
         .params(BWP_PARAMS)
         .resources(BWP_ARNS);
     type Plan = (String, String);
@@ -361,6 +365,7 @@ impl CloudApi for UnassociateCenBandwidthPackage {
             "cen:UnassociateCenBandwidthPackage",
             Update,
         )
+        .resource_type("ACS::CEN::CenBandwidthPackage")
         .params(BWP_PARAMS)
         .resources(BWP_ARNS);
     type Plan = String;
@@ -420,6 +425,7 @@ pub struct CreateTransitRouter {
 impl CloudApi for CreateTransitRouter {
     const DECL: ApiDecl = PRODUCT
         .api("CreateTransitRouter", "cen:CreateTransitRouter", Create)
+        .resource_type("ACS::CEN::TransitRouter")
         .params(&[
             req("RegionId", Str),
             req("CenId", Str),
@@ -484,6 +490,7 @@ pub struct DeleteTransitRouter {
 impl CloudApi for DeleteTransitRouter {
     const DECL: ApiDecl = PRODUCT
         .api("DeleteTransitRouter", "cen:DeleteTransitRouter", Delete)
+        .resource_type("ACS::CEN::TransitRouter")
         .params(&[
             req("TransitRouterId", Str),
             opt("DryRun", Bool),
@@ -579,6 +586,7 @@ impl CloudApi for CreateTransitRouterVpcAttachment {
             "cen:CreateTransitRouterVpcAttachment",
             Create,
         )
+        .resource_type("ACS::CEN::TransitRouterAttachment")
         .params(&[
             req("RegionId", Str),
             opt("CenId", Str),
@@ -698,6 +706,7 @@ impl CloudApi for DeleteTransitRouterVpcAttachment {
             "cen:DeleteTransitRouterVpcAttachment",
             Delete,
         )
+        .resource_type("ACS::CEN::TransitRouterAttachment")
         .params(DELETE_ATT_PARAMS)
         .resources(ATT_ARN);
     type Plan = String;
@@ -746,6 +755,7 @@ impl CloudApi for DeleteTransitRouterPeerAttachment {
             "cen:DeleteTransitRouterPeerAttachment",
             Delete,
         )
+        .resource_type("ACS::CEN::TransitRouterAttachment")
         .params(DELETE_ATT_PARAMS)
         .resources(ATT_ARN);
     type Plan = String;
@@ -827,6 +837,7 @@ impl CloudApi for CreateTransitRouterPeerAttachment {
             "cen:CreateTransitRouterPeerAttachment",
             Create,
         )
+        .resource_type("ACS::CEN::TransitRouterAttachment")
         .params(&[
             req("RegionId", Str),
             opt("CenId", Str),
@@ -889,6 +900,16 @@ impl CloudApi for CreateTransitRouterPeerAttachment {
     }
 }
 
+/// The trail type of an association/propagation API: an association is logged on the
+/// attachment, a propagation on the table.
+const fn link_resource_type(association: bool) -> &'static str {
+    if association {
+        "ACS::CEN::TransitRouterAttachment"
+    } else {
+        "ACS::CEN::TransitRouterRouteTable"
+    }
+}
+
 /// Declares one association/propagation API: `(attachment, table)` parameters, CEN ARN,
 /// the plan function and whether it changes associations (`true`) or propagations, on or off.
 macro_rules! link_api {
@@ -909,6 +930,7 @@ macro_rules! link_api {
         impl CloudApi for $name {
             const DECL: ApiDecl = PRODUCT
                 .api(stringify!($name), $action, Update)
+                .resource_type(link_resource_type($assoc))
                 .params(&[
                     req("TransitRouterAttachmentId", Str),
                     req("TransitRouterRouteTableId", Str),
@@ -1012,6 +1034,7 @@ impl CloudApi for CreateTransitRouterRouteEntry {
             "cen:CreateTransitRouterRouteEntry",
             Create,
         )
+        .resource_type("ACS::CEN::TransitRouterRouteTable")
         .params(&[
             req("TransitRouterRouteTableId", Str),
             req("TransitRouterRouteEntryDestinationCidrBlock", Str),
@@ -1085,6 +1108,7 @@ impl CloudApi for DeleteTransitRouterRouteEntry {
             "cen:DeleteTransitRouterRouteEntry",
             Delete,
         )
+        .resource_type("ACS::CEN::TransitRouterRouteTable")
         .params(&[
             opt("TransitRouterRouteEntryId", Str),
             opt("TransitRouterRouteTableId", Str),
@@ -1161,6 +1185,7 @@ pub struct ListTransitRouters {
 impl CloudApi for ListTransitRouters {
     const DECL: ApiDecl = PRODUCT
         .api("ListTransitRouters", "cen:ListTransitRouters", List)
+        .resource_type("ACS::CEN::TransitRouter")
         .params(&[
             opt("RegionId", Str),
             opt("CenId", Str),
@@ -1218,6 +1243,7 @@ impl CloudApi for ListTransitRouterRouteTables {
             "cen:ListTransitRouterRouteTables",
             List,
         )
+        .resource_type("ACS::CEN::TransitRouterRouteTable")
         .params(&[
             req("TransitRouterId", Str),
             opt("TransitRouterRouteTableIds.N", Str),
@@ -1283,6 +1309,7 @@ impl CloudApi for ListTransitRouterRouteEntries {
             "cen:ListTransitRouterRouteEntries",
             List,
         )
+        .resource_type("ACS::CEN::TransitRouterRouteTable")
         .params(&[
             req("TransitRouterRouteTableId", Str),
             opt("TransitRouterRouteEntryDestinationCidrBlock", Str),
@@ -1352,6 +1379,7 @@ impl CloudApi for ListTransitRouterAttachments {
             "cen:ListTransitRouterAttachments",
             List,
         )
+        .resource_type("ACS::CEN::TransitRouterAttachment")
         .params(&[
             opt("CenId", Str),
             opt("TransitRouterId", Str),

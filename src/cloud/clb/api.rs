@@ -111,6 +111,7 @@ pub struct ClbCreateLoadBalancer {
 impl CloudApi for ClbCreateLoadBalancer {
     const DECL: ApiDecl = PRODUCT
         .api("CreateLoadBalancer", "slb:CreateLoadBalancer", Create)
+        .resource_type("ACS::SLB::LoadBalancer")
         .params(&[
             req("RegionId", Str),
             opt("AddressType", Str),
@@ -361,6 +362,7 @@ impl CloudApi for ClbCreateLoadBalancerTCPListener {
             "slb:CreateLoadBalancerTCPListener",
             Create,
         )
+        .resource_type("ACS::SLB::LoadBalancer")
         .params(&[
             req("RegionId", Str),
             req("LoadBalancerId", Str),
@@ -468,6 +470,7 @@ impl CloudApi for ClbStartLoadBalancerListener {
             "slb:StartLoadBalancerListener",
             Update,
         )
+        .resource_type("ACS::SLB::LoadBalancer")
         .params(&[
             req("RegionId", Str),
             req("LoadBalancerId", Str),
@@ -549,6 +552,7 @@ pub struct ClbAddBackendServers {
 impl CloudApi for ClbAddBackendServers {
     const DECL: ApiDecl = PRODUCT
         .api("AddBackendServers", "slb:AddBackendServers", Update)
+        .resource_type("ACS::SLB::LoadBalancer")
         .params(&[
             req("RegionId", Str),
             req("LoadBalancerId", Str),
@@ -675,6 +679,7 @@ pub struct ClbDescribeLoadBalancers {
 impl CloudApi for ClbDescribeLoadBalancers {
     const DECL: ApiDecl = PRODUCT
         .api("DescribeLoadBalancers", "slb:DescribeLoadBalancers", List)
+        .resource_type("ACS::SLB::LoadBalancer")
         .params(&[
             req("RegionId", Str),
             opt("LoadBalancerId", Str),
@@ -748,6 +753,7 @@ pub struct ClbDeleteLoadBalancer {
 impl CloudApi for ClbDeleteLoadBalancer {
     const DECL: ApiDecl = PRODUCT
         .api("DeleteLoadBalancer", "slb:DeleteLoadBalancer", Delete)
+        .resource_type("ACS::SLB::LoadBalancer")
         .params(&[req("RegionId", Str), req("LoadBalancerId", Str)])
         .resources(&["acs:slb:{region}:{account}:loadbalancer/{LoadBalancerId}"]);
     type Plan = String;

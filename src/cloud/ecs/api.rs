@@ -159,6 +159,7 @@ pub struct RunInstances {
 impl CloudApi for RunInstances {
     const DECL: ApiDecl = PRODUCT
         .api("RunInstances", "ecs:RunInstances", Create)
+        .resource_type("ACS::ECS::Instance")
         .params(&[
             req("RegionId", Str),
             opt("ZoneId", Str),
@@ -353,6 +354,7 @@ fn dry_run_gate<T>(dry_run: bool, plan: T) -> Result<T, CloudError> {
 impl CloudApi for StartInstance {
     const DECL: ApiDecl = PRODUCT
         .api("StartInstance", "ecs:StartInstance", Update)
+        .resource_type("ACS::ECS::Instance")
         .params(&[req("InstanceId", Str), opt("DryRun", Bool)])
         .resources(&["acs:ecs:{region}:{account}:instance/{InstanceId}"]);
     type Plan = TransitionPlan;
@@ -381,6 +383,7 @@ impl CloudApi for StartInstance {
 impl CloudApi for StopInstance {
     const DECL: ApiDecl = PRODUCT
         .api("StopInstance", "ecs:StopInstance", Update)
+        .resource_type("ACS::ECS::Instance")
         .params(&[
             req("InstanceId", Str),
             opt("ForceStop", Bool),
@@ -414,6 +417,7 @@ impl CloudApi for StopInstance {
 impl CloudApi for DeleteInstance {
     const DECL: ApiDecl = PRODUCT
         .api("DeleteInstance", "ecs:DeleteInstance", Delete)
+        .resource_type("ACS::ECS::Instance")
         .params(&[
             req("InstanceId", Str),
             opt("Force", Bool),
@@ -458,6 +462,7 @@ pub struct DescribeInstances {
 impl CloudApi for DescribeInstances {
     const DECL: ApiDecl = PRODUCT
         .api("DescribeInstances", "ecs:DescribeInstances", List)
+        .resource_type("ACS::ECS::Instance")
         .params(&[
             req("RegionId", Str),
             opt("InstanceIds", Str),
@@ -572,6 +577,7 @@ impl CloudApi for DescribeNetworkInterfaces {
             "ecs:DescribeNetworkInterfaces",
             List,
         )
+        .resource_type("ACS::ECS::NetworkInterface")
         .params(&[
             req("RegionId", Str),
             opt("NetworkInterfaceId.N", Str),
@@ -663,6 +669,7 @@ pub struct TagResources {
 impl CloudApi for TagResources {
     const DECL: ApiDecl = PRODUCT
         .api("TagResources", "ecs:TagResources", Update)
+        .resource_type("ACS::ECS::Instance")
         .params(&[
             req("RegionId", Str),
             req("ResourceType", Str),
@@ -745,6 +752,7 @@ pub struct UntagResources {
 impl CloudApi for UntagResources {
     const DECL: ApiDecl = PRODUCT
         .api("UntagResources", "ecs:UntagResources", Update)
+        .resource_type("ACS::ECS::Instance")
         .params(&[
             req("RegionId", Str),
             req("ResourceType", Str),

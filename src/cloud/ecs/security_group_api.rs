@@ -113,6 +113,7 @@ pub struct CreateSecurityGroup {
 impl CloudApi for CreateSecurityGroup {
     const DECL: ApiDecl = PRODUCT
         .api("CreateSecurityGroup", "ecs:CreateSecurityGroup", Create)
+        .resource_type("ACS::ECS::SecurityGroup")
         .params(&[
             req("RegionId", Str),
             opt("VpcId", Str),
@@ -279,6 +280,7 @@ macro_rules! rule_api {
         impl CloudApi for $name {
             const DECL: ApiDecl = PRODUCT
                 .api(stringify!($name), $action, Update)
+                .resource_type("ACS::ECS::SecurityGroup")
                 .params(&[
                     req("RegionId", Str),
                     req("SecurityGroupId", Str),
@@ -409,6 +411,7 @@ impl CloudApi for ModifySecurityGroupPolicy {
             "ecs:ModifySecurityGroupPolicy",
             Update,
         )
+        .resource_type("ACS::ECS::SecurityGroup")
         .params(&[
             req("RegionId", Str),
             req("SecurityGroupId", Str),
@@ -465,6 +468,7 @@ pub struct DeleteSecurityGroup {
 impl CloudApi for DeleteSecurityGroup {
     const DECL: ApiDecl = PRODUCT
         .api("DeleteSecurityGroup", "ecs:DeleteSecurityGroup", Delete)
+        .resource_type("ACS::ECS::SecurityGroup")
         .params(&[req("RegionId", Str), req("SecurityGroupId", Str)])
         .resources(&["acs:ecs:{region}:{account}:securitygroup/{SecurityGroupId}"]);
     type Plan = String;
@@ -531,6 +535,7 @@ fn split_ids(raw: &str) -> Result<Vec<String>, CloudError> {
 impl CloudApi for DescribeSecurityGroups {
     const DECL: ApiDecl = PRODUCT
         .api("DescribeSecurityGroups", "ecs:DescribeSecurityGroups", List)
+        .resource_type("ACS::ECS::SecurityGroup")
         .params(&[
             req("RegionId", Str),
             opt("VpcId", Str),
@@ -597,6 +602,7 @@ impl CloudApi for DescribeSecurityGroupAttribute {
             "ecs:DescribeSecurityGroupAttribute",
             Get,
         )
+        .resource_type("ACS::ECS::SecurityGroup")
         .params(&[
             req("RegionId", Str),
             req("SecurityGroupId", Str),

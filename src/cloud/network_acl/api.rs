@@ -71,6 +71,7 @@ pub struct CreateNetworkAcl {
 impl CloudApi for CreateNetworkAcl {
     const DECL: ApiDecl = PRODUCT
         .api("CreateNetworkAcl", "vpc:CreateNetworkAcl", Create)
+        .resource_type("ACS::VPC::NetworkAcl")
         .params(&[
             req("RegionId", Str),
             req("VpcId", Str),
@@ -215,6 +216,7 @@ impl CloudApi for UpdateNetworkAclEntries {
             "vpc:UpdateNetworkAclEntries",
             Update,
         )
+        .resource_type("ACS::VPC::NetworkAcl")
         .params(&[
             req("RegionId", Str),
             req("NetworkAclId", Str),
@@ -367,6 +369,7 @@ macro_rules! binding_api {
         impl CloudApi for $name {
             const DECL: ApiDecl = PRODUCT
                 .api(stringify!($name), $action, Update)
+                .resource_type("ACS::VPC::NetworkAcl")
                 .params(&[
                     req("RegionId", Str),
                     req("NetworkAclId", Str),
@@ -468,6 +471,7 @@ pub struct DeleteNetworkAcl {
 impl CloudApi for DeleteNetworkAcl {
     const DECL: ApiDecl = PRODUCT
         .api("DeleteNetworkAcl", "vpc:DeleteNetworkAcl", Delete)
+        .resource_type("ACS::VPC::NetworkAcl")
         .params(&[
             req("RegionId", Str),
             req("NetworkAclId", Str),
@@ -526,6 +530,7 @@ impl CloudApi for DescribeNetworkAclAttributes {
             "vpc:DescribeNetworkAclAttributes",
             Get,
         )
+        .resource_type("ACS::VPC::NetworkAcl")
         .params(&[req("RegionId", Str), req("NetworkAclId", Str)])
         .resources(&["acs:vpc:{region}:{account}:networkacl/{NetworkAclId}"])
         .response(&["NetworkAclAttribute"]);

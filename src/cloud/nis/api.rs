@@ -286,6 +286,7 @@ pub struct CreateNetworkPath {
 impl CloudApi for CreateNetworkPath {
     const DECL: ApiDecl = PRODUCT
         .api("CreateNetworkPath", "nis:CreateNetworkPath", Create)
+        .resource_type("ACS::NIS::NetworkPath")
         .params(probe_params![
             req("NetworkPathName", Str),
             opt("NetworkPathDescription", Str),
@@ -354,6 +355,7 @@ pub struct DeleteNetworkPath {
 impl CloudApi for DeleteNetworkPath {
     const DECL: ApiDecl = PRODUCT
         .api("DeleteNetworkPath", "nis:DeleteNetworkPath", Delete)
+        .resource_type("ACS::NIS::NetworkPath")
         .params(&[opt("RegionId", Str), opt("NetworkPathIds.N", Str)])
         .resources(&["acs:nis:*:{account}:networkpath/{NetworkPathIds.N}"])
         .response(&["Data"]);
@@ -424,6 +426,7 @@ impl CloudApi for CreateNetworkReachableAnalysis {
             "nis:CreateNetworkReachableAnalysis",
             Create,
         )
+        .resource_type("ACS::NIS::NetworkReachableAnalysis")
         .params(&[opt("RegionId", Str), req("NetworkPathId", Str)])
         .resources(&["acs:nis:*:{account}:networkreachableanalysis/*"])
         .response(&["NetworkReachableAnalysisId"]);
@@ -498,6 +501,7 @@ impl CloudApi for CreateAndAnalyzeNetworkPath {
             "nis:CreateAndAnalyzeNetworkPath",
             Create,
         )
+        .resource_type("ACS::NIS::NetworkReachableAnalysis")
         .params(probe_params![])
         .resources(&["*"])
         .response(&[
@@ -574,6 +578,7 @@ impl CloudApi for GetNetworkReachableAnalysis {
             "nis:GetNetworkReachableAnalysis",
             Get,
         )
+        .resource_type("ACS::NIS::NetworkReachableAnalysis")
         .params(&[opt("RegionId", Str), req("NetworkReachableAnalysisId", Str)])
         .resources(&["acs:nis:*:{account}:networkreachableanalysis/{NetworkReachableAnalysisId}"])
         .response(&[
@@ -652,6 +657,7 @@ impl CloudApi for DeleteNetworkReachableAnalysis {
             "nis:DeleteNetworkReachableAnalysis",
             Delete,
         )
+        .resource_type("ACS::NIS::NetworkReachableAnalysis")
         .params(&[
             opt("RegionId", Str),
             opt("NetworkReachableAnalysisIds.N", Str),

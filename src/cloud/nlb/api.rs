@@ -356,6 +356,7 @@ fn zone_addresses(
 impl CloudApi for NlbCreateLoadBalancer {
     const DECL: ApiDecl = PRODUCT
         .api("CreateLoadBalancer", "nlb:CreateLoadBalancer", Create)
+        .resource_type("ACS::NLB::LoadBalancer")
         .params(&[
             req("RegionId", Str),
             opt("LoadBalancerType", Str),
@@ -632,6 +633,7 @@ fn in_range(v: Option<i64>, lo: i64, hi: i64, param: &str) -> Result<(), CloudEr
 impl CloudApi for NlbCreateServerGroup {
     const DECL: ApiDecl = PRODUCT
         .api("CreateServerGroup", "nlb:CreateServerGroup", Create)
+        .resource_type("ACS::NLB::ServerGroup")
         .params(&[
             req("RegionId", Str),
             req("ServerGroupName", Str),
@@ -981,6 +983,7 @@ impl CloudApi for NlbAddServersToServerGroup {
             "nlb:AddServersToServerGroup",
             Update,
         )
+        .resource_type("ACS::NLB::ServerGroup")
         .params(&[
             req("RegionId", Str),
             req("ServerGroupId", Str),
@@ -1096,6 +1099,7 @@ impl CloudApi for NlbRemoveServersFromServerGroup {
             "nlb:RemoveServersFromServerGroup",
             Update,
         )
+        .resource_type("ACS::NLB::ServerGroup")
         .params(&[
             req("RegionId", Str),
             req("ServerGroupId", Str),
@@ -1213,6 +1217,7 @@ pub struct NlbCreateListener {
 impl CloudApi for NlbCreateListener {
     const DECL: ApiDecl = PRODUCT
         .api("CreateListener", "nlb:CreateListener", Create)
+        .resource_type("ACS::NLB::Listener")
         .params(&[
             req("RegionId", Str),
             req("ListenerProtocol", Str),
@@ -1408,6 +1413,7 @@ impl CloudApi for NlbGetLoadBalancerAttribute {
             "nlb:GetLoadBalancerAttribute",
             Get,
         )
+        .resource_type("ACS::NLB::LoadBalancer")
         .params(&[req("RegionId", Str), req("LoadBalancerId", Str)])
         .resources(&["acs:nlb:{region}:{account}:loadbalancer/{LoadBalancerId}"])
         .response(&[
@@ -1483,6 +1489,7 @@ pub struct NlbListLoadBalancers {
 impl CloudApi for NlbListLoadBalancers {
     const DECL: ApiDecl = PRODUCT
         .api("ListLoadBalancers", "nlb:ListLoadBalancers", List)
+        .resource_type("ACS::NLB::LoadBalancer")
         .params(&[
             req("RegionId", Str),
             opt("LoadBalancerIds.N", Str),
@@ -1556,6 +1563,7 @@ pub struct NlbListServerGroups {
 impl CloudApi for NlbListServerGroups {
     const DECL: ApiDecl = PRODUCT
         .api("ListServerGroups", "nlb:ListServerGroups", List)
+        .resource_type("ACS::NLB::ServerGroup")
         .params(&[
             req("RegionId", Str),
             opt("ServerGroupIds.N", Str),
@@ -1631,6 +1639,7 @@ pub struct NlbListListeners {
 impl CloudApi for NlbListListeners {
     const DECL: ApiDecl = PRODUCT
         .api("ListListeners", "nlb:ListListeners", List)
+        .resource_type("ACS::NLB::Listener")
         .params(&[
             req("RegionId", Str),
             opt("LoadBalancerIds.N", Str),
@@ -1727,6 +1736,7 @@ impl CloudApi for NlbGetListenerHealthStatus {
             "nlb:GetListenerHealthStatus",
             Get,
         )
+        .resource_type("ACS::NLB::Listener")
         .params(&[
             req("RegionId", Str),
             req("ListenerId", Str),
@@ -1824,6 +1834,7 @@ pub struct NlbDeleteListener {
 impl CloudApi for NlbDeleteListener {
     const DECL: ApiDecl = PRODUCT
         .api("DeleteListener", "nlb:DeleteListener", Delete)
+        .resource_type("ACS::NLB::Listener")
         .params(&[
             req("RegionId", Str),
             req("ListenerId", Str),
@@ -1886,6 +1897,7 @@ pub struct NlbDeleteServerGroup {
 impl CloudApi for NlbDeleteServerGroup {
     const DECL: ApiDecl = PRODUCT
         .api("DeleteServerGroup", "nlb:DeleteServerGroup", Delete)
+        .resource_type("ACS::NLB::ServerGroup")
         .params(&[
             req("RegionId", Str),
             req("ServerGroupId", Str),
@@ -1963,6 +1975,7 @@ pub struct NlbDeleteLoadBalancer {
 impl CloudApi for NlbDeleteLoadBalancer {
     const DECL: ApiDecl = PRODUCT
         .api("DeleteLoadBalancer", "nlb:DeleteLoadBalancer", Delete)
+        .resource_type("ACS::NLB::LoadBalancer")
         .params(&[
             req("RegionId", Str),
             req("LoadBalancerId", Str),

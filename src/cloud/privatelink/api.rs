@@ -411,6 +411,7 @@ impl CloudApi for CreateVpcEndpointService {
             "privatelink:CreateVpcEndpointService",
             Create,
         )
+        .resource_type("ACS::PrivateLink::VpcEndpointService")
         .params(&[
             req("RegionId", Str),
             opt("ServiceResourceType", Str),
@@ -758,6 +759,7 @@ macro_rules! user_api {
         impl CloudApi for $ty {
             const DECL: ApiDecl = PRODUCT
                 .api($name, $action, Update)
+                .resource_type("ACS::PrivateLink::VpcEndpointService")
                 .params(USER_PARAMS)
                 .resources(&["acs:privatelink:{region}:{account}:vpcendpointservice/{ServiceId}"]);
             type Plan = (String, String);
@@ -951,6 +953,7 @@ fn plan_zone(
 impl CloudApi for CreateVpcEndpoint {
     const DECL: ApiDecl = PRODUCT
         .api("CreateVpcEndpoint", "privatelink:CreateVpcEndpoint", Create)
+        .resource_type("ACS::PrivateLink::VpcEndpoint")
         .params(&[
             req("RegionId", Str),
             req("VpcId", Str),
@@ -1563,6 +1566,7 @@ impl CloudApi for EnableVpcEndpointConnection {
             "privatelink:EnableVpcEndpointConnection",
             Update,
         )
+        .resource_type("ACS::PrivateLink::VpcEndpoint")
         .params(&[
             req("RegionId", Str),
             req("ServiceId", Str),
@@ -1647,6 +1651,7 @@ impl CloudApi for DisableVpcEndpointConnection {
             "privatelink:DisableVpcEndpointConnection",
             Update,
         )
+        .resource_type("ACS::PrivateLink::VpcEndpoint")
         .params(&[
             req("RegionId", Str),
             req("ServiceId", Str),
@@ -1806,6 +1811,7 @@ impl CloudApi for EnableVpcEndpointZoneConnection {
             "privatelink:EnableVpcEndpointZoneConnection",
             Update,
         )
+        .resource_type("ACS::PrivateLink::VpcEndpoint")
         .params(ZONE_CONNECTION_PARAMS)
         .resources(&["acs:privatelink:{region}:{account}:vpcendpointservice/{ServiceId}"]);
     type Plan = ConnectionPlan;
@@ -1852,6 +1858,7 @@ impl CloudApi for DisableVpcEndpointZoneConnection {
             "privatelink:DisableVpcEndpointZoneConnection",
             Update,
         )
+        .resource_type("ACS::PrivateLink::VpcEndpoint")
         .params(ZONE_CONNECTION_PARAMS)
         .resources(&["acs:privatelink:{region}:{account}:vpcendpointservice/{ServiceId}"]);
     type Plan = ConnectionPlan;
@@ -1939,6 +1946,7 @@ impl CloudApi for AttachResourceToVpcEndpointService {
             "privatelink:AttachResourceToVpcEndpointService",
             Update,
         )
+        .resource_type("ACS::PrivateLink::VpcEndpointService")
         .params(&[
             req("RegionId", Str),
             req("ServiceId", Str),
@@ -2083,6 +2091,7 @@ impl CloudApi for DetachResourceFromVpcEndpointService {
             "privatelink:DetachResourceFromVpcEndpointService",
             Update,
         )
+        .resource_type("ACS::PrivateLink::VpcEndpointService")
         .params(&[
             req("RegionId", Str),
             req("ServiceId", Str),
@@ -2212,6 +2221,7 @@ impl CloudApi for UpdateVpcEndpointServiceAttribute {
             "privatelink:UpdateVpcEndpointServiceAttribute",
             Update,
         )
+        .resource_type("ACS::PrivateLink::VpcEndpointService")
         .params(&[
             req("RegionId", Str),
             req("ServiceId", Str),
@@ -2343,6 +2353,7 @@ impl CloudApi for DeleteVpcEndpointService {
             "privatelink:DeleteVpcEndpointService",
             Delete,
         )
+        .resource_type("ACS::PrivateLink::VpcEndpointService")
         .params(&[
             req("RegionId", Str),
             req("ServiceId", Str),
@@ -2452,6 +2463,7 @@ impl CloudApi for AddZoneToVpcEndpoint {
             "privatelink:AddZoneToVpcEndpoint",
             Update,
         )
+        .resource_type("ACS::PrivateLink::VpcEndpoint")
         .params(&[
             req("RegionId", Str),
             req("EndpointId", Str),
@@ -2599,6 +2611,7 @@ impl CloudApi for RemoveZoneFromVpcEndpoint {
             "privatelink:RemoveZoneFromVpcEndpoint",
             Update,
         )
+        .resource_type("ACS::PrivateLink::VpcEndpoint")
         .params(&[
             req("RegionId", Str),
             req("EndpointId", Str),
@@ -2690,6 +2703,7 @@ pub struct DeleteVpcEndpoint {
 impl CloudApi for DeleteVpcEndpoint {
     const DECL: ApiDecl = PRODUCT
         .api("DeleteVpcEndpoint", "privatelink:DeleteVpcEndpoint", Delete)
+        .resource_type("ACS::PrivateLink::VpcEndpoint")
         .params(&[
             req("RegionId", Str),
             req("EndpointId", Str),
@@ -2753,6 +2767,7 @@ macro_rules! read_api {
     (
         $(#[$doc:meta])*
         $ty:ident, $name:literal, $level:ident,
+        resource_type: $rt:literal,
         params: [$($pname:literal : $field:ident : $pty:ident : $kind:ident),* $(,)?],
         resources: [$($res:literal),*],
         response: [$($resp:literal),*],
@@ -2773,6 +2788,7 @@ macro_rules! read_api {
         impl CloudApi for $ty {
             const DECL: ApiDecl = PRODUCT
                 .api($name, concat!("privatelink:", $name), $level)
+                .resource_type($rt)
                 .params(&[req("RegionId", Str), $(read_api!(@param $kind, $pname, $pty)),*])
                 .resources(&[$($res),*])
                 .response(&[$($resp),*]);
@@ -2821,6 +2837,7 @@ macro_rules! read_api {
 read_api! {
     /// GetVpcEndpointServiceAttribute (provider).
     GetVpcEndpointServiceAttribute, "GetVpcEndpointServiceAttribute", Get,
+    resource_type: "ACS::PrivateLink::VpcEndpointService",
     params: ["ServiceId": service_id: Str: req],
     resources: ["acs:privatelink:{region}:{account}:vpcendpointservice/{ServiceId}"],
     response: ["ServiceId", "ServiceName", "ServiceDomain", "ServiceDescription", "ServiceType",
@@ -2834,6 +2851,7 @@ read_api! {
 read_api! {
     /// GetVpcEndpointAttribute (consumer).
     GetVpcEndpointAttribute, "GetVpcEndpointAttribute", Get,
+    resource_type: "ACS::PrivateLink::VpcEndpoint",
     params: ["EndpointId": endpoint_id: Str: req],
     resources: ["acs:privatelink:{region}:{account}:vpcendpoint/{EndpointId}"],
     response: ["EndpointId", "EndpointName", "EndpointDescription", "EndpointType",
@@ -2849,6 +2867,7 @@ read_api! {
 read_api! {
     /// ListVpcEndpointServices (provider: the caller's services in the region).
     ListVpcEndpointServices, "ListVpcEndpointServices", List,
+    resource_type: "ACS::PrivateLink::VpcEndpointService",
     params: ["ServiceId": service_id: Str: opt, "ServiceName": service_name: Str: opt,
         "ServiceStatus": service_status: Str: opt, "NextToken": next_token: Str: opt,
         "MaxResults": max_results: Int: int],
@@ -2872,6 +2891,7 @@ read_api! {
     /// ListVpcEndpointServicesByEndUser (consumer discovery, §4.3.2: services whose whitelist
     /// holds the caller or `*`, serving the region).
     ListVpcEndpointServicesByEndUser, "ListVpcEndpointServicesByEndUser", List,
+    resource_type: "ACS::PrivateLink::VpcEndpointService",
     params: ["ServiceId": service_id: Str: opt, "ServiceName": service_name: Str: opt,
         "NextToken": next_token: Str: opt, "MaxResults": max_results: Int: int],
     resources: ["*"],
@@ -2901,6 +2921,7 @@ read_api! {
 read_api! {
     /// ListVpcEndpoints (consumer: the caller's endpoints in the region).
     ListVpcEndpoints, "ListVpcEndpoints", List,
+    resource_type: "ACS::PrivateLink::VpcEndpoint",
     params: ["EndpointId": endpoint_id: Str: opt, "VpcId": vpc_id: Str: opt,
         "ServiceName": service_name: Str: opt, "ConnectionStatus": connection_status: Str: opt,
         "NextToken": next_token: Str: opt, "MaxResults": max_results: Int: int],
@@ -2924,6 +2945,7 @@ read_api! {
 read_api! {
     /// ListVpcEndpointZones (consumer).
     ListVpcEndpointZones, "ListVpcEndpointZones", List,
+    resource_type: "ACS::PrivateLink::VpcEndpoint",
     params: ["EndpointId": endpoint_id: Str: req, "NextToken": next_token: Str: opt,
         "MaxResults": max_results: Int: int],
     resources: ["acs:privatelink:{region}:{account}:vpcendpoint/{EndpointId}"],
@@ -2940,6 +2962,7 @@ read_api! {
 read_api! {
     /// ListVpcEndpointConnections (provider: the endpoints connected to the caller's services).
     ListVpcEndpointConnections, "ListVpcEndpointConnections", List,
+    resource_type: "ACS::PrivateLink::VpcEndpoint",
     params: ["ServiceId": service_id: Str: opt, "EndpointId": endpoint_id: Str: opt,
         "ConnectionStatus": connection_status: Str: opt, "NextToken": next_token: Str: opt,
         "MaxResults": max_results: Int: int],
@@ -2976,6 +2999,7 @@ read_api! {
 read_api! {
     /// ListVpcEndpointServiceResources (provider).
     ListVpcEndpointServiceResources, "ListVpcEndpointServiceResources", List,
+    resource_type: "ACS::PrivateLink::VpcEndpointService",
     params: ["ServiceId": service_id: Str: req, "NextToken": next_token: Str: opt,
         "MaxResults": max_results: Int: int],
     resources: ["acs:privatelink:{region}:{account}:vpcendpointservice/{ServiceId}"],
@@ -2992,6 +3016,7 @@ read_api! {
 read_api! {
     /// ListVpcEndpointServiceUsers (provider: the whitelist).
     ListVpcEndpointServiceUsers, "ListVpcEndpointServiceUsers", List,
+    resource_type: "ACS::PrivateLink::VpcEndpointService",
     params: ["ServiceId": service_id: Str: req, "NextToken": next_token: Str: opt,
         "MaxResults": max_results: Int: int],
     resources: ["acs:privatelink:{region}:{account}:vpcendpointservice/{ServiceId}"],
@@ -3029,6 +3054,7 @@ impl CloudApi for UpdateVpcEndpointConnectionAttribute {
             "privatelink:UpdateVpcEndpointConnectionAttribute",
             Update,
         )
+        .resource_type("ACS::PrivateLink::VpcEndpoint")
         .params(&[
             req("RegionId", Str),
             req("ServiceId", Str),
@@ -3147,6 +3173,7 @@ impl CloudApi for UpdateVpcEndpointServiceResourceAttribute {
             "privatelink:UpdateVpcEndpointServiceResourceAttribute",
             Update,
         )
+        .resource_type("ACS::PrivateLink::VpcEndpointService")
         .params(&[
             req("RegionId", Str),
             req("ServiceId", Str),

@@ -54,6 +54,7 @@ pub struct CreateVpc {
 impl CloudApi for CreateVpc {
     const DECL: ApiDecl = PRODUCT
         .api("CreateVpc", "vpc:CreateVpc", Create)
+        .resource_type("ACS::VPC::VPC")
         .params(&[
             req("RegionId", Str),
             opt("CidrBlock", Str),
@@ -142,6 +143,7 @@ pub struct CreateVSwitch {
 impl CloudApi for CreateVSwitch {
     const DECL: ApiDecl = PRODUCT
         .api("CreateVSwitch", "vpc:CreateVSwitch", Create)
+        .resource_type("ACS::VPC::VSwitch")
         .params(&[
             req("RegionId", Str),
             req("ZoneId", Str),
@@ -243,6 +245,7 @@ pub struct CreateRouteEntry {
 impl CloudApi for CreateRouteEntry {
     const DECL: ApiDecl = PRODUCT
         .api("CreateRouteEntry", "vpc:CreateRouteEntry", Create)
+        .resource_type("ACS::VPC::RouteEntry")
         .params(&[
             req("RegionId", Str),
             req("RouteTableId", Str),
@@ -328,6 +331,7 @@ pub struct DeleteRouteEntry {
 impl CloudApi for DeleteRouteEntry {
     const DECL: ApiDecl = PRODUCT
         .api("DeleteRouteEntry", "vpc:DeleteRouteEntry", Delete)
+        .resource_type("ACS::VPC::RouteEntry")
         .params(&[
             req("RegionId", Str),
             opt("RouteTableId", Str),
@@ -398,6 +402,7 @@ pub struct DescribeVpcs {
 impl CloudApi for DescribeVpcs {
     const DECL: ApiDecl = PRODUCT
         .api("DescribeVpcs", "vpc:DescribeVpcs", List)
+        .resource_type("ACS::VPC::VPC")
         .params(&[
             req("RegionId", Str),
             opt("VpcId", Str),
@@ -464,6 +469,7 @@ pub struct DescribeVSwitches {
 impl CloudApi for DescribeVSwitches {
     const DECL: ApiDecl = PRODUCT
         .api("DescribeVSwitches", "vpc:DescribeVSwitches", List)
+        .resource_type("ACS::VPC::VSwitch")
         .params(&[
             req("RegionId", Str),
             opt("VpcId", Str),
@@ -522,6 +528,7 @@ pub struct DescribeRouteTableList {
 impl CloudApi for DescribeRouteTableList {
     const DECL: ApiDecl = PRODUCT
         .api("DescribeRouteTableList", "vpc:DescribeRouteTableList", List)
+        .resource_type("ACS::VPC::RouteTable")
         .params(&[
             req("RegionId", Str),
             opt("VpcId", Str),
@@ -593,6 +600,7 @@ pub struct DescribeRouteEntryList {
 impl CloudApi for DescribeRouteEntryList {
     const DECL: ApiDecl = PRODUCT
         .api("DescribeRouteEntryList", "vpc:DescribeRouteEntryList", List)
+        .resource_type("ACS::VPC::RouteEntry")
         .params(&[
             req("RegionId", Str),
             req("RouteTableId", Str),

@@ -115,6 +115,7 @@ impl CloudApi for CreateVpcPeerConnection {
             "vpc:CreateVpcPeerConnection",
             Create,
         )
+        .resource_type("ACS::VPC::PeerConnection")
         .params(&[
             req("RegionId", Str),
             req("VpcId", Str),
@@ -195,6 +196,7 @@ impl CloudApi for AcceptVpcPeerConnection {
             "vpc:AcceptVpcPeerConnection",
             Create,
         )
+        .resource_type("ACS::VPC::PeerConnection")
         .params(&[
             req("InstanceId", Str),
             opt("ResourceGroupId", Str),
@@ -258,6 +260,7 @@ impl CloudApi for RejectVpcPeerConnection {
             "vpc:RejectVpcPeerConnection",
             Update,
         )
+        .resource_type("ACS::VPC::PeerConnection")
         .params(&[
             req("InstanceId", Str),
             opt("DryRun", Bool),
@@ -326,6 +329,7 @@ impl CloudApi for ModifyVpcPeerConnection {
             "vpc:ModifyVpcPeerConnection",
             Update,
         )
+        .resource_type("ACS::VPC::PeerConnection")
         .params(&[
             req("InstanceId", Str),
             opt("Name", Str),
@@ -396,6 +400,7 @@ impl CloudApi for DeleteVpcPeerConnection {
             "vpc:DeleteVpcPeerConnection",
             Delete,
         )
+        .resource_type("ACS::VPC::PeerConnection")
         .params(&[
             req("InstanceId", Str),
             opt("Force", Bool),
@@ -453,6 +458,7 @@ impl CloudApi for GetVpcPeerConnectionAttribute {
             "vpc:GetVpcPeerConnectionAttribute",
             Get,
         )
+        .resource_type("ACS::VPC::PeerConnection")
         .params(&[req("InstanceId", Str)])
         .resources(&["acs:vpc:*:{account}:vpcpeer/{InstanceId}"])
         .response(PEERING_FIELDS);
@@ -507,6 +513,7 @@ pub struct ListVpcPeerConnections {
 impl CloudApi for ListVpcPeerConnections {
     const DECL: ApiDecl = PRODUCT
         .api("ListVpcPeerConnections", "vpc:ListVpcPeerConnections", List)
+        .resource_type("ACS::VPC::PeerConnection")
         .params(&[
             req("RegionId", Str),
             opt("InstanceId", Str),
