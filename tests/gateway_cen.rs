@@ -104,3 +104,32 @@ fn corpus_s3_cen_scenario_passes_every_step() {
         .collect();
     assert!(failed.is_empty(), "{failed:?}");
 }
+
+#[test]
+fn regional_lists_refuse_an_unknown_region_before_ram_and_need_none() {
+    // The lists are All-Resource APIs (authorized on `*`): the region they name, when they
+    // name one, must exist, and that is checked before RAM (the caller may list nothing).
+    let mut s = gateway(&world(json!({"Version": "1", "Statement": [
+        {"Effect": "Allow", "Action": "cen:CreateCen", "Resource": "*"}]})));
+    let cen = s.ok("netops", "aliyun cbn CreateCen");
+    let cen = cen["CenId"].as_str().unwrap().to_string();
+    for api in ["ListTransitRouters", "ListTransitRouterAttachments"] {
+        let r = s.cli(
+            "netops",
+            &format!("aliyun cbn {api} --RegionId xx-nowhere-1 --CenId {cen}"),
+        );
+        assert_eq!(
+            r.error_code(),
+            Some("InvalidRegionId.NotFound"),
+            "{api}: {}",
+            r.body
+        );
+        for line in [
+            format!("aliyun cbn {api} --CenId {cen}"),
+            format!("aliyun cbn {api} --RegionId cn-hangzhou --CenId {cen}"),
+        ] {
+            let r = s.cli("root@A", &line);
+            assert_eq!(r.error_code(), None, "{line}: {}", r.body);
+        }
+    }
+}

@@ -218,7 +218,12 @@ impl ApiDecl {
 
     /// True when the action is authorized against `*` only (§3.3).
     pub fn all_resource(&self) -> bool {
-        self.resources == ["*"]
+        self.is_all_resource()
+    }
+
+    /// [`ApiDecl::all_resource`], usable in constant evaluation.
+    pub const fn is_all_resource(&self) -> bool {
+        matches!(self.resources, [only] if matches!(only.as_bytes(), b"*"))
     }
 }
 
@@ -259,13 +264,28 @@ pub trait CloudApi: Sized {
 
     /// The checks that precede RAM authorization, then the concrete resource ARNs; injected
     /// condition keys go into `keys`.
+    ///
+    /// The default serves an All-Resource API (declared on `*`, §3.3: the lists): the region
+    /// it names must exist, and RAM evaluates `*`. An API declared on ARN templates must say
+    /// which ARNs it touches; relying on this default does not compile.
     fn authorize(
         &self,
         world: &World,
-        ctx: &CallContext,
-        now: Timestamp,
-        keys: &mut BTreeMap<String, String>,
-    ) -> Result<Vec<String>, CloudError>;
+        _ctx: &CallContext,
+        _now: Timestamp,
+        _keys: &mut BTreeMap<String, String>,
+    ) -> Result<Vec<String>, CloudError> {
+        const {
+            assert!(
+                Self::DECL.is_all_resource(),
+                "an API declared on ARN templates must implement CloudApi::authorize"
+            )
+        };
+        if let Some(region) = self.region() {
+            world.known_region(region)?;
+        }
+        Ok(vec!["*".into()])
+    }
 
     /// Validates every rule against the unchanged world.
     fn plan(

@@ -773,10 +773,6 @@ macro_rules! region_list {
             fn region(&self) -> Option<&str> {
                 Some(&self.region_id)
             }
-            fn authorize(&self, w: &World, _ctx: &CallContext, _now: Timestamp, _k: &mut BTreeMap<String, String>) -> Result<Vec<String>, CloudError> {
-                w.known_region(&self.region_id)?;
-                Ok(vec!["*".into()])
-            }
             fn plan(&self, $w: &World, $ctx: &CallContext, $now: Timestamp) -> Result<Self::Plan, CloudError> {
                 let $s = self;
                 let rows: Vec<Value> = $rows;

@@ -1206,15 +1206,6 @@ impl CloudApi for ListTransitRouters {
         })
     }
     accessors!(region: opt_region, dry_run: no, token: no);
-    fn authorize(
-        &self,
-        _w: &World,
-        _ctx: &CallContext,
-        _now: Timestamp,
-        _k: &mut BTreeMap<String, String>,
-    ) -> Result<Vec<String>, CloudError> {
-        Ok(vec!["*".into()])
-    }
     fn plan(&self, w: &World, ctx: &CallContext, now: Timestamp) -> Result<Self::Plan, CloudError> {
         w.list_transit_routers(ctx, now, self)
     }
@@ -1265,15 +1256,6 @@ impl CloudApi for ListTransitRouterRouteTables {
             max_results: p.page("MaxResults", 50, 100)?,
             next_token: p.opt_str("NextToken")?,
         })
-    }
-    fn authorize(
-        &self,
-        _w: &World,
-        _ctx: &CallContext,
-        _now: Timestamp,
-        _k: &mut BTreeMap<String, String>,
-    ) -> Result<Vec<String>, CloudError> {
-        Ok(vec!["*".into()])
     }
     fn plan(&self, w: &World, ctx: &CallContext, now: Timestamp) -> Result<Self::Plan, CloudError> {
         w.list_tr_route_tables(ctx, now, self)
@@ -1338,15 +1320,6 @@ impl CloudApi for ListTransitRouterRouteEntries {
             next_token: p.opt_str("NextToken")?,
         })
     }
-    fn authorize(
-        &self,
-        _w: &World,
-        _ctx: &CallContext,
-        _now: Timestamp,
-        _k: &mut BTreeMap<String, String>,
-    ) -> Result<Vec<String>, CloudError> {
-        Ok(vec!["*".into()])
-    }
     fn plan(&self, w: &World, ctx: &CallContext, now: Timestamp) -> Result<Self::Plan, CloudError> {
         w.list_tr_route_entries(ctx, now, self)
     }
@@ -1407,15 +1380,6 @@ impl CloudApi for ListTransitRouterAttachments {
         })
     }
     accessors!(region: opt_region, dry_run: no, token: no);
-    fn authorize(
-        &self,
-        _w: &World,
-        _ctx: &CallContext,
-        _now: Timestamp,
-        _k: &mut BTreeMap<String, String>,
-    ) -> Result<Vec<String>, CloudError> {
-        Ok(vec!["*".into()])
-    }
     fn plan(&self, w: &World, ctx: &CallContext, now: Timestamp) -> Result<Self::Plan, CloudError> {
         w.list_tr_attachments(ctx, now, self)
     }

@@ -700,16 +700,6 @@ impl CloudApi for ClbDescribeLoadBalancers {
         })
     }
     region_accessors!();
-    fn authorize(
-        &self,
-        w: &World,
-        _ctx: &CallContext,
-        _now: Timestamp,
-        _keys: &mut BTreeMap<String, String>,
-    ) -> Result<Vec<String>, CloudError> {
-        w.known_region(&self.region_id)?;
-        Ok(vec!["*".into()])
-    }
     fn plan(&self, w: &World, ctx: &CallContext, _now: Timestamp) -> Result<Value, CloudError> {
         let ids: Vec<&str> = self
             .load_balancer_id

@@ -564,16 +564,6 @@ impl CloudApi for DescribeSecurityGroups {
         })
     }
     region_accessors!();
-    fn authorize(
-        &self,
-        w: &World,
-        _ctx: &CallContext,
-        _now: Timestamp,
-        _keys: &mut BTreeMap<String, String>,
-    ) -> Result<Vec<String>, CloudError> {
-        w.known_region(&self.region_id)?;
-        Ok(vec!["*".into()])
-    }
     fn plan(&self, w: &World, ctx: &CallContext, now: Timestamp) -> Result<Self::Plan, CloudError> {
         w.caller_account(ctx)?;
         let op = op_ctx(w, ctx, &self.region_id, now);

@@ -525,16 +525,6 @@ impl CloudApi for CreateAndAnalyzeNetworkPath {
         })
     }
     region_accessors!();
-    fn authorize(
-        &self,
-        w: &World,
-        _ctx: &CallContext,
-        _now: Timestamp,
-        _keys: &mut BTreeMap<String, String>,
-    ) -> Result<Vec<String>, CloudError> {
-        w.known_region(&self.region_id)?;
-        Ok(vec!["*".into()])
-    }
     fn plan(&self, w: &World, ctx: &CallContext, now: Timestamp) -> Result<Self::Plan, CloudError> {
         nis_opened(w, ctx, &self.region_id)?;
         let analysed = check_ends(w, &self.parameter)?;

@@ -1510,16 +1510,6 @@ impl CloudApi for NlbListLoadBalancers {
         })
     }
     region_accessors!();
-    fn authorize(
-        &self,
-        w: &World,
-        _ctx: &CallContext,
-        _now: Timestamp,
-        _keys: &mut BTreeMap<String, String>,
-    ) -> Result<Vec<String>, CloudError> {
-        w.known_region(&self.region_id)?;
-        Ok(vec!["*".into()])
-    }
     fn plan(&self, w: &World, ctx: &CallContext, _now: Timestamp) -> Result<Value, CloudError> {
         let rows: Vec<&LoadBalancer> = w
             .nlb
@@ -1584,16 +1574,6 @@ impl CloudApi for NlbListServerGroups {
         })
     }
     region_accessors!();
-    fn authorize(
-        &self,
-        w: &World,
-        _ctx: &CallContext,
-        _now: Timestamp,
-        _keys: &mut BTreeMap<String, String>,
-    ) -> Result<Vec<String>, CloudError> {
-        w.known_region(&self.region_id)?;
-        Ok(vec!["*".into()])
-    }
     fn plan(&self, w: &World, ctx: &CallContext, _now: Timestamp) -> Result<Value, CloudError> {
         let rows: Vec<&ServerGroup> = w
             .nlb
@@ -1662,16 +1642,6 @@ impl CloudApi for NlbListListeners {
         })
     }
     region_accessors!();
-    fn authorize(
-        &self,
-        w: &World,
-        _ctx: &CallContext,
-        _now: Timestamp,
-        _keys: &mut BTreeMap<String, String>,
-    ) -> Result<Vec<String>, CloudError> {
-        w.known_region(&self.region_id)?;
-        Ok(vec!["*".into()])
-    }
     fn plan(&self, w: &World, ctx: &CallContext, _now: Timestamp) -> Result<Value, CloudError> {
         let rows: Vec<&Listener> = w
             .nlb

@@ -15,7 +15,6 @@ use crate::cloud::time::Timestamp;
 use crate::cloud::world::{CallContext, World};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
 
 /// PrivateLink DescribeRegions.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,16 +39,6 @@ impl CloudApi for PrivatelinkDescribeRegions {
         })
     }
     region_accessors!();
-    fn authorize(
-        &self,
-        w: &World,
-        _ctx: &CallContext,
-        _now: Timestamp,
-        _keys: &mut BTreeMap<String, String>,
-    ) -> Result<Vec<String>, CloudError> {
-        w.known_region(&self.region_id)?;
-        Ok(vec!["*".into()])
-    }
     fn plan(&self, _w: &World, _ctx: &CallContext, _now: Timestamp) -> Result<Value, CloudError> {
         let regions: Vec<Value> = REGIONS
             .iter()
@@ -86,16 +75,6 @@ impl CloudApi for PrivatelinkDescribeZones {
         })
     }
     region_accessors!();
-    fn authorize(
-        &self,
-        w: &World,
-        _ctx: &CallContext,
-        _now: Timestamp,
-        _keys: &mut BTreeMap<String, String>,
-    ) -> Result<Vec<String>, CloudError> {
-        w.known_region(&self.region_id)?;
-        Ok(vec!["*".into()])
-    }
     fn plan(&self, w: &World, _ctx: &CallContext, _now: Timestamp) -> Result<Value, CloudError> {
         if !w.region(&self.region_id).is_some_and(|r| r.privatelink) {
             return Err(CloudError::bad(

@@ -431,16 +431,6 @@ impl CloudApi for DescribeVpcs {
         })
     }
     region_accessors!();
-    fn authorize(
-        &self,
-        w: &World,
-        _ctx: &CallContext,
-        _now: Timestamp,
-        _keys: &mut BTreeMap<String, String>,
-    ) -> Result<Vec<String>, CloudError> {
-        w.known_region(&self.region_id)?;
-        Ok(vec!["*".into()])
-    }
     fn plan(&self, w: &World, ctx: &CallContext, now: Timestamp) -> Result<Self::Plan, CloudError> {
         w.describe_vpcs(ctx, now, self)
     }
@@ -492,16 +482,6 @@ impl CloudApi for DescribeVSwitches {
         })
     }
     region_accessors!();
-    fn authorize(
-        &self,
-        w: &World,
-        _ctx: &CallContext,
-        _now: Timestamp,
-        _keys: &mut BTreeMap<String, String>,
-    ) -> Result<Vec<String>, CloudError> {
-        w.known_region(&self.region_id)?;
-        Ok(vec!["*".into()])
-    }
     fn plan(&self, w: &World, ctx: &CallContext, now: Timestamp) -> Result<Self::Plan, CloudError> {
         w.describe_vswitches(ctx, now, self)
     }
@@ -557,16 +537,6 @@ impl CloudApi for DescribeRouteTableList {
         })
     }
     region_accessors!();
-    fn authorize(
-        &self,
-        w: &World,
-        _ctx: &CallContext,
-        _now: Timestamp,
-        _keys: &mut BTreeMap<String, String>,
-    ) -> Result<Vec<String>, CloudError> {
-        w.known_region(&self.region_id)?;
-        Ok(vec!["*".into()])
-    }
     fn plan(&self, w: &World, ctx: &CallContext, now: Timestamp) -> Result<Self::Plan, CloudError> {
         let _ = now;
         w.describe_route_table_list(ctx, self)
@@ -627,16 +597,6 @@ impl CloudApi for DescribeRouteEntryList {
         })
     }
     region_accessors!();
-    fn authorize(
-        &self,
-        w: &World,
-        _ctx: &CallContext,
-        _now: Timestamp,
-        _keys: &mut BTreeMap<String, String>,
-    ) -> Result<Vec<String>, CloudError> {
-        w.known_region(&self.region_id)?;
-        Ok(vec!["*".into()])
-    }
     fn plan(&self, w: &World, ctx: &CallContext, now: Timestamp) -> Result<Self::Plan, CloudError> {
         w.describe_route_entry_list(ctx, now, self)
     }
