@@ -188,6 +188,57 @@ impl<'a> Params<'a> {
         Ok(out)
     }
 
+    /// An id list in the shapes Alibaba's clients send: `Name.N`, a JSON array (from a JSON
+    /// request) or a JSON array in a string (`["i-1","i-2"]`, the SDKs' form for ECS and NIS
+    /// ids). Empty items are dropped; `None` when the parameter is absent or names no id. More
+    /// than `max` ids, or a string that is not a JSON array of strings, is
+    /// `InvalidParameter.<Name>` (a product with its own code maps it).
+    pub fn id_list(
+        &self,
+        name: &'static str,
+        max: usize,
+    ) -> Result<Option<Vec<String>>, CloudError> {
+        self.ids(name, max, false)
+    }
+
+    /// [`Params::id_list`], also taking a comma-separated string (`sg-1,sg-2`), which the
+    /// aliyun CLI accepts for some lists.
+    pub fn id_list_or_commas(
+        &self,
+        name: &'static str,
+        max: usize,
+    ) -> Result<Option<Vec<String>>, CloudError> {
+        self.ids(name, max, true)
+    }
+
+    fn ids(
+        &self,
+        name: &'static str,
+        max: usize,
+        commas: bool,
+    ) -> Result<Option<Vec<String>>, CloudError> {
+        let mut ids = self.list_str(name)?;
+        if ids.is_empty() {
+            if let Some(text) = self.opt_str(name)? {
+                ids = if commas && !text.trim_start().starts_with('[') {
+                    text.split(',').map(|s| s.trim().to_string()).collect()
+                } else {
+                    serde_json::from_str::<Vec<String>>(&text).map_err(|_| {
+                        CloudError::invalid_param(name, "expected a JSON array of ids")
+                    })?
+                };
+                ids.retain(|id| !id.is_empty());
+            }
+        }
+        if ids.len() > max {
+            return Err(CloudError::invalid_param(
+                name,
+                &format!("at most {max} ids per call"),
+            ));
+        }
+        Ok((!ids.is_empty()).then_some(ids))
+    }
+
     /// Object list `Name.N.Field` (1-based): returns one map per index, in order.
     pub fn list_obj(&self, name: &'static str) -> Vec<Map<String, Value>> {
         self.note(name);
@@ -256,6 +307,33 @@ mod tests {
             Value::Object(m) => m,
             _ => unreachable!(),
         }
+    }
+
+    #[test]
+    fn id_lists_take_every_shape_clients_send() {
+        let ids = |v: Value| Params::new(&map(v)).id_list("Ids", 3);
+        let want = Some(vec!["a".to_string(), "b".to_string()]);
+        assert_eq!(ids(json!({"Ids": "[\"a\",\"b\"]"})).unwrap(), want);
+        assert_eq!(ids(json!({"Ids": ["a", "b"]})).unwrap(), want);
+        assert_eq!(ids(json!({"Ids.1": "a", "Ids.2": "b"})).unwrap(), want);
+        assert_eq!(ids(json!({})).unwrap(), None);
+        assert_eq!(ids(json!({"Ids": "[]"})).unwrap(), None);
+        for bad in [
+            json!({"Ids": "[\"a\""}),
+            json!({"Ids": "[1]"}),
+            json!({"Ids": "a,b"}),
+            json!({"Ids": "[\"a\",\"b\",\"c\",\"d\"]"}),
+        ] {
+            let e = ids(bad.clone()).unwrap_err();
+            assert_eq!(e.code, "InvalidParameter.Ids", "{bad}");
+        }
+        // The comma form, where a list takes it.
+        let commas = |v: Value| Params::new(&map(v)).id_list_or_commas("Ids", 3);
+        assert_eq!(commas(json!({"Ids": " a, ,b "})).unwrap(), want);
+        assert_eq!(commas(json!({"Ids": "[\"a\",\"b\"]"})).unwrap(), want);
+        assert_eq!(commas(json!({"Ids": ","})).unwrap(), None);
+        let e = commas(json!({"Ids": "a,b,c,d"})).unwrap_err();
+        assert_eq!(e.code, "InvalidParameter.Ids");
     }
 
     #[test]

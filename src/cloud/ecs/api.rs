@@ -487,21 +487,15 @@ impl CloudApi for DescribeInstances {
         let region_id = p.req_str("RegionId")?;
         // `InstanceIds` is a JSON array in a string, as Alibaba takes it (`["i-1","i-2"]`),
         // at most 100 ids.
-        let instance_ids = match p.opt_str("InstanceIds")? {
-            None => Vec::new(),
-            Some(s) => {
-                let ids: Vec<String> = serde_json::from_str(&s)
-                    .ok()
-                    .filter(|v: &Vec<String>| v.len() <= MAX_INSTANCE_IDS)
-                    .ok_or_else(|| {
-                        CloudError::bad(
-                            "InvalidInstanceIds.Malformed",
-                            "The specified parameter InstanceIds is not valid: a JSON array of at most 100 instance ids is expected.",
-                        )
-                    })?;
-                ids
-            }
-        };
+        let instance_ids = p
+            .id_list("InstanceIds", MAX_INSTANCE_IDS)
+            .map_err(|_| {
+                CloudError::bad(
+                    "InvalidInstanceIds.Malformed",
+                    "The specified parameter InstanceIds is not valid: a JSON array of at most 100 instance ids is expected.",
+                )
+            })?
+            .unwrap_or_default();
         let status = p.opt_str("Status")?;
         if let Some(s) = &status {
             const ALL: [InstanceStatus; 5] = [

@@ -512,26 +512,6 @@ pub struct DescribeSecurityGroups {
     pub filter: sg::DescribeSecurityGroups,
 }
 
-/// `SecurityGroupIds`: a JSON array (`["sg-1","sg-2"]`, Alibaba's format) or, as the aliyun
-/// CLI also accepts, a comma-separated list; at most 100 ids (ASSUMED bound).
-fn split_ids(raw: &str) -> Result<Vec<String>, CloudError> {
-    let ids: Vec<String> = if raw.trim_start().starts_with('[') {
-        serde_json::from_str::<Vec<String>>(raw).map_err(|_| {
-            CloudError::invalid_param("SecurityGroupIds", "expected a JSON array of ids")
-        })?
-    } else {
-        raw.split(',').map(|s| s.trim().to_string()).collect()
-    };
-    let ids: Vec<String> = ids.into_iter().filter(|s| !s.is_empty()).collect();
-    if ids.len() > 100 {
-        return Err(CloudError::invalid_param(
-            "SecurityGroupIds",
-            "at most 100 ids",
-        ));
-    }
-    Ok(ids)
-}
-
 impl CloudApi for DescribeSecurityGroups {
     const DECL: ApiDecl = PRODUCT
         .api("DescribeSecurityGroups", "ecs:DescribeSecurityGroups", List)
@@ -552,10 +532,11 @@ impl CloudApi for DescribeSecurityGroups {
             region_id: p.req_str("RegionId")?,
             filter: sg::DescribeSecurityGroups {
                 vpc_id: p.opt_str("VpcId")?,
-                security_group_ids: match p.opt_str("SecurityGroupIds")? {
-                    Some(raw) => split_ids(&raw)?,
-                    None => Vec::new(),
-                },
+                // A JSON array (Alibaba's format) or comma-separated; at most 100 ids
+                // (ASSUMED bound).
+                security_group_ids: p
+                    .id_list_or_commas("SecurityGroupIds", 100)?
+                    .unwrap_or_default(),
                 security_group_type: p.opt_str("SecurityGroupType")?,
                 page_number: Some(p.page("PageNumber", 1, MAX_PAGE)?),
                 // ASSUMED: at most 50 per page, ECS's bound for its page-numbered lists.

@@ -162,24 +162,12 @@ fn path<'w>(w: &'w World, uid: &str, id: &str) -> Result<&'w NetworkPath, CloudE
         })
 }
 
-/// A list of ids given as `Name.N` or as a JSON array (`["nra-…"]`, how the SDKs send it).
+/// A required list of at most 100 ids (`Name.N` or a JSON array, how the SDKs send it),
+/// sorted and without repeats.
 fn id_list(p: &Params<'_>, name: &'static str) -> Result<Vec<String>, CloudError> {
-    let mut ids = p.list_str(name)?;
-    if ids.is_empty() {
-        if let Some(text) = p.opt_str(name)? {
-            ids = serde_json::from_str::<Vec<String>>(&text)
-                .map_err(|_| CloudError::invalid_param(name, "expected a JSON array of ids"))?;
-        }
-    }
-    if ids.is_empty() {
-        return Err(CloudError::bad(
-            format!("MissingParameter.{name}"),
-            format!("The input parameter {name} that is mandatory for processing this request is not supplied."),
-        ));
-    }
-    if ids.len() > 100 {
-        return Err(CloudError::invalid_param(name, "at most 100 ids per call"));
-    }
+    let mut ids = p
+        .id_list(name, 100)?
+        .ok_or_else(|| CloudError::missing(name))?;
     ids.sort();
     ids.dedup();
     Ok(ids)
