@@ -90,12 +90,13 @@ fn script(s: &mut Sim) -> Vec<String> {
         json!({"RegionId": "cn-hangzhou", "CidrBlock": "10.3.0.0/16"}),
     );
     let vpc_a2 = str_of(&a2, &["VpcId"]);
-    call(
+    let vsw = call(
         s,
         "root@A",
         "CreateVSwitch",
         json!({"RegionId": "cn-hangzhou", "ZoneId": "cn-hangzhou-h", "VpcId": vpc_a, "CidrBlock": "10.1.1.0/24"}),
     );
+    let vsw_a = str_of(&vsw, &["VSwitchId"]);
     call(
         s,
         "root@A",
@@ -119,6 +120,23 @@ fn script(s: &mut Sim) -> Vec<String> {
         "root@A",
         "DescribeRouteEntryList",
         json!({"RegionId": "cn-hangzhou", "RouteTableId": table_a}),
+    );
+    // Vpc custom route tables
+    let custom = call(
+        s,
+        "root@A",
+        "CreateRouteTable",
+        json!({"RegionId": "cn-hangzhou", "VpcId": vpc_a, "RouteTableName": "custom"}),
+    );
+    let custom = str_of(&custom, &["RouteTableId"]);
+    let bind = json!({"RegionId": "cn-hangzhou", "RouteTableId": custom, "VSwitchId": vsw_a});
+    call(s, "root@A", "AssociateRouteTable", bind.clone());
+    call(s, "root@A", "UnassociateRouteTable", bind);
+    call(
+        s,
+        "root@A",
+        "DeleteRouteTable",
+        json!({"RegionId": "cn-hangzhou", "RouteTableId": custom}),
     );
 
     // Ecs security groups

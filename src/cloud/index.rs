@@ -78,6 +78,11 @@ impl NetIndex {
         add(&mut self.tables_by_vpc, t.vpc_id.clone(), &t.route_table_id);
     }
 
+    /// A route table was removed.
+    pub fn forget_table(&mut self, t: &RouteTable) {
+        remove(&mut self.tables_by_vpc, &t.vpc_id, &t.route_table_id);
+    }
+
     /// A custom route entry was inserted.
     pub fn note_entry(&mut self, e: &RouteEntry) {
         add(

@@ -39,6 +39,7 @@ pub use privatelink::api::*;
 pub use privatelink::regions::{PrivatelinkDescribeRegions, PrivatelinkDescribeZones};
 pub use privatelink::zone_resource::*;
 pub use vpc::api::*;
+pub use vpc::route_table_api::*;
 pub use vpcpeer::api::*;
 
 /// Something done with one typed operation, whatever its type: the registry's dispatch calls
@@ -196,6 +197,11 @@ operations! {
     DescribeVSwitches,
     DescribeRouteTableList,
     DescribeRouteEntryList,
+    // Vpc custom route tables (vpc/route_table_api.rs)
+    CreateRouteTable,
+    AssociateRouteTable,
+    UnassociateRouteTable,
+    DeleteRouteTable,
     // Ecs (ecs/api.rs)
     RunInstances,
     StartInstance,

@@ -419,6 +419,15 @@ impl World {
         self.route_tables.insert(t.route_table_id.clone(), t);
     }
 
+    /// Removes a route table (and un-indexes it); its entries must be gone already.
+    pub(crate) fn remove_route_table(&mut self, id: &str) -> Option<RouteTable> {
+        let t = self.route_tables.remove(id)?;
+        if let Some(ix) = self.index.built_mut() {
+            ix.forget_table(&t);
+        }
+        Some(t)
+    }
+
     /// Inserts a custom route entry (and indexes it).
     pub(crate) fn insert_route_entry(&mut self, e: RouteEntry) {
         if let Some(ix) = self.index.built_mut() {

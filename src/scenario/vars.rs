@@ -160,15 +160,52 @@ fn map_strings(v: &Value, f: &dyn Fn(&str) -> Result<String, String>) -> Result<
     })
 }
 
-/// True when every field of `expected` is in `actual` with the same value (objects recurse).
+/// True when every field of `expected` is in `actual` with the same value: objects recurse,
+/// and an array matches an array of the same length whose items match item by item (so a row
+/// of a list can name only the fields that matter).
 pub fn partial_match(expected: &Value, actual: &Value) -> bool {
     match (expected, actual) {
         (Value::Object(e), Value::Object(a)) => e
             .iter()
             .all(|(k, ev)| a.get(k).is_some_and(|av| partial_match(ev, av))),
+        (Value::Array(e), Value::Array(a)) => {
+            e.len() == a.len() && e.iter().zip(a).all(|(ev, av)| partial_match(ev, av))
+        }
         (Value::Number(e), Value::String(a)) | (Value::String(a), Value::Number(e)) => {
             e.to_string() == *a
         }
         _ => expected == actual,
+    }
+}
+
+#[cfg(test)]
+mod partial_match_tests {
+    use super::partial_match;
+    use serde_json::json;
+
+    #[test]
+    fn objects_name_what_matters_and_arrays_match_item_by_item() {
+        let actual = json!({"Rows": [{"Id": "a", "Type": "Custom"}, {"Id": "b", "Type": "System"}], "Total": 2});
+        assert!(partial_match(&json!({"Total": 2}), &actual));
+        assert!(partial_match(
+            &json!({"Rows": [{"Id": "a"}, {"Type": "System"}]}),
+            &actual
+        ));
+        assert!(
+            partial_match(&json!({"Total": "2"}), &actual),
+            "numbers match their text"
+        );
+        // The same length, in order.
+        assert!(!partial_match(&json!({"Rows": [{"Id": "a"}]}), &actual));
+        assert!(!partial_match(
+            &json!({"Rows": [{"Id": "b"}, {"Id": "a"}]}),
+            &actual
+        ));
+        assert!(!partial_match(
+            &json!({"Rows": [{"Id": "a"}, {"Id": "c"}]}),
+            &actual
+        ));
+        assert!(!partial_match(&json!({"Missing": 1}), &actual));
+        assert!(!partial_match(&json!({"Rows": {"Id": "a"}}), &actual));
     }
 }

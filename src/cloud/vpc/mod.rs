@@ -5,7 +5,8 @@
 //! * [`route`] — route tables, route entries, longest-prefix lookup;
 //! * [`api`] — every API of the product, each declared once (parameters, RAM action and ARNs,
 //!   response shape) — the place to start reading one API;
-//! * [`ops`], [`route_ops`] — the checks and effects those declarations call.
+//! * [`ops`], [`route_ops`] — the checks and effects those declarations call;
+//! * [`route_table_api`] — custom route tables: create, (un)associate, delete.
 //!
 //! Tests: `src/cloud/tests/` (errors of every API, S1 fixtures, the validate-then-commit
 //! property) and `tests/gateway_*.rs` through the gateway.
@@ -15,6 +16,7 @@ pub mod ops;
 pub mod resources;
 pub mod route;
 pub mod route_ops;
+pub mod route_table_api;
 
 pub use resources::*;
 
