@@ -44,6 +44,7 @@ pub mod reach;
 pub mod region;
 pub mod spec;
 pub mod time;
+pub mod traffic;
 pub mod validate;
 pub mod vpc;
 pub mod vpcpeer;

@@ -15,6 +15,7 @@ use crate::cloud::options::{CloudOptions, SettleMode};
 use crate::cloud::privatelink::PrivateLinkState;
 use crate::cloud::region::{self, RegionInfo};
 use crate::cloud::time::Timestamp;
+use crate::cloud::traffic::TrafficState;
 use crate::cloud::vpc::route::{ExternalNextHop, RouteEntry, RouteMatch, RouteTable, RouteTarget};
 use crate::cloud::vpc::{NetStatus, VSwitch, Vpc};
 use crate::cloud::vpcpeer::archive::PeeringArchive;
@@ -119,6 +120,10 @@ pub struct World {
     pub(crate) archived_peerings: PeeringArchive,
     pub(crate) next_hops: BTreeMap<String, ExternalNextHop>,
     pub(crate) traffic: Vec<TrafficRecord>,
+    /// Flows sent with `ramsim traffic` / scenario `traffic` steps and their hourly buckets
+    /// (issue 17); omitted while empty, like `ecs`.
+    #[serde(default, skip_serializing_if = "TrafficState::is_empty")]
+    pub(crate) flows: TrafficState,
     /// Key: `uid|action|token`.
     pub(crate) client_tokens: BTreeMap<String, TokenRecord>,
     pub(crate) service_events: Vec<ServiceEvent>,
@@ -177,6 +182,7 @@ impl World {
             archived_peerings: PeeringArchive::default(),
             next_hops: BTreeMap::new(),
             traffic: Vec::new(),
+            flows: TrafficState::default(),
             client_tokens: BTreeMap::new(),
             service_events: Vec::new(),
             next_due: DueHint::Unknown,
