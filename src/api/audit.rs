@@ -159,6 +159,9 @@ pub fn resource_type(product: &str, api: &str) -> &'static str {
             "ACS::ALB::LoadBalancer"
         };
     }
+    if product == "Cms" {
+        return "ACS::CMS::AlarmRule";
+    }
     if product == "Nis" {
         return if api.contains("NetworkPath") && !api.starts_with("CreateAndAnalyze") {
             "ACS::NIS::NetworkPath"

@@ -9,7 +9,7 @@
 //! `iam::ops`, which are built from the same declarations.
 
 use crate::cloud::declare::Product;
-use crate::cloud::{alb, cen, clb, ecs, nis, nlb, operation, privatelink, vpc, vpcpeer};
+use crate::cloud::{alb, cen, clb, cms, ecs, nis, nlb, operation, privatelink, vpc, vpcpeer};
 use crate::iam::{ram, resourcemanager, sts};
 
 use super::trail;
@@ -27,6 +27,7 @@ pub const PRODUCTS: &[&Product] = &[
     &cen::PRODUCT,
     &alb::PRODUCT,
     &nis::PRODUCT,
+    &cms::PRODUCT,
     &ram::PRODUCT,
     &resourcemanager::PRODUCT,
     &sts::PRODUCT,
@@ -205,6 +206,7 @@ mod tests {
                 "alb",
                 "cdt",
                 "cen",
+                "cms",
                 "ecs",
                 "nis",
                 "nlb",

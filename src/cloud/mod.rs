@@ -24,6 +24,7 @@ pub mod alb;
 pub mod auth;
 pub mod cen;
 pub mod clb;
+pub mod cms;
 pub mod declare;
 pub mod directory;
 pub mod ecs;

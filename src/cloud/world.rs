@@ -4,6 +4,7 @@ use crate::cloud::account::Account;
 use crate::cloud::alb::AlbState;
 use crate::cloud::cen::CenState;
 use crate::cloud::clb::ClbState;
+use crate::cloud::cms::CmsState;
 use crate::cloud::directory::ResourceDirectory;
 use crate::cloud::ecs::{EcsState, NetRefs};
 use crate::cloud::ids::IdGen;
@@ -124,6 +125,9 @@ pub struct World {
     /// (issue 17); omitted while empty, like `ecs`.
     #[serde(default, skip_serializing_if = "TrafficState::is_empty")]
     pub(crate) flows: TrafficState,
+    /// CloudMonitor alert rules and frozen alert history (issue 17); omitted while empty.
+    #[serde(default, skip_serializing_if = "CmsState::is_empty")]
+    pub(crate) cms: CmsState,
     /// Key: `uid|action|token`.
     pub(crate) client_tokens: BTreeMap<String, TokenRecord>,
     pub(crate) service_events: Vec<ServiceEvent>,
@@ -183,6 +187,7 @@ impl World {
             next_hops: BTreeMap::new(),
             traffic: Vec::new(),
             flows: TrafficState::default(),
+            cms: CmsState::default(),
             client_tokens: BTreeMap::new(),
             service_events: Vec::new(),
             next_due: DueHint::Unknown,

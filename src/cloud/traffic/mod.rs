@@ -20,7 +20,7 @@
 
 pub mod bill;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use crate::cloud::reach::probe::{parse_protocol, parse_source, parse_target};
 use crate::cloud::reach::{analyze, NodeType, Probe};
