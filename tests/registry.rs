@@ -1063,6 +1063,48 @@ fn script(s: &mut Sim) -> Vec<String> {
         "Alb/DeleteLoadBalancer",
         json!({"RegionId": r, "LoadBalancerId": alb}),
     );
+
+    // Cms: a threshold rule on a peering, its metrics, its states and history.
+    let resources = format!("[{{\"instanceId\":\"{peer}\"}}]");
+    call(
+        s,
+        "root@A",
+        "PutResourceMetricRules",
+        json!({"Rules.1.RuleId": "peer-rx", "Rules.1.Namespace": "acs_vpcpeer",
+               "Rules.1.MetricName": "IntranetRX", "Rules.1.Resources": resources,
+               "Rules.1.Escalations.Critical.ComparisonOperator": "GreaterThanOrEqualToThreshold",
+               "Rules.1.Escalations.Critical.Threshold": "104857600",
+               "Rules.1.Escalations.Critical.Times": 2}),
+    );
+    call(
+        s,
+        "root@A",
+        "DisableMetricRules",
+        json!({"RuleId.1": "peer-rx"}),
+    );
+    call(
+        s,
+        "root@A",
+        "EnableMetricRules",
+        json!({"RuleId.1": "peer-rx"}),
+    );
+    call(
+        s,
+        "root@A",
+        "DescribeMetricRuleList",
+        json!({"RuleIds": "peer-rx"}),
+    );
+    let metric =
+        json!({"Namespace": "acs_vpcpeer", "MetricName": "IntranetRX", "Dimensions": resources});
+    call(s, "root@A", "DescribeMetricList", metric.clone());
+    call(s, "root@A", "DescribeMetricLast", metric);
+    call(s, "root@A", "DescribeAlertLogList", json!({}));
+    call(
+        s,
+        "root@A",
+        "DeleteMetricRules",
+        json!({"RuleId.1": "peer-rx"}),
+    );
     called
 }
 

@@ -9,7 +9,7 @@
 //! `iam::ops`, which are built from the same declarations.
 
 use crate::cloud::declare::Product;
-use crate::cloud::{alb, cen, clb, ecs, nis, nlb, operation, privatelink, vpc, vpcpeer};
+use crate::cloud::{alb, cen, clb, cms, ecs, nis, nlb, operation, privatelink, vpc, vpcpeer};
 use crate::iam::{ram, resourcemanager, sts};
 
 use super::trail;
@@ -27,6 +27,7 @@ pub const PRODUCTS: &[&Product] = &[
     &cen::PRODUCT,
     &alb::PRODUCT,
     &nis::PRODUCT,
+    &cms::PRODUCT,
     &ram::PRODUCT,
     &resourcemanager::PRODUCT,
     &sts::PRODUCT,
@@ -185,6 +186,7 @@ mod tests {
                 "alb",
                 "cdt",
                 "cen",
+                "cms",
                 "ecs",
                 "nis",
                 "nlb",
@@ -212,6 +214,7 @@ mod tests {
                 "Cbn" => &["CEN"],
                 "Alb" => &["ALB"],
                 "Nis" => &["NIS"],
+                "Cms" => &["CMS"],
                 "Ram" | "Sts" => &["RAM"],
                 "ResourceManager" => &["ResourceManager", "RAM"],
                 other => panic!("no ActionTrail family for product {other}"),

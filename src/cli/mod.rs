@@ -14,6 +14,7 @@ pub mod serve;
 pub mod show;
 pub mod simulate;
 pub mod test;
+pub mod traffic;
 pub mod validate;
 pub mod world;
 
@@ -68,6 +69,10 @@ pub enum Command {
     Serve(serve::ServeArgs),
     /// Will traffic get through? Routes, peerings, security groups and network ACLs both ways, the first failing check and the API call that fixes it (exit 0 reachable, 1 unreachable, 2 usage error).
     Reach(Box<reach::ReachArgs>),
+    /// Send a flow along the path `reach` computes and record it: capped by peering bandwidth, billed by CDT, seen by CloudMonitor (exit 0 sent, 1 unreachable, 2 usage error).
+    Traffic(Box<traffic::TrafficArgs>),
+    /// The CDT bill of the recorded peering traffic: per account, hour, region pair and link type.
+    Bill(traffic::BillArgs),
     /// List the AccessKey pairs (with secrets) of a state's RAM users, for SDKs pointed at `ramsim serve`.
     Keys(keys::KeysArgs),
 }
@@ -99,5 +104,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Keys(args) => keys::run(&args),
         Command::Reach(args) => reach::run(&args),
         Command::Analyze(args) => analyze::run(&args),
+        Command::Traffic(args) => traffic::run_traffic(&args),
+        Command::Bill(args) => traffic::run_bill(&args),
     }
 }

@@ -11,7 +11,7 @@ use crate::cloud::error::CloudError;
 use crate::cloud::params::Params;
 use crate::cloud::time::Timestamp;
 use crate::cloud::world::{CallContext, World};
-use crate::cloud::{alb, cen, clb, ecs, network_acl, nis, nlb, privatelink, vpc, vpcpeer};
+use crate::cloud::{alb, cen, clb, cms, ecs, network_acl, nis, nlb, privatelink, vpc, vpcpeer};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -26,6 +26,7 @@ pub use alb::api::{
 pub use cen::api::*;
 pub use clb::api::*;
 pub use clb::health::ClbDescribeHealthStatus;
+pub use cms::api::*;
 pub use ecs::api::*;
 pub use ecs::security_group_api::{
     AuthorizeSecurityGroup, AuthorizeSecurityGroupEgress, CreateSecurityGroup, DeleteSecurityGroup,
@@ -323,6 +324,15 @@ operations! {
     CreateAndAnalyzeNetworkPath,
     GetNetworkReachableAnalysis,
     DeleteNetworkReachableAnalysis,
+    // Cms (cms/api.rs)
+    PutResourceMetricRules,
+    EnableMetricRules,
+    DisableMetricRules,
+    DeleteMetricRules,
+    DescribeMetricRuleList,
+    DescribeMetricList,
+    DescribeMetricLast,
+    DescribeAlertLogList,
 }
 
 impl Operation {

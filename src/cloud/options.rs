@@ -27,6 +27,42 @@ pub struct PriceEntry {
     pub micro_cny_per_gb: u64,
 }
 
+/// Unit prices (micro-CNY per GB) for inter-region pairs the `prices` table does not list
+/// (issue 17). Every default here is **ASSUMED**: the only documented CDT price is
+/// Hohhot–Guangzhou Gold 0.48 CNY/GB [S0]; pairs inside (or outside) the mainland reuse it
+/// for Gold and the BILL-2 fixture 0.60 for Platinum, cross-border pairs cost 2.5 times as
+/// much. Override them (or list exact pairs in `prices`) in the world file's `options`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FallbackPrices {
+    /// Gold, both regions on the same side of the border (**ASSUMED** 0.48).
+    pub gold: u64,
+    /// Platinum, same side of the border (**ASSUMED** 0.60).
+    pub platinum: u64,
+    /// Gold, cross-border (**ASSUMED** 1.20).
+    pub cross_border_gold: u64,
+    /// Platinum, cross-border (**ASSUMED** 1.50).
+    pub cross_border_platinum: u64,
+}
+
+impl Default for FallbackPrices {
+    fn default() -> Self {
+        FallbackPrices {
+            gold: 480_000,
+            platinum: 600_000,
+            cross_border_gold: 1_200_000,
+            cross_border_platinum: 1_500_000,
+        }
+    }
+}
+
+impl FallbackPrices {
+    /// The defaults (left out of a serialized world, so older states keep their bytes).
+    pub fn is_default(&self) -> bool {
+        *self == FallbackPrices::default()
+    }
+}
+
 /// Quotas of §2 and §3.5 (all overridable: quota increases exist [S0]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -89,6 +125,9 @@ pub struct CloudOptions {
     /// Inter-region traffic prices (§3.7). Default: the S0 worked example
     /// (Hohhot–Guangzhou Gold 0.48) plus the BILL-2 Platinum fixture 0.60 (**ASSUMED**).
     pub prices: Vec<PriceEntry>,
+    /// Prices of inter-region pairs `prices` does not list (all **ASSUMED**).
+    #[serde(skip_serializing_if = "FallbackPrices::is_default")]
+    pub fallback_prices: FallbackPrices,
 }
 
 impl Default for CloudOptions {
@@ -115,6 +154,7 @@ impl Default for CloudOptions {
                     micro_cny_per_gb: 600_000,
                 },
             ],
+            fallback_prices: FallbackPrices::default(),
         }
     }
 }

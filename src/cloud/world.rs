@@ -4,6 +4,7 @@ use crate::cloud::account::Account;
 use crate::cloud::alb::AlbState;
 use crate::cloud::cen::CenState;
 use crate::cloud::clb::ClbState;
+use crate::cloud::cms::CmsState;
 use crate::cloud::directory::ResourceDirectory;
 use crate::cloud::ecs::{EcsState, NetRefs};
 use crate::cloud::ids::IdGen;
@@ -15,6 +16,7 @@ use crate::cloud::options::{CloudOptions, SettleMode};
 use crate::cloud::privatelink::PrivateLinkState;
 use crate::cloud::region::{self, RegionInfo};
 use crate::cloud::time::Timestamp;
+use crate::cloud::traffic::TrafficState;
 use crate::cloud::vpc::route::{ExternalNextHop, RouteEntry, RouteMatch, RouteTable, RouteTarget};
 use crate::cloud::vpc::{NetStatus, VSwitch, Vpc};
 use crate::cloud::vpcpeer::archive::PeeringArchive;
@@ -119,6 +121,13 @@ pub struct World {
     pub(crate) archived_peerings: PeeringArchive,
     pub(crate) next_hops: BTreeMap<String, ExternalNextHop>,
     pub(crate) traffic: Vec<TrafficRecord>,
+    /// Flows sent with `ramsim traffic` / scenario `traffic` steps and their hourly buckets
+    /// (issue 17); omitted while empty, like `ecs`.
+    #[serde(default, skip_serializing_if = "TrafficState::is_empty")]
+    pub(crate) flows: TrafficState,
+    /// CloudMonitor alert rules and frozen alert history (issue 17); omitted while empty.
+    #[serde(default, skip_serializing_if = "CmsState::is_empty")]
+    pub(crate) cms: CmsState,
     /// Key: `uid|action|token`.
     pub(crate) client_tokens: BTreeMap<String, TokenRecord>,
     pub(crate) service_events: Vec<ServiceEvent>,
@@ -177,6 +186,8 @@ impl World {
             archived_peerings: PeeringArchive::default(),
             next_hops: BTreeMap::new(),
             traffic: Vec::new(),
+            flows: TrafficState::default(),
+            cms: CmsState::default(),
             client_tokens: BTreeMap::new(),
             service_events: Vec::new(),
             next_due: DueHint::Unknown,

@@ -86,6 +86,12 @@ pub struct Step {
     /// A reachability question with its expected answer (no API call is made).
     #[serde(default)]
     pub reach: Option<ReachStep>,
+    /// A flow sent along the path `reach` computes, with what must have arrived.
+    #[serde(default)]
+    pub traffic: Option<crate::scenario::flow_steps::TrafficStep>,
+    /// The CDT fee an account must owe.
+    #[serde(default)]
+    pub bill: Option<crate::scenario::flow_steps::BillStep>,
     /// Expected outcome (default `success`).
     #[serde(default)]
     pub expect: Option<Expect>,

@@ -3,6 +3,7 @@
 //! condition coverage of the policies under test.
 
 pub mod coverage;
+pub mod flow_steps;
 pub mod format;
 pub mod junit;
 pub mod runner;

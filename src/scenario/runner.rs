@@ -318,6 +318,29 @@ impl StepRunner {
             }
             return;
         }
+        if step.traffic.is_some() || step.bill.is_some() {
+            let extra = step.call.is_some()
+                || step.request.is_some()
+                || step.expect.is_some()
+                || step.expect_body.is_some()
+                || step.caller.is_some()
+                || step.reach.is_some()
+                || !step.save.is_empty()
+                || (step.traffic.is_some() && step.bill.is_some());
+            if extra {
+                r.actual =
+                    "a `traffic` or `bill` step takes nothing else: put its expectations inside it"
+                        .into();
+                return;
+            }
+            let world = &mut self.gateway.state.world;
+            if let Some(q) = &step.traffic {
+                super::flow_steps::run_traffic(world, &self.saved, q, r);
+            } else if let Some(q) = &step.bill {
+                super::flow_steps::run_bill(world, &self.saved, q, r);
+            }
+            return;
+        }
         if let Some(q) = &step.reach {
             let extra = step.call.is_some()
                 || step.request.is_some()
@@ -354,7 +377,7 @@ impl StepRunner {
                 substitute(line, world, &self.saved).and_then(|l| parse_cli_line(&l))
             }
             (None, Some(v)) => substitute_json(v, world, &self.saved).and_then(request_from_value),
-            _ => Err("a step needs exactly one of `call`, `request`, `advance` or `reach`".into()),
+            _ => Err("a step needs exactly one of `call`, `request`, `advance`, `reach`, `traffic` or `bill`".into()),
         };
         let caller = match &step.caller {
             Some(c) => substitute(c, world, &self.saved),

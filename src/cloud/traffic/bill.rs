@@ -1,0 +1,292 @@
+//! CDT bills for peering traffic (`network-model.md` §3.7, issue 17): per account, per hour,
+//! per (source region, destination region) pair and link type.
+//!
+//! * Intra-region peerings are free (rule 1): their traffic never appears on a bill.
+//! * The owner of the sending VPC pays for what it sends (rule 2); dropped bytes are not
+//!   billed (**ASSUMED**: CDT meters what crossed the link).
+//! * The unit price depends on the pair and the link type (rule 3): the world's `prices`
+//!   table (symmetric), else `fallback_prices` (**ASSUMED**, see
+//!   [`crate::cloud::options::FallbackPrices`]). Each line says where its price came from.
+//! * When the link type changed within an hour, the whole hour is billed at the higher
+//!   type (rule 4).
+//!
+//! Fees are exact: bytes × micro-CNY per GB is an integer number of 10^-15 CNY
+//! ([`BillLine::fee_units`]); only the rendering rounds to fen. Buckets written by
+//! [`crate::cloud::World::send_flow`] and the legacy whole-GB records of
+//! `World::record_traffic` are both billed.
+
+use super::BYTES_PER_GB;
+use crate::cloud::options::{CloudOptions, PriceEntry};
+use crate::cloud::region;
+use crate::cloud::time::{Timestamp, HOUR};
+use crate::cloud::vpcpeer::Peering;
+use crate::cloud::World;
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// Fee units per CNY (fees are integers of 10^-15 CNY).
+pub const UNITS_PER_CNY: u128 = 1_000_000_000_000_000;
+
+/// Where a unit price came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PriceSource {
+    /// The price the seed documents (Hohhot–Guangzhou Gold, 0.48 CNY/GB).
+    Documented,
+    /// A built-in **ASSUMED** price (the BILL-2 Platinum fixture, or a fallback).
+    Assumed,
+    /// A price the world file set.
+    World,
+}
+
+impl PriceSource {
+    /// `documented`, `assumed`, `world`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PriceSource::Documented => "documented",
+            PriceSource::Assumed => "assumed",
+            PriceSource::World => "world",
+        }
+    }
+}
+
+/// One line of a bill.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BillLine {
+    /// Account charged.
+    pub account: String,
+    /// Start of the billing hour.
+    pub hour: Timestamp,
+    /// Region of the sending VPC.
+    pub source_region: String,
+    /// Region of the receiving VPC.
+    pub dest_region: String,
+    /// Link type billed (the highest in effect during the hour).
+    pub link_type: String,
+    /// Bytes sent.
+    pub bytes: u128,
+    /// Unit price, micro-CNY per GB.
+    pub micro_cny_per_gb: u64,
+    /// Where the price came from.
+    pub price_source: PriceSource,
+    /// Fee in 10^-15 CNY (bytes × micro-CNY per GB).
+    pub fee_units: u128,
+}
+
+/// Which lines a bill keeps.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BillQuery {
+    /// Only this account.
+    pub account: Option<String>,
+    /// Hours starting at or after this time.
+    pub from: Option<Timestamp>,
+    /// Hours starting before this time.
+    pub to: Option<Timestamp>,
+}
+
+impl BillQuery {
+    fn keeps(&self, account: &str, hour: Timestamp) -> bool {
+        self.account.as_deref().is_none_or(|a| a == account)
+            && self.from.is_none_or(|f| hour >= f.hour_floor())
+            && self.to.is_none_or(|t| hour < t)
+    }
+}
+
+/// A bill: lines sorted by account, hour, source region, destination region, link type.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Bill {
+    /// The lines.
+    pub lines: Vec<BillLine>,
+}
+
+impl Bill {
+    /// Total of the lines, in 10^-15 CNY.
+    pub fn total_units(&self) -> u128 {
+        self.lines.iter().map(|l| l.fee_units).sum()
+    }
+
+    /// Total per account, in account order.
+    pub fn per_account(&self) -> Vec<(String, u128)> {
+        let mut out: Vec<(String, u128)> = Vec::new();
+        for l in &self.lines {
+            match out.last_mut() {
+                Some((a, t)) if *a == l.account => *t += l.fee_units,
+                _ => out.push((l.account.clone(), l.fee_units)),
+            }
+        }
+        out
+    }
+}
+
+/// `units` (10^-15 CNY) in CNY with two decimals, rounded half up: `96.00`.
+pub fn cny(units: u128) -> String {
+    let fen = (units + UNITS_PER_CNY / 200) / (UNITS_PER_CNY / 100);
+    format!("{}.{:02}", fen / 100, fen % 100)
+}
+
+/// Micro-CNY per GB as CNY per GB: `0.48`, `0.6`, `1.2345`.
+pub fn unit_price(micro: u64) -> String {
+    let text = format!("{}.{:06}", micro / 1_000_000, micro % 1_000_000);
+    let text = text.trim_end_matches('0');
+    let text = text.strip_suffix('.').unwrap_or(text);
+    if text.contains('.') {
+        text.to_string()
+    } else {
+        format!("{text}.00")
+    }
+}
+
+/// The price of `link_type` traffic between regions `a` and `b` (symmetric).
+pub fn price(options: &CloudOptions, a: &str, b: &str, link_type: &str) -> (u64, PriceSource) {
+    let same = |e: &PriceEntry| {
+        e.link_type == link_type
+            && ((e.region_a == a && e.region_b == b) || (e.region_a == b && e.region_b == a))
+    };
+    if let Some(e) = options.prices.iter().find(|e| same(e)) {
+        let defaults = CloudOptions::default().prices;
+        let source = match defaults.iter().position(|d| d == e) {
+            Some(0) => PriceSource::Documented,
+            Some(_) => PriceSource::Assumed,
+            None => PriceSource::World,
+        };
+        return (e.micro_cny_per_gb, source);
+    }
+    let cross_border = match (region::region(a), region::region(b)) {
+        (Some(x), Some(y)) => region::is_cross_border(x, y),
+        _ => false,
+    };
+    let f = &options.fallback_prices;
+    let micro = match (cross_border, link_type) {
+        (false, "Platinum") => f.platinum,
+        (false, _) => f.gold,
+        (true, "Platinum") => f.cross_border_platinum,
+        (true, _) => f.cross_border_gold,
+    };
+    let source = if f.is_default() {
+        PriceSource::Assumed
+    } else {
+        PriceSource::World
+    };
+    (micro, source)
+}
+
+/// The highest link type in effect during `[start, start + 1 h)`, borrowed from the peering
+/// (what [`Peering::max_link_type_during`] computes, without allocating per bucket).
+fn hour_link_type(p: &Peering, start: Timestamp) -> &str {
+    let h = &p.link_type_history;
+    if h.len() <= 1 {
+        return h
+            .first()
+            .map_or(p.link_type.as_str(), |(_, lt)| lt.as_str());
+    }
+    let end = start.plus(HOUR);
+    let mut best: Option<&str> = None;
+    for (i, (since, lt)) in h.iter().enumerate() {
+        let until = h.get(i + 1).map_or(Timestamp::MAX, |(t, _)| *t);
+        if *since < end && until > start {
+            best = match best {
+                Some(b) if rank(b) >= rank(lt) => Some(b),
+                _ => Some(lt.as_str()),
+            };
+        }
+    }
+    best.unwrap_or(p.link_type.as_str())
+}
+
+fn rank(link_type: &str) -> u8 {
+    match link_type {
+        "Platinum" => 2,
+        "Gold" => 1,
+        _ => 0,
+    }
+}
+
+impl World {
+    /// A peering, live or deleted (traffic sent before a deletion is still billed).
+    pub fn peering_any(&self, id: &str) -> Option<&Peering> {
+        self.peerings
+            .get(id)
+            .or_else(|| self.archived_peerings.get(id))
+    }
+
+    /// The CDT bill for the recorded traffic `query` keeps. `Err` names a bucket whose
+    /// peering the state does not hold (a hand-edited state).
+    pub fn bill(&self, query: &BillQuery) -> Result<Bill, String> {
+        type Key<'a> = (&'a str, Timestamp, &'a str, &'a str, &'a str);
+        let mut groups: HashMap<Key<'_>, u128> = HashMap::new();
+        let buckets = self.flows.buckets.values().map(|b| {
+            (
+                b.peering_id.as_str(),
+                b.from_vpc_id.as_str(),
+                b.payer_uid.as_str(),
+                b.hour,
+                u128::from(b.delivered_bytes),
+            )
+        });
+        let legacy = self.traffic.iter().map(|r| {
+            (
+                r.peering_id.as_str(),
+                r.from_vpc_id.as_str(),
+                r.payer_uid.as_str(),
+                r.hour_start,
+                u128::from(r.gigabytes) * u128::from(BYTES_PER_GB),
+            )
+        });
+        for (peering_id, from_vpc, payer, hour, bytes) in buckets.chain(legacy) {
+            if bytes == 0 || !query.keeps(payer, hour) {
+                continue;
+            }
+            let p = self.peering_any(peering_id).ok_or_else(|| {
+                format!("traffic over `{peering_id}`, which the state does not hold")
+            })?;
+            if !p.is_inter_region() {
+                continue; // §3.7 rule 1
+            }
+            let (src, dst) = if from_vpc == p.vpc_id {
+                (p.region_id.as_str(), p.accepting_region_id.as_str())
+            } else {
+                (p.accepting_region_id.as_str(), p.region_id.as_str())
+            };
+            *groups
+                .entry((payer, hour, src, dst, hour_link_type(p, hour)))
+                .or_insert(0) += bytes;
+        }
+        let mut prices: HashMap<(&str, &str, &str), (u64, PriceSource)> = HashMap::new();
+        let mut lines: Vec<BillLine> = groups
+            .into_iter()
+            .map(|((account, hour, src, dst, lt), bytes)| {
+                let (micro, source) = *prices
+                    .entry((src, dst, lt))
+                    .or_insert_with(|| price(&self.options, src, dst, lt));
+                BillLine {
+                    account: account.to_string(),
+                    hour,
+                    source_region: src.to_string(),
+                    dest_region: dst.to_string(),
+                    link_type: lt.to_string(),
+                    bytes,
+                    micro_cny_per_gb: micro,
+                    price_source: source,
+                    fee_units: bytes * u128::from(micro),
+                }
+            })
+            .collect();
+        lines.sort_by(|a, b| {
+            (
+                &a.account,
+                a.hour,
+                &a.source_region,
+                &a.dest_region,
+                &a.link_type,
+            )
+                .cmp(&(
+                    &b.account,
+                    b.hour,
+                    &b.source_region,
+                    &b.dest_region,
+                    &b.link_type,
+                ))
+        });
+        Ok(Bill { lines })
+    }
+}

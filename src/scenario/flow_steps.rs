@@ -1,0 +1,183 @@
+//! Scenario steps of issue 17: `traffic` sends a flow (as `ramsim traffic` does) and checks
+//! what arrived; `bill` checks the CDT fee an account owes (as `ramsim bill` computes it).
+//!
+//! ```json
+//! {"name": "VPC1 sends 200 GB", "traffic": {"from": "ecs:app1", "to": "ecs:app2",
+//!   "protocol": "tcp", "port": 443, "volume": "200GB", "duration": "1h", "delivered": "200GB"}}
+//! {"name": "A owes 96 CNY", "bill": {"account": "A", "fee": "96.00"}}
+//! ```
+
+use super::runner::CaseResult;
+use super::vars::substitute;
+use crate::cli::traffic::{account_uid, describe_flow, flow_spec, gb};
+use crate::cloud::time::Timestamp;
+use crate::cloud::traffic::bill::{cny, BillQuery};
+use crate::cloud::traffic::parse_volume;
+use crate::cloud::World;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// A `traffic` step: the flow and what must have happened to it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrafficStep {
+    /// Source (`ecs:NAME`, `i-…`, an IP; `${…}` handles and saved values allowed).
+    pub from: String,
+    /// Destination.
+    pub to: String,
+    /// `tcp`, `udp` or `icmp`.
+    pub protocol: String,
+    /// Destination port.
+    #[serde(default)]
+    pub port: Option<u16>,
+    /// Volume (`200GB`), or …
+    #[serde(default)]
+    pub volume: Option<String>,
+    /// … rate (`200Mbps`).
+    #[serde(default)]
+    pub rate: Option<String>,
+    /// Duration (`1h`).
+    pub duration: String,
+    /// Start (default: the scenario clock).
+    #[serde(default)]
+    pub at: Option<String>,
+    /// Expected: the path is open (default `true` unless `code` is given).
+    #[serde(default)]
+    pub reachable: Option<bool>,
+    /// Expected first failing check of an unreachable flow.
+    #[serde(default)]
+    pub code: Option<String>,
+    /// Expected delivered volume (`90GB`).
+    #[serde(default)]
+    pub delivered: Option<String>,
+    /// Expected dropped volume (`90GB`, `0B` is written `0`).
+    #[serde(default)]
+    pub dropped: Option<String>,
+}
+
+/// A `bill` step: the fee an account owes.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BillStep {
+    /// Account (uid, alias or `${uid:ALIAS}`).
+    pub account: String,
+    /// Hours from (default: all).
+    #[serde(default)]
+    pub from: Option<String>,
+    /// Hours before (default: all).
+    #[serde(default)]
+    pub to: Option<String>,
+    /// Expected fee in CNY with two decimals (`96.00`).
+    pub fee: String,
+}
+
+fn volume_or_zero(s: &str) -> Result<u64, String> {
+    if s.trim() == "0" {
+        Ok(0)
+    } else {
+        parse_volume(s)
+    }
+}
+
+/// Runs a `traffic` step against `world`.
+pub(crate) fn run_traffic(
+    world: &mut World,
+    saved: &BTreeMap<String, String>,
+    q: &TrafficStep,
+    r: &mut CaseResult,
+) {
+    let want_reachable = q.reachable.unwrap_or(q.code.is_none());
+    let mut expected = format!(
+        "traffic {} -> {}: {}",
+        q.from,
+        q.to,
+        if want_reachable { "sent" } else { "not sent" }
+    );
+    if let Some(c) = &q.code {
+        expected.push_str(&format!(" ({c})"));
+    }
+    if let Some(d) = &q.delivered {
+        expected.push_str(&format!(", delivered {d}"));
+    }
+    if let Some(d) = &q.dropped {
+        expected.push_str(&format!(", dropped {d}"));
+    }
+    r.expected = expected;
+    let sent = (|| {
+        let from = substitute(&q.from, world, saved)?;
+        let to = substitute(&q.to, world, saved)?;
+        let spec = flow_spec(
+            &from,
+            &to,
+            &q.protocol,
+            q.port,
+            q.volume.as_deref(),
+            q.rate.as_deref(),
+            &q.duration,
+            q.at.as_deref(),
+        )?;
+        let delivered = q.delivered.as_deref().map(volume_or_zero).transpose()?;
+        let dropped = q.dropped.as_deref().map(volume_or_zero).transpose()?;
+        let out = world.send_flow(&spec)?;
+        Ok::<_, String>((out, delivered, dropped))
+    })();
+    let (out, delivered, dropped) = match sent {
+        Ok(x) => x,
+        Err(e) => {
+            r.actual = e;
+            return;
+        }
+    };
+    let f = &out.flow;
+    r.actual = describe_flow(world, &out).trim_end().to_string();
+    let mut ok = f.reachable == want_reachable;
+    if let Some(c) = &q.code {
+        ok &= f.code.as_deref() == Some(c.as_str());
+    }
+    if let Some(d) = delivered {
+        ok &= f.delivered_bytes == d;
+    }
+    if let Some(d) = dropped {
+        ok &= f.dropped_bytes() == d;
+    }
+    r.passed = ok;
+    if !ok {
+        r.details = Some(format!(
+            "delivered {} GB, dropped {} GB",
+            gb(f.delivered_bytes.into()),
+            gb(f.dropped_bytes().into())
+        ));
+    }
+}
+
+/// Runs a `bill` step against `world`.
+pub(crate) fn run_bill(
+    world: &World,
+    saved: &BTreeMap<String, String>,
+    q: &BillStep,
+    r: &mut CaseResult,
+) {
+    r.expected = format!("{} owes {} CNY", q.account, q.fee);
+    let time = |t: &Option<String>| -> Result<Option<Timestamp>, String> {
+        t.as_deref()
+            .map(|t| Timestamp::parse(t).ok_or_else(|| format!("invalid time `{t}`")))
+            .transpose()
+    };
+    let fee = (|| {
+        let account = account_uid(world, &substitute(&q.account, world, saved)?)?;
+        let query = BillQuery {
+            account: Some(account),
+            from: time(&q.from)?,
+            to: time(&q.to)?,
+        };
+        world.bill(&query)
+    })();
+    match fee {
+        Ok(bill) => {
+            let total = cny(bill.total_units());
+            r.actual = format!("{} owes {total} CNY", q.account);
+            r.passed = total == q.fee;
+        }
+        Err(e) => r.actual = e,
+    }
+}
