@@ -201,7 +201,7 @@ pub struct Generator {
     apis: Vec<(usize, u32)>,
     filter: PrincipalFilter,
     probes: BTreeMap<String, Vec<Probe>>,
-    time: String,
+    time: crate::cloud::Timestamp,
     hints: Hints,
     /// Custom policies of the initial world: `(account, name)`.
     initial_policies: BTreeSet<(String, String)>,
@@ -271,7 +271,7 @@ impl Generator {
             apis,
             filter: PrincipalFilter::parse(principals),
             probes,
-            time: initial.world.now().to_string(),
+            time: initial.world.now(),
             hints: harvest_hints(initial),
             initial_policies,
             permitted: HashMap::new(),
@@ -373,7 +373,7 @@ impl Generator {
             .probes
             .get(caller.account())
             .map_or(&[][..], Vec::as_slice);
-        let decider = ProbeDecider::new(state, caller, &self.time);
+        let decider = ProbeDecider::new(state, caller, self.time);
         let result: Arc<Vec<u32>> = Arc::new(
             self.apis
                 .iter()
