@@ -404,6 +404,11 @@ struct Snapshot {
     assume: BTreeMap<String, (u64, Vec<String>)>,
     /// Held credentials by holder: `(target, edge)`.
     held: BTreeMap<String, Vec<(String, Edge)>>,
+    /// Roles whose trust policy a step of this run rewrote: role key → step (1-based).
+    rewritten: BTreeMap<String, usize>,
+    /// Actions a principal was legitimately granted during this run (by a caller who could
+    /// do them): its steps that use one of them act on the granter's authority.
+    granted: BTreeMap<String, BTreeSet<&'static str>>,
     /// Effective answers by principal key, then account uid.
     effective: BTreeMap<String, BTreeMap<String, Vec<bool>>>,
 }
@@ -586,6 +591,15 @@ impl EscalationMonitor {
                     .and_then(Value::as_str)
                     .map(str::to_string)
             };
+            if e.event_name == "UpdateRole" {
+                if let Some(r) = param("RoleName") {
+                    self.current.rewritten.insert(
+                        format!("role/{r}@{}", e.user_identity.account_id),
+                        self.steps,
+                    );
+                }
+                continue;
+            }
             let (target, edge) = match e.event_name.as_str() {
                 "CreateAccessKey" => match param("UserName") {
                     Some(u) => (
@@ -633,10 +647,15 @@ impl EscalationMonitor {
         let mut at = via.to_string();
         while let Some(Some((from, edge))) = reach.get(&at) {
             let why = match edge {
-                Edge::Assume => {
-                    "may sts:AssumeRole it: its policies and the role's trust policy allow it"
-                        .to_string()
-                }
+                Edge::Assume => match snap.rewritten.get(&at) {
+                    Some(s) => format!(
+                        "may sts:AssumeRole it: its policies allow it, and so does the role's trust policy as rewritten by UpdateRole at step {s}"
+                    ),
+                    None => {
+                        "may sts:AssumeRole it: its policies and the role's trust policy allow it"
+                            .to_string()
+                    }
+                },
                 Edge::Key(s) => format!("holds an AccessKey of it, created at step {s}"),
                 Edge::Session(s) => format!("holds a session of it, from step {s}"),
             };
@@ -660,6 +679,22 @@ impl EscalationMonitor {
         self.refresh(state, &mut snap);
         self.current = snap;
         let by = step.caller.and_then(|c| caller_key(state, c));
+        // The RAM action of the step's call, and whether the caller holds it by a grant made
+        // during this run: then what the step grants is on the granter's authority (an
+        // administrator who gives `ram:*` gives everything `ram:*` can reach).
+        let step_action = state
+            .audit
+            .get(step.audit_before..)
+            .unwrap_or(&[])
+            .iter()
+            .find(|e| e.event_type == "ApiCall")
+            .and_then(|e| crate::api::catalog::by_api(&e.event_name))
+            .map(|e| e.action);
+        let delegated = match (&by, step_action) {
+            (Some(b), Some(a)) => self.current.granted.get(b).is_some_and(|g| g.contains(a)),
+            _ => false,
+        };
+        let mut newly_granted: Vec<(String, &'static str)> = Vec::new();
         for (key, accounts) in &self.current.effective {
             for (account, now) in accounts {
                 let before = previous.get(key).and_then(|m| m.get(account));
@@ -670,10 +705,11 @@ impl EscalationMonitor {
                     {
                         continue;
                     }
-                    if by.as_ref().is_some_and(|b| self.initially(b, account, i)) {
+                    let probe = &self.probes(account)[i];
+                    if delegated || by.as_ref().is_some_and(|b| self.initially(b, account, i)) {
+                        newly_granted.push((key.clone(), probe.action));
                         continue;
                     }
-                    let probe = &self.probes(account)[i];
                     // The principal it reaches whose own row allows it.
                     let via = Self::reach(&self.current, key)
                         .into_keys()
@@ -702,10 +738,17 @@ impl EscalationMonitor {
                             "escalation path: {}; {via} may do it",
                             Self::chain(&self.current, key, &via)
                         ));
+                    } else {
+                        lines.push(format!(
+                            "escalation path: {key}'s own policies changed (a policy attached, a version promoted, a group joined, or its account moved under other control policies)"
+                        ));
                     }
                     return Verdict::Fails(lines);
                 }
             }
+        }
+        for (key, action) in newly_granted {
+            self.current.granted.entry(key).or_default().insert(action);
         }
         Verdict::Holds
     }
