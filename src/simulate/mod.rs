@@ -5,6 +5,7 @@
 //! ("missing context", like AWS's `MissingContextValues`).
 
 pub mod instances;
+pub mod peers;
 pub mod render;
 
 pub use instances::{instances, Instance};
