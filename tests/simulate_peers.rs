@@ -82,3 +82,38 @@ fn a_denied_row_names_the_outside_peer() {
     assert_eq!(outside.decision, "ExplicitDeny");
     assert!(peers(&world("escalation.json"), "nobody@A").is_err());
 }
+
+#[test]
+fn an_action_filter_matching_no_modeled_action_says_so() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ramsim"))
+        .args([
+            "simulate",
+            "--state",
+            "corpus/worlds/peering.json",
+            "--principal",
+            "netops",
+            "--action",
+            "oss:*",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("matches no modeled action"), "{err}");
+    // A filter that matches a modeled action still prints its rows.
+    let ok = std::process::Command::new(env!("CARGO_BIN_EXE_ramsim"))
+        .args([
+            "simulate",
+            "--state",
+            "corpus/worlds/peering.json",
+            "--principal",
+            "netops",
+            "--action",
+            "cdt:*",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("runs");
+    assert_eq!(ok.status.code(), Some(0));
+}

@@ -72,6 +72,15 @@ fn run_inner(args: &SimulateArgs) -> Result<String, String> {
         context: args.context.clone(),
         eval: Default::default(),
     };
+    // A filter that matches no modeled action says so, rather than printing empty matrices
+    // that read as "denied everything".
+    if let Some(pattern) = &args.action {
+        if !crate::simulate::filter_matches_modeled(pattern) {
+            return Err(format!(
+                "--action `{pattern}` matches no modeled action: simulate evaluates only the APIs ramsim models, and an action it does not model is neither allowed nor denied here"
+            ));
+        }
+    }
     let mut matrices = Vec::new();
     for p in &args.principals {
         let subject = resolve(&state, &PrincipalSpec::parse(p)?, p)?;

@@ -327,6 +327,17 @@ pub fn missing_context(ex: &Explanation) -> Vec<String> {
     keys
 }
 
+/// Does the `--action` pattern match any modeled action (the catalog's, or a dependent-only
+/// one)?
+pub fn filter_matches_modeled(pattern: &str) -> bool {
+    let w = Wildcard::new(&fold_case(pattern));
+    CATALOG
+        .iter()
+        .map(|e| e.action)
+        .chain(DEPENDENT_ONLY_ACTIONS.iter().copied())
+        .any(|a| w.matches(&fold_case(a)))
+}
+
 fn matches_action(filter: Option<&Wildcard>, action: &str) -> bool {
     filter.is_none_or(|w| w.matches(&fold_case(action)))
 }
