@@ -4,6 +4,9 @@
 //!   `corpus/worlds/peering.json` — generation, the gateway call (authorize, apply, audit),
 //!   state hashing and the evaluation of three invariants after every step. The invariants
 //!   hold on this world, so every run goes its full length.
+//! * `check/peering-world-steps-with-escalation`: the same with
+//!   `builtin:no-privilege-escalation` added; `check/esc-control-steps`: that invariant alone
+//!   on `corpus/worlds/esc-control.json` (identity moves, every escalation hole closed).
 //! * `check/escalation-find`: time to find and shrink the 3-step escalation of
 //!   `corpus/worlds/escalation.json` (seed 0). Before the criterion runs, the number of
 //!   steps needed to find it is printed for seeds 0–19 with its median.
@@ -67,6 +70,53 @@ fn bench_check(c: &mut Criterion) {
             let report = Checker::new(peering.clone(), peering_invariants(), config)
                 .run()
                 .expect("runs");
+            assert!(report.violation.is_none());
+            assert_eq!(report.steps, RUNS * STEPS);
+            report.steps
+        })
+    });
+
+    // The same, with `builtin:no-privilege-escalation` (rows, the can-become graph and its
+    // closure after every identity write) on top of the three invariants; and on the control
+    // world of the escalation regressions, where identity moves dominate.
+    let with_escalation = || {
+        let mut v = peering_invariants();
+        v.push(Invariant::from_arg("builtin:no-privilege-escalation").expect("invariant"));
+        v
+    };
+    group.bench_function("peering-world-steps-with-escalation", |b| {
+        b.iter(|| {
+            let config = CheckConfig {
+                runs: RUNS,
+                steps: STEPS,
+                seed: 1,
+                ..CheckConfig::default()
+            };
+            let report = Checker::new(peering.clone(), with_escalation(), config)
+                .run()
+                .expect("runs");
+            assert!(report.violation.is_none());
+            assert_eq!(report.steps, RUNS * STEPS);
+            report.steps
+        })
+    });
+    let control = world("esc-control.json");
+    group.bench_function("esc-control-steps", |b| {
+        b.iter(|| {
+            let config = CheckConfig {
+                runs: RUNS,
+                steps: STEPS,
+                seed: 1,
+                principals: vec!["!root@*".into()],
+                ..CheckConfig::default()
+            };
+            let report = Checker::new(
+                control.clone(),
+                vec![Invariant::from_arg("builtin:no-privilege-escalation").expect("invariant")],
+                config,
+            )
+            .run()
+            .expect("runs");
             assert!(report.violation.is_none());
             assert_eq!(report.steps, RUNS * STEPS);
             report.steps

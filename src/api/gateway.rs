@@ -19,21 +19,18 @@ use super::state::SimState;
 use super::trail::LookupEvents;
 use crate::authz::Principal;
 use crate::authz::{
-    decide, explain, ActionResource, Decision, EvalOptions, Explanation, PolicySet, PolicySource,
-    PolicyStore, Request, RequestContext,
+    decide, explain, ActionResource, Decision, EvalOptions, Explanation, PolicyStore,
 };
 use crate::cloud::ids::splitmix64 as mix;
 use crate::cloud::{CallContext, CloudError, Operation, Timestamp};
 use crate::iam::{Caller, IamOperation};
-use crate::policy::{read_policy, PolicyKind, ReadOptions};
 use serde::Serialize;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// Source IP used when the envelope names none (§10.1, ASSUMED).
-pub const DEFAULT_SOURCE_IP: &str = "192.0.2.10";
+pub use super::decision::DEFAULT_SOURCE_IP;
 
 /// The answer to one call.
 #[derive(Debug, Clone, Serialize)]
@@ -81,6 +78,15 @@ struct AuthPlan {
     trust: Option<String>,
     resource_account: Option<String>,
     authorize: bool,
+}
+
+/// A decoded call with what it must be authorized for.
+struct Prepared {
+    op: Op,
+    product: String,
+    region: Option<String>,
+    ctx: CallContext,
+    plan: AuthPlan,
 }
 
 /// Product metadata for events and errors: `(serviceName, apiVersion, host)`, from the
@@ -433,6 +439,124 @@ impl Gateway {
         }
     }
 
+    /// Steps 2 and 3 of a call: decode the operation, run the service's checks that precede
+    /// RAM and say what must be authorized. An `Err` is the call's answer:
+    /// `(product, region, error)`.
+    fn prepare(
+        &self,
+        caller: &Caller,
+        request: &ApiRequest,
+        request_id: &str,
+        now: Timestamp,
+    ) -> Result<Prepared, (String, Option<String>, CloudError)> {
+        // 2. decode (an API named under another product is refused first, whatever its
+        // parameters, so the answer says where the API lives)
+        if let (Some(named), Some(entry)) =
+            (&request.product, super::catalog::by_api(&request.action))
+        {
+            // A name several products share is wrong only when the named product has none.
+            if super::catalog::by_product_api(Some(named), &request.action).is_none() {
+                return Err((
+                    named.clone(),
+                    None,
+                    wrong_product(request, named, entry.product),
+                ));
+            }
+        }
+        let op = match IamOperation::decode(&request.action, &request.params) {
+            None if request.action == "LookupEvents" => match LookupEvents::decode(&request.params)
+            {
+                Ok(op) => Op::Trail(op),
+                Err(e) => return Err((request.product.clone().unwrap_or_default(), None, e)),
+            },
+            Some(Ok(op)) => Op::Iam(op),
+            Some(Err(e)) => return Err((request.product.clone().unwrap_or_default(), None, e)),
+            None => match Operation::decode_in(
+                request.product.as_deref(),
+                &request.action,
+                &request.params,
+            ) {
+                Ok(op) => Op::Cloud(op),
+                Err(e) if e.code == "InvalidAction.NotFound" => {
+                    let hint = api_suggestion(&request.action, request.product.as_deref());
+                    return Err((
+                        request.product.clone().unwrap_or_default(),
+                        None,
+                        e.with_hint(hint),
+                    ));
+                }
+                Err(e) => return Err((request.product.clone().unwrap_or_default(), None, e)),
+            },
+        };
+        let (product, region) = match &op {
+            Op::Cloud(o) => (o.product().to_string(), o.region().map(str::to_string)),
+            Op::Iam(o) => (o.product().meta().0.to_string(), None),
+            Op::Trail(_) => (LookupEvents::DECL.product.to_string(), None),
+        };
+        if let Some(named) = &request.product {
+            if !named.eq_ignore_ascii_case(&product) {
+                return Err((
+                    named.clone(),
+                    region,
+                    wrong_product(request, named, &product),
+                ));
+            }
+        }
+        let region = region.or_else(|| self.caller_side_region(&op, caller.account()));
+        let ctx = CallContext {
+            caller_account: caller.account().to_string(),
+            time: now,
+            request_id: request_id.to_string(),
+        };
+        // 3. what must be authorized
+        let plan = match self.plan(&op, caller, &ctx) {
+            Ok(p) => p,
+            Err(e) => return Err((product, region, e)),
+        };
+        Ok(Prepared {
+            op,
+            product,
+            region,
+            ctx,
+            plan,
+        })
+    }
+
+    /// What the gateway would authorize `request` for, presented by `envelope` now: the caller
+    /// and the query its decision is made on ([`super::decision::with_request`]). `Ok(None)`
+    /// for calls RAM never denies; an `Err` is the answer the call would get before any
+    /// authorization (unknown caller, expired credentials, bad parameter, a failed pre-RAM
+    /// check). Changes nothing.
+    pub fn authorization_query(
+        &self,
+        envelope: &Envelope,
+        request: &ApiRequest,
+    ) -> Result<Option<(Caller, super::decision::AuthQuery)>, CloudError> {
+        let now = self.state.world.now();
+        let caller = self
+            .state
+            .iam
+            .resolve_caller(&self.state.world, &envelope.caller)?;
+        if let Some(e) = self.state.iam.credential_error(&caller, now.epoch()) {
+            return Err(e);
+        }
+        let prepared = self
+            .prepare(&caller, request, "", now)
+            .map_err(|(_, _, e)| e)?;
+        let plan = prepared.plan;
+        Ok(plan.authorize.then_some({
+            (
+                caller,
+                super::decision::AuthQuery {
+                    pairs: plan.pairs,
+                    keys: plan.keys,
+                    trust: plan.trust,
+                    resource_account: plan.resource_account,
+                },
+            )
+        }))
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn handle(
         &mut self,
@@ -445,158 +569,56 @@ impl Gateway {
         decision_out: &mut Option<Decision>,
         denial_out: &mut Option<Value>,
     ) -> (String, Option<String>, Result<Value, CloudError>) {
-        // 2. decode (an API named under another product is refused first, whatever its
-        // parameters, so the answer says where the API lives)
-        if let (Some(named), Some(entry)) =
-            (&request.product, super::catalog::by_api(&request.action))
-        {
-            // A name several products share is wrong only when the named product has none.
-            if super::catalog::by_product_api(Some(named), &request.action).is_none() {
-                return (
-                    named.clone(),
-                    None,
-                    Err(wrong_product(request, named, entry.product)),
-                );
-            }
-        }
-        let op = match IamOperation::decode(&request.action, &request.params) {
-            None if request.action == "LookupEvents" => match LookupEvents::decode(&request.params)
-            {
-                Ok(op) => Op::Trail(op),
-                Err(e) => return (request.product.clone().unwrap_or_default(), None, Err(e)),
-            },
-            Some(Ok(op)) => Op::Iam(op),
-            Some(Err(e)) => return (request.product.clone().unwrap_or_default(), None, Err(e)),
-            None => match Operation::decode_in(
-                request.product.as_deref(),
-                &request.action,
-                &request.params,
-            ) {
-                Ok(op) => Op::Cloud(op),
-                Err(e) if e.code == "InvalidAction.NotFound" => {
-                    let hint = api_suggestion(&request.action, request.product.as_deref());
-                    return (
-                        request.product.clone().unwrap_or_default(),
-                        None,
-                        Err(e.with_hint(hint)),
-                    );
-                }
-                Err(e) => return (request.product.clone().unwrap_or_default(), None, Err(e)),
-            },
-        };
-        let (product, region) = match &op {
-            Op::Cloud(o) => (o.product().to_string(), o.region().map(str::to_string)),
-            Op::Iam(o) => (o.product().meta().0.to_string(), None),
-            Op::Trail(_) => (LookupEvents::DECL.product.to_string(), None),
-        };
-        if let Some(named) = &request.product {
-            if !named.eq_ignore_ascii_case(&product) {
-                return (
-                    named.clone(),
-                    region,
-                    Err(wrong_product(request, named, &product)),
-                );
-            }
-        }
-        let region = region.or_else(|| self.caller_side_region(&op, caller.account()));
-        let ctx = CallContext {
-            caller_account: caller.account().to_string(),
-            time: now,
-            request_id: request_id.to_string(),
-        };
-        // 3. what must be authorized
-        let plan = match self.plan(&op, caller, &ctx) {
+        let Prepared {
+            op,
+            product,
+            region,
+            ctx,
+            plan,
+        } = match self.prepare(caller, request, request_id, now) {
             Ok(p) => p,
-            Err(e) => return (product, region, Err(e)),
+            Err((product, region, e)) => return (product, region, Err(e)),
         };
         // 4. authorize
         if plan.authorize {
             let inputs = self.authz_inputs(caller);
-            let principal = &inputs.1;
-            // Seven envelope keys at most, then the service's own.
-            let mut context = RequestContext::with_capacity(7 + plan.keys.len());
-            context.insert("acs:CurrentTime", now.to_string());
-            context.insert(
-                "acs:SourceIp",
-                envelope
-                    .source_ip
-                    .clone()
-                    .unwrap_or_else(|| DEFAULT_SOURCE_IP.into()),
-            );
-            context.insert(
-                "acs:SecureTransport",
-                if envelope.secure_transport.unwrap_or(true) {
-                    "true"
-                } else {
-                    "false"
+            let query = super::decision::AuthQuery {
+                pairs: plan.pairs,
+                keys: plan.keys,
+                trust: plan.trust,
+                resource_account: plan.resource_account,
+            };
+            let presented = super::decision::Presented {
+                envelope,
+                access_key,
+            };
+            let (options, traces) = (&self.options, &mut self.traces);
+            let d = super::decision::with_request(
+                &self.state.world,
+                &inputs.0,
+                &inputs.1,
+                caller,
+                presented,
+                now,
+                &query,
+                Some(&request.params),
+                |store, req, context| {
+                    let d = decide(store, req, options);
+                    if traces.is_some() || !d.is_allowed() {
+                        let explanation = explain(store, req, options);
+                        if !d.is_allowed() {
+                            *denial_out = explanation
+                                .access_denied_detail(context)
+                                .and_then(|x| serde_json::to_value(x).ok());
+                        }
+                        if let Some(traces) = traces.as_mut() {
+                            traces.push(explanation);
+                        }
+                    }
+                    d
                 },
             );
-            if let Some(mfa) = envelope.mfa {
-                context.insert("acs:MFAPresent", if mfa { "true" } else { "false" });
-            }
-            if let Some(vpc) = &envelope.source_vpc {
-                context.insert("acs:SourceVpc", vpc.clone());
-            }
-            let ak = match caller {
-                Caller::Session { access_key_id, .. } => Some(access_key_id.clone()),
-                _ => access_key.map(str::to_string),
-            };
-            if let Some(ak) = ak {
-                context.insert("acs:AccessId", ak);
-            }
-            if let Some(arn) = principal.principal_arn_key() {
-                context.insert("acs:PrincipalARN", arn);
-            }
-            for (k, v) in &plan.keys {
-                context.insert(k, v.clone());
-            }
-            // AssumeRole adds the role's trust policy as the resource policy; every other
-            // call uses the cached store as it is.
-            let with_trust;
-            let store: &PolicyStore = match &plan.trust {
-                None => &inputs.0,
-                Some(trust) => {
-                    let mut owned = inputs.0.clone();
-                    let mut set = PolicySet::new();
-                    if let Some(p) =
-                        read_policy(trust, PolicyKind::Trust, &ReadOptions::default()).policy
-                    {
-                        set.add(
-                            &p,
-                            PolicySource {
-                                name: "AssumeRolePolicy".into(),
-                                ..PolicySource::custom("AssumeRolePolicy")
-                            },
-                            Some(trust),
-                        );
-                    }
-                    owned.resource_policy = Some(set);
-                    with_trust = owned;
-                    &with_trust
-                }
-            };
-            let resource_group = self.resource_group_of(&plan.pairs, &request.params);
-            let req = Request {
-                principal,
-                pairs: &plan.pairs,
-                context: &context,
-                resource_account: plan.resource_account.as_deref(),
-                resource_group: resource_group.as_deref(),
-                assume_role: plan.trust.is_some(),
-            };
-            let d = decide(store, &req, &self.options);
             *decision_out = Some(d);
-            if self.traces.is_some() || !d.is_allowed() {
-                let explanation = explain(store, &req, &self.options);
-                if !d.is_allowed() {
-                    *denial_out = explanation
-                        .access_denied_detail(&context)
-                        .and_then(|x| serde_json::to_value(x).ok());
-                }
-                if let Some(traces) = self.traces.as_mut() {
-                    traces.push(explanation);
-                }
-            }
             if !d.is_allowed() {
                 let (status, code, message) = plan.denial;
                 return (product, region, Err(CloudError::new(code, status, message)));
@@ -685,43 +707,6 @@ impl Gateway {
             Op::Iam(_) | Op::Trail(_) => return Some("cn-hangzhou".into()),
         };
         o.event_region(&self.state.world, account)
-    }
-
-    /// Resource group of the target resource, for resource-group-scope policies.
-    fn resource_group_of(
-        &self,
-        pairs: &[ActionResource],
-        params: &Map<String, Value>,
-    ) -> Option<String> {
-        let w = &self.state.world;
-        for pair in pairs {
-            let Some((_, rel)) = pair.resource.rsplit_once(':') else {
-                continue;
-            };
-            let Some((kind, id)) = rel.split_once('/') else {
-                continue;
-            };
-            let rg = match kind {
-                "vpc" => w.vpc(id).map(|v| v.resource_group_id.clone()),
-                "vswitch" => w
-                    .vswitch(id)
-                    .and_then(|s| w.vpc(&s.vpc_id))
-                    .map(|v| v.resource_group_id.clone()),
-                "routetable" => w
-                    .route_table(id)
-                    .and_then(|t| w.vpc(&t.vpc_id))
-                    .map(|v| v.resource_group_id.clone()),
-                "vpcpeer" => w.peering(id).map(|p| p.resource_group_id.clone()),
-                _ => None,
-            };
-            if rg.is_some() {
-                return rg;
-            }
-        }
-        params
-            .get("ResourceGroupId")
-            .and_then(Value::as_str)
-            .map(str::to_string)
     }
 
     #[allow(clippy::too_many_arguments)]

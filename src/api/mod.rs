@@ -5,6 +5,7 @@ pub mod audit;
 pub mod audit_cap;
 pub mod audit_json;
 pub mod catalog;
+pub mod decision;
 pub mod gateway;
 pub mod param_map;
 pub mod request;

@@ -40,6 +40,11 @@ pub struct SimulateArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     pub format: SimulateFormat,
+    /// "Which peers can this principal connect to?": one row per peer VPC of the world
+    /// (CreateVpcPeerConnection from each own VPC) and per pending peering it accepts, with the
+    /// gateway's own `acs:TargetRDId`/`acs:TargetRDPath` and decision (table or json).
+    #[arg(long)]
+    pub peers: bool,
 }
 
 /// Runs `ramsim simulate`.
@@ -58,12 +63,24 @@ pub fn run(args: &SimulateArgs) -> u8 {
 
 fn run_inner(args: &SimulateArgs) -> Result<String, String> {
     let state = load_state(&args.state)?;
+    if args.peers {
+        return peer_tables(args, &state);
+    }
     let opts = SimulateOptions {
         action: args.action.clone(),
         resource: args.resource.clone(),
         context: args.context.clone(),
         eval: Default::default(),
     };
+    // A filter that matches no modeled action says so, rather than printing empty matrices
+    // that read as "denied everything".
+    if let Some(pattern) = &args.action {
+        if !crate::simulate::filter_matches_modeled(pattern) {
+            return Err(format!(
+                "--action `{pattern}` matches no modeled action: simulate evaluates only the APIs ramsim models, and an action it does not model is neither allowed nor denied here"
+            ));
+        }
+    }
     let mut matrices = Vec::new();
     for p in &args.principals {
         let subject = resolve(&state, &PrincipalSpec::parse(p)?, p)?;
@@ -74,6 +91,44 @@ fn run_inner(args: &SimulateArgs) -> Result<String, String> {
         SimulateFormat::Json => format!("{}\n", render::json(&matrices)),
         SimulateFormat::Csv => render::csv(&matrices),
     })
+}
+
+/// `--peers`: the peer table of each principal (users, roots, AccessKeyIds: the callers the
+/// gateway itself resolves).
+fn peer_tables(args: &SimulateArgs, state: &crate::api::SimState) -> Result<String, String> {
+    use crate::simulate::peers;
+    if args.action.is_some() || args.resource.is_some() || !args.context.is_empty() {
+        return Err("--peers takes no --action, --resource or --context: each row carries the context the gateway would inject".into());
+    }
+    let mut out = String::new();
+    let mut all = Vec::new();
+    for p in &args.principals {
+        if p.starts_with("role:") || p.starts_with("group:") {
+            return Err(format!(
+                "--peers needs a caller the gateway resolves (a user, root@ACCT or an AccessKeyId), not `{p}`"
+            ));
+        }
+        let rows = peers::peers(state, p)?;
+        match args.format {
+            SimulateFormat::Table => {
+                if !out.is_empty() {
+                    out.push('\n');
+                }
+                out.push_str(&peers::table(p, &rows));
+            }
+            SimulateFormat::Json => {
+                all.push(serde_json::json!({"principal": p, "peers": rows}));
+            }
+            SimulateFormat::Csv => return Err("--peers prints a table or json".into()),
+        }
+    }
+    if args.format == SimulateFormat::Json {
+        out = format!(
+            "{}\n",
+            serde_json::to_string_pretty(&all).map_err(|e| e.to_string())?
+        );
+    }
+    Ok(out)
 }
 
 /// Writes `text` to stdout; a closed pipe (`| head`) is not an error worth a panic.

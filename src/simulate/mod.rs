@@ -5,6 +5,7 @@
 //! ("missing context", like AWS's `MissingContextValues`).
 
 pub mod instances;
+pub mod peers;
 pub mod render;
 
 pub use instances::{instances, Instance};
@@ -324,6 +325,17 @@ pub fn missing_context(ex: &Explanation) -> Vec<String> {
     }
     keys.sort_by_key(|k| k.to_ascii_lowercase());
     keys
+}
+
+/// Does the `--action` pattern match any modeled action (the catalog's, or a dependent-only
+/// one)?
+pub fn filter_matches_modeled(pattern: &str) -> bool {
+    let w = Wildcard::new(&fold_case(pattern));
+    CATALOG
+        .iter()
+        .map(|e| e.action)
+        .chain(DEPENDENT_ONLY_ACTIONS.iter().copied())
+        .any(|a| w.matches(&fold_case(a)))
 }
 
 fn matches_action(filter: Option<&Wildcard>, action: &str) -> bool {

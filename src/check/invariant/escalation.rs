@@ -1,23 +1,47 @@
-//! `builtin:no-privilege-escalation`: for every principal (users, roles, roots) and every
-//! catalog action on `*` and on the initial world's resources, the engine's answer now is
-//! compared with its answer in the initial world. A newly allowed pair is a violation unless
-//! the step that made it allowed was taken by a caller who could already do that action in
-//! the initial world.
+//! `builtin:no-privilege-escalation`, defined by reach: no principal's effective permissions —
+//! what it may do itself and what it can *become* — grow beyond what it could do at the start.
 //!
-//! Decisions use the gateway's default context at the *initial* clock (so that only policy
-//! changes, not time, move answers). Rows are recomputed only for principals whose policies
-//! changed (a fingerprint of every document that bears on them).
+//! The "can become" relation is a graph over principals (roots, users, roles):
+//!
+//! * **assume**: `p → role r` when the gateway would allow `p` to `sts:AssumeRole` `r` now —
+//!   `p`'s own policies *and* `r`'s trust policy (one decision path with the gateway,
+//!   [`crate::api::decision`]); a trust policy rewritten by `UpdateRole` changes these edges;
+//! * **holds a key**: `p → user u` after `p` created an AccessKey of `u` (`CreateAccessKey`);
+//! * **holds a session**: `p → role r` after `p` assumed `r` (the session outlives later trust
+//!   changes).
+//!
+//! A principal's effective permissions are the union of the direct answers ("rows") of every
+//! principal it reaches. Direct rows ask every catalog action on `*` and on the initial world's
+//! resources (and peering actions toward every account's RD path) through the gateway's
+//! decision path at the *initial* clock, so that only policy changes, not time, move answers.
+//! Writes that change a principal's own policies (joining a group, attaching a policy,
+//! promoting a policy version, moving an account between folders) move its row; writes that
+//! change what it can become (a rewritten trust policy, a minted AccessKey) move the graph.
+//!
+//! After a step, a newly reachable `(action, resource)` a principal could not reach at the start
+//! is a violation unless the step's caller could itself reach it at the start (an
+//! administrator granting what it holds is not an escalation). The witness names the chain of
+//! principals through which the new permission is reached, each edge with the step that made
+//! it. Incremental: rows are recomputed only for principals whose inputs (policy fingerprint,
+//! directory layout) changed, assume edges only for sources whose row or the trust policies
+//! changed, and nothing at all after a step that wrote no identity.
 
 use super::eval::Verdict;
 use super::StepInfo;
 use crate::api::catalog::{CATALOG, DEPENDENT_ONLY_ACTIONS};
-use crate::api::gateway::DEFAULT_SOURCE_IP;
-use crate::api::SimState;
-use crate::authz::{decide, ActionResource, EvalOptions, Request, RequestContext};
+use crate::api::decision::{base_context, trust_of, with_base, AuthQuery, Presented};
+use crate::api::{Envelope, SimState};
+use crate::authz::{decide, ActionResource, EvalOptions, RequestContext};
+use crate::cloud::Timestamp;
 use crate::iam::Caller;
+use serde_json::Value;
 use std::collections::hash_map::DefaultHasher;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
+/// The RAM action of role assumption (answered by the graph, not by rows).
+const ASSUME: &str = "sts:AssumeRole";
 
 /// One (action, resource, target account) question.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,51 +50,82 @@ pub(crate) struct Probe {
     pub(crate) resource: String,
     /// For peering actions: the account whose RD keys go into the context.
     pub(crate) target: Option<String>,
+    /// What the gateway presents for it: the pair and the action's dependent actions.
+    query: AuthQuery,
 }
 
-/// A principal: its key (`user/NAME@UID`, `role/NAME@UID`, `root@UID`) and caller.
+impl Probe {
+    fn new(e_action: &'static str, resource: String, target: Option<String>) -> Probe {
+        let mut pairs = vec![ActionResource::new(e_action, resource.as_str())];
+        if let Some(e) = CATALOG.iter().find(|e| e.action == e_action) {
+            pairs.extend(e.dependent.iter().map(|(a, r)| ActionResource::new(*a, *r)));
+        }
+        Probe {
+            action: e_action,
+            resource,
+            target,
+            query: AuthQuery {
+                pairs,
+                ..AuthQuery::default()
+            },
+        }
+    }
+
+    fn is_assume(&self) -> bool {
+        self.action == ASSUME
+    }
+}
+
+/// A principal's key: `user/NAME@UID`, `role/NAME@UID`, `root@UID`.
+pub(crate) fn principal_key(c: &Caller) -> String {
+    match c {
+        Caller::Root { account } => format!("root@{account}"),
+        Caller::User { account, name } => format!("user/{name}@{account}"),
+        Caller::Session { account, role, .. } => format!("role/{role}@{account}"),
+    }
+}
+
+/// The caller standing for role `role` of `account` (a session with no session policy).
+fn role_caller(account: &str, role: &str) -> Caller {
+    Caller::Session {
+        account: account.to_string(),
+        role: role.to_string(),
+        session: "ramsim-check".into(),
+        access_key_id: "(ramsim-check)".into(),
+    }
+}
+
+/// Every principal of `state` with its key, sorted by key.
 fn principals(state: &SimState) -> Vec<(String, Caller)> {
     let mut out = Vec::new();
     for a in state.world.accounts() {
-        out.push((
-            format!("root@{}", a.uid),
-            Caller::Root {
-                account: a.uid.clone(),
-            },
-        ));
+        let c = Caller::Root {
+            account: a.uid.clone(),
+        };
+        out.push((principal_key(&c), c));
     }
     for (uid, acct) in &state.iam.accounts {
         for u in acct.users.keys() {
-            out.push((
-                format!("user/{u}@{uid}"),
-                Caller::User {
-                    account: uid.clone(),
-                    name: u.clone(),
-                },
-            ));
+            let c = Caller::User {
+                account: uid.clone(),
+                name: u.clone(),
+            };
+            out.push((principal_key(&c), c));
         }
         for r in acct.roles.keys() {
-            out.push((
-                format!("role/{r}@{uid}"),
-                Caller::Session {
-                    account: uid.clone(),
-                    role: r.clone(),
-                    session: "ramsim-check".into(),
-                    access_key_id: "(ramsim-check)".into(),
-                },
-            ));
+            let c = role_caller(uid, r);
+            out.push((principal_key(&c), c));
         }
     }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
     out
 }
 
 /// The key of the principal behind an envelope caller (sessions map to their role).
 fn caller_key(state: &SimState, who: &str) -> Option<String> {
-    match state.iam.resolve_caller(&state.world, who).ok()? {
-        Caller::Root { account } => Some(format!("root@{account}")),
-        Caller::User { account, name } => Some(format!("user/{name}@{account}")),
-        Caller::Session { account, role, .. } => Some(format!("role/{role}@{account}")),
-    }
+    Some(principal_key(
+        &state.iam.resolve_caller(&state.world, who).ok()?,
+    ))
 }
 
 /// Instantiates a catalog resource template for `uid` with the initial world's objects.
@@ -163,22 +218,29 @@ fn instantiate(state: &SimState, uid: &str, template: &str) -> Vec<String> {
     out
 }
 
+/// Every probe for principals of account `uid`: each catalog action on `*` and on its
+/// templates instantiated with the account's objects; peering actions toward every account;
+/// `sts:AssumeRole` on every role of the world.
 pub(crate) fn probes_for(state: &SimState, uid: &str) -> Vec<Probe> {
     let mut out = Vec::new();
     let accounts: Vec<String> = state.world.accounts().map(|a| a.uid.clone()).collect();
     for e in CATALOG.iter() {
         if e.condition_keys.contains(&"acs:TargetRDPath") {
-            out.push(Probe {
-                action: e.action,
-                resource: "*".into(),
-                target: None,
-            });
+            out.push(Probe::new(e.action, "*".into(), None));
             for t in &accounts {
-                out.push(Probe {
-                    action: e.action,
-                    resource: "*".into(),
-                    target: Some(t.clone()),
-                });
+                out.push(Probe::new(e.action, "*".into(), Some(t.clone())));
+            }
+            continue;
+        }
+        if e.action == ASSUME {
+            for (a, acct) in &state.iam.accounts {
+                for r in acct.roles.values() {
+                    out.push(Probe::new(
+                        e.action,
+                        format!("acs:ram::{a}:role/{}", r.name),
+                        None,
+                    ));
+                }
             }
             continue;
         }
@@ -189,19 +251,11 @@ pub(crate) fn probes_for(state: &SimState, uid: &str) -> Vec<Probe> {
         resources.sort();
         resources.dedup();
         for r in resources {
-            out.push(Probe {
-                action: e.action,
-                resource: r,
-                target: None,
-            });
+            out.push(Probe::new(e.action, r, None));
         }
     }
     for a in DEPENDENT_ONLY_ACTIONS {
-        out.push(Probe {
-            action: a,
-            resource: "*".into(),
-            target: None,
-        });
+        out.push(Probe::new(a, "*".into(), None));
     }
     out
 }
@@ -220,80 +274,143 @@ pub(crate) fn fingerprint(state: &SimState, caller: &Caller) -> u64 {
     h.finish()
 }
 
-/// The engine's answers for `caller` on every probe, with the gateway's default context at
-/// time `time`.
-pub(crate) fn decide_probes(
-    state: &SimState,
-    caller: &Caller,
-    probes: &[Probe],
-    time: &str,
-) -> Vec<bool> {
-    let decider = ProbeDecider::new(state, caller, time);
-    probes.iter().map(|p| decider.allows(state, p)).collect()
+/// The directory layout peering probes read (`acs:TargetRDId`/`acs:TargetRDPath` of every
+/// account): moving an account changes the answers of every principal's peering probes.
+fn layout_hash(state: &SimState) -> u64 {
+    let mut h = DefaultHasher::new();
+    for a in state.world.accounts() {
+        (
+            &a.uid,
+            state.world.rd_id(&a.uid),
+            state.world.rd_path(&a.uid),
+        )
+            .hash(&mut h);
+    }
+    h.finish()
 }
 
-/// Answers probes for one caller: its policy store, principal and base context are built
-/// once, so callers that need only some answers (the generator stops at the first allowed
-/// probe of an action) pay only for those.
+/// Every role's trust policy: assume edges depend on them.
+fn trust_hash(state: &SimState) -> u64 {
+    let mut h = DefaultHasher::new();
+    for (uid, acct) in &state.iam.accounts {
+        for r in acct.roles.values() {
+            (uid, &r.name, &r.trust_policy).hash(&mut h);
+        }
+    }
+    h.finish()
+}
+
+/// Answers probes for one caller through the gateway's decision path
+/// ([`crate::api::decision::with_base`]): its policy store, principal and base context are
+/// built once, so callers that need only some answers (the generator stops at the first
+/// allowed probe of an action) pay only for those.
 pub(crate) struct ProbeDecider {
     store: crate::authz::PolicyStore,
     principal: crate::authz::Principal,
+    caller: Caller,
     base: RequestContext,
 }
 
 impl ProbeDecider {
-    /// The decider for `caller` in `state`, with the gateway's default context at `time`.
-    pub(crate) fn new(state: &SimState, caller: &Caller, time: &str) -> ProbeDecider {
+    /// The decider for `caller` in `state`, with the gateway's default envelope at `time`.
+    pub(crate) fn new(state: &SimState, caller: &Caller, time: Timestamp) -> ProbeDecider {
         let store = state.iam.policy_store(&state.world, caller);
         let principal = state.iam.principal(&state.world, caller);
-        let mut base = RequestContext::with_capacity(6);
-        base.insert("acs:CurrentTime", time.to_string());
-        base.insert("acs:SourceIp", DEFAULT_SOURCE_IP);
-        base.insert("acs:SecureTransport", "true");
-        if let Some(arn) = principal.principal_arn_key() {
-            base.insert("acs:PrincipalARN", arn);
-        }
+        let envelope = Envelope::default();
+        let base = base_context(
+            &principal,
+            caller,
+            Presented {
+                envelope: &envelope,
+                access_key: None,
+            },
+            time,
+        );
         ProbeDecider {
             store,
             principal,
+            caller: caller.clone(),
             base,
         }
     }
 
-    /// Does the engine allow `probe`?
+    /// Would the gateway allow `probe` (with the target's RD keys, and for `sts:AssumeRole`
+    /// the role's current trust policy)? Expired sessions can do nothing.
     pub(crate) fn allows(&self, state: &SimState, probe: &Probe) -> bool {
-        let target_keys = probe
-            .target
-            .as_ref()
-            .and_then(|t| Some((state.world.rd_id(t)?, state.world.rd_path(t)?)));
+        if state
+            .iam
+            .credential_error(&self.caller, state.world.now().epoch())
+            .is_some()
+        {
+            return false;
+        }
         let owned;
-        let ctx = match target_keys {
-            Some((id, path)) => {
-                let mut c = self.base.clone();
-                c.insert("acs:TargetRDId", id);
-                c.insert("acs:TargetRDPath", path);
-                owned = c;
-                &owned
+        let query = if probe.target.is_some() || probe.is_assume() {
+            let mut q = probe.query.clone();
+            if let Some(t) = &probe.target {
+                if let (Some(id), Some(path)) = (state.world.rd_id(t), state.world.rd_path(t)) {
+                    q.keys.push(("acs:TargetRDId".to_string(), id));
+                    q.keys.push(("acs:TargetRDPath".to_string(), path));
+                }
             }
-            None => &self.base,
+            if probe.is_assume() {
+                let Some((uid, text)) = trust_of(state, &probe.resource) else {
+                    return false;
+                };
+                q.trust = Some(text);
+                q.resource_account = Some(uid);
+            }
+            owned = q;
+            &owned
+        } else {
+            &probe.query
         };
-        let pairs = [ActionResource::new(probe.action, probe.resource.as_str())];
-        let req = Request {
-            principal: &self.principal,
-            pairs: &pairs,
-            context: ctx,
-            resource_account: None,
-            resource_group: None,
-            assume_role: false,
-        };
-        decide(&self.store, &req, &EvalOptions::default()).is_allowed()
+        with_base(
+            &state.world,
+            &self.store,
+            &self.principal,
+            &self.base,
+            query,
+            None,
+            |store, req, _| decide(store, req, &EvalOptions::default()),
+        )
+        .is_allowed()
     }
+}
+
+/// Why one principal can become another.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Edge {
+    /// The gateway would allow `sts:AssumeRole` (own policies and the role's trust policy).
+    Assume,
+    /// Holds an AccessKey of the target user, created at this step (1-based).
+    Key(usize),
+    /// Holds a session of the target role, from this step.
+    Session(usize),
 }
 
 #[derive(Debug, Clone)]
 struct Row {
     fingerprint: u64,
-    allowed: Vec<bool>,
+    allowed: Arc<Vec<bool>>,
+}
+
+/// Everything the verdict is computed from, per run.
+#[derive(Debug, Clone, Default)]
+struct Snapshot {
+    /// Direct answers by principal key.
+    rows: BTreeMap<String, Row>,
+    /// Assume edges by source: `(fingerprint of the inputs, targets)`.
+    assume: BTreeMap<String, (u64, Vec<String>)>,
+    /// Held credentials by holder: `(target, edge)`.
+    held: BTreeMap<String, Vec<(String, Edge)>>,
+    /// Roles whose trust policy a step of this run rewrote: role key → step (1-based).
+    rewritten: BTreeMap<String, usize>,
+    /// Actions a principal was legitimately granted during this run (by a caller who could
+    /// do them): its steps that use one of them act on the granter's authority.
+    granted: BTreeMap<String, BTreeSet<&'static str>>,
+    /// Effective answers by principal key, then account uid.
+    effective: BTreeMap<String, BTreeMap<String, Vec<bool>>>,
 }
 
 /// The escalation baseline and per-run history.
@@ -301,18 +418,22 @@ struct Row {
 pub struct EscalationMonitor {
     /// Probes per account uid (from the initial world).
     probes: BTreeMap<String, Vec<Probe>>,
-    /// Initial rows by principal key.
-    initial: BTreeMap<String, Row>,
     /// Initial clock (decisions use it).
-    time: String,
-    /// Current rows (per run).
-    current: BTreeMap<String, Row>,
-    /// Newly allowed pairs already attributed to a legitimate grant: (principal, probe).
-    excused: BTreeSet<(String, usize)>,
+    time: Timestamp,
+    /// The initial world's snapshot.
+    initial: Snapshot,
+    /// This run's.
+    current: Snapshot,
+    /// Steps taken in this run.
+    steps: usize,
     /// IAM generation at the last check.
     generation: u64,
     /// IAM generation of the initial world.
     initial_generation: u64,
+}
+
+fn account_of(key: &str) -> &str {
+    key.rsplit('@').next().unwrap_or_default()
 }
 
 impl EscalationMonitor {
@@ -324,17 +445,16 @@ impl EscalationMonitor {
         }
         let mut m = EscalationMonitor {
             probes,
-            initial: BTreeMap::new(),
-            time: initial.world.now().to_string(),
-            current: BTreeMap::new(),
-            excused: BTreeSet::new(),
+            time: initial.world.now(),
+            initial: Snapshot::default(),
+            current: Snapshot::default(),
+            steps: 0,
             generation: initial.iam.generation,
             initial_generation: initial.iam.generation,
         };
-        for (key, caller) in principals(initial) {
-            let row = m.row(initial, &caller);
-            m.initial.insert(key, row);
-        }
+        let mut snap = Snapshot::default();
+        m.refresh(initial, &mut snap);
+        m.initial = snap;
         m.current = m.initial.clone();
         m
     }
@@ -342,83 +462,268 @@ impl EscalationMonitor {
     /// Back to the initial world.
     pub fn reset(&mut self) {
         self.current = self.initial.clone();
-        self.excused.clear();
+        self.steps = 0;
         self.generation = self.initial_generation;
     }
 
-    fn row(&self, state: &SimState, caller: &Caller) -> Row {
-        let probes = self
-            .probes
-            .get(caller.account())
-            .map_or(&[][..], Vec::as_slice);
-        Row {
-            fingerprint: fingerprint(state, caller),
-            allowed: decide_probes(state, caller, probes, &self.time),
-        }
+    fn probes(&self, account: &str) -> &[Probe] {
+        self.probes.get(account).map_or(&[][..], Vec::as_slice)
     }
 
-    fn initially(&self, key: &str, i: usize) -> bool {
-        self.initial
-            .get(key)
-            .is_some_and(|r| r.allowed.get(i).copied().unwrap_or(false))
-    }
-
-    /// Could the principal `key` do `action` in the initial world (on probe `i` of the same
-    /// account, or on any probe of the action for another account's principal)?
-    fn could_initially(&self, key: &str, same_account: bool, i: usize, action: &str) -> bool {
-        if same_account {
-            return self.initially(key, i);
-        }
-        let account = key.rsplit('@').next().unwrap_or_default();
-        let (Some(row), Some(probes)) = (self.initial.get(key), self.probes.get(account)) else {
-            return false;
-        };
-        probes
+    /// Recomputes what changed: rows, assume edges, then every principal's effective answers.
+    fn refresh(&self, state: &SimState, snap: &mut Snapshot) {
+        let layout = layout_hash(state);
+        let trust = trust_hash(state);
+        let all = principals(state);
+        let roles: Vec<&String> = all
             .iter()
-            .zip(&row.allowed)
-            .any(|(p, a)| *a && p.action == action)
+            .filter(|(k, _)| k.starts_with("role/"))
+            .map(|(k, _)| k)
+            .collect();
+        let keys: BTreeSet<&String> = all.iter().map(|(k, _)| k).collect();
+        snap.rows.retain(|k, _| keys.contains(k));
+        snap.assume.retain(|k, _| keys.contains(k));
+        for (key, caller) in &all {
+            let fp = fingerprint(state, caller) ^ layout.rotate_left(7);
+            let edge_fp = fp ^ trust.rotate_left(23);
+            let row_ok = snap.rows.get(key).is_some_and(|r| r.fingerprint == fp);
+            let edges_ok = snap.assume.get(key).is_some_and(|(f, _)| *f == edge_fp);
+            if row_ok && edges_ok {
+                continue;
+            }
+            let decider = ProbeDecider::new(state, caller, self.time);
+            if !row_ok {
+                let allowed = self
+                    .probes(caller.account())
+                    .iter()
+                    .map(|p| !p.is_assume() && decider.allows(state, p))
+                    .collect();
+                snap.rows.insert(
+                    key.clone(),
+                    Row {
+                        fingerprint: fp,
+                        allowed: Arc::new(allowed),
+                    },
+                );
+            }
+            if !edges_ok {
+                let targets = roles
+                    .iter()
+                    .filter(|r| **r != key)
+                    .filter(|r| {
+                        let (name, uid) = r
+                            .strip_prefix("role/")
+                            .and_then(|x| x.rsplit_once('@'))
+                            .unwrap_or_default();
+                        let probe = Probe::new(ASSUME, format!("acs:ram::{uid}:role/{name}"), None);
+                        decider.allows(state, &probe)
+                    })
+                    .map(|r| (*r).clone())
+                    .collect();
+                snap.assume.insert(key.clone(), (edge_fp, targets));
+            }
+        }
+        snap.effective = all
+            .iter()
+            .map(|(key, _)| (key.clone(), self.effective_of(snap, key)))
+            .collect();
     }
 
-    /// Compares every principal's answers with the baseline after a step.
+    /// Principals `key` reaches (itself first), each with the edge it was reached by.
+    fn reach(snap: &Snapshot, key: &str) -> BTreeMap<String, Option<(String, Edge)>> {
+        let mut seen: BTreeMap<String, Option<(String, Edge)>> = BTreeMap::new();
+        seen.insert(key.to_string(), None);
+        let mut queue = VecDeque::from([key.to_string()]);
+        while let Some(k) = queue.pop_front() {
+            let assume = snap
+                .assume
+                .get(&k)
+                .into_iter()
+                .flat_map(|(_, t)| t.iter().map(|t| (t.clone(), Edge::Assume)));
+            let held = snap.held.get(&k).into_iter().flatten().cloned();
+            for (t, e) in assume.chain(held).collect::<Vec<_>>() {
+                if !seen.contains_key(&t) {
+                    seen.insert(t.clone(), Some((k.clone(), e)));
+                    queue.push_back(t);
+                }
+            }
+        }
+        seen
+    }
+
+    fn effective_of(&self, snap: &Snapshot, key: &str) -> BTreeMap<String, Vec<bool>> {
+        let mut out: BTreeMap<String, Vec<bool>> = BTreeMap::new();
+        for q in Self::reach(snap, key).keys() {
+            let Some(row) = snap.rows.get(q) else {
+                continue;
+            };
+            let acc = out
+                .entry(account_of(q).to_string())
+                .or_insert_with(|| vec![false; row.allowed.len()]);
+            for (a, r) in acc.iter_mut().zip(row.allowed.iter()) {
+                *a |= *r;
+            }
+        }
+        out
+    }
+
+    fn initially(&self, key: &str, account: &str, i: usize) -> bool {
+        self.initial
+            .effective
+            .get(key)
+            .and_then(|m| m.get(account))
+            .is_some_and(|v| v.get(i).copied().unwrap_or(false))
+    }
+
+    /// Credentials the step's caller obtained: an AccessKey of another user, a role session.
+    fn note_credentials(&mut self, state: &SimState, step: &StepInfo<'_>) {
+        let Some(by) = step.caller.and_then(|c| caller_key(state, c)) else {
+            return;
+        };
+        let new = state.audit.get(step.audit_before..).unwrap_or(&[]);
+        for e in new
+            .iter()
+            .filter(|e| e.event_type == "ApiCall" && e.error_code.is_empty())
+        {
+            let param = |k: &str| {
+                e.request_parameters
+                    .get(k)
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            };
+            if e.event_name == "UpdateRole" {
+                if let Some(r) = param("RoleName") {
+                    self.current.rewritten.insert(
+                        format!("role/{r}@{}", e.user_identity.account_id),
+                        self.steps,
+                    );
+                }
+                continue;
+            }
+            let (target, edge) = match e.event_name.as_str() {
+                "CreateAccessKey" => match param("UserName") {
+                    Some(u) => (
+                        format!("user/{u}@{}", e.user_identity.account_id),
+                        Edge::Key(self.steps),
+                    ),
+                    None => continue,
+                },
+                "AssumeRole" => {
+                    let Some((uid, rel)) = param("RoleArn")
+                        .as_deref()
+                        .and_then(|a| a.strip_prefix("acs:ram::"))
+                        .and_then(|a| a.split_once(':'))
+                        .map(|(u, r)| (u.to_string(), r.to_string()))
+                    else {
+                        continue;
+                    };
+                    let Some(name) = rel.strip_prefix("role/") else {
+                        continue;
+                    };
+                    // The role's own spelling (AssumeRole matches names without case).
+                    let name = state
+                        .iam
+                        .accounts
+                        .get(&uid)
+                        .and_then(|a| a.roles.values().find(|r| r.name.eq_ignore_ascii_case(name)))
+                        .map_or_else(|| name.to_string(), |r| r.name.clone());
+                    (format!("role/{name}@{uid}"), Edge::Session(self.steps))
+                }
+                _ => continue,
+            };
+            if target != by {
+                let list = self.current.held.entry(by.clone()).or_default();
+                if !list.iter().any(|(t, _)| *t == target) {
+                    list.push((target, edge));
+                }
+            }
+        }
+    }
+
+    /// How `key` reaches `via`: `a → b (why) → c (why)`.
+    fn chain(snap: &Snapshot, key: &str, via: &str) -> String {
+        let reach = Self::reach(snap, key);
+        let mut hops = Vec::new();
+        let mut at = via.to_string();
+        while let Some(Some((from, edge))) = reach.get(&at) {
+            let why = match edge {
+                Edge::Assume => match snap.rewritten.get(&at) {
+                    Some(s) => format!(
+                        "may sts:AssumeRole it: its policies allow it, and so does the role's trust policy as rewritten by UpdateRole at step {s}"
+                    ),
+                    None => {
+                        "may sts:AssumeRole it: its policies and the role's trust policy allow it"
+                            .to_string()
+                    }
+                },
+                Edge::Key(s) => format!("holds an AccessKey of it, created at step {s}"),
+                Edge::Session(s) => format!("holds a session of it, from step {s}"),
+            };
+            hops.push(format!("{from} → {at} ({why})"));
+            at = from.clone();
+        }
+        hops.reverse();
+        hops.join("; ")
+    }
+
+    /// Compares every principal's effective answers with the baseline after a step.
     pub fn check(&mut self, state: &SimState, step: &StepInfo<'_>) -> Verdict {
+        self.steps += 1;
         if state.iam.generation == self.generation {
             return Verdict::Holds;
         }
         self.generation = state.iam.generation;
+        self.note_credentials(state, step);
+        let previous = std::mem::take(&mut self.current.effective);
+        let mut snap = std::mem::take(&mut self.current);
+        self.refresh(state, &mut snap);
+        self.current = snap;
         let by = step.caller.and_then(|c| caller_key(state, c));
-        let mut violations = Vec::new();
-        for (key, caller) in principals(state) {
-            let fp = fingerprint(state, &caller);
-            if self.current.get(&key).is_some_and(|r| r.fingerprint == fp) {
-                continue;
-            }
-            let row = self.row(state, &caller);
-            let probes = self
-                .probes
-                .get(caller.account())
-                .map_or(&[][..], Vec::as_slice);
-            let previous = self.current.get(&key).map(|r| r.allowed.clone());
-            for (i, now) in row.allowed.iter().enumerate() {
-                let before = previous
-                    .as_ref()
-                    .is_some_and(|p| p.get(i).copied().unwrap_or(false));
-                if !*now {
-                    self.excused.remove(&(key.clone(), i));
-                    continue;
-                }
-                if before || self.initially(&key, i) {
-                    continue;
-                }
-                let probe = &probes[i];
-                let excused = by.as_ref().is_some_and(|b| {
-                    let same = b.rsplit('@').next() == key.rsplit('@').next();
-                    self.could_initially(b, same, i, probe.action)
-                });
-                if excused {
-                    self.excused.insert((key.clone(), i));
-                } else if violations.is_empty() {
-                    violations.push(format!(
-                        "{key} gained {} on {}{} (denied in the initial world); the step's caller {} could not do {} initially",
+        // The RAM action of the step's call, and whether the caller holds it by a grant made
+        // during this run: then what the step grants is on the granter's authority (an
+        // administrator who gives `ram:*` gives everything `ram:*` can reach).
+        let step_action = state
+            .audit
+            .get(step.audit_before..)
+            .unwrap_or(&[])
+            .iter()
+            .find(|e| e.event_type == "ApiCall")
+            .and_then(|e| crate::api::catalog::by_api(&e.event_name))
+            .map(|e| e.action);
+        let delegated = match (&by, step_action) {
+            (Some(b), Some(a)) => self.current.granted.get(b).is_some_and(|g| g.contains(a)),
+            _ => false,
+        };
+        let mut newly_granted: Vec<(String, &'static str)> = Vec::new();
+        for (key, accounts) in &self.current.effective {
+            for (account, now) in accounts {
+                let before = previous.get(key).and_then(|m| m.get(account));
+                for (i, allowed) in now.iter().enumerate() {
+                    if !*allowed
+                        || before.is_some_and(|b| b.get(i).copied().unwrap_or(false))
+                        || self.initially(key, account, i)
+                    {
+                        continue;
+                    }
+                    let probe = &self.probes(account)[i];
+                    if delegated || by.as_ref().is_some_and(|b| self.initially(b, account, i)) {
+                        newly_granted.push((key.clone(), probe.action));
+                        continue;
+                    }
+                    // The principal it reaches whose own row allows it.
+                    let via = Self::reach(&self.current, key)
+                        .into_keys()
+                        .find(|q| {
+                            account_of(q) == account
+                                && self
+                                    .current
+                                    .rows
+                                    .get(q)
+                                    .is_some_and(|r| r.allowed.get(i).copied().unwrap_or(false))
+                        })
+                        .unwrap_or_else(|| key.clone());
+                    let mut lines = vec![format!(
+                        "{key} gained {} on {}{} (it could not, directly or through what it could become, in the initial world); the step's caller {} could not do that initially",
                         probe.action,
                         probe.resource,
                         probe
@@ -427,17 +732,25 @@ impl EscalationMonitor {
                             .map(|t| format!(" toward account {t}"))
                             .unwrap_or_default(),
                         by.as_deref().unwrap_or("(none)"),
-                        probe.action
-                    ));
+                    )];
+                    if via != *key {
+                        lines.push(format!(
+                            "escalation path: {}; {via} may do it",
+                            Self::chain(&self.current, key, &via)
+                        ));
+                    } else {
+                        lines.push(format!(
+                            "escalation path: {key}'s own policies changed (a policy attached, a version promoted, a group joined, or its account moved under other control policies)"
+                        ));
+                    }
+                    return Verdict::Fails(lines);
                 }
             }
-            self.current.insert(key, row);
         }
-        if violations.is_empty() {
-            Verdict::Holds
-        } else {
-            Verdict::Fails(violations)
+        for (key, action) in newly_granted {
+            self.current.granted.entry(key).or_default().insert(action);
         }
+        Verdict::Holds
     }
 }
 

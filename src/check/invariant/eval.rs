@@ -4,9 +4,8 @@ use super::ast::{BoolOp, CmpOp, Expr, ExprKind, Literal, Quantifier};
 use super::parser::line_col;
 use super::schema::{collection, Kind, Ty, COLLECTIONS};
 use crate::api::audit::AuditEvent;
-use crate::api::gateway::DEFAULT_SOURCE_IP;
 use crate::api::SimState;
-use crate::authz::{decide, ActionResource, EvalOptions, PolicyStore, Request, RequestContext};
+use crate::authz::PolicyStore;
 use crate::cloud::account::{Account, Site};
 use crate::cloud::ecs::Instance;
 use crate::cloud::vpc::route::RouteEntry;
@@ -1206,9 +1205,13 @@ fn role_caller(account: &str, role: &str) -> Caller {
     }
 }
 
-/// Asks the engine whether `caller` may do `action` on `resource` in `state`, with the world's
-/// policies (`Iam::policy_store`) and the gateway's default context at the current clock;
-/// `target` (an account uid) adds `acs:TargetRDId`/`acs:TargetRDPath` as for peering calls.
+/// Asks whether `caller` may do `action` on `resource` in `state`: exactly what the gateway
+/// would decide for a call of that action now ([`crate::api::decision`]): the caller's store
+/// with its control and session policies, the gateway's default envelope at the current clock,
+/// the catalog's dependent actions (`cdt:GetCdtServiceStatus` for peering), the role's trust
+/// policy for `sts:AssumeRole` (false when the role does not exist), and `target` (an account
+/// uid) as the peer account whose `acs:TargetRDId`/`acs:TargetRDPath` peering calls inject.
+/// Expired role sessions can do nothing.
 pub fn can(
     state: &SimState,
     cache: &mut EvalCache,
@@ -1218,14 +1221,10 @@ pub fn can(
     target: Option<&str>,
 ) -> bool {
     let w = &state.world;
-    // An expired role session can do nothing (the gateway refuses its AccessKey).
-    if state
-        .iam
-        .credential_error(caller, w.now().epoch())
-        .is_some()
-    {
+    let Some(query) = crate::api::decision::query_for_action(state, action, resource, target)
+    else {
         return false;
-    }
+    };
     let key = match caller {
         // A session's store depends on its own session policy: key by its AccessKey too.
         Caller::Session {
@@ -1248,29 +1247,15 @@ pub fn can(
         }
     };
     let principal = state.iam.principal(w, caller);
-    let mut context = RequestContext::new();
-    context.insert("acs:CurrentTime", w.now().to_string());
-    context.insert("acs:SourceIp", DEFAULT_SOURCE_IP);
-    context.insert("acs:SecureTransport", "true");
-    if let Some(arn) = principal.principal_arn_key() {
-        context.insert("acs:PrincipalARN", arn);
-    }
-    if let Some(t) = target {
-        if let (Some(id), Some(path)) = (w.rd_id(t), w.rd_path(t)) {
-            context.insert("acs:TargetRDId", id);
-            context.insert("acs:TargetRDPath", path);
-        }
-    }
-    let pairs = [ActionResource::new(action, resource)];
-    let req = Request {
-        principal: &principal,
-        pairs: &pairs,
-        context: &context,
-        resource_account: None,
-        resource_group: None,
-        assume_role: false,
-    };
-    decide(&store, &req, &EvalOptions::default()).is_allowed()
+    crate::api::decision::decide_query(
+        state,
+        &store,
+        &principal,
+        caller,
+        &crate::api::Envelope::default(),
+        &query,
+        w.now(),
+    )
 }
 
 /// Status names a peering can have (for documentation and generators).
