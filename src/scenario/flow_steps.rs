@@ -181,3 +181,75 @@ pub(crate) fn run_bill(
         Err(e) => r.actual = e,
     }
 }
+
+/// An `alerts` step: where a CloudMonitor rule stands now and the level changes it logged.
+///
+/// ```json
+/// {"alerts": {"account": "A", "rule": "peer-loss", "state": "ALARM",
+///   "history": ["2025-01-01T01:00:00Z P3", "2025-01-01T02:00:00Z P2"]}}
+/// ```
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertsStep {
+    /// Account owning the rule (uid, alias or `${uid:ALIAS}`).
+    pub account: String,
+    /// `RuleId`.
+    pub rule: String,
+    /// Expected `AlertState`: `ALARM`, `OK` or `INSUFFICIENT_DATA`.
+    #[serde(default)]
+    pub state: Option<String>,
+    /// Expected alert log of the rule, oldest first: `"<time> <level>"` (`P2`, `P3`, `P4`,
+    /// `OK`).
+    #[serde(default)]
+    pub history: Option<Vec<String>>,
+}
+
+/// Runs an `alerts` step against `world`.
+pub(crate) fn run_alerts(
+    world: &World,
+    saved: &BTreeMap<String, String>,
+    q: &AlertsStep,
+    r: &mut CaseResult,
+) {
+    use crate::cloud::cms::{evaluate, CmsState};
+    let mut expected = format!("rule {} of {}", q.rule, q.account);
+    if let Some(s) = &q.state {
+        expected.push_str(&format!(": {s}"));
+    }
+    if let Some(h) = &q.history {
+        expected.push_str(&format!(", history [{}]", h.join(", ")));
+    }
+    r.expected = expected;
+    let account = match substitute(&q.account, world, saved).and_then(|a| account_uid(world, &a)) {
+        Ok(a) => a,
+        Err(e) => {
+            r.actual = e;
+            return;
+        }
+    };
+    let now = world.now();
+    let state = world
+        .cms()
+        .rules
+        .get(&CmsState::key(&account, &q.rule))
+        .map(|rule| evaluate(world, rule, now).alert_state());
+    let history: Vec<String> = world
+        .alert_log(&account, now)
+        .into_iter()
+        .filter(|e| e.rule_id == q.rule)
+        .map(|e| format!("{} {}", e.time, e.level.log_level()))
+        .collect();
+    r.actual = format!(
+        "{}, history [{}]",
+        state.unwrap_or("no such rule"),
+        history.join(", ")
+    );
+    let mut ok = state.is_some() || q.state.is_none();
+    if let Some(s) = &q.state {
+        ok &= state == Some(s.as_str());
+    }
+    if let Some(h) = &q.history {
+        ok &= *h == history;
+    }
+    r.passed = ok;
+}

@@ -92,6 +92,9 @@ pub struct Step {
     /// The CDT fee an account must owe.
     #[serde(default)]
     pub bill: Option<crate::scenario::flow_steps::BillStep>,
+    /// The alert state and history of a CloudMonitor rule.
+    #[serde(default)]
+    pub alerts: Option<crate::scenario::flow_steps::AlertsStep>,
     /// Expected outcome (default `success`).
     #[serde(default)]
     pub expect: Option<Expect>,

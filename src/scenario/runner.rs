@@ -318,7 +318,10 @@ impl StepRunner {
             }
             return;
         }
-        if step.traffic.is_some() || step.bill.is_some() {
+        let kinds = usize::from(step.traffic.is_some())
+            + usize::from(step.bill.is_some())
+            + usize::from(step.alerts.is_some());
+        if kinds > 0 {
             let extra = step.call.is_some()
                 || step.request.is_some()
                 || step.expect.is_some()
@@ -326,11 +329,9 @@ impl StepRunner {
                 || step.caller.is_some()
                 || step.reach.is_some()
                 || !step.save.is_empty()
-                || (step.traffic.is_some() && step.bill.is_some());
+                || kinds > 1;
             if extra {
-                r.actual =
-                    "a `traffic` or `bill` step takes nothing else: put its expectations inside it"
-                        .into();
+                r.actual = "a `traffic`, `bill` or `alerts` step takes nothing else: put its expectations inside it".into();
                 return;
             }
             let world = &mut self.gateway.state.world;
@@ -338,6 +339,8 @@ impl StepRunner {
                 super::flow_steps::run_traffic(world, &self.saved, q, r);
             } else if let Some(q) = &step.bill {
                 super::flow_steps::run_bill(world, &self.saved, q, r);
+            } else if let Some(q) = &step.alerts {
+                super::flow_steps::run_alerts(world, &self.saved, q, r);
             }
             return;
         }
@@ -377,7 +380,7 @@ impl StepRunner {
                 substitute(line, world, &self.saved).and_then(|l| parse_cli_line(&l))
             }
             (None, Some(v)) => substitute_json(v, world, &self.saved).and_then(request_from_value),
-            _ => Err("a step needs exactly one of `call`, `request`, `advance`, `reach`, `traffic` or `bill`".into()),
+            _ => Err("a step needs exactly one of `call`, `request`, `advance`, `reach`, `traffic`, `bill` or `alerts`".into()),
         };
         let caller = match &step.caller {
             Some(c) => substitute(c, world, &self.saved),

@@ -33,6 +33,8 @@ const MAX_RULES_PER_CALL: usize = 500;
 /// datapoints of the model would leave empty).
 const METRIC_WINDOW: i64 = DAY;
 const LOG_WINDOW: i64 = 15 * DAY;
+/// Longest query window (Alibaba keeps alert history for a year; **ASSUMED** for metrics).
+const MAX_WINDOW: i64 = 366 * DAY;
 
 fn region_of(p: &Params<'_>) -> Result<String, CloudError> {
     Ok(p.opt_str("RegionId")?
@@ -142,6 +144,12 @@ fn window(
         return Err(CloudError::invalid_param(
             "StartTime",
             "StartTime is after EndTime",
+        ));
+    }
+    if end.epoch() - start.epoch() > MAX_WINDOW {
+        return Err(CloudError::invalid_param(
+            "StartTime",
+            "the window between StartTime and EndTime is at most 366 days",
         ));
     }
     Ok((start, end))

@@ -50,6 +50,9 @@ pub const PRODUCT: Product = Product {
 /// The namespace of VPC peering metrics.
 pub const NAMESPACE: &str = "acs_vpcpeer";
 
+/// How far back alert rules are evaluated: 366 days.
+pub const HORIZON: i64 = 366 * 24 * HOUR;
+
 /// Seconds between two datapoints.
 pub const PERIOD: i64 = HOUR;
 
@@ -486,7 +489,9 @@ pub fn evaluate(w: &World, rule: &MetricRule, now: Timestamp) -> Evaluation {
         return out;
     };
     // The first hour whose datapoint is evaluated ends after the rule was put.
-    let from = ceil_hour(rule.since.plus(1 - PERIOD));
+    // Only the last year is evaluated (Alibaba keeps a year of alert history): a clock moved
+    // centuries ahead costs a year of datapoints, not centuries.
+    let from = ceil_hour(rule.since.plus(1 - PERIOD)).max(now.plus(-HORIZON).hour_floor());
     for id in &rule.resources {
         let Some(p) = w.peerings.get(id) else {
             continue;

@@ -322,6 +322,20 @@ fn a_deleted_rule_keeps_its_history_and_a_replaced_rule_starts_over() {
 }
 
 #[test]
+fn a_clock_moved_centuries_ahead_evaluates_one_year() {
+    let (mut w, pcc) = saturated();
+    ct::ok(&mut w, A, "PutResourceMetricRules", loss_rule(&pcc, 2));
+    send_saturating(&mut w);
+    w.advance_clock(Timestamp::parse("2900-01-01T00:00:00Z").unwrap());
+    let rule = w.cms().rules.values().next().unwrap().clone();
+    let e = evaluate(&w, &rule, w.now());
+    // The saturated hours are centuries back: only the last year is evaluated, all quiet.
+    assert_eq!(e.evaluated as i64, HORIZON / HOUR);
+    assert!(e.events.is_empty());
+    assert_eq!(e.alert_state(), "OK");
+}
+
+#[test]
 fn bad_rules_and_queries_are_refused() {
     let (mut w, pcc) = saturated();
     let mut bad = loss_rule(&pcc, 2);
@@ -378,6 +392,16 @@ fn bad_rules_and_queries_are_refused() {
             "DescribeMetricList",
             json!({"Namespace": "acs_vpcpeer", "MetricName": "IntranetTX",
                    "StartTime": "2025-01-02T00:00:00Z", "EndTime": "2025-01-01T00:00:00Z"})
+        ),
+        "InvalidParameter.StartTime"
+    );
+    assert_eq!(
+        ct::code(
+            &mut w,
+            A,
+            "DescribeMetricList",
+            json!({"Namespace": "acs_vpcpeer", "MetricName": "IntranetTX",
+                   "StartTime": "2000-01-01T00:00:00Z", "EndTime": "2025-01-01T00:00:00Z"})
         ),
         "InvalidParameter.StartTime"
     );

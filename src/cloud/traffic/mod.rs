@@ -31,6 +31,9 @@ use std::collections::BTreeMap;
 
 /// Bytes in one GB (decimal, **ASSUMED**).
 pub const BYTES_PER_GB: u64 = 1_000_000_000;
+/// Longest flow: 366 days (a bound so that no input makes a flow spread over millions of
+/// hours; longer traffic is several flows).
+pub const MAX_FLOW_SECS: i64 = 366 * 24 * HOUR;
 /// Bytes one Mbit/s carries in one second.
 pub const BYTES_PER_MBIT_SECOND: u64 = 125_000;
 
@@ -314,6 +317,12 @@ impl World {
         if spec.duration_secs <= 0 {
             return Err(format!(
                 "duration must be positive (got {} s)",
+                spec.duration_secs
+            ));
+        }
+        if spec.duration_secs > MAX_FLOW_SECS {
+            return Err(format!(
+                "duration {} s is longer than 366 days: send several flows",
                 spec.duration_secs
             ));
         }

@@ -365,6 +365,14 @@ fn bad_flows_are_refused_without_recording() {
     assert!(w
         .send_flow(&spec("ecs:app1", "ecs:app2", gb(1), 0))
         .is_err());
+    // A flow longer than a year would be spread over too many hours: refused.
+    assert!(w
+        .send_flow(&spec("ecs:app1", "ecs:app2", gb(1), MAX_FLOW_SECS + 1))
+        .unwrap_err()
+        .contains("366 days"));
+    assert!(w
+        .send_flow(&spec("ecs:app1", "ecs:app2", gb(1), i64::MAX))
+        .is_err());
     let mut s = spec("ecs:app1", "ecs:app2", gb(1), HOUR);
     s.protocol = "sctp".into();
     assert!(w.send_flow(&s).is_err());
