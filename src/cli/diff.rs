@@ -78,6 +78,10 @@ pub struct DiffArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     pub format: DiffFormat,
+    /// Automaton states one emptiness check of the exact analysis may visit; past it the
+    /// answer is INCOMPLETE and the exit code fails closed (1).
+    #[arg(long, default_value_t = crate::analysis::MEMBER_STATES)]
+    pub state_budget: usize,
 }
 
 /// Runs `ramsim diff`.
@@ -125,6 +129,7 @@ fn run_inner(args: &DiffArgs) -> Result<u8, String> {
     }
     let analysis_options = AnalysisOptions {
         any_keys: args.any_keys,
+        state_budget: args.state_budget.max(1),
         ..AnalysisOptions::default()
     };
     // Exact analysis: one harness, or one per distinct identity set of the world.
@@ -195,6 +200,8 @@ fn run_inner(args: &DiffArgs) -> Result<u8, String> {
     };
     let granted = exact.iter().any(|(_, d)| d.count(ChangeKind::Granted) > 0)
         || replayed.as_ref().is_some_and(|r| !r.granted.is_empty());
+    // A budget overrun means a region may be missing: never "no new access" then.
+    let incomplete = exact.iter().any(|(_, d)| !d.stats.complete);
     let out = match args.format {
         DiffFormat::Human => {
             let mut out = format!(
@@ -213,6 +220,10 @@ fn run_inner(args: &DiffArgs) -> Result<u8, String> {
                     ));
                 }
                 out.push_str(&analysis_render::diff_human(d));
+            }
+            if incomplete {
+                out.push_str(analysis_render::INCOMPLETE_NOTE);
+                out.push('\n');
             }
             if let Some(r) = &replayed {
                 let title = if args.sampled {
@@ -242,7 +253,7 @@ fn run_inner(args: &DiffArgs) -> Result<u8, String> {
             let replay_json = replayed.as_ref().map(|r| {
                 serde_json::from_str::<serde_json::Value>(&render::json(r)).unwrap_or_default()
             });
-            let v = serde_json::json!({
+            let mut v = serde_json::json!({
                 "old": old.file,
                 "new": new.file,
                 "kind": kind.name(),
@@ -250,6 +261,11 @@ fn run_inner(args: &DiffArgs) -> Result<u8, String> {
                 "replayed": replay_json,
                 "granted": granted,
             });
+            if incomplete {
+                if let Some(o) = v.as_object_mut() {
+                    o.insert("incomplete".into(), true.into());
+                }
+            }
             format!(
                 "{}\n",
                 serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?
@@ -264,6 +280,9 @@ fn run_inner(args: &DiffArgs) -> Result<u8, String> {
             if let Some(r) = &replayed {
                 findings.extend(render::sarif_findings(r, &old, &new));
             }
+            if incomplete {
+                findings.push(analysis_render::incomplete_finding(&new.file));
+            }
             let log = crate::report::sarif::render(
                 crate::report::Tool::ramsim(),
                 &analysis_render::DIFF_RULES,
@@ -276,7 +295,11 @@ fn run_inner(args: &DiffArgs) -> Result<u8, String> {
         }
     };
     write_stdout(&out);
-    Ok(if granted { EXIT_FINDINGS } else { EXIT_OK })
+    Ok(if granted || incomplete {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    })
 }
 
 /// Writes `text` to stdout; a closed pipe (`| head`) is not an error worth a panic.
