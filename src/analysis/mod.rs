@@ -280,7 +280,7 @@ pub struct Options {
 
 /// Automaton states an enumeration of resource regions may visit before the symbolic search
 /// takes over.
-pub const ENUM_STATES: usize = 20_000;
+pub const ENUM_STATES: usize = 2_000;
 /// Distinct statement scopes an enumeration may yield before the symbolic search takes over.
 pub const ENUM_SCOPES: usize = 64;
 /// Automaton states one emptiness check of the symbolic resource search may visit (beyond it the
@@ -762,6 +762,24 @@ impl LazyRes {
     }
 }
 
+/// Literal prefix of a glob (up to its first wildcard).
+fn literal_prefix(g: &str) -> &str {
+    g.find(['*', '?']).map_or(g, |i| &g[..i])
+}
+
+/// Can glob `p` match some string of the shape `shape` (a template glob, or `*` itself)? A
+/// cheap necessary test: the literal prefixes must be compatible (false means never).
+fn may_meet(p: &str, shape: &StrPred) -> bool {
+    match shape {
+        StrPred::Equals(x) => crate::policy::pattern::glob(p, x),
+        StrPred::Like(g) => {
+            let (a, b) = (literal_prefix(p), literal_prefix(g));
+            a.starts_with(b) || b.starts_with(a)
+        }
+        _ => true,
+    }
+}
+
 /// A readable member of an ARN pattern or template glob (`cn-hangzhou` for a `*` region, the
 /// harness account for a `*` account, `example` for other `*`, `x` for `?`).
 fn fill_arn(p: &str) -> String {
@@ -1118,9 +1136,29 @@ impl Analysis {
                 StrPred::Like(a.clone())
             });
         }
-        let r = representatives(&preds, &[], budget);
+        // Patterns no resource of the action can match (their literal prefix fits no shape's)
+        // are false everywhere: walk without them.
+        let n_pat = patterns.len();
+        let live: Vec<bool> = patterns
+            .iter()
+            .map(|p| preds[n_pat..].iter().any(|a| may_meet(p, a)))
+            .collect();
+        let walked: Vec<StrPred> = preds
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i >= n_pat || live[*i])
+            .map(|(_, p)| p.clone())
+            .collect();
+        let mut r = representatives(&walked, &[], budget);
         if !r.complete || r.cells.len() > max_cells {
             return None;
+        }
+        for (v, _) in r.cells.iter_mut() {
+            let mut it = v.iter();
+            let full: Vec<bool> = (0..preds.len())
+                .map(|i| (i >= n_pat || live[i]) && it.next().copied().unwrap_or(false))
+                .collect();
+            *v = full;
         }
         // Readable members: templates and patterns filled with sample values.
         let fill = |p: &str| -> String {
@@ -1263,6 +1301,16 @@ impl Analysis {
             let key = (neg, pats);
             let slot = match index.get(&key) {
                 Some(slot) => *slot,
+                None if !key.0
+                    && !key
+                        .1
+                        .iter()
+                        .any(|p| lazy.domain.iter().any(|d| may_meet(p, d))) =>
+                {
+                    // Its patterns fit no resource shape of the action: never covers.
+                    index.insert(key, None);
+                    None
+                }
                 None => {
                     // Classify the element against the action's resources.
                     lazy.elems.push(key.clone());
