@@ -281,6 +281,11 @@ pub struct Options {
 /// Automaton states an enumeration of resource regions may visit before the symbolic search
 /// takes over.
 pub const ENUM_STATES: usize = 2_000;
+/// Patterns (other than `*`) up to which an enumeration may visit [`ENUM_STATES_FEW`] states.
+pub const ENUM_FEW_PATTERNS: usize = 8;
+/// States an enumeration over at most [`ENUM_FEW_PATTERNS`] patterns may visit (the action's
+/// ARN shapes alone can need thousands).
+pub const ENUM_STATES_FEW: usize = 400_000;
 /// Distinct statement scopes an enumeration may yield before the symbolic search takes over.
 pub const ENUM_SCOPES: usize = 64;
 /// Automaton states one emptiness check of the symbolic resource search may visit (beyond it the
@@ -1149,6 +1154,17 @@ impl Analysis {
             .filter(|(i, _)| *i >= n_pat || live[*i])
             .map(|(_, p)| p.clone())
             .collect();
+        // Few patterns: the walk is small or repeats (memoized), so give it room; many: fail
+        // fast and let the symbolic search take over.
+        let few = (0..n_pat)
+            .filter(|&i| live[i] && patterns[i] != "*")
+            .count()
+            <= ENUM_FEW_PATTERNS;
+        let budget = if few {
+            budget.max(ENUM_STATES_FEW.min(self.options.state_budget))
+        } else {
+            budget
+        };
         let mut r = representatives(&walked, &[], budget);
         if !r.complete || r.cells.len() > max_cells {
             return None;
@@ -1397,126 +1413,208 @@ impl Analysis {
         let mut stats = self.base_stats.clone();
         let mut out = Vec::new();
         let cells = self.action_cells(&mut stats, only_action);
+        // Action regions with the same statements in scope, the same resource shapes and the same
+        // key model decide alike: searched once, the regions reused under each action (the
+        // counters count them as explored again, so they do not depend on the reuse).
+        type CellKey = (
+            Vec<usize>,
+            Option<(bool, &'static [&'static str])>,
+            Vec<(bool, bool)>,
+        );
+        let mut memo: HashMap<CellKey, (Vec<Region>, Stats)> = HashMap::new();
         'cells: for cell in &cells {
             stats.action_regions += 1;
             let folded = cell.witness.to_lowercase();
             let in_action: Vec<usize> = (0..self.stmts.len())
                 .filter(|&i| self.stmts[i].action_in_scope(&folded))
                 .collect();
-            let enumerated = if self.options.enumerate_resources || only_resource.is_some() {
-                self.resource_cells(
-                    &in_action,
-                    cell,
-                    &mut stats,
-                    only_resource,
-                    ENUM_STATES.min(self.options.state_budget),
-                    16 * ENUM_SCOPES,
-                )
-            } else {
-                None
-            };
-            // Resource regions with the same statements in scope decide alike: one search per
-            // distinct scope, one region per scope (the first resource region is the witness).
-            let mut groups: Vec<(Vec<usize>, String, String, usize)> = Vec::new();
-            let mut index: HashMap<Vec<usize>, usize> = HashMap::new();
-            for (res, res_desc) in enumerated.iter().flatten() {
-                stats.resource_regions += 1;
-                let ids: Vec<usize> = in_action
-                    .iter()
-                    .copied()
-                    .filter(|&i| self.stmts[i].resource_in_scope(res))
-                    .collect();
-                match index.get(&ids) {
-                    Some(&g) => groups[g].3 += 1,
-                    None => {
-                        index.insert(ids.clone(), groups.len());
-                        groups.push((ids, res.clone(), res_desc.clone(), 1));
-                    }
-                }
-            }
-            if enumerated.is_none() || (groups.len() > ENUM_SCOPES && only_resource.is_none()) {
-                // Too many resource regions to enumerate: search the resource dimension.
-                let (ids, lazy) = self.lazy_resources(&in_action, cell, &mut stats);
-                let mut scope = self.scope(&ids, cell);
-                scope.res = std::cell::RefCell::new(vec![None; lazy.elems.len()]);
-                scope.lazy = Some(lazy.clone());
-                let mut assign: Vec<Option<Choice>> = vec![None; self.keys.len()];
-                let mut found = Vec::new();
-                scope.search(&mut assign, goal, &mut stats, &mut found, limit);
-                for (assign, res, decisions) in found {
-                    let resource = match scope.res_member(&res) {
-                        strings::Member::Found(r) => r,
-                        _ => {
-                            // Every leaf's assignment was shown non-empty; fail closed anyway.
-                            stats.complete = false;
-                            continue;
-                        }
-                    };
-                    let desc = lazy.describe(&res);
-                    let mut region =
-                        self.region(cell, &resource, &desc, &scope, &assign, &decisions);
-                    region.resource_constraints = res
+            let remaining = if limit > 0 { limit - out.len() } else { 0 };
+            let key: Option<CellKey> = cell.entry.filter(|_| only_resource.is_none()).map(|e| {
+                (
+                    in_action.clone(),
+                    Some((e.all_resource(), e.resources)),
+                    self.keys
                         .iter()
-                        .enumerate()
-                        .filter_map(|(e, b)| {
-                            b.map(|covers| ResourceConstraint {
-                                patterns: lazy.elems[e].1.clone(),
-                                negated: lazy.elems[e].0,
-                                covers,
-                            })
+                        .map(|d| key_presence(e.action, &d.name, self.options.any_keys))
+                        .collect(),
+                )
+            });
+            let regions = match key.as_ref().and_then(|k| memo.get(k)) {
+                Some((regions, delta)) => {
+                    stats.resource_regions += delta.resource_regions;
+                    stats.nodes += delta.nodes;
+                    stats.leaves += delta.leaves;
+                    stats.complete &= delta.complete;
+                    regions
+                        .iter()
+                        .map(|r| {
+                            let mut r = r.clone();
+                            r.action = cell.witness.clone();
+                            r.action_region = cell.description.clone();
+                            r.witness.action = cell.witness.clone();
+                            r
                         })
-                        .collect();
-                    out.push(region);
-                    if limit > 0 && out.len() >= limit {
-                        break 'cells;
-                    }
+                        .collect()
                 }
-                continue;
-            }
-            for (ids, res, res_desc, count) in &groups {
-                let desc = if *count > 1 {
-                    format!(
-                        "{res_desc} (and {} more resource region{} the same statements cover)",
-                        count - 1,
-                        if *count == 2 { "" } else { "s" }
-                    )
-                } else {
-                    res_desc.clone()
-                };
-                let scope = self.scope(ids, cell);
-                let mut assign: Vec<Option<Choice>> = vec![None; self.keys.len()];
-                let mut found = Vec::new();
-                scope.search(&mut assign, goal, &mut stats, &mut found, limit);
-                // The region's resources: those covered by exactly the scope's statements.
-                let elems: Vec<ResourceConstraint> = {
-                    let mut v: Vec<ResourceConstraint> = Vec::new();
-                    for &i in &in_action {
-                        let st = &self.stmts[i];
-                        let Some((negated, _)) = &st.resources else {
-                            continue;
-                        };
-                        let c = ResourceConstraint {
-                            patterns: st.resource_text.clone(),
-                            negated: *negated,
-                            covers: ids.binary_search(&i).is_ok(),
-                        };
-                        if !v.contains(&c) {
-                            v.push(c);
+                None => {
+                    let mut delta = Stats {
+                        complete: true,
+                        ..Stats::default()
+                    };
+                    let regions = self.cell_regions(
+                        cell,
+                        &in_action,
+                        goal,
+                        only_resource,
+                        remaining,
+                        &mut delta,
+                    );
+                    stats.resource_regions += delta.resource_regions;
+                    stats.nodes += delta.nodes;
+                    stats.leaves += delta.leaves;
+                    stats.complete &= delta.complete;
+                    if let Some(k) = key {
+                        if remaining == 0 || regions.len() < remaining {
+                            memo.insert(k, (regions.clone(), delta));
                         }
                     }
-                    v
-                };
-                for (assign, _, decisions) in found {
-                    let mut region = self.region(cell, res, &desc, &scope, &assign, &decisions);
-                    region.resource_constraints = elems.clone();
-                    out.push(region);
-                    if limit > 0 && out.len() >= limit {
-                        break 'cells;
-                    }
+                    regions
+                }
+            };
+            for r in regions {
+                out.push(r);
+                if limit > 0 && out.len() >= limit {
+                    break 'cells;
                 }
             }
         }
         (out, stats)
+    }
+
+    /// The regions of one action region (at most `limit`, 0: all) on which `goal` holds.
+    fn cell_regions(
+        &self,
+        cell: &ActionCell,
+        in_action: &[usize],
+        goal: Goal<'_>,
+        only_resource: Option<&str>,
+        limit: usize,
+        stats: &mut Stats,
+    ) -> Vec<Region> {
+        let in_action = in_action.to_vec();
+        let mut out: Vec<Region> = Vec::new();
+        let enumerated = if self.options.enumerate_resources || only_resource.is_some() {
+            self.resource_cells(
+                &in_action,
+                cell,
+                stats,
+                only_resource,
+                ENUM_STATES.min(self.options.state_budget),
+                16 * ENUM_SCOPES,
+            )
+        } else {
+            None
+        };
+        // Resource regions with the same statements in scope decide alike: one search per
+        // distinct scope, one region per scope (the first resource region is the witness).
+        let mut groups: Vec<(Vec<usize>, String, String, usize)> = Vec::new();
+        let mut index: HashMap<Vec<usize>, usize> = HashMap::new();
+        for (res, res_desc) in enumerated.iter().flatten() {
+            stats.resource_regions += 1;
+            let ids: Vec<usize> = in_action
+                .iter()
+                .copied()
+                .filter(|&i| self.stmts[i].resource_in_scope(res))
+                .collect();
+            match index.get(&ids) {
+                Some(&g) => groups[g].3 += 1,
+                None => {
+                    index.insert(ids.clone(), groups.len());
+                    groups.push((ids, res.clone(), res_desc.clone(), 1));
+                }
+            }
+        }
+        if enumerated.is_none() || (groups.len() > ENUM_SCOPES && only_resource.is_none()) {
+            // Too many resource regions to enumerate: search the resource dimension.
+            let (ids, lazy) = self.lazy_resources(&in_action, cell, stats);
+            let mut scope = self.scope(&ids, cell);
+            scope.res = std::cell::RefCell::new(vec![None; lazy.elems.len()]);
+            scope.lazy = Some(lazy.clone());
+            let mut assign: Vec<Option<Choice>> = vec![None; self.keys.len()];
+            let mut found = Vec::new();
+            scope.search(&mut assign, goal, stats, &mut found, limit);
+            for (assign, res, decisions) in found {
+                let resource = match scope.res_member(&res) {
+                    strings::Member::Found(r) => r,
+                    _ => {
+                        // Every leaf's assignment was shown non-empty; fail closed anyway.
+                        stats.complete = false;
+                        continue;
+                    }
+                };
+                let desc = lazy.describe(&res);
+                let mut region = self.region(cell, &resource, &desc, &scope, &assign, &decisions);
+                region.resource_constraints = res
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(e, b)| {
+                        b.map(|covers| ResourceConstraint {
+                            patterns: lazy.elems[e].1.clone(),
+                            negated: lazy.elems[e].0,
+                            covers,
+                        })
+                    })
+                    .collect();
+                out.push(region);
+                if limit > 0 && out.len() >= limit {
+                    return out;
+                }
+            }
+            return out;
+        }
+        for (ids, res, res_desc, count) in &groups {
+            let desc = if *count > 1 {
+                format!(
+                    "{res_desc} (and {} more resource region{} the same statements cover)",
+                    count - 1,
+                    if *count == 2 { "" } else { "s" }
+                )
+            } else {
+                res_desc.clone()
+            };
+            let scope = self.scope(ids, cell);
+            let mut assign: Vec<Option<Choice>> = vec![None; self.keys.len()];
+            let mut found = Vec::new();
+            scope.search(&mut assign, goal, stats, &mut found, limit);
+            // The region's resources: those covered by exactly the scope's statements.
+            let elems: Vec<ResourceConstraint> = {
+                let mut v: Vec<ResourceConstraint> = Vec::new();
+                for &i in &in_action {
+                    let st = &self.stmts[i];
+                    let Some((negated, _)) = &st.resources else {
+                        continue;
+                    };
+                    let c = ResourceConstraint {
+                        patterns: st.resource_text.clone(),
+                        negated: *negated,
+                        covers: ids.binary_search(&i).is_ok(),
+                    };
+                    if !v.contains(&c) {
+                        v.push(c);
+                    }
+                }
+                v
+            };
+            for (assign, _, decisions) in found {
+                let mut region = self.region(cell, res, &desc, &scope, &assign, &decisions);
+                region.resource_constraints = elems.clone();
+                out.push(region);
+                if limit > 0 && out.len() >= limit {
+                    return out;
+                }
+            }
+        }
+        out
     }
 
     fn scope(&self, ids: &[usize], cell: &ActionCell) -> Scope<'_> {
