@@ -10,58 +10,14 @@ use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use ramsim::analysis::{self, render::stats_text, Analysis, Flow, Options, PolicyInput};
 use ramsim::authz::Outcome;
 use ramsim::policy::{read_policy, PolicyKind, ReadOptions};
-use serde_json::json;
-
-const ACTIONS: [&str; 10] = [
-    "vpc:CreateVpc",
-    "vpc:CreateVSwitch",
-    "vpc:CreateRouteEntry",
-    "vpc:DeleteRouteEntry",
-    "vpc:Describe*",
-    "vpc:*VpcPeerConnection",
-    "ram:CreateUser",
-    "ram:Attach*",
-    "resourcemanager:*",
-    "ecs:Describe*",
-];
-
-/// Statement `i` of a generated policy; `variant` shifts a tenth of them (the change).
-fn statement(i: usize, variant: usize) -> serde_json::Value {
-    let shifted = variant > 0 && i % 10 == 3;
-    let action = ACTIONS[(i + usize::from(shifted)) % ACTIONS.len()];
-    let resource = match i % 4 {
-        0 => "*".to_string(),
-        1 => format!("acs:vpc:cn-hangzhou:*:vpc/vpc-{i:03}*"),
-        2 => format!("acs:ram::*:user/team-{}", i % 7),
-        _ => "acs:vpc:*:*:routetable/*".to_string(),
-    };
-    let mut s = json!({
-        "Sid": format!("S{i}"),
-        "Effect": if i % 9 == 0 { "Deny" } else { "Allow" },
-        "Action": action,
-        "Resource": resource,
-    });
-    match i % 5 {
-        1 => {
-            s["Condition"] =
-                json!({"IpAddress": {"acs:SourceIp": format!("10.{}.0.0/16", (i + variant) % 256)}})
-        }
-        2 => {
-            s["Condition"] = json!({"StringLike": {"acs:TargetRDPath": format!("rd-abc123/r-root01/fd-{}/*", i % 3)}})
-        }
-        3 => s["Condition"] = json!({"Bool": {"acs:SecureTransport": "true"}}),
-        _ => {}
-    }
-    s
-}
+#[path = "support/policy_sets.rs"]
+mod policy_sets;
 
 /// A policy of statements `from..from + n` (read in chunks of 20: RAM's length limit cannot
 /// hold 100 statements with conditions; the chunks' statements are joined into one AST).
 fn policy(name: &str, from: usize, n: usize, variant: usize) -> PolicyInput {
-    let all: Vec<serde_json::Value> = (from..from + n).map(|i| statement(i, variant)).collect();
     let mut merged: Option<ramsim::policy::Policy> = None;
-    for chunk in all.chunks(20) {
-        let text = json!({"Version": "1", "Statement": chunk}).to_string();
+    for text in policy_sets::documents(from, n, variant) {
         let p = read_policy(&text, PolicyKind::Identity, &ReadOptions::default())
             .policy
             .expect("benchmark policy validates");
@@ -119,11 +75,7 @@ fn bench_100(c: &mut Criterion) {
 }
 
 fn bench_1000(c: &mut Criterion) {
-    // Two sets of ten 100-statement policies: far over the target today (see BENCHMARKS.md),
-    // so only with RAMSIM_BENCH_1000=1.
-    if std::env::var_os("RAMSIM_BENCH_1000").is_none() {
-        return;
-    }
+    // Two sets of ten 100-statement policies.
     let set = |variant: usize, label: &str| {
         Flow::identity(
             label,

@@ -267,7 +267,30 @@ pub struct Options {
     pub unparseable: UnparseableValues,
     /// Stop after this many regions (0: no limit).
     pub max_regions: usize,
+    /// Enumerate an action's resource regions when they are few (the walk stays within
+    /// [`ENUM_STATES`] automaton states and yields at most [`ENUM_SCOPES`] statement scopes);
+    /// otherwise, and always when false, the resource dimension is searched symbolically
+    /// (one boolean per Resource element, each combination checked for emptiness).
+    pub enumerate_resources: bool,
+    /// Automaton states one emptiness check of the symbolic resource search may visit (and an
+    /// enumeration of resource regions, at most [`ENUM_STATES`]); beyond it the answer is
+    /// INCOMPLETE. Default [`MEMBER_STATES`].
+    pub state_budget: usize,
 }
+
+/// Automaton states an enumeration of resource regions may visit before the symbolic search
+/// takes over.
+pub const ENUM_STATES: usize = 2_000;
+/// Patterns (other than `*`) up to which an enumeration may visit [`ENUM_STATES_FEW`] states.
+pub const ENUM_FEW_PATTERNS: usize = 8;
+/// States an enumeration over at most [`ENUM_FEW_PATTERNS`] patterns may visit (the action's
+/// ARN shapes alone can need thousands).
+pub const ENUM_STATES_FEW: usize = 400_000;
+/// Distinct statement scopes an enumeration may yield before the symbolic search takes over.
+pub const ENUM_SCOPES: usize = 64;
+/// Automaton states one emptiness check of the symbolic resource search may visit (beyond it the
+/// answer is INCOMPLETE).
+pub const MEMBER_STATES: usize = 200_000;
 
 impl Default for Options {
     fn default() -> Self {
@@ -275,6 +298,8 @@ impl Default for Options {
             any_keys: false,
             unparseable: UnparseableValues::FailClosed,
             max_regions: 0,
+            enumerate_resources: true,
+            state_budget: MEMBER_STATES,
         }
     }
 }
@@ -406,10 +431,15 @@ pub struct Region {
     /// The key constraints in machine form (for membership tests).
     #[serde(skip)]
     pub constraints: Vec<KeyConstraint>,
+    /// The resource constraints in machine form (for membership tests): the region's resources
+    /// are the action's resources meeting every one.
+    #[serde(skip)]
+    pub resource_constraints: Vec<ResourceConstraint>,
 }
 
 /// One key's constraint in a region: absent, or present with these condition verdicts (in the
-/// order of [`Analysis::key_verdicts`]).
+/// order of [`Analysis::key_verdicts`]; `None` for conditions the region's statements do not
+/// read, which may answer either way).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyConstraint {
     /// Key as first written.
@@ -417,7 +447,43 @@ pub struct KeyConstraint {
     /// The key must be absent.
     pub absent: bool,
     /// Verdicts of the key's conditions on the region's values.
-    pub verdicts: Vec<Tri>,
+    pub verdicts: Vec<Option<Tri>>,
+}
+
+impl KeyConstraint {
+    /// Do these verdicts (of every condition on the key) meet the constraint?
+    pub fn admits(&self, verdicts: &[Tri]) -> bool {
+        self.verdicts.len() == verdicts.len()
+            && self
+                .verdicts
+                .iter()
+                .zip(verdicts)
+                .all(|(want, got)| want.is_none_or(|w| w == *got))
+    }
+}
+
+/// One Resource/NotResource element's constraint in a region: whether a statement with this
+/// element covers the request's resource.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceConstraint {
+    /// The element's patterns.
+    pub patterns: Vec<String>,
+    /// `NotResource`.
+    pub negated: bool,
+    /// Whether the element covers the resource.
+    pub covers: bool,
+}
+
+impl ResourceConstraint {
+    /// Does `resource` meet the constraint?
+    pub fn admits(&self, resource: &str) -> bool {
+        (self
+            .patterns
+            .iter()
+            .any(|p| crate::policy::pattern::glob(p, resource))
+            != self.negated)
+            == self.covers
+    }
 }
 
 /// Which keys a request of `action` can carry in the model: `(may be absent, may be present)`.
@@ -569,11 +635,171 @@ struct Scope<'a> {
     stmts: Vec<usize>,
     /// Keys to branch on (ordered), with their choices.
     keys: Vec<(usize, Vec<Choice>)>,
+    /// Per key: which of its conditions the scope's statements read (`None`: all, or the key
+    /// is not read). Choices are distinct on these only.
+    relevant: Vec<Option<Vec<bool>>>,
     /// Per flow, per stage: in-scope statement ids.
     layout: Vec<Vec<Vec<usize>>>,
     analysis: &'a Analysis,
     /// The action is a modeled API (co-presence of injected keys applies).
     modeled: bool,
+    /// The symbolic resource dimension, when the resource regions are not enumerated.
+    lazy: Option<LazyRes>,
+    /// The current assignment of the lazy resource elements.
+    res: std::cell::RefCell<Vec<Option<bool>>>,
+    /// Emptiness answers per resource assignment.
+    res_memo: std::cell::RefCell<HashMap<Vec<Option<bool>>, strings::Member>>,
+}
+
+/// The resource dimension of one action region searched symbolically: one boolean per distinct
+/// Resource/NotResource element of the statements in scope (does it cover the resource?), each
+/// partial assignment checked for emptiness against the action's resource shapes.
+#[derive(Debug, Clone)]
+struct LazyRes {
+    /// The action's resources: a union of shapes (`*` is [`StrPred::Equals`]).
+    domain: Vec<StrPred>,
+    /// Distinct elements: (NotResource, patterns).
+    elems: Vec<(bool, Vec<String>)>,
+    /// Statement id → its element (statements absent here are in scope for every resource).
+    of_stmt: HashMap<usize, usize>,
+    /// Readable resources (filled shapes) tried before an automaton walk.
+    readable: Vec<String>,
+    /// States one emptiness check may visit.
+    budget: usize,
+}
+
+impl LazyRes {
+    fn in_domain(&self, r: &str) -> bool {
+        self.domain.iter().any(|d| match d {
+            StrPred::Equals(x) => x == r,
+            StrPred::Like(g) => crate::policy::pattern::glob(g, r),
+            _ => false,
+        })
+    }
+
+    fn covers(&self, e: usize, r: &str) -> bool {
+        let (neg, pats) = &self.elems[e];
+        pats.iter().any(|p| crate::policy::pattern::glob(p, r)) != *neg
+    }
+
+    fn admits(&self, r: &str, res: &[Option<bool>]) -> bool {
+        self.in_domain(r)
+            && res
+                .iter()
+                .enumerate()
+                .all(|(e, b)| b.is_none_or(|b| self.covers(e, r) == b))
+    }
+
+    /// Is there a resource meeting the assignment `res`? Readable candidates first, then the
+    /// product automaton.
+    fn member(&self, res: &[Option<bool>]) -> strings::Member {
+        let fill_true = res
+            .iter()
+            .enumerate()
+            .filter(|(e, b)| **b == Some(true) && !self.elems[*e].0)
+            .flat_map(|(e, _)| self.elems[e].1.iter().map(|p| fill_arn(p)));
+        for c in self.readable.iter().cloned().chain(fill_true) {
+            if self.admits(&c, res) {
+                return strings::Member::Found(c);
+            }
+        }
+        let constraints: Vec<strings::Membership> = res
+            .iter()
+            .enumerate()
+            .filter_map(|(e, b)| {
+                b.map(|b| strings::Membership {
+                    any: self.elems[e]
+                        .1
+                        .iter()
+                        .map(|p| StrPred::Like(p.clone()))
+                        .collect(),
+                    matches: b != self.elems[e].0,
+                })
+            })
+            .collect();
+        strings::find_member(&self.domain, &constraints, self.budget)
+    }
+
+    fn describe(&self, res: &[Option<bool>]) -> String {
+        let phrase = |pats: &[String]| -> String {
+            if pats.len() == 1 {
+                format!("`{}`", pats[0])
+            } else {
+                format!(
+                    "one of [{}]",
+                    pats.iter()
+                        .map(|p| format!("`{p}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            }
+        };
+        let mut like = Vec::new();
+        let mut unlike = Vec::new();
+        for (e, b) in res.iter().enumerate() {
+            let Some(b) = b else { continue };
+            let (neg, pats) = &self.elems[e];
+            if *b != *neg {
+                like.push(phrase(pats));
+            } else {
+                unlike.push(phrase(pats));
+            }
+        }
+        let mut d = if like.is_empty() && unlike.is_empty() {
+            "any resource".to_string()
+        } else if like.is_empty() {
+            "resources".to_string()
+        } else {
+            format!("resources like {}", like.join(" and "))
+        };
+        if !unlike.is_empty() {
+            let more = unlike.len().saturating_sub(4);
+            unlike.truncate(4);
+            d.push_str(&format!(" but not like {}", unlike.join(", ")));
+            if more > 0 {
+                d.push_str(&format!(
+                    " (nor {more} more pattern{})",
+                    if more == 1 { "" } else { "s" }
+                ));
+            }
+        }
+        d
+    }
+}
+
+/// Literal prefix of a glob (up to its first wildcard).
+fn literal_prefix(g: &str) -> &str {
+    g.find(['*', '?']).map_or(g, |i| &g[..i])
+}
+
+/// Can glob `p` match some string of the shape `shape` (a template glob, or `*` itself)? A
+/// cheap necessary test: the literal prefixes must be compatible (false means never).
+fn may_meet(p: &str, shape: &StrPred) -> bool {
+    match shape {
+        StrPred::Equals(x) => crate::policy::pattern::glob(p, x),
+        StrPred::Like(g) => {
+            let (a, b) = (literal_prefix(p), literal_prefix(g));
+            a.starts_with(b) || b.starts_with(a)
+        }
+        _ => true,
+    }
+}
+
+/// A readable member of an ARN pattern or template glob (`cn-hangzhou` for a `*` region, the
+/// harness account for a `*` account, `example` for other `*`, `x` for `?`).
+fn fill_arn(p: &str) -> String {
+    if p == "*" {
+        return "*".into();
+    }
+    p.split(':')
+        .enumerate()
+        .map(|(i, seg)| match (i, seg) {
+            (2, "*") => "cn-hangzhou".to_string(),
+            (3, "*") => HARNESS_ACCOUNT.to_string(),
+            _ => seg.replace('*', "example").replace('?', "x"),
+        })
+        .collect::<Vec<_>>()
+        .join(":")
 }
 
 /// Goal of a search: which decision vectors to report.
@@ -882,18 +1108,22 @@ impl Analysis {
     }
 
     /// Resource regions for the statements `ids` on action `cell`.
+    /// `None` when the walk needs more than `budget` states or yields more than `max_cells`
+    /// regions (the caller searches the resource dimension symbolically instead).
     fn resource_cells(
         &self,
         ids: &[usize],
         cell: &ActionCell,
         stats: &mut Stats,
         only: Option<&str>,
-    ) -> Vec<(String, String)> {
+        budget: usize,
+        max_cells: usize,
+    ) -> Option<Vec<(String, String)>> {
         if let Some(r) = only {
-            return vec![(r.to_string(), format!("`{r}`"))];
+            return Some(vec![(r.to_string(), format!("`{r}`"))]);
         }
         let alternatives: Vec<String> = match cell.entry {
-            Some(e) if e.all_resource() => return vec![("*".into(), "`*`".into())],
+            Some(e) if e.all_resource() => return Some(vec![("*".into(), "`*`".into())]),
             Some(e) => e.resources.iter().map(|t| template_glob(t)).collect(),
             None => vec!["*".into(), "acs:*".into()],
         };
@@ -911,7 +1141,41 @@ impl Analysis {
                 StrPred::Like(a.clone())
             });
         }
-        let r = representatives(&preds, &[], 400_000);
+        // Patterns no resource of the action can match (their literal prefix fits no shape's)
+        // are false everywhere: walk without them.
+        let n_pat = patterns.len();
+        let live: Vec<bool> = patterns
+            .iter()
+            .map(|p| preds[n_pat..].iter().any(|a| may_meet(p, a)))
+            .collect();
+        let walked: Vec<StrPred> = preds
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i >= n_pat || live[*i])
+            .map(|(_, p)| p.clone())
+            .collect();
+        // Few patterns: the walk is small or repeats (memoized), so give it room; many: fail
+        // fast and let the symbolic search take over.
+        let few = (0..n_pat)
+            .filter(|&i| live[i] && patterns[i] != "*")
+            .count()
+            <= ENUM_FEW_PATTERNS;
+        let budget = if few {
+            budget.max(ENUM_STATES_FEW.min(self.options.state_budget))
+        } else {
+            budget
+        };
+        let mut r = representatives(&walked, &[], budget);
+        if !r.complete || r.cells.len() > max_cells {
+            return None;
+        }
+        for (v, _) in r.cells.iter_mut() {
+            let mut it = v.iter();
+            let full: Vec<bool> = (0..preds.len())
+                .map(|i| (i >= n_pat || live[i]) && it.next().copied().unwrap_or(false))
+                .collect();
+            *v = full;
+        }
         // Readable members: templates and patterns filled with sample values.
         let fill = |p: &str| -> String {
             p.split(':')
@@ -1006,11 +1270,105 @@ impl Analysis {
             out.push((w.clone(), desc));
         }
         stats.complete &= space.complete;
-        out
+        Some(out)
     }
 
-    /// The choices of key `k` for a request of action `cell`.
-    fn choices(&self, k: usize, cell: &ActionCell) -> Vec<Choice> {
+    /// The symbolic resource dimension of action `cell` for statements `ids`: the statements
+    /// whose Resource never covers a resource of the action drop out; those whose Resource covers
+    /// every one need no variable.
+    fn lazy_resources(
+        &self,
+        ids: &[usize],
+        cell: &ActionCell,
+        stats: &mut Stats,
+    ) -> (Vec<usize>, LazyRes) {
+        let (domain, mut readable): (Vec<StrPred>, Vec<String>) = match cell.entry {
+            Some(e) if e.all_resource() => (vec![StrPred::Equals("*".into())], vec!["*".into()]),
+            Some(e) => {
+                let globs: Vec<String> = e.resources.iter().map(|t| template_glob(t)).collect();
+                let readable = globs.iter().map(|g| fill_arn(g)).collect();
+                (globs.into_iter().map(StrPred::Like).collect(), readable)
+            }
+            None => (
+                vec![StrPred::Equals("*".into()), StrPred::Like("acs:*".into())],
+                vec!["*".into()],
+            ),
+        };
+        readable.dedup();
+        let mut lazy = LazyRes {
+            domain,
+            elems: Vec::new(),
+            of_stmt: HashMap::new(),
+            readable,
+            budget: self.options.state_budget,
+        };
+        let mut index: HashMap<(bool, Vec<String>), Option<usize>> = HashMap::new();
+        let mut kept = Vec::new();
+        for &i in ids {
+            let s = &self.stmts[i];
+            if s.resources.is_none() {
+                kept.push(i);
+                continue;
+            }
+            let neg = s.resources.as_ref().is_some_and(|r| r.0);
+            let mut pats = s.resource_text.clone();
+            pats.sort();
+            pats.dedup();
+            let key = (neg, pats);
+            let slot = match index.get(&key) {
+                Some(slot) => *slot,
+                None if !key.0
+                    && !key
+                        .1
+                        .iter()
+                        .any(|p| lazy.domain.iter().any(|d| may_meet(p, d))) =>
+                {
+                    // Its patterns fit no resource shape of the action: never covers.
+                    index.insert(key, None);
+                    None
+                }
+                None => {
+                    // Classify the element against the action's resources.
+                    lazy.elems.push(key.clone());
+                    let e = lazy.elems.len() - 1;
+                    let mut probe = vec![None; lazy.elems.len()];
+                    probe[e] = Some(true);
+                    let can_cover = lazy.member(&probe);
+                    probe[e] = Some(false);
+                    let can_miss = lazy.member(&probe);
+                    for m in [&can_cover, &can_miss] {
+                        if *m == strings::Member::Unknown {
+                            stats.complete = false;
+                        }
+                    }
+                    let slot = match (can_cover, can_miss) {
+                        (strings::Member::Empty, _) => None,
+                        (_, strings::Member::Empty) => Some(usize::MAX),
+                        _ => Some(e),
+                    };
+                    if slot != Some(e) {
+                        lazy.elems.pop();
+                    }
+                    index.insert(key, slot);
+                    slot
+                }
+            };
+            match slot {
+                None => {}
+                Some(usize::MAX) => kept.push(i),
+                Some(e) => {
+                    lazy.of_stmt.insert(i, e);
+                    kept.push(i);
+                }
+            }
+        }
+        (kept, lazy)
+    }
+
+    /// The choices of key `k` for a request of action `cell`: absence when the action may
+    /// lack the key, and one present region per distinct answer of the `relevant` conditions
+    /// (all when `None`).
+    fn choices(&self, k: usize, cell: &ActionCell, relevant: Option<&[bool]>) -> Vec<Choice> {
         let (may_absent, may_present) = match cell.entry {
             Some(e) => key_presence(e.action, &self.keys[k].name, self.options.any_keys),
             None => (true, true),
@@ -1020,7 +1378,25 @@ impl Analysis {
             out.push(Choice::Absent);
         }
         if may_present {
-            out.extend((0..self.keys[k].present.len()).map(Choice::Present));
+            match relevant {
+                None => out.extend((0..self.keys[k].present.len()).map(Choice::Present)),
+                Some(rel) => {
+                    let mut seen: std::collections::HashSet<Vec<Tri>> =
+                        std::collections::HashSet::new();
+                    for (i, o) in self.keys[k].present.iter().enumerate() {
+                        let projected: Vec<Tri> = o
+                            .verdicts
+                            .iter()
+                            .zip(rel)
+                            .filter(|(_, &r)| r)
+                            .map(|(t, _)| *t)
+                            .collect();
+                        if seen.insert(projected) {
+                            out.push(Choice::Present(i));
+                        }
+                    }
+                }
+            }
         }
         out
     }
@@ -1037,51 +1413,208 @@ impl Analysis {
         let mut stats = self.base_stats.clone();
         let mut out = Vec::new();
         let cells = self.action_cells(&mut stats, only_action);
+        // Action regions with the same statements in scope, the same resource shapes and the same
+        // key model decide alike: searched once, the regions reused under each action (the
+        // counters count them as explored again, so they do not depend on the reuse).
+        type CellKey = (
+            Vec<usize>,
+            Option<(bool, &'static [&'static str])>,
+            Vec<(bool, bool)>,
+        );
+        let mut memo: HashMap<CellKey, (Vec<Region>, Stats)> = HashMap::new();
         'cells: for cell in &cells {
             stats.action_regions += 1;
             let folded = cell.witness.to_lowercase();
             let in_action: Vec<usize> = (0..self.stmts.len())
                 .filter(|&i| self.stmts[i].action_in_scope(&folded))
                 .collect();
-            let resources = self.resource_cells(&in_action, cell, &mut stats, only_resource);
-            // Resource regions with the same statements in scope decide alike: one search per
-            // distinct scope, one region per scope (the first resource region is the witness).
-            let mut groups: Vec<(Vec<usize>, String, String, usize)> = Vec::new();
-            for (res, res_desc) in &resources {
-                stats.resource_regions += 1;
-                let ids: Vec<usize> = in_action
-                    .iter()
-                    .copied()
-                    .filter(|&i| self.stmts[i].resource_in_scope(res))
-                    .collect();
-                match groups.iter_mut().find(|g| g.0 == ids) {
-                    Some(g) => g.3 += 1,
-                    None => groups.push((ids, res.clone(), res_desc.clone(), 1)),
+            let remaining = if limit > 0 { limit - out.len() } else { 0 };
+            let key: Option<CellKey> = cell.entry.filter(|_| only_resource.is_none()).map(|e| {
+                (
+                    in_action.clone(),
+                    Some((e.all_resource(), e.resources)),
+                    self.keys
+                        .iter()
+                        .map(|d| key_presence(e.action, &d.name, self.options.any_keys))
+                        .collect(),
+                )
+            });
+            let regions = match key.as_ref().and_then(|k| memo.get(k)) {
+                Some((regions, delta)) => {
+                    stats.resource_regions += delta.resource_regions;
+                    stats.nodes += delta.nodes;
+                    stats.leaves += delta.leaves;
+                    stats.complete &= delta.complete;
+                    regions
+                        .iter()
+                        .map(|r| {
+                            let mut r = r.clone();
+                            r.action = cell.witness.clone();
+                            r.action_region = cell.description.clone();
+                            r.witness.action = cell.witness.clone();
+                            r
+                        })
+                        .collect()
                 }
-            }
-            for (ids, res, res_desc, count) in &groups {
-                let desc = if *count > 1 {
-                    format!(
-                        "{res_desc} (and {} more resource region{} the same statements cover)",
-                        count - 1,
-                        if *count == 2 { "" } else { "s" }
-                    )
-                } else {
-                    res_desc.clone()
-                };
-                let scope = self.scope(ids, cell);
-                let mut assign: Vec<Option<Choice>> = vec![None; self.keys.len()];
-                let mut found = Vec::new();
-                scope.search(&mut assign, goal, &mut stats, &mut found, limit);
-                for (assign, decisions) in found {
-                    out.push(self.region(cell, res, &desc, &scope, &assign, &decisions));
-                    if limit > 0 && out.len() >= limit {
-                        break 'cells;
+                None => {
+                    let mut delta = Stats {
+                        complete: true,
+                        ..Stats::default()
+                    };
+                    let regions = self.cell_regions(
+                        cell,
+                        &in_action,
+                        goal,
+                        only_resource,
+                        remaining,
+                        &mut delta,
+                    );
+                    stats.resource_regions += delta.resource_regions;
+                    stats.nodes += delta.nodes;
+                    stats.leaves += delta.leaves;
+                    stats.complete &= delta.complete;
+                    if let Some(k) = key {
+                        if remaining == 0 || regions.len() < remaining {
+                            memo.insert(k, (regions.clone(), delta));
+                        }
                     }
+                    regions
+                }
+            };
+            for r in regions {
+                out.push(r);
+                if limit > 0 && out.len() >= limit {
+                    break 'cells;
                 }
             }
         }
         (out, stats)
+    }
+
+    /// The regions of one action region (at most `limit`, 0: all) on which `goal` holds.
+    fn cell_regions(
+        &self,
+        cell: &ActionCell,
+        in_action: &[usize],
+        goal: Goal<'_>,
+        only_resource: Option<&str>,
+        limit: usize,
+        stats: &mut Stats,
+    ) -> Vec<Region> {
+        let in_action = in_action.to_vec();
+        let mut out: Vec<Region> = Vec::new();
+        let enumerated = if self.options.enumerate_resources || only_resource.is_some() {
+            self.resource_cells(
+                &in_action,
+                cell,
+                stats,
+                only_resource,
+                ENUM_STATES.min(self.options.state_budget),
+                16 * ENUM_SCOPES,
+            )
+        } else {
+            None
+        };
+        // Resource regions with the same statements in scope decide alike: one search per
+        // distinct scope, one region per scope (the first resource region is the witness).
+        let mut groups: Vec<(Vec<usize>, String, String, usize)> = Vec::new();
+        let mut index: HashMap<Vec<usize>, usize> = HashMap::new();
+        for (res, res_desc) in enumerated.iter().flatten() {
+            stats.resource_regions += 1;
+            let ids: Vec<usize> = in_action
+                .iter()
+                .copied()
+                .filter(|&i| self.stmts[i].resource_in_scope(res))
+                .collect();
+            match index.get(&ids) {
+                Some(&g) => groups[g].3 += 1,
+                None => {
+                    index.insert(ids.clone(), groups.len());
+                    groups.push((ids, res.clone(), res_desc.clone(), 1));
+                }
+            }
+        }
+        if enumerated.is_none() || (groups.len() > ENUM_SCOPES && only_resource.is_none()) {
+            // Too many resource regions to enumerate: search the resource dimension.
+            let (ids, lazy) = self.lazy_resources(&in_action, cell, stats);
+            let mut scope = self.scope(&ids, cell);
+            scope.res = std::cell::RefCell::new(vec![None; lazy.elems.len()]);
+            scope.lazy = Some(lazy.clone());
+            let mut assign: Vec<Option<Choice>> = vec![None; self.keys.len()];
+            let mut found = Vec::new();
+            scope.search(&mut assign, goal, stats, &mut found, limit);
+            for (assign, res, decisions) in found {
+                let resource = match scope.res_member(&res) {
+                    strings::Member::Found(r) => r,
+                    _ => {
+                        // Every leaf's assignment was shown non-empty; fail closed anyway.
+                        stats.complete = false;
+                        continue;
+                    }
+                };
+                let desc = lazy.describe(&res);
+                let mut region = self.region(cell, &resource, &desc, &scope, &assign, &decisions);
+                region.resource_constraints = res
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(e, b)| {
+                        b.map(|covers| ResourceConstraint {
+                            patterns: lazy.elems[e].1.clone(),
+                            negated: lazy.elems[e].0,
+                            covers,
+                        })
+                    })
+                    .collect();
+                out.push(region);
+                if limit > 0 && out.len() >= limit {
+                    return out;
+                }
+            }
+            return out;
+        }
+        for (ids, res, res_desc, count) in &groups {
+            let desc = if *count > 1 {
+                format!(
+                    "{res_desc} (and {} more resource region{} the same statements cover)",
+                    count - 1,
+                    if *count == 2 { "" } else { "s" }
+                )
+            } else {
+                res_desc.clone()
+            };
+            let scope = self.scope(ids, cell);
+            let mut assign: Vec<Option<Choice>> = vec![None; self.keys.len()];
+            let mut found = Vec::new();
+            scope.search(&mut assign, goal, stats, &mut found, limit);
+            // The region's resources: those covered by exactly the scope's statements.
+            let elems: Vec<ResourceConstraint> = {
+                let mut v: Vec<ResourceConstraint> = Vec::new();
+                for &i in &in_action {
+                    let st = &self.stmts[i];
+                    let Some((negated, _)) = &st.resources else {
+                        continue;
+                    };
+                    let c = ResourceConstraint {
+                        patterns: st.resource_text.clone(),
+                        negated: *negated,
+                        covers: ids.binary_search(&i).is_ok(),
+                    };
+                    if !v.contains(&c) {
+                        v.push(c);
+                    }
+                }
+                v
+            };
+            for (assign, _, decisions) in found {
+                let mut region = self.region(cell, res, &desc, &scope, &assign, &decisions);
+                region.resource_constraints = elems.clone();
+                out.push(region);
+                if limit > 0 && out.len() >= limit {
+                    return out;
+                }
+            }
+        }
+        out
     }
 
     fn scope(&self, ids: &[usize], cell: &ActionCell) -> Scope<'_> {
@@ -1091,12 +1624,21 @@ impl Analysis {
             .map(|f| f.iter().map(|_| Vec::new()).collect())
             .collect();
         let mut counts: BTreeMap<usize, usize> = BTreeMap::new();
+        let mut relevant: Vec<Option<Vec<bool>>> = vec![None; self.keys.len()];
         for &i in ids {
             let s = &self.stmts[i];
             layout[s.flow][s.stage].push(i);
-            for &(k, _) in &s.conds {
+            for &(k, ci) in &s.conds {
                 *counts.entry(k).or_default() += 1;
+                relevant[k].get_or_insert_with(|| vec![false; self.keys[k].conditions.len()])[ci] =
+                    true;
             }
+        }
+        // The directory id/path keys keep every region (their joint achievability is checked
+        // per region).
+        if let Some(rd) = &self.rd {
+            relevant[rd.id_key] = None;
+            relevant[rd.path_key] = None;
         }
         let mut keys: Vec<(usize, usize)> = counts.into_iter().collect();
         keys.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -1104,11 +1646,15 @@ impl Analysis {
             stmts: ids.to_vec(),
             keys: keys
                 .into_iter()
-                .map(|(k, _)| (k, self.choices(k, cell)))
+                .map(|(k, _)| (k, self.choices(k, cell, relevant[k].as_deref())))
                 .collect(),
+            relevant,
             layout,
             analysis: self,
             modeled: cell.entry.is_some(),
+            lazy: None,
+            res: std::cell::RefCell::new(Vec::new()),
+            res_memo: std::cell::RefCell::new(HashMap::new()),
         }
     }
 
@@ -1134,15 +1680,15 @@ impl Analysis {
                     constraints.push(KeyConstraint {
                         key: d.name.clone(),
                         absent: true,
-                        verdicts: d.absent.clone(),
+                        verdicts: project(&d.absent, scope.relevant[*k].as_deref()),
                     });
                 }
                 Some(Choice::Present(i)) => {
-                    conditions.push(render::describe_key(d, i));
+                    conditions.push(render::describe_key(d, i, scope.relevant[*k].as_deref()));
                     constraints.push(KeyConstraint {
                         key: d.name.clone(),
                         absent: false,
-                        verdicts: d.present[i].verdicts.clone(),
+                        verdicts: project(&d.present[i].verdicts, scope.relevant[*k].as_deref()),
                     });
                     if let KeyValue::Values(vs) = &d.present[i].value {
                         context.push((d.name.clone(), vs.clone()));
@@ -1210,6 +1756,7 @@ impl Analysis {
                 context,
             },
             constraints,
+            resource_constraints: Vec::new(),
         }
     }
 
@@ -1238,7 +1785,24 @@ impl Analysis {
             if reason == Vacuity::NoAction {
                 reason = Vacuity::NoResource;
             }
-            for (res, _) in self.resource_cells(&[id], cell, &mut stats, None) {
+            let cells =
+                match self.resource_cells(&[id], cell, &mut stats, None, 400_000, usize::MAX) {
+                    Some(c) => c,
+                    None => {
+                        let (kept, lazy) = self.lazy_resources(&[id], cell, &mut stats);
+                        let mut res = vec![None; lazy.elems.len()];
+                        if let Some(&e) = lazy.of_stmt.get(&id) {
+                            res[e] = Some(true);
+                        }
+                        match lazy.member(&res) {
+                            strings::Member::Found(r) if !kept.is_empty() => {
+                                vec![(r, String::new())]
+                            }
+                            _ => Vec::new(),
+                        }
+                    }
+                };
+            for (res, _) in cells {
                 if !s.resource_in_scope(&res) {
                     continue;
                 }
@@ -1286,6 +1850,19 @@ impl Analysis {
     }
 }
 
+/// The verdicts of the `relevant` conditions (all when `None`).
+fn project(verdicts: &[Tri], relevant: Option<&[bool]>) -> Vec<Option<Tri>> {
+    verdicts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            relevant
+                .is_none_or(|r| r.get(i) == Some(&true))
+                .then_some(*t)
+        })
+        .collect()
+}
+
 /// Turns an ARN template (`acs:vpc:{region}:{account}:vpc/{VpcId}`) into a glob.
 pub fn template_glob(t: &str) -> String {
     let mut out = String::new();
@@ -1306,14 +1883,32 @@ pub fn template_glob(t: &str) -> String {
 
 type Found = Vec<(
     Vec<Option<Choice>>,
+    Vec<Option<bool>>,
     Vec<(Outcome, Option<PolicyType>, Vec<usize>)>,
 )>;
+
+/// What the symbolic search branches on next.
+enum Var {
+    /// Position in [`Scope::keys`].
+    Key(usize),
+    /// A lazy resource element.
+    Res(usize),
+}
 
 impl Scope<'_> {
     fn status(&self, id: usize, assign: &[Option<Choice>]) -> Status {
         let s = &self.analysis.stmts[id];
         let mut acc = Tri::True;
         let mut open = false;
+        if let Some(l) = &self.lazy {
+            if let Some(&e) = l.of_stmt.get(&id) {
+                match self.res.borrow()[e] {
+                    Some(false) => return Status::Det(Tri::False),
+                    Some(true) => {}
+                    None => open = true,
+                }
+            }
+        }
         for &(k, ci) in &s.conds {
             match assign[k] {
                 None => open = true,
@@ -1426,21 +2021,58 @@ impl Scope<'_> {
             let outs: Vec<_> = outcomes.into_iter().flatten().collect();
             let decisions: Vec<Outcome> = outs.iter().map(|o| o.0).collect();
             if goal(&decisions) {
-                found.push((assign.clone(), outs));
+                found.push((assign.clone(), self.res.borrow().clone(), outs));
+            }
+            return;
+        }
+        if self.lazy.is_some() {
+            match self.next_var(&st, assign) {
+                None => {}
+                Some(Var::Key(pos)) => self.branch_key(pos, assign, goal, stats, found, limit),
+                Some(Var::Res(e)) => {
+                    for b in [true, false] {
+                        self.res.borrow_mut()[e] = Some(b);
+                        let snapshot = self.res.borrow().clone();
+                        match self.res_member(&snapshot) {
+                            strings::Member::Found(_) => {
+                                stats.resource_regions += 1;
+                                self.search(assign, goal, stats, found, limit);
+                            }
+                            strings::Member::Empty => {}
+                            strings::Member::Unknown => stats.complete = false,
+                        }
+                        self.res.borrow_mut()[e] = None;
+                        if limit > 0 && found.len() >= limit {
+                            break;
+                        }
+                    }
+                }
             }
             return;
         }
         // Next key read by an open statement.
-        let next = self.keys.iter().find(|(k, _)| {
+        let next = self.keys.iter().position(|(k, _)| {
             assign[*k].is_none()
                 && self.stmts.iter().any(|&i| {
                     st[i] == Status::Open
                         && self.analysis.stmts[i].conds.iter().any(|(kk, _)| kk == k)
                 })
         });
-        let Some((k, choices)) = next else {
-            return;
-        };
+        if let Some(pos) = next {
+            self.branch_key(pos, assign, goal, stats, found, limit);
+        }
+    }
+
+    fn branch_key(
+        &self,
+        pos: usize,
+        assign: &mut Vec<Option<Choice>>,
+        goal: Goal<'_>,
+        stats: &mut Stats,
+        found: &mut Found,
+        limit: usize,
+    ) {
+        let (k, choices) = &self.keys[pos];
         let partner = self.partner(*k, assign);
         for &c in choices {
             if let Some(p) = partner {
@@ -1455,6 +2087,46 @@ impl Scope<'_> {
                 break;
             }
         }
+    }
+
+    /// The symbolic search's next variable: of the first open statement (Deny statements
+    /// first, since one that applies fixes its stage), an unassigned key it reads (the most read
+    /// first), else its resource element.
+    fn next_var(&self, st: &[Status], assign: &[Option<Choice>]) -> Option<Var> {
+        let lazy = self.lazy.as_ref()?;
+        let stmts = &self.analysis.stmts;
+        let res = self.res.borrow();
+        for effect in [Effect::Deny, Effect::Allow] {
+            for &i in &self.stmts {
+                if st[i] != Status::Open || stmts[i].effect != effect {
+                    continue;
+                }
+                if let Some(pos) = self.keys.iter().position(|(k, _)| {
+                    assign[*k].is_none() && stmts[i].conds.iter().any(|(kk, _)| kk == k)
+                }) {
+                    return Some(Var::Key(pos));
+                }
+                if let Some(&e) = lazy.of_stmt.get(&i) {
+                    if res[e].is_none() {
+                        return Some(Var::Res(e));
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    /// Emptiness of the resource assignment `res` (memoized per scope).
+    fn res_member(&self, res: &[Option<bool>]) -> strings::Member {
+        if let Some(hit) = self.res_memo.borrow().get(res) {
+            return hit.clone();
+        }
+        let m = match &self.lazy {
+            Some(l) => l.member(res),
+            None => strings::Member::Unknown,
+        };
+        self.res_memo.borrow_mut().insert(res.to_vec(), m.clone());
+        m
     }
 
     /// For modeled actions: is the directory id/path assignment achievable by a path that

@@ -53,12 +53,16 @@ fn type_name(t: ValueType) -> &'static str {
     }
 }
 
-/// Describes region `i` of key `d`: "`k` is present and not like `…`".
-pub fn describe_key(d: &KeyDomain, i: usize) -> String {
+/// Describes region `i` of key `d`: "`k` is present and not like `…`", naming only the
+/// `relevant` conditions (all when `None`).
+pub fn describe_key(d: &KeyDomain, i: usize, relevant: Option<&[bool]>) -> String {
     let opt = &d.present[i];
     let multi = matches!(&opt.value, KeyValue::Values(v) if v.len() > 1) || d.shape.multi;
     let mut parts: Vec<String> = Vec::new();
-    for (c, &t) in d.conditions.iter().zip(&opt.verdicts) {
+    for (ci, (c, &t)) in d.conditions.iter().zip(&opt.verdicts).enumerate() {
+        if relevant.is_some_and(|r| r.get(ci) != Some(&true)) {
+            continue;
+        }
         let op = c.operator();
         let values: Vec<String> = c.policy_values().map(str::to_string).collect();
         let (p, not_p) = phrases(op, &values);
@@ -254,6 +258,21 @@ pub const DIFF_RULES: [RuleInfo; 3] = [
         level: Level::Note,
     },
 ];
+
+/// The line `ramsim diff` prints when an analysis ran out of budget.
+pub const INCOMPLETE_NOTE: &str = "INCOMPLETE: a region budget ran out, so a change may be missing; failing closed (exit 1, as if access were granted)";
+
+/// The SARIF finding of an incomplete diff (rule D001 at the new file's start: access may be
+/// granted).
+pub fn incomplete_finding(new_file: &str) -> ReportFinding {
+    located(
+        None,
+        new_file,
+        &DIFF_RULES[0],
+        INCOMPLETE_NOTE.to_string(),
+        None,
+    )
+}
 
 /// A SARIF finding located at `at` (or at the start of `fallback`).
 pub fn located(

@@ -473,6 +473,138 @@ fn accepting(machines: &[Machine], state: &[u32], interners: &[Interner]) -> Vec
         .collect()
 }
 
+/// One constraint of [`find_member`]: the string matches at least one of `any` (when `matches`
+/// is true) or none of them (when false).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Membership {
+    /// The predicates (a union).
+    pub any: Vec<StrPred>,
+    /// Whether the string must be in the union.
+    pub matches: bool,
+}
+
+/// Outcome of [`find_member`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Member {
+    /// A (shortest) string meeting every constraint.
+    Found(String),
+    /// No string meets them all (proof: every reachable product state was visited).
+    Empty,
+    /// The state budget ran out before either was shown.
+    Unknown,
+}
+
+fn universal(m: &Machine, s: u32, int: &Interner) -> bool {
+    match m {
+        Machine::Glob(t) => int.sets[s as usize]
+            .iter()
+            .any(|&p| (p as usize) < t.len() && t[p as usize..].iter().all(|x| *x == Tok::Star)),
+        _ => false,
+    }
+}
+
+fn dead(m: &Machine, s: u32, int: &Interner) -> bool {
+    match m {
+        Machine::Glob(_) => int.sets[s as usize].is_empty(),
+        _ => s == DEAD,
+    }
+}
+
+type MemberKey = (Vec<StrPred>, Vec<Membership>, usize);
+
+thread_local! {
+    /// Emptiness questions already answered (the search asks the same ones from many scopes).
+    static MEMBER_MEMO: std::cell::RefCell<HashMap<MemberKey, Member>> =
+        std::cell::RefCell::new(HashMap::new());
+}
+
+/// Is there a string in the union `domain` meeting every constraint of `constraints`? A
+/// breadth-first walk of the product automaton that stops at the first string found and prunes
+/// states from which no string can be accepted (a required union whose machines are all dead, a
+/// forbidden one with a machine that accepts every continuation, a dead domain). `budget` caps
+/// the states visited. Answers are memoized per thread.
+pub fn find_member(domain: &[StrPred], constraints: &[Membership], budget: usize) -> Member {
+    let key: MemberKey = (domain.to_vec(), constraints.to_vec(), budget);
+    if let Some(hit) = MEMBER_MEMO.with(|m| m.borrow().get(&key).cloned()) {
+        return hit;
+    }
+    let r = find_member_uncached(domain, constraints, budget);
+    MEMBER_MEMO.with(|m| {
+        let mut m = m.borrow_mut();
+        if m.len() >= 65_536 {
+            m.clear();
+        }
+        m.insert(key, r.clone());
+    });
+    r
+}
+
+fn find_member_uncached(domain: &[StrPred], constraints: &[Membership], budget: usize) -> Member {
+    // Machines: the domain's, then each constraint's; `groups[g]` is a range of machines.
+    let mut all: Vec<&StrPred> = domain.iter().collect();
+    let mut groups: Vec<(usize, usize, bool)> = Vec::new();
+    for c in constraints {
+        let start = all.len();
+        all.extend(c.any.iter());
+        groups.push((start, all.len(), c.matches));
+    }
+    let machines = compile(&all);
+    let alphabet = alphabet(&machines);
+    let mut interners: Vec<Interner> = machines.iter().map(|_| Interner::default()).collect();
+    let start = start_state(&machines, &mut interners);
+    let nd = domain.len();
+    let doomed = |state: &[u32], ints: &[Interner]| -> bool {
+        if nd > 0 && (0..nd).all(|i| dead(&machines[i], state[i], &ints[i])) {
+            return true;
+        }
+        groups.iter().any(|&(a, b, want)| {
+            if want {
+                (a..b).all(|i| dead(&machines[i], state[i], &ints[i]))
+            } else {
+                (a..b).any(|i| universal(&machines[i], state[i], &ints[i]))
+            }
+        })
+    };
+    let accepted = |state: &[u32], ints: &[Interner]| -> bool {
+        let acc = accepting(&machines, state, ints);
+        (nd == 0 || acc[..nd].iter().any(|&b| b))
+            && groups
+                .iter()
+                .all(|&(a, b, want)| acc[a..b].iter().any(|&x| x) == want)
+    };
+    if doomed(&start, &interners) {
+        return Member::Empty;
+    }
+    let mut visited: HashSet<Vec<u32>> = HashSet::new();
+    let mut queue: VecDeque<(Vec<u32>, String)> = VecDeque::new();
+    visited.insert(start.clone());
+    queue.push_back((start, String::new()));
+    while let Some((state, text)) = queue.pop_front() {
+        if accepted(&state, &interners) {
+            return Member::Found(text);
+        }
+        for (ch, folded) in &alphabet {
+            let next: Vec<u32> = machines
+                .iter()
+                .zip(&state)
+                .zip(interners.iter_mut())
+                .map(|((m, &s), int)| step(m, s, *ch, folded, int))
+                .collect();
+            if doomed(&next, &interners) || visited.contains(&next) {
+                continue;
+            }
+            if visited.len() >= budget {
+                return Member::Unknown;
+            }
+            visited.insert(next.clone());
+            let mut t = text.clone();
+            t.push(*ch);
+            queue.push_back((next, t));
+        }
+    }
+    Member::Empty
+}
+
 /// Pairs `(head, whole)` where `whole = head + sep + tail`, `head` non-empty and free of `sep`:
 /// one pair per achievable combination of the answers of `head_preds` on `head` and of
 /// `whole_preds` on `whole` (how an RD path starts with its directory id). `complete` is false

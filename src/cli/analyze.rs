@@ -54,6 +54,10 @@ pub struct AnalyzeArgs {
     /// Regions listed at most (0: all).
     #[arg(long, default_value = "20", global = true)]
     pub max_regions: usize,
+    /// Automaton states one emptiness check may visit; past it the answer is INCOMPLETE (never
+    /// a proof).
+    #[arg(long, default_value_t = crate::analysis::MEMBER_STATES, global = true)]
+    pub state_budget: usize,
 }
 
 /// Questions.
@@ -177,6 +181,30 @@ pub struct Answer {
     pub statements: Vec<StatementFinding>,
     /// Counters.
     pub stats: Stats,
+    /// A budget ran out: no proof either way (`yes` is then false for `equivalent` /
+    /// `implies`, and `can` counts as possible).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub incomplete: bool,
+}
+
+/// Marks `a` incomplete when its stats say so: a missing region may hide a counterexample (so no
+/// proof of `equivalent`/`implies`) or an allowed context (so `can` may not answer no).
+fn fail_closed(mut a: Answer, can: bool) -> Answer {
+    if a.stats.complete {
+        return a;
+    }
+    a.incomplete = true;
+    if can {
+        if !a.yes {
+            a.yes = true;
+            a.summary = "unknown — INCOMPLETE: a region budget ran out before a proof; counted as possible (fail closed)".into();
+        }
+    } else if a.yes {
+        a.yes = false;
+        a.summary =
+            "unknown — INCOMPLETE: a region budget ran out before a proof (fail closed)".into();
+    }
+    a
 }
 
 /// Rules of `analyze` in SARIF.
@@ -211,6 +239,8 @@ pub const RULES: [RuleInfo; 4] = [
 pub fn run(args: &AnalyzeArgs) -> u8 {
     match answer(args) {
         Ok((answers, first_file)) => {
+            let can = matches!(args.question, Question::Can { .. });
+            let answers: Vec<Answer> = answers.into_iter().map(|a| fail_closed(a, can)).collect();
             let out = match args.format {
                 AnalyzeFormat::Human => answers.iter().map(human).collect::<String>(),
                 AnalyzeFormat::Json => {
@@ -253,12 +283,12 @@ pub fn run(args: &AnalyzeArgs) -> u8 {
 fn human(a: &Answer) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{}", a.question);
-    let _ = writeln!(
-        out,
-        "answer: {} — {}",
-        if a.yes { "yes" } else { "no" },
-        a.summary
-    );
+    let word = match (a.incomplete, a.yes) {
+        (true, _) if a.summary.starts_with("unknown") => "",
+        (_, true) => "yes — ",
+        (_, false) => "no — ",
+    };
+    let _ = writeln!(out, "answer: {word}{}", a.summary);
     let labels: Vec<&str> = a.labels.iter().map(String::as_str).collect();
     for r in &a.regions {
         out.push_str(&region_human(r, &labels));
@@ -315,6 +345,7 @@ fn sarif_log(answers: &[Answer], q: &Question, fallback: &str) -> serde_json::Va
 fn answer(args: &AnalyzeArgs) -> Result<(Vec<Answer>, String), String> {
     let options = Options {
         any_keys: args.any_keys,
+        state_budget: args.state_budget.max(1),
         ..Options::default()
     };
     let limit = args.max_regions;
@@ -366,6 +397,7 @@ fn answer(args: &AnalyzeArgs) -> Result<(Vec<Answer>, String), String> {
                     regions,
                     statements: Vec::new(),
                     stats,
+                    incomplete: false,
                 }],
                 b.clone(),
             ))
@@ -510,6 +542,7 @@ fn answer(args: &AnalyzeArgs) -> Result<(Vec<Answer>, String), String> {
                     regions,
                     statements: Vec::new(),
                     stats,
+                    incomplete: false,
                 });
             }
             Ok((answers, first_file))
@@ -543,6 +576,7 @@ fn answer(args: &AnalyzeArgs) -> Result<(Vec<Answer>, String), String> {
                         complete: true,
                         ..Stats::default()
                     },
+                    incomplete: false,
                 });
             }
             Ok((answers, files[0].clone()))
@@ -570,6 +604,7 @@ fn answer(args: &AnalyzeArgs) -> Result<(Vec<Answer>, String), String> {
                         complete: true,
                         ..Stats::default()
                     },
+                    incomplete: false,
                 });
             }
             Ok((answers, files[0].clone()))
@@ -593,7 +628,7 @@ pub fn redundant_statements(p: &PolicyInput, options: Options) -> Vec<StatementF
                 ..options
             },
         );
-        if d.regions.is_empty() {
+        if d.regions.is_empty() && d.stats.complete {
             found.push(StatementFinding {
                 statement: r,
                 reason: "removing it changes no decision (proof: every region was examined)".into(),

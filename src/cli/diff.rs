@@ -50,9 +50,10 @@ pub enum DiffFormat {
 /// Arguments of `ramsim diff`.
 #[derive(Debug, Args)]
 pub struct DiffArgs {
-    /// The version in force.
+    /// The version in force (a file, or a directory whose `*.json` files form an identity
+    /// policy set).
     pub old: String,
-    /// The proposed version.
+    /// The proposed version (a file or a directory, as OLD).
     pub new: String,
     /// Which stage the documents are placed at.
     #[arg(long, value_enum, default_value = "identity")]
@@ -78,6 +79,10 @@ pub struct DiffArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     pub format: DiffFormat,
+    /// Automaton states one emptiness check of the exact analysis may visit; past it the
+    /// answer is INCOMPLETE and the exit code fails closed (1).
+    #[arg(long, default_value_t = crate::analysis::MEMBER_STATES)]
+    pub state_budget: usize,
 }
 
 /// Runs `ramsim diff`.
@@ -113,9 +118,127 @@ fn harness(
     }
 }
 
+/// The policy files of a set: the `*.json` files of a directory (sorted by name), or the file.
+fn set_files(path: &str) -> Result<Vec<String>, String> {
+    let p = std::path::Path::new(path);
+    if !p.is_dir() {
+        return Ok(vec![path.to_string()]);
+    }
+    let mut files: Vec<String> = std::fs::read_dir(p)
+        .map_err(|e| format!("{path}: {e}"))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|f| f.is_file() && f.extension().is_some_and(|x| x == "json"))
+        .map(|f| f.display().to_string())
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(format!("{path}: a directory with no *.json policy file"));
+    }
+    Ok(files)
+}
+
+/// `ramsim diff OLD-DIR NEW-DIR`: two identity policy sets (every `*.json` of each directory
+/// attached to one RAM user), exact section only.
+fn run_sets(args: &DiffArgs, options: AnalysisOptions) -> Result<u8, String> {
+    if args.kind != DiffKindArg::Identity
+        || args.world.is_some()
+        || args.requests.is_some()
+        || args.sampled
+        || args.state.is_some()
+    {
+        return Err("a directory of policies (a policy set) is compared with --kind identity only, without --world, --requests, --sampled or --state".into());
+    }
+    let read = |path: &str| -> Result<Vec<PolicyInput>, String> {
+        set_files(path)?
+            .iter()
+            .map(|f| {
+                load_policy(
+                    f,
+                    crate::policy::PolicyKind::Identity,
+                    &ReadOptions::default(),
+                )
+                .map(|l| input(&l))
+            })
+            .collect()
+    };
+    let (old, new) = (read(&args.old)?, read(&args.new)?);
+    let (n_old, n_new) = (old.len(), new.len());
+    let d = analysis::diff(
+        Flow::identity("old", old),
+        Flow::identity("new", new),
+        options,
+    );
+    let granted = d.count(ChangeKind::Granted) > 0;
+    let incomplete = !d.stats.complete;
+    let out = match args.format {
+        DiffFormat::Human => {
+            let mut out = format!(
+                "diff {} -> {} (identity policy sets of {n_old} and {n_new} documents)\nexact analysis (every request):\n",
+                args.old, args.new
+            );
+            out.push_str(&analysis_render::diff_human(&d));
+            if incomplete {
+                out.push_str(analysis_render::INCOMPLETE_NOTE);
+                out.push('\n');
+            }
+            out
+        }
+        DiffFormat::Json => {
+            let mut v = serde_json::json!({
+                "old": args.old,
+                "new": args.new,
+                "kind": "identity",
+                "exact": [analysis_render::diff_json(&d)],
+                "replayed": null,
+                "granted": granted,
+            });
+            if incomplete {
+                if let Some(o) = v.as_object_mut() {
+                    o.insert("incomplete".into(), true.into());
+                }
+            }
+            format!(
+                "{}\n",
+                serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?
+            )
+        }
+        DiffFormat::Sarif => {
+            let mut findings = analysis_render::diff_findings(&d, &args.new);
+            if incomplete {
+                findings.push(analysis_render::incomplete_finding(&args.new));
+            }
+            let log = crate::report::sarif::render(
+                crate::report::Tool::ramsim(),
+                &analysis_render::DIFF_RULES,
+                &findings,
+            );
+            format!(
+                "{}\n",
+                serde_json::to_string_pretty(&log).map_err(|e| e.to_string())?
+            )
+        }
+    };
+    write_stdout(&out);
+    Ok(if granted || incomplete {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    })
+}
+
 fn run_inner(args: &DiffArgs) -> Result<u8, String> {
     let kind: DiffKind = args.kind.into();
     let options = ReadOptions::default();
+    if std::path::Path::new(&args.old).is_dir() || std::path::Path::new(&args.new).is_dir() {
+        return run_sets(
+            args,
+            AnalysisOptions {
+                any_keys: args.any_keys,
+                state_budget: args.state_budget.max(1),
+                ..AnalysisOptions::default()
+            },
+        );
+    }
     let old_loaded = load_policy(&args.old, kind.policy_kind(), &options)?;
     let new_loaded = load_policy(&args.new, kind.policy_kind(), &options)?;
     if args.world.is_some() && kind != DiffKind::Control {
@@ -125,6 +248,7 @@ fn run_inner(args: &DiffArgs) -> Result<u8, String> {
     }
     let analysis_options = AnalysisOptions {
         any_keys: args.any_keys,
+        state_budget: args.state_budget.max(1),
         ..AnalysisOptions::default()
     };
     // Exact analysis: one harness, or one per distinct identity set of the world.
@@ -195,6 +319,8 @@ fn run_inner(args: &DiffArgs) -> Result<u8, String> {
     };
     let granted = exact.iter().any(|(_, d)| d.count(ChangeKind::Granted) > 0)
         || replayed.as_ref().is_some_and(|r| !r.granted.is_empty());
+    // A budget overrun means a region may be missing: never "no new access" then.
+    let incomplete = exact.iter().any(|(_, d)| !d.stats.complete);
     let out = match args.format {
         DiffFormat::Human => {
             let mut out = format!(
@@ -213,6 +339,10 @@ fn run_inner(args: &DiffArgs) -> Result<u8, String> {
                     ));
                 }
                 out.push_str(&analysis_render::diff_human(d));
+            }
+            if incomplete {
+                out.push_str(analysis_render::INCOMPLETE_NOTE);
+                out.push('\n');
             }
             if let Some(r) = &replayed {
                 let title = if args.sampled {
@@ -242,7 +372,7 @@ fn run_inner(args: &DiffArgs) -> Result<u8, String> {
             let replay_json = replayed.as_ref().map(|r| {
                 serde_json::from_str::<serde_json::Value>(&render::json(r)).unwrap_or_default()
             });
-            let v = serde_json::json!({
+            let mut v = serde_json::json!({
                 "old": old.file,
                 "new": new.file,
                 "kind": kind.name(),
@@ -250,6 +380,11 @@ fn run_inner(args: &DiffArgs) -> Result<u8, String> {
                 "replayed": replay_json,
                 "granted": granted,
             });
+            if incomplete {
+                if let Some(o) = v.as_object_mut() {
+                    o.insert("incomplete".into(), true.into());
+                }
+            }
             format!(
                 "{}\n",
                 serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?
@@ -264,6 +399,9 @@ fn run_inner(args: &DiffArgs) -> Result<u8, String> {
             if let Some(r) = &replayed {
                 findings.extend(render::sarif_findings(r, &old, &new));
             }
+            if incomplete {
+                findings.push(analysis_render::incomplete_finding(&new.file));
+            }
             let log = crate::report::sarif::render(
                 crate::report::Tool::ramsim(),
                 &analysis_render::DIFF_RULES,
@@ -276,7 +414,11 @@ fn run_inner(args: &DiffArgs) -> Result<u8, String> {
         }
     };
     write_stdout(&out);
-    Ok(if granted { EXIT_FINDINGS } else { EXIT_OK })
+    Ok(if granted || incomplete {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    })
 }
 
 /// Writes `text` to stdout; a closed pipe (`| head`) is not an error worth a panic.
