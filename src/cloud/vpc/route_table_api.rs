@@ -218,9 +218,9 @@ impl CloudApi for CreateRouteTable {
     }
 }
 
-/// AssociateRouteTable (§2.3): the vSwitch routes by the custom table from now on.
+/// The parameters of AssociateRouteTable and UnassociateRouteTable.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AssociateRouteTable {
+pub struct RouteTableBinding {
     /// `RegionId`.
     pub region_id: String,
     /// `RouteTableId`.
@@ -231,18 +231,46 @@ pub struct AssociateRouteTable {
     pub client_token: Option<String>,
 }
 
+impl RouteTableBinding {
+    fn decode(p: &Params<'_>) -> Result<Self, CloudError> {
+        Ok(RouteTableBinding {
+            region_id: p.req_str("RegionId")?,
+            route_table_id: p.req_str("RouteTableId")?,
+            vswitch_id: p.req_str("VSwitchId")?,
+            client_token: p.client_token()?,
+        })
+    }
+
+    /// The table and the vSwitch, under the caller's account (a resource that is not the
+    /// caller's is reported by plan as not found).
+    fn arns(&self, w: &World, caller: &str) -> Result<Vec<String>, CloudError> {
+        w.known_region(&self.region_id)?;
+        Ok(vec![
+            table_arn(&self.region_id, caller, &self.route_table_id),
+            format!(
+                "acs:vpc:{}:{caller}:vswitch/{}",
+                self.region_id, self.vswitch_id
+            ),
+        ])
+    }
+
+    /// The bound table and the vSwitch, both the caller's and in one VPC.
+    fn resolve<'w>(
+        &self,
+        w: &'w World,
+        ctx: &CallContext,
+    ) -> Result<(&'w RouteTable, String), CloudError> {
+        w.binding(ctx, &self.region_id, &self.route_table_id, &self.vswitch_id)
+    }
+}
+
+/// AssociateRouteTable (§2.3): the vSwitch routes by the custom table from now on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssociateRouteTable(pub RouteTableBinding);
+
 /// UnassociateRouteTable (§2.3): the vSwitch returns to its VPC's system table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UnassociateRouteTable {
-    /// `RegionId`.
-    pub region_id: String,
-    /// `RouteTableId`.
-    pub route_table_id: String,
-    /// `VSwitchId`.
-    pub vswitch_id: String,
-    /// `ClientToken`.
-    pub client_token: Option<String>,
-}
+pub struct UnassociateRouteTable(pub RouteTableBinding);
 
 /// The parameters both binding APIs take.
 const BINDING_PARAMS: &[Param] = &[
@@ -267,28 +295,19 @@ const fn binding_decl(api: &'static str, action: &'static str) -> ApiDecl {
         .resources(BINDING_RESOURCES)
 }
 
-/// The ARNs of a binding call: the table and the vSwitch, under the caller's account (a
-/// resource that is not the caller's is reported by plan as not found).
-fn binding_arns(region: &str, caller: &str, table: &str, vswitch: &str) -> Vec<String> {
-    vec![
-        table_arn(region, caller, table),
-        format!("acs:vpc:{region}:{caller}:vswitch/{vswitch}"),
-    ]
-}
-
 impl CloudApi for AssociateRouteTable {
     const DECL: ApiDecl = binding_decl("AssociateRouteTable", "vpc:AssociateRouteTable");
     type Plan = (String, String);
 
     fn decode(p: &Params<'_>) -> Result<Self, CloudError> {
-        Ok(AssociateRouteTable {
-            region_id: p.req_str("RegionId")?,
-            route_table_id: p.req_str("RouteTableId")?,
-            vswitch_id: p.req_str("VSwitchId")?,
-            client_token: p.client_token()?,
-        })
+        RouteTableBinding::decode(p).map(AssociateRouteTable)
     }
-    region_accessors!(client_token);
+    fn region(&self) -> Option<&str> {
+        Some(&self.0.region_id)
+    }
+    fn client_token(&self) -> Option<&str> {
+        self.0.client_token.as_deref()
+    }
     fn authorize(
         &self,
         w: &World,
@@ -296,13 +315,7 @@ impl CloudApi for AssociateRouteTable {
         _now: Timestamp,
         _keys: &mut BTreeMap<String, String>,
     ) -> Result<Vec<String>, CloudError> {
-        w.known_region(&self.region_id)?;
-        Ok(binding_arns(
-            &self.region_id,
-            &ctx.caller_account,
-            &self.route_table_id,
-            &self.vswitch_id,
-        ))
+        self.0.arns(w, &ctx.caller_account)
     }
     fn plan(
         &self,
@@ -310,8 +323,7 @@ impl CloudApi for AssociateRouteTable {
         ctx: &CallContext,
         _now: Timestamp,
     ) -> Result<Self::Plan, CloudError> {
-        let (table, vswitch) =
-            w.binding(ctx, &self.region_id, &self.route_table_id, &self.vswitch_id)?;
+        let (table, vswitch) = self.0.resolve(w, ctx)?;
         if table.table_type == TableType::System {
             // ASSUMED code: the system table is every unbound vSwitch's already.
             return Err(CloudError::bad(
@@ -357,14 +369,14 @@ impl CloudApi for UnassociateRouteTable {
     type Plan = String;
 
     fn decode(p: &Params<'_>) -> Result<Self, CloudError> {
-        Ok(UnassociateRouteTable {
-            region_id: p.req_str("RegionId")?,
-            route_table_id: p.req_str("RouteTableId")?,
-            vswitch_id: p.req_str("VSwitchId")?,
-            client_token: p.client_token()?,
-        })
+        RouteTableBinding::decode(p).map(UnassociateRouteTable)
     }
-    region_accessors!(client_token);
+    fn region(&self) -> Option<&str> {
+        Some(&self.0.region_id)
+    }
+    fn client_token(&self) -> Option<&str> {
+        self.0.client_token.as_deref()
+    }
     fn authorize(
         &self,
         w: &World,
@@ -372,13 +384,7 @@ impl CloudApi for UnassociateRouteTable {
         _now: Timestamp,
         _keys: &mut BTreeMap<String, String>,
     ) -> Result<Vec<String>, CloudError> {
-        w.known_region(&self.region_id)?;
-        Ok(binding_arns(
-            &self.region_id,
-            &ctx.caller_account,
-            &self.route_table_id,
-            &self.vswitch_id,
-        ))
+        self.0.arns(w, &ctx.caller_account)
     }
     fn plan(
         &self,
@@ -386,8 +392,7 @@ impl CloudApi for UnassociateRouteTable {
         ctx: &CallContext,
         _now: Timestamp,
     ) -> Result<Self::Plan, CloudError> {
-        let (table, vswitch) =
-            w.binding(ctx, &self.region_id, &self.route_table_id, &self.vswitch_id)?;
+        let (table, vswitch) = self.0.resolve(w, ctx)?;
         let bound = w
             .vswitches
             .get(&vswitch)
