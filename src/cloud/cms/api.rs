@@ -19,6 +19,7 @@ use crate::cloud::declare::{opt, req, AccessLevel::*, ApiDecl, CloudApi, Param};
 use crate::cloud::error::CloudError;
 use crate::cloud::params::Params;
 use crate::cloud::time::{Timestamp, DAY};
+use crate::cloud::validate::page_of;
 use crate::cloud::world::{CallContext, World};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
@@ -444,16 +445,6 @@ impl CloudApi for PutResourceMetricRules {
         Ok(PutResourceMetricRules { region_id, rules })
     }
     region_accessors!();
-    fn authorize(
-        &self,
-        w: &World,
-        _ctx: &CallContext,
-        _now: Timestamp,
-        _keys: &mut BTreeMap<String, String>,
-    ) -> Result<Vec<String>, CloudError> {
-        w.known_region(&self.region_id)?;
-        Ok(vec!["*".into()])
-    }
     fn plan(&self, w: &World, ctx: &CallContext, now: Timestamp) -> Result<Self::Plan, CloudError> {
         w.caller_account(ctx)?;
         Ok(self
@@ -515,16 +506,6 @@ macro_rules! rule_switch {
                 })
             }
             region_accessors!();
-            fn authorize(
-                &self,
-                w: &World,
-                _ctx: &CallContext,
-                _now: Timestamp,
-                _keys: &mut BTreeMap<String, String>,
-            ) -> Result<Vec<String>, CloudError> {
-                w.known_region(&self.region_id)?;
-                Ok(vec!["*".into()])
-            }
             fn plan(
                 &self,
                 w: &World,
@@ -651,15 +632,8 @@ impl CloudApi for DescribeMetricRuleList {
         }
         Ok(DescribeMetricRuleList {
             region_id: region_of(p)?,
-            rule_ids: p
-                .opt_str("RuleIds")?
-                .map(|s| {
-                    s.split(',')
-                        .map(|x| x.trim().to_string())
-                        .filter(|x| !x.is_empty())
-                        .collect()
-                })
-                .unwrap_or_default(),
+            // Comma-separated; bounded like a page of rules.
+            rule_ids: p.id_list_or_commas("RuleIds", 10_000)?.unwrap_or_default(),
             rule_name: p.opt_str("RuleName")?,
             namespace: namespace(p, false)?,
             metric_name: metric_name(p, "MetricName", false)?,
@@ -670,54 +644,46 @@ impl CloudApi for DescribeMetricRuleList {
         })
     }
     region_accessors!();
-    fn authorize(
-        &self,
-        w: &World,
-        _ctx: &CallContext,
-        _now: Timestamp,
-        _keys: &mut BTreeMap<String, String>,
-    ) -> Result<Vec<String>, CloudError> {
-        w.known_region(&self.region_id)?;
-        Ok(vec!["*".into()])
-    }
     fn plan(&self, w: &World, ctx: &CallContext, now: Timestamp) -> Result<Self::Plan, CloudError> {
-        let mut rows = Vec::new();
-        for r in w.cms.rules_of(&ctx.caller_account) {
-            if (!self.rule_ids.is_empty() && !self.rule_ids.contains(&r.rule_id))
-                || self.rule_name.as_ref().is_some_and(|n| *n != r.rule_name)
-                || self
-                    .metric_name
-                    .as_ref()
-                    .is_some_and(|m| *m != r.metric_name)
-                || self.enable_state.is_some_and(|e| e != r.enabled_now())
-            {
-                continue;
-            }
-            let state = evaluate(w, r, now).alert_state();
-            if self.alert_state.as_deref().is_some_and(|s| s != state) {
-                continue;
-            }
-            let mut esc = Map::new();
-            for (level, e) in r.escalations.iter().rev() {
-                esc.insert(
-                    level.escalation().to_string(),
-                    json!({"ComparisonOperator": e.comparison.as_str(), "Threshold": e.threshold,
-                           "Times": e.times, "Statistics": e.statistics}),
-                );
-            }
-            rows.push(json!({
-                "RuleId": r.rule_id, "RuleName": r.rule_name, "Namespace": r.namespace,
-                "MetricName": r.metric_name, "Period": r.period.to_string(), "Resources": r.resources_text,
-                "ContactGroups": r.contact_groups, "EnableState": r.enabled_now(), "AlertState": state,
-                "Escalations": Value::Object(esc),
-            }));
-        }
-        let total = rows.len();
-        let skip = ((self.page - 1) * self.page_size) as usize;
-        let page: Vec<Value> = rows
+        // Filter, then page, then render only the page; a rule's alert state is evaluated
+        // for the filter only when the request filters by it.
+        let matching = w
+            .cms
+            .rules_of(&ctx.caller_account)
+            .filter(|r| {
+                (self.rule_ids.is_empty() || self.rule_ids.contains(&r.rule_id))
+                    && self.rule_name.as_ref().is_none_or(|n| *n == r.rule_name)
+                    && self
+                        .metric_name
+                        .as_ref()
+                        .is_none_or(|m| *m == r.metric_name)
+                    && self.enable_state.is_none_or(|e| e == r.enabled_now())
+            })
+            .filter(|r| {
+                self.alert_state
+                    .as_deref()
+                    .is_none_or(|s| s == evaluate(w, r, now).alert_state())
+            });
+        let (total, page) = page_of(matching, self.page, self.page_size);
+        let page: Vec<Value> = page
             .into_iter()
-            .skip(skip)
-            .take(self.page_size as usize)
+            .map(|r| {
+                let mut esc = Map::new();
+                for (level, e) in r.escalations.iter().rev() {
+                    esc.insert(
+                        level.escalation().to_string(),
+                        json!({"ComparisonOperator": e.comparison.as_str(), "Threshold": e.threshold,
+                               "Times": e.times, "Statistics": e.statistics}),
+                    );
+                }
+                json!({
+                    "RuleId": r.rule_id, "RuleName": r.rule_name, "Namespace": r.namespace,
+                    "MetricName": r.metric_name, "Period": r.period.to_string(), "Resources": r.resources_text,
+                    "ContactGroups": r.contact_groups, "EnableState": r.enabled_now(),
+                    "AlertState": evaluate(w, r, now).alert_state(),
+                    "Escalations": Value::Object(esc),
+                })
+            })
             .collect();
         Ok(with_ok([
             ("Total", json!(total.to_string())),
@@ -998,27 +964,29 @@ impl CloudApi for DescribeAlertLogList {
         })
     }
     region_accessors!();
-    fn authorize(
-        &self,
-        w: &World,
-        _ctx: &CallContext,
-        _now: Timestamp,
-        _keys: &mut BTreeMap<String, String>,
-    ) -> Result<Vec<String>, CloudError> {
-        w.known_region(&self.region_id)?;
-        Ok(vec!["*".into()])
-    }
     fn plan(&self, w: &World, ctx: &CallContext, now: Timestamp) -> Result<Self::Plan, CloudError> {
         let (start, end) = window(self.start, self.end, now, LOG_WINDOW)?;
-        let rows: Vec<Value> = w
+        let log = w
             .alert_log(&ctx.caller_account, now)
             .into_iter()
             .rev() // newest first
             .filter(|e| e.time >= start && e.time <= end)
             .filter(|e| self.rule_id.as_ref().is_none_or(|r| *r == e.rule_id))
             .filter(|e| self.rule_name.as_ref().is_none_or(|r| *r == e.rule_name))
-            .filter(|e| self.metric_name.as_ref().is_none_or(|m| *m == e.metric_name))
-            .filter(|e| self.level.as_deref().is_none_or(|l| l == e.level.log_level()))
+            .filter(|e| {
+                self.metric_name
+                    .as_ref()
+                    .is_none_or(|m| *m == e.metric_name)
+            })
+            .filter(|e| {
+                self.level
+                    .as_deref()
+                    .is_none_or(|l| l == e.level.log_level())
+            });
+        // Page first, render only the page.
+        let (_, page) = page_of(log, self.page, self.page_size);
+        let page: Vec<Value> = page
+            .into_iter()
             .map(|e| {
                 json!({
                     "AlertTime": ms(e.time).to_string(), "RuleId": e.rule_id, "RuleName": e.rule_name,
@@ -1029,12 +997,6 @@ impl CloudApi for DescribeAlertLogList {
                     "Escalation": {"Level": e.level.escalation(), "Expression": e.expression, "Times": e.times},
                 })
             })
-            .collect();
-        let skip = ((self.page - 1) * self.page_size) as usize;
-        let page: Vec<Value> = rows
-            .into_iter()
-            .skip(skip)
-            .take(self.page_size as usize)
             .collect();
         Ok(with_ok([
             ("PageNumber", json!(self.page)),
