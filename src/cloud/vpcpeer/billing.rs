@@ -1,12 +1,10 @@
-//! Inter-region peering traffic billing (§3.7).
-//!
-//! Fees are computed in micro-CNY integers so the worked example gives exactly
-//! 96 and 48 CNY (BILL-1). This module knows traffic records, prices and peerings, not the
-//! world: `World::record_traffic` and `World::fee` (in `vpcpeer::ops`) hand it what it needs.
+//! Inter-region peering traffic records (§3.7): the whole-GB records of
+//! `World::record_traffic` and the micro-CNY amount `World::fee` answers. The fees themselves
+//! are computed by the CDT bill (`cloud::traffic::bill`), which prices these records together
+//! with the flows' hourly buckets.
 
 use crate::cloud::error::CloudError;
-use crate::cloud::options::PriceEntry;
-use crate::cloud::time::{Timestamp, HOUR};
+use crate::cloud::time::Timestamp;
 use crate::cloud::vpcpeer::Peering;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -73,49 +71,4 @@ pub fn traffic_record(
         gigabytes,
         hour_start: hour_start.hour_floor(),
     })
-}
-
-/// Fee charged to `account_uid` for the billing hour containing `hour_start`
-/// (`billing.fee`, §3.7): intra-region traffic is free; inter-region traffic
-/// is priced by region pair and the highest link type in effect during the hour.
-pub fn fee<'p>(
-    traffic: &[TrafficRecord],
-    peering: impl Fn(&str) -> Option<&'p Peering>,
-    prices: &[PriceEntry],
-    account_uid: &str,
-    hour_start: Timestamp,
-) -> Result<Cny, CloudError> {
-    let start = hour_start.hour_floor();
-    let end = start.plus(HOUR);
-    let mut total: u64 = 0;
-    for r in traffic
-        .iter()
-        .filter(|r| r.payer_uid == account_uid && r.hour_start == start)
-    {
-        let p = peering(&r.peering_id).ok_or_else(|| CloudError::peer_not_found(&r.peering_id))?;
-        if !p.is_inter_region() {
-            continue; // §3.7 rule 1
-        }
-        let lt = p
-            .max_link_type_during(start, end)
-            .unwrap_or_else(|| p.link_type.clone());
-        let price = prices
-            .iter()
-            .find(|e| {
-                e.link_type == lt
-                    && ((e.region_a == p.region_id && e.region_b == p.accepting_region_id)
-                        || (e.region_b == p.region_id && e.region_a == p.accepting_region_id))
-            })
-            .ok_or_else(|| {
-                CloudError::bad(
-                    "Billing.PriceNotConfigured",
-                    format!(
-                        "No price for {} <-> {} ({lt}).",
-                        p.region_id, p.accepting_region_id
-                    ),
-                )
-            })?;
-        total = total.saturating_add(price.micro_cny_per_gb.saturating_mul(r.gigabytes));
-    }
-    Ok(Cny(total))
 }

@@ -894,18 +894,23 @@ impl World {
     }
 
     /// Fee charged to `account_uid` for the billing hour containing `hour_start`
-    /// (`billing.fee`, §3.7); see [`billing::fee`].
+    /// (`billing.fee`, §3.7): that account's lines of the CDT bill for the hour (one pricing
+    /// path, [`crate::cloud::traffic::bill`]), in micro-CNY.
     pub fn fee(
         &self,
         account_uid: &str,
         hour_start: Timestamp,
     ) -> Result<billing::Cny, CloudError> {
-        billing::fee(
-            &self.traffic,
-            |id| self.peerings.get(id),
-            &self.options.prices,
-            account_uid,
-            hour_start,
-        )
+        let start = hour_start.hour_floor();
+        let bill = self
+            .bill(&crate::cloud::traffic::bill::BillQuery {
+                account: Some(account_uid.to_string()),
+                from: Some(start),
+                to: Some(start.plus(crate::cloud::time::HOUR)),
+            })
+            .map_err(|e| CloudError::bad("Billing.Unavailable", e))?;
+        // Bill units are 10^-15 CNY; a fee is micro-CNY.
+        let micro = bill.total_units() / 1_000_000_000;
+        Ok(billing::Cny(u64::try_from(micro).unwrap_or(u64::MAX)))
     }
 }
