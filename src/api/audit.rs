@@ -1,6 +1,7 @@
 //! ActionTrail-shaped audit events (network-model.md §10): exactly one per API call, whatever
 //! the outcome, plus `AliyunServiceEvent`s for platform-side changes (expiry, settling).
 
+use super::catalog::{AccessLevel, ApiEntry};
 use super::param_map::ParamMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -146,76 +147,49 @@ pub struct AuditEvent {
     pub additional_event_data: AdditionalEventData,
 }
 
-/// The main resource id of a call: from the response (creates) or the parameters.
-/// A create that failed names no resource (§10.1).
-pub fn resource_name(api: &str, params: &Map<String, Value>, response: Option<&Value>) -> String {
-    const KEYS: [&str; 21] = [
-        "InstanceId",
-        "VpcId",
-        "VSwitchId",
-        "RouteEntryId",
-        "RouteTableId",
-        "PolicyName",
-        "UserName",
-        "RoleName",
-        "GroupName",
-        "PolicyId",
-        "ResourceGroupId",
-        "RoleArn",
-        "SecurityGroupId",
-        "NetworkAclId",
-        // ECS TagResources/UntagResources: the first resource named
-        "ResourceId.1",
-        // CEN (no earlier key occurs in a Cbn request or response)
-        "TransitRouterRouteEntryId",
-        "TransitRouterAttachmentId",
-        "TransitRouterRouteTableId",
-        "TransitRouterId",
-        "CenBandwidthPackageId",
-        "CenId",
-    ];
-    if api == "MoveAccount" {
-        // The member moved (GetCallerIdentity answers an `AccountId` too, so the key is not
-        // one of the general ones).
-        return first_of(params, &["AccountId"])
-            .unwrap_or_default()
-            .to_string();
-    }
-    if let Some(s) = response
-        .and_then(Value::as_object)
-        .and_then(|r| first_of(r, &KEYS))
-    {
-        return s.to_string();
-    }
-    // ECS RunInstances answers the ids it created as a list.
-    if let Some(ids) = response
-        .and_then(|r| r.pointer("/InstanceIdSets/InstanceIdSet"))
-        .and_then(Value::as_array)
-    {
-        return ids
-            .iter()
-            .filter_map(Value::as_str)
-            .collect::<Vec<_>>()
-            .join(",");
-    }
-    let creates =
-        super::catalog::by_api(api).is_some_and(|e| e.level == super::catalog::AccessLevel::Create);
-    if creates && !api.starts_with("Accept") && api != "AssumeRole" {
+/// The main resource id of a call, where its declaration says to find it ([`ApiEntry::names`]):
+/// the response of a write first, then the request parameters. A create that failed names no
+/// resource (§10.1) unless its request names an existing one ([`ApiEntry::names_in_request`]).
+pub fn resource_name(
+    entry: Option<&ApiEntry>,
+    params: &Map<String, Value>,
+    response: Option<&Value>,
+) -> String {
+    let Some(entry) = entry else {
+        return String::new();
+    };
+    if let Some(response) = response {
+        for field in entry.names {
+            let found = if field.starts_with('/') {
+                response.pointer(field).and_then(|v| match v {
+                    Value::Array(ids) => Some(
+                        ids.iter()
+                            .filter_map(Value::as_str)
+                            .collect::<Vec<_>>()
+                            .join(","),
+                    ),
+                    Value::String(s) => Some(s.clone()),
+                    _ => None,
+                })
+            } else {
+                response
+                    .get(field)
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            };
+            if let Some(name) = found {
+                return name;
+            }
+        }
+    } else if entry.level == AccessLevel::Create && !entry.names_in_request {
         return String::new();
     }
-    first_of(params, &KEYS).unwrap_or_default().to_string()
-}
-
-/// The string value of the earliest of `keys` that `map` holds as a string. One pass over
-/// the (small) map instead of one SipHash lookup per candidate key.
-fn first_of<'m>(map: &'m Map<String, Value>, keys: &[&str]) -> Option<&'m str> {
-    map.iter()
-        .filter_map(|(k, v)| {
-            let rank = keys.iter().position(|c| c == k)?;
-            Some((rank, v.as_str()?))
-        })
-        .min_by_key(|(rank, _)| *rank)
-        .map(|(_, s)| s)
+    entry
+        .names
+        .iter()
+        .find_map(|field| params.get(*field).and_then(Value::as_str))
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// Renders events as a fixed-width table (for `ramsim log`).
@@ -250,4 +224,70 @@ pub fn render_table(events: &[AuditEvent]) -> String {
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::resource_name;
+    use crate::api::catalog::by_product_api;
+    use serde_json::{json, Map, Value};
+
+    fn name(product: &str, api: &str, params: Value, response: Option<Value>) -> String {
+        let entry = by_product_api(Some(product), api).expect("declared");
+        let params: Map<String, Value> = serde_json::from_value(params).unwrap();
+        resource_name(Some(entry), &params, response.as_ref())
+    }
+
+    #[test]
+    fn each_event_names_the_resource_its_api_declares() {
+        // A create names what it created, from the response; failed, it names nothing.
+        let p = json!({"RegionId": "cn-hangzhou", "VpcId": "vpc-1", "ServiceId": "epsrv-1"});
+        let ok = json!({"EndpointId": "ep-1", "VpcId": "vpc-1"});
+        assert_eq!(
+            name("Privatelink", "CreateVpcEndpoint", p.clone(), Some(ok)),
+            "ep-1"
+        );
+        assert_eq!(name("Privatelink", "CreateVpcEndpoint", p, None), "");
+        // A create of a named resource names it from the request once it succeeded.
+        let user = json!({"UserName": "alice"});
+        let created = json!({"User": {"UserName": "alice"}});
+        assert_eq!(
+            name("Ram", "CreateUser", user.clone(), Some(created)),
+            "alice"
+        );
+        assert_eq!(name("Ram", "CreateUser", user, None), "");
+        // A create on an existing resource names it even when it fails.
+        let accept = json!({"InstanceId": "pcc-1"});
+        assert_eq!(
+            name("VpcPeer", "AcceptVpcPeerConnection", accept, None),
+            "pcc-1"
+        );
+        // Lists of created ids are joined.
+        let run = json!({"InstanceIdSets": {"InstanceIdSet": ["i-1", "i-2"]}});
+        assert_eq!(name("Ecs", "RunInstances", json!({}), Some(run)), "i-1,i-2");
+        // The resource the declaration names, not the first id-like parameter.
+        let bind = json!({"RouteTableId": "vtb-1", "VSwitchId": "vsw-1"});
+        assert_eq!(name("Vpc", "AssociateRouteTable", bind, None), "vtb-1");
+        let nlb = json!({"LoadbalancerId": "nlb-1"});
+        assert_eq!(
+            name(
+                "Nlb",
+                "CreateLoadBalancer",
+                json!({"VpcId": "vpc-1"}),
+                Some(nlb)
+            ),
+            "nlb-1"
+        );
+        let clb = json!({"LoadBalancerId": "lb-1", "VpcId": "vpc-1"});
+        assert_eq!(
+            name("Slb", "CreateLoadBalancer", json!({}), Some(clb)),
+            "lb-1"
+        );
+        // A call on no resource names none.
+        assert_eq!(
+            name("Sts", "GetCallerIdentity", json!({"AccountId": "1"}), None),
+            ""
+        );
+        assert_eq!(resource_name(None, &Map::new(), None), "");
+    }
 }

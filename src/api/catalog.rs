@@ -256,6 +256,40 @@ mod tests {
     }
 
     #[test]
+    fn every_call_on_a_resource_declares_where_its_name_comes_from() {
+        for e in CATALOG {
+            if e.resource_type.is_empty() || e.level == AccessLevel::List {
+                continue;
+            }
+            assert!(
+                !e.names.is_empty(),
+                "{}/{} acts on {} but declares no `names`",
+                e.product,
+                e.api,
+                e.resource_type
+            );
+            for name in e.names {
+                // A request parameter (`Foo.1` for a `Foo.N` list), a response field, or a
+                // pointer into the response.
+                let declared = e
+                    .params
+                    .iter()
+                    .any(|p| p.name == *name || p.name.replace(".N", ".1") == *name)
+                    || e.response.contains(name)
+                    || name
+                        .strip_prefix('/')
+                        .and_then(|path| path.split('/').next())
+                        .is_some_and(|top| e.response.contains(&top));
+                assert!(
+                    declared,
+                    "{}/{} names its resource by undeclared {name}",
+                    e.product, e.api
+                );
+            }
+        }
+    }
+
+    #[test]
     fn product_and_api_name_one_entry() {
         assert_eq!(
             by_product_api(Some("vpcpeer"), "CreateVpcPeerConnection").map(|e| e.product),

@@ -812,7 +812,7 @@ impl Gateway {
             Ok(body) => (String::new(), String::new(), write.then(|| body.clone())),
             Err(e) => (e.code.clone(), e.message.clone(), None),
         };
-        let resource_name = resource_name(&request.action, &request.params, response.as_ref());
+        let resource_name = resource_name(entry, &request.params, response.as_ref());
         let recipient = match (caller, &request.params.get("RoleArn")) {
             (Ok(_), Some(Value::String(arn))) => arn
                 .strip_prefix("acs:ram::")

@@ -136,6 +136,8 @@ impl Product {
             denial: self.denial,
             response: &[],
             resource_type: "",
+            names: &[],
+            names_in_request: false,
         }
     }
 }
@@ -170,6 +172,15 @@ pub struct ApiDecl {
     /// The ActionTrail `resourceType` of its events (§10.3: `ACS::VPC::VPC`); empty for an API
     /// that acts on no resource (`GetCallerIdentity`, `DescribeRegions`).
     pub resource_type: &'static str,
+    /// Where its events' `resourceName` comes from: the first of these fields present in the
+    /// response (writes only: reads record none), else in the request parameters; a field
+    /// starting with `/` is a JSON pointer into the response whose list is joined with `,`
+    /// (`/InstanceIdSets/InstanceIdSet`). Empty: the event names no resource.
+    pub names: &'static [&'static str],
+    /// True for a create that acts on a resource its request names (AcceptVpcPeerConnection,
+    /// AssumeRole): its events name it even when the call fails. Any other failed create
+    /// names no resource (§10.1).
+    pub names_in_request: bool,
 }
 
 impl ApiDecl {
@@ -207,6 +218,20 @@ impl ApiDecl {
     /// Acting on resources of this ActionTrail type (`ACS::VPC::VPC`).
     pub const fn resource_type(mut self, resource_type: &'static str) -> Self {
         self.resource_type = resource_type;
+        self
+    }
+
+    /// Naming its events' resource by the first of these fields (see [`ApiDecl::names`]).
+    pub const fn names(mut self, fields: &'static [&'static str]) -> Self {
+        self.names = fields;
+        self
+    }
+
+    /// A create naming its events' resource by these request parameters, even when it fails
+    /// (see [`ApiDecl::names_in_request`]).
+    pub const fn names_in_request(mut self, fields: &'static [&'static str]) -> Self {
+        self.names = fields;
+        self.names_in_request = true;
         self
     }
 

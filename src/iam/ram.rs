@@ -58,29 +58,34 @@ const POLICY: &str = "acs:ram::{account}:policy/{PolicyName}";
 pub const DECLS: &[ApiDecl] = &[
     PRODUCT
         .api("CreateUser", "ram:CreateUser", Create)
+        .names(&["UserName"])
         .resource_type("ACS::RAM::User")
         .params(&[req("UserName", Str)])
         .resources(&[USER])
         .response(&["User"]),
     PRODUCT
         .api("CreateAccessKey", "ram:CreateAccessKey", Create)
+        .names(&["UserName"])
         .resource_type("ACS::RAM::AccessKey")
         .params(&[req("UserName", Str)])
         .resources(&[USER])
         .response(&["AccessKey"]),
     PRODUCT
         .api("CreateGroup", "ram:CreateGroup", Create)
+        .names(&["GroupName"])
         .resource_type("ACS::RAM::Group")
         .params(&[req("GroupName", Str)])
         .resources(&[GROUP])
         .response(&["Group"]),
     PRODUCT
         .api("AddUserToGroup", "ram:AddUserToGroup", Update)
+        .names(&["GroupName"])
         .resource_type("ACS::RAM::Group")
         .params(&[req("UserName", Str), req("GroupName", Str)])
         .resources(&[GROUP]),
     PRODUCT
         .api("CreateRole", "ram:CreateRole", Create)
+        .names(&["RoleName"])
         .resource_type("ACS::RAM::Role")
         .params(&[
             req("RoleName", Str),
@@ -91,6 +96,7 @@ pub const DECLS: &[ApiDecl] = &[
         .response(&["Role"]),
     PRODUCT
         .api("UpdateRole", "ram:UpdateRole", Update)
+        .names(&["RoleName"])
         .resource_type("ACS::RAM::Role")
         .params(&[
             req("RoleName", Str),
@@ -101,6 +107,7 @@ pub const DECLS: &[ApiDecl] = &[
         .response(&["Role"]),
     PRODUCT
         .api("CreatePolicy", "ram:CreatePolicy", Create)
+        .names(&["PolicyName"])
         .resource_type("ACS::RAM::Policy")
         .params(&[
             req("PolicyName", Str),
@@ -111,6 +118,7 @@ pub const DECLS: &[ApiDecl] = &[
         .response(&["Policy"]),
     PRODUCT
         .api("CreatePolicyVersion", "ram:CreatePolicyVersion", Create)
+        .names(&["PolicyName"])
         .resource_type("ACS::RAM::Policy")
         .params(&[
             req("PolicyName", Str),
@@ -126,22 +134,26 @@ pub const DECLS: &[ApiDecl] = &[
             "ram:SetDefaultPolicyVersion",
             Update,
         )
+        .names(&["PolicyName"])
         .resource_type("ACS::RAM::Policy")
         .params(&[req("PolicyName", Str), req("VersionId", Str)])
         .resources(&[POLICY]),
     PRODUCT
         .api("DeletePolicyVersion", "ram:DeletePolicyVersion", Delete)
+        .names(&["PolicyName"])
         .resource_type("ACS::RAM::Policy")
         .params(&[req("PolicyName", Str), req("VersionId", Str)])
         .resources(&[POLICY]),
     PRODUCT
         .api("GetPolicy", "ram:GetPolicy", Get)
+        .names(&["PolicyName"])
         .resource_type("ACS::RAM::Policy")
         .params(&[req("PolicyName", Str), req("PolicyType", Str)])
         .resources(&[POLICY])
         .response(&["Policy", "DefaultPolicyVersion"]),
     PRODUCT
         .api("GetPolicyVersion", "ram:GetPolicyVersion", Get)
+        .names(&["PolicyName"])
         .resource_type("ACS::RAM::Policy")
         .params(&[
             req("PolicyName", Str),
@@ -152,42 +164,50 @@ pub const DECLS: &[ApiDecl] = &[
         .response(&["PolicyVersion"]),
     PRODUCT
         .api("ListPolicyVersions", "ram:ListPolicyVersions", List)
+        .names(&["PolicyName"])
         .resource_type("ACS::RAM::Policy")
         .params(&[req("PolicyName", Str), req("PolicyType", Str)])
         .resources(&[POLICY])
         .response(&["PolicyVersions"]),
     PRODUCT
         .api("DeletePolicy", "ram:DeletePolicy", Delete)
+        .names(&["PolicyName"])
         .resource_type("ACS::RAM::Policy")
         .params(&[req("PolicyName", Str)])
         .resources(&[POLICY]),
     PRODUCT
         .api("AttachPolicyToUser", "ram:AttachPolicyToUser", Update)
+        .names(&["PolicyName"])
         .resource_type("ACS::RAM::Policy")
         .params(TO_USER)
         .resources(&[POLICY, USER]),
     PRODUCT
         .api("AttachPolicyToGroup", "ram:AttachPolicyToGroup", Update)
+        .names(&["PolicyName"])
         .resource_type("ACS::RAM::Policy")
         .params(TO_GROUP)
         .resources(&[POLICY, GROUP]),
     PRODUCT
         .api("AttachPolicyToRole", "ram:AttachPolicyToRole", Update)
+        .names(&["PolicyName"])
         .resource_type("ACS::RAM::Policy")
         .params(TO_ROLE)
         .resources(&[POLICY, ROLE]),
     PRODUCT
         .api("DetachPolicyFromUser", "ram:DetachPolicyFromUser", Update)
+        .names(&["PolicyName"])
         .resource_type("ACS::RAM::Policy")
         .params(TO_USER)
         .resources(&[POLICY, USER]),
     PRODUCT
         .api("DetachPolicyFromGroup", "ram:DetachPolicyFromGroup", Update)
+        .names(&["PolicyName"])
         .resource_type("ACS::RAM::Policy")
         .params(TO_GROUP)
         .resources(&[POLICY, GROUP]),
     PRODUCT
         .api("DetachPolicyFromRole", "ram:DetachPolicyFromRole", Update)
+        .names(&["PolicyName"])
         .resource_type("ACS::RAM::Policy")
         .params(TO_ROLE)
         .resources(&[POLICY, ROLE]),

@@ -43,12 +43,14 @@ pub const DECLS: &[ApiDecl] = &[
             "resourcemanager:CreateResourceGroup",
             Create,
         )
+        .names(&["Name"])
         .resource_type("ACS::ResourceManager::ResourceGroup")
         .params(&[req("Name", Str)])
         .resources(&["acs:resourcemanager::{account}:resourcegroup/*"])
         .response(&["ResourceGroup"]),
     PRODUCT
         .api("AttachPolicy", "resourcemanager:AttachPolicy", Update)
+        .names(&["PolicyName"])
         .resource_type("ACS::RAM::Policy")
         .params(&[
             req("PolicyName", Str),
@@ -60,6 +62,7 @@ pub const DECLS: &[ApiDecl] = &[
         .resources(&[RESOURCE_GROUP]),
     PRODUCT
         .api("DetachPolicy", "resourcemanager:DetachPolicy", Update)
+        .names(&["PolicyName"])
         .resource_type("ACS::RAM::Policy")
         .params(&[
             req("PolicyName", Str),
@@ -75,6 +78,7 @@ pub const DECLS: &[ApiDecl] = &[
             "resourcemanager:CreateControlPolicy",
             Create,
         )
+        .names(&["PolicyName"])
         .resource_type("ACS::ResourceManager::ControlPolicy")
         .params(&[
             req("PolicyName", Str),
@@ -89,6 +93,7 @@ pub const DECLS: &[ApiDecl] = &[
             "resourcemanager:AttachControlPolicy",
             Update,
         )
+        .names(&["PolicyId"])
         .resource_type("ACS::ResourceManager::ControlPolicy")
         .params(&[req("PolicyId", Str), req("TargetId", Str)])
         .resources(&[CONTROL_POLICY, FOLDER]),
@@ -98,11 +103,13 @@ pub const DECLS: &[ApiDecl] = &[
             "resourcemanager:DetachControlPolicy",
             Update,
         )
+        .names(&["PolicyId"])
         .resource_type("ACS::ResourceManager::ControlPolicy")
         .params(&[req("PolicyId", Str), req("TargetId", Str)])
         .resources(&[CONTROL_POLICY, FOLDER]),
     PRODUCT
         .api("MoveAccount", "resourcemanager:MoveAccount", Update)
+        .names(&["AccountId"])
         .resource_type("ACS::ResourceManager::Account")
         .params(&[req("AccountId", Uid), req("DestinationFolderId", Str)])
         .resources(&[MOVED_ACCOUNT, DESTINATION]),

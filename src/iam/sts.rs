@@ -26,6 +26,7 @@ pub const PRODUCT: Product = Product {
 pub const DECLS: &[ApiDecl] = &[
     PRODUCT
         .api("AssumeRole", "sts:AssumeRole", Create)
+        .names_in_request(&["RoleArn"])
         .resource_type("ACS::RAM::Role")
         .params(&[
             req("RoleArn", Str),

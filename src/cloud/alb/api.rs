@@ -93,6 +93,7 @@ pub struct AlbCreateLoadBalancer {
 impl CloudApi for AlbCreateLoadBalancer {
     const DECL: ApiDecl = PRODUCT
         .api("CreateLoadBalancer", "alb:CreateLoadBalancer", Create)
+        .names(&["LoadBalancerId"])
         .resource_type("ACS::ALB::LoadBalancer")
         .params(&[
             req("RegionId", Str),
@@ -186,6 +187,7 @@ macro_rules! by_id {
         impl CloudApi for $name {
             const DECL: ApiDecl = PRODUCT
                 .api($api, $action, $level)
+                .names(&[$param])
                 .params(&[req("RegionId", Str), req($param, Str), opt("DryRun", Bool)])
                 .resource_type(super::resource_type_of($kind))
                 .resources(&[concat!("acs:alb:{region}:{account}:", $kind, "/{", $param, "}")])
@@ -328,6 +330,7 @@ pub struct AlbCreateServerGroup {
 impl CloudApi for AlbCreateServerGroup {
     const DECL: ApiDecl = PRODUCT
         .api("CreateServerGroup", "alb:CreateServerGroup", Create)
+        .names(&["ServerGroupId"])
         .resource_type("ACS::ALB::ServerGroup")
         .params(&[
             req("RegionId", Str),
@@ -525,6 +528,7 @@ impl CloudApi for AlbAddServersToServerGroup {
             "alb:AddServersToServerGroup",
             Update,
         )
+        .names(&["ServerGroupId"])
         .resource_type("ACS::ALB::ServerGroup")
         .params(SERVER_PARAMS)
         .resources(&["acs:alb:{region}:{account}:servergroup/{ServerGroupId}"])
@@ -575,6 +579,7 @@ impl CloudApi for AlbRemoveServersFromServerGroup {
             "alb:RemoveServersFromServerGroup",
             Update,
         )
+        .names(&["ServerGroupId"])
         .resource_type("ACS::ALB::ServerGroup")
         .params(SERVER_PARAMS)
         .resources(&["acs:alb:{region}:{account}:servergroup/{ServerGroupId}"])
@@ -650,6 +655,7 @@ pub struct AlbCreateListener {
 impl CloudApi for AlbCreateListener {
     const DECL: ApiDecl = PRODUCT
         .api("CreateListener", "alb:CreateListener", Create)
+        .names(&["ListenerId"])
         .resource_type("ACS::ALB::Listener")
         .params(&[
             req("RegionId", Str),

@@ -96,6 +96,7 @@ pub struct CreateCen {
 impl CloudApi for CreateCen {
     const DECL: ApiDecl = PRODUCT
         .api("CreateCen", "cen:CreateCen", Create)
+        .names(&["CenId"])
         .resource_type("ACS::CEN::CenInstance")
         .params(&[
             opt("Name", Str),
@@ -148,6 +149,7 @@ pub struct DeleteCen {
 impl CloudApi for DeleteCen {
     const DECL: ApiDecl = PRODUCT
         .api("DeleteCen", "cen:DeleteCen", Delete)
+        .names(&["CenId"])
         .resource_type("ACS::CEN::CenInstance")
         .params(&[req("CenId", Str)])
         .resources(&["acs:cen:*:{account}:ceninstance/{CenId}"]);
@@ -218,6 +220,7 @@ impl CloudApi for CreateCenBandwidthPackage {
             "cen:CreateCenBandwidthPackage",
             Create,
         )
+        .names(&["CenBandwidthPackageId"])
         .resource_type("ACS::CEN::CenBandwidthPackage")
         .params(&[
             req("Bandwidth", Int),
@@ -322,6 +325,7 @@ impl CloudApi for AssociateCenBandwidthPackage {
             "cen:AssociateCenBandwidthPackage",
             Update,
         )
+        .names(&["CenBandwidthPackageId"])
         .resource_type("ACS::CEN::CenBandwidthPackage")
         .params(BWP_PARAMS)
         .resources(BWP_ARNS);
@@ -365,6 +369,7 @@ impl CloudApi for UnassociateCenBandwidthPackage {
             "cen:UnassociateCenBandwidthPackage",
             Update,
         )
+        .names(&["CenBandwidthPackageId"])
         .resource_type("ACS::CEN::CenBandwidthPackage")
         .params(BWP_PARAMS)
         .resources(BWP_ARNS);
@@ -425,6 +430,7 @@ pub struct CreateTransitRouter {
 impl CloudApi for CreateTransitRouter {
     const DECL: ApiDecl = PRODUCT
         .api("CreateTransitRouter", "cen:CreateTransitRouter", Create)
+        .names(&["TransitRouterId"])
         .resource_type("ACS::CEN::TransitRouter")
         .params(&[
             req("RegionId", Str),
@@ -490,6 +496,7 @@ pub struct DeleteTransitRouter {
 impl CloudApi for DeleteTransitRouter {
     const DECL: ApiDecl = PRODUCT
         .api("DeleteTransitRouter", "cen:DeleteTransitRouter", Delete)
+        .names(&["TransitRouterId"])
         .resource_type("ACS::CEN::TransitRouter")
         .params(&[
             req("TransitRouterId", Str),
@@ -586,6 +593,7 @@ impl CloudApi for CreateTransitRouterVpcAttachment {
             "cen:CreateTransitRouterVpcAttachment",
             Create,
         )
+        .names(&["TransitRouterAttachmentId"])
         .resource_type("ACS::CEN::TransitRouterAttachment")
         .params(&[
             req("RegionId", Str),
@@ -706,6 +714,7 @@ impl CloudApi for DeleteTransitRouterVpcAttachment {
             "cen:DeleteTransitRouterVpcAttachment",
             Delete,
         )
+        .names(&["TransitRouterAttachmentId"])
         .resource_type("ACS::CEN::TransitRouterAttachment")
         .params(DELETE_ATT_PARAMS)
         .resources(ATT_ARN);
@@ -755,6 +764,7 @@ impl CloudApi for DeleteTransitRouterPeerAttachment {
             "cen:DeleteTransitRouterPeerAttachment",
             Delete,
         )
+        .names(&["TransitRouterAttachmentId"])
         .resource_type("ACS::CEN::TransitRouterAttachment")
         .params(DELETE_ATT_PARAMS)
         .resources(ATT_ARN);
@@ -837,6 +847,7 @@ impl CloudApi for CreateTransitRouterPeerAttachment {
             "cen:CreateTransitRouterPeerAttachment",
             Create,
         )
+        .names(&["TransitRouterAttachmentId"])
         .resource_type("ACS::CEN::TransitRouterAttachment")
         .params(&[
             req("RegionId", Str),
@@ -930,6 +941,7 @@ macro_rules! link_api {
         impl CloudApi for $name {
             const DECL: ApiDecl = PRODUCT
                 .api(stringify!($name), $action, Update)
+                .names(&["TransitRouterAttachmentId"])
                 .resource_type(link_resource_type($assoc))
                 .params(&[
                     req("TransitRouterAttachmentId", Str),
@@ -1034,6 +1046,7 @@ impl CloudApi for CreateTransitRouterRouteEntry {
             "cen:CreateTransitRouterRouteEntry",
             Create,
         )
+        .names(&["TransitRouterRouteEntryId"])
         .resource_type("ACS::CEN::TransitRouterRouteTable")
         .params(&[
             req("TransitRouterRouteTableId", Str),
@@ -1108,6 +1121,7 @@ impl CloudApi for DeleteTransitRouterRouteEntry {
             "cen:DeleteTransitRouterRouteEntry",
             Delete,
         )
+        .names(&["TransitRouterRouteEntryId", "TransitRouterRouteTableId"])
         .resource_type("ACS::CEN::TransitRouterRouteTable")
         .params(&[
             opt("TransitRouterRouteEntryId", Str),
@@ -1185,6 +1199,7 @@ pub struct ListTransitRouters {
 impl CloudApi for ListTransitRouters {
     const DECL: ApiDecl = PRODUCT
         .api("ListTransitRouters", "cen:ListTransitRouters", List)
+        .names(&["TransitRouterId", "CenId"])
         .resource_type("ACS::CEN::TransitRouter")
         .params(&[
             opt("RegionId", Str),
@@ -1234,6 +1249,7 @@ impl CloudApi for ListTransitRouterRouteTables {
             "cen:ListTransitRouterRouteTables",
             List,
         )
+        .names(&["TransitRouterId"])
         .resource_type("ACS::CEN::TransitRouterRouteTable")
         .params(&[
             req("TransitRouterId", Str),
@@ -1291,6 +1307,7 @@ impl CloudApi for ListTransitRouterRouteEntries {
             "cen:ListTransitRouterRouteEntries",
             List,
         )
+        .names(&["TransitRouterRouteTableId"])
         .resource_type("ACS::CEN::TransitRouterRouteTable")
         .params(&[
             req("TransitRouterRouteTableId", Str),
@@ -1352,6 +1369,7 @@ impl CloudApi for ListTransitRouterAttachments {
             "cen:ListTransitRouterAttachments",
             List,
         )
+        .names(&["TransitRouterAttachmentId", "TransitRouterId", "CenId"])
         .resource_type("ACS::CEN::TransitRouterAttachment")
         .params(&[
             opt("CenId", Str),

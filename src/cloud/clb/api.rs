@@ -111,6 +111,7 @@ pub struct ClbCreateLoadBalancer {
 impl CloudApi for ClbCreateLoadBalancer {
     const DECL: ApiDecl = PRODUCT
         .api("CreateLoadBalancer", "slb:CreateLoadBalancer", Create)
+        .names(&["LoadBalancerId"])
         .resource_type("ACS::SLB::LoadBalancer")
         .params(&[
             req("RegionId", Str),
@@ -362,6 +363,7 @@ impl CloudApi for ClbCreateLoadBalancerTCPListener {
             "slb:CreateLoadBalancerTCPListener",
             Create,
         )
+        .names(&["LoadBalancerId"])
         .resource_type("ACS::SLB::LoadBalancer")
         .params(&[
             req("RegionId", Str),
@@ -470,6 +472,7 @@ impl CloudApi for ClbStartLoadBalancerListener {
             "slb:StartLoadBalancerListener",
             Update,
         )
+        .names(&["LoadBalancerId"])
         .resource_type("ACS::SLB::LoadBalancer")
         .params(&[
             req("RegionId", Str),
@@ -552,6 +555,7 @@ pub struct ClbAddBackendServers {
 impl CloudApi for ClbAddBackendServers {
     const DECL: ApiDecl = PRODUCT
         .api("AddBackendServers", "slb:AddBackendServers", Update)
+        .names(&["LoadBalancerId"])
         .resource_type("ACS::SLB::LoadBalancer")
         .params(&[
             req("RegionId", Str),
@@ -679,6 +683,7 @@ pub struct ClbDescribeLoadBalancers {
 impl CloudApi for ClbDescribeLoadBalancers {
     const DECL: ApiDecl = PRODUCT
         .api("DescribeLoadBalancers", "slb:DescribeLoadBalancers", List)
+        .names(&["VpcId"])
         .resource_type("ACS::SLB::LoadBalancer")
         .params(&[
             req("RegionId", Str),
@@ -743,6 +748,7 @@ pub struct ClbDeleteLoadBalancer {
 impl CloudApi for ClbDeleteLoadBalancer {
     const DECL: ApiDecl = PRODUCT
         .api("DeleteLoadBalancer", "slb:DeleteLoadBalancer", Delete)
+        .names(&["LoadBalancerId"])
         .resource_type("ACS::SLB::LoadBalancer")
         .params(&[req("RegionId", Str), req("LoadBalancerId", Str)])
         .resources(&["acs:slb:{region}:{account}:loadbalancer/{LoadBalancerId}"]);

@@ -37,6 +37,7 @@ pub struct ClbDescribeHealthStatus {
 impl CloudApi for ClbDescribeHealthStatus {
     const DECL: ApiDecl = PRODUCT
         .api("DescribeHealthStatus", "slb:DescribeHealthStatus", Get)
+        .names(&["LoadBalancerId"])
         .resource_type("ACS::SLB::LoadBalancer")
         .params(&[
             req("RegionId", Str),

@@ -414,6 +414,7 @@ impl CloudApi for PutResourceMetricRules {
             "cms:PutResourceMetricRules",
             Update,
         )
+        .names(&["Rules.1.RuleId"])
         .resource_type("ACS::CMS::AlarmRule")
         .params(RULE_PARAMS)
         .response(&["Code", "Message", "Success"]);
@@ -494,6 +495,7 @@ macro_rules! rule_switch {
         impl CloudApi for $name {
             const DECL: ApiDecl = PRODUCT
                 .api($api, concat!("cms:", $api), $level)
+                .names(&["RuleId.1"])
                 .resource_type("ACS::CMS::AlarmRule")
                 .params(&[opt("RegionId", Str), opt("RuleId.N", Str)])
                 .response(&["Code", "Message", "Success"]);
@@ -920,6 +922,7 @@ pub struct DescribeAlertLogList {
 impl CloudApi for DescribeAlertLogList {
     const DECL: ApiDecl = PRODUCT
         .api("DescribeAlertLogList", "cms:DescribeAlertLogList", Get)
+        .names(&["RuleId"])
         .resource_type("ACS::CMS::AlarmRule")
         .params(&[
             opt("RegionId", Str),

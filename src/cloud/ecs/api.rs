@@ -159,6 +159,7 @@ pub struct RunInstances {
 impl CloudApi for RunInstances {
     const DECL: ApiDecl = PRODUCT
         .api("RunInstances", "ecs:RunInstances", Create)
+        .names(&["/InstanceIdSets/InstanceIdSet"])
         .resource_type("ACS::ECS::Instance")
         .params(&[
             req("RegionId", Str),
@@ -354,6 +355,7 @@ fn dry_run_gate<T>(dry_run: bool, plan: T) -> Result<T, CloudError> {
 impl CloudApi for StartInstance {
     const DECL: ApiDecl = PRODUCT
         .api("StartInstance", "ecs:StartInstance", Update)
+        .names(&["InstanceId"])
         .resource_type("ACS::ECS::Instance")
         .params(&[req("InstanceId", Str), opt("DryRun", Bool)])
         .resources(&["acs:ecs:{region}:{account}:instance/{InstanceId}"]);
@@ -383,6 +385,7 @@ impl CloudApi for StartInstance {
 impl CloudApi for StopInstance {
     const DECL: ApiDecl = PRODUCT
         .api("StopInstance", "ecs:StopInstance", Update)
+        .names(&["InstanceId"])
         .resource_type("ACS::ECS::Instance")
         .params(&[
             req("InstanceId", Str),
@@ -417,6 +420,7 @@ impl CloudApi for StopInstance {
 impl CloudApi for DeleteInstance {
     const DECL: ApiDecl = PRODUCT
         .api("DeleteInstance", "ecs:DeleteInstance", Delete)
+        .names(&["InstanceId"])
         .resource_type("ACS::ECS::Instance")
         .params(&[
             req("InstanceId", Str),
@@ -462,6 +466,7 @@ pub struct DescribeInstances {
 impl CloudApi for DescribeInstances {
     const DECL: ApiDecl = PRODUCT
         .api("DescribeInstances", "ecs:DescribeInstances", List)
+        .names(&["VpcId", "VSwitchId", "SecurityGroupId"])
         .resource_type("ACS::ECS::Instance")
         .params(&[
             req("RegionId", Str),
@@ -571,6 +576,7 @@ impl CloudApi for DescribeNetworkInterfaces {
             "ecs:DescribeNetworkInterfaces",
             List,
         )
+        .names(&["InstanceId", "VpcId", "VSwitchId", "SecurityGroupId"])
         .resource_type("ACS::ECS::NetworkInterface")
         .params(&[
             req("RegionId", Str),
@@ -663,6 +669,7 @@ pub struct TagResources {
 impl CloudApi for TagResources {
     const DECL: ApiDecl = PRODUCT
         .api("TagResources", "ecs:TagResources", Update)
+        .names(&["ResourceId.1"])
         .resource_type("ACS::ECS::Instance")
         .params(&[
             req("RegionId", Str),
@@ -746,6 +753,7 @@ pub struct UntagResources {
 impl CloudApi for UntagResources {
     const DECL: ApiDecl = PRODUCT
         .api("UntagResources", "ecs:UntagResources", Update)
+        .names(&["ResourceId.1"])
         .resource_type("ACS::ECS::Instance")
         .params(&[
             req("RegionId", Str),

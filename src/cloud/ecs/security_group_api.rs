@@ -113,6 +113,7 @@ pub struct CreateSecurityGroup {
 impl CloudApi for CreateSecurityGroup {
     const DECL: ApiDecl = PRODUCT
         .api("CreateSecurityGroup", "ecs:CreateSecurityGroup", Create)
+        .names(&["SecurityGroupId"])
         .resource_type("ACS::ECS::SecurityGroup")
         .params(&[
             req("RegionId", Str),
@@ -280,6 +281,7 @@ macro_rules! rule_api {
         impl CloudApi for $name {
             const DECL: ApiDecl = PRODUCT
                 .api(stringify!($name), $action, Update)
+                .names(&["SecurityGroupId"])
                 .resource_type("ACS::ECS::SecurityGroup")
                 .params(&[
                     req("RegionId", Str),
@@ -411,6 +413,7 @@ impl CloudApi for ModifySecurityGroupPolicy {
             "ecs:ModifySecurityGroupPolicy",
             Update,
         )
+        .names(&["SecurityGroupId"])
         .resource_type("ACS::ECS::SecurityGroup")
         .params(&[
             req("RegionId", Str),
@@ -468,6 +471,7 @@ pub struct DeleteSecurityGroup {
 impl CloudApi for DeleteSecurityGroup {
     const DECL: ApiDecl = PRODUCT
         .api("DeleteSecurityGroup", "ecs:DeleteSecurityGroup", Delete)
+        .names(&["SecurityGroupId"])
         .resource_type("ACS::ECS::SecurityGroup")
         .params(&[req("RegionId", Str), req("SecurityGroupId", Str)])
         .resources(&["acs:ecs:{region}:{account}:securitygroup/{SecurityGroupId}"]);
@@ -515,6 +519,7 @@ pub struct DescribeSecurityGroups {
 impl CloudApi for DescribeSecurityGroups {
     const DECL: ApiDecl = PRODUCT
         .api("DescribeSecurityGroups", "ecs:DescribeSecurityGroups", List)
+        .names(&["VpcId"])
         .resource_type("ACS::ECS::SecurityGroup")
         .params(&[
             req("RegionId", Str),
@@ -573,6 +578,7 @@ impl CloudApi for DescribeSecurityGroupAttribute {
             "ecs:DescribeSecurityGroupAttribute",
             Get,
         )
+        .names(&["SecurityGroupId"])
         .resource_type("ACS::ECS::SecurityGroup")
         .params(&[
             req("RegionId", Str),

@@ -71,6 +71,7 @@ pub struct CreateNetworkAcl {
 impl CloudApi for CreateNetworkAcl {
     const DECL: ApiDecl = PRODUCT
         .api("CreateNetworkAcl", "vpc:CreateNetworkAcl", Create)
+        .names(&["NetworkAclId"])
         .resource_type("ACS::VPC::NetworkAcl")
         .params(&[
             req("RegionId", Str),
@@ -216,6 +217,7 @@ impl CloudApi for UpdateNetworkAclEntries {
             "vpc:UpdateNetworkAclEntries",
             Update,
         )
+        .names(&["NetworkAclId"])
         .resource_type("ACS::VPC::NetworkAcl")
         .params(&[
             req("RegionId", Str),
@@ -369,6 +371,7 @@ macro_rules! binding_api {
         impl CloudApi for $name {
             const DECL: ApiDecl = PRODUCT
                 .api(stringify!($name), $action, Update)
+                .names(&["NetworkAclId"])
                 .resource_type("ACS::VPC::NetworkAcl")
                 .params(&[
                     req("RegionId", Str),
@@ -471,6 +474,7 @@ pub struct DeleteNetworkAcl {
 impl CloudApi for DeleteNetworkAcl {
     const DECL: ApiDecl = PRODUCT
         .api("DeleteNetworkAcl", "vpc:DeleteNetworkAcl", Delete)
+        .names(&["NetworkAclId"])
         .resource_type("ACS::VPC::NetworkAcl")
         .params(&[
             req("RegionId", Str),
@@ -530,6 +534,7 @@ impl CloudApi for DescribeNetworkAclAttributes {
             "vpc:DescribeNetworkAclAttributes",
             Get,
         )
+        .names(&["NetworkAclId"])
         .resource_type("ACS::VPC::NetworkAcl")
         .params(&[req("RegionId", Str), req("NetworkAclId", Str)])
         .resources(&["acs:vpc:{region}:{account}:networkacl/{NetworkAclId}"])

@@ -274,6 +274,7 @@ pub struct CreateNetworkPath {
 impl CloudApi for CreateNetworkPath {
     const DECL: ApiDecl = PRODUCT
         .api("CreateNetworkPath", "nis:CreateNetworkPath", Create)
+        .names(&["NetworkPathId"])
         .resource_type("ACS::NIS::NetworkPath")
         .params(probe_params![
             req("NetworkPathName", Str),
@@ -343,6 +344,7 @@ pub struct DeleteNetworkPath {
 impl CloudApi for DeleteNetworkPath {
     const DECL: ApiDecl = PRODUCT
         .api("DeleteNetworkPath", "nis:DeleteNetworkPath", Delete)
+        .names(&["NetworkPathIds.1"])
         .resource_type("ACS::NIS::NetworkPath")
         .params(&[opt("RegionId", Str), opt("NetworkPathIds.N", Str)])
         .resources(&["acs:nis:*:{account}:networkpath/{NetworkPathIds.N}"])
@@ -414,6 +416,7 @@ impl CloudApi for CreateNetworkReachableAnalysis {
             "nis:CreateNetworkReachableAnalysis",
             Create,
         )
+        .names(&["NetworkReachableAnalysisId"])
         .resource_type("ACS::NIS::NetworkReachableAnalysis")
         .params(&[opt("RegionId", Str), req("NetworkPathId", Str)])
         .resources(&["acs:nis:*:{account}:networkreachableanalysis/*"])
@@ -489,6 +492,7 @@ impl CloudApi for CreateAndAnalyzeNetworkPath {
             "nis:CreateAndAnalyzeNetworkPath",
             Create,
         )
+        .names(&["NetworkReachableAnalysisId"])
         .resource_type("ACS::NIS::NetworkReachableAnalysis")
         .params(probe_params![])
         .resources(&["*"])
@@ -556,6 +560,7 @@ impl CloudApi for GetNetworkReachableAnalysis {
             "nis:GetNetworkReachableAnalysis",
             Get,
         )
+        .names(&["NetworkReachableAnalysisId"])
         .resource_type("ACS::NIS::NetworkReachableAnalysis")
         .params(&[opt("RegionId", Str), req("NetworkReachableAnalysisId", Str)])
         .resources(&["acs:nis:*:{account}:networkreachableanalysis/{NetworkReachableAnalysisId}"])
@@ -635,6 +640,7 @@ impl CloudApi for DeleteNetworkReachableAnalysis {
             "nis:DeleteNetworkReachableAnalysis",
             Delete,
         )
+        .names(&["NetworkReachableAnalysisIds.1"])
         .resource_type("ACS::NIS::NetworkReachableAnalysis")
         .params(&[
             opt("RegionId", Str),

@@ -356,6 +356,7 @@ fn zone_addresses(
 impl CloudApi for NlbCreateLoadBalancer {
     const DECL: ApiDecl = PRODUCT
         .api("CreateLoadBalancer", "nlb:CreateLoadBalancer", Create)
+        .names(&["LoadbalancerId"])
         .resource_type("ACS::NLB::LoadBalancer")
         .params(&[
             req("RegionId", Str),
@@ -633,6 +634,7 @@ fn in_range(v: Option<i64>, lo: i64, hi: i64, param: &str) -> Result<(), CloudEr
 impl CloudApi for NlbCreateServerGroup {
     const DECL: ApiDecl = PRODUCT
         .api("CreateServerGroup", "nlb:CreateServerGroup", Create)
+        .names(&["ServerGroupId"])
         .resource_type("ACS::NLB::ServerGroup")
         .params(&[
             req("RegionId", Str),
@@ -983,6 +985,7 @@ impl CloudApi for NlbAddServersToServerGroup {
             "nlb:AddServersToServerGroup",
             Update,
         )
+        .names(&["ServerGroupId"])
         .resource_type("ACS::NLB::ServerGroup")
         .params(&[
             req("RegionId", Str),
@@ -1099,6 +1102,7 @@ impl CloudApi for NlbRemoveServersFromServerGroup {
             "nlb:RemoveServersFromServerGroup",
             Update,
         )
+        .names(&["ServerGroupId"])
         .resource_type("ACS::NLB::ServerGroup")
         .params(&[
             req("RegionId", Str),
@@ -1217,6 +1221,7 @@ pub struct NlbCreateListener {
 impl CloudApi for NlbCreateListener {
     const DECL: ApiDecl = PRODUCT
         .api("CreateListener", "nlb:CreateListener", Create)
+        .names(&["ListenerId"])
         .resource_type("ACS::NLB::Listener")
         .params(&[
             req("RegionId", Str),
@@ -1413,6 +1418,7 @@ impl CloudApi for NlbGetLoadBalancerAttribute {
             "nlb:GetLoadBalancerAttribute",
             Get,
         )
+        .names(&["LoadBalancerId"])
         .resource_type("ACS::NLB::LoadBalancer")
         .params(&[req("RegionId", Str), req("LoadBalancerId", Str)])
         .resources(&["acs:nlb:{region}:{account}:loadbalancer/{LoadBalancerId}"])
@@ -1553,6 +1559,7 @@ pub struct NlbListServerGroups {
 impl CloudApi for NlbListServerGroups {
     const DECL: ApiDecl = PRODUCT
         .api("ListServerGroups", "nlb:ListServerGroups", List)
+        .names(&["VpcId"])
         .resource_type("ACS::NLB::ServerGroup")
         .params(&[
             req("RegionId", Str),
@@ -1706,6 +1713,7 @@ impl CloudApi for NlbGetListenerHealthStatus {
             "nlb:GetListenerHealthStatus",
             Get,
         )
+        .names(&["ListenerId"])
         .resource_type("ACS::NLB::Listener")
         .params(&[
             req("RegionId", Str),
@@ -1804,6 +1812,7 @@ pub struct NlbDeleteListener {
 impl CloudApi for NlbDeleteListener {
     const DECL: ApiDecl = PRODUCT
         .api("DeleteListener", "nlb:DeleteListener", Delete)
+        .names(&["ListenerId"])
         .resource_type("ACS::NLB::Listener")
         .params(&[
             req("RegionId", Str),
@@ -1867,6 +1876,7 @@ pub struct NlbDeleteServerGroup {
 impl CloudApi for NlbDeleteServerGroup {
     const DECL: ApiDecl = PRODUCT
         .api("DeleteServerGroup", "nlb:DeleteServerGroup", Delete)
+        .names(&["ServerGroupId"])
         .resource_type("ACS::NLB::ServerGroup")
         .params(&[
             req("RegionId", Str),
@@ -1945,6 +1955,7 @@ pub struct NlbDeleteLoadBalancer {
 impl CloudApi for NlbDeleteLoadBalancer {
     const DECL: ApiDecl = PRODUCT
         .api("DeleteLoadBalancer", "nlb:DeleteLoadBalancer", Delete)
+        .names(&["LoadBalancerId"])
         .resource_type("ACS::NLB::LoadBalancer")
         .params(&[
             req("RegionId", Str),

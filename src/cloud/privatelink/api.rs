@@ -411,6 +411,7 @@ impl CloudApi for CreateVpcEndpointService {
             "privatelink:CreateVpcEndpointService",
             Create,
         )
+        .names(&["ServiceId"])
         .resource_type("ACS::PrivateLink::VpcEndpointService")
         .params(&[
             req("RegionId", Str),
@@ -759,6 +760,7 @@ macro_rules! user_api {
         impl CloudApi for $ty {
             const DECL: ApiDecl = PRODUCT
                 .api($name, $action, Update)
+                .names(&["ServiceId"])
                 .resource_type("ACS::PrivateLink::VpcEndpointService")
                 .params(USER_PARAMS)
                 .resources(&["acs:privatelink:{region}:{account}:vpcendpointservice/{ServiceId}"]);
@@ -953,6 +955,7 @@ fn plan_zone(
 impl CloudApi for CreateVpcEndpoint {
     const DECL: ApiDecl = PRODUCT
         .api("CreateVpcEndpoint", "privatelink:CreateVpcEndpoint", Create)
+        .names(&["EndpointId"])
         .resource_type("ACS::PrivateLink::VpcEndpoint")
         .params(&[
             req("RegionId", Str),
@@ -1566,6 +1569,7 @@ impl CloudApi for EnableVpcEndpointConnection {
             "privatelink:EnableVpcEndpointConnection",
             Update,
         )
+        .names(&["EndpointId"])
         .resource_type("ACS::PrivateLink::VpcEndpoint")
         .params(&[
             req("RegionId", Str),
@@ -1651,6 +1655,7 @@ impl CloudApi for DisableVpcEndpointConnection {
             "privatelink:DisableVpcEndpointConnection",
             Update,
         )
+        .names(&["EndpointId"])
         .resource_type("ACS::PrivateLink::VpcEndpoint")
         .params(&[
             req("RegionId", Str),
@@ -1811,6 +1816,7 @@ impl CloudApi for EnableVpcEndpointZoneConnection {
             "privatelink:EnableVpcEndpointZoneConnection",
             Update,
         )
+        .names(&["EndpointId"])
         .resource_type("ACS::PrivateLink::VpcEndpoint")
         .params(ZONE_CONNECTION_PARAMS)
         .resources(&["acs:privatelink:{region}:{account}:vpcendpointservice/{ServiceId}"]);
@@ -1858,6 +1864,7 @@ impl CloudApi for DisableVpcEndpointZoneConnection {
             "privatelink:DisableVpcEndpointZoneConnection",
             Update,
         )
+        .names(&["EndpointId"])
         .resource_type("ACS::PrivateLink::VpcEndpoint")
         .params(ZONE_CONNECTION_PARAMS)
         .resources(&["acs:privatelink:{region}:{account}:vpcendpointservice/{ServiceId}"]);
@@ -1946,6 +1953,7 @@ impl CloudApi for AttachResourceToVpcEndpointService {
             "privatelink:AttachResourceToVpcEndpointService",
             Update,
         )
+        .names(&["ServiceId"])
         .resource_type("ACS::PrivateLink::VpcEndpointService")
         .params(&[
             req("RegionId", Str),
@@ -2091,6 +2099,7 @@ impl CloudApi for DetachResourceFromVpcEndpointService {
             "privatelink:DetachResourceFromVpcEndpointService",
             Update,
         )
+        .names(&["ServiceId"])
         .resource_type("ACS::PrivateLink::VpcEndpointService")
         .params(&[
             req("RegionId", Str),
@@ -2221,6 +2230,7 @@ impl CloudApi for UpdateVpcEndpointServiceAttribute {
             "privatelink:UpdateVpcEndpointServiceAttribute",
             Update,
         )
+        .names(&["ServiceId"])
         .resource_type("ACS::PrivateLink::VpcEndpointService")
         .params(&[
             req("RegionId", Str),
@@ -2353,6 +2363,7 @@ impl CloudApi for DeleteVpcEndpointService {
             "privatelink:DeleteVpcEndpointService",
             Delete,
         )
+        .names(&["ServiceId"])
         .resource_type("ACS::PrivateLink::VpcEndpointService")
         .params(&[
             req("RegionId", Str),
@@ -2463,6 +2474,7 @@ impl CloudApi for AddZoneToVpcEndpoint {
             "privatelink:AddZoneToVpcEndpoint",
             Update,
         )
+        .names(&["EndpointId"])
         .resource_type("ACS::PrivateLink::VpcEndpoint")
         .params(&[
             req("RegionId", Str),
@@ -2611,6 +2623,7 @@ impl CloudApi for RemoveZoneFromVpcEndpoint {
             "privatelink:RemoveZoneFromVpcEndpoint",
             Update,
         )
+        .names(&["EndpointId"])
         .resource_type("ACS::PrivateLink::VpcEndpoint")
         .params(&[
             req("RegionId", Str),
@@ -2703,6 +2716,7 @@ pub struct DeleteVpcEndpoint {
 impl CloudApi for DeleteVpcEndpoint {
     const DECL: ApiDecl = PRODUCT
         .api("DeleteVpcEndpoint", "privatelink:DeleteVpcEndpoint", Delete)
+        .names(&["EndpointId"])
         .resource_type("ACS::PrivateLink::VpcEndpoint")
         .params(&[
             req("RegionId", Str),
@@ -2768,6 +2782,7 @@ macro_rules! read_api {
         $(#[$doc:meta])*
         $ty:ident, $name:literal, $level:ident,
         resource_type: $rt:literal,
+        names: [$($nm:literal),*],
         params: [$($pname:literal : $field:ident : $pty:ident : $kind:ident),* $(,)?],
         resources: [$($res:literal),*],
         response: [$($resp:literal),*],
@@ -2789,6 +2804,7 @@ macro_rules! read_api {
             const DECL: ApiDecl = PRODUCT
                 .api($name, concat!("privatelink:", $name), $level)
                 .resource_type($rt)
+                .names(&[$($nm),*])
                 .params(&[req("RegionId", Str), $(read_api!(@param $kind, $pname, $pty)),*])
                 .resources(&[$($res),*])
                 .response(&[$($resp),*]);
@@ -2838,6 +2854,7 @@ read_api! {
     /// GetVpcEndpointServiceAttribute (provider).
     GetVpcEndpointServiceAttribute, "GetVpcEndpointServiceAttribute", Get,
     resource_type: "ACS::PrivateLink::VpcEndpointService",
+    names: ["ServiceId"],
     params: ["ServiceId": service_id: Str: req],
     resources: ["acs:privatelink:{region}:{account}:vpcendpointservice/{ServiceId}"],
     response: ["ServiceId", "ServiceName", "ServiceDomain", "ServiceDescription", "ServiceType",
@@ -2852,6 +2869,7 @@ read_api! {
     /// GetVpcEndpointAttribute (consumer).
     GetVpcEndpointAttribute, "GetVpcEndpointAttribute", Get,
     resource_type: "ACS::PrivateLink::VpcEndpoint",
+    names: ["EndpointId"],
     params: ["EndpointId": endpoint_id: Str: req],
     resources: ["acs:privatelink:{region}:{account}:vpcendpoint/{EndpointId}"],
     response: ["EndpointId", "EndpointName", "EndpointDescription", "EndpointType",
@@ -2868,6 +2886,7 @@ read_api! {
     /// ListVpcEndpointServices (provider: the caller's services in the region).
     ListVpcEndpointServices, "ListVpcEndpointServices", List,
     resource_type: "ACS::PrivateLink::VpcEndpointService",
+    names: [],
     params: ["ServiceId": service_id: Str: opt, "ServiceName": service_name: Str: opt,
         "ServiceStatus": service_status: Str: opt, "NextToken": next_token: Str: opt,
         "MaxResults": max_results: Int: int],
@@ -2892,6 +2911,7 @@ read_api! {
     /// holds the caller or `*`, serving the region).
     ListVpcEndpointServicesByEndUser, "ListVpcEndpointServicesByEndUser", List,
     resource_type: "ACS::PrivateLink::VpcEndpointService",
+    names: [],
     params: ["ServiceId": service_id: Str: opt, "ServiceName": service_name: Str: opt,
         "NextToken": next_token: Str: opt, "MaxResults": max_results: Int: int],
     resources: ["*"],
@@ -2922,6 +2942,7 @@ read_api! {
     /// ListVpcEndpoints (consumer: the caller's endpoints in the region).
     ListVpcEndpoints, "ListVpcEndpoints", List,
     resource_type: "ACS::PrivateLink::VpcEndpoint",
+    names: ["VpcId"],
     params: ["EndpointId": endpoint_id: Str: opt, "VpcId": vpc_id: Str: opt,
         "ServiceName": service_name: Str: opt, "ConnectionStatus": connection_status: Str: opt,
         "NextToken": next_token: Str: opt, "MaxResults": max_results: Int: int],
@@ -2946,6 +2967,7 @@ read_api! {
     /// ListVpcEndpointZones (consumer).
     ListVpcEndpointZones, "ListVpcEndpointZones", List,
     resource_type: "ACS::PrivateLink::VpcEndpoint",
+    names: ["EndpointId"],
     params: ["EndpointId": endpoint_id: Str: req, "NextToken": next_token: Str: opt,
         "MaxResults": max_results: Int: int],
     resources: ["acs:privatelink:{region}:{account}:vpcendpoint/{EndpointId}"],
@@ -2963,6 +2985,7 @@ read_api! {
     /// ListVpcEndpointConnections (provider: the endpoints connected to the caller's services).
     ListVpcEndpointConnections, "ListVpcEndpointConnections", List,
     resource_type: "ACS::PrivateLink::VpcEndpoint",
+    names: [],
     params: ["ServiceId": service_id: Str: opt, "EndpointId": endpoint_id: Str: opt,
         "ConnectionStatus": connection_status: Str: opt, "NextToken": next_token: Str: opt,
         "MaxResults": max_results: Int: int],
@@ -3000,6 +3023,7 @@ read_api! {
     /// ListVpcEndpointServiceResources (provider).
     ListVpcEndpointServiceResources, "ListVpcEndpointServiceResources", List,
     resource_type: "ACS::PrivateLink::VpcEndpointService",
+    names: ["ServiceId"],
     params: ["ServiceId": service_id: Str: req, "NextToken": next_token: Str: opt,
         "MaxResults": max_results: Int: int],
     resources: ["acs:privatelink:{region}:{account}:vpcendpointservice/{ServiceId}"],
@@ -3017,6 +3041,7 @@ read_api! {
     /// ListVpcEndpointServiceUsers (provider: the whitelist).
     ListVpcEndpointServiceUsers, "ListVpcEndpointServiceUsers", List,
     resource_type: "ACS::PrivateLink::VpcEndpointService",
+    names: ["ServiceId"],
     params: ["ServiceId": service_id: Str: req, "NextToken": next_token: Str: opt,
         "MaxResults": max_results: Int: int],
     resources: ["acs:privatelink:{region}:{account}:vpcendpointservice/{ServiceId}"],
@@ -3054,6 +3079,7 @@ impl CloudApi for UpdateVpcEndpointConnectionAttribute {
             "privatelink:UpdateVpcEndpointConnectionAttribute",
             Update,
         )
+        .names(&["EndpointId"])
         .resource_type("ACS::PrivateLink::VpcEndpoint")
         .params(&[
             req("RegionId", Str),
@@ -3173,6 +3199,7 @@ impl CloudApi for UpdateVpcEndpointServiceResourceAttribute {
             "privatelink:UpdateVpcEndpointServiceResourceAttribute",
             Update,
         )
+        .names(&["ServiceId"])
         .resource_type("ACS::PrivateLink::VpcEndpointService")
         .params(&[
             req("RegionId", Str),

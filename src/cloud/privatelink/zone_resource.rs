@@ -57,6 +57,7 @@ impl CloudApi for UpdateVpcEndpointZoneConnectionResourceAttribute {
             "privatelink:UpdateVpcEndpointZoneConnectionResourceAttribute",
             Update,
         )
+        .names(&["EndpointId"])
         .resource_type("ACS::PrivateLink::VpcEndpoint")
         .params(&[
             req("RegionId", Str),

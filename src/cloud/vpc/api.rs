@@ -54,6 +54,7 @@ pub struct CreateVpc {
 impl CloudApi for CreateVpc {
     const DECL: ApiDecl = PRODUCT
         .api("CreateVpc", "vpc:CreateVpc", Create)
+        .names(&["VpcId"])
         .resource_type("ACS::VPC::VPC")
         .params(&[
             req("RegionId", Str),
@@ -143,6 +144,7 @@ pub struct CreateVSwitch {
 impl CloudApi for CreateVSwitch {
     const DECL: ApiDecl = PRODUCT
         .api("CreateVSwitch", "vpc:CreateVSwitch", Create)
+        .names(&["VSwitchId"])
         .resource_type("ACS::VPC::VSwitch")
         .params(&[
             req("RegionId", Str),
@@ -245,6 +247,7 @@ pub struct CreateRouteEntry {
 impl CloudApi for CreateRouteEntry {
     const DECL: ApiDecl = PRODUCT
         .api("CreateRouteEntry", "vpc:CreateRouteEntry", Create)
+        .names(&["RouteEntryId"])
         .resource_type("ACS::VPC::RouteEntry")
         .params(&[
             req("RegionId", Str),
@@ -331,6 +334,7 @@ pub struct DeleteRouteEntry {
 impl CloudApi for DeleteRouteEntry {
     const DECL: ApiDecl = PRODUCT
         .api("DeleteRouteEntry", "vpc:DeleteRouteEntry", Delete)
+        .names(&["RouteEntryId", "RouteTableId"])
         .resource_type("ACS::VPC::RouteEntry")
         .params(&[
             req("RegionId", Str),
@@ -402,6 +406,7 @@ pub struct DescribeVpcs {
 impl CloudApi for DescribeVpcs {
     const DECL: ApiDecl = PRODUCT
         .api("DescribeVpcs", "vpc:DescribeVpcs", List)
+        .names(&["VpcId"])
         .resource_type("ACS::VPC::VPC")
         .params(&[
             req("RegionId", Str),
@@ -459,6 +464,7 @@ pub struct DescribeVSwitches {
 impl CloudApi for DescribeVSwitches {
     const DECL: ApiDecl = PRODUCT
         .api("DescribeVSwitches", "vpc:DescribeVSwitches", List)
+        .names(&["VpcId", "VSwitchId"])
         .resource_type("ACS::VPC::VSwitch")
         .params(&[
             req("RegionId", Str),
@@ -508,6 +514,7 @@ pub struct DescribeRouteTableList {
 impl CloudApi for DescribeRouteTableList {
     const DECL: ApiDecl = PRODUCT
         .api("DescribeRouteTableList", "vpc:DescribeRouteTableList", List)
+        .names(&["VpcId", "RouteTableId"])
         .resource_type("ACS::VPC::RouteTable")
         .params(&[
             req("RegionId", Str),
@@ -570,6 +577,7 @@ pub struct DescribeRouteEntryList {
 impl CloudApi for DescribeRouteEntryList {
     const DECL: ApiDecl = PRODUCT
         .api("DescribeRouteEntryList", "vpc:DescribeRouteEntryList", List)
+        .names(&["RouteEntryId", "RouteTableId"])
         .resource_type("ACS::VPC::RouteEntry")
         .params(&[
             req("RegionId", Str),

@@ -113,6 +113,7 @@ pub struct CreateRouteTablePlan {
 impl CloudApi for CreateRouteTable {
     const DECL: ApiDecl = PRODUCT
         .api("CreateRouteTable", "vpc:CreateRouteTable", Create)
+        .names(&["RouteTableId"])
         .resource_type("ACS::VPC::RouteTable")
         .params(&[
             req("RegionId", Str),
@@ -290,6 +291,7 @@ const BINDING_RESOURCES: &[&str] = &[
 const fn binding_decl(api: &'static str, action: &'static str) -> ApiDecl {
     PRODUCT
         .api(api, action, Update)
+        .names(&["RouteTableId"])
         .resource_type("ACS::VPC::RouteTable")
         .params(BINDING_PARAMS)
         .resources(BINDING_RESOURCES)
@@ -426,6 +428,7 @@ pub struct DeleteRouteTable {
 impl CloudApi for DeleteRouteTable {
     const DECL: ApiDecl = PRODUCT
         .api("DeleteRouteTable", "vpc:DeleteRouteTable", Delete)
+        .names(&["RouteTableId"])
         .resource_type("ACS::VPC::RouteTable")
         .params(&[req("RegionId", Str), req("RouteTableId", Str)])
         .resources(&["acs:vpc:{region}:{account}:routetable/{RouteTableId}"]);

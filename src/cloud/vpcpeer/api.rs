@@ -115,6 +115,7 @@ impl CloudApi for CreateVpcPeerConnection {
             "vpc:CreateVpcPeerConnection",
             Create,
         )
+        .names(&["InstanceId"])
         .resource_type("ACS::VPC::PeerConnection")
         .params(&[
             req("RegionId", Str),
@@ -196,6 +197,7 @@ impl CloudApi for AcceptVpcPeerConnection {
             "vpc:AcceptVpcPeerConnection",
             Create,
         )
+        .names_in_request(&["InstanceId"])
         .resource_type("ACS::VPC::PeerConnection")
         .params(&[
             req("InstanceId", Str),
@@ -260,6 +262,7 @@ impl CloudApi for RejectVpcPeerConnection {
             "vpc:RejectVpcPeerConnection",
             Update,
         )
+        .names(&["InstanceId"])
         .resource_type("ACS::VPC::PeerConnection")
         .params(&[
             req("InstanceId", Str),
@@ -329,6 +332,7 @@ impl CloudApi for ModifyVpcPeerConnection {
             "vpc:ModifyVpcPeerConnection",
             Update,
         )
+        .names(&["InstanceId"])
         .resource_type("ACS::VPC::PeerConnection")
         .params(&[
             req("InstanceId", Str),
@@ -400,6 +404,7 @@ impl CloudApi for DeleteVpcPeerConnection {
             "vpc:DeleteVpcPeerConnection",
             Delete,
         )
+        .names(&["InstanceId"])
         .resource_type("ACS::VPC::PeerConnection")
         .params(&[
             req("InstanceId", Str),
@@ -458,6 +463,7 @@ impl CloudApi for GetVpcPeerConnectionAttribute {
             "vpc:GetVpcPeerConnectionAttribute",
             Get,
         )
+        .names(&["InstanceId"])
         .resource_type("ACS::VPC::PeerConnection")
         .params(&[req("InstanceId", Str)])
         .resources(&["acs:vpc:*:{account}:vpcpeer/{InstanceId}"])
@@ -513,6 +519,7 @@ pub struct ListVpcPeerConnections {
 impl CloudApi for ListVpcPeerConnections {
     const DECL: ApiDecl = PRODUCT
         .api("ListVpcPeerConnections", "vpc:ListVpcPeerConnections", List)
+        .names(&["InstanceId", "ResourceGroupId"])
         .resource_type("ACS::VPC::PeerConnection")
         .params(&[
             req("RegionId", Str),
