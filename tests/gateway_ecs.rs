@@ -505,7 +505,7 @@ fn start_stop_delete_follow_the_status_machine() {
         s.gw.state.world.ecs().enis.is_empty(),
         "the primary ENI goes"
     );
-    assert!(s.gw.state.world.ecs().addresses.by_vpc.is_empty());
+    assert!(s.gw.state.world.ecs().addresses.is_empty());
     // A running instance needs Force.
     let id2 = run_web(&mut s);
     fails(

@@ -13,6 +13,8 @@ use crate::cloud::{alb, cen, clb, cms, ecs, nis, nlb, operation, privatelink, vp
 use crate::iam::{ram, resourcemanager, sts};
 
 use super::trail;
+use crate::authz::fast::FxMap;
+use std::sync::OnceLock;
 
 pub use crate::cloud::declare::{AccessLevel, ApiDecl as ApiEntry};
 
@@ -84,34 +86,40 @@ pub fn product(name: &str) -> Option<&'static Product> {
 /// Actions referenced only as dependent actions (they have no API of their own here).
 pub const DEPENDENT_ONLY_ACTIONS: &[&str] = &["cdt:GetCdtServiceStatus"];
 
-/// The API names of [`CATALOG`], index for index: the gateway looks an API up several times
-/// per call, and scanning 16-byte names touches a tenth of the memory whole entries do.
-const API_NAMES: [&str; COUNT] = {
-    let mut out = [""; COUNT];
-    let mut i = 0;
-    while i < COUNT {
-        out[i] = CATALOG[i].api;
-        i += 1;
-    }
-    out
-};
+/// The catalog indexes of the entries named `name`, in catalog order (several for NLB's, CLB's
+/// and ALB's `CreateLoadBalancer`). The gateway looks an API up several times per call: one
+/// hash of the name instead of comparing it with every registered API (169 and growing).
+pub fn indexes_of(name: &str) -> &'static [u16] {
+    static INDEX: OnceLock<FxMap<&'static str, Vec<u16>>> = OnceLock::new();
+    INDEX
+        .get_or_init(|| {
+            let mut index: FxMap<&'static str, Vec<u16>> = FxMap::default();
+            for (i, e) in CATALOG.iter().enumerate() {
+                const { assert!(COUNT <= u16::MAX as usize) };
+                let i = u16::try_from(i).unwrap_or(u16::MAX);
+                index.entry(e.api).or_default().push(i);
+            }
+            index
+        })
+        .get(name)
+        .map_or(&[], Vec::as_slice)
+}
 
 /// The entry for API `name`: the first registered one when two products share the name
 /// (NLB's and CLB's `CreateLoadBalancer`); use [`by_product_api`] when the product is known.
 pub fn by_api(name: &str) -> Option<&'static ApiEntry> {
-    let i = API_NAMES.iter().position(|a| *a == name)?;
-    CATALOG.get(i)
+    let i = *indexes_of(name).first()?;
+    CATALOG.get(usize::from(i))
 }
 
 /// The entry for API `name` of product `product` (any case), or, with no product, the only
 /// product's entry of that name (`None` when the name is unknown or shared by several
 /// products and no product is named).
 pub fn by_product_api(product: Option<&str>, name: &str) -> Option<&'static ApiEntry> {
-    let mut found = API_NAMES
+    let mut found = indexes_of(name)
         .iter()
-        .zip(CATALOG)
-        .filter(|(a, e)| **a == name && product.is_none_or(|p| e.product.eq_ignore_ascii_case(p)))
-        .map(|(_, e)| e);
+        .map(|&i| &CATALOG[usize::from(i)])
+        .filter(|e| product.is_none_or(|p| e.product.eq_ignore_ascii_case(p)));
     let first = found.next()?;
     found.next().is_none().then_some(first)
 }
@@ -119,7 +127,7 @@ pub fn by_product_api(product: Option<&str>, name: &str) -> Option<&'static ApiE
 /// True when several products declare an API named `name` (the request must name its
 /// product).
 pub fn is_shared_api(name: &str) -> bool {
-    API_NAMES.iter().filter(|a| **a == name).count() > 1
+    indexes_of(name).len() > 1
 }
 
 /// The entry for RAM action `action` (case-insensitive, as RAM matches actions).

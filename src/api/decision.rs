@@ -78,7 +78,7 @@ pub fn base_context(
     let envelope = presented.envelope;
     // Seven envelope keys at most, then the service's own.
     let mut context = RequestContext::with_capacity(9);
-    context.insert("acs:CurrentTime", now.to_string());
+    context.insert("acs:CurrentTime", now.text());
     context.insert(
         "acs:SourceIp",
         envelope

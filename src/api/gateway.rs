@@ -724,7 +724,7 @@ impl Gateway {
         denial_detail: Option<Value>,
     ) -> AuditEvent {
         let iam = &self.state.iam;
-        let now_text = now.to_string();
+        let now_text = now.text();
         let session_context = SessionContext {
             attributes: Some(SessionAttributes {
                 mfa_authenticated: if envelope.mfa.unwrap_or(false) {

@@ -51,21 +51,29 @@ impl ResourceDirectory {
     /// Path of a folder id (`r-…` or `fd-…`): `rd-…/r-…/fd-…/…`. `None` when unknown
     /// or when the parent chain is broken or cyclic.
     pub fn folder_path(&self, folder_id: &str) -> Option<String> {
-        let mut chain = Vec::new();
-        let mut cur = folder_id.to_string();
+        // Borrowed ids, one string built at the end: every peering call computes a path.
+        let mut chain: Vec<&str> = Vec::new();
+        let mut cur = folder_id;
         // Depth bound guards against cycles (the spec builder rejects them anyway).
         for _ in 0..=self.folders.len() {
             if cur == self.root_folder_id {
-                let mut parts = vec![
-                    self.resource_directory_id.clone(),
-                    self.root_folder_id.clone(),
-                ];
-                parts.extend(chain.into_iter().rev());
-                return Some(parts.join("/"));
+                let len = self.resource_directory_id.len()
+                    + self.root_folder_id.len()
+                    + chain.iter().map(|f| f.len() + 1).sum::<usize>()
+                    + 1;
+                let mut path = String::with_capacity(len + 17);
+                path.push_str(&self.resource_directory_id);
+                path.push('/');
+                path.push_str(&self.root_folder_id);
+                for f in chain.iter().rev() {
+                    path.push('/');
+                    path.push_str(f);
+                }
+                return Some(path);
             }
-            let f = self.folders.get(&cur)?;
-            chain.push(f.folder_id.clone());
-            cur = f.parent_folder_id.clone();
+            let f = self.folders.get(cur)?;
+            chain.push(&f.folder_id);
+            cur = &f.parent_folder_id;
         }
         None
     }
@@ -73,6 +81,9 @@ impl ResourceDirectory {
     /// RD path of a member account: `rd-…/r-…/[fd-…/]*<uid>` (§1.2).
     pub fn member_path(&self, uid: &str) -> Option<String> {
         let m = self.members.get(uid)?;
-        Some(format!("{}/{}", self.folder_path(&m.folder_id)?, uid))
+        let mut path = self.folder_path(&m.folder_id)?;
+        path.push('/');
+        path.push_str(uid);
+        Some(path)
     }
 }

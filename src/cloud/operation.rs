@@ -76,6 +76,11 @@ macro_rules! operations {
         /// The declarations of all registered network APIs, in registration order.
         pub const DECLS: &[ApiDecl] = &[$(<$name as CloudApi>::DECL),*];
 
+        /// Each registered API's typed decode, index for index with [`DECLS`].
+        type Decoder = fn(&Params<'_>) -> Result<Operation, CloudError>;
+        const DECODERS: &[Decoder] =
+            &[$(|p| Ok(Operation::$name(<$name as CloudApi>::decode(p)?))),*];
+
         impl Operation {
             /// Decodes an RPC request whose product is not named: [`Operation::decode_in`]
             /// with no product.
@@ -97,20 +102,20 @@ macro_rules! operations {
                 params: &Map<String, Value>,
             ) -> Result<Operation, CloudError> {
                 let p = Params::new(params);
-                let op = 'found: {
-                    $(
-                        let decl = &<$name as CloudApi>::DECL;
-                        if decl.api == action
-                            && product.is_none_or(|named| decl.product.eq_ignore_ascii_case(named))
-                        {
-                            if product.is_none() && crate::api::catalog::is_shared_api(action) {
-                                return Err(CloudError::ambiguous_action(action));
-                            }
-                            break 'found Operation::$name(<$name as CloudApi>::decode(&p)?);
-                        }
-                    )*
+                let named = crate::api::catalog::indexes_of(action);
+                // The network registry is the catalog's first list: its indexes are the
+                // operations' own.
+                let Some(&i) = named.iter().find(|&&i| {
+                    DECLS
+                        .get(usize::from(i))
+                        .is_some_and(|d| product.is_none_or(|n| d.product.eq_ignore_ascii_case(n)))
+                }) else {
                     return Err(CloudError::unknown_action(action));
                 };
+                if product.is_none() && named.len() > 1 {
+                    return Err(CloudError::ambiguous_action(action));
+                }
+                let op = DECODERS[usize::from(i)](&p)?;
                 if let Some((param, suggestion)) = p.unknown() {
                     return Err(CloudError::unknown_param(
                         &param,

@@ -294,8 +294,54 @@ impl Action {
     }
 }
 
+/// `a.b.c.d/n`, as [`ipnet::Ipv4Net`]'s `Display` writes it, without the `fmt` machinery
+/// (responses render every CIDR of the VPCs they name).
+pub fn cidr_text(net: &ipnet::Ipv4Net) -> String {
+    fn push_decimal(out: &mut String, v: u8) {
+        if v >= 100 {
+            out.push(char::from(b'0' + v / 100));
+        }
+        if v >= 10 {
+            out.push(char::from(b'0' + v / 10 % 10));
+        }
+        out.push(char::from(b'0' + v % 10));
+    }
+    let mut out = String::with_capacity(18);
+    for (i, octet) in net.addr().octets().into_iter().enumerate() {
+        if i > 0 {
+            out.push('.');
+        }
+        push_decimal(&mut out, octet);
+    }
+    out.push('/');
+    push_decimal(&mut out, net.prefix_len());
+    out
+}
+
 #[cfg(test)]
 mod tests {
+    proptest::proptest! {
+        #[test]
+        fn cidr_text_matches_display(addr in proptest::prelude::any::<u32>(), len in 0u8..=32) {
+            let net = ipnet::Ipv4Net::new(std::net::Ipv4Addr::from(addr), len).unwrap();
+            proptest::prop_assert_eq!(super::cidr_text(&net), net.to_string());
+        }
+    }
+
+    #[test]
+    fn cidr_text_is_the_display_text() {
+        for text in [
+            "0.0.0.0/0",
+            "10.0.0.0/8",
+            "192.168.100.0/24",
+            "255.255.255.255/32",
+            "1.20.3.0/30",
+        ] {
+            let net: ipnet::Ipv4Net = text.parse().unwrap();
+            assert_eq!(super::cidr_text(&net), net.to_string());
+        }
+    }
+
     use super::*;
 
     #[test]

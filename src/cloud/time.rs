@@ -4,6 +4,7 @@
 //! the test driver or the gateway's `CallContext`.
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::cell::Cell;
 use std::fmt;
 
 /// One hour in seconds (billing cycle, §3.7).
@@ -139,6 +140,16 @@ impl Timestamp {
     /// outside, where [`fmt::Display`] falls back to general formatting). Timestamps are
     /// formatted several times per API call (context, audit event, responses).
     fn format_fixed(self, buf: &mut [u8; 20]) -> Option<&str> {
+        // One call formats the same (scenario clock) time several times: the last text is
+        // kept per thread. `i64::MIN` is never formatted (it is outside the fixed range).
+        thread_local! {
+            static LAST: Cell<(i64, [u8; 20])> = const { Cell::new((i64::MIN, [0; 20])) };
+        }
+        let (last, text) = LAST.get();
+        if last == self.0 {
+            *buf = text;
+            return std::str::from_utf8(buf).ok();
+        }
         let days = self.0.div_euclid(DAY);
         let secs = self.0.rem_euclid(DAY);
         let (y, m, d) = civil_from_days(days);
@@ -162,7 +173,18 @@ impl Timestamp {
         buf[16] = b':';
         put2(buf, 17, secs % 60);
         buf[19] = b'Z';
+        LAST.set((self.0, *buf));
         std::str::from_utf8(buf).ok()
+    }
+
+    /// The [`fmt::Display`] text as an owned string, formatted without the `fmt` machinery
+    /// (what `to_string` would go through): a call formats its time several times.
+    pub fn text(self) -> String {
+        let mut buf = [0u8; 20];
+        match self.format_fixed(&mut buf) {
+            Some(s) => s.to_owned(),
+            None => self.to_string(),
+        }
     }
 }
 

@@ -105,10 +105,43 @@ pub enum AddressOwner {
 }
 
 /// `(vpc, ip) → owner`, ordered by VPC then numerically by address.
+///
+/// Besides the owners it keeps, per VPC, the maximal runs of consecutive used addresses
+/// (derived: rebuilt when a state is loaded), so the lowest free address of a vSwitch is found
+/// by jumping over whole runs instead of walking every used address below it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "AddressOwners", into = "AddressOwners")]
 pub struct AddressIndex {
-    /// Addresses per VPC.
-    pub by_vpc: BTreeMap<String, BTreeMap<Ipv4Addr, AddressOwner>>,
+    by_vpc: BTreeMap<String, BTreeMap<Ipv4Addr, AddressOwner>>,
+    /// Per VPC: start → end (inclusive) of each maximal run of used addresses.
+    runs: BTreeMap<String, BTreeMap<u32, u32>>,
+}
+
+/// The serialized form of an [`AddressIndex`]: the owners only.
+#[derive(Serialize, Deserialize)]
+struct AddressOwners {
+    by_vpc: BTreeMap<String, BTreeMap<Ipv4Addr, AddressOwner>>,
+}
+
+impl From<AddressOwners> for AddressIndex {
+    fn from(owners: AddressOwners) -> Self {
+        let mut index = AddressIndex::default();
+        for (vpc, addresses) in owners.by_vpc {
+            for (ip, owner) in addresses {
+                // Keys of one map are distinct: nothing is refused.
+                let _ = index.insert(&vpc, ip, owner);
+            }
+        }
+        index
+    }
+}
+
+impl From<AddressIndex> for AddressOwners {
+    fn from(index: AddressIndex) -> Self {
+        AddressOwners {
+            by_vpc: index.by_vpc,
+        }
+    }
 }
 
 impl AddressIndex {
@@ -120,6 +153,16 @@ impl AddressIndex {
     /// True when `ip` is taken in `vpc`.
     pub fn is_used(&self, vpc_id: &str, ip: Ipv4Addr) -> bool {
         self.owner(vpc_id, ip).is_some()
+    }
+
+    /// Every VPC with used addresses, each with its addresses and owners in address order.
+    pub fn vpcs(&self) -> impl Iterator<Item = (&String, &BTreeMap<Ipv4Addr, AddressOwner>)> {
+        self.by_vpc.iter()
+    }
+
+    /// True when no address is used anywhere.
+    pub fn is_empty(&self) -> bool {
+        self.by_vpc.is_empty()
     }
 
     /// Records an owner; refuses an address already taken (returns the current owner).
@@ -134,23 +177,55 @@ impl AddressIndex {
             return Err(cur.clone());
         }
         m.insert(ip, owner);
+        let runs = self.runs.entry(vpc_id.to_string()).or_default();
+        let x = u32::from(ip);
+        // Join the run ending just below and the one starting just above, if any.
+        let mut start = x;
+        if let Some((&s, &e)) = runs.range(..x).next_back() {
+            if e.checked_add(1) == Some(x) {
+                start = s;
+            }
+        }
+        let mut end = x;
+        if let Some(next) = x.checked_add(1) {
+            if let Some(e) = runs.remove(&next) {
+                end = e;
+            }
+        }
+        runs.insert(start, end);
         Ok(())
     }
 
     /// Frees an address; returns its former owner.
     pub fn remove(&mut self, vpc_id: &str, ip: Ipv4Addr) -> Option<AddressOwner> {
         let m = self.by_vpc.get_mut(vpc_id)?;
-        let out = m.remove(&ip);
+        let out = m.remove(&ip)?;
         if m.is_empty() {
             self.by_vpc.remove(vpc_id);
         }
-        out
+        if let Some(runs) = self.runs.get_mut(vpc_id) {
+            let x = u32::from(ip);
+            if let Some((&s, &e)) = runs.range(..=x).next_back() {
+                // `x` was used, so it lies in this run: split it around `x`.
+                runs.remove(&s);
+                if s < x {
+                    runs.insert(s, x - 1);
+                }
+                if x < e {
+                    runs.insert(x + 1, e);
+                }
+            }
+            if runs.is_empty() {
+                self.runs.remove(vpc_id);
+            }
+        }
+        Some(out)
     }
 
     /// The `n` lowest free usable addresses of `vsw` (usable = inside the CIDR and not one of
     /// the four reserved addresses: the first and the last three, §2.2). Fewer than `n` when
-    /// the vSwitch is full. Walks the used addresses of the range in step with the candidates,
-    /// so the cost is the number of used addresses below the answer, not the vSwitch size.
+    /// the vSwitch is full. Jumps over runs of used addresses, so the cost is the number of
+    /// runs below the answer (one for a vSwitch filled from the bottom), not of addresses.
     pub fn lowest_free(&self, vsw: &VSwitch, n: usize) -> Vec<Ipv4Addr> {
         let first = u32::from(vsw.cidr_block.network()).saturating_add(1);
         let last = u32::from(vsw.cidr_block.broadcast()).saturating_sub(3);
@@ -158,27 +233,37 @@ impl AddressIndex {
         if first > last {
             return out;
         }
-        let mut used = self
-            .by_vpc
-            .get(&vsw.vpc_id)
-            .into_iter()
-            .flat_map(|m| m.range(Ipv4Addr::from(first)..=Ipv4Addr::from(last)))
-            .map(|(ip, _)| u32::from(*ip))
-            .peekable();
+        let runs = self.runs.get(&vsw.vpc_id);
         let mut x = first;
         while out.len() < n {
-            while used.peek().is_some_and(|u| *u < x) {
-                used.next();
+            // The run holding `x`, if any: continue after it.
+            if let Some((_, &e)) = runs.and_then(|r| r.range(..=x).next_back()) {
+                if e >= x {
+                    match e.checked_add(1) {
+                        Some(next) if next <= last => {
+                            x = next;
+                            continue;
+                        }
+                        _ => break,
+                    }
+                }
             }
-            if used.peek() == Some(&x) {
-                used.next();
-            } else {
+            // `x` is free, and so is everything up to the next run.
+            let next_used = runs
+                .and_then(|r| r.range(x..).next())
+                .map_or(u32::MAX, |(&s, _)| s);
+            let stop = next_used.saturating_sub(1).min(last);
+            while out.len() < n && x <= stop {
                 out.push(Ipv4Addr::from(x));
+                if x == stop {
+                    break;
+                }
+                x += 1;
             }
-            if x == last {
+            if out.len() >= n || stop == last || next_used == u32::MAX {
                 break;
             }
-            x += 1;
+            x = next_used;
         }
         out
     }

@@ -253,7 +253,7 @@ impl EcsState {
         self.instances.is_empty()
             && self.enis.is_empty()
             && self.security_groups.is_empty()
-            && self.addresses.by_vpc.is_empty()
+            && self.addresses.is_empty()
     }
 
     /// Rebuilds the derived (owner, region) index from the instances and ENIs (after loading a
@@ -336,7 +336,7 @@ impl EcsState {
                 }
             }
         }
-        for (vpc, m) in &self.addresses.by_vpc {
+        for (vpc, m) in self.addresses.vpcs() {
             for (ip, owner) in m {
                 if let AddressOwner::Eni(e) = owner {
                     let ok = self

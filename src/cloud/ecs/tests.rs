@@ -1925,6 +1925,7 @@ mod prop {
         fn lowest_free_matches_a_scan(
             prefix in 26u8..31,
             used in proptest::collection::btree_set(0u32..80, 0..40),
+            freed in proptest::collection::btree_set(0u32..80, 0..20),
             n in 1usize..6,
         ) {
             let cidr = format!("10.0.7.0/{prefix}");
@@ -1934,6 +1935,14 @@ mod prop {
                 let a = Ipv4Addr::from(u32::from(ip("10.0.7.0")) + u);
                 let _ = idx.insert("vpc-aaaaaa", a, AddressOwner::Eni(format!("eni-{u}")));
             }
+            // Frees split the runs of used addresses the index jumps over.
+            for u in &freed {
+                let _ = idx.remove("vpc-aaaaaa", Ipv4Addr::from(u32::from(ip("10.0.7.0")) + u));
+            }
+            // The derived runs survive a save and load.
+            let reloaded: AddressIndex =
+                serde_json::from_str(&serde_json::to_string(&idx).unwrap()).unwrap();
+            prop_assert_eq!(&reloaded, &idx);
             let mut want = Vec::new();
             for a in v.cidr_block.hosts().chain([v.cidr_block.network(), v.cidr_block.broadcast()]) {
                 if want.len() < n && !v.is_reserved(a) && !idx.is_used("vpc-aaaaaa", a) {

@@ -448,8 +448,7 @@ fn instance_by_ip(world: &crate::cloud::World, ip: Ipv4Addr) -> Result<String, S
     let hits: Vec<String> = world
         .ecs
         .addresses
-        .by_vpc
-        .iter()
+        .vpcs()
         .filter_map(|(vpc, m)| match m.get(&ip)? {
             AddressOwner::Eni(e) => world.ecs.enis.get(e)?.instance_id.clone().map(|i| (vpc, i)),
             AddressOwner::Service { .. } => None,

@@ -752,7 +752,7 @@ impl World {
                     v.map(|v| {
                         v.ipv4_cidrs()
                             .iter()
-                            .map(|c| Value::String(c.to_string()))
+                            .map(|c| Value::String(crate::cloud::packet::cidr_text(c)))
                             .collect()
                     })
                     .unwrap_or_else(|| Value::Array(Vec::new())),
@@ -769,14 +769,14 @@ impl World {
         let expired = match st {
             PeerStatus::Accepting | PeerStatus::Expired => p
                 .gmt_expired
-                .map(|t| Value::String(t.to_string()))
+                .map(|t| Value::String(t.text()))
                 .unwrap_or(Value::Null),
             _ => Value::Null,
         };
         object([
             ("InstanceId", p.instance_id.as_str().into()),
-            ("GmtCreate", p.gmt_create.to_string().into()),
-            ("GmtModified", p.gmt_modified.to_string().into()),
+            ("GmtCreate", p.gmt_create.text().into()),
+            ("GmtModified", p.gmt_modified.text().into()),
             ("Name", p.name.as_str().into()),
             ("Description", p.description.as_str().into()),
             (

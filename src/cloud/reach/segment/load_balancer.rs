@@ -516,8 +516,7 @@ fn backend_vpc(t: &Topology<'_>, lb: &LbView, ip: Ipv4Addr) -> String {
     }
     let mut holders = ecs
         .addresses
-        .by_vpc
-        .iter()
+        .vpcs()
         .filter(|(_, m)| matches!(m.get(&ip), Some(AddressOwner::Eni(_))))
         .map(|(v, _)| v.clone());
     match (holders.next(), holders.next()) {
