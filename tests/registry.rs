@@ -1099,12 +1099,7 @@ fn script(s: &mut Sim) -> Vec<String> {
     call(s, "root@A", "DescribeMetricList", metric.clone());
     call(s, "root@A", "DescribeMetricLast", metric);
     call(s, "root@A", "DescribeAlertLogList", json!({}));
-    call(
-        s,
-        "root@A",
-        "DeleteMetricRules",
-        json!({"RuleId.1": "peer-rx"}),
-    );
+    call(s, "root@A", "DeleteMetricRules", json!({"Id.1": "peer-rx"}));
     called
 }
 

@@ -193,10 +193,12 @@ fn instance_ids(name: &'static str, text: &str) -> Result<Vec<String>, CloudErro
 }
 
 /// `RuleId.N` (or a JSON array), at least one.
-fn rule_ids(p: &Params<'_>) -> Result<Vec<String>, CloudError> {
-    let mut ids = p.list_str("RuleId")?;
+/// The rule ids of list parameter `name` (`RuleId.N`; `Id.N` for DeleteMetricRules, as the
+/// official SDK sends it), at least one.
+fn rule_ids(p: &Params<'_>, name: &'static str) -> Result<Vec<String>, CloudError> {
+    let mut ids = p.list_str(name)?;
     if ids.is_empty() {
-        return Err(CloudError::missing("RuleId"));
+        return Err(CloudError::missing(name));
     }
     ids.sort();
     ids.dedup();
@@ -482,29 +484,29 @@ impl CloudApi for PutResourceMetricRules {
 // ---- Enable / Disable / Delete ------------------------------------------------------------
 
 macro_rules! rule_switch {
-    ($name:ident, $api:literal, $level:expr, $doc:literal) => {
+    ($name:ident, $api:literal, $level:expr, $ids:literal, $doc:literal) => {
         #[doc = $doc]
         #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
         pub struct $name {
             /// `RegionId`.
             pub region_id: String,
-            /// `RuleId.N`.
+            /// The rules named (`RuleId.N`, or `Id.N` for DeleteMetricRules).
             pub rule_ids: Vec<String>,
         }
 
         impl CloudApi for $name {
             const DECL: ApiDecl = PRODUCT
                 .api($api, concat!("cms:", $api), $level)
-                .names(&["RuleId.1"])
+                .names(&[concat!($ids, ".1")])
                 .resource_type("ACS::CMS::AlarmRule")
-                .params(&[opt("RegionId", Str), opt("RuleId.N", Str)])
+                .params(&[opt("RegionId", Str), opt(concat!($ids, ".N"), Str)])
                 .response(&["Code", "Message", "Success"]);
             type Plan = (String, Vec<String>);
 
             fn decode(p: &Params<'_>) -> Result<Self, CloudError> {
                 Ok($name {
                     region_id: region_of(p)?,
-                    rule_ids: rule_ids(p)?,
+                    rule_ids: rule_ids(p, $ids)?,
                 })
             }
             region_accessors!();
@@ -531,18 +533,21 @@ rule_switch!(
     EnableMetricRules,
     "EnableMetricRules",
     Update,
+    "RuleId",
     "EnableMetricRules: enables rules; datapoints of hours ending from now on are evaluated."
 );
 rule_switch!(
     DisableMetricRules,
     "DisableMetricRules",
     Update,
+    "RuleId",
     "DisableMetricRules: disables rules; they evaluate and raise nothing until enabled."
 );
 rule_switch!(
     DeleteMetricRules,
     "DeleteMetricRules",
     Delete,
+    "Id",
     "DeleteMetricRules: deletes rules; the history they produced stays in the alert log."
 );
 

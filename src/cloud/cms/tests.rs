@@ -305,12 +305,7 @@ fn a_deleted_rule_keeps_its_history_and_a_replaced_rule_starts_over() {
     assert_eq!(log(&mut w).len(), 2);
     w.advance_clock(t0().plus(5 * HOUR));
     assert_eq!(log(&mut w).len(), 2, "no loss after 03:00: nothing new");
-    ct::ok(
-        &mut w,
-        A,
-        "DeleteMetricRules",
-        json!({"RuleId.1": "peer-loss"}),
-    );
+    ct::ok(&mut w, A, "DeleteMetricRules", json!({"Id.1": "peer-loss"}));
     assert_eq!(log(&mut w).len(), 2);
     let r = ct::ok(&mut w, A, "DescribeMetricRuleList", json!({}));
     assert_eq!(r["Total"], "0");
@@ -408,12 +403,7 @@ fn bad_rules_and_queries_are_refused() {
     // Another account's rule is not found.
     ct::ok(&mut w, A, "PutResourceMetricRules", loss_rule(&pcc, 2));
     assert_eq!(
-        ct::code(
-            &mut w,
-            B,
-            "DeleteMetricRules",
-            json!({"RuleId.1": "peer-loss"})
-        ),
+        ct::code(&mut w, B, "DeleteMetricRules", json!({"Id.1": "peer-loss"})),
         "ResourceNotFound.MetricRule"
     );
 }
