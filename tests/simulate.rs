@@ -37,6 +37,136 @@ fn peering_world_every_format() {
     }
 }
 
+/// The wide-table forms: allowed actions per resource, and a self-contained HTML page.
+#[test]
+fn peering_world_compact_and_html() {
+    for format in ["compact", "html"] {
+        let run = || {
+            ramsim(&[
+                "simulate",
+                "--state",
+                PEERING,
+                "--principal",
+                "netops",
+                "--principal",
+                "root@B",
+                "--format",
+                format,
+            ])
+        };
+        let out = run();
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        assert_eq!(out.stdout, run().stdout, "deterministic bytes");
+        insta::assert_snapshot!(format!("peering_{format}"), out.stdout);
+        if format == "html" {
+            let html = &out.stdout;
+            well_formed(html).unwrap_or_else(|e| panic!("{e}\n{html}"));
+            for external in ["src=", "href=", "@import", "url("] {
+                assert!(!html.contains(external), "fetches `{external}`");
+            }
+            assert!(html.contains("<table class=\"sortable\">"));
+            assert!(html.contains("addEventListener('click'"));
+        }
+    }
+    // The compact form lists exactly the allowed rows' actions.
+    let json = ramsim(&[
+        "simulate",
+        "--state",
+        PEERING,
+        "--principal",
+        "netops",
+        "--format",
+        "json",
+    ]);
+    let compact = ramsim(&[
+        "simulate",
+        "--state",
+        PEERING,
+        "--principal",
+        "netops",
+        "--format",
+        "compact",
+    ]);
+    let v: Value = serde_json::from_str(&json.stdout).expect("json");
+    for row in v[0]["rows"].as_array().expect("rows") {
+        let action = row["action"].as_str().expect("action");
+        for res in row["resources"].as_array().expect("resources") {
+            let res = res.as_str().expect("resource");
+            let line = compact
+                .stdout
+                .lines()
+                .find(|l| l.split_whitespace().next() == Some(res));
+            let listed = line.is_some_and(|l| l.split_whitespace().skip(1).any(|a| a == action));
+            assert_eq!(listed, row["decision"] == "Allow", "{action} on {res}");
+        }
+    }
+}
+
+/// A small well-formedness check (the page is written as XHTML-compatible HTML): every tag
+/// closed in order, attributes quoted, no stray `<` or `&` in text.
+fn well_formed(doc: &str) -> Result<(), String> {
+    let body = doc.strip_prefix("<!DOCTYPE html>\n").ok_or("no doctype")?;
+    let mut stack: Vec<String> = Vec::new();
+    let mut rest = body;
+    while let Some(at) = rest.find(['<', '&']) {
+        let (text, tail) = rest.split_at(at);
+        let _ = text;
+        if tail.starts_with('&') {
+            let end = tail.find(';').ok_or("unterminated entity")?;
+            let entity = &tail[1..end];
+            if !["amp", "lt", "gt", "quot", "#39"].contains(&entity) {
+                return Err(format!("unknown entity `{entity}`"));
+            }
+            rest = &tail[end + 1..];
+            continue;
+        }
+        let end = tail.find('>').ok_or("unterminated tag")?;
+        let tag = &tail[1..end];
+        rest = &tail[end + 1..];
+        if let Some(name) = tag.strip_prefix('/') {
+            match stack.pop() {
+                Some(open) if open == name => {}
+                other => return Err(format!("`</{name}>` closes {other:?}")),
+            }
+            continue;
+        }
+        let self_closing = tag.ends_with('/');
+        let tag = tag.trim_end_matches('/');
+        let mut parts = tag.splitn(2, ' ');
+        let name = parts.next().unwrap_or_default();
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(format!("bad tag `{tag}`"));
+        }
+        if let Some(attrs) = parts.next() {
+            let mut a = attrs.trim();
+            while !a.is_empty() {
+                let eq = a
+                    .find("=\"")
+                    .ok_or(format!("unquoted attribute in `{tag}`"))?;
+                let close = a[eq + 2..].find('"').ok_or("unterminated attribute")?;
+                a = a[eq + 2 + close + 1..].trim_start();
+            }
+        }
+        if !self_closing {
+            stack.push(name.to_string());
+        }
+    }
+    if stack.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("unclosed: {stack:?}"))
+    }
+}
+
+#[test]
+fn the_well_formedness_check_can_fail() {
+    assert!(well_formed("<!DOCTYPE html>\n<html><p></html>").is_err());
+    assert!(well_formed("<!DOCTYPE html>\n<html>a < b</html>").is_err());
+    assert!(well_formed("<!DOCTYPE html>\n<html>a &nbsp; b</html>").is_err());
+    assert!(well_formed("<!DOCTYPE html>\n<html><td class=x></td></html>").is_err());
+    assert!(well_formed("<!DOCTYPE html>\n<html><meta a=\"b\"/>&amp;</html>").is_ok());
+}
+
 #[test]
 fn guardrail_world_with_context() {
     for format in ["table", "json", "csv"] {

@@ -2,15 +2,19 @@
 //! (mostly ones the caller is permitted to call, per the engine), parameters drawn mostly
 //! from objects that exist so that sequences make progress, and sometimes invalid.
 
-use super::invariant::escalation::{fingerprint, probes_for, Probe, ProbeDecider};
+use super::invariant::escalation::{
+    fingerprint, layout_hash, probe_table, ProbeDecider, ProbeTable,
+};
 use super::prng::Rng;
 use crate::api::catalog::CATALOG;
+use crate::api::decision::trust_of;
 use crate::api::SimState;
 use crate::iam::model::{Grantee, PolicyType};
 use crate::iam::Caller;
 use crate::policy::pattern::Wildcard;
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 /// Identity-policy documents the generator creates, simplest first.
@@ -239,7 +243,10 @@ pub struct Generator {
     /// Catalog indexes of the APIs in play, with weights.
     apis: Vec<(usize, u32)>,
     filter: PrincipalFilter,
-    probes: BTreeMap<String, Vec<Probe>>,
+    /// Probes of the initial world per account.
+    probes: ProbeTable,
+    /// Per account, per position in `apis`: the indexes of that API's action's probes.
+    probes_by_api: BTreeMap<String, Vec<Vec<u32>>>,
     time: crate::cloud::Timestamp,
     hints: Hints,
     /// Custom policies of the initial world: `(account, name)`.
@@ -247,22 +254,46 @@ pub struct Generator {
     /// AccessKeyIds of the initial world: keys created during a run join the caller pool.
     initial_keys: BTreeSet<String>,
     /// Pick weights of the APIs in play for a caller (0 = not permitted), by (principal key,
-    /// fingerprint). Shared, not cloned, on every step.
-    permitted: HashMap<(String, u64), Arc<Vec<u32>>>,
+    /// fingerprint, [`Generator::world_key`]). Shared, not cloned, on every step.
+    permitted: HashMap<(String, u64, u64), Arc<Vec<u32>>>,
+    /// What besides a caller's own policies its permitted APIs depend on — every role's trust
+    /// policy (`sts:AssumeRole`) and the directory layout (peering toward an account's RD
+    /// path) — hashed, as of an IAM generation: a trust rewrite or an account move makes the
+    /// cached weights stale even though the caller's policies did not change.
+    world_key: (u64, u64),
+    /// The roles the `sts:AssumeRole` probes name (ARNs, sorted).
+    assume_roles: Vec<String>,
     /// Pick weights of all APIs in play, permitted or not.
     all_weights: Vec<u32>,
-    /// Pick weights per caller (sessions by AccessKey) as of a policy generation, for the
-    /// current run: they can only change when a decision-changing write happens, so most
-    /// steps skip the fingerprint and go straight to the weights.
-    weights_at: HashMap<Caller, (u64, Arc<Vec<u32>>)>,
+    /// Pick weights per caller (sessions by AccessKey) as of a policy generation and world
+    /// key, for the current run: they can only change when a decision-changing write, a trust
+    /// rewrite or an account move happens, so most steps skip the fingerprint and go straight
+    /// to the weights.
+    weights_at: HashMap<Caller, (u64, u64, Arc<Vec<u32>>)>,
     session_counter: u64,
     /// Positions in `apis` of the APIs this check has not generated yet: half of the
     /// exploration picks go to one of them, so the whole catalog is covered within a budget
     /// however many APIs share a group's weight (coverage guidance, as fuzzers do).
     uncalled: Vec<usize>,
+    /// For each position in `apis`, its index in `uncalled` (`usize::MAX` once called): the
+    /// removal of a called API is O(1), with the same order as a search of `uncalled` would
+    /// give.
+    uncalled_at: Vec<usize>,
     /// Callers as of an IAM generation, valid over a clock interval `[from, until)`: the list
     /// only changes with an identity change or when a role session expires.
     callers_cache: Option<CallersCache>,
+}
+
+/// The hash of what permitted APIs depend on besides the caller's own policies (see
+/// `Generator::world_key`): the trust policies of the roles the `sts:AssumeRole` probes name
+/// (a role created during the run is not probed, so creating one changes nothing) and the
+/// directory layout.
+fn world_key(state: &SimState, assume_roles: &[String]) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for arn in assume_roles {
+        trust_of(state, arn).hash(&mut h);
+    }
+    h.finish() ^ layout_hash(state).rotate_left(17)
 }
 
 fn principal_key(c: &Caller) -> String {
@@ -277,6 +308,16 @@ impl Generator {
     /// A generator for runs from `initial`; `actions` are `--actions` patterns over RAM actions
     /// (`vpc:*Peer*`) or API names, `principals` the `--principals` filter.
     pub fn new(initial: &SimState, actions: &[String], principals: &[String]) -> Generator {
+        Generator::with_probes(initial, actions, principals, probe_table(initial))
+    }
+
+    /// [`Generator::new`] with the initial world's probes already computed.
+    pub(crate) fn with_probes(
+        initial: &SimState,
+        actions: &[String],
+        principals: &[String],
+        probes: ProbeTable,
+    ) -> Generator {
         let patterns: Vec<Wildcard> = actions
             .iter()
             .flat_map(|a| a.split(','))
@@ -303,10 +344,36 @@ impl Generator {
             .collect();
         let apis = scaled_weights(&apis);
         let apis_len = apis.len();
-        let mut probes = BTreeMap::new();
-        for a in initial.world.accounts() {
-            probes.insert(a.uid.clone(), probes_for(initial, &a.uid));
-        }
+        let assume_roles: Vec<String> = probes
+            .values()
+            .flatten()
+            .filter(|p| p.action == "sts:AssumeRole")
+            .map(|p| p.resource.clone())
+            .collect::<BTreeSet<String>>()
+            .into_iter()
+            .collect();
+        let probes_by_api = probes
+            .iter()
+            .map(|(uid, list)| {
+                let mut by_action: HashMap<&str, Vec<u32>> = HashMap::with_capacity(list.len());
+                for (k, p) in list.iter().enumerate() {
+                    by_action
+                        .entry(p.action)
+                        .or_default()
+                        .push(u32::try_from(k).unwrap_or(u32::MAX));
+                }
+                let per_api = apis
+                    .iter()
+                    .map(|(i, _)| {
+                        by_action
+                            .get(CATALOG[*i].action)
+                            .cloned()
+                            .unwrap_or_default()
+                    })
+                    .collect();
+                (uid.clone(), per_api)
+            })
+            .collect();
         let initial_policies = initial
             .iam
             .accounts
@@ -326,6 +393,9 @@ impl Generator {
             apis,
             filter: PrincipalFilter::parse(principals),
             probes,
+            probes_by_api,
+            world_key: (initial.iam.generation, world_key(initial, &assume_roles)),
+            assume_roles,
             time: initial.world.now(),
             hints: harvest_hints(initial),
             initial_policies,
@@ -333,6 +403,7 @@ impl Generator {
             weights_at: HashMap::new(),
             session_counter: 0,
             uncalled: (0..apis_len).collect(),
+            uncalled_at: (0..apis_len).collect(),
             callers_cache: None,
         }
     }
@@ -420,21 +491,29 @@ impl Generator {
     /// caller to call it on some resource.
     fn permitted_weights(&mut self, state: &SimState, caller: &Caller) -> Arc<Vec<u32>> {
         let generation = state.iam.policy_generation;
-        if let Some((g, weights)) = self.weights_at.get(caller) {
-            if *g == generation {
+        if self.world_key.0 != state.iam.generation {
+            self.world_key = (state.iam.generation, world_key(state, &self.assume_roles));
+        }
+        let key = self.world_key.1;
+        if let Some((g, k, weights)) = self.weights_at.get(caller) {
+            if *g == generation && *k == key {
                 return Arc::clone(weights);
             }
         }
         let weights = self.weights_for_fingerprint(state, caller);
         self.weights_at
-            .insert(caller.clone(), (generation, Arc::clone(&weights)));
+            .insert(caller.clone(), (generation, key, Arc::clone(&weights)));
         weights
     }
 
     /// The pick weights for `caller`, shared by every caller and run with the same principal
     /// and policy fingerprint.
     fn weights_for_fingerprint(&mut self, state: &SimState, caller: &Caller) -> Arc<Vec<u32>> {
-        let key = (principal_key(caller), fingerprint(state, caller));
+        let key = (
+            principal_key(caller),
+            fingerprint(state, caller),
+            self.world_key.1,
+        );
         if let Some(p) = self.permitted.get(&key) {
             return Arc::clone(p);
         }
@@ -442,16 +521,22 @@ impl Generator {
             .probes
             .get(caller.account())
             .map_or(&[][..], Vec::as_slice);
+        let by_api = self
+            .probes_by_api
+            .get(caller.account())
+            .map_or(&[][..], Vec::as_slice);
         let decider = ProbeDecider::new(state, caller, self.time);
         let result: Arc<Vec<u32>> = Arc::new(
             self.apis
                 .iter()
-                .map(|(i, weight)| {
-                    let action = CATALOG[*i].action;
-                    let permitted = probes
-                        .iter()
-                        .filter(|p| p.action == action)
-                        .any(|p| decider.allows(state, p));
+                .enumerate()
+                .map(|(position, (i, weight))| {
+                    let permitted = decider.may_allow(CATALOG[*i].action)
+                        && by_api.get(position).is_some_and(|list| {
+                            list.iter()
+                                .filter_map(|k| probes.get(*k as usize))
+                                .any(|p| decider.allows(state, p))
+                        });
                     if permitted {
                         *weight
                     } else {
@@ -512,8 +597,15 @@ impl Generator {
             }
             None => rng.weighted(&self.all_weights).unwrap_or(0),
         };
-        if let Some(at) = self.uncalled.iter().position(|p| *p == position) {
-            self.uncalled.swap_remove(at);
+        if let Some(&at) = self.uncalled_at.get(position) {
+            if at != usize::MAX {
+                self.uncalled.swap_remove(at);
+                // The last entry moved into `at`.
+                if let Some(&moved) = self.uncalled.get(at) {
+                    self.uncalled_at[moved] = at;
+                }
+                self.uncalled_at[position] = usize::MAX;
+            }
         }
         let api_index = self.apis[position].0;
         let api = CATALOG[api_index].api;
@@ -1511,6 +1603,97 @@ mod tests {
                 name: "admin".into()
             }
         );
+    }
+
+    /// The staleness the cache had: `sts:AssumeRole` permitted for a caller depends on the
+    /// role's trust policy, which `UpdateRole` rewrites without touching the caller's policies.
+    #[test]
+    fn permitted_assume_role_follows_a_trust_rewrite() {
+        let world = r#"{"accounts": [{"uid": "1234567890123456", "alias": "A"}],
+            "identity": {"accounts": {"A": {
+              "users": [{"name": "alice", "policies": ["System:AliyunSTSAssumeRoleAccess"]},
+                        {"name": "admin", "policies": ["System:AdministratorAccess"]}],
+              "roles": [{"name": "ops", "trust": {"Version": "1", "Statement": [{"Effect": "Allow",
+                  "Action": "sts:AssumeRole", "Principal": {"Service": ["ecs.aliyuncs.com"]}}]}}]}}}}"#;
+        let state = SimState::from_world_json(world, std::path::Path::new("")).expect("world");
+        let mut g = Generator::new(&state, &["sts:AssumeRole".into()], &[]);
+        assert_eq!(g.api_count(), 1);
+        let alice = Caller::User {
+            account: "1234567890123456".into(),
+            name: "alice".into(),
+        };
+        assert_eq!(
+            g.permitted_weights(&state, &alice)[0],
+            0,
+            "trust names a service only"
+        );
+        let mut gw = crate::api::Gateway::new(state);
+        let trust = r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"RAM":["acs:ram::1234567890123456:user/alice"]}}]}"#;
+        let r = gw.call(
+            &crate::api::Envelope {
+                caller: "admin@A".into(),
+                ..crate::api::Envelope::default()
+            },
+            &crate::api::ApiRequest {
+                product: None,
+                action: "UpdateRole".into(),
+                params: obj(&[
+                    ("RoleName", "ops".into()),
+                    ("NewAssumeRolePolicyDocument", trust.into()),
+                ]),
+            },
+        );
+        assert!(r.is_success(), "{}", r.body);
+        assert!(
+            g.permitted_weights(&gw.state, &alice)[0] > 0,
+            "the rewritten trust lets alice assume ops"
+        );
+    }
+
+    /// `ProbeDecider::may_allow` is only a shortcut: whenever it says no, every probe of the
+    /// action is denied.
+    #[test]
+    fn the_permission_prefilter_never_hides_an_allow() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/worlds");
+        for name in [
+            "peering.json",
+            "escalation.json",
+            "esc-control.json",
+            "role-session.json",
+        ] {
+            let state = SimState::from_world_file(&dir.join(name)).expect("world");
+            let table = probe_table(&state);
+            let g = Generator::new(&state, &[], &[]);
+            for entry in g.callers(&state) {
+                let decider = ProbeDecider::new(&state, &entry.caller, state.world.now());
+                let probes = table.get(entry.caller.account()).expect("probes");
+                for p in probes.iter() {
+                    if !decider.may_allow(p.action) {
+                        assert!(!decider.allows(&state, p), "{name}: {} {p:?}", entry.who);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The position index of `uncalled` stays in step with it (O(1) removal, same order).
+    #[test]
+    fn uncalled_positions_stay_consistent() {
+        let state = SimState::from_world_file(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/worlds/peering.json"),
+        )
+        .expect("world");
+        let mut g = Generator::new(&state, &[], &[]);
+        let mut rng = Rng::new(7);
+        for _ in 0..500 {
+            let _ = g.next(&mut rng, &state, None);
+            for (at, position) in g.uncalled.iter().enumerate() {
+                assert_eq!(g.uncalled_at[*position], at);
+            }
+            let listed = g.uncalled_at.iter().filter(|a| **a != usize::MAX).count();
+            assert_eq!(listed, g.uncalled.len());
+        }
+        assert!(g.uncalled.len() < g.api_count(), "picks remove APIs");
     }
 
     #[test]

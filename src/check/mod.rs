@@ -497,11 +497,15 @@ pub struct Checker {
 impl Checker {
     /// A checker of `invariants` on runs from `initial`.
     pub fn new(initial: SimState, invariants: Vec<Invariant>, config: CheckConfig) -> Checker {
+        // The probes of the initial world are computed once, for the generator and the
+        // escalation monitor alike.
+        let probes = invariant::escalation::probe_table(&initial);
         let monitors = invariants
             .into_iter()
-            .map(|i| Monitor::new(Arc::new(i), &initial))
+            .map(|i| Monitor::with_probes(Arc::new(i), &initial, &probes))
             .collect();
-        let generator = Generator::new(&initial, &config.actions, &config.principals);
+        let generator =
+            Generator::with_probes(&initial, &config.actions, &config.principals, probes);
         Checker {
             initial,
             monitors,

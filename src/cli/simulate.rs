@@ -14,6 +14,10 @@ pub enum SimulateFormat {
     Json,
     /// CSV with a header row.
     Csv,
+    /// Allowed actions per resource: the short form of wide matrices.
+    Compact,
+    /// A self-contained HTML page with one sortable table per principal.
+    Html,
 }
 
 /// Arguments of `ramsim simulate`.
@@ -90,6 +94,8 @@ fn run_inner(args: &SimulateArgs) -> Result<String, String> {
         SimulateFormat::Table => render::table(&matrices),
         SimulateFormat::Json => format!("{}\n", render::json(&matrices)),
         SimulateFormat::Csv => render::csv(&matrices),
+        SimulateFormat::Compact => render::compact(&matrices),
+        SimulateFormat::Html => render::html(&matrices),
     })
 }
 
@@ -119,7 +125,9 @@ fn peer_tables(args: &SimulateArgs, state: &crate::api::SimState) -> Result<Stri
             SimulateFormat::Json => {
                 all.push(serde_json::json!({"principal": p, "peers": rows}));
             }
-            SimulateFormat::Csv => return Err("--peers prints a table or json".into()),
+            SimulateFormat::Csv | SimulateFormat::Compact | SimulateFormat::Html => {
+                return Err("--peers prints a table or json".into())
+            }
         }
     }
     if args.format == SimulateFormat::Json {

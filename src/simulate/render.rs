@@ -1,4 +1,5 @@
-//! Rendering permission matrices: an aligned table, JSON and CSV (RFC 4180).
+//! Rendering permission matrices: an aligned table, a compact form (allowed actions per
+//! resource), JSON, CSV (RFC 4180) and a self-contained HTML page with sortable tables.
 
 use super::{Matrix, Row};
 use std::fmt::Write as _;
@@ -127,6 +128,146 @@ pub fn csv(matrices: &[Matrix]) -> String {
     out
 }
 
+/// The compact form of wide matrices: per principal, one line per resource with the actions
+/// allowed on it (resources sorted, actions sorted and deduplicated), then the resources on
+/// which nothing is allowed, counted.
+pub fn compact(matrices: &[Matrix]) -> String {
+    use std::collections::BTreeMap;
+    let mut out = String::new();
+    for (i, m) in matrices.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let _ = writeln!(out, "principal: {} ({})", m.principal, m.arn);
+        let mut by_resource: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for r in &m.rows {
+            for res in &r.resources {
+                let actions = by_resource.entry(res.as_str()).or_default();
+                if r.decision == crate::authz::Outcome::Allow {
+                    actions.push(r.action.as_str());
+                }
+            }
+        }
+        let width = by_resource
+            .iter()
+            .filter(|(_, a)| !a.is_empty())
+            .map(|(r, _)| r.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max("RESOURCE".len());
+        let _ = writeln!(out, "{:<width$}  ALLOWED ACTIONS", "RESOURCE");
+        let mut nothing = 0usize;
+        for (res, actions) in &mut by_resource {
+            if actions.is_empty() {
+                nothing += 1;
+                continue;
+            }
+            actions.sort_unstable();
+            actions.dedup();
+            let _ = writeln!(out, "{res:<width$}  {}", actions.join(" "));
+        }
+        let allowed = m
+            .rows
+            .iter()
+            .filter(|r| r.decision == crate::authz::Outcome::Allow)
+            .count();
+        let _ = writeln!(
+            out,
+            "{} rows: {allowed} allowed, {} denied; {} resources, {nothing} with nothing allowed",
+            m.rows.len(),
+            m.rows.len() - allowed,
+            by_resource.len(),
+        );
+    }
+    out
+}
+
+/// Escapes text for HTML element content and attribute values.
+fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The page's style sheet (inline: the page fetches nothing).
+const HTML_STYLE: &str = "body{font-family:sans-serif;margin:1em}\
+table{border-collapse:collapse;margin-bottom:2em}\
+th,td{border:1px solid #ccc;padding:2px 6px;text-align:left;vertical-align:top;font-size:13px}\
+th{background:#eee;cursor:pointer;user-select:none}\
+th.asc::after{content:\" \\25B2\"}th.desc::after{content:\" \\25BC\"}\
+td.Allow{background:#dfd}td.ExplicitDeny{background:#fdd}td.ImplicitDeny{background:#fff3d6}";
+
+/// The page's script: a click on a header sorts its table by that column (text order,
+/// toggling ascending/descending). Written without `<` so the page is well-formed XML too.
+const HTML_SCRIPT: &str = "document.querySelectorAll('table.sortable').forEach(function(t){\
+t.querySelectorAll('th').forEach(function(th,col){th.addEventListener('click',function(){\
+var desc=th.classList.contains('asc');\
+t.querySelectorAll('th').forEach(function(h){h.classList.remove('asc','desc');});\
+th.classList.add(desc?'desc':'asc');\
+var body=t.tBodies[0];var rows=Array.prototype.slice.call(body.rows);\
+rows.sort(function(a,b){var x=a.cells[col].textContent,y=b.cells[col].textContent;\
+var c=x.localeCompare(y);return desc?-c:c;});\
+rows.forEach(function(r){body.appendChild(r);});});});});";
+
+/// A self-contained HTML page: one sortable table per principal (click a header to sort),
+/// decisions colored, no external script, style sheet or font. Same matrices, same bytes.
+pub fn html(matrices: &[Matrix]) -> String {
+    let mut out = String::new();
+    out.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n");
+    out.push_str("<title>ramsim simulate</title>\n");
+    let _ = writeln!(out, "<style>{HTML_STYLE}</style>");
+    out.push_str("</head>\n<body>\n");
+    for m in matrices {
+        let allowed = m
+            .rows
+            .iter()
+            .filter(|r| r.decision == crate::authz::Outcome::Allow)
+            .count();
+        let _ = writeln!(
+            out,
+            "<h2>{} <small>({})</small></h2>\n<p>{} rows: {allowed} allowed, {} denied</p>",
+            escape_html(&m.principal),
+            escape_html(&m.arn),
+            m.rows.len(),
+            m.rows.len() - allowed
+        );
+        out.push_str("<table class=\"sortable\">\n<thead><tr>");
+        for c in COLUMNS {
+            let _ = write!(out, "<th>{}</th>", escape_html(c));
+        }
+        out.push_str("</tr></thead>\n<tbody>\n");
+        for r in &m.rows {
+            out.push_str("<tr>");
+            for (j, c) in cells(r).iter().enumerate() {
+                if j == 3 {
+                    let _ = write!(
+                        out,
+                        "<td class=\"{}\">{}</td>",
+                        r.decision.as_str(),
+                        escape_html(c)
+                    );
+                } else {
+                    let _ = write!(out, "<td>{}</td>", escape_html(c));
+                }
+            }
+            out.push_str("</tr>\n");
+        }
+        out.push_str("</tbody>\n</table>\n");
+    }
+    let _ = writeln!(out, "<script>{HTML_SCRIPT}</script>");
+    out.push_str("</body>\n</html>\n");
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,5 +277,14 @@ mod tests {
         assert_eq!(csv_field("a,b"), "\"a,b\"");
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_field("plain"), "plain");
+    }
+
+    #[test]
+    fn html_escapes_markup() {
+        assert_eq!(
+            escape_html(r#"<a href="x">'&'</a>"#),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
+        assert!(!HTML_SCRIPT.contains('<') && !HTML_SCRIPT.contains('&'));
     }
 }

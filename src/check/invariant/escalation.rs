@@ -54,12 +54,30 @@ pub(crate) struct Probe {
     query: AuthQuery,
 }
 
+/// The dependent actions the gateway presents with `action`: those of the first catalog entry
+/// of that action.
+fn dependents_of(action: &str) -> &'static [(&'static str, &'static str)] {
+    CATALOG
+        .iter()
+        .find(|e| e.action == action)
+        .map_or(&[][..], |e| e.dependent)
+}
+
 impl Probe {
     fn new(e_action: &'static str, resource: String, target: Option<String>) -> Probe {
-        let mut pairs = vec![ActionResource::new(e_action, resource.as_str())];
-        if let Some(e) = CATALOG.iter().find(|e| e.action == e_action) {
-            pairs.extend(e.dependent.iter().map(|(a, r)| ActionResource::new(*a, *r)));
-        }
+        Probe::with_dependents(e_action, dependents_of(e_action), resource, target)
+    }
+
+    /// [`Probe::new`] with the action's dependent actions already looked up.
+    fn with_dependents(
+        e_action: &'static str,
+        dependent: &'static [(&'static str, &'static str)],
+        resource: String,
+        target: Option<String>,
+    ) -> Probe {
+        let mut pairs = Vec::with_capacity(1 + dependent.len());
+        pairs.push(ActionResource::new(e_action, resource.as_str()));
+        pairs.extend(dependent.iter().map(|(a, r)| ActionResource::new(*a, *r)));
         Probe {
             action: e_action,
             resource,
@@ -128,61 +146,86 @@ fn caller_key(state: &SimState, who: &str) -> Option<String> {
     ))
 }
 
-/// Instantiates a catalog resource template for `uid` with the initial world's objects.
-fn instantiate(state: &SimState, uid: &str, template: &str) -> Vec<String> {
-    let w = &state.world;
-    let acct = state.iam.accounts.get(uid);
-    let with_star = |mut v: Vec<String>| {
-        v.push("*".into());
-        v
-    };
-    let mut out = vec![template.to_string()];
-    let mut regions: Vec<String> = w.vpcs().map(|v| v.region_id.clone()).collect();
-    regions.sort();
-    regions.dedup();
-    let values = |name: &str| -> Vec<String> {
-        match name {
-            "account" | "RoleAccount" => vec![uid.to_string()],
-            "region" => regions.clone(),
-            "UserName" => with_star(
+/// The values a catalog resource template's placeholders take for one account of the initial
+/// world, computed once per account (every template of the catalog reads them).
+struct Placeholders {
+    values: BTreeMap<&'static str, Vec<String>>,
+}
+
+impl Placeholders {
+    fn new(state: &SimState, uid: &str) -> Placeholders {
+        let w = &state.world;
+        let acct = state.iam.accounts.get(uid);
+        let with_star = |mut v: Vec<String>| {
+            v.push("*".into());
+            v
+        };
+        let mut regions: Vec<String> = w.vpcs().map(|v| v.region_id.clone()).collect();
+        regions.sort();
+        regions.dedup();
+        let mut values: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
+        values.insert("account", vec![uid.to_string()]);
+        values.insert("RoleAccount", vec![uid.to_string()]);
+        values.insert("region", regions);
+        values.insert(
+            "UserName",
+            with_star(
                 acct.map(|a| a.users.keys().cloned().collect())
                     .unwrap_or_default(),
             ),
-            "GroupName" => with_star(
+        );
+        values.insert(
+            "GroupName",
+            with_star(
                 acct.map(|a| a.groups.keys().cloned().collect())
                     .unwrap_or_default(),
             ),
-            "RoleName" => with_star(
+        );
+        values.insert(
+            "RoleName",
+            with_star(
                 acct.map(|a| a.roles.keys().cloned().collect())
                     .unwrap_or_default(),
             ),
-            "PolicyName" => {
-                let mut v: Vec<String> = acct
-                    .map(|a| a.policies.keys().cloned().collect())
-                    .unwrap_or_default();
-                v.push("AdministratorAccess".into());
-                with_star(v)
-            }
-            "VpcId" => with_star(
+        );
+        let mut policies: Vec<String> = acct
+            .map(|a| a.policies.keys().cloned().collect())
+            .unwrap_or_default();
+        policies.push("AdministratorAccess".into());
+        values.insert("PolicyName", with_star(policies));
+        values.insert(
+            "VpcId",
+            with_star(
                 w.vpcs()
                     .filter(|v| v.owner_uid == uid)
                     .map(|v| v.vpc_id.clone())
                     .collect(),
             ),
-            "RouteTableId" => with_star(
+        );
+        values.insert(
+            "RouteTableId",
+            with_star(
                 w.vpcs()
                     .filter(|v| v.owner_uid == uid)
                     .map(|v| v.system_route_table_id.clone())
                     .collect(),
             ),
-            "ResourceGroupId" => with_star(
+        );
+        values.insert(
+            "ResourceGroupId",
+            with_star(
                 w.account(uid)
                     .map(|a| a.resource_groups.clone())
                     .unwrap_or_default(),
             ),
-            "PolicyId" => with_star(state.iam.control_policies.keys().cloned().collect()),
-            "TargetPath" => w
-                .resource_directory()
+        );
+        values.insert(
+            "PolicyId",
+            with_star(state.iam.control_policies.keys().cloned().collect()),
+        );
+        values.insert(
+            "TargetPath",
+            w.resource_directory()
                 .map(|rd| {
                     std::iter::once(rd.root_folder_id.clone())
                         .chain(rd.folders.keys().cloned())
@@ -190,28 +233,59 @@ fn instantiate(state: &SimState, uid: &str, template: &str) -> Vec<String> {
                         .collect()
                 })
                 .unwrap_or_default(),
-            _ => vec!["*".to_string()],
+        );
+        Placeholders { values }
+    }
+
+    /// The values of placeholder `name` (any other placeholder stands for `*`).
+    fn of(&self, name: &str) -> &[String] {
+        const STAR: &[String] = &[];
+        self.values.get(name).map_or(STAR, Vec::as_slice)
+    }
+}
+
+/// Instantiates a catalog resource template for one account with the initial world's objects:
+/// every combination of its placeholders' values, sorted and without duplicates.
+fn instantiate(values: &Placeholders, template: &str) -> Vec<String> {
+    // Split into literal text and placeholder names (an unclosed `{` is literal).
+    enum Piece<'t> {
+        Text(&'t str),
+        Slot(&'t str),
+    }
+    let mut pieces = Vec::new();
+    let mut rest = template;
+    while let Some(start) = rest.find('{') {
+        let Some(len) = rest[start..].find('}') else {
+            break;
+        };
+        pieces.push(Piece::Text(&rest[..start]));
+        pieces.push(Piece::Slot(&rest[start + 1..start + len]));
+        rest = &rest[start + len + 1..];
+    }
+    pieces.push(Piece::Text(rest));
+    let star = ["*".to_string()];
+    let mut out = vec![String::new()];
+    for piece in &pieces {
+        match piece {
+            Piece::Text(t) => out.iter_mut().for_each(|s| s.push_str(t)),
+            Piece::Slot(name) => {
+                let vals = match values.of(name) {
+                    [] if !values.values.contains_key(name) => &star[..],
+                    v => v,
+                };
+                out = out
+                    .iter()
+                    .flat_map(|s| {
+                        vals.iter().map(move |v| {
+                            let mut x = String::with_capacity(s.len() + v.len() + 16);
+                            x.push_str(s);
+                            x.push_str(v);
+                            x
+                        })
+                    })
+                    .collect();
+            }
         }
-    };
-    // Replace placeholders one at a time (cartesian product).
-    loop {
-        let Some(first) = out.first() else {
-            return out;
-        };
-        let Some(start) = first.find('{') else {
-            break;
-        };
-        let Some(len) = first[start..].find('}') else {
-            break;
-        };
-        let name = first[start + 1..start + len].to_string();
-        let placeholder = format!("{{{name}}}");
-        let vals = values(&name);
-        let placeholder = placeholder.as_str();
-        out = out
-            .iter()
-            .flat_map(|t| vals.iter().map(move |v| t.replace(placeholder, v)))
-            .collect();
     }
     out.sort();
     out.dedup();
@@ -224,40 +298,60 @@ fn instantiate(state: &SimState, uid: &str, template: &str) -> Vec<String> {
 pub(crate) fn probes_for(state: &SimState, uid: &str) -> Vec<Probe> {
     let mut out = Vec::new();
     let accounts: Vec<String> = state.world.accounts().map(|a| a.uid.clone()).collect();
+    let values = Placeholders::new(state, uid);
+    // The dependents of an action are those of its first catalog entry (`dependents_of`),
+    // collected on the way rather than searched for every entry.
+    let mut first_dependents: std::collections::HashMap<&str, &'static [(&str, &str)]> =
+        std::collections::HashMap::new();
     for e in CATALOG.iter() {
+        let dependent = *first_dependents.entry(e.action).or_insert(e.dependent);
+        let probe = |resource: String, target: Option<String>| {
+            Probe::with_dependents(e.action, dependent, resource, target)
+        };
         if e.condition_keys.contains(&"acs:TargetRDPath") {
-            out.push(Probe::new(e.action, "*".into(), None));
+            out.push(probe("*".into(), None));
             for t in &accounts {
-                out.push(Probe::new(e.action, "*".into(), Some(t.clone())));
+                out.push(probe("*".into(), Some(t.clone())));
             }
             continue;
         }
         if e.action == ASSUME {
             for (a, acct) in &state.iam.accounts {
                 for r in acct.roles.values() {
-                    out.push(Probe::new(
-                        e.action,
-                        format!("acs:ram::{a}:role/{}", r.name),
-                        None,
-                    ));
+                    out.push(probe(format!("acs:ram::{a}:role/{}", r.name), None));
                 }
             }
             continue;
         }
         let mut resources: Vec<String> = vec!["*".into()];
         for t in e.resources {
-            resources.extend(instantiate(state, uid, t));
+            resources.extend(instantiate(&values, t));
         }
         resources.sort();
         resources.dedup();
         for r in resources {
-            out.push(Probe::new(e.action, r, None));
+            out.push(probe(r, None));
         }
     }
     for a in DEPENDENT_ONLY_ACTIONS {
         out.push(Probe::new(a, "*".into(), None));
     }
     out
+}
+
+/// Probes per account uid of a world: computed once per check and shared by the generator
+/// and the escalation monitor.
+pub(crate) type ProbeTable = Arc<BTreeMap<String, Vec<Probe>>>;
+
+/// The [`ProbeTable`] of `state`: [`probes_for`] every account.
+pub(crate) fn probe_table(state: &SimState) -> ProbeTable {
+    Arc::new(
+        state
+            .world
+            .accounts()
+            .map(|a| (a.uid.clone(), probes_for(state, &a.uid)))
+            .collect(),
+    )
 }
 
 /// A fingerprint of everything that bears on `caller`'s decisions: the documents its policy
@@ -276,7 +370,7 @@ pub(crate) fn fingerprint(state: &SimState, caller: &Caller) -> u64 {
 
 /// The directory layout peering probes read (`acs:TargetRDId`/`acs:TargetRDPath` of every
 /// account): moving an account changes the answers of every principal's peering probes.
-fn layout_hash(state: &SimState) -> u64 {
+pub(crate) fn layout_hash(state: &SimState) -> u64 {
     let mut h = DefaultHasher::new();
     for a in state.world.accounts() {
         (
@@ -290,7 +384,7 @@ fn layout_hash(state: &SimState) -> u64 {
 }
 
 /// Every role's trust policy: assume edges depend on them.
-fn trust_hash(state: &SimState) -> u64 {
+pub(crate) fn trust_hash(state: &SimState) -> u64 {
     let mut h = DefaultHasher::new();
     for (uid, acct) in &state.iam.accounts {
         for r in acct.roles.values() {
@@ -332,6 +426,30 @@ impl ProbeDecider {
             caller: caller.clone(),
             base,
         }
+    }
+
+    /// False when no request for `action` can be allowed for this caller: it is not root and
+    /// none of its identity policies (account or resource-group scope) has an `Allow` whose
+    /// `Action` covers it, and no resource policy is in its store. Every allow of the decision
+    /// path (own resources of a root aside) needs such an identity `Allow` — also
+    /// `sts:AssumeRole`, where the trust policy is required on top — so `false` here means
+    /// [`ProbeDecider::allows`] is false for every probe of `action`: a cheap way out for the
+    /// many actions a caller has no grant for.
+    pub(crate) fn may_allow(&self, action: &str) -> bool {
+        if self.principal.kind == crate::authz::PrincipalKind::Root
+            || self.store.resource_policy.is_some()
+        {
+            return true;
+        }
+        crate::authz::policy_set::with_folded_action(action, |folded| {
+            let grants = |set: &crate::authz::PolicySet| {
+                set.statements().iter().any(|s| {
+                    s.effect == crate::policy::ast::Effect::Allow && s.action_in_scope(folded)
+                })
+            };
+            grants(&self.store.identity)
+                || self.store.resource_groups.iter().any(|(_, s)| grants(s))
+        })
     }
 
     /// Would the gateway allow `probe` (with the target's RD keys, and for `sts:AssumeRole`
@@ -417,7 +535,7 @@ struct Snapshot {
 #[derive(Debug, Clone)]
 pub struct EscalationMonitor {
     /// Probes per account uid (from the initial world).
-    probes: BTreeMap<String, Vec<Probe>>,
+    probes: ProbeTable,
     /// Initial clock (decisions use it).
     time: Timestamp,
     /// The initial world's snapshot.
@@ -439,10 +557,11 @@ fn account_of(key: &str) -> &str {
 impl EscalationMonitor {
     /// Computes the baseline from the initial state.
     pub fn new(initial: &SimState) -> EscalationMonitor {
-        let mut probes = BTreeMap::new();
-        for a in initial.world.accounts() {
-            probes.insert(a.uid.clone(), probes_for(initial, &a.uid));
-        }
+        EscalationMonitor::with_probes(initial, probe_table(initial))
+    }
+
+    /// [`EscalationMonitor::new`] with the initial world's probes already computed.
+    pub(crate) fn with_probes(initial: &SimState, probes: ProbeTable) -> EscalationMonitor {
         let mut m = EscalationMonitor {
             probes,
             time: initial.world.now(),
@@ -493,10 +612,17 @@ impl EscalationMonitor {
             }
             let decider = ProbeDecider::new(state, caller, self.time);
             if !row_ok {
+                let mut may: BTreeMap<&str, bool> = BTreeMap::new();
                 let allowed = self
                     .probes(caller.account())
                     .iter()
-                    .map(|p| !p.is_assume() && decider.allows(state, p))
+                    .map(|p| {
+                        !p.is_assume()
+                            && *may
+                                .entry(p.action)
+                                .or_insert_with(|| decider.may_allow(p.action))
+                            && decider.allows(state, p)
+                    })
                     .collect();
                 snap.rows.insert(
                     key.clone(),
@@ -767,11 +893,8 @@ mod tests {
             Path::new("."),
         )
         .expect("world");
-        let r = instantiate(
-            &state,
-            "1234567890123456",
-            "acs:ram::{account}:user/{UserName}",
-        );
+        let values = Placeholders::new(&state, "1234567890123456");
+        let r = instantiate(&values, "acs:ram::{account}:user/{UserName}");
         assert_eq!(
             r,
             vec![
@@ -779,12 +902,11 @@ mod tests {
                 "acs:ram::1234567890123456:user/alice"
             ]
         );
-        let r = instantiate(
-            &state,
-            "1234567890123456",
-            "acs:vpc:{region}:{account}:vpc/*",
-        );
+        let r = instantiate(&values, "acs:vpc:{region}:{account}:vpc/*");
         assert_eq!(r, vec!["acs:vpc:cn-hangzhou:1234567890123456:vpc/*"]);
+        // An unknown placeholder stands for `*`; an unclosed brace is literal text.
+        let r = instantiate(&values, "acs:x:{region}:{nope}:a/{b");
+        assert_eq!(r, vec!["acs:x:cn-hangzhou:*:a/{b"]);
     }
 
     use std::path::Path;

@@ -168,6 +168,20 @@ impl Monitor {
         }
     }
 
+    /// [`Monitor::new`] sharing the initial world's probe table with the generator.
+    pub(crate) fn with_probes(
+        invariant: Arc<Invariant>,
+        initial: &SimState,
+        probes: &escalation::ProbeTable,
+    ) -> Monitor {
+        let escalation = matches!(invariant.rule, Rule::NoPrivilegeEscalation)
+            .then(|| escalation::EscalationMonitor::with_probes(initial, Arc::clone(probes)));
+        Monitor {
+            invariant,
+            escalation,
+        }
+    }
+
     /// The invariant.
     pub fn invariant(&self) -> &Invariant {
         &self.invariant
