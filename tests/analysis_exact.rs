@@ -549,29 +549,42 @@ impl Patterns {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// A brute-force request with the facts region membership compares, computed once.
+struct Req<'a> {
+    /// [`Patterns::action_key`] of the action.
+    akey: &'a (Option<&'static str>, Vec<bool>),
+    resource: &'a str,
+    ctx: &'a RequestContext,
+    /// The caller's class key (resource and trust policies).
+    pkey: Option<&'a analysis::PrincipalKey>,
+    /// The resource-group side.
+    gclass: &'a Option<String>,
+}
+
+/// Is the request in region `r` (whose witness action has the key `r_akey`)?
 fn in_region(
     a: &Analysis,
-    pats: &Patterns,
     r: &Region,
-    action: &str,
-    resource: &str,
-    ctx: &RequestContext,
-    caller: Option<&Principal>,
-    group: Option<&str>,
+    r_akey: &(Option<&'static str>, Vec<bool>),
+    req: &Req<'_>,
 ) -> bool {
-    if pats.action_key(action) != pats.action_key(&r.witness.action) {
+    if req.akey != r_akey {
         return false;
     }
-    if let Some(p) = caller {
-        if r.principal_key.as_ref() != Some(&a.principal_key(p)) {
+    if let Some(k) = req.pkey {
+        if r.principal_key.as_ref() != Some(k) {
             return false;
         }
     }
-    if a.resource_group_class(group) != r.witness.resource_group {
+    if *req.gclass != r.witness.resource_group {
         return false;
     }
-    if !r.resource_constraints.iter().all(|c| c.admits(resource)) {
+    let ctx = req.ctx;
+    if !r
+        .resource_constraints
+        .iter()
+        .all(|c| c.admits(req.resource))
+    {
         return false;
     }
     r.constraints.iter().all(|c| {
@@ -795,20 +808,33 @@ fn check_pair(item: &Work, any_keys: bool) -> (usize, usize) {
         } else {
             &[None]
         };
+        let region_akeys: Vec<(Option<&'static str>, Vec<bool>)> = regions
+            .iter()
+            .map(|r| pats.action_key(&r.witness.action))
+            .collect();
+        let pkeys: Vec<Option<analysis::PrincipalKey>> = callers
+            .iter()
+            .map(|c| dimension.then(|| analysis.principal_key(c)))
+            .collect();
+        let gclasses: Vec<Option<String>> = groups
+            .iter()
+            .map(|g| analysis.resource_group_class(*g))
+            .collect();
         for action in actions {
+            let akey = pats.action_key(action);
             for resource in resources {
                 if mode != Mode::Trust && !resource_allowed(action, resource) {
                     continue;
                 }
-                for caller in callers {
-                    for &group in groups {
-                        let (entry, av) = pats.action_key(action);
+                let rkey = pats.resource_key(action, resource);
+                for (caller, pkey) in callers.iter().zip(&pkeys) {
+                    for (&group, gclass) in groups.iter().zip(&gclasses) {
                         let key = (
-                            entry,
-                            av,
-                            pats.resource_key(action, resource),
-                            dimension.then(|| analysis.principal_key(caller)),
-                            analysis.resource_group_class(group),
+                            akey.0,
+                            akey.1.clone(),
+                            rkey.clone(),
+                            pkey.clone(),
+                            gclass.clone(),
                         );
                         if !seen.insert(key) {
                             continue;
@@ -822,19 +848,17 @@ fn check_pair(item: &Work, any_keys: bool) -> (usize, usize) {
                                 continue;
                             }
                             changes_checked += 1;
-                            let covered = regions.iter().any(|r| {
+                            let req = Req {
+                                akey: &akey,
+                                resource,
+                                ctx: &ctx,
+                                pkey: pkey.as_ref(),
+                                gclass,
+                            };
+                            let covered = regions.iter().zip(&region_akeys).any(|(r, rk)| {
                                 r.decisions[0].decision == da
                                     && r.decisions[1].decision == db
-                                    && in_region(
-                                        &analysis,
-                                        &pats,
-                                        r,
-                                        action,
-                                        resource,
-                                        &ctx,
-                                        dimension.then_some(caller),
-                                        group,
-                                    )
+                                    && in_region(&analysis, r, rk, &req)
                             });
                             assert!(
                         covered,
@@ -860,7 +884,7 @@ fn exact_diff_is_complete_and_sound_over_random_pairs() {
     let scale: usize = std::env::var("RAMSIM_EXACT_PAIRS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(1_000);
+        .unwrap_or(10_000);
     let t = std::time::Instant::now();
     let (pairs, changes, replayed) =
         run_pairs(0x5EED_0001, scale * 6 / 10, true, &[Mode::Identity]);
@@ -985,7 +1009,13 @@ fn exact_diff_finds_everything_the_sampling_diff_finds() {
                 assert!(
                     regions.iter().any(|r| r.decisions[0].decision == da
                         && r.decisions[1].decision == db
-                        && in_region(&analysis, &pats, r, &action, &resource, &ctx, None, None)),
+                        && in_region(&analysis, r, &pats.action_key(&r.witness.action), &Req {
+                            akey: &pats.action_key(&action),
+                            resource: &resource,
+                            ctx: &ctx,
+                            pkey: None,
+                            gclass: &None,
+                        })),
                     "sampled change not in the exact diff: {action} on {resource} {ctx:?}\n{ta}\n{tb}"
                 );
             }

@@ -34,6 +34,7 @@
 //! the request context is what the caller supplies).
 
 pub mod domain;
+pub mod fxhash;
 pub mod principals;
 pub mod render;
 pub mod strings;
@@ -822,7 +823,7 @@ struct Scope<'a> {
     /// The current assignment of the lazy resource elements.
     res: std::cell::RefCell<Vec<Option<bool>>>,
     /// Emptiness answers per resource assignment.
-    res_memo: std::cell::RefCell<HashMap<Vec<Option<bool>>, strings::Member>>,
+    res_memo: std::cell::RefCell<fxhash::FxHashMap<Vec<Option<bool>>, strings::Member>>,
 }
 
 /// The resource dimension of one action region searched symbolically: one boolean per distinct
@@ -2013,7 +2014,7 @@ impl Analysis {
             modeled: cell.entry.is_some(),
             lazy: None,
             res: std::cell::RefCell::new(Vec::new()),
-            res_memo: std::cell::RefCell::new(HashMap::new()),
+            res_memo: std::cell::RefCell::new(fxhash::FxHashMap::default()),
         }
     }
 
