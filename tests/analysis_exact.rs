@@ -14,19 +14,86 @@
 
 use ramsim::analysis::{
     self, injected_together, key_presence, template_glob, Analysis, ChangeKind, Flow, Options,
-    PolicyInput, Region,
+    PolicyInput, Region, Stage, StageKind, HARNESS_ACCOUNT, TRUST_ROLE_ARN,
 };
 use ramsim::api::catalog;
 use ramsim::authz::{
-    decide, ActionResource, EvalOptions, Outcome, PolicyStore, Principal, Request, RequestContext,
+    decide, ActionResource, EvalOptions, Outcome, PolicyStore, Principal, PrincipalKind, Request,
+    RequestContext,
 };
 use ramsim::policy::ast::Policy;
 use ramsim::policy::pattern::{fold_case, glob, Wildcard};
 use ramsim::policy::{read_policy, PolicyKind, ReadOptions};
 use std::collections::HashSet;
 
-/// Action identity, action pattern vector, resource pattern vector.
-type RegionKey = (Option<&'static str>, Vec<bool>, Vec<bool>);
+/// Action identity, action pattern vector, resource pattern vector, caller class, resource
+/// group side.
+type RegionKey = (
+    Option<&'static str>,
+    Vec<bool>,
+    Vec<bool>,
+    Option<analysis::PrincipalKey>,
+    Option<String>,
+);
+
+/// Which policy kind a pair compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Identity policies at account scope.
+    Identity,
+    /// Resource policies: the caller is a dimension.
+    Resource,
+    /// Trust policies (`sts:AssumeRole` on the role): the caller is a dimension.
+    Trust,
+    /// Identity policies at resource-group scope (the same or another group).
+    Group,
+    /// Account scope and resource-group scope together, swapped between the versions.
+    Mixed,
+}
+
+/// `Principal` elements of resource and trust policies (the first ten are valid in both).
+const PRINCIPAL_ELEMENTS: &[&str] = &[
+    r#"{"RAM":"*"}"#,
+    r#"{"RAM":["1234567890123456"]}"#,
+    r#"{"RAM":["acs:ram::2222222222222222:root"]}"#,
+    r#"{"RAM":["acs:ram::2222222222222222:user/a*"]}"#,
+    r#"{"RAM":["acs:ram::*:user/*b"]}"#,
+    r#"{"RAM":["acs:ram::*:role/ci-*"]}"#,
+    r#"{"RAM":["acs:ram::2222222222222222:role/ci-1/s?"]}"#,
+    r#"{"Service":["ecs.aliyuncs.com"]}"#,
+    r#"{"Federated":["acs:ram::2222222222222222:saml-provider/idp"]}"#,
+    r#"{"RAM":["acs:ram::1234567890123456:root"],"Service":"ECS.aliyuncs.com"}"#,
+    r#"["2222222222222222","3333333333333333"]"#,
+    r#""*""#,
+];
+
+const TRUST_ACTION_PATTERNS: &[&str] = &["sts:AssumeRole", "sts:*", "*", "sts:Assume*"];
+
+/// Callers built from the elements' constants and their neighbours.
+fn callers() -> Vec<Principal> {
+    let mut out = Vec::new();
+    for a in [
+        "1234567890123456",
+        "2222222222222222",
+        "3333333333333333",
+        "4444444444444444",
+    ] {
+        out.push(Principal::new(PrincipalKind::Root, a, a));
+        for n in ["a", "ab", "b", "xb", "2222222222222222", "x"] {
+            out.push(Principal::new(PrincipalKind::RamUser, a, n));
+        }
+        for n in ["ci-1/s1", "ci-1/s", "ci-/x", "x/s1", "ci-1/s12"] {
+            out.push(Principal::new(PrincipalKind::AssumedRoleUser, a, n));
+        }
+        for n in ["idp", "idp2"] {
+            out.push(Principal::new(PrincipalKind::Federated, a, n));
+        }
+    }
+    for s in ["ecs.aliyuncs.com", "ECS.ALIYUNCS.COM", "oss.aliyuncs.com"] {
+        out.push(Principal::new(PrincipalKind::Service, s, s));
+    }
+    out
+}
 
 struct Rng(u64);
 
@@ -236,11 +303,16 @@ fn list(xs: &[String]) -> String {
     }
 }
 
-fn gen_policy(rng: &mut Rng, families: &[usize]) -> String {
+fn gen_policy(rng: &mut Rng, families: &[usize], mode: Mode) -> String {
     let n = 1 + rng.below(2);
     let mut stmts = Vec::new();
     for _ in 0..n {
         let effect = if rng.chance(35) { "Deny" } else { "Allow" };
+        let principal = match mode {
+            Mode::Resource => format!(r#","Principal":{}"#, rng.pick(PRINCIPAL_ELEMENTS)),
+            Mode::Trust => format!(r#","Principal":{}"#, rng.pick(&PRINCIPAL_ELEMENTS[..10])),
+            _ => String::new(),
+        };
         let na = 1 + rng.below(2);
         let actions: Vec<String> = (0..na)
             .map(|_| rng.pick(ACTION_PATTERNS).to_string())
@@ -292,8 +364,18 @@ fn gen_policy(rng: &mut Rng, families: &[usize]) -> String {
                     .join(",")
             )
         };
+        if mode == Mode::Trust {
+            let actions: Vec<String> = (0..1 + rng.below(2))
+                .map(|_| rng.pick(TRUST_ACTION_PATTERNS).to_string())
+                .collect();
+            stmts.push(format!(
+                r#"{{"Effect":"{effect}","Action":{}{principal}{cond}}}"#,
+                list(&actions)
+            ));
+            continue;
+        }
         stmts.push(format!(
-            r#"{{"Effect":"{effect}","{action_el}":{},"{res_el}":{}{cond}}}"#,
+            r#"{{"Effect":"{effect}","{action_el}":{},"{res_el}":{}{principal}{cond}}}"#,
             list(&actions),
             list(&resources)
         ));
@@ -302,12 +384,65 @@ fn gen_policy(rng: &mut Rng, families: &[usize]) -> String {
 }
 
 fn read(text: &str) -> Option<Policy> {
-    read_policy(text, PolicyKind::Identity, &ReadOptions::default()).policy
+    read_as(text, Mode::Identity)
+}
+
+fn read_as(text: &str, mode: Mode) -> Option<Policy> {
+    let kind = match mode {
+        Mode::Resource => PolicyKind::Resource,
+        Mode::Trust => PolicyKind::Trust,
+        _ => PolicyKind::Identity,
+    };
+    read_policy(text, kind, &ReadOptions::default()).policy
+}
+
+/// The two flows of a pair.
+fn flows(mode: Mode, pa: &Policy, pb: &Policy, other_group: bool) -> (Flow, Flow) {
+    let i = |name: &str, p: &Policy| PolicyInput::new(name, None, None, p.clone());
+    match mode {
+        Mode::Identity => (
+            Flow::identity("old", vec![i("old", pa)]),
+            Flow::identity("new", vec![i("new", pb)]),
+        ),
+        Mode::Resource => (
+            Flow::resource("old", i("old", pa)),
+            Flow::resource("new", i("new", pb)),
+        ),
+        Mode::Trust => (
+            Flow::trust("old", i("old", pa)),
+            Flow::trust("new", i("new", pb)),
+        ),
+        Mode::Group => (
+            Flow::resource_group("old", "rg-1", vec![i("old", pa)]),
+            Flow::resource_group(
+                "new",
+                if other_group { "rg-2" } else { "rg-1" },
+                vec![i("new", pb)],
+            ),
+        ),
+        Mode::Mixed => {
+            let mixed = |label: &str, account: &Policy, group: &Policy| Flow {
+                label: label.into(),
+                stages: vec![
+                    Stage {
+                        kind: StageKind::Identity,
+                        policies: vec![i(label, account)],
+                    },
+                    Stage {
+                        kind: StageKind::ResourceGroup("rg-1".into()),
+                        policies: vec![i(label, group)],
+                    },
+                ],
+            };
+            (mixed("old", pa, pb), mixed("new", pb, pa))
+        }
+    }
 }
 
 struct Engine {
     store: PolicyStore,
     principal: Principal,
+    assume_role: bool,
 }
 
 impl Engine {
@@ -315,19 +450,30 @@ impl Engine {
         Engine {
             store: flow.store(),
             principal: flow.principal(),
+            assume_role: flow.is_assume_role(),
         }
     }
     fn decide(&self, action: &str, resource: &str, ctx: &RequestContext) -> Outcome {
+        self.decide_as(action, resource, ctx, &self.principal, None)
+    }
+    fn decide_as(
+        &self,
+        action: &str,
+        resource: &str,
+        ctx: &RequestContext,
+        principal: &Principal,
+        group: Option<&str>,
+    ) -> Outcome {
         let pairs = [ActionResource::new(action, resource)];
         decide(
             &self.store,
             &Request {
-                principal: &self.principal,
+                principal,
                 pairs: &pairs,
                 context: ctx,
-                resource_account: None,
-                resource_group: None,
-                assume_role: false,
+                resource_account: Some(HARNESS_ACCOUNT),
+                resource_group: group,
+                assume_role: self.assume_role,
             },
             &EvalOptions::default(),
         )
@@ -403,18 +549,42 @@ impl Patterns {
     }
 }
 
+/// A brute-force request with the facts region membership compares, computed once.
+struct Req<'a> {
+    /// [`Patterns::action_key`] of the action.
+    akey: &'a (Option<&'static str>, Vec<bool>),
+    resource: &'a str,
+    ctx: &'a RequestContext,
+    /// The caller's class key (resource and trust policies).
+    pkey: Option<&'a analysis::PrincipalKey>,
+    /// The resource-group side.
+    gclass: &'a Option<String>,
+}
+
+/// Is the request in region `r` (whose witness action has the key `r_akey`)?
 fn in_region(
     a: &Analysis,
-    pats: &Patterns,
     r: &Region,
-    action: &str,
-    resource: &str,
-    ctx: &RequestContext,
+    r_akey: &(Option<&'static str>, Vec<bool>),
+    req: &Req<'_>,
 ) -> bool {
-    if pats.action_key(action) != pats.action_key(&r.witness.action) {
+    if req.akey != r_akey {
         return false;
     }
-    if !r.resource_constraints.iter().all(|c| c.admits(resource)) {
+    if let Some(k) = req.pkey {
+        if r.principal_key.as_ref() != Some(k) {
+            return false;
+        }
+    }
+    if *req.gclass != r.witness.resource_group {
+        return false;
+    }
+    let ctx = req.ctx;
+    if !r
+        .resource_constraints
+        .iter()
+        .all(|c| c.admits(req.resource))
+    {
         return false;
     }
     r.constraints.iter().all(|c| {
@@ -476,24 +646,43 @@ static ANALYSIS_NS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64:
 
 /// The random pairs of a run (generated serially, so the run is the same for any number of
 /// worker threads), checked on two threads.
-fn run_pairs(seed: u64, pairs: usize, any_keys: bool) -> (usize, usize, usize) {
+fn run_pairs(seed: u64, pairs: usize, any_keys: bool, modes: &[Mode]) -> (usize, usize, usize) {
     let mut rng = Rng(seed);
-    let mut work: Vec<(usize, Vec<usize>, String, String, Policy, Policy)> = Vec::new();
+    let mut work: Vec<Work> = Vec::new();
     while work.len() < pairs {
+        let mode = if modes.len() == 1 {
+            modes[0]
+        } else {
+            *rng.pick(modes)
+        };
+        let other_group = mode == Mode::Group && rng.chance(50);
         let fams: Vec<usize> = {
             let mut f: Vec<usize> = (0..FAMILIES.len()).collect();
             for i in 0..f.len() {
                 let j = i + rng.below(f.len() - i);
                 f.swap(i, j);
             }
-            f.truncate(1 + rng.below(3));
+            let most = if mode == Mode::Resource { 2 } else { 3 };
+            f.truncate(1 + rng.below(most));
             f
         };
-        let (ta, tb) = (gen_policy(&mut rng, &fams), gen_policy(&mut rng, &fams));
-        let (Some(pa), Some(pb)) = (read(&ta), read(&tb)) else {
+        let (ta, tb) = (
+            gen_policy(&mut rng, &fams, mode),
+            gen_policy(&mut rng, &fams, mode),
+        );
+        let (Some(pa), Some(pb)) = (read_as(&ta, mode), read_as(&tb, mode)) else {
             continue;
         };
-        work.push((work.len() + 1, fams, ta, tb, pa, pb));
+        work.push(Work {
+            done: work.len() + 1,
+            fams,
+            ta,
+            tb,
+            pa,
+            pb,
+            mode,
+            other_group,
+        });
     }
     let workers = 2;
     let totals: Vec<(usize, usize, usize)> = std::thread::scope(|scope| {
@@ -522,14 +711,32 @@ fn run_pairs(seed: u64, pairs: usize, any_keys: bool) -> (usize, usize, usize) {
         .fold((0, 0, 0), |a, t| (a.0 + t.0, a.1 + t.1, a.2 + t.2))
 }
 
+/// One random pair.
+struct Work {
+    done: usize,
+    fams: Vec<usize>,
+    ta: String,
+    tb: String,
+    pa: Policy,
+    pb: Policy,
+    mode: Mode,
+    other_group: bool,
+}
+
 /// Checks one pair: soundness of every witness, completeness against the brute force. Returns
 /// (changed requests checked, witnesses replayed).
-fn check_pair(
-    item: &(usize, Vec<usize>, String, String, Policy, Policy),
-    any_keys: bool,
-) -> (usize, usize) {
-    let (done, fams, ta, tb, pa, pb) = item;
-    let (done, ta, tb) = (*done, ta.as_str(), tb.as_str());
+fn check_pair(item: &Work, any_keys: bool) -> (usize, usize) {
+    let Work {
+        done,
+        fams,
+        ta,
+        tb,
+        pa,
+        pb,
+        mode,
+        other_group,
+    } = item;
+    let (done, ta, tb, mode) = (*done, ta.as_str(), tb.as_str(), *mode);
     let options = Options {
         any_keys,
         ..Options::default()
@@ -537,8 +744,7 @@ fn check_pair(
     let mut changes_checked = 0;
     let mut regions_replayed = 0;
     {
-        let fa = Flow::identity("old", vec![PolicyInput::new("old", None, None, pa.clone())]);
-        let fb = Flow::identity("new", vec![PolicyInput::new("new", None, None, pb.clone())]);
+        let (fa, fb) = flows(mode, pa, pb, *other_group);
         let t0 = std::time::Instant::now();
         // Every other pair searches the resource dimension symbolically.
         let options = Options {
@@ -559,9 +765,15 @@ fn check_pair(
             for (k, vs) in &r.witness.context {
                 ctx.set(k, vs.clone());
             }
+            let caller = r
+                .witness
+                .principal
+                .clone()
+                .unwrap_or_else(|| fa.principal());
+            let group = r.witness.resource_group.as_deref();
             let got = (
-                ea.decide(&r.witness.action, &r.witness.resource, &ctx),
-                eb.decide(&r.witness.action, &r.witness.resource, &ctx),
+                ea.decide_as(&r.witness.action, &r.witness.resource, &ctx, &caller, group),
+                eb.decide_as(&r.witness.action, &r.witness.resource, &ctx, &caller, group),
             );
             assert_eq!(
                 got,
@@ -582,39 +794,84 @@ fn check_pair(
             })
             .collect();
         let mut seen: HashSet<RegionKey> = HashSet::new();
-        for action in ACTIONS {
-            for resource in RESOURCES {
-                if !resource_allowed(action, resource) {
+        let (actions, resources): (&[&str], &[&str]) = if mode == Mode::Trust {
+            (&["sts:AssumeRole", "STS:assumerole"], &[TRUST_ROLE_ARN])
+        } else {
+            (ACTIONS, RESOURCES)
+        };
+        let dimension = matches!(mode, Mode::Resource | Mode::Trust);
+        let own = [fa.principal()];
+        let all_callers = callers();
+        let callers: &[Principal] = if dimension { &all_callers } else { &own };
+        let groups: &[Option<&str>] = if matches!(mode, Mode::Group | Mode::Mixed) {
+            &[None, Some("rg-1"), Some("rg-2"), Some("rg-3")]
+        } else {
+            &[None]
+        };
+        let region_akeys: Vec<(Option<&'static str>, Vec<bool>)> = regions
+            .iter()
+            .map(|r| pats.action_key(&r.witness.action))
+            .collect();
+        let pkeys: Vec<Option<analysis::PrincipalKey>> = callers
+            .iter()
+            .map(|c| dimension.then(|| analysis.principal_key(c)))
+            .collect();
+        let gclasses: Vec<Option<String>> = groups
+            .iter()
+            .map(|g| analysis.resource_group_class(*g))
+            .collect();
+        for action in actions {
+            let akey = pats.action_key(action);
+            for resource in resources {
+                if mode != Mode::Trust && !resource_allowed(action, resource) {
                     continue;
                 }
-                let (entry, av) = pats.action_key(action);
-                let key = (entry, av, pats.resource_key(action, resource));
-                if !seen.insert(key) {
-                    continue;
-                }
-                for ctx in contexts(&used, action, any_keys) {
-                    let (da, db) = (
-                        ea.decide(action, resource, &ctx),
-                        eb.decide(action, resource, &ctx),
-                    );
-                    if da == db {
-                        continue;
-                    }
-                    changes_checked += 1;
-                    let covered = regions.iter().any(|r| {
-                        r.decisions[0].decision == da
-                            && r.decisions[1].decision == db
-                            && in_region(&analysis, &pats, r, action, resource, &ctx)
-                    });
-                    assert!(
+                let rkey = pats.resource_key(action, resource);
+                for (caller, pkey) in callers.iter().zip(&pkeys) {
+                    for (&group, gclass) in groups.iter().zip(&gclasses) {
+                        let key = (
+                            akey.0,
+                            akey.1.clone(),
+                            rkey.clone(),
+                            pkey.clone(),
+                            gclass.clone(),
+                        );
+                        if !seen.insert(key) {
+                            continue;
+                        }
+                        for ctx in contexts(&used, action, any_keys) {
+                            let (da, db) = (
+                                ea.decide_as(action, resource, &ctx, caller, group),
+                                eb.decide_as(action, resource, &ctx, caller, group),
+                            );
+                            if da == db {
+                                continue;
+                            }
+                            changes_checked += 1;
+                            let req = Req {
+                                akey: &akey,
+                                resource,
+                                ctx: &ctx,
+                                pkey: pkey.as_ref(),
+                                gclass,
+                            };
+                            let covered = regions.iter().zip(&region_akeys).any(|(r, rk)| {
+                                r.decisions[0].decision == da
+                                    && r.decisions[1].decision == db
+                                    && in_region(&analysis, r, rk, &req)
+                            });
+                            assert!(
                         covered,
-                        "missed: {action} on {resource} with {:?}: {da:?} -> {db:?}\nold: {ta}\nnew: {tb}\nregions: {:#?}",
+                        "missed ({mode:?}): {action} on {resource} by {:?} in {group:?} with {:?}: {da:?} -> {db:?}\nold: {ta}\nnew: {tb}\nregions: {:#?}",
+                        caller.arns,
                         ctx,
                         regions
                             .iter()
                             .map(|r| (ramsim::analysis::render::region_text(r), r.witness.clone()))
                             .collect::<Vec<_>>()
                     );
+                        }
+                    }
                 }
             }
         }
@@ -627,9 +884,10 @@ fn exact_diff_is_complete_and_sound_over_random_pairs() {
     let scale: usize = std::env::var("RAMSIM_EXACT_PAIRS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(1_000);
+        .unwrap_or(10_000);
     let t = std::time::Instant::now();
-    let (pairs, changes, replayed) = run_pairs(0x5EED_0001, scale * 8 / 10, true);
+    let (pairs, changes, replayed) =
+        run_pairs(0x5EED_0001, scale * 6 / 10, true, &[Mode::Identity]);
     eprintln!(
         "analysis: {} ms",
         ANALYSIS_NS.load(std::sync::atomic::Ordering::Relaxed) / 1_000_000
@@ -638,19 +896,36 @@ fn exact_diff_is_complete_and_sound_over_random_pairs() {
         "any-keys: {pairs} pairs, {changes} changes, {replayed} witnesses in {:?}",
         t.elapsed()
     );
-    assert_eq!(pairs, scale * 8 / 10);
+    assert_eq!(pairs, scale * 6 / 10);
     // The generator must actually produce changes for this to mean something.
     assert!(changes > scale, "only {changes} changed requests");
     assert!(replayed > scale / 2, "only {replayed} witnesses");
     // The key-presence model of modeled APIs (absent keys they never receive, always-present
     // envelope keys, keys injected together).
-    let (pairs, changes, _) = run_pairs(0x5EED_0002, scale * 2 / 10, false);
+    let (pairs, changes, _) = run_pairs(0x5EED_0002, scale * 15 / 100, false, &[Mode::Identity]);
     eprintln!(
         "model keys: {pairs} pairs, {changes} changes in {:?}",
         t.elapsed()
     );
-    assert_eq!(pairs, scale * 2 / 10);
+    assert_eq!(pairs, scale * 15 / 100);
     assert!(changes > scale / 10, "only {changes} changed requests");
+    // Every other policy kind: resource and trust policies (the caller a dimension), identity
+    // policies at resource-group scope (the resource group a dimension), alone and next to
+    // account-scope policies; with and without the key model.
+    let kinds = [Mode::Resource, Mode::Trust, Mode::Group, Mode::Mixed];
+    let rest = scale - scale * 6 / 10 - scale * 15 / 100;
+    let (p1, c1, r1) = run_pairs(0x5EED_0003, rest / 2, true, &kinds);
+    let (p2, c2, r2) = run_pairs(0x5EED_0004, rest - rest / 2, false, &kinds);
+    eprintln!(
+        "other kinds: {} pairs, {} changes, {} witnesses in {:?}",
+        p1 + p2,
+        c1 + c2,
+        r1 + r2,
+        t.elapsed()
+    );
+    assert_eq!(p1 + p2, rest);
+    assert!(c1 + c2 > rest, "only {} changed requests", c1 + c2);
+    assert!(r1 + r2 > rest / 2, "only {} witnesses", r1 + r2);
 }
 
 #[test]
@@ -662,7 +937,10 @@ fn exact_diff_finds_everything_the_sampling_diff_finds() {
     let mut n = 0;
     while n < 150 {
         let fams: Vec<usize> = vec![rng.below(FAMILIES.len()), rng.below(FAMILIES.len())];
-        let (ta, tb) = (gen_policy(&mut rng, &fams), gen_policy(&mut rng, &fams));
+        let (ta, tb) = (
+            gen_policy(&mut rng, &fams, Mode::Identity),
+            gen_policy(&mut rng, &fams, Mode::Identity),
+        );
         let (Some(pa), Some(pb)) = (read(&ta), read(&tb)) else {
             continue;
         };
@@ -731,7 +1009,13 @@ fn exact_diff_finds_everything_the_sampling_diff_finds() {
                 assert!(
                     regions.iter().any(|r| r.decisions[0].decision == da
                         && r.decisions[1].decision == db
-                        && in_region(&analysis, &pats, r, &action, &resource, &ctx)),
+                        && in_region(&analysis, r, &pats.action_key(&r.witness.action), &Req {
+                            akey: &pats.action_key(&action),
+                            resource: &resource,
+                            ctx: &ctx,
+                            pkey: None,
+                            gclass: &None,
+                        })),
                     "sampled change not in the exact diff: {action} on {resource} {ctx:?}\n{ta}\n{tb}"
                 );
             }
@@ -755,7 +1039,7 @@ fn lint_redundancy_findings_are_confirmed_by_the_exact_core() {
     let mut n = 0;
     while n < 300 {
         let fams = vec![rng.below(FAMILIES.len())];
-        let text = gen_policy(&mut rng, &fams);
+        let text = gen_policy(&mut rng, &fams, Mode::Identity);
         let mut doc: serde_json::Value = serde_json::from_str(&text).expect("json");
         let stmts = doc["Statement"].as_array_mut().expect("array");
         if rng.chance(50) {

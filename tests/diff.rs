@@ -95,6 +95,48 @@ const CASES: &[Case] = &[
         code: 1,
     },
     Case {
+        name: "trust_ci_role_added",
+        args: &[
+            "tests/fixtures/diff/trust-old.json",
+            "tests/fixtures/diff/trust-new.json",
+            "--kind",
+            "trust",
+        ],
+        code: 1,
+    },
+    Case {
+        name: "bucket_policy_second_account",
+        args: &[
+            "tests/fixtures/diff/bucket-old.json",
+            "tests/fixtures/diff/bucket-new.json",
+            "--kind",
+            "resource",
+        ],
+        code: 1,
+    },
+    Case {
+        name: "resource_group_scope",
+        args: &[
+            "tests/fixtures/diff/rg-old.json",
+            "tests/fixtures/diff/rg-new.json",
+            "--kind",
+            "resource-group",
+            "--resource-group",
+            "rg-prod",
+        ],
+        code: 1,
+    },
+    Case {
+        name: "trust_same",
+        args: &[
+            "tests/fixtures/diff/trust-new.json",
+            "tests/fixtures/diff/trust-new.json",
+            "--kind",
+            "trust",
+        ],
+        code: 0,
+    },
+    Case {
         name: "https_conditions_same",
         args: &[
             "policies/ecs-admin-beijing-https.json",
@@ -162,6 +204,23 @@ fn usage_errors_exit_2() {
             "policies/vpc-readonly.json",
             "--requests",
             "missing.jsonl",
+        ],
+        vec![
+            "diff",
+            "tests/fixtures/diff/trust-old.json",
+            "tests/fixtures/diff/trust-new.json",
+            "--kind",
+            "trust",
+            "--world",
+            "corpus/worlds/peering.json",
+        ],
+        vec![
+            "diff",
+            "tests/fixtures/diff/bucket-old.json",
+            "tests/fixtures/diff/bucket-new.json",
+            "--kind",
+            "resource",
+            "--sampled",
         ],
     ] {
         let out = ramsim(&args);

@@ -20,10 +20,22 @@
 //! any key, present or absent, and any resource (`*` or an `acs:` ARN). `--any-keys`
 //! ([`Options::any_keys`]) lifts the key restriction for modeled actions too.
 //!
-//! Answers are exact for that model, per (action, resource) pair; the stages modeled are
-//! control-policy nodes, the session policy and account-scope identity policies.
+//! Answers are exact for that model, per (action, resource) pair; the stages modeled are the
+//! whole flow of §6.10 (`authz::decide_pair`): control-policy nodes, the session policy,
+//! identity policies at account scope and at resource-group scope, and the resource policy or
+//! the role's trust policy (AssumeRole: identity and trust must both allow).
+//!
+//! Two more request dimensions appear when a flow needs them. With a resource or trust stage
+//! the *caller* is one: the `Principal` elements split callers into classes ([`principals`]),
+//! each analysed on its own (the resource belongs to [`HARNESS_ACCOUNT`], whose root has full
+//! access; callers of other accounts reach it through the resource policy only). With
+//! resource-group stages the *resource group* of the resource is one: each group a stage is
+//! attached for, or none of them. `acs:PrincipalARN` stays an independent key (as in `eval`,
+//! the request context is what the caller supplies).
 
 pub mod domain;
+pub mod fxhash;
+pub mod principals;
 pub mod render;
 pub mod strings;
 pub mod world;
@@ -84,8 +96,16 @@ pub enum StageKind {
     Control(String),
     /// The session policy: must allow.
     Session,
-    /// Account-scope identity policies: decide.
+    /// Account-scope identity policies.
     Identity,
+    /// Identity policies attached at the scope of this resource group: evaluated when the
+    /// account scope decides nothing and the resource is in the group (§6.5).
+    ResourceGroup(String),
+    /// The resource's own policy (§6.6): an Allow here or at the identity stage allows.
+    Resource,
+    /// The role's trust policy, for `sts:AssumeRole` on the role (§6.7): the identity stage and
+    /// the trust policy must both allow.
+    Trust,
 }
 
 impl StageKind {
@@ -94,7 +114,11 @@ impl StageKind {
         match self {
             StageKind::Control(_) => PolicyType::ControlPolicy,
             StageKind::Session => PolicyType::SessionPolicy,
-            StageKind::Identity => PolicyType::AccountLevelIdentityBasedPolicy,
+            StageKind::Identity | StageKind::Resource => {
+                PolicyType::AccountLevelIdentityBasedPolicy
+            }
+            StageKind::ResourceGroup(_) => PolicyType::ResourceGroupLevelIdentityBasedPolicy,
+            StageKind::Trust => PolicyType::AssumeRolePolicy,
         }
     }
 }
@@ -179,6 +203,76 @@ impl Flow {
         }
     }
 
+    /// The harness for a resource policy: the document is the resource's own policy and the
+    /// caller has no identity policy, so the resource policy decides (§6.6); the caller is a
+    /// request dimension (the resource belongs to [`HARNESS_ACCOUNT`], whose root has full
+    /// access to it).
+    pub fn resource(label: &str, doc: PolicyInput) -> Flow {
+        Flow {
+            label: label.to_string(),
+            stages: vec![
+                Stage {
+                    kind: StageKind::Identity,
+                    policies: Vec::new(),
+                },
+                Stage {
+                    kind: StageKind::Resource,
+                    policies: vec![doc],
+                },
+            ],
+        }
+    }
+
+    /// The harness for a trust policy: `sts:AssumeRole` on the role [`TRUST_ROLE_ARN`], the
+    /// caller's identity policies allow everything, so the trust policy decides who may assume
+    /// the role (§6.7); the caller is a request dimension.
+    pub fn trust(label: &str, doc: PolicyInput) -> Flow {
+        Flow {
+            label: label.to_string(),
+            stages: vec![
+                Stage {
+                    kind: StageKind::Identity,
+                    policies: Flow::allow_all(),
+                },
+                Stage {
+                    kind: StageKind::Trust,
+                    policies: vec![doc],
+                },
+            ],
+        }
+    }
+
+    /// The harness for identity policies attached at the scope of resource group `rg`: a RAM
+    /// user with no account-scope policy; the policies apply to the resources in `rg` only, so
+    /// which group the resource is in is a request dimension.
+    pub fn resource_group(label: &str, rg: &str, policies: Vec<PolicyInput>) -> Flow {
+        Flow {
+            label: label.to_string(),
+            stages: vec![
+                Stage {
+                    kind: StageKind::Identity,
+                    policies: Vec::new(),
+                },
+                Stage {
+                    kind: StageKind::ResourceGroup(rg.to_string()),
+                    policies,
+                },
+            ],
+        }
+    }
+
+    /// True when the flow has a resource or trust stage (the caller is a request dimension).
+    pub fn has_principal_dimension(&self) -> bool {
+        self.stages
+            .iter()
+            .any(|s| matches!(s.kind, StageKind::Resource | StageKind::Trust))
+    }
+
+    /// True for the AssumeRole flow (a trust stage).
+    pub fn is_assume_role(&self) -> bool {
+        self.stages.iter().any(|s| s.kind == StageKind::Trust)
+    }
+
     /// The caller the flow stands for (a RAM user; in a directory when control stages exist;
     /// a role session when a session stage exists).
     pub fn principal(&self) -> Principal {
@@ -225,6 +319,22 @@ impl Flow {
                 }),
                 StageKind::Session => store.session = Some(set(&s.policies)),
                 StageKind::Identity => store.identity = set(&s.policies),
+                StageKind::ResourceGroup(rg) => {
+                    let target = store.resource_group_set(rg);
+                    for p in &s.policies {
+                        target.add(
+                            &p.policy,
+                            PolicySource {
+                                file: p.file.clone(),
+                                ..PolicySource::custom(&p.name)
+                            },
+                            p.text.as_deref(),
+                        );
+                    }
+                }
+                StageKind::Resource | StageKind::Trust => {
+                    store.resource_policy = Some(set(&s.policies))
+                }
             }
         }
         store
@@ -233,7 +343,7 @@ impl Flow {
     /// Decides `w` with the real engine.
     pub fn replay(&self, w: &Witness) -> Outcome {
         let store = self.store();
-        let principal = self.principal();
+        let principal = w.principal.clone().unwrap_or_else(|| self.principal());
         let pairs = [ActionResource::new(w.action.as_str(), w.resource.as_str())];
         let mut ctx = RequestContext::new();
         for (k, vs) in &w.context {
@@ -245,9 +355,9 @@ impl Flow {
                 principal: &principal,
                 pairs: &pairs,
                 context: &ctx,
-                resource_account: None,
-                resource_group: None,
-                assume_role: false,
+                resource_account: Some(HARNESS_ACCOUNT),
+                resource_group: w.resource_group.as_deref(),
+                assume_role: self.is_assume_role(),
             },
             &EvalOptions::default(),
         )
@@ -255,8 +365,11 @@ impl Flow {
     }
 }
 
-/// Account of the harness caller.
+/// Account of the harness caller (and owner of the harness resources).
 pub const HARNESS_ACCOUNT: &str = "1234567890123456";
+
+/// The role a trust-policy harness assumes.
+pub const TRUST_ROLE_ARN: &str = "acs:ram::1234567890123456:role/analysis-target";
 
 /// Analysis options.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -319,6 +432,10 @@ struct AStmt {
     resource_text: Vec<String>,
     /// (key index, condition index within the key's domain).
     conds: Vec<(usize, usize)>,
+    /// Index of its `Principal` element in [`Analysis::elements`].
+    principal: Option<usize>,
+    /// The resource group of its stage (resource-group scope).
+    rg: Option<String>,
     line_col: Option<(usize, usize)>,
     sid: Option<String>,
 }
@@ -378,6 +495,12 @@ pub struct Witness {
     pub resource: String,
     /// Condition-key values (a key not listed is absent).
     pub context: Vec<(String, Vec<String>)>,
+    /// The caller, when it is a request dimension (resource and trust policies).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub principal: Option<Principal>,
+    /// The resource's resource group, when it is a request dimension (resource-group scope).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource_group: Option<String>,
 }
 
 impl Witness {
@@ -424,6 +547,12 @@ pub struct Region {
     pub resource_region: String,
     /// Key constraints in words (keys not named are unconstrained).
     pub conditions: Vec<String>,
+    /// The callers of the region in words (resource and trust policies).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub principal_region: Option<String>,
+    /// The resource-group side of the region in words (resource-group scope).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource_group_region: Option<String>,
     /// One decision per flow.
     pub decisions: Vec<SideDecision>,
     /// A concrete request of the region.
@@ -435,6 +564,33 @@ pub struct Region {
     /// are the action's resources meeting every one.
     #[serde(skip)]
     pub resource_constraints: Vec<ResourceConstraint>,
+    /// The callers of the region in machine form: [`Analysis::principal_key`] of each.
+    #[serde(skip)]
+    pub principal_key: Option<PrincipalKey>,
+}
+
+/// What the decision flow reads of a caller: the evaluator's answer of every `Principal`
+/// element of the analysed policies (in [`Analysis`] order), whether it is the root of the
+/// resource's account, whether it is in another account, and whether control policies apply.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PrincipalKey {
+    /// Answer of each element.
+    pub named_by: Vec<bool>,
+    /// Root of the resource owner's account (full access, §6.1).
+    pub owner_root: bool,
+    /// In another account than the resource's (§6.8).
+    pub cross_account: bool,
+    /// Control policies apply to it (§6.1).
+    pub control: bool,
+}
+
+/// A class of callers that every flow decides alike.
+#[derive(Debug, Clone)]
+struct PClass {
+    /// A member (`None`: the flows' own caller, no principal dimension).
+    principal: Option<Principal>,
+    key: PrincipalKey,
+    description: Option<String>,
 }
 
 /// One key's constraint in a region: absent, or present with these condition verdicts (in the
@@ -526,6 +682,14 @@ pub struct Stats {
     pub mixed_keys: Vec<String>,
     /// Statements with a `Principal` element (analysed as if it matched the caller).
     pub principal_statements: usize,
+    /// Caller classes explored (resource and trust policies: the caller is a request
+    /// dimension; 0 otherwise).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub caller_classes: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// The prepared analysis of one or more flows.
@@ -540,6 +704,15 @@ pub struct Analysis {
     /// `acs:TargetRDId` / `acs:TargetRDPath` read together: the achievable verdict pairs of
     /// an id and a path that starts with it (§5.2: `{RDId}/{RootFolderId}/…`).
     rd: Option<RdJoint>,
+    /// `Principal` elements of the statements.
+    elements: Vec<crate::policy::ast::Principal>,
+    /// The caller classes (one, without a principal dimension).
+    classes: Vec<PClass>,
+    /// The resource-group side of a request: each group a stage is attached for, then none of
+    /// them (`[None]` without resource-group stages).
+    rgs: Vec<Option<String>>,
+    /// The one (action, resource) a trust policy is evaluated for.
+    fixed: Option<(String, String)>,
 }
 
 /// Joint regions of the directory id and path keys.
@@ -641,6 +814,8 @@ struct Scope<'a> {
     /// Per flow, per stage: in-scope statement ids.
     layout: Vec<Vec<Vec<usize>>>,
     analysis: &'a Analysis,
+    /// The caller class (index into the analysis' classes).
+    class: usize,
     /// The action is a modeled API (co-presence of injected keys applies).
     modeled: bool,
     /// The symbolic resource dimension, when the resource regions are not enumerated.
@@ -648,7 +823,7 @@ struct Scope<'a> {
     /// The current assignment of the lazy resource elements.
     res: std::cell::RefCell<Vec<Option<bool>>>,
     /// Emptiness answers per resource assignment.
-    res_memo: std::cell::RefCell<HashMap<Vec<Option<bool>>, strings::Member>>,
+    res_memo: std::cell::RefCell<fxhash::FxHashMap<Vec<Option<bool>>, strings::Member>>,
 }
 
 /// The resource dimension of one action region searched symbolically: one boolean per distinct
@@ -814,6 +989,7 @@ impl Analysis {
         let mut key_names: Vec<String> = Vec::new();
         let mut key_conds: Vec<Vec<(String, CompiledCondition)>> = Vec::new();
         let mut principal_statements = 0;
+        let mut elements: Vec<crate::policy::ast::Principal> = Vec::new();
         for (fi, f) in flows.iter().enumerate() {
             let mut fl = Vec::new();
             for (si, stage) in f.stages.iter().enumerate() {
@@ -847,9 +1023,20 @@ impl Analysis {
                             };
                             conds.push((k, ci));
                         }
-                        if s.principal.is_some() {
+                        let principal = s.principal.as_ref().map(|el| {
                             principal_statements += 1;
-                        }
+                            match elements.iter().position(|e| e == el) {
+                                Some(i) => i,
+                                None => {
+                                    elements.push(el.clone());
+                                    elements.len() - 1
+                                }
+                            }
+                        });
+                        let rg = match &stage.kind {
+                            StageKind::ResourceGroup(g) => Some(g.clone()),
+                            _ => None,
+                        };
                         let line_col = p.text.as_deref().zip(index.as_ref()).map(|(t, idx)| {
                             let lc = idx.line_col(t, s.span.start);
                             (lc.line, lc.column)
@@ -886,6 +1073,8 @@ impl Analysis {
                                 .map(|r| r.patterns.iter().map(|p| p.value.clone()).collect())
                                 .unwrap_or_default(),
                             conds,
+                            principal,
+                            rg,
                             line_col,
                             sid: s.sid.clone(),
                         });
@@ -950,6 +1139,38 @@ impl Analysis {
             }
             _ => None,
         };
+        let dimension = flows.iter().any(Flow::has_principal_dimension);
+        let classes = if dimension {
+            let c = Analysis::principal_classes(&elements, &mut stats);
+            stats.caller_classes = c.len();
+            c
+        } else {
+            vec![PClass {
+                principal: None,
+                key: PrincipalKey {
+                    named_by: vec![true; elements.len()],
+                    owner_root: false,
+                    cross_account: false,
+                    control: true,
+                },
+                description: None,
+            }]
+        };
+        let mut rgs: Vec<Option<String>> = Vec::new();
+        for f in &flows {
+            for st in &f.stages {
+                if let StageKind::ResourceGroup(g) = &st.kind {
+                    if !rgs.contains(&Some(g.clone())) {
+                        rgs.push(Some(g.clone()));
+                    }
+                }
+            }
+        }
+        rgs.push(None);
+        let fixed = flows
+            .iter()
+            .any(Flow::is_assume_role)
+            .then(|| ("sts:AssumeRole".to_string(), TRUST_ROLE_ARN.to_string()));
         Analysis {
             flows,
             stmts,
@@ -958,7 +1179,107 @@ impl Analysis {
             layout,
             base_stats: stats,
             rd,
+            elements,
+            classes,
+            rgs,
+            fixed,
         }
+    }
+
+    /// The caller classes of the `Principal` elements (see [`principals`]).
+    fn principal_classes(
+        elements: &[crate::policy::ast::Principal],
+        stats: &mut Stats,
+    ) -> Vec<PClass> {
+        let refs: Vec<&crate::policy::ast::Principal> = elements.iter().collect();
+        let (cands, complete) = principals::candidates(&refs);
+        stats.complete &= complete;
+        let mut out: Vec<PClass> = Vec::new();
+        for p in cands {
+            let key = Analysis::key_of(&refs, &p);
+            if out.iter().any(|c| c.key == key) {
+                continue;
+            }
+            let mut d = principals::describe(&p);
+            // The entries that name it, each on its own.
+            let named: Vec<String> = refs
+                .iter()
+                .zip(&key.named_by)
+                .filter(|(_, &b)| b)
+                .flat_map(|(e, _)| {
+                    let one = |ram: bool, svc: bool, v: &crate::policy::ast::Spanned<String>| {
+                        let el = crate::policy::ast::Principal {
+                            form: e.form,
+                            ram: if ram { vec![v.clone()] } else { Vec::new() },
+                            service: if svc { vec![v.clone()] } else { Vec::new() },
+                            federated: if !ram && !svc {
+                                vec![v.clone()]
+                            } else {
+                                Vec::new()
+                            },
+                        };
+                        crate::authz::policy_set::principal_element_matches(&el, &p)
+                            .then(|| format!("`{}`", v.value))
+                    };
+                    e.ram
+                        .iter()
+                        .filter_map(|v| one(true, false, v))
+                        .chain(e.service.iter().filter_map(|v| one(false, true, v)))
+                        .chain(e.federated.iter().filter_map(|v| one(false, false, v)))
+                        .collect::<Vec<_>>()
+                })
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .take(4)
+                .collect();
+            if key.owner_root {
+                d.push_str(" (the resource owner: full access)");
+            } else if named.is_empty() {
+                d.push_str(" and every caller no Principal entry names");
+            } else {
+                d.push_str(&format!(
+                    " and every caller named by exactly the same entries ({})",
+                    named.join(", ")
+                ));
+            }
+            out.push(PClass {
+                principal: Some(p),
+                key,
+                description: Some(d),
+            });
+        }
+        out
+    }
+
+    fn key_of(refs: &[&crate::policy::ast::Principal], p: &Principal) -> PrincipalKey {
+        PrincipalKey {
+            named_by: principals::vector(refs, p),
+            owner_root: p.kind == PrincipalKind::Root && p.account == HARNESS_ACCOUNT,
+            cross_account: p.account != HARNESS_ACCOUNT,
+            control: crate::authz::decide::control_policies_apply(p),
+        }
+    }
+
+    /// The class key of caller `p` (compare with [`Region::principal_key`]).
+    pub fn principal_key(&self, p: &Principal) -> PrincipalKey {
+        let refs: Vec<&crate::policy::ast::Principal> = self.elements.iter().collect();
+        Analysis::key_of(&refs, p)
+    }
+
+    /// The resource-group side of a request whose resource is in `rg` (compare with the
+    /// witness's): the group when a stage is attached for it, else none.
+    pub fn resource_group_class(&self, rg: Option<&str>) -> Option<String> {
+        rg.filter(|g| self.rgs.iter().any(|x| x.as_deref() == Some(*g)))
+            .map(str::to_string)
+    }
+
+    /// Does statement `i` bear on requests of caller class `c` and resource-group side `g`?
+    fn in_request(&self, i: usize, c: usize, g: usize) -> bool {
+        let s = &self.stmts[i];
+        s.principal.is_none_or(|e| self.classes[c].key.named_by[e])
+            && s.rg
+                .as_ref()
+                .is_none_or(|rg| self.rgs[g].as_ref() == Some(rg))
     }
 
     /// The flows analysed.
@@ -1412,79 +1733,113 @@ impl Analysis {
     ) -> (Vec<Region>, Stats) {
         let mut stats = self.base_stats.clone();
         let mut out = Vec::new();
+        let (only_action, only_resource) = match &self.fixed {
+            Some((a, r)) if only_action.is_none() => (Some(a.as_str()), Some(r.as_str())),
+            _ => (only_action, only_resource),
+        };
         let cells = self.action_cells(&mut stats, only_action);
-        // Action regions with the same statements in scope, the same resource shapes and the same
-        // key model decide alike: searched once, the regions reused under each action (the
+        // Action regions with the same statements in scope (after the caller's and the resource
+        // group's), the same facts of the caller, the same resource shapes and the same key model
+        // decide alike: searched once, the regions reused under each action (the
         // counters count them as explored again, so they do not depend on the reuse).
         type CellKey = (
+            (bool, bool, bool),
             Vec<usize>,
             Option<(bool, &'static [&'static str])>,
             Vec<(bool, bool)>,
         );
         let mut memo: HashMap<CellKey, (Vec<Region>, Stats)> = HashMap::new();
-        'cells: for cell in &cells {
-            stats.action_regions += 1;
-            let folded = cell.witness.to_lowercase();
-            let in_action: Vec<usize> = (0..self.stmts.len())
-                .filter(|&i| self.stmts[i].action_in_scope(&folded))
-                .collect();
-            let remaining = if limit > 0 { limit - out.len() } else { 0 };
-            let key: Option<CellKey> = cell.entry.filter(|_| only_resource.is_none()).map(|e| {
-                (
-                    in_action.clone(),
-                    Some((e.all_resource(), e.resources)),
-                    self.keys
-                        .iter()
-                        .map(|d| key_presence(e.action, &d.name, self.options.any_keys))
-                        .collect(),
-                )
-            });
-            let regions = match key.as_ref().and_then(|k| memo.get(k)) {
-                Some((regions, delta)) => {
-                    stats.resource_regions += delta.resource_regions;
-                    stats.nodes += delta.nodes;
-                    stats.leaves += delta.leaves;
-                    stats.complete &= delta.complete;
-                    regions
-                        .iter()
-                        .map(|r| {
-                            let mut r = r.clone();
-                            r.action = cell.witness.clone();
-                            r.action_region = cell.description.clone();
-                            r.witness.action = cell.witness.clone();
-                            r
-                        })
-                        .collect()
-                }
-                None => {
-                    let mut delta = Stats {
-                        complete: true,
-                        ..Stats::default()
-                    };
-                    let regions = self.cell_regions(
-                        cell,
-                        &in_action,
-                        goal,
-                        only_resource,
-                        remaining,
-                        &mut delta,
-                    );
-                    stats.resource_regions += delta.resource_regions;
-                    stats.nodes += delta.nodes;
-                    stats.leaves += delta.leaves;
-                    stats.complete &= delta.complete;
-                    if let Some(k) = key {
-                        if remaining == 0 || regions.len() < remaining {
-                            memo.insert(k, (regions.clone(), delta));
-                        }
+        let sides: Vec<(usize, usize)> = (0..self.classes.len())
+            .flat_map(|c| (0..self.rgs.len()).map(move |g| (c, g)))
+            .collect();
+        'sides: for &(ci, gi) in &sides {
+            for cell in &cells {
+                stats.action_regions += 1;
+                let folded = cell.witness.to_lowercase();
+                let in_action: Vec<usize> = (0..self.stmts.len())
+                    .filter(|&i| {
+                        self.in_request(i, ci, gi) && self.stmts[i].action_in_scope(&folded)
+                    })
+                    .collect();
+                let remaining = if limit > 0 { limit - out.len() } else { 0 };
+                let key: Option<CellKey> =
+                    cell.entry.filter(|_| only_resource.is_none()).map(|e| {
+                        (
+                            (
+                                self.classes[ci].key.owner_root,
+                                self.classes[ci].key.cross_account,
+                                self.classes[ci].key.control,
+                            ),
+                            in_action.clone(),
+                            Some((e.all_resource(), e.resources)),
+                            self.keys
+                                .iter()
+                                .map(|d| key_presence(e.action, &d.name, self.options.any_keys))
+                                .collect(),
+                        )
+                    });
+                let regions = match key.as_ref().and_then(|k| memo.get(k)) {
+                    Some((regions, delta)) => {
+                        stats.resource_regions += delta.resource_regions;
+                        stats.nodes += delta.nodes;
+                        stats.leaves += delta.leaves;
+                        stats.complete &= delta.complete;
+                        regions
+                            .iter()
+                            .map(|r| {
+                                let mut r = r.clone();
+                                r.action = cell.witness.clone();
+                                r.action_region = cell.description.clone();
+                                r.witness.action = cell.witness.clone();
+                                r
+                            })
+                            .collect()
                     }
-                    regions
-                }
-            };
-            for r in regions {
-                out.push(r);
-                if limit > 0 && out.len() >= limit {
-                    break 'cells;
+                    None => {
+                        let mut delta = Stats {
+                            complete: true,
+                            ..Stats::default()
+                        };
+                        let regions = self.cell_regions(
+                            cell,
+                            &in_action,
+                            goal,
+                            only_resource,
+                            remaining,
+                            &mut delta,
+                            ci,
+                        );
+                        stats.resource_regions += delta.resource_regions;
+                        stats.nodes += delta.nodes;
+                        stats.leaves += delta.leaves;
+                        stats.complete &= delta.complete;
+                        if let Some(k) = key {
+                            if remaining == 0 || regions.len() < remaining {
+                                memo.insert(k, (regions.clone(), delta));
+                            }
+                        }
+                        regions
+                    }
+                };
+                let class = &self.classes[ci];
+                let rg = &self.rgs[gi];
+                for mut r in regions {
+                    if class.principal.is_some() {
+                        r.witness.principal = class.principal.clone();
+                        r.principal_region = class.description.clone();
+                        r.principal_key = Some(class.key.clone());
+                    }
+                    if self.rgs.len() > 1 {
+                        r.witness.resource_group = rg.clone();
+                        r.resource_group_region = Some(match rg {
+                        Some(g) => format!("resources in resource group `{g}`"),
+                        None => "resources in none of the resource groups the policies are attached for".into(),
+                    });
+                    }
+                    out.push(r);
+                    if limit > 0 && out.len() >= limit {
+                        break 'sides;
+                    }
                 }
             }
         }
@@ -1492,6 +1847,7 @@ impl Analysis {
     }
 
     /// The regions of one action region (at most `limit`, 0: all) on which `goal` holds.
+    #[allow(clippy::too_many_arguments)]
     fn cell_regions(
         &self,
         cell: &ActionCell,
@@ -1500,6 +1856,7 @@ impl Analysis {
         only_resource: Option<&str>,
         limit: usize,
         stats: &mut Stats,
+        class: usize,
     ) -> Vec<Region> {
         let in_action = in_action.to_vec();
         let mut out: Vec<Region> = Vec::new();
@@ -1538,6 +1895,7 @@ impl Analysis {
             // Too many resource regions to enumerate: search the resource dimension.
             let (ids, lazy) = self.lazy_resources(&in_action, cell, stats);
             let mut scope = self.scope(&ids, cell);
+            scope.class = class;
             scope.res = std::cell::RefCell::new(vec![None; lazy.elems.len()]);
             scope.lazy = Some(lazy.clone());
             let mut assign: Vec<Option<Choice>> = vec![None; self.keys.len()];
@@ -1582,7 +1940,8 @@ impl Analysis {
             } else {
                 res_desc.clone()
             };
-            let scope = self.scope(ids, cell);
+            let mut scope = self.scope(ids, cell);
+            scope.class = class;
             let mut assign: Vec<Option<Choice>> = vec![None; self.keys.len()];
             let mut found = Vec::new();
             scope.search(&mut assign, goal, stats, &mut found, limit);
@@ -1651,10 +2010,11 @@ impl Analysis {
             relevant,
             layout,
             analysis: self,
+            class: 0,
             modeled: cell.entry.is_some(),
             lazy: None,
             res: std::cell::RefCell::new(Vec::new()),
-            res_memo: std::cell::RefCell::new(HashMap::new()),
+            res_memo: std::cell::RefCell::new(fxhash::FxHashMap::default()),
         }
     }
 
@@ -1736,6 +2096,8 @@ impl Analysis {
             modeled: cell.entry.is_some(),
             resource_region: res_desc.to_string(),
             conditions,
+            principal_region: None,
+            resource_group_region: None,
             decisions: decisions
                 .iter()
                 .map(|(o, t, ids)| {
@@ -1754,9 +2116,12 @@ impl Analysis {
                 action: cell.witness.clone(),
                 resource: res.to_string(),
                 context,
+                principal: None,
+                resource_group: None,
             },
             constraints,
             resource_constraints: Vec::new(),
+            principal_key: None,
         }
     }
 
@@ -1970,6 +2335,7 @@ impl Scope<'_> {
         Some((Outcome::ImplicitDeny, Vec::new()))
     }
 
+    /// The decision of `flow` (§6.10, as `authz::decide_pair`): `None` while undetermined.
     #[allow(clippy::type_complexity)]
     fn flow_outcome(
         &self,
@@ -1978,20 +2344,106 @@ impl Scope<'_> {
     ) -> Option<(Outcome, Option<PolicyType>, Vec<usize>)> {
         let stages = &self.layout[flow];
         let kinds = &self.analysis.flows[flow].stages;
+        let class = &self.analysis.classes[self.class].key;
+        let mut account: Option<(Outcome, Vec<usize>)> = None;
+        let mut rg: Option<(Outcome, Vec<usize>)> = None;
+        let mut has_rg = false;
+        let mut b: Option<(Outcome, Vec<usize>)> = None;
+        let mut assume = false;
+        let mut past_control = false;
         for (si, ids) in stages.iter().enumerate() {
-            let (o, resp) = self.stage_outcome(ids, st)?;
-            let last = si + 1 == stages.len();
-            if last {
-                return Some(match o {
-                    Outcome::Allow => (o, None, resp),
-                    _ => (o, Some(kinds[si].kind.policy_type()), resp),
-                });
+            let kind = &kinds[si].kind;
+            if !past_control && !matches!(kind, StageKind::Control(_)) {
+                past_control = true;
+                if class.owner_root {
+                    return Some((Outcome::Allow, None, Vec::new()));
+                }
             }
-            if o != Outcome::Allow {
-                return Some((o, Some(kinds[si].kind.policy_type()), resp));
+            match kind {
+                StageKind::Control(_) | StageKind::Session => {
+                    if matches!(kind, StageKind::Control(_)) && !class.control {
+                        continue;
+                    }
+                    let (o, resp) = self.stage_outcome(ids, st)?;
+                    if o != Outcome::Allow {
+                        return Some((o, Some(kind.policy_type()), resp));
+                    }
+                }
+                StageKind::Identity => account = Some(self.stage_outcome(ids, st)?),
+                StageKind::ResourceGroup(_) => {
+                    has_rg = true;
+                    let undecided = account
+                        .as_ref()
+                        .is_none_or(|(o, _)| *o == Outcome::ImplicitDeny);
+                    if undecided && rg.as_ref().is_none_or(|(o, _)| *o == Outcome::ImplicitDeny) {
+                        rg = Some(self.stage_outcome(ids, st)?);
+                    }
+                }
+                StageKind::Resource => b = Some(self.stage_outcome(ids, st)?),
+                StageKind::Trust => {
+                    assume = true;
+                    b = Some(self.stage_outcome(ids, st)?);
+                }
             }
         }
-        Some((Outcome::ImplicitDeny, None, Vec::new()))
+        if !past_control && class.owner_root {
+            return Some((Outcome::Allow, None, Vec::new()));
+        }
+        let (acct, acct_resp) = account.unwrap_or((Outcome::ImplicitDeny, Vec::new()));
+        let (a, a_resp, a_type) = if acct != Outcome::ImplicitDeny {
+            (acct, acct_resp, PolicyType::AccountLevelIdentityBasedPolicy)
+        } else if has_rg {
+            let (o, r) = rg.unwrap_or((Outcome::ImplicitDeny, Vec::new()));
+            (o, r, PolicyType::ResourceGroupLevelIdentityBasedPolicy)
+        } else {
+            (
+                Outcome::ImplicitDeny,
+                Vec::new(),
+                PolicyType::AccountLevelIdentityBasedPolicy,
+            )
+        };
+        let b_allows = b.as_ref().is_some_and(|x| x.0 == Outcome::Allow);
+        let deny =
+            |o: Outcome, resp: Vec<usize>| -> Option<(Outcome, Option<PolicyType>, Vec<usize>)> {
+                let t = if assume && a == Outcome::Allow && !b_allows {
+                    PolicyType::AssumeRolePolicy
+                } else {
+                    a_type
+                };
+                Some((o, Some(t), resp))
+            };
+        match b {
+            Some((bo, b_resp)) => {
+                if a == Outcome::ExplicitDeny {
+                    return deny(Outcome::ExplicitDeny, a_resp);
+                }
+                if bo == Outcome::ExplicitDeny {
+                    return deny(Outcome::ExplicitDeny, b_resp);
+                }
+                let allowed = if assume {
+                    a == Outcome::Allow && bo == Outcome::Allow
+                } else {
+                    a == Outcome::Allow || bo == Outcome::Allow
+                };
+                if allowed {
+                    let mut resp = Vec::new();
+                    if a == Outcome::Allow {
+                        resp.extend(a_resp);
+                    }
+                    if bo == Outcome::Allow {
+                        resp.extend(b_resp);
+                    }
+                    Some((Outcome::Allow, None, resp))
+                } else {
+                    deny(Outcome::ImplicitDeny, Vec::new())
+                }
+            }
+            None if a == Outcome::Allow && class.cross_account => {
+                deny(Outcome::ImplicitDeny, Vec::new())
+            }
+            None if a == Outcome::Allow => Some((Outcome::Allow, None, a_resp)),
+            None => Some((a, Some(a_type), a_resp)),
+        }
     }
 
     fn search(

@@ -134,6 +134,12 @@ fn side_text(s: &SideDecision) -> String {
 /// The region's request set in one line.
 pub fn region_text(r: &Region) -> String {
     let mut s = format!("{} on {}", r.action_region, r.resource_region);
+    if let Some(g) = &r.resource_group_region {
+        let _ = write!(s, " ({g})");
+    }
+    if let Some(p) = &r.principal_region {
+        let _ = write!(s, " by {p}");
+    }
     if !r.conditions.is_empty() {
         let _ = write!(s, " when {}", r.conditions.join(" and "));
     }
@@ -147,6 +153,18 @@ fn region_block(out: &mut String, sign: char, r: &Region, labels: &[&str]) {
         "    witness: {} on {}",
         r.witness.action, r.witness.resource
     );
+    if let Some(p) = &r.witness.principal {
+        let _ = writeln!(
+            out,
+            "      caller: {} ({}, account {})",
+            p.arns.first().map_or("", String::as_str),
+            p.kind.auth_principal_type(),
+            p.account
+        );
+    }
+    if let Some(g) = &r.witness.resource_group {
+        let _ = writeln!(out, "      resource group: {g}");
+    }
     let _ = writeln!(out, "      context: {}", r.witness.context_text());
     for (l, d) in labels.iter().zip(&r.decisions) {
         let _ = writeln!(out, "    {l}: {}", side_text(d));
@@ -169,7 +187,9 @@ pub fn stats_text(s: &Stats) -> String {
             s.mixed_keys.join(", ")
         );
     }
-    if s.principal_statements > 0 {
+    if s.caller_classes > 0 {
+        let _ = write!(t, "; {} caller classes", s.caller_classes);
+    } else if s.principal_statements > 0 {
         let _ = write!(
             t,
             "; {} statements with Principal analysed as matching the caller",

@@ -7,7 +7,8 @@
 //! answers, the shortest string that produces it. Strings with the same vector are decided
 //! alike by every statement, so these representatives cover the whole (infinite) space.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use super::fxhash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use std::collections::VecDeque;
 use std::sync::OnceLock;
 
 /// One string predicate.
@@ -176,7 +177,7 @@ thread_local! {
     /// Walks already done (the same pattern sets recur: every statement of `redundant`, every
     /// principal of a world, every action with the same resource shapes).
     static MEMO: std::cell::RefCell<HashMap<MemoKey, Regions>> =
-        std::cell::RefCell::new(HashMap::new());
+        std::cell::RefCell::new(HashMap::default());
 }
 
 /// Walks kept per thread.
@@ -240,9 +241,9 @@ fn walk_uncached(
     let n = preds.len();
     let width = alphabet.len();
     let mut tables: Vec<Vec<u32>> = machines.iter().map(|_| Vec::new()).collect();
-    let mut seen_vectors: HashSet<Vec<bool>> = HashSet::new();
+    let mut seen_vectors: HashSet<Vec<bool>> = HashSet::default();
     let mut cells = Vec::new();
-    let mut visited: HashSet<Vec<u32>> = HashSet::new();
+    let mut visited: HashSet<Vec<u32>> = HashSet::default();
     let mut queue: VecDeque<(Vec<u32>, String)> = VecDeque::new();
     visited.insert(start.clone());
     queue.push_back((start, String::new()));
@@ -359,8 +360,8 @@ fn step(m: &Machine, s: u32, ch: char, folded: &[char], int: &mut Interner) -> u
 /// predicate (stands for every other character).
 fn alphabet(machines: &[Machine]) -> Vec<(char, Vec<char>)> {
     let mut chars: Vec<char> = Vec::new();
-    let mut seen: HashSet<char> = HashSet::new();
-    let mut folded_chars: HashSet<char> = HashSet::new();
+    let mut seen: HashSet<char> = HashSet::default();
+    let mut folded_chars: HashSet<char> = HashSet::default();
     for m in machines {
         match m {
             Machine::Seq { chars: cs, fold } => {
@@ -515,7 +516,7 @@ type MemberKey = (Vec<StrPred>, Vec<Membership>, usize);
 thread_local! {
     /// Emptiness questions already answered (the search asks the same ones from many scopes).
     static MEMBER_MEMO: std::cell::RefCell<HashMap<MemberKey, Member>> =
-        std::cell::RefCell::new(HashMap::new());
+        std::cell::RefCell::new(HashMap::default());
 }
 
 /// Is there a string in the union `domain` meeting every constraint of `constraints`? A
@@ -575,7 +576,7 @@ fn find_member_uncached(domain: &[StrPred], constraints: &[Membership], budget: 
     if doomed(&start, &interners) {
         return Member::Empty;
     }
-    let mut visited: HashSet<Vec<u32>> = HashSet::new();
+    let mut visited: HashSet<Vec<u32>> = HashSet::default();
     let mut queue: VecDeque<(Vec<u32>, String)> = VecDeque::new();
     visited.insert(start.clone());
     queue.push_back((start, String::new()));
@@ -630,12 +631,12 @@ pub fn prefix_pairs(
     let hs = start_state(&hm, &mut hi);
     let ws = start_state(&wm, &mut wi);
     // Phase 1: reading the head (head and whole machines advance together).
-    let mut seen1: HashSet<(Vec<u32>, Vec<u32>, bool)> = HashSet::new();
+    let mut seen1: HashSet<(Vec<u32>, Vec<u32>, bool)> = HashSet::default();
     let mut q1: VecDeque<(Vec<u32>, Vec<u32>, String)> = VecDeque::new();
     seen1.insert((hs.clone(), ws.clone(), false));
     q1.push_back((hs, ws, String::new()));
     // Phase 2 starts: (head answers, whole state).
-    let mut seen2: HashSet<(Vec<bool>, Vec<u32>)> = HashSet::new();
+    let mut seen2: HashSet<(Vec<bool>, Vec<u32>)> = HashSet::default();
     let mut q2: VecDeque<(Vec<bool>, Vec<u32>, String, String)> = VecDeque::new();
     let mut complete = true;
     while let Some((h, w, text)) = q1.pop_front() {
@@ -676,7 +677,7 @@ pub fn prefix_pairs(
         }
     }
     // Phase 2: reading the tail (whole machines only).
-    let mut answers: HashSet<(Vec<bool>, Vec<bool>)> = HashSet::new();
+    let mut answers: HashSet<(Vec<bool>, Vec<bool>)> = HashSet::default();
     let mut out = Vec::new();
     while let Some((ha, w, head, whole)) = q2.pop_front() {
         let wa = accepting(&wm, &w, &wi);

@@ -142,6 +142,35 @@ struct PrincipalMatcher {
     user_uids: bool,
 }
 
+impl PrincipalMatcher {
+    fn new(p: &crate::policy::ast::Principal) -> PrincipalMatcher {
+        PrincipalMatcher {
+            ram: p
+                .ram
+                .iter()
+                .map(|v| match p.form {
+                    PrincipalForm::Object => Wildcard::new(&v.value),
+                    PrincipalForm::List | PrincipalForm::Single => {
+                        Wildcard::new(&bucket_principal_arn(&v.value))
+                    }
+                })
+                .collect(),
+            user_uids: p.form != PrincipalForm::Object,
+            service: p.service.iter().map(|v| v.value.as_str().into()).collect(),
+            federated: p
+                .federated
+                .iter()
+                .map(|v| Wildcard::new(&v.value))
+                .collect(),
+        }
+    }
+}
+
+/// Does the `Principal` element `element` name the caller `p` (as the evaluator decides it)?
+pub fn principal_element_matches(element: &crate::policy::ast::Principal, p: &Principal) -> bool {
+    PrincipalMatcher::new(element).matches(p)
+}
+
 /// The OSS bucket-policy spelling of role sessions, `arn:sts::<uid>:assumed-role/<role>/<session>`,
 /// as the session ARN RAM uses (`acs:ram::<uid>:role/<role>/<session>`); other entries as written.
 pub fn bucket_principal_arn(entry: &str) -> std::borrow::Cow<'_, str> {
@@ -279,25 +308,7 @@ impl CompiledStatement {
             negated: r.negated,
             patterns: r.patterns.iter().map(|p| Wildcard::new(&p.value)).collect(),
         });
-        let principal = s.principal.as_ref().map(|p| PrincipalMatcher {
-            ram: p
-                .ram
-                .iter()
-                .map(|v| match p.form {
-                    PrincipalForm::Object => Wildcard::new(&v.value),
-                    PrincipalForm::List | PrincipalForm::Single => {
-                        Wildcard::new(&bucket_principal_arn(&v.value))
-                    }
-                })
-                .collect(),
-            user_uids: p.form != PrincipalForm::Object,
-            service: p.service.iter().map(|v| v.value.as_str().into()).collect(),
-            federated: p
-                .federated
-                .iter()
-                .map(|v| Wildcard::new(&v.value))
-                .collect(),
-        });
+        let principal = s.principal.as_ref().map(PrincipalMatcher::new);
         let resource_prefix = match &resources {
             Some(r) if !r.negated => common_literal_prefix(&r.patterns),
             _ => "".into(),

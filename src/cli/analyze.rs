@@ -37,6 +37,10 @@ pub enum AnalyzeKind {
     Control,
     /// Session policy; identity allows everything.
     Session,
+    /// Resource policy of a resource of the harness account; the caller is a request dimension.
+    Resource,
+    /// Trust policy of a role (`sts:AssumeRole` on it); the caller is a request dimension.
+    Trust,
 }
 
 /// Arguments of `ramsim analyze`.
@@ -134,6 +138,8 @@ fn policy_kind(k: AnalyzeKind) -> PolicyKind {
         AnalyzeKind::Identity => PolicyKind::Identity,
         AnalyzeKind::Control => PolicyKind::Control,
         AnalyzeKind::Session => PolicyKind::Session,
+        AnalyzeKind::Resource => PolicyKind::Resource,
+        AnalyzeKind::Trust => PolicyKind::Trust,
     }
 }
 
@@ -152,6 +158,8 @@ fn harness(kind: AnalyzeKind, label: &str, doc: PolicyInput) -> Flow {
         AnalyzeKind::Identity => Flow::identity(label, vec![doc]),
         AnalyzeKind::Control => Flow::control(label, doc, None),
         AnalyzeKind::Session => Flow::session(label, doc),
+        AnalyzeKind::Resource => Flow::resource(label, doc),
+        AnalyzeKind::Trust => Flow::trust(label, doc),
     }
 }
 
@@ -612,9 +620,19 @@ fn answer(args: &AnalyzeArgs) -> Result<(Vec<Answer>, String), String> {
     }
 }
 
+/// `p` decided on its own: resource and trust policies with the caller as a request dimension,
+/// other kinds as one policy set.
+fn alone(label: &str, p: PolicyInput) -> Flow {
+    match p.policy.kind {
+        PolicyKind::Resource => Flow::resource(label, p),
+        PolicyKind::Trust => Flow::trust(label, p),
+        _ => Flow::identity(label, vec![p]),
+    }
+}
+
 /// Statements of `p` whose removal changes no decision of `p` evaluated on its own.
 pub fn redundant_statements(p: &PolicyInput, options: Options) -> Vec<StatementFinding> {
-    let full = Flow::identity("full", vec![p.clone()]);
+    let full = alone("full", p.clone());
     let refs = Analysis::new(vec![full.clone()], options).statements_of(0);
     let mut found = Vec::new();
     for (_, _, index, r) in refs {
@@ -622,7 +640,7 @@ pub fn redundant_statements(p: &PolicyInput, options: Options) -> Vec<StatementF
         without.policy.statements.remove(index);
         let d = crate::analysis::diff(
             full.clone(),
-            Flow::identity("without", vec![without]),
+            alone("without", without),
             Options {
                 max_regions: 1,
                 ..options

@@ -24,14 +24,37 @@ pub enum DiffKindArg {
     Control,
     /// Session policy; identity allows everything.
     Session,
+    /// Resource policy of a resource of the harness account; the caller (any principal, of any
+    /// account) has no identity policy, so the resource policy decides.
+    Resource,
+    /// Trust policy of a role (`sts:AssumeRole` on it); the caller's identity policies allow
+    /// everything, so the trust policy decides who may assume the role.
+    Trust,
+    /// Identity policies attached at resource-group scope (`--resource-group`): they apply to
+    /// the resources in that group only.
+    ResourceGroup,
 }
 
-impl From<DiffKindArg> for DiffKind {
-    fn from(k: DiffKindArg) -> DiffKind {
-        match k {
-            DiffKindArg::Identity => DiffKind::Identity,
-            DiffKindArg::Control => DiffKind::Control,
-            DiffKindArg::Session => DiffKind::Session,
+impl DiffKindArg {
+    /// The sampling/replay diff's kind (identity, control and session only).
+    fn sampling(self) -> Option<DiffKind> {
+        match self {
+            DiffKindArg::Identity => Some(DiffKind::Identity),
+            DiffKindArg::Control => Some(DiffKind::Control),
+            DiffKindArg::Session => Some(DiffKind::Session),
+            _ => None,
+        }
+    }
+
+    /// `identity`, `resource`, `trust`, `resource-group`, ...
+    fn name(self) -> &'static str {
+        match self {
+            DiffKindArg::Identity => "identity",
+            DiffKindArg::Control => "control",
+            DiffKindArg::Session => "session",
+            DiffKindArg::Resource => "resource",
+            DiffKindArg::Trust => "trust",
+            DiffKindArg::ResourceGroup => "resource-group",
         }
     }
 }
@@ -83,6 +106,9 @@ pub struct DiffArgs {
     /// answer is INCOMPLETE and the exit code fails closed (1).
     #[arg(long, default_value_t = crate::analysis::MEMBER_STATES)]
     pub state_budget: usize,
+    /// With `--kind resource-group`: the resource group the documents are attached for.
+    #[arg(long, value_name = "RG-ID", default_value = "rg-analysis")]
+    pub resource_group: String,
 }
 
 /// Runs `ramsim diff`.
@@ -140,13 +166,15 @@ fn set_files(path: &str) -> Result<Vec<String>, String> {
 /// `ramsim diff OLD-DIR NEW-DIR`: two identity policy sets (every `*.json` of each directory
 /// attached to one RAM user), exact section only.
 fn run_sets(args: &DiffArgs, options: AnalysisOptions) -> Result<u8, String> {
-    if args.kind != DiffKindArg::Identity
-        || args.world.is_some()
+    if !matches!(
+        args.kind,
+        DiffKindArg::Identity | DiffKindArg::ResourceGroup
+    ) || args.world.is_some()
         || args.requests.is_some()
         || args.sampled
         || args.state.is_some()
     {
-        return Err("a directory of policies (a policy set) is compared with --kind identity only, without --world, --requests, --sampled or --state".into());
+        return Err("a directory of policies (a policy set) is compared with --kind identity or resource-group only, without --world, --requests, --sampled or --state".into());
     }
     let read = |path: &str| -> Result<Vec<PolicyInput>, String> {
         set_files(path)?
@@ -163,17 +191,40 @@ fn run_sets(args: &DiffArgs, options: AnalysisOptions) -> Result<u8, String> {
     };
     let (old, new) = (read(&args.old)?, read(&args.new)?);
     let (n_old, n_new) = (old.len(), new.len());
-    let d = analysis::diff(
-        Flow::identity("old", old),
-        Flow::identity("new", new),
-        options,
-    );
+    let (fo, fnew, what) = if args.kind == DiffKindArg::ResourceGroup {
+        (
+            Flow::resource_group("old", &args.resource_group, old),
+            Flow::resource_group("new", &args.resource_group, new),
+            format!(
+                "identity policy sets of {n_old} and {n_new} documents attached for resource group {}",
+                args.resource_group
+            ),
+        )
+    } else {
+        (
+            Flow::identity("old", old),
+            Flow::identity("new", new),
+            format!("identity policy sets of {n_old} and {n_new} documents"),
+        )
+    };
+    run_exact(args, options, fo, fnew, &what)
+}
+
+/// The exact section only (policy sets, resource, trust and resource-group kinds).
+fn run_exact(
+    args: &DiffArgs,
+    options: AnalysisOptions,
+    old: Flow,
+    new: Flow,
+    what: &str,
+) -> Result<u8, String> {
+    let d = analysis::diff(old, new, options);
     let granted = d.count(ChangeKind::Granted) > 0;
     let incomplete = !d.stats.complete;
     let out = match args.format {
         DiffFormat::Human => {
             let mut out = format!(
-                "diff {} -> {} (identity policy sets of {n_old} and {n_new} documents)\nexact analysis (every request):\n",
+                "diff {} -> {} ({what})\nexact analysis (every request):\n",
                 args.old, args.new
             );
             out.push_str(&analysis_render::diff_human(&d));
@@ -187,7 +238,7 @@ fn run_sets(args: &DiffArgs, options: AnalysisOptions) -> Result<u8, String> {
             let mut v = serde_json::json!({
                 "old": args.old,
                 "new": args.new,
-                "kind": "identity",
+                "kind": args.kind.name(),
                 "exact": [analysis_render::diff_json(&d)],
                 "replayed": null,
                 "granted": granted,
@@ -227,8 +278,52 @@ fn run_sets(args: &DiffArgs, options: AnalysisOptions) -> Result<u8, String> {
 }
 
 fn run_inner(args: &DiffArgs) -> Result<u8, String> {
-    let kind: DiffKind = args.kind.into();
     let options = ReadOptions::default();
+    let analysis_options = AnalysisOptions {
+        any_keys: args.any_keys,
+        state_budget: args.state_budget.max(1),
+        ..AnalysisOptions::default()
+    };
+    let Some(kind) = args.kind.sampling() else {
+        if args.world.is_some() || args.requests.is_some() || args.sampled || args.state.is_some() {
+            return Err(format!(
+                "--kind {} is compared by the exact analysis only: --world, --requests, --sampled and --state go with --kind identity, control or session",
+                args.kind.name()
+            ));
+        }
+        if args.kind == DiffKindArg::ResourceGroup {
+            return run_sets(args, analysis_options);
+        }
+        let pk = if args.kind == DiffKindArg::Trust {
+            crate::policy::PolicyKind::Trust
+        } else {
+            crate::policy::PolicyKind::Resource
+        };
+        let (o, n) = (
+            input(&load_policy(&args.old, pk, &options)?),
+            input(&load_policy(&args.new, pk, &options)?),
+        );
+        let (fo, fnew, what) = if args.kind == DiffKindArg::Trust {
+            (
+                Flow::trust("old", o),
+                Flow::trust("new", n),
+                format!(
+                    "trust policy of {}: who may assume the role",
+                    analysis::TRUST_ROLE_ARN
+                ),
+            )
+        } else {
+            (
+                Flow::resource("old", o),
+                Flow::resource("new", n),
+                format!(
+                    "resource policy of a resource of account {}: every caller",
+                    analysis::HARNESS_ACCOUNT
+                ),
+            )
+        };
+        return run_exact(args, analysis_options, fo, fnew, &what);
+    };
     if std::path::Path::new(&args.old).is_dir() || std::path::Path::new(&args.new).is_dir() {
         return run_sets(
             args,
@@ -246,11 +341,6 @@ fn run_inner(args: &DiffArgs) -> Result<u8, String> {
             "--world needs --kind control (a guardrail matters through what it stops)".into(),
         );
     }
-    let analysis_options = AnalysisOptions {
-        any_keys: args.any_keys,
-        state_budget: args.state_budget.max(1),
-        ..AnalysisOptions::default()
-    };
     // Exact analysis: one harness, or one per distinct identity set of the world.
     let mut exact: Vec<(Vec<String>, ExactDiff)> = Vec::new();
     match &args.world {

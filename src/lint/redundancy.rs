@@ -1,20 +1,28 @@
-//! L008 (redundant statement) and L009 (unreachable Allow): a statement whose every match is
-//! also matched by another statement of the same policy.
+//! L008 (redundant statement) and L009 (unreachable Allow).
 //!
-//! Statement B is *covered* by statement A when every request B matches, A matches too:
-//! A's actions include B's, A's resources include B's, A names the same principals, and every
-//! condition clause of A also appears in B (so B's condition implies A's). Inclusion of
-//! patterns uses [`super::glob::includes`], which is sound, so the rules only report
-//! provable coverage. Then:
+//! Decided by the exact analysis ([`crate::analysis`], the logic of `ramsim analyze
+//! redundant`) for policies of at most [`EXACT_MAX_STATEMENTS`] statements: L008 is a statement
+//! whose removal changes no decision of the policy over every request; L009 an Allow that can
+//! take effect but whose every request the policy's Denies deny. Findings name one covering
+//! statement when a single one covers syntactically.
+//!
+//! Larger policies (or an analysis budget overrun) get the syntactic rule: statement B is
+//! *covered* by statement A when every request B matches, A matches too: A's actions include
+//! B's, A's resources include B's, A names the same principals, and every condition clause of A
+//! also appears in B (so B's condition implies A's). Inclusion of patterns uses
+//! [`super::glob::includes`], which is sound, so the rule only reports provable coverage. Then:
 //! * same effect → B is redundant (for two identical statements, the later one is reported);
 //! * A is a Deny and B an Allow → B can never grant anything (Deny always wins, §6.2).
 
 use super::glob::{includes, intersects, is_all, pattern};
 use super::{statement_name, statement_path, Code, Lint};
+use crate::analysis::{Analysis, Flow, Options, PolicyInput};
+use crate::authz::Outcome;
 use crate::policy::ast::{
     Condition, Effect, PatternList, Policy, Principal, PrincipalForm, Statement,
 };
 use crate::policy::pattern::fold_case;
+use crate::policy::PolicyKind;
 
 fn tokens(p: &str, fold: bool) -> Vec<super::glob::Tok> {
     if fold {
@@ -97,8 +105,181 @@ pub fn covers(outer: &Statement, inner: &Statement) -> bool {
             .all(|c| inner.conditions.iter().any(|d| clause_eq(c, d)))
 }
 
-/// Runs L008/L009 on `policy`.
+/// Statements up to which L008/L009 are decided by the exact analysis (one exact diff per
+/// statement); larger policies get the syntactic rule ([`check_policy_syntactic`]: sound, finds
+/// less) so that a lint run stays fast.
+pub const EXACT_MAX_STATEMENTS: usize = 40;
+
+/// The flow a policy is decided in on its own: resource and trust policies with the caller as a
+/// request dimension, every other kind as one set under basic evaluation (§6.2).
+fn alone(policy: &Policy, label: &str) -> Flow {
+    let input = PolicyInput::new(label, None, None, policy.clone());
+    match policy.kind {
+        PolicyKind::Resource => Flow::resource(label, input),
+        PolicyKind::Trust => Flow::trust(label, input),
+        _ => Flow::identity(label, vec![input]),
+    }
+}
+
+/// `policy` with only the statements `keep` (in document order).
+fn subset(policy: &Policy, keep: &[usize]) -> Policy {
+    let mut p = policy.clone();
+    p.statements = keep.iter().map(|&i| policy.statements[i].clone()).collect();
+    p
+}
+
+/// Does some request get `want` from `policy` alone? `None` when a budget ran out.
+fn ever_decides(policy: &Policy, want: Outcome, options: Options) -> Option<bool> {
+    let a = Analysis::new(vec![alone(policy, "p")], options);
+    let (regions, stats) = a.regions(&|d| d[0] == want, None, None, 1);
+    stats.complete.then_some(!regions.is_empty())
+}
+
+fn ever_allows(policy: &Policy, options: Options) -> Option<bool> {
+    ever_decides(policy, Outcome::Allow, options)
+}
+
+/// Runs L008/L009 on `policy`: decided by the exact analysis ([`crate::analysis`]) — the same
+/// logic as `ramsim analyze redundant` — for policies of at most [`EXACT_MAX_STATEMENTS`]
+/// statements, by the syntactic rule otherwise or when an analysis budget runs out.
+///
+/// * L009: an Allow that takes effect for some request but never decides an Allow, because
+///   the policy's Deny statements deny every request it matches (the policy with only that
+///   Allow and its Denies never allows).
+/// * L008: a statement that takes effect for some request but whose removal changes no
+///   decision of the policy (Allow, ExplicitDeny, ImplicitDeny, over every request).
+///   Statements are tried from the last one, each one found removed before the earlier ones
+///   are tried, so of two duplicates the later is reported. A statement that never takes
+///   effect is left to the rules that say why (L001, L007, L014, …; `ramsim analyze vacuous`).
 pub fn check_policy(policy: &Policy, out: &mut Vec<Lint>) {
+    if policy.statements.len() > EXACT_MAX_STATEMENTS || !check_policy_exact(policy, out) {
+        check_policy_syntactic(policy, out);
+    }
+}
+
+/// The exact L008/L009; false (nothing added) when an analysis budget ran out.
+fn check_policy_exact(policy: &Policy, out: &mut Vec<Lint>) -> bool {
+    let stmts = &policy.statements;
+    let n = stmts.len();
+    let options = Options {
+        max_regions: 1,
+        ..Options::default()
+    };
+    let denies: Vec<usize> = (0..n)
+        .filter(|&i| stmts[i].effect == Effect::Deny)
+        .collect();
+    let mut found: Vec<Lint> = Vec::new();
+    let mut unreachable = vec![false; n];
+    for j in (0..n).filter(|&j| stmts[j].effect == Effect::Allow) {
+        if denies.is_empty() {
+            break;
+        }
+        let mut keep = denies.clone();
+        keep.push(j);
+        keep.sort_unstable();
+        let with_denies = match ever_allows(&subset(policy, &keep), options) {
+            Some(b) => b,
+            None => return false,
+        };
+        if with_denies {
+            continue;
+        }
+        match ever_allows(&subset(policy, &[j]), options) {
+            Some(true) => {}
+            Some(false) => continue, // never applies at all: L008 below
+            None => return false,
+        }
+        unreachable[j] = true;
+        let inner = &stmts[j];
+        let by = stmts
+            .iter()
+            .enumerate()
+            .find(|(i, o)| *i != j && o.effect == Effect::Deny && covers(o, inner))
+            .map_or_else(
+                || "the policy's Deny statements deny".to_string(),
+                |(i, o)| format!("{} denies", statement_name(i, o)),
+            );
+        found.push(
+            Lint::new(
+                Code::UnreachableAllow,
+                statement_path(j),
+                inner.span,
+                format!(
+                    "{} can never grant anything: {by} every request it matches (exact analysis)",
+                    statement_name(j, inner),
+                ),
+            )
+            .with_help("remove the Allow, or narrow the Deny if the Allow is meant to work"),
+        );
+    }
+    let mut current: Vec<usize> = (0..n).collect();
+    for j in (0..n).rev() {
+        let without: Vec<usize> = current.iter().copied().filter(|&i| i != j).collect();
+        if unreachable[j] {
+            current = without;
+            continue;
+        }
+        let d = crate::analysis::diff(
+            alone(&subset(policy, &current), "with"),
+            alone(&subset(policy, &without), "without"),
+            options,
+        );
+        if !d.stats.complete {
+            return false;
+        }
+        if !d.regions.is_empty() {
+            continue;
+        }
+        let inner = &stmts[j];
+        let applied = match inner.effect {
+            Effect::Allow => Outcome::Allow,
+            Effect::Deny => Outcome::ExplicitDeny,
+        };
+        match ever_decides(&subset(policy, &[j]), applied, options) {
+            Some(true) => {}
+            Some(false) => continue,
+            None => return false,
+        }
+        let outer = without
+            .iter()
+            .find(|&&i| stmts[i].effect == inner.effect && covers(&stmts[i], inner));
+        let message = match outer {
+            Some(&i) if covers(inner, &stmts[i]) => format!(
+                "{} matches exactly the requests of {}: it is a duplicate",
+                statement_name(j, inner),
+                statement_name(i, &stmts[i])
+            ),
+            Some(&i) => format!(
+                "{} is redundant: {} already {} every request it matches",
+                statement_name(j, inner),
+                statement_name(i, &stmts[i]),
+                match inner.effect {
+                    Effect::Allow => "allows",
+                    Effect::Deny => "denies",
+                }
+            ),
+            None => format!(
+                "{} is redundant: removing it changes no decision of the policy (exact analysis over every request)",
+                statement_name(j, inner)
+            ),
+        };
+        found.push(
+            Lint::new(
+                Code::RedundantStatement,
+                statement_path(j),
+                inner.span,
+                message,
+            )
+            .with_help("remove the statement, or change it if it was meant to do something else"),
+        );
+        current = without;
+    }
+    out.extend(found);
+    true
+}
+
+/// The syntactic L008/L009 (provable coverage by one other statement) for large policies.
+pub fn check_policy_syntactic(policy: &Policy, out: &mut Vec<Lint>) {
     let stmts = &policy.statements;
     for (j, inner) in stmts.iter().enumerate() {
         let mut found: Option<Lint> = None;
@@ -305,7 +486,16 @@ mod tests {
         let one =
             r#"{"Effect":"Allow","Action":"oss:GetObject","Resource":"*","Principal":"2001"}"#;
         let ram = r#"{"Effect":"Allow","Action":"oss:GetObject","Resource":"*","Principal":{"RAM":["2001"]}}"#;
-        assert!(run(PolicyKind::Resource, &[list, ram]).is_empty());
+        // Exact analysis: the list form names every caller the RAM form names (and more), so
+        // the RAM-form statement after it is redundant — not the other way round.
+        assert_eq!(
+            run(PolicyKind::Resource, &[list, ram]),
+            [pair("L008", "Statement[1]")]
+        );
+        assert_eq!(
+            run(PolicyKind::Resource, &[ram, list]),
+            [pair("L008", "Statement[0]")]
+        );
         assert_eq!(
             run(PolicyKind::Resource, &[list, one]),
             [pair("L008", "Statement[1]")]
