@@ -452,6 +452,7 @@ const NOT_SHIPPED: &[&str] = &[
     "target/escalation.violation.test.json",
     "target/dev-prod.violation.test.json",
     "target/esc-trust-rewrite.violation.test.json",
+    "target/cen-folder.violation.test.json",
     "sdk-state.json",
     "ecs-state.json",
     // the security-group walk-through's state file

@@ -640,6 +640,20 @@ fn script(s: &mut Sim) -> Vec<String> {
         "ListTransitRouterAttachments",
         json!({"CenId": cen}),
     );
+    // Cross-account: B's VPC granted to A's CEN, then the grant taken back.
+    let vpc_b = str_of(
+        &call(
+            s,
+            "root@B",
+            "CreateVpc",
+            json!({"RegionId": "cn-shanghai", "CidrBlock": "10.9.0.0/16"}),
+        ),
+        &["VpcId"],
+    );
+    let grant = json!({"RegionId": "cn-shanghai", "CenId": cen, "InstanceId": vpc_b,
+                       "InstanceType": "VPC", "CenOwnerId": A});
+    call(s, "root@B", "GrantInstanceToTransitRouter", grant.clone());
+    call(s, "root@B", "RevokeInstanceFromTransitRouter", grant);
     call(
         s,
         "root@A",

@@ -17,6 +17,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
+mod cen;
+
 /// Identity-policy documents the generator creates, simplest first.
 pub const DOCS: &[&str] = &[
     r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
@@ -188,7 +190,9 @@ fn harvest_hints(state: &SimState) -> Hints {
 /// Relative weight of an API within its group ([`group_of`]).
 fn weight(api: &str) -> u32 {
     match api {
-        "CreateVpcPeerConnection" => 8,
+        "CreateVpcPeerConnection" | "CreateTransitRouterVpcAttachment" => 8,
+        "GrantInstanceToTransitRouter" => 6,
+        "CreateCen" => 3,
         "AcceptVpcPeerConnection" => 5,
         "CreateRouteEntry" | "CreatePolicy" | "AttachPolicyToUser" | "AssumeRole" => 3,
         "DeleteVpcPeerConnection"
@@ -1371,7 +1375,10 @@ impl Params<'_, '_> {
                 }
                 m
             }
-            _ => self.build_sg_nacl(api).unwrap_or_default(),
+            _ => self
+                .build_sg_nacl(api)
+                .or_else(|| self.build_cen(api))
+                .unwrap_or_default(),
         }
     }
 }

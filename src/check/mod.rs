@@ -251,6 +251,13 @@ fn created_paths(action: &str) -> &'static [&'static [&'static str]] {
         "CreateAccessKey" => &[&["AccessKey", "AccessKeyId"]],
         "CreateControlPolicy" => &[&["ControlPolicy", "PolicyId"]],
         "CreateResourceGroup" => &[&["ResourceGroup", "Id"]],
+        "CreateCen" => &[&["CenId"]],
+        "CreateCenBandwidthPackage" => &[&["CenBandwidthPackageId"]],
+        "CreateTransitRouter" => &[&["TransitRouterId"]],
+        "CreateTransitRouterVpcAttachment" | "CreateTransitRouterPeerAttachment" => {
+            &[&["TransitRouterAttachmentId"]]
+        }
+        "CreateTransitRouterRouteEntry" => &[&["TransitRouterRouteEntryId"]],
         _ => &[],
     }
 }

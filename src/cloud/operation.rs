@@ -24,6 +24,7 @@ pub use alb::api::{
     AlbRemoveServersFromServerGroup, ListServerGroupServers,
 };
 pub use cen::api::*;
+pub use cen::grant::{GrantInstanceToTransitRouter, RevokeInstanceFromTransitRouter};
 pub use clb::api::*;
 pub use clb::health::ClbDescribeHealthStatus;
 pub use cms::api::*;
@@ -308,6 +309,8 @@ operations! {
     ListTransitRouterRouteTables,
     ListTransitRouterRouteEntries,
     ListTransitRouterAttachments,
+    GrantInstanceToTransitRouter,
+    RevokeInstanceFromTransitRouter,
     // Alb (alb/api.rs; `Alb` prefix where NLB or CLB declare the same API name)
     AlbCreateLoadBalancer,
     AlbCreateServerGroup,

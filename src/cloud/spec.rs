@@ -336,6 +336,10 @@ pub struct WorldSpec {
     /// Initial ECS instances, built last (see `cloud::ecs::world_spec`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub instances: Vec<crate::cloud::ecs::world_spec::InstanceSpec>,
+    /// Initial CEN instances with their transit routers, built after the instances (see
+    /// `cloud::cen::world_spec`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cens: Vec<crate::cloud::cen::world_spec::CenSpec>,
 }
 
 impl WorldSpec {
@@ -466,6 +470,8 @@ impl World {
         build_security_groups(&mut w, &spec.security_groups, spec.start_time)?;
         build_network_acls(&mut w, &spec.network_acls, spec.start_time)?;
         crate::cloud::ecs::world_spec::build_instances(&mut w, &spec.instances, spec.start_time)?;
+        crate::cloud::cen::world_spec::build_cens(&mut w, &spec.cens, spec.start_time)?;
+        w.settle();
         // The build itself emits no platform events.
         w.service_events.clear();
         Ok(w)

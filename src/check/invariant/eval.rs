@@ -268,6 +268,8 @@ pub enum Obj<'w> {
     ControlPolicy(&'w ControlPolicy),
     /// An audit event.
     Event(&'w AuditEvent),
+    /// A transit router attachment.
+    TrAttachment(&'w crate::cloud::cen::Attachment),
     /// A JSON object.
     Json(&'w Value),
     /// A JSON object stored as a map (event parameters).
@@ -363,6 +365,7 @@ impl<'w> Obj<'w> {
             Obj::Account(_) => Kind::Account,
             Obj::ControlPolicy(_) => Kind::ControlPolicy,
             Obj::Event(_) => Kind::Event,
+            Obj::TrAttachment(_) => Kind::TrAttachment,
             Obj::Json(_) | Obj::Map(_) => Kind::Json,
         }
     }
@@ -387,6 +390,7 @@ impl<'w> Obj<'w> {
             Obj::Account(a) => Cow::Borrowed(&a.uid),
             Obj::ControlPolicy(c) => Cow::Borrowed(&c.id),
             Obj::Event(e) => Cow::Borrowed(&e.request_id),
+            Obj::TrAttachment(a) => Cow::Borrowed(&a.attachment_id),
             Obj::Json(v) => Cow::Owned(v.to_string()),
             Obj::Map(m) => Cow::Owned(Value::Object(m.to_map()).to_string()),
         }
@@ -427,6 +431,22 @@ impl<'w> Obj<'w> {
                 "{} {} by {} ({})",
                 e.event_type, e.event_name, e.user_identity.user_name, e.request_id
             ),
+            Obj::TrAttachment(a) => match &a.kind {
+                crate::cloud::cen::AttachKind::Vpc {
+                    vpc_id,
+                    vpc_owner_uid,
+                    ..
+                } => format!(
+                    "{} {} of {} attaches {vpc_id} of {}",
+                    a.attachment_id,
+                    a.cen_id,
+                    a.owner_uid,
+                    side(vpc_owner_uid)
+                ),
+                crate::cloud::cen::AttachKind::Peer { .. } => {
+                    format!("{} {} (peer attachment)", a.attachment_id, a.cen_id)
+                }
+            },
             other => format!("{} {}", other.kind().name(), other.key()),
         }
     }
@@ -657,6 +677,32 @@ fn get_field<'w>(state: &'w SimState, obj: Obj<'w>, field: &str) -> Option<Val<'
             "response" => e.response_elements.as_ref().map_or(Val::Null, json_val),
             _ => return None,
         },
+        Obj::TrAttachment(a) => {
+            let vpc = match &a.kind {
+                crate::cloud::cen::AttachKind::Vpc {
+                    vpc_id,
+                    vpc_owner_uid,
+                    ..
+                } => Some((vpc_id, vpc_owner_uid)),
+                crate::cloud::cen::AttachKind::Peer { .. } => None,
+            };
+            match field {
+                "id" => s(&a.attachment_id),
+                "cen_id" => s(&a.cen_id),
+                "owner" => s(&a.owner_uid),
+                "tr_id" => s(&a.transit_router_id),
+                "region" => s(&a.region_id),
+                "type" => s(a.resource_type()),
+                "vpc_id" => vpc.map_or(Val::Null, |(v, _)| s(v)),
+                "vpc_owner" => vpc.map_or(Val::Null, |(_, o)| s(o)),
+                "vpc_account" => vpc
+                    .and_then(|(_, o)| w.account(o))
+                    .map_or(Val::Null, |x| Val::Obj(Obj::Account(x))),
+                "cross_account" => Val::Bool(vpc.is_some_and(|(_, o)| *o != a.owner_uid)),
+                "status" => s(a.lifecycle.at(now).as_str()),
+                _ => return None,
+            }
+        }
         Obj::Json(v) => v.get(field).map_or(Val::Null, json_val),
         Obj::Map(m) => m.get(field).map_or(Val::Null, json_val),
     })
@@ -708,6 +754,12 @@ fn collection_items<'w>(state: &'w SimState, name: &str) -> Vec<Val<'w>> {
             .map(|c| obj(Obj::ControlPolicy(c)))
             .collect(),
         "events" => state.audit.iter().map(|e| obj(Obj::Event(e))).collect(),
+        "tr_attachments" => w
+            .cen()
+            .attachments
+            .values()
+            .map(|a| obj(Obj::TrAttachment(a)))
+            .collect(),
         _ => Vec::new(),
     }
 }

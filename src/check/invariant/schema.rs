@@ -30,6 +30,8 @@ pub enum Kind {
     ControlPolicy,
     /// An audit (ActionTrail) event.
     Event,
+    /// A transit router attachment (CEN, §6.3).
+    TrAttachment,
     /// A raw JSON value (event parameters and responses): any field may be read.
     Json,
 }
@@ -51,6 +53,7 @@ impl Kind {
             Kind::Account => "account",
             Kind::ControlPolicy => "control policy",
             Kind::Event => "event",
+            Kind::TrAttachment => "tr attachment",
             Kind::Json => "JSON value",
         }
     }
@@ -71,6 +74,7 @@ impl Kind {
             Kind::Account => ACCOUNT,
             Kind::ControlPolicy => CONTROL_POLICY,
             Kind::Event => EVENT,
+            Kind::TrAttachment => TR_ATTACHMENT,
             Kind::Json => &[],
         }
     }
@@ -327,6 +331,36 @@ const EVENT: &[Field] = &[
     ),
 ];
 
+const TR_ATTACHMENT: &[Field] = &[
+    f("id", Ty::Str, "`tr-attach-…`"),
+    f("cen_id", Ty::Str, "CEN id"),
+    f("owner", Ty::Str, "owner uid (the CEN's account)"),
+    f("tr_id", Ty::Str, "transit router id"),
+    f("region", Ty::Str, "region id of the transit router"),
+    f("type", Ty::Str, "VPC / TR (peer attachment)"),
+    f(
+        "vpc_id",
+        Ty::Str,
+        "attached VPC id, null for a peer attachment",
+    ),
+    f(
+        "vpc_owner",
+        Ty::Str,
+        "uid of the VPC's account, null for a peer attachment",
+    ),
+    f(
+        "vpc_account",
+        Ty::Obj(Kind::Account),
+        "the VPC's account, null for a peer attachment",
+    ),
+    f(
+        "cross_account",
+        Ty::Bool,
+        "the VPC belongs to another account than the CEN",
+    ),
+    f("status", Ty::Str, "Attaching / Attached"),
+];
+
 /// The collections a quantifier can range over, with the kind of their elements.
 pub const COLLECTIONS: &[(&str, Kind)] = &[
     ("peerings", Kind::Peering),
@@ -341,6 +375,7 @@ pub const COLLECTIONS: &[(&str, Kind)] = &[
     ("accounts", Kind::Account),
     ("control_policies", Kind::ControlPolicy),
     ("events", Kind::Event),
+    ("tr_attachments", Kind::TrAttachment),
 ];
 
 /// The element kind of collection `name`.

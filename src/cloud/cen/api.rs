@@ -7,7 +7,7 @@
 use super::ops::VpcAttachPlan;
 use super::resources::{Attachment, BandwidthPackage, Cen, TrStaticEntry, TransitRouter};
 use super::PRODUCT;
-use crate::cloud::declare::ParamType::{Bool, Int, Str};
+use crate::cloud::declare::ParamType::{Bool, Int, Str, Uid};
 use crate::cloud::declare::{opt, req, AccessLevel::*, ApiDecl, CloudApi};
 use crate::cloud::error::CloudError;
 use crate::cloud::params::Params;
@@ -559,6 +559,9 @@ pub struct CreateTransitRouterVpcAttachment {
     pub charge_type: Option<String>,
     /// `AutoPublishRouteEnabled`.
     pub auto_publish: bool,
+    /// `VpcOwnerId`: the VPC's account when it is not the caller's (needs its owner's
+    /// `GrantInstanceToTransitRouter`, §9.4).
+    pub vpc_owner_id: Option<String>,
     /// `DryRun`.
     pub dry_run: bool,
     /// `ClientToken`.
@@ -606,6 +609,7 @@ impl CloudApi for CreateTransitRouterVpcAttachment {
             opt("TransitRouterAttachmentDescription", Str),
             opt("ChargeType", Str),
             opt("AutoPublishRouteEnabled", Bool),
+            opt("VpcOwnerId", Uid),
             opt("DryRun", Bool),
             opt("ClientToken", Str),
         ])
@@ -613,6 +617,7 @@ impl CloudApi for CreateTransitRouterVpcAttachment {
             "acs:cen:*:{account}:ceninstance/{CenId}",
             "acs:vpc:{region}:{account}:vpc/{VpcId}",
         ])
+        .condition_keys(super::grant::TARGET_RD)
         .response(&["TransitRouterAttachmentId"]);
     type Plan = VpcAttachPlan;
 
@@ -627,6 +632,7 @@ impl CloudApi for CreateTransitRouterVpcAttachment {
             description: p.opt_str("TransitRouterAttachmentDescription")?,
             charge_type: p.opt_str("ChargeType")?,
             auto_publish: p.flag("AutoPublishRouteEnabled")?,
+            vpc_owner_id: p.opt_uid("VpcOwnerId")?,
             dry_run: p.flag("DryRun")?,
             client_token: p.client_token()?,
         })
@@ -637,7 +643,7 @@ impl CloudApi for CreateTransitRouterVpcAttachment {
         w: &World,
         ctx: &CallContext,
         _now: Timestamp,
-        _k: &mut BTreeMap<String, String>,
+        keys: &mut BTreeMap<String, String>,
     ) -> Result<Vec<String>, CloudError> {
         let a = ctx.caller_account.as_str();
         let cen = match (&self.transit_router_id, &self.cen_id) {
@@ -650,10 +656,9 @@ impl CloudApi for CreateTransitRouterVpcAttachment {
                 ))
             }
         };
-        let owner = w
-            .vpc(&self.vpc_id)
-            .map(|v| v.owner_uid.clone())
-            .unwrap_or_else(|| a.to_string());
+        // The VPC's account: `VpcOwnerId` for a cross-account attachment, else the caller's.
+        let owner = self.vpc_owner_id.as_deref().unwrap_or(a);
+        super::grant::rd_keys(w, owner, keys);
         Ok(vec![
             cen_arn(a, &cen),
             format!("acs:vpc:{}:{owner}:vpc/{}", self.region_id, self.vpc_id),

@@ -8,17 +8,21 @@
 //!   conflict resolution ([`routing::compute_routes`]) and [`routing::tr_forward`] (§8.3.5),
 //!   pure functions over the CEN state for the reachability analyzer;
 //! * [`api`] — every API of the product, each declared once — the place to start reading;
-//! * [`ops`], [`lists`] — the checks and effects those declarations call.
+//! * [`ops`], [`lists`] — the checks and effects those declarations call;
+//! * [`grant`] — cross-account VPC attachments: `GrantInstanceToTransitRouter`,
+//!   `RevokeInstanceFromTransitRouter` and the grant rule of `VpcOwnerId` (§9.4).
 //!
 //! Service-managed ENIs of VPC attachments are created with `ecs::eni::create_service_eni`
 //! (owner tag `cen:<tr-attach-id>`), so they hold their addresses in the ECS address index.
 //! Tests: `tests.rs` beside this file.
 
 pub mod api;
+pub mod grant;
 pub mod lists;
 pub mod ops;
 pub mod resources;
 pub mod routing;
+pub mod world_spec;
 
 #[cfg(test)]
 pub(crate) mod tests;

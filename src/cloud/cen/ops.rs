@@ -681,11 +681,12 @@ impl World {
             .map(|t| t.cen_id.clone())
             .or_else(|| implicit.as_ref().map(|t| t.cen_id.clone()))
             .unwrap_or_default();
-        // #3
+        // #3 (the VPC of `VpcOwnerId` for a cross-account attachment, §9.4)
+        let vpc_owner = p.vpc_owner_id.as_deref().unwrap_or(&acct);
         let vpc = self
             .vpcs
             .get(&p.vpc_id)
-            .filter(|v| v.region_id == p.region_id && v.owner_uid == acct)
+            .filter(|v| v.region_id == p.region_id && v.owner_uid == vpc_owner)
             .ok_or_else(|| {
                 // ASSUMED: a missing VPC is reported like one in a wrong status.
                 CloudError::bad(
@@ -698,6 +699,9 @@ impl World {
                 "IncorrectStatus.Vpc",
                 format!("The status of VPC {} is incorrect.", p.vpc_id),
             ));
+        }
+        if vpc_owner != acct {
+            self.check_vpc_grant(&vpc.vpc_id, &cen_id, &acct)?;
         }
         if p.zones.is_empty() {
             return Err(CloudError::missing("ZoneMappings.N.VSwitchId"));
@@ -827,8 +831,14 @@ impl World {
         let region = attachment.region_id.clone();
         let id = self.new_id("tr-attach", &region);
         attachment.attachment_id = id.clone();
+        // The service-managed ENIs belong to the VPC's account (ASSUMED for a cross-account
+        // attachment: they live in that account's vSwitches).
+        let eni_owner = match &attachment.kind {
+            AttachKind::Vpc { vpc_owner_uid, .. } => vpc_owner_uid.clone(),
+            AttachKind::Peer { .. } => attachment.owner_uid.clone(),
+        };
         let ctx = OpCtx {
-            caller: attachment.owner_uid.clone(),
+            caller: eni_owner,
             region_id: region,
             now,
             stepped: false,

@@ -344,6 +344,35 @@ pub struct TrStaticEntry {
     pub creation_time: Timestamp,
 }
 
+/// A grant of a VPC to another account's CEN (`GrantInstanceToTransitRouter`, §9.4): the VPC
+/// owner allows the transit routers of CEN `cen_id` (owned by `cen_owner_uid`) to attach it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrGrant {
+    /// The granted network instance (a VPC id; the only `InstanceType` modelled).
+    pub instance_id: String,
+    /// `InstanceType` (`VPC`).
+    pub instance_type: String,
+    /// The VPC's region.
+    pub region_id: String,
+    /// The VPC owner (the granting account).
+    pub owner_uid: String,
+    /// The CEN granted to.
+    pub cen_id: String,
+    /// The CEN's owner account (`CenOwnerId`).
+    pub cen_owner_uid: String,
+    /// `OrderType` (`PayByCenOwner` | `PayByResourceOwner`).
+    pub order_type: String,
+    /// Creation time.
+    pub creation_time: Timestamp,
+}
+
+impl TrGrant {
+    /// The key of a grant in [`CenState::grants`]: `<instance>|<cen>`.
+    pub fn key(instance_id: &str, cen_id: &str) -> String {
+        format!("{instance_id}|{cen_id}")
+    }
+}
+
 /// All CEN state. Ordered maps: the serialized form is deterministic.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CenState {
@@ -359,6 +388,9 @@ pub struct CenState {
     pub route_tables: BTreeMap<String, TrRouteTable>,
     /// Static TR route entries by id.
     pub static_entries: BTreeMap<String, TrStaticEntry>,
+    /// Cross-account grants by [`TrGrant::key`] (absent from state files without any).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub grants: BTreeMap<String, TrGrant>,
 }
 
 impl CenState {
@@ -370,6 +402,7 @@ impl CenState {
             && self.attachments.is_empty()
             && self.route_tables.is_empty()
             && self.static_entries.is_empty()
+            && self.grants.is_empty()
     }
 
     /// The TR of `cen` in `region`, if any (one per region per CEN, §6.3.1).

@@ -7,7 +7,9 @@
 //! round 0 holds the static entries and the vSwitch CIDRs of propagated VPC attachments;
 //! round k ≥ 1 adds, for every peer attachment propagated into a table, the `Active` entries
 //! of the remote TR's table associated with that attachment as they stood after round k − 1
-//! (split horizon: not those whose next hop is that same attachment). Each round reads only
+//! (split horizon: not those whose next hop is that same attachment) — evaluated semi-naively:
+//! only the entries that became Active in round k − 1 are offered again, each
+//! (destination, attachment) pair once per table. Each round reads only
 //! the previous rounds, and a destination's winner is fixed in the round it first appears
 //! (priority Static > VPC-propagated > peer-propagated, then fewer rounds, then the lower
 //! attachment id — **ASSUMED**), so the result depends on the sets of attachments,
@@ -194,7 +196,15 @@ pub fn compute_routes(
         let table = out.entry(t.route_table_id.clone()).or_default();
         settle_round(table, new);
     }
-    // Rounds 1..: peer propagation from the previous rounds.
+    // Rounds 1..: peer propagation from the previous round. Semi-naive: an entry, once Active,
+    // stays Active (a round only appends), so round k only needs the remote entries that became
+    // Active in round k − 1; older ones were offered in an earlier round already. `offered`
+    // holds, per table, the (destination, attachment) pairs learned over peers so far.
+    let mut fresh: BTreeMap<String, (usize, usize)> = out
+        .iter()
+        .map(|(t, list)| (t.clone(), (0, list.len())))
+        .collect();
+    let mut offered: BTreeMap<String, BTreeSet<(Ipv4Net, String)>> = BTreeMap::new();
     let mut round = 0u32;
     loop {
         round += 1;
@@ -213,26 +223,16 @@ pub fn compute_routes(
                 let Some(remote_routes) = out.get(&remote.route_table_id) else {
                     continue;
                 };
-                let here = out.get(&t.route_table_id);
-                for r in remote_routes
+                let (lo, hi) = fresh.get(&remote.route_table_id).copied().unwrap_or((0, 0));
+                let seen = offered.entry(t.route_table_id.clone()).or_default();
+                for r in remote_routes[lo..hi]
                     .iter()
                     .filter(|r| r.status == TrRouteStatus::Active)
                 {
                     if r.next_hop.attachment() == Some(att.as_str()) {
                         continue; // split horizon
                     }
-                    let hop = TrNextHop::Attachment(att.clone());
-                    let known = here.is_some_and(|h| {
-                        h.iter().any(|x| {
-                            x.destination == r.destination
-                                && x.next_hop == hop
-                                && x.origin == RouteOrigin::Peer
-                        })
-                    }) || additions.get(&t.route_table_id).is_some_and(|h| {
-                        h.iter()
-                            .any(|x| x.destination == r.destination && x.next_hop == hop)
-                    });
-                    if known {
+                    if !seen.insert((r.destination, att.clone())) {
                         continue;
                     }
                     additions
@@ -242,7 +242,7 @@ pub fn compute_routes(
                             route_entry_id: derived_id(&t.route_table_id, &r.destination, att),
                             destination: r.destination,
                             origin: RouteOrigin::Peer,
-                            next_hop: hop,
+                            next_hop: TrNextHop::Attachment(att.clone()),
                             status: TrRouteStatus::Active,
                             round,
                         });
@@ -252,8 +252,14 @@ pub fn compute_routes(
         if additions.is_empty() {
             break;
         }
+        for (table, list) in &out {
+            fresh.insert(table.clone(), (list.len(), list.len()));
+        }
         for (table, new) in additions {
-            settle_round(out.entry(table).or_default(), new);
+            let list = out.entry(table.clone()).or_default();
+            let before = list.len();
+            settle_round(list, new);
+            fresh.insert(table, (before, list.len()));
         }
     }
     for list in out.values_mut() {
