@@ -1090,13 +1090,11 @@ impl CloudApi for CreateVpcEndpoint {
             .unwrap_or_else(|| self.region_id.clone());
         let svc = w
             .privatelink
-            .services
-            .values()
-            .filter(|s| s.region_id == service_region)
-            .find(|s| {
-                self.service_id.as_deref() == Some(s.service_id.as_str())
-                    || self.service_name.as_deref() == Some(s.name().as_str())
-            })
+            .service_by_id_or_name(
+                &service_region,
+                self.service_id.as_deref(),
+                self.service_name.as_deref(),
+            )
             .ok_or_else(|| {
                 if self.service_id.is_none() && self.service_name.is_none() {
                     CloudError::missing("ServiceId")
@@ -1226,11 +1224,11 @@ impl CloudApi for CreateVpcEndpoint {
             });
         }
         // 14.
-        if let Some(dup) = w.privatelink.endpoints.values().find(|e| {
-            e.vpc_id == vpc.vpc_id
-                && e.service_id == svc.service_id
-                && e.connection_status != "ServiceDeleted"
-        }) {
+        if let Some(dup) = w
+            .privatelink
+            .endpoints_in_vpc(&vpc.vpc_id)
+            .find(|e| e.service_id == svc.service_id && e.connection_status != "ServiceDeleted")
+        {
             return Err(bad(
                 "EndpointDuplicated",
                 format!(
@@ -1240,12 +1238,7 @@ impl CloudApi for CreateVpcEndpoint {
             ));
         }
         // 15.
-        let in_vpc = w
-            .privatelink
-            .endpoints
-            .values()
-            .filter(|e| e.vpc_id == vpc.vpc_id)
-            .count();
+        let in_vpc = w.privatelink.endpoints_in_vpc(&vpc.vpc_id).count();
         if in_vpc >= MAX_ENDPOINTS_PER_VPC {
             return Err(bad(
                 "QuotaExceeded.totalEpPerVpc",
@@ -1331,7 +1324,7 @@ impl CloudApi for CreateVpcEndpoint {
             "Bandwidth": e.bandwidth,
             "CreateTime": e.create_time.to_string(),
         });
-        w.privatelink.endpoints.insert(e.endpoint_id.clone(), e);
+        w.privatelink.insert_endpoint(e);
         v
     }
 }
@@ -2756,7 +2749,7 @@ impl CloudApi for DeleteVpcEndpoint {
         Ok(e.endpoint_id.clone())
     }
     fn apply(w: &mut World, _now: Timestamp, id: String) -> Value {
-        w.privatelink.endpoints.remove(&id);
+        w.privatelink.remove_endpoint(&id);
         json!({})
     }
 }
