@@ -156,6 +156,26 @@ pub struct EndpointZone {
     /// `ReplacedResourceId`: the row a graceful replacement moved away from (§4.3.10 case B).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replaced_resource_id: Option<String>,
+    /// `ReplacedEniId`: during a graceful replacement (zone `Migrated`), the old ENI, which
+    /// still carries traffic to the replaced row but is out of DNS; dropped by
+    /// DisableVpcEndpointZoneConnection(`ReplacedResource=true`) (Z7).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaced_eni_id: Option<String>,
+    /// The old ENI's address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaced_eni_ip: Option<Ipv4Addr>,
+}
+
+impl EndpointZone {
+    /// The row key (`ResourceId|ZoneId`) that traffic arriving on ENI `eni_id` of this zone
+    /// goes to: the replaced row on the old ENI of a migration, else the allocated row.
+    pub fn row_for_eni(&self, eni_id: &str) -> Option<&str> {
+        if self.replaced_eni_id.as_deref() == Some(eni_id) {
+            self.replaced_resource_id.as_deref()
+        } else {
+            self.resource_id.as_deref()
+        }
+    }
 }
 
 /// An interface endpoint (§4.1 Endpoint).
