@@ -131,6 +131,55 @@ impl LazyNetIndex {
     }
 }
 
+/// Ids grouped by a string key (a parent's id), built on first use from the maps and kept up
+/// to date by [`LazyGroups::note`] / [`LazyGroups::forget`] once built. Not state: skipped by
+/// serde (`#[serde(skip)]`) and ignored by `==`, like [`LazyNetIndex`].
+#[derive(Debug, Clone, Default)]
+pub struct LazyGroups(OnceLock<Groups<String>>);
+
+impl PartialEq for LazyGroups {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for LazyGroups {}
+
+impl LazyGroups {
+    /// The groups, built by `build` (pairs of key and id) on first use.
+    pub fn get<'a, I>(&self, build: impl FnOnce() -> I) -> &Groups<String>
+    where
+        I: Iterator<Item = (&'a str, &'a str)>,
+    {
+        self.0.get_or_init(|| {
+            let mut g = Groups::new();
+            for (k, id) in build() {
+                add(&mut g, k.to_string(), id);
+            }
+            g
+        })
+    }
+
+    /// The ids under `key`, in id order, once built (see [`LazyGroups::get`]).
+    pub fn group<'a>(groups: &'a Groups<String>, key: &str) -> impl Iterator<Item = &'a String> {
+        groups.get(key).into_iter().flatten()
+    }
+
+    /// `id` was inserted under `key`.
+    pub fn note(&mut self, key: &str, id: &str) {
+        if let Some(g) = self.0.get_mut() {
+            add(g, key.to_string(), id);
+        }
+    }
+
+    /// `id` was removed from under `key`.
+    pub fn forget(&mut self, key: &str, id: &str) {
+        if let Some(g) = self.0.get_mut() {
+            remove(g, &key.to_string(), id);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,6 +197,28 @@ mod tests {
         remove(&mut g, &"t".to_string(), "b");
         assert!(g.is_empty());
         assert_eq!(NetIndex::group(&g, &"t".to_string()).count(), 0);
+    }
+
+    #[test]
+    fn lazy_groups_follow_notes_once_built() {
+        let mut g = LazyGroups::default();
+        g.note("x", "ignored-before-build");
+        let pairs = [("a", "1"), ("a", "2"), ("b", "3")];
+        let built = g.get(|| pairs.iter().copied());
+        assert_eq!(
+            LazyGroups::group(built, "a").collect::<Vec<_>>(),
+            ["1", "2"]
+        );
+        assert_eq!(LazyGroups::group(built, "x").count(), 0);
+        g.note("b", "4");
+        g.forget("a", "1");
+        g.forget("a", "2");
+        let built = g.get(std::iter::empty);
+        assert_eq!(
+            LazyGroups::group(built, "b").collect::<Vec<_>>(),
+            ["3", "4"]
+        );
+        assert!(!built.contains_key("a"));
     }
 
     #[test]

@@ -1395,7 +1395,7 @@ impl CloudApi for NlbCreateListener {
     fn apply(w: &mut World, _now: Timestamp, mut l: Self::Plan) -> Value {
         l.listener_id = w.new_id("lsn", &l.region_id);
         let id = l.listener_id.clone();
-        w.nlb.listeners.insert(id.clone(), l);
+        w.nlb.insert_listener(l);
         json!({ "ListenerId": id })
     }
 }
@@ -1855,7 +1855,7 @@ impl CloudApi for NlbDeleteListener {
         Ok(l.listener_id.clone())
     }
     fn apply(w: &mut World, _now: Timestamp, id: String) -> Value {
-        w.nlb.listeners.remove(&id);
+        w.nlb.remove_listener(&id);
         json!({})
     }
 }
@@ -2019,7 +2019,14 @@ impl CloudApi for NlbDeleteLoadBalancer {
                 }
             }
         }
-        w.nlb.listeners.retain(|_, l| l.load_balancer_id != id);
+        let gone: Vec<String> = w
+            .nlb
+            .listeners_of(&id)
+            .map(|l| l.listener_id.clone())
+            .collect();
+        for l in gone {
+            w.nlb.remove_listener(&l);
+        }
         json!({})
     }
 }

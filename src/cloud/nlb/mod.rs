@@ -18,6 +18,7 @@ pub mod health;
 
 use crate::cloud::declare::{Denial, Product};
 use crate::cloud::ecs::AddressOwner;
+use crate::cloud::index::LazyGroups;
 use crate::cloud::time::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -216,9 +217,42 @@ pub struct NlbState {
     pub server_groups: BTreeMap<String, ServerGroup>,
     /// Listeners by id.
     pub listeners: BTreeMap<String, Listener>,
+    /// Derived: listener ids per load balancer (built on first use, kept up to date by
+    /// [`NlbState::insert_listener`] / [`NlbState::remove_listener`]), so that a load
+    /// balancer's listeners cost what it has, not what the world has.
+    #[serde(skip)]
+    listeners_by_lb: LazyGroups,
 }
 
 impl NlbState {
+    /// The listeners of load balancer `lb_id`, in id order.
+    pub fn listeners_of<'a>(&'a self, lb_id: &str) -> impl Iterator<Item = &'a Listener> + 'a {
+        let groups = self.listeners_by_lb.get(|| {
+            self.listeners
+                .values()
+                .map(|l| (l.load_balancer_id.as_str(), l.listener_id.as_str()))
+        });
+        LazyGroups::group(groups, lb_id).filter_map(|id| self.listeners.get(id))
+    }
+
+    /// Inserts (or replaces) a listener, keeping the per-LB index up to date.
+    pub fn insert_listener(&mut self, l: Listener) {
+        if let Some(old) = self.listeners.get(&l.listener_id) {
+            self.listeners_by_lb
+                .forget(&old.load_balancer_id, &l.listener_id);
+        }
+        self.listeners_by_lb
+            .note(&l.load_balancer_id, &l.listener_id);
+        self.listeners.insert(l.listener_id.clone(), l);
+    }
+
+    /// Removes a listener, keeping the per-LB index up to date.
+    pub fn remove_listener(&mut self, id: &str) -> Option<Listener> {
+        let l = self.listeners.remove(id)?;
+        self.listeners_by_lb.forget(&l.load_balancer_id, id);
+        Some(l)
+    }
+
     /// True when there is nothing in it (the world then leaves it out of its serialized form).
     pub fn is_empty(&self) -> bool {
         self.load_balancers.is_empty() && self.server_groups.is_empty() && self.listeners.is_empty()

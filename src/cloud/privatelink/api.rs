@@ -223,6 +223,8 @@ fn zone_json(e: &Endpoint, z: &EndpointZone) -> Value {
         "ZoneStatus": z.status,
         // The zone keeps the row key `ResourceId|ZoneId`; the API shows the resource id.
         "ResourceId": z.resource_id.as_deref().map(|k| k.split('|').next().unwrap_or(k)),
+        "ReplacedResourceId": z.replaced_resource_id.as_deref().map(|k| k.split('|').next().unwrap_or(k)),
+        "ReplacedEniId": z.replaced_eni_id,
     })
 }
 
@@ -1093,13 +1095,11 @@ impl CloudApi for CreateVpcEndpoint {
             .unwrap_or_else(|| self.region_id.clone());
         let svc = w
             .privatelink
-            .services
-            .values()
-            .filter(|s| s.region_id == service_region)
-            .find(|s| {
-                self.service_id.as_deref() == Some(s.service_id.as_str())
-                    || self.service_name.as_deref() == Some(s.name().as_str())
-            })
+            .service_by_id_or_name(
+                &service_region,
+                self.service_id.as_deref(),
+                self.service_name.as_deref(),
+            )
             .ok_or_else(|| {
                 if self.service_id.is_none() && self.service_name.is_none() {
                     CloudError::missing("ServiceId")
@@ -1229,11 +1229,11 @@ impl CloudApi for CreateVpcEndpoint {
             });
         }
         // 14.
-        if let Some(dup) = w.privatelink.endpoints.values().find(|e| {
-            e.vpc_id == vpc.vpc_id
-                && e.service_id == svc.service_id
-                && e.connection_status != "ServiceDeleted"
-        }) {
+        if let Some(dup) = w
+            .privatelink
+            .endpoints_in_vpc(&vpc.vpc_id)
+            .find(|e| e.service_id == svc.service_id && e.connection_status != "ServiceDeleted")
+        {
             return Err(bad(
                 "EndpointDuplicated",
                 format!(
@@ -1243,12 +1243,7 @@ impl CloudApi for CreateVpcEndpoint {
             ));
         }
         // 15.
-        let in_vpc = w
-            .privatelink
-            .endpoints
-            .values()
-            .filter(|e| e.vpc_id == vpc.vpc_id)
-            .count();
+        let in_vpc = w.privatelink.endpoints_in_vpc(&vpc.vpc_id).count();
         if in_vpc >= MAX_ENDPOINTS_PER_VPC {
             return Err(bad(
                 "QuotaExceeded.totalEpPerVpc",
@@ -1318,6 +1313,8 @@ impl CloudApi for CreateVpcEndpoint {
                 resource_id: z.resource,
                 manual_resource_id: None,
                 replaced_resource_id: None,
+                replaced_eni_id: None,
+                replaced_eni_ip: None,
             });
         }
         count_allocations(w, &e, 1);
@@ -1334,7 +1331,7 @@ impl CloudApi for CreateVpcEndpoint {
             "Bandwidth": e.bandwidth,
             "CreateTime": e.create_time.to_string(),
         });
-        w.privatelink.endpoints.insert(e.endpoint_id.clone(), e);
+        w.privatelink.insert_endpoint(e);
         v
     }
 }
@@ -1382,8 +1379,13 @@ fn count_allocations(w: &mut World, e: &Endpoint, delta: i64) {
     let Some(s) = w.privatelink.services.get_mut(&e.service_id) else {
         return;
     };
-    for z in &e.zones {
-        if let Some(key) = &z.resource_id {
+    // A zone in migration relates to both rows: the old one still carries the old ENI's traffic.
+    for key in e
+        .zones
+        .iter()
+        .flat_map(|z| z.resource_id.iter().chain(&z.replaced_resource_id))
+    {
+        {
             if let Some(r) = s.resources.iter_mut().find(|r| r.key() == *key) {
                 r.related_endpoint_count =
                     (i64::from(r.related_endpoint_count) + delta).max(0) as u32;
@@ -1469,10 +1471,37 @@ pub(super) fn apply_connection(w: &mut World, plan: ConnectionPlan) -> Value {
         return json!({});
     };
     count_allocations(w, &old, -1);
-    let mut new = old;
+    let mut new = old.clone();
     new.connection_status = plan.connection_status;
     new.bandwidth = plan.bandwidth;
     new.zones = plan.zones;
+    // A graceful replacement planned a new ENI (empty id, address chosen by the plan).
+    let now = w.now();
+    for i in 0..new.zones.len() {
+        if new.zones[i].eni_id.is_empty() {
+            let z = &new.zones[i];
+            let planned = PlannedZone {
+                zone_id: z.zone_id.clone(),
+                vswitch_id: z.vswitch_id.clone(),
+                ip: z.eni_ip,
+                resource: None,
+            };
+            new.zones[i].eni_id = zone_eni(w, &new, &planned, now).unwrap_or_default();
+        }
+    }
+    // ENIs the new zones no longer hold (the old ENI of a finished or abandoned migration).
+    for z in &old.zones {
+        for eni in std::iter::once(&z.eni_id).chain(&z.replaced_eni_id) {
+            let kept = new.zones.iter().any(|n| {
+                n.zone_id == z.zone_id
+                    && (n.eni_id == *eni || n.replaced_eni_id.as_ref() == Some(eni))
+            });
+            if !kept {
+                let owner = format!("privatelink:{}:{}", old.endpoint_id, z.zone_id);
+                let _ = delete_service_eni(&mut w.ecs, eni, &owner);
+            }
+        }
+    }
     count_allocations(w, &new, 1);
     w.privatelink.endpoints.insert(new.endpoint_id.clone(), new);
     json!({})
@@ -1699,6 +1728,10 @@ impl CloudApi for DisableVpcEndpointConnection {
                 .map(|z| EndpointZone {
                     status: "Disconnected".into(),
                     resource_id: None,
+                    // a migration in progress ends with the connection (its old ENI goes)
+                    replaced_resource_id: None,
+                    replaced_eni_id: None,
+                    replaced_eni_ip: None,
                     ..z.clone()
                 })
                 .collect(),
@@ -1720,6 +1753,9 @@ pub struct ZoneConnectionParams {
     pub endpoint_id: String,
     /// `ZoneId`.
     pub zone_id: String,
+    /// `ReplacedResource` (Disable only, default false): drop the replaced resource of a
+    /// migrated zone (Z7) instead of disconnecting the zone (Z6).
+    pub replaced_resource: bool,
     /// `DryRun`.
     pub dry_run: bool,
     /// `ClientToken`.
@@ -1727,12 +1763,13 @@ pub struct ZoneConnectionParams {
 }
 
 impl ZoneConnectionParams {
-    fn decode(p: &Params<'_>) -> Result<Self, CloudError> {
+    fn decode(p: &Params<'_>, disable: bool) -> Result<Self, CloudError> {
         Ok(ZoneConnectionParams {
             region_id: p.req_str("RegionId")?,
             service_id: p.req_str("ServiceId")?,
             endpoint_id: p.req_str("EndpointId")?,
             zone_id: p.req_str("ZoneId")?,
+            replaced_resource: disable && p.flag("ReplacedResource")?,
             dry_run: p.flag("DryRun")?,
             client_token: p.client_token()?,
         })
@@ -1809,6 +1846,16 @@ const ZONE_CONNECTION_PARAMS: &[crate::cloud::declare::Param] = &[
     opt("ClientToken", Str),
 ];
 
+const DISABLE_ZONE_CONNECTION_PARAMS: &[crate::cloud::declare::Param] = &[
+    req("RegionId", Str),
+    req("ServiceId", Str),
+    req("EndpointId", Str),
+    req("ZoneId", Str),
+    opt("ReplacedResource", Bool),
+    opt("DryRun", Bool),
+    opt("ClientToken", Str),
+];
+
 impl CloudApi for EnableVpcEndpointZoneConnection {
     const DECL: ApiDecl = PRODUCT
         .api(
@@ -1824,7 +1871,7 @@ impl CloudApi for EnableVpcEndpointZoneConnection {
 
     fn decode(p: &Params<'_>) -> Result<Self, CloudError> {
         Ok(EnableVpcEndpointZoneConnection(
-            ZoneConnectionParams::decode(p)?,
+            ZoneConnectionParams::decode(p, false)?,
         ))
     }
     connection_common!();
@@ -1866,13 +1913,13 @@ impl CloudApi for DisableVpcEndpointZoneConnection {
         )
         .names(&["EndpointId"])
         .resource_type("ACS::PrivateLink::VpcEndpoint")
-        .params(ZONE_CONNECTION_PARAMS)
+        .params(DISABLE_ZONE_CONNECTION_PARAMS)
         .resources(&["acs:privatelink:{region}:{account}:vpcendpointservice/{ServiceId}"]);
     type Plan = ConnectionPlan;
 
     fn decode(p: &Params<'_>) -> Result<Self, CloudError> {
         Ok(DisableVpcEndpointZoneConnection(
-            ZoneConnectionParams::decode(p)?,
+            ZoneConnectionParams::decode(p, true)?,
         ))
     }
     connection_common!();
@@ -1889,9 +1936,40 @@ impl CloudApi for DisableVpcEndpointZoneConnection {
                 format!("The zone connection is {}.", z.status),
             ));
         }
+        // Z7: only a migrated zone has a replaced resource to drop (ASSUMED code otherwise).
+        if self.0.replaced_resource && z.status != "Migrated" {
+            return Err(bad(
+                "IncorrectStatus.VpcEndpointZone",
+                format!(
+                    "The zone connection is {}: it has no replaced resource.",
+                    z.status
+                ),
+            ));
+        }
         if self.0.dry_run {
             return Err(CloudError::dry_run());
         }
+        let changed = if self.0.replaced_resource {
+            // Z7: the old ENI is deleted, `Replaced*` cleared, the zone `Connected`.
+            EndpointZone {
+                status: "Connected".into(),
+                replaced_resource_id: None,
+                replaced_eni_id: None,
+                replaced_eni_ip: None,
+                ..z.clone()
+            }
+        } else {
+            // Z6: the zone is disconnected; a migration in progress is abandoned with it (the
+            // old ENI is deleted too, ASSUMED).
+            EndpointZone {
+                status: "Disconnected".into(),
+                resource_id: None,
+                replaced_resource_id: None,
+                replaced_eni_id: None,
+                replaced_eni_ip: None,
+                ..z.clone()
+            }
+        };
         Ok(ConnectionPlan {
             endpoint_id: e.endpoint_id.clone(),
             connection_status: e.connection_status.clone(),
@@ -1901,11 +1979,7 @@ impl CloudApi for DisableVpcEndpointZoneConnection {
                 .iter()
                 .map(|x| {
                     if x.zone_id == z.zone_id {
-                        EndpointZone {
-                            status: "Disconnected".into(),
-                            resource_id: None,
-                            ..x.clone()
-                        }
+                        changed.clone()
                     } else {
                         x.clone()
                     }
@@ -2167,10 +2241,12 @@ impl CloudApi for DetachResourceFromVpcEndpointService {
             .filter(|e| e.service_id == s.service_id)
         {
             for z in &e.zones {
+                // the replaced row of a migrating zone still serves its old ENI
                 let bound = z
                     .resource_id
-                    .as_ref()
-                    .is_some_and(|k| removed.iter().any(|r| r.key() == *k));
+                    .iter()
+                    .chain(&z.replaced_resource_id)
+                    .any(|k| removed.iter().any(|r| r.key() == *k));
                 if bound && z.status != "Disconnected" {
                     return Err(bad(
                         "EndpointServiceResourceCannotRemove",
@@ -2591,6 +2667,8 @@ impl CloudApi for AddZoneToVpcEndpoint {
             resource_id: z.resource,
             manual_resource_id: None,
             replaced_resource_id: None,
+            replaced_eni_id: None,
+            replaced_eni_ip: None,
         };
         let mut new = e.clone();
         new.zones.push(zone);
@@ -2690,7 +2768,10 @@ impl CloudApi for RemoveZoneFromVpcEndpoint {
         let mut new = e.clone();
         new.zones.retain(|z| z.zone_id != zone);
         if let Some(z) = e.zones.iter().find(|z| z.zone_id == zone) {
-            let _ = delete_service_eni(&mut w.ecs, &z.eni_id, &format!("privatelink:{id}:{zone}"));
+            let owner = format!("privatelink:{id}:{zone}");
+            for eni in std::iter::once(&z.eni_id).chain(&z.replaced_eni_id) {
+                let _ = delete_service_eni(&mut w.ecs, eni, &owner);
+            }
         }
         count_allocations(w, &e, -1);
         count_allocations(w, &new, 1);
@@ -2770,7 +2851,7 @@ impl CloudApi for DeleteVpcEndpoint {
         Ok(e.endpoint_id.clone())
     }
     fn apply(w: &mut World, _now: Timestamp, id: String) -> Value {
-        w.privatelink.endpoints.remove(&id);
+        w.privatelink.remove_endpoint(&id);
         json!({})
     }
 }

@@ -18,6 +18,7 @@ pub mod zone_resource;
 pub(crate) mod tests;
 
 use crate::cloud::declare::{Denial, Product};
+use crate::cloud::index::LazyGroups;
 use crate::cloud::time::Timestamp;
 use crate::cloud::world::World;
 use serde::{Deserialize, Serialize};
@@ -155,6 +156,26 @@ pub struct EndpointZone {
     /// `ReplacedResourceId`: the row a graceful replacement moved away from (§4.3.10 case B).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replaced_resource_id: Option<String>,
+    /// `ReplacedEniId`: during a graceful replacement (zone `Migrated`), the old ENI, which
+    /// still carries traffic to the replaced row but is out of DNS; dropped by
+    /// DisableVpcEndpointZoneConnection(`ReplacedResource=true`) (Z7).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaced_eni_id: Option<String>,
+    /// The old ENI's address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaced_eni_ip: Option<Ipv4Addr>,
+}
+
+impl EndpointZone {
+    /// The row key (`ResourceId|ZoneId`) that traffic arriving on ENI `eni_id` of this zone
+    /// goes to: the replaced row on the old ENI of a migration, else the allocated row.
+    pub fn row_for_eni(&self, eni_id: &str) -> Option<&str> {
+        if self.replaced_eni_id.as_deref() == Some(eni_id) {
+            self.replaced_resource_id.as_deref()
+        } else {
+            self.resource_id.as_deref()
+        }
+    }
 }
 
 /// An interface endpoint (§4.1 Endpoint).
@@ -233,12 +254,63 @@ pub struct PrivateLinkState {
     pub services: BTreeMap<String, EndpointService>,
     /// Endpoints by id.
     pub endpoints: BTreeMap<String, Endpoint>,
+    /// Derived: endpoint ids per consumer VPC, built on first use and kept up to date by
+    /// [`PrivateLinkState::insert_endpoint`] / [`PrivateLinkState::remove_endpoint`] (so that
+    /// CreateVpcEndpoint's per-VPC checks cost the VPC's endpoints, not the world's).
+    #[serde(skip)]
+    by_vpc: LazyGroups,
 }
 
 impl PrivateLinkState {
     /// True when there is nothing in it (the world then leaves it out of its serialized form).
     pub fn is_empty(&self) -> bool {
         self.services.is_empty() && self.endpoints.is_empty()
+    }
+
+    /// The endpoints in consumer VPC `vpc_id`, in id order.
+    pub fn endpoints_in_vpc<'a>(&'a self, vpc_id: &str) -> impl Iterator<Item = &'a Endpoint> + 'a {
+        let groups = self.by_vpc.get(|| {
+            self.endpoints
+                .values()
+                .map(|e| (e.vpc_id.as_str(), e.endpoint_id.as_str()))
+        });
+        LazyGroups::group(groups, vpc_id).filter_map(|id| self.endpoints.get(id))
+    }
+
+    /// Inserts (or replaces) an endpoint, keeping the per-VPC index up to date.
+    pub fn insert_endpoint(&mut self, e: Endpoint) {
+        if let Some(old) = self.endpoints.get(&e.endpoint_id) {
+            self.by_vpc.forget(&old.vpc_id, &e.endpoint_id);
+        }
+        self.by_vpc.note(&e.vpc_id, &e.endpoint_id);
+        self.endpoints.insert(e.endpoint_id.clone(), e);
+    }
+
+    /// Removes an endpoint, keeping the per-VPC index up to date.
+    pub fn remove_endpoint(&mut self, id: &str) -> Option<Endpoint> {
+        let e = self.endpoints.remove(id)?;
+        self.by_vpc.forget(&e.vpc_id, id);
+        Some(e)
+    }
+
+    /// The service named by `service_id` or `service_name`
+    /// (`com.aliyuncs.privatelink.<region>.<epsrv-id>`) in `region`: a map lookup, not a scan.
+    pub fn service_by_id_or_name(
+        &self,
+        region: &str,
+        service_id: Option<&str>,
+        service_name: Option<&str>,
+    ) -> Option<&EndpointService> {
+        let by_id = service_id
+            .and_then(|id| self.services.get(id))
+            .filter(|s| s.region_id == region);
+        by_id.or_else(|| {
+            let name = service_name?;
+            let id = name.rsplit('.').next()?;
+            self.services
+                .get(id)
+                .filter(|s| s.region_id == region && s.name() == name)
+        })
     }
 }
 

@@ -7,10 +7,14 @@
 //! * case A (`ResourceAllocateMode`, zone `Disconnected`): `Auto` clears a manual choice,
 //!   `Manual` records the row, applied by the next Enable* (allocation honours it);
 //! * case B (`ResourceReplaceMode`, CLB services only, zone `Connected`, the current row not
-//!   auto-allocated): `Force` switches the zone to the new row at once; `Graceful` switches it
-//!   and leaves the zone `Migrated` with `ReplacedResourceId` recorded. Simplification
-//!   (ASSUMED): the model keeps one ENI per zone, so DNS does not change during a migration and
-//!   the old row is released at once.
+//!   auto-allocated): `Force` switches the zone to the new row at once (traffic on the old row
+//!   is cut); `Graceful` (Z8) creates a second service-managed ENI in the zone's vSwitch for
+//!   the new row, puts its address in DNS instead of the old one, and leaves the zone `Migrated`
+//!   with `ReplacedResourceId`/`ReplacedEniId`: the old ENI still carries traffic to the old
+//!   row (both count it in `RelatedEndpointCount`) until the provider calls
+//!   DisableVpcEndpointZoneConnection(`ReplacedResource=true`) (Z7), which deletes the old ENI
+//!   and returns the zone to `Connected`. Disconnecting the zone or the connection, or removing
+//!   the zone, ends the migration with it (old ENI deleted, ASSUMED).
 
 use super::api::{apply_connection, bad, service_arn, ConnectionPlan};
 use super::PRODUCT;
@@ -216,10 +220,42 @@ impl CloudApi for UpdateVpcEndpointZoneConnectionResourceAttribute {
                     ));
                 }
                 let key = row("replacement")?;
+                // ASSUMED code: replacing a row by itself.
+                if zone.resource_id.as_deref() == Some(key.as_str()) {
+                    return Err(bad(
+                        "IllegalParam.ResourceId",
+                        format!("{key} already serves zone {}.", self.zone_id),
+                    ));
+                }
                 if mode == "Graceful" {
+                    // Z8: a new ENI in the zone's vSwitch, connected to the new row; its address
+                    // replaces the old one in DNS; the old ENI keeps serving the old row until
+                    // DisableVpcEndpointZoneConnection(ReplacedResource=true) (Z7).
+                    let vsw = w.vswitch(&zone.vswitch_id).ok_or_else(|| {
+                        bad(
+                            "VSwitchNotFound",
+                            format!("The vSwitch {} is not found.", zone.vswitch_id),
+                        )
+                    })?;
+                    let ip = *w
+                        .ecs()
+                        .addresses
+                        .lowest_free(vsw, 1)
+                        .first()
+                        .ok_or_else(|| {
+                            bad(
+                                "ResourceNotEnough.VSwitchIp",
+                                format!("The vSwitch {} has no free address.", vsw.vswitch_id),
+                            )
+                        })?;
                     new.status = "Migrated".into();
                     new.replaced_resource_id = zone.resource_id.clone();
+                    new.replaced_eni_id = Some(zone.eni_id.clone());
+                    new.replaced_eni_ip = Some(zone.eni_ip);
+                    new.eni_id = String::new();
+                    new.eni_ip = ip;
                 } else {
+                    // Force: the zone switches at once; traffic on the old row is cut.
                     new.replaced_resource_id = None;
                 }
                 new.resource_id = Some(key.clone());
@@ -275,3 +311,7 @@ impl CloudApi for UpdateVpcEndpointZoneConnectionResourceAttribute {
         apply_connection(w, plan)
     }
 }
+
+#[cfg(test)]
+#[path = "migration_tests.rs"]
+mod tests;

@@ -550,13 +550,12 @@ fn route_destination(
         .collect();
     cands.extend(t.vswitch_holding(&want.vpc_id, dst).map(|s| s.cidr_block));
     cands.extend(Ipv4Net::new(dst, 32).ok());
-    let own = t.vswitches_of(&table.vpc_id);
+    let own: Vec<_> = t.vswitches_of(&table.vpc_id).collect();
     let cgnat = crate::cloud::vpc::cgnat();
     cands.into_iter().find(|c| {
         current.is_none_or(|len| c.prefix_len() > len)
             && !t
                 .entries_of(&table.route_table_id)
-                .iter()
                 .any(|e| e.destination == IpNet::V4(*c))
             && !own
                 .iter()
@@ -624,7 +623,6 @@ fn route_fix_in(
         };
         let taken = t
             .entries_of(&table.route_table_id)
-            .iter()
             .any(|e| e.destination == IpNet::V4(dest));
         if taken {
             return None;

@@ -8,14 +8,49 @@ use crate::cloud::packet::Action;
 use crate::cloud::World;
 use std::fmt::Write;
 
-/// The VPC a hop belongs to (`None` for hops between VPCs, such as a peering).
-fn vpc_of(w: &World, h: &Hop) -> Option<String> {
+/// The VPC a hop belongs to (`None` for hops between VPCs, such as a peering or a transit
+/// router). PrivateLink and load-balancer nodes sit in a VPC too: an endpoint in its consumer
+/// VPC, an endpoint service in the VPC of its load balancers (the provider side), a load
+/// balancer, its listeners and server groups in the load balancer's VPC.
+pub(crate) fn vpc_of(w: &World, h: &Hop) -> Option<String> {
     let e = w.ecs();
+    let id = h.node_id.as_str();
+    let lb_vpc = |lb: &str| -> Option<String> {
+        w.nlb
+            .load_balancers
+            .get(lb)
+            .map(|l| l.vpc_id.clone())
+            .or_else(|| w.alb.load_balancers.get(lb).map(|l| l.vpc_id.clone()))
+            .or_else(|| w.clb.load_balancers.get(lb).and_then(|l| l.vpc_id.clone()))
+    };
     match h.node_type {
-        NodeType::Vm => e.instances.get(&h.node_id).map(|i| i.vpc_id.clone()),
-        NodeType::Eni => e.enis.get(&h.node_id).map(|i| i.vpc_id.clone()),
-        NodeType::Vsw => w.vswitch(&h.node_id).map(|s| s.vpc_id.clone()),
+        NodeType::Vm => e.instances.get(id).map(|i| i.vpc_id.clone()),
+        NodeType::Eni => e.enis.get(id).map(|i| i.vpc_id.clone()),
+        NodeType::Vsw => w.vswitch(id).map(|s| s.vpc_id.clone()),
         NodeType::Vrt => Some(h.node_id.clone()),
+        NodeType::Ep => w.privatelink.endpoints.get(id).map(|x| x.vpc_id.clone()),
+        NodeType::EpSrv => w
+            .privatelink
+            .services
+            .get(id)
+            .and_then(|s| s.resources.first())
+            .map(|r| r.vpc_id.clone()),
+        NodeType::Nlb | NodeType::Alb | NodeType::Clb => lb_vpc(id),
+        NodeType::Lsn => w
+            .nlb
+            .listeners
+            .get(id)
+            .map(|l| l.load_balancer_id.as_str())
+            .or_else(|| w.alb.listeners.get(id).map(|l| l.load_balancer_id.as_str()))
+            // CLB listeners are shown as `<lb-id>:<port>`.
+            .or_else(|| id.rsplit_once(':').map(|(lb, _)| lb))
+            .and_then(lb_vpc),
+        NodeType::Sgp => w
+            .nlb
+            .server_groups
+            .get(id)
+            .map(|g| g.vpc_id.clone())
+            .or_else(|| w.alb.server_groups.get(id).map(|g| g.vpc_id.clone())),
         _ => None,
     }
 }

@@ -8,54 +8,53 @@ use crate::cloud::vpc::route::{NextHopType, RouteEntry, RouteMatch, RouteTable, 
 use crate::cloud::vpc::{NetStatus, VSwitch, Vpc};
 use crate::cloud::World;
 use ipnet::{IpNet, Ipv4Net};
-use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::OnceLock;
 
 /// The index. Borrowing the world keeps it consistent: it cannot outlive a mutation.
+///
+/// Building it costs nothing that grows with the world: vSwitches per VPC and entries per
+/// table come from the world's own incremental index ([`World::vswitches_of`],
+/// [`World::route_entries_of`]), and the list of auto-publishing VPCs and the TR route tables
+/// are computed on first use. So `ramsim reach`, the NIS APIs and scenario steps may build one
+/// per analysis.
 #[derive(Debug)]
 pub struct Topology<'w> {
     /// The world.
     pub world: &'w World,
-    vswitches: HashMap<&'w str, Vec<&'w VSwitch>>,
-    entries: HashMap<&'w str, Vec<&'w RouteEntry>>,
     /// TR route tables (static + propagated, §6.3.4), computed on first use.
     tr_routes: OnceLock<TrRoutes>,
-    /// VPCs with an auto-publishing attachment (their system tables get TR routes).
-    publishing: Vec<&'w str>,
+    /// VPCs with an auto-publishing attachment (their system tables get TR routes), computed
+    /// on first use.
+    publishing: OnceLock<Vec<&'w str>>,
 }
 
 impl<'w> Topology<'w> {
-    /// Indexes `world` (one pass over its vSwitches and route entries).
+    /// Indexes `world` (constant time: everything is looked up or computed on first use).
     pub fn new(world: &'w World) -> Self {
-        let mut vswitches: HashMap<&str, Vec<&VSwitch>> = HashMap::new();
-        for s in world.vswitches.values() {
-            vswitches.entry(s.vpc_id.as_str()).or_default().push(s);
-        }
-        let mut entries: HashMap<&str, Vec<&RouteEntry>> = HashMap::new();
-        for e in world.route_entries.values() {
-            entries
-                .entry(e.route_table_id.as_str())
-                .or_default()
-                .push(e);
-        }
-        let now = world.now();
-        let mut publishing: Vec<&str> = world
-            .cen
-            .attachments
-            .values()
-            .filter(|a| a.auto_publish && a.lifecycle.at(now) == AttachStatus::Attached)
-            .filter_map(|a| a.vpc_id())
-            .collect();
-        publishing.sort_unstable();
-        publishing.dedup();
         Topology {
             world,
-            vswitches,
-            entries,
             tr_routes: OnceLock::new(),
-            publishing,
+            publishing: OnceLock::new(),
         }
+    }
+
+    /// VPCs with an auto-publishing, attached TR attachment, sorted.
+    fn publishing(&self) -> &[&'w str] {
+        self.publishing.get_or_init(|| {
+            let world = self.world;
+            let now = world.now();
+            let mut publishing: Vec<&str> = world
+                .cen
+                .attachments
+                .values()
+                .filter(|a| a.auto_publish && a.lifecycle.at(now) == AttachStatus::Attached)
+                .filter_map(|a| a.vpc_id())
+                .collect();
+            publishing.sort_unstable();
+            publishing.dedup();
+            publishing
+        })
     }
 
     /// Every TR route table's entries at the world's time (computed once per index).
@@ -65,21 +64,31 @@ impl<'w> Topology<'w> {
     }
 
     /// vSwitches of a VPC (any status), in id order.
-    pub fn vswitches_of(&self, vpc_id: &str) -> &[&'w VSwitch] {
-        self.vswitches.get(vpc_id).map_or(&[], Vec::as_slice)
+    pub fn vswitches_of(&self, vpc_id: &str) -> impl Iterator<Item = &'w VSwitch> + 'w {
+        let w = self.world;
+        w.index()
+            .vswitches_by_vpc
+            .get(vpc_id)
+            .into_iter()
+            .flatten()
+            .filter_map(move |id| w.vswitches.get(id))
     }
 
     /// Custom entries of a table (any status), in id order.
-    pub fn entries_of(&self, table_id: &str) -> &[&'w RouteEntry] {
-        self.entries.get(table_id).map_or(&[], Vec::as_slice)
+    pub fn entries_of(&self, table_id: &str) -> impl Iterator<Item = &'w RouteEntry> + 'w {
+        let w = self.world;
+        w.index()
+            .entries_by_table
+            .get(table_id)
+            .into_iter()
+            .flatten()
+            .filter_map(move |id| w.route_entries.get(id))
     }
 
     /// The `Available` vSwitch of `vpc_id` whose CIDR holds `ip`.
     pub fn vswitch_holding(&self, vpc_id: &str, ip: Ipv4Addr) -> Option<&'w VSwitch> {
         let now = self.world.now();
         self.vswitches_of(vpc_id)
-            .iter()
-            .copied()
             .find(|s| s.cidr_block.contains(&ip) && s.lifecycle.at(now) == NetStatus::Available)
     }
 
@@ -143,7 +152,7 @@ impl<'w> Topology<'w> {
         }
         // Routes a transit router publishes into a system table (§6.3.4 auto publish).
         if self
-            .publishing
+            .publishing()
             .binary_search(&table.vpc_id.as_str())
             .is_ok()
             && self

@@ -201,9 +201,7 @@ impl LoadBalancer for crate::cloud::nlb::LoadBalancer {
         };
         let listeners = w
             .nlb
-            .listeners
-            .values()
-            .filter(|l| l.load_balancer_id == self.load_balancer_id)
+            .listeners_of(&self.load_balancer_id)
             .map(|l| {
                 let (first, last) = if l.port == 0 {
                     (l.start_port.unwrap_or(1), l.end_port.unwrap_or(u16::MAX))

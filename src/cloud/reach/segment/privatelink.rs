@@ -167,10 +167,10 @@ pub fn segment(
         "",
     ));
     // P6.
-    // The zone holds the row's key (`ResourceId|ZoneId`).
+    // The zone holds the row's key (`ResourceId|ZoneId`); the old ENI of a migration still
+    // goes to the replaced row (§4.3.10 Z8).
     let row = zone
-        .resource_id
-        .as_deref()
+        .row_for_eni(eni_id)
         .and_then(|k| service.resources.iter().find(|x| x.key() == k));
     let Some(row) = row else {
         return Err(err(

@@ -391,3 +391,40 @@ fn a_vip_reached_directly_needs_routes_and_preserves_the_client() {
     );
     assert_eq!(code(&v), Some("DST_NOT_TARGETABLE"));
 }
+
+#[test]
+fn the_picture_frames_privatelink_and_load_balancer_nodes_in_their_vpcs() {
+    use crate::cloud::reach::picture::{dot, svg, vpc_of};
+    let (w, x) = s2();
+    let v = reach(&w, &x.ecs[0], ep(&x), 80);
+    assert!(v.reachable, "{:?}", v.findings);
+    let consumer = w.ecs().instances[&x.ecs[0]].vpc_id.clone();
+    let provider = w.ecs().instances[&x.ecs[2]].vpc_id.clone();
+    let homes: Vec<(&str, Option<String>)> = v
+        .forward
+        .iter()
+        .map(|h| (h.node_type.as_str(), vpc_of(&w, h)))
+        .collect();
+    for (kind, home) in &homes {
+        let want = match *kind {
+            "EPSRV" | "NLB" | "LSN" | "SGP" => &provider,
+            "EP" => &consumer,
+            _ => continue,
+        };
+        assert_eq!(home.as_ref(), Some(want), "{kind} in {homes:?}");
+    }
+    // every hop of both legs is inside a frame: the consumer VPC, then the provider VPC
+    assert!(v
+        .forward
+        .iter()
+        .chain(&v.reverse)
+        .all(|h| vpc_of(&w, h).is_some()));
+    let d = dot(&w, &v);
+    assert_eq!(d.matches("subgraph cluster_").count(), 2, "{d}");
+    let picture = svg(&w, &v, "ECS01 to the endpoint");
+    // forward: one consumer frame and one provider frame; reply: the provider frame
+    assert_eq!(picture.matches("fill=\"#eef4fb\"").count(), 3, "{picture}");
+    for id in [&x.ep, &x.nlb] {
+        assert!(picture.contains(id.as_str()));
+    }
+}
