@@ -32,7 +32,8 @@ use std::ops::ControlFlow;
 /// The Fx hash (rustc's): a multiply-rotate per word, several times faster than SipHash on
 /// the short keys here. Keys come from policies the caller loaded, so hash flooding is not a
 /// concern (a set is built once and then only read).
-#[derive(Default, Clone, Copy)]
+/// The analysis' automaton tables (`analysis::fxhash`) use it too.
+#[derive(Debug, Default, Clone, Copy)]
 pub struct FxHasher(u64);
 
 const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
@@ -57,12 +58,21 @@ impl Hasher for FxHasher {
         if !rest.is_empty() {
             let mut w = [0u8; 8];
             w[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(w));
+            // The tail's length, so `[1]` and `[1, 0]` differ.
+            self.add(u64::from_le_bytes(w) ^ ((rest.len() as u64) << 59));
         }
     }
     #[inline]
     fn write_u8(&mut self, i: u8) {
         self.add(u64::from(i));
+    }
+    #[inline]
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+    #[inline]
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
     }
     #[inline]
     fn write_usize(&mut self, i: usize) {
