@@ -4,7 +4,7 @@
 //! BENCHMARKS.md. Run: `cargo bench --bench analysis -- --measurement-time 3 --warm-up-time 1`.
 
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: ramsim::alloc::Allocator = ramsim::alloc::Allocator;
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use ramsim::analysis::{self, render::stats_text, Analysis, Flow, Options, PolicyInput};

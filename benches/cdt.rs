@@ -7,7 +7,7 @@
 //! metric query over it ≤ 10 ms.
 
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: ramsim::alloc::Allocator = ramsim::alloc::Allocator;
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use ramsim::api::SimState;

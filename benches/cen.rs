@@ -16,7 +16,7 @@
 //! * `cen/reach-two-trs`: one cross-region analysis through two TRs on the unchanged world.
 
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: ramsim::alloc::Allocator = ramsim::alloc::Allocator;
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use ramsim::api::{ApiRequest, Envelope, Gateway, SimState};

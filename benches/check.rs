@@ -19,7 +19,7 @@ use std::path::Path;
 
 // As in the `ramsim` binary.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: ramsim::alloc::Allocator = ramsim::alloc::Allocator;
 
 const RUNS: u64 = 20;
 const STEPS: u64 = 50;

@@ -11,7 +11,7 @@
 //!   so its cost does not follow the world's size.
 
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: ramsim::alloc::Allocator = ramsim::alloc::Allocator;
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use ramsim::api::{ApiRequest, Envelope, Gateway, SimState};

@@ -14,7 +14,7 @@ mod ram_workload;
 
 // The same allocator as the `ramsim` binary, so the figures are what users get.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: ramsim::alloc::Allocator = ramsim::alloc::Allocator;
 
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use ramsim::authz::decide::Stage;

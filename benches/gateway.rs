@@ -7,7 +7,7 @@
 
 // The same allocator as the `ramsim` binary, so the figures are what users get.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: ramsim::alloc::Allocator = ramsim::alloc::Allocator;
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use ramsim::api::{ApiRequest, Envelope, Gateway, SimState};

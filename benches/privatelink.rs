@@ -19,7 +19,7 @@
 //!   through an endpoint (both zones), the service and the NLB to its backend and back.
 
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: ramsim::alloc::Allocator = ramsim::alloc::Allocator;
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use ramsim::api::{ApiRequest, Envelope, Gateway, SimState};

@@ -8,7 +8,7 @@
 //! * `--matrix` over 1,000 instances (10⁶ pairs, target ≤ 5 s on one core).
 
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: ramsim::alloc::Allocator = ramsim::alloc::Allocator;
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use ramsim::api::SimState;

@@ -7,7 +7,7 @@ use ramsim::scenario::{discover, run_file, CoverageCollector};
 use std::path::PathBuf;
 
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: ramsim::alloc::Allocator = ramsim::alloc::Allocator;
 
 fn bench_corpus(c: &mut Criterion) {
     let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));

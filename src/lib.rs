@@ -9,6 +9,7 @@
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
+pub mod alloc;
 pub mod analysis;
 pub mod api;
 pub mod authz;

@@ -5,7 +5,7 @@ use clap::Parser;
 // The gateway and the workflows allocate many small JSON values per call; mimalloc is
 // markedly faster than the system allocator for that pattern (see BENCHMARKS.md).
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: ramsim::alloc::Allocator = ramsim::alloc::Allocator;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {

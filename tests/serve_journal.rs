@@ -59,11 +59,23 @@ fn replay_applies_only_what_the_state_lacks() {
     let mut j = Journal::open(&state).unwrap();
     gateway.state.save(&state).unwrap();
     write_journal(&state, &[record(0, describe), record(1, describe)], "");
-    let (again, applied) = recover(&state).unwrap();
+    let (mut again, applied) = recover(&state).unwrap();
     assert_eq!((applied, again.state.requests), (0, 2));
-    // Compaction empties the journal.
-    j.compact(&again.state, &state).unwrap();
+    // Compaction empties the journal and moves all but the newest `audit_keep` events to the
+    // archive: the state file keeps one, the archive the other, in order.
+    let events = again.state.audit.clone();
+    assert_eq!(events.len(), 2);
+    j.compact(&mut again.state, &state, 1).unwrap();
     assert_eq!(std::fs::read(journal_path(&state)).unwrap().len(), 0);
+    let saved = ramsim::api::SimState::load(&state).unwrap();
+    assert_eq!(saved.audit, events[1..]);
+    let mut archived = Vec::new();
+    ramsim::api::audit_archive::for_each_archived(&state, saved.archived, |e| {
+        archived.push(e);
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(archived, events[..1]);
     // A record that skips ahead of the state is refused, naming the journal and line.
     write_journal(&state, &[record(5, describe)], "");
     let err = recover(&state).err().unwrap();

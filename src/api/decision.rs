@@ -63,7 +63,7 @@ pub fn with_request<R>(
     f: impl FnOnce(&PolicyStore, &Request<'_>, &RequestContext) -> R,
 ) -> R {
     let base = base_context(principal, caller, presented, now);
-    with_base(world, store, principal, &base, query, params, f)
+    with_context(world, store, principal, Cow::Owned(base), query, params, f)
 }
 
 /// The envelope's part of the request context: the clock, source IP, transport, MFA, source
@@ -78,15 +78,15 @@ pub fn base_context(
     let envelope = presented.envelope;
     // Seven envelope keys at most, then the service's own.
     let mut context = RequestContext::with_capacity(9);
-    context.insert("acs:CurrentTime", now.text());
-    context.insert(
+    context.insert_static("acs:CurrentTime", now.text());
+    context.insert_static(
         "acs:SourceIp",
         envelope
             .source_ip
             .clone()
             .unwrap_or_else(|| DEFAULT_SOURCE_IP.into()),
     );
-    context.insert(
+    context.insert_static(
         "acs:SecureTransport",
         if envelope.secure_transport.unwrap_or(true) {
             "true"
@@ -95,20 +95,20 @@ pub fn base_context(
         },
     );
     if let Some(mfa) = envelope.mfa {
-        context.insert("acs:MFAPresent", if mfa { "true" } else { "false" });
+        context.insert_static("acs:MFAPresent", if mfa { "true" } else { "false" });
     }
     if let Some(vpc) = &envelope.source_vpc {
-        context.insert("acs:SourceVpc", vpc.clone());
+        context.insert_static("acs:SourceVpc", vpc.clone());
     }
     let ak = match caller {
         Caller::Session { access_key_id, .. } => Some(access_key_id.clone()),
         _ => presented.access_key.map(str::to_string),
     };
     if let Some(ak) = ak {
-        context.insert("acs:AccessId", ak);
+        context.insert_static("acs:AccessId", ak);
     }
     if let Some(arn) = principal.principal_arn_key() {
-        context.insert("acs:PrincipalARN", arn);
+        context.insert_static("acs:PrincipalARN", arn);
     }
     context
 }
@@ -125,10 +125,32 @@ pub fn with_base<R>(
     params: Option<&Map<String, Value>>,
     f: impl FnOnce(&PolicyStore, &Request<'_>, &RequestContext) -> R,
 ) -> R {
+    with_context(
+        world,
+        store,
+        principal,
+        Cow::Borrowed(base),
+        query,
+        params,
+        f,
+    )
+}
+
+/// [`with_base`] over a base context that may be owned: the gateway's own context gets the
+/// service's keys in place instead of through a copy.
+fn with_context<R>(
+    world: &World,
+    store: &PolicyStore,
+    principal: &Principal,
+    base: Cow<'_, RequestContext>,
+    query: &AuthQuery,
+    params: Option<&Map<String, Value>>,
+    f: impl FnOnce(&PolicyStore, &Request<'_>, &RequestContext) -> R,
+) -> R {
     let context: Cow<'_, RequestContext> = if query.keys.is_empty() {
-        Cow::Borrowed(base)
+        base
     } else {
-        let mut c = base.clone();
+        let mut c = base.into_owned();
         for (k, v) in &query.keys {
             c.insert(k, v.clone());
         }

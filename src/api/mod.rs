@@ -2,6 +2,7 @@
 //! applied and logged (see [`gateway::Gateway::call`]).
 
 pub mod audit;
+pub mod audit_archive;
 pub mod audit_cap;
 pub mod audit_json;
 pub mod catalog;

@@ -7,6 +7,7 @@
 //! symlinks and keep the file's mode; state files are capped at [`MAX_STATE_FILE_BYTES`].
 
 use super::audit::AuditEvent;
+use super::audit_archive::ArchiveMark;
 use crate::cloud::{World, WorldSpec};
 use crate::iam::spec::{IamSpec, WorldSource};
 use crate::iam::Iam;
@@ -30,8 +31,12 @@ pub struct SimState {
     pub world: World,
     /// Users, roles, policies, control policies, sessions.
     pub iam: Iam,
-    /// The audit trail, in call order.
+    /// The audit trail, in call order (for a served state: its newest events; the older
+    /// ones are in the archive, see [`super::audit_archive`]).
     pub audit: Vec<AuditEvent>,
+    /// How much of `<state>.audit.jsonl` holds this state's older events.
+    #[serde(default, skip_serializing_if = "ArchiveMark::is_empty")]
+    pub archived: ArchiveMark,
     /// Number of requests served so far (request ids derive from it).
     pub requests: u64,
     /// Seed mixed into request ids.
@@ -47,6 +52,7 @@ impl SimState {
             world,
             iam,
             audit: Vec::new(),
+            archived: ArchiveMark::default(),
             requests: 0,
             seed,
         }

@@ -1,13 +1,55 @@
 //! The request context: condition-key values supplied with a request (§5).
 
 use serde::Serialize;
+use std::borrow::Cow;
 
 /// Condition-key values of one request. Key names are matched case-insensitively (§1.5);
 /// a key may carry several values (multi-valued keys such as `acs:TagKeys`, §4.5).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct RequestContext {
     /// `(key as first written, values)` in insertion order.
-    entries: Vec<(String, Vec<String>)>,
+    entries: Vec<(Cow<'static, str>, Values)>,
+}
+
+/// The values of one key. Almost every key has exactly one value; keeping it inline saves the
+/// gateway an allocation per key per call.
+#[derive(Debug, Clone)]
+enum Values {
+    One([String; 1]),
+    Many(Vec<String>),
+}
+
+impl Values {
+    fn as_slice(&self) -> &[String] {
+        match self {
+            Values::One(one) => one,
+            Values::Many(many) => many,
+        }
+    }
+
+    fn push(&mut self, value: String) {
+        match self {
+            Values::One([first]) => {
+                *self = Values::Many(vec![std::mem::take(first), value]);
+            }
+            Values::Many(many) => many.push(value),
+        }
+    }
+}
+
+// Equal when the value lists are, however they are stored.
+impl PartialEq for Values {
+    fn eq(&self, other: &Values) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl Eq for Values {}
+
+impl Serialize for Values {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.as_slice().serialize(serializer)
+    }
 }
 
 impl RequestContext {
@@ -26,14 +68,23 @@ impl RequestContext {
 
     /// Adds `value` to `key` (a repeated key becomes multi-valued).
     pub fn insert(&mut self, key: &str, value: impl Into<String>) {
-        let value = value.into();
+        self.insert_key(Cow::Owned(key.to_string()), value.into());
+    }
+
+    /// [`RequestContext::insert`] for a key name known at compile time (no copy of the name:
+    /// the gateway adds its envelope keys this way on every call).
+    pub fn insert_static(&mut self, key: &'static str, value: impl Into<String>) {
+        self.insert_key(Cow::Borrowed(key), value.into());
+    }
+
+    fn insert_key(&mut self, key: Cow<'static, str>, value: String) {
         match self
             .entries
             .iter_mut()
-            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .find(|(k, _)| k.eq_ignore_ascii_case(&key))
         {
             Some((_, values)) => values.push(value),
-            None => self.entries.push((key.to_string(), vec![value])),
+            None => self.entries.push((key, Values::One([value]))),
         }
     }
 
@@ -44,8 +95,10 @@ impl RequestContext {
             .iter_mut()
             .find(|(k, _)| k.eq_ignore_ascii_case(key))
         {
-            Some((_, v)) => *v = values,
-            None => self.entries.push((key.to_string(), values)),
+            Some((_, v)) => *v = Values::Many(values),
+            None => self
+                .entries
+                .push((Cow::Owned(key.to_string()), Values::Many(values))),
         }
     }
 
@@ -64,7 +117,7 @@ impl RequestContext {
 
     /// All entries in insertion order.
     pub fn entries(&self) -> impl Iterator<Item = (&str, &[String])> {
-        self.entries.iter().map(|(k, v)| (k.as_str(), v.as_slice()))
+        self.entries.iter().map(|(k, v)| (k.as_ref(), v.as_slice()))
     }
 
     /// Parses `KEY=VALUE` (as given on the command line) and adds it.
@@ -100,5 +153,29 @@ mod tests {
         assert!(c.insert_assignment("novalue").is_err());
         c.insert_assignment("acs:SourceIp=10.0.0.1").unwrap();
         assert_eq!(c.get("acs:sourceip").map(|v| v.len()), Some(1));
+    }
+
+    /// Static and owned keys, one value and several, set and serialized: the same context
+    /// however it was built.
+    #[test]
+    fn static_keys_and_inline_values_behave_like_owned_lists() {
+        let mut a = RequestContext::new();
+        a.insert_static("acs:TagKeys", "a");
+        a.insert("acs:tagkeys", "b");
+        a.insert_static("acs:SourceIp", "10.0.0.1");
+        let mut b = RequestContext::new();
+        b.set("acs:TagKeys", vec!["a".into(), "b".into()]);
+        b.insert("acs:SourceIp", "10.0.0.1");
+        assert_eq!(a.get("ACS:TAGKEYS"), b.get("acs:TagKeys"));
+        assert_eq!(
+            serde_json::to_string(&a).unwrap(),
+            r#"{"entries":[["acs:TagKeys",["a","b"]],["acs:SourceIp",["10.0.0.1"]]]}"#
+        );
+        assert_eq!(
+            serde_json::to_string(&a).unwrap(),
+            serde_json::to_string(&b).unwrap()
+        );
+        b.set("acs:SourceIp", vec![]);
+        assert_eq!(b.get("acs:SourceIp"), Some(&[][..]));
     }
 }

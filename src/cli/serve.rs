@@ -40,6 +40,11 @@ pub struct ServeArgs {
     /// Compact the journal into the state file after this many calls.
     #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
     pub compact_every: u64,
+    /// Audit events kept in memory and in the state file (what `LookupEvents` sees). At each
+    /// compaction older ones move to `<state>.audit.jsonl` (`ramsim log` reads both); serving
+    /// `--world` alone, they are dropped. Bounds the server's memory and compaction cost.
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    pub audit_keep: u64,
     /// No access log (one line per request on stderr otherwise).
     #[arg(long)]
     pub quiet: bool,
@@ -64,6 +69,7 @@ pub fn run(args: &ServeArgs) -> u8 {
         verbose: args.verbose,
         compact_every: args.compact_every,
         access_log: !args.quiet,
+        audit_keep: usize::try_from(args.audit_keep).unwrap_or(usize::MAX),
     };
     match serve_run(&source, options) {
         Ok(()) => EXIT_OK,

@@ -227,16 +227,46 @@ pub fn log(args: &LogArgs) -> u8 {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
+    // A served state's older events are in its archive; they come first.
+    use crate::api::audit_archive::for_each_archived as archive;
     match args.format {
-        LogFormat::Table => print!("{}", render_table(&state.audit)),
+        LogFormat::Table => {
+            let mut events = Vec::new();
+            if let Err(e) = archive(&args.state, state.archived, |e| {
+                events.push(e);
+                Ok(())
+            }) {
+                return fail(e);
+            }
+            events.extend(state.audit);
+            print!("{}", render_table(&events));
+        }
         LogFormat::Json => {
-            let mut out = Vec::with_capacity(state.audit.len() * 1024);
+            let mut stdout = std::io::stdout().lock();
+            let mut out = Vec::with_capacity(64 * 1024);
+            let mut flush = |out: &mut Vec<u8>| {
+                let written = std::io::Write::write_all(&mut stdout, out)
+                    .map_err(|err| format!("cannot write the log: {err}"));
+                out.clear();
+                written
+            };
+            let archived = archive(&args.state, state.archived, |e| {
+                crate::api::audit_json::write_event(&e, &mut out);
+                out.push(b'\n');
+                if out.len() >= 64 * 1024 {
+                    flush(&mut out)?;
+                }
+                Ok(())
+            });
+            if let Err(e) = archived {
+                return fail(e);
+            }
             for e in &state.audit {
                 crate::api::audit_json::write_event(e, &mut out);
                 out.push(b'\n');
             }
-            if let Err(err) = std::io::Write::write_all(&mut std::io::stdout().lock(), &out) {
-                return fail(format!("cannot write the log: {err}"));
+            if let Err(e) = flush(&mut out) {
+                return fail(e);
             }
         }
     }

@@ -6,6 +6,7 @@
 
 use crate::cloud::error::CloudError;
 use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 
 /// Parameters every API accepts: the POP common parameters, and `RegionId`, which the aliyun
 /// CLI sends even to global APIs.
@@ -239,18 +240,36 @@ impl<'a> Params<'a> {
         Ok((!ids.is_empty()).then_some(ids))
     }
 
-    /// Object list `Name.N.Field` (1-based): returns one map per index, in order.
+    /// Object list `Name.N.Field` (1-based): returns one map per index, in order, from 1 up to
+    /// the first missing index (at most 1,000). One pass over the parameters: a call without
+    /// the list pays one prefix test per parameter, and a long list is not rescanned per index.
     pub fn list_obj(&self, name: &'static str) -> Vec<Map<String, Value>> {
+        const MAX_INDEX: usize = 1000;
         self.note(name);
-        let mut out = Vec::new();
-        for i in 1..=1000usize {
-            let prefix = format!("{name}.{i}.");
-            let obj: Map<String, Value> = self
-                .map
-                .iter()
-                .filter_map(|(k, v)| k.strip_prefix(&prefix).map(|f| (f.to_string(), v.clone())))
-                .collect();
-            if obj.is_empty() {
+        let mut by_index: BTreeMap<usize, Map<String, Value>> = BTreeMap::new();
+        for (k, v) in self.map.iter() {
+            let Some(rest) = k.strip_prefix(name).and_then(|r| r.strip_prefix('.')) else {
+                continue;
+            };
+            let Some((index, field)) = rest.split_once('.') else {
+                continue;
+            };
+            // Indexes are written in decimal without a sign or leading zeros (`Tag.1.Key`).
+            let Some(i) = index
+                .parse::<usize>()
+                .ok()
+                .filter(|i| (1..=MAX_INDEX).contains(i) && index == i.to_string())
+            else {
+                continue;
+            };
+            by_index
+                .entry(i)
+                .or_default()
+                .insert(field.to_string(), v.clone());
+        }
+        let mut out = Vec::with_capacity(by_index.len());
+        for (expected, (i, obj)) in (1..).zip(by_index) {
+            if i != expected {
                 break;
             }
             out.push(obj);
@@ -307,6 +326,47 @@ mod tests {
             Value::Object(m) => m,
             _ => unreachable!(),
         }
+    }
+
+    /// The one-pass object-list reader against the obvious one: per index, scan every
+    /// parameter for the `Name.N.` prefix, stop at the first index with nothing.
+    #[test]
+    fn object_lists_read_like_a_per_index_scan() {
+        fn naive(m: &Map<String, Value>, name: &str) -> Vec<Map<String, Value>> {
+            let mut out = Vec::new();
+            for i in 1..=1000usize {
+                let prefix = format!("{name}.{i}.");
+                let obj: Map<String, Value> = m
+                    .iter()
+                    .filter_map(|(k, v)| {
+                        k.strip_prefix(&prefix).map(|f| (f.to_string(), v.clone()))
+                    })
+                    .collect();
+                if obj.is_empty() {
+                    break;
+                }
+                out.push(obj);
+            }
+            out
+        }
+        let cases = [
+            json!({}),
+            json!({"Tag.1.Key": "a", "Tag.1.Value": "1", "Tag.2.Key": "b"}),
+            json!({"Tag.2.Key": "b", "Tag.1.Key": "a"}),
+            json!({"Tag.1.Key": "a", "Tag.3.Key": "c"}),
+            json!({"Tag.01.Key": "x", "Tag.1.Key": "a", "Tags.1.Key": "t", "Tag.1": "v"}),
+            json!({"Tag.1.": "e", "Tag.1.Key.Sub": "s", "Tag.+1.Key": "p", "Tag.1001.Key": "z"}),
+            json!({"Tag.0.Key": "zero", "Tag.1.Key": "a", "TagX.1.Key": "y", "Tag..Key": "d"}),
+        ];
+        for case in cases {
+            let m = map(case.clone());
+            assert_eq!(Params::new(&m).list_obj("Tag"), naive(&m, "Tag"), "{case}");
+        }
+        let long: Map<String, Value> = (1..=1001)
+            .map(|i| (format!("Tag.{i}.Key"), Value::from(i)))
+            .collect();
+        assert_eq!(Params::new(&long).list_obj("Tag"), naive(&long, "Tag"));
+        assert_eq!(Params::new(&long).list_obj("Tag").len(), 1000);
     }
 
     #[test]

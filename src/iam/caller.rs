@@ -146,7 +146,9 @@ impl Iam {
             let account = scope.ok_or_else(unknown)?;
             return Ok(Caller::Root { account });
         }
-        let mut found = Vec::new();
+        // The one matching user, kept by reference until the search ends (no list: this runs
+        // on every call).
+        let mut found = None;
         for (uid, acct) in &self.accounts {
             if scope.as_ref().is_some_and(|s| s != uid) {
                 continue;
@@ -158,20 +160,24 @@ impl Iam {
                         .iter()
                         .any(|k| k.id == name && k.status == "Active")
                 {
-                    found.push(Caller::User {
-                        account: uid.clone(),
-                        name: user.name.clone(),
-                    });
+                    if found.is_some() {
+                        return Err(CloudError::bad(
+                            "InvalidParameter.Caller",
+                            format!(
+                                "caller `{who}` names users in several accounts; write `{who}@<account>`"
+                            ),
+                        ));
+                    }
+                    found = Some((uid, &user.name));
                 }
             }
         }
-        match found.len() {
-            1 => Ok(found.remove(0)),
-            0 => Err(unknown()),
-            _ => Err(CloudError::bad(
-                "InvalidParameter.Caller",
-                format!("caller `{who}` names users in several accounts; write `{who}@<account>`"),
-            )),
+        match found {
+            Some((uid, user)) => Ok(Caller::User {
+                account: uid.clone(),
+                name: user.clone(),
+            }),
+            None => Err(unknown()),
         }
     }
 

@@ -37,6 +37,9 @@ pub struct ServeOptions {
     pub compact_every: u64,
     /// Write an access-log line per request to stderr.
     pub access_log: bool,
+    /// Audit events kept in memory (and in the state file); older ones go to the archive
+    /// beside a state file at each compaction, or are dropped when serving a world from memory.
+    pub audit_keep: usize,
 }
 
 /// The gateway with its journal: the one writer.
@@ -58,6 +61,8 @@ pub struct Server {
     /// Set when the journal could not be written: the server then refuses every call.
     broken: AtomicBool,
     wire_errors: AtomicU64,
+    /// Set once events were dropped from an in-memory trail (the notice is printed once).
+    dropped_events: AtomicBool,
 }
 
 fn wall_now() -> i64 {
@@ -100,6 +105,7 @@ impl Server {
             commit,
             broken: AtomicBool::new(false),
             wire_errors: AtomicU64::new(0),
+            dropped_events: AtomicBool::new(false),
         }
     }
 
@@ -302,7 +308,11 @@ impl Server {
                         seq = Some(self.commit.appended());
                         core.since_compact += 1;
                         if core.since_compact >= self.options.compact_every {
-                            match journal.compact(&core.gateway.state, state_path) {
+                            match journal.compact(
+                                &mut core.gateway.state,
+                                state_path,
+                                self.options.audit_keep,
+                            ) {
                                 Ok(()) => core.since_compact = 0,
                                 Err(e) => eprintln!("ramsim serve: compaction failed (the journal keeps every call): {e}"),
                             }
@@ -321,6 +331,9 @@ impl Server {
                     }
                 }
             }
+            if core.journal.is_none() {
+                self.drop_oldest_events(&mut core.gateway.state);
+            }
             (result, seq)
         };
         if let Some(seq) = seq {
@@ -332,6 +345,21 @@ impl Server {
         json_response(result.http_status, &result.request_id, &result.body)
     }
 
+    /// Serving a world from memory, nothing is written: past `audit_keep` events by a quarter
+    /// (so the trail is cut once per many calls, not on every one), the oldest are dropped.
+    fn drop_oldest_events(&self, state: &mut crate::api::SimState) {
+        let keep = self.options.audit_keep;
+        if state.audit.len() > keep.saturating_add(keep / 4).max(keep + 1) {
+            let excess = state.audit.len() - keep;
+            state.audit.drain(..excess);
+            if !self.dropped_events.swap(true, Ordering::Relaxed) {
+                eprintln!(
+                    "ramsim serve: the audit trail passed --audit-keep {keep} events; the oldest are dropped from now on (serve --state keeps them in <state>.audit.jsonl)"
+                );
+            }
+        }
+    }
+
     /// Writes the state file and empties the journal (at shutdown).
     pub fn compact(&self) -> Result<(), String> {
         let mut core = match self.core.write() {
@@ -340,7 +368,7 @@ impl Server {
         };
         let core = &mut *core;
         if let Some((journal, path)) = core.journal.as_mut() {
-            journal.compact(&core.gateway.state, path)?;
+            journal.compact(&mut core.gateway.state, path, self.options.audit_keep)?;
             core.since_compact = 0;
         }
         Ok(())

@@ -153,9 +153,16 @@ impl Journal {
             .map_err(|e| format!("{}: cannot append: {e}", self.path.display()))
     }
 
-    /// Writes `state` to `state_path` atomically, then empties the journal. Called with the
-    /// gateway lock held, so no call lands in between.
-    pub fn compact(&mut self, state: &SimState, state_path: &Path) -> Result<(), String> {
+    /// Moves all but the newest `audit_keep` audit events to the archive
+    /// ([`crate::api::audit_archive`]), writes `state` to `state_path` atomically, then empties
+    /// the journal. Called with the gateway lock held, so no call lands in between.
+    pub fn compact(
+        &mut self,
+        state: &mut SimState,
+        state_path: &Path,
+        audit_keep: usize,
+    ) -> Result<(), String> {
+        crate::api::audit_archive::retire(state, state_path, audit_keep)?;
         state.save(state_path)?;
         self.file
             .set_len(0)

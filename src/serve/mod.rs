@@ -55,10 +55,10 @@ pub fn run(source: &Source, options: ServeOptions) -> Result<(), String> {
                 }
                 SimState::from_world_file(w)?.save(path)?;
             }
-            let (gateway, replayed) = journal::recover(path)?;
+            let (mut gateway, replayed) = journal::recover(path)?;
             let mut j = Journal::open(path)?;
             // The recovered state becomes the state file; the journal starts empty.
-            j.compact(&gateway.state, path)?;
+            j.compact(&mut gateway.state, path, options.audit_keep)?;
             if replayed > 0 {
                 eprintln!(
                     "ramsim serve: replayed {replayed} journaled calls into {}",

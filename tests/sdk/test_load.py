@@ -134,3 +134,50 @@ def test_kill_9_during_load_loses_no_acknowledged_call(tmp_path):
                                     for e in st["audit"] if e["eventName"] == "CreateUser" and not e["errorCode"])
     assert all(n == 1 for n in successes.values())
     assert set(successes) == created
+
+
+def test_bounded_audit_trail_archives_every_event_once_across_kill_9(tmp_path):
+    """`--audit-keep`: the state file keeps only the newest events; the older ones move to
+    `<state>.audit.jsonl` at each compaction. Killed mid-load and restarted, `ramsim log` still
+    lists every acknowledged call exactly once, in request order."""
+    import subprocess
+
+    from conftest import BIN
+
+    state = tmp_path / "state.json"
+    keep = 25
+    s = Served(state, ["--quiet", "--compact-every", "40", "--audit-keep", str(keep)], world=WORLD).start()
+    stop = threading.Event()
+    result = {}
+    live = []
+
+    def load():
+        result["acked"], result["errors"] = run_clients(s.endpoint, CALLS, stop=stop, acked=live)
+
+    t = threading.Thread(target=load)
+    t.start()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not result and len(live) < CLIENTS * CALLS // 2:
+        time.sleep(0.01)
+    s.proc.send_signal(signal.SIGKILL)
+    s.proc.wait(10)
+    stop.set()
+    t.join(DEADLINE_S + 60)
+    s.proc = None
+    s.log.close()
+    acked = result["acked"]
+    assert len(acked) > 2 * keep, "the kill came before the trail passed the bound"
+    settle = Served(state, ["--quiet", "--audit-keep", str(keep)], world=WORLD).start(world=False)
+    assert settle.stop() == 0, settle.logs()
+    st = json.loads(state.read_text())
+    assert len(st["audit"]) <= keep, "the state file keeps only the newest events"
+    assert st["archived"]["events"] > 0
+    log = subprocess.run([BIN, "log", "--state", str(state), "--format", "json"],
+                         capture_output=True, timeout=60, check=True)
+    events = [json.loads(line) for line in log.stdout.splitlines()]
+    ids = [e["requestId"] for e in events]
+    assert len(ids) == len(set(ids)), "no event archived twice"
+    assert {rid for rid, _, _ in acked} <= set(ids), "no acknowledged call lost"
+    assert len(events) == st["archived"]["events"] + len(st["audit"])
+    times = [e["eventTime"] for e in events]
+    assert times == sorted(times)
