@@ -245,8 +245,7 @@ fn resource_json(r: &ServiceResource, region: &str) -> Value {
 // ---- resources ----------------------------------------------------------------------------
 
 /// The rows load balancer `id` of type `rtype` contributes (§4.3.1, §4.3.6): one per NLB zone
-/// (or the given zone only), the master zone of a CLB. ALB is not modeled on this branch, so
-/// its ids are never found (`AlbNotFound`).
+/// or ALB zone (or the given zone only), the master zone of a CLB.
 fn resource_rows(
     w: &World,
     ctx: &CallContext,
@@ -327,11 +326,60 @@ fn resource_rows(
                 related_endpoint_count: 0,
             }])
         }
-        "alb" => Err(bad("AlbNotFound", format!("The ALB {id} is not found."))),
+        "alb" => {
+            // ALB may be internet- or internal-facing [S1]; every ALB counts as "upgraded"
+            // for cross-region services (§4.6, ASSUMED default true, no field kept).
+            let lb = w
+                .alb
+                .load_balancers
+                .get(id)
+                .filter(|l| l.region_id == region && l.owner_uid == ctx.caller_account)
+                .ok_or_else(|| bad("AlbNotFound", format!("The ALB {id} is not found.")))?;
+            let zones: Vec<_> = match zone {
+                Some(z) => vec![lb.zones.iter().find(|x| x.zone_id == z).ok_or_else(|| {
+                    bad(
+                        "EndpointServiceNotSupportedZone",
+                        format!("The zone {z} is not a zone of {id}."),
+                    )
+                })?],
+                None => lb.zones.iter().collect(),
+            };
+            Ok(zones
+                .into_iter()
+                .map(|z| ServiceResource {
+                    resource_id: id.to_string(),
+                    resource_type: "alb".into(),
+                    zone_id: z.zone_id.clone(),
+                    vpc_id: lb.vpc_id.clone(),
+                    vswitch_id: z.vswitch_id.clone(),
+                    ip: z.address,
+                    auto_allocated: true,
+                    related_endpoint_count: 0,
+                })
+                .collect())
+        }
         _ => Err(bad(
             "EndpointServiceResourceTypeNotSupport",
             format!("The resource type {rtype} is not supported."),
         )),
+    }
+}
+
+/// True when the load balancer of `row` is dual-stack (§4.1 `AddressIpVersion`: NLB `DualStack`,
+/// ALB `DualStack`; a CLB never is).
+fn dual_stack(w: &World, row: &ServiceResource) -> bool {
+    match row.resource_type.as_str() {
+        "nlb" => w
+            .nlb
+            .load_balancers
+            .get(&row.resource_id)
+            .is_some_and(|l| l.address_ip_version.eq_ignore_ascii_case("DualStack")),
+        "alb" => w
+            .alb
+            .load_balancers
+            .get(&row.resource_id)
+            .is_some_and(|l| l.address_ip_version.eq_ignore_ascii_case("DualStack")),
+        _ => false,
     }
 }
 
@@ -549,12 +597,7 @@ impl CloudApi for CreateVpcEndpointService {
                 &res.resource_id,
                 res.zone_id.as_deref(),
             )? {
-                if ip_version == "DualStack"
-                    && w.nlb
-                        .load_balancers
-                        .get(&row.resource_id)
-                        .is_none_or(|l| l.address_ip_version != "DualStack")
-                {
+                if ip_version == "DualStack" && !dual_stack(w, &row) {
                     return Err(bad(
                         "EndpointServiceNotSupportIpv6",
                         format!("The resource {} does not support IPv6.", row.resource_id),
@@ -2112,12 +2155,7 @@ impl CloudApi for AttachResourceToVpcEndpointService {
                     ),
                 ));
             }
-            if s.address_ip_version == "DualStack"
-                && w.nlb
-                    .load_balancers
-                    .get(&row.resource_id)
-                    .is_none_or(|l| l.address_ip_version != "DualStack")
-            {
+            if s.address_ip_version == "DualStack" && !dual_stack(w, &row) {
                 return Err(bad(
                     "ServiceResourceNotSupportIpv6",
                     format!("The resource {} does not support IPv6.", row.resource_id),

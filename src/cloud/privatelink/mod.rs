@@ -15,6 +15,8 @@ pub mod regions;
 pub mod zone_resource;
 
 #[cfg(test)]
+mod alb_tests;
+#[cfg(test)]
 pub(crate) mod tests;
 
 use crate::cloud::declare::{Denial, Product};
