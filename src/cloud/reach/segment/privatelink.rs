@@ -8,7 +8,7 @@
 //! LB-side source to the zone VIP (P8). No route between consumer and provider VPCs is needed;
 //! their CIDR blocks may overlap.
 
-use super::load_balancer::{self, LbView};
+use super::load_balancer::LbView;
 use crate::cloud::ecs::Eni;
 use crate::cloud::packet::{Direction, Packet};
 use crate::cloud::reach::deliver::sg_check;
@@ -22,7 +22,7 @@ use std::net::Ipv4Addr;
 #[derive(Debug, Clone)]
 pub struct Handover {
     /// The service's load balancer.
-    pub lb: LbView,
+    pub lb: std::sync::Arc<LbView>,
     /// The zone of the allocated resource row.
     pub zone_id: String,
     /// The packet as the load balancer receives it (LB-side source → zone VIP).
@@ -171,7 +171,7 @@ pub fn segment(
     // goes to the replaced row (§4.3.10 Z8).
     let row = zone
         .row_for_eni(eni_id)
-        .and_then(|k| service.resources.iter().find(|x| x.key() == k));
+        .and_then(|k| service.resources.iter().find(|x| x.has_key(k)));
     let Some(row) = row else {
         return Err(err(
             Code::EpZoneNoResource,
@@ -196,7 +196,7 @@ pub fn segment(
         ));
     }
     // P8.
-    let lb = load_balancer::view(w, &row.resource_id);
+    let lb = t.lb_view(&row.resource_id);
     let lbz = lb.as_ref().and_then(|l| l.zone(&row.zone_id)).cloned();
     let (Some(lb), Some(lbz)) = (lb, lbz) else {
         return Err(err(
