@@ -362,3 +362,29 @@ fn corpus_graceful_migration_scenario_passes_every_step() {
 fn corpus_alb_service_scenario_passes_every_step() {
     corpus_passes("privatelink-alb.test.json", 28);
 }
+
+/// `check` draws its APIs from the operation registry: a PrivateLink action is there without
+/// any list of its own (issue 12, "simulate and check see the new products automatically").
+#[test]
+fn check_calls_privatelink_actions_from_the_registry() {
+    let out_file = std::env::temp_dir().join("ramsim-pl-check.violation.test.json");
+    let out_file = out_file.to_string_lossy().to_string();
+    let out = cli_support::ramsim(&[
+        "check",
+        "--world",
+        "corpus/worlds/privatelink.json",
+        "--invariant",
+        "builtin:audit-complete",
+        "--actions",
+        "privatelink:CreateVpcEndpoint",
+        "--runs",
+        "2",
+        "--steps",
+        "5",
+        "--out",
+        &out_file,
+        "--allow-outside",
+    ]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("1 of 1 APIs called"), "{}", out.stdout);
+}
