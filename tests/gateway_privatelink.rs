@@ -334,3 +334,57 @@ fn cross_account_consumer_refused_whitelisted_denied_then_accepted() {
     let v = analyze(&s.gw.state.world, &probe).unwrap();
     assert!(v.reachable, "{:?}", v.findings);
 }
+
+/// Runs a corpus scenario and requires every step to pass (at least `min_steps` of them).
+fn corpus_passes(file: &str, min_steps: usize) {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+    let text = std::fs::read_to_string(root.join(file)).expect("scenario");
+    let mut coverage = ramsim::scenario::CoverageCollector::default();
+    let results = ramsim::scenario::run_text(&text, file, file, &root, &|_| true, &mut coverage);
+    assert!(results.len() >= min_steps, "{} steps", results.len());
+    let failed: Vec<String> = results
+        .iter()
+        .filter(|r| !r.passed)
+        .map(|r| format!("{}: expected {} / actual {}", r.name, r.expected, r.actual))
+        .collect();
+    assert!(failed.is_empty(), "{}", failed.join("\n"));
+}
+
+/// Graceful replacement of a CLB service resource (Z8 then Z7) with reach steps before,
+/// during and after the migration.
+#[test]
+fn corpus_graceful_migration_scenario_passes_every_step() {
+    corpus_passes("privatelink-migration.test.json", 40);
+}
+
+/// An ALB behind PrivateLink: rows per ALB zone, back-to-origin source, domains.
+#[test]
+fn corpus_alb_service_scenario_passes_every_step() {
+    corpus_passes("privatelink-alb.test.json", 28);
+}
+
+/// `check` draws its APIs from the operation registry: a PrivateLink action is there without
+/// any list of its own (issue 12, "simulate and check see the new products automatically").
+#[test]
+fn check_calls_privatelink_actions_from_the_registry() {
+    let out_file = std::env::temp_dir().join("ramsim-pl-check.violation.test.json");
+    let out_file = out_file.to_string_lossy().to_string();
+    let out = cli_support::ramsim(&[
+        "check",
+        "--world",
+        "corpus/worlds/privatelink.json",
+        "--invariant",
+        "builtin:audit-complete",
+        "--actions",
+        "privatelink:CreateVpcEndpoint",
+        "--runs",
+        "2",
+        "--steps",
+        "5",
+        "--out",
+        &out_file,
+        "--allow-outside",
+    ]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("1 of 1 APIs called"), "{}", out.stdout);
+}

@@ -291,6 +291,17 @@ impl World {
                 "Deletion protection is enabled.",
             ));
         }
+        // ASSUMED code (as NLB's): an ALB that backs an endpoint service must be detached
+        // first (§4.3.6).
+        if let Some(s) = crate::cloud::privatelink::service_using(self, &lb.load_balancer_id) {
+            return Err(CloudError::bad(
+                "ResourceInUse.LoadBalancer",
+                format!(
+                    "The load balancer {} is attached to endpoint service {s}.",
+                    lb.load_balancer_id
+                ),
+            ));
+        }
         if p.dry_run {
             return Err(CloudError::dry_run());
         }

@@ -245,8 +245,7 @@ fn resource_json(r: &ServiceResource, region: &str) -> Value {
 // ---- resources ----------------------------------------------------------------------------
 
 /// The rows load balancer `id` of type `rtype` contributes (§4.3.1, §4.3.6): one per NLB zone
-/// (or the given zone only), the master zone of a CLB. ALB is not modeled on this branch, so
-/// its ids are never found (`AlbNotFound`).
+/// or ALB zone (or the given zone only), the master zone of a CLB.
 fn resource_rows(
     w: &World,
     ctx: &CallContext,
@@ -327,11 +326,60 @@ fn resource_rows(
                 related_endpoint_count: 0,
             }])
         }
-        "alb" => Err(bad("AlbNotFound", format!("The ALB {id} is not found."))),
+        "alb" => {
+            // ALB may be internet- or internal-facing [S1]; every ALB counts as "upgraded"
+            // for cross-region services (§4.6, ASSUMED default true, no field kept).
+            let lb = w
+                .alb
+                .load_balancers
+                .get(id)
+                .filter(|l| l.region_id == region && l.owner_uid == ctx.caller_account)
+                .ok_or_else(|| bad("AlbNotFound", format!("The ALB {id} is not found.")))?;
+            let zones: Vec<_> = match zone {
+                Some(z) => vec![lb.zones.iter().find(|x| x.zone_id == z).ok_or_else(|| {
+                    bad(
+                        "EndpointServiceNotSupportedZone",
+                        format!("The zone {z} is not a zone of {id}."),
+                    )
+                })?],
+                None => lb.zones.iter().collect(),
+            };
+            Ok(zones
+                .into_iter()
+                .map(|z| ServiceResource {
+                    resource_id: id.to_string(),
+                    resource_type: "alb".into(),
+                    zone_id: z.zone_id.clone(),
+                    vpc_id: lb.vpc_id.clone(),
+                    vswitch_id: z.vswitch_id.clone(),
+                    ip: z.address,
+                    auto_allocated: true,
+                    related_endpoint_count: 0,
+                })
+                .collect())
+        }
         _ => Err(bad(
             "EndpointServiceResourceTypeNotSupport",
             format!("The resource type {rtype} is not supported."),
         )),
+    }
+}
+
+/// True when the load balancer of `row` is dual-stack (§4.1 `AddressIpVersion`: NLB `DualStack`,
+/// ALB `DualStack`; a CLB never is).
+fn dual_stack(w: &World, row: &ServiceResource) -> bool {
+    match row.resource_type.as_str() {
+        "nlb" => w
+            .nlb
+            .load_balancers
+            .get(&row.resource_id)
+            .is_some_and(|l| l.address_ip_version.eq_ignore_ascii_case("DualStack")),
+        "alb" => w
+            .alb
+            .load_balancers
+            .get(&row.resource_id)
+            .is_some_and(|l| l.address_ip_version.eq_ignore_ascii_case("DualStack")),
+        _ => false,
     }
 }
 
@@ -549,12 +597,7 @@ impl CloudApi for CreateVpcEndpointService {
                 &res.resource_id,
                 res.zone_id.as_deref(),
             )? {
-                if ip_version == "DualStack"
-                    && w.nlb
-                        .load_balancers
-                        .get(&row.resource_id)
-                        .is_none_or(|l| l.address_ip_version != "DualStack")
-                {
+                if ip_version == "DualStack" && !dual_stack(w, &row) {
                     return Err(bad(
                         "EndpointServiceNotSupportIpv6",
                         format!("The resource {} does not support IPv6.", row.resource_id),
@@ -1376,17 +1419,22 @@ fn allocate_zones(svc: &EndpointService, zones: &mut [PlannedZone], cross: bool)
 
 /// Adds `delta` (±1) to `RelatedEndpointCount` of every row allocated to `e`'s zones.
 fn count_allocations(w: &mut World, e: &Endpoint, delta: i64) {
-    let Some(s) = w.privatelink.services.get_mut(&e.service_id) else {
+    count_zone_allocations(w, &e.service_id, &e.zones, delta);
+}
+
+/// Adds `delta` (±1) to `RelatedEndpointCount` of every row of service `service_id`
+/// allocated to `zones`.
+fn count_zone_allocations(w: &mut World, service_id: &str, zones: &[EndpointZone], delta: i64) {
+    let Some(s) = w.privatelink.services.get_mut(service_id) else {
         return;
     };
     // A zone in migration relates to both rows: the old one still carries the old ENI's traffic.
-    for key in e
-        .zones
+    for key in zones
         .iter()
         .flat_map(|z| z.resource_id.iter().chain(&z.replaced_resource_id))
     {
         {
-            if let Some(r) = s.resources.iter_mut().find(|r| r.key() == *key) {
+            if let Some(r) = s.resources.iter_mut().find(|r| r.has_key(key)) {
                 r.related_endpoint_count =
                     (i64::from(r.related_endpoint_count) + delta).max(0) as u32;
             }
@@ -1526,7 +1574,7 @@ fn connect_zones(
             resource: if which.is_none_or(|w| w == z.zone_id) {
                 z.manual_resource_id
                     .clone()
-                    .filter(|k| svc.resources.iter().any(|r| r.key() == *k))
+                    .filter(|k| svc.resources.iter().any(|r| r.has_key(k)))
             } else {
                 z.resource_id.clone()
             },
@@ -2112,12 +2160,7 @@ impl CloudApi for AttachResourceToVpcEndpointService {
                     ),
                 ));
             }
-            if s.address_ip_version == "DualStack"
-                && w.nlb
-                    .load_balancers
-                    .get(&row.resource_id)
-                    .is_none_or(|l| l.address_ip_version != "DualStack")
-            {
+            if s.address_ip_version == "DualStack" && !dual_stack(w, &row) {
                 return Err(bad(
                     "ServiceResourceNotSupportIpv6",
                     format!("The resource {} does not support IPv6.", row.resource_id),
@@ -2246,7 +2289,7 @@ impl CloudApi for DetachResourceFromVpcEndpointService {
                     .resource_id
                     .iter()
                     .chain(&z.replaced_resource_id)
-                    .any(|k| removed.iter().any(|r| r.key() == *k));
+                    .any(|k| removed.iter().any(|r| r.has_key(k)));
                 if bound && z.status != "Disconnected" {
                     return Err(bad(
                         "EndpointServiceResourceCannotRemove",
@@ -2762,20 +2805,21 @@ impl CloudApi for RemoveZoneFromVpcEndpoint {
         Ok((e.endpoint_id.clone(), self.zone_id.clone()))
     }
     fn apply(w: &mut World, _now: Timestamp, (id, zone): Self::Plan) -> Value {
-        let Some(e) = w.privatelink.endpoints.get(&id).cloned() else {
+        // Z10: the zone goes with its ENIs (both during a migration); the rows it was
+        // allocated to are released. The endpoint is edited in place (no copy of it).
+        let Some(e) = w.privatelink.endpoints.get_mut(&id) else {
             return json!({});
         };
-        let mut new = e.clone();
-        new.zones.retain(|z| z.zone_id != zone);
-        if let Some(z) = e.zones.iter().find(|z| z.zone_id == zone) {
-            let owner = format!("privatelink:{id}:{zone}");
-            for eni in std::iter::once(&z.eni_id).chain(&z.replaced_eni_id) {
-                let _ = delete_service_eni(&mut w.ecs, eni, &owner);
-            }
+        let Some(pos) = e.zones.iter().position(|z| z.zone_id == zone) else {
+            return json!({});
+        };
+        let z = e.zones.remove(pos);
+        let service_id = e.service_id.clone();
+        let owner = format!("privatelink:{id}:{zone}");
+        for eni in std::iter::once(&z.eni_id).chain(&z.replaced_eni_id) {
+            let _ = delete_service_eni(&mut w.ecs, eni, &owner);
         }
-        count_allocations(w, &e, -1);
-        count_allocations(w, &new, 1);
-        w.privatelink.endpoints.insert(id, new);
+        count_zone_allocations(w, &service_id, std::slice::from_ref(&z), -1);
         json!({})
     }
 }

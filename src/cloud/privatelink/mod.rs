@@ -15,6 +15,8 @@ pub mod regions;
 pub mod zone_resource;
 
 #[cfg(test)]
+mod alb_tests;
+#[cfg(test)]
 pub(crate) mod tests;
 
 use crate::cloud::declare::{Denial, Product};
@@ -64,6 +66,13 @@ impl ServiceResource {
     /// `ResourceId|ZoneId`: the row's identity.
     pub fn key(&self) -> String {
         format!("{}|{}", self.resource_id, self.zone_id)
+    }
+
+    /// True when `key` is this row's [`ServiceResource::key`] (compared without building it).
+    pub fn has_key(&self, key: &str) -> bool {
+        key.strip_prefix(self.resource_id.as_str())
+            .and_then(|rest| rest.strip_prefix('|'))
+            .is_some_and(|zone| zone == self.zone_id)
     }
 }
 
@@ -349,8 +358,14 @@ pub fn allocate<'s>(
         .iter()
         .filter(|r| r.zone_id == target && r.auto_allocated)
         .min_by(|a, b| {
-            let ca = a.related_endpoint_count + extra.get(&a.key()).copied().unwrap_or(0);
-            let cb = b.related_endpoint_count + extra.get(&b.key()).copied().unwrap_or(0);
+            let planned = |r: &ServiceResource| {
+                extra
+                    .iter()
+                    .find(|(k, _)| r.has_key(k))
+                    .map_or(0, |(_, n)| *n)
+            };
+            let ca = a.related_endpoint_count + planned(a);
+            let cb = b.related_endpoint_count + planned(b);
             ca.cmp(&cb).then_with(|| a.resource_id.cmp(&b.resource_id))
         })
 }

@@ -212,7 +212,7 @@ impl CloudApi for UpdateVpcEndpointZoneConnectionResourceAttribute {
                 let current = zone
                     .resource_id
                     .as_deref()
-                    .and_then(|k| s.resources.iter().find(|r| r.key() == k));
+                    .and_then(|k| s.resources.iter().find(|r| r.has_key(k)));
                 if current.is_some_and(|r| r.auto_allocated) {
                     return Err(bad(
                         "OperationDenied.CurrentResourceAutoAllocated",

@@ -251,7 +251,7 @@ pub fn deliver(
     let eni_id = match owner {
         AddressOwner::Eni(e) => e.clone(),
         AddressOwner::Service { kind, id } => {
-            let lb = match segment::service_target(t.world, kind, id) {
+            let lb = match segment::service_target(t, kind, id) {
                 Ok(lb) => lb,
                 Err(e) => return Err(err1(Code::DstNotTargetable, id, e, Site::None)),
             };

@@ -33,7 +33,10 @@ fn node(h: &Hop) -> Value {
         "ip".into(),
         json!(h.ip.map(|i| i.to_string()).unwrap_or_default()),
     );
-    m.insert("cidr".into(), json!(h.cidr.clone().unwrap_or_default()));
+    m.insert(
+        "cidr".into(),
+        json!(h.cidr.map(|c| c.to_string()).unwrap_or_default()),
+    );
     m.insert("status".into(), json!(h.action.as_str()));
     let next: Vec<Value> = h
         .matched_route

@@ -1,6 +1,7 @@
 //! Hops of a path: one node of the NIS topology each, with what matched there (§8.2).
 
 use crate::cloud::packet::{Action, Direction};
+use ipnet::Ipv4Net;
 use serde::{Deserialize, Serialize};
 use std::net::Ipv4Addr;
 
@@ -134,8 +135,8 @@ pub struct Hop {
     pub zone: String,
     /// Address (ENI and VM hops).
     pub ip: Option<Ipv4Addr>,
-    /// CIDR (vSwitch and VRT hops).
-    pub cidr: Option<String>,
+    /// CIDR (vSwitch and VRT hops); serialized as its text (`10.0.1.0/24`).
+    pub cidr: Option<Ipv4Net>,
     /// `accept` when the packet passed this node, `drop` when it stopped here.
     pub action: Action,
     /// VRT hops: the matched route.

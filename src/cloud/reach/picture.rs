@@ -215,7 +215,7 @@ pub fn svg(w: &World, v: &Verdict, title: &str) -> String {
                     }
                 ),
                 (Some(ip), _, _) => ip.to_string(),
-                (None, Some(c), _) => c.clone(),
+                (None, Some(c), _) => c.to_string(),
                 _ => String::new(),
             };
             let color = if h.action == Action::Drop {

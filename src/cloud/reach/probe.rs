@@ -60,8 +60,8 @@ pub enum Target {
         /// `nlb-…` or `lb-…`.
         load_balancer_id: String,
     },
-    /// A DNS name: endpoint and zone domains (§4.8, zone affinity from the source's zone),
-    /// NLB DNS names.
+    /// A DNS name: endpoint, zone and service domains (§4.8, zone affinity from the source's
+    /// zone, service domains inside the source's VPC), NLB and ALB DNS names.
     Domain {
         /// The name.
         name: String,
@@ -174,7 +174,7 @@ pub fn resolve(t: &Topology<'_>, p: &Probe) -> Result<Resolved, ProbeError> {
 fn service_entries(
     t: &Topology<'_>,
     target: &Target,
-    src_zone: &str,
+    src: &End,
 ) -> Result<Option<(String, Vec<Ipv4Addr>)>, ProbeError> {
     let w = t.world;
     let found = match target {
@@ -200,14 +200,16 @@ fn service_entries(
             (lb.vpc_id.clone(), lb.zones.iter().map(|z| z.vip).collect())
         }
         Target::Domain { name } => {
-            super::segment::privatelink::resolve_domain(w, name, Some(src_zone)).ok_or_else(
-                || {
-                    err(
-                        "IllegalParam.TargetId",
-                        format!("`{name}` does not resolve"),
-                    )
-                },
-            )?
+            let client = super::segment::privatelink::Client {
+                vpc_id: Some(&src.vpc_id),
+                zone_id: Some(&src.zone),
+            };
+            super::segment::privatelink::resolve_domain(w, name, client).ok_or_else(|| {
+                err(
+                    "IllegalParam.TargetId",
+                    format!("`{name}` does not resolve"),
+                )
+            })?
         }
         _ => return Ok(None),
     };
@@ -233,7 +235,7 @@ fn describe(target: &Target) -> String {
 /// load balancer or a domain may have several). Never empty on `Ok`.
 pub fn resolve_all(t: &Topology<'_>, p: &Probe) -> Result<Vec<Resolved>, ProbeError> {
     let first = resolve_one(t, p, None)?;
-    let Some((vpc, ips)) = service_entries(t, &p.target, &first.src.zone)? else {
+    let Some((vpc, ips)) = service_entries(t, &p.target, &first.src)? else {
         return Ok(vec![first]);
     };
     ips.into_iter()

@@ -59,7 +59,7 @@ fn hop_line(out: &mut String, n: usize, h: &Hop) {
     }
     if h.node_type == NodeType::Vsw {
         if let Some(c) = &h.cidr {
-            what.push(c.clone());
+            what.push(c.to_string());
         }
     }
     if let Some(r) = &h.matched_route {

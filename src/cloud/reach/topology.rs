@@ -2,6 +2,8 @@
 //! built once, so that one analysis costs the length of its path (a longest-prefix match over
 //! one table, address-index lookups), not the size of the world.
 
+use super::segment::load_balancer::{LbView, LegKey, LegResult};
+use crate::authz::fast::FxMap;
 use crate::cloud::cen::routing::TrRoutes;
 use crate::cloud::cen::AttachStatus;
 use crate::cloud::vpc::route::{NextHopType, RouteEntry, RouteMatch, RouteTable, RouteTarget};
@@ -9,7 +11,7 @@ use crate::cloud::vpc::{NetStatus, VSwitch, Vpc};
 use crate::cloud::World;
 use ipnet::{IpNet, Ipv4Net};
 use std::net::{IpAddr, Ipv4Addr};
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// The index. Borrowing the world keeps it consistent: it cannot outlive a mutation.
 ///
@@ -27,6 +29,10 @@ pub struct Topology<'w> {
     /// VPCs with an auto-publishing attachment (their system tables get TR routes), computed
     /// on first use.
     publishing: OnceLock<Vec<&'w str>>,
+    /// Load-balancer backend legs already walked (health probes and data paths, §8.3.7 L5).
+    legs: Mutex<FxMap<LegKey, LegResult>>,
+    /// Load balancers as the segment sees them, built on first use.
+    lbs: Mutex<FxMap<String, Arc<LbView>>>,
 }
 
 impl<'w> Topology<'w> {
@@ -36,7 +42,41 @@ impl<'w> Topology<'w> {
             world,
             tr_routes: OnceLock::new(),
             publishing: OnceLock::new(),
+            legs: Mutex::new(FxMap::default()),
+            lbs: Mutex::new(FxMap::default()),
         }
+    }
+
+    /// Load balancer `id` (NLB, CLB or ALB) as the segment sees it
+    /// ([`load_balancer::view`](super::segment::load_balancer::view)), built once per index.
+    pub fn lb_view(&self, id: &str) -> Option<Arc<LbView>> {
+        if let Some(v) = self.lbs.lock().ok().and_then(|m| m.get(id).cloned()) {
+            return Some(v);
+        }
+        let v = Arc::new(super::segment::load_balancer::view(self.world, id)?);
+        if let Ok(mut m) = self.lbs.lock() {
+            m.insert(id.to_string(), v.clone());
+        }
+        Some(v)
+    }
+
+    /// The backend leg of `key`, computed by `compute` the first time it is asked for.
+    pub(crate) fn backend_leg(
+        &self,
+        key: LegKey,
+        compute: impl FnOnce() -> LegResult,
+    ) -> LegResult {
+        let cached = self.legs.lock().ok().and_then(|m| m.get(&key).cloned());
+        if let Some(r) = cached {
+            return r;
+        }
+        // Computed outside the lock (a leg may probe other legs); a racing thread computes
+        // the same value.
+        let r = compute();
+        if let Ok(mut m) = self.legs.lock() {
+            m.insert(key, r.clone());
+        }
+        r
     }
 
     /// VPCs with an auto-publishing, attached TR attachment, sorted.

@@ -99,7 +99,7 @@ impl<'t, 'w> Walk<'t, 'w> {
 
     fn vsw_hop(&mut self, s: &VSwitch) {
         let mut h = Hop::new(&s.vswitch_id, NodeType::Vsw, &s.region_id, &s.zone_id);
-        h.cidr = Some(s.cidr_block.to_string());
+        h.cidr = Some(s.cidr_block);
         self.hops.push(h);
     }
 
@@ -163,12 +163,14 @@ impl<'t, 'w> Walk<'t, 'w> {
 
     fn vrt_hop(&mut self, vpc_id: &str, m: &RouteMatch) {
         let t = self.t;
-        let (region, cidr) = t
-            .vpc(vpc_id)
-            .map(|v| (v.region_id.clone(), v.cidr_block.to_string()))
-            .unwrap_or_default();
-        let mut h = Hop::new(vpc_id, NodeType::Vrt, &region, "");
-        h.cidr = Some(cidr);
+        let vpc = t.vpc(vpc_id);
+        let mut h = Hop::new(
+            vpc_id,
+            NodeType::Vrt,
+            vpc.map_or("", |v| v.region_id.as_str()),
+            "",
+        );
+        h.cidr = vpc.map(|v| v.cidr_block);
         let (nht, nhid) = match &m.target {
             crate::cloud::vpc::route::RouteTarget::Local => ("Local".to_string(), String::new()),
             crate::cloud::vpc::route::RouteTarget::NextHop {
@@ -218,13 +220,14 @@ impl<'t, 'w> Walk<'t, 'w> {
     /// Arrival at an ALB back-to-origin address over its hidden route: the ALB zone's vSwitch,
     /// no network ACL (the LB side, §8.3.4 D2, ASSUMED).
     fn hidden_arrival(&mut self, vpc_id: &str, s: &'w VSwitch) -> Arrived<'w> {
-        let (region, cidr) = self
-            .t
-            .vpc(vpc_id)
-            .map(|v| (v.region_id.clone(), v.cidr_block.to_string()))
-            .unwrap_or_default();
-        let mut h = Hop::new(vpc_id, NodeType::Vrt, &region, "");
-        h.cidr = Some(cidr);
+        let vpc = self.t.vpc(vpc_id);
+        let mut h = Hop::new(
+            vpc_id,
+            NodeType::Vrt,
+            vpc.map_or("", |v| v.region_id.as_str()),
+            "",
+        );
+        h.cidr = vpc.map(|v| v.cidr_block);
         h.matched_route = Some(MatchedRoute {
             route_table_id: self
                 .t

@@ -381,7 +381,7 @@ fn walk_zone(
     let Some(row) = svc
         .resources
         .iter()
-        .find(|r| Some(r.key()) == z.resource_id)
+        .find(|r| z.resource_id.as_deref().is_some_and(|k| r.has_key(k)))
     else {
         return Err("EP_ZONE_NO_RESOURCE");
     };

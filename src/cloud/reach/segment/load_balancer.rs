@@ -26,7 +26,7 @@ use crate::cloud::World;
 use std::net::Ipv4Addr;
 
 /// How a load balancer reaches a group's backends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Scope {
     /// Inside the load balancer's VPC, no route lookup (NLB/CLB `Instance` members).
     VpcLocal,
@@ -361,8 +361,8 @@ pub struct LbOutcome {
 }
 
 /// One leg from the load balancer to a backend and back.
-#[derive(Debug, Default)]
-struct Leg1 {
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Leg1 {
     hops: Vec<Hop>,
     reverse: Vec<Hop>,
     warnings: Vec<Finding>,
@@ -373,10 +373,59 @@ fn err(code: Code, component: &str, detail: String) -> Finding {
     Finding::error(Leg::Forward, code, component, detail, Site::None)
 }
 
+/// Everything [`backend_leg`] reads besides the world: a leg computed once is the same leg
+/// for as long as the [`Topology`] (which borrows the world immutably) lives.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct LegKey {
+    lb: String,
+    vpc: String,
+    vswitch: String,
+    group: String,
+    scope: Scope,
+    server: String,
+    packet: Packet,
+    reply_vpc: String,
+    lb_side: bool,
+}
+
+/// A computed backend leg, shared between the health probe and the data path.
+pub(crate) type LegResult = std::sync::Arc<(Leg1, Result<(), Finding>)>;
+
+/// [`compute_leg`], memoized in the topology: a backend's health probe and the data path of
+/// the candidate in the probing zone are the same packet (the LB-side source of that zone to
+/// the server port), and several candidates probe the same backend, so one analysis walks
+/// each distinct leg once.
+#[allow(clippy::too_many_arguments)]
+fn backend_leg(
+    t: &Topology<'_>,
+    lb: &LbView,
+    zone: &LbZone,
+    g: &GroupView,
+    b: &Backend,
+    packet: &Packet,
+    reply_vpc: &str,
+    lb_side: bool,
+) -> LegResult {
+    let key = LegKey {
+        lb: lb.id.clone(),
+        vpc: lb.vpc_id.clone(),
+        vswitch: zone.vswitch_id.clone(),
+        group: g.group_id.clone(),
+        scope: g.scope,
+        server: b.server_id.clone(),
+        packet: *packet,
+        reply_vpc: reply_vpc.to_string(),
+        lb_side,
+    };
+    t.backend_leg(key, || {
+        std::sync::Arc::new(compute_leg(t, lb, zone, g, b, packet, reply_vpc, lb_side))
+    })
+}
+
 /// The packet from `zone` of `lb` to backend `b` of `g` (source `src`), delivered at the
 /// backend's ENI (state, instance, security groups), and its reply back to `src` in `reply_vpc`.
 #[allow(clippy::too_many_arguments)]
-fn backend_leg(
+fn compute_leg(
     t: &Topology<'_>,
     lb: &LbView,
     zone: &LbZone,
@@ -554,7 +603,7 @@ pub fn probe_backend(
         p => p,
     };
     let packet = Packet::tcp(zone.source, DEFAULT_CLIENT_PORT, b.ip, port);
-    match backend_leg(t, lb, zone, g, b, &packet, &lb.vpc_id, true) {
+    match &*backend_leg(t, lb, zone, g, b, &packet, &lb.vpc_id, true) {
         (l, Ok(())) if l.listening => Ok(()),
         (_, Ok(())) => Err(Finding::warning(
             Leg::Forward,
@@ -562,7 +611,7 @@ pub fn probe_backend(
             &b.server_id,
             format!("`{}` has no listener on tcp/{port}", b.server_id),
         )),
-        (_, Err(f)) => Err(f),
+        (_, Err(f)) => Err(f.clone()),
     }
 }
 
@@ -744,7 +793,10 @@ pub fn segment(
                     let mut hops = Vec::new();
                     if let Some(z) = lb.probe_zone(b) {
                         let probe = Packet::tcp(z.source, DEFAULT_CLIENT_PORT, b.ip, dport);
-                        hops = backend_leg(t, lb, z, g, b, &probe, &lb.vpc_id, true).0.hops;
+                        hops = backend_leg(t, lb, z, g, b, &probe, &lb.vpc_id, true)
+                            .0
+                            .hops
+                            .clone();
                     }
                     if let Some(h) = hops.last_mut() {
                         h.action = crate::cloud::packet::Action::Drop;
@@ -766,7 +818,9 @@ pub fn segment(
             dst_port: dport,
         };
         let reply_vpc = if preserve { client_vpc } else { &lb.vpc_id };
-        match backend_leg(t, lb, &zone, g, b, &data, reply_vpc, !preserve) {
+        let leg = backend_leg(t, lb, &zone, g, b, &data, reply_vpc, !preserve);
+        let (leg, result) = std::sync::Arc::unwrap_or_clone(leg);
+        match (leg, result) {
             (mut l, Ok(())) => {
                 r.ok = true;
                 if !l.listening {

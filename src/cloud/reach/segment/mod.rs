@@ -59,12 +59,12 @@ pub fn classify(target: &RouteTarget) -> Segment<'_> {
 /// address are not targetable (§8.3.4 D4 last line). Endpoint ENIs are ENIs: the delivery
 /// hands them to [`privatelink`]. An ALB adds its VIP kind here.
 pub fn service_target(
-    w: &crate::cloud::World,
+    t: &crate::cloud::reach::topology::Topology<'_>,
     kind: &str,
     id: &str,
-) -> Result<load_balancer::LbView, String> {
+) -> Result<std::sync::Arc<load_balancer::LbView>, String> {
     let lb = match kind {
-        "nlb-vip" | "clb-vip" | "alb-vip" => load_balancer::view(w, id),
+        "nlb-vip" | "clb-vip" | "alb-vip" => t.lb_view(id),
         _ => None,
     };
     lb.ok_or_else(|| {

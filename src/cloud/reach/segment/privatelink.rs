@@ -8,7 +8,7 @@
 //! LB-side source to the zone VIP (P8). No route between consumer and provider VPCs is needed;
 //! their CIDR blocks may overlap.
 
-use super::load_balancer::{self, LbView};
+use super::load_balancer::LbView;
 use crate::cloud::ecs::Eni;
 use crate::cloud::packet::{Direction, Packet};
 use crate::cloud::reach::deliver::sg_check;
@@ -22,7 +22,7 @@ use std::net::Ipv4Addr;
 #[derive(Debug, Clone)]
 pub struct Handover {
     /// The service's load balancer.
-    pub lb: LbView,
+    pub lb: std::sync::Arc<LbView>,
     /// The zone of the allocated resource row.
     pub zone_id: String,
     /// The packet as the load balancer receives it (LB-side source → zone VIP).
@@ -171,7 +171,7 @@ pub fn segment(
     // goes to the replaced row (§4.3.10 Z8).
     let row = zone
         .row_for_eni(eni_id)
-        .and_then(|k| service.resources.iter().find(|x| x.key() == k));
+        .and_then(|k| service.resources.iter().find(|x| x.has_key(k)));
     let Some(row) = row else {
         return Err(err(
             Code::EpZoneNoResource,
@@ -196,7 +196,7 @@ pub fn segment(
         ));
     }
     // P8.
-    let lb = load_balancer::view(w, &row.resource_id);
+    let lb = t.lb_view(&row.resource_id);
     let lbz = lb.as_ref().and_then(|l| l.zone(&row.zone_id)).cloned();
     let (Some(lb), Some(lbz)) = (lb, lbz) else {
         return Err(err(
@@ -220,62 +220,119 @@ pub fn segment(
     })
 }
 
+/// The resolving client of a DNS query: its VPC (service domains resolve per consumer VPC)
+/// and zone (zone affinity).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Client<'a> {
+    /// The client's VPC.
+    pub vpc_id: Option<&'a str>,
+    /// The client's zone.
+    pub zone_id: Option<&'a str>,
+}
+
 /// What a DNS name resolves to: the VPC holding the addresses and the addresses, in zone
-/// order (§4.8, §8.3.2). `client_zone` is the resolving client's zone (zone affinity).
+/// order (§4.8, §8.3.2):
+///
+/// * `EndpointDomain` `<ep>.<epsrv>.<region>.privatelink.aliyuncs.com` — the ENI address of
+///   every zone that carries traffic (during a migration the new ENI only), narrowed to the
+///   client's zone under zone affinity (both the service and the endpoint enable it, and the
+///   client's zone has a carrying zone);
+/// * `ZoneDomain` `<ep>-<region>.<epsrv>.<zone>.privatelink.aliyuncs.com` — that zone's address;
+/// * `ServiceDomain` `<epsrv>.<region>.privatelink.aliyuncs.com` — inside a consumer VPC that
+///   holds an endpoint to the service, what that endpoint's domain resolves to (**ASSUMED**:
+///   the model's private zone for the service name; from anywhere else it does not resolve);
+/// * NLB `<nlb>.<region>.nlb.aliyuncs.com` and ALB `<alb>[.internal].<region>.alb.aliyuncs.com`
+///   DNS names — every zone VIP. (A CLB has no DNS name in the 2014-05-15 API, only its
+///   `Address`.)
+///
+/// Every name carries the id of what it names, so resolution is a map lookup by that id
+/// followed by a comparison with the object's own name — never a scan of endpoints, services
+/// or load balancers.
 pub fn resolve_domain(
     w: &World,
     name: &str,
-    client_zone: Option<&str>,
+    client: Client<'_>,
 ) -> Option<(String, Vec<Ipv4Addr>)> {
     let name = name.trim_end_matches('.').to_ascii_lowercase();
-    for ep in w.privatelink.endpoints.values() {
-        if ep.domain() == name {
-            let up: Vec<_> = ep
-                .zones
-                .iter()
-                .filter(|z| zone_carries(&z.status))
-                .collect();
-            let affinity = ep.zone_affinity
-                && w.privatelink
-                    .services
-                    .get(&ep.service_id)
-                    .is_some_and(|s| s.zone_affinity);
-            let near: Vec<_> = up
-                .iter()
-                .filter(|z| Some(z.zone_id.as_str()) == client_zone)
-                .collect();
-            let ips = if affinity && !near.is_empty() {
-                near.iter().map(|z| z.eni_ip).collect()
-            } else {
-                up.iter().map(|z| z.eni_ip).collect()
-            };
-            return Some((ep.vpc_id.clone(), ips));
+    let first = name.split('.').next()?;
+    if let Some(rest) = name.strip_suffix(".privatelink.aliyuncs.com") {
+        if first.starts_with("epsrv-") {
+            let s = w.privatelink.services.get(first)?;
+            if s.domain() != name {
+                return None;
+            }
+            let vpc = client.vpc_id?;
+            let ep = w
+                .privatelink
+                .endpoints_in_vpc(vpc)
+                .find(|e| e.service_id == s.service_id)?;
+            return Some(endpoint_addresses(w, ep, client.zone_id));
         }
-        if let Some(z) = ep.zones.iter().find(|z| ep.zone_domain(&z.zone_id) == name) {
-            return Some((ep.vpc_id.clone(), vec![z.eni_ip]));
+        // `<ep-id>` (endpoint domain) or `<ep-id>-<region>` (zone domain): the id is the
+        // prefix and the first hyphen-free body after it.
+        let body = first.strip_prefix("ep-")?;
+        let id_len = 3 + body.find('-').unwrap_or(body.len());
+        let ep = w.privatelink.endpoints.get(&first[..id_len])?;
+        if first.len() == id_len {
+            return (ep.domain() == name).then(|| endpoint_addresses(w, ep, client.zone_id));
         }
+        // the zone id is the third label of `rest`
+        let zone_id = rest.split('.').nth(2)?;
+        let z = ep.zones.iter().find(|z| z.zone_id == zone_id)?;
+        return (ep.zone_domain(zone_id) == name).then(|| (ep.vpc_id.clone(), vec![z.eni_ip]));
     }
-    for lb in w.nlb.load_balancers.values() {
-        if lb.dns_name() == name {
+    if name.ends_with(".nlb.aliyuncs.com") {
+        let lb = w.nlb.load_balancers.get(first)?;
+        return (lb.dns_name() == name).then(|| {
             let vips = lb
                 .zone_mappings
                 .iter()
                 .map(|z| z.private_ipv4_address)
                 .collect();
-            return Some((lb.vpc_id.clone(), vips));
-        }
+            (lb.vpc_id.clone(), vips)
+        });
     }
-    for lb in w.alb.load_balancers.values() {
-        if lb.dns_name() == name {
-            return Some((
+    if name.ends_with(".alb.aliyuncs.com") {
+        let lb = w.alb.load_balancers.get(first)?;
+        return (lb.dns_name() == name).then(|| {
+            (
                 lb.vpc_id.clone(),
                 lb.zones.iter().map(|z| z.address).collect(),
-            ));
-        }
+            )
+        });
     }
     None
+}
+
+/// What the endpoint domain of `ep` resolves to for a client in `client_zone` (§4.8).
+fn endpoint_addresses(
+    w: &World,
+    ep: &crate::cloud::privatelink::Endpoint,
+    client_zone: Option<&str>,
+) -> (String, Vec<Ipv4Addr>) {
+    let up = ep.zones.iter().filter(|z| zone_carries(&z.status));
+    let affinity = ep.zone_affinity
+        && w.privatelink
+            .services
+            .get(&ep.service_id)
+            .is_some_and(|s| s.zone_affinity);
+    let near: Vec<Ipv4Addr> = up
+        .clone()
+        .filter(|z| affinity && Some(z.zone_id.as_str()) == client_zone)
+        .map(|z| z.eni_ip)
+        .collect();
+    let ips = if near.is_empty() {
+        up.map(|z| z.eni_ip).collect()
+    } else {
+        near
+    };
+    (ep.vpc_id.clone(), ips)
 }
 
 #[cfg(test)]
 #[path = "privatelink_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "dns_tests.rs"]
+mod dns_tests;
