@@ -92,11 +92,17 @@ fn peering_world_compact_and_html() {
         let action = row["action"].as_str().expect("action");
         for res in row["resources"].as_array().expect("resources") {
             let res = res.as_str().expect("resource");
-            let line = compact
-                .stdout
-                .lines()
-                .find(|l| l.split_whitespace().next() == Some(res));
-            let listed = line.is_some_and(|l| l.split_whitespace().skip(1).any(|a| a == action));
+            // Rows with a target account are listed as `<resource> peer:<uid>`.
+            let label = match row["target"].as_str() {
+                Some(t) => format!("{res} peer:{t}"),
+                None => res.to_string(),
+            };
+            let line = compact.stdout.lines().find(|l| {
+                l.strip_prefix(label.as_str())
+                    .is_some_and(|r| r.starts_with("  "))
+            });
+            let listed =
+                line.is_some_and(|l| l[label.len()..].split_whitespace().any(|a| a == action));
             assert_eq!(listed, row["decision"] == "Allow", "{action} on {res}");
         }
     }

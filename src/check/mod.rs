@@ -683,6 +683,16 @@ impl Checker {
         Ok(self.violates(steps, k)?.is_some())
     }
 
+    /// Replays `steps` from the initial world: the witness of invariant `k`'s first failure,
+    /// if some step makes it fail.
+    pub fn replay_witness(
+        &mut self,
+        steps: &[Step],
+        k: usize,
+    ) -> Result<Option<Vec<String>>, String> {
+        Ok(self.violates(steps, k)?.map(|(_, w)| w))
+    }
+
     /// Replays `steps` checking invariant `k` only; the index and witness of the first
     /// failing step.
     fn violates(

@@ -20,6 +20,10 @@ pub struct Instance {
     pub resource_group: Option<String>,
     /// The trust policy of the role being assumed (`sts:AssumeRole` only).
     pub trust: Option<String>,
+    /// The request parameters the instance names: each placeholder's value (`VpcId`,
+    /// `UserName`, `ResourceGroupId`, …; "any name" placeholders left out) and `RegionId`
+    /// when the templates name a region.
+    pub params: Vec<(String, String)>,
 }
 
 /// A value a placeholder can take, with what it implies about the request.
@@ -283,6 +287,7 @@ pub fn instances(state: &SimState, account: &str, entry: &ApiEntry) -> Vec<Insta
             resource_account: None,
             resource_group: None,
             trust: None,
+            params: Vec::new(),
         }];
     }
     let mut names: Vec<&str> = Vec::new();
@@ -343,11 +348,21 @@ pub fn instances(state: &SimState, account: &str, entry: &ApiEntry) -> Vec<Insta
                     })
                 })
                 .collect();
+            let mut params: Vec<(String, String)> = names
+                .iter()
+                .zip(&chosen)
+                .filter(|(_, c)| c.value != "*")
+                .map(|(n, c)| ((*n).to_string(), c.value.clone()))
+                .collect();
+            if uses_region || implied_region.is_some() {
+                params.push(("RegionId".to_string(), region.clone()));
+            }
             out.push(Instance {
                 resources,
                 resource_account: role_account.clone(),
                 resource_group: chosen.iter().find_map(|c| c.resource_group.clone()),
                 trust: chosen.iter().find_map(|c| c.trust.clone()),
+                params,
             });
         }
         // Next combination (odometer).

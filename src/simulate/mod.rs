@@ -3,6 +3,13 @@
 //! answer is a permission matrix: decision, deciding policy type, policy and statement, and
 //! the condition keys the in-scope statements looked for that the request did not carry
 //! ("missing context", like AWS's `MissingContextValues`).
+//!
+//! Every row is decided on the gateway's one decision path ([`crate::api::decision`]): the
+//! context the gateway builds for the caller's credentials (envelope keys, `acs:AccessId`,
+//! `acs:PrincipalARN`), the keys the service injects (`acs:TargetRDId`/`acs:TargetRDPath` of
+//! the row's target account — APIs that inject them get one row per account of the world), the
+//! role's trust policy for `sts:AssumeRole`, the catalog's dependent actions, the target's
+//! resource group, and the caller's compiled store (identity, control and session policies).
 
 pub mod instances;
 pub mod peers;
@@ -11,18 +18,20 @@ pub mod render;
 pub use instances::{instances, Instance};
 
 use crate::api::catalog::{ApiEntry, CATALOG, DEPENDENT_ONLY_ACTIONS};
+use crate::api::decision::{base_context, with_base, AuthQuery, Presented};
 use crate::api::gateway::DEFAULT_SOURCE_IP;
-use crate::api::SimState;
+use crate::api::{Envelope, SimState};
 use crate::authz::policy_set::AttachedEntityType;
 use crate::authz::{
-    explain, ActionResource, EvalOptions, Explanation, Outcome, PolicySet, PolicySource,
-    PolicyStore, PolicyType, Principal, Request, RequestContext,
+    explain, ActionResource, EvalOptions, Explanation, Outcome, PolicyStore, PolicyType, Principal,
+    RequestContext,
 };
+use crate::cloud::declare::ParamType;
 use crate::iam::model::Grantee;
 use crate::iam::Caller;
 use crate::policy::pattern::{fold_case, Wildcard};
-use crate::policy::{read_policy, PolicyKind, ReadOptions};
 use serde::Serialize;
+use serde_json::{Map, Value};
 
 /// Actions the gateway serves without asking RAM (every caller may call them).
 pub const UNAUTHORIZED_ACTIONS: &[&str] = &["sts:GetCallerIdentity"];
@@ -87,6 +96,12 @@ pub struct Subject {
     pub principal: Principal,
     /// The policies that apply.
     pub store: PolicyStore,
+    /// The caller the gateway would resolve (a hypothetical one for `role:`/`group:`).
+    pub caller: Caller,
+    /// The AccessKeyId presented, when the principal was given as a user's `LTAI…` key.
+    pub access_key: Option<String>,
+    /// True for a `role:` or `group:` principal: no real credentials, so no `acs:AccessId`.
+    pub hypothetical: bool,
 }
 
 fn account_uid(state: &SimState, text: &str) -> Result<String, String> {
@@ -196,12 +211,19 @@ pub fn resolve(state: &SimState, spec: &PrincipalSpec, label: &str) -> Result<Su
             other => other.arn(),
         },
     };
+    let access_key = match spec {
+        PrincipalSpec::Caller(who) if who.starts_with("LTAI") => Some(who.clone()),
+        _ => None,
+    };
     Ok(Subject {
         label: label.to_string(),
         arn,
         account,
         principal,
         store,
+        caller,
+        access_key,
+        hypothetical: !matches!(spec, PrincipalSpec::Caller(_)),
     })
 }
 
@@ -275,6 +297,11 @@ pub struct Row {
     pub action: String,
     /// Resource ARNs the API is authorized against (`*` for All-Resource actions).
     pub resources: Vec<String>,
+    /// The account the call targets (the peer of `CreateVpcPeerConnection`, the requester of
+    /// `AcceptVpcPeerConnection`, the CEN owner of a grant), whose `acs:TargetRDId` /
+    /// `acs:TargetRDPath` the gateway injects; one row per account of the world.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
     /// Dependent `action on resource` pairs also evaluated.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub dependent: Vec<String>,
@@ -293,6 +320,10 @@ pub struct Row {
     pub denied_pair: Option<String>,
     /// Condition keys of in-scope statements that the request context did not carry.
     pub missing_context: Vec<String>,
+    /// The request parameters the row's objects fill in (`VpcId`, `UserName`, `RegionId`, …):
+    /// the call the row stands for, less the parameters that do not bear on authorization.
+    #[serde(skip)]
+    pub call: Vec<(String, String)>,
 }
 
 /// The matrix of one principal.
@@ -342,13 +373,46 @@ fn matches_action(filter: Option<&Wildcard>, action: &str) -> bool {
     filter.is_none_or(|w| w.matches(&fold_case(action)))
 }
 
-/// Evaluates one request the way the gateway would and turns it into a row.
+/// The account whose `acs:TargetRDId`/`acs:TargetRDPath` a row carries, and whether the row
+/// names it (one row per account of the world) or it is implied (the caller's own account).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TargetKind {
+    /// The API names no other account: no target keys.
+    None,
+    /// The caller's own account (`CreateTransitRouterVpcAttachment` without `VpcOwnerId`).
+    Own,
+    /// Any account of the world: the peer of `CreateVpcPeerConnection`, the requester of
+    /// `AcceptVpcPeerConnection`, the CEN owner of `GrantInstanceToTransitRouter`.
+    Each,
+}
+
+fn target_kind(entry: &ApiEntry) -> TargetKind {
+    if !entry.condition_keys.contains(&"acs:TargetRDPath") {
+        TargetKind::None
+    } else if entry.api == "AcceptVpcPeerConnection"
+        || entry
+            .params
+            .iter()
+            .any(|p| p.required && p.ty == ParamType::Uid)
+    {
+        TargetKind::Each
+    } else {
+        TargetKind::Own
+    }
+}
+
+/// Evaluates one request on the gateway's decision path and turns it into a row. `target` is
+/// the account whose RD keys the service injects; `shown` says whether the row names it.
+#[allow(clippy::too_many_arguments)]
 fn row(
+    state: &SimState,
     subject: &Subject,
     entry: Option<&ApiEntry>,
     action: &str,
     inst: &Instance,
-    context: &RequestContext,
+    base: &RequestContext,
+    overridden: &[String],
+    target: Option<(&str, bool)>,
     options: &EvalOptions,
 ) -> Row {
     let mut pairs: Vec<ActionResource> = inst
@@ -367,6 +431,9 @@ fn row(
         .map(|p| format!("{} on {}", p.action, p.resource))
         .collect();
     let api = entry.map_or_else(|| "-".to_string(), |e| e.api.to_string());
+    let shown_target = target
+        .filter(|(_, shown)| *shown)
+        .map(|(t, _)| t.to_string());
     if UNAUTHORIZED_ACTIONS
         .iter()
         .any(|a| a.eq_ignore_ascii_case(action))
@@ -375,6 +442,7 @@ fn row(
             api,
             action: action.to_string(),
             resources: inst.resources.clone(),
+            target: shown_target,
             dependent,
             decision: Outcome::Allow,
             policy_type: None,
@@ -382,31 +450,40 @@ fn row(
             note: Some("not authorized by RAM: every caller may call it".into()),
             denied_pair: None,
             missing_context: Vec::new(),
+            call: inst.params.clone(),
         };
     }
-    let trust_store;
-    let store = match &inst.trust {
-        Some(text) => {
-            let mut s = subject.store.clone();
-            let mut set = PolicySet::new();
-            if let Some(p) = read_policy(text, PolicyKind::Trust, &ReadOptions::default()).policy {
-                set.add(&p, PolicySource::custom("AssumeRolePolicy"), Some(text));
-            }
-            s.resource_policy = Some(set);
-            trust_store = s;
-            &trust_store
+    // The keys the service injects for the target; a key the user set with --context stays
+    // as the user set it.
+    let mut keys = Vec::new();
+    if let Some((t, _)) = target {
+        if let (Some(id), Some(path)) = (state.world.rd_id(t), state.world.rd_path(t)) {
+            keys.push(("acs:TargetRDId".to_string(), id));
+            keys.push(("acs:TargetRDPath".to_string(), path));
         }
-        None => &subject.store,
+    }
+    keys.retain(|(k, _)| !overridden.iter().any(|o| o.eq_ignore_ascii_case(k)));
+    let query = AuthQuery {
+        pairs,
+        keys,
+        trust: inst.trust.clone(),
+        resource_account: inst.resource_account.clone(),
     };
-    let req = Request {
-        principal: &subject.principal,
-        pairs: &pairs,
-        context,
-        resource_account: inst.resource_account.as_deref(),
-        resource_group: inst.resource_group.as_deref(),
-        assume_role: inst.trust.is_some(),
-    };
-    let ex = explain(store, &req, options);
+    let params: Map<String, Value> = inst
+        .params
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect();
+    let ex = with_base(
+        &state.world,
+        &subject.store,
+        &subject.principal,
+        base,
+        &query,
+        Some(&params),
+        |store, req, _| explain(store, req, options),
+    );
+    let pairs = query.pairs;
     let d = ex.decision;
     let statements: Vec<DecidingStatement> = ex
         .deciding_statements()
@@ -433,6 +510,7 @@ fn row(
         api,
         action: action.to_string(),
         resources: inst.resources.clone(),
+        target: shown_target,
         dependent,
         decision: d.outcome,
         policy_type: d.policy_type,
@@ -440,7 +518,41 @@ fn row(
         note,
         denied_pair,
         missing_context: missing_context(&ex),
+        call: inst.params.clone(),
     }
+}
+
+/// The context the gateway builds for `subject`'s calls now (envelope defaults, the clock,
+/// `acs:AccessId` of real credentials, `acs:PrincipalARN`), with `overrides` applied; and the
+/// keys the user overrode.
+pub fn subject_context(
+    state: &SimState,
+    subject: &Subject,
+    overrides: &[String],
+) -> Result<(RequestContext, Vec<String>), String> {
+    let envelope = Envelope {
+        caller: subject.label.clone(),
+        ..Envelope::default()
+    };
+    let mut base = base_context(
+        &subject.principal,
+        &subject.caller,
+        Presented {
+            envelope: &envelope,
+            access_key: subject.access_key.as_deref(),
+        },
+        state.world.now(),
+    );
+    if subject.hypothetical {
+        base.remove("acs:AccessId");
+    }
+    apply_overrides(&mut base, overrides)?;
+    let mut given = RequestContext::new();
+    for o in overrides {
+        given.insert_assignment(o)?;
+    }
+    let overridden = given.entries().map(|(k, _)| k.to_string()).collect();
+    Ok((base, overridden))
 }
 
 /// The permission matrix of `subject` over `state`.
@@ -449,8 +561,7 @@ pub fn simulate(
     subject: &Subject,
     opts: &SimulateOptions,
 ) -> Result<Matrix, String> {
-    let mut context = gateway_context(&state.world.now().to_string(), &subject.principal);
-    apply_overrides(&mut context, &opts.context)?;
+    let (base, overridden) = subject_context(state, subject, &opts.context)?;
     let action_filter = opts.action.as_deref().map(|a| Wildcard::new(&fold_case(a)));
     let resource_filter = opts.resource.as_deref().map(Wildcard::new);
     let keep = |inst: &Instance| {
@@ -458,19 +569,37 @@ pub fn simulate(
             .as_ref()
             .is_none_or(|w| inst.resources.iter().any(|r| w.matches(r)))
     };
+    // A target named with --context: one row, with the user's keys.
+    let targets_given = overridden.iter().any(|k| {
+        k.eq_ignore_ascii_case("acs:TargetRDPath") || k.eq_ignore_ascii_case("acs:TargetRDId")
+    });
+    let mut accounts: Vec<&str> = state.world.accounts().map(|a| a.uid.as_str()).collect();
+    accounts.sort_unstable();
     let mut rows = Vec::new();
     for entry in CATALOG.iter() {
         if !matches_action(action_filter.as_ref(), entry.action) {
             continue;
         }
+        let targets: Vec<Option<(&str, bool)>> = match target_kind(entry) {
+            TargetKind::None => vec![None],
+            _ if targets_given => vec![None],
+            TargetKind::Own => vec![Some((subject.account.as_str(), false))],
+            TargetKind::Each => accounts.iter().map(|a| Some((*a, true))).collect(),
+        };
         for inst in instances(state, &subject.account, entry) {
-            if keep(&inst) {
+            if !keep(&inst) {
+                continue;
+            }
+            for target in &targets {
                 rows.push(row(
+                    state,
                     subject,
                     Some(entry),
                     entry.action,
                     &inst,
-                    &context,
+                    &base,
+                    &overridden,
+                    *target,
                     &opts.eval,
                 ));
             }
@@ -485,9 +614,20 @@ pub fn simulate(
             resource_account: None,
             resource_group: None,
             trust: None,
+            params: Vec::new(),
         };
         if keep(&inst) {
-            rows.push(row(subject, None, action, &inst, &context, &opts.eval));
+            rows.push(row(
+                state,
+                subject,
+                None,
+                action,
+                &inst,
+                &base,
+                &overridden,
+                None,
+                &opts.eval,
+            ));
         }
     }
     Ok(Matrix {

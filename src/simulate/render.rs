@@ -30,11 +30,19 @@ fn decided_by(r: &Row) -> String {
     }
 }
 
+/// A resource as the row names it: the ARN, then `peer:<uid>` when the row has a target account.
+fn resource_label(r: &Row, resource: &str) -> String {
+    match &r.target {
+        Some(t) => format!("{resource} peer:{t}"),
+        None => resource.to_string(),
+    }
+}
+
 fn cells(r: &Row) -> [String; 7] {
     [
         r.api.clone(),
         r.action.clone(),
-        r.resources.join(" "),
+        resource_label(r, &r.resources.join(" ")),
         r.decision.as_str().to_string(),
         r.policy_type.map_or("-", |t| t.as_str()).to_string(),
         decided_by(r),
@@ -128,8 +136,8 @@ pub fn csv(matrices: &[Matrix]) -> String {
     out
 }
 
-/// The compact form of wide matrices: per principal, one line per resource with the actions
-/// allowed on it (resources sorted, actions sorted and deduplicated), then the resources on
+/// The compact form of wide matrices: per principal, one line per resource (with its target
+/// account, `peer:<uid>`, for rows that have one) with the actions allowed on it (resources sorted, actions sorted and deduplicated), then the resources on
 /// which nothing is allowed, counted.
 pub fn compact(matrices: &[Matrix]) -> String {
     use std::collections::BTreeMap;
@@ -139,10 +147,10 @@ pub fn compact(matrices: &[Matrix]) -> String {
             out.push('\n');
         }
         let _ = writeln!(out, "principal: {} ({})", m.principal, m.arn);
-        let mut by_resource: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        let mut by_resource: BTreeMap<String, Vec<&str>> = BTreeMap::new();
         for r in &m.rows {
             for res in &r.resources {
-                let actions = by_resource.entry(res.as_str()).or_default();
+                let actions = by_resource.entry(resource_label(r, res)).or_default();
                 if r.decision == crate::authz::Outcome::Allow {
                     actions.push(r.action.as_str());
                 }

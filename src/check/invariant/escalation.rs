@@ -8,7 +8,10 @@
 //!   [`crate::api::decision`]); a trust policy rewritten by `UpdateRole` changes these edges;
 //! * **holds a key**: `p → user u` after `p` created an AccessKey of `u` (`CreateAccessKey`);
 //! * **holds a session**: `p → role r` after `p` assumed `r` (the session outlives later trust
-//!   changes).
+//!   changes). A session assumed with a session policy is a principal of its own,
+//!   `session/<AccessKeyId>/<role>@<uid>`: its row and its own assume edges are decided with the
+//!   session's store, so what `p` becomes through it is the role's permissions as limited by
+//!   the session policy (RAM intersects the two), not the whole role.
 //!
 //! A principal's effective permissions are the union of the direct answers ("rows") of every
 //! principal it reaches. Direct rows ask every catalog action on `*` and on the initial world's
@@ -113,9 +116,43 @@ fn role_caller(account: &str, role: &str) -> Caller {
     }
 }
 
-/// Every principal of `state` with its key, sorted by key.
-fn principals(state: &SimState) -> Vec<(String, Caller)> {
+/// The key of a held session with a session policy: `session/<AccessKeyId>/<role>@<uid>`.
+fn session_key(access_key_id: &str, role: &str, account: &str) -> String {
+    format!("session/{access_key_id}/{role}@{account}")
+}
+
+/// The role of a `session/…` key.
+fn session_role(key: &str) -> Option<&str> {
+    let (_, rest) = key.strip_prefix("session/")?.split_once('/')?;
+    Some(rest.rsplit_once('@')?.0)
+}
+
+/// The caller behind a `session/…` key, while the session exists.
+fn session_caller(state: &SimState, key: &str) -> Option<Caller> {
+    let (ak, _) = key.strip_prefix("session/")?.split_once('/')?;
+    let s = state.iam.sessions.get(ak)?;
+    Some(Caller::Session {
+        account: s.account.clone(),
+        role: s.role.clone(),
+        session: s.session_name.clone(),
+        access_key_id: s.access_key_id.clone(),
+    })
+}
+
+/// Every principal of `state` with its key, sorted by key: roots, users, roles, and the held
+/// sessions with a session policy (`held`'s `session/…` targets).
+fn principals(
+    state: &SimState,
+    held: &BTreeMap<String, Vec<(String, Edge)>>,
+) -> Vec<(String, Caller)> {
     let mut out = Vec::new();
+    for (target, _) in held.values().flatten() {
+        if let Some(c) = session_caller(state, target) {
+            if !out.iter().any(|(k, _)| k == target) {
+                out.push((target.clone(), c));
+            }
+        }
+    }
     for a in state.world.accounts() {
         let c = Caller::Root {
             account: a.uid.clone(),
@@ -593,7 +630,7 @@ impl EscalationMonitor {
     fn refresh(&self, state: &SimState, snap: &mut Snapshot) {
         let layout = layout_hash(state);
         let trust = trust_hash(state);
-        let all = principals(state);
+        let all = principals(state, &snap.held);
         let roles: Vec<&String> = all
             .iter()
             .filter(|(k, _)| k.starts_with("role/"))
@@ -649,8 +686,10 @@ impl EscalationMonitor {
                 snap.assume.insert(key.clone(), (edge_fp, targets));
             }
         }
+        // Sessions are reached through their holders; they are not principals of the verdict.
         snap.effective = all
             .iter()
+            .filter(|(key, _)| !key.starts_with("session/"))
             .map(|(key, _)| (key.clone(), self.effective_of(snap, key)))
             .collect();
     }
@@ -753,7 +792,21 @@ impl EscalationMonitor {
                         .get(&uid)
                         .and_then(|a| a.roles.values().find(|r| r.name.eq_ignore_ascii_case(name)))
                         .map_or_else(|| name.to_string(), |r| r.name.clone());
-                    (format!("role/{name}@{uid}"), Edge::Session(self.steps))
+                    // A session with a session policy is its own principal: the role as
+                    // limited by that policy.
+                    let limited = e
+                        .response_elements
+                        .as_ref()
+                        .and_then(|r| r["Credentials"]["AccessKeyId"].as_str())
+                        .and_then(|ak| state.iam.sessions.get(ak))
+                        .filter(|s| s.policy.is_some());
+                    match limited {
+                        Some(s) => (
+                            session_key(&s.access_key_id, &s.role, &uid),
+                            Edge::Session(self.steps),
+                        ),
+                        None => (format!("role/{name}@{uid}"), Edge::Session(self.steps)),
+                    }
                 }
                 _ => continue,
             };
@@ -783,6 +836,10 @@ impl EscalationMonitor {
                     }
                 },
                 Edge::Key(s) => format!("holds an AccessKey of it, created at step {s}"),
+                Edge::Session(s) if at.starts_with("session/") => format!(
+                    "holds this session of role {}, from step {s}: the role's permissions as its session policy limits them",
+                    session_role(&at).unwrap_or_default()
+                ),
                 Edge::Session(s) => format!("holds a session of it, from step {s}"),
             };
             hops.push(format!("{from} → {at} ({why})"));
