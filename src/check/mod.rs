@@ -538,8 +538,9 @@ impl Checker {
             .into_iter()
             .map(|i| Monitor::with_probes(Arc::new(i), &initial, &probes))
             .collect();
-        let generator =
+        let mut generator =
             Generator::with_probes(&initial, &config.actions, &config.principals, probes);
+        generator.cost_moves = traffic;
         Checker {
             initial,
             monitors,
