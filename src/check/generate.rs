@@ -18,6 +18,7 @@ use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 mod cen;
+mod cms;
 
 /// Identity-policy documents the generator creates, simplest first.
 pub const DOCS: &[&str] = &[
@@ -244,6 +245,9 @@ fn scaled_weights(apis: &[(usize, u32)]) -> Vec<(usize, u32)> {
 
 /// The step generator for one world.
 pub struct Generator {
+    /// Build parameters of the CloudMonitor rule APIs (set by the checker when traffic moves
+    /// are on; see `generate/cms.rs`).
+    pub(crate) cost_moves: bool,
     /// Catalog indexes of the APIs in play, with weights.
     apis: Vec<(usize, u32)>,
     filter: PrincipalFilter,
@@ -392,6 +396,7 @@ impl Generator {
             .flat_map(|u| u.access_keys.iter().map(|k| k.id.clone()))
             .collect();
         Generator {
+            cost_moves: false,
             initial_keys,
             all_weights: apis.iter().map(|(_, w)| *w).collect(),
             apis,
@@ -1378,6 +1383,7 @@ impl Params<'_, '_> {
             _ => self
                 .build_sg_nacl(api)
                 .or_else(|| self.build_cen(api))
+                .or_else(|| self.build_cms(api))
                 .unwrap_or_default(),
         }
     }

@@ -11,6 +11,7 @@ pub mod invariant;
 pub mod prng;
 pub mod report;
 mod shrink;
+pub mod traffic_move;
 
 use crate::api::catalog::by_api;
 use crate::api::{ApiRequest, CallResult, Envelope, Gateway, SimState};
@@ -150,6 +151,8 @@ pub enum StepKind {
     },
     /// Move the clock forward by this many seconds.
     Advance(i64),
+    /// Send a flow between two instances ([`traffic_move`]).
+    Traffic(traffic_move::TrafficMove),
 }
 
 /// A step with its stable id (references survive dropping other steps).
@@ -172,6 +175,8 @@ pub struct StepRecord {
     pub params: Map<String, Value>,
     /// Clock advance in seconds.
     pub advance: Option<i64>,
+    /// The flow a traffic step sent (its outcome is in `message`: delivered or why not).
+    pub traffic: Option<traffic_move::Sent>,
     /// HTTP status (0 for a clock advance).
     pub http_status: u16,
     /// Error code, if the call failed.
@@ -234,6 +239,8 @@ pub struct CheckReport {
     pub api_count: usize,
     /// Clock advances taken.
     pub advances: u64,
+    /// Traffic flows sent ([`traffic_move`]).
+    pub flows: u64,
     /// The violation, if one was found.
     pub violation: Option<Violation>,
 }
@@ -276,6 +283,8 @@ struct Ran {
     action: Option<String>,
     result: Option<CallResult>,
     explanation: Option<Explanation>,
+    /// What a traffic step did.
+    sent: Option<traffic_move::Sent>,
 }
 
 /// A gateway plus the responses seen so far (to resolve references).
@@ -365,6 +374,20 @@ impl Exec {
                     action: None,
                     result: None,
                     explanation: None,
+                    sent: None,
+                }
+            }
+            StepKind::Traffic(t) => {
+                let out = t.send(&mut self.gw.state.world);
+                Ran {
+                    caller: None,
+                    request_id: None,
+                    audit_before,
+                    changed: out.is_ok(),
+                    action: None,
+                    result: None,
+                    explanation: None,
+                    sent: Some(traffic_move::Sent::of(t, &out)),
                 }
             }
             StepKind::Call {
@@ -413,6 +436,7 @@ impl Exec {
                     action: Some(action.clone()),
                     result: Some(result),
                     explanation,
+                    sent: None,
                 }
             }
         }
@@ -499,6 +523,8 @@ pub struct Checker {
     monitors: Vec<Monitor>,
     config: CheckConfig,
     generator: Generator,
+    /// Some invariant reads fees or alerts: steps may send traffic.
+    traffic: bool,
 }
 
 impl Checker {
@@ -507,17 +533,20 @@ impl Checker {
         // The probes of the initial world are computed once, for the generator and the
         // escalation monitor alike.
         let probes = invariant::escalation::probe_table(&initial);
+        let traffic = traffic_move::reads_traffic(&invariants);
         let monitors = invariants
             .into_iter()
             .map(|i| Monitor::with_probes(Arc::new(i), &initial, &probes))
             .collect();
-        let generator =
+        let mut generator =
             Generator::with_probes(&initial, &config.actions, &config.principals, probes);
+        generator.cost_moves = traffic;
         Checker {
             initial,
             monitors,
             config,
             generator,
+            traffic,
         }
     }
 
@@ -548,6 +577,7 @@ impl Checker {
             apis_succeeded: BTreeSet::new(),
             api_count: self.generator.api_count(),
             advances: 0,
+            flows: 0,
             violation: None,
         };
         let mut hasher = StateHasher::new();
@@ -608,22 +638,36 @@ impl Checker {
                     run: run + 1,
                     states: states.len(),
                 });
-                let g = self
-                    .generator
-                    .next(&mut rng, &exec.gw.state, focus.as_deref());
-                let step = exec.step_from(i as u32, g);
+                let flow = if self.traffic {
+                    traffic_move::pick(&mut rng, &exec.gw.state)
+                } else {
+                    None
+                };
+                let step = match flow {
+                    Some(t) => Step {
+                        id: i as u32,
+                        kind: StepKind::Traffic(t),
+                    },
+                    None => {
+                        let g = self
+                            .generator
+                            .next(&mut rng, &exec.gw.state, focus.as_deref());
+                        exec.step_from(i as u32, g)
+                    }
+                };
                 let ran = exec.run(&step);
-                steps.push(step);
-                match (&ran.action, &ran.result) {
-                    (Some(a), Some(r)) => {
+                match (&ran.action, &ran.result, &step.kind) {
+                    (Some(a), Some(r), _) => {
                         report.apis_called.insert(a.clone());
                         if r.is_success() {
                             report.apis_succeeded.insert(a.clone());
                             focus = ran.caller.clone();
                         }
                     }
+                    (_, _, StepKind::Traffic(_)) => report.flows += 1,
                     _ => report.advances += 1,
                 }
+                steps.push(step);
                 if ran.changed && states.len() < MAX_TRACKED_STATES {
                     states.insert(hasher.hash(&exec.gw.state));
                 }
@@ -759,6 +803,7 @@ pub(crate) struct RanView<'a> {
     pub(crate) action: Option<&'a str>,
     pub(crate) result: Option<&'a CallResult>,
     pub(crate) explanation: Option<&'a Explanation>,
+    pub(crate) sent: Option<&'a traffic_move::Sent>,
 }
 
 fn ran_view(r: &Ran) -> RanView<'_> {
@@ -767,5 +812,6 @@ fn ran_view(r: &Ran) -> RanView<'_> {
         action: r.action.as_deref(),
         result: r.result.as_ref(),
         explanation: r.explanation.as_ref(),
+        sent: r.sent.as_ref(),
     }
 }

@@ -70,9 +70,24 @@ pub(super) fn record_of(step: &Step, view: &RanView<'_>, exec: &Exec) -> StepRec
             action: None,
             params: Map::new(),
             advance: Some(*secs),
+            traffic: None,
             http_status: 0,
             error_code: None,
             message: None,
+            denied: None,
+            explanation: String::new(),
+            request_id: None,
+            clock,
+        },
+        StepKind::Traffic(_) => StepRecord {
+            caller: None,
+            action: None,
+            params: Map::new(),
+            advance: None,
+            traffic: view.sent.cloned(),
+            http_status: 0,
+            error_code: view.sent.and_then(|s| s.code.clone()),
+            message: view.sent.map(|s| s.text.clone()),
             denied: None,
             explanation: String::new(),
             request_id: None,
@@ -95,6 +110,7 @@ pub(super) fn record_of(step: &Step, view: &RanView<'_>, exec: &Exec) -> StepRec
                     .map(|(k, a)| (k.clone(), Value::String(exec.resolve(a))))
                     .collect(),
                 advance: None,
+                traffic: None,
                 http_status: result.map_or(0, |r| r.http_status),
                 error_code: result.and_then(|r| r.error_code().map(str::to_string)),
                 message: result.and_then(|r| {
@@ -125,6 +141,17 @@ fn shell_quote(s: &str) -> String {
 
 /// The step as an `aliyun` CLI line (what `ramsim call --as CALLER` accepts).
 pub fn cli_line(r: &StepRecord) -> String {
+    if let Some(t) = &r.traffic {
+        let f = &t.flow;
+        return format!(
+            "ramsim traffic --from {} --to {} --protocol tcp --port {} --volume {} --duration {}",
+            f.from,
+            f.to,
+            f.port,
+            f.volume(),
+            duration(super::traffic_move::DURATION)
+        );
+    }
     match (&r.action, r.advance) {
         (_, Some(secs)) => format!("(clock +{})", duration(secs)),
         (Some(action), None) => {
@@ -154,6 +181,9 @@ pub fn duration(secs: i64) -> String {
 }
 
 fn outcome(r: &StepRecord) -> String {
+    if let Some(t) = &r.traffic {
+        return t.text.clone();
+    }
     match (r.http_status, &r.error_code) {
         (0, _) => format!("clock at {}", r.clock),
         (s, None) => format!("HTTP {s} OK"),
@@ -162,8 +192,13 @@ fn outcome(r: &StepRecord) -> String {
 }
 
 fn counts(report: &CheckReport) -> String {
+    let flows = if report.flows > 0 {
+        format!(", {} traffic flows", report.flows)
+    } else {
+        String::new()
+    };
     format!(
-        "runs: {}, steps: {} ({} clock advances), distinct states: {}, actions exercised: {} of {} APIs called, {} succeeded at least once",
+        "runs: {}, steps: {} ({} clock advances{flows}), distinct states: {}, actions exercised: {} of {} APIs called, {} succeeded at least once",
         report.runs,
         report.steps,
         report.advances,
@@ -243,7 +278,11 @@ fn render_violation(
     );
     let last = v.records.len();
     for (i, r) in v.records.iter().enumerate() {
-        let who = r.caller.as_deref().unwrap_or("clock");
+        let who = match (&r.caller, &r.traffic) {
+            (Some(c), _) => c.as_str(),
+            (None, Some(_)) => "traffic",
+            (None, None) => "clock",
+        };
         let _ = writeln!(out, "  {}. {who}: {}", i + 1, cli_line(r));
         let mut line = format!("     → {}", outcome(r));
         if let Some(id) = &r.request_id {
@@ -293,6 +332,28 @@ pub fn scenario_json(report: &CheckReport, v: &Violation, world: Value) -> Value
             } else {
                 String::new()
             };
+            if let Some(t) = &r.traffic {
+                let f = &t.flow;
+                let mut step = json!({
+                    "from": f.from,
+                    "to": f.to,
+                    "protocol": "tcp",
+                    "port": f.port,
+                    "volume": f.volume(),
+                    "duration": duration(super::traffic_move::DURATION),
+                });
+                match (&t.code, t.delivered) {
+                    (Some(code), _) => step["code"] = json!(code),
+                    (None, Some(d)) => {
+                        step["delivered"] = json!(if d == 0 { "0".to_string() } else { format!("{d}B") })
+                    }
+                    (None, None) => {}
+                }
+                return json!({
+                    "name": format!("{n}. traffic {} -> {}{suffix}", f.from, f.to),
+                    "traffic": step,
+                });
+            }
             match (&r.action, r.advance) {
                 (_, Some(secs)) => json!({
                     "name": format!("{n}. clock +{}{suffix}", duration(secs)),

@@ -115,6 +115,14 @@ fn variants(steps: &[Step], i: usize, initial: &SimState) -> Vec<Step> {
                 });
             }
         }
+        StepKind::Traffic(t) => {
+            for smaller in t.smaller() {
+                out.push(Step {
+                    id: step.id,
+                    kind: StepKind::Traffic(smaller),
+                });
+            }
+        }
         StepKind::Call {
             caller,
             action,

@@ -130,6 +130,11 @@ pub fn describe_flow(w: &World, out: &FlowOutcome) -> String {
         Some(p) => format!(" over {} (intra-region)", p.instance_id),
         None => String::new(),
     };
+    let over = if f.links.is_empty() {
+        over
+    } else {
+        format!("{over} via {}", f.links.join(", "))
+    };
     format!(
         "{head}: offered {} GB{over}, delivered {} GB, dropped {} GB\n",
         gb(f.offered_bytes.into()),

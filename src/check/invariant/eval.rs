@@ -270,6 +270,12 @@ pub enum Obj<'w> {
     Event(&'w AuditEvent),
     /// A transit router attachment.
     TrAttachment(&'w crate::cloud::cen::Attachment),
+    /// A CDT charge (issue 17).
+    Charge(crate::cloud::traffic::bill::ChargeRef<'w>),
+    /// A CloudMonitor alert rule.
+    AlertRule(&'w crate::cloud::cms::MetricRule),
+    /// A CloudMonitor alert-log entry.
+    Alert(super::cost::AlertRef<'w>),
     /// A JSON object.
     Json(&'w Value),
     /// A JSON object stored as a map (event parameters).
@@ -366,6 +372,9 @@ impl<'w> Obj<'w> {
             Obj::ControlPolicy(_) => Kind::ControlPolicy,
             Obj::Event(_) => Kind::Event,
             Obj::TrAttachment(_) => Kind::TrAttachment,
+            Obj::Charge(_) => Kind::Charge,
+            Obj::AlertRule(_) => Kind::AlertRule,
+            Obj::Alert(_) => Kind::Alert,
             Obj::Json(_) | Obj::Map(_) => Kind::Json,
         }
     }
@@ -391,6 +400,7 @@ impl<'w> Obj<'w> {
             Obj::ControlPolicy(c) => Cow::Borrowed(&c.id),
             Obj::Event(e) => Cow::Borrowed(&e.request_id),
             Obj::TrAttachment(a) => Cow::Borrowed(&a.attachment_id),
+            Obj::Charge(_) | Obj::AlertRule(_) | Obj::Alert(_) => super::cost::key(self),
             Obj::Json(v) => Cow::Owned(v.to_string()),
             Obj::Map(m) => Cow::Owned(Value::Object(m.to_map()).to_string()),
         }
@@ -447,6 +457,7 @@ impl<'w> Obj<'w> {
                     format!("{} {} (peer attachment)", a.attachment_id, a.cen_id)
                 }
             },
+            Obj::Charge(_) | Obj::AlertRule(_) | Obj::Alert(_) => super::cost::describe(w, self),
             other => format!("{} {}", other.kind().name(), other.key()),
         }
     }
@@ -703,12 +714,18 @@ fn get_field<'w>(state: &'w SimState, obj: Obj<'w>, field: &str) -> Option<Val<'
                 _ => return None,
             }
         }
+        Obj::Charge(r) => super::cost::charge_field(w, r, field)?,
+        Obj::AlertRule(r) => super::cost::rule_field(w, r, field)?,
+        Obj::Alert(a) => super::cost::alert_field(a, field)?,
         Obj::Json(v) => v.get(field).map_or(Val::Null, json_val),
         Obj::Map(m) => m.get(field).map_or(Val::Null, json_val),
     })
 }
 
 fn collection_items<'w>(state: &'w SimState, name: &str) -> Vec<Val<'w>> {
+    if let Some(items) = super::cost::collection(state, name) {
+        return items;
+    }
     let w = &state.world;
     let iam = &state.iam;
     let obj = Val::Obj;

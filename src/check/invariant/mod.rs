@@ -10,6 +10,7 @@
 //! built-ins that need history (`no-privilege-escalation`, `audit-complete`) keep it there.
 
 pub mod ast;
+pub mod cost;
 pub mod escalation;
 pub mod eval;
 pub mod parser;

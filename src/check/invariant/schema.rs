@@ -32,6 +32,12 @@ pub enum Kind {
     Event,
     /// A transit router attachment (CEN, §6.3).
     TrAttachment,
+    /// A CDT charge: billed traffic of one link, sender and hour (issue 17).
+    Charge,
+    /// A CloudMonitor alert rule.
+    AlertRule,
+    /// A CloudMonitor alert-log entry.
+    Alert,
     /// A raw JSON value (event parameters and responses): any field may be read.
     Json,
 }
@@ -54,6 +60,9 @@ impl Kind {
             Kind::ControlPolicy => "control policy",
             Kind::Event => "event",
             Kind::TrAttachment => "tr attachment",
+            Kind::Charge => "charge",
+            Kind::AlertRule => "alert rule",
+            Kind::Alert => "alert",
             Kind::Json => "JSON value",
         }
     }
@@ -75,6 +84,9 @@ impl Kind {
             Kind::ControlPolicy => CONTROL_POLICY,
             Kind::Event => EVENT,
             Kind::TrAttachment => TR_ATTACHMENT,
+            Kind::Charge => super::cost::CHARGE,
+            Kind::AlertRule => super::cost::ALERT_RULE,
+            Kind::Alert => super::cost::ALERT,
             Kind::Json => &[],
         }
     }
@@ -133,7 +145,7 @@ pub struct Field {
     pub doc: &'static str,
 }
 
-const fn f(name: &'static str, ty: Ty, doc: &'static str) -> Field {
+pub(super) const fn f(name: &'static str, ty: Ty, doc: &'static str) -> Field {
     Field { name, ty, doc }
 }
 
@@ -376,6 +388,9 @@ pub const COLLECTIONS: &[(&str, Kind)] = &[
     ("control_policies", Kind::ControlPolicy),
     ("events", Kind::Event),
     ("tr_attachments", Kind::TrAttachment),
+    ("charges", Kind::Charge),
+    ("alert_rules", Kind::AlertRule),
+    ("alerts", Kind::Alert),
 ];
 
 /// The element kind of collection `name`.

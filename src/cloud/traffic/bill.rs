@@ -10,6 +10,11 @@
 //! * When the link type changed within an hour, the whole hour is billed at the higher
 //!   type (rule 4).
 //!
+//! * CEN inter-region connections billed by data transfer and cross-region PrivateLink
+//!   endpoints are billed the same way from their own buckets ([`super::LinkBucket`]), which
+//!   carry payer, region pair and link type; CEN connections whose bandwidth comes from a
+//!   prepaid bandwidth plan are not billed by CDT.
+//!
 //! Fees are exact: bytes × micro-CNY per GB is an integer number of 10^-15 CNY
 //! ([`BillLine::fee_units`]); only the rendering rounds to fen. Buckets written by
 //! [`crate::cloud::World::send_flow`] and the legacy whole-GB records of
@@ -162,17 +167,18 @@ impl<'w> Accumulator<'w> {
         if !p.is_inter_region() {
             return Ok(None); // §3.7 rule 1
         }
-        let (src, dst) = if from_vpc == p.vpc_id {
-            (p.region_id.as_str(), p.accepting_region_id.as_str())
-        } else {
-            (p.accepting_region_id.as_str(), p.region_id.as_str())
-        };
+        let (src, dst) = peering_pair(p, from_vpc);
+        Ok(Some((self.id_of(payer, src, dst), p)))
+    }
+
+    /// The group id of (payer, source region, destination region).
+    fn id_of(&mut self, payer: &'w str, src: &'w str, dst: &'w str) -> u32 {
         let next = self.keys.len() as u32;
         let id = *self.ids.entry((payer, src, dst)).or_insert(next);
         if id == next {
             self.keys.push((payer, src, dst));
         }
-        Ok(Some((id, p)))
+        id
     }
 
     fn add(&mut self, group: u32, hour: Timestamp, link_type: &str, bytes: u128) {
@@ -282,14 +288,159 @@ fn hour_link_type(p: &Peering, start: Timestamp) -> &str {
 }
 
 fn rank(link_type: &str) -> u8 {
-    match link_type {
-        "Platinum" => 2,
-        "Gold" => 1,
-        _ => 0,
+    super::link_rank(link_type)
+}
+
+/// (source region, destination region) of traffic `from_vpc` sends over `p`.
+fn peering_pair<'p>(p: &'p Peering, from_vpc: &str) -> (&'p str, &'p str) {
+    if from_vpc == p.vpc_id {
+        (p.region_id.as_str(), p.accepting_region_id.as_str())
+    } else {
+        (p.accepting_region_id.as_str(), p.region_id.as_str())
+    }
+}
+
+/// What a [`Charge`] was read from.
+#[derive(Debug, Clone, Copy)]
+pub enum ChargeRef<'w> {
+    /// A peering bucket.
+    Peering(&'w super::Bucket),
+    /// A CEN or PrivateLink bucket.
+    Link(&'w super::LinkBucket),
+    /// A whole-GB record of `World::record_traffic`.
+    Record(&'w crate::cloud::vpcpeer::billing::TrafficRecord),
+}
+
+/// One CDT charge: the billed traffic of one link, sender and hour. A [`BillLine`] is the sum
+/// of the charges with its account, hour, region pair and link type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Charge<'w> {
+    /// `vpcpeer`, `cen` or `privatelink`.
+    pub service: &'static str,
+    /// Peering, peer attachment or endpoint id.
+    pub link_id: &'w str,
+    /// Sending VPC (peering, PrivateLink) or transit router (CEN).
+    pub sender_id: &'w str,
+    /// Account charged.
+    pub account: &'w str,
+    /// Start of the billing hour.
+    pub hour: Timestamp,
+    /// Region the traffic leaves.
+    pub source_region: &'w str,
+    /// Region it enters.
+    pub dest_region: &'w str,
+    /// Link type billed.
+    pub link_type: &'w str,
+    /// Bytes billed.
+    pub bytes: u128,
+    /// Unit price, micro-CNY per GB.
+    pub micro_cny_per_gb: u64,
+}
+
+impl Charge<'_> {
+    /// Fee in 10^-15 CNY.
+    pub fn fee_units(&self) -> u128 {
+        self.bytes * u128::from(self.micro_cny_per_gb)
+    }
+
+    /// The region pair crosses the mainland border (cross-border CDT).
+    pub fn cross_border(&self) -> bool {
+        match (
+            region::region(self.source_region),
+            region::region(self.dest_region),
+        ) {
+            (Some(a), Some(b)) => region::is_cross_border(a, b),
+            _ => false,
+        }
     }
 }
 
 impl World {
+    /// What `r` charges, `None` when it is not billed (intra-region, nothing delivered, a
+    /// bandwidth-plan CEN connection, or a peering the state does not hold).
+    pub fn charge<'w>(&'w self, r: ChargeRef<'w>) -> Option<Charge<'w>> {
+        let (service, link_id, sender_id, account, hour, src, dst, link_type, bytes) = match r {
+            ChargeRef::Peering(b) => {
+                let p = self.peering_any(&b.peering_id)?;
+                if !p.is_inter_region() || b.delivered_bytes == 0 {
+                    return None;
+                }
+                let (src, dst) = peering_pair(p, &b.from_vpc_id);
+                (
+                    "vpcpeer",
+                    b.peering_id.as_str(),
+                    b.from_vpc_id.as_str(),
+                    b.payer_uid.as_str(),
+                    b.hour,
+                    src,
+                    dst,
+                    hour_link_type(p, b.hour),
+                    u128::from(b.delivered_bytes),
+                )
+            }
+            ChargeRef::Link(b) => {
+                if !b.cdt || b.delivered_bytes == 0 {
+                    return None;
+                }
+                (
+                    b.service.as_str(),
+                    b.link_id.as_str(),
+                    b.sender_id.as_str(),
+                    b.payer_uid.as_str(),
+                    b.hour,
+                    b.source_region.as_str(),
+                    b.dest_region.as_str(),
+                    b.link_type.as_str(),
+                    u128::from(b.delivered_bytes),
+                )
+            }
+            ChargeRef::Record(t) => {
+                let p = self.peering_any(&t.peering_id)?;
+                if !p.is_inter_region() || t.gigabytes == 0 {
+                    return None;
+                }
+                let (src, dst) = peering_pair(p, &t.from_vpc_id);
+                (
+                    "vpcpeer",
+                    t.peering_id.as_str(),
+                    t.from_vpc_id.as_str(),
+                    t.payer_uid.as_str(),
+                    t.hour_start,
+                    src,
+                    dst,
+                    hour_link_type(p, t.hour_start),
+                    u128::from(t.gigabytes) * u128::from(BYTES_PER_GB),
+                )
+            }
+        };
+        let (micro, _) = price(&self.options, src, dst, link_type);
+        Some(Charge {
+            service,
+            link_id,
+            sender_id,
+            account,
+            hour,
+            source_region: src,
+            dest_region: dst,
+            link_type,
+            bytes,
+            micro_cny_per_gb: micro,
+        })
+    }
+
+    /// Every billed piece of traffic, as [`ChargeRef`]s: peering buckets, CEN and PrivateLink
+    /// buckets, then whole-GB records (each one [`World::charge`] bills).
+    pub fn charge_refs(&self) -> Vec<ChargeRef<'_>> {
+        let t = &self.flows;
+        t.buckets
+            .values()
+            .map(ChargeRef::Peering)
+            .chain(t.links.values().map(ChargeRef::Link))
+            .chain(self.traffic.iter().map(ChargeRef::Record))
+            .filter(|r| self.charge(*r).is_some())
+            .collect()
+    }
+
     /// A peering, live or deleted (traffic sent before a deletion is still billed).
     pub fn peering_any(&self, id: &str) -> Option<&Peering> {
         self.peerings
@@ -334,6 +485,18 @@ impl World {
                 if bytes > 0 && query.keeps_hour(r.hour_start) {
                     acc.add(g, r.hour_start, hour_link_type(p, r.hour_start), bytes);
                 }
+            }
+        }
+        // CEN inter-region connections and cross-region PrivateLink: the bucket carries its
+        // payer, region pair and (highest) link type.
+        for b in self.flows.links.values() {
+            if b.cdt
+                && b.delivered_bytes > 0
+                && query.keeps_account(&b.payer_uid)
+                && query.keeps_hour(b.hour)
+            {
+                let g = acc.id_of(&b.payer_uid, &b.source_region, &b.dest_region);
+                acc.add(g, b.hour, &b.link_type, b.delivered_bytes.into());
             }
         }
         let groups = acc.sums.into_iter().map(|((g, hour, lt), bytes)| {

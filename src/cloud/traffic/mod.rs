@@ -103,6 +103,9 @@ pub struct Flow {
     /// The VPC that sends over the peering (its owner pays, §3.7 rule 2).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_vpc_id: Option<String>,
+    /// CEN peer attachments and cross-region endpoints the path crosses, in path order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<String>,
 }
 
 impl Flow {
@@ -147,6 +150,71 @@ impl Bucket {
 /// Key of a bucket: peering, sending VPC, hour.
 pub type BucketKey = (String, String, Timestamp);
 
+/// The product whose cross-region link a [`LinkBucket`] meters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Service {
+    /// A CEN inter-region connection (transit-router peer attachment, §6.3.3).
+    Cen,
+    /// A cross-region PrivateLink endpoint (§4.6).
+    Privatelink,
+}
+
+impl Service {
+    /// `cen`, `privatelink`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Service::Cen => "cen",
+            Service::Privatelink => "privatelink",
+        }
+    }
+}
+
+/// Traffic of one sender over one CEN inter-region connection or cross-region PrivateLink
+/// endpoint in one hour. Unlike a peering [`Bucket`], it carries its region pair, link type
+/// and payer, fixed when the traffic was sent (the attachment or endpoint may be deleted
+/// later; its traffic is still billed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkBucket {
+    /// `cen` or `privatelink`.
+    pub service: Service,
+    /// The link: `tr-attach-…` (peer attachment) or `ep-…` (endpoint).
+    pub link_id: String,
+    /// The sender: the transit router that forwards into the peer attachment, or the
+    /// endpoint's VPC.
+    pub sender_id: String,
+    /// The account CDT charges.
+    pub payer_uid: String,
+    /// Start of the hour.
+    pub hour: Timestamp,
+    /// Region the traffic leaves.
+    pub source_region: String,
+    /// Region it enters.
+    pub dest_region: String,
+    /// The highest link type in effect while traffic of this hour was sent.
+    pub link_type: String,
+    /// Bytes offered.
+    pub offered_bytes: u64,
+    /// Bytes left after each flow was limited to the bandwidth.
+    pub admitted_bytes: u64,
+    /// Bytes delivered: `admitted` limited to bandwidth × 3600 s.
+    pub delivered_bytes: u64,
+    /// Bandwidth (Mbit/s) when last written; `-1` unlimited.
+    pub bandwidth_mbps: i64,
+    /// Billed by CDT (false: bandwidth from a prepaid CEN bandwidth plan, billed by the plan).
+    pub cdt: bool,
+}
+
+impl LinkBucket {
+    /// Bytes dropped (packet loss).
+    pub fn dropped_bytes(&self) -> u64 {
+        self.offered_bytes.saturating_sub(self.delivered_bytes)
+    }
+}
+
+/// Key of a link bucket: link, sender, hour.
+pub type LinkKey = (String, String, Timestamp);
+
 /// Flows and buckets; omitted from the state while empty, so states without traffic keep
 /// their bytes.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -161,6 +229,33 @@ pub struct TrafficState {
         deserialize_with = "de_buckets"
     )]
     pub buckets: BTreeMap<BucketKey, Bucket>,
+    /// Buckets of CEN inter-region connections and cross-region PrivateLink endpoints, by
+    /// link, sender and hour (serialized as a sorted list; omitted while empty).
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        serialize_with = "ser_links",
+        deserialize_with = "de_links"
+    )]
+    pub links: BTreeMap<LinkKey, LinkBucket>,
+}
+
+fn ser_links<S: Serializer>(b: &BTreeMap<LinkKey, LinkBucket>, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(b.values())
+}
+
+fn de_links<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<LinkKey, LinkBucket>, D::Error> {
+    let list = Vec::<LinkBucket>::deserialize(d)?;
+    let mut out = BTreeMap::new();
+    for b in list {
+        let key = (b.link_id.clone(), b.sender_id.clone(), b.hour);
+        if out.insert(key, b).is_some() {
+            return Err(serde::de::Error::custom(
+                "two traffic buckets for the same link, sender and hour",
+            ));
+        }
+    }
+    Ok(out)
 }
 
 fn ser_buckets<S: Serializer>(b: &BTreeMap<BucketKey, Bucket>, s: S) -> Result<S::Ok, S::Error> {
@@ -184,7 +279,7 @@ fn de_buckets<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<BucketKey, Buc
 impl TrafficState {
     /// Nothing recorded.
     pub fn is_empty(&self) -> bool {
-        self.flows.is_empty() && self.buckets.is_empty()
+        self.flows.is_empty() && self.buckets.is_empty() && self.links.is_empty()
     }
 
     /// The buckets of one peering (both directions), in (VPC, hour) order.
@@ -369,6 +464,7 @@ impl World {
             detail: None,
             peering_id: None,
             from_vpc_id: None,
+            links: Vec::new(),
         };
         let mut hours = Vec::new();
         if !verdict.reachable {
@@ -379,80 +475,253 @@ impl World {
             self.flows.flows.push(flow.clone());
             return Ok(FlowOutcome { flow, hours });
         }
-        // The peering on the forward path, and the VPC router that handed the packet to it.
-        let mut crossing = None;
-        for (i, hop) in verdict.forward.iter().enumerate() {
-            if hop.node_type == NodeType::Pcc {
-                let vpc = verdict.forward[..i]
-                    .iter()
-                    .rev()
-                    .find(|h| h.node_type == NodeType::Vrt)
-                    .map(|h| h.node_id.clone());
-                crossing = vpc.map(|v| (hop.node_id.clone(), v));
-                break;
-            }
-        }
+        let crossings = crossings(self, &verdict.forward);
         let pieces = spread(start, spec.duration_secs, offered);
-        let Some((peering_id, from_vpc)) = crossing else {
-            // No peering on the way: nothing is capped or billed here.
-            flow.delivered_bytes = offered;
-            hours = pieces.iter().map(|(h, b, _)| (*h, *b, *b)).collect();
-            self.flows.flows.push(flow.clone());
-            return Ok(FlowOutcome { flow, hours });
-        };
-        let bandwidth = self.peerings.get(&peering_id).map_or(-1, |p| {
-            if p.is_inter_region() {
-                p.bandwidth
-            } else {
-                -1
-            }
-        });
-        let payer = self
-            .vpcs
-            .get(&from_vpc)
-            .map(|v| v.owner_uid.clone())
-            .unwrap_or_default();
         let mut delivered_total: u64 = 0;
         for (hour, bytes, secs) in pieces {
-            let admitted = if bandwidth >= 0 {
-                let cap = (bandwidth as u64)
-                    .saturating_mul(BYTES_PER_MBIT_SECOND)
-                    .saturating_mul(secs as u64);
-                bytes.min(cap)
-            } else {
-                bytes
-            };
-            let key = (peering_id.clone(), from_vpc.clone(), hour);
-            let b = self.flows.buckets.entry(key).or_insert_with(|| Bucket {
-                peering_id: peering_id.clone(),
-                from_vpc_id: from_vpc.clone(),
-                payer_uid: payer.clone(),
-                hour,
-                offered_bytes: 0,
-                admitted_bytes: 0,
-                delivered_bytes: 0,
-                bandwidth_mbps: bandwidth,
-            });
-            b.bandwidth_mbps = bandwidth;
-            b.offered_bytes = b.offered_bytes.saturating_add(bytes);
-            b.admitted_bytes = b.admitted_bytes.saturating_add(admitted);
-            let before = b.delivered_bytes;
-            b.delivered_bytes = if bandwidth >= 0 {
-                let hour_cap = (bandwidth as u64)
-                    .saturating_mul(BYTES_PER_MBIT_SECOND)
-                    .saturating_mul(HOUR as u64);
-                b.admitted_bytes.min(hour_cap)
-            } else {
-                b.admitted_bytes
-            };
-            let mine = b.delivered_bytes - before;
-            delivered_total = delivered_total.saturating_add(mine);
-            hours.push((hour, bytes, mine));
+            // Each link the path crosses caps what the one before it delivered.
+            let mut carried = bytes;
+            for c in &crossings {
+                carried = match c {
+                    Crossing::Peering {
+                        peering_id,
+                        from_vpc,
+                        payer,
+                        bandwidth,
+                    } => {
+                        let key = (peering_id.clone(), from_vpc.clone(), hour);
+                        let b = self.flows.buckets.entry(key).or_insert_with(|| Bucket {
+                            peering_id: peering_id.clone(),
+                            from_vpc_id: from_vpc.clone(),
+                            payer_uid: payer.clone(),
+                            hour,
+                            offered_bytes: 0,
+                            admitted_bytes: 0,
+                            delivered_bytes: 0,
+                            bandwidth_mbps: *bandwidth,
+                        });
+                        b.bandwidth_mbps = *bandwidth;
+                        let (o, a, d) = capped(
+                            (b.offered_bytes, b.admitted_bytes, b.delivered_bytes),
+                            carried,
+                            *bandwidth,
+                            secs,
+                        );
+                        let before = b.delivered_bytes;
+                        (b.offered_bytes, b.admitted_bytes, b.delivered_bytes) = (o, a, d);
+                        d - before
+                    }
+                    Crossing::Link(l) => {
+                        let key = (l.link_id.clone(), l.sender_id.clone(), hour);
+                        let b = self.flows.links.entry(key).or_insert_with(|| LinkBucket {
+                            hour,
+                            offered_bytes: 0,
+                            admitted_bytes: 0,
+                            delivered_bytes: 0,
+                            ..l.clone()
+                        });
+                        b.bandwidth_mbps = l.bandwidth_mbps;
+                        if link_rank(&l.link_type) > link_rank(&b.link_type) {
+                            b.link_type = l.link_type.clone(); // §3.7 rule 4
+                        }
+                        let (o, a, d) = capped(
+                            (b.offered_bytes, b.admitted_bytes, b.delivered_bytes),
+                            carried,
+                            l.bandwidth_mbps,
+                            secs,
+                        );
+                        let before = b.delivered_bytes;
+                        (b.offered_bytes, b.admitted_bytes, b.delivered_bytes) = (o, a, d);
+                        d - before
+                    }
+                };
+            }
+            delivered_total = delivered_total.saturating_add(carried);
+            hours.push((hour, bytes, carried));
         }
         flow.delivered_bytes = delivered_total;
-        flow.peering_id = Some(peering_id);
-        flow.from_vpc_id = Some(from_vpc);
+        for c in crossings {
+            match c {
+                Crossing::Peering {
+                    peering_id,
+                    from_vpc,
+                    ..
+                } if flow.peering_id.is_none() => {
+                    flow.peering_id = Some(peering_id);
+                    flow.from_vpc_id = Some(from_vpc);
+                }
+                Crossing::Peering { .. } => {}
+                Crossing::Link(l) => flow.links.push(l.link_id),
+            }
+        }
         self.flows.flows.push(flow.clone());
         Ok(FlowOutcome { flow, hours })
     }
+}
+
+/// Rank of a link type (`Platinum` > `Gold` > none).
+pub(crate) fn link_rank(link_type: &str) -> u8 {
+    match link_type {
+        "Platinum" => 2,
+        "Gold" => 1,
+        _ => 0,
+    }
+}
+
+/// A bucket's (offered, admitted, delivered) after `bytes` more were offered in `secs`
+/// seconds over a link of `bandwidth` Mbit/s (`< 0`: unlimited): the flow is first limited
+/// to the bandwidth over its seconds, then the bucket to bandwidth × 3600 s.
+fn capped(
+    (offered, admitted, _): (u64, u64, u64),
+    bytes: u64,
+    bandwidth: i64,
+    secs: i64,
+) -> (u64, u64, u64) {
+    let rate = (bandwidth >= 0).then(|| (bandwidth as u64).saturating_mul(BYTES_PER_MBIT_SECOND));
+    let mine = rate.map_or(bytes, |r| bytes.min(r.saturating_mul(secs as u64)));
+    let admitted = admitted.saturating_add(mine);
+    let delivered = rate.map_or(admitted, |r| admitted.min(r.saturating_mul(HOUR as u64)));
+    (offered.saturating_add(bytes), admitted, delivered)
+}
+
+/// A metered link on a flow's forward path.
+enum Crossing {
+    /// A VPC peering, with the VPC router that handed the packet to it.
+    Peering {
+        peering_id: String,
+        from_vpc: String,
+        payer: String,
+        bandwidth: i64,
+    },
+    /// A CEN inter-region connection or a cross-region PrivateLink endpoint (the bucket
+    /// template: counters zero).
+    Link(LinkBucket),
+}
+
+/// The metered links of `forward`, in path order:
+///
+/// * a `PCC` hop: the peering; the sending VPC is the last VPC router before it; its owner
+///   pays (§3.7 rule 2); inter-region peerings are capped by their bandwidth.
+/// * a `TR` hop whose matched route leaves by a peer attachment: a CEN inter-region
+///   connection. Alibaba bills the egress inter-region traffic of each transit router, through
+///   CDT for pay-by-data-transfer (`DataTransfer`) connections [CEN billing]; the CEN owner
+///   pays (**ASSUMED**: the attachment's owner, the CEN's account); `Bandwidth` caps it per
+///   direction (the throttle of `DataTransfer`, the allocated share of `BandwidthPackage`,
+///   §6.3.3); the attachment's `DefaultLinkType` is the link type. Bandwidth-plan traffic is
+///   metered (capped, in CloudMonitor terms) but not billed by CDT.
+/// * an `EP` hop followed by an `EPSRV` hop of another region: cross-region PrivateLink,
+///   billed by CDT (§4.6), capped by `CrossRegionBandwidth`; link type `Gold` (CDT: products
+///   other than CEN have only the Gold level); the account the endpoint's `Payer` names pays
+///   (**ASSUMED**: `Endpoint` → the endpoint's owner, `EndpointService` → the service's).
+fn crossings(w: &World, forward: &[crate::cloud::reach::Hop]) -> Vec<Crossing> {
+    let mut out = Vec::new();
+    for (i, hop) in forward.iter().enumerate() {
+        match hop.node_type {
+            NodeType::Pcc => {
+                let Some(from_vpc) = forward[..i]
+                    .iter()
+                    .rev()
+                    .find(|h| h.node_type == NodeType::Vrt)
+                    .map(|h| h.node_id.clone())
+                else {
+                    continue;
+                };
+                let bandwidth = w.peerings.get(&hop.node_id).map_or(-1, |p| {
+                    if p.is_inter_region() {
+                        p.bandwidth
+                    } else {
+                        -1
+                    }
+                });
+                let payer = w
+                    .vpcs
+                    .get(&from_vpc)
+                    .map(|v| v.owner_uid.clone())
+                    .unwrap_or_default();
+                out.push(Crossing::Peering {
+                    peering_id: hop.node_id.clone(),
+                    from_vpc,
+                    payer,
+                    bandwidth,
+                });
+            }
+            NodeType::Tr => {
+                let Some(route) = &hop.matched_route else {
+                    continue;
+                };
+                let Some(a) = w.cen.attachments.get(&route.next_hop_id) else {
+                    continue;
+                };
+                let crate::cloud::cen::AttachKind::Peer {
+                    peer_transit_router_id,
+                    peer_region_id,
+                    bandwidth_type,
+                    bandwidth,
+                    link_type,
+                    ..
+                } = &a.kind
+                else {
+                    continue;
+                };
+                let dest = if a.transit_router_id == hop.node_id {
+                    peer_region_id.clone()
+                } else if *peer_transit_router_id == hop.node_id {
+                    a.region_id.clone()
+                } else {
+                    continue;
+                };
+                out.push(Crossing::Link(LinkBucket {
+                    service: Service::Cen,
+                    link_id: a.attachment_id.clone(),
+                    sender_id: hop.node_id.clone(),
+                    payer_uid: a.owner_uid.clone(),
+                    hour: Timestamp::MIN,
+                    source_region: hop.region.clone(),
+                    dest_region: dest,
+                    link_type: link_type.clone(),
+                    offered_bytes: 0,
+                    admitted_bytes: 0,
+                    delivered_bytes: 0,
+                    bandwidth_mbps: *bandwidth,
+                    cdt: bandwidth_type != "BandwidthPackage",
+                }));
+            }
+            NodeType::Ep => {
+                let Some(next) = forward.get(i + 1) else {
+                    continue;
+                };
+                if next.node_type != NodeType::EpSrv || next.region == hop.region {
+                    continue;
+                }
+                let Some(ep) = w.privatelink.endpoints.get(&hop.node_id) else {
+                    continue;
+                };
+                let payer = if ep.payer == "EndpointService" {
+                    w.privatelink
+                        .services
+                        .get(&ep.service_id)
+                        .map_or(ep.owner_uid.clone(), |s| s.owner_uid.clone())
+                } else {
+                    ep.owner_uid.clone()
+                };
+                out.push(Crossing::Link(LinkBucket {
+                    service: Service::Privatelink,
+                    link_id: ep.endpoint_id.clone(),
+                    sender_id: ep.vpc_id.clone(),
+                    payer_uid: payer,
+                    hour: Timestamp::MIN,
+                    source_region: hop.region.clone(),
+                    dest_region: next.region.clone(),
+                    link_type: "Gold".into(),
+                    offered_bytes: 0,
+                    admitted_bytes: 0,
+                    delivered_bytes: 0,
+                    bandwidth_mbps: ep.cross_region_bandwidth.map_or(-1, i64::from),
+                    cdt: true,
+                }));
+            }
+            _ => {}
+        }
+    }
+    out
 }

@@ -540,3 +540,257 @@ fn fees_add_up_over_flows() {
         assert_eq!(bill.total_units(), expected);
     }
 }
+
+/// Two VPCs of A — `vpc1` (Chengdu, `app1` 172.16.0.10) and `vpc2` (Hangzhou, `app2`
+/// 192.168.8.10) — joined by transit routers and a pay-by-data-transfer inter-region
+/// connection of `bandwidth` Mbit/s (`BandwidthType` as given), routed both ways (what
+/// `corpus/cdt-cen.test.json` builds through the gateway). Returns (world, peer attachment).
+pub(crate) fn cen_world(bandwidth_type: &str, bandwidth: i64) -> (World, String) {
+    let sg = |vpc: &str, name: &str| {
+        json!({"owner": A, "vpc": vpc, "name": name,
+               "ingress": [{"protocol": "tcp", "port_range": "443/443", "cidr": "0.0.0.0/0"}]})
+    };
+    let mut w = ct::world_with(json!({
+        "vpcs": [
+            {"owner": A, "region_id": "cn-chengdu", "cidr_block": "172.16.0.0/12", "name": "vpc1",
+             "vswitches": [{"zone_id": "cn-chengdu-a", "cidr_block": "172.16.0.0/24", "name": "vsw1"},
+                           {"zone_id": "cn-chengdu-b", "cidr_block": "172.16.6.0/24", "name": "vsw1b"}]},
+            {"owner": A, "region_id": "cn-hangzhou", "cidr_block": "192.168.0.0/16", "name": "vpc2",
+             "vswitches": [{"zone_id": "cn-hangzhou-h", "cidr_block": "192.168.8.0/24", "name": "vsw2"},
+                           {"zone_id": "cn-hangzhou-i", "cidr_block": "192.168.7.0/24", "name": "vsw2i"}]}
+        ],
+        "security_groups": [sg("vpc1", "sg1"), sg("vpc2", "sg2")],
+        "instances": [
+            {"owner": A, "name": "app1", "vswitch": "vsw1", "security_groups": ["sg1"],
+             "private_ip": "172.16.0.10", "listening": "tcp/443"},
+            {"owner": A, "name": "app2", "vswitch": "vsw2", "security_groups": ["sg2"],
+             "private_ip": "192.168.8.10", "listening": "tcp/443"}
+        ]
+    }));
+    let s = |v: &Value, k: &str| v[k].as_str().unwrap().to_string();
+    let cen = s(
+        &ct::ok(&mut w, A, "CreateCen", json!({"Name": "cdt"})),
+        "CenId",
+    );
+    let tr = |w: &mut World, region: &str| {
+        let tr = s(
+            &ct::ok(
+                w,
+                A,
+                "CreateTransitRouter",
+                json!({"RegionId": region, "CenId": cen}),
+            ),
+            "TransitRouterId",
+        );
+        let tables = ct::ok(
+            w,
+            A,
+            "ListTransitRouterRouteTables",
+            json!({"TransitRouterId": tr}),
+        );
+        let table = tables["TransitRouterRouteTables"][0]["TransitRouterRouteTableId"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        (tr, table)
+    };
+    let (tr1, t1) = tr(&mut w, "cn-chengdu");
+    let (tr2, t2) = tr(&mut w, "cn-hangzhou");
+    let link = |w: &mut World, att: &str, table: &str| {
+        for api in [
+            "AssociateTransitRouterAttachmentWithRouteTable",
+            "EnableTransitRouterRouteTablePropagation",
+        ] {
+            ct::ok(
+                w,
+                A,
+                api,
+                json!({"TransitRouterAttachmentId": att, "TransitRouterRouteTableId": table}),
+            );
+        }
+    };
+    let mut atts = Vec::new();
+    for (region, tr, table, vpc, zones) in [
+        (
+            "cn-chengdu",
+            &tr1,
+            &t1,
+            "vpc1",
+            [("vsw1", "cn-chengdu-a"), ("vsw1b", "cn-chengdu-b")],
+        ),
+        (
+            "cn-hangzhou",
+            &tr2,
+            &t2,
+            "vpc2",
+            [("vsw2", "cn-hangzhou-h"), ("vsw2i", "cn-hangzhou-i")],
+        ),
+    ] {
+        let v = w.vpc_by_name(A, vpc).unwrap().clone();
+        let vsw = |name: &str| {
+            w.vswitches
+                .values()
+                .find(|x| x.name == name)
+                .unwrap()
+                .vswitch_id
+                .clone()
+        };
+        let params = json!({
+            "RegionId": region, "TransitRouterId": tr, "VpcId": v.vpc_id,
+            "ZoneMappings.1.VSwitchId": vsw(zones[0].0), "ZoneMappings.1.ZoneId": zones[0].1,
+            "ZoneMappings.2.VSwitchId": vsw(zones[1].0), "ZoneMappings.2.ZoneId": zones[1].1,
+        });
+        let att = s(
+            &ct::ok(&mut w, A, "CreateTransitRouterVpcAttachment", params),
+            "TransitRouterAttachmentId",
+        );
+        link(&mut w, &att, table);
+        atts.push((att, v));
+    }
+    let mut peer = json!({
+        "RegionId": "cn-chengdu", "CenId": cen, "TransitRouterId": tr1,
+        "PeerTransitRouterId": tr2, "PeerTransitRouterRegionId": "cn-hangzhou",
+        "BandwidthType": bandwidth_type, "Bandwidth": bandwidth.to_string(),
+    });
+    if bandwidth_type == "BandwidthPackage" {
+        let bwp = s(
+            &ct::ok(
+                &mut w,
+                A,
+                "CreateCenBandwidthPackage",
+                json!({"Bandwidth": bandwidth.to_string(), "GeographicRegionAId": "China",
+                       "GeographicRegionBId": "China", "BandwidthPackageChargeType": "PREPAY",
+                       "Period": "1", "PricingCycle": "Month"}),
+            ),
+            "CenBandwidthPackageId",
+        );
+        ct::ok(
+            &mut w,
+            A,
+            "AssociateCenBandwidthPackage",
+            json!({"CenId": cen, "CenBandwidthPackageId": bwp}),
+        );
+        peer["CenBandwidthPackageId"] = json!(bwp);
+    }
+    let attp = s(
+        &ct::ok(&mut w, A, "CreateTransitRouterPeerAttachment", peer),
+        "TransitRouterAttachmentId",
+    );
+    link(&mut w, &attp, &t1);
+    link(&mut w, &attp, &t2);
+    for ((att, v), dest) in atts.iter().zip(["192.168.0.0/16", "172.16.0.0/12"]) {
+        ct::ok(
+            &mut w,
+            A,
+            "CreateRouteEntry",
+            json!({"RegionId": v.region_id, "RouteTableId": v.system_route_table_id,
+                   "DestinationCidrBlock": dest, "NextHopType": "Attachment", "NextHopId": att}),
+        );
+    }
+    (w, attp)
+}
+
+#[test]
+fn cen_inter_region_traffic_is_billed_to_the_cen_owner_and_capped() {
+    let (mut w, attp) = cen_world("DataTransfer", 1000);
+    let out = w
+        .send_flow(&spec("ecs:app1", "ecs:app2", gb(200), HOUR))
+        .unwrap();
+    assert!(out.flow.reachable, "{out:?}");
+    assert_eq!(out.flow.links, vec![attp.clone()]);
+    assert_eq!(out.flow.delivered_bytes, 200 * BYTES_PER_GB);
+    assert_eq!(fee(&w, A), "96.00");
+    let bill = w.bill(&BillQuery::default()).unwrap();
+    assert_eq!(bill.lines.len(), 1);
+    let l = &bill.lines[0];
+    assert_eq!(
+        (
+            l.source_region.as_str(),
+            l.dest_region.as_str(),
+            l.link_type.as_str()
+        ),
+        ("cn-chengdu", "cn-hangzhou", "Gold")
+    );
+    // 2 Gbit/s over a 1000 Mbit/s connection: half arrives, only that is billed.
+    let mut s = spec("ecs:app1", "ecs:app2", Amount::Rate(2_000_000_000), HOUR);
+    s.start = Some(t0().plus(HOUR));
+    let out = w.send_flow(&s).unwrap();
+    assert_eq!(out.flow.delivered_bytes, 450 * BYTES_PER_GB);
+    assert_eq!(out.flow.dropped_bytes(), 450 * BYTES_PER_GB);
+    assert_eq!(fee(&w, A), "312.00");
+    // The reply leaves the Hangzhou TR: the pair is reversed.
+    let mut s = spec("ecs:app2", "ecs:app1", gb(100), HOUR);
+    s.start = Some(t0().plus(2 * HOUR));
+    w.send_flow(&s).unwrap();
+    let bill = w.bill(&BillQuery::default()).unwrap();
+    assert!(bill
+        .lines
+        .iter()
+        .any(|l| l.source_region == "cn-hangzhou" && l.dest_region == "cn-chengdu"));
+    assert_eq!(fee(&w, A), "360.00");
+    // The buckets survive a state round trip.
+    let text = serde_json::to_string(w.traffic_state()).unwrap();
+    let back: TrafficState = serde_json::from_str(&text).unwrap();
+    assert_eq!(&back, w.traffic_state());
+    assert_eq!(back.links.len(), 3);
+}
+
+#[test]
+fn cen_bandwidth_plan_traffic_is_capped_but_not_billed_by_cdt() {
+    let (mut w, _) = cen_world("BandwidthPackage", 10);
+    let out = w
+        .send_flow(&spec("ecs:app1", "ecs:app2", gb(10), HOUR))
+        .unwrap();
+    assert!(out.flow.reachable, "{out:?}");
+    // 10 Mbit/s for an hour: 4.5 GB.
+    assert_eq!(out.flow.delivered_bytes, 4_500_000_000);
+    assert_eq!(fee(&w, A), "0.00");
+    assert!(w.charge_refs().is_empty());
+}
+
+/// The fee property over CEN flows: per-account fees equal the bytes delivered per hour and
+/// direction × the price of that direction's pair.
+#[test]
+fn fees_add_up_over_cen_flows() {
+    let mut seed: u64 = 0xce0;
+    let mut next = |m: u64| {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) % m
+    };
+    for _ in 0..4 {
+        let (mut w, _) = cen_world("DataTransfer", 100 + next(900) as i64);
+        let mut expected: u128 = 0;
+        for _ in 0..10 {
+            let (from, to, src, dst) = if next(2) == 0 {
+                ("ecs:app1", "ecs:app2", "cn-chengdu", "cn-hangzhou")
+            } else {
+                ("ecs:app2", "ecs:app1", "cn-hangzhou", "cn-chengdu")
+            };
+            let mut s = spec(
+                from,
+                to,
+                Amount::Volume((1 + next(500)) * BYTES_PER_GB + next(999)),
+                600 + next(3) as i64 * 2400,
+            );
+            s.start = Some(t0().plus(next(5) as i64 * 1300));
+            let out = w.send_flow(&s).unwrap();
+            assert!(out.flow.reachable);
+            let (micro, _) = bill::price(w.options(), src, dst, "Gold");
+            for (_, _, delivered) in out.hours {
+                expected += u128::from(delivered) * u128::from(micro);
+            }
+        }
+        let bill = w.bill(&BillQuery::default()).unwrap();
+        let per_account: u128 = bill.per_account().iter().map(|(_, t)| t).sum();
+        assert_eq!(per_account, expected);
+        let charges: u128 = w
+            .charge_refs()
+            .into_iter()
+            .filter_map(|r| w.charge(r))
+            .map(|c| c.fee_units())
+            .sum();
+        assert_eq!(charges, expected, "charges sum to the bill");
+    }
+}
