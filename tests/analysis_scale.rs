@@ -165,3 +165,41 @@ fn a_budget_overrun_fails_closed() {
     let eq = ramsim(&["analyze", "equivalent", &f, &f]);
     assert_eq!(eq.code, 0, "{}", eq.stdout);
 }
+
+fn distinct_set(label: &str, n: usize, variant: usize) -> Flow {
+    let docs = policy_sets::distinct_documents(0, n, variant)
+        .iter()
+        .enumerate()
+        .map(|(k, text)| {
+            let p = read_policy(text, PolicyKind::Identity, &ReadOptions::default())
+                .policy
+                .unwrap_or_else(|| panic!("generated policy validates: {text}"));
+            PolicyInput::new(&format!("{label}-{k:02}"), None, Some(text), p)
+        })
+        .collect();
+    Flow::identity(label, docs)
+}
+
+#[test]
+fn distinct_patterns_scratch() {
+    let pats = policy_sets::distinct_patterns();
+    assert_eq!(pats.len(), 1000);
+    for a in policy_sets::MODELED_FOR_TEST {
+        if ramsim::api::catalog::by_action(a).is_none() {
+            eprintln!("MISSING {a}");
+        }
+    }
+    let n: usize = std::env::var("N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200);
+    let (old, new) = (distinct_set("old", n, 0), distinct_set("new", n, 1));
+    let t = std::time::Instant::now();
+    let d = analysis::diff(old, new, Options::default());
+    eprintln!(
+        "{n}: {:?} {} regions {:?}",
+        t.elapsed(),
+        d.regions.len(),
+        d.stats
+    );
+}
