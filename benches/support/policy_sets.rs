@@ -218,7 +218,7 @@ pub fn distinct_patterns() -> Vec<String> {
         "*:Describe*",
         "*:Get*",
         "*:Query*",
-        "*Snapshot*",
+        "*:*Snapshot*",
         "*:Create*Instance",
         "ecs*:Describe*",
         "*:*Tag*",

@@ -2084,6 +2084,10 @@ impl Analysis {
                             strings::Member::Found(r) if !kept.is_empty() => {
                                 vec![(r, String::new())]
                             }
+                            strings::Member::Unknown => {
+                                stats.complete = false;
+                                Vec::new()
+                            }
                             _ => Vec::new(),
                         }
                     }
@@ -2101,7 +2105,12 @@ impl Analysis {
                 }
             }
         }
-        Err(reason)
+        // No witness: a proof only when nothing was cut short.
+        if stats.complete {
+            Err(reason)
+        } else {
+            Err(Vacuity::Undecided)
+        }
     }
 
     /// Statements of `flow` as (stage, policy, index, reference).
@@ -2595,6 +2604,8 @@ pub enum Vacuity {
     /// Its conditions are never satisfied together by a request of its actions (contradictory
     /// values, or a key those actions never receive).
     Conditions,
+    /// Not decided: a budget ran out before a witness or a proof was found (not a finding).
+    Undecided,
 }
 
 impl Vacuity {
@@ -2608,6 +2619,7 @@ impl Vacuity {
             Vacuity::Conditions => {
                 "its conditions are never met by a request of its actions (contradictory values, or keys those actions never receive)"
             }
+            Vacuity::Undecided => "undecided: a budget ran out before a witness or a proof",
         }
     }
 }
