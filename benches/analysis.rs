@@ -1,5 +1,6 @@
 //! Exact analysis benchmarks (issue 14, "Performance"): the exact diff of two 100-statement
-//! policies and of two 1,000-statement policy sets, and `analyze implies` on the seed
+//! policies, of two 1,000-statement policy sets (few action patterns, then 1,000 distinct
+//! ones), and `analyze implies` on the seed
 //! guardrails. Prints the regions explored and the peak resident memory. Figures go to
 //! BENCHMARKS.md. Run: `cargo bench --bench analysis -- --measurement-time 3 --warm-up-time 1`.
 
@@ -106,6 +107,41 @@ fn bench_1000(c: &mut Criterion) {
     eprintln!("peak resident memory: {} KiB", peak_rss_kib());
 }
 
+/// A set of `n` statements of the distinct-pattern workload (every statement its own action
+/// pattern), read in chunks of 20.
+fn distinct_set(label: &str, n: usize, variant: usize) -> Flow {
+    let docs = policy_sets::distinct_documents(0, n, variant)
+        .iter()
+        .enumerate()
+        .map(|(k, text)| {
+            let p = read_policy(text, PolicyKind::Identity, &ReadOptions::default())
+                .policy
+                .expect("benchmark policy validates");
+            PolicyInput::new(&format!("{label}-{k:02}"), None, None, p)
+        })
+        .collect();
+    Flow::identity(label, docs)
+}
+
+fn bench_distinct(c: &mut Criterion) {
+    // Two 1,000-statement sets with 1,000 distinct action patterns each.
+    let (old, new) = (distinct_set("old", 1_000, 0), distinct_set("new", 1_000, 1));
+    let d = analysis::diff(old.clone(), new.clone(), Options::default());
+    eprintln!(
+        "diff 1000 distinct action patterns: {} regions changed; {}",
+        d.regions.len(),
+        stats_text(&d.stats)
+    );
+    let mut g = c.benchmark_group("slow");
+    g.sample_size(10);
+    g.bench_function(
+        "exact diff of two 1,000-statement sets with 1,000 distinct action patterns",
+        |b| b.iter(|| black_box(analysis::diff(old.clone(), new.clone(), Options::default()))),
+    );
+    g.finish();
+    eprintln!("peak resident memory: {} KiB", peak_rss_kib());
+}
+
 fn bench_guardrails(c: &mut Criterion) {
     // analyze implies on the seed guardrails, both ways.
     let (path, id) = (guardrail("guardrail-rd-path"), guardrail("guardrail-rd-id"));
@@ -131,5 +167,11 @@ fn bench_guardrails(c: &mut Criterion) {
     eprintln!("peak resident memory: {} KiB", peak_rss_kib());
 }
 
-criterion_group!(benches, bench_guardrails, bench_100, bench_1000);
+criterion_group!(
+    benches,
+    bench_guardrails,
+    bench_100,
+    bench_1000,
+    bench_distinct
+);
 criterion_main!(benches);

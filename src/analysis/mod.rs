@@ -33,6 +33,7 @@
 //! attached for, or none of them. `acs:PrincipalARN` stays an independent key (as in `eval`,
 //! the request context is what the caller supplies).
 
+mod actions;
 pub mod domain;
 pub mod fxhash;
 pub mod principals;
@@ -52,6 +53,9 @@ use crate::policy::ast::{Effect, Policy, PolicyKind};
 use crate::policy::pattern::{fold_case, Wildcard};
 use crate::policy::span::LineIndex;
 use crate::policy::{read_policy, ReadOptions};
+use actions::{
+    describe_action_cell, general_action_cells, split_action_cells, split_action_patterns,
+};
 use domain::{key_shape, KeyDomain, KeyValue};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -1330,95 +1334,12 @@ impl Analysis {
             .iter()
             .map(|e| e.action.to_ascii_lowercase())
             .collect();
-        let preds: Vec<StrPred> = patterns.iter().map(|p| StrPred::Like(p.clone())).collect();
-        let n = preds.len();
-        let domain = [StrPred::Like("?*:?*".into())];
-        // Stage 1: the regions of the patterns alone (small alphabet, few machines).
-        let r = representatives(&preds, &domain, 400_000);
-        stats.complete &= r.complete;
-        let vector = |a: &str| -> Vec<bool> {
-            patterns
-                .iter()
-                .map(|p| crate::policy::pattern::glob(p, a))
-                .collect()
+        let found = match split_action_patterns(&patterns) {
+            Some(parts) => split_action_cells(&patterns, &parts, &catalog_folded, stats),
+            None => general_action_cells(&patterns, &catalog_folded, stats),
         };
-        // Readable members: the patterns instantiated (`*` as `example`, `?` as `x`).
-        let readable: Vec<(Vec<bool>, String)> = patterns
-            .iter()
-            .flat_map(|p| {
-                [
-                    p.replace('*', "example").replace('?', "x"),
-                    p.replace('*', ""),
-                ]
-            })
-            .filter(|a| crate::policy::pattern::glob("?*:?*", a) && !catalog_folded.contains(a))
-            .map(|a| (vector(&a), a))
-            .collect();
-        for (v, w) in r.cells {
-            let w = readable
-                .iter()
-                .find(|(rv, _)| *rv == v)
-                .map_or(w, |(_, a)| a.clone());
-            // Stage 2, only when the shortest member is a modeled action: look for a member
-            // that is not one of the modeled actions of this region (they have cells of their own).
-            let w = if catalog_folded.contains(&w) {
-                let own: Vec<String> = catalog_folded
-                    .iter()
-                    .filter(|a| vector(a) == v)
-                    .cloned()
-                    .collect();
-                let mut p2 = preds.clone();
-                p2.push(StrPred::OneOf(own));
-                let mut want = v.clone();
-                want.push(false);
-                let r2 = strings::representatives_until(&p2, &domain, 400_000, &want);
-                stats.complete &= r2.complete;
-                match r2.cells.into_iter().find(|(v2, _)| *v2 == want) {
-                    Some((_, w2)) => w2,
-                    None => continue,
-                }
-            } else {
-                w
-            };
-            let matched: Vec<&String> = patterns
-                .iter()
-                .zip(&v[..n])
-                .filter(|(_, &b)| b)
-                .map(|(p, _)| p)
-                .collect();
-            let service = w.split(':').next().unwrap_or("");
-            let unmatched: Vec<&String> = patterns
-                .iter()
-                .zip(&v[..n])
-                .filter(|(p, &b)| {
-                    !b && (p.starts_with('*') || p.split(':').next().is_some_and(|s| s == service))
-                })
-                .map(|(p, _)| p)
-                .take(4)
-                .collect();
-            let mut d = if matched.is_empty() {
-                "actions matching no pattern".to_string()
-            } else {
-                format!(
-                    "actions like {}",
-                    matched
-                        .iter()
-                        .map(|p| format!("`{p}`"))
-                        .collect::<Vec<_>>()
-                        .join(" and ")
-                )
-            };
-            if !unmatched.is_empty() {
-                d.push_str(&format!(
-                    " but not like {}",
-                    unmatched
-                        .iter()
-                        .map(|p| format!("`{p}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ));
-            }
-            d.push_str(" (not modeled: any key, any resource)");
+        for (v, w) in found {
+            let d = describe_action_cell(&patterns, &v, &w);
             cells.push(ActionCell {
                 witness: w,
                 entry: None,
@@ -2163,6 +2084,10 @@ impl Analysis {
                             strings::Member::Found(r) if !kept.is_empty() => {
                                 vec![(r, String::new())]
                             }
+                            strings::Member::Unknown => {
+                                stats.complete = false;
+                                Vec::new()
+                            }
                             _ => Vec::new(),
                         }
                     }
@@ -2180,7 +2105,12 @@ impl Analysis {
                 }
             }
         }
-        Err(reason)
+        // No witness: a proof only when nothing was cut short.
+        if stats.complete {
+            Err(reason)
+        } else {
+            Err(Vacuity::Undecided)
+        }
     }
 
     /// Statements of `flow` as (stage, policy, index, reference).
@@ -2674,6 +2604,8 @@ pub enum Vacuity {
     /// Its conditions are never satisfied together by a request of its actions (contradictory
     /// values, or a key those actions never receive).
     Conditions,
+    /// Not decided: a budget ran out before a witness or a proof was found (not a finding).
+    Undecided,
 }
 
 impl Vacuity {
@@ -2687,6 +2619,7 @@ impl Vacuity {
             Vacuity::Conditions => {
                 "its conditions are never met by a request of its actions (contradictory values, or keys those actions never receive)"
             }
+            Vacuity::Undecided => "undecided: a budget ran out before a witness or a proof",
         }
     }
 }

@@ -198,7 +198,8 @@ pub struct Answer {
 /// Marks `a` incomplete when its stats say so: a missing region may hide a counterexample (so no
 /// proof of `equivalent`/`implies`) or an allowed context (so `can` may not answer no).
 fn fail_closed(mut a: Answer, can: bool) -> Answer {
-    if a.stats.complete {
+    if a.stats.complete || a.incomplete {
+        // Complete, or already answered with what is proven (vacuous / redundant).
         return a;
     }
     a.incomplete = true;
@@ -270,9 +271,9 @@ pub fn run(args: &AnalyzeArgs) -> u8 {
             };
             super::diff::write_stdout(&out);
             let ok = match &args.question {
-                Question::Vacuous { .. } | Question::Redundant { .. } => {
-                    answers.iter().all(|a| a.statements.is_empty())
-                }
+                Question::Vacuous { .. } | Question::Redundant { .. } => answers
+                    .iter()
+                    .all(|a| a.statements.is_empty() && !a.incomplete),
                 _ => answers.iter().any(|a| a.yes),
             };
             if ok {
@@ -561,31 +562,28 @@ fn answer(args: &AnalyzeArgs) -> Result<(Vec<Answer>, String), String> {
                 let p = load(f, policy_kind(*kind))?;
                 let analysis = Analysis::new(vec![Flow::identity(f, vec![p])], options);
                 let mut found = Vec::new();
+                let mut undecided = 0;
                 for (stage, policy, index, r) in analysis.statements_of(0) {
-                    if let Err(why) = analysis.statement_applies(0, stage, policy, index) {
-                        found.push(StatementFinding {
+                    match analysis.statement_applies(0, stage, policy, index) {
+                        Err(crate::analysis::Vacuity::Undecided) => undecided += 1,
+                        Err(why) => found.push(StatementFinding {
                             statement: r,
                             reason: format!("never takes effect: {}", why.text()),
-                        });
+                        }),
+                        Ok(_) => {}
                     }
                 }
-                answers.push(Answer {
-                    question: format!("vacuous {f}"),
-                    yes: !found.is_empty(),
-                    summary: if found.is_empty() {
-                        "every statement takes effect on some request".into()
-                    } else {
-                        format!("{} statement(s) can never take effect", found.len())
-                    },
-                    labels: Vec::new(),
-                    regions: Vec::new(),
-                    statements: found,
-                    stats: Stats {
-                        complete: true,
-                        ..Stats::default()
-                    },
-                    incomplete: false,
-                });
+                let summary = if found.is_empty() {
+                    "every statement takes effect on some request".into()
+                } else {
+                    format!("{} statement(s) can never take effect", found.len())
+                };
+                answers.push(statement_answer(
+                    format!("vacuous {f}"),
+                    summary,
+                    found,
+                    undecided,
+                ));
             }
             Ok((answers, files[0].clone()))
         }
@@ -593,27 +591,21 @@ fn answer(args: &AnalyzeArgs) -> Result<(Vec<Answer>, String), String> {
             let mut answers = Vec::new();
             for f in files {
                 let p = load(f, policy_kind(*kind))?;
-                let found = redundant_statements(&p, options);
-                answers.push(Answer {
-                    question: format!("redundant {f}"),
-                    yes: !found.is_empty(),
-                    summary: if found.is_empty() {
-                        "removing any statement changes some decision".into()
-                    } else {
-                        format!(
-                            "{} statement(s) can be removed without changing any decision",
-                            found.len()
-                        )
-                    },
-                    labels: Vec::new(),
-                    regions: Vec::new(),
-                    statements: found,
-                    stats: Stats {
-                        complete: true,
-                        ..Stats::default()
-                    },
-                    incomplete: false,
-                });
+                let (found, undecided) = redundant_statements_counted(&p, options);
+                let summary = if found.is_empty() {
+                    "removing any statement changes some decision".into()
+                } else {
+                    format!(
+                        "{} statement(s) can be removed without changing any decision",
+                        found.len()
+                    )
+                };
+                answers.push(statement_answer(
+                    format!("redundant {f}"),
+                    summary,
+                    found,
+                    undecided,
+                ));
             }
             Ok((answers, files[0].clone()))
         }
@@ -630,10 +622,52 @@ fn alone(label: &str, p: PolicyInput) -> Flow {
     }
 }
 
-/// Statements of `p` whose removal changes no decision of `p` evaluated on its own.
+/// The answer of `vacuous` / `redundant`: the statements found (each proven), and, when
+/// `undecided` statements got no proof either way, INCOMPLETE (exit 1: the "nothing found" of
+/// a cut-short check proves nothing).
+fn statement_answer(
+    question: String,
+    summary: String,
+    found: Vec<StatementFinding>,
+    undecided: usize,
+) -> Answer {
+    let summary = if undecided == 0 {
+        summary
+    } else if found.is_empty() {
+        format!("unknown — INCOMPLETE: a budget ran out before {undecided} statement(s) were decided (fail closed)")
+    } else {
+        format!("{summary}; INCOMPLETE: {undecided} more statement(s) were not decided (a budget ran out)")
+    };
+    Answer {
+        question,
+        yes: !found.is_empty(),
+        summary,
+        labels: Vec::new(),
+        regions: Vec::new(),
+        statements: found,
+        stats: Stats {
+            complete: undecided == 0,
+            ..Stats::default()
+        },
+        incomplete: undecided > 0,
+    }
+}
+
+/// Statements of `p` whose removal changes no decision of `p` evaluated on its own (those
+/// whose diff was cut short by a budget are not among them: see
+/// [`redundant_statements_counted`]).
 pub fn redundant_statements(p: &PolicyInput, options: Options) -> Vec<StatementFinding> {
+    redundant_statements_counted(p, options).0
+}
+
+/// [`redundant_statements`], and how many statements were left undecided (a budget ran out).
+pub fn redundant_statements_counted(
+    p: &PolicyInput,
+    options: Options,
+) -> (Vec<StatementFinding>, usize) {
     let full = alone("full", p.clone());
     let refs = Analysis::new(vec![full.clone()], options).statements_of(0);
+    let mut undecided = 0;
     let mut found = Vec::new();
     for (_, _, index, r) in refs {
         let mut without = p.clone();
@@ -646,12 +680,14 @@ pub fn redundant_statements(p: &PolicyInput, options: Options) -> Vec<StatementF
                 ..options
             },
         );
-        if d.regions.is_empty() && d.stats.complete {
+        if !d.stats.complete && d.regions.is_empty() {
+            undecided += 1;
+        } else if d.regions.is_empty() {
             found.push(StatementFinding {
                 statement: r,
                 reason: "removing it changes no decision (proof: every region was examined)".into(),
             });
         }
     }
-    found
+    (found, undecided)
 }

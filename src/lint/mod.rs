@@ -68,11 +68,13 @@ pub enum Code {
     UnknownGlobalKey,
     /// L016: a known condition key written with different letter case.
     ConditionKeyCase,
+    /// L017: L008/L009 could not decide every statement within the exact analysis' budget.
+    RedundancyUnchecked,
 }
 
 impl Code {
     /// Every lint rule, in code order.
-    pub const ALL: [Code; 16] = [
+    pub const ALL: [Code; 17] = [
         Code::AbsentKeyAlwaysTrue,
         Code::LikeWithoutWildcard,
         Code::EqualsWithWildcard,
@@ -89,6 +91,7 @@ impl Code {
         Code::AbsentKeyNeverTrue,
         Code::UnknownGlobalKey,
         Code::ConditionKeyCase,
+        Code::RedundancyUnchecked,
     ];
 
     /// The rule's metadata: id, name, description and level.
@@ -110,6 +113,7 @@ impl Code {
             Code::AbsentKeyNeverTrue => ("L014", "absent-key-never-true", "a positive (or ForAnyValue) condition on a key none of the statement's actions receives is never true", Level::Warning),
             Code::UnknownGlobalKey => ("L015", "unknown-global-key", "an acs: condition key that RAM does not define is absent from every request", Level::Warning),
             Code::ConditionKeyCase => ("L016", "condition-key-case", "a known condition key written with different letter case", Level::Warning),
+            Code::RedundancyUnchecked => ("L017", "redundancy-unchecked", "L008/L009 ran out of the exact analysis' budget: some statements were not checked (no finding is claimed without proof)", Level::Note),
         };
         RuleInfo {
             id,
@@ -321,7 +325,7 @@ pub fn validation_rule_info(rule: Rule, kind: PolicyKind) -> RuleInfo {
 }
 
 /// Every rule `ramsim lint` can report: the validation rules V1–V18 (with V14, the control
-/// policy length limit) and the lint rules L001–L016.
+/// policy length limit) and the lint rules L001–L017.
 pub fn rules() -> Vec<RuleInfo> {
     let mut out: Vec<RuleInfo> = Vec::new();
     for rule in VALIDATION_RULES {
@@ -395,7 +399,7 @@ mod tests {
         ids.sort_unstable();
         ids.dedup();
         assert_eq!(ids.len(), n);
-        assert_eq!(n, 17 + 16);
+        assert_eq!(n, 17 + 17);
         for (k, c) in Code::ALL.iter().enumerate() {
             assert_eq!(c.info().id, format!("L{:03}", k + 1));
         }

@@ -1,22 +1,20 @@
-//! L008 (redundant statement) and L009 (unreachable Allow).
+//! L008 (redundant statement) and L009 (unreachable Allow), and L017 when they could not be
+//! decided.
 //!
 //! Decided by the exact analysis ([`crate::analysis`], the logic of `ramsim analyze
-//! redundant`) for policies of at most [`EXACT_MAX_STATEMENTS`] statements: L008 is a statement
-//! whose removal changes no decision of the policy over every request; L009 an Allow that can
-//! take effect but whose every request the policy's Denies deny. Findings name one covering
-//! statement when a single one covers syntactically.
-//!
-//! Larger policies (or an analysis budget overrun) get the syntactic rule: statement B is
-//! *covered* by statement A when every request B matches, A matches too: A's actions include
-//! B's, A's resources include B's, A names the same principals, and every condition clause of A
-//! also appears in B (so B's condition implies A's). Inclusion of patterns uses
-//! [`super::glob::includes`], which is sound, so the rule only reports provable coverage. Then:
-//! * same effect → B is redundant (for two identical statements, the later one is reported);
-//! * A is a Deny and B an Allow → B can never grant anything (Deny always wins, §6.2).
+//! redundant`) at every policy size: L008 is a statement whose removal changes no decision of
+//! the policy over every request; L009 an Allow that can take effect but whose every request
+//! the policy's Denies deny. Each statement is decided against the statements that can meet it
+//! (an action and a resource both patterns can match), which gives the whole policy's answer.
+//! The work is capped ([`EXACT_BUDGET`], deterministic): statements left undecided get no
+//! finding, and the policy gets one L017 note that says how many. Findings name one covering
+//! statement when a single one covers syntactically: statement A *covers* B when every request
+//! B matches, A matches too — A's actions include B's, A's resources include B's, A names the
+//! same principals, and every condition clause of A also appears in B ([`covers`], sound).
 
 use super::glob::{includes, intersects, is_all, pattern};
 use super::{statement_name, statement_path, Code, Lint};
-use crate::analysis::{Analysis, Flow, Options, PolicyInput};
+use crate::analysis::{Analysis, Flow, Options, PolicyInput, Stats};
 use crate::authz::Outcome;
 use crate::policy::ast::{
     Condition, Effect, PatternList, Policy, Principal, PrincipalForm, Statement,
@@ -105,10 +103,11 @@ pub fn covers(outer: &Statement, inner: &Statement) -> bool {
             .all(|c| inner.conditions.iter().any(|d| clause_eq(c, d)))
 }
 
-/// Statements up to which L008/L009 are decided by the exact analysis (one exact diff per
-/// statement); larger policies get the syntactic rule ([`check_policy_syntactic`]: sound, finds
-/// less) so that a lint run stays fast.
-pub const EXACT_MAX_STATEMENTS: usize = 40;
+/// Analysis work (search nodes, resource regions and action regions, summed over every check)
+/// one policy's L008/L009 may use. Beyond it the statements not yet decided get no L008/L009
+/// finding — nothing is claimed without proof — and the policy gets an L017 note saying so.
+/// The count is deterministic (no clock), so the same document always gets the same findings.
+pub const EXACT_BUDGET: usize = 4_000_000;
 
 /// The flow a policy is decided in on its own: resource and trust policies with the caller as a
 /// request dimension, every other kind as one set under basic evaluation (§6.2).
@@ -128,20 +127,60 @@ fn subset(policy: &Policy, keep: &[usize]) -> Policy {
     p
 }
 
-/// Does some request get `want` from `policy` alone? `None` when a budget ran out.
-fn ever_decides(policy: &Policy, want: Outcome, options: Options) -> Option<bool> {
+/// The work left for one policy's exact L008/L009.
+struct Budget {
+    left: usize,
+}
+
+impl Budget {
+    /// Charges the work of one analysis run; `None` when it was incomplete or the budget is
+    /// spent (the answer it gave proves nothing).
+    fn charge(&mut self, stats: &Stats) -> Option<()> {
+        let work = stats.nodes + stats.resource_regions + stats.action_regions;
+        self.left = self.left.checked_sub(work)?;
+        stats.complete.then_some(())
+    }
+}
+
+/// Does some request get `want` from `policy` alone? `None` when unknown (see [`Budget`]).
+fn ever_decides(
+    policy: &Policy,
+    want: Outcome,
+    options: Options,
+    budget: &mut Budget,
+) -> Option<bool> {
     let a = Analysis::new(vec![alone(policy, "p")], options);
     let (regions, stats) = a.regions(&|d| d[0] == want, None, None, 1);
-    stats.complete.then_some(!regions.is_empty())
+    budget.charge(&stats)?;
+    Some(!regions.is_empty())
 }
 
-fn ever_allows(policy: &Policy, options: Options) -> Option<bool> {
-    ever_decides(policy, Outcome::Allow, options)
+/// Can some action be matched by both lists (sound: true unless provably disjoint)?
+fn lists_meet(a: &PatternList, b: &PatternList, fold: bool) -> bool {
+    if a.negated || b.negated {
+        return true;
+    }
+    a.patterns.iter().any(|p| {
+        let p = tokens(&p.value, fold);
+        b.patterns
+            .iter()
+            .any(|q| intersects(&p, &tokens(&q.value, fold)))
+    })
 }
 
-/// Runs L008/L009 on `policy`: decided by the exact analysis ([`crate::analysis`]) — the same
-/// logic as `ramsim analyze redundant` — for policies of at most [`EXACT_MAX_STATEMENTS`]
-/// statements, by the syntactic rule otherwise or when an analysis budget runs out.
+/// Can some request be in scope of both statements (action and resource)? Sound: a statement
+/// for which this is false never applies to a request statement `j` applies to, so it cannot
+/// change a decision on one.
+fn may_meet(a: &Statement, b: &Statement) -> bool {
+    let resources = match (&a.resources, &b.resources) {
+        (Some(x), Some(y)) => lists_meet(x, y, false),
+        _ => true,
+    };
+    resources && lists_meet(&a.actions, &b.actions, true)
+}
+
+/// Runs L008/L009 on `policy`, decided by the exact analysis ([`crate::analysis`]) — the same
+/// logic as `ramsim analyze redundant` — at every size, within [`EXACT_BUDGET`].
 ///
 /// * L009: an Allow that takes effect for some request but never decides an Allow, because
 ///   the policy's Deny statements deny every request it matches (the policy with only that
@@ -151,14 +190,38 @@ fn ever_allows(policy: &Policy, options: Options) -> Option<bool> {
 ///   Statements are tried from the last one, each one found removed before the earlier ones
 ///   are tried, so of two duplicates the later is reported. A statement that never takes
 ///   effect is left to the rules that say why (L001, L007, L014, …; `ramsim analyze vacuous`).
+///
+/// Each question about statement `j` is asked of `j` and the statements that can meet it (an
+/// action and a resource both match: [`may_meet`]), since no other statement applies to a
+/// request `j` applies to; the answer is the one the whole policy gives.
 pub fn check_policy(policy: &Policy, out: &mut Vec<Lint>) {
-    if policy.statements.len() > EXACT_MAX_STATEMENTS || !check_policy_exact(policy, out) {
-        check_policy_syntactic(policy, out);
+    check_policy_within(policy, EXACT_BUDGET, out)
+}
+
+/// [`check_policy`] with a budget of `budget` work units (see [`EXACT_BUDGET`]).
+pub fn check_policy_within(policy: &Policy, budget: usize, out: &mut Vec<Lint>) {
+    let mut budget = Budget { left: budget };
+    let undecided = check_policy_exact(policy, &mut budget, out);
+    if undecided > 0 {
+        let span = crate::lint::list_span_of_statements(policy);
+        out.push(
+            Lint::new(
+                Code::RedundancyUnchecked,
+                crate::policy::span::JsonPath::root().key("Statement"),
+                span,
+                format!(
+                    "{undecided} of {} statements were not checked for redundancy (L008) or unreachable Allows (L009): the exact analysis ran out of its budget, and no finding is claimed without proof",
+                    policy.statements.len()
+                ),
+            )
+            .with_help("split the policy, or run `ramsim analyze redundant` on it (no budget) to decide every statement"),
+        );
     }
 }
 
-/// The exact L008/L009; false (nothing added) when an analysis budget ran out.
-fn check_policy_exact(policy: &Policy, out: &mut Vec<Lint>) -> bool {
+/// The exact L008/L009 findings, added to `out`; returns how many statements were left
+/// undecided (an analysis budget ran out).
+fn check_policy_exact(policy: &Policy, budget: &mut Budget, out: &mut Vec<Lint>) -> usize {
     let stmts = &policy.statements;
     let n = stmts.len();
     let options = Options {
@@ -170,24 +233,37 @@ fn check_policy_exact(policy: &Policy, out: &mut Vec<Lint>) -> bool {
         .collect();
     let mut found: Vec<Lint> = Vec::new();
     let mut unreachable = vec![false; n];
+    // Statements whose L009 or L008 question got no answer.
+    let mut unknown = vec![false; n];
     for j in (0..n).filter(|&j| stmts[j].effect == Effect::Allow) {
-        if denies.is_empty() {
-            break;
+        let mut keep: Vec<usize> = denies
+            .iter()
+            .copied()
+            .filter(|&i| may_meet(&stmts[i], &stmts[j]))
+            .collect();
+        if keep.is_empty() {
+            continue;
         }
-        let mut keep = denies.clone();
         keep.push(j);
         keep.sort_unstable();
-        let with_denies = match ever_allows(&subset(policy, &keep), options) {
-            Some(b) => b,
-            None => return false,
-        };
+        let with_denies =
+            match ever_decides(&subset(policy, &keep), Outcome::Allow, options, budget) {
+                Some(b) => b,
+                None => {
+                    unknown[j] = true;
+                    continue;
+                }
+            };
         if with_denies {
             continue;
         }
-        match ever_allows(&subset(policy, &[j]), options) {
+        match ever_decides(&subset(policy, &[j]), Outcome::Allow, options, budget) {
             Some(true) => {}
             Some(false) => continue, // never applies at all: L008 below
-            None => return false,
+            None => {
+                unknown[j] = true;
+                continue;
+            }
         }
         unreachable[j] = true;
         let inner = &stmts[j];
@@ -212,6 +288,8 @@ fn check_policy_exact(policy: &Policy, out: &mut Vec<Lint>) -> bool {
             .with_help("remove the Allow, or narrow the Deny if the Allow is meant to work"),
         );
     }
+    // `current`: the statements not (yet) found redundant; a statement whose removal could not
+    // be decided stays in it, so later answers remain exact for the policy as reported.
     let mut current: Vec<usize> = (0..n).collect();
     for j in (0..n).rev() {
         let without: Vec<usize> = current.iter().copied().filter(|&i| i != j).collect();
@@ -219,13 +297,21 @@ fn check_policy_exact(policy: &Policy, out: &mut Vec<Lint>) -> bool {
             current = without;
             continue;
         }
+        // Only the statements that can meet `j` decide the requests its removal could change.
+        let near: Vec<usize> = current
+            .iter()
+            .copied()
+            .filter(|&i| i == j || may_meet(&stmts[i], &stmts[j]))
+            .collect();
+        let near_without: Vec<usize> = near.iter().copied().filter(|&i| i != j).collect();
         let d = crate::analysis::diff(
-            alone(&subset(policy, &current), "with"),
-            alone(&subset(policy, &without), "without"),
+            alone(&subset(policy, &near), "with"),
+            alone(&subset(policy, &near_without), "without"),
             options,
         );
-        if !d.stats.complete {
-            return false;
+        if budget.charge(&d.stats).is_none() {
+            unknown[j] = true;
+            continue;
         }
         if !d.regions.is_empty() {
             continue;
@@ -235,10 +321,13 @@ fn check_policy_exact(policy: &Policy, out: &mut Vec<Lint>) -> bool {
             Effect::Allow => Outcome::Allow,
             Effect::Deny => Outcome::ExplicitDeny,
         };
-        match ever_decides(&subset(policy, &[j]), applied, options) {
+        match ever_decides(&subset(policy, &[j]), applied, options, budget) {
             Some(true) => {}
             Some(false) => continue,
-            None => return false,
+            None => {
+                unknown[j] = true;
+                continue;
+            }
         }
         let outer = without
             .iter()
@@ -275,10 +364,12 @@ fn check_policy_exact(policy: &Policy, out: &mut Vec<Lint>) -> bool {
         current = without;
     }
     out.extend(found);
-    true
+    unknown.iter().filter(|&&u| u).count()
 }
 
-/// The syntactic L008/L009 (provable coverage by one other statement) for large policies.
+/// The syntactic L008/L009 (provable coverage by one other statement): sound, finds less than
+/// the exact rule (coverage by several statements together, by conditions that complement each
+/// other). No longer run by `lint`; kept to compare with the exact rule.
 pub fn check_policy_syntactic(policy: &Policy, out: &mut Vec<Lint>) {
     let stmts = &policy.statements;
     for (j, inner) in stmts.iter().enumerate() {
