@@ -5,7 +5,8 @@ use super::api::{
     ListTransitRouterAttachments, ListTransitRouterRouteEntries, ListTransitRouterRouteTables,
     ListTransitRouters,
 };
-use super::resources::{AttachKind, Attachment, TrTableType, TrType};
+use super::derived::group;
+use super::resources::{AttachKind, Attachment, TrTableType, TrType, TransitRouter};
 use crate::cloud::error::CloudError;
 use crate::cloud::time::Timestamp;
 use crate::cloud::validate::{page_of, token_page};
@@ -73,7 +74,17 @@ impl World {
         if let Some(c) = &p.cen_id {
             self.own_cen(me, c)?;
         }
-        let rows = self.cen.transit_routers.values().filter(|t| {
+        // Candidates from the narrowest index: by id, by CEN, else every TR.
+        let ix = self.cen.index();
+        let candidates: Box<dyn Iterator<Item = &TransitRouter>> =
+            match (&p.transit_router_id, &p.cen_id) {
+                (Some(id), _) => Box::new(self.cen.transit_routers.get(id).into_iter()),
+                (None, Some(c)) => Box::new(
+                    group(&ix.trs_by_cen, c).filter_map(|id| self.cen.transit_routers.get(id)),
+                ),
+                (None, None) => Box::new(self.cen.transit_routers.values()),
+            };
+        let rows = candidates.filter(|t| {
             t.owner_uid == me
                 && p.cen_id.as_ref().is_none_or(|c| c == &t.cen_id)
                 && p.region_id.as_ref().is_none_or(|r| r == &t.region_id)
@@ -168,10 +179,14 @@ impl World {
             None => None,
         };
         let routes = self.tr_routes(now);
-        let rows: Vec<Value> = routes
-            .get(&t.route_table_id)
-            .into_iter()
-            .flatten()
+        let table = routes.get(&t.route_table_id);
+        // With a destination, only that destination's entries are looked at.
+        let candidates: Box<dyn Iterator<Item = &super::routing::TrRoute>> = match (&dest, table) {
+            (Some(d), Some(tb)) => Box::new(tb.for_destination(d).iter()),
+            (None, Some(tb)) => Box::new(tb.iter()),
+            (_, None) => Box::new(std::iter::empty()),
+        };
+        let rows: Vec<&super::routing::TrRoute> = candidates
             .filter(|r| dest.is_none_or(|d| d == r.destination))
             .filter(|r| p.status.as_ref().is_none_or(|s| s == r.status.as_str()))
             .filter(|r| p.entry_type.as_ref().is_none_or(|s| s == r.entry_type()))
@@ -180,6 +195,12 @@ impl World {
                     .as_ref()
                     .is_none_or(|h| Some(h.as_str()) == r.next_hop.attachment())
             })
+            .collect();
+        // Only the page is rendered.
+        let size = usize::try_from(p.max_results).unwrap_or(50);
+        let (page, next) = token_page(&rows, p.next_token.as_deref(), size, bad_token)?;
+        let page: Vec<Value> = page
+            .into_iter()
             .map(|r| {
                 let hop = r.next_hop.attachment().unwrap_or_default();
                 let hop_resource = self
@@ -211,8 +232,6 @@ impl World {
                 })
             })
             .collect();
-        let size = usize::try_from(p.max_results).unwrap_or(50);
-        let (page, next) = token_page(&rows, p.next_token.as_deref(), size, bad_token)?;
         Ok(json!({
             "TotalCount": rows.len(),
             "MaxResults": p.max_results,
@@ -234,10 +253,17 @@ impl World {
         if let Some(t) = &p.transit_router_id {
             self.own_tr(me, t)?;
         }
-        let rows: Vec<Value> = self
-            .cen
-            .attachments
-            .values()
+        // Candidates from the narrowest index: by id, by TR, by CEN, else the caller's own.
+        let ix = self.cen.index();
+        let ids: Box<dyn Iterator<Item = &String>> =
+            match (&p.attachment_id, &p.transit_router_id, &p.cen_id) {
+                (Some(id), _, _) => Box::new(std::iter::once(id)),
+                (None, Some(t), _) => Box::new(group(&ix.atts_by_tr, t)),
+                (None, None, Some(c)) => Box::new(group(&ix.atts_by_cen, c)),
+                (None, None, None) => Box::new(group(&ix.atts_by_owner, me)),
+            };
+        let rows: Vec<&Attachment> = ids
+            .filter_map(|id| self.cen.attachments.get(id))
             .filter(|a| {
                 a.owner_uid == me
                     && p.cen_id.as_ref().is_none_or(|c| c == &a.cen_id)
@@ -249,10 +275,11 @@ impl World {
                         .is_none_or(|x| x == &a.attachment_id)
                     && p.region_id.as_ref().is_none_or(|r| r == &a.region_id)
             })
-            .map(|a| attachment_json(a, now))
             .collect();
+        // Only the page is rendered.
         let size = usize::try_from(p.max_results).unwrap_or(50);
         let (page, next) = token_page(&rows, p.next_token.as_deref(), size, bad_token)?;
+        let page: Vec<Value> = page.into_iter().map(|a| attachment_json(a, now)).collect();
         Ok(json!({
             "TotalCount": rows.len(),
             "MaxResults": p.max_results,

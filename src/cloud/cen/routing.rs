@@ -85,32 +85,58 @@ impl TrRoute {
 }
 
 /// Every TR route table's entries, by table id, each list sorted by destination then origin
-/// then next hop.
-pub type TrRoutes = BTreeMap<String, Vec<TrRoute>>;
+/// then next hop: what [`compute_routes`] (the from-scratch reference) returns.
+pub type TrRouteMap = BTreeMap<String, Vec<TrRoute>>;
 
-/// Deterministic id of a propagated entry.
-fn derived_id(table: &str, dest: &Ipv4Net, hop: &str) -> String {
+pub use super::derived::{TableRoutes, TrRoutes};
+
+/// A destination's text (`a.b.c.d/n`, at most 18 bytes) written without allocating.
+struct DestText {
+    buf: [u8; 24],
+    len: usize,
+}
+
+impl std::fmt::Write for DestText {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let end = self.len + s.len();
+        let slot = self.buf.get_mut(self.len..end).ok_or(std::fmt::Error)?;
+        slot.copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+/// Deterministic id of a propagated entry (FNV-1a over `table|destination|hop`, then
+/// splitmix64 into 20 base-36 characters).
+pub(crate) fn derived_id(table: &str, dest: &Ipv4Net, hop: &str) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut text = DestText {
+        buf: [0; 24],
+        len: 0,
+    };
+    // INVARIANT: an IPv4 network prints in at most 18 bytes, so the write cannot fail.
+    let _ = std::fmt::Write::write_fmt(&mut text, format_args!("{dest}"));
     for b in table
         .bytes()
         .chain([b'|'])
-        .chain(dest.to_string().bytes())
+        .chain(text.buf[..text.len].iter().copied())
         .chain([b'|'])
         .chain(hop.bytes())
     {
         h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
     }
     let mut x = splitmix64(h);
-    let mut body = String::with_capacity(20);
+    let mut id = String::with_capacity(24);
+    id.push_str("rte-");
     const ALPHA: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
     for i in 0..20 {
         if i == 10 {
             x = splitmix64(x);
         }
-        body.push(char::from(ALPHA[(x % 36) as usize]));
+        id.push(char::from(ALPHA[(x % 36) as usize]));
         x /= 36;
     }
-    format!("rte-{body}")
+    id
 }
 
 /// Candidate key: the priority order of §6.3.4 (origin, round, next hop).
@@ -152,13 +178,13 @@ pub fn compute_routes(
     cen: &CenState,
     now: Timestamp,
     vpc_cidrs: &dyn Fn(&str) -> Vec<Ipv4Net>,
-) -> TrRoutes {
+) -> TrRouteMap {
     let attached = |id: &str| {
         cen.attachments
             .get(id)
             .is_some_and(|a| a.lifecycle.at(now) == AttachStatus::Attached)
     };
-    let mut out: TrRoutes = BTreeMap::new();
+    let mut out: TrRouteMap = BTreeMap::new();
     // Round 0: static entries and VPC propagation.
     for t in cen.route_tables.values() {
         let mut new = Vec::new();

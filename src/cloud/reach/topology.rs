@@ -24,9 +24,6 @@ pub struct Topology<'w> {
     pub world: &'w World,
     /// TR route tables (static + propagated, §6.3.4), computed on first use.
     tr_routes: OnceLock<TrRoutes>,
-    /// VPCs with an auto-publishing attachment (their system tables get TR routes), computed
-    /// on first use.
-    publishing: OnceLock<Vec<&'w str>>,
 }
 
 impl<'w> Topology<'w> {
@@ -35,26 +32,16 @@ impl<'w> Topology<'w> {
         Topology {
             world,
             tr_routes: OnceLock::new(),
-            publishing: OnceLock::new(),
         }
     }
 
-    /// VPCs with an auto-publishing, attached TR attachment, sorted.
-    fn publishing(&self) -> &[&'w str] {
-        self.publishing.get_or_init(|| {
-            let world = self.world;
-            let now = world.now();
-            let mut publishing: Vec<&str> = world
-                .cen
-                .attachments
-                .values()
-                .filter(|a| a.auto_publish && a.lifecycle.at(now) == AttachStatus::Attached)
-                .filter_map(|a| a.vpc_id())
-                .collect();
-            publishing.sort_unstable();
-            publishing.dedup();
-            publishing
-        })
+    /// True when VPC `vpc` has an auto-publishing, attached TR attachment (its system table
+    /// gets TR routes).
+    fn publishes(&self, vpc: &str) -> bool {
+        let now = self.world.now();
+        self.world
+            .attachments_of_vpc(vpc)
+            .any(|a| a.auto_publish && a.lifecycle.at(now) == AttachStatus::Attached)
     }
 
     /// Every TR route table's entries at the world's time (computed once per index).
@@ -151,10 +138,7 @@ impl<'w> Topology<'w> {
             }
         }
         // Routes a transit router publishes into a system table (§6.3.4 auto publish).
-        if self
-            .publishing()
-            .binary_search(&table.vpc_id.as_str())
-            .is_ok()
+        if self.publishes(&table.vpc_id)
             && self
                 .vpc(&table.vpc_id)
                 .is_some_and(|v| v.system_route_table_id == table.route_table_id)
