@@ -158,6 +158,8 @@ impl CenIndex {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TableRoutes {
     by_dest: BTreeMap<Ipv4Net, Vec<TrRoute>>,
+    /// Number of entries (the sum of the lists' lengths).
+    count: usize,
 }
 
 impl TableRoutes {
@@ -173,7 +175,7 @@ impl TableRoutes {
 
     /// Number of entries.
     pub fn len(&self) -> usize {
-        self.by_dest.values().map(Vec::len).sum()
+        self.count
     }
 
     /// True when the table has no entry.
@@ -182,11 +184,23 @@ impl TableRoutes {
     }
 
     fn from_list(list: Vec<TrRoute>) -> TableRoutes {
+        let count = list.len();
         let mut by_dest: BTreeMap<Ipv4Net, Vec<TrRoute>> = BTreeMap::new();
         for r in list {
             by_dest.entry(r.destination).or_default().push(r);
         }
-        TableRoutes { by_dest }
+        TableRoutes { by_dest, count }
+    }
+
+    /// Replaces the entries of destination `d` (none when `list` is empty).
+    fn set(&mut self, d: Ipv4Net, list: Vec<TrRoute>) {
+        let added = list.len();
+        let removed = if list.is_empty() {
+            self.by_dest.remove(&d)
+        } else {
+            self.by_dest.insert(d, list)
+        };
+        self.count = self.count + added - removed.map_or(0, |l| l.len());
     }
 }
 
@@ -1002,14 +1016,7 @@ impl CenRoutes {
             })
             .collect();
         for (id, t) in self.tables.iter_mut() {
-            match results.remove(id) {
-                Some(list) if !list.is_empty() => {
-                    t.by_dest.insert(*d, list);
-                }
-                _ => {
-                    t.by_dest.remove(d);
-                }
-            }
+            t.set(*d, results.remove(id).unwrap_or_default());
         }
     }
 }
