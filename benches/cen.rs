@@ -11,9 +11,18 @@
 //!   CreateRouteEntry (VPC route to the attachment) → a reach analysis from it into a VPC of
 //!   the next region (two TRs) → DeleteTransitRouterVpcAttachment with Force; five gateway
 //!   calls (authorize + apply + audit) and one analysis per iteration.
-//! * `cen/propagation-after-one-change`: `World::tr_routes` (every TR table of every CEN,
-//!   propagated to the fixed point) after one association changed.
+//! * `cen/propagation-after-one-change`: one propagation of a VPC attachment disabled or
+//!   enabled again (a gateway call), then `World::tr_routes` (every TR table of every CEN, at
+//!   the fixed point): the incremental recomputation of the destinations that change.
+//! * `cen/propagation-after-peer-change`: the same for a peer attachment's association (its
+//!   CEN's peer edges change: that CEN is recomputed in full).
+//! * `cen/propagation-from-scratch`: the reference, every table of every CEN computed from
+//!   scratch (`World::tr_routes_from_scratch`), for comparison.
 //! * `cen/reach-two-trs`: one cross-region analysis through two TRs on the unchanged world.
+//! * `cen-list/{attachments,route-entries}/<n>`: one page (10 rows) of
+//!   ListTransitRouterAttachments (by CenId) and ListTransitRouterRouteEntries (a TR system
+//!   table) on worlds of n = 200 and 2,000 VPC attachments: the cost of a page must not grow
+//!   with the world.
 
 #[global_allocator]
 static GLOBAL: ramsim::alloc::Allocator = ramsim::alloc::Allocator;
@@ -45,9 +54,9 @@ fn region_of(i: usize) -> &'static str {
     REGIONS[i / 10 % 10]
 }
 
-fn world() -> SimState {
+fn world(n: usize) -> SimState {
     // One spare VPC per region for the cycle (not attached by the setup).
-    let mut vpcs: Vec<Value> = (0..VPCS)
+    let mut vpcs: Vec<Value> = (0..n)
         .map(|i| {
             let cidr = format!("10.{}.{}.0/24", i / 250, i % 250);
             json!({"owner": A, "region_id": region_of(i), "cidr_block": cidr, "name": format!("v{i}"),
@@ -210,7 +219,7 @@ fn vpc_named<'a>(state: &'a SimState, name: &str) -> (&'a str, String) {
 }
 
 fn bench_cen(c: &mut Criterion) {
-    let mut g = Gateway::new(world());
+    let mut g = Gateway::new(world(VPCS));
     let root = Envelope {
         caller: "root@A".into(),
         ..Envelope::default()
@@ -354,8 +363,64 @@ fn bench_cen(c: &mut Criterion) {
         &p,
     );
     let now = g.state.world.now();
+    // Sanity: the incremental tables are the reference's.
+    assert_eq!(
+        g.state.world.tr_routes(now).to_map(),
+        g.state.world.tr_routes_from_scratch(now)
+    );
+    let mut on = true;
     group.bench_function("propagation-after-one-change", |b| {
-        b.iter(|| black_box(g.state.world.tr_routes(now)))
+        b.iter(|| {
+            let api = if on {
+                "DisableTransitRouterRouteTablePropagation"
+            } else {
+                "EnableTransitRouterRouteTablePropagation"
+            };
+            on = !on;
+            ok(&mut g, &root, api, &p);
+            black_box(g.state.world.tr_routes(now).get(&table0).map(|t| t.len()))
+        })
+    });
+    // A peer attachment of CEN 0 (regions 0 ↔ 1), seen from region 1's table.
+    let peer = g
+        .state
+        .world
+        .cen()
+        .attachments
+        .values()
+        .find(|a| a.ends() == [tr0.as_str(), net.tr[0][1].as_str()])
+        .unwrap()
+        .attachment_id
+        .clone();
+    let table1 = net.table[&net.tr[0][1]].clone();
+    let pp = [
+        ("TransitRouterAttachmentId", peer.as_str()),
+        ("TransitRouterRouteTableId", table1.as_str()),
+    ];
+    let mut associated = true;
+    group.bench_function("propagation-after-peer-change", |b| {
+        b.iter(|| {
+            let api = if associated {
+                "DissociateTransitRouterAttachmentFromRouteTable"
+            } else {
+                "AssociateTransitRouterAttachmentWithRouteTable"
+            };
+            associated = !associated;
+            ok(&mut g, &root, api, &pp);
+            black_box(g.state.world.tr_routes(now).get(&table0).map(|t| t.len()))
+        })
+    });
+    if !associated {
+        ok(
+            &mut g,
+            &root,
+            "AssociateTransitRouterAttachmentWithRouteTable",
+            &pp,
+        );
+    }
+    g.state.audit.clear();
+    group.bench_function("propagation-from-scratch", |b| {
+        b.iter(|| black_box(g.state.world.tr_routes_from_scratch(now)))
     });
     let analyzer = Analyzer::new(&g.state.world);
     group.bench_function("reach-two-trs", |b| {
@@ -364,9 +429,53 @@ fn bench_cen(c: &mut Criterion) {
     group.finish();
 }
 
+/// One page of the two big CEN lists on a small and a large world.
+fn bench_lists(c: &mut Criterion) {
+    let root = Envelope {
+        caller: "root@A".into(),
+        ..Envelope::default()
+    };
+    let mut group = c.benchmark_group("cen-list");
+    group.throughput(Throughput::Elements(1));
+    for n in [200, VPCS] {
+        let mut g = Gateway::new(world(n));
+        let net = setup(&mut g, &root);
+        let cen0 = g.state.world.cen().transit_routers[&net.tr[0][0]]
+            .cen_id
+            .clone();
+        let table = net.table[&net.tr[0][0]].clone();
+        let atts = [("CenId", cen0.as_str()), ("MaxResults", "10")];
+        let entries = [
+            ("TransitRouterRouteTableId", table.as_str()),
+            ("MaxResults", "10"),
+        ];
+        let total = ok(&mut g, &root, "ListTransitRouterAttachments", &atts)["TotalCount"].clone();
+        assert_eq!(
+            total,
+            json!(n / 10 + 9),
+            "VPC attachments + 9 peers of CEN 0"
+        );
+        group.bench_function(format!("attachments/{n}"), |b| {
+            b.iter(|| {
+                let v = ok(&mut g, &root, "ListTransitRouterAttachments", &atts);
+                g.state.audit.clear();
+                black_box(v)
+            })
+        });
+        group.bench_function(format!("route-entries/{n}"), |b| {
+            b.iter(|| {
+                let v = ok(&mut g, &root, "ListTransitRouterRouteEntries", &entries);
+                g.state.audit.clear();
+                black_box(v)
+            })
+        });
+    }
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(10);
-    targets = bench_cen
+    targets = bench_cen, bench_lists
 }
 criterion_main!(benches);

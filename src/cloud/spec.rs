@@ -633,6 +633,7 @@ impl Parked {
             .extend(std::mem::take(&mut w.route_entries));
         // The maps were moved out behind the lookup index's back.
         w.index.invalidate();
+        w.cen.invalidate_derived();
     }
 
     /// Puts everything back (the world's own maps are empty after the last `take_from`).
@@ -642,6 +643,8 @@ impl Parked {
         w.route_tables = self.route_tables;
         w.route_entries = self.route_entries;
         w.index.invalidate();
+        // The CEN route tables read the vSwitches that were parked.
+        w.cen.invalidate_derived();
     }
 }
 

@@ -386,7 +386,7 @@ impl World {
         ];
         match pairs.iter().find(|(_, same)| !same) {
             Some((name, _)) => Err(format!("index {name} differs from the maps")),
-            None => Ok(()),
+            None => self.check_cen_derived(),
         }
     }
 
@@ -419,6 +419,7 @@ impl World {
         if let Some(ix) = self.index.built_mut() {
             ix.note_vswitch(&s);
         }
+        self.cen.note_vpc_changed(&s.vpc_id);
         self.vswitches.insert(s.vswitch_id.clone(), s);
     }
 

@@ -579,10 +579,7 @@ impl World {
     /// C-ONEVPC (§6.5): in one CEN, one VPC per region whose ALBs have cross-region backends.
     fn check_one_vpc(&self, vpc_id: &str, region: &str) -> Result<(), CloudError> {
         let cens: BTreeSet<&str> = self
-            .cen
-            .attachments
-            .values()
-            .filter(|a| a.vpc_id() == Some(vpc_id))
+            .attachments_of_vpc(vpc_id)
             .map(|a| a.cen_id.as_str())
             .collect();
         for g in self.alb.server_groups.values() {
@@ -590,10 +587,9 @@ impl World {
             {
                 continue;
             }
-            let shares =
-                self.cen.attachments.values().any(|a| {
-                    a.vpc_id() == Some(g.vpc_id.as_str()) && cens.contains(a.cen_id.as_str())
-                });
+            let shares = self
+                .attachments_of_vpc(&g.vpc_id)
+                .any(|a| cens.contains(a.cen_id.as_str()));
             if shares {
                 return Err(CloudError::bad(
                     "OperationDenied.CrossRegionBackendVpcConflict",

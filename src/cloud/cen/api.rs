@@ -1181,7 +1181,7 @@ impl CloudApi for DeleteTransitRouterRouteEntry {
         w.plan_delete_tr_route(ctx, now, self)
     }
     fn apply(w: &mut World, _now: Timestamp, id: Self::Plan) -> Value {
-        w.cen.static_entries.remove(&id);
+        w.cen.remove_static(&id);
         serde_json::json!({})
     }
 }

@@ -287,7 +287,7 @@ impl World {
                 "The specified privilege granting rule does not exist.",
             ));
         }
-        if self.cen.attachments.values().any(|a| {
+        if self.attachments_of_vpc(&p.instance_id).any(|a| {
             a.cen_id == p.cen_id
                 && matches!(&a.kind, AttachKind::Vpc { vpc_id, .. } if vpc_id == &p.instance_id)
         }) {

@@ -5,7 +5,8 @@ use super::api::{
     ListTransitRouterAttachments, ListTransitRouterRouteEntries, ListTransitRouterRouteTables,
     ListTransitRouters,
 };
-use super::resources::{AttachKind, Attachment, TrTableType, TrType};
+use super::derived::group;
+use super::resources::{AttachKind, Attachment, TrTableType, TrType, TransitRouter};
 use crate::cloud::error::CloudError;
 use crate::cloud::time::Timestamp;
 use crate::cloud::validate::{page_of, token_page};
@@ -14,6 +15,25 @@ use serde_json::{json, Value};
 
 fn bad_token() -> CloudError {
     CloudError::invalid_param("NextToken", "unknown token")
+}
+
+/// The window of a `NextToken` page over `total` rows, exactly as `token_page` computes it:
+/// `(offset, next token)`.
+fn token_window(
+    token: Option<&str>,
+    size: usize,
+    total: usize,
+) -> Result<(usize, String), CloudError> {
+    let offset: usize = match token {
+        Some(t) => t.parse().map_err(|_| bad_token())?,
+        None => 0,
+    };
+    let next = if offset.saturating_add(size) < total {
+        (offset + size).to_string()
+    } else {
+        String::new()
+    };
+    Ok((offset, next))
 }
 
 /// One attachment as `ListTransitRouterAttachments` shows it.
@@ -73,7 +93,17 @@ impl World {
         if let Some(c) = &p.cen_id {
             self.own_cen(me, c)?;
         }
-        let rows = self.cen.transit_routers.values().filter(|t| {
+        // Candidates from the narrowest index: by id, by CEN, else every TR.
+        let ix = self.cen.index();
+        let candidates: Box<dyn Iterator<Item = &TransitRouter>> =
+            match (&p.transit_router_id, &p.cen_id) {
+                (Some(id), _) => Box::new(self.cen.transit_routers.get(id).into_iter()),
+                (None, Some(c)) => Box::new(
+                    group(&ix.trs_by_cen, c).filter_map(|id| self.cen.transit_routers.get(id)),
+                ),
+                (None, None) => Box::new(self.cen.transit_routers.values()),
+            };
+        let rows = candidates.filter(|t| {
             t.owner_uid == me
                 && p.cen_id.as_ref().is_none_or(|c| c == &t.cen_id)
                 && p.region_id.as_ref().is_none_or(|r| r == &t.region_id)
@@ -168,10 +198,60 @@ impl World {
             None => None,
         };
         let routes = self.tr_routes(now);
-        let rows: Vec<Value> = routes
-            .get(&t.route_table_id)
-            .into_iter()
-            .flatten()
+        let table = routes.get(&t.route_table_id);
+        let render = |r: &super::routing::TrRoute| -> Value {
+            let hop = r.next_hop.attachment().unwrap_or_default();
+            let att = self.cen.attachments.get(hop);
+            let hop_resource = att.map(|a| a.resource_type()).unwrap_or_default();
+            let hop_resource_id = match att.map(|a| &a.kind) {
+                Some(AttachKind::Vpc { vpc_id, .. }) => vpc_id.clone(),
+                Some(AttachKind::Peer { .. }) => att
+                    .and_then(|a| a.other_end(&tr.transit_router_id))
+                    .unwrap_or_default()
+                    .to_string(),
+                None => String::new(),
+            };
+            json!({
+                "TransitRouterRouteEntryId": r.route_entry_id,
+                "TransitRouterRouteEntryDestinationCidrBlock": r.destination.to_string(),
+                "TransitRouterRouteEntryType": r.entry_type(),
+                "TransitRouterRouteEntryStatus": r.status.as_str(),
+                "TransitRouterRouteEntryNextHopType": r.next_hop.type_str(),
+                "TransitRouterRouteEntryNextHopId": hop,
+                "TransitRouterRouteEntryNextHopResourceType": hop_resource,
+                "TransitRouterRouteEntryNextHopResourceId": hop_resource_id,
+            })
+        };
+        let size = usize::try_from(p.max_results).unwrap_or(50);
+        let unfiltered = dest.is_none()
+            && p.status.is_none()
+            && p.entry_type.is_none()
+            && p.next_hop_id.is_none();
+        if unfiltered {
+            // O(page): the count is kept with the table, the page is read in place.
+            let total = table.map_or(0, |tb| tb.len());
+            let (offset, next) = token_window(p.next_token.as_deref(), size, total)?;
+            let page: Vec<Value> = table
+                .into_iter()
+                .flat_map(|tb| tb.iter())
+                .skip(offset)
+                .take(size)
+                .map(render)
+                .collect();
+            return Ok(json!({
+                "TotalCount": total,
+                "MaxResults": p.max_results,
+                "NextToken": next,
+                "TransitRouterRouteEntries": page,
+            }));
+        }
+        // With a destination, only that destination's entries are looked at.
+        let candidates: Box<dyn Iterator<Item = &super::routing::TrRoute>> = match (&dest, table) {
+            (Some(d), Some(tb)) => Box::new(tb.for_destination(d).iter()),
+            (None, Some(tb)) => Box::new(tb.iter()),
+            (_, None) => Box::new(std::iter::empty()),
+        };
+        let rows: Vec<&super::routing::TrRoute> = candidates
             .filter(|r| dest.is_none_or(|d| d == r.destination))
             .filter(|r| p.status.as_ref().is_none_or(|s| s == r.status.as_str()))
             .filter(|r| p.entry_type.as_ref().is_none_or(|s| s == r.entry_type()))
@@ -180,39 +260,10 @@ impl World {
                     .as_ref()
                     .is_none_or(|h| Some(h.as_str()) == r.next_hop.attachment())
             })
-            .map(|r| {
-                let hop = r.next_hop.attachment().unwrap_or_default();
-                let hop_resource = self
-                    .cen
-                    .attachments
-                    .get(hop)
-                    .map(|a| a.resource_type())
-                    .unwrap_or_default();
-                let hop_resource_id = match self.cen.attachments.get(hop).map(|a| &a.kind) {
-                    Some(AttachKind::Vpc { vpc_id, .. }) => vpc_id.clone(),
-                    Some(AttachKind::Peer { .. }) => self
-                        .cen
-                        .attachments
-                        .get(hop)
-                        .and_then(|a| a.other_end(&tr.transit_router_id))
-                        .unwrap_or_default()
-                        .to_string(),
-                    None => String::new(),
-                };
-                json!({
-                    "TransitRouterRouteEntryId": r.route_entry_id,
-                    "TransitRouterRouteEntryDestinationCidrBlock": r.destination.to_string(),
-                    "TransitRouterRouteEntryType": r.entry_type(),
-                    "TransitRouterRouteEntryStatus": r.status.as_str(),
-                    "TransitRouterRouteEntryNextHopType": r.next_hop.type_str(),
-                    "TransitRouterRouteEntryNextHopId": hop,
-                    "TransitRouterRouteEntryNextHopResourceType": hop_resource,
-                    "TransitRouterRouteEntryNextHopResourceId": hop_resource_id,
-                })
-            })
             .collect();
-        let size = usize::try_from(p.max_results).unwrap_or(50);
+        // Only the page is rendered.
         let (page, next) = token_page(&rows, p.next_token.as_deref(), size, bad_token)?;
+        let page: Vec<Value> = page.into_iter().map(render).collect();
         Ok(json!({
             "TotalCount": rows.len(),
             "MaxResults": p.max_results,
@@ -234,10 +285,47 @@ impl World {
         if let Some(t) = &p.transit_router_id {
             self.own_tr(me, t)?;
         }
-        let rows: Vec<Value> = self
-            .cen
-            .attachments
-            .values()
+        let ix = self.cen.index();
+        let size = usize::try_from(p.max_results).unwrap_or(50);
+        // O(page) when at most one of TransitRouterId / CenId filters: that index group is
+        // exactly the answer (the attachments of a TR or CEN the caller owns are the caller's:
+        // an attachment belongs to its CEN's owner), its size is the count.
+        if p.attachment_id.is_none()
+            && p.region_id.is_none()
+            && (p.transit_router_id.is_none() || p.cen_id.is_none())
+        {
+            let group = match (&p.transit_router_id, &p.cen_id) {
+                (Some(t), _) => ix.atts_by_tr.get(t),
+                (None, Some(c)) => ix.atts_by_cen.get(c),
+                (None, None) => ix.atts_by_owner.get(me),
+            };
+            let total = group.map_or(0, |g| g.len());
+            let (offset, next) = token_window(p.next_token.as_deref(), size, total)?;
+            let page: Vec<Value> = group
+                .into_iter()
+                .flatten()
+                .skip(offset)
+                .take(size)
+                .filter_map(|id| self.cen.attachments.get(id))
+                .map(|a| attachment_json(a, now))
+                .collect();
+            return Ok(json!({
+                "TotalCount": total,
+                "MaxResults": p.max_results,
+                "NextToken": next,
+                "TransitRouterAttachments": page,
+            }));
+        }
+        // Candidates from the narrowest index: by id, by TR, by CEN, else the caller's own.
+        let ids: Box<dyn Iterator<Item = &String>> =
+            match (&p.attachment_id, &p.transit_router_id, &p.cen_id) {
+                (Some(id), _, _) => Box::new(std::iter::once(id)),
+                (None, Some(t), _) => Box::new(group(&ix.atts_by_tr, t)),
+                (None, None, Some(c)) => Box::new(group(&ix.atts_by_cen, c)),
+                (None, None, None) => Box::new(group(&ix.atts_by_owner, me)),
+            };
+        let rows: Vec<&Attachment> = ids
+            .filter_map(|id| self.cen.attachments.get(id))
             .filter(|a| {
                 a.owner_uid == me
                     && p.cen_id.as_ref().is_none_or(|c| c == &a.cen_id)
@@ -249,10 +337,10 @@ impl World {
                         .is_none_or(|x| x == &a.attachment_id)
                     && p.region_id.as_ref().is_none_or(|r| r == &a.region_id)
             })
-            .map(|a| attachment_json(a, now))
             .collect();
-        let size = usize::try_from(p.max_results).unwrap_or(50);
+        // Only the page is rendered.
         let (page, next) = token_page(&rows, p.next_token.as_deref(), size, bad_token)?;
+        let page: Vec<Value> = page.into_iter().map(|a| attachment_json(a, now)).collect();
         Ok(json!({
             "TotalCount": rows.len(),
             "MaxResults": p.max_results,

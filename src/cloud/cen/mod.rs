@@ -7,6 +7,7 @@
 //! * [`routing`] — TR route tables as forwarding sees them: propagation to a fixed point with
 //!   conflict resolution ([`routing::compute_routes`]) and [`routing::tr_forward`] (§8.3.5),
 //!   pure functions over the CEN state for the reachability analyzer;
+//! * [`derived`] — lookup indexes and the incrementally kept TR route tables (not state);
 //! * [`api`] — every API of the product, each declared once — the place to start reading;
 //! * [`ops`], [`lists`] — the checks and effects those declarations call;
 //! * [`grant`] — cross-account VPC attachments: `GrantInstanceToTransitRouter`,
@@ -17,6 +18,7 @@
 //! Tests: `tests.rs` beside this file.
 
 pub mod api;
+pub mod derived;
 pub mod grant;
 pub mod lists;
 pub mod ops;
@@ -24,6 +26,8 @@ pub mod resources;
 pub mod routing;
 pub mod world_spec;
 
+#[cfg(test)]
+mod derived_tests;
 #[cfg(test)]
 pub(crate) mod tests;
 

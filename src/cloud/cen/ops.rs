@@ -2,8 +2,9 @@
 //! (§6). Error codes not named by the spec are marked ASSUMED where they are raised.
 
 use super::api::*;
+use super::derived::group;
 use super::resources::*;
-use super::routing::{compute_routes, TrRoutes};
+use super::routing::{compute_routes, TrRouteMap, TrRoutes};
 use crate::cloud::ecs::eni::{create_service_eni, delete_service_eni, CreateServiceEni};
 use crate::cloud::ecs::{NetRefs, OpCtx};
 use crate::cloud::error::CloudError;
@@ -144,8 +145,27 @@ impl World {
         &self.cen
     }
 
-    /// Every TR route table's entries at `now` (static + propagated, §6.3.4).
+    /// Every TR route table's entries at `now` (static + propagated, §6.3.4), from the
+    /// world's incrementally kept tables (`cen::derived`): only the destinations changed since
+    /// the last read are recomputed.
     pub fn tr_routes(&self, now: Timestamp) -> TrRoutes {
+        let cidrs = |vpc: &str, now: Timestamp| -> (Vec<Ipv4Net>, bool) {
+            let mut pending = false;
+            let mut list = Vec::new();
+            for s in self.vswitches_of(vpc) {
+                pending |= s.lifecycle.pending.is_some();
+                if s.lifecycle.at(now) == NetStatus::Available {
+                    list.push(s.cidr_block);
+                }
+            }
+            (list, pending)
+        };
+        self.cen.cached_routes(now, &cidrs)
+    }
+
+    /// The same tables computed from scratch by [`compute_routes`] (the reference the
+    /// incremental tables are checked against).
+    pub fn tr_routes_from_scratch(&self, now: Timestamp) -> TrRouteMap {
         let cidrs = |vpc: &str| -> Vec<Ipv4Net> {
             self.vswitches_of(vpc)
                 .filter(|s| s.lifecycle.at(now) == NetStatus::Available)
@@ -155,20 +175,45 @@ impl World {
         compute_routes(&self.cen, now, &cidrs)
     }
 
+    /// Compares the CEN indexes and the incremental TR route tables with a fresh rebuild and a
+    /// from-scratch computation (`World::check_index`).
+    pub(crate) fn check_cen_derived(&self) -> Result<(), String> {
+        if *self.cen.index() != super::derived::CenIndex::build(&self.cen) {
+            return Err("CEN index differs from the maps".into());
+        }
+        let now = self.now();
+        if self.tr_routes(now).to_map() != self.tr_routes_from_scratch(now) {
+            return Err("incremental TR route tables differ from a full recomputation".into());
+        }
+        Ok(())
+    }
+
+    /// The CEN state for an edit the change notes do not describe (tests, world surgery):
+    /// every derived structure is rebuilt on next use.
+    #[cfg(test)]
+    pub(crate) fn cen_mut(&mut self) -> &mut CenState {
+        self.cen.invalidate_derived();
+        &mut self.cen
+    }
+
+    /// The attachments of VPC `vpc_id`.
+    pub(crate) fn attachments_of_vpc<'a>(
+        &'a self,
+        vpc_id: &'a str,
+    ) -> impl Iterator<Item = &'a Attachment> + 'a {
+        group(&self.cen.index().atts_by_vpc, vpc_id)
+            .filter_map(|id| self.cen.attachments.get(id))
+            .filter(move |a| a.vpc_id() == Some(vpc_id))
+    }
+
     /// Routes auto-published into VPC `vpc_id`'s system table (§6.3.4 "Auto publish"):
     /// `(destination, attachment)` for every Active entry of the table associated with an
     /// auto-publishing attachment of the VPC whose next hop is not that attachment, unless the
     /// VPC already has an entry (vSwitch CIDR or custom route of the system table) for it.
     pub fn tr_published_routes(&self, vpc_id: &str, now: Timestamp) -> Vec<(Ipv4Net, String)> {
         let atts: Vec<&Attachment> = self
-            .cen
-            .attachments
-            .values()
-            .filter(|a| {
-                a.auto_publish
-                    && a.vpc_id() == Some(vpc_id)
-                    && a.lifecycle.at(now) == AttachStatus::Attached
-            })
+            .attachments_of_vpc(vpc_id)
+            .filter(|a| a.auto_publish && a.lifecycle.at(now) == AttachStatus::Attached)
             .collect();
         if atts.is_empty() {
             return Vec::new();
@@ -338,11 +383,9 @@ impl World {
         p: &DeleteCen,
     ) -> Result<String, CloudError> {
         let c = self.own_cen(&ctx.caller_account, &p.cen_id)?;
-        if self
-            .cen
-            .transit_routers
-            .values()
-            .any(|t| t.cen_id == c.cen_id)
+        if group(&self.cen.index().trs_by_cen, &c.cen_id)
+            .next()
+            .is_some()
         {
             // ASSUMED code: a CEN with transit routers cannot be deleted (§6.4).
             return Err(CloudError::bad(
@@ -470,9 +513,14 @@ impl World {
                 "The bandwidth package is not associated with the CEN instance.",
             ));
         }
-        let used = self.cen.attachments.values().any(|a| {
-            matches!(&a.kind, AttachKind::Peer { package_id: Some(x), .. } if x == &b.package_id)
-        });
+        let in_use = |a: &Attachment| matches!(&a.kind, AttachKind::Peer { package_id: Some(x), .. } if x == &b.package_id);
+        // Peer attachments draw on packages associated with their own CEN.
+        let used = match &b.cen_id {
+            Some(c) => group(&self.cen.index().atts_by_cen, c)
+                .filter_map(|id| self.cen.attachments.get(id))
+                .any(in_use),
+            None => self.cen.attachments.values().any(in_use),
+        };
         if used {
             // ASSUMED code: bandwidth is still allocated to a peer attachment.
             return Err(CloudError::bad(
@@ -577,6 +625,7 @@ impl World {
             },
         );
         self.cen.transit_routers.insert(id.clone(), tr);
+        self.cen.note_tr_inserted(&id);
         id
     }
 
@@ -589,12 +638,7 @@ impl World {
         let tr = self.own_tr(&ctx.caller_account, &p.transit_router_id)?;
         self.tr_ready(tr, now)?;
         let id = tr.transit_router_id.as_str();
-        if self
-            .cen
-            .attachments
-            .values()
-            .any(|a| a.ends().contains(&id))
-        {
+        if group(&self.cen.index().atts_by_tr, id).next().is_some() {
             // ASSUMED code: attachments must be deleted first (Alibaba's prerequisite).
             return Err(CloudError::bad(
                 "DependencyViolation.TransitRouterAttachment",
@@ -618,16 +662,7 @@ impl World {
     }
 
     pub(crate) fn apply_delete_tr(&mut self, id: &str) -> Value {
-        let tables: Vec<String> = self
-            .cen
-            .tables_of(id)
-            .map(|t| t.route_table_id.clone())
-            .collect();
-        for t in tables {
-            self.cen.static_entries.retain(|_, e| e.route_table_id != t);
-            self.cen.route_tables.remove(&t);
-        }
-        self.cen.transit_routers.remove(id);
+        self.cen.remove_tr(id);
         json!({})
     }
 
@@ -765,10 +800,8 @@ impl World {
         }
         // #8 (ASSUMED rule and code)
         if self
-            .cen
-            .attachments
-            .values()
-            .any(|a| a.cen_id == cen_id && a.vpc_id() == Some(vpc.vpc_id.as_str()))
+            .attachments_of_vpc(&vpc.vpc_id)
+            .any(|a| a.cen_id == cen_id)
         {
             return Err(CloudError::bad(
                 "QuotaFull.ChildInstanceRelatedCen",
@@ -780,10 +813,8 @@ impl World {
         }
         // #9
         if let Some(tr) = tr {
-            let n = self
-                .cen
-                .attachments
-                .values()
+            let n = group(&self.cen.index().atts_by_tr, &tr.transit_router_id)
+                .filter_map(|id| self.cen.attachments.get(id))
                 .filter(|a| a.transit_router_id == tr.transit_router_id && a.vpc_id().is_some())
                 .count();
             if n >= VPC_ATTACHMENTS_PER_TR {
@@ -876,49 +907,62 @@ impl World {
             *zones = mapped;
         }
         self.cen.attachments.insert(id.clone(), attachment);
+        self.cen.note_attachment_inserted(&id);
         json!({"TransitRouterAttachmentId": id})
+    }
+
+    /// Ids of the VPC route entries whose next hop is attachment `a` (the next hop check of
+    /// §2.4.4 keeps them in the tables of `a`'s own VPC).
+    fn vpc_routes_via(&self, a: &Attachment) -> Vec<String> {
+        let Some(vpc) = a.vpc_id() else {
+            return Vec::new();
+        };
+        let id = a.attachment_id.as_str();
+        self.route_tables_of(vpc)
+            .flat_map(|t| self.route_entries_of(&t.route_table_id))
+            .filter(|e| e.next_hop_type == Some(NextHopType::Attachment) && e.next_hop_id == id)
+            .map(|e| e.route_entry_id.clone())
+            .collect()
+    }
+
+    /// The tables attachment `id` is associated with (`true`) or propagates into (`false`).
+    fn linked_tables(&self, id: &str, associated: bool) -> bool {
+        group(&self.cen.index().links_of_att, id)
+            .filter_map(|t| self.cen.route_tables.get(t))
+            .any(|t| {
+                if associated {
+                    t.associations.contains(id)
+                } else {
+                    t.propagations.contains(id)
+                }
+            })
     }
 
     /// The dependency checks of §6.4 for deleting attachment `a` without `Force`.
     fn attachment_dependencies(&self, a: &Attachment) -> Result<(), CloudError> {
         let id = a.attachment_id.as_str();
-        if a.vpc_id().is_some()
-            && self
-                .route_entries
-                .values()
-                .any(|e| e.next_hop_type == Some(NextHopType::Attachment) && e.next_hop_id == id)
-        {
+        if !self.vpc_routes_via(a).is_empty() {
             return Err(CloudError::bad(
                 "OperationFailed.AttachmentReferencedVpcRouteEntryExisted",
                 "VPC route entries still use the attachment as next hop.",
             ));
         }
-        if self
-            .cen
-            .route_tables
-            .values()
-            .any(|t| t.associations.contains(id))
-        {
+        if self.linked_tables(id, true) {
             return Err(CloudError::bad(
                 "OperationFailed.RouteTableAssociationExist",
                 "Operation failed because TransitRouterRouteTable exists",
             ));
         }
-        if self
-            .cen
-            .route_tables
-            .values()
-            .any(|t| t.propagations.contains(id))
-        {
+        if self.linked_tables(id, false) {
             return Err(CloudError::bad(
                 "OperationFailed.RouteTablePropagationExist",
                 "The attachment still propagates routes to a route table.",
             ));
         }
-        if self
-            .cen
-            .static_entries
-            .values()
+        if a.ends()
+            .iter()
+            .flat_map(|tr| self.cen.tables_of(tr))
+            .flat_map(|t| self.cen.statics_of(&t.route_table_id))
             .any(|e| e.next_hop.attachment() == Some(id))
         {
             return Err(CloudError::bad(
@@ -960,11 +1004,11 @@ impl World {
     /// propagations; then its ENIs.
     pub(crate) fn apply_delete_attachment(&mut self, now: Timestamp, id: &str) -> Value {
         let routes: Vec<String> = self
-            .route_entries
-            .values()
-            .filter(|e| e.next_hop_type == Some(NextHopType::Attachment) && e.next_hop_id == id)
-            .map(|e| e.route_entry_id.clone())
-            .collect();
+            .cen
+            .attachments
+            .get(id)
+            .map(|a| self.vpc_routes_via(a))
+            .unwrap_or_default();
         for r in routes {
             if let Some(e) = self.remove_route_entry(&r) {
                 let owner = self
@@ -982,14 +1026,7 @@ impl World {
                 });
             }
         }
-        self.cen
-            .static_entries
-            .retain(|_, e| e.next_hop.attachment() != Some(id));
-        for t in self.cen.route_tables.values_mut() {
-            t.associations.remove(id);
-            t.propagations.remove(id);
-        }
-        if let Some(a) = self.cen.attachments.remove(id) {
+        if let Some(a) = self.cen.remove_attachment(id) {
             if let AttachKind::Vpc { zones, .. } = a.kind {
                 for z in zones {
                     // INVARIANT: the ENI was created for this attachment; a missing one has
@@ -1100,10 +1137,9 @@ impl World {
                     ));
                 }
                 // #6
-                let used: i64 = self
-                    .cen
-                    .attachments
-                    .values()
+                // Only attachments of the package's CEN draw on it (it is associated with it).
+                let used: i64 = group(&self.cen.index().atts_by_cen, &local.cen_id)
+                    .filter_map(|id| self.cen.attachments.get(id))
                     .filter_map(|a| match &a.kind {
                         AttachKind::Peer {
                             package_id: Some(x),
@@ -1154,12 +1190,14 @@ impl World {
             }
         }
         // #9 (ASSUMED)
-        let pair_exists = self.cen.attachments.values().any(|a| {
-            let ends = a.ends();
-            ends.len() == 2
-                && ends.contains(&local.transit_router_id.as_str())
-                && ends.contains(&peer.transit_router_id.as_str())
-        });
+        let pair_exists = group(&self.cen.index().atts_by_tr, &local.transit_router_id)
+            .filter_map(|id| self.cen.attachments.get(id))
+            .any(|a| {
+                let ends = a.ends();
+                ends.len() == 2
+                    && ends.contains(&local.transit_router_id.as_str())
+                    && ends.contains(&peer.transit_router_id.as_str())
+            });
         if pair_exists {
             return Err(CloudError::bad(
                 "InvalidOperation",
@@ -1195,6 +1233,7 @@ impl World {
         let id = self.new_id("tr-attach", &a.region_id.clone());
         a.attachment_id = id.clone();
         self.cen.attachments.insert(id.clone(), a);
+        self.cen.note_attachment_inserted(&id);
         json!({"TransitRouterAttachmentId": id})
     }
 
@@ -1339,18 +1378,7 @@ impl World {
         associate: bool,
         on: bool,
     ) -> Value {
-        if let Some(t) = self.cen.route_tables.get_mut(table) {
-            let set = if associate {
-                &mut t.associations
-            } else {
-                &mut t.propagations
-            };
-            if on {
-                set.insert(att.to_string());
-            } else {
-                set.remove(att);
-            }
-        }
+        self.cen.set_link(att, table, associate, on);
         json!({})
     }
 
@@ -1464,6 +1492,7 @@ impl World {
         let id = self.new_id("rte", &region);
         e.route_entry_id = id.clone();
         self.cen.static_entries.insert(id.clone(), e);
+        self.cen.note_static_inserted(&id);
         json!({"TransitRouterRouteEntryId": id})
     }
 
@@ -1491,7 +1520,7 @@ impl World {
                     None => {
                         // A propagated entry of one of the caller's tables cannot be deleted.
                         let routes = self.tr_routes(now);
-                        let propagated = routes.iter().any(|(t, list)| {
+                        let propagated = routes.tables().any(|(t, list)| {
                             self.own_table(&ctx.caller_account, t).is_ok()
                                 && list.iter().any(|r| &r.route_entry_id == id)
                         });

@@ -391,6 +391,9 @@ pub struct CenState {
     /// Cross-account grants by [`TrGrant::key`] (absent from state files without any).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub grants: BTreeMap<String, TrGrant>,
+    /// Lookup indexes and computed TR route tables (derived, not persisted, ignored by `==`).
+    #[serde(skip)]
+    pub(crate) derived: super::derived::CenDerived,
 }
 
 impl CenState {
@@ -407,22 +410,24 @@ impl CenState {
 
     /// The TR of `cen` in `region`, if any (one per region per CEN, §6.3.1).
     pub fn tr_in(&self, cen: &str, region: &str) -> Option<&TransitRouter> {
-        self.transit_routers
-            .values()
+        let key = format!("{cen}|{region}");
+        super::derived::group(&self.index().trs_by_cen_region, &key)
+            .filter_map(|id| self.transit_routers.get(id))
             .find(|t| t.cen_id == cen && t.region_id == region)
     }
 
     /// Route tables of a TR, in id order.
     pub fn tables_of<'a>(&'a self, tr: &'a str) -> impl Iterator<Item = &'a TrRouteTable> + 'a {
-        self.route_tables
-            .values()
+        super::derived::group(&self.index().tables_by_tr, tr)
+            .filter_map(|id| self.route_tables.get(id))
             .filter(move |t| t.transit_router_id == tr)
     }
 
     /// The table of TR `tr` that attachment `att` is associated with.
     pub fn association(&self, tr: &str, att: &str) -> Option<&TrRouteTable> {
-        self.route_tables
-            .values()
+        let key = format!("{tr}|{att}");
+        super::derived::group(&self.index().association, &key)
+            .filter_map(|id| self.route_tables.get(id))
             .find(|t| t.transit_router_id == tr && t.associations.contains(att))
     }
 
@@ -431,8 +436,8 @@ impl CenState {
         &'a self,
         table: &'a str,
     ) -> impl Iterator<Item = &'a TrStaticEntry> + 'a {
-        self.static_entries
-            .values()
+        super::derived::group(&self.index().statics_by_table, table)
+            .filter_map(|id| self.static_entries.get(id))
             .filter(move |e| e.route_table_id == table)
     }
 

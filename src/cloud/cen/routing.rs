@@ -85,32 +85,83 @@ impl TrRoute {
 }
 
 /// Every TR route table's entries, by table id, each list sorted by destination then origin
-/// then next hop.
-pub type TrRoutes = BTreeMap<String, Vec<TrRoute>>;
+/// then next hop: what [`compute_routes`] (the from-scratch reference) returns.
+pub type TrRouteMap = BTreeMap<String, Vec<TrRoute>>;
 
-/// Deterministic id of a propagated entry.
-fn derived_id(table: &str, dest: &Ipv4Net, hop: &str) -> String {
+pub use super::derived::{TableRoutes, TrRoutes};
+
+/// A destination's text (`a.b.c.d/n`, at most 18 bytes, as `Ipv4Net`'s `Display` writes it)
+/// built without allocating or going through the formatting machinery.
+struct DestText {
+    buf: [u8; 24],
+    len: usize,
+}
+
+impl DestText {
+    fn new(dest: &Ipv4Net) -> DestText {
+        let mut t = DestText {
+            buf: [0; 24],
+            len: 0,
+        };
+        for (i, o) in dest.addr().octets().into_iter().enumerate() {
+            if i > 0 {
+                t.push(b'.');
+            }
+            t.decimal(o);
+        }
+        t.push(b'/');
+        t.decimal(dest.prefix_len());
+        t
+    }
+
+    fn push(&mut self, b: u8) {
+        if let Some(slot) = self.buf.get_mut(self.len) {
+            *slot = b;
+            self.len += 1;
+        }
+    }
+
+    fn decimal(&mut self, n: u8) {
+        if n >= 100 {
+            self.push(b'0' + n / 100);
+        }
+        if n >= 10 {
+            self.push(b'0' + n / 10 % 10);
+        }
+        self.push(b'0' + n % 10);
+    }
+
+    fn bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+}
+
+/// Deterministic id of a propagated entry (FNV-1a over `table|destination|hop`, then
+/// splitmix64 into 20 base-36 characters).
+pub(crate) fn derived_id(table: &str, dest: &Ipv4Net, hop: &str) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let text = DestText::new(dest);
     for b in table
         .bytes()
         .chain([b'|'])
-        .chain(dest.to_string().bytes())
+        .chain(text.bytes().iter().copied())
         .chain([b'|'])
         .chain(hop.bytes())
     {
         h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
     }
     let mut x = splitmix64(h);
-    let mut body = String::with_capacity(20);
+    let mut id = String::with_capacity(24);
+    id.push_str("rte-");
     const ALPHA: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
     for i in 0..20 {
         if i == 10 {
             x = splitmix64(x);
         }
-        body.push(char::from(ALPHA[(x % 36) as usize]));
+        id.push(char::from(ALPHA[(x % 36) as usize]));
         x /= 36;
     }
-    format!("rte-{body}")
+    id
 }
 
 /// Candidate key: the priority order of §6.3.4 (origin, round, next hop).
@@ -152,13 +203,13 @@ pub fn compute_routes(
     cen: &CenState,
     now: Timestamp,
     vpc_cidrs: &dyn Fn(&str) -> Vec<Ipv4Net>,
-) -> TrRoutes {
+) -> TrRouteMap {
     let attached = |id: &str| {
         cen.attachments
             .get(id)
             .is_some_and(|a| a.lifecycle.at(now) == AttachStatus::Attached)
     };
-    let mut out: TrRoutes = BTreeMap::new();
+    let mut out: TrRouteMap = BTreeMap::new();
     // Round 0: static entries and VPC propagation.
     for t in cen.route_tables.values() {
         let mut new = Vec::new();
@@ -407,6 +458,29 @@ pub fn tr_forward(
                 tr_id = remote;
                 att_id = next.clone();
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod dest_text_tests {
+    use super::DestText;
+    use ipnet::Ipv4Net;
+
+    /// The hand-written text equals `Display` (route entry ids hash it).
+    #[test]
+    fn dest_text_equals_display() {
+        for s in [
+            "0.0.0.0/0",
+            "10.0.0.0/8",
+            "100.64.0.0/10",
+            "192.168.255.0/24",
+            "255.255.255.255/32",
+            "172.16.9.0/24",
+            "1.20.100.0/22",
+        ] {
+            let n: Ipv4Net = s.parse().unwrap();
+            assert_eq!(DestText::new(&n).bytes(), n.to_string().as_bytes());
         }
     }
 }

@@ -468,7 +468,11 @@ fn s3_n10_n11_n12_errors() {
     );
     // N11: a Basic TR in Hangzhou.
     let mut n = s3_base();
-    n.w.cen.transit_routers.get_mut(&n.tr_hz).unwrap().tr_type = super::TrType::Basic;
+    n.w.cen_mut()
+        .transit_routers
+        .get_mut(&n.tr_hz)
+        .unwrap()
+        .tr_type = super::TrType::Basic;
     let p = json!({"RegionId": "cn-chengdu", "TransitRouterId": n.tr_cd, "PeerTransitRouterId": n.tr_hz,
                    "CenBandwidthPackageId": n.bwp, "Bandwidth": 10});
     assert_eq!(
@@ -956,7 +960,10 @@ fn every_cen_error_code_leaves_the_world_unchanged() {
         json!({"TransitRouterAttachmentId": att1}),
         "InvalidTransitRouterAttachmentId.NotFound",
     );
-    let propagated = w.tr_routes(w.now())[&trt_cd]
+    let propagated = w
+        .tr_routes(w.now())
+        .get(&trt_cd)
+        .unwrap()
         .iter()
         .find(|r| r.entry_type() == "Propagated")
         .unwrap()
@@ -1017,7 +1024,11 @@ fn n_vpc1(att1: &str, w: &World) -> String {
 #[test]
 fn basic_tr_and_service_not_open_and_quota() {
     let mut n = s3_base();
-    n.w.cen.transit_routers.get_mut(&n.tr_hz).unwrap().tr_type = super::TrType::Basic;
+    n.w.cen_mut()
+        .transit_routers
+        .get_mut(&n.tr_hz)
+        .unwrap()
+        .tr_type = super::TrType::Basic;
     let p = json!({"RegionId": "cn-hangzhou", "TransitRouterId": n.tr_hz, "VpcId": n.vpc2, "ZoneMappings.1.VSwitchId": n.vsw3, "ZoneMappings.1.ZoneId": "cn-hangzhou-h"});
     fails(
         &mut n.w,

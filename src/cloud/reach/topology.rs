@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 ///
 /// Building it costs nothing that grows with the world: vSwitches per VPC and entries per
 /// table come from the world's own incremental index ([`World::vswitches_of`],
-/// [`World::route_entries_of`]), and the list of auto-publishing VPCs and the TR route tables
+/// [`World::route_entries_of`]), auto-publishing is read from the attachment index, and the TR route tables
 /// are computed on first use. So `ramsim reach`, the NIS APIs and scenario steps may build one
 /// per analysis.
 #[derive(Debug)]
@@ -26,9 +26,6 @@ pub struct Topology<'w> {
     pub world: &'w World,
     /// TR route tables (static + propagated, §6.3.4), computed on first use.
     tr_routes: OnceLock<TrRoutes>,
-    /// VPCs with an auto-publishing attachment (their system tables get TR routes), computed
-    /// on first use.
-    publishing: OnceLock<Vec<&'w str>>,
     /// Load-balancer backend legs already walked (health probes and data paths, §8.3.7 L5).
     legs: Mutex<FxMap<LegKey, LegResult>>,
     /// Load balancers as the segment sees them, built on first use.
@@ -41,7 +38,6 @@ impl<'w> Topology<'w> {
         Topology {
             world,
             tr_routes: OnceLock::new(),
-            publishing: OnceLock::new(),
             legs: Mutex::new(FxMap::default()),
             lbs: Mutex::new(FxMap::default()),
         }
@@ -79,22 +75,13 @@ impl<'w> Topology<'w> {
         r
     }
 
-    /// VPCs with an auto-publishing, attached TR attachment, sorted.
-    fn publishing(&self) -> &[&'w str] {
-        self.publishing.get_or_init(|| {
-            let world = self.world;
-            let now = world.now();
-            let mut publishing: Vec<&str> = world
-                .cen
-                .attachments
-                .values()
-                .filter(|a| a.auto_publish && a.lifecycle.at(now) == AttachStatus::Attached)
-                .filter_map(|a| a.vpc_id())
-                .collect();
-            publishing.sort_unstable();
-            publishing.dedup();
-            publishing
-        })
+    /// True when VPC `vpc` has an auto-publishing, attached TR attachment (its system table
+    /// gets TR routes).
+    fn publishes(&self, vpc: &str) -> bool {
+        let now = self.world.now();
+        self.world
+            .attachments_of_vpc(vpc)
+            .any(|a| a.auto_publish && a.lifecycle.at(now) == AttachStatus::Attached)
     }
 
     /// Every TR route table's entries at the world's time (computed once per index).
@@ -191,10 +178,7 @@ impl<'w> Topology<'w> {
             }
         }
         // Routes a transit router publishes into a system table (§6.3.4 auto publish).
-        if self
-            .publishing()
-            .binary_search(&table.vpc_id.as_str())
-            .is_ok()
+        if self.publishes(&table.vpc_id)
             && self
                 .vpc(&table.vpc_id)
                 .is_some_and(|v| v.system_route_table_id == table.route_table_id)

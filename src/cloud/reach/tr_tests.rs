@@ -235,7 +235,7 @@ fn blackhole_basic_bandwidth_status_and_attachment_codes() {
 
     // TR_PEER_NO_BANDWIDTH
     if let crate::cloud::cen::AttachKind::Peer { bandwidth, .. } =
-        &mut t.n.w.cen.attachments.get_mut(&attp).unwrap().kind
+        &mut t.n.w.cen_mut().attachments.get_mut(&attp).unwrap().kind
     {
         *bandwidth = 0;
     }
@@ -243,21 +243,21 @@ fn blackhole_basic_bandwidth_status_and_attachment_codes() {
     assert_eq!(first(&v), Some("TR_PEER_NO_BANDWIDTH"));
     assert_eq!(suggest(&t.n.w, &v), None);
     if let crate::cloud::cen::AttachKind::Peer { bandwidth, .. } =
-        &mut t.n.w.cen.attachments.get_mut(&attp).unwrap().kind
+        &mut t.n.w.cen_mut().attachments.get_mut(&attp).unwrap().kind
     {
         *bandwidth = 10;
     }
 
     // TR_BASIC_NO_CROSS_REGION (a world-file Basic TR at the far end)
     t.n.w
-        .cen
+        .cen_mut()
         .transit_routers
         .get_mut(&t.s.tr_hz)
         .unwrap()
         .tr_type = TrType::Basic;
     assert_eq!(first(&probe(&t)), Some("TR_BASIC_NO_CROSS_REGION"));
     t.n.w
-        .cen
+        .cen_mut()
         .transit_routers
         .get_mut(&t.s.tr_hz)
         .unwrap()
@@ -265,27 +265,35 @@ fn blackhole_basic_bandwidth_status_and_attachment_codes() {
 
     // TR_NOT_ACTIVE
     t.n.w
-        .cen
+        .cen_mut()
         .transit_routers
         .get_mut(&t.s.tr_cd)
         .unwrap()
         .lifecycle = Lifecycle::settled(CenStatus::Creating);
     assert_eq!(first(&probe(&t)), Some("TR_NOT_ACTIVE"));
     t.n.w
-        .cen
+        .cen_mut()
         .transit_routers
         .get_mut(&t.s.tr_cd)
         .unwrap()
         .lifecycle = Lifecycle::settled(CenStatus::Active);
 
     // TR_ATTACHMENT_NOT_ATTACHED: the VPC route's attachment is still attaching
-    t.n.w.cen.attachments.get_mut(&att1).unwrap().lifecycle =
-        Lifecycle::settled(AttachStatus::Attaching);
+    t.n.w
+        .cen_mut()
+        .attachments
+        .get_mut(&att1)
+        .unwrap()
+        .lifecycle = Lifecycle::settled(AttachStatus::Attaching);
     let v = probe(&t);
     assert_eq!(first(&v), Some("TR_ATTACHMENT_NOT_ATTACHED"));
     assert_eq!(v.forward.last().unwrap().node_type, NodeType::Vrt);
-    t.n.w.cen.attachments.get_mut(&att1).unwrap().lifecycle =
-        Lifecycle::settled(AttachStatus::Attached);
+    t.n.w
+        .cen_mut()
+        .attachments
+        .get_mut(&att1)
+        .unwrap()
+        .lifecycle = Lifecycle::settled(AttachStatus::Attached);
     assert!(probe(&t).reachable);
 
     // RETURN_TR_ROUTE_NOT_FOUND: Hangzhou stops learning Chengdu's routes over attp
@@ -355,7 +363,7 @@ fn auto_published_routes_lead_into_the_tr() {
     let (_, att2, _) = atts.unwrap();
     let _ = att2;
     // Hangzhou learns 172.16.0.0/24 only through auto publish: recreate nothing, flip the flag.
-    for a in t.n.w.cen.attachments.values_mut() {
+    for a in t.n.w.cen_mut().attachments.values_mut() {
         if a.vpc_id() == Some(t.s.vpc2.as_str()) {
             a.auto_publish = true;
         }

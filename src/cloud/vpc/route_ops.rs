@@ -147,10 +147,10 @@ impl World {
                 "The number of route entries exceeds the quota.",
             ));
         }
-        // step 13 (Stepped mode only)
+        // step 13 (Stepped mode only): the VPC's own entries, found through its tables
         if self
-            .route_entries
-            .values()
+            .route_tables_of(&vpc_id)
+            .flat_map(|t| self.route_entries_of(&t.route_table_id))
             .any(|e| e.vpc_id == vpc_id && e.lifecycle.is_transitional(now))
         {
             return Err(CloudError::bad(
