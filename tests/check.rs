@@ -253,13 +253,13 @@ fn invariant_errors_point_at_line_and_column() {
     );
     assert_eq!(
         err("forall x in buckets: true"),
-        "expression:1:13: unknown collection `buckets` (collections: peerings, vpcs, vswitches, routes, instances, users, roles, groups, policies, accounts, control_policies, events, tr_attachments)"
+        "expression:1:13: unknown collection `buckets` (collections: peerings, vpcs, vswitches, routes, instances, users, roles, groups, policies, accounts, control_policies, events, tr_attachments, charges, alert_rules, alerts)"
     );
     assert_eq!(
         err("forall p in peerings p.live"),
         "expression:1:22: expected `:` or `where`, found `p`"
     );
-    assert_eq!(err("q.status == 1"), "expression:1:1: unknown name `q`: expected a variable bound by forall/exists or a collection (peerings, vpcs, vswitches, routes, instances, users, roles, groups, policies, accounts, control_policies, events, tr_attachments)");
+    assert_eq!(err("q.status == 1"), "expression:1:1: unknown name `q`: expected a variable bound by forall/exists or a collection (peerings, vpcs, vswitches, routes, instances, users, roles, groups, policies, accounts, control_policies, events, tr_attachments, charges, alert_rules, alerts)");
     assert_eq!(
         err("forall p in peerings: p.status"),
         "expression:1:23: type mismatch: `the quantifier body` needs a boolean, this is a string"

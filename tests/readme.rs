@@ -453,6 +453,7 @@ const NOT_SHIPPED: &[&str] = &[
     "target/dev-prod.violation.test.json",
     "target/esc-trust-rewrite.violation.test.json",
     "target/cen-folder.violation.test.json",
+    "target/cdt-xborder.violation.test.json",
     "sdk-state.json",
     "ecs-state.json",
     // the security-group walk-through's state file
