@@ -5,18 +5,15 @@
 //! presented to the engine as the same query the gateway builds (dependent actions, trust
 //! policy, `acs:TargetRDId`/`acs:TargetRDPath`) and gets the gateway's decision. 10,000+ cases.
 
+mod random_world;
 use ramsim::api::decision::query_for_action;
 use ramsim::api::{ApiRequest, Envelope, Gateway, SimState};
 use ramsim::check::invariant::eval::{can, EvalCache};
 use ramsim::check::prng::Rng;
 use ramsim::iam::Caller;
+use random_world::{A, B, C, M};
 use serde_json::{json, Map, Value};
-use std::path::Path;
 
-const A: &str = "1234567890123456";
-const B: &str = "2234567890123456";
-const C: &str = "3234567890123456";
-const M: &str = "9234567890123456";
 const UIDS: [&str; 4] = [A, B, C, M];
 
 const IDENTITY_DOCS: &[&str] = &[
@@ -52,61 +49,16 @@ fn trust(rng: &mut Rng) -> Value {
 }
 
 fn random_world(rng: &mut Rng) -> SimState {
-    let mut policies = Vec::new();
-    for (i, d) in IDENTITY_DOCS.iter().enumerate() {
-        policies.push(
-            json!({"name": format!("p{i}"), "document": serde_json::from_str::<Value>(d).unwrap()}),
-        );
-    }
-    let mut accounts = Map::new();
-    for alias in ["A", "B"] {
-        let pick = |rng: &mut Rng| -> Vec<String> {
-            (0..rng.below(3))
-                .map(|_| format!("p{}", rng.below(IDENTITY_DOCS.len())))
-                .collect()
-        };
-        let users: Vec<Value> = (0..3)
-            .map(|i| json!({"name": format!("u{i}"), "policies": pick(rng)}))
-            .collect();
-        let roles: Vec<Value> = ["admin", "reader"]
-            .iter()
-            .map(|r| json!({"name": r, "trust": trust(rng), "policies": pick(rng)}))
-            .collect();
-        accounts.insert(
-            alias.into(),
-            json!({"policies": policies, "users": users, "roles": roles}),
-        );
-    }
-    let mut control: Vec<Value> = Vec::new();
-    for (i, d) in CONTROL_DOCS.iter().enumerate() {
-        if rng.chance(40) {
-            let target = ["fd-prod01", "fd-dev01", "r-root01"][rng.below(3)];
-            control.push(json!({"name": format!("cp{i}"), "attach": [target],
-                "document": serde_json::from_str::<Value>(d).unwrap()}));
-        }
-    }
-    let folder = |rng: &mut Rng| ["fd-prod01", "fd-dev01"][rng.below(2)];
-    let world = json!({
-        "start_time": "2025-01-01T00:00:00Z",
-        "accounts": [
-            {"uid": A, "alias": "A", "cdt_enabled": rng.chance(80)},
-            {"uid": B, "alias": "B", "cdt_enabled": true},
-            {"uid": C, "alias": "C", "cdt_enabled": true},
-            {"uid": M, "alias": "M"}
-        ],
-        "resource_directory": {
-            "id": "rd-abc123", "root_folder_id": "r-root01", "management_account": M,
-            "folders": [{"id": "fd-prod01", "name": "prod"}, {"id": "fd-dev01", "name": "dev"}],
-            "members": [{"uid": A, "folder": folder(rng)}, {"uid": B, "folder": folder(rng)}]
+    random_world::random_world(
+        rng,
+        &random_world::Mix {
+            identity_docs: IDENTITY_DOCS,
+            min_policies: 0,
+            control_docs: CONTROL_DOCS,
+            control_chance: 40,
+            trust,
         },
-        "vpcs": [
-            {"owner": A, "region_id": "cn-hangzhou", "cidr_block": "172.16.0.0/12", "name": "a-hz"},
-            {"owner": B, "region_id": "cn-beijing", "cidr_block": "192.168.0.0/24", "name": "b-bj"},
-            {"owner": C, "region_id": "cn-beijing", "cidr_block": "10.30.0.0/16", "name": "c-bj"}
-        ],
-        "identity": {"control_policies": control, "accounts": accounts}
-    });
-    SimState::from_world_json(&world.to_string(), Path::new(".")).expect("world builds")
+    )
 }
 
 fn call(gw: &mut Gateway, who: &str, action: &str, params: Value) -> ramsim::api::CallResult {

@@ -18,7 +18,7 @@ mod gateway_support;
 
 use gateway_support::*;
 use proptest::prelude::*;
-use ramsim::api::{parse_cli_line, Gateway};
+use ramsim::api::Gateway;
 use ramsim::cloud::packet::Protocol;
 use ramsim::cloud::reach::{Analyzer, Probe, Source, Target};
 use ramsim::cloud::World;
@@ -190,13 +190,6 @@ fn line(w: &World, s: &Step) -> (&'static str, String) {
     }
 }
 
-fn snapshot(gw: &Gateway) -> (String, String) {
-    (
-        serde_json::to_string(&gw.state.world).expect("world"),
-        serde_json::to_string(&gw.state.iam).expect("iam"),
-    )
-}
-
 /// Reach from B's client to every endpoint with a zone: never panics, never a parameter error.
 /// Counts the endpoints whose packets get through PrivateLink to the load balancer.
 fn reach_all(w: &World) -> Result<usize, String> {
@@ -250,43 +243,11 @@ fn run(steps: &[Step]) -> Result<(String, String, [usize; 3]), TestCaseError> {
     let mut most = 0;
     for (i, s) in steps.iter().enumerate() {
         let (who, text) = line(&gw.state.world, s);
-        let req = parse_cli_line(&text).expect("a CLI line");
-        let before = snapshot(&gw);
-        let events = gw
-            .state
-            .audit
-            .iter()
-            .filter(|e| e.event_type == "ApiCall")
-            .count();
-        let r = gw.call(&envelope(who), &req);
-        let ctx = format!("step {i} {who}: {text} → {} {}", r.http_status, r.body);
-        let api: Vec<_> = gw
-            .state
-            .audit
-            .iter()
-            .filter(|e| e.event_type == "ApiCall")
-            .collect();
-        prop_assert_eq!(api.len(), events + 1, "{}", ctx);
-        prop_assert_eq!(&api[events].request_id, &r.request_id, "{}", ctx);
-        prop_assert_eq!(
-            api[events].error_code.as_str(),
-            r.error_code().unwrap_or(""),
-            "{}",
-            ctx
-        );
+        let (r, ctx) = checked_call(&mut gw, i, who, &text)?;
         if r.is_success() {
             ok += 1;
-        } else {
-            prop_assert!(
-                snapshot(&gw) == before,
-                "{}: a failed call changed the state",
-                ctx
-            );
         }
         let w = &gw.state.world;
-        if let Err(e) = w.check_index() {
-            prop_assert!(false, "{}: {}", ctx, e);
-        }
         match reach_all(w) {
             Ok(n) => most = most.max(n),
             Err(e) => prop_assert!(false, "{}: reach refused {}", ctx, e),

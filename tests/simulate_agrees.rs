@@ -8,6 +8,7 @@
 //! authorization. Both answers must be reached in earnest, over many APIs, with control
 //! policies, session policies and dependent actions among the deciders.
 
+mod random_world;
 use ramsim::api::catalog::by_action;
 use ramsim::api::{ApiRequest, Envelope, Gateway, SimState};
 use ramsim::authz::{Outcome, PolicyType};
@@ -15,6 +16,7 @@ use ramsim::check::prng::Rng;
 use ramsim::cloud::declare::ParamType;
 use ramsim::cloud::vpcpeer::PeerStatus;
 use ramsim::simulate::{load_state, resolve, simulate, PrincipalSpec, Row, SimulateOptions};
+use random_world::{A, B};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -265,11 +267,6 @@ fn principals(gw: &mut Gateway, rng: &mut Rng) -> Vec<String> {
     out
 }
 
-const A: &str = "1234567890123456";
-const B: &str = "2234567890123456";
-const C: &str = "3234567890123456";
-const M: &str = "9234567890123456";
-
 const IDENTITY_DOCS: &[&str] = &[
     r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
     r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"ram:*","Resource":"*"}]}"#,
@@ -302,60 +299,16 @@ fn trust(rng: &mut Rng) -> Value {
 }
 
 fn random_world(rng: &mut Rng) -> SimState {
-    let policies: Vec<Value> = IDENTITY_DOCS
-        .iter()
-        .enumerate()
-        .map(|(i, d)| json!({"name": format!("p{i}"), "document": serde_json::from_str::<Value>(d).unwrap()}))
-        .collect();
-    let mut accounts = Map::new();
-    for alias in ["A", "B"] {
-        let pick = |rng: &mut Rng| -> Vec<String> {
-            (0..1 + rng.below(3))
-                .map(|_| format!("p{}", rng.below(IDENTITY_DOCS.len())))
-                .collect()
-        };
-        let users: Vec<Value> = (0..3)
-            .map(|i| json!({"name": format!("u{i}"), "policies": pick(rng)}))
-            .collect();
-        let roles: Vec<Value> = ["admin", "reader"]
-            .iter()
-            .map(|r| json!({"name": r, "trust": trust(rng), "policies": pick(rng)}))
-            .collect();
-        accounts.insert(
-            alias.into(),
-            json!({"policies": policies, "users": users, "roles": roles}),
-        );
-    }
-    let mut control: Vec<Value> = Vec::new();
-    for (i, d) in CONTROL_DOCS.iter().enumerate() {
-        if rng.chance(50) {
-            let target = ["fd-prod01", "fd-dev01", "r-root01"][rng.below(3)];
-            control.push(json!({"name": format!("cp{i}"), "attach": [target],
-                "document": serde_json::from_str::<Value>(d).unwrap()}));
-        }
-    }
-    let folder = |rng: &mut Rng| ["fd-prod01", "fd-dev01"][rng.below(2)];
-    let world = json!({
-        "start_time": "2025-01-01T00:00:00Z",
-        "accounts": [
-            {"uid": A, "alias": "A", "cdt_enabled": rng.chance(80)},
-            {"uid": B, "alias": "B", "cdt_enabled": true},
-            {"uid": C, "alias": "C", "cdt_enabled": true},
-            {"uid": M, "alias": "M"}
-        ],
-        "resource_directory": {
-            "id": "rd-abc123", "root_folder_id": "r-root01", "management_account": M,
-            "folders": [{"id": "fd-prod01", "name": "prod"}, {"id": "fd-dev01", "name": "dev"}],
-            "members": [{"uid": A, "folder": folder(rng)}, {"uid": B, "folder": folder(rng)}]
+    random_world::random_world(
+        rng,
+        &random_world::Mix {
+            identity_docs: IDENTITY_DOCS,
+            min_policies: 1,
+            control_docs: CONTROL_DOCS,
+            control_chance: 50,
+            trust,
         },
-        "vpcs": [
-            {"owner": A, "region_id": "cn-hangzhou", "cidr_block": "172.16.0.0/12", "name": "a-hz"},
-            {"owner": B, "region_id": "cn-beijing", "cidr_block": "192.168.0.0/24", "name": "b-bj"},
-            {"owner": C, "region_id": "cn-beijing", "cidr_block": "10.30.0.0/16", "name": "c-bj"}
-        ],
-        "identity": {"control_policies": control, "accounts": accounts}
-    });
-    SimState::from_world_json(&world.to_string(), Path::new(".")).expect("world builds")
+    )
 }
 
 /// Pending peerings towards A and B, so that AcceptVpcPeerConnection rows have calls.

@@ -337,6 +337,16 @@ pub struct Matrix {
     pub rows: Vec<Row>,
 }
 
+impl Matrix {
+    /// Number of rows the decision allows (every rendering's summary line counts them).
+    pub fn allowed(&self) -> usize {
+        self.rows
+            .iter()
+            .filter(|r| r.decision == Outcome::Allow)
+            .count()
+    }
+}
+
 /// Condition keys the in-scope statements of `ex` looked for and `ctx` lacked, sorted,
 /// case-insensitively deduplicated.
 pub fn missing_context(ex: &Explanation) -> Vec<String> {

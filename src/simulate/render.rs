@@ -87,11 +87,7 @@ pub fn table(matrices: &[Matrix]) -> String {
         for r in &rows {
             let _ = writeln!(out, "{}", line(r));
         }
-        let allowed = m
-            .rows
-            .iter()
-            .filter(|r| r.decision == crate::authz::Outcome::Allow)
-            .count();
+        let allowed = m.allowed();
         let _ = writeln!(
             out,
             "{} rows: {allowed} allowed, {} denied",
@@ -174,11 +170,7 @@ pub fn compact(matrices: &[Matrix]) -> String {
             actions.dedup();
             let _ = writeln!(out, "{res:<width$}  {}", actions.join(" "));
         }
-        let allowed = m
-            .rows
-            .iter()
-            .filter(|r| r.decision == crate::authz::Outcome::Allow)
-            .count();
+        let allowed = m.allowed();
         let _ = writeln!(
             out,
             "{} rows: {allowed} allowed, {} denied; {} resources, {nothing} with nothing allowed",
@@ -235,11 +227,7 @@ pub fn html(matrices: &[Matrix]) -> String {
     let _ = writeln!(out, "<style>{HTML_STYLE}</style>");
     out.push_str("</head>\n<body>\n");
     for m in matrices {
-        let allowed = m
-            .rows
-            .iter()
-            .filter(|r| r.decision == crate::authz::Outcome::Allow)
-            .count();
+        let allowed = m.allowed();
         let _ = writeln!(
             out,
             "<h2>{} <small>({})</small></h2>\n<p>{} rows: {allowed} allowed, {} denied</p>",

@@ -220,11 +220,66 @@ impl Sim {
 
     /// Serialized world and identities (the "state" a failed call must not touch).
     pub fn snapshot(&self) -> (String, String) {
-        (
-            serde_json::to_string(&self.gw.state.world).expect("world serializes"),
-            serde_json::to_string(&self.gw.state.iam).expect("iam serializes"),
-        )
+        state_snapshot(&self.gw)
     }
+}
+
+/// Serialized world and identities of `gw` (the "state" a failed call must not touch).
+pub fn state_snapshot(gw: &Gateway) -> (String, String) {
+    (
+        serde_json::to_string(&gw.state.world).expect("world serializes"),
+        serde_json::to_string(&gw.state.iam).expect("iam serializes"),
+    )
+}
+
+/// Step `step` of a pipeline property test: calls the CLI line `text` as `who` and checks the
+/// gateway's promises — exactly one new `ApiCall` event, carrying the response's RequestId and
+/// error code; a failed call leaves world and identities byte-identical; the world's indexes
+/// stay consistent. Returns the result and the step's description for further messages.
+pub fn checked_call(
+    gw: &mut Gateway,
+    step: usize,
+    who: &str,
+    text: &str,
+) -> Result<(CallResult, String), proptest::test_runner::TestCaseError> {
+    use proptest::{prop_assert, prop_assert_eq};
+    let req = parse_cli_line(text).expect("a CLI line");
+    let before = state_snapshot(gw);
+    let api_events = |gw: &Gateway| {
+        gw.state
+            .audit
+            .iter()
+            .filter(|e| e.event_type == "ApiCall")
+            .count()
+    };
+    let events = api_events(gw);
+    let r = gw.call(&envelope(who), &req);
+    let ctx = format!("step {step} {who}: {text} → {} {}", r.http_status, r.body);
+    prop_assert_eq!(api_events(gw), events + 1, "{}", ctx);
+    let last = gw
+        .state
+        .audit
+        .iter()
+        .rfind(|e| e.event_type == "ApiCall")
+        .expect("one ApiCall event at least");
+    prop_assert_eq!(&last.request_id, &r.request_id, "{}", ctx);
+    prop_assert_eq!(
+        last.error_code.as_str(),
+        r.error_code().unwrap_or(""),
+        "{}",
+        ctx
+    );
+    if !r.is_success() {
+        prop_assert!(
+            state_snapshot(gw) == before,
+            "{}: a failed call changed the state",
+            ctx
+        );
+    }
+    if let Err(e) = gw.state.world.check_index() {
+        prop_assert!(false, "{}: {}", ctx, e);
+    }
+    Ok((r, ctx))
 }
 
 pub fn obj(v: Value) -> Map<String, Value> {
