@@ -254,11 +254,15 @@ impl<'a> Params<'a> {
             let Some((index, field)) = rest.split_once('.') else {
                 continue;
             };
-            // Indexes are written in decimal without a sign or leading zeros (`Tag.1.Key`).
-            let Some(i) = index
-                .parse::<usize>()
-                .ok()
-                .filter(|i| (1..=MAX_INDEX).contains(i) && index == i.to_string())
+            // Indexes are written in decimal without a sign or leading zeros (`Tag.1.Key`);
+            // checked on the bytes, not by formatting the number back (no allocation per key).
+            let canonical = !index.is_empty()
+                && !index.starts_with('0')
+                && index.bytes().all(|b| b.is_ascii_digit());
+            let Some(i) = canonical
+                .then(|| index.parse::<usize>().ok())
+                .flatten()
+                .filter(|i| (1..=MAX_INDEX).contains(i))
             else {
                 continue;
             };
