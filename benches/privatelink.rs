@@ -419,6 +419,97 @@ fn probe(client: &str, endpoint: &str) -> Probe {
     }
 }
 
+/// The cycle's requests, built once (a client keeps its request objects and sets the one
+/// parameter that changes, so the figures count the gateway's work, not the harness building
+/// maps): CreateVpcEndpoint, then EnableVpcEndpointConnection, RemoveZoneFromVpcEndpoint for
+/// each zone and DeleteVpcEndpoint, whose `EndpointId` is set to each cycle's new endpoint.
+struct CycleRequests {
+    create: ApiRequest,
+    enable: ApiRequest,
+    remove_zones: [ApiRequest; 2],
+    delete: ApiRequest,
+}
+
+impl CycleRequests {
+    fn new(create: ApiRequest, service: &str) -> Self {
+        let enable = request(
+            "privatelink",
+            "EnableVpcEndpointConnection",
+            &[
+                ("RegionId", REGION),
+                ("ServiceId", service),
+                ("EndpointId", ""),
+            ],
+        );
+        let remove_zones = ZONES.map(|zone| {
+            request(
+                "privatelink",
+                "RemoveZoneFromVpcEndpoint",
+                &[("RegionId", REGION), ("EndpointId", ""), ("ZoneId", zone)],
+            )
+        });
+        let delete = request(
+            "privatelink",
+            "DeleteVpcEndpoint",
+            &[("RegionId", REGION), ("EndpointId", "")],
+        );
+        CycleRequests {
+            create,
+            enable,
+            remove_zones,
+            delete,
+        }
+    }
+
+    /// Sets `EndpointId` of every request after the create.
+    fn target(&mut self, endpoint: &Value) {
+        let Self {
+            enable,
+            remove_zones: [a, b],
+            delete,
+            ..
+        } = self;
+        for r in [enable, a, b, delete] {
+            if let Some(slot) = r.params.get_mut("EndpointId") {
+                slot.clone_from(endpoint);
+            }
+        }
+    }
+}
+
+/// One cycle of `privatelink/cycle-…` (a named function so a profiler can
+/// `--toggle-collect=privatelink::privatelink_cycle`).
+#[inline(never)]
+fn privatelink_cycle(
+    gateway: &mut Gateway,
+    [consumer, provider]: [&Envelope; 2],
+    requests: &mut CycleRequests,
+    client: &str,
+    buffer: &mut Vec<u8>,
+) {
+    let r = gateway.call(consumer, &requests.create);
+    let ep = r.body.get("EndpointId").cloned().unwrap_or_default();
+    requests.target(&ep);
+    let e = gateway.call(provider, &requests.enable);
+    assert!(e.is_success(), "{}", e.body);
+    let v = Analyzer::new(&gateway.state.world)
+        .analyze(&probe(client, ep.as_str().unwrap_or_default()))
+        .expect("analysis");
+    assert!(v.reachable, "{:?}", v.codes());
+    black_box(v);
+    for remove in &requests.remove_zones {
+        let r = gateway.call(consumer, remove);
+        assert!(r.is_success(), "{}", r.body);
+    }
+    let d = gateway.call(consumer, &requests.delete);
+    assert!(d.is_success(), "{}", d.body);
+    for e in gateway.state.audit.drain(..) {
+        buffer.clear();
+        ramsim::api::audit_json::write_event(&e, buffer);
+        black_box(&buffer);
+    }
+}
+
 fn bench_privatelink(c: &mut Criterion) {
     let Built {
         mut gateway,
@@ -446,58 +537,18 @@ fn bench_privatelink(c: &mut Criterion) {
         ],
     );
     let mut buffer: Vec<u8> = Vec::with_capacity(1 << 20);
+    let mut requests = CycleRequests::new(create, &service);
     let mut group = c.benchmark_group("privatelink");
     group.throughput(Throughput::Elements(6));
     group.bench_function("cycle-1000-services-10000-endpoints", |bench| {
         bench.iter(|| {
-            let r = gateway.call(&consumer, &create);
-            let ep = r.body["EndpointId"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string();
-            let e = gateway.call(
-                &provider,
-                &request(
-                    "privatelink",
-                    "EnableVpcEndpointConnection",
-                    &[
-                        ("RegionId", REGION),
-                        ("ServiceId", &service),
-                        ("EndpointId", &ep),
-                    ],
-                ),
-            );
-            assert!(e.is_success(), "{}", e.body);
-            let v = Analyzer::new(&gateway.state.world)
-                .analyze(&probe(&client, &ep))
-                .expect("analysis");
-            assert!(v.reachable, "{:?}", v.codes());
-            black_box(v);
-            for zone in ZONES {
-                let r = gateway.call(
-                    &consumer,
-                    &request(
-                        "privatelink",
-                        "RemoveZoneFromVpcEndpoint",
-                        &[("RegionId", REGION), ("EndpointId", &ep), ("ZoneId", zone)],
-                    ),
-                );
-                assert!(r.is_success(), "{}", r.body);
-            }
-            let d = gateway.call(
-                &consumer,
-                &request(
-                    "privatelink",
-                    "DeleteVpcEndpoint",
-                    &[("RegionId", REGION), ("EndpointId", &ep)],
-                ),
-            );
-            assert!(d.is_success(), "{}", d.body);
-            for e in gateway.state.audit.drain(..) {
-                buffer.clear();
-                ramsim::api::audit_json::write_event(&e, &mut buffer);
-                black_box(&buffer);
-            }
+            privatelink_cycle(
+                &mut gateway,
+                [&consumer, &provider],
+                &mut requests,
+                &client,
+                &mut buffer,
+            )
         })
     });
     group.finish();

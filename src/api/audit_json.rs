@@ -11,41 +11,49 @@
 use super::audit::{AdditionalEventData, AuditEvent, SessionContext, UserIdentity};
 use serde_json::Value;
 
+/// `,"name":` for one of the event's own field names, built at compile time so a key costs
+/// one copy.
+macro_rules! key {
+    ($name:literal) => {
+        concat!(",\"", $name, "\":")
+    };
+}
+
 /// Appends `event` to `out` as one line of compact JSON (no trailing newline).
 pub fn write_event(event: &AuditEvent, out: &mut Vec<u8>) {
     let mut obj = ObjectWriter::open(out);
-    obj.str_field("eventId", &event.event_id);
-    obj.str_field("eventVersion", &event.event_version);
-    obj.str_field("eventCategory", &event.event_category);
-    obj.str_field("eventType", &event.event_type);
-    obj.str_field("eventName", &event.event_name);
-    obj.str_field("eventRW", &event.event_rw);
-    obj.str_field("eventSource", &event.event_source);
-    obj.str_field("eventTime", &event.event_time);
-    obj.str_field("acsRegion", &event.acs_region);
-    obj.str_field("serviceName", &event.service_name);
-    obj.str_field("apiVersion", &event.api_version);
-    obj.str_field("requestId", &event.request_id);
-    obj.key("requestParameters");
+    obj.str_field(key!("eventId"), &event.event_id);
+    obj.str_field(key!("eventVersion"), &event.event_version);
+    obj.str_field(key!("eventCategory"), &event.event_category);
+    obj.str_field(key!("eventType"), &event.event_type);
+    obj.str_field(key!("eventName"), &event.event_name);
+    obj.str_field(key!("eventRW"), &event.event_rw);
+    obj.str_field(key!("eventSource"), &event.event_source);
+    obj.str_field(key!("eventTime"), &event.event_time);
+    obj.str_field(key!("acsRegion"), &event.acs_region);
+    obj.str_field(key!("serviceName"), &event.service_name);
+    obj.str_field(key!("apiVersion"), &event.api_version);
+    obj.str_field(key!("requestId"), &event.request_id);
+    obj.key(key!("requestParameters"));
     write_pairs(obj.out, event.request_parameters.iter());
     if let Some(response) = &event.response_elements {
-        obj.key("responseElements");
+        obj.key(key!("responseElements"));
         write_value(obj.out, response);
     }
-    obj.str_field("errorCode", &event.error_code);
-    obj.str_field("errorMessage", &event.error_message);
-    obj.str_field("sourceIpAddress", &event.source_ip_address);
-    obj.str_field("userAgent", &event.user_agent);
-    obj.key("userIdentity");
+    obj.str_field(key!("errorCode"), &event.error_code);
+    obj.str_field(key!("errorMessage"), &event.error_message);
+    obj.str_field(key!("sourceIpAddress"), &event.source_ip_address);
+    obj.str_field(key!("userAgent"), &event.user_agent);
+    obj.key(key!("userIdentity"));
     write_identity(obj.out, &event.user_identity);
-    obj.str_field("recipientAccountId", &event.recipient_account_id);
-    obj.str_field("resourceType", &event.resource_type);
-    obj.str_field("resourceName", &event.resource_name);
+    obj.str_field(key!("recipientAccountId"), &event.recipient_account_id);
+    obj.str_field(key!("resourceType"), &event.resource_type);
+    obj.str_field(key!("resourceName"), &event.resource_name);
     if let Some(detail) = &event.access_denied_detail {
-        obj.key("accessDeniedDetail");
+        obj.key(key!("accessDeniedDetail"));
         write_value(obj.out, detail);
     }
-    obj.key("additionalEventData");
+    obj.key(key!("additionalEventData"));
     write_additional(obj.out, &event.additional_event_data);
     obj.close();
 }
@@ -60,12 +68,12 @@ pub fn event_to_string(event: &AuditEvent) -> String {
 
 fn write_identity(out: &mut Vec<u8>, identity: &UserIdentity) {
     let mut obj = ObjectWriter::open(out);
-    obj.str_field("type", &identity.kind);
-    obj.str_field("accountId", &identity.account_id);
-    obj.str_field("principalId", &identity.principal_id);
-    obj.str_field("userName", &identity.user_name);
-    obj.str_field("accessKeyId", &identity.access_key_id);
-    obj.key("sessionContext");
+    obj.str_field(key!("type"), &identity.kind);
+    obj.str_field(key!("accountId"), &identity.account_id);
+    obj.str_field(key!("principalId"), &identity.principal_id);
+    obj.str_field(key!("userName"), &identity.user_name);
+    obj.str_field(key!("accessKeyId"), &identity.access_key_id);
+    obj.key(key!("sessionContext"));
     write_session(obj.out, &identity.session_context);
     obj.close();
 }
@@ -73,10 +81,10 @@ fn write_identity(out: &mut Vec<u8>, identity: &UserIdentity) {
 fn write_session(out: &mut Vec<u8>, session: &SessionContext) {
     let mut obj = ObjectWriter::open(out);
     if let Some(attributes) = &session.attributes {
-        obj.key("attributes");
+        obj.key(key!("attributes"));
         let mut inner = ObjectWriter::open(obj.out);
-        inner.str_field("mfaAuthenticated", &attributes.mfa_authenticated);
-        inner.str_field("creationDate", &attributes.creation_date);
+        inner.str_field(key!("mfaAuthenticated"), &attributes.mfa_authenticated);
+        inner.str_field(key!("creationDate"), &attributes.creation_date);
         inner.close();
     }
     obj.close();
@@ -85,7 +93,7 @@ fn write_session(out: &mut Vec<u8>, session: &SessionContext) {
 fn write_additional(out: &mut Vec<u8>, data: &AdditionalEventData) {
     let mut obj = ObjectWriter::open(out);
     if let Some(scheme) = &data.scheme {
-        obj.str_field("Scheme", scheme);
+        obj.str_field(key!("Scheme"), scheme);
     }
     obj.close();
 }
@@ -102,14 +110,18 @@ impl<'o> ObjectWriter<'o> {
         ObjectWriter { out, first: true }
     }
 
-    /// Writes the separator and `"key":` for one of the event's own field names, which are
-    /// plain ASCII with nothing to escape; the caller writes the value next.
-    fn key(&mut self, key: &'static str) {
-        debug_assert!(!needs_escape(key.as_bytes()));
-        self.separator();
-        self.out.push(b'"');
-        self.out.extend_from_slice(key.as_bytes());
-        self.out.extend_from_slice(b"\":");
+    /// Writes the separator and `"key":` for one of the event's own field names: `token` is
+    /// `,"key":` as [`key!`] spells it (plain ASCII, nothing to escape), written in one copy
+    /// (without its comma for the first field); the caller writes the value next.
+    fn key(&mut self, token: &'static str) {
+        debug_assert!(token.starts_with(",\"") && token.ends_with("\":"));
+        let token = if self.first {
+            self.first = false;
+            &token[1..]
+        } else {
+            token
+        };
+        self.out.extend_from_slice(token.as_bytes());
     }
 
     /// Like [`ObjectWriter::key`] for a key that comes from data (request parameters).
@@ -184,28 +196,39 @@ fn write_str(out: &mut Vec<u8>, s: &str) {
 
 /// True when a byte must be escaped in JSON (control characters, `"` and `\\`): the set
 /// serde_json escapes. Eight bytes at a time with the classic SWAR tests ("has a byte less
-/// than n", "has a zero byte"), which are exact for *whether* such a byte exists.
+/// than n", "has a zero byte"), which are exact for *whether* such a byte exists. The tail is
+/// one more word — the last eight bytes again (overlapping is harmless for an "any" test), or
+/// for a string shorter than eight the bytes padded with a byte that needs no escape —
+/// instead of a byte loop.
 fn needs_escape(bytes: &[u8]) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS != 0;
     let mut words = bytes.chunks_exact(8);
     for word in &mut words {
-        let mut buf = [0u8; 8];
-        buf.copy_from_slice(word);
-        let x = u64::from_le_bytes(buf);
-        let control = x.wrapping_sub(ONES * 0x20) & !x & HIGHS != 0;
-        if control
-            || has_zero(x ^ (ONES * u64::from(b'"')))
-            || has_zero(x ^ (ONES * u64::from(b'\\')))
-        {
+        if word_needs_escape(word) {
             return true;
         }
     }
-    words
-        .remainder()
-        .iter()
-        .any(|&b| b < 0x20 || b == b'"' || b == b'\\')
+    match bytes.len() {
+        n if n % 8 == 0 => false,
+        n if n > 8 => word_needs_escape(&bytes[n - 8..]),
+        n => {
+            let mut padded = [b'a'; 8];
+            padded[..n].copy_from_slice(bytes);
+            word_needs_escape(&padded)
+        }
+    }
+}
+
+/// [`needs_escape`] for exactly eight bytes.
+#[inline(always)]
+fn word_needs_escape(word: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS != 0;
+    let mut buf = [0u8; 8];
+    buf.copy_from_slice(word);
+    let x = u64::from_le_bytes(buf);
+    let control = x.wrapping_sub(ONES * 0x20) & !x & HIGHS != 0;
+    control || has_zero(x ^ (ONES * u64::from(b'"'))) || has_zero(x ^ (ONES * u64::from(b'\\')))
 }
 
 #[cfg(test)]
@@ -314,10 +337,15 @@ mod tests {
     #[test]
     fn every_escapable_byte_is_caught_wherever_it_sits() {
         for b in (0u8..0x20).chain([b'"', b'\\']) {
-            for pos in 0..40 {
-                let mut bytes = vec![b'a'; 40];
-                bytes[pos] = b;
-                assert!(needs_escape(&bytes), "byte {b:#x} at {pos}");
+            // Every length exercises the word loop, the overlapping last word and the padded
+            // short string.
+            for len in 1..=40 {
+                assert!(!needs_escape(&vec![b'a'; len]), "clean, length {len}");
+                for pos in 0..len {
+                    let mut bytes = vec![b'a'; len];
+                    bytes[pos] = b;
+                    assert!(needs_escape(&bytes), "byte {b:#x} at {pos} of {len}");
+                }
             }
         }
         assert!(!needs_escape(
