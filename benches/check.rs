@@ -10,6 +10,10 @@
 //! * `check/escalation-find`: time to find and shrink the 3-step escalation of
 //!   `corpus/worlds/escalation.json` (seed 0). Before the criterion runs, the number of
 //!   steps needed to find it is printed for seeds 0–19 with its median.
+//! * `check/find/<world>`: time to find and shrink the violation of each issue-16 regression
+//!   world (and of the bundled example) for seeds 0–9, one iteration running all ten seeds
+//!   (throughput: search steps of the ten seeds). Before its criterion runs, each prints the
+//!   steps to find per seed, how many seeds found it and the shrunk lengths.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use ramsim::api::SimState;
@@ -158,6 +162,54 @@ fn bench_check(c: &mut Criterion) {
             report.steps
         })
     });
+
+    // Issue 16's regression worlds: find + shrink for seeds 0–9.
+    for (name, invariant) in [
+        ("esc-trust-rewrite.json", "builtin:no-privilege-escalation"),
+        ("esc-minted-key.json", "builtin:no-privilege-escalation"),
+        (
+            "esc-version-promotion.json",
+            "builtin:no-privilege-escalation",
+        ),
+        ("esc-account-move.json", "builtin:no-privilege-escalation"),
+        ("escalation.json", "builtin:no-privilege-escalation"),
+        ("escalation.json", "builtin:peering-within-directory"),
+    ] {
+        let state = world(name);
+        let find_all = || {
+            (0..10)
+                .map(|seed| {
+                    let inv = Invariant::from_arg(invariant).expect("invariant");
+                    let report = Checker::new(state.clone(), vec![inv], escalation_config(seed))
+                        .run()
+                        .expect("runs");
+                    let shrunk = report.violation.as_ref().map(|v| v.steps.len());
+                    (report.steps, shrunk)
+                })
+                .collect::<Vec<_>>()
+        };
+        let results = find_all();
+        let steps: u64 = results.iter().map(|r| r.0).sum();
+        let line = |f: &dyn Fn(&(u64, Option<usize>)) -> String| {
+            results.iter().map(f).collect::<Vec<_>>().join(" ")
+        };
+        eprintln!(
+            "find/{name} {invariant}: found by {} of seeds 0-9; steps to find: {}; shrunk to: {}",
+            results.iter().filter(|r| r.1.is_some()).count(),
+            line(&|r| if r.1.is_some() {
+                r.0.to_string()
+            } else {
+                "-".into()
+            }),
+            line(&|r| r.1.map_or("-".into(), |n| n.to_string())),
+        );
+        let short = invariant.trim_start_matches("builtin:");
+        group.throughput(Throughput::Elements(steps));
+        group.bench_function(
+            format!("find/{}/{short}", name.trim_end_matches(".json")),
+            |b| b.iter(|| find_all().len()),
+        );
+    }
     group.finish();
 }
 

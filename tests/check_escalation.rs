@@ -156,6 +156,29 @@ fn shrunk_violations_replay_and_need_every_step() {
     }
 }
 
+#[test]
+fn the_bundled_example_shrinks_to_the_same_length_from_every_seed() {
+    // The same violation found from different seeds shrinks to the same length: the 3-step
+    // peering escape (CreatePolicy, AttachPolicyToUser, CreateVpcPeerConnection) and the
+    // 2-step self-service escalation, for each of seeds 0-9.
+    for (invariant, len) in [
+        ("builtin:peering-within-directory", 3),
+        ("builtin:no-privilege-escalation", 2),
+    ] {
+        let mut found = 0;
+        for seed in 0..10 {
+            let (report, _) = run("escalation.json", invariant, seed);
+            let Some(v) = report.violation else {
+                continue;
+            };
+            found += 1;
+            assert_eq!(v.steps.len(), len, "{invariant}, seed {seed}");
+            assert!(v.one_minimal, "{invariant}, seed {seed}");
+        }
+        assert!(found >= 9, "{invariant}: found by {found} of seeds 0-9");
+    }
+}
+
 /// Time to find, per regression world and seed (runs, steps): `cargo test --release --test
 /// check_escalation -- --ignored --nocapture time_to_find` prints the table of BENCHMARKS.md.
 #[test]
