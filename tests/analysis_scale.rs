@@ -214,7 +214,8 @@ fn distinct_action_patterns_diff_completely_and_soundly() {
     );
     assert!(d.stats.complete, "{:?}", d.stats);
     assert!(d.count(ChangeKind::Granted) > 0 && d.count(ChangeKind::Removed) > 0);
-    // Soundness: every witness, decided by the engine over both sets.
+    // Soundness: every witness, decided by the engine over both sets (each store built once).
+    let (old, new) = (old.replayer(), new.replayer());
     for (_, r) in &d.regions {
         assert_eq!(
             [old.replay(&r.witness), new.replay(&r.witness)],

@@ -344,24 +344,48 @@ impl Flow {
         store
     }
 
+    /// Decides `w` with the real engine (builds the flow's store; to decide many witnesses,
+    /// build a [`Replayer`] once).
+    pub fn replay(&self, w: &Witness) -> Outcome {
+        self.replayer().replay(w)
+    }
+
+    /// The flow's engine store and harness caller, built once, to decide many witnesses.
+    pub fn replayer(&self) -> Replayer {
+        Replayer {
+            store: self.store(),
+            principal: self.principal(),
+            assume_role: self.is_assume_role(),
+        }
+    }
+}
+
+/// A flow compiled for the real engine ([`Flow::replayer`]): decides witnesses exactly as
+/// [`Flow::replay`] does, without rebuilding the store for each.
+pub struct Replayer {
+    store: PolicyStore,
+    principal: Principal,
+    assume_role: bool,
+}
+
+impl Replayer {
     /// Decides `w` with the real engine.
     pub fn replay(&self, w: &Witness) -> Outcome {
-        let store = self.store();
-        let principal = w.principal.clone().unwrap_or_else(|| self.principal());
+        let principal = w.principal.as_ref().unwrap_or(&self.principal);
         let pairs = [ActionResource::new(w.action.as_str(), w.resource.as_str())];
         let mut ctx = RequestContext::new();
         for (k, vs) in &w.context {
             ctx.set(k, vs.clone());
         }
         decide(
-            &store,
+            &self.store,
             &Request {
-                principal: &principal,
+                principal,
                 pairs: &pairs,
                 context: &ctx,
                 resource_account: Some(HARNESS_ACCOUNT),
                 resource_group: w.resource_group.as_deref(),
-                assume_role: self.is_assume_role(),
+                assume_role: self.assume_role,
             },
             &EvalOptions::default(),
         )
@@ -398,7 +422,8 @@ pub struct Options {
 /// Automaton states an enumeration of resource regions may visit before the symbolic search
 /// takes over.
 pub const ENUM_STATES: usize = 2_000;
-/// Patterns (other than `*`) up to which an enumeration may visit [`ENUM_STATES_FEW`] states.
+/// Patterns (other than `*`) up to which an enumeration for a modeled action may visit
+/// [`ENUM_STATES_FEW`] states.
 pub const ENUM_FEW_PATTERNS: usize = 8;
 /// States an enumeration over at most [`ENUM_FEW_PATTERNS`] patterns may visit (the action's
 /// ARN shapes alone can need thousands).
@@ -567,7 +592,7 @@ pub struct Region {
     /// The resource constraints in machine form (for membership tests): the region's resources
     /// are the action's resources meeting every one.
     #[serde(skip)]
-    pub resource_constraints: Vec<ResourceConstraint>,
+    pub resource_constraints: std::sync::Arc<[ResourceConstraint]>,
     /// The callers of the region in machine form: [`Analysis::principal_key`] of each.
     #[serde(skip)]
     pub principal_key: Option<PrincipalKey>,
@@ -717,7 +742,35 @@ pub struct Analysis {
     rgs: Vec<Option<String>>,
     /// The one (action, resource) a trust policy is evaluated for.
     fixed: Option<(String, String)>,
+    /// [`Analysis::choices`] already computed, by (key, may be absent, may be present, relevant
+    /// conditions): action regions with the same key model and scopes reading the same
+    /// conditions branch alike (thousands of action regions share a few dozen of these).
+    choice_memo: std::sync::Mutex<fxhash::FxHashMap<ChoiceKey, std::sync::Arc<[Choice]>>>,
+    /// Resource regions already computed (see [`Analysis::resource_cells_with_answers`]).
+    res_cell_memo: std::sync::Mutex<ResCellMemo>,
 }
+
+/// Key of [`Analysis::res_cell_memo`]: the action's resource shapes (`None`: not modeled),
+/// the distinct Resource patterns, the state budget and the region limit.
+type ResKey = (
+    Option<(bool, &'static [&'static str])>,
+    Vec<String>,
+    usize,
+    usize,
+);
+/// [`Analysis::res_cell_memo`]: the regions (`None`: too many to enumerate) and whether the
+/// walk was complete.
+type ResCellMemo = fxhash::FxHashMap<ResKey, (Option<std::sync::Arc<ResCells>>, bool)>;
+
+/// Searches of one [`Analysis::regions`] call by (caller class, modeled action, key presence
+/// model, statements in scope): the regions found (to be rebuilt around each action and
+/// resource), search nodes, leaves, complete.
+type SearchMemo = fxhash::FxHashMap<SearchKey, (Vec<Region>, usize, usize, bool)>;
+/// Key of [`SearchMemo`].
+type SearchKey = (usize, bool, Vec<(bool, bool)>, Vec<usize>);
+
+/// Key of [`Analysis::choice_memo`].
+type ChoiceKey = (usize, bool, bool, Option<Vec<bool>>);
 
 /// Joint regions of the directory id and path keys.
 struct RdJoint {
@@ -792,6 +845,14 @@ struct ResourceSpace {
     complete: bool,
 }
 
+/// Resource regions of an action: (witness, description, answer of each of `patterns` when
+/// known) per region.
+struct ResCells {
+    /// Distinct Resource/NotResource patterns of the statements, sorted.
+    patterns: Vec<String>,
+    cells: Vec<(String, String, Option<Vec<bool>>)>,
+}
+
 /// An action region.
 #[derive(Debug, Clone)]
 struct ActionCell {
@@ -811,11 +872,12 @@ struct Scope<'a> {
     /// In-scope statement ids.
     stmts: Vec<usize>,
     /// Keys to branch on (ordered), with their choices.
-    keys: Vec<(usize, Vec<Choice>)>,
+    keys: Vec<(usize, std::sync::Arc<[Choice]>)>,
     /// Per key: which of its conditions the scope's statements read (`None`: all, or the key
     /// is not read). Choices are distinct on these only.
     relevant: Vec<Option<Vec<bool>>>,
-    /// Per flow, per stage: in-scope statement ids.
+    /// Per flow, per stage: in-scope statements, as positions in `stmts` (statuses are kept
+    /// per position, so a search node costs the scope's size, not the analysis').
     layout: Vec<Vec<Vec<usize>>>,
     analysis: &'a Analysis,
     /// The caller class (index into the analysis' classes).
@@ -1187,6 +1249,8 @@ impl Analysis {
             classes,
             rgs,
             fixed,
+            choice_memo: std::sync::Mutex::new(fxhash::FxHashMap::default()),
+            res_cell_memo: std::sync::Mutex::new(fxhash::FxHashMap::default()),
         }
     }
 
@@ -1361,11 +1425,89 @@ impl Analysis {
         budget: usize,
         max_cells: usize,
     ) -> Option<Vec<(String, String)>> {
+        self.resource_cells_with_answers(ids, cell, stats, only, budget, max_cells)
+            .map(|c| {
+                c.cells
+                    .iter()
+                    .map(|(w, d, _)| (w.clone(), d.clone()))
+                    .collect()
+            })
+    }
+
+    /// [`Analysis::resource_cells_with_answers`], memoized by the action's resource shapes and
+    /// the distinct Resource patterns of `ids` (action regions whose statements name the same
+    /// resources share one walk and its readable witnesses).
+    fn resource_cells_with_answers(
+        &self,
+        ids: &[usize],
+        cell: &ActionCell,
+        stats: &mut Stats,
+        only: Option<&str>,
+        budget: usize,
+        max_cells: usize,
+    ) -> Option<std::sync::Arc<ResCells>> {
+        if only.is_some() {
+            return self
+                .resource_cells_uncached(ids, cell, stats, only, budget, max_cells)
+                .map(std::sync::Arc::new);
+        }
+        let mut patterns: Vec<&str> = ids
+            .iter()
+            .flat_map(|&i| self.stmts[i].resource_text.iter().map(String::as_str))
+            .collect();
+        patterns.sort_unstable();
+        patterns.dedup();
+        let key: ResKey = (
+            cell.entry.map(|e| (e.all_resource(), e.resources)),
+            patterns.iter().map(|p| p.to_string()).collect(),
+            budget,
+            max_cells,
+        );
+        let lock = || {
+            self.res_cell_memo
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        if let Some((cells, complete)) = lock().get(&key) {
+            stats.complete &= *complete;
+            return cells.clone();
+        }
+        let mut delta = Stats {
+            complete: true,
+            ..Stats::default()
+        };
+        let cells = self
+            .resource_cells_uncached(ids, cell, &mut delta, only, budget, max_cells)
+            .map(std::sync::Arc::new);
+        stats.complete &= delta.complete;
+        lock().insert(key, (cells.clone(), delta.complete));
+        cells
+    }
+
+    /// [`Analysis::resource_cells`], with each region's answer of every distinct Resource
+    /// pattern of `ids` (so statement scopes follow without matching globs again).
+    fn resource_cells_uncached(
+        &self,
+        ids: &[usize],
+        cell: &ActionCell,
+        stats: &mut Stats,
+        only: Option<&str>,
+        budget: usize,
+        max_cells: usize,
+    ) -> Option<ResCells> {
         if let Some(r) = only {
-            return Some(vec![(r.to_string(), format!("`{r}`"))]);
+            return Some(ResCells {
+                patterns: Vec::new(),
+                cells: vec![(r.to_string(), format!("`{r}`"), None)],
+            });
         }
         let alternatives: Vec<String> = match cell.entry {
-            Some(e) if e.all_resource() => return Some(vec![("*".into(), "`*`".into())]),
+            Some(e) if e.all_resource() => {
+                return Some(ResCells {
+                    patterns: Vec::new(),
+                    cells: vec![("*".into(), "`*`".into(), None)],
+                })
+            }
             Some(e) => e.resources.iter().map(|t| template_glob(t)).collect(),
             None => vec!["*".into(), "acs:*".into()],
         };
@@ -1396,12 +1538,18 @@ impl Analysis {
             .filter(|(i, _)| *i >= n_pat || live[*i])
             .map(|(_, p)| p.clone())
             .collect();
-        // Few patterns: the walk is small or repeats (memoized), so give it room; many: fail
-        // fast and let the symbolic search take over.
-        let few = (0..n_pat)
-            .filter(|&i| live[i] && patterns[i] != "*")
-            .count()
-            <= ENUM_FEW_PATTERNS;
+        // Few patterns on a modeled action: the walk is small or repeats (memoized), so give
+        // it room (the action's ARN shapes alone can need thousands of states); many, or an
+        // action the catalog does not model (whose resources are `*` or any `acs:` ARN, so
+        // the walk is all the patterns' own overlaps): fail fast and let the symbolic search
+        // take over. With 1,000 distinct action patterns the thousands of non-modeled action
+        // regions each walked up to the large budget: 3.5 times the time of searching them
+        // symbolically, and five times the (finer) regions.
+        let few = cell.entry.is_some()
+            && (0..n_pat)
+                .filter(|&i| live[i] && patterns[i] != "*")
+                .count()
+                <= ENUM_FEW_PATTERNS;
         let budget = if few {
             budget.max(ENUM_STATES_FEW.min(self.options.state_budget))
         } else {
@@ -1509,10 +1657,13 @@ impl Analysis {
                 }
                 d
             };
-            out.push((w.clone(), desc));
+            out.push((w.clone(), desc, Some(projected)));
         }
         stats.complete &= space.complete;
-        Some(out)
+        Some(ResCells {
+            patterns: space.patterns,
+            cells: out,
+        })
     }
 
     /// The symbolic resource dimension of action `cell` for statements `ids`: the statements
@@ -1610,11 +1761,42 @@ impl Analysis {
     /// The choices of key `k` for a request of action `cell`: absence when the action may
     /// lack the key, and one present region per distinct answer of the `relevant` conditions
     /// (all when `None`).
-    fn choices(&self, k: usize, cell: &ActionCell, relevant: Option<&[bool]>) -> Vec<Choice> {
+    fn choices(
+        &self,
+        k: usize,
+        cell: &ActionCell,
+        relevant: Option<&[bool]>,
+    ) -> std::sync::Arc<[Choice]> {
         let (may_absent, may_present) = match cell.entry {
             Some(e) => key_presence(e.action, &self.keys[k].name, self.options.any_keys),
             None => (true, true),
         };
+        let key: ChoiceKey = (k, may_absent, may_present, relevant.map(<[bool]>::to_vec));
+        if let Some(hit) = self
+            .choice_memo
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&key)
+        {
+            return hit.clone();
+        }
+        let out: std::sync::Arc<[Choice]> = self
+            .choices_uncached(k, may_absent, may_present, relevant)
+            .into();
+        self.choice_memo
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(key, out.clone());
+        out
+    }
+
+    fn choices_uncached(
+        &self,
+        k: usize,
+        may_absent: bool,
+        may_present: bool,
+        relevant: Option<&[bool]>,
+    ) -> Vec<Choice> {
         let mut out = Vec::new();
         if may_absent {
             out.push(Choice::Absent);
@@ -1670,6 +1852,7 @@ impl Analysis {
             Vec<(bool, bool)>,
         );
         let mut memo: HashMap<CellKey, (Vec<Region>, Stats)> = HashMap::new();
+        let mut search_memo = SearchMemo::default();
         let sides: Vec<(usize, usize)> = (0..self.classes.len())
             .flat_map(|c| (0..self.rgs.len()).map(move |g| (c, g)))
             .collect();
@@ -1729,6 +1912,7 @@ impl Analysis {
                             remaining,
                             &mut delta,
                             ci,
+                            &mut search_memo,
                         );
                         stats.resource_regions += delta.resource_regions;
                         stats.nodes += delta.nodes;
@@ -1778,11 +1962,20 @@ impl Analysis {
         limit: usize,
         stats: &mut Stats,
         class: usize,
+        memo: &mut SearchMemo,
     ) -> Vec<Region> {
+        let presence: Vec<(bool, bool)> = self
+            .keys
+            .iter()
+            .map(|d| match cell.entry {
+                Some(e) => key_presence(e.action, &d.name, self.options.any_keys),
+                None => (true, true),
+            })
+            .collect();
         let in_action = in_action.to_vec();
         let mut out: Vec<Region> = Vec::new();
         let enumerated = if self.options.enumerate_resources || only_resource.is_some() {
-            self.resource_cells(
+            self.resource_cells_with_answers(
                 &in_action,
                 cell,
                 stats,
@@ -1796,14 +1989,43 @@ impl Analysis {
         // Resource regions with the same statements in scope decide alike: one search per
         // distinct scope, one region per scope (the first resource region is the witness).
         let mut groups: Vec<(Vec<usize>, String, String, usize)> = Vec::new();
-        let mut index: HashMap<Vec<usize>, usize> = HashMap::new();
-        for (res, res_desc) in enumerated.iter().flatten() {
-            stats.resource_regions += 1;
-            let ids: Vec<usize> = in_action
+        let mut index: fxhash::FxHashMap<Vec<usize>, usize> = fxhash::FxHashMap::default();
+        // Each statement's Resource patterns as positions in the region answers.
+        let pattern_pos: Vec<Option<(bool, Vec<usize>)>> = match &enumerated {
+            Some(rc) => in_action
                 .iter()
-                .copied()
-                .filter(|&i| self.stmts[i].resource_in_scope(res))
-                .collect();
+                .map(|&i| {
+                    let st = &self.stmts[i];
+                    st.resources.as_ref().map(|(neg, _)| {
+                        let pos = st
+                            .resource_text
+                            .iter()
+                            .filter_map(|p| rc.patterns.binary_search(p).ok())
+                            .collect();
+                        (*neg, pos)
+                    })
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        for (res, res_desc, answers) in enumerated.iter().flat_map(|rc| rc.cells.iter()) {
+            stats.resource_regions += 1;
+            let ids: Vec<usize> = match answers {
+                Some(v) => in_action
+                    .iter()
+                    .zip(&pattern_pos)
+                    .filter(|(_, pp)| {
+                        pp.as_ref()
+                            .is_none_or(|(neg, pos)| pos.iter().any(|&p| v[p]) != *neg)
+                    })
+                    .map(|(&i, _)| i)
+                    .collect(),
+                None => in_action
+                    .iter()
+                    .copied()
+                    .filter(|&i| self.stmts[i].resource_in_scope(res))
+                    .collect(),
+            };
             match index.get(&ids) {
                 Some(&g) => groups[g].3 += 1,
                 None => {
@@ -1861,13 +2083,55 @@ impl Analysis {
             } else {
                 res_desc.clone()
             };
-            let mut scope = self.scope(ids, cell);
-            scope.class = class;
-            let mut assign: Vec<Option<Choice>> = vec![None; self.keys.len()];
-            let mut found = Vec::new();
-            scope.search(&mut assign, goal, stats, &mut found, limit);
+            // The same statements under the same key model and caller class decide alike in
+            // every action region: searched once per `regions` call (the counters count a reuse
+            // as explored again), the regions rebuilt around this action and resource.
+            let memo_key: Option<SearchKey> =
+                (limit == 0).then(|| (class, cell.entry.is_some(), presence.clone(), ids.clone()));
+            let cached = memo_key.as_ref().and_then(|k| memo.get(k)).map(
+                |(regions, nodes, leaves, complete)| {
+                    stats.nodes += nodes;
+                    stats.leaves += leaves;
+                    stats.complete &= complete;
+                    regions.clone()
+                },
+            );
+            let built: Vec<Region> = match cached {
+                Some(regions) => regions,
+                None => {
+                    let mut scope = self.scope(ids, cell);
+                    scope.class = class;
+                    let mut assign: Vec<Option<Choice>> = vec![None; self.keys.len()];
+                    let mut found = Vec::new();
+                    let mut delta = Stats {
+                        complete: true,
+                        ..Stats::default()
+                    };
+                    scope.search(&mut assign, goal, &mut delta, &mut found, limit);
+                    stats.nodes += delta.nodes;
+                    stats.leaves += delta.leaves;
+                    stats.resource_regions += delta.resource_regions;
+                    stats.complete &= delta.complete;
+                    let regions: Vec<Region> = found
+                        .into_iter()
+                        .map(|(assign, _, decisions)| {
+                            self.region(cell, res, &desc, &scope, &assign, &decisions)
+                        })
+                        .collect();
+                    if let Some(k) = memo_key {
+                        memo.insert(
+                            k,
+                            (regions.clone(), delta.nodes, delta.leaves, delta.complete),
+                        );
+                    }
+                    regions
+                }
+            };
+            if built.is_empty() {
+                continue;
+            }
             // The region's resources: those covered by exactly the scope's statements.
-            let elems: Vec<ResourceConstraint> = {
+            let elems: std::sync::Arc<[ResourceConstraint]> = {
                 let mut v: Vec<ResourceConstraint> = Vec::new();
                 for &i in &in_action {
                     let st = &self.stmts[i];
@@ -1883,10 +2147,14 @@ impl Analysis {
                         v.push(c);
                     }
                 }
-                v
+                v.into()
             };
-            for (assign, _, decisions) in found {
-                let mut region = self.region(cell, res, &desc, &scope, &assign, &decisions);
+            for mut region in built {
+                region.action = cell.witness.clone();
+                region.action_region = cell.description.clone();
+                region.witness.action = cell.witness.clone();
+                region.resource_region = desc.clone();
+                region.witness.resource = res.clone();
                 region.resource_constraints = elems.clone();
                 out.push(region);
                 if limit > 0 && out.len() >= limit {
@@ -1905,9 +2173,9 @@ impl Analysis {
             .collect();
         let mut counts: BTreeMap<usize, usize> = BTreeMap::new();
         let mut relevant: Vec<Option<Vec<bool>>> = vec![None; self.keys.len()];
-        for &i in ids {
+        for (li, &i) in ids.iter().enumerate() {
             let s = &self.stmts[i];
-            layout[s.flow][s.stage].push(i);
+            layout[s.flow][s.stage].push(li);
             for &(k, ci) in &s.conds {
                 *counts.entry(k).or_default() += 1;
                 relevant[k].get_or_insert_with(|| vec![false; self.keys[k].conditions.len()])[ci] =
@@ -2041,7 +2309,7 @@ impl Analysis {
                 resource_group: None,
             },
             constraints,
-            resource_constraints: Vec::new(),
+            resource_constraints: Vec::new().into(),
             principal_key: None,
         }
     }
@@ -2071,27 +2339,30 @@ impl Analysis {
             if reason == Vacuity::NoAction {
                 reason = Vacuity::NoResource;
             }
-            let cells =
-                match self.resource_cells(&[id], cell, &mut stats, None, 400_000, usize::MAX) {
-                    Some(c) => c,
-                    None => {
-                        let (kept, lazy) = self.lazy_resources(&[id], cell, &mut stats);
-                        let mut res = vec![None; lazy.elems.len()];
-                        if let Some(&e) = lazy.of_stmt.get(&id) {
-                            res[e] = Some(true);
-                        }
-                        match lazy.member(&res) {
-                            strings::Member::Found(r) if !kept.is_empty() => {
-                                vec![(r, String::new())]
-                            }
-                            strings::Member::Unknown => {
-                                stats.complete = false;
-                                Vec::new()
-                            }
-                            _ => Vec::new(),
-                        }
+            // The enumeration, like every automaton walk, stays within the state budget (past
+            // it the symbolic check below decides, or the answer is Undecided).
+            let budget = ENUM_STATES_FEW.min(self.options.state_budget);
+            let cells = match self.resource_cells(&[id], cell, &mut stats, None, budget, usize::MAX)
+            {
+                Some(c) => c,
+                None => {
+                    let (kept, lazy) = self.lazy_resources(&[id], cell, &mut stats);
+                    let mut res = vec![None; lazy.elems.len()];
+                    if let Some(&e) = lazy.of_stmt.get(&id) {
+                        res[e] = Some(true);
                     }
-                };
+                    match lazy.member(&res) {
+                        strings::Member::Found(r) if !kept.is_empty() => {
+                            vec![(r, String::new())]
+                        }
+                        strings::Member::Unknown => {
+                            stats.complete = false;
+                            Vec::new()
+                        }
+                        _ => Vec::new(),
+                    }
+                }
+            };
             for (res, _) in cells {
                 if !s.resource_in_scope(&res) {
                     continue;
@@ -2224,15 +2495,18 @@ impl Scope<'_> {
     }
 
     /// Basic evaluation of a stage with partial knowledge: `None` when undetermined.
+    /// `ids` are positions in the scope's `stmts` (and `st`); the responsible statements are
+    /// returned as statement ids.
     fn stage_outcome(&self, ids: &[usize], st: &[Status]) -> Option<(Outcome, Vec<usize>)> {
         let stmts = &self.analysis.stmts;
         let mut deny_open = false;
         let mut denies = Vec::new();
-        for &i in ids {
+        for &li in ids {
+            let i = self.stmts[li];
             if stmts[i].effect != Effect::Deny {
                 continue;
             }
-            match st[i] {
+            match st[li] {
                 Status::Det(Tri::False) => {}
                 Status::Det(_) => denies.push(i),
                 Status::Open => deny_open = true,
@@ -2246,11 +2520,12 @@ impl Scope<'_> {
         }
         let mut allow_open = false;
         let mut allows = Vec::new();
-        for &i in ids {
+        for &li in ids {
+            let i = self.stmts[li];
             if stmts[i].effect != Effect::Allow {
                 continue;
             }
-            match st[i] {
+            match st[li] {
                 Status::Det(Tri::True) => allows.push(i),
                 Status::Det(_) => {}
                 Status::Open => allow_open = true,
@@ -2388,10 +2663,7 @@ impl Scope<'_> {
             return;
         }
         stats.nodes += 1;
-        let mut st: Vec<Status> = vec![Status::Det(Tri::False); self.analysis.stmts.len()];
-        for &i in &self.stmts {
-            st[i] = self.status(i, assign);
-        }
+        let st: Vec<Status> = self.stmts.iter().map(|&i| self.status(i, assign)).collect();
         let outcomes: Vec<_> = (0..self.layout.len())
             .map(|f| self.flow_outcome(f, &st))
             .collect();
@@ -2435,9 +2707,8 @@ impl Scope<'_> {
         // Next key read by an open statement.
         let next = self.keys.iter().position(|(k, _)| {
             assign[*k].is_none()
-                && self.stmts.iter().any(|&i| {
-                    st[i] == Status::Open
-                        && self.analysis.stmts[i].conds.iter().any(|(kk, _)| kk == k)
+                && self.stmts.iter().zip(&st).any(|(&i, s)| {
+                    *s == Status::Open && self.analysis.stmts[i].conds.iter().any(|(kk, _)| kk == k)
                 })
         });
         if let Some(pos) = next {
@@ -2456,7 +2727,7 @@ impl Scope<'_> {
     ) {
         let (k, choices) = &self.keys[pos];
         let partner = self.partner(*k, assign);
-        for &c in choices {
+        for &c in choices.iter() {
             if let Some(p) = partner {
                 if (p == Choice::Absent) != (c == Choice::Absent) {
                     continue;
@@ -2479,8 +2750,8 @@ impl Scope<'_> {
         let stmts = &self.analysis.stmts;
         let res = self.res.borrow();
         for effect in [Effect::Deny, Effect::Allow] {
-            for &i in &self.stmts {
-                if st[i] != Status::Open || stmts[i].effect != effect {
+            for (&i, s) in self.stmts.iter().zip(st) {
+                if *s != Status::Open || stmts[i].effect != effect {
                     continue;
                 }
                 if let Some(pos) = self.keys.iter().position(|(k, _)| {
@@ -2576,7 +2847,7 @@ impl Scope<'_> {
             return self.first_effective(id, depth + 1, assign);
         }
         let partner = self.partner(*k, assign);
-        for &c in choices {
+        for &c in choices.iter() {
             if let Some(p) = partner {
                 if (p == Choice::Absent) != (c == Choice::Absent) {
                     continue;

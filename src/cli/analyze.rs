@@ -217,7 +217,7 @@ fn fail_closed(mut a: Answer, can: bool) -> Answer {
 }
 
 /// Rules of `analyze` in SARIF.
-pub const RULES: [RuleInfo; 4] = [
+pub const RULES: [RuleInfo; 5] = [
     RuleInfo {
         id: "A001",
         name: "counterexample",
@@ -241,6 +241,12 @@ pub const RULES: [RuleInfo; 4] = [
         name: "access-possible",
         description: "A request context in which the principal may perform the action.",
         level: Level::Note,
+    },
+    RuleInfo {
+        id: "A005",
+        name: "incomplete",
+        description: "A budget ran out before the question was decided: the answer is unknown and fails closed (exit 1); what is listed besides is proven.",
+        level: Level::Error,
     },
 ];
 
@@ -315,6 +321,16 @@ fn human(a: &Answer) -> String {
 fn sarif_log(answers: &[Answer], q: &Question, fallback: &str) -> serde_json::Value {
     let mut findings: Vec<ReportFinding> = Vec::new();
     for a in answers {
+        if a.incomplete {
+            // A consumer of the SARIF log alone must not read "no results" as a proof.
+            findings.push(located(
+                None,
+                fallback,
+                &RULES[4],
+                format!("{}: {}", a.question, a.summary),
+                None,
+            ));
+        }
         for s in &a.statements {
             let rule = match q {
                 Question::Vacuous { .. } => &RULES[1],
