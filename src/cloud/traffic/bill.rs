@@ -105,6 +105,13 @@ const LINK_TYPES: [&str; 3] = ["", "Gold", "Platinum"];
 /// Bytes of one hour at one link-type rank ([`rank`]).
 type Sum = (Timestamp, u8, u128);
 
+/// A group's (payer, source region, destination region) and its sums.
+type Group<'w> = ((&'w str, &'w str, &'w str), Vec<Sum>);
+
+/// A bill line's place: payer rank, hour, region-pair rank, link-type rank, then its group and
+/// its index in the group's sums.
+type LineKey = (usize, Timestamp, usize, u8, usize, usize);
+
 /// Bytes per (payer, source region, destination region) group, hour and link type.
 ///
 /// A group's sums are a vector sorted by (hour, rank): a run of a peering (sorted by hour)
@@ -179,7 +186,7 @@ impl<'w> Accumulator<'w> {
     }
 
     /// Every group's sums, loose pieces merged: (payer, source, destination) and the sums.
-    fn finish(mut self) -> impl Iterator<Item = ((&'w str, &'w str, &'w str), Vec<Sum>)> {
+    fn finish(mut self) -> impl Iterator<Item = Group<'w>> {
         for (g, loose) in self.loose.iter_mut().enumerate() {
             if loose.is_empty() {
                 continue;
@@ -552,14 +559,14 @@ impl World {
         // Lines in bill order (account, hour, region pair, link type): sorted as small integer
         // keys — the rank of the payer, the hour, the rank of the pair, the link type's rank —
         // then built (sorting the lines themselves moved and compared their strings).
-        let groups: Vec<((&str, &str, &str), Vec<Sum>)> = acc.finish().collect();
+        let groups: Vec<Group<'_>> = acc.finish().collect();
         let mut payers: Vec<&str> = groups.iter().map(|((p, _, _), _)| *p).collect();
         payers.sort_unstable();
         payers.dedup();
         let mut pairs: Vec<(&str, &str)> = groups.iter().map(|((_, s, d), _)| (*s, *d)).collect();
         pairs.sort_unstable();
         pairs.dedup();
-        let mut order: Vec<(usize, Timestamp, usize, u8, usize, usize)> =
+        let mut order: Vec<LineKey> =
             Vec::with_capacity(groups.iter().map(|(_, sums)| sums.len()).sum());
         for (g, ((payer, src, dst), sums)) in groups.iter().enumerate() {
             let po = payers.binary_search(payer).unwrap_or(usize::MAX);
