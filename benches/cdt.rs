@@ -4,7 +4,8 @@
 //! A month (720 hourly buckets) of traffic over 1,000 inter-region peerings (Hohhot ↔
 //! Guangzhou, 20 accounts × 50) carried by 10,000 flows (ten per peering, both directions,
 //! each lasting the whole month): 1.44 million buckets. Targets: the whole bill ≤ 100 ms; a
-//! metric query over it ≤ 10 ms.
+//! metric query over it ≤ 10 ms. `bill/month-first-after-load` is the whole bill of a state
+//! whose bill index is not built yet (what `ramsim bill` computes after loading a state).
 
 #[global_allocator]
 static GLOBAL: ramsim::alloc::Allocator = ramsim::alloc::Allocator;
@@ -143,6 +144,13 @@ fn bench_cdt(c: &mut Criterion) {
     group.sample_size(10);
     group.bench_function("bill/month-1000-peerings-10000-flows", |b| {
         b.iter(|| black_box(w.bill(&BillQuery::default()).expect("bill")))
+    });
+    // The first bill of a freshly loaded state also builds the bill's per-run index.
+    group.bench_function("bill/month-first-after-load", |b| {
+        b.iter(|| {
+            w.forget_traffic_index();
+            black_box(w.bill(&BillQuery::default()).expect("bill"))
+        })
     });
     let o = owner(7);
     let one = BillQuery {

@@ -386,7 +386,9 @@ impl World {
         ];
         match pairs.iter().find(|(_, same)| !same) {
             Some((name, _)) => Err(format!("index {name} differs from the maps")),
-            None => self.check_cen_derived(),
+            None => self
+                .check_cen_derived()
+                .and_then(|()| self.check_traffic_index()),
         }
     }
 

@@ -5,13 +5,15 @@
 //! {"name": "VPC1 sends 200 GB", "traffic": {"from": "ecs:app1", "to": "ecs:app2",
 //!   "protocol": "tcp", "port": 443, "volume": "200GB", "duration": "1h", "delivered": "200GB"}}
 //! {"name": "A owes 96 CNY", "bill": {"account": "A", "fee": "96.00"}}
+//! {"name": "A's lines", "bill": {"account": "A", "lines": [
+//!   "2025-01-01T00:00:00Z cn-huhehaote -> cn-guangzhou Gold 200.00 GB x 0.48 (documented) = 96.00"]}}
 //! ```
 
 use super::runner::CaseResult;
 use super::vars::substitute;
 use crate::cli::traffic::{account_uid, describe_flow, flow_spec, gb};
 use crate::cloud::time::Timestamp;
-use crate::cloud::traffic::bill::{cny, BillQuery};
+use crate::cloud::traffic::bill::{cny, unit_price, BillLine, BillQuery};
 use crate::cloud::traffic::parse_volume;
 use crate::cloud::World;
 use serde::Deserialize;
@@ -55,7 +57,9 @@ pub struct TrafficStep {
     pub dropped: Option<String>,
 }
 
-/// A `bill` step: the fee an account owes.
+/// A `bill` step: the fee an account owes, and (optionally) its exact bill lines — one per
+/// hour, region pair and link type, as [`bill_line`] writes them. At least one of `fee` and
+/// `lines` is required.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BillStep {
@@ -68,7 +72,28 @@ pub struct BillStep {
     #[serde(default)]
     pub to: Option<String>,
     /// Expected fee in CNY with two decimals (`96.00`).
-    pub fee: String,
+    #[serde(default)]
+    pub fee: Option<String>,
+    /// Expected bill lines, in bill order (hour, source region, destination region, link
+    /// type): `"<hour> <from> -> <to> <link> <GB> GB x <CNY/GB> (<price source>) = <fee>"`.
+    #[serde(default)]
+    pub lines: Option<Vec<String>>,
+}
+
+/// A bill line as a `bill` step's `lines` spell it:
+/// `2025-01-01T00:00:00Z cn-huhehaote -> cn-guangzhou Gold 200.00 GB x 0.48 (documented) = 96.00`.
+pub fn bill_line(l: &BillLine) -> String {
+    format!(
+        "{} {} -> {} {} {} GB x {} ({}) = {}",
+        l.hour,
+        l.source_region,
+        l.dest_region,
+        l.link_type,
+        gb(l.bytes),
+        unit_price(l.micro_cny_per_gb),
+        l.price_source.as_str(),
+        cny(l.fee_units)
+    )
 }
 
 fn volume_or_zero(s: &str) -> Result<u64, String> {
@@ -157,13 +182,24 @@ pub(crate) fn run_bill(
     q: &BillStep,
     r: &mut CaseResult,
 ) {
-    r.expected = format!("{} owes {} CNY", q.account, q.fee);
+    let mut expected = Vec::new();
+    if let Some(fee) = &q.fee {
+        expected.push(format!("{} owes {fee} CNY", q.account));
+    }
+    if let Some(lines) = &q.lines {
+        expected.push(format!("lines [{}]", lines.join("; ")));
+    }
+    r.expected = expected.join(", ");
+    if expected.is_empty() {
+        r.actual = "a `bill` step needs `fee`, `lines` or both".into();
+        return;
+    }
     let time = |t: &Option<String>| -> Result<Option<Timestamp>, String> {
         t.as_deref()
             .map(|t| Timestamp::parse(t).ok_or_else(|| format!("invalid time `{t}`")))
             .transpose()
     };
-    let fee = (|| {
+    let bill = (|| {
         let account = account_uid(world, &substitute(&q.account, world, saved)?)?;
         let query = BillQuery {
             account: Some(account),
@@ -172,11 +208,22 @@ pub(crate) fn run_bill(
         };
         world.bill(&query)
     })();
-    match fee {
+    match bill {
         Ok(bill) => {
             let total = cny(bill.total_units());
-            r.actual = format!("{} owes {total} CNY", q.account);
-            r.passed = total == q.fee;
+            let lines: Vec<String> = bill.lines.iter().map(bill_line).collect();
+            let mut actual = Vec::new();
+            let mut ok = true;
+            if let Some(fee) = &q.fee {
+                actual.push(format!("{} owes {total} CNY", q.account));
+                ok &= total == *fee;
+            }
+            if let Some(want) = &q.lines {
+                actual.push(format!("lines [{}]", lines.join("; ")));
+                ok &= *want == lines;
+            }
+            r.actual = actual.join(", ");
+            r.passed = ok;
         }
         Err(e) => r.actual = e,
     }

@@ -28,7 +28,6 @@ use crate::cloud::vpcpeer::Peering;
 use crate::cloud::World;
 use serde::Serialize;
 use std::collections::HashMap;
-use std::ops::Bound;
 
 /// Fee units per CNY (fees are integers of 10^-15 CNY).
 pub const UNITS_PER_CNY: u128 = 1_000_000_000_000_000;
@@ -103,48 +102,35 @@ impl BillQuery {
 /// Link types by rank (index = [`rank`]).
 const LINK_TYPES: [&str; 3] = ["", "Gold", "Platinum"];
 
-/// A multiplicative hash for the small integer keys of the bill (SipHash, the standard one,
-/// was a third of the bill's time over a month of buckets).
-#[derive(Default)]
-struct IntHasher(u64);
+/// Bytes of one hour at one link-type rank ([`rank`]).
+type Sum = (Timestamp, u8, u128);
 
-impl std::hash::Hasher for IntHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.write_u64(u64::from_le_bytes(word));
-        }
-    }
+/// A group's (payer, source region, destination region) and its sums.
+type Group<'w> = ((&'w str, &'w str, &'w str), Vec<Sum>);
 
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-
-    fn write_i64(&mut self, n: i64) {
-        self.write_u64(n as u64);
-    }
-
-    fn write_u32(&mut self, n: u32) {
-        self.write_u64(u64::from(n));
-    }
-
-    fn write_u8(&mut self, n: u8) {
-        self.write_u64(u64::from(n));
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
+/// A bill line's place: payer rank, hour, region-pair rank, link-type rank, then its group and
+/// its index in the group's sums.
+type LineKey = (usize, Timestamp, usize, u8, usize, usize);
 
 /// Bytes per (payer, source region, destination region) group, hour and link type.
+///
+/// A group's sums are a vector sorted by (hour, rank): a run of a peering (sorted by hour)
+/// is merged into it in one sequential pass — when the run covers the same hours as the
+/// group so far, as a month of traffic does, an in-place addition. Pieces that come one at a
+/// time (whole-GB records, CEN and PrivateLink buckets) wait in `loose` and are sorted and
+/// merged once at the end.
 #[derive(Default)]
 struct Accumulator<'w> {
     /// Group ids by key, and keys by id.
     ids: HashMap<(&'w str, &'w str, &'w str), u32>,
     keys: Vec<(&'w str, &'w str, &'w str)>,
-    sums: HashMap<(u32, Timestamp, u8), u128, std::hash::BuildHasherDefault<IntHasher>>,
+    /// Per group: sums sorted by (hour, rank), one per (hour, rank).
+    sums: Vec<Vec<Sum>>,
+    /// Per group: sums not merged yet, in any order.
+    loose: Vec<Vec<Sum>>,
+    /// Scratch: the run being merged, and the merge's output.
+    run: Vec<Sum>,
+    scratch: Vec<Sum>,
 }
 
 impl<'w> Accumulator<'w> {
@@ -177,13 +163,92 @@ impl<'w> Accumulator<'w> {
         let id = *self.ids.entry((payer, src, dst)).or_insert(next);
         if id == next {
             self.keys.push((payer, src, dst));
+            self.sums.push(Vec::new());
+            self.loose.push(Vec::new());
         }
         id
     }
 
+    /// One piece of traffic.
     fn add(&mut self, group: u32, hour: Timestamp, link_type: &str, bytes: u128) {
-        *self.sums.entry((group, hour, rank(link_type))).or_insert(0) += bytes;
+        self.loose[group as usize].push((hour, rank(link_type), bytes));
     }
+
+    /// A run's sums, sorted by hour, one per hour.
+    fn add_run(&mut self, group: u32, run: impl Iterator<Item = Sum>) {
+        self.run.clear();
+        self.run.extend(run);
+        merge(
+            &mut self.sums[group as usize],
+            &mut self.run,
+            &mut self.scratch,
+        );
+    }
+
+    /// Every group's sums, loose pieces merged: (payer, source, destination) and the sums.
+    fn finish(mut self) -> impl Iterator<Item = Group<'w>> {
+        for (g, loose) in self.loose.iter_mut().enumerate() {
+            if loose.is_empty() {
+                continue;
+            }
+            loose.sort_unstable_by_key(|&(h, r, _)| (h, r));
+            let mut run: Vec<Sum> = Vec::with_capacity(loose.len());
+            for &(h, r, b) in loose.iter() {
+                match run.last_mut() {
+                    Some(last) if (last.0, last.1) == (h, r) => last.2 += b,
+                    _ => run.push((h, r, b)),
+                }
+            }
+            merge(&mut self.sums[g], &mut run, &mut self.scratch);
+        }
+        self.keys.into_iter().zip(self.sums)
+    }
+}
+
+/// Adds `run` (sorted by (hour, rank), one entry per key) into `into` (the same); `run` is
+/// left in an unspecified state, `scratch` is the merge's buffer.
+fn merge(into: &mut Vec<Sum>, run: &mut Vec<Sum>, scratch: &mut Vec<Sum>) {
+    if run.is_empty() {
+        return;
+    }
+    if into.is_empty() {
+        std::mem::swap(into, run);
+        return;
+    }
+    let same_keys = into.len() == run.len()
+        && into
+            .iter()
+            .zip(run.iter())
+            .all(|(a, b)| (a.0, a.1) == (b.0, b.1));
+    if same_keys {
+        for (a, b) in into.iter_mut().zip(run.iter()) {
+            a.2 += b.2;
+        }
+        return;
+    }
+    scratch.clear();
+    scratch.reserve(into.len() + run.len());
+    let (mut i, mut j) = (0, 0);
+    while let (Some(a), Some(b)) = (into.get(i), run.get(j)) {
+        match (a.0, a.1).cmp(&(b.0, b.1)) {
+            std::cmp::Ordering::Less => {
+                scratch.push(*a);
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                scratch.push(*b);
+                j += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                scratch.push((a.0, a.1, a.2 + b.2));
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    scratch.extend_from_slice(into.get(i..).unwrap_or(&[]));
+    scratch.extend_from_slice(run.get(j..).unwrap_or(&[]));
+    std::mem::swap(into, scratch);
 }
 
 /// A bill: lines sorted by account, hour, source region, destination region, link type.
@@ -452,30 +517,22 @@ impl World {
     /// peering the state does not hold (a hand-edited state).
     pub fn bill(&self, query: &BillQuery) -> Result<Bill, String> {
         let mut acc = Accumulator::default();
-        // Buckets come sorted by peering, sending VPC and hour: the peering, the payer and the
-        // region pair are looked up once per run of one peering and VPC, a run the query
-        // leaves out is skipped whole, and inside a run no string is compared (a comparison
-        // per bucket was a cache miss per bucket).
-        let buckets = &self.flows.buckets;
-        let mut next = buckets.first_key_value();
-        while let Some(((pid, vid, _), first)) = next {
-            let lo = (pid.clone(), vid.clone(), Timestamp::MIN);
-            let hi = (pid.clone(), vid.clone(), Timestamp::MAX);
-            if let Some((g, p)) = acc.group(self, query, pid, vid, &first.payer_uid)? {
-                for b in buckets.range(lo..=hi.clone()).map(|(_, b)| b) {
-                    if b.delivered_bytes > 0 && query.keeps_hour(b.hour) {
-                        acc.add(
-                            g,
-                            b.hour,
-                            hour_link_type(p, b.hour),
-                            b.delivered_bytes.into(),
-                        );
-                    }
-                }
+        // One run per peering and sending VPC (sorted by hour): the peering, the payer and the
+        // region pair are looked up once per run, a run the query leaves out is skipped whole,
+        // the query's hours are found by binary search, and the run is merged into its
+        // group's sums in one pass.
+        let runs = self.flows.runs.get(&self.flows.buckets);
+        for ((pid, vid), run) in runs {
+            if let Some((g, p)) = acc.group(self, query, pid, vid, &run.payer)? {
+                let hours = run.window(query.from, query.to);
+                acc.add_run(
+                    g,
+                    hours
+                        .iter()
+                        .filter(|(_, d)| *d > 0)
+                        .map(|&(h, d)| (h, rank(hour_link_type(p, h)), u128::from(d))),
+                );
             }
-            next = buckets
-                .range((Bound::Excluded(hi), Bound::Unbounded))
-                .next();
         }
         for r in &self.traffic {
             let bytes = u128::from(r.gigabytes) * u128::from(BYTES_PER_GB);
@@ -499,45 +556,48 @@ impl World {
                 acc.add(g, b.hour, &b.link_type, b.delivered_bytes.into());
             }
         }
-        let groups = acc.sums.into_iter().map(|((g, hour, lt), bytes)| {
-            let (payer, src, dst) = acc.keys[g as usize];
-            ((payer, hour, src, dst, LINK_TYPES[usize::from(lt)]), bytes)
-        });
-        let mut prices: HashMap<(&str, &str, &str), (u64, PriceSource)> = HashMap::new();
-        let mut lines: Vec<BillLine> = groups
-            .map(|((account, hour, src, dst, lt), bytes)| {
-                let (micro, source) = *prices
-                    .entry((src, dst, lt))
-                    .or_insert_with(|| price(&self.options, src, dst, lt));
-                BillLine {
-                    account: account.to_string(),
-                    hour,
-                    source_region: src.to_string(),
-                    dest_region: dst.to_string(),
-                    link_type: lt.to_string(),
-                    bytes,
-                    micro_cny_per_gb: micro,
-                    price_source: source,
-                    fee_units: bytes * u128::from(micro),
-                }
-            })
-            .collect();
-        lines.sort_by(|a, b| {
-            (
-                &a.account,
-                a.hour,
-                &a.source_region,
-                &a.dest_region,
-                &a.link_type,
-            )
-                .cmp(&(
-                    &b.account,
-                    b.hour,
-                    &b.source_region,
-                    &b.dest_region,
-                    &b.link_type,
-                ))
-        });
+        // Lines in bill order (account, hour, region pair, link type): sorted as small integer
+        // keys — the rank of the payer, the hour, the rank of the pair, the link type's rank —
+        // then built (sorting the lines themselves moved and compared their strings).
+        let groups: Vec<Group<'_>> = acc.finish().collect();
+        let mut payers: Vec<&str> = groups.iter().map(|((p, _, _), _)| *p).collect();
+        payers.sort_unstable();
+        payers.dedup();
+        let mut pairs: Vec<(&str, &str)> = groups.iter().map(|((_, s, d), _)| (*s, *d)).collect();
+        pairs.sort_unstable();
+        pairs.dedup();
+        let mut order: Vec<LineKey> =
+            Vec::with_capacity(groups.iter().map(|(_, sums)| sums.len()).sum());
+        for (g, ((payer, src, dst), sums)) in groups.iter().enumerate() {
+            let po = payers.binary_search(payer).unwrap_or(usize::MAX);
+            let pr = pairs.binary_search(&(*src, *dst)).unwrap_or(usize::MAX);
+            for (i, &(hour, lt, _)) in sums.iter().enumerate() {
+                order.push((po, hour, pr, lt, g, i));
+            }
+        }
+        order.sort_unstable();
+        let mut prices: Vec<[Option<(u64, PriceSource)>; 3]> = vec![[None; 3]; groups.len()];
+        let mut lines = Vec::with_capacity(order.len());
+        for (_, _, _, lt, g, i) in order {
+            let ((account, src, dst), sums) = &groups[g];
+            let Some(&(hour, _, bytes)) = sums.get(i) else {
+                continue;
+            };
+            let link_type = LINK_TYPES[usize::from(lt)];
+            let (micro, source) = *prices[g][usize::from(lt)]
+                .get_or_insert_with(|| price(&self.options, src, dst, link_type));
+            lines.push(BillLine {
+                account: account.to_string(),
+                hour,
+                source_region: src.to_string(),
+                dest_region: dst.to_string(),
+                link_type: link_type.to_string(),
+                bytes,
+                micro_cny_per_gb: micro,
+                price_source: source,
+                fee_units: bytes * u128::from(micro),
+            });
+        }
         Ok(Bill { lines })
     }
 }

@@ -19,6 +19,7 @@
 //! Billing of the delivered bytes is [`bill`]; CloudMonitor metrics read the same buckets.
 
 pub mod bill;
+mod runs;
 #[cfg(test)]
 pub(crate) mod tests;
 
@@ -238,6 +239,9 @@ pub struct TrafficState {
         deserialize_with = "de_links"
     )]
     pub links: BTreeMap<LinkKey, LinkBucket>,
+    /// The bill's per-run view of `buckets` (derived: not saved, ignored by `==`).
+    #[serde(skip)]
+    pub(crate) runs: runs::LazyRuns,
 }
 
 fn ser_links<S: Serializer>(b: &BTreeMap<LinkKey, LinkBucket>, s: S) -> Result<S::Ok, S::Error> {
@@ -404,6 +408,37 @@ impl World {
         &self.flows
     }
 
+    /// Compares the bill's per-run view of the peering buckets, when built, with one built
+    /// afresh from the buckets; `Err` names the first run that differs.
+    pub fn check_traffic_index(&self) -> Result<(), String> {
+        let Some(kept) = self.flows.runs.built() else {
+            return Ok(());
+        };
+        let fresh = runs::build(&self.flows.buckets);
+        if *kept == fresh {
+            return Ok(());
+        }
+        let differs = kept
+            .iter()
+            .zip(fresh.iter())
+            .find(|(a, b)| a != b)
+            .map(|((k, _), _)| k.clone())
+            .or_else(|| fresh.keys().nth(kept.len().min(fresh.len())).cloned())
+            .or_else(|| kept.keys().nth(fresh.len()).cloned())
+            .unwrap_or_default();
+        Err(format!(
+            "bill index: the run of `{}` sent by `{}` differs from the buckets",
+            differs.0, differs.1
+        ))
+    }
+
+    /// Forgets the bill's per-run view of the buckets, so that the next bill builds it, as
+    /// the first bill of a loaded state does (for benchmarks).
+    #[doc(hidden)]
+    pub fn forget_traffic_index(&mut self) {
+        self.flows.runs.invalidate();
+    }
+
     /// Sends a flow along the path the analyzer computes and records it (issue 17): an
     /// unreachable flow is recorded with its code and sends nothing; a flow over a peering
     /// fills that peering's hourly buckets, limited by its bandwidth. `Err` when the flow
@@ -509,6 +544,7 @@ impl World {
                         );
                         let before = b.delivered_bytes;
                         (b.offered_bytes, b.admitted_bytes, b.delivered_bytes) = (o, a, d);
+                        self.flows.runs.note(b);
                         d - before
                     }
                     Crossing::Link(l) => {

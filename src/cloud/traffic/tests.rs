@@ -510,7 +510,12 @@ fn fees_add_up_over_flows() {
                 600 + next(3) as i64 * 2400,
             );
             s.start = Some(t0().plus(next(5) as i64 * 1300));
+            if next(4) == 0 {
+                // A bill between flows builds the bill's index; later flows update it.
+                w.bill(&BillQuery::default()).unwrap();
+            }
             let out = w.send_flow(&s).unwrap();
+            w.check_traffic_index().unwrap();
             if !out.flow.reachable {
                 assert_eq!(out.flow.delivered_bytes, 0);
                 continue;
@@ -538,7 +543,86 @@ fn fees_add_up_over_flows() {
         let per_account: u128 = bill.per_account().iter().map(|(_, t)| t).sum();
         assert_eq!(per_account, expected);
         assert_eq!(bill.total_units(), expected);
+        // The kept index bills what a fresh one does, whatever the window.
+        w.check_traffic_index().unwrap();
+        let windows = [
+            BillQuery::default(),
+            BillQuery {
+                account: Some(B.into()),
+                from: Some(t0().plus(HOUR + 1)),
+                to: Some(t0().plus(3 * HOUR)),
+            },
+            BillQuery {
+                to: Some(t0().plus(HOUR)),
+                ..BillQuery::default()
+            },
+        ];
+        let kept: Vec<_> = windows.iter().map(|q| w.bill(q).unwrap()).collect();
+        w.forget_traffic_index();
+        let fresh: Vec<_> = windows.iter().map(|q| w.bill(q).unwrap()).collect();
+        assert_eq!(kept, fresh);
+        assert_eq!(fresh[0], bill);
     }
+}
+
+/// The bill's per-run index kept by `send_flow` equals one built afresh after flows out of
+/// hour order (earlier hours inserted before later ones), and a window reads exactly the
+/// hours of its bounds.
+#[test]
+fn the_bill_index_follows_flows_in_any_order() {
+    let (mut w, _) = bill_world();
+    w.bill(&BillQuery::default()).unwrap(); // built while empty
+    for h in [5i64, 2, 9, 2, 0, 7, 5] {
+        let mut s = spec("ecs:app1", "ecs:app2", gb(1 + h as u64), 3600);
+        s.start = Some(t0().plus(h * HOUR));
+        w.send_flow(&s).unwrap();
+        w.check_traffic_index().unwrap();
+    }
+    let mut s = spec("ecs:app2", "ecs:app1", gb(3), 2 * 3600);
+    s.start = Some(t0().plus(4 * HOUR + 1800));
+    w.send_flow(&s).unwrap();
+    w.check_traffic_index().unwrap();
+    let hours = |q: BillQuery| -> Vec<(String, i64)> {
+        w.bill(&q)
+            .unwrap()
+            .lines
+            .iter()
+            .map(|l| (l.account.clone(), (l.hour.epoch() - t0().epoch()) / HOUR))
+            .collect()
+    };
+    assert_eq!(
+        hours(BillQuery {
+            from: Some(t0().plus(2 * HOUR + 59)),
+            to: Some(t0().plus(5 * HOUR)),
+            ..BillQuery::default()
+        }),
+        vec![(A.to_string(), 2), (B.to_string(), 4)]
+    );
+    assert_eq!(
+        hours(BillQuery {
+            from: Some(t0().plus(5 * HOUR)),
+            to: Some(t0().plus(2 * HOUR)),
+            ..BillQuery::default()
+        }),
+        vec![]
+    );
+    let all = hours(BillQuery::default());
+    assert_eq!(
+        all,
+        [
+            (A, 0),
+            (A, 2),
+            (A, 5),
+            (A, 7),
+            (A, 9),
+            (B, 4),
+            (B, 5),
+            (B, 6)
+        ]
+        .iter()
+        .map(|(a, h)| (a.to_string(), *h))
+        .collect::<Vec<_>>()
+    );
 }
 
 /// Two VPCs of A — `vpc1` (Chengdu, `app1` 172.16.0.10) and `vpc2` (Hangzhou, `app2`
@@ -775,7 +859,12 @@ fn fees_add_up_over_cen_flows() {
                 600 + next(3) as i64 * 2400,
             );
             s.start = Some(t0().plus(next(5) as i64 * 1300));
+            if next(4) == 0 {
+                // A bill between flows builds the bill's index; later flows update it.
+                w.bill(&BillQuery::default()).unwrap();
+            }
             let out = w.send_flow(&s).unwrap();
+            w.check_traffic_index().unwrap();
             assert!(out.flow.reachable);
             let (micro, _) = bill::price(w.options(), src, dst, "Gold");
             for (_, _, delivered) in out.hours {
