@@ -3,7 +3,7 @@
 //! call is durable, one access-log line per request, graceful shutdown on SIGTERM/SIGINT.
 
 use super::auth::{authenticate, AuthOptions, NonceCache, RequestView};
-use super::journal::{GroupCommit, Journal, Record};
+use super::journal::{Arriving, GroupCommit, Journal, Record};
 use super::wire::{error_body, product_of_version, route, WireError};
 use crate::api::{ApiRequest, Envelope, Gateway};
 use crate::cloud::ids::splitmix64;
@@ -174,12 +174,14 @@ impl Server {
                     message: format!("The request body is larger than {MAX_BODY_BYTES} bytes."),
                     canonical: None,
                 },
-                &host,
+                host,
                 &mut log,
             ),
             Ok(collected) => {
                 let body = collected.to_bytes();
-                self.serve_one(&parts, &body, peer, &host, &mut log).await
+                let arriving = self.commit.arriving();
+                self.serve_one(&parts, &body, peer, host, &mut log, arriving)
+                    .await
             }
         };
         if self.options.access_log {
@@ -207,6 +209,7 @@ impl Server {
         peer: SocketAddr,
         host: &str,
         log: &mut LogLine,
+        arriving: Arriving<'_>,
     ) -> Response<Full<Bytes>> {
         // Header names arrive lowercase (hyper's `HeaderName`); values are borrowed unless
         // they are not UTF-8, and those few are decoded lossily into `lossy` first.
@@ -362,6 +365,8 @@ impl Server {
             }
             (result, seq)
         };
+        // Queued (or nothing to queue): the next group need not wait for this call.
+        drop(arriving);
         if let Some(seq) = seq {
             self.commit.durable(seq).await;
         }
