@@ -4,6 +4,13 @@
 //!
 //! `cargo bench --bench serve` (RAMSIM_BENCH_SECS per phase, default 5; RAMSIM_BENCH_CONNS
 //! connections, default 32). The server is the release `ramsim` binary in its own process.
+//!
+//! Profiling per request: `RAMSIM_BENCH_ONLY` runs one phase (`ceiling`, `get-journal`,
+//! `write`, `get-memory`), `RAMSIM_BENCH_MAX_CALLS` bounds the calls of a phase, and
+//! `RAMSIM_BENCH_BIN` replaces the server binary (to compare builds in one minute),
+//! `RAMSIM_BENCH_WRAP` prefixes the server's command line, e.g.
+//! `RAMSIM_BENCH_WRAP="valgrind --tool=callgrind --callgrind-out-file=/tmp/cg.%p"`: two runs
+//! with different call counts give the instructions (or syscalls, with `strace -c -f`) per call.
 
 use bytes::Bytes;
 use http_body_util::Full;
@@ -245,7 +252,19 @@ fn fixed_body_server() -> (SocketAddr, tokio::runtime::Runtime) {
 
 /// Starts the ramsim binary; returns the process and its address.
 fn ramsim(args: &[&str]) -> (Child, SocketAddr) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ramsim"))
+    let bin = std::env::var("RAMSIM_BENCH_BIN")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_ramsim").to_string());
+    let wrap = std::env::var("RAMSIM_BENCH_WRAP").unwrap_or_default();
+    let mut words = wrap.split_whitespace();
+    let mut command = match words.next() {
+        Some(program) => {
+            let mut c = Command::new(program);
+            c.args(words).arg(&bin);
+            c
+        }
+        None => Command::new(&bin),
+    };
+    let mut child = command
         .args(["serve", "--listen", "127.0.0.1:0", "--quiet"])
         .args(args)
         .stdout(Stdio::piped())
@@ -283,56 +302,70 @@ fn main() {
             .unwrap_or(0),
     )
     .to_string();
+    let only = std::env::var("RAMSIM_BENCH_ONLY").unwrap_or_default();
+    let run = |phase: &str| only.is_empty() || only == phase;
     let mut phases = Vec::new();
 
-    let (addr, rt) = fixed_body_server();
-    let host = addr.to_string();
-    phases.push(load(
-        "ceiling: plain hyper, fixed body",
-        addr,
-        conns,
-        secs,
-        Arc::new(move |_| {
-            format!("POST / HTTP/1.1\r\nhost: {host}\r\ncontent-length: 0\r\n\r\n").into_bytes()
-        }),
-    ));
-    drop(rt);
+    if run("ceiling") {
+        let (addr, rt) = fixed_body_server();
+        let host = addr.to_string();
+        phases.push(load(
+            "ceiling: plain hyper, fixed body",
+            addr,
+            conns,
+            secs,
+            Arc::new(move |_| {
+                format!("POST / HTTP/1.1\r\nhost: {host}\r\ncontent-length: 0\r\n\r\n").into_bytes()
+            }),
+        ));
+        drop(rt);
+    }
 
-    let dir = tempfile::tempdir().expect("temp dir");
-    let state = dir.path().join("state.json");
-    let state = state.to_str().expect("utf-8 path");
-    let (child, addr) = ramsim(&["--world", world, "--state", state, "--skew-check", "off"]);
-    let (host, d) = (addr.to_string(), date.clone());
-    phases.push(load(
-        "signed Get (sts GetCallerIdentity), journaled",
-        addr,
-        conns,
-        secs,
-        Arc::new(move |n| signed_request(&host, "2015-04-01", "GetCallerIdentity", "", n, &d)),
-    ));
-    let (host, d) = (addr.to_string(), date.clone());
-    phases.push(load(
-        "signed write (ram CreateGroup), journaled",
-        addr,
-        conns,
-        secs,
-        Arc::new(move |n| {
-            let body = format!("GroupName=bench-{n}");
-            signed_request(&host, "2015-05-01", "CreateGroup", &body, 1 << 40 | n, &d)
-        }),
-    ));
-    stop(child);
+    if run("get-journal") || run("write") {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let state = dir.path().join("state.json");
+        let state = state.to_str().expect("utf-8 path");
+        let (child, addr) = ramsim(&["--world", world, "--state", state, "--skew-check", "off"]);
+        if run("get-journal") {
+            let (host, d) = (addr.to_string(), date.clone());
+            phases.push(load(
+                "signed Get (sts GetCallerIdentity), journaled",
+                addr,
+                conns,
+                secs,
+                Arc::new(move |n| {
+                    signed_request(&host, "2015-04-01", "GetCallerIdentity", "", n, &d)
+                }),
+            ));
+        }
+        if run("write") {
+            let (host, d) = (addr.to_string(), date.clone());
+            phases.push(load(
+                "signed write (ram CreateGroup), journaled",
+                addr,
+                conns,
+                secs,
+                Arc::new(move |n| {
+                    let body = format!("GroupName=bench-{n}");
+                    signed_request(&host, "2015-05-01", "CreateGroup", &body, 1 << 40 | n, &d)
+                }),
+            ));
+        }
+        stop(child);
+    }
 
-    let (child, addr) = ramsim(&["--world", world, "--skew-check", "off"]);
-    let (host, d) = (addr.to_string(), date.clone());
-    phases.push(load(
-        "signed Get (sts GetCallerIdentity), in memory (--world only)",
-        addr,
-        conns,
-        secs,
-        Arc::new(move |n| signed_request(&host, "2015-04-01", "GetCallerIdentity", "", n, &d)),
-    ));
-    stop(child);
+    if run("get-memory") {
+        let (child, addr) = ramsim(&["--world", world, "--skew-check", "off"]);
+        let (host, d) = (addr.to_string(), date.clone());
+        phases.push(load(
+            "signed Get (sts GetCallerIdentity), in memory (--world only)",
+            addr,
+            conns,
+            secs,
+            Arc::new(move |n| signed_request(&host, "2015-04-01", "GetCallerIdentity", "", n, &d)),
+        ));
+        stop(child);
+    }
 
     println!("ramsim serve bench: {conns} keep-alive connections, {secs} s per phase");
     println!(

@@ -56,7 +56,11 @@ fn replay_applies_only_what_the_state_lacks() {
         "2025-01-02T00:00:00Z"
     );
     // The state now contains both calls; the same journal replays nothing more.
-    let mut j = Journal::open(&state).unwrap();
+    let mut j = Journal::open(
+        &state,
+        std::sync::Arc::new(ramsim::serve::journal::GroupCommit::new()),
+    )
+    .unwrap();
     gateway.state.save(&state).unwrap();
     write_journal(&state, &[record(0, describe), record(1, describe)], "");
     let (mut again, applied) = recover(&state).unwrap();

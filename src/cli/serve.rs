@@ -48,6 +48,11 @@ pub struct ServeArgs {
     /// No access log (one line per request on stderr otherwise).
     #[arg(long)]
     pub quiet: bool,
+    /// Threads that run the HTTP connections: 1 runs them all on one thread (no hand-offs
+    /// between threads); more spreads them over a work-stealing pool. 0 (the default) uses one
+    /// per CPU core.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=1024))]
+    pub workers: u64,
 }
 
 /// Runs `ramsim serve`.
@@ -70,6 +75,7 @@ pub fn run(args: &ServeArgs) -> u8 {
         compact_every: args.compact_every,
         access_log: !args.quiet,
         audit_keep: usize::try_from(args.audit_keep).unwrap_or(usize::MAX),
+        workers: usize::try_from(args.workers).unwrap_or(0),
     };
     match serve_run(&source, options) {
         Ok(()) => EXIT_OK,

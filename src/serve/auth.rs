@@ -9,6 +9,7 @@ use crate::cloud::Timestamp;
 use crate::iam::secrets::{Credential, Holder};
 use serde_json::{Map, Value};
 use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
 
 /// Allowed difference between a request's signed time and the server's clock, and how long a
 /// nonce is remembered (ASSUMED: 15 minutes, the window Alibaba's gateway is reported to use).
@@ -23,28 +24,28 @@ pub struct RequestView<'a> {
     pub path: &'a str,
     /// The raw query string (without `?`).
     pub query: &'a str,
-    /// Headers, names lowercase, in arrival order.
-    pub headers: &'a [(String, String)],
+    /// Headers, names lowercase, in arrival order (borrowed from the HTTP request: no copy).
+    pub headers: &'a [(&'a str, &'a str)],
     /// The body bytes.
     pub body: &'a [u8],
 }
 
-impl RequestView<'_> {
+impl<'a> RequestView<'a> {
     /// Every value of header `name` (lowercase).
-    pub fn header_values(&self, name: &str) -> Vec<&str> {
+    pub fn header_values(&self, name: &str) -> Vec<&'a str> {
         self.headers
             .iter()
-            .filter(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+            .filter(|(k, _)| *k == name)
+            .map(|(_, v)| *v)
             .collect()
     }
 
     /// The first value of header `name` (lowercase).
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub fn header(&self, name: &str) -> Option<&'a str> {
         self.headers
             .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| *v)
     }
 
     fn form_body(&self) -> Result<Vec<(String, String)>, WireError> {
@@ -94,8 +95,10 @@ pub struct Authenticated {
 /// Nonces seen within the window, per AccessKey.
 #[derive(Debug, Default)]
 pub struct NonceCache {
-    seen: HashMap<(String, String), i64>,
-    order: VecDeque<(i64, (String, String))>,
+    /// `<key length>:<key><nonce>` (one allocation per nonce, shared with `order`) to the wall
+    /// time it was seen.
+    seen: HashMap<Arc<str>, i64>,
+    order: VecDeque<(i64, Arc<str>)>,
 }
 
 impl NonceCache {
@@ -111,11 +114,12 @@ impl NonceCache {
                 }
             }
         }
-        let k = (key.to_string(), nonce.to_string());
+        // The length prefix keeps the pair unambiguous whatever characters the two hold.
+        let k: Arc<str> = Arc::from(format!("{}:{key}{nonce}", key.len()));
         if self.seen.contains_key(&k) {
             return false;
         }
-        self.seen.insert(k.clone(), now);
+        self.seen.insert(Arc::clone(&k), now);
         self.order.push_back((now, k));
         true
     }
@@ -140,10 +144,36 @@ struct Signed {
     time: String,
     nonce: String,
     params: Map<String, Value>,
-    /// Recomputes the signature (and the canonical text for `--verbose`) with a secret.
-    expected: Box<dyn Fn(&str) -> String>,
+    /// Which scheme signs `string_to_sign`.
+    acs3: bool,
+    /// The string to sign, as the server computes it.
+    string_to_sign: String,
+    /// The ACS3 canonical request (shown by `--verbose` on a mismatch; empty for RPC 1.0).
+    canonical_request: String,
     given: String,
-    canonical: String,
+}
+
+impl Signed {
+    /// The signature the secret gives.
+    fn expected(&self, secret: &str) -> String {
+        if self.acs3 {
+            acs3_signature(secret, &self.string_to_sign)
+        } else {
+            rpc_signature(secret, &self.string_to_sign)
+        }
+    }
+
+    /// The server's canonical text for `--verbose`.
+    fn canonical(&self) -> String {
+        if self.acs3 {
+            format!(
+                "{}\n--- string to sign ---\n{}",
+                self.canonical_request, self.string_to_sign
+            )
+        } else {
+            self.string_to_sign.clone()
+        }
+    }
 }
 
 fn required(v: Option<&str>, what: &str) -> Result<String, WireError> {
@@ -194,7 +224,6 @@ fn acs3(req: &RequestView<'_>, auth: Acs3Authorization) -> Result<Signed, WireEr
     let string_to_sign = acs3_string_to_sign(&canonical);
     let body = req.form_body()?;
     let params = merge_params(&query, &body)?;
-    let sts = string_to_sign.clone();
     Ok(Signed {
         access_key_id: auth.access_key_id,
         token,
@@ -206,9 +235,10 @@ fn acs3(req: &RequestView<'_>, auth: Acs3Authorization) -> Result<Signed, WireEr
             "x-acs-signature-nonce header",
         )?,
         params,
-        expected: Box::new(move |secret| acs3_signature(secret, &sts)),
+        acs3: true,
+        string_to_sign,
+        canonical_request: canonical,
         given: auth.signature,
-        canonical: format!("{canonical}\n--- string to sign ---\n{string_to_sign}"),
     })
 }
 
@@ -278,7 +308,6 @@ fn rpc(req: &RequestView<'_>) -> Result<Signed, WireError> {
         .collect();
     let string_to_sign = rpc_string_to_sign(req.method, &signed);
     let params = merge_params(&query, &body)?;
-    let sts = string_to_sign.clone();
     Ok(Signed {
         access_key_id,
         token,
@@ -287,9 +316,10 @@ fn rpc(req: &RequestView<'_>) -> Result<Signed, WireError> {
         time,
         nonce,
         params,
-        expected: Box::new(move |secret| rpc_signature(secret, &sts)),
+        acs3: false,
+        string_to_sign,
+        canonical_request: String::new(),
         given,
-        canonical: string_to_sign,
     })
 }
 
@@ -343,7 +373,7 @@ pub fn authenticate(
             "Specified access key is disabled.",
         ));
     }
-    let expected = (s.expected)(&credential.secret);
+    let expected = s.expected(&credential.secret);
     if !constant_time_eq(expected.as_bytes(), s.given.as_bytes()) {
         // The old core SDK splits this message at its first colon: keep Alibaba's wording.
         return Err(WireError {
@@ -351,9 +381,9 @@ pub fn authenticate(
             code: "SignatureDoesNotMatch",
             message: format!(
                 "Specified signature is not matched with our calculation. server string to sign is:{}",
-                s.canonical.rsplit("--- string to sign ---\n").next().unwrap_or_default()
+                s.string_to_sign
             ),
-            canonical: Some(s.canonical),
+            canonical: Some(s.canonical()),
         });
     }
     let time = Timestamp::parse(&s.time).ok_or_else(|| {
@@ -424,6 +454,21 @@ mod tests {
     const SECRET: &str = "fakeSecretForLocalTestsOnly0001";
     const AK: &str = "LTAIFAKEKEYID0001";
 
+    /// A nonce is refused again within the window for the same key, never confused with
+    /// another key's nonce (however the two split), and forgotten after the window.
+    #[test]
+    fn nonce_cache_keys_pairs_exactly_and_forgets_after_the_window() {
+        let mut c = NonceCache::default();
+        assert!(c.admit("ab", "c", 100));
+        assert!(!c.admit("ab", "c", 100));
+        assert!(c.admit("a", "bc", 100));
+        assert!(c.admit("ab", "cd", 100));
+        assert!(!c.admit("ab", "c", 100 + SKEW_WINDOW_SECS));
+        assert!(c.admit("ab", "c", 101 + SKEW_WINDOW_SECS));
+        assert!(!c.admit("ab", "c", 101 + SKEW_WINDOW_SECS));
+        assert_eq!(c.seen.len(), c.order.len());
+    }
+
     fn user_credential(secret: &str) -> Credential {
         Credential {
             access_key_id: AK.into(),
@@ -463,11 +508,15 @@ mod tests {
         skew: bool,
         nonces: &Mutex<NonceCache>,
     ) -> Result<Authenticated, WireError> {
+        let headers: Vec<(&str, &str)> = headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
         let req = RequestView {
             method: "POST",
             path: "/",
             query,
-            headers,
+            headers: &headers,
             body: body.as_bytes(),
         };
         authenticate(
@@ -626,6 +675,7 @@ mod tests {
     #[test]
     fn sessions_need_their_token_until_expiry() {
         let (q, h, b) = rpc_vector();
+        let h: Vec<(&str, &str)> = h.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let now = wall("2026-11-22T03:40:00Z");
         let session = |expires: i64| Credential {
             access_key_id: AK.into(),

@@ -3,7 +3,7 @@
 //! call is durable, one access-log line per request, graceful shutdown on SIGTERM/SIGINT.
 
 use super::auth::{authenticate, AuthOptions, NonceCache, RequestView};
-use super::journal::{GroupCommit, Journal, Record};
+use super::journal::{Arriving, GroupCommit, Journal, Record};
 use super::wire::{error_body, product_of_version, route, WireError};
 use crate::api::{ApiRequest, Envelope, Gateway};
 use crate::cloud::ids::splitmix64;
@@ -40,6 +40,8 @@ pub struct ServeOptions {
     /// Audit events kept in memory (and in the state file); older ones go to the archive
     /// beside a state file at each compaction, or are dropped when serving a world from memory.
     pub audit_keep: usize,
+    /// Runtime threads for the connections (1: a single-threaded runtime; 0: one per core).
+    pub workers: usize,
 }
 
 /// The gateway with its journal: the one writer.
@@ -88,7 +90,17 @@ fn json_response(status: u16, request_id: &str, body: &Value) -> Response<Full<B
     r
 }
 
-/// What the access log says about one request.
+fn dash(field: &str) -> &str {
+    if field.is_empty() {
+        "-"
+    } else {
+        field
+    }
+}
+
+/// What the access log says about one request (filled only when the log is on; an empty
+/// field prints as `-`).
+#[derive(Default)]
 struct LogLine {
     action: String,
     access_key: String,
@@ -126,7 +138,9 @@ impl Server {
 
     fn wire_error(&self, e: &WireError, host: &str, log: &mut LogLine) -> Response<Full<Bytes>> {
         let id = self.wire_request_id();
-        log.code = e.code.to_string();
+        if self.options.access_log {
+            log.code = e.code.to_string();
+        }
         if self.options.verbose {
             if let Some(c) = &e.canonical {
                 eprintln!(
@@ -146,17 +160,12 @@ impl Server {
     ) -> Response<Full<Bytes>> {
         let started = Instant::now();
         let (parts, body) = req.into_parts();
-        let mut log = LogLine {
-            action: "-".into(),
-            access_key: "-".into(),
-            code: "-".into(),
-        };
+        let mut log = LogLine::default();
         let host = parts
             .headers
             .get("host")
             .and_then(|h| h.to_str().ok())
-            .unwrap_or("")
-            .to_string();
+            .unwrap_or("");
         let response = match Limited::new(body, MAX_BODY_BYTES).collect().await {
             Err(_) => self.wire_error(
                 &WireError {
@@ -165,12 +174,14 @@ impl Server {
                     message: format!("The request body is larger than {MAX_BODY_BYTES} bytes."),
                     canonical: None,
                 },
-                &host,
+                host,
                 &mut log,
             ),
             Ok(collected) => {
                 let body = collected.to_bytes();
-                self.serve_one(&parts, &body, peer, &host, &mut log).await
+                let arriving = self.commit.arriving();
+                self.serve_one(&parts, &body, peer, host, &mut log, arriving)
+                    .await
             }
         };
         if self.options.access_log {
@@ -180,10 +191,10 @@ impl Server {
                 peer.ip(),
                 parts.method,
                 parts.uri.path(),
-                log.action,
-                log.access_key,
+                dash(&log.action),
+                dash(&log.access_key),
                 response.status().as_u16(),
-                log.code,
+                dash(&log.code),
                 started.elapsed().as_micros()
             );
             let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), line.as_bytes());
@@ -198,15 +209,29 @@ impl Server {
         peer: SocketAddr,
         host: &str,
         log: &mut LogLine,
+        arriving: Arriving<'_>,
     ) -> Response<Full<Bytes>> {
-        let headers: Vec<(String, String)> = parts
+        // Header names arrive lowercase (hyper's `HeaderName`); values are borrowed unless
+        // they are not UTF-8, and those few are decoded lossily into `lossy` first.
+        let lossy: Vec<String> = parts
+            .headers
+            .values()
+            .filter_map(|v| {
+                std::str::from_utf8(v.as_bytes())
+                    .is_err()
+                    .then(|| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            })
+            .collect();
+        let mut lossy_values = lossy.iter();
+        let headers: Vec<(&str, &str)> = parts
             .headers
             .iter()
             .map(|(k, v)| {
-                (
-                    k.as_str().to_ascii_lowercase(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
+                let value = match std::str::from_utf8(v.as_bytes()) {
+                    Ok(v) => v,
+                    Err(_) => lossy_values.next().map_or("", String::as_str),
+                };
+                (k.as_str(), value)
             })
             .collect();
         let view = RequestView {
@@ -221,8 +246,10 @@ impl Server {
             .and_then(product_of_version)
             .map_or(host, |(_, h)| h)
             .to_string();
-        if let Some(a) = view.header("x-acs-action") {
-            log.action = a.to_string();
+        if self.options.access_log {
+            if let Some(a) = view.header("x-acs-action") {
+                log.action = a.to_string();
+            }
         }
         let auth = authenticate(
             &view,
@@ -243,8 +270,10 @@ impl Server {
             Ok(a) => a,
             Err(e) => return self.wire_error(&e, &version_host, log),
         };
-        log.action = format!("{}@{}", auth.action, auth.version);
-        log.access_key = auth.access_key_id.clone();
+        if self.options.access_log {
+            log.action = format!("{}@{}", auth.action, auth.version);
+            log.access_key = auth.access_key_id.clone();
+        }
         let (product, product_host) = match product_of_version(&auth.version) {
             Some(p) => p,
             None => ("", host),
@@ -304,8 +333,8 @@ impl Server {
                     request,
                 };
                 match journal.append(&record) {
-                    Ok(()) => {
-                        seq = Some(self.commit.appended());
+                    Ok(n) => {
+                        seq = Some(n);
                         core.since_compact += 1;
                         if core.since_compact >= self.options.compact_every {
                             match journal.compact(
@@ -336,11 +365,15 @@ impl Server {
             }
             (result, seq)
         };
+        // Queued (or nothing to queue): the next group need not wait for this call.
+        drop(arriving);
         if let Some(seq) = seq {
             self.commit.durable(seq).await;
         }
-        if let Some(code) = result.error_code() {
-            log.code = code.to_string();
+        if self.options.access_log {
+            if let Some(code) = result.error_code() {
+                log.code = code.to_string();
+            }
         }
         json_response(result.http_status, &result.request_id, &result.body)
     }

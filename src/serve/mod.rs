@@ -42,6 +42,7 @@ pub enum Source {
 /// Runs the server until SIGTERM/SIGINT. Prints `listening on ADDR` on stdout once bound.
 pub fn run(source: &Source, options: ServeOptions) -> Result<(), String> {
     let mut lock = None;
+    let commit = Arc::new(GroupCommit::new());
     let (gateway, journal) = match source {
         Source::World(w) => (Gateway::new(SimState::from_world_file(w)?), None),
         Source::State { path, world } => {
@@ -56,7 +57,7 @@ pub fn run(source: &Source, options: ServeOptions) -> Result<(), String> {
                 SimState::from_world_file(w)?.save(path)?;
             }
             let (mut gateway, replayed) = journal::recover(path)?;
-            let mut j = Journal::open(path)?;
+            let mut j = Journal::open(path, Arc::clone(&commit))?;
             // The recovered state becomes the state file; the journal starts empty.
             j.compact(&mut gateway.state, path, options.audit_keep)?;
             if replayed > 0 {
@@ -68,7 +69,6 @@ pub fn run(source: &Source, options: ServeOptions) -> Result<(), String> {
             (gateway, Some((j, path.clone())))
         }
     };
-    let commit = Arc::new(GroupCommit::new());
     let sync_thread = match &journal {
         Some((j, _)) => {
             let file = j.sync_handle()?;
@@ -92,10 +92,21 @@ pub fn run(source: &Source, options: ServeOptions) -> Result<(), String> {
         options.clone(),
         Arc::clone(&commit),
     ));
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    let workers = match options.workers {
+        0 => std::thread::available_parallelism().map_or(1, usize::from),
+        n => n,
+    };
+    let runtime = if workers == 1 {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(workers)
+            .enable_all()
+            .build()
+    }
+    .map_err(|e| format!("cannot start the runtime: {e}"))?;
     let served = runtime.block_on(async {
         let shutdown = http::Shutdown::register()?;
         let listener = tokio::net::TcpListener::bind(options.listen)
