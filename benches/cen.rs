@@ -15,7 +15,10 @@
 //!   enabled again (a gateway call), then `World::tr_routes` (every TR table of every CEN, at
 //!   the fixed point): the incremental recomputation of the destinations that change.
 //! * `cen/propagation-after-peer-change`: the same for a peer attachment's association (its
-//!   CEN's peer edges change: that CEN is recomputed in full).
+//!   CEN's peer edges change: the destinations learned or offered over the changed edge, 180
+//!   of that CEN's 200, are recomputed).
+//! * `cen/propagation-after-tr-change`: a TR of CEN 0 created in an eleventh region or deleted
+//!   again, then `World::tr_routes`.
 //! * `cen/propagation-from-scratch`: the reference, every table of every CEN computed from
 //!   scratch (`World::tr_routes_from_scratch`), for comparison.
 //! * `cen/reach-two-trs`: one cross-region analysis through two TRs on the unchanged world.
@@ -418,6 +421,46 @@ fn bench_cen(c: &mut Criterion) {
             &pp,
         );
     }
+    g.state.audit.clear();
+    let cen0 = g.state.world.cen().transit_routers[&tr0].cen_id.clone();
+    let mut extra: Option<String> = None;
+    group.bench_function("propagation-after-tr-change", |b| {
+        b.iter(|| {
+            match extra.take() {
+                None => {
+                    let v = ok(
+                        &mut g,
+                        &root,
+                        "CreateTransitRouter",
+                        &[("RegionId", "cn-heyuan"), ("CenId", &cen0)],
+                    );
+                    extra = v["TransitRouterId"].as_str().map(str::to_string);
+                }
+                Some(tr) => {
+                    ok(
+                        &mut g,
+                        &root,
+                        "DeleteTransitRouter",
+                        &[("RegionId", "cn-heyuan"), ("TransitRouterId", &tr)],
+                    );
+                }
+            }
+            g.state.audit.clear();
+            black_box(g.state.world.tr_routes(now).get(&table0).map(|t| t.len()))
+        })
+    });
+    if let Some(tr) = extra.take() {
+        ok(
+            &mut g,
+            &root,
+            "DeleteTransitRouter",
+            &[("RegionId", "cn-heyuan"), ("TransitRouterId", &tr)],
+        );
+    }
+    assert_eq!(
+        g.state.world.tr_routes(now).to_map(),
+        g.state.world.tr_routes_from_scratch(now)
+    );
     g.state.audit.clear();
     group.bench_function("propagation-from-scratch", |b| {
         b.iter(|| black_box(g.state.world.tr_routes_from_scratch(now)))

@@ -18,7 +18,17 @@
 //! * a VPC attachment (created, deleted, (dis)associated, propagation enabled/disabled) or a
 //!   vSwitch of its VPC: the attachment's vSwitch CIDRs, before and after;
 //! * a static entry: its destination;
-//! * a peer attachment, a TR or a table: the whole CEN (the peer edges change).
+//! * a peer attachment (created, deleted, (dis)associated, propagation enabled/disabled): its
+//!   peer edges are re-derived, and only the destinations a changed edge can alter are
+//!   recomputed — over a removed edge, those the learning table had learned through it;
+//!   over an added edge, those the remote table has Active with another next hop;
+//! * a TR (created, or deleted with its tables): the CEN's table list changes, no entry
+//!   does (a new TR's table has no links yet; a deleted TR had no attachments, and its
+//!   static entries are removed as static-entry changes).
+//!
+//! Tables are addressed by position within their CEN during a recomputation, the peer edges
+//! kept by the table that offers over them, so one destination costs the entries it makes;
+//! and only tables whose entries for it change are written.
 //!
 //! Time: the tables depend on `now` only through pending lifecycles (attachments, static
 //! entries, vSwitches). A CEN with any pending input is *volatile* and recomputed in full at
@@ -65,6 +75,10 @@ pub(crate) struct CenIndex {
     pub trs_by_cen: Groups,
     /// `cen|region` → TR ids (one per region per CEN, §6.3.1).
     pub trs_by_cen_region: Groups,
+    /// Owner uid → TR ids (`ListTransitRouters` pages through it).
+    pub trs_by_owner: Groups,
+    /// `owner|region` → TR ids.
+    pub trs_by_owner_region: Groups,
     /// TR id → its route table ids.
     pub tables_by_tr: Groups,
     /// Route table id → its static entry ids.
@@ -92,7 +106,7 @@ impl CenIndex {
     pub fn build(cen: &CenState) -> CenIndex {
         let mut ix = CenIndex::default();
         for t in cen.transit_routers.values() {
-            ix.note_tr(&t.transit_router_id, &t.cen_id, &t.region_id);
+            ix.note_tr(t);
         }
         for t in cen.route_tables.values() {
             add(
@@ -125,9 +139,36 @@ impl CenIndex {
         ix
     }
 
-    fn note_tr(&mut self, tr: &str, cen: &str, region: &str) {
-        add(&mut self.trs_by_cen, cen, tr);
-        add(&mut self.trs_by_cen_region, &pair(cen, region), tr);
+    fn note_tr(&mut self, t: &super::resources::TransitRouter) {
+        let tr = &t.transit_router_id;
+        add(&mut self.trs_by_cen, &t.cen_id, tr);
+        add(
+            &mut self.trs_by_cen_region,
+            &pair(&t.cen_id, &t.region_id),
+            tr,
+        );
+        add(&mut self.trs_by_owner, &t.owner_uid, tr);
+        add(
+            &mut self.trs_by_owner_region,
+            &pair(&t.owner_uid, &t.region_id),
+            tr,
+        );
+    }
+
+    fn forget_tr(&mut self, t: &super::resources::TransitRouter) {
+        let tr = &t.transit_router_id;
+        remove(&mut self.trs_by_cen, &t.cen_id, tr);
+        remove(
+            &mut self.trs_by_cen_region,
+            &pair(&t.cen_id, &t.region_id),
+            tr,
+        );
+        remove(&mut self.trs_by_owner, &t.owner_uid, tr);
+        remove(
+            &mut self.trs_by_owner_region,
+            &pair(&t.owner_uid, &t.region_id),
+            tr,
+        );
     }
 
     fn note_attachment(&mut self, a: &super::resources::Attachment) {
@@ -213,24 +254,23 @@ impl<'a> IntoIterator for &'a TableRoutes {
     }
 }
 
-/// A peer edge: table `table` learns over peer attachment `att` from table `remote` (the
-/// remote end's table associated with `att`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Edge {
-    table: String,
-    remote: String,
-    att: String,
-}
-
 /// The computed tables of one CEN and what is needed to recompute one destination.
 #[derive(Debug, Clone, Default)]
 pub struct CenRoutes {
-    /// Every table of the CEN (empty ones included), by id.
-    tables: BTreeMap<String, TableRoutes>,
+    /// Every table of the CEN (empty ones included), in id order; a table's position here is
+    /// its index in `tables` and `out_edges`.
+    names: Vec<String>,
+    /// Table id → position.
+    pos: BTreeMap<String, usize>,
+    /// The entries of each table, by position.
+    tables: Vec<TableRoutes>,
     /// Table ids by TR.
     tables_by_tr: BTreeMap<String, Vec<String>>,
-    /// Peer edges in (table, attachment) order.
-    edges: Vec<Edge>,
+    /// Peer edges by peer attachment: `(table, remote)`: `table` learns over the attachment
+    /// from `remote` (the remote end's table associated with it).
+    edges_of_att: BTreeMap<String, Vec<(String, String)>>,
+    /// The same edges by the position of `remote`: `(position of table, attachment)`.
+    out_edges: Vec<Vec<(usize, String)>>,
     /// Round-0 static candidates: destination → (table, static entry id).
     static_seeds: BTreeMap<Ipv4Net, BTreeSet<(String, String)>>,
     /// Round-0 VPC candidates: destination → (table, VPC attachment id).
@@ -253,12 +293,16 @@ pub struct TrRoutes {
 impl TrRoutes {
     /// The entries of table `id`, if the table exists.
     pub fn get(&self, id: &str) -> Option<&TableRoutes> {
-        self.parts.iter().find_map(|p| p.tables.get(id))
+        self.parts
+            .iter()
+            .find_map(|p| p.pos.get(id).and_then(|&i| p.tables.get(i)))
     }
 
     /// Every table, by id within each CEN.
     pub fn tables(&self) -> impl Iterator<Item = (&String, &TableRoutes)> + '_ {
-        self.parts.iter().flat_map(|p| p.tables.iter())
+        self.parts
+            .iter()
+            .flat_map(|p| p.names.iter().zip(p.tables.iter()))
     }
 
     /// As a plain map of sorted lists (the form [`super::routing::compute_routes`] returns).
@@ -270,15 +314,15 @@ impl TrRoutes {
 
     /// Wraps a plain map.
     pub fn from_map(map: TrRouteMap) -> TrRoutes {
-        let tables = map
-            .into_iter()
-            .map(|(id, list)| (id, TableRoutes::from_list(list)))
-            .collect();
+        let mut c = CenRoutes::default();
+        for (id, list) in map {
+            c.pos.insert(id.clone(), c.names.len());
+            c.names.push(id);
+            c.tables.push(TableRoutes::from_list(list));
+        }
+        c.out_edges = vec![Vec::new(); c.names.len()];
         TrRoutes {
-            parts: vec![Arc::new(CenRoutes {
-                tables,
-                ..CenRoutes::default()
-            })],
+            parts: vec![Arc::new(c)],
         }
     }
 }
@@ -294,14 +338,19 @@ pub(crate) struct RouteCache {
     built: bool,
     /// Computed CENs by id (`""` for tables whose TR is unknown).
     cens: BTreeMap<String, Arc<CenRoutes>>,
-    /// Attachment → the CEN whose seeds hold its contribution.
+    /// VPC attachment → the CEN whose seeds hold its contribution.
     att_home: BTreeMap<String, String>,
+    /// Peer attachment → the CEN whose edges hold it.
+    peer_home: BTreeMap<String, String>,
     /// Static entry → the CEN whose seeds hold it.
     static_home: BTreeMap<String, String>,
-    dirty_cens: BTreeSet<String>,
+    /// CENs whose set of TRs / tables changed (`""`: recompute everything).
+    dirty_shapes: BTreeSet<String>,
     dirty_atts: BTreeSet<String>,
     dirty_statics: BTreeSet<String>,
     dirty_vpcs: BTreeSet<String>,
+    /// How many times a CEN was computed from scratch (tests check that changes do not).
+    rebuilds: u64,
 }
 
 /// The derived parts of [`CenState`].
@@ -363,20 +412,20 @@ impl CenState {
         let Some(t) = self.transit_routers.get(tr) else {
             return;
         };
-        let (cen, region) = (t.cen_id.clone(), t.region_id.clone());
+        let cen = t.cen_id.clone();
         let tables: Vec<String> = self
             .route_tables
             .values()
             .filter(|x| x.transit_router_id == tr)
             .map(|x| x.route_table_id.clone())
             .collect();
-        if let Some(ix) = self.index_mut() {
-            ix.note_tr(tr, &cen, &region);
+        if let Some(ix) = self.derived.index.get_mut() {
+            ix.note_tr(t);
             for t in &tables {
                 add(&mut ix.tables_by_tr, tr, t);
             }
         }
-        self.derived.routes_mut().dirty_cens.insert(cen);
+        self.derived.routes_mut().dirty_shapes.insert(cen);
     }
 
     /// TR `tr` of `cen` in `region` is about to be removed with its tables and their statics
@@ -386,29 +435,27 @@ impl CenState {
         let Some(t) = self.transit_routers.remove(tr) else {
             return;
         };
+        let mut removed_statics = Vec::new();
         for table in &tables {
             let statics: Vec<String> = group(&self.index().statics_by_table, table)
                 .cloned()
                 .collect();
             for s in statics {
                 self.static_entries.remove(&s);
+                removed_statics.push(s);
             }
             self.route_tables.remove(table);
         }
         if let Some(ix) = self.index_mut() {
-            remove(&mut ix.trs_by_cen, &t.cen_id, tr);
-            remove(
-                &mut ix.trs_by_cen_region,
-                &pair(&t.cen_id, &t.region_id),
-                tr,
-            );
+            ix.forget_tr(&t);
             ix.tables_by_tr.remove(tr);
             for table in &tables {
                 ix.statics_by_table.remove(table);
             }
         }
         let routes = self.derived.routes_mut();
-        routes.dirty_cens.insert(t.cen_id);
+        routes.dirty_shapes.insert(t.cen_id);
+        routes.dirty_statics.extend(removed_statics);
     }
 
     /// An attachment was inserted.
@@ -419,22 +466,12 @@ impl CenState {
         if let Some(ix) = self.derived.index.get_mut() {
             ix.note_attachment(a);
         }
-        let peer_cen = a.vpc_id().is_none().then(|| a.cen_id.clone());
-        self.note_attachment_changed(id, peer_cen);
+        self.note_attachment_changed(id);
     }
 
-    /// Attachment `id` changed; `peer_cen` is its CEN when it is a peer attachment (whose
-    /// changes move peer edges: the whole CEN is recomputed).
-    fn note_attachment_changed(&mut self, id: &str, peer_cen: Option<String>) {
-        let routes = self.derived.routes_mut();
-        match peer_cen {
-            Some(cen) => {
-                routes.dirty_cens.insert(cen);
-            }
-            None => {
-                routes.dirty_atts.insert(id.to_string());
-            }
-        }
+    /// Attachment `id` (VPC or peer) was inserted, changed or removed.
+    fn note_attachment_changed(&mut self, id: &str) {
+        self.derived.routes_mut().dirty_atts.insert(id.to_string());
     }
 
     /// Removes an attachment with its associations, propagations and the static entries that
@@ -475,8 +512,7 @@ impl CenState {
             ix.links_of_att.remove(id);
             ix.forget_attachment(&a);
         }
-        let peer_cen = a.vpc_id().is_none().then(|| a.cen_id.clone());
-        self.note_attachment_changed(id, peer_cen);
+        self.note_attachment_changed(id);
         Some(a)
     }
 
@@ -511,12 +547,7 @@ impl CenState {
                 remove(&mut ix.links_of_att, att, table);
             }
         }
-        let peer_cen = self
-            .attachments
-            .get(att)
-            .filter(|a| a.vpc_id().is_none())
-            .map(|a| a.cen_id.clone());
-        self.note_attachment_changed(att, peer_cen);
+        self.note_attachment_changed(att);
     }
 
     /// A static entry was inserted.
@@ -553,6 +584,16 @@ impl CenState {
         self.derived.routes_mut().dirty_vpcs.insert(vpc.to_string());
     }
 
+    /// How many times a CEN's tables were computed from scratch so far (not incrementally).
+    #[cfg(test)]
+    pub(crate) fn route_rebuilds(&self) -> u64 {
+        self.derived
+            .routes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .rebuilds
+    }
+
     /// The routes of every table at `now`, brought up to date first.
     pub(crate) fn cached_routes(&self, now: Timestamp, cidrs: VpcCidrs<'_>) -> TrRoutes {
         let mut cache = self
@@ -577,6 +618,17 @@ fn cen_of_table<'a>(cen: &'a CenState, table: &str) -> &'a str {
         .map_or("", |tr| tr.cen_id.as_str())
 }
 
+/// The ids of the tables of CEN `key`'s TRs, sorted.
+fn tables_of_cen<'a>(cen: &'a CenState, key: &str) -> Vec<&'a str> {
+    let index = cen.index();
+    let mut tables: Vec<&str> = Vec::new();
+    for tr in group(&index.trs_by_cen, key) {
+        tables.extend(group(&index.tables_by_tr, tr).map(String::as_str));
+    }
+    tables.sort_unstable();
+    tables
+}
+
 impl RouteCache {
     fn refresh(&mut self, cen: &CenState, now: Timestamp, cidrs: VpcCidrs<'_>) {
         if !self.built {
@@ -590,27 +642,24 @@ impl RouteCache {
                 self.dirty_atts.insert(a.clone());
             }
         }
-        // Peer attachments and unknown CENs make the whole CEN dirty.
         let atts = std::mem::take(&mut self.dirty_atts);
         let statics = std::mem::take(&mut self.dirty_statics);
-        for id in &atts {
-            match cen.attachments.get(id) {
-                Some(a) if matches!(a.kind, AttachKind::Peer { .. }) => {
-                    self.dirty_cens.insert(a.cen_id.clone());
-                }
-                _ => {}
-            }
-        }
-        let mut full = std::mem::take(&mut self.dirty_cens);
-        full.extend(
-            self.cens
-                .iter()
-                .filter(|(_, c)| c.volatile)
-                .map(|(k, _)| k.clone()),
-        );
-        if full.contains("") {
+        let shapes = std::mem::take(&mut self.dirty_shapes);
+        if shapes.contains("") {
             self.rebuild_all(cen, now, cidrs);
             return;
+        }
+        // Volatile CENs, and changed CENs not computed yet, are recomputed in full.
+        let mut full: BTreeSet<String> = self
+            .cens
+            .iter()
+            .filter(|(_, c)| c.volatile)
+            .map(|(k, _)| k.clone())
+            .collect();
+        for key in &shapes {
+            if !self.cens.contains_key(key) {
+                full.insert(key.clone());
+            }
         }
         for key in &full {
             if !self.rebuild_cen(cen, key, now, cidrs) {
@@ -618,9 +667,29 @@ impl RouteCache {
                 return;
             }
         }
+        // TRs (with their tables) added or removed: the table list changes, entries stay.
+        for key in &shapes {
+            if full.contains(key) {
+                continue;
+            }
+            if !self.reshape(cen, key) && !self.rebuild_cen(cen, key, now, cidrs) {
+                self.rebuild_all(cen, now, cidrs);
+                return;
+            }
+        }
         let mut dests: BTreeMap<String, BTreeSet<Ipv4Net>> = BTreeMap::new();
         for id in &atts {
-            if !self.update_attachment(cen, id, now, cidrs, &full, &mut dests) {
+            let peer = self.peer_home.contains_key(id)
+                || cen
+                    .attachments
+                    .get(id)
+                    .is_some_and(|a| matches!(a.kind, AttachKind::Peer { .. }));
+            let done = if peer {
+                self.update_peer(cen, id, now, &full, &mut dests)
+            } else {
+                self.update_attachment(cen, id, now, cidrs, &full, &mut dests)
+            };
+            if !done {
                 self.rebuild_all(cen, now, cidrs);
                 return;
             }
@@ -642,7 +711,10 @@ impl RouteCache {
     }
 
     fn rebuild_all(&mut self, cen: &CenState, now: Timestamp, cidrs: VpcCidrs<'_>) {
-        *self = RouteCache::default();
+        *self = RouteCache {
+            rebuilds: self.rebuilds,
+            ..RouteCache::default()
+        };
         let mut keys: BTreeSet<&str> = BTreeSet::new();
         for t in cen.route_tables.values() {
             keys.insert(cen_of_table(cen, &t.route_table_id));
@@ -656,13 +728,16 @@ impl RouteCache {
                 .collect();
             let Some(c) = self.build_cen(cen, key, &tables, now, cidrs) else {
                 // A peer edge between two CENs (only an edited world): the reference, always.
-                *self = RouteCache::default();
+                *self = RouteCache {
+                    rebuilds: self.rebuilds,
+                    ..RouteCache::default()
+                };
                 let map = super::routing::compute_routes(cen, now, &|v| cidrs(v, now).0);
                 let mut c = TrRoutes::from_map(map).parts.remove(0);
                 Arc::make_mut(&mut c).volatile = true;
                 self.cens.insert(String::new(), c);
                 self.built = true;
-                self.dirty_cens.insert(String::new());
+                self.dirty_shapes.insert(String::new());
                 return;
             };
             self.cens.insert(key.to_string(), Arc::new(c));
@@ -678,15 +753,10 @@ impl RouteCache {
         now: Timestamp,
         cidrs: VpcCidrs<'_>,
     ) -> bool {
-        let index = cen.index();
-        let mut tables: Vec<&str> = Vec::new();
-        for tr in group(&index.trs_by_cen, key) {
-            tables.extend(group(&index.tables_by_tr, tr).map(String::as_str));
-        }
-        tables.sort_unstable();
+        let tables = tables_of_cen(cen, key);
         match self.build_cen(cen, key, &tables, now, cidrs) {
             Some(c) => {
-                if c.tables.is_empty() {
+                if c.names.is_empty() {
                     self.cens.remove(key);
                 } else {
                     self.cens.insert(key.to_string(), Arc::new(c));
@@ -695,6 +765,52 @@ impl RouteCache {
             }
             None => false,
         }
+    }
+
+    /// Brings the table list of computed CEN `key` up to date after TRs were added or removed,
+    /// keeping every entry: a new TR's table is empty (nothing is linked to it yet), and a
+    /// removed TR had no attachments (its static entries are notified separately). False
+    /// when that does not hold (the caller recomputes the CEN instead).
+    fn reshape(&mut self, cen: &CenState, key: &str) -> bool {
+        let tables = tables_of_cen(cen, key);
+        let Some(c) = self.cens.get_mut(key) else {
+            return false;
+        };
+        if tables.is_empty() || tables == c.names {
+            return !tables.is_empty();
+        }
+        let keep: BTreeSet<&str> = tables.iter().copied().collect();
+        // A removed table must not feed anything but static entries.
+        let feeds = |t: &str| !keep.contains(t);
+        let linked = c
+            .edges_of_att
+            .values()
+            .flatten()
+            .any(|(t, r)| feeds(t) || feeds(r))
+            || c.vpc_seeds.values().flatten().any(|(t, _)| feeds(t));
+        if linked {
+            return false;
+        }
+        let c = Arc::make_mut(c);
+        let mut old: BTreeMap<String, TableRoutes> = std::mem::take(&mut c.names)
+            .into_iter()
+            .zip(std::mem::take(&mut c.tables))
+            .collect();
+        c.pos.clear();
+        c.tables_by_tr.clear();
+        for id in tables {
+            c.pos.insert(id.to_string(), c.names.len());
+            c.names.push(id.to_string());
+            c.tables.push(old.remove(id).unwrap_or_default());
+            if let Some(t) = cen.route_tables.get(id) {
+                c.tables_by_tr
+                    .entry(t.transit_router_id.clone())
+                    .or_default()
+                    .push(id.to_string());
+            }
+        }
+        c.reindex_edges();
+        true
     }
 
     /// Computes the CEN `key` whose tables are `tables` (sorted) from scratch; `None` when a
@@ -708,17 +824,24 @@ impl RouteCache {
         cidrs: VpcCidrs<'_>,
     ) -> Option<CenRoutes> {
         let index = cen.index();
+        self.rebuilds += 1;
         let mut c = CenRoutes::default();
         for id in tables {
             let Some(t) = cen.route_tables.get(*id) else {
                 continue;
             };
-            c.tables
-                .insert(t.route_table_id.clone(), TableRoutes::default());
+            c.pos.insert(t.route_table_id.clone(), c.names.len());
+            c.names.push(t.route_table_id.clone());
+            c.tables.push(TableRoutes::default());
             c.tables_by_tr
                 .entry(t.transit_router_id.clone())
                 .or_default()
                 .push(t.route_table_id.clone());
+        }
+        for id in tables {
+            let Some(t) = cen.route_tables.get(*id) else {
+                continue;
+            };
             for s in group(&index.statics_by_table, id) {
                 let Some(e) = cen.static_entries.get(s) else {
                     continue;
@@ -751,18 +874,19 @@ impl RouteCache {
                         let Some(remote) = cen.association(remote_tr, att) else {
                             continue;
                         };
-                        if cen_of_table(cen, &remote.route_table_id) != key {
+                        if !c.pos.contains_key(&remote.route_table_id) {
                             return None;
                         }
-                        c.edges.push(Edge {
-                            table: t.route_table_id.clone(),
-                            remote: remote.route_table_id.clone(),
-                            att: att.clone(),
-                        });
+                        c.edges_of_att
+                            .entry(att.clone())
+                            .or_default()
+                            .push((t.route_table_id.clone(), remote.route_table_id.clone()));
+                        self.peer_home.insert(att.clone(), key.to_string());
                     }
                 }
             }
         }
+        c.reindex_edges();
         let dests: BTreeSet<Ipv4Net> = c
             .static_seeds
             .keys()
@@ -773,6 +897,113 @@ impl RouteCache {
             c.recompute(cen, &d, now);
         }
         Some(c)
+    }
+
+    /// Re-derives the peer edges of peer attachment `id` and collects the destinations whose
+    /// computation the changed edges can alter: over a removed edge, those the learning table
+    /// has an entry for through `id`; over an added edge, those the remote table has Active
+    /// with another next hop (an edge that offers nothing changes nothing, and the rounds
+    /// before an edge first offers something are the same with or without it). False when
+    /// the edges leave the attachment's CEN.
+    fn update_peer(
+        &mut self,
+        cen: &CenState,
+        id: &str,
+        now: Timestamp,
+        rebuilt: &BTreeSet<String>,
+        dests: &mut BTreeMap<String, BTreeSet<Ipv4Net>>,
+    ) -> bool {
+        let index = cen.index();
+        let mut new: Vec<(String, String)> = Vec::new();
+        let mut new_key: Option<&str> = None;
+        if let Some(a) = cen.attachments.get(id) {
+            if a.lifecycle.pending.is_some() {
+                // Volatile from now on: recomputed in full at every read until settled.
+                let key = cen
+                    .transit_routers
+                    .get(&a.transit_router_id)
+                    .map_or("", |t| t.cen_id.as_str());
+                if !rebuilt.contains(key) {
+                    if let Some(c) = self.cens.get_mut(key) {
+                        Arc::make_mut(c).volatile = true;
+                    }
+                }
+            }
+            if a.lifecycle.at(now) == AttachStatus::Attached {
+                for table in group(&index.links_of_att, id) {
+                    let Some(t) = cen.route_tables.get(table) else {
+                        continue;
+                    };
+                    if !t.propagations.contains(id) {
+                        continue;
+                    }
+                    let Some(remote_tr) = a.other_end(&t.transit_router_id) else {
+                        continue;
+                    };
+                    let Some(remote) = cen.association(remote_tr, id) else {
+                        continue;
+                    };
+                    let key = cen_of_table(cen, table);
+                    if cen_of_table(cen, &remote.route_table_id) != key
+                        || new_key.is_some_and(|k| k != key)
+                    {
+                        return false;
+                    }
+                    new_key = Some(key);
+                    new.push((table.clone(), remote.route_table_id.clone()));
+                }
+            }
+        }
+        new.sort_unstable();
+        let old_key = self.peer_home.get(id).cloned();
+        let key = match (old_key.as_deref(), new_key) {
+            (Some(o), Some(n)) if o != n => return false,
+            (_, Some(n)) => n.to_string(),
+            (Some(o), None) => o.to_string(),
+            (None, None) => return true,
+        };
+        if rebuilt.contains(&key) {
+            return true; // its edges were derived by the rebuild
+        }
+        let Some(c) = self.cens.get_mut(&key) else {
+            return new.is_empty();
+        };
+        let old: Vec<(String, String)> = c.edges_of_att.get(id).cloned().unwrap_or_default();
+        if old == new {
+            return true;
+        }
+        let known = |t: &str| c.pos.contains_key(t);
+        if !new.iter().chain(&old).all(|(t, r)| known(t) && known(r)) {
+            return false;
+        }
+        let mut touched: BTreeSet<Ipv4Net> = BTreeSet::new();
+        for (t, _) in old.iter().filter(|e| !new.contains(e)) {
+            // Removed: what `t` learned over `id`.
+            for e in c.tables[c.pos[t]].iter() {
+                if e.next_hop.attachment() == Some(id) {
+                    touched.insert(e.destination);
+                }
+            }
+        }
+        for (_, r) in new.iter().filter(|e| !old.contains(e)) {
+            // Added: what `r` can offer over `id`.
+            for e in c.tables[c.pos[r]].iter() {
+                if e.status == TrRouteStatus::Active && e.next_hop.attachment() != Some(id) {
+                    touched.insert(e.destination);
+                }
+            }
+        }
+        let c = Arc::make_mut(c);
+        if new.is_empty() {
+            c.edges_of_att.remove(id);
+            self.peer_home.remove(id);
+        } else {
+            c.edges_of_att.insert(id.to_string(), new);
+            self.peer_home.insert(id.to_string(), key.clone());
+        }
+        c.reindex_edges();
+        dests.entry(key).or_default().extend(touched);
+        true
     }
 
     /// Re-derives the seeds of VPC attachment `id`; collects the destinations to recompute.
@@ -791,10 +1022,12 @@ impl RouteCache {
             if !rebuilt.contains(&home) {
                 self.att_home.remove(id);
                 if let Some(c) = self.cens.get_mut(&home) {
-                    let c = Arc::make_mut(c);
-                    for (table, d) in c.att_seeds.remove(id).unwrap_or_default() {
-                        c.remove_vpc(id, &table, &d);
-                        dests.entry(home.clone()).or_default().insert(d);
+                    if c.att_seeds.contains_key(id) {
+                        let c = Arc::make_mut(c);
+                        for (table, d) in c.att_seeds.remove(id).unwrap_or_default() {
+                            c.remove_vpc(id, &table, &d);
+                            dests.entry(home.clone()).or_default().insert(d);
+                        }
                     }
                 }
             }
@@ -803,7 +1036,7 @@ impl RouteCache {
             return true;
         };
         let AttachKind::Vpc { vpc_id, .. } = &a.kind else {
-            return true; // peer: its CEN was rebuilt
+            return true; // peer: see `update_peer`
         };
         let key = cen
             .transit_routers
@@ -815,33 +1048,38 @@ impl RouteCache {
         let Some(c) = self.cens.get_mut(key) else {
             return true; // no table of that CEN (or an unknown TR): nothing propagates it
         };
-        let c = Arc::make_mut(c);
-        c.volatile |= a.lifecycle.pending.is_some();
+        let pending = a.lifecycle.pending.is_some();
+        if pending && !c.volatile {
+            Arc::make_mut(c).volatile = true;
+        }
         if a.lifecycle.at(now) != AttachStatus::Attached {
             return true;
         }
-        let tables: Vec<String> = c
+        let tables: Vec<&String> = c
             .tables_by_tr
             .get(&a.transit_router_id)
-            .cloned()
-            .unwrap_or_default();
-        let mut list = None;
-        for table in tables {
-            let propagates = cen
-                .route_tables
-                .get(&table)
-                .is_some_and(|t| t.propagations.contains(id));
-            if !propagates {
-                continue;
-            }
-            let (cidr_list, pending) = list.get_or_insert_with(|| cidrs(vpc_id, now)).clone();
-            c.volatile |= pending;
-            for d in cidr_list {
-                c.add_vpc(id, &table, d);
-                dests.entry(key.to_string()).or_default().insert(d);
-            }
-            self.att_home.insert(id.to_string(), key.to_string());
+            .into_iter()
+            .flatten()
+            .filter(|table| {
+                cen.route_tables
+                    .get(*table)
+                    .is_some_and(|t| t.propagations.contains(id))
+            })
+            .collect();
+        if tables.is_empty() {
+            return true;
         }
+        let tables: Vec<String> = tables.into_iter().cloned().collect();
+        let c = Arc::make_mut(c);
+        let (cidr_list, pending) = cidrs(vpc_id, now);
+        c.volatile |= pending;
+        for table in tables {
+            for d in &cidr_list {
+                c.add_vpc(id, &table, *d);
+                dests.entry(key.to_string()).or_default().insert(*d);
+            }
+        }
+        self.att_home.insert(id.to_string(), key.to_string());
         true
     }
 
@@ -882,7 +1120,7 @@ impl RouteCache {
             return false;
         };
         let c = Arc::make_mut(c);
-        if !c.tables.contains_key(&e.route_table_id) {
+        if !c.pos.contains_key(&e.route_table_id) {
             return false;
         }
         c.volatile |= e.lifecycle.pending.is_some();
@@ -893,6 +1131,60 @@ impl RouteCache {
             .or_default()
             .insert(e.destination);
         true
+    }
+}
+
+/// A next hop as [`TrNextHop`] orders it, borrowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum HopRef<'a> {
+    BlackHole,
+    Attachment(&'a str),
+}
+
+impl<'a> HopRef<'a> {
+    fn of(h: &'a TrNextHop) -> HopRef<'a> {
+        match h {
+            TrNextHop::BlackHole => HopRef::BlackHole,
+            TrNextHop::Attachment(a) => HopRef::Attachment(a),
+        }
+    }
+
+    fn attachment(self) -> Option<&'a str> {
+        match self {
+            HopRef::BlackHole => None,
+            HopRef::Attachment(a) => Some(a),
+        }
+    }
+
+    fn owned(self) -> TrNextHop {
+        match self {
+            HopRef::BlackHole => TrNextHop::BlackHole,
+            HopRef::Attachment(a) => TrNextHop::Attachment(a.to_string()),
+        }
+    }
+}
+
+/// A candidate entry for one destination while it is being computed: a [`TrRoute`] without
+/// its owned strings (they are made only for the tables whose entries change).
+#[derive(Debug, Clone, Copy)]
+struct Cand<'a> {
+    origin: RouteOrigin,
+    round: u32,
+    hop: HopRef<'a>,
+    status: TrRouteStatus,
+    /// The static entry's id; `None` for propagated entries (their id is derived).
+    static_id: Option<&'a str>,
+}
+
+impl Cand<'_> {
+    /// True when `r` is this candidate made concrete (a propagated entry's id is a function
+    /// of table, destination and next hop, all equal here).
+    fn is(&self, r: &TrRoute) -> bool {
+        r.origin == self.origin
+            && r.round == self.round
+            && r.status == self.status
+            && HopRef::of(&r.next_hop) == self.hop
+            && self.static_id.is_none_or(|s| s == r.route_entry_id)
     }
 }
 
@@ -926,126 +1218,144 @@ impl CenRoutes {
         }
     }
 
+    /// Rebuilds `out_edges` from `edges_of_att` and the table positions.
+    fn reindex_edges(&mut self) {
+        let mut out = vec![Vec::new(); self.names.len()];
+        for (att, list) in &self.edges_of_att {
+            for (t, r) in list {
+                if let (Some(&ti), Some(&ri)) = (self.pos.get(t), self.pos.get(r)) {
+                    out[ri].push((ti, att.clone()));
+                }
+            }
+        }
+        self.out_edges = out;
+    }
+
     /// Recomputes destination `d` in every table of the CEN: the rounds of
-    /// [`super::routing::compute_routes`] restricted to `d`.
+    /// [`super::routing::compute_routes`] restricted to `d`. Only the tables whose entries for
+    /// `d` change are written.
     fn recompute(&mut self, cen: &CenState, d: &Ipv4Net, now: Timestamp) {
-        // Per table: the entries for `d` so far, and the round its Active entry won in with
-        // that entry's next hop.
-        let mut out: BTreeMap<&str, Vec<TrRoute>> = BTreeMap::new();
-        let mut active: BTreeMap<&str, Option<String>> = BTreeMap::new();
+        let n = self.names.len();
+        // Per table (by position): the candidates for `d` so far, and the next hop of its
+        // Active entry once it has one (for split horizon).
+        let mut out: Vec<Vec<Cand<'_>>> = vec![Vec::new(); n];
+        let mut active: Vec<Option<Option<&str>>> = vec![None; n];
         // Round 0: static entries (id order) then propagated vSwitch CIDRs (attachment order),
         // per table.
-        let mut round0: BTreeMap<&str, Vec<TrRoute>> = BTreeMap::new();
+        let mut batch: Vec<(usize, Cand<'_>)> = Vec::new();
         for (table, sid) in self.static_seeds.get(d).into_iter().flatten() {
-            let Some(e) = cen.static_entries.get(sid) else {
+            let (Some(&i), Some(e)) = (self.pos.get(table), cen.static_entries.get(sid)) else {
                 continue;
             };
-            round0.entry(table.as_str()).or_default().push(TrRoute {
-                route_entry_id: e.route_entry_id.clone(),
-                destination: *d,
-                origin: RouteOrigin::Static,
-                next_hop: e.next_hop.clone(),
-                status: if e.lifecycle.at(now) == CenStatus::Active {
-                    TrRouteStatus::Active
-                } else {
-                    TrRouteStatus::Creating
+            batch.push((
+                i,
+                Cand {
+                    origin: RouteOrigin::Static,
+                    round: 0,
+                    hop: HopRef::of(&e.next_hop),
+                    status: if e.lifecycle.at(now) == CenStatus::Active {
+                        TrRouteStatus::Active
+                    } else {
+                        TrRouteStatus::Creating
+                    },
+                    static_id: Some(&e.route_entry_id),
                 },
-                round: 0,
-            });
+            ));
         }
         for (table, att) in self.vpc_seeds.get(d).into_iter().flatten() {
-            round0.entry(table.as_str()).or_default().push(TrRoute {
-                route_entry_id: derived_id(table, d, att),
-                destination: *d,
-                origin: RouteOrigin::Vpc,
-                next_hop: TrNextHop::Attachment(att.clone()),
-                status: TrRouteStatus::Active,
-                round: 0,
-            });
+            let Some(&i) = self.pos.get(table) else {
+                continue;
+            };
+            batch.push((
+                i,
+                Cand {
+                    origin: RouteOrigin::Vpc,
+                    round: 0,
+                    hop: HopRef::Attachment(att),
+                    status: TrRouteStatus::Active,
+                    static_id: None,
+                },
+            ));
         }
-        let mut fresh: BTreeSet<&str> = BTreeSet::new();
-        for (table, new) in round0 {
-            settle(table, new, &mut out, &mut active, &mut fresh);
-        }
-        let mut offered: BTreeSet<(&str, &str)> = BTreeSet::new();
+        let mut fresh: Vec<usize> = Vec::new();
+        settle(&mut batch, &mut out, &mut active, &mut fresh);
+        // Rounds ≥ 1: every table that became Active offers its entry over the peer edges
+        // leaving it (each edge fires at most once: a table becomes Active once).
         let mut round = 0u32;
         while !fresh.is_empty() {
             round += 1;
-            let mut additions: BTreeMap<&str, Vec<TrRoute>> = BTreeMap::new();
-            for e in &self.edges {
-                if !fresh.contains(e.remote.as_str()) {
-                    continue;
+            for &r in &fresh {
+                let hop = active[r].flatten();
+                for (t, att) in &self.out_edges[r] {
+                    if hop == Some(att.as_str()) {
+                        continue; // split horizon
+                    }
+                    batch.push((
+                        *t,
+                        Cand {
+                            origin: RouteOrigin::Peer,
+                            round,
+                            hop: HopRef::Attachment(att),
+                            status: TrRouteStatus::Active,
+                            static_id: None,
+                        },
+                    ));
                 }
-                let Some(hop) = active.get(e.remote.as_str()) else {
-                    continue;
-                };
-                if hop.as_deref() == Some(e.att.as_str()) {
-                    continue; // split horizon
-                }
-                if !offered.insert((e.table.as_str(), e.att.as_str())) {
-                    continue;
-                }
-                additions
-                    .entry(e.table.as_str())
-                    .or_default()
-                    .push(TrRoute {
-                        route_entry_id: derived_id(&e.table, d, &e.att),
-                        destination: *d,
-                        origin: RouteOrigin::Peer,
-                        next_hop: TrNextHop::Attachment(e.att.clone()),
-                        status: TrRouteStatus::Active,
-                        round,
-                    });
             }
-            let mut next = BTreeSet::new();
-            for (table, new) in additions {
-                settle(table, new, &mut out, &mut active, &mut next);
-            }
-            fresh = next;
+            fresh.clear();
+            settle(&mut batch, &mut out, &mut active, &mut fresh);
         }
-        // Write back: every table of the CEN gets exactly the entries computed for `d`.
-        let mut results: BTreeMap<String, Vec<TrRoute>> = out
-            .into_iter()
-            .map(|(t, mut list)| {
-                list.sort_by(|a, b| {
-                    a.origin
-                        .cmp(&b.origin)
-                        .then_with(|| a.next_hop.cmp(&b.next_hop))
-                });
-                (t.to_string(), list)
-            })
-            .collect();
-        for (id, t) in self.tables.iter_mut() {
-            t.set(*d, results.remove(id).unwrap_or_default());
+        // Write back the tables whose entries for `d` changed.
+        for (i, mut list) in out.into_iter().enumerate() {
+            list.sort_by(|a, b| a.origin.cmp(&b.origin).then_with(|| a.hop.cmp(&b.hop)));
+            let stored = self.tables[i].for_destination(d);
+            if stored.len() == list.len() && list.iter().zip(stored).all(|(c, r)| c.is(r)) {
+                continue;
+            }
+            let name = &self.names[i];
+            let routes: Vec<TrRoute> = list
+                .iter()
+                .map(|c| TrRoute {
+                    route_entry_id: match c.static_id {
+                        Some(s) => s.to_string(),
+                        None => derived_id(name, d, c.hop.attachment().unwrap_or_default()),
+                    },
+                    destination: *d,
+                    origin: c.origin,
+                    next_hop: c.hop.owned(),
+                    status: c.status,
+                    round: c.round,
+                })
+                .collect();
+            self.tables[i].set(*d, routes);
         }
     }
 }
 
-/// One round's conflict resolution for one destination in one table (`settle_round` of
-/// [`super::routing`]): the best new candidate wins unless the table already has an Active
-/// entry; `Creating` statics are kept as they are. Tables whose entry became Active go to
-/// `fresh`, with the winner's next hop in `active` (for split horizon).
+/// One round's conflict resolution for one destination (`settle_round` of
+/// [`super::routing`]), over the candidates in `batch` (drained), per table: the best new
+/// candidate (origin, round, next hop) wins unless the table already has an Active entry;
+/// `Creating` statics are kept as they are. Tables whose entry became Active go to `fresh`,
+/// with the winner's next hop in `active` (for split horizon).
 fn settle<'a>(
-    table: &'a str,
-    mut new: Vec<TrRoute>,
-    out: &mut BTreeMap<&'a str, Vec<TrRoute>>,
-    active: &mut BTreeMap<&'a str, Option<String>>,
-    fresh: &mut BTreeSet<&'a str>,
+    batch: &mut Vec<(usize, Cand<'a>)>,
+    out: &mut [Vec<Cand<'a>>],
+    active: &mut [Option<Option<&'a str>>],
+    fresh: &mut Vec<usize>,
 ) {
-    new.sort_by(|a, b| (a.origin, a.round, &a.next_hop).cmp(&(b.origin, b.round, &b.next_hop)));
-    let list = out.entry(table).or_default();
-    for mut r in new {
-        if r.status == TrRouteStatus::Creating {
-            list.push(r);
-            continue;
+    batch.sort_by(|(ta, a), (tb, b)| {
+        (ta, a.origin, a.round, a.hop).cmp(&(tb, b.origin, b.round, b.hop))
+    });
+    for (i, mut c) in batch.drain(..) {
+        if c.status != TrRouteStatus::Creating {
+            if active[i].is_some() {
+                c.status = TrRouteStatus::Rejected;
+            } else {
+                c.status = TrRouteStatus::Active;
+                active[i] = Some(c.hop.attachment());
+                fresh.push(i);
+            }
         }
-        if active.contains_key(table) {
-            r.status = TrRouteStatus::Rejected;
-        } else {
-            r.status = TrRouteStatus::Active;
-            active.insert(table, r.next_hop.attachment().map(str::to_string));
-            fresh.insert(table);
-        }
-        list.push(r);
+        out[i].push(c);
     }
 }

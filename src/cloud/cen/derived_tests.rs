@@ -9,6 +9,8 @@ use proptest::prelude::*;
 use serde_json::json;
 
 const REGIONS: [&str; 3] = ["cn-chengdu", "cn-hangzhou", "cn-shanghai"];
+/// The region whose TR the steps create and delete (no VPC lives there).
+const EXTRA: &str = "cn-beijing";
 
 /// Two CENs, each with a TR in every region; two VPCs per region (`10.<i>.1.0/24`, and every
 /// VPC also `10.99.0.0/24`, so destinations conflict).
@@ -16,6 +18,8 @@ struct Net {
     w: World,
     /// `trs[cen][region]`.
     trs: Vec<Vec<String>>,
+    /// CEN ids.
+    cens: Vec<String>,
     /// `(vpc, region index, first vSwitch)`.
     vpcs: Vec<(String, usize, String)>,
 }
@@ -52,6 +56,7 @@ fn net(stepped: bool) -> Net {
         vpcs.push((vpc, r, vsw));
     }
     let mut trs = Vec::new();
+    let mut cens = Vec::new();
     for _ in 0..2 {
         let cen = ok(&mut w, A, "CreateCen", json!({}))["CenId"]
             .as_str()
@@ -71,9 +76,10 @@ fn net(stepped: bool) -> Net {
             row.push(tr);
         }
         trs.push(row);
+        cens.push(cen);
     }
     w.settle();
-    Net { w, trs, vpcs }
+    Net { w, trs, cens, vpcs }
 }
 
 #[derive(Debug, Clone)]
@@ -123,6 +129,14 @@ enum Op {
         vpc: usize,
         n: u8,
     },
+    /// CreateTransitRouter in `EXTRA`.
+    TrCreate {
+        cen: usize,
+    },
+    /// DeleteTransitRouter of the `EXTRA` TR.
+    TrDelete {
+        cen: usize,
+    },
     Advance,
 }
 
@@ -133,25 +147,48 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0..6usize, 0..2usize, b()).prop_map(|(vpc, cen, force)| Op::Detach { vpc, cen, force }),
         4 => (0..6usize, 0..2usize, b(), prop::bool::weighted(0.75))
             .prop_map(|(vpc, cen, associate, on)| Op::Link { vpc, cen, associate, on }),
-        2 => (0..2usize, 0..3usize).prop_map(|(cen, pair)| Op::Peer { cen, pair }),
-        1 => (0..2usize, 0..3usize).prop_map(|(cen, pair)| Op::PeerDelete { cen, pair }),
-        4 => (0..2usize, 0..3usize, b(), b(), prop::bool::weighted(0.8))
+        2 => (0..2usize, 0..4usize).prop_map(|(cen, pair)| Op::Peer { cen, pair }),
+        1 => (0..2usize, 0..4usize).prop_map(|(cen, pair)| Op::PeerDelete { cen, pair }),
+        4 => (0..2usize, 0..4usize, b(), b(), prop::bool::weighted(0.8))
             .prop_map(|(cen, pair, side, associate, on)| Op::PeerLink { cen, pair, side, associate, on }),
-        2 => (0..2usize, 0..3usize, 0..4u8, prop::option::of(0..6usize))
+        2 => (0..2usize, 0..4usize, 0..4u8, prop::option::of(0..6usize))
             .prop_map(|(cen, region, n, via_vpc)| Op::Static { cen, region, n, via_vpc }),
-        1 => (0..2usize, 0..3usize, 0..4u8).prop_map(|(cen, region, n)| Op::StaticDelete { cen, region, n }),
+        1 => (0..2usize, 0..4usize, 0..4u8).prop_map(|(cen, region, n)| Op::StaticDelete { cen, region, n }),
         1 => (0..6usize, 0..3u8).prop_map(|(vpc, n)| Op::VSwitch { vpc, n }),
+        1 => (0..2usize).prop_map(|cen| Op::TrCreate { cen }),
+        1 => (0..2usize).prop_map(|cen| Op::TrDelete { cen }),
         1 => Just(Op::Advance),
     ]
 }
 
-const PAIRS: [(usize, usize); 3] = [(0, 1), (1, 2), (0, 2)];
+/// Region pairs of peer attachments (region 3 is `EXTRA`, whose TR comes and goes).
+const PAIRS: [(usize, usize); 4] = [(0, 1), (1, 2), (0, 2), (2, 3)];
 
 impl Net {
-    fn table(&self, cen: usize, region: usize) -> String {
-        self.w.cen().transit_routers[&self.trs[cen][region]]
-            .system_route_table_id
-            .clone()
+    /// The TR of CEN `cen` in region `region` (3: `EXTRA`, when it exists).
+    fn tr(&self, cen: usize, region: usize) -> Option<String> {
+        if let Some(tr) = self.trs[cen].get(region) {
+            return Some(tr.clone());
+        }
+        self.w
+            .cen()
+            .transit_routers
+            .values()
+            .find(|t| t.cen_id == self.cens[cen] && t.region_id == EXTRA)
+            .map(|t| t.transit_router_id.clone())
+    }
+
+    fn region(r: usize) -> &'static str {
+        REGIONS.get(r).copied().unwrap_or(EXTRA)
+    }
+
+    fn table(&self, cen: usize, region: usize) -> Option<String> {
+        let tr = self.tr(cen, region)?;
+        Some(
+            self.w.cen().transit_routers[&tr]
+                .system_route_table_id
+                .clone(),
+        )
     }
 
     fn vpc_att(&self, vpc: usize, cen: usize) -> Option<String> {
@@ -166,7 +203,7 @@ impl Net {
 
     fn peer_att(&self, cen: usize, pair: usize) -> Option<String> {
         let (a, b) = PAIRS[pair];
-        let (ta, tb) = (&self.trs[cen][a], &self.trs[cen][b]);
+        let (ta, tb) = (&self.tr(cen, a)?, &self.tr(cen, b)?);
         self.w
             .cen()
             .attachments
@@ -223,18 +260,21 @@ impl Net {
                 on,
             } => {
                 if let Some(att) = self.vpc_att(*vpc, *cen) {
-                    let t = self.table(*cen, self.vpcs[*vpc].1);
+                    let t = self.table(*cen, self.vpcs[*vpc].1).unwrap();
                     self.link(&att, &t, *associate, *on);
                 }
             }
             Op::Peer { cen, pair } => {
                 let (a, b) = PAIRS[*pair];
+                let (Some(ta), Some(tb)) = (self.tr(*cen, a), self.tr(*cen, b)) else {
+                    return;
+                };
                 let _ = call(
                     &mut self.w,
                     A,
                     "CreateTransitRouterPeerAttachment",
-                    json!({"RegionId": REGIONS[a], "TransitRouterId": self.trs[*cen][a],
-                           "PeerTransitRouterId": self.trs[*cen][b], "BandwidthType": "DataTransfer", "Bandwidth": 5}),
+                    json!({"RegionId": Self::region(a), "TransitRouterId": ta,
+                           "PeerTransitRouterId": tb, "BandwidthType": "DataTransfer", "Bandwidth": 5}),
                 );
             }
             Op::PeerDelete { cen, pair } => {
@@ -256,7 +296,7 @@ impl Net {
             } => {
                 if let Some(att) = self.peer_att(*cen, *pair) {
                     let (a, b) = PAIRS[*pair];
-                    let t = self.table(*cen, if *side { a } else { b });
+                    let t = self.table(*cen, if *side { a } else { b }).unwrap();
                     self.link(&att, &t, *associate, *on);
                 }
             }
@@ -266,7 +306,9 @@ impl Net {
                 n,
                 via_vpc,
             } => {
-                let t = self.table(*cen, *region);
+                let Some(t) = self.table(*cen, *region) else {
+                    return;
+                };
                 // 10.99.0.0/24 (n = 0) conflicts with every VPC's second vSwitch.
                 let dest = if *n == 0 {
                     "10.99.0.0/24".to_string()
@@ -287,7 +329,9 @@ impl Net {
                 let _ = call(&mut self.w, A, "CreateTransitRouterRouteEntry", params);
             }
             Op::StaticDelete { cen, region, n } => {
-                let t = self.table(*cen, *region);
+                let Some(t) = self.table(*cen, *region) else {
+                    return;
+                };
                 let dest = if *n == 0 {
                     "10.99.0.0/24".to_string()
                 } else {
@@ -309,6 +353,24 @@ impl Net {
                     json!({"RegionId": REGIONS[r], "VpcId": v, "ZoneId": format!("{}-c", REGIONS[r]),
                            "CidrBlock": format!("10.{vpc}.{}.0/24", 10 + n)}),
                 );
+            }
+            Op::TrCreate { cen } => {
+                let _ = call(
+                    &mut self.w,
+                    A,
+                    "CreateTransitRouter",
+                    json!({"RegionId": EXTRA, "CenId": self.cens[*cen]}),
+                );
+            }
+            Op::TrDelete { cen } => {
+                if let Some(tr) = self.tr(*cen, 3) {
+                    let _ = call(
+                        &mut self.w,
+                        A,
+                        "DeleteTransitRouter",
+                        json!({"RegionId": EXTRA, "TransitRouterId": tr}),
+                    );
+                }
             }
             Op::Advance => {
                 self.w.advance_clock_by(30);
@@ -342,6 +404,7 @@ fn run(stepped: bool, ops: &[(Op, bool)]) -> Result<(), TestCaseError> {
     let copy = Net {
         w: n.w.clone(),
         trs: n.trs.clone(),
+        cens: n.cens.clone(),
         vpcs: n.vpcs.clone(),
     };
     copy.check()?;
@@ -376,6 +439,8 @@ proptest! {
 #[test]
 fn every_kind_of_change_is_applied_incrementally() {
     let mut n = net(false);
+    n.check().unwrap();
+    let rebuilds = n.w.cen().route_rebuilds();
     let mut steps = Vec::new();
     for cen in 0..2 {
         for pair in 0..2 {
@@ -435,21 +500,79 @@ fn every_kind_of_change_is_applied_incrementally() {
             force: true,
         },
         Op::PeerDelete { cen: 1, pair: 0 },
+        // A TR comes, is peered, learns, gets a static entry, and goes again.
+        Op::TrCreate { cen: 0 },
+        Op::Peer { cen: 0, pair: 3 },
+        Op::PeerLink {
+            cen: 0,
+            pair: 3,
+            side: true,
+            associate: true,
+            on: true,
+        },
+        Op::PeerLink {
+            cen: 0,
+            pair: 3,
+            side: false,
+            associate: true,
+            on: true,
+        },
+        Op::PeerLink {
+            cen: 0,
+            pair: 3,
+            side: false,
+            associate: false,
+            on: true,
+        },
+        Op::Static {
+            cen: 0,
+            region: 3,
+            n: 2,
+            via_vpc: None,
+        },
+        Op::PeerLink {
+            cen: 0,
+            pair: 3,
+            side: true,
+            associate: false,
+            on: true,
+        },
+        Op::PeerDelete { cen: 0, pair: 3 },
+        Op::TrDelete { cen: 0 },
     ]);
     let mut most_statics = 0;
+    let (mut extra_static, mut extra_learned) = (false, false);
     for op in &steps {
         n.apply(op);
         n.check().unwrap();
         most_statics = most_statics.max(n.w.cen().static_entries.len());
+        if let Some(t) = n.table(0, 3) {
+            extra_static |=
+                n.w.cen()
+                    .static_entries
+                    .values()
+                    .any(|e| e.route_table_id == t);
+            extra_learned |=
+                n.w.tr_routes(n.w.now())
+                    .get(&t)
+                    .is_some_and(|x| x.iter().any(|r| r.round > 0));
+        }
     }
     assert_eq!(most_statics, 2, "both static entries were created");
+    assert!(extra_static && extra_learned, "the extra TR took part");
+    assert_eq!(n.w.cen().transit_routers.len(), 6, "the extra TR is gone");
+    assert_eq!(
+        n.w.cen().route_rebuilds(),
+        rebuilds,
+        "no change recomputed a CEN from scratch"
+    );
     // Something was learned over peers in both CENs (the sequence is not vacuous).
     let routes = n.w.tr_routes(n.w.now());
     for cen in 0..2 {
         let peer = (0..3)
             .flat_map(|r| {
                 routes
-                    .get(&n.table(cen, r))
+                    .get(&n.table(cen, r).unwrap())
                     .into_iter()
                     .flatten()
                     .filter(|x| x.round > 0)

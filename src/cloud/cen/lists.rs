@@ -93,25 +93,48 @@ impl World {
         if let Some(c) = &p.cen_id {
             self.own_cen(me, c)?;
         }
-        // Candidates from the narrowest index: by id, by CEN, else every TR.
         let ix = self.cen.index();
-        let candidates: Box<dyn Iterator<Item = &TransitRouter>> =
-            match (&p.transit_router_id, &p.cen_id) {
-                (Some(id), _) => Box::new(self.cen.transit_routers.get(id).into_iter()),
-                (None, Some(c)) => Box::new(
-                    group(&ix.trs_by_cen, c).filter_map(|id| self.cen.transit_routers.get(id)),
-                ),
-                (None, None) => Box::new(self.cen.transit_routers.values()),
-            };
-        let rows = candidates.filter(|t| {
-            t.owner_uid == me
-                && p.cen_id.as_ref().is_none_or(|c| c == &t.cen_id)
-                && p.region_id.as_ref().is_none_or(|r| r == &t.region_id)
-                && p.transit_router_id
-                    .as_ref()
-                    .is_none_or(|x| x == &t.transit_router_id)
-        });
-        let (total, page) = page_of(rows, p.page_number, p.page_size);
+        let (total, page): (usize, Vec<&TransitRouter>) = match (&p.transit_router_id, &p.cen_id) {
+            // Without an id or CEN, the caller's TRs (in a region) are exactly an index group
+            // in id order: its size is the count and only the page is read (O(page)).
+            (None, None) => {
+                let group = match &p.region_id {
+                    Some(r) => ix.trs_by_owner_region.get(&format!("{me}|{r}")),
+                    None => ix.trs_by_owner.get(me),
+                };
+                let size = usize::try_from(p.page_size.max(1)).unwrap_or(1);
+                let start = usize::try_from(p.page_number.max(1) - 1)
+                    .unwrap_or(0)
+                    .saturating_mul(size);
+                let page = group
+                    .into_iter()
+                    .flatten()
+                    .skip(start)
+                    .take(size)
+                    .filter_map(|id| self.cen.transit_routers.get(id))
+                    .collect();
+                (group.map_or(0, |g| g.len()), page)
+            }
+            // By id (one) or by CEN (one TR per region at most): filter the candidates.
+            (id, cen) => {
+                let candidates: Box<dyn Iterator<Item = &TransitRouter>> = match (id, cen) {
+                    (Some(id), _) => Box::new(self.cen.transit_routers.get(id).into_iter()),
+                    (None, Some(c)) => Box::new(
+                        group(&ix.trs_by_cen, c).filter_map(|id| self.cen.transit_routers.get(id)),
+                    ),
+                    (None, None) => Box::new(std::iter::empty()),
+                };
+                let rows = candidates.filter(|t| {
+                    t.owner_uid == me
+                        && p.cen_id.as_ref().is_none_or(|c| c == &t.cen_id)
+                        && p.region_id.as_ref().is_none_or(|r| r == &t.region_id)
+                        && p.transit_router_id
+                            .as_ref()
+                            .is_none_or(|x| x == &t.transit_router_id)
+                });
+                page_of(rows, p.page_number, p.page_size)
+            }
+        };
         let items: Vec<Value> = page
             .into_iter()
             .map(|t| {
@@ -151,10 +174,18 @@ impl World {
                 "Basic transit routers have no route table API.",
             ));
         }
-        let rows: Vec<Value> = self
+        let rows: Vec<&super::resources::TrRouteTable> = self
             .cen
             .tables_of(&tr.transit_router_id)
-            .filter(|t| p.route_table_ids.is_empty() || p.route_table_ids.contains(&t.route_table_id))
+            .filter(|t| {
+                p.route_table_ids.is_empty() || p.route_table_ids.contains(&t.route_table_id)
+            })
+            .collect();
+        let size = usize::try_from(p.max_results).unwrap_or(50);
+        // Only the page is rendered.
+        let (page, next) = token_page(&rows, p.next_token.as_deref(), size, bad_token)?;
+        let page: Vec<Value> = page
+            .into_iter()
             .map(|t| {
                 json!({
                     "TransitRouterRouteTableId": t.route_table_id,
@@ -165,8 +196,6 @@ impl World {
                 })
             })
             .collect();
-        let size = usize::try_from(p.max_results).unwrap_or(50);
-        let (page, next) = token_page(&rows, p.next_token.as_deref(), size, bad_token)?;
         Ok(json!({
             "TotalCount": rows.len(),
             "MaxResults": p.max_results,

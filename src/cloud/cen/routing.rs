@@ -139,29 +139,31 @@ impl DestText {
 /// Deterministic id of a propagated entry (FNV-1a over `table|destination|hop`, then
 /// splitmix64 into 20 base-36 characters).
 pub(crate) fn derived_id(table: &str, dest: &Ipv4Net, hop: &str) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let text = DestText::new(dest);
-    for b in table
-        .bytes()
-        .chain([b'|'])
-        .chain(text.bytes().iter().copied())
-        .chain([b'|'])
-        .chain(hop.bytes())
-    {
-        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    fn fnv(mut h: u64, bytes: &[u8]) -> u64 {
+        for &b in bytes {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        h
     }
+    let text = DestText::new(dest);
+    let mut h = fnv(0xcbf2_9ce4_8422_2325, table.as_bytes());
+    h = fnv(h, b"|");
+    h = fnv(h, text.bytes());
+    h = fnv(h, b"|");
+    h = fnv(h, hop.as_bytes());
     let mut x = splitmix64(h);
-    let mut id = String::with_capacity(24);
-    id.push_str("rte-");
     const ALPHA: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
-    for i in 0..20 {
+    let mut id = [0u8; 24];
+    id[..4].copy_from_slice(b"rte-");
+    for (i, slot) in id[4..].iter_mut().enumerate() {
         if i == 10 {
             x = splitmix64(x);
         }
-        id.push(char::from(ALPHA[(x % 36) as usize]));
+        *slot = ALPHA[(x % 36) as usize];
         x /= 36;
     }
-    id
+    // Every byte is ASCII.
+    id.iter().map(|&b| char::from(b)).collect()
 }
 
 /// Candidate key: the priority order of §6.3.4 (origin, round, next hop).
