@@ -190,9 +190,10 @@ fn bench_check(c: &mut Criterion) {
         };
         let results = find_all();
         let steps: u64 = results.iter().map(|r| r.0).sum();
-        let line = |f: &dyn Fn(&(u64, Option<usize>)) -> String| {
-            results.iter().map(f).collect::<Vec<_>>().join(" ")
-        };
+        // One seed's (steps run, shrunk length when found).
+        type SeedResult = (u64, Option<usize>);
+        let line =
+            |f: &dyn Fn(&SeedResult) -> String| results.iter().map(f).collect::<Vec<_>>().join(" ");
         eprintln!(
             "find/{name} {invariant}: found by {} of seeds 0-9; steps to find: {}; shrunk to: {}",
             results.iter().filter(|r| r.1.is_some()).count(),

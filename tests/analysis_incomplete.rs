@@ -137,7 +137,9 @@ fn vacuous_lists_only_what_is_proven_when_the_budget_cuts_another_statement() {
     let full = ramsim(&["analyze", "vacuous", &f, "--format", "json"]);
     assert_eq!(full.code, 1, "{}", full.stdout);
     let v: Value = serde_json::from_str(&full.stdout).expect("json");
-    assert_eq!(v["incomplete"], false, "{v}");
+    // A complete answer leaves the `incomplete` field out and says so in its stats.
+    assert!(v.get("incomplete").is_none(), "{v}");
+    assert_eq!(v["stats"]["complete"], true, "{v}");
     assert_eq!(v["statements"].as_array().map(Vec::len), Some(1), "{v}");
     assert_eq!(v["statements"][0]["statement"]["statement"], 0, "{v}");
     // Statement 0 stays proven (no walk needed); statement 1 is undecided, not claimed.
@@ -167,7 +169,9 @@ fn redundant_with_the_budget_cut_claims_no_unproven_statement() {
     assert_eq!(full.code, 1, "{}", full.stdout);
     let v: Value = serde_json::from_str(&full.stdout).expect("json");
     assert_eq!(v["yes"], true, "{v}");
-    assert_eq!(v["incomplete"], false, "{v}");
+    // A complete answer leaves the `incomplete` field out and says so in its stats.
+    assert!(v.get("incomplete").is_none(), "{v}");
+    assert_eq!(v["stats"]["complete"], true, "{v}");
     assert_eq!(v["statements"].as_array().map(Vec::len), Some(1), "{v}");
     assert_eq!(v["statements"][0]["statement"]["statement"], 0, "{v}");
     // Without a walk the redundancy of statement 0 has no proof: unknown, nothing claimed

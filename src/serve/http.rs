@@ -216,11 +216,8 @@ impl Server {
         let lossy: Vec<String> = parts
             .headers
             .values()
-            .filter_map(|v| {
-                std::str::from_utf8(v.as_bytes())
-                    .is_err()
-                    .then(|| String::from_utf8_lossy(v.as_bytes()).into_owned())
-            })
+            .filter(|v| std::str::from_utf8(v.as_bytes()).is_err())
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
             .collect();
         let mut lossy_values = lossy.iter();
         let headers: Vec<(&str, &str)> = parts

@@ -1108,7 +1108,7 @@ impl EscalationMonitor {
 impl EscalationMonitor {
     /// The current snapshot recomputed from scratch (every input new) for `state`, with the
     /// run's held credentials: what the incremental refresh must equal.
-    fn from_scratch(&self, state: &SimState) -> Snapshot {
+    fn recomputed_from_scratch(&self, state: &SimState) -> Snapshot {
         let mut fresh = Snapshot {
             held: self.current.held.clone(),
             ..Snapshot::default()
@@ -1120,7 +1120,7 @@ impl EscalationMonitor {
     /// Where the incremental snapshot and the recomputation from scratch differ (rows, assume
     /// edges, trust hashes, effective answers), or `None`.
     fn incremental_differs(&self, state: &SimState) -> Option<String> {
-        let fresh = self.from_scratch(state);
+        let fresh = self.recomputed_from_scratch(state);
         let cur = &self.current;
         let rows = |s: &Snapshot| -> BTreeMap<String, (u64, Vec<bool>)> {
             s.rows
