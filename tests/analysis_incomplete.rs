@@ -113,6 +113,20 @@ fn assert_incomplete(question: &str, file: &str, proven: &[usize]) {
     assert_eq!(rules.len(), 1 + proven.len(), "{}", sarif.stdout);
 }
 
+/// With the default budget, `analyze QUESTION FILE --format json` answers completely (exit 1:
+/// something found) and lists statement 0 alone; returns the answer.
+fn complete_answer_names_statement_0(question: &str, file: &str) -> Value {
+    let full = ramsim(&["analyze", question, file, "--format", "json"]);
+    assert_eq!(full.code, 1, "{}", full.stdout);
+    let v: Value = serde_json::from_str(&full.stdout).expect("json");
+    // A complete answer leaves the `incomplete` field out and says so in its stats.
+    assert!(v.get("incomplete").is_none(), "{v}");
+    assert_eq!(v["stats"]["complete"], true, "{v}");
+    assert_eq!(v["statements"].as_array().map(Vec::len), Some(1), "{v}");
+    assert_eq!(v["statements"][0]["statement"]["statement"], 0, "{v}");
+    v
+}
+
 #[test]
 fn vacuous_with_the_budget_cut_is_incomplete_not_every_statement_takes_effect() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -134,14 +148,7 @@ fn vacuous_with_the_budget_cut_is_incomplete_not_every_statement_takes_effect() 
 fn vacuous_lists_only_what_is_proven_when_the_budget_cuts_another_statement() {
     let dir = tempfile::tempdir().expect("tempdir");
     let f = write(&dir, "mixed.json", ONE_VACUOUS_ONE_WALK);
-    let full = ramsim(&["analyze", "vacuous", &f, "--format", "json"]);
-    assert_eq!(full.code, 1, "{}", full.stdout);
-    let v: Value = serde_json::from_str(&full.stdout).expect("json");
-    // A complete answer leaves the `incomplete` field out and says so in its stats.
-    assert!(v.get("incomplete").is_none(), "{v}");
-    assert_eq!(v["stats"]["complete"], true, "{v}");
-    assert_eq!(v["statements"].as_array().map(Vec::len), Some(1), "{v}");
-    assert_eq!(v["statements"][0]["statement"]["statement"], 0, "{v}");
+    complete_answer_names_statement_0("vacuous", &f);
     // Statement 0 stays proven (no walk needed); statement 1 is undecided, not claimed.
     assert_incomplete("vacuous", &f, &[0]);
 }
@@ -165,15 +172,8 @@ fn redundant_with_the_budget_cut_is_incomplete_not_nothing_found() {
 fn redundant_with_the_budget_cut_claims_no_unproven_statement() {
     let dir = tempfile::tempdir().expect("tempdir");
     let f = write(&dir, "one-redundant.json", ONE_REDUNDANT);
-    let full = ramsim(&["analyze", "redundant", &f, "--format", "json"]);
-    assert_eq!(full.code, 1, "{}", full.stdout);
-    let v: Value = serde_json::from_str(&full.stdout).expect("json");
+    let v = complete_answer_names_statement_0("redundant", &f);
     assert_eq!(v["yes"], true, "{v}");
-    // A complete answer leaves the `incomplete` field out and says so in its stats.
-    assert!(v.get("incomplete").is_none(), "{v}");
-    assert_eq!(v["stats"]["complete"], true, "{v}");
-    assert_eq!(v["statements"].as_array().map(Vec::len), Some(1), "{v}");
-    assert_eq!(v["statements"][0]["statement"]["statement"], 0, "{v}");
     // Without a walk the redundancy of statement 0 has no proof: unknown, nothing claimed
     // (statement 1 is proven necessary by a readable witness and is not listed either way).
     assert_incomplete("redundant", &f, &[]);
