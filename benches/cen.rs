@@ -103,7 +103,7 @@ fn request(action: &str, params: &[(&str, &str)]) -> ApiRequest {
 fn ok(g: &mut Gateway, who: &Envelope, action: &str, params: &[(&str, &str)]) -> Value {
     let r = g.call(who, &request(action, params));
     assert!(r.is_success(), "{action}: {}", r.body);
-    r.body
+    r.body.into_value()
 }
 
 struct Net {

@@ -131,7 +131,7 @@ fn root(alias: &str) -> Envelope {
 fn ok(g: &mut Gateway, who: &Envelope, r: &ApiRequest) -> Value {
     let out = g.call(who, r);
     assert!(out.is_success(), "{} {}", r.action, out.body);
-    out.body
+    out.body.into_value()
 }
 
 fn str_at(v: &Value, path: &str) -> String {

@@ -95,7 +95,7 @@ fn fails(s: &mut Sim, who: &str, api: &str, params: Value, status: u16, code: &s
     );
     let ev = s.event(&r.request_id);
     assert_eq!(ev.error_code, code);
-    r.body
+    r.body.into_value()
 }
 
 fn create_sg(s: &mut Sim, who: &str, vpc: &str, kind: &str) -> String {

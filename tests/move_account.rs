@@ -83,7 +83,7 @@ fn fails(s: &mut Sim, who: &str, params: Value, status: u16, code: &str) -> Valu
         before,
         "MoveAccount failed with {code} but changed state"
     );
-    r.body
+    r.body.into_value()
 }
 
 #[test]

@@ -54,7 +54,7 @@ fn fails(s: &mut Sim, who: &str, api: &str, params: Value, status: u16, code: &s
         before,
         "{api} failed with {code} but changed state"
     );
-    r.body
+    r.body.into_value()
 }
 
 fn versions(s: &mut Sim, policy: &str) -> Vec<(String, bool)> {

@@ -56,7 +56,7 @@ fn script(s: &mut Sim) -> Vec<String> {
             "{api}: answered fields differ from the declared response shape"
         );
         called.push(format!("{}/{api}", decl.product));
-        r.body
+        r.body.into_value()
     };
     let str_of = |v: &Value, path: &[&str]| -> String {
         let mut cur = v;

@@ -214,6 +214,7 @@ fn call(gw: &mut Gateway, who: &str, action: &str, params: Value) -> Value {
         },
     )
     .body
+    .into_value()
 }
 
 /// Every principal of a world: users, roots, a session of every role (every other one with a

@@ -49,7 +49,7 @@ fn assume(sim: &mut Sim, role: &str, duration: Option<i64>) -> Value {
         p["DurationSeconds"] = json!(d.to_string());
     }
     let r = sim.json("admin", "AssumeRole", p);
-    r.body
+    r.body.into_value()
 }
 
 fn access_key(body: &Value) -> String {

@@ -22,7 +22,7 @@ use crate::authz::{
     decide, explain, ActionResource, Decision, EvalOptions, Explanation, PolicyStore,
 };
 use crate::cloud::ids::splitmix64 as mix;
-use crate::cloud::{CallContext, CloudError, Operation, Timestamp};
+use crate::cloud::{Body, CallContext, CloudError, Operation, Response, Timestamp};
 use crate::iam::{Caller, IamOperation};
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -37,8 +37,9 @@ pub use super::decision::DEFAULT_SOURCE_IP;
 pub struct CallResult {
     /// HTTP status.
     pub http_status: u16,
-    /// Response body in Alibaba's shape (always carries `RequestId`).
-    pub body: Value,
+    /// Response body in Alibaba's shape (always carries `RequestId`); reads as a
+    /// `serde_json::Value` (a typed answer is rendered on first read).
+    pub body: Body,
     /// The request id.
     pub request_id: String,
     /// The authorization decision, when the call got that far.
@@ -395,11 +396,13 @@ impl Gateway {
         let outcome = outcome.map(|v| match v {
             // Alibaba puts RequestId first; inserting it into the service's own map avoids
             // building and growing a second one.
-            Value::Object(mut m) => {
+            Response::Json(Value::Object(mut m)) => {
                 m.shift_insert(0, "RequestId".into(), Value::String(request_id.clone()));
-                Value::Object(m)
+                Body::json(Value::Object(m))
             }
-            _ => json!({ "RequestId": request_id }),
+            Response::Json(_) => Body::json(json!({ "RequestId": request_id })),
+            // A typed answer is rendered (id first) only when read.
+            Response::Typed(t) => Body::typed(request_id.clone(), t),
         });
         let event = self.audit_event(
             envelope,
@@ -426,7 +429,7 @@ impl Gateway {
                 if let (Some(d), Some(obj)) = (denial_detail, body.as_object_mut()) {
                     obj.insert("AccessDeniedDetail".into(), d);
                 }
-                (e.http_status, body)
+                (e.http_status, Body::json(body))
             }
         };
         self.state.audit.push(event);
@@ -568,7 +571,7 @@ impl Gateway {
         access_key: Option<&str>,
         decision_out: &mut Option<Decision>,
         denial_out: &mut Option<Value>,
-    ) -> (String, Option<String>, Result<Value, CloudError>) {
+    ) -> (String, Option<String>, Result<Response, CloudError>) {
         let Prepared {
             op,
             product,
@@ -626,12 +629,15 @@ impl Gateway {
         }
         // 5. apply
         let result = match &op {
-            Op::Cloud(o) => self.state.world.execute(&ctx, o),
+            Op::Cloud(o) => self.state.world.respond(&ctx, o),
             Op::Iam(o) => self
                 .state
                 .iam
-                .execute(&mut self.state.world, caller, now.epoch(), o),
-            Op::Trail(o) => o.run(&self.state.audit, caller.account(), now),
+                .execute(&mut self.state.world, caller, now.epoch(), o)
+                .map(Response::Json),
+            Op::Trail(o) => o
+                .run(&self.state.audit, caller.account(), now)
+                .map(Response::Json),
         };
         (product, region, result)
     }
@@ -719,7 +725,7 @@ impl Gateway {
         now: Timestamp,
         (service, version, host): (&'static str, &'static str, &Cow<'static, str>),
         region: Option<String>,
-        outcome: &Result<Value, CloudError>,
+        outcome: &Result<Body, CloudError>,
         access_key: Option<&str>,
         denial_detail: Option<Value>,
     ) -> AuditEvent {
@@ -809,7 +815,11 @@ impl Gateway {
             _ => "",
         };
         let (error_code, error_message, response) = match outcome {
-            Ok(body) => (String::new(), String::new(), write.then(|| body.clone())),
+            Ok(body) => (
+                String::new(),
+                String::new(),
+                write.then(|| (**body).clone()),
+            ),
             Err(e) => (e.code.clone(), e.message.clone(), None),
         };
         let resource_name = resource_name(entry, &request.params, response.as_ref());

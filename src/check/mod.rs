@@ -426,7 +426,7 @@ impl Exec {
                             self.provenance.insert(v.clone(), (step.id, path));
                         }
                     }
-                    self.responses.insert(step.id, result.body.clone());
+                    self.responses.insert(step.id, (*result.body).clone());
                 }
                 Ran {
                     caller: Some(who),

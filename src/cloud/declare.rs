@@ -10,6 +10,7 @@
 
 use crate::cloud::error::CloudError;
 use crate::cloud::params::Params;
+use crate::cloud::response::Response;
 use crate::cloud::time::Timestamp;
 use crate::cloud::world::{CallContext, World};
 use serde_json::Value;
@@ -322,6 +323,13 @@ pub trait CloudApi: Sized {
 
     /// Commits a validated plan and returns the response body (without `RequestId`).
     fn apply(world: &mut World, now: Timestamp, plan: Self::Plan) -> Value;
+
+    /// [`CloudApi::apply`] as the gateway runs it: an API whose answer is a whole resource
+    /// overrides this to answer with a typed struct, rendered only when read (see
+    /// [`crate::cloud::response`]); `apply` then stays its JSON form.
+    fn respond(world: &mut World, now: Timestamp, plan: Self::Plan) -> Response {
+        Response::Json(Self::apply(world, now, plan))
+    }
 }
 
 /// The [`CloudApi`] accessors of an operation struct with a `region_id: String` field and,

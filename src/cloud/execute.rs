@@ -8,6 +8,7 @@
 use crate::cloud::declare::CloudApi;
 use crate::cloud::error::CloudError;
 use crate::cloud::operation::{OpVisitor, Operation};
+use crate::cloud::response::Response;
 use crate::cloud::time::Timestamp;
 use crate::cloud::world::{CallContext, TokenRecord, World};
 use serde::Serialize;
@@ -23,7 +24,7 @@ struct Run<'w> {
 }
 
 impl OpVisitor for Run<'_> {
-    type Out = Result<Value, CloudError>;
+    type Out = Result<Response, CloudError>;
 
     fn visit<O: CloudApi + Serialize>(self, op: &O) -> Self::Out {
         let Run {
@@ -36,7 +37,7 @@ impl OpVisitor for Run<'_> {
         let plan = op.plan(world, ctx, now)?;
         // ---- commit: nothing below can fail ----
         world.advance_clock(now);
-        let response = O::apply(world, now, plan);
+        let response = O::respond(world, now, plan);
         world.note_scheduled(now);
         if let Some(k) = token_key {
             world.client_tokens.insert(
@@ -44,7 +45,7 @@ impl OpVisitor for Run<'_> {
                 TokenRecord {
                     time: now,
                     fingerprint,
-                    response: response.clone(),
+                    response: response.to_value(),
                 },
             );
         }
@@ -61,6 +62,12 @@ impl World {
     /// authorization in the spec's order), evaluates the policy, and only then
     /// calls `execute`, which re-runs every check. On error the world is unchanged.
     pub fn execute(&mut self, ctx: &CallContext, op: &Operation) -> Result<Value, CloudError> {
+        self.respond(ctx, op).map(Response::into_value)
+    }
+
+    /// [`World::execute`] with the answer as the service gives it: a typed answer stays typed
+    /// until read (the gateway's path).
+    pub fn respond(&mut self, ctx: &CallContext, op: &Operation) -> Result<Response, CloudError> {
         let now = self.clock.max(ctx.time);
         // §0.4.3 ClientToken idempotency.
         let token_key = op
@@ -83,7 +90,7 @@ impl World {
                     < self.options.client_token_window_secs
                 {
                     return if rec.fingerprint == fingerprint {
-                        Ok(rec.response.clone())
+                        Ok(Response::Json(rec.response.clone()))
                     } else {
                         Err(CloudError::bad(
                             "IdempotenceParamNotMatch",

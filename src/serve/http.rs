@@ -76,6 +76,11 @@ fn wall_now() -> i64 {
 
 fn json_response(status: u16, request_id: &str, body: &Value) -> Response<Full<Bytes>> {
     let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
+    json_bytes_response(status, request_id, bytes)
+}
+
+/// [`json_response`] for a body already written as JSON.
+fn json_bytes_response(status: u16, request_id: &str, bytes: Vec<u8>) -> Response<Full<Bytes>> {
     let mut r = Response::new(Full::new(Bytes::from(bytes)));
     *r.status_mut() =
         hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
@@ -372,7 +377,10 @@ impl Server {
                 log.code = code.to_string();
             }
         }
-        json_response(result.http_status, &result.request_id, &result.body)
+        // A typed answer is written straight from its struct, never built as a `Value`.
+        let mut bytes = Vec::with_capacity(512);
+        result.body.write_json(&mut bytes);
+        json_bytes_response(result.http_status, &result.request_id, bytes)
     }
 
     /// Serving a world from memory, nothing is written: past `audit_keep` events by a quarter

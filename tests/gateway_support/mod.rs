@@ -136,7 +136,7 @@ impl Sim {
             r.http_status,
             r.body
         );
-        r.body
+        r.body.into_value()
     }
 
     /// A JSON request that must succeed; returns the body.
@@ -149,7 +149,7 @@ impl Sim {
             r.http_status,
             r.body
         );
-        r.body
+        r.body.into_value()
     }
 
     /// A CLI line that must fail; returns `(http status, code)`.

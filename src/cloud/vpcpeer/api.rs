@@ -2,12 +2,14 @@
 //! injected keys, dependent actions, response shape, and the calls into its checks and effects
 //! (`ops.rs`). Spec: `network-model.md` §3.3, §9.2.
 
+use super::ops::PeeringView;
 use super::{Peering, PRODUCT};
 use crate::cloud::declare::region_accessors;
 use crate::cloud::declare::ParamType::{Bool, Int, Str, Uid};
 use crate::cloud::declare::{opt, req, AccessLevel::*, ApiDecl, CloudApi};
 use crate::cloud::error::CloudError;
 use crate::cloud::params::Params;
+use crate::cloud::response::Response;
 use crate::cloud::time::Timestamp;
 use crate::cloud::world::{CallContext, World};
 use serde::{Deserialize, Serialize};
@@ -468,7 +470,7 @@ impl CloudApi for GetVpcPeerConnectionAttribute {
         .params(&[req("InstanceId", Str)])
         .resources(&["acs:vpc:*:{account}:vpcpeer/{InstanceId}"])
         .response(PEERING_FIELDS);
-    type Plan = Value;
+    type Plan = PeeringView;
 
     fn decode(p: &Params<'_>) -> Result<Self, CloudError> {
         Ok(GetVpcPeerConnectionAttribute {
@@ -493,7 +495,10 @@ impl CloudApi for GetVpcPeerConnectionAttribute {
         w.get_peer(ctx, now, self)
     }
     fn apply(_: &mut World, _: Timestamp, response: Self::Plan) -> Value {
-        response
+        Response::typed(response).into_value()
+    }
+    fn respond(_: &mut World, _: Timestamp, response: Self::Plan) -> Response {
+        Response::typed(response)
     }
 }
 

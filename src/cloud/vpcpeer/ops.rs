@@ -740,76 +740,64 @@ impl World {
         json!({})
     }
 
-    /// Response object of Get/List (§3.3.6).
-    pub fn peering_json(&self, p: &Peering, now: Timestamp) -> Value {
+    /// Response object of Get/List (§3.3.6), typed: Alibaba's field order is the struct's.
+    pub fn peering_view(&self, p: &Peering, now: Timestamp) -> PeeringView {
         let st = p.status_at(now);
-        let vpc_obj = |id: &str| {
+        let vpc_view = |id: &str| {
             let v = self.vpcs.get(id);
-            object([
-                ("VpcId", id.into()),
-                (
-                    "Ipv4Cidrs",
-                    v.map(|v| {
+            PeeringVpcView {
+                vpc_id: id.to_string(),
+                ipv4_cidrs: v
+                    .map(|v| {
                         v.ipv4_cidrs()
                             .iter()
-                            .map(|c| Value::String(crate::cloud::packet::cidr_text(c)))
+                            .map(crate::cloud::packet::cidr_text)
                             .collect()
                     })
-                    .unwrap_or_else(|| Value::Array(Vec::new())),
-                ),
-                (
-                    "Ipv6Cidrs",
-                    v.and_then(|v| v.ipv6_cidr_block.clone())
-                        .into_iter()
-                        .map(Value::String)
-                        .collect(),
-                ),
-            ])
-        };
-        let expired = match st {
-            PeerStatus::Accepting | PeerStatus::Expired => p
-                .gmt_expired
-                .map(|t| Value::String(t.text()))
-                .unwrap_or(Value::Null),
-            _ => Value::Null,
-        };
-        object([
-            ("InstanceId", p.instance_id.as_str().into()),
-            ("GmtCreate", p.gmt_create.text().into()),
-            ("GmtModified", p.gmt_modified.text().into()),
-            ("Name", p.name.as_str().into()),
-            ("Description", p.description.as_str().into()),
-            (
-                "OwnerId",
-                p.owner_uid.parse::<u64>().unwrap_or_default().into(),
-            ),
-            (
-                "AcceptingOwnerUid",
-                p.accepting_owner_uid
-                    .parse::<u64>()
-                    .unwrap_or_default()
-                    .into(),
-            ),
-            ("RegionId", p.region_id.as_str().into()),
-            ("AcceptingRegionId", p.accepting_region_id.as_str().into()),
-            ("Bandwidth", p.bandwidth.into()),
-            ("Status", st.as_str().into()),
-            ("BizStatus", self.peering_biz_status(p).into()),
-            ("GmtExpired", expired),
-            ("ResourceGroupId", p.resource_group_id.as_str().into()),
-            ("LinkType", p.link_type.as_str().into()),
-            ("Vpc", vpc_obj(&p.vpc_id)),
-            ("AcceptingVpc", vpc_obj(&p.accepting_vpc_id)),
-            (
-                "Tags",
-                p.tags
-                    .iter()
-                    .map(|(k, v)| {
-                        object([("Key", k.as_str().into()), ("Value", v.as_str().into())])
-                    })
+                    .unwrap_or_default(),
+                ipv6_cidrs: v
+                    .and_then(|v| v.ipv6_cidr_block.clone())
+                    .into_iter()
                     .collect(),
-            ),
-        ])
+            }
+        };
+        let gmt_expired = match st {
+            PeerStatus::Accepting | PeerStatus::Expired => p.gmt_expired.map(|t| t.text()),
+            _ => None,
+        };
+        PeeringView {
+            instance_id: p.instance_id.clone(),
+            gmt_create: p.gmt_create.text(),
+            gmt_modified: p.gmt_modified.text(),
+            name: p.name.clone(),
+            description: p.description.clone(),
+            owner_id: p.owner_uid.parse::<u64>().unwrap_or_default(),
+            accepting_owner_uid: p.accepting_owner_uid.parse::<u64>().unwrap_or_default(),
+            region_id: p.region_id.clone(),
+            accepting_region_id: p.accepting_region_id.clone(),
+            bandwidth: p.bandwidth,
+            status: st.as_str(),
+            biz_status: self.peering_biz_status(p),
+            gmt_expired,
+            resource_group_id: p.resource_group_id.clone(),
+            link_type: p.link_type.clone(),
+            vpc: vpc_view(&p.vpc_id),
+            accepting_vpc: vpc_view(&p.accepting_vpc_id),
+            tags: p
+                .tags
+                .iter()
+                .map(|(k, v)| TagView {
+                    key: k.clone(),
+                    value: v.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    /// [`World::peering_view`] as a JSON value (a List row).
+    pub fn peering_json(&self, p: &Peering, now: Timestamp) -> Value {
+        // A struct of strings, numbers and vectors always converts.
+        serde_json::to_value(self.peering_view(p, now)).unwrap_or(Value::Null)
     }
 
     pub(crate) fn get_peer(
@@ -817,10 +805,10 @@ impl World {
         ctx: &CallContext,
         now: Timestamp,
         op: &GetVpcPeerConnectionAttribute,
-    ) -> Result<Value, CloudError> {
+    ) -> Result<PeeringView, CloudError> {
         let acct = self.caller_account(ctx)?;
         let p = self.visible_peer(&op.instance_id, &acct.uid, now, false)?;
-        Ok(self.peering_json(p, now))
+        Ok(self.peering_view(p, now))
     }
 
     pub(crate) fn list_peers(
@@ -863,14 +851,45 @@ impl World {
     }
 }
 
-/// A JSON object with its fields in the given order, allocated once at its final size (the
-/// `json!` macro grows the map, rehashing as it goes: a quarter of a Get call).
-fn object<const N: usize>(fields: [(&str, Value); N]) -> Value {
-    let mut map = serde_json::Map::with_capacity(N);
-    for (key, value) in fields {
-        map.insert(key.to_string(), value);
-    }
-    Value::Object(map)
+/// A peering as Get and List answer it (`PEERING_FIELDS` in `api.rs` names the same fields).
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PeeringView {
+    instance_id: String,
+    gmt_create: String,
+    gmt_modified: String,
+    name: String,
+    description: String,
+    owner_id: u64,
+    accepting_owner_uid: u64,
+    region_id: String,
+    accepting_region_id: String,
+    bandwidth: i64,
+    status: &'static str,
+    biz_status: &'static str,
+    gmt_expired: Option<String>,
+    resource_group_id: String,
+    link_type: String,
+    vpc: PeeringVpcView,
+    accepting_vpc: PeeringVpcView,
+    tags: Vec<TagView>,
+}
+
+/// One side's VPC in a [`PeeringView`].
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct PeeringVpcView {
+    vpc_id: String,
+    ipv4_cidrs: Vec<String>,
+    ipv6_cidrs: Vec<String>,
+}
+
+/// A tag in a [`PeeringView`].
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct TagView {
+    key: String,
+    value: String,
 }
 
 impl World {
