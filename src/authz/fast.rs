@@ -7,8 +7,8 @@
 //!   `ecs:*`, `*:Describe*`, `*`), each standing for the statements that wrote it. Exact
 //!   patterns are found with one hash lookup of the whole action; patterns whose literal
 //!   prefix contains the `:` (`ecs:Describe*`, `ecs:*Instance`, `ecs:De?ete*`) can only match
-//!   actions of that service, so they are filed under it and found with one hash lookup of the
-//!   action's service; the rest (`*`, `*:Describe*`, `e*`) are few after merging and are tested
+//!   actions of that service, so they are filed under it (as their text after the `:`, matched
+//!   against the action's) and found with one hash lookup of the action's service; the rest (`*`, `*:Describe*`, `e*`) are few after merging and are tested
 //!   one by one. A service or the remainder with many distinct patterns goes through the
 //!   prefix/suffix trie of [`super::action_index`] instead of a list.
 //! * **Statements** of each pattern are split by effect, Deny first: any applicable Deny
@@ -23,6 +23,8 @@
 //!   reading it.
 
 use super::action_index::{ActionIndex, Entry};
+use super::condition::{CompiledCondition, Tri};
+use crate::policy::ast::Operator;
 use crate::policy::pattern::Wildcard;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -87,70 +89,197 @@ impl Hasher for FxHasher {
 /// A hash map with [`FxHasher`].
 pub type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
-/// Fx hash of a string's bytes.
+/// Fx hash of a string's bytes, one multiply per 8-byte word, with a final mix so the high
+/// bits (the table index of [`StrMap`]) depend on every byte.
 #[inline]
 fn hash_str(s: &str) -> u64 {
-    let mut h = FxHasher::default();
-    h.write(s.as_bytes());
-    h.0
+    let bytes = s.as_bytes();
+    let mut h: u64 = bytes.len() as u64;
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(SEED);
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        h = (h.rotate_left(5) ^ tail_word(rest)).wrapping_mul(SEED);
+    }
+    h ^ (h >> 29)
 }
 
-/// Byte equality without a `memcmp` call (the keys here are a few dozen bytes).
+/// The 1–7 bytes of `rest` as one little-endian word (two overlapping 4-byte loads from 4
+/// bytes on, instead of a loop per byte).
 #[inline]
-fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
+fn tail_word(rest: &[u8]) -> u64 {
+    let n = rest.len();
+    if n >= 4 {
+        let lo = rest
+            .first_chunk::<4>()
+            .map_or(0, |c| u32::from_le_bytes(*c));
+        let hi = rest.last_chunk::<4>().map_or(0, |c| u32::from_le_bytes(*c));
+        u64::from(lo) | (u64::from(hi) << (8 * (n - 4)))
+    } else {
+        rest.iter()
+            .enumerate()
+            .fold(0, |w, (i, &b)| w | (u64::from(b) << (8 * i)))
+    }
 }
 
-/// A string-keyed map for the lookups of every decision: the key's Fx hash finds a chain of
-/// entries, compared inline (a `HashMap<Box<str>, _>` compares keys through `memcmp`, which
-/// costs more than the comparison itself on keys this short).
+/// Byte equality without a `memcmp` call (the keys here are a few dozen bytes), a word at a
+/// time.
+#[inline]
+pub(crate) fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut ca = a.chunks_exact(8);
+    let mut cb = b.chunks_exact(8);
+    let word = |c: &[u8]| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        u64::from_le_bytes(w)
+    };
+    for (x, y) in (&mut ca).zip(&mut cb) {
+        if word(x) != word(y) {
+            return false;
+        }
+    }
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    ra.is_empty() || tail_word(ra) == tail_word(rb)
+}
+
+/// Byte offsets of the `:` in `s`, up to `N` of them, and how many there are in all (capped
+/// at `N + 1`): eight bytes at a time (an exact zero-byte mask of the word XOR `::::::::`).
+#[inline]
+fn colons<const N: usize>(s: &[u8]) -> ([usize; N], usize) {
+    const ONES7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const COLONS: u64 = 0x3a3a_3a3a_3a3a_3a3a;
+    let mut at = [0usize; N];
+    let mut n = 0usize;
+    let mut record = |i: usize, n: &mut usize| {
+        if let Some(slot) = at.get_mut(*n) {
+            *slot = i;
+        }
+        *n += 1;
+    };
+    let mut chunks = s.chunks_exact(8);
+    let mut base = 0usize;
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        let x = u64::from_le_bytes(w) ^ COLONS;
+        // 0x80 exactly in the bytes of `x` that are zero (no borrow between bytes)
+        let mut m = !(((x & ONES7).wrapping_add(ONES7)) | x | ONES7);
+        while m != 0 {
+            record(base + (m.trailing_zeros() / 8) as usize, &mut n);
+            if n > N {
+                return (at, n);
+            }
+            m &= m - 1;
+        }
+        base += 8;
+    }
+    for (i, &b) in chunks.remainder().iter().enumerate() {
+        if b == b':' {
+            record(base + i, &mut n);
+            if n > N {
+                return (at, n);
+            }
+        }
+    }
+    (at, n)
+}
+
+/// A string-keyed map for the lookups of every decision: open addressing over a
+/// power-of-two table of entry indexes, probed linearly from the key's hash; each entry keeps
+/// its hash so a probe compares one word before the bytes (inline: a `memcmp` call costs more
+/// than the comparison itself on keys this short). One hash of the key, no second hashing
+/// of the hash, no group probing: a lookup is a few dozen instructions.
 #[derive(Debug, Clone)]
 pub struct StrMap<V> {
-    heads: FxMap<u64, u32>,
-    entries: Vec<(Box<str>, V, u32)>,
+    /// Entry index per slot, [`NIL`] when free; empty or a power of two, at most half full.
+    slots: Box<[u32]>,
+    /// `64 - log2(slots.len())`: the index is the hash's top bits.
+    shift: u32,
+    entries: Vec<(Box<str>, V, u64)>,
 }
 
 impl<V> Default for StrMap<V> {
     fn default() -> Self {
         StrMap {
-            heads: FxMap::default(),
+            slots: Box::new([]),
+            shift: 64,
             entries: Vec::new(),
         }
     }
 }
 
-/// End of a chain.
+/// A free slot.
 const NIL: u32 = u32::MAX;
 
 impl<V> StrMap<V> {
+    /// The slot where `key` (hashed `h`) is or would be inserted.
+    #[inline]
+    fn probe(&self, key: &str, h: u64) -> Option<usize> {
+        let mask = self.slots.len().checked_sub(1)?;
+        let mut i = (h >> self.shift) as usize & mask;
+        loop {
+            let e = *self.slots.get(i)?;
+            if e == NIL {
+                return Some(i);
+            }
+            if let Some((k, _, eh)) = self.entries.get(e as usize) {
+                if *eh == h && same(k, key) {
+                    return Some(i);
+                }
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
     /// The value of `key`.
     #[inline]
     pub fn get(&self, key: &str) -> Option<&V> {
-        let mut i = *self.heads.get(&hash_str(key))?;
-        while let Some((k, v, next)) = self.entries.get(i as usize) {
-            if same(k, key) {
-                return Some(v);
+        let h = hash_str(key);
+        let slot = self.probe(key, h)?;
+        let e = *self.slots.get(slot)?;
+        self.entries.get(e as usize).map(|(_, v, _)| v)
+    }
+
+    /// Rebuilds the slot table with room for twice the entries.
+    fn grow(&mut self) {
+        let size = ((self.entries.len() + 1) * 2).next_power_of_two().max(8);
+        self.slots = vec![NIL; size].into_boxed_slice();
+        self.shift = 64 - size.trailing_zeros();
+        let mask = size - 1;
+        for (n, (_, _, h)) in self.entries.iter().enumerate() {
+            let mut i = (h >> self.shift) as usize & mask;
+            while self.slots[i] != NIL {
+                i = (i + 1) & mask;
             }
-            i = *next;
+            self.slots[i] = n as u32;
         }
-        None
     }
 
     /// The value of `key`, inserted with `make` when absent.
     pub fn entry(&mut self, key: &str, make: impl FnOnce() -> V) -> &mut V {
         let h = hash_str(key);
-        let mut at = self.heads.get(&h).copied().unwrap_or(NIL);
-        let head = at;
-        while let Some((k, _, next)) = self.entries.get(at as usize) {
-            if same(k, key) {
-                return &mut self.entries[at as usize].1;
+        if let Some(slot) = self.probe(key, h) {
+            let e = self.slots[slot];
+            if e != NIL {
+                return &mut self.entries[e as usize].1;
             }
-            at = *next;
         }
-        let i = self.entries.len() as u32;
-        self.entries.push((key.into(), make(), head));
-        self.heads.insert(h, i);
-        &mut self.entries[i as usize].1
+        if (self.entries.len() + 1) * 2 > self.slots.len() {
+            self.grow();
+        }
+        let n = self.entries.len() as u32;
+        self.entries.push((key.into(), make(), h));
+        let slot = self.probe(key, h).unwrap_or(0);
+        self.slots[slot] = n;
+        &mut self.entries[n as usize].1
     }
 
     /// Number of keys.
@@ -270,7 +399,12 @@ impl ActionMatcher {
                         if prefix.len() == text.len() {
                             *service.exact.entry(&text[c + 1..], || g) = g;
                         } else {
-                            service.bucket.patterns.push((pattern.clone(), g));
+                            // Only actions of this service reach the bucket, so it holds the
+                            // pattern's text after the `:` (matched against the action's).
+                            service
+                                .bucket
+                                .patterns
+                                .push((Wildcard::new(&text[c + 1..]), g));
                             service.bucket.trie = None;
                         }
                     }
@@ -319,10 +453,11 @@ impl ActionMatcher {
         match colon(action) {
             Some(c) => {
                 if let Some(service) = self.services.get(&action[..c]) {
-                    if let Some(&g) = service.exact.get(&action[c + 1..]) {
+                    let name = &action[c + 1..];
+                    if let Some(&g) = service.exact.get(name) {
                         by_id(g)?;
                     }
-                    service.bucket.for_each(action, &mut by_id)?;
+                    service.bucket.for_each(name, &mut by_id)?;
                 }
             }
             None => {
@@ -368,6 +503,55 @@ impl KeyTable {
     }
 }
 
+/// Conditions of a set whose verdict a [`RequestView`] remembers, at most this many.
+pub const MEMO_SLOTS: usize = 256;
+const MEMO_WORDS: usize = MEMO_SLOTS / 64;
+
+/// The distinct conditions of a set (same operator, same key slot, same values as written):
+/// each gets an id, and those written by two statements or more (up to [`MEMO_SLOTS`], first
+/// come) a memo slot, so that one evaluation computes each shared condition's verdict once
+/// whatever the number of candidate statements repeating it (a set of 10,000 statements
+/// repeats `acs:SecureTransport = true` hundreds of times).
+#[derive(Debug, Clone, Default)]
+pub struct ConditionTable {
+    ids: FxMap<(Operator, u16, Box<[Box<str>]>), u32>,
+    /// Per id: statements using it so far, and its memo slot ([`NO_MEMO`] when none).
+    uses: Vec<(u32, u16)>,
+    slots: u16,
+}
+
+/// No memo slot.
+const NO_MEMO: u16 = u16::MAX;
+
+impl ConditionTable {
+    /// The id of condition `c` whose key has slot `key`.
+    pub fn intern(&mut self, c: &CompiledCondition, key: u16) -> u32 {
+        let raw: Box<[Box<str>]> = c.policy_values().map(Into::into).collect();
+        let next = self.uses.len() as u32;
+        let id = *self.ids.entry((c.operator(), key, raw)).or_insert(next);
+        if id == next {
+            self.uses.push((0, NO_MEMO));
+        }
+        if let Some((n, slot)) = self.uses.get_mut(id as usize) {
+            *n += 1;
+            if *n == 2 && usize::from(self.slots) < MEMO_SLOTS {
+                *slot = self.slots;
+                self.slots += 1;
+            }
+        }
+        id
+    }
+
+    /// The memo slot of condition `id`, if it has one.
+    #[inline]
+    pub fn memo_slot(&self, id: u32) -> Option<u16> {
+        self.uses
+            .get(id as usize)
+            .map(|&(_, slot)| slot)
+            .filter(|&slot| slot != NO_MEMO)
+    }
+}
+
 /// A request's condition values as the conditions of one set read them: each key resolved at
 /// most once, an IP value parsed at most once, the resource ARN split into its fields at most
 /// once. Lives on the stack for one evaluation.
@@ -378,6 +562,10 @@ pub struct RequestView<'r> {
     values: [Option<&'r [String]>; CACHED_KEYS],
     ips: [Option<IpAddr>; CACHED_KEYS],
     arn: Option<Option<ArnFields<'r>>>,
+    /// Condition verdicts by memo slot ([`ConditionTable`]): evaluated, true, unknown.
+    memo_done: [u64; MEMO_WORDS],
+    memo_true: [u64; MEMO_WORDS],
+    memo_unknown: [u64; MEMO_WORDS],
 }
 
 impl<'r> RequestView<'r> {
@@ -391,6 +579,43 @@ impl<'r> RequestView<'r> {
             values: [None; CACHED_KEYS],
             ips: [None; CACHED_KEYS],
             arn: None,
+            memo_done: [0; MEMO_WORDS],
+            memo_true: [0; MEMO_WORDS],
+            memo_unknown: [0; MEMO_WORDS],
+        }
+    }
+
+    /// The verdict remembered in memo slot `slot`, if any.
+    #[inline]
+    pub fn memo(&self, slot: u16) -> Option<Tri> {
+        let (w, bit) = (usize::from(slot) / 64, 1u64 << (slot % 64));
+        if self.memo_done.get(w)? & bit == 0 {
+            return None;
+        }
+        Some(if self.memo_true.get(w)? & bit != 0 {
+            Tri::True
+        } else if self.memo_unknown.get(w)? & bit != 0 {
+            Tri::Unknown
+        } else {
+            Tri::False
+        })
+    }
+
+    /// Remembers `verdict` in memo slot `slot` (ignored past [`MEMO_SLOTS`]).
+    #[inline]
+    pub fn set_memo(&mut self, slot: u16, verdict: Tri) {
+        let (w, bit) = (usize::from(slot) / 64, 1u64 << (slot % 64));
+        if let (Some(d), Some(t), Some(u)) = (
+            self.memo_done.get_mut(w),
+            self.memo_true.get_mut(w),
+            self.memo_unknown.get_mut(w),
+        ) {
+            *d |= bit;
+            match verdict {
+                Tri::True => *t |= bit,
+                Tri::Unknown => *u |= bit,
+                Tri::False => {}
+            }
         }
     }
 
@@ -426,10 +651,15 @@ impl<'r> RequestView<'r> {
         self.ips[s]
     }
 
-    /// The request ARN's fields as segment ids of `table` (computed once); `None` when the
-    /// ARN does not have the five-field shape the segment index relies on.
+    /// The request ARN's fields (computed once), with their segment ids of `table` when
+    /// given (large sets: fields then compare as integers); `None` when the ARN does not have
+    /// the five-field shape the segment form relies on. One view always passes the same table.
     #[inline]
-    pub fn arn(&mut self, resource: &'r str, table: &SegmentTable) -> Option<&ArnFields<'r>> {
+    pub fn arn(
+        &mut self,
+        resource: &'r str,
+        table: Option<&SegmentTable>,
+    ) -> Option<&ArnFields<'r>> {
         if self.arn.is_none() {
             self.arn = Some(ArnFields::split(resource, table));
         }
@@ -461,32 +691,27 @@ impl SegmentTable {
     }
 }
 
-/// A request ARN `acs:<service>:<region>:<account>:<type>[/<id>]` with exactly four colons,
-/// fields as segment ids.
+/// A request ARN `acs:<service>:<region>:<account>:<type>[/<id>]` with exactly four colons:
+/// its fields as text, and as segment ids when split against a [`SegmentTable`] ([`UNKNOWN`]
+/// otherwise).
 #[derive(Debug, Clone, Copy)]
 pub struct ArnFields<'r> {
-    service: u32,
-    region: u32,
-    account: u32,
-    rtype: u32,
+    ids: [u32; 4],
+    texts: [&'r str; 4],
     id: Option<&'r str>,
 }
 
+/// Field positions in [`ArnFields`].
+const SERVICE: usize = 0;
+const REGION: usize = 1;
+const ACCOUNT: usize = 2;
+const RTYPE: usize = 3;
+
 impl<'r> ArnFields<'r> {
-    fn split(arn: &'r str, table: &SegmentTable) -> Option<ArnFields<'r>> {
+    fn split(arn: &'r str, table: Option<&SegmentTable>) -> Option<ArnFields<'r>> {
         let rest = arn.strip_prefix("acs:")?;
-        // the three colons after `acs:`, and no fourth (a plain loop: `memchr` costs more here)
-        let mut cuts = [0usize; 3];
-        let mut n = 0;
-        for (i, b) in rest.bytes().enumerate() {
-            if b == b':' {
-                if n == 3 {
-                    return None;
-                }
-                cuts[n] = i;
-                n += 1;
-            }
-        }
+        // the three colons after `acs:`, and no fourth
+        let (cuts, n) = colons::<3>(rest.as_bytes());
         if n != 3 {
             return None;
         }
@@ -495,28 +720,40 @@ impl<'r> ArnFields<'r> {
             Some(slash) => (&relative[..slash], Some(&relative[slash + 1..])),
             None => (relative, None),
         };
-        Some(ArnFields {
-            service: table.id(&rest[..cuts[0]]),
-            region: table.id(&rest[cuts[0] + 1..cuts[1]]),
-            account: table.id(&rest[cuts[1] + 1..cuts[2]]),
-            rtype: table.id(rtype),
-            id,
-        })
+        let texts = [
+            &rest[..cuts[0]],
+            &rest[cuts[0] + 1..cuts[1]],
+            &rest[cuts[1] + 1..cuts[2]],
+            rtype,
+        ];
+        let ids = match table {
+            Some(t) => texts.map(|f| t.id(f)),
+            None => [UNKNOWN; 4],
+        };
+        Some(ArnFields { ids, texts, id })
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Field {
     Any,
-    Is(u32),
+    /// A literal field: its segment id and its text.
+    Is(u32, Box<str>),
 }
 
 impl Field {
+    /// Does the field admit field `at` of `a` (by id when `by_id`, else by text)?
     #[inline]
-    fn admits(self, id: u32) -> bool {
+    fn admits(&self, a: &ArnFields<'_>, at: usize, by_id: bool) -> bool {
         match self {
             Field::Any => true,
-            Field::Is(f) => f == id,
+            Field::Is(f, text) => {
+                if by_id {
+                    a.ids.get(at) == Some(f)
+                } else {
+                    a.texts.get(at).is_some_and(|t| same(t, text))
+                }
+            }
         }
     }
 }
@@ -527,7 +764,7 @@ enum Relative {
     Any,
     /// `<type>/*`, `<type>/<prefix>*` or `<type>/<id>`.
     Typed {
-        rtype: u32,
+        rtype: Field,
         /// Literal id text, a prefix when `prefix` is set.
         id: Box<str>,
         prefix: bool,
@@ -562,7 +799,7 @@ impl ArnPattern {
             if f == "*" {
                 Some(Field::Any)
             } else if literal(f) {
-                Some(Field::Is(table.intern(f)))
+                Some(Field::Is(table.intern(f), f.into()))
             } else {
                 None
             }
@@ -582,7 +819,7 @@ impl ArnPattern {
                 None => return None,
             };
             Relative::Typed {
-                rtype: table.intern(t),
+                rtype: Field::Is(table.intern(t), t.into()),
                 id: id.into(),
                 prefix,
             }
@@ -595,21 +832,22 @@ impl ArnPattern {
         })
     }
 
-    /// Does the pattern match the ARN `a`?
+    /// Does the pattern match the ARN `a`? Fields compare by segment id when `by_id` (`a` was
+    /// split against the table the pattern was compiled with), else by text.
     #[inline]
-    pub fn matches(&self, a: &ArnFields<'_>) -> bool {
-        self.service.admits(a.service)
-            && self.region.admits(a.region)
-            && self.account.admits(a.account)
+    pub fn matches(&self, a: &ArnFields<'_>, by_id: bool) -> bool {
+        self.service.admits(a, SERVICE, by_id)
+            && self.region.admits(a, REGION, by_id)
+            && self.account.admits(a, ACCOUNT, by_id)
             && match &self.relative {
                 Relative::Any => true,
                 Relative::Typed { rtype, id, prefix } => {
-                    *rtype == a.rtype
+                    rtype.admits(a, RTYPE, by_id)
                         && a.id.is_some_and(|r| {
                             if *prefix {
                                 r.as_bytes().starts_with(id.as_bytes())
                             } else {
-                                r == &**id
+                                same(r, id)
                             }
                         })
                 }
@@ -721,6 +959,93 @@ mod tests {
     }
 
     #[test]
+    fn word_helpers_agree_with_the_plain_forms() {
+        let texts = [
+            "",
+            "a",
+            "ab:",
+            ":",
+            "abc:defg",
+            "acs:ecs:cn-hangzhou:123:instance/i-1",
+            "::::::::::",
+            "x:y:z:w:v:u:t:s:r",
+            "é:ü:ß",
+            "12345678",
+            "12345678:",
+            ";;;;;;;;:",
+        ];
+        for a in texts {
+            let want: Vec<usize> = a
+                .bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b':')
+                .map(|(i, _)| i)
+                .collect();
+            let (at, n) = colons::<3>(a.as_bytes());
+            assert_eq!(n, want.len().min(4), "{a}");
+            assert_eq!(&at[..n.min(3)], &want[..want.len().min(3)], "{a}");
+            for b in texts {
+                assert_eq!(same(a, b), a == b, "{a} / {b}");
+            }
+            for cut in 0..a.len() {
+                if a.is_char_boundary(cut) {
+                    let b = format!("{}#{}", &a[..cut], a.get(cut + 1..).unwrap_or(""));
+                    assert_eq!(same(a, &b), a == b, "{a} / {b}");
+                }
+            }
+        }
+        assert_eq!(tail_word(b"abcde"), u64::from_le_bytes(*b"abcde\0\0\0"));
+        assert_eq!(tail_word(b"ab"), u64::from_le_bytes(*b"ab\0\0\0\0\0\0"));
+    }
+
+    #[test]
+    fn shared_conditions_get_memo_slots_and_verdicts_are_remembered() {
+        use crate::policy::{read_policy, PolicyKind, ReadOptions};
+        let doc = r#"{"Version":"1","Statement":[
+            {"Effect":"Allow","Action":"*","Resource":"*","Condition":{"Bool":{"acs:SecureTransport":"true"},"IpAddress":{"acs:SourceIp":"10.0.0.0/8"}}},
+            {"Effect":"Allow","Action":"*","Resource":"*","Condition":{"Bool":{"ACS:securetransport":"true"},"IpAddress":{"acs:SourceIp":"192.168.0.0/16"}}},
+            {"Effect":"Allow","Action":"*","Resource":"*","Condition":{"Bool":{"acs:SecureTransport":"false"}}}]}"#;
+        let p = read_policy(doc, PolicyKind::Identity, &ReadOptions::default())
+            .policy
+            .expect("policy");
+        let (mut keys, mut table) = (KeyTable::default(), ConditionTable::default());
+        let ids: Vec<Vec<u32>> = p
+            .statements
+            .iter()
+            .map(|s| {
+                s.conditions
+                    .iter()
+                    .map(|c| {
+                        table.intern(&CompiledCondition::compile(c), keys.intern(&c.key.value))
+                    })
+                    .collect()
+            })
+            .collect();
+        // the TLS condition is shared (the key matched case-insensitively); the others not
+        assert_eq!(ids[0][0], ids[1][0]);
+        assert_ne!(ids[0][1], ids[1][1]);
+        assert_ne!(ids[0][0], ids[2][0]);
+        assert_eq!(table.memo_slot(ids[0][0]), Some(0));
+        assert_eq!(table.memo_slot(ids[0][1]), None);
+        assert_eq!(table.memo_slot(ids[2][0]), None);
+        let ctx = super::super::RequestContext::new();
+        let mut v = RequestView::new(&ctx);
+        assert_eq!(v.memo(0), None);
+        for (slot, t) in [
+            (0u16, Tri::True),
+            (63, Tri::Unknown),
+            (64, Tri::False),
+            (255, Tri::True),
+        ] {
+            v.set_memo(slot, t);
+            assert_eq!(v.memo(slot), Some(t));
+        }
+        assert_eq!(v.memo(1), None);
+        v.set_memo(256, Tri::True);
+        assert_eq!(v.memo(256), None);
+    }
+
+    #[test]
     fn str_map_finds_every_key() {
         let mut m: StrMap<usize> = StrMap::default();
         let keys: Vec<String> = (0..500).map(|i| format!("k{i}")).collect();
@@ -772,10 +1097,23 @@ mod tests {
             "arn:ecs:cn-hangzhou:123:instance/i-1",
         ];
         for a in arns {
-            let fields = ArnFields::split(a, &t);
+            let by_id = ArnFields::split(a, Some(&t));
+            let by_text = ArnFields::split(a, None);
+            assert_eq!(by_id.is_some(), by_text.is_some(), "{a}");
             for (glob, seg) in &compiled {
-                if let (Some(seg), Some(f)) = (seg, &fields) {
-                    assert_eq!(seg.matches(f), glob.matches(a), "{} / {a}", glob.as_str());
+                if let (Some(seg), Some(i), Some(x)) = (seg, &by_id, &by_text) {
+                    assert_eq!(
+                        seg.matches(i, true),
+                        glob.matches(a),
+                        "{} / {a}",
+                        glob.as_str()
+                    );
+                    assert_eq!(
+                        seg.matches(x, false),
+                        glob.matches(a),
+                        "{} / {a}",
+                        glob.as_str()
+                    );
                 }
             }
         }

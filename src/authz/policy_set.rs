@@ -12,7 +12,8 @@
 use super::condition::{CompiledCondition, Tri};
 use super::context::RequestContext;
 use super::fast::{
-    common_literal_prefix, ActionMatcher, ArnPattern, Group, KeyTable, RequestView, SegmentTable,
+    common_literal_prefix, ActionMatcher, ArnPattern, ConditionTable, Group, KeyTable, RequestView,
+    SegmentTable,
 };
 use super::options::{EvalOptions, UnparseableValues};
 use super::principal::{Principal, PrincipalKind};
@@ -234,6 +235,8 @@ pub struct CompiledStatement {
     conditions: Box<[CompiledCondition]>,
     /// Per condition, its key's slot in the set's [`KeyTable`].
     key_slots: Box<[u16]>,
+    /// Per condition, its id in the set's [`ConditionTable`].
+    cond_ids: Box<[u32]>,
     /// Literal text every resource this statement's `Resource` can match starts with.
     resource_prefix: Box<str>,
     /// How the fast path checks the resource.
@@ -251,8 +254,9 @@ enum ResourceCheck {
     Glob,
 }
 
-/// Sets at least this large check resources by ARN segments (splitting the request ARN costs
-/// a few hash lookups, repaid only when there are many candidates).
+/// Sets at least this large compare resource ARN fields as segment ids (interning the request
+/// ARN's fields costs four hash lookups, repaid only when there are many candidates); smaller
+/// sets compare the fields as text.
 const SEGMENTS_FROM: usize = 256;
 
 /// `hay` starts with `prefix` (inline: the prefixes are a few dozen bytes).
@@ -294,6 +298,7 @@ impl CompiledStatement {
         lines: Option<(&str, &LineIndex)>,
         keys: &mut KeyTable,
         segments: &mut SegmentTable,
+        conds: &mut ConditionTable,
     ) -> Self {
         let actions = PatternMatcher {
             negated: s.actions.negated,
@@ -334,6 +339,21 @@ impl CompiledStatement {
             let lc = idx.line_col(text, s.span.start);
             (lc.line, lc.column)
         });
+        let conditions: Box<[CompiledCondition]> = s
+            .conditions
+            .iter()
+            .map(CompiledCondition::compile)
+            .collect();
+        let key_slots: Box<[u16]> = s
+            .conditions
+            .iter()
+            .map(|c| keys.intern(&c.key.value))
+            .collect();
+        let cond_ids = conditions
+            .iter()
+            .zip(key_slots.iter())
+            .map(|(c, &k)| conds.intern(c, k))
+            .collect();
         CompiledStatement {
             origin: StatementRef {
                 policy: policy_index,
@@ -346,16 +366,9 @@ impl CompiledStatement {
             actions,
             resources,
             principal,
-            conditions: s
-                .conditions
-                .iter()
-                .map(CompiledCondition::compile)
-                .collect(),
-            key_slots: s
-                .conditions
-                .iter()
-                .map(|c| keys.intern(&c.key.value))
-                .collect(),
+            conditions,
+            key_slots,
+            cond_ids,
             resource_prefix,
             resource_check,
         }
@@ -406,13 +419,20 @@ impl CompiledStatement {
     ) -> bool {
         let resource = match &self.resource_check {
             ResourceCheck::All => true,
-            ResourceCheck::Arn(patterns) if set.statements.len() >= SEGMENTS_FROM => {
-                match view.arn(req.resource, &set.segments) {
-                    Some(arn) => patterns.iter().any(|p| p.matches(arn)),
-                    None => self.resource_glob(req.resource),
+            ResourceCheck::Arn(patterns) => {
+                // Large sets compare fields as segment ids (the request ARN's fields are
+                // looked up once, repaid over many candidates); small ones as text.
+                let by_id = set.statements.len() >= SEGMENTS_FROM;
+                if !starts_with(req.resource, &self.resource_prefix) {
+                    false
+                } else {
+                    match view.arn(req.resource, by_id.then_some(&set.segments)) {
+                        Some(arn) => patterns.iter().any(|p| p.matches(arn, by_id)),
+                        None => self.resource_glob(req.resource),
+                    }
                 }
             }
-            _ => self.resource_glob(req.resource),
+            ResourceCheck::Glob => self.resource_glob(req.resource),
         };
         if !resource
             || !self
@@ -425,11 +445,28 @@ impl CompiledStatement {
         let keys = &set.keys;
         let unparseable = req.options.unparseable_values;
         let mut acc = Tri::True;
-        for (c, &slot) in self.conditions.iter().zip(self.key_slots.iter()) {
-            let key = keys.spelling(slot);
-            let values = view.get(slot, key);
-            let ip = if c.is_ip() { view.ip(slot, key) } else { None };
-            acc = acc.and(c.evaluate_parsed(values, ip, unparseable));
+        let conds = self
+            .conditions
+            .iter()
+            .zip(self.key_slots.iter())
+            .zip(self.cond_ids.iter());
+        for ((c, &slot), &id) in conds {
+            // A condition other candidates share is evaluated once per request.
+            let memo = set.conds.memo_slot(id);
+            let verdict = match memo.and_then(|m| view.memo(m)) {
+                Some(v) => v,
+                None => {
+                    let key = keys.spelling(slot);
+                    let values = view.get(slot, key);
+                    let ip = if c.is_ip() { view.ip(slot, key) } else { None };
+                    let v = c.evaluate_parsed(values, ip, unparseable);
+                    if let Some(m) = memo {
+                        view.set_memo(m, v);
+                    }
+                    v
+                }
+            };
+            acc = acc.and(verdict);
             if acc == Tri::False {
                 break;
             }
@@ -470,6 +507,7 @@ pub struct PolicySet {
     actions: ActionMatcher,
     keys: KeyTable,
     segments: SegmentTable,
+    conds: ConditionTable,
     /// `NotAction` statements: they match by exclusion and must always be checked.
     by_exclusion: Vec<u32>,
 }
@@ -489,6 +527,7 @@ impl PolicySet {
             actions: ActionMatcher::default(),
             keys: KeyTable::default(),
             segments: SegmentTable::default(),
+            conds: ConditionTable::default(),
             by_exclusion: Vec::new(),
         }
     }
@@ -508,6 +547,7 @@ impl PolicySet {
                 lines,
                 &mut self.keys,
                 &mut self.segments,
+                &mut self.conds,
             );
             if compiled.actions.negated {
                 self.by_exclusion.push(stmt_id);
@@ -621,30 +661,34 @@ impl PolicySet {
 }
 
 /// Folds `action` for matching and calls `f` with it, using a stack buffer for the common
-/// ASCII case so the hot path does not allocate.
+/// ASCII case so the hot path does not allocate: one pass copies, lower-cases and checks that
+/// every byte is ASCII (no `memcpy` call, no UTF-8 validation of the copy).
+#[inline]
 pub fn with_folded_action<R>(action: &str, f: impl FnOnce(&str) -> R) -> R {
-    const CAP: usize = 256;
     const SHORT: usize = 64;
-    if action.is_ascii() && action.len() <= SHORT {
-        // most actions: a small buffer is cheaper to clear
-        let mut buf = [0u8; SHORT];
-        let out = &mut buf[..action.len()];
-        out.copy_from_slice(action.as_bytes());
-        out.make_ascii_lowercase();
-        match std::str::from_utf8(out) {
-            Ok(s) => f(s),
-            Err(_) => f(&fold_case(action)),
+    const CAP: usize = 256;
+    #[inline(always)]
+    fn fold_into<R>(action: &str, buf: &mut [u8], f: impl FnOnce(&str) -> R) -> R {
+        let src = action.as_bytes();
+        let Some(out) = buf.get_mut(..src.len()) else {
+            return f(&fold_case(action));
+        };
+        let mut high = 0u8;
+        for (o, &b) in out.iter_mut().zip(src) {
+            high |= b;
+            *o = b | (u8::from(b.is_ascii_uppercase()) << 5);
         }
-    } else if action.is_ascii() && action.len() <= CAP {
-        let mut buf = [0u8; CAP];
-        let out = &mut buf[..action.len()];
-        out.copy_from_slice(action.as_bytes());
-        out.make_ascii_lowercase();
-        // ASCII in, ASCII out: always valid UTF-8.
-        match std::str::from_utf8(out) {
-            Ok(s) => f(s),
-            Err(_) => f(&fold_case(action)),
+        if high >= 0x80 {
+            return f(&fold_case(action));
         }
+        // SAFETY: every byte of `out` is ASCII (`high < 0x80`, checked above), so the slice is
+        // valid UTF-8.
+        f(unsafe { std::str::from_utf8_unchecked(out) })
+    }
+    if action.len() <= SHORT {
+        fold_into(action, &mut [0u8; SHORT], f)
+    } else if action.len() <= CAP {
+        fold_into(action, &mut [0u8; CAP], f)
     } else {
         f(&fold_case(action))
     }
