@@ -297,6 +297,18 @@ impl Principal {
     }
 }
 
+/// `action` case-folded now when [`crate::authz::decide`] would fold it into a new string on
+/// every call (a non-ASCII action with capitals, or one over 256 bytes): actions are compared
+/// case-insensitively, so the decision is the same and `decide` stays allocation-free. Short
+/// ASCII actions, folded on the stack by `decide`, are kept as written.
+fn prefolded(action: &str) -> std::borrow::Cow<'_, str> {
+    if action.is_ascii() && action.len() <= 256 {
+        std::borrow::Cow::Borrowed(action)
+    } else {
+        crate::policy::pattern::fold_case(action)
+    }
+}
+
 /// One request: a caller, an action on one or more resources, dependent actions that must
 /// also be allowed, and condition-key values. Each resource is owned by the account its ARN
 /// names unless [`Request::resource_account`] says otherwise (another account's resource
@@ -334,15 +346,14 @@ impl Request {
 
     fn rebuild_pairs(&mut self) {
         let owner = self.resource_account.as_deref();
+        let action = prefolded(&self.action);
         self.pairs = self
             .resources
             .iter()
-            .map(|r| ActionResource::owned(self.action.as_str(), r.as_str(), owner))
-            .chain(
-                self.dependent
-                    .iter()
-                    .map(|(a, r)| ActionResource::owned(a.as_str(), r.as_str(), owner)),
-            )
+            .map(|r| ActionResource::owned(action.as_ref(), r.as_str(), owner))
+            .chain(self.dependent.iter().map(|(a, r)| {
+                ActionResource::owned(prefolded(a).as_ref(), r.as_str(), owner)
+            }))
             .collect();
     }
 
@@ -401,7 +412,8 @@ impl Request {
     }
 
     /// Every (action, resource) pair decided: the action on each resource, then the
-    /// dependent actions. [`Decision::pair`] indexes this list.
+    /// dependent actions (a non-ASCII or very long action case-folded). [`Decision::pair`]
+    /// indexes this list.
     pub fn pairs(&self) -> &[ActionResource] {
         &self.pairs
     }

@@ -193,6 +193,7 @@ fn requests() -> Vec<Request> {
             )
             .assume_role(true),
             Request::new(p.clone(), "ecs:DescribeÍnstances", "*"),
+            Request::new(p.clone(), &format!("ecs:{}", "Describe".repeat(40)), "*"),
         ]);
     }
     out

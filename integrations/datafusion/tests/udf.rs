@@ -199,23 +199,16 @@ async fn the_same_query_over_parquet_and_in_aggregates() {
     let ctx = session().await;
     let dir = std::env::temp_dir().join(format!("ramsim-datafusion-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
+    let path = format!("{}/", dir.to_str().expect("utf-8 path"));
     ctx.sql("SELECT * FROM events")
         .await
         .expect("plans")
-        .write_parquet(
-            dir.to_str().expect("utf-8 path"),
-            DataFrameWriteOptions::new(),
-            None,
-        )
+        .write_parquet(&path, DataFrameWriteOptions::new(), None)
         .await
         .expect("writes parquet");
     let pq = SessionContext::new();
     pq.register_udf(RamDecide::udf(policies()));
-    pq.register_parquet(
-        "events",
-        dir.to_str().expect("utf-8 path"),
-        ParquetReadOptions::default(),
-    )
+    pq.register_parquet("events", &path, ParquetReadOptions::default())
     .await
     .expect("parquet table");
     assert_eq!(rows(&pq, QUERY).await, owned(by_hand()));
