@@ -17,6 +17,7 @@ pub mod check;
 pub mod cli;
 pub mod cloud;
 pub mod diff;
+pub mod engine;
 pub mod iam;
 pub mod input;
 pub mod lint;

@@ -10,7 +10,7 @@ use crate::authz::{
     decide, explain, ActionResource, EvalOptions, Outcome, PolicyStore, Principal, Request,
     RequestContext,
 };
-use crate::input::{human_size, BoundedLines, Line, MAX_REQUEST_LINE};
+use crate::input::MAX_REQUEST_LINE;
 use clap::{Args, ValueEnum};
 use serde::Deserialize;
 use std::io::{BufRead, BufWriter, Write};
@@ -475,6 +475,8 @@ fn default_principal(args: &EvalArgs) -> Option<Principal> {
     .ok()
 }
 
+mod batch;
+
 fn decide_line(
     args: &EvalArgs,
     store: &PolicyStore,
@@ -599,15 +601,22 @@ const BATCH_LINES: usize = 4_096;
 /// make a batch hold thousands of megabyte-sized lines.
 const BATCH_BYTES: usize = 8 << 20;
 
+/// Lines a thread decides at a time (one output buffer each): small enough that both threads
+/// finish a batch together.
+const CHUNK_LINES: usize = 64;
+
 /// Decides every line of a `--requests` stream, writing one JSON record per non-blank line to
 /// `out` (`{"decision": …, "line": N}` or `{"line": N, "error": …}`) and each error, labelled
 /// `label:N:`, to `err`. Lines are bounded by [`MAX_REQUEST_LINE`]; a non-UTF-8, over-long or
 /// malformed line gets its error record and the stream continues. Returns the number of bad
 /// lines; only an I/O error ends the stream early.
 ///
-/// Lines are read in batches of [`BATCH_LINES`] (at most [`BATCH_BYTES`]) and decided on `--jobs` threads (rayon);
-/// records and errors are written in input order, so the output is the same for any number
-/// of threads. Lines without principal fields share one principal built from the flags.
+/// Lines are read in batches of [`BATCH_LINES`] (at most [`BATCH_BYTES`]) into one buffer,
+/// parsed in place and decided in chunks of [`CHUNK_LINES`] on `--jobs` threads (rayon), each
+/// chunk writing its records into its own buffer; records and errors are written in input
+/// order, so the output is the same for any number of threads. Lines without principal fields
+/// share one principal built from the flags; lines with their own reuse the last one built
+/// while the fields stay the same. See [`batch`] for the fast path and its fallback.
 pub fn decide_stream(
     args: &EvalArgs,
     store: &PolicyStore,
@@ -617,6 +626,7 @@ pub fn decide_stream(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<usize, String> {
+    use batch::{Batch, BatchReader, ChunkOut, Filled, Scratch, Shared};
     use rayon::prelude::*;
     let jobs = args.jobs.map_or_else(
         || std::thread::available_parallelism().map_or(1, usize::from),
@@ -631,73 +641,49 @@ pub fn decide_stream(
         None
     };
     let default = default_principal(args);
-    let decide_one = |(n, line): &(usize, Line)| -> (usize, Result<serde_json::Value, String>) {
-        let decided = match line {
-            Line::Text(text) => decide_line(args, store, options, default.as_ref(), text),
-            Line::NotUtf8(offset) => {
-                Err(format!("not UTF-8 (invalid byte at column {})", offset + 1))
-            }
-            Line::TooLong(len) => Err(format!(
-                "line of {len} bytes is over the {} limit for a request line",
-                human_size(MAX_REQUEST_LINE as u64)
-            )),
-        };
-        (*n, decided)
+    let shared = Shared {
+        args,
+        store,
+        options,
+        default: default.as_ref(),
+        in_rd: args.in_rd(args.describes_directory()),
     };
+    let mut reader = BatchReader::new(reader, MAX_REQUEST_LINE);
+    let mut batch = Batch::default();
+    let mut outs: Vec<ChunkOut> = Vec::new();
+    let mut scratch = Scratch::default();
     let mut bad_lines = 0usize;
-    let mut lines = BoundedLines::new(reader, MAX_REQUEST_LINE).enumerate();
-    let mut batch: Vec<(usize, Line)> = Vec::with_capacity(BATCH_LINES);
     loop {
-        batch.clear();
-        let mut bytes = 0usize;
-        let mut failure = None;
-        let mut ended = true;
-        for (n, line) in lines.by_ref() {
-            match line {
-                Ok(Line::Text(text)) if text.trim().is_empty() => continue,
-                Ok(line) => {
-                    if let Line::Text(text) = &line {
-                        bytes += text.len();
-                    }
-                    batch.push((n, line));
-                }
-                Err(e) => {
-                    failure = Some(format!("{label}:{}: cannot read: {e}", n + 1));
-                    break;
-                }
-            }
-            if batch.len() == BATCH_LINES || bytes >= BATCH_BYTES {
-                ended = false;
-                break;
-            }
+        let filled = reader.fill(&mut batch, BATCH_LINES, BATCH_BYTES);
+        let chunks: Vec<&[(usize, batch::BatchLine)]> = batch.lines().chunks(CHUNK_LINES).collect();
+        if outs.len() < chunks.len() {
+            outs.resize_with(chunks.len(), ChunkOut::default);
         }
-        let decided: Vec<(usize, Result<serde_json::Value, String>)> = match &pool {
-            Some(pool) if batch.len() > 1 => {
-                pool.install(|| batch.par_iter().map(decide_one).collect())
-            }
-            _ => batch.iter().map(decide_one).collect(),
+        let used = outs.get_mut(..chunks.len()).unwrap_or_default();
+        bad_lines += match &pool {
+            Some(pool) if chunks.len() > 1 => pool.install(|| {
+                used.par_iter_mut()
+                    .zip(chunks.par_iter())
+                    .map_init(Scratch::default, |scratch, (o, lines)| {
+                        batch::decide_chunk(&shared, &batch, lines, label, scratch, o)
+                    })
+                    .sum::<usize>()
+            }),
+            _ => used
+                .iter_mut()
+                .zip(&chunks)
+                .map(|(o, lines)| {
+                    batch::decide_chunk(&shared, &batch, lines, label, &mut scratch, o)
+                })
+                .sum(),
         };
-        for (n, result) in decided {
-            let value = match result {
-                Ok(mut v) => {
-                    if let Some(obj) = v.as_object_mut() {
-                        obj.insert("line".into(), (n + 1).into());
-                    }
-                    v
-                }
-                Err(e) => {
-                    bad_lines += 1;
-                    let _ = writeln!(err, "{label}:{}: {}", n + 1, one_line(&e));
-                    serde_json::json!({ "line": n + 1, "error": e })
-                }
-            };
-            writeln!(out, "{value}").map_err(|e| format!("cannot write output: {e}"))?;
+        for o in outs.iter().take(chunks.len()) {
+            o.write(out, err)?;
         }
-        if let Some(f) = failure {
-            return Err(f);
-        }
-        if ended {
-            return Ok(bad_lines);
+        match filled {
+            Filled::Full => {}
+            Filled::End => return Ok(bad_lines),
+            Filled::Failed(n, e) => return Err(format!("{label}:{}: cannot read: {e}", n + 1)),
         }
     }
 }
