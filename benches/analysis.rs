@@ -231,7 +231,35 @@ fn once(case: &str) {
     );
 }
 
+/// `ANALYSIS_WRITE=DIR ANALYSIS_ONCE=1000|distinct`: writes the case's two sets as
+/// `DIR/old/pNN.json` and `DIR/new/pNN.json` (20 statements a document) for `ramsim diff DIR/old
+/// DIR/new`, instead of running it.
+fn write_sets(case: &str, dir: &std::path::Path) -> std::io::Result<()> {
+    for (variant, side) in [(0, "old"), (1, "new")] {
+        let docs = match case {
+            "distinct" => policy_sets::distinct_documents(0, 1_000, variant),
+            _ => policy_sets::documents(0, 1_000, variant),
+        };
+        let d = dir.join(side);
+        std::fs::create_dir_all(&d)?;
+        for (k, text) in docs.iter().enumerate() {
+            std::fs::write(d.join(format!("p{k:02}.json")), text)?;
+        }
+    }
+    Ok(())
+}
+
 fn main() {
+    if let (Ok(case), Some(dir)) = (
+        std::env::var("ANALYSIS_ONCE"),
+        std::env::var_os("ANALYSIS_WRITE"),
+    ) {
+        if let Err(e) = write_sets(&case, std::path::Path::new(&dir)) {
+            eprintln!("ANALYSIS_WRITE: {e}");
+            std::process::exit(1);
+        }
+        return;
+    }
     if let Ok(case) = std::env::var("ANALYSIS_ONCE") {
         once(&case);
         return;
