@@ -7,7 +7,7 @@
 #[global_allocator]
 static GLOBAL: ramsim::alloc::Allocator = ramsim::alloc::Allocator;
 
-use criterion::{black_box, criterion_group, criterion_main, Criterion};
+use criterion::{black_box, criterion_group, Criterion};
 use ramsim::analysis::{self, render::stats_text, Analysis, Flow, Options, PolicyInput};
 use ramsim::authz::Outcome;
 use ramsim::policy::{read_policy, PolicyKind, ReadOptions};
@@ -174,4 +174,96 @@ criterion_group!(
     bench_1000,
     bench_distinct
 );
-criterion_main!(benches);
+
+/// `ANALYSIS_ONCE=distinct|1000|100|guardrails`: one run of that case (prepared as the bench
+/// prepares it), then its regions, CPU time and peak memory, and no criterion run. For
+/// profilers (`perf record`, `valgrind --tool=callgrind`) and `/usr/bin/time -v`.
+fn once(case: &str) {
+    let cpu = || {
+        // utime + stime of this process, in clock ticks (100 per second on Linux).
+        std::fs::read_to_string("/proc/self/stat")
+            .ok()
+            .and_then(|s| {
+                let rest = s.rsplit_once(") ")?.1.to_string();
+                let f: Vec<&str> = rest.split_whitespace().collect();
+                Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
+            })
+            .unwrap_or(0)
+    };
+    let (old, new) = match case {
+        "distinct" => (distinct_set("old", 1_000, 0), distinct_set("new", 1_000, 1)),
+        "1000" => {
+            let set = |variant: usize, label: &str| {
+                Flow::identity(
+                    label,
+                    (0..10)
+                        .map(|k| policy(&format!("{label}-{k}"), k * 100, 100, variant))
+                        .collect(),
+                )
+            };
+            (set(0, "old"), set(1, "new"))
+        }
+        "100" => (
+            Flow::identity("old", vec![policy("old", 0, 100, 0)]),
+            Flow::identity("new", vec![policy("new", 0, 100, 1)]),
+        ),
+        "guardrails" => (guardrail("guardrail-rd-path"), guardrail("guardrail-rd-id")),
+        other => {
+            eprintln!("ANALYSIS_ONCE: unknown case {other} (distinct, 1000, 100, guardrails)");
+            std::process::exit(2);
+        }
+    };
+    let options = Options {
+        // `ANALYSIS_SYMBOLIC=1`: the resource dimension always searched symbolically.
+        enumerate_resources: std::env::var_os("ANALYSIS_SYMBOLIC").is_none(),
+        ..Options::default()
+    };
+    let (t0, c0) = (std::time::Instant::now(), cpu());
+    let d = analysis::diff(old, new, options);
+    let (wall, ticks) = (t0.elapsed(), cpu() - c0);
+    eprintln!(
+        "{case}: {} regions changed; {}; {:.3} s wall, {:.2} s CPU; peak resident memory: {} KiB",
+        d.regions.len(),
+        stats_text(&d.stats),
+        wall.as_secs_f64(),
+        ticks as f64 / 100.0,
+        peak_rss_kib()
+    );
+}
+
+/// `ANALYSIS_WRITE=DIR ANALYSIS_ONCE=1000|distinct`: writes the case's two sets as
+/// `DIR/old/pNN.json` and `DIR/new/pNN.json` (20 statements a document) for `ramsim diff DIR/old
+/// DIR/new`, instead of running it.
+fn write_sets(case: &str, dir: &std::path::Path) -> std::io::Result<()> {
+    for (variant, side) in [(0, "old"), (1, "new")] {
+        let docs = match case {
+            "distinct" => policy_sets::distinct_documents(0, 1_000, variant),
+            _ => policy_sets::documents(0, 1_000, variant),
+        };
+        let d = dir.join(side);
+        std::fs::create_dir_all(&d)?;
+        for (k, text) in docs.iter().enumerate() {
+            std::fs::write(d.join(format!("p{k:02}.json")), text)?;
+        }
+    }
+    Ok(())
+}
+
+fn main() {
+    if let (Ok(case), Some(dir)) = (
+        std::env::var("ANALYSIS_ONCE"),
+        std::env::var_os("ANALYSIS_WRITE"),
+    ) {
+        if let Err(e) = write_sets(&case, std::path::Path::new(&dir)) {
+            eprintln!("ANALYSIS_WRITE: {e}");
+            std::process::exit(1);
+        }
+        return;
+    }
+    if let Ok(case) = std::env::var("ANALYSIS_ONCE") {
+        once(&case);
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

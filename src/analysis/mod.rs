@@ -408,8 +408,9 @@ pub struct Options {
     pub unparseable: UnparseableValues,
     /// Stop after this many regions (0: no limit).
     pub max_regions: usize,
-    /// Enumerate an action's resource regions when they are few (the walk stays within
-    /// [`ENUM_STATES`] automaton states and yields at most [`ENUM_SCOPES`] statement scopes);
+    /// Enumerate an action's resource regions when they are few (at most [`ENUM_PATTERNS`]
+    /// Resource patterns, the walk stays within [`ENUM_STATES`] automaton states and yields at
+    /// most [`ENUM_SCOPES`] statement scopes);
     /// otherwise, and always when false, the resource dimension is searched symbolically
     /// (one boolean per Resource element, each combination checked for emptiness).
     pub enumerate_resources: bool,
@@ -422,14 +423,24 @@ pub struct Options {
 /// Automaton states an enumeration of resource regions may visit before the symbolic search
 /// takes over.
 pub const ENUM_STATES: usize = 2_000;
-/// Patterns (other than `*`) up to which an enumeration for a modeled action may visit
-/// [`ENUM_STATES_FEW`] states.
-pub const ENUM_FEW_PATTERNS: usize = 8;
-/// States an enumeration over at most [`ENUM_FEW_PATTERNS`] patterns may visit (the action's
-/// ARN shapes alone can need thousands).
+/// Resource patterns (other than `*`; those that can match one of the action's resources) up to
+/// which an action's resource regions are enumerated; with more, the resource dimension is
+/// searched symbolically. Measured on the bench workloads (`benches/analysis.rs`, one diff each,
+/// CPU seconds, changed regions) with the limit at 1, 2, 4, 8 and 16 (8 was the old rule):
+/// 1,000 distinct action patterns 2.6 / 2.4 / 3.3 / 7.5 / 8.2 s (32,611 regions up to 2,
+/// 38,819 at 4, 159,091 from 8); 100 statements 0.01 s and 44 regions up to 4, 0.06 s and 776
+/// regions from 8; the 1,000-statement sets 0.10–0.18 s and 401 regions up to 4, 0.13 s and
+/// 1,101 regions from 8. Up to two patterns the walk is a few hundred states and its regions
+/// the readable "like A but not like B" ones.
+pub const ENUM_PATTERNS: usize = 2;
+/// States an enumeration for a modeled action may visit (the action's ARN shapes alone can need
+/// thousands).
 pub const ENUM_STATES_FEW: usize = 400_000;
 /// Distinct statement scopes an enumeration may yield before the symbolic search takes over.
 pub const ENUM_SCOPES: usize = 64;
+/// Members of a scope's resource assignments kept to answer later emptiness checks without a
+/// walk.
+const RES_SEEN: usize = 32;
 /// Automaton states one emptiness check of the symbolic resource search may visit (beyond it the
 /// answer is INCOMPLETE).
 pub const MEMBER_STATES: usize = 200_000;
@@ -748,6 +759,12 @@ pub struct Analysis {
     choice_memo: std::sync::Mutex<fxhash::FxHashMap<ChoiceKey, std::sync::Arc<[Choice]>>>,
     /// Resource regions already computed (see [`Analysis::resource_cells_with_answers`]).
     res_cell_memo: std::sync::Mutex<ResCellMemo>,
+    /// Per statement: an id of what it decides with within an action region (effect,
+    /// conditions, Resource element); statements with equal ids apply to the same requests.
+    content: Vec<u32>,
+    /// Every flow has the same stages (kinds, in order): flows whose stages hold statements of
+    /// the same content decide alike.
+    same_stages: bool,
 }
 
 /// Key of [`Analysis::res_cell_memo`]: the action's resource shapes (`None`: not modeled),
@@ -890,6 +907,12 @@ struct Scope<'a> {
     res: std::cell::RefCell<Vec<Option<bool>>>,
     /// Emptiness answers per resource assignment.
     res_memo: std::cell::RefCell<fxhash::FxHashMap<Vec<Option<bool>>, strings::Member>>,
+    /// Resources found by emptiness checks of this scope, tried before a walk (a branch of an
+    /// assignment shown non-empty often holds the member found for its parent).
+    res_seen: std::cell::RefCell<Vec<String>>,
+    /// The goal needs the flows to decide differently ([`Analysis::goal_needs_difference`]):
+    /// a node where they provably decide alike is not explored further.
+    prune_alike: bool,
 }
 
 /// The resource dimension of one action region searched symbolically: one boolean per distinct
@@ -901,8 +924,9 @@ struct LazyRes {
     domain: Vec<StrPred>,
     /// Distinct elements: (NotResource, patterns).
     elems: Vec<(bool, Vec<String>)>,
-    /// Statement id → its element (statements absent here are in scope for every resource).
-    of_stmt: HashMap<usize, usize>,
+    /// Statement id → its element (`None`: in scope for every resource); one slot per statement
+    /// of the analysis (read at every search node, so no hashing).
+    of_stmt: Vec<Option<u32>>,
     /// Readable resources (filled shapes) tried before an automaton walk.
     readable: Vec<String>,
     /// States one emptiness check may visit.
@@ -1155,6 +1179,15 @@ impl Analysis {
             principal_statements,
             ..Stats::default()
         };
+        let content = content_ids(&stmts);
+        let same_stages = flows.windows(2).all(|w| {
+            w[0].stages.len() == w[1].stages.len()
+                && w[0]
+                    .stages
+                    .iter()
+                    .zip(&w[1].stages)
+                    .all(|(a, b)| a.kind == b.kind)
+        });
         let keys: Vec<KeyDomain> = key_names
             .iter()
             .zip(key_conds)
@@ -1251,7 +1284,20 @@ impl Analysis {
             fixed,
             choice_memo: std::sync::Mutex::new(fxhash::FxHashMap::default()),
             res_cell_memo: std::sync::Mutex::new(fxhash::FxHashMap::default()),
+            content,
+            same_stages,
         }
+    }
+
+    /// True when `goal` never holds while every flow decides alike (a diff, `implies`,
+    /// `equivalent`): the search may then skip a partial assignment under which the flows'
+    /// stages hold statements of the same content (see [`Scope::flows_alike`]).
+    fn goal_needs_difference(&self, goal: Goal<'_>) -> bool {
+        self.flows.len() >= 2
+            && self.same_stages
+            && [Outcome::Allow, Outcome::ExplicitDeny, Outcome::ImplicitDeny]
+                .iter()
+                .all(|&o| !goal(&vec![o; self.flows.len()]))
     }
 
     /// The caller classes of the `Principal` elements (see [`principals`]).
@@ -1538,19 +1584,18 @@ impl Analysis {
             .filter(|(i, _)| *i >= n_pat || live[*i])
             .map(|(_, p)| p.clone())
             .collect();
-        // Few patterns on a modeled action: the walk is small or repeats (memoized), so give
-        // it room (the action's ARN shapes alone can need thousands of states); many, or an
-        // action the catalog does not model (whose resources are `*` or any `acs:` ARN, so
-        // the walk is all the patterns' own overlaps): fail fast and let the symbolic search
-        // take over. With 1,000 distinct action patterns the thousands of non-modeled action
-        // regions each walked up to the large budget: 3.5 times the time of searching them
-        // symbolically, and five times the (finer) regions.
-        let few = cell.entry.is_some()
-            && (0..n_pat)
-                .filter(|&i| live[i] && patterns[i] != "*")
-                .count()
-                <= ENUM_FEW_PATTERNS;
-        let budget = if few {
+        // More than [`ENUM_PATTERNS`] patterns: the symbolic search is faster and its regions
+        // coarser (measured, see the constant). Up to that on a modeled action: the walk is
+        // small or repeats (memoized), so give it room (the action's ARN shapes alone can need
+        // thousands of states); on an action the catalog does not model (whose resources are
+        // `*` or any `acs:` ARN) fail fast.
+        let n_live = (0..n_pat)
+            .filter(|&i| live[i] && patterns[i] != "*")
+            .count();
+        if n_live > ENUM_PATTERNS {
+            return None;
+        }
+        let budget = if cell.entry.is_some() {
             budget.max(ENUM_STATES_FEW.min(self.options.state_budget))
         } else {
             budget
@@ -1691,7 +1736,7 @@ impl Analysis {
         let mut lazy = LazyRes {
             domain,
             elems: Vec::new(),
-            of_stmt: HashMap::new(),
+            of_stmt: vec![None; self.stmts.len()],
             readable,
             budget: self.options.state_budget,
         };
@@ -1750,7 +1795,7 @@ impl Analysis {
                 None => {}
                 Some(usize::MAX) => kept.push(i),
                 Some(e) => {
-                    lazy.of_stmt.insert(i, e);
+                    lazy.of_stmt[i] = Some(e as u32);
                     kept.push(i);
                 }
             }
@@ -2039,6 +2084,7 @@ impl Analysis {
             let (ids, lazy) = self.lazy_resources(&in_action, cell, stats);
             let mut scope = self.scope(&ids, cell);
             scope.class = class;
+            scope.prune_alike = self.goal_needs_difference(goal);
             scope.res = std::cell::RefCell::new(vec![None; lazy.elems.len()]);
             scope.lazy = Some(lazy.clone());
             let mut assign: Vec<Option<Choice>> = vec![None; self.keys.len()];
@@ -2101,6 +2147,7 @@ impl Analysis {
                 None => {
                     let mut scope = self.scope(ids, cell);
                     scope.class = class;
+                    scope.prune_alike = self.goal_needs_difference(goal);
                     let mut assign: Vec<Option<Choice>> = vec![None; self.keys.len()];
                     let mut found = Vec::new();
                     let mut delta = Stats {
@@ -2204,6 +2251,8 @@ impl Analysis {
             lazy: None,
             res: std::cell::RefCell::new(Vec::new()),
             res_memo: std::cell::RefCell::new(fxhash::FxHashMap::default()),
+            res_seen: std::cell::RefCell::new(Vec::new()),
+            prune_alike: false,
         }
     }
 
@@ -2348,8 +2397,8 @@ impl Analysis {
                 None => {
                     let (kept, lazy) = self.lazy_resources(&[id], cell, &mut stats);
                     let mut res = vec![None; lazy.elems.len()];
-                    if let Some(&e) = lazy.of_stmt.get(&id) {
-                        res[e] = Some(true);
+                    if let Some(e) = lazy.of_stmt[id] {
+                        res[e as usize] = Some(true);
                     }
                     match lazy.member(&res) {
                         strings::Member::Found(r) if !kept.is_empty() => {
@@ -2416,6 +2465,32 @@ impl Analysis {
     }
 }
 
+/// [`Analysis::content`]: equal ids for statements with the same effect, conditions (by key and
+/// condition index, so the same operator and values) and Resource element (its patterns as a
+/// set); the Action, `Principal` and resource group are left out (the statements in scope of a
+/// request were chosen by them already).
+fn content_ids(stmts: &[AStmt]) -> Vec<u32> {
+    type Content = (bool, Vec<(usize, usize)>, Option<(bool, Vec<String>)>);
+    let mut ids: fxhash::FxHashMap<Content, u32> = fxhash::FxHashMap::default();
+    stmts
+        .iter()
+        .map(|s| {
+            let mut conds = s.conds.clone();
+            conds.sort_unstable();
+            conds.dedup();
+            let resources = s.resources.as_ref().map(|(neg, _)| {
+                let mut pats = s.resource_text.clone();
+                pats.sort();
+                pats.dedup();
+                (*neg, pats)
+            });
+            let key = (s.effect == Effect::Deny, conds, resources);
+            let next = ids.len() as u32;
+            *ids.entry(key).or_insert(next)
+        })
+        .collect()
+}
+
 /// The verdicts of the `relevant` conditions (all when `None`).
 fn project(verdicts: &[Tri], relevant: Option<&[bool]>) -> Vec<Option<Tri>> {
     verdicts
@@ -2467,8 +2542,8 @@ impl Scope<'_> {
         let mut acc = Tri::True;
         let mut open = false;
         if let Some(l) = &self.lazy {
-            if let Some(&e) = l.of_stmt.get(&id) {
-                match self.res.borrow()[e] {
+            if let Some(e) = l.of_stmt[id] {
+                match self.res.borrow()[e as usize] {
                     Some(false) => return Status::Det(Tri::False),
                     Some(true) => {}
                     None => open = true,
@@ -2667,6 +2742,10 @@ impl Scope<'_> {
         let outcomes: Vec<_> = (0..self.layout.len())
             .map(|f| self.flow_outcome(f, &st))
             .collect();
+        if self.prune_alike && outcomes.iter().any(Option::is_none) && self.flows_alike(&st) {
+            // Every completion of this node decides alike in every flow: no goal leaf below.
+            return;
+        }
         if outcomes.iter().all(Option::is_some) {
             stats.leaves += 1;
             if self.joint(assign).is_err() {
@@ -2716,6 +2795,56 @@ impl Scope<'_> {
         }
     }
 
+    /// Do the flows decide alike under every completion of the node with statuses `st`? True
+    /// when, stage by stage, each flow's stage has the same undecided statements by content
+    /// (a statement's final status depends on its content only) and the same decided facts: an
+    /// applying Deny (the stage denies whatever else happens) or an applying Allow (the open
+    /// Allow statements no longer matter). The stages then reach the same outcome in every flow,
+    /// and so do the flows (same stage kinds, same caller class).
+    fn flows_alike(&self, st: &[Status]) -> bool {
+        let content = &self.analysis.content;
+        let stmts = &self.analysis.stmts;
+        let signature = |ids: &[usize]| -> (bool, bool, Vec<u32>, Vec<u32>) {
+            let (mut deny, mut allow) = (false, false);
+            let (mut open_deny, mut open_allow) = (Vec::new(), Vec::new());
+            for &li in ids {
+                let i = self.stmts[li];
+                match (stmts[i].effect, st[li]) {
+                    (_, Status::Det(Tri::False)) => {}
+                    (Effect::Deny, Status::Det(_)) => deny = true,
+                    (Effect::Deny, Status::Open) => open_deny.push(content[i]),
+                    (Effect::Allow, Status::Det(Tri::True)) => allow = true,
+                    (Effect::Allow, Status::Det(_)) => {}
+                    (Effect::Allow, Status::Open) => open_allow.push(content[i]),
+                }
+            }
+            if deny {
+                return (true, false, Vec::new(), Vec::new());
+            }
+            if allow {
+                open_allow.clear();
+            }
+            open_deny.sort_unstable();
+            open_deny.dedup();
+            open_allow.sort_unstable();
+            open_allow.dedup();
+            (false, allow, open_deny, open_allow)
+        };
+        let Some((first, rest)) = self.layout.split_first() else {
+            return true;
+        };
+        for (si, ids) in first.iter().enumerate() {
+            let sig = signature(ids);
+            if rest
+                .iter()
+                .any(|f| f.get(si).is_none_or(|other| signature(other) != sig))
+            {
+                return false;
+            }
+        }
+        true
+    }
+
     fn branch_key(
         &self,
         pos: usize,
@@ -2759,9 +2888,9 @@ impl Scope<'_> {
                 }) {
                     return Some(Var::Key(pos));
                 }
-                if let Some(&e) = lazy.of_stmt.get(&i) {
-                    if res[e].is_none() {
-                        return Some(Var::Res(e));
+                if let Some(e) = lazy.of_stmt[i] {
+                    if res[e as usize].is_none() {
+                        return Some(Var::Res(e as usize));
                     }
                 }
             }
@@ -2775,7 +2904,27 @@ impl Scope<'_> {
             return hit.clone();
         }
         let m = match &self.lazy {
-            Some(l) => l.member(res),
+            Some(l) => {
+                let seen = self
+                    .res_seen
+                    .borrow()
+                    .iter()
+                    .find(|w| l.admits(w, res))
+                    .cloned();
+                match seen {
+                    Some(w) => strings::Member::Found(w),
+                    None => {
+                        let m = l.member(res);
+                        if let strings::Member::Found(w) = &m {
+                            let mut seen = self.res_seen.borrow_mut();
+                            if seen.len() < RES_SEEN {
+                                seen.push(w.clone());
+                            }
+                        }
+                        m
+                    }
+                }
+            }
             None => strings::Member::Unknown,
         };
         self.res_memo.borrow_mut().insert(res.to_vec(), m.clone());

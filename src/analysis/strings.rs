@@ -554,7 +554,9 @@ fn find_member_uncached(domain: &[StrPred], constraints: &[Membership], budget: 
     let mut interners: Vec<Interner> = machines.iter().map(|_| Interner::default()).collect();
     let start = start_state(&machines, &mut interners);
     let nd = domain.len();
-    let doomed = |state: &[u32], ints: &[Interner]| -> bool {
+    // Per machine: "accepts every continuation" per glob state, computed once (0: not yet).
+    let mut univ: Vec<Vec<u8>> = machines.iter().map(|_| Vec::new()).collect();
+    let mut doomed = |state: &[u32], ints: &[Interner]| -> bool {
         if nd > 0 && (0..nd).all(|i| dead(&machines[i], state[i], &ints[i])) {
             return true;
         }
@@ -562,7 +564,17 @@ fn find_member_uncached(domain: &[StrPred], constraints: &[Membership], budget: 
             if want {
                 (a..b).all(|i| dead(&machines[i], state[i], &ints[i]))
             } else {
-                (a..b).any(|i| universal(&machines[i], state[i], &ints[i]))
+                (a..b).any(|i| {
+                    let s = state[i] as usize;
+                    let u = &mut univ[i];
+                    if u.len() <= s {
+                        u.resize(s + 1, 0);
+                    }
+                    if u[s] == 0 {
+                        u[s] = 1 + u8::from(universal(&machines[i], state[i], &ints[i]));
+                    }
+                    u[s] == 2
+                })
             }
         })
     };
@@ -580,16 +592,34 @@ fn find_member_uncached(domain: &[StrPred], constraints: &[Membership], budget: 
     let mut queue: VecDeque<(Vec<u32>, String)> = VecDeque::new();
     visited.insert(start.clone());
     queue.push_back((start, String::new()));
+    // Glob transitions, computed once per (state, character) as in the region walk.
+    let width = alphabet.len();
+    let mut tables: Vec<Vec<u32>> = machines.iter().map(|_| Vec::new()).collect();
     while let Some((state, text)) = queue.pop_front() {
         if accepted(&state, &interners) {
             return Member::Found(text);
         }
-        for (ch, folded) in &alphabet {
+        for (ai, (ch, folded)) in alphabet.iter().enumerate() {
             let next: Vec<u32> = machines
                 .iter()
                 .zip(&state)
                 .zip(interners.iter_mut())
-                .map(|((m, &s), int)| step(m, s, *ch, folded, int))
+                .zip(tables.iter_mut())
+                .map(|(((m, &s), int), row)| {
+                    if !matches!(m, Machine::Glob(_)) {
+                        return step(m, s, *ch, folded, int);
+                    }
+                    let idx = s as usize * width + ai;
+                    if let Some(&t) = row.get(idx).filter(|&&t| t != DEAD) {
+                        return t;
+                    }
+                    let t = step(m, s, *ch, folded, int);
+                    if row.len() <= idx {
+                        row.resize((s as usize + 1) * width, DEAD);
+                    }
+                    row[idx] = t;
+                    t
+                })
                 .collect();
             if doomed(&next, &interners) || visited.contains(&next) {
                 continue;
