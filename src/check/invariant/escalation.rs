@@ -33,11 +33,15 @@
 //! fingerprinted only after a decision-changing write, as the gateway's store cache does);
 //! the edges toward a role only when its trust policy changed; a holder's edges when it got a
 //! key or a session; and the effective answers only of principals that reach (before or after
-//! the step) one whose row or edges changed. A differential test checks, after every step of
+//! the step) one whose row or edges changed. Within a row only the cells the change can move
+//! are decided again (`super::rows`: the probes whose actions an added or removed document
+//! covers, the peering probes after a layout move), and whole rows are cached by decision
+//! inputs across runs and shared between principals with equal documents. A differential
+//! test checks, after every step of
 //! random sequences on the bundled worlds, that this equals a recomputation from scratch.
 
 use super::eval::Verdict;
-use super::rows::{affected_actions, store_docs, ActionTable, RowCache, StoreDocs};
+use super::rows::{affected_actions, store_docs, ActionTable, RowCache, RowKey, StoreDocs};
 use super::StepInfo;
 use crate::api::catalog::{CATALOG, DEPENDENT_ONLY_ACTIONS};
 use crate::api::decision::{base_context, trust_of, with_base, AuthQuery, Presented};
@@ -763,14 +767,21 @@ impl EscalationMonitor {
                 let account = caller.account();
                 let probes = self.probes(account);
                 let table = self.actions.get(account);
-                let cached = if use_cache {
-                    self.cache.lock().ok().and_then(|c| c.get(key, fp, layout))
-                } else {
-                    None
-                };
                 let docs = match &old {
                     Some(r) if old_fp == Some(fp) => Arc::clone(&r.docs),
                     _ => Arc::new(store_docs(state, caller, expired)),
+                };
+                let row_key = RowKey::new(
+                    key,
+                    &state.iam.principal(&state.world, caller),
+                    fp,
+                    &docs,
+                    layout,
+                );
+                let cached = if use_cache {
+                    self.cache.lock().ok().and_then(|c| c.get(&row_key))
+                } else {
+                    None
                 };
                 // Which cells can have moved: `None` is all of them.
                 let mut todo: Option<Vec<bool>> = None;
@@ -821,7 +832,7 @@ impl EscalationMonitor {
                         let allowed = Arc::new(allowed);
                         if use_cache {
                             if let Ok(mut c) = self.cache.lock() {
-                                c.put(key, fp, layout, Arc::clone(&allowed));
+                                c.put(row_key, Arc::clone(&allowed));
                             }
                         }
                         allowed

@@ -54,7 +54,7 @@ impl Slot {
 }
 
 /// What decides more than the statements of a store: when it moves, every cell may move.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct Shape {
     /// The principal facts the evaluator reads besides documents (whether control policies
     /// apply: in a directory, not its management account), and expiry.
@@ -73,11 +73,20 @@ struct Shape {
 /// [`crate::iam::model::Iam::principal`]). The monitor recomputes a row only when the decision
 /// fingerprint moved, and recomputes it whole when these descriptions show no difference, so a
 /// drift here can cost time but never hide a change.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct StoreDocs {
     shape: Shape,
     /// `(slot, document text)`, sorted (order within a set does not bear on decisions).
     docs: Vec<(Slot, String)>,
+    /// Some document mentions the principal or its AccessKeyId (then the row is not shared).
+    personal: bool,
+}
+
+impl StoreDocs {
+    /// Whether principals with these documents (of one account and kind) decide alike.
+    pub(crate) fn shareable(&self) -> bool {
+        !self.personal
+    }
 }
 
 /// The control-policy targets of `account`: the member, then its folders up to the root
@@ -166,7 +175,14 @@ pub(crate) fn store_docs(state: &SimState, caller: &Caller, expired: bool) -> St
         }
     }
     docs.sort();
+    // `Principal` (the element, `acs:PrincipalARN`, …) and `AccessId` are what a document of
+    // these kinds can read about who asks; without them equal documents decide alike.
+    let personal = docs.iter().any(|(_, text)| {
+        let lower = text.to_ascii_lowercase();
+        lower.contains("principal") || lower.contains("accessid")
+    });
     StoreDocs {
+        personal,
         shape: Shape {
             in_directory: p.in_resource_directory,
             management_account: p.management_account,
@@ -328,15 +344,55 @@ pub(crate) fn affected_actions(
     )
 }
 
-/// Whole rows by `(principal key, decision fingerprint, directory layout)`, across the runs of
-/// one check (every run restarts from the initial world and often reaches the same principal
-/// states again). A row is a function of these: the fingerprint covers the store's documents,
-/// the principal facts and expiry; the layout covers the peering probes' target keys; the key
-/// names the principal (its ARN is in the request context); probes and the decision clock are
-/// the initial world's.
+/// The key of a cached row.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum RowKey {
+    /// One principal's row: `(principal key, decision fingerprint, directory layout)`. The
+    /// fingerprint covers the store's documents, the principal facts and expiry; the layout
+    /// the peering probes' target keys; the key names the principal (its ARN and AccessKeyId
+    /// are in the request context).
+    Own(String, u64, u64),
+    /// A row shared by every principal of one account and kind whose store is built from the
+    /// same documents, when no document reads who the principal is ([`StoreDocs::shareable`]):
+    /// `(account, principal kind and whether it is a service-linked role, hash of the
+    /// documents and shape, directory layout)`.
+    Shared(String, u8, u64, u64),
+}
+
+impl RowKey {
+    /// The key for `principal` (its key `key`, fingerprint `fp`) with store `docs`.
+    pub(crate) fn new(
+        key: &str,
+        principal: &crate::authz::Principal,
+        fp: u64,
+        docs: &StoreDocs,
+        layout: u64,
+    ) -> RowKey {
+        if !docs.shareable() {
+            return RowKey::Own(key.to_string(), fp, layout);
+        }
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        docs.hash(&mut h);
+        use crate::authz::PrincipalKind;
+        let kind = match principal.kind {
+            PrincipalKind::Root => 0,
+            PrincipalKind::RamUser => 1,
+            PrincipalKind::AssumedRoleUser => 2,
+            PrincipalKind::Federated => 3,
+            PrincipalKind::Service => 4,
+        } + if principal.service_linked_role { 8 } else { 0 };
+        RowKey::Shared(principal.account.clone(), kind, h.finish(), layout)
+    }
+}
+
+/// Whole rows by [`RowKey`], across the runs of one check (every run restarts from the
+/// initial world and often reaches the same principal states again) and between principals
+/// with equal decision inputs. Probes and the decision clock are the initial world's, so a
+/// row is a function of its key.
 #[derive(Debug, Default)]
 pub(crate) struct RowCache {
-    rows: HashMap<(String, u64, u64), Arc<Vec<bool>>>,
+    rows: HashMap<RowKey, Arc<Vec<bool>>>,
 }
 
 /// Largest number of rows kept (then the cache starts over).
@@ -344,18 +400,15 @@ const ROW_CACHE_LIMIT: usize = 4_096;
 
 impl RowCache {
     /// The cached row, if any.
-    pub(crate) fn get(&self, key: &str, fingerprint: u64, layout: u64) -> Option<Arc<Vec<bool>>> {
-        self.rows
-            .get(&(key.to_string(), fingerprint, layout))
-            .cloned()
+    pub(crate) fn get(&self, key: &RowKey) -> Option<Arc<Vec<bool>>> {
+        self.rows.get(key).cloned()
     }
 
     /// Keeps `row`.
-    pub(crate) fn put(&mut self, key: &str, fingerprint: u64, layout: u64, row: Arc<Vec<bool>>) {
+    pub(crate) fn put(&mut self, key: RowKey, row: Arc<Vec<bool>>) {
         if self.rows.len() >= ROW_CACHE_LIMIT {
             self.rows.clear();
         }
-        self.rows
-            .insert((key.to_string(), fingerprint, layout), row);
+        self.rows.insert(key, row);
     }
 }
