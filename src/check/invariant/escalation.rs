@@ -33,14 +33,20 @@
 //! fingerprinted only after a decision-changing write, as the gateway's store cache does);
 //! the edges toward a role only when its trust policy changed; a holder's edges when it got a
 //! key or a session; and the effective answers only of principals that reach (before or after
-//! the step) one whose row or edges changed. A differential test checks, after every step of
+//! the step) one whose row or edges changed. Within a row only the cells the change can move
+//! are decided again (`super::rows`: the probes whose actions an added or removed document
+//! covers, the peering probes after a layout move), and whole rows are cached by decision
+//! inputs across runs and shared between principals with equal documents. A differential
+//! test checks, after every step of
 //! random sequences on the bundled worlds, that this equals a recomputation from scratch.
 
 use super::eval::Verdict;
+use super::rows::{affected_actions, store_docs, ActionTable, RowCache, RowKey, StoreDocs};
 use super::StepInfo;
 use crate::api::catalog::{CATALOG, DEPENDENT_ONLY_ACTIONS};
 use crate::api::decision::{base_context, trust_of, with_base, AuthQuery, Presented};
 use crate::api::{Envelope, SimState};
+use crate::authz::policy_set::with_folded_action;
 use crate::authz::{decide, ActionResource, EvalOptions, RequestContext};
 use crate::cloud::Timestamp;
 use crate::iam::Caller;
@@ -49,7 +55,7 @@ use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::hash::{Hash, Hasher};
 use std::ops::Bound;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// The RAM action of role assumption (answered by the graph, not by rows).
 const ASSUME: &str = "sts:AssumeRole";
@@ -557,7 +563,13 @@ enum Edge {
 
 #[derive(Debug, Clone)]
 struct Row {
+    /// The principal's decision fingerprint (store, principal facts, expiry) it was computed
+    /// with.
     fingerprint: u64,
+    /// The directory layout it was computed with (the peering probes' target keys).
+    layout: u64,
+    /// The documents it was computed from: what a later change is diffed against.
+    docs: Arc<StoreDocs>,
     allowed: Arc<Vec<bool>>,
 }
 
@@ -597,6 +609,10 @@ struct Snapshot {
 pub struct EscalationMonitor {
     /// Probes per account uid (from the initial world).
     probes: ProbeTable,
+    /// Per account uid, the actions of each probe's pairs (which cells a document can move).
+    actions: Arc<BTreeMap<String, ActionTable>>,
+    /// Whole rows by decision inputs, across the runs of this check.
+    cache: Arc<Mutex<RowCache>>,
     /// Initial clock (decisions use it).
     time: Timestamp,
     /// The initial world's snapshot.
@@ -623,8 +639,25 @@ impl EscalationMonitor {
 
     /// [`EscalationMonitor::new`] with the initial world's probes already computed.
     pub(crate) fn with_probes(initial: &SimState, probes: ProbeTable) -> EscalationMonitor {
+        let actions = Arc::new(
+            probes
+                .iter()
+                .map(|(uid, list)| {
+                    let table = ActionTable::new(list.iter().map(|p| {
+                        p.query
+                            .pairs
+                            .iter()
+                            .map(|ar| ar.action.as_str())
+                            .collect::<Vec<_>>()
+                    }));
+                    (uid.clone(), table)
+                })
+                .collect(),
+        );
         let mut m = EscalationMonitor {
             probes,
+            actions,
+            cache: Arc::new(Mutex::new(RowCache::default())),
             time: initial.world.now(),
             initial: Snapshot::default(),
             current: Snapshot::default(),
@@ -633,7 +666,7 @@ impl EscalationMonitor {
             initial_generation: initial.iam.generation,
         };
         let mut snap = Snapshot::default();
-        let _ = m.refresh(initial, &mut snap);
+        let _ = m.refresh(initial, &mut snap, true);
         m.initial = snap;
         m.current = m.initial.clone();
         m
@@ -668,7 +701,12 @@ impl EscalationMonitor {
     /// A principal's effective answers are recomputed when it reaches (in the graph before or
     /// after the step) a principal whose row or out-edges changed. With an empty snapshot
     /// every input is new and everything is computed: the full recomputation.
-    fn refresh(&self, state: &SimState, snap: &mut Snapshot) -> Vec<(String, Option<Effective>)> {
+    fn refresh(
+        &self,
+        state: &SimState,
+        snap: &mut Snapshot,
+        use_cache: bool,
+    ) -> Vec<(String, Option<Effective>)> {
         let layout = layout_hash(state);
         let inputs = (state.iam.policy_generation, layout);
         let every_fingerprint = snap.inputs_at != Some(inputs);
@@ -714,31 +752,93 @@ impl EscalationMonitor {
         snap.trust = roles.iter().map(|(k, h)| ((*k).clone(), *h)).collect();
         for (key, caller) in &all {
             let session = key.starts_with("session/");
-            let old_fp = snap.rows.get(key).map(|r| r.fingerprint);
+            let old = snap.rows.get(key).cloned();
+            let old_fp = old.as_ref().map(|r| r.fingerprint);
+            let expired = state.iam.credential_error(caller, now).is_some();
             let fp = match old_fp {
                 Some(fp) if !every_fingerprint && !session => fp,
-                _ => {
-                    let expired = state.iam.credential_error(caller, now).is_some();
-                    fingerprint(state, caller) ^ layout.rotate_left(7) ^ u64::from(expired)
-                }
+                _ => fingerprint(state, caller) ^ u64::from(expired),
             };
             let mut decider: Option<ProbeDecider> = None;
-            if old_fp != Some(fp) {
-                let decider =
-                    decider.get_or_insert_with(|| ProbeDecider::new(state, caller, self.time));
-                let mut may: BTreeMap<&str, bool> = BTreeMap::new();
-                let allowed: Vec<bool> = self
-                    .probes(caller.account())
-                    .iter()
-                    .map(|p| {
-                        !p.is_assume()
-                            && *may
-                                .entry(p.action)
-                                .or_insert_with(|| decider.may_allow(p.action))
-                            && decider.allows(state, p)
-                    })
-                    .collect();
-                let same = snap.rows.get(key).is_some_and(|r| *r.allowed == allowed);
+            // Whether the change can move the source's `sts:AssumeRole` answers (`false`
+            // only when documents alone changed and none of them covers it).
+            let mut assume_moved = old_fp != Some(fp);
+            if old_fp != Some(fp) || old.as_ref().map(|r| r.layout) != Some(layout) {
+                let account = caller.account();
+                let probes = self.probes(account);
+                let table = self.actions.get(account);
+                let docs = match &old {
+                    Some(r) if old_fp == Some(fp) => Arc::clone(&r.docs),
+                    _ => Arc::new(store_docs(state, caller, expired)),
+                };
+                let row_key = RowKey::new(
+                    key,
+                    &state.iam.principal(&state.world, caller),
+                    fp,
+                    &docs,
+                    layout,
+                );
+                let cached = if use_cache {
+                    self.cache.lock().ok().and_then(|c| c.get(&row_key))
+                } else {
+                    None
+                };
+                // Which cells can have moved: `None` is all of them.
+                let mut todo: Option<Vec<bool>> = None;
+                if let (Some(r), Some(table)) = (&old, table) {
+                    let affected = if old_fp == Some(fp) {
+                        Some(Vec::new())
+                    } else {
+                        affected_actions(&r.docs, &docs, table)
+                    };
+                    if let Some(aff) = affected {
+                        assume_moved = old_fp != Some(fp)
+                            && with_folded_action(ASSUME, |a| table.marked(a, &aff));
+                        let layout_moved = r.layout != layout;
+                        todo = Some(
+                            probes
+                                .iter()
+                                .enumerate()
+                                .map(|(i, p)| {
+                                    (layout_moved && p.target.is_some())
+                                        || (!aff.is_empty() && table.touches(i, &aff))
+                                })
+                                .collect(),
+                        );
+                    }
+                }
+                let allowed = match cached {
+                    Some(row) => row,
+                    None => {
+                        let decider = decider
+                            .get_or_insert_with(|| ProbeDecider::new(state, caller, self.time));
+                        let mut may: BTreeMap<&str, bool> = BTreeMap::new();
+                        let mut decide = |p: &Probe| {
+                            !p.is_assume()
+                                && *may
+                                    .entry(p.action)
+                                    .or_insert_with(|| decider.may_allow(p.action))
+                                && decider.allows(state, p)
+                        };
+                        let allowed: Vec<bool> = match (&todo, &old) {
+                            (Some(todo), Some(r)) => probes
+                                .iter()
+                                .zip(todo)
+                                .zip(r.allowed.iter())
+                                .map(|((p, redo), was)| if *redo { decide(p) } else { *was })
+                                .collect(),
+                            _ => probes.iter().map(&mut decide).collect(),
+                        };
+                        let allowed = Arc::new(allowed);
+                        if use_cache {
+                            if let Ok(mut c) = self.cache.lock() {
+                                c.put(row_key, Arc::clone(&allowed));
+                            }
+                        }
+                        allowed
+                    }
+                };
+                let same = old.as_ref().is_some_and(|r| r.allowed == allowed);
                 if !same {
                     dirty.insert(key.clone());
                 }
@@ -746,21 +846,34 @@ impl EscalationMonitor {
                     key.clone(),
                     Row {
                         fingerprint: fp,
-                        allowed: Arc::new(allowed),
+                        layout,
+                        docs,
+                        allowed,
                     },
                 );
             }
-            // Assume edges: all of them when the source's inputs moved, else only toward roles
-            // whose trust policy changed (and none toward roles that are gone).
+            // Assume edges: all of them when the source's inputs moved in a way that can move
+            // them, else only toward roles whose trust policy changed (and none toward roles
+            // that are gone).
             let (all_edges, toward): (bool, &[&String]) = match snap.assume.get(key) {
-                Some((f, _)) if *f == fp => (false, &changed_roles),
+                Some(_) if !assume_moved => (false, &changed_roles),
                 _ => (true, &[]),
             };
             if !all_edges && toward.is_empty() && gone_roles.is_empty() {
+                if let Some((f, _)) = snap.assume.get_mut(key) {
+                    *f = fp;
+                }
                 continue;
             }
+            // No identity `Allow` covers `sts:AssumeRole`: no edge, without a decision each.
+            let mut may_assume: Option<bool> = None;
             let mut edge = |r: &String| {
                 if r == key {
+                    return false;
+                }
+                let decider =
+                    decider.get_or_insert_with(|| ProbeDecider::new(state, caller, self.time));
+                if !*may_assume.get_or_insert_with(|| decider.may_allow(ASSUME)) {
                     return false;
                 }
                 let (name, uid) = r
@@ -768,9 +881,7 @@ impl EscalationMonitor {
                     .and_then(|x| x.rsplit_once('@'))
                     .unwrap_or_default();
                 let probe = Probe::new(ASSUME, format!("acs:ram::{uid}:role/{name}"), None);
-                decider
-                    .get_or_insert_with(|| ProbeDecider::new(state, caller, self.time))
-                    .allows(state, &probe)
+                decider.allows(state, &probe)
             };
             let before = snap.assume.get(key).map(|(_, t)| t.clone());
             let targets: Vec<String> = if all_edges {
@@ -1022,7 +1133,7 @@ impl EscalationMonitor {
         self.generation = state.iam.generation;
         self.note_credentials(state, step);
         let mut snap = std::mem::take(&mut self.current);
-        let changed = self.refresh(state, &mut snap);
+        let changed = self.refresh(state, &mut snap, true);
         self.current = snap;
         let by = step.caller.and_then(|c| caller_key(state, c));
         // The RAM action of the step's call, and whether the caller holds it by a grant made
@@ -1113,7 +1224,7 @@ impl EscalationMonitor {
             held: self.current.held.clone(),
             ..Snapshot::default()
         };
-        let _ = self.refresh(state, &mut fresh);
+        let _ = self.refresh(state, &mut fresh, false);
         fresh
     }
 

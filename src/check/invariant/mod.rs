@@ -14,6 +14,7 @@ pub mod cost;
 pub mod escalation;
 pub mod eval;
 pub mod parser;
+mod rows;
 pub mod schema;
 
 use crate::api::SimState;
