@@ -351,9 +351,11 @@ impl Request {
             .resources
             .iter()
             .map(|r| ActionResource::owned(action.as_ref(), r.as_str(), owner))
-            .chain(self.dependent.iter().map(|(a, r)| {
-                ActionResource::owned(prefolded(a).as_ref(), r.as_str(), owner)
-            }))
+            .chain(
+                self.dependent
+                    .iter()
+                    .map(|(a, r)| ActionResource::owned(prefolded(a).as_ref(), r.as_str(), owner)),
+            )
             .collect();
     }
 

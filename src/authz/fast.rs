@@ -507,6 +507,9 @@ impl KeyTable {
 pub const MEMO_SLOTS: usize = 256;
 const MEMO_WORDS: usize = MEMO_SLOTS / 64;
 
+/// A condition as written: operator, key slot, values.
+type ConditionText = (Operator, u16, Box<[Box<str>]>);
+
 /// The distinct conditions of a set (same operator, same key slot, same values as written):
 /// each gets an id, and those written by two statements or more (up to [`MEMO_SLOTS`], first
 /// come) a memo slot, so that one evaluation computes each shared condition's verdict once
@@ -514,7 +517,7 @@ const MEMO_WORDS: usize = MEMO_SLOTS / 64;
 /// repeats `acs:SecureTransport = true` hundreds of times).
 #[derive(Debug, Clone, Default)]
 pub struct ConditionTable {
-    ids: FxMap<(Operator, u16, Box<[Box<str>]>), u32>,
+    ids: FxMap<ConditionText, u32>,
     /// Per id: statements using it so far, and its memo slot ([`NO_MEMO`] when none).
     uses: Vec<(u32, u16)>,
     slots: u16,
