@@ -75,17 +75,18 @@ fn bench_100(c: &mut Criterion) {
     eprintln!("peak resident memory: {} KiB", peak_rss_kib());
 }
 
+/// A set of ten 100-statement policies (version `variant` of the workload).
+fn thousand_statements(variant: usize, label: &str) -> Flow {
+    Flow::identity(
+        label,
+        (0..10)
+            .map(|k| policy(&format!("{label}-{k}"), k * 100, 100, variant))
+            .collect(),
+    )
+}
+
 fn bench_1000(c: &mut Criterion) {
-    // Two sets of ten 100-statement policies.
-    let set = |variant: usize, label: &str| {
-        Flow::identity(
-            label,
-            (0..10)
-                .map(|k| policy(&format!("{label}-{k}"), k * 100, 100, variant))
-                .collect(),
-        )
-    };
-    let (old1k, new1k) = (set(0, "old"), set(1, "new"));
+    let (old1k, new1k) = (thousand_statements(0, "old"), thousand_statements(1, "new"));
     let d = analysis::diff(old1k.clone(), new1k.clone(), Options::default());
     eprintln!(
         "diff 1000: {} regions changed; {}",
@@ -192,17 +193,7 @@ fn once(case: &str) {
     };
     let (old, new) = match case {
         "distinct" => (distinct_set("old", 1_000, 0), distinct_set("new", 1_000, 1)),
-        "1000" => {
-            let set = |variant: usize, label: &str| {
-                Flow::identity(
-                    label,
-                    (0..10)
-                        .map(|k| policy(&format!("{label}-{k}"), k * 100, 100, variant))
-                        .collect(),
-                )
-            };
-            (set(0, "old"), set(1, "new"))
-        }
+        "1000" => (thousand_statements(0, "old"), thousand_statements(1, "new")),
         "100" => (
             Flow::identity("old", vec![policy("old", 0, 100, 0)]),
             Flow::identity("new", vec![policy("new", 0, 100, 1)]),

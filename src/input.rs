@@ -251,6 +251,51 @@ impl FileRefs {
     }
 }
 
+/// Reads the next line of `reader` onto the end of `out`, keeping at most `max + 1` of its
+/// bytes (enough to tell that it is too long) and consuming it to its end. Returns the line's
+/// whole length without its terminator (`\n`, or `\r\n` when the line fits: the `\r` is
+/// dropped from `out` too) and whether the stream ended with it; `None` when the stream had
+/// already ended. On an I/O error `out` may hold part of the line. The one line splitter of
+/// [`BoundedLines`] and `eval --requests`' batch reader.
+pub fn read_bounded_line<R: std::io::BufRead>(
+    reader: &mut R,
+    max: usize,
+    out: &mut Vec<u8>,
+) -> std::io::Result<Option<(usize, bool)>> {
+    let start = out.len();
+    let mut total = 0usize;
+    let mut ended = false;
+    loop {
+        let available = match reader.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if available.is_empty() {
+            if total == 0 {
+                return Ok(None);
+            }
+            ended = true;
+            break;
+        }
+        let newline = memchr::memchr(b'\n', available);
+        let chunk = &available[..newline.unwrap_or(available.len())];
+        let room = (max + 1).saturating_sub(out.len() - start);
+        out.extend_from_slice(chunk.get(..chunk.len().min(room)).unwrap_or(&[]));
+        total += chunk.len();
+        let consumed = chunk.len() + usize::from(newline.is_some());
+        reader.consume(consumed);
+        if newline.is_some() {
+            break;
+        }
+    }
+    if total <= max && out.len() > start && out.last() == Some(&b'\r') {
+        out.pop();
+        total -= 1;
+    }
+    Ok(Some((total, ended)))
+}
+
 /// One line of a JSON-lines stream read by [`BoundedLines`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Line {
@@ -292,39 +337,20 @@ impl<R: std::io::BufRead> Iterator for BoundedLines<R> {
             return None;
         }
         self.buf.clear();
-        let mut total = 0usize;
-        loop {
-            let available = match self.reader.fill_buf() {
-                Ok(b) => b,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    self.done = true;
-                    return Some(Err(e));
-                }
-            };
-            if available.is_empty() {
+        let total = match read_bounded_line(&mut self.reader, self.max, &mut self.buf) {
+            Err(e) => {
                 self.done = true;
-                if total == 0 {
-                    return None;
-                }
-                break;
+                return Some(Err(e));
             }
-            let newline = available.iter().position(|&b| b == b'\n');
-            let chunk = &available[..newline.unwrap_or(available.len())];
-            let room = (self.max + 1).saturating_sub(self.buf.len());
-            self.buf
-                .extend_from_slice(chunk.get(..chunk.len().min(room)).unwrap_or(&[]));
-            total += chunk.len();
-            let consumed = chunk.len() + usize::from(newline.is_some());
-            self.reader.consume(consumed);
-            if newline.is_some() {
-                break;
+            Ok(None) => {
+                self.done = true;
+                return None;
             }
-        }
-        if self.buf.last() == Some(&b'\r') && total <= self.max {
-            self.buf.pop();
-            total -= 1;
-        }
+            Ok(Some((total, ended))) => {
+                self.done = ended;
+                total
+            }
+        };
         if total > self.max {
             return Some(Ok(Line::TooLong(total)));
         }

@@ -181,8 +181,9 @@ fn write_value(out: &mut Vec<u8>, value: &Value) {
     }
 }
 
-/// A JSON string literal. Strings with nothing to escape (nearly all) are copied whole.
-fn write_str(out: &mut Vec<u8>, s: &str) {
+/// A JSON string literal, byte for byte as serde_json writes it. Strings with nothing to
+/// escape (nearly all) are copied whole.
+pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
     if needs_escape(s.as_bytes()) {
         // Writing to a Vec cannot fail, and a &str always serializes.
         let _ = serde_json::to_writer(&mut *out, s);

@@ -53,6 +53,39 @@ impl Serialize for Values {
 }
 
 impl RequestContext {
+    /// A context from a JSON object of condition keys, each a string or an array of strings
+    /// (the `context` of an `eval --requests` line; the DataFusion UDF's context column).
+    pub fn from_json_object(
+        map: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<RequestContext, String> {
+        let mut ctx = RequestContext::with_capacity(map.len());
+        for (k, v) in map {
+            match v {
+                serde_json::Value::String(s) => ctx.insert(&k, s),
+                serde_json::Value::Array(items) => {
+                    let mut values = Vec::with_capacity(items.len());
+                    for item in items {
+                        match item {
+                            serde_json::Value::String(s) => values.push(s),
+                            other => {
+                                return Err(format!(
+                                    "context `{k}`: values must be strings, found {other}"
+                                ))
+                            }
+                        }
+                    }
+                    ctx.set(&k, values);
+                }
+                other => {
+                    return Err(format!(
+                        "context `{k}`: expected a string or an array of strings, found {other}"
+                    ))
+                }
+            }
+        }
+        Ok(ctx)
+    }
+
     /// An empty context (every key absent).
     pub fn new() -> RequestContext {
         RequestContext::default()

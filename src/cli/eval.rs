@@ -428,35 +428,6 @@ struct RequestLine {
     resource_group: Option<String>,
 }
 
-fn context_from(map: serde_json::Map<String, serde_json::Value>) -> Result<RequestContext, String> {
-    let mut ctx = RequestContext::new();
-    for (k, v) in map {
-        match v {
-            serde_json::Value::String(s) => ctx.insert(&k, s),
-            serde_json::Value::Array(items) => {
-                let mut values = Vec::with_capacity(items.len());
-                for item in items {
-                    match item {
-                        serde_json::Value::String(s) => values.push(s),
-                        other => {
-                            return Err(format!(
-                                "context `{k}`: values must be strings, found {other}"
-                            ))
-                        }
-                    }
-                }
-                ctx.set(&k, values);
-            }
-            other => {
-                return Err(format!(
-                    "context `{k}`: expected a string or an array of strings, found {other}"
-                ))
-            }
-        }
-    }
-    Ok(ctx)
-}
-
 /// The principal of lines that name none of their own (every field from the flags), built once
 /// per stream; `None` when the flags name no account (each line then reports it).
 fn default_principal(args: &EvalArgs) -> Option<Principal> {
@@ -516,7 +487,7 @@ fn decide_line(
             &built
         }
     };
-    let context = context_from(r.context)?;
+    let context = RequestContext::from_json_object(r.context)?;
     let resources = r
         .resource
         .map_or_else(|| vec!["*".to_string()], OneOrMany::into_vec);

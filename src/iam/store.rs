@@ -3,7 +3,7 @@
 //! scope.
 
 use super::caller::Caller;
-use super::model::{Attachment, Grantee, Iam, PolicyType};
+use super::model::{AccountIam, Attachment, Grantee, Iam, PolicyType};
 use super::system_policies::{system_policy, FULL_ALIYUN_ACCESS_ID};
 use crate::authz::policy_set::{AttachedEntityType, AttachedScope, PolicySourceType};
 use crate::authz::{ControlNode, PolicySet, PolicySource, PolicyStore};
@@ -49,6 +49,17 @@ fn add(set: &mut PolicySet, text: &str, kind: PolicyKind, source: PolicySource) 
 }
 
 impl Iam {
+    /// The session policy `caller` presents (role sessions only).
+    pub(crate) fn session_policy(&self, caller: &Caller) -> Option<&String> {
+        match caller {
+            Caller::Session { access_key_id, .. } => self
+                .sessions
+                .get(access_key_id)
+                .and_then(|s| s.policy.as_ref()),
+            _ => None,
+        }
+    }
+
     /// The document text of an identity policy (`None` if it no longer exists).
     pub fn identity_document(
         &self,
@@ -138,27 +149,11 @@ impl Iam {
         let Some(acct) = self.accounts.get(account) else {
             return h.finish();
         };
-        let grantees: Vec<Grantee> = match caller {
-            Caller::Root { .. } => return h.finish(),
-            Caller::User { name, .. } => {
-                let mut g = vec![Grantee::User(name.clone())];
-                if let Some(u) = acct.users.get(name) {
-                    g.extend(u.groups.iter().cloned().map(Grantee::Group));
-                }
-                g
-            }
-            Caller::Session {
-                role,
-                access_key_id,
-                ..
-            } => {
-                self.sessions
-                    .get(access_key_id)
-                    .and_then(|s| s.policy.as_ref())
-                    .hash(&mut h);
-                vec![Grantee::Role(role.clone())]
-            }
-        };
+        if matches!(caller, Caller::Root { .. }) {
+            return h.finish();
+        }
+        self.session_policy(caller).hash(&mut h);
+        let grantees = caller_grantees(acct, caller);
         for att in acct
             .attachments
             .iter()
@@ -222,43 +217,25 @@ impl Iam {
         let Some(acct) = self.accounts.get(account) else {
             return store;
         };
-        let (grantees, entity): (Vec<Grantee>, _) = match caller {
+        let entity = match caller {
             Caller::Root { .. } => return store,
-            Caller::User { name, .. } => {
-                let mut g = vec![Grantee::User(name.clone())];
-                if let Some(u) = acct.users.get(name) {
-                    g.extend(u.groups.iter().cloned().map(Grantee::Group));
-                }
-                (g, AttachedEntityType::RamUser)
-            }
-            Caller::Session {
-                role,
-                access_key_id,
-                ..
-            } => {
-                if let Some(text) = self
-                    .sessions
-                    .get(access_key_id)
-                    .and_then(|s| s.policy.as_ref())
-                {
-                    let mut set = PolicySet::new();
-                    let source = PolicySource {
-                        name: "SessionPolicy".into(),
-                        source_type: PolicySourceType::Custom,
-                        version: None,
-                        scope: AttachedScope::None,
-                        entity: AttachedEntityType::None,
-                        file: None,
-                    };
-                    add(&mut set, text, PolicyKind::Session, source);
-                    store.session = Some(set);
-                }
-                (
-                    vec![Grantee::Role(role.clone())],
-                    AttachedEntityType::RamRole,
-                )
-            }
+            Caller::User { .. } => AttachedEntityType::RamUser,
+            Caller::Session { .. } => AttachedEntityType::RamRole,
         };
+        if let Some(text) = self.session_policy(caller) {
+            let mut set = PolicySet::new();
+            let source = PolicySource {
+                name: "SessionPolicy".into(),
+                source_type: PolicySourceType::Custom,
+                version: None,
+                scope: AttachedScope::None,
+                entity: AttachedEntityType::None,
+                file: None,
+            };
+            add(&mut set, text, PolicyKind::Session, source);
+            store.session = Some(set);
+        }
+        let grantees = caller_grantees(acct, caller);
         for att in acct
             .attachments
             .iter()
@@ -270,9 +247,25 @@ impl Iam {
     }
 }
 
+/// The grantees whose attachments apply to `caller` in its account `acct`: a user and its
+/// groups, a session's role, nothing for the root (it is not governed by attachments).
+pub(crate) fn caller_grantees(acct: &AccountIam, caller: &Caller) -> Vec<Grantee> {
+    match caller {
+        Caller::Root { .. } => Vec::new(),
+        Caller::User { name, .. } => {
+            let mut g = vec![Grantee::User(name.clone())];
+            if let Some(u) = acct.users.get(name) {
+                g.extend(u.groups.iter().cloned().map(Grantee::Group));
+            }
+            g
+        }
+        Caller::Session { role, .. } => vec![Grantee::Role(role.clone())],
+    }
+}
+
 /// The control-policy targets that bear on `account`: the member itself, then its folders up
 /// to the root (none outside a directory).
-fn control_targets(world: &World, account: &str) -> Vec<String> {
+pub(crate) fn control_targets(world: &World, account: &str) -> Vec<String> {
     let Some(rd) = world.resource_directory() else {
         return Vec::new();
     };

@@ -103,32 +103,7 @@ pub fn parse_context(json: &str) -> std::result::Result<RequestContext, String> 
     let serde_json::Value::Object(map) = value else {
         return Err("context must be a JSON object".into());
     };
-    let mut ctx = RequestContext::with_capacity(map.len());
-    for (k, v) in map {
-        match v {
-            serde_json::Value::String(s) => ctx.insert(&k, s),
-            serde_json::Value::Array(items) => {
-                let mut values = Vec::with_capacity(items.len());
-                for item in items {
-                    match item {
-                        serde_json::Value::String(s) => values.push(s),
-                        other => {
-                            return Err(format!(
-                                "context `{k}`: values must be strings, found {other}"
-                            ))
-                        }
-                    }
-                }
-                ctx.set(&k, values);
-            }
-            other => {
-                return Err(format!(
-                    "context `{k}`: expected a string or an array of strings, found {other}"
-                ))
-            }
-        }
-    }
-    Ok(ctx)
+    RequestContext::from_json_object(map)
 }
 
 impl ScalarUDFImpl for RamDecide {

@@ -19,8 +19,7 @@
 use crate::api::SimState;
 use crate::authz::policy_set::with_folded_action;
 use crate::authz::{PolicySet, PolicySource};
-use crate::cloud::World;
-use crate::iam::model::Grantee;
+use crate::iam::store::{caller_grantees, control_targets};
 use crate::iam::system_policies::FULL_ALIYUN_ACCESS_ID;
 use crate::iam::Caller;
 use crate::policy::{read_policy, PolicyKind, ReadOptions};
@@ -89,30 +88,6 @@ impl StoreDocs {
     }
 }
 
-/// The control-policy targets of `account`: the member, then its folders up to the root
-/// (as [`crate::iam::model::Iam::control_chain`] walks them).
-fn control_targets(world: &World, account: &str) -> Vec<String> {
-    let Some(rd) = world.resource_directory() else {
-        return Vec::new();
-    };
-    let Some(member) = rd.members.get(account) else {
-        return Vec::new();
-    };
-    let mut targets = vec![account.to_string()];
-    let mut folder = member.folder_id.clone();
-    for _ in 0..=rd.folders.len() {
-        targets.push(folder.clone());
-        if folder == rd.root_folder_id {
-            break;
-        }
-        match rd.folders.get(&folder) {
-            Some(f) => folder = f.parent_folder_id.clone(),
-            None => break,
-        }
-    }
-    targets
-}
-
 /// The [`StoreDocs`] of `caller` in `state` (`expired`: its credentials no longer work).
 pub(crate) fn store_docs(state: &SimState, caller: &Caller, expired: bool) -> StoreDocs {
     let (iam, world) = (&state.iam, &state.world);
@@ -135,31 +110,11 @@ pub(crate) fn store_docs(state: &SimState, caller: &Caller, expired: bool) -> St
     }
     let mut session = false;
     if let Some(acct) = iam.accounts.get(account) {
-        let grantees: Vec<Grantee> = match caller {
-            Caller::Root { .. } => Vec::new(),
-            Caller::User { name, .. } => {
-                let mut g = vec![Grantee::User(name.clone())];
-                if let Some(u) = acct.users.get(name) {
-                    g.extend(u.groups.iter().cloned().map(Grantee::Group));
-                }
-                g
-            }
-            Caller::Session {
-                role,
-                access_key_id,
-                ..
-            } => {
-                if let Some(text) = iam
-                    .sessions
-                    .get(access_key_id)
-                    .and_then(|s| s.policy.as_ref())
-                {
-                    session = true;
-                    docs.push((Slot::Session, text.clone()));
-                }
-                vec![Grantee::Role(role.clone())]
-            }
-        };
+        if let Some(text) = iam.session_policy(caller) {
+            session = true;
+            docs.push((Slot::Session, text.clone()));
+        }
+        let grantees = caller_grantees(acct, caller);
         for att in acct
             .attachments
             .iter()

@@ -11,10 +11,11 @@
 //! generated and hostile lines).
 
 use super::{decide_line, one_line, parse_dependent, EvalArgs};
+use crate::api::audit_json::write_str;
 use crate::authz::decide::arn_account;
 use crate::authz::RequestContext;
 use crate::authz::{decide, ActionResource, EvalOptions, PolicyStore, Principal, Request};
-use crate::input::human_size;
+use crate::input::{human_size, read_bounded_line};
 use std::io::{BufRead, Write};
 use std::ops::Range;
 
@@ -82,41 +83,21 @@ impl<R: BufRead> BatchReader<R> {
                 return Filled::Full;
             }
             let start = batch.text.len();
-            let mut total = 0usize;
-            loop {
-                let available = match self.reader.fill_buf() {
-                    Ok(b) => b,
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                    Err(e) => {
-                        self.done = true;
-                        batch.text.truncate(start);
-                        return Filled::Failed(self.next, e);
-                    }
-                };
-                if available.is_empty() {
+            let total = match read_bounded_line(&mut self.reader, self.max, &mut batch.text) {
+                Err(e) => {
                     self.done = true;
-                    if total == 0 {
-                        return Filled::End;
-                    }
-                    break;
+                    batch.text.truncate(start);
+                    return Filled::Failed(self.next, e);
                 }
-                let newline = memchr::memchr(b'\n', available);
-                let chunk = &available[..newline.unwrap_or(available.len())];
-                let room = (self.max + 1).saturating_sub(batch.text.len() - start);
-                batch
-                    .text
-                    .extend_from_slice(chunk.get(..chunk.len().min(room)).unwrap_or(&[]));
-                total += chunk.len();
-                let consumed = chunk.len() + usize::from(newline.is_some());
-                self.reader.consume(consumed);
-                if newline.is_some() {
-                    break;
+                Ok(None) => {
+                    self.done = true;
+                    return Filled::End;
                 }
-            }
-            if total <= self.max && batch.text.len() > start && batch.text.last() == Some(&b'\r') {
-                batch.text.pop();
-                total -= 1;
-            }
+                Ok(Some((total, ended))) => {
+                    self.done = ended;
+                    total
+                }
+            };
             let line = if total > self.max {
                 batch.text.truncate(start);
                 BatchLine::TooLong(total)
@@ -477,12 +458,6 @@ fn push_pair(pairs: &mut Vec<ActionResource>, n: usize, a: &str, r: &str, owner:
     }
 }
 
-/// `"…"` as serde_json writes a string.
-fn json_string(out: &mut Vec<u8>, s: &str) {
-    // Writing to a Vec cannot fail.
-    let _ = serde_json::to_writer(&mut *out, s);
-}
-
 /// Decides a line of the plain shape and appends its record to `out`; `None` when the line
 /// must take the general path (not the plain shape, or its request is in error).
 fn decide_fast(
@@ -605,7 +580,7 @@ fn decide_fast(
     }
     out.extend_from_slice(b",\"action\":");
     match pairs.get(d.pair) {
-        Some(pair) => json_string(out, &pair.action),
+        Some(pair) => write_str(out, &pair.action),
         None => out.extend_from_slice(b"null"),
     }
     if let Some(id) = &p.id {
