@@ -35,10 +35,13 @@ use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
 };
 use ramsim::engine::{decide, CompiledPolicies, Principal, Request, RequestContext};
-use std::any::Any;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
+
+/// A row's caller as its three columns give it: `(principal_type, account, principal)`. Rows
+/// of one batch with the same caller share one [`Principal`].
+type PrincipalKey<'a> = (Option<&'a str>, &'a str, Option<&'a str>);
 
 /// The number of arguments of `ram_decide`.
 pub const ARGS: usize = 6;
@@ -107,10 +110,6 @@ pub fn parse_context(json: &str) -> std::result::Result<RequestContext, String> 
 }
 
 impl ScalarUDFImpl for RamDecide {
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-
     fn name(&self) -> &str {
         &self.name
     }
@@ -153,9 +152,10 @@ impl ScalarUDFImpl for RamDecide {
         let [kinds, accounts, names, actions, resources, contexts] = &columns[..] else {
             return exec_err!("{} takes {ARGS} arguments", self.name);
         };
-        let get = |a: &StringArray, i: usize| (!a.is_null(i)).then(|| a.value(i));
-        let mut principals: HashMap<(Option<&str>, &str, Option<&str>), Arc<Principal>> =
-            HashMap::new();
+        fn get(a: &StringArray, i: usize) -> Option<&str> {
+            (!a.is_null(i)).then(|| a.value(i))
+        }
+        let mut principals: HashMap<PrincipalKey, Arc<Principal>> = HashMap::new();
         let mut out = StringBuilder::with_capacity(rows, rows * 12);
         for i in 0..rows {
             let (Some(action), Some(account)) = (get(actions, i), get(accounts, i)) else {

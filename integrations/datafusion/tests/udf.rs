@@ -209,8 +209,8 @@ async fn the_same_query_over_parquet_and_in_aggregates() {
     let pq = SessionContext::new();
     pq.register_udf(RamDecide::udf(policies()));
     pq.register_parquet("events", &path, ParquetReadOptions::default())
-    .await
-    .expect("parquet table");
+        .await
+        .expect("parquet table");
     assert_eq!(rows(&pq, QUERY).await, owned(by_hand()));
     // In a filter and an aggregate, as an audit query would use it.
     let denied = rows(
