@@ -1299,74 +1299,146 @@ mod tests {
         assert_eq!(r, vec!["acs:x:cn-hangzhou:*:a/{b"]);
     }
 
-    /// Incremental refresh == recomputation from scratch after every step of random
-    /// sequences (generated as `check` generates them, through the real gateway) on the
-    /// bundled worlds with identity moves: trust rewrites, minted keys, sessions with and
-    /// without session policies, attachments, versions, account moves, clock advances.
-    #[test]
-    fn incremental_refresh_equals_a_recomputation_from_scratch_after_every_step() {
+    /// The bundled worlds of the differential property, each with the `--actions` move set its
+    /// sequences are drawn from (empty: the whole catalog).
+    const WORLDS: &[(&str, &[&str])] = &[
+        ("esc-control.json", &[]),
+        ("escalation.json", &[]),
+        ("esc-trust-rewrite.json", &[]),
+        ("esc-minted-key.json", &[]),
+        ("esc-version-promotion.json", &[]),
+        ("esc-account-move.json", &[]),
+        ("role-session.json", &[]),
+        ("move-account.json", &[]),
+        ("guardrail-control.json", ACCOUNT_MOVES),
+    ];
+
+    /// `guardrail-control.json`'s control policy denies peering outside prod by
+    /// `acs:TargetRDPath`, so moving an account between folders changes the peering answers
+    /// toward it of principals whose own inputs do not move (netops in A, netadmin in B).
+    /// Account moves only, so that most sequences move accounts (only the management
+    /// account's root may).
+    const ACCOUNT_MOVES: &[&str] = &["MoveAccount"];
+
+    fn bundled_world(name: &str) -> SimState {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("corpus/worlds")
+            .join(name);
+        SimState::from_world_file(&path).expect("world")
+    }
+
+    /// What the differential sequences exercised.
+    #[derive(Debug, Default)]
+    struct Exercised {
+        /// Steps after which the monitor refreshed (an identity was written).
+        refreshes: usize,
+        /// Rows whose answers moved while their principal's fingerprint did not (a peering
+        /// answer toward an account that moved).
+        moved_with_own_inputs_unchanged: usize,
+    }
+
+    /// Runs `steps` steps generated from `initial` (as `check` generates them, through the
+    /// real gateway; moves from `actions`, seed `seed`) and checks after every step that the
+    /// incremental snapshot equals a recomputation from scratch. `Err` names the first step
+    /// after which they differ.
+    fn differential(
+        initial: &SimState,
+        actions: &[&str],
+        seed: u64,
+        steps: u32,
+        seen: &mut Exercised,
+    ) -> Result<(), String> {
         use crate::check::generate::Generator;
         use crate::check::prng::Rng;
         use crate::check::Exec;
-        use proptest::prelude::*;
-        const WORLDS: &[&str] = &[
-            "esc-control.json",
-            "escalation.json",
-            "esc-trust-rewrite.json",
-            "esc-minted-key.json",
-            "esc-version-promotion.json",
-            "esc-account-move.json",
-            "role-session.json",
-            "move-account.json",
-        ];
-        let worlds: Vec<SimState> = WORLDS
-            .iter()
-            .map(|w| {
-                let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-                    .join("corpus/worlds")
-                    .join(w);
-                SimState::from_world_file(&path).expect("world")
-            })
-            .collect();
-        let refreshes = std::cell::Cell::new(0usize);
-        proptest!(ProptestConfig::with_cases(32), |(w in 0..WORLDS.len(), seed in any::<u64>())| {
-            let initial = &worlds[w];
-            let probes = probe_table(initial);
-            let mut monitor = EscalationMonitor::with_probes(initial, Arc::clone(&probes));
-            let mut generator = Generator::with_probes(initial, &[], &[], probes);
-            let mut exec = Exec::new(initial.clone(), false);
-            let mut rng = Rng::new(seed);
-            let mut focus: Option<String> = None;
-            for i in 0..60u32 {
-                let g = generator.next(&mut rng, &exec.gw.state, focus.as_deref());
-                let step = exec.step_from(i, g);
-                let ran = exec.run(&step);
-                if ran.result.as_ref().is_some_and(|r| r.is_success()) {
-                    focus = ran.caller.clone();
-                }
-                let info = StepInfo {
-                    caller: ran.caller.as_deref(),
-                    request_id: ran.request_id.as_deref(),
-                    audit_before: ran.audit_before,
-                };
-                let generation = monitor.generation;
-                let _ = monitor.check(&exec.gw.state, &info);
-                if monitor.generation != generation {
-                    refreshes.set(refreshes.get() + 1);
-                }
-                let differs = monitor.incremental_differs(&exec.gw.state);
-                prop_assert!(
-                    differs.is_none(),
-                    "{} seed {seed}, after step {} ({:?}): {}",
-                    WORLDS[w],
-                    i + 1,
-                    ran.action,
-                    differs.unwrap_or_default()
-                );
+        let probes = probe_table(initial);
+        let mut monitor = EscalationMonitor::with_probes(initial, Arc::clone(&probes));
+        let actions: Vec<String> = actions.iter().map(|a| (*a).to_string()).collect();
+        let mut generator = Generator::with_probes(initial, &actions, &[], probes);
+        let mut exec = Exec::new(initial.clone(), false);
+        let mut rng = Rng::new(seed);
+        let mut focus: Option<String> = None;
+        for i in 0..steps {
+            let g = generator.next(&mut rng, &exec.gw.state, focus.as_deref());
+            let step = exec.step_from(i, g);
+            let ran = exec.run(&step);
+            if ran.result.as_ref().is_some_and(|r| r.is_success()) {
+                focus = ran.caller.clone();
             }
+            let info = StepInfo {
+                caller: ran.caller.as_deref(),
+                request_id: ran.request_id.as_deref(),
+                audit_before: ran.audit_before,
+            };
+            let before: BTreeMap<String, (u64, Arc<Vec<bool>>)> = monitor
+                .current
+                .rows
+                .iter()
+                .map(|(k, r)| (k.clone(), (r.fingerprint, Arc::clone(&r.allowed))))
+                .collect();
+            let generation = monitor.generation;
+            let _ = monitor.check(&exec.gw.state, &info);
+            if monitor.generation != generation {
+                seen.refreshes += 1;
+            }
+            seen.moved_with_own_inputs_unchanged += monitor
+                .current
+                .rows
+                .iter()
+                .filter(|(k, r)| {
+                    before
+                        .get(*k)
+                        .is_some_and(|(fp, was)| *fp == r.fingerprint && *was != r.allowed)
+                })
+                .count();
+            if let Some(differs) = monitor.incremental_differs(&exec.gw.state) {
+                return Err(format!(
+                    "after step {} ({:?}): {differs}",
+                    i + 1,
+                    ran.action
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Incremental refresh == recomputation from scratch after every step of random
+    /// sequences on the bundled worlds with identity moves: trust rewrites, minted keys,
+    /// sessions with and without session policies, attachments, versions, account moves,
+    /// clock advances.
+    #[test]
+    fn incremental_refresh_equals_a_recomputation_from_scratch_after_every_step() {
+        use proptest::prelude::*;
+        let worlds: Vec<SimState> = WORLDS.iter().map(|(w, _)| bundled_world(w)).collect();
+        let seen = std::cell::RefCell::new(Exercised::default());
+        proptest!(ProptestConfig::with_cases(32), |(w in 0..WORLDS.len(), seed in any::<u64>())| {
+            let (name, actions) = WORLDS[w];
+            let result = differential(&worlds[w], actions, seed, 60, &mut seen.borrow_mut());
+            prop_assert!(result.is_ok(), "{name} seed {seed}, {}", result.err().unwrap_or_default());
         });
         // The sequences did write identities (the property is not vacuous).
-        assert!(refreshes.get() > 100, "{} refreshes", refreshes.get());
+        let refreshes = seen.borrow().refreshes;
+        assert!(refreshes > 100, "{refreshes} refreshes");
+    }
+
+    /// The same property on the account-move world for fixed seeds, so that it always runs:
+    /// an account move must refresh the peering answers toward the moved account of every
+    /// principal, also of those whose own inputs did not move (their fingerprint is
+    /// unchanged; only the directory layout their `acs:TargetRDPath` probes read moved).
+    #[test]
+    fn account_moves_refresh_the_peering_rows_of_principals_whose_inputs_did_not_move() {
+        let (name, actions) = WORLDS[WORLDS.len() - 1];
+        let initial = bundled_world(name);
+        let mut seen = Exercised::default();
+        for seed in 0..6 {
+            if let Err(e) = differential(&initial, actions, seed, 60, &mut seen) {
+                panic!("{name} seed {seed}, {e}");
+            }
+        }
+        assert!(
+            seen.moved_with_own_inputs_unchanged > 0,
+            "no account move changed the answers of a principal whose inputs stayed: {seen:?}"
+        );
     }
 
     use std::path::Path;
