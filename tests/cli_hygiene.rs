@@ -7,7 +7,7 @@
 #[path = "cli_support/mod.rs"]
 mod cli_support;
 
-use cli_support::{ramsim_in, root, Output};
+use cli_support::{export_in, ramsim_in, root, Output};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -47,8 +47,9 @@ impl Env {
         self.run(&args)
     }
 
+    /// The state as `ramsim export` prints it (snapshot plus journal).
     fn state_bytes(&self) -> Vec<u8> {
-        std::fs::read(self.dir.path().join("state.json")).expect("state")
+        export_in("state.json", self.dir.path()).into_bytes()
     }
 
     fn state(&self) -> Value {

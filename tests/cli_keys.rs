@@ -40,9 +40,14 @@ fn keys_of_generated_and_given_pairs() {
     let (code, table) = ramsim(&["keys", "--state", g]);
     assert_eq!(code, 0);
     insta::assert_snapshot!("keys_generated_table", table);
-    // Generated secrets are not written into the state file.
-    let text = std::fs::read_to_string(&generated).unwrap();
-    assert!(!text.contains("glUCFxKPNP8dL3wGFPg6LusKb6obAh"));
+    // Generated secrets are not written into the state file (binary: its strings are stored
+    // as they are) nor into its JSON form.
+    let secret = "glUCFxKPNP8dL3wGFPg6LusKb6obAh";
+    let bytes = std::fs::read(&generated).unwrap();
+    assert!(!bytes.windows(secret.len()).any(|w| w == secret.as_bytes()));
+    let (code, exported) = ramsim(&["export", "--state", g]);
+    assert_eq!(code, 0);
+    assert!(exported.contains("\"ramsim-state\"") && !exported.contains(secret));
     let (code, json) = ramsim(&["keys", "--state", s, "--format", "json"]);
     assert_eq!(code, 0);
     insta::assert_snapshot!("keys_given_json", json);

@@ -5,7 +5,7 @@
 #[path = "cli_support/mod.rs"]
 mod cli_support;
 
-use cli_support::{ramsim_in, root, Output};
+use cli_support::{export_in, ramsim_in, root, Output};
 use serde_json::Value;
 
 struct Env {
@@ -55,8 +55,9 @@ impl Env {
         ])
     }
 
+    /// The state as `ramsim export` prints it (snapshot plus journal).
     fn bytes(&self) -> Vec<u8> {
-        std::fs::read(self.dir.path().join("s.json")).expect("state")
+        export_in("s.json", self.dir.path()).into_bytes()
     }
 }
 

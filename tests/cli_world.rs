@@ -81,6 +81,13 @@ impl Env {
         self.path("state.json").display().to_string()
     }
 
+    /// The state as `ramsim export` prints it (snapshot plus journal; the file is binary).
+    fn export(&self) -> String {
+        let r = self.run(&["export", "--state", &self.state()]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        r.stdout
+    }
+
     fn run(&self, args: &[&str]) -> Run {
         let out = Command::new(env!("CARGO_BIN_EXE_ramsim"))
             .args(args)
@@ -124,9 +131,7 @@ impl Env {
     }
 
     fn vpc(&self, owner: &str, name: &str) -> String {
-        let state: Value =
-            serde_json::from_str(&std::fs::read_to_string(self.path("state.json")).unwrap())
-                .unwrap();
+        let state: Value = serde_json::from_str(&self.export()).unwrap();
         state["world"]["vpcs"]
             .as_object()
             .unwrap()
@@ -338,7 +343,7 @@ fn exit_codes() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("not a ramsim state file"), "{}", r.stderr);
     env.init();
-    let before = std::fs::read(env.path("state.json")).unwrap();
+    let before = env.export();
     // unparseable requests never reach the gateway: exit 2, state untouched, nothing logged
     for args in [
         vec![
@@ -375,7 +380,7 @@ fn exit_codes() {
         assert_eq!(r.code, 2, "{args:?}: {}", r.stdout);
         assert!(r.stderr.starts_with("error: "), "{args:?}: {}", r.stderr);
     }
-    assert_eq!(std::fs::read(env.path("state.json")).unwrap(), before);
+    assert_eq!(env.export(), before);
     // a caller that names no principal is a usage error (not an AccessKey error): exit 2,
     // nothing logged
     let r = env.call(
@@ -388,7 +393,7 @@ fn exit_codes() {
         "{}",
         r.stderr
     );
-    assert_eq!(std::fs::read(env.path("state.json")).unwrap(), before);
+    assert_eq!(env.export(), before);
     // calls the gateway answers with an error: exit 1, logged
     let r = env.call(
         "LTAI00000000000000000000",
@@ -421,7 +426,8 @@ fn exit_codes() {
         "aliyun vpcpeer ListVpcPeerConnections --RegionId cn-hangzhou",
     );
     assert_eq!(r.code, 0);
-    // no temp files left next to the state; the (empty) lock file stays
+    // no temp files left next to the state; the (empty) lock file stays, and the journal
+    // holds the calls made since `init` wrote the snapshot
     let mut names: Vec<String> = std::fs::read_dir(env.dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -429,6 +435,12 @@ fn exit_codes() {
     names.sort();
     assert_eq!(
         names,
-        ["policies", "state.json", "state.json.lock", "world.json"]
+        [
+            "policies",
+            "state.json",
+            "state.json.journal",
+            "state.json.lock",
+            "world.json"
+        ]
     );
 }

@@ -67,9 +67,9 @@ fn save_then_load_is_identical_and_leaves_no_temp_file() {
         "no temp file left behind"
     );
     assert_eq!(
-        fs::read_to_string(&path).expect("read"),
-        json,
-        "the file is the serialized state"
+        fs::read(&path).expect("read"),
+        ramsim::api::snapshot::encode(&state).expect("encode"),
+        "the file is the state's binary snapshot"
     );
     let loaded = SimState::load(&path).expect("load");
     assert_eq!(loaded.to_json().expect("json"), json);
@@ -225,4 +225,34 @@ fn loading_rejects_foreign_future_and_torn_files() {
     assert!(err.contains("corrupt state file"), "{err}");
     let err = SimState::load(&dir.path().join("absent.json")).expect_err("absent");
     assert!(err.contains("cannot read"), "{err}");
+    // the JSON form (`ramsim export`) still loads, as state files written before the binary
+    // snapshot do
+    let p = dir.path().join("old.json");
+    fs::write(&p, &good).expect("write");
+    assert_eq!(
+        SimState::load(&p).expect("JSON state").to_json().unwrap(),
+        good
+    );
+    // binary snapshots: torn, from a future version, or with a corrupt payload
+    let bin = ramsim::api::snapshot::encode(&busy_state()).expect("encode");
+    let case = |name: &str, bytes: &[u8]| -> String {
+        let p = dir.path().join(name);
+        fs::write(&p, bytes).expect("write");
+        let err = SimState::load(&p)
+            .err()
+            .unwrap_or_else(|| panic!("{name} loaded"));
+        assert!(err.contains(name), "the error names the file: {err}");
+        err
+    };
+    assert!(case("torn.state", &bin[..bin.len() - 1]).contains("torn or truncated"));
+    assert!(case("header.state", &bin[..10]).contains("truncated header"));
+    let mut future = bin.clone();
+    future[8] = 2;
+    assert!(
+        case("future.state", &future).contains("binary state format version 2 is not supported")
+    );
+    let mut corrupt = bin.clone();
+    let mid = corrupt.len() / 2;
+    corrupt[mid..].iter_mut().for_each(|b| *b = 0xc1); // 0xc1: never used in MessagePack
+    assert!(case("corrupt.state", &corrupt).contains("corrupt state file"));
 }

@@ -66,6 +66,13 @@ fn init_state(dir: &Path, name: &str) -> PathBuf {
     path
 }
 
+/// The state (snapshot plus journal) as `ramsim export` prints it.
+fn export(state: &Path) -> Vec<u8> {
+    let out = ramsim(&["export", "--state", state.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    out.stdout
+}
+
 fn names(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = fs::read_dir(dir)
         .expect("dir")
@@ -160,7 +167,7 @@ fn fifty_parallel_calls_each_land_exactly_once() {
     assert_eq!(request_ids.len(), s.audit.len(), "RequestIds are unique");
     assert_eq!(
         names(dir.path()),
-        ["state.json", "state.json.lock"],
+        ["state.json", "state.json.journal", "state.json.lock"],
         "no temp file left"
     );
 }
@@ -169,7 +176,7 @@ fn fifty_parallel_calls_each_land_exactly_once() {
 fn a_held_lock_makes_a_writer_give_up_with_an_error_naming_it() {
     let dir = tempfile::tempdir().expect("tempdir");
     let state = init_state(dir.path(), "state.json");
-    let before = fs::read(&state).expect("read");
+    let before = export(&state);
     let lock = StateLock::acquire(&state, Duration::from_secs(5)).expect("lock");
     assert_eq!(lock.path(), dir.path().join("state.json.lock"));
     let out = create_user(&state, "blocked", &["--lock-timeout", "0.3"]);
@@ -180,7 +187,7 @@ fn a_held_lock_makes_a_writer_give_up_with_an_error_naming_it() {
         "{err}"
     );
     assert!(err.contains("--lock-timeout"), "{err}");
-    assert_eq!(fs::read(&state).expect("read"), before, "nothing written");
+    assert_eq!(export(&state), before, "nothing written");
     // `clock` and `init --force` wait for the same lock
     let out = ramsim(&[
         "clock",
@@ -216,7 +223,10 @@ fn a_held_lock_makes_a_writer_give_up_with_an_error_naming_it() {
         "{}",
         text(&out)
     );
-    assert_eq!(names(dir.path()), ["state.json", "state.json.lock"]);
+    assert_eq!(
+        names(dir.path()),
+        ["state.json", "state.json.journal", "state.json.lock"]
+    );
 }
 
 #[test]
@@ -224,7 +234,7 @@ fn the_clock_never_moves_past_what_a_state_file_holds() {
     let dir = tempfile::tempdir().expect("tempdir");
     let state = init_state(dir.path(), "state.json");
     let s = state.to_str().unwrap();
-    let before = fs::read(&state).expect("read");
+    let before = export(&state);
     // ~8,200 years: a year with five digits could not be read back
     let out = ramsim(&["clock", "--state", s, "--advance", "3000000d"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
@@ -233,7 +243,7 @@ fn the_clock_never_moves_past_what_a_state_file_holds() {
         "{}",
         text(&out)
     );
-    assert_eq!(fs::read(&state).expect("read"), before, "nothing written");
+    assert_eq!(export(&state), before, "nothing written");
     let out = ramsim(&["clock", "--state", s, "--to", "9999-12-31T23:00:00Z"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let out = ramsim(&["clock", "--state", s, "--advance", "1h"]);
@@ -297,7 +307,7 @@ fn init_keeps_an_existing_state_file_unless_forced() {
     let state = init_state(dir.path(), "state.json");
     let out = create_user(&state, "precious", &[]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let before = fs::read(&state).expect("read");
+    let before = export(&state);
     let s = state.to_str().unwrap();
     let out = ramsim(&["init", "--world", PEERING, "--state", s]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
@@ -306,7 +316,7 @@ fn init_keeps_an_existing_state_file_unless_forced() {
         "{}",
         text(&out)
     );
-    assert_eq!(fs::read(&state).expect("read"), before, "untouched");
+    assert_eq!(export(&state), before, "untouched");
     let out = ramsim(&["init", "--world", PEERING, "--state", s, "--force"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let s = SimState::load(&state).expect("load");
@@ -344,15 +354,53 @@ fn writes_through_a_symlink_keep_the_link_the_mode_and_clean_stale_temp_files() 
     assert!(s.iam.accounts["1234567890123456"]
         .users
         .contains_key("via-link"));
-    assert_eq!(
-        fs::metadata(&target).expect("meta").permissions().mode() & 0o777,
-        0o600,
-        "mode kept"
-    );
+    // the call went to the journal beside the target, with the state file's mode
+    for file in [&target, &real.join("s.json.journal")] {
+        assert_eq!(
+            fs::metadata(file).expect("meta").permissions().mode() & 0o777,
+            0o600,
+            "mode kept: {}",
+            file.display()
+        );
+    }
     assert_eq!(
         names(&real),
-        [".s.json.tmp.notes", "s.json", "s.json.lock"],
-        "stale temp files removed, the lock sits beside the target"
+        [
+            ".s.json.tmp.notes",
+            "s.json",
+            "s.json.journal",
+            "s.json.lock"
+        ],
+        "stale temp files removed, the lock and the journal sit beside the target"
+    );
+    assert!(!dir.path().join("link.json.journal").exists());
+    // a write of the whole state (`clock` compacts) keeps the link and the mode too
+    let out = ramsim(&[
+        "clock",
+        "--state",
+        link.to_str().unwrap(),
+        "--advance",
+        "1h",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(fs::symlink_metadata(&link)
+        .expect("link")
+        .file_type()
+        .is_symlink());
+    assert_eq!(
+        fs::metadata(&target).expect("meta").permissions().mode() & 0o777,
+        0o600
+    );
+    assert_eq!(
+        fs::metadata(real.join("s.json.journal"))
+            .expect("meta")
+            .len(),
+        0
+    );
+    assert!(
+        SimState::load(&link).expect("load").iam.accounts["1234567890123456"]
+            .users
+            .contains_key("via-link")
     );
     assert_eq!(lock_path(&link).unwrap(), real.join("s.json.lock"));
 }
@@ -362,17 +410,43 @@ fn writes_through_a_symlink_keep_the_link_the_mode_and_clean_stale_temp_files() 
 fn a_file_size_limit_is_an_error_message_not_a_signal() {
     let dir = tempfile::tempdir().expect("tempdir");
     let state = init_state(dir.path(), "state.json");
-    let before = fs::read(&state).expect("read");
-    assert!(before.len() > 4096);
-    let script = format!(
-        "ulimit -f 4 && exec \"$0\" call --state '{}' --as root@1234567890123456 aliyun ram CreateUser --UserName big",
-        state.display()
+    assert!(fs::metadata(&state).expect("meta").len() > 4096);
+    let before = export(&state);
+    // A policy document of about 5,000 characters: its journal record is over the limit.
+    let resources: Vec<String> = (0..120)
+        .map(|i| format!("acs:vpc:*:*:vpc/vpc-{i:020}"))
+        .collect();
+    let doc = json!({"Version": "1", "Statement": [{"Effect": "Allow",
+        "Action": "vpc:DescribeVpcs", "Resource": resources}]})
+    .to_string();
+    assert!(doc.len() > 4096 && doc.len() < 6144);
+    let limited = |command: &str| {
+        // `ulimit -f` counts 512-byte blocks in sh: 2,048 bytes
+        let script = format!("ulimit -f 4 && exec \"$0\" {command}",);
+        Command::new("sh")
+            .args(["-c", &script, env!("CARGO_BIN_EXE_ramsim")])
+            .env("STATE", &state)
+            .env("DOC", &doc)
+            .current_dir(root())
+            .output()
+            .expect("sh")
+    };
+    // a call appends to the journal; the record does not fit
+    let out = limited(
+        "call --state \"$STATE\" --as root@1234567890123456 aliyun ram CreatePolicy --PolicyName big --PolicyDocument \"$DOC\"",
     );
-    let out = Command::new("sh")
-        .args(["-c", &script, env!("CARGO_BIN_EXE_ramsim")])
-        .current_dir(root())
-        .output()
-        .expect("sh");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "not killed by SIGXFSZ: {}",
+        text(&out)
+    );
+    let err = stderr(&out);
+    assert!(err.contains("state.json.journal: cannot write"), "{err}");
+    assert!(err.contains("ulimit -f"), "{err}");
+    assert_eq!(export(&state), before, "no partial record kept");
+    // `clock` writes the whole state; the snapshot does not fit
+    let out = limited("clock --state \"$STATE\" --advance 1h");
     assert_eq!(
         out.status.code(),
         Some(2),
@@ -382,8 +456,82 @@ fn a_file_size_limit_is_an_error_message_not_a_signal() {
     let err = stderr(&out);
     assert!(err.contains("state.json: cannot write"), "{err}");
     assert!(err.contains("ulimit -f"), "{err}");
-    assert_eq!(fs::read(&state).expect("read"), before, "old state kept");
-    assert_eq!(names(dir.path()), ["state.json", "state.json.lock"]);
+    assert_eq!(export(&state), before, "old state kept");
+    assert_eq!(
+        names(dir.path()),
+        ["state.json", "state.json.journal", "state.json.lock"]
+    );
+}
+
+/// `kill -9` at any moment of a `ramsim call` (loading, appending, compacting) leaves the old
+/// state or the new one, never a torn one: every later command loads it, and the calls that
+/// finished are all there. Runs past the journal's compaction bound.
+#[cfg(unix)]
+#[test]
+fn a_call_killed_at_any_moment_leaves_the_old_or_the_new_state() {
+    use ramsim::api::journal::MAX_JOURNAL_RECORDS;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = init_state(dir.path(), "state.json");
+    let bin = env!("CARGO_BIN_EXE_ramsim");
+    let mut finished = 0u64;
+    let mut requests = 0u64;
+    let mut i = 0u64;
+    // Past the compaction bound, so that kills land in compactions too.
+    while requests < MAX_JOURNAL_RECORDS as u64 + 8 {
+        assert!(i < 1_000, "the calls make no progress");
+        i += 1;
+        let mut child = Command::new(bin)
+            .current_dir(root())
+            .args([
+                "call",
+                "--state",
+                state.to_str().unwrap(),
+                "--as",
+                "root@1234567890123456",
+                "aliyun",
+                "ram",
+                "CreateUser",
+                "--UserName",
+                &format!("u{i}"),
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn");
+        // Delays from 0 to ~60 ms: before, during and after the call's work; every third
+        // call runs to its end.
+        if i % 3 != 0 {
+            std::thread::sleep(Duration::from_micros((i * 7_919) % 60_000));
+            let _ = child.kill();
+        }
+        let status = child.wait().expect("wait");
+        let s = SimState::load(&state).expect("never a torn state");
+        assert!(
+            s.requests == requests || s.requests == requests + 1,
+            "iteration {i}: {} requests after {requests}",
+            s.requests
+        );
+        if status.success() {
+            assert_eq!(s.requests, requests + 1, "a finished call is durable");
+            finished += 1;
+        }
+        requests = s.requests;
+    }
+    // The state still takes calls, and every call that landed is in it exactly once.
+    let out = create_user(&state, "after", &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let s = SimState::load(&state).expect("load");
+    assert_eq!(s.requests, requests + 1);
+    assert!(
+        s.requests > finished,
+        "every finished call and the last one"
+    );
+    let created = s
+        .audit
+        .iter()
+        .filter(|e| e.event_name == "CreateUser")
+        .count() as u64;
+    assert_eq!(created, s.requests, "one event per landed call");
 }
 
 #[test]
@@ -417,7 +565,7 @@ fn oversized_or_special_state_files_are_refused_before_reading() {
 fn one_hostile_parameter_cannot_bloat_the_audit_trail() {
     let dir = tempfile::tempdir().expect("tempdir");
     let state = init_state(dir.path(), "state.json");
-    let before = fs::metadata(&state).expect("meta").len();
+    let before = export(&state).len() as u64;
     // 120,000 characters: as long as one argv word may be
     let doc = "A".repeat(120_000);
     let out = ramsim(&[
@@ -435,7 +583,7 @@ fn one_hostile_parameter_cannot_bloat_the_audit_trail() {
         &doc,
     ]);
     assert_eq!(out.status.code(), Some(1), "refused: {}", text(&out));
-    let after = fs::metadata(&state).expect("meta").len();
+    let after = export(&state).len() as u64;
     assert!(
         after - before < 2 * MAX_AUDIT_TEXT_CHARS as u64 + 4096,
         "the state grew by {} bytes",

@@ -8,8 +8,10 @@ pub mod audit_json;
 pub mod catalog;
 pub mod decision;
 pub mod gateway;
+pub mod journal;
 pub mod param_map;
 pub mod request;
+pub mod snapshot;
 pub mod state;
 pub mod trail;
 

@@ -1,9 +1,11 @@
-//! The simulator state: world, identities and audit trail, in a versioned JSON file written
-//! atomically (temp file + fsync + rename), and built from a world file.
+//! The simulator state: world, identities and audit trail, in a versioned binary snapshot
+//! ([`super::snapshot`]; JSON state files are read too) written atomically (temp file, fsync,
+//! rename), plus the journal of calls made since ([`super::journal`]); built from a world file.
 //!
 //! Commands that change a state file go through [`with_locked_state`] (or
-//! [`create_state_file`] for `init`): an exclusive lock on `<state file>.lock` around
-//! load → apply → save, so concurrent `ramsim call`s never lose an update. Writes follow
+//! [`create_state_file`] for `init`, [`super::journal::call_locked`] for `ramsim call`): an
+//! exclusive lock on `<state file>.lock` around load → apply → save, so concurrent
+//! `ramsim call`s never lose an update. Writes follow
 //! symlinks and keep the file's mode; state files are capped at [`MAX_STATE_FILE_BYTES`].
 
 use super::audit::AuditEvent;
@@ -122,14 +124,37 @@ impl SimState {
             .map_err(|e| format!("{file}: {e}"))
     }
 
-    /// Loads a state file, checking its size, format and schema version. The file must be a
-    /// regular file of at most [`MAX_STATE_FILE_BYTES`]; anything else is refused before it is
-    /// read, so a device or a runaway file never makes `load` read without bound.
+    /// Loads a state file as every command reads it: the snapshot ([`SimState::load_snapshot`])
+    /// with the calls of its journal replayed (see [`super::journal`]). This is the one loader
+    /// of state files; readers do not lock, and see the state as of the last durable call.
     pub fn load(path: &Path) -> Result<SimState, String> {
-        let text = read_state_text(path)?;
-        let head: serde_json::Value = serde_json::from_str(&text)
+        let mut gateway = super::Gateway::new(SimState::load_snapshot(path)?);
+        super::journal::replay(&mut gateway, path)?;
+        Ok(gateway.into_state())
+    }
+
+    /// Loads the state file itself, without its journal: a binary snapshot
+    /// ([`super::snapshot`]) or a JSON state file (what `ramsim export` prints, and what
+    /// ramsim wrote before the binary format), checking its size, format and schema version.
+    /// The file must be a regular file of at most [`MAX_STATE_FILE_BYTES`]; anything else is
+    /// refused before it is read, so a device or a runaway file never makes `load` read without
+    /// bound.
+    pub fn load_snapshot(path: &Path) -> Result<SimState, String> {
+        let bytes = read_state_bytes(path)?;
+        let mut state = if super::snapshot::is_snapshot(&bytes) {
+            super::snapshot::decode(path, &bytes)?
+        } else {
+            SimState::from_json_bytes(path, &bytes)?
+        };
+        state.world.reindex();
+        Ok(state)
+    }
+
+    /// A JSON state file's contents, checked for format and schema version before the whole
+    /// state is decoded.
+    fn from_json_bytes(path: &Path, bytes: &[u8]) -> Result<SimState, String> {
+        let head: serde_json::Value = serde_json::from_slice(bytes)
             .map_err(|e| format!("{}: not a state file: {e}", path.display()))?;
-        drop(text);
         if head.get("format").and_then(|v| v.as_str()) != Some("ramsim-state") {
             return Err(format!(
                 "{}: not a ramsim state file (run `ramsim init` first)",
@@ -143,10 +168,22 @@ impl SimState {
         if version != u64::from(STATE_SCHEMA_VERSION) {
             return Err(format!("{}: state schema version {version} is not supported (expected {STATE_SCHEMA_VERSION})", path.display()));
         }
-        let mut state: SimState = serde_json::from_value(head)
-            .map_err(|e| format!("{}: corrupt state file: {e}", path.display()))?;
-        state.world.reindex();
-        Ok(state)
+        serde_json::from_value(head)
+            .map_err(|e| format!("{}: corrupt state file: {e}", path.display()))
+    }
+
+    /// True when `bytes` (the start of a file) look like a state file: a binary snapshot, or
+    /// JSON naming the `ramsim-state` format.
+    pub fn looks_like_state(bytes: &[u8]) -> bool {
+        super::snapshot::is_snapshot(bytes)
+            || serde_json::from_slice::<serde_json::Value>(bytes)
+                .ok()
+                .and_then(|v| {
+                    v.get("format")
+                        .and_then(|f| f.as_str())
+                        .map(|f| f == "ramsim-state")
+                })
+                .unwrap_or(false)
     }
 
     /// Serializes the state.
@@ -154,17 +191,19 @@ impl SimState {
         serde_json::to_string(self).map_err(|e| format!("cannot serialize state: {e}"))
     }
 
-    /// Writes the state atomically (see [`write_atomically`]): a temp file in the same directory,
-    /// fsync, rename over `path`, fsync of the directory. A crash leaves either the old or the
-    /// new file, never a torn one. A state larger than [`MAX_STATE_FILE_BYTES`] is refused, so
-    /// nothing is written that [`SimState::load`] would not read back.
+    /// Writes the state as a binary snapshot ([`super::snapshot`]), atomically (see
+    /// [`write_atomically`]): a temp file in the same directory, fsync, rename over `path`,
+    /// fsync of the directory. A crash leaves either the old or the new file, never a torn one.
+    /// A state larger than [`MAX_STATE_FILE_BYTES`] is refused, so nothing is written that
+    /// [`SimState::load`] would not read back.
     ///
-    /// This does not lock: commands that read, change and write a state file go through
-    /// [`with_locked_state`] (or [`create_state_file`]), which also removes stale temp files.
+    /// This neither locks nor touches the journal: commands that read, change and write a state
+    /// file go through [`with_locked_state`] (or [`create_state_file`]), which also remove
+    /// stale temp files and empty the journal the new snapshot contains.
     pub fn save(&self, path: &Path) -> Result<(), String> {
-        let json = self.to_json()?;
-        check_state_size(path, json.len() as u64, "would be")?;
-        write_atomically(path, json.as_bytes())
+        let bytes = super::snapshot::encode(self)?;
+        check_state_size(path, bytes.len() as u64, "would be")?;
+        write_atomically(path, &bytes)
     }
 }
 
@@ -187,9 +226,9 @@ fn check_state_size(path: &Path, len: u64, verb: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Reads a state file's text: a regular file (symlinks followed) of at most
+/// Reads a state file's bytes: a regular file (symlinks followed) of at most
 /// [`MAX_STATE_FILE_BYTES`], checked before and while reading.
-fn read_state_text(path: &Path) -> Result<String, String> {
+fn read_state_bytes(path: &Path) -> Result<Vec<u8>, String> {
     let cannot = |e: std::io::Error| format!("{}: cannot read: {e}", path.display());
     let file = std::fs::File::open(path).map_err(cannot)?;
     let meta = file.metadata().map_err(cannot)?;
@@ -200,13 +239,13 @@ fn read_state_text(path: &Path) -> Result<String, String> {
         ));
     }
     check_state_size(path, meta.len(), "is")?;
-    let mut text = String::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
     // The file may grow between the check and the read: read at most one byte past the limit.
     file.take(MAX_STATE_FILE_BYTES + 1)
-        .read_to_string(&mut text)
+        .read_to_end(&mut bytes)
         .map_err(cannot)?;
-    check_state_size(path, text.len() as u64, "is")?;
-    Ok(text)
+    check_state_size(path, bytes.len() as u64, "is")?;
+    Ok(bytes)
 }
 
 /// Follows symbolic links in the last component of `path` (up to 40, as the kernel does) and
@@ -331,6 +370,9 @@ pub fn with_locked_state<T>(
     let (state, out) = apply(state)?;
     remove_stale_temp_files(path)?;
     state.save(path)?;
+    // The snapshot holds every journaled call now (a crash before this line is harmless:
+    // replay skips records older than the snapshot's request counter).
+    super::journal::truncate(path)?;
     Ok(out)
 }
 
@@ -350,6 +392,9 @@ pub fn create_state_file(
         ));
     }
     remove_stale_temp_files(path)?;
+    // A journal left by the state this one replaces belongs to it, not to the new state:
+    // emptied first, so that a crash in between never replays it into the new state.
+    super::journal::truncate(path)?;
     state.save(path)
 }
 
@@ -372,7 +417,7 @@ fn is_temp_name(candidate: &str, name: &str) -> bool {
 /// while holding the file's [`StateLock`]: every live writer holds it while its temp file
 /// exists, so any temp file found then is stale. Only regular files with exactly the temp
 /// name pattern are removed.
-fn remove_stale_temp_files(path: &Path) -> Result<(), String> {
+pub(crate) fn remove_stale_temp_files(path: &Path) -> Result<(), String> {
     let target = resolve_symlinks(path)?;
     let Some(name) = target.file_name().and_then(|n| n.to_str()) else {
         return Ok(());
@@ -442,19 +487,24 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
         if created {
             let _ = std::fs::remove_file(&tmp);
         }
-        let hint = if e.raw_os_error() == Some(27) {
-            " (the file-size limit, `ulimit -f`, is too small)"
-        } else {
-            ""
-        };
-        format!("{}: cannot write: {e}{hint}", path.display())
+        write_error(path, &e)
     })
+}
+
+/// `<path>: cannot write: <e>`, with a hint when the file-size limit (`EFBIG`) stopped it.
+pub(crate) fn write_error(path: &Path, e: &std::io::Error) -> String {
+    let hint = if e.raw_os_error() == Some(27) {
+        " (the file-size limit, `ulimit -f`, is too small)"
+    } else {
+        ""
+    };
+    format!("{}: cannot write: {e}{hint}", path.display())
 }
 
 /// Gives the new file `f` the permission bits of the file it replaces (`old`) and, on Unix,
 /// its owner and group when they differ and this process may set them (root writing a
 /// user's file); a failed change of owner is ignored, a failed change of mode is an error.
-fn keep_identity(f: &std::fs::File, old: &std::fs::Metadata) -> std::io::Result<()> {
+pub(crate) fn keep_identity(f: &std::fs::File, old: &std::fs::Metadata) -> std::io::Result<()> {
     f.set_permissions(old.permissions())?;
     #[cfg(unix)]
     {

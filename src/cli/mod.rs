@@ -51,6 +51,8 @@ pub enum Command {
     Call(world::CallArgs),
     /// Print the audit trail (ActionTrail events) of a state file.
     Log(world::LogArgs),
+    /// Print a state file (binary snapshot plus journal) as one JSON document.
+    Export(world::ExportArgs),
     /// List a world's accounts, principals and resources with their names, ids and handles.
     Show(show::ShowArgs),
     /// Show or advance the scenario clock (expiring pending peerings, for example).
@@ -94,6 +96,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Init(args) => world::init(&args),
         Command::Call(args) => world::call(&args),
         Command::Log(args) => world::log(&args),
+        Command::Export(args) => world::export(&args),
         Command::Show(args) => show::run(&args),
         Command::Clock(args) => world::clock(&args),
         Command::Lint(args) => lint::run(&args),

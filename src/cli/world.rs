@@ -1,8 +1,10 @@
-//! `ramsim init`, `ramsim call`, `ramsim log` and `ramsim clock`: build a simulator state from
-//! a world file, send calls through the gateway, read the audit trail, move the clock.
+//! `ramsim init`, `ramsim call`, `ramsim log`, `ramsim export` and `ramsim clock`: build a
+//! simulator state from a world file, send calls through the gateway, read the audit trail,
+//! print the state as JSON, move the clock.
 
 use super::{call_request, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
 use crate::api::audit::render_table;
+use crate::api::journal::call_locked;
 use crate::api::state::{create_state_file, with_locked_state, DEFAULT_LOCK_TIMEOUT};
 use crate::api::{Envelope, Gateway, SimState};
 use crate::cloud::Timestamp;
@@ -70,7 +72,7 @@ pub enum CallFormat {
 /// Arguments of `ramsim call`.
 #[derive(Debug, Args)]
 pub struct CallArgs {
-    /// State file (read, then written back atomically, under its lock).
+    /// State file (read with its journal, under its lock; the call is appended to the journal).
     #[arg(long)]
     pub state: PathBuf,
     /// Lock wait.
@@ -125,6 +127,14 @@ pub struct LogArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     pub format: LogFormat,
+}
+
+/// Arguments of `ramsim export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// State file (read only; its journal is replayed).
+    #[arg(long)]
+    pub state: PathBuf,
 }
 
 /// Arguments of `ramsim clock`.
@@ -190,12 +200,10 @@ pub fn call(args: &CallArgs) -> u8 {
         time: args.time.clone(),
         user_agent: None,
     };
-    let called = with_locked_state(&args.state, args.lock.lock_timeout, |state| {
-        // Handles and the caller are resolved against the state read under the lock.
-        let request = call_request::prepare(request, &state, &args.caller)?;
-        let mut gateway = Gateway::new(state);
-        let result = gateway.call(&envelope, &request);
-        Ok((gateway.into_state(), result))
+    // Handles and the caller are resolved against the state read under the lock; the call is
+    // appended to the state's journal.
+    let called = call_locked(&args.state, args.lock.lock_timeout, &envelope, |state| {
+        call_request::prepare(request, state, &args.caller)
     });
     let result = match called {
         Ok(r) => r,
@@ -271,6 +279,23 @@ pub fn log(args: &LogArgs) -> u8 {
         }
     }
     EXIT_OK
+}
+
+/// Runs `ramsim export`: the state (snapshot plus journal) as one JSON document on stdout —
+/// the state file format ramsim wrote before the binary snapshot, which every command still
+/// reads.
+pub fn export(args: &ExportArgs) -> u8 {
+    let json = match SimState::load(&args.state).and_then(|s| s.to_json()) {
+        Ok(j) => j,
+        Err(e) => return fail(e),
+    };
+    let mut stdout = std::io::stdout().lock();
+    match std::io::Write::write_all(&mut stdout, json.as_bytes())
+        .and_then(|()| std::io::Write::write_all(&mut stdout, b"\n"))
+    {
+        Ok(()) => EXIT_OK,
+        Err(e) => fail(format!("cannot write the state: {e}")),
+    }
 }
 
 /// Runs `ramsim clock`.

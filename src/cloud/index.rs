@@ -26,6 +26,9 @@ pub(crate) struct NetIndex {
     pub entries_by_table: Groups<String>,
     /// `(region, uid)` → ids of the VPCs that uid sees there (owned or shared with it, §2.6).
     pub vpcs_by_viewer: Groups<(String, String)>,
+    /// `(region, owner uid)` → how many VPCs that uid owns there (the CreateVpc quota; VPCs
+    /// are never removed and never change owner or region).
+    pub vpcs_owned: BTreeMap<(String, String), usize>,
 }
 
 fn add<K: Ord>(groups: &mut Groups<K>, key: K, id: &str) {
@@ -59,6 +62,10 @@ impl NetIndex {
 
     /// A VPC was inserted.
     pub fn note_vpc(&mut self, v: &Vpc) {
+        *self
+            .vpcs_owned
+            .entry((v.region_id.clone(), v.owner_uid.clone()))
+            .or_default() += 1;
         for uid in std::iter::once(&v.owner_uid).chain(&v.shared_with) {
             add(
                 &mut self.vpcs_by_viewer,

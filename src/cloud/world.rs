@@ -350,6 +350,15 @@ impl World {
         .filter_map(|id| self.vpcs.get(id))
     }
 
+    /// How many VPCs `uid` owns in `region` (a counter, not a scan).
+    pub fn vpcs_owned(&self, region: &str, uid: &str) -> usize {
+        self.index()
+            .vpcs_owned
+            .get(&(region.to_string(), uid.to_string()))
+            .copied()
+            .unwrap_or(0)
+    }
+
     /// The lookup indexes, built from the maps on first use.
     pub(crate) fn index(&self) -> &NetIndex {
         self.index.0.get_or_init(|| {
@@ -383,6 +392,7 @@ impl World {
                 ix.entries_by_table == fresh.entries_by_table,
             ),
             ("vpcs_by_viewer", ix.vpcs_by_viewer == fresh.vpcs_by_viewer),
+            ("vpcs_owned", ix.vpcs_owned == fresh.vpcs_owned),
         ];
         match pairs.iter().find(|(_, same)| !same) {
             Some((name, _)) => Err(format!("index {name} differs from the maps")),

@@ -1,54 +1,28 @@
-//! Durability of a served state: an append-only journal of the calls made since the state
-//! file was last written, group-committed with `fdatasync` before any answer leaves the
-//! server, compacted into the state file from time to time, and replayed at start-up. An
-//! exclusive advisory lock on `<state>.lock` (crate `fs4`) keeps other writers out while the
-//! server lives.
-//!
-//! A record is one JSON line: `{"at": N, "envelope": …, "request": …}` where `N` is the
-//! state's request counter before the call. The counter grows with every call, so replay
-//! skips the records a state file already contains (a crash between writing the state and
-//! emptying the journal loses nothing and applies nothing twice) and refuses a journal that
-//! does not follow the state.
+//! Durability of a served state: the state file's journal ([`crate::api::journal`], shared
+//! with `ramsim call`), group-committed with `fdatasync` before any answer leaves the server,
+//! compacted into the state file from time to time, and replayed at start-up. An exclusive
+//! advisory lock on `<state>.lock` (crate `fs4`) keeps other writers out while the server
+//! lives.
 
+pub use crate::api::journal::{journal_path, Record};
 use crate::api::state::StateLock;
-use crate::api::{ApiRequest, Envelope, Gateway, SimState};
-use serde::{Deserialize, Serialize};
+use crate::api::{Gateway, SimState};
 use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-/// One journaled call.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Record {
-    /// The state's request counter before the call.
-    pub at: u64,
-    /// Who called, when, from where.
-    pub envelope: Envelope,
-    /// The call.
-    pub request: ApiRequest,
-}
-
-/// `<state>.journal`.
-pub fn journal_path(state: &Path) -> PathBuf {
-    sidecar(state, "journal")
-}
-
 /// `<state>.lock`: the advisory lock the server and the CLI's writers take — the same file
 /// as [`crate::api::state::lock_path`] (beside the file a symlink points to), so a server and
 /// `ramsim call` on one state always exclude each other.
 pub fn lock_path(state: &Path) -> PathBuf {
-    crate::api::state::lock_path(state).unwrap_or_else(|_| sidecar(state, "lock"))
-}
-
-fn sidecar(state: &Path, ext: &str) -> PathBuf {
-    let mut s = state.as_os_str().to_owned();
-    s.push(".");
-    s.push(ext);
-    PathBuf::from(s)
+    crate::api::state::lock_path(state).unwrap_or_else(|_| {
+        let mut s = state.as_os_str().to_owned();
+        s.push(".lock");
+        PathBuf::from(s)
+    })
 }
 
 /// Takes the exclusive lock on `<state>.lock` without waiting (the CLI's
@@ -63,55 +37,14 @@ pub fn acquire_lock(state: &Path) -> Result<StateLock, String> {
     })
 }
 
-/// Loads `state` and replays its journal; returns the gateway and the number of records
-/// applied. A torn last line (a crash in the middle of an append, never acknowledged) is
-/// ignored; any other unreadable line is an error naming the journal and the line.
+/// Loads the snapshot of `state` and replays its journal; returns the gateway and the number
+/// of records applied. A torn last line (a crash in the middle of an append, never
+/// acknowledged) is ignored; any other unreadable line is an error naming the journal and the
+/// line.
 pub fn recover(state: &Path) -> Result<(Gateway, usize), String> {
-    let sim = SimState::load(state)?;
-    let mut gateway = Gateway::new(sim);
-    let path = journal_path(state);
-    let file = match File::open(&path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((gateway, 0)),
-        Err(e) => return Err(format!("{}: cannot read: {e}", path.display())),
-    };
-    let mut lines: Vec<String> = Vec::new();
-    for line in BufReader::new(file).lines() {
-        lines.push(line.map_err(|e| format!("{}: cannot read: {e}", path.display()))?);
-    }
-    let mut applied = 0;
-    let last = lines.len();
-    for (i, line) in lines.iter().enumerate() {
-        if line.is_empty() {
-            continue;
-        }
-        let record: Record = match serde_json::from_str(line) {
-            Ok(r) => r,
-            Err(_) if i + 1 == last => break,
-            Err(e) => {
-                return Err(format!(
-                    "{}:{}: corrupt journal record: {e}",
-                    path.display(),
-                    i + 1
-                ))
-            }
-        };
-        let requests = gateway.state.requests;
-        if record.at < requests {
-            continue;
-        }
-        if record.at != requests {
-            return Err(format!(
-                "{}:{}: the journal does not follow the state file (record at request {}, state at {requests})",
-                path.display(),
-                i + 1,
-                record.at
-            ));
-        }
-        gateway.call(&record.envelope, &record.request);
-        applied += 1;
-    }
-    Ok((gateway, applied))
+    let mut gateway = Gateway::new(SimState::load_snapshot(state)?);
+    let replayed = crate::api::journal::replay(&mut gateway, state)?;
+    Ok((gateway, replayed.applied))
 }
 
 /// The open journal of a served state. Appending serializes a record and queues it with the

@@ -54,7 +54,10 @@ pub fn run(source: &Source, options: ServeOptions) -> Result<(), String> {
                         path.display()
                     ));
                 }
-                SimState::from_world_file(w)?.save(path)?;
+                let state = SimState::from_world_file(w)?;
+                // A journal left beside a deleted state file is not this state's.
+                crate::api::journal::truncate(path)?;
+                state.save(path)?;
             }
             let (mut gateway, replayed) = journal::recover(path)?;
             let mut j = Journal::open(path, Arc::clone(&commit))?;

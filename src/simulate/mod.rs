@@ -130,17 +130,15 @@ fn group_policies(state: &SimState, account: &str, group: &str, store: &mut Poli
 
 /// Loads `path` as a state file (`ramsim init` output) or, when it is not one, as a world file.
 pub fn load_state(path: &std::path::Path) -> Result<SimState, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-    let is_state = serde_json::from_str::<serde_json::Value>(&text)
-        .ok()
-        .and_then(|v| {
-            v.get("format")
-                .and_then(|f| f.as_str())
-                .map(|f| f == "ramsim-state")
-        })
-        .unwrap_or(false);
-    if is_state {
+    let cannot = |e: std::io::Error| format!("{}: cannot read: {e}", path.display());
+    let mut head = [0u8; crate::api::snapshot::MAGIC.len()];
+    let mut file = std::fs::File::open(path).map_err(cannot)?;
+    let n = std::io::Read::read(&mut file, &mut head).map_err(cannot)?;
+    if crate::api::snapshot::is_snapshot(&head[..n]) {
+        return SimState::load(path);
+    }
+    let text = std::fs::read_to_string(path).map_err(cannot)?;
+    if SimState::looks_like_state(text.as_bytes()) {
         SimState::load(path)
     } else {
         SimState::from_world_file(path)

@@ -39,3 +39,11 @@ pub fn ramsim_in(args: &[&str], cwd: &Path) -> Output {
         code: out.status.code().unwrap_or(-1),
     }
 }
+
+/// The state file `state` (relative to `cwd`), snapshot plus journal, as `ramsim export`
+/// prints it: the JSON tests inspect (the state file itself is binary).
+pub fn export_in(state: &str, cwd: &Path) -> String {
+    let out = ramsim_in(&["export", "--state", state], cwd);
+    assert_eq!(out.code, 0, "ramsim export: {}", out.stderr);
+    out.stdout
+}

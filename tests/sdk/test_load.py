@@ -9,6 +9,7 @@ import json
 import os
 import pathlib
 import signal
+import subprocess
 import threading
 import time
 
@@ -16,7 +17,7 @@ from alibabacloud_ram20150501 import models as ram_models
 from alibabacloud_ram20150501.client import Client as RamClient
 from alibabacloud_sts20150401.client import Client as StsClient
 
-from conftest import Served, config
+from conftest import BIN, Served, config
 
 WORLD = pathlib.Path(__file__).resolve().parent / "load-world.json"
 ADMIN = ("LTAI5tLoadAdminExample01", "loadAdminSecretForLocalTest1")
@@ -66,7 +67,14 @@ def settled_state(state):
     """Restarts the server on `state` (replaying the journal), stops it, reads the state file."""
     s = Served(state, ["--quiet"], world=WORLD).start(world=False)
     assert s.stop() == 0, s.logs()
-    return json.loads(pathlib.Path(state).read_text())
+    return exported(state)
+
+
+def exported(state):
+    """The state file (a binary snapshot) as JSON, through `ramsim export`."""
+    out = subprocess.run([BIN, "export", "--state", str(state)],
+                         capture_output=True, timeout=60, check=True)
+    return json.loads(out.stdout)
 
 
 def users_of(st):
@@ -140,10 +148,6 @@ def test_bounded_audit_trail_archives_every_event_once_across_kill_9(tmp_path):
     """`--audit-keep`: the state file keeps only the newest events; the older ones move to
     `<state>.audit.jsonl` at each compaction. Killed mid-load and restarted, `ramsim log` still
     lists every acknowledged call exactly once, in request order."""
-    import subprocess
-
-    from conftest import BIN
-
     state = tmp_path / "state.json"
     keep = 25
     s = Served(state, ["--quiet", "--compact-every", "40", "--audit-keep", str(keep)], world=WORLD).start()
@@ -169,7 +173,7 @@ def test_bounded_audit_trail_archives_every_event_once_across_kill_9(tmp_path):
     assert len(acked) > 2 * keep, "the kill came before the trail passed the bound"
     settle = Served(state, ["--quiet", "--audit-keep", str(keep)], world=WORLD).start(world=False)
     assert settle.stop() == 0, settle.logs()
-    st = json.loads(state.read_text())
+    st = exported(state)
     assert len(st["audit"]) <= keep, "the state file keeps only the newest events"
     assert st["archived"]["events"] > 0
     log = subprocess.run([BIN, "log", "--state", str(state), "--format", "json"],

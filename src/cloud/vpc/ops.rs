@@ -105,11 +105,7 @@ impl World {
                 user_cidrs.push(n);
             }
         }
-        let count = self
-            .vpcs
-            .values()
-            .filter(|v| v.owner_uid == acct.uid && v.region_id == p.region_id)
-            .count();
+        let count = self.vpcs_owned(&p.region_id, &acct.uid);
         if count >= self.options.quotas.vpcs_per_account_region as usize {
             return Err(CloudError::bad(
                 "QuotaExceeded.Vpc",

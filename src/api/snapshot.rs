@@ -1,0 +1,157 @@
+//! The binary state snapshot: what `ramsim init`, a compaction and `ramsim serve` write as the
+//! state file. A 24-byte header, then the [`SimState`] as MessagePack:
+//!
+//! | bytes | content |
+//! |---|---|
+//! | 0..8 | [`MAGIC`] (`0xAB` then `RAMSIM` then `\n`: never the start of a JSON document) |
+//! | 8..12 | snapshot format version, little-endian u32 ([`SNAPSHOT_VERSION`]) |
+//! | 12..16 | state schema version, little-endian u32 ([`STATE_SCHEMA_VERSION`]) |
+//! | 16..24 | payload length in bytes, little-endian u64 (the rest of the file, exactly) |
+//!
+//! Why MessagePack (crate `rmp-serde`) and not bincode: the state types omit empty fields
+//! (`skip_serializing_if`), and the audit trail holds `serde_json::Value`s; bincode is not
+//! self-describing, so it can read neither back. MessagePack with named fields reads both,
+//! needs no number formatting or string escaping, and keeps map order, so the same state
+//! always encodes to the same bytes. The JSON form stays available as `ramsim export`.
+//!
+//! Hostile files: the header is checked before the payload is decoded; the payload must be
+//! exactly the rest of the file (a torn file is refused); lengths inside it are checked against
+//! the bytes that remain, so a forged length never allocates more than the file's size, and
+//! nesting is bounded by the decoder's depth limit.
+
+use super::state::{SimState, STATE_SCHEMA_VERSION};
+use std::path::Path;
+
+/// The first eight bytes of a binary state file.
+pub const MAGIC: [u8; 8] = *b"\xABRAMSIM\n";
+
+/// Version of the binary encoding (header and payload layout); bumped on incompatible changes.
+pub const SNAPSHOT_VERSION: u32 = 1;
+
+/// Header length: magic, two versions, payload length.
+pub const HEADER_LEN: usize = 24;
+
+/// The deepest nesting the decoder follows (world and scenario JSON allow 128 levels; request
+/// values in audit events are JSON of at most that depth).
+const MAX_DEPTH: usize = 512;
+
+/// True when `bytes` starts like a binary state file.
+pub fn is_snapshot(bytes: &[u8]) -> bool {
+    bytes.starts_with(&MAGIC)
+}
+
+/// Encodes `state` as a binary snapshot (header + payload).
+pub fn encode(state: &SimState) -> Result<Vec<u8>, String> {
+    let mut out = Vec::with_capacity(64 * 1024);
+    out.extend_from_slice(&MAGIC);
+    out.extend_from_slice(&SNAPSHOT_VERSION.to_le_bytes());
+    out.extend_from_slice(&STATE_SCHEMA_VERSION.to_le_bytes());
+    out.extend_from_slice(&[0; 8]);
+    let mut ser = rmp_serde::Serializer::new(&mut out).with_struct_map();
+    serde::Serialize::serialize(state, &mut ser)
+        .map_err(|e| format!("cannot serialize state: {e}"))?;
+    let len = (out.len() - HEADER_LEN) as u64;
+    out[16..24].copy_from_slice(&len.to_le_bytes());
+    Ok(out)
+}
+
+/// Decodes a binary snapshot read from `path` (named in every error).
+pub fn decode(path: &Path, bytes: &[u8]) -> Result<SimState, String> {
+    let file = path.display();
+    if !is_snapshot(bytes) {
+        return Err(format!("{file}: not a ramsim state file"));
+    }
+    if bytes.len() < HEADER_LEN {
+        return Err(format!(
+            "{file}: not a state file: truncated header ({} of {HEADER_LEN} bytes)",
+            bytes.len()
+        ));
+    }
+    let u32_at =
+        |at: usize| u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
+    let format = u32_at(8);
+    if format != SNAPSHOT_VERSION {
+        return Err(format!(
+            "{file}: binary state format version {format} is not supported (expected {SNAPSHOT_VERSION})"
+        ));
+    }
+    let schema = u32_at(12);
+    if schema != STATE_SCHEMA_VERSION {
+        return Err(format!(
+            "{file}: state schema version {schema} is not supported (expected {STATE_SCHEMA_VERSION})"
+        ));
+    }
+    let mut len = [0u8; 8];
+    len.copy_from_slice(&bytes[16..24]);
+    let len = u64::from_le_bytes(len);
+    let rest = (bytes.len() - HEADER_LEN) as u64;
+    if len != rest {
+        return Err(format!(
+            "{file}: not a state file: the header announces {len} bytes of state, the file holds {rest} (torn or truncated)"
+        ));
+    }
+    let mut de = rmp_serde::Deserializer::from_read_ref(&bytes[HEADER_LEN..]);
+    de.set_max_depth(MAX_DEPTH);
+    let state: SimState = serde::Deserialize::deserialize(&mut de)
+        .map_err(|e| format!("{file}: corrupt state file: {e}"))?;
+    if state.format != "ramsim-state" || state.schema_version != STATE_SCHEMA_VERSION {
+        return Err(format!(
+            "{file}: corrupt state file: the payload says format `{}`, schema version {}",
+            state.format, state.schema_version
+        ));
+    }
+    Ok(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state() -> SimState {
+        SimState::from_world_file(Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/corpus/worlds/peering.json"
+        )))
+        .unwrap()
+    }
+
+    #[test]
+    fn round_trip_is_exact_and_deterministic() {
+        let s = state();
+        let bytes = encode(&s).unwrap();
+        assert!(is_snapshot(&bytes));
+        let back = decode(Path::new("s"), &bytes).unwrap();
+        assert_eq!(back.to_json().unwrap(), s.to_json().unwrap());
+        assert_eq!(encode(&back).unwrap(), bytes, "same state, same bytes");
+    }
+
+    #[test]
+    fn hostile_headers_and_payloads_are_errors_naming_the_file() {
+        let bytes = encode(&state()).unwrap();
+        let err = |b: &[u8]| decode(Path::new("evil.state"), b).unwrap_err();
+        for cut in [0, 3, 8, 23, 24, bytes.len() / 2, bytes.len() - 1] {
+            let e = err(&bytes[..cut]);
+            assert!(e.starts_with("evil.state: "), "{e}");
+        }
+        let mut v = bytes.clone();
+        v[8] = 9;
+        assert!(err(&v).contains("format version 9 is not supported"));
+        let mut v = bytes.clone();
+        v[12] = 7;
+        assert!(err(&v).contains("schema version 7 is not supported"));
+        // A forged length, and a payload whose lengths claim far more than the file holds:
+        // errors, no allocation of the claimed size.
+        let mut v = bytes.clone();
+        v[16..24].copy_from_slice(&u64::MAX.to_le_bytes());
+        assert!(err(&v).contains("torn or truncated"));
+        let mut v = bytes[..HEADER_LEN].to_vec();
+        v.extend_from_slice(&[0xdf, 0xff, 0xff, 0xff, 0xff]); // map32 of 2^32-1 entries
+        v[16..24].copy_from_slice(&5u64.to_le_bytes());
+        assert!(err(&v).contains("corrupt state file"));
+        let mut v = bytes[..HEADER_LEN].to_vec();
+        let deep = vec![0x91u8; 100_000]; // 100,000 nested one-element arrays
+        v.extend_from_slice(&deep);
+        v[16..24].copy_from_slice(&(deep.len() as u64).to_le_bytes());
+        assert!(err(&v).contains("corrupt state file"));
+    }
+}
