@@ -549,6 +549,13 @@ fn oversized_or_special_state_files_are_refused_before_reading() {
     );
     let out = ramsim(&["log", "--state", big.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    // The commands that take a state or a world file (simulate, reach, show, …) sniff it
+    // through the same bounded read.
+    let err = ramsim::simulate::load_state(&big).expect_err("over the cap");
+    assert!(
+        err.contains("big.json") && err.contains("over the limit"),
+        "{err}"
+    );
     let err = SimState::load(dir.path()).expect_err("a directory");
     assert!(
         err.contains("not a regular file") || err.contains("cannot read"),
@@ -557,6 +564,8 @@ fn oversized_or_special_state_files_are_refused_before_reading() {
     #[cfg(unix)]
     {
         let err = SimState::load(Path::new("/dev/zero")).expect_err("a device");
+        assert!(err.contains("not a regular file"), "{err}");
+        let err = ramsim::simulate::load_state(Path::new("/dev/zero")).expect_err("a device");
         assert!(err.contains("not a regular file"), "{err}");
     }
 }

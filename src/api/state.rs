@@ -228,7 +228,7 @@ fn check_state_size(path: &Path, len: u64, verb: &str) -> Result<(), String> {
 
 /// Reads a state file's bytes: a regular file (symlinks followed) of at most
 /// [`MAX_STATE_FILE_BYTES`], checked before and while reading.
-fn read_state_bytes(path: &Path) -> Result<Vec<u8>, String> {
+pub(crate) fn read_state_bytes(path: &Path) -> Result<Vec<u8>, String> {
     let cannot = |e: std::io::Error| format!("{}: cannot read: {e}", path.display());
     let file = std::fs::File::open(path).map_err(cannot)?;
     let meta = file.metadata().map_err(cannot)?;

@@ -137,8 +137,9 @@ pub fn load_state(path: &std::path::Path) -> Result<SimState, String> {
     if crate::api::snapshot::is_snapshot(&head[..n]) {
         return SimState::load(path);
     }
-    let text = std::fs::read_to_string(path).map_err(cannot)?;
-    if SimState::looks_like_state(text.as_bytes()) {
+    // Bounded (and a regular file): sniffing a JSON file reads it whole.
+    let bytes = crate::api::state::read_state_bytes(path)?;
+    if SimState::looks_like_state(&bytes) {
         SimState::load(path)
     } else {
         SimState::from_world_file(path)
