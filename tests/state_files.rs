@@ -97,30 +97,33 @@ fn create_user(state: &Path, name: &str, extra: &[&str]) -> Output {
     ramsim(&args)
 }
 
+/// `ramsim call --state STATE [EXTRA…] --as root aliyun ram CreateUser --UserName NAME`, not yet
+/// spawned.
+fn create_user_command(state: &Path, name: &str, extra: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ramsim"));
+    command
+        .current_dir(root())
+        .args(["call", "--state", state.to_str().unwrap()])
+        .args(extra)
+        .args([
+            "--as",
+            "root@1234567890123456",
+            "aliyun",
+            "ram",
+            "CreateUser",
+        ])
+        .args(["--UserName", name]);
+    command
+}
+
 #[test]
 fn fifty_parallel_calls_each_land_exactly_once() {
     let dir = tempfile::tempdir().expect("tempdir");
     let state = init_state(dir.path(), "state.json");
-    let bin = env!("CARGO_BIN_EXE_ramsim");
     let children: Vec<_> = (0..50)
         .map(|i| {
-            Command::new(bin)
-                .current_dir(root())
-                .args([
-                    "call",
-                    "--state",
-                    state.to_str().unwrap(),
-                    // generous: 50 debug-build processes on a busy CI machine
-                    "--lock-timeout",
-                    "300",
-                    "--as",
-                    "root@1234567890123456",
-                    "aliyun",
-                    "ram",
-                    "CreateUser",
-                    "--UserName",
-                    &format!("parallel-{i}"),
-                ])
+            // generous: 50 debug-build processes on a busy CI machine
+            create_user_command(&state, &format!("parallel-{i}"), &["--lock-timeout", "300"])
                 .stdout(std::process::Stdio::null())
                 .stderr(std::process::Stdio::piped())
                 .spawn()
@@ -472,7 +475,6 @@ fn a_call_killed_at_any_moment_leaves_the_old_or_the_new_state() {
     use ramsim::api::journal::MAX_JOURNAL_RECORDS;
     let dir = tempfile::tempdir().expect("tempdir");
     let state = init_state(dir.path(), "state.json");
-    let bin = env!("CARGO_BIN_EXE_ramsim");
     let mut finished = 0u64;
     let mut requests = 0u64;
     let mut i = 0u64;
@@ -480,20 +482,7 @@ fn a_call_killed_at_any_moment_leaves_the_old_or_the_new_state() {
     while requests < MAX_JOURNAL_RECORDS as u64 + 8 {
         assert!(i < 1_000, "the calls make no progress");
         i += 1;
-        let mut child = Command::new(bin)
-            .current_dir(root())
-            .args([
-                "call",
-                "--state",
-                state.to_str().unwrap(),
-                "--as",
-                "root@1234567890123456",
-                "aliyun",
-                "ram",
-                "CreateUser",
-                "--UserName",
-                &format!("u{i}"),
-            ])
+        let mut child = create_user_command(&state, &format!("u{i}"), &[])
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
