@@ -434,32 +434,33 @@ fn a_file_size_limit_is_an_error_message_not_a_signal() {
             .output()
             .expect("sh")
     };
+    // The command fails with the file it could not write and the limit named, exit 2 (not
+    // killed by SIGXFSZ), and the state reads as before.
+    let refused = |command: &str, file: &str, kept: &str| {
+        let out = limited(command);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "not killed by SIGXFSZ: {}",
+            text(&out)
+        );
+        let err = stderr(&out);
+        assert!(err.contains(&format!("{file}: cannot write")), "{err}");
+        assert!(err.contains("ulimit -f"), "{err}");
+        assert_eq!(export(&state), before, "{kept}");
+    };
     // a call appends to the journal; the record does not fit
-    let out = limited(
+    refused(
         "call --state \"$STATE\" --as root@1234567890123456 aliyun ram CreatePolicy --PolicyName big --PolicyDocument \"$DOC\"",
+        "state.json.journal",
+        "no partial record kept",
     );
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "not killed by SIGXFSZ: {}",
-        text(&out)
-    );
-    let err = stderr(&out);
-    assert!(err.contains("state.json.journal: cannot write"), "{err}");
-    assert!(err.contains("ulimit -f"), "{err}");
-    assert_eq!(export(&state), before, "no partial record kept");
     // `clock` writes the whole state; the snapshot does not fit
-    let out = limited("clock --state \"$STATE\" --advance 1h");
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "not killed by SIGXFSZ: {}",
-        text(&out)
+    refused(
+        "clock --state \"$STATE\" --advance 1h",
+        "state.json",
+        "old state kept",
     );
-    let err = stderr(&out);
-    assert!(err.contains("state.json: cannot write"), "{err}");
-    assert!(err.contains("ulimit -f"), "{err}");
-    assert_eq!(export(&state), before, "old state kept");
     assert_eq!(
         names(dir.path()),
         ["state.json", "state.json.journal", "state.json.lock"]
