@@ -244,15 +244,17 @@ fn bench_gateway(c: &mut Criterion) {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// A world where the caller's account owns 50 VPCs (each with a vSwitch) in cn-hangzhou and
-/// another account owns `others` VPCs in the same region.
-fn list_world_json(others: usize) -> String {
-    let mut vpcs = Vec::new();
-    for i in 0..50 {
+/// A world where the caller's account owns `mine` VPCs (each with a vSwitch) in cn-hangzhou and
+/// another account owns `others` VPCs in the same region. CIDR blocks repeat once the /16s or
+/// /24s run out: VPCs may overlap (only a VPC's own vSwitches must fit in it).
+fn list_world_json(mine: usize, others: usize) -> String {
+    let mut vpcs = Vec::with_capacity(mine + others);
+    for i in 0..mine {
+        let cidr = format!("10.{}.0.0/16", i % 256);
         vpcs.push(
             json!({"owner": "1234567890123456", "region_id": "cn-hangzhou",
-            "cidr_block": format!("10.{i}.0.0/16"), "name": format!("mine{i}"),
-            "vswitches": [{"zone_id": "cn-hangzhou-h", "cidr_block": format!("10.{i}.1.0/24")}]}),
+            "cidr_block": cidr, "name": format!("mine{i}"),
+            "vswitches": [{"zone_id": "cn-hangzhou-h", "cidr_block": format!("10.{}.1.0/24", i % 256)}]}),
         );
     }
     for i in 0..others {
@@ -262,7 +264,7 @@ fn list_world_json(others: usize) -> String {
     }
     let admin = json!({"Version": "1", "Statement": [{"Effect": "Allow", "Action": "vpc:*", "Resource": "*"}]});
     json!({
-        "options": {"quotas": {"vpcs_per_account_region": 20000}},
+        "options": {"quotas": {"vpcs_per_account_region": 200_000}},
         "accounts": [
             {"uid": "1234567890123456", "alias": "A"},
             {"uid": "2234567890123456", "alias": "B"}
@@ -275,8 +277,15 @@ fn list_world_json(others: usize) -> String {
 }
 
 /// List calls cost what they return: page 1 (10 items) of DescribeVpcs, DescribeVSwitches and
-/// DescribeRouteTableList for a caller with 50 VPCs, in worlds where another account owns
-/// 0, 1,000 and 10,000 more VPCs. Flat figures across the three sizes are the target.
+/// DescribeRouteTableList.
+/// * `{api}/{n}-other-vpcs`: a caller with 50 VPCs, in worlds where another account owns 0,
+///   1,000, 10,000 and 100,000 more VPCs (what the caller cannot see must cost nothing);
+/// * `{api}/{n}-own-vpcs`: the caller itself owns 1,000 or 100,000 VPCs (what it can see but
+///   is not on the page must cost nothing either: the page is read from an ordered index and
+///   the total is a counter).
+///
+/// Flat figures across the sizes are the target. `LIST_BENCH_SIZES=1000,10000` limits the
+/// world sizes (both shapes); building the 100,000-VPC worlds takes seconds each.
 fn bench_list_scaling(c: &mut Criterion) {
     let netops = Envelope {
         caller: "netops".into(),
@@ -287,10 +296,24 @@ fn bench_list_scaling(c: &mut Criterion) {
         ("PageNumber", "1"),
         ("PageSize", "10"),
     ];
+    let sizes: Vec<usize> = std::env::var("LIST_BENCH_SIZES")
+        .ok()
+        .map(|s| s.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![0, 1_000, 10_000, 100_000]);
+    let mut worlds: Vec<(String, usize, usize)> = sizes
+        .iter()
+        .map(|&n| (format!("{n}-other-vpcs"), 50, n))
+        .collect();
+    worlds.extend(
+        sizes
+            .iter()
+            .filter(|&&n| n >= 1_000)
+            .map(|&n| (format!("{n}-own-vpcs"), n, 0)),
+    );
     let mut group = c.benchmark_group("list-page-1");
     group.sample_size(30);
-    for others in [0usize, 1_000, 10_000] {
-        let state = SimState::from_world_json(&list_world_json(others), Path::new("."))
+    for (label, mine, others) in worlds {
+        let state = SimState::from_world_json(&list_world_json(mine, others), Path::new("."))
             .expect("list world builds");
         let mut gateway = Gateway::new(state);
         for api in [
@@ -301,7 +324,9 @@ fn bench_list_scaling(c: &mut Criterion) {
             let req = request(api, &page);
             let probe = gateway.call(&netops, &req);
             assert_eq!(probe.http_status, 200, "{api}: {}", probe.body);
-            group.bench_function(format!("{api}/{others}-other-vpcs"), |bench| {
+            let total = probe.body.get("TotalCount").and_then(Value::as_u64);
+            assert_eq!(total, Some(mine as u64), "{api} {label}: {}", probe.body);
+            group.bench_function(format!("{api}/{label}"), |bench| {
                 bench.iter(|| {
                     black_box(gateway.call(&netops, &req));
                     gateway.state.audit.clear();

@@ -14,6 +14,7 @@ pub mod request;
 pub mod snapshot;
 pub mod state;
 pub mod trail;
+mod world_file;
 
 pub use gateway::{CallResult, Gateway};
 pub use request::{parse_cli_args, parse_cli_line, parse_json_request, ApiRequest, Envelope};

@@ -10,8 +10,8 @@
 
 use super::audit::AuditEvent;
 use super::audit_archive::ArchiveMark;
-use crate::cloud::{World, WorldSpec};
-use crate::iam::spec::{IamSpec, WorldSource};
+use crate::cloud::World;
+use crate::iam::spec::WorldSource;
 use crate::iam::Iam;
 use serde::{Deserialize, Serialize};
 use std::io::{Read, Write};
@@ -62,7 +62,7 @@ impl SimState {
 
     /// Builds a state from world-file JSON; policy files are read relative to `base`.
     /// The world file is the network world (`accounts`, `resource_directory`, `vpcs`, …) plus
-    /// an optional `identity` section (see [`IamSpec`]) and an optional `seed`.
+    /// an optional `identity` section (see [`crate::iam::spec::IamSpec`]) and an optional `seed`.
     pub fn from_world_json(text: &str, base: &Path) -> Result<SimState, String> {
         let refs = crate::input::FileRefs::beside(base);
         SimState::from_world_text(text, base, None, &refs)
@@ -85,22 +85,9 @@ impl SimState {
         file: Option<&str>,
         refs: &crate::input::FileRefs,
     ) -> Result<SimState, String> {
-        let mut value: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?;
-        let obj = value
-            .as_object_mut()
-            .ok_or("a world file is a JSON object")?;
-        let identity = obj.remove("identity");
-        let seed = match obj.remove("seed") {
-            None => 0,
-            Some(v) => v.as_u64().ok_or("`seed` must be a non-negative integer")?,
-        };
-        let spec: WorldSpec = serde_json::from_value(value).map_err(|e| format!("world: {e}"))?;
+        let (spec, iam_spec, seed) = super::world_file::parse_world_text(text)?;
         let mut world = spec.build().map_err(|e| format!("world: {e}"))?;
-        let iam_spec: IamSpec = match identity {
-            None => IamSpec::default(),
-            Some(v) => serde_json::from_value(v).map_err(|e| format!("identity: {e}"))?,
-        };
+        let iam_spec = iam_spec?;
         let source = file.map(|file| WorldSource { file, text });
         let iam = Iam::from_spec_in(&iam_spec, &mut world, base, source.as_ref(), refs)?;
         Ok(SimState::new(world, iam, seed))

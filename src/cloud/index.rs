@@ -29,6 +29,15 @@ pub(crate) struct NetIndex {
     /// `(region, owner uid)` → how many VPCs that uid owns there (the CreateVpc quota; VPCs
     /// are never removed and never change owner or region).
     pub vpcs_owned: BTreeMap<(String, String), usize>,
+    /// VPC id → the `(region, uid)` keys of everyone who sees it (its owner and those it is
+    /// shared with), so a vSwitch or route table inserted later joins their listings.
+    pub vpc_viewers: BTreeMap<String, Vec<(String, String)>>,
+    /// `(region, uid)` → ids of the vSwitches of the VPCs that uid sees there, so
+    /// DescribeVSwitches without a VPC reads one page of one ordered set, not every VPC.
+    pub vswitches_by_viewer: Groups<(String, String)>,
+    /// `(region, uid)` → ids of the route tables of the VPCs that uid sees there (the same for
+    /// DescribeRouteTableList).
+    pub tables_by_viewer: Groups<(String, String)>,
 }
 
 fn add<K: Ord>(groups: &mut Groups<K>, key: K, id: &str) {
@@ -66,28 +75,49 @@ impl NetIndex {
             .vpcs_owned
             .entry((v.region_id.clone(), v.owner_uid.clone()))
             .or_default() += 1;
+        let mut viewers = Vec::with_capacity(1 + v.shared_with.len());
         for uid in std::iter::once(&v.owner_uid).chain(&v.shared_with) {
-            add(
-                &mut self.vpcs_by_viewer,
-                (v.region_id.clone(), uid.clone()),
-                &v.vpc_id,
-            );
+            let key = (v.region_id.clone(), uid.clone());
+            add(&mut self.vpcs_by_viewer, key.clone(), &v.vpc_id);
+            // Children noted before their VPC (any order of `build`) join the listings too.
+            for id in NetIndex::group(&self.vswitches_by_vpc, &v.vpc_id) {
+                add(&mut self.vswitches_by_viewer, key.clone(), id);
+            }
+            for id in NetIndex::group(&self.tables_by_vpc, &v.vpc_id) {
+                add(&mut self.tables_by_viewer, key.clone(), id);
+            }
+            viewers.push(key);
         }
+        self.vpc_viewers.insert(v.vpc_id.clone(), viewers);
+    }
+
+    /// The `(region, uid)` keys of those who see VPC `vpc_id`.
+    fn viewers(&self, vpc_id: &str) -> Vec<(String, String)> {
+        self.vpc_viewers.get(vpc_id).cloned().unwrap_or_default()
     }
 
     /// A vSwitch was inserted.
     pub fn note_vswitch(&mut self, s: &VSwitch) {
         add(&mut self.vswitches_by_vpc, s.vpc_id.clone(), &s.vswitch_id);
+        for key in self.viewers(&s.vpc_id) {
+            add(&mut self.vswitches_by_viewer, key, &s.vswitch_id);
+        }
     }
 
     /// A route table was inserted.
     pub fn note_table(&mut self, t: &RouteTable) {
         add(&mut self.tables_by_vpc, t.vpc_id.clone(), &t.route_table_id);
+        for key in self.viewers(&t.vpc_id) {
+            add(&mut self.tables_by_viewer, key, &t.route_table_id);
+        }
     }
 
     /// A route table was removed.
     pub fn forget_table(&mut self, t: &RouteTable) {
         remove(&mut self.tables_by_vpc, &t.vpc_id, &t.route_table_id);
+        for key in self.viewers(&t.vpc_id) {
+            remove(&mut self.tables_by_viewer, &key, &t.route_table_id);
+        }
     }
 
     /// A custom route entry was inserted.

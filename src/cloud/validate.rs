@@ -33,10 +33,7 @@ pub fn page_of<T>(
     page_number: i64,
     page_size: i64,
 ) -> (usize, Vec<T>) {
-    let size = usize::try_from(page_size.max(1)).unwrap_or(1);
-    let start = usize::try_from(page_number.max(1) - 1)
-        .unwrap_or(0)
-        .saturating_mul(size);
+    let (start, size) = page_bounds(page_number, page_size);
     let mut total = 0usize;
     let mut page = Vec::new();
     for item in items {
@@ -46,6 +43,28 @@ pub fn page_of<T>(
         total += 1;
     }
     (total, page)
+}
+
+/// [`page_of`] for a listing whose length is already known (an index's ordered set, with no
+/// filter left to apply): skips to the page and stops after it, so page 1 costs what it
+/// returns, however long the listing.
+pub fn page_of_counted<T>(
+    total: usize,
+    items: impl Iterator<Item = T>,
+    page_number: i64,
+    page_size: i64,
+) -> (usize, Vec<T>) {
+    let (start, size) = page_bounds(page_number, page_size);
+    (total, items.skip(start).take(size).collect())
+}
+
+/// `(index of the page's first item, page size)` for a 1-based page number.
+fn page_bounds(page_number: i64, page_size: i64) -> (usize, usize) {
+    let size = usize::try_from(page_size.max(1)).unwrap_or(1);
+    let start = usize::try_from(page_number.max(1) - 1)
+        .unwrap_or(0)
+        .saturating_mul(size);
+    (start, size)
 }
 
 /// Checks an optional name or description with the generic rule (§0.4.9); a bad value is a

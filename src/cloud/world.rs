@@ -25,7 +25,7 @@ use crate::cloud::vpcpeer::{PeerStatus, Peering};
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
 /// Version of the serialized `World` layout.
@@ -350,6 +350,23 @@ impl World {
         .filter_map(|id| self.vpcs.get(id))
     }
 
+    /// Ids of the vSwitches of the VPCs `uid` sees in `region`, in id order: an ordered set,
+    /// so its length is the count and a page is a skip into it.
+    pub(crate) fn vswitch_ids_visible_to(&self, region: &str, uid: &str) -> &BTreeSet<String> {
+        viewer_group(&self.index().vswitches_by_viewer, region, uid)
+    }
+
+    /// Ids of the route tables of the VPCs `uid` sees in `region`, in id order (as
+    /// [`World::vswitch_ids_visible_to`]).
+    pub(crate) fn route_table_ids_visible_to(&self, region: &str, uid: &str) -> &BTreeSet<String> {
+        viewer_group(&self.index().tables_by_viewer, region, uid)
+    }
+
+    /// Ids of the VPCs `uid` sees in `region`, in id order (as [`World::vpcs_visible_to`]).
+    pub(crate) fn vpc_ids_visible_to(&self, region: &str, uid: &str) -> &BTreeSet<String> {
+        viewer_group(&self.index().vpcs_by_viewer, region, uid)
+    }
+
     /// How many VPCs `uid` owns in `region` (a counter, not a scan).
     pub fn vpcs_owned(&self, region: &str, uid: &str) -> usize {
         self.index()
@@ -393,6 +410,15 @@ impl World {
             ),
             ("vpcs_by_viewer", ix.vpcs_by_viewer == fresh.vpcs_by_viewer),
             ("vpcs_owned", ix.vpcs_owned == fresh.vpcs_owned),
+            ("vpc_viewers", ix.vpc_viewers == fresh.vpc_viewers),
+            (
+                "vswitches_by_viewer",
+                ix.vswitches_by_viewer == fresh.vswitches_by_viewer,
+            ),
+            (
+                "tables_by_viewer",
+                ix.tables_by_viewer == fresh.tables_by_viewer,
+            ),
         ];
         match pairs.iter().find(|(_, same)| !same) {
             Some((name, _)) => Err(format!("index {name} differs from the maps")),
@@ -882,6 +908,18 @@ fn dedup2(a: &str, b: &str) -> Vec<String> {
     } else {
         vec![a.to_string(), b.to_string()]
     }
+}
+
+/// The ids under `(region, uid)` in a viewer index (an empty set when none).
+fn viewer_group<'a>(
+    groups: &'a BTreeMap<(String, String), BTreeSet<String>>,
+    region: &str,
+    uid: &str,
+) -> &'a BTreeSet<String> {
+    static EMPTY: BTreeSet<String> = BTreeSet::new();
+    groups
+        .get(&(region.to_string(), uid.to_string()))
+        .unwrap_or(&EMPTY)
 }
 
 fn settled_event(now: Timestamp, rtype: &str, id: &str, owner: &str, to: &str) -> ServiceEvent {

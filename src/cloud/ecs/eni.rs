@@ -172,12 +172,26 @@ impl AddressIndex {
         ip: Ipv4Addr,
         owner: AddressOwner,
     ) -> Result<(), AddressOwner> {
-        let m = self.by_vpc.entry(vpc_id.to_string()).or_default();
-        if let Some(cur) = m.get(&ip) {
-            return Err(cur.clone());
+        // The VPC is looked up before an owned key is made: one allocation per VPC, not one
+        // per address (world building inserts an address per instance).
+        match self.by_vpc.get_mut(vpc_id) {
+            Some(m) => {
+                if let Some(cur) = m.get(&ip) {
+                    return Err(cur.clone());
+                }
+                m.insert(ip, owner);
+            }
+            None => {
+                self.by_vpc
+                    .insert(vpc_id.to_string(), BTreeMap::from([(ip, owner)]));
+            }
         }
-        m.insert(ip, owner);
-        let runs = self.runs.entry(vpc_id.to_string()).or_default();
+        if !self.runs.contains_key(vpc_id) {
+            self.runs.insert(vpc_id.to_string(), BTreeMap::new());
+        }
+        let Some(runs) = self.runs.get_mut(vpc_id) else {
+            return Ok(()); // unreachable: inserted just above
+        };
         let x = u32::from(ip);
         // Join the run ending just below and the one starting just above, if any.
         let mut start = x;

@@ -5,7 +5,7 @@ use crate::cloud::error::CloudError;
 use crate::cloud::lifecycle::Lifecycle;
 use crate::cloud::region::RegionInfo;
 use crate::cloud::time::Timestamp;
-use crate::cloud::validate::{optional_description, optional_text, page_of};
+use crate::cloud::validate::{optional_description, optional_text, page_of, page_of_counted};
 use crate::cloud::vpc::api::{CreateVSwitch, CreateVpc, DescribeVSwitches, DescribeVpcs};
 use crate::cloud::vpc::route::{RouteTable, TableType};
 use crate::cloud::vpc::{
@@ -327,7 +327,16 @@ impl World {
         let acct = self.caller_account(ctx)?;
         self.known_region(&p.region_id)?;
         let name_ok = |v: &&Vpc| p.vpc_name.as_ref().is_none_or(|n| &v.name == n);
-        let (total, page) = if p.vpc_ids.is_empty() {
+        let (total, page) = if p.vpc_ids.is_empty() && p.vpc_name.is_none() {
+            // Every VPC the caller sees: the viewer index is the listing, its size the total.
+            let ids = self.vpc_ids_visible_to(&p.region_id, &acct.uid);
+            page_of_counted(
+                ids.len(),
+                ids.iter().filter_map(|id| self.vpcs.get(id)),
+                p.page_number,
+                p.page_size,
+            )
+        } else if p.vpc_ids.is_empty() {
             page_of(
                 self.vpcs_visible_to(&p.region_id, &acct.uid)
                     .filter(name_ok),
@@ -393,21 +402,24 @@ impl World {
         self.known_region(&p.region_id)?;
         // Candidates through the indexes: one vSwitch, one VPC's, or those of every VPC the
         // caller sees in the region (then re-sorted by id, the order of the full listing).
-        let candidates: Vec<&VSwitch> = match (&p.vswitch_id, &p.vpc_id) {
-            (Some(id), _) => self.vswitches.get(id).into_iter().collect(),
-            (None, Some(vpc)) => self.vswitches_of(vpc).collect(),
+        let visible = self.vswitch_ids_visible_to(&p.region_id, &acct.uid);
+        let candidates: Box<dyn Iterator<Item = &VSwitch>> = match (&p.vswitch_id, &p.vpc_id) {
+            (Some(id), _) => Box::new(self.vswitches.get(id).into_iter()),
+            (None, Some(vpc)) => Box::new(self.vswitches_of(vpc)),
+            // Every vSwitch the caller sees, already in id order (the full listing's order);
+            // without a zone filter the index's size is the total and only the page is read.
             (None, None) => {
-                let mut all: Vec<&VSwitch> = self
-                    .vpcs_visible_to(&p.region_id, &acct.uid)
-                    .flat_map(|v| self.vswitches_of(&v.vpc_id))
-                    .collect();
-                all.sort_by(|a, b| a.vswitch_id.cmp(&b.vswitch_id));
-                all
+                let all = visible.iter().filter_map(|id| self.vswitches.get(id));
+                if p.zone_id.is_none() {
+                    let (total, page) =
+                        page_of_counted(visible.len(), all, p.page_number, p.page_size);
+                    return Ok(self.vswitches_page(total, page, p, now));
+                }
+                Box::new(all)
             }
         };
         let (total, page) = page_of(
             candidates
-                .into_iter()
                 .filter(|s| s.region_id == p.region_id)
                 .filter(|s| {
                     self.vpcs
@@ -419,6 +431,17 @@ impl World {
             p.page_number,
             p.page_size,
         );
+        Ok(self.vswitches_page(total, page, p, now))
+    }
+
+    /// DescribeVSwitches' answer for one page of the listing.
+    fn vswitches_page(
+        &self,
+        total: usize,
+        page: Vec<&VSwitch>,
+        p: &DescribeVSwitches,
+        now: Timestamp,
+    ) -> Value {
         let items: Vec<Value> = page
             .into_iter()
             .map(|s| {
@@ -443,11 +466,11 @@ impl World {
                 })
             })
             .collect();
-        Ok(json!({
+        json!({
             "TotalCount": total,
             "PageNumber": p.page_number,
             "PageSize": p.page_size,
             "VSwitches": {"VSwitch": items},
-        }))
+        })
     }
 }

@@ -3,7 +3,9 @@
 use crate::cloud::error::CloudError;
 use crate::cloud::lifecycle::Lifecycle;
 use crate::cloud::time::Timestamp;
-use crate::cloud::validate::{optional_description, optional_text, page_of, token_page};
+use crate::cloud::validate::{
+    optional_description, optional_text, page_of, page_of_counted, token_page,
+};
 use crate::cloud::vpc::api::{
     CreateRouteEntry, DeleteRouteEntry, DescribeRouteEntryList, DescribeRouteTableList,
 };
@@ -366,33 +368,40 @@ impl World {
     ) -> Result<Value, CloudError> {
         let acct = self.caller_account(ctx)?;
         self.known_region(&p.region_id)?;
-        // Candidates through the indexes (one table, one VPC's, or every visible VPC's, then
-        // re-sorted by id, the order of the full listing); only the page is rendered.
-        let candidates: Vec<&RouteTable> = match (&p.route_table_id, &p.vpc_id) {
-            (Some(id), _) => self.route_tables.get(id).into_iter().collect(),
-            (None, Some(vpc)) => self.route_tables_of(vpc).collect(),
+        // Candidates through the indexes (one table, one VPC's, or every table of every VPC
+        // the caller sees, in id order); only the page is rendered.
+        let (total, page) = match (&p.route_table_id, &p.vpc_id) {
+            // Every table the caller sees, already in id order (the full listing's order): the
+            // index's size is the total and only the page is read.
             (None, None) => {
-                let mut all: Vec<&RouteTable> = self
-                    .vpcs_visible_to(&p.region_id, &acct.uid)
-                    .flat_map(|v| self.route_tables_of(&v.vpc_id))
-                    .collect();
-                all.sort_by(|a, b| a.route_table_id.cmp(&b.route_table_id));
-                all
+                let visible = self.route_table_ids_visible_to(&p.region_id, &acct.uid);
+                page_of_counted(
+                    visible.len(),
+                    visible.iter().filter_map(|id| self.route_tables.get(id)),
+                    p.page_number,
+                    p.page_size,
+                )
+            }
+            (table, vpc) => {
+                let candidates: Vec<&RouteTable> = match table {
+                    Some(id) => self.route_tables.get(id).into_iter().collect(),
+                    None => vpc.iter().flat_map(|v| self.route_tables_of(v)).collect(),
+                };
+                page_of(
+                    candidates
+                        .into_iter()
+                        .filter(|t| t.region_id == p.region_id)
+                        .filter(|t| {
+                            self.vpcs
+                                .get(&t.vpc_id)
+                                .is_some_and(|v| v.visible_to(&acct.uid))
+                        })
+                        .filter(|t| p.vpc_id.as_ref().is_none_or(|x| &t.vpc_id == x)),
+                    p.page_number,
+                    p.page_size,
+                )
             }
         };
-        let (total, page) = page_of(
-            candidates
-                .into_iter()
-                .filter(|t| t.region_id == p.region_id)
-                .filter(|t| {
-                    self.vpcs
-                        .get(&t.vpc_id)
-                        .is_some_and(|v| v.visible_to(&acct.uid))
-                })
-                .filter(|t| p.vpc_id.as_ref().is_none_or(|x| &t.vpc_id == x)),
-            p.page_number,
-            p.page_size,
-        );
         let items: Vec<Value> = page
             .into_iter()
             .map(|t| {
