@@ -363,12 +363,20 @@ impl Generator {
         let probes_by_api = probes
             .iter()
             .map(|(uid, list)| {
-                let mut by_action: HashMap<&str, Vec<u32>> = HashMap::with_capacity(list.len());
-                for (k, p) in list.iter().enumerate() {
+                // Probes of one action come in a row: one map entry per run of them.
+                let mut by_action: HashMap<&str, Vec<u32>> = HashMap::new();
+                let mut k = 0;
+                while k < list.len() {
+                    let action = list[k].action;
+                    let end = list[k..]
+                        .iter()
+                        .position(|p| p.action != action)
+                        .map_or(list.len(), |n| k + n);
                     by_action
-                        .entry(p.action)
+                        .entry(action)
                         .or_default()
-                        .push(u32::try_from(k).unwrap_or(u32::MAX));
+                        .extend((k..end).map(|i| u32::try_from(i).unwrap_or(u32::MAX)));
+                    k = end;
                 }
                 let per_api = apis
                     .iter()

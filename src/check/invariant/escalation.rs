@@ -41,7 +41,9 @@
 //! random sequences on the bundled worlds, that this equals a recomputation from scratch.
 
 use super::eval::Verdict;
-use super::rows::{affected_actions, store_docs, ActionTable, RowCache, RowKey, StoreDocs};
+use super::rows::{
+    affected_actions, store_docs, ActionTable, EdgeKey, RowCache, RowKey, StoreDocs,
+};
 use super::StepInfo;
 use crate::api::catalog::{CATALOG, DEPENDENT_ONLY_ACTIONS};
 use crate::api::decision::{base_context, trust_of, with_base, AuthQuery, Presented};
@@ -812,22 +814,40 @@ impl EscalationMonitor {
                     None => {
                         let decider = decider
                             .get_or_insert_with(|| ProbeDecider::new(state, caller, self.time));
-                        let mut may: BTreeMap<&str, bool> = BTreeMap::new();
-                        let mut decide = |p: &Probe| {
-                            !p.is_assume()
-                                && *may
-                                    .entry(p.action)
-                                    .or_insert_with(|| decider.may_allow(p.action))
-                                && decider.allows(state, p)
+                        // `may_allow` of each probe's action, by the table's index of it
+                        // (a row asks thousands of probes of a few hundred actions).
+                        let mut may: Vec<Option<bool>> =
+                            vec![None; table.map_or(0, ActionTable::action_count)];
+                        let mut decide = |i: usize, p: &Probe| {
+                            if p.is_assume() {
+                                return false;
+                            }
+                            let slot = table
+                                .and_then(|t| t.own_action(i))
+                                .and_then(|a| may.get_mut(a));
+                            let may_allow = match slot {
+                                Some(known) => {
+                                    *known.get_or_insert_with(|| decider.may_allow(p.action))
+                                }
+                                None => decider.may_allow(p.action),
+                            };
+                            may_allow && decider.allows(state, p)
                         };
                         let allowed: Vec<bool> = match (&todo, &old) {
                             (Some(todo), Some(r)) => probes
                                 .iter()
                                 .zip(todo)
                                 .zip(r.allowed.iter())
-                                .map(|((p, redo), was)| if *redo { decide(p) } else { *was })
+                                .enumerate()
+                                .map(
+                                    |(i, ((p, redo), was))| if *redo { decide(i, p) } else { *was },
+                                )
                                 .collect(),
-                            _ => probes.iter().map(&mut decide).collect(),
+                            _ => probes
+                                .iter()
+                                .enumerate()
+                                .map(|(i, p)| decide(i, p))
+                                .collect(),
                         };
                         let allowed = Arc::new(allowed);
                         if use_cache {
@@ -871,17 +891,34 @@ impl EscalationMonitor {
                 if r == key {
                     return false;
                 }
+                // The decision reads the source's inputs (`fp`, its key) and the role's trust
+                // policy: cached by those across the runs of a check.
+                let edge_key = use_cache.then(|| {
+                    let trust = roles
+                        .binary_search_by(|(k, _)| k.as_str().cmp(r))
+                        .map_or(0, |at| roles[at].1);
+                    EdgeKey::new(key, fp, r, trust)
+                });
+                if let Some(hit) = edge_key
+                    .as_ref()
+                    .and_then(|k| self.cache.lock().ok().and_then(|c| c.edge(k)))
+                {
+                    return hit;
+                }
                 let decider =
                     decider.get_or_insert_with(|| ProbeDecider::new(state, caller, self.time));
-                if !*may_assume.get_or_insert_with(|| decider.may_allow(ASSUME)) {
-                    return false;
+                let allowed = *may_assume.get_or_insert_with(|| decider.may_allow(ASSUME)) && {
+                    let (name, uid) = r
+                        .strip_prefix("role/")
+                        .and_then(|x| x.rsplit_once('@'))
+                        .unwrap_or_default();
+                    let probe = Probe::new(ASSUME, format!("acs:ram::{uid}:role/{name}"), None);
+                    decider.allows(state, &probe)
+                };
+                if let (Some(k), Ok(mut c)) = (edge_key, self.cache.lock()) {
+                    c.put_edge(k, allowed);
                 }
-                let (name, uid) = r
-                    .strip_prefix("role/")
-                    .and_then(|x| x.rsplit_once('@'))
-                    .unwrap_or_default();
-                let probe = Probe::new(ASSUME, format!("acs:ram::{uid}:role/{name}"), None);
-                decider.allows(state, &probe)
+                allowed
             };
             let before = snap.assume.get(key).map(|(_, t)| t.clone());
             let targets: Vec<String> = if all_edges {

@@ -230,24 +230,49 @@ pub(crate) struct ActionTable {
 impl ActionTable {
     /// The table of `pairs`: for each probe, the actions of its pairs.
     pub(crate) fn new<'p>(pairs: impl Iterator<Item = Vec<&'p str>>) -> ActionTable {
+        // Thousands of pairs name a few hundred actions: each spelling is folded and looked
+        // up once (`by_spelling`), not once per pair.
+        let mut by_spelling: HashMap<&'p str, u32> = HashMap::new();
         let mut index: HashMap<String, u32> = HashMap::new();
         let mut table = ActionTable::default();
+        // Probes of one action come in a row and name the same actions.
+        let mut last: Option<(Vec<&'p str>, Vec<u32>)> = None;
         for probe in pairs {
+            if let Some((actions, ids)) = &last {
+                if *actions == probe {
+                    table.by_probe.push(ids.clone());
+                    continue;
+                }
+            }
             let mut ids = Vec::with_capacity(probe.len());
-            for action in probe {
-                let folded = with_folded_action(action, str::to_string);
+            for &action in &probe {
                 let next = table.actions.len() as u32;
-                let id = *index.entry(folded.clone()).or_insert_with(|| {
-                    table.actions.push(folded);
-                    next
+                let id = *by_spelling.entry(action).or_insert_with(|| {
+                    let folded = with_folded_action(action, str::to_string);
+                    *index.entry(folded.clone()).or_insert_with(|| {
+                        table.actions.push(folded);
+                        next
+                    })
                 });
                 if !ids.contains(&id) {
                     ids.push(id);
                 }
             }
-            table.by_probe.push(ids);
+            table.by_probe.push(ids.clone());
+            last = Some((probe, ids));
         }
         table
+    }
+
+    /// Number of distinct actions.
+    pub(crate) fn action_count(&self) -> usize {
+        self.actions.len()
+    }
+
+    /// The index of probe `i`'s own action (its first pair's): probes with the same index
+    /// ask the same action, case folded.
+    pub(crate) fn own_action(&self, i: usize) -> Option<usize> {
+        self.by_probe.get(i)?.first().map(|a| *a as usize)
     }
 
     /// Whether probe `i` has a pair whose action is marked in `actions`.
@@ -341,6 +366,19 @@ impl RowKey {
     }
 }
 
+/// The key of a cached assume edge: `(source key, source's decision fingerprint, role key,
+/// role's trust hash)` — what the gateway's `sts:AssumeRole` decision reads (the source's
+/// store, principal facts and expiry, who it is, and the role's trust policy).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct EdgeKey(String, u64, String, u64);
+
+impl EdgeKey {
+    /// The key of the edge `source → role`.
+    pub(crate) fn new(source: &str, fp: u64, role: &str, trust: u64) -> EdgeKey {
+        EdgeKey(source.to_string(), fp, role.to_string(), trust)
+    }
+}
+
 /// Whole rows by [`RowKey`], across the runs of one check (every run restarts from the
 /// initial world and often reaches the same principal states again) and between principals
 /// with equal decision inputs. Probes and the decision clock are the initial world's, so a
@@ -348,10 +386,15 @@ impl RowKey {
 #[derive(Debug, Default)]
 pub(crate) struct RowCache {
     rows: HashMap<RowKey, Arc<Vec<bool>>>,
+    /// Assume-edge answers by [`EdgeKey`].
+    edges: HashMap<EdgeKey, bool>,
 }
 
 /// Largest number of rows kept (then the cache starts over).
 const ROW_CACHE_LIMIT: usize = 4_096;
+
+/// Largest number of assume edges kept (then they start over).
+const EDGE_CACHE_LIMIT: usize = 65_536;
 
 impl RowCache {
     /// The cached row, if any.
@@ -365,5 +408,18 @@ impl RowCache {
             self.rows.clear();
         }
         self.rows.insert(key, row);
+    }
+
+    /// The cached answer of an assume edge, if any.
+    pub(crate) fn edge(&self, key: &EdgeKey) -> Option<bool> {
+        self.edges.get(key).copied()
+    }
+
+    /// Keeps an assume edge's answer.
+    pub(crate) fn put_edge(&mut self, key: EdgeKey, allowed: bool) {
+        if self.edges.len() >= EDGE_CACHE_LIMIT {
+            self.edges.clear();
+        }
+        self.edges.insert(key, allowed);
     }
 }
