@@ -8,6 +8,7 @@
 //! Profiling per request: `RAMSIM_BENCH_ONLY` runs one phase (`ceiling`, `get-journal`,
 //! `write`, `get-memory`), `RAMSIM_BENCH_MAX_CALLS` bounds the calls of a phase, and
 //! `RAMSIM_BENCH_BIN` replaces the server binary (to compare builds in one minute),
+//! `RAMSIM_BENCH_SERVE_ARGS` adds arguments to the server's (`--journal-syncs 2`), and
 //! `RAMSIM_BENCH_WRAP` prefixes the server's command line, e.g.
 //! `RAMSIM_BENCH_WRAP="valgrind --tool=callgrind --callgrind-out-file=/tmp/cg.%p"`: two runs
 //! with different call counts give the instructions (or syscalls, with `strace -c -f`) per call.
@@ -264,9 +265,11 @@ fn ramsim(args: &[&str]) -> (Child, SocketAddr) {
         }
         None => Command::new(&bin),
     };
+    let extra = std::env::var("RAMSIM_BENCH_SERVE_ARGS").unwrap_or_default();
     let mut child = command
         .args(["serve", "--listen", "127.0.0.1:0", "--quiet"])
         .args(args)
+        .args(extra.split_whitespace())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()

@@ -69,7 +69,7 @@ fn replay_applies_only_what_the_state_lacks() {
     // archive: the state file keeps one, the archive the other, in order.
     let events = again.state.audit.clone();
     assert_eq!(events.len(), 2);
-    j.compact(&mut again.state, &state, 1).unwrap();
+    j.compact_now(&mut again.state, &state, 1).unwrap();
     assert_eq!(std::fs::read(journal_path(&state)).unwrap().len(), 0);
     let saved = ramsim::api::SimState::load(&state).unwrap();
     assert_eq!(saved.audit, events[1..]);

@@ -14,6 +14,12 @@
 //! Compaction writes the state (snapshot) atomically and then empties the journal: `ramsim
 //! call` does it when the journal passes [`MAX_JOURNAL_RECORDS`] records or
 //! [`MAX_JOURNAL_BYTES`] bytes, every other writer (`clock`, `traffic`, …) on each write.
+//!
+//! `ramsim serve` writes its state file outside its gateway lock, so calls keep landing while
+//! it does: it then appends to a second file, `<state>.journal2`, and the two files take turns
+//! (the one the new state file holds is emptied once that file is durable). Replay reads both,
+//! the one whose first record is older first; `ramsim call` compacts whenever the second file
+//! holds anything, so it only ever appends to `<state>.journal`.
 
 use super::state::{
     keep_identity, remove_stale_temp_files, resolve_symlinks, write_error, StateLock,
@@ -56,29 +62,36 @@ pub fn journal_path(state: &Path) -> PathBuf {
     PathBuf::from(s)
 }
 
+/// The second journal file of `state`, `<state>.journal2`, which `ramsim serve` appends to
+/// while it writes the state file (see the module documentation).
+pub fn second_journal_path(state: &Path) -> PathBuf {
+    let mut s = journal_path(state).into_os_string();
+    s.push("2");
+    PathBuf::from(s)
+}
+
 /// What a replay found in the journal.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Replayed {
     /// Records applied (those the state file did not already contain).
     pub applied: usize,
-    /// Records in the journal, applied or skipped.
+    /// Records in the journal (both files), applied or skipped.
     pub records: usize,
-    /// Bytes of complete records; past them is a torn line (or nothing).
+    /// Bytes of complete records in `<state>.journal`; past them is a torn line (or nothing).
     pub valid_len: u64,
-    /// The journal's length.
+    /// The length of `<state>.journal`.
     pub len: u64,
+    /// The length of `<state>.journal2` (see [`second_journal_path`]).
+    pub second_len: u64,
 }
 
-/// Replays the journal of the state file `state` into `gateway` (which holds that state file's
-/// snapshot). A missing journal is an empty one. The journal is read whole, bounded by
-/// [`MAX_STATE_FILE_BYTES`]; an unreadable line other than the last is an error naming the
-/// journal and the line.
-pub fn replay(gateway: &mut Gateway, state: &Path) -> Result<Replayed, String> {
-    let path = journal_path(state);
+/// One journal file's bytes: a missing file is an empty one; bounded by
+/// [`MAX_STATE_FILE_BYTES`].
+fn read_journal_file(path: &Path) -> Result<Vec<u8>, String> {
     let cannot = |e: std::io::Error| format!("{}: cannot read: {e}", path.display());
-    let file = match File::open(&path) {
+    let file = match File::open(path) {
         Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Replayed::default()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(cannot(e)),
     };
     let meta = file.metadata().map_err(cannot)?;
@@ -104,10 +117,80 @@ pub fn replay(gateway: &mut Gateway, state: &Path) -> Result<Replayed, String> {
     if bytes.len() as u64 > MAX_STATE_FILE_BYTES {
         return Err(too_big(bytes.len() as u64));
     }
+    Ok(bytes)
+}
+
+/// The request counter of the first complete record of a journal file, if it has one.
+fn first_at(bytes: &[u8]) -> Option<u64> {
+    let end = memchr::memchr(b'\n', bytes)?;
+    serde_json::from_slice::<Record>(&bytes[..end])
+        .ok()
+        .map(|r| r.at)
+}
+
+/// How one journal file ended.
+#[derive(Debug, Default)]
+struct FileReplay {
+    applied: usize,
+    records: usize,
+    valid_len: u64,
+    /// A torn last line was found (and ignored).
+    torn: bool,
+}
+
+/// Replays the journal of the state file `state` into `gateway` (which holds that state file's
+/// snapshot): `<state>.journal` and `<state>.journal2`, the file whose first record is older
+/// first. A missing journal file is an empty one. Each file is read whole, bounded by
+/// [`MAX_STATE_FILE_BYTES`]; an unreadable line other than a file's last is an error naming
+/// the file and the line. When the older file ends in a torn line, a newer file that does not
+/// follow it is ignored: its records were written after a call that never became durable, so
+/// none of them was acknowledged.
+pub fn replay(gateway: &mut Gateway, state: &Path) -> Result<Replayed, String> {
+    let (first, second) = (journal_path(state), second_journal_path(state));
+    let (a, b) = (read_journal_file(&first)?, read_journal_file(&second)?);
     let mut out = Replayed {
-        len: bytes.len() as u64,
+        len: a.len() as u64,
+        second_len: b.len() as u64,
         ..Replayed::default()
     };
+    if memchr::memchr(b'\n', &b).is_none() {
+        // No complete record in the second file: a torn line, or nothing.
+        let r = replay_file(gateway, &first, &a)?;
+        (out.applied, out.records, out.valid_len) = (r.applied, r.records, r.valid_len);
+        return Ok(out);
+    }
+    // (A first line that does not parse is reported by the replay of its file.)
+    let second_is_older = match (first_at(&a), first_at(&b)) {
+        (Some(a), Some(b)) => b < a,
+        (None, Some(_)) => true,
+        _ => false,
+    };
+    let files = if second_is_older {
+        [(&second, &b), (&first, &a)]
+    } else {
+        [(&first, &a), (&second, &b)]
+    };
+    let older = replay_file(gateway, files[0].0, files[0].1)?;
+    let newer_first = first_at(files[1].1);
+    let ignored = older.torn && newer_first.is_some_and(|at| at > gateway.state.requests);
+    let newer = if ignored {
+        FileReplay::default()
+    } else {
+        replay_file(gateway, files[1].0, files[1].1)?
+    };
+    out.applied = older.applied + newer.applied;
+    out.records = older.records + newer.records;
+    out.valid_len = if second_is_older {
+        newer.valid_len
+    } else {
+        older.valid_len
+    };
+    Ok(out)
+}
+
+/// Replays the records of one journal file (`bytes`, read from `path`).
+fn replay_file(gateway: &mut Gateway, path: &Path, bytes: &[u8]) -> Result<FileReplay, String> {
+    let mut out = FileReplay::default();
     let mut start = 0usize;
     let mut number = 0usize;
     while start < bytes.len() {
@@ -126,8 +209,14 @@ pub fn replay(gateway: &mut Gateway, state: &Path) -> Result<Replayed, String> {
         let record: Record = match serde_json::from_slice(line) {
             // A line without its newline is torn even if it parses: its append never finished.
             Ok(r) if end < bytes.len() => r,
-            Ok(_) => break,
-            Err(_) if last => break,
+            Ok(_) => {
+                out.torn = true;
+                break;
+            }
+            Err(_) if last => {
+                out.torn = true;
+                break;
+            }
             Err(e) => {
                 return Err(format!(
                     "{}:{number}: corrupt journal record: {e}",
@@ -155,11 +244,15 @@ pub fn replay(gateway: &mut Gateway, state: &Path) -> Result<Replayed, String> {
     Ok(out)
 }
 
-/// Empties the journal of `state` (if there is one) and syncs it. Called after the state file
-/// was written with every journaled call in it.
+/// Empties the journal of `state` (both files, where they exist) and syncs it. Called after
+/// the state file was written with every journaled call in it.
 pub fn truncate(state: &Path) -> Result<(), String> {
-    let path = journal_path(state);
-    match OpenOptions::new().write(true).open(&path) {
+    truncate_file(&second_journal_path(state))?;
+    truncate_file(&journal_path(state))
+}
+
+fn truncate_file(path: &Path) -> Result<(), String> {
+    match OpenOptions::new().write(true).open(path) {
         Ok(f) => f
             .set_len(0)
             .and_then(|()| f.sync_all())
@@ -228,8 +321,10 @@ pub fn call_locked(
     };
     let line = record_line(&record)?;
     let result = gateway.call(&record.envelope, &record.request);
+    // A served state's second journal file is never appended to here: compacting empties it.
     let compact = replayed.records + 1 >= MAX_JOURNAL_RECORDS
-        || replayed.valid_len + line.len() as u64 >= MAX_JOURNAL_BYTES;
+        || replayed.valid_len + line.len() as u64 >= MAX_JOURNAL_BYTES
+        || replayed.second_len > 0;
     remove_stale_temp_files(path)?;
     if compact {
         gateway.state.save(path)?;
@@ -332,5 +427,70 @@ mod tests {
             err.contains("s.state.journal:1: corrupt journal record"),
             "{err}"
         );
+    }
+
+    fn lines_of(records: &[Record]) -> Vec<u8> {
+        records
+            .iter()
+            .flat_map(|r| record_line(r).unwrap())
+            .collect()
+    }
+
+    fn describes(from: u64, to: u64) -> Vec<Record> {
+        (from..to)
+            .map(|at| Record {
+                at,
+                envelope: root(),
+                request: describe(),
+            })
+            .collect()
+    }
+
+    /// A served state's two journal files are replayed in the order of their first records,
+    /// whichever file that is; a newer file after a torn older one is ignored (none of its calls
+    /// was acknowledged), but a gap after a clean end is refused.
+    #[test]
+    fn both_journal_files_replay_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = state_file(dir.path());
+        let (first, second) = (journal_path(&path), second_journal_path(&path));
+        for (older, newer) in [(&first, &second), (&second, &first)] {
+            std::fs::write(older, lines_of(&describes(0, 3))).unwrap();
+            std::fs::write(newer, lines_of(&describes(3, 5))).unwrap();
+            assert_eq!(SimState::load(&path).unwrap().requests, 5);
+            // Calls the state file already holds are skipped wherever they are.
+            std::fs::write(newer, lines_of(&describes(1, 6))).unwrap();
+            assert_eq!(SimState::load(&path).unwrap().requests, 6);
+            // A torn older file: the newer one does not follow it and is ignored.
+            let mut torn = lines_of(&describes(0, 3));
+            torn.extend_from_slice(b"{\"at\":3,\"enve");
+            std::fs::write(older, &torn).unwrap();
+            std::fs::write(newer, lines_of(&describes(4, 6))).unwrap();
+            assert_eq!(SimState::load(&path).unwrap().requests, 3);
+            // The same gap after a clean end is an error naming the newer file.
+            std::fs::write(older, lines_of(&describes(0, 3))).unwrap();
+            let err = SimState::load(&path).unwrap_err();
+            assert!(
+                err.contains(&format!(
+                    "{}:1: the journal does not follow",
+                    newer.display()
+                )),
+                "{err}"
+            );
+        }
+        // A corrupt first line of the second file is reported, not skipped.
+        std::fs::write(&first, lines_of(&describes(0, 3))).unwrap();
+        std::fs::write(&second, b"garbage\n{}\n").unwrap();
+        let err = SimState::load(&path).unwrap_err();
+        assert!(
+            err.contains("s.state.journal2:1: corrupt journal record"),
+            "{err}"
+        );
+        // `ramsim call` compacts whenever the second file holds anything, and empties both.
+        std::fs::write(&second, lines_of(&describes(3, 4))).unwrap();
+        call_locked(&path, Duration::ZERO, &root(), |_| Ok(describe())).unwrap();
+        assert_eq!(std::fs::metadata(&first).unwrap().len(), 0);
+        assert_eq!(std::fs::metadata(&second).unwrap().len(), 0);
+        assert_eq!(SimState::load_snapshot(&path).unwrap().requests, 5);
     }
 }

@@ -42,6 +42,8 @@ pub struct ServeOptions {
     pub audit_keep: usize,
     /// Runtime threads for the connections (1: a single-threaded runtime; 0: one per core).
     pub workers: usize,
+    /// Journal commit threads, hence syncs in flight at once (at least 1).
+    pub journal_syncs: usize,
 }
 
 /// The gateway with its journal: the one writer.
@@ -344,7 +346,11 @@ impl Server {
                                 state_path,
                                 self.options.audit_keep,
                             ) {
-                                Ok(()) => core.since_compact = 0,
+                                Ok(started) => {
+                                    if started {
+                                        core.since_compact = 0;
+                                    }
+                                }
                                 Err(e) => eprintln!("ramsim serve: compaction failed (the journal keeps every call): {e}"),
                             }
                         }
@@ -406,7 +412,7 @@ impl Server {
         };
         let core = &mut *core;
         if let Some((journal, path)) = core.journal.as_mut() {
-            journal.compact(&mut core.gateway.state, path, self.options.audit_keep)?;
+            journal.compact_now(&mut core.gateway.state, path, self.options.audit_keep)?;
             core.since_compact = 0;
         }
         Ok(())

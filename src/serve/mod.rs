@@ -62,7 +62,7 @@ pub fn run(source: &Source, options: ServeOptions) -> Result<(), String> {
             let (mut gateway, replayed) = journal::recover(path)?;
             let mut j = Journal::open(path, Arc::clone(&commit))?;
             // The recovered state becomes the state file; the journal starts empty.
-            j.compact(&mut gateway.state, path, options.audit_keep)?;
+            j.compact_now(&mut gateway.state, path, options.audit_keep)?;
             if replayed > 0 {
                 eprintln!(
                     "ramsim serve: replayed {replayed} journaled calls into {}",
@@ -72,19 +72,18 @@ pub fn run(source: &Source, options: ServeOptions) -> Result<(), String> {
             (gateway, Some((j, path.clone())))
         }
     };
-    let sync_thread = match &journal {
-        Some((j, _)) => {
-            let file = j.sync_handle()?;
+    let mut sync_threads = Vec::new();
+    if journal.is_some() {
+        for _ in 0..options.journal_syncs.max(1) {
             let c = Arc::clone(&commit);
-            Some(
+            sync_threads.push(
                 std::thread::Builder::new()
                     .name("journal-sync".into())
-                    .spawn(move || c.run(file))
-                    .map_err(|e| format!("cannot start the journal thread: {e}"))?,
-            )
+                    .spawn(move || c.run())
+                    .map_err(|e| format!("cannot start a journal thread: {e}"))?,
+            );
         }
-        None => None,
-    };
+    }
     let state_path: Option<PathBuf> = journal.as_ref().map(|(_, p)| p.clone());
     let server = Arc::new(Server::new(
         Core {
@@ -132,7 +131,7 @@ pub fn run(source: &Source, options: ServeOptions) -> Result<(), String> {
     runtime.shutdown_timeout(Duration::from_secs(1));
     let compacted = server.compact();
     commit.stop();
-    if let Some(t) = sync_thread {
+    for t in sync_threads {
         let _ = t.join();
     }
     drop(lock);
