@@ -343,11 +343,9 @@ impl World {
         region: &str,
         uid: &str,
     ) -> impl Iterator<Item = &'a Vpc> + 'a {
-        NetIndex::group(
-            &self.index().vpcs_by_viewer,
-            &(region.to_string(), uid.to_string()),
-        )
-        .filter_map(|id| self.vpcs.get(id))
+        self.vpc_ids_visible_to(region, uid)
+            .iter()
+            .filter_map(|id| self.vpcs.get(id))
     }
 
     /// Ids of the vSwitches of the VPCs `uid` sees in `region`, in id order: an ordered set,

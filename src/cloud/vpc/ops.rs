@@ -402,13 +402,13 @@ impl World {
         self.known_region(&p.region_id)?;
         // Candidates through the indexes: one vSwitch, one VPC's, or those of every VPC the
         // caller sees in the region (then re-sorted by id, the order of the full listing).
-        let visible = self.vswitch_ids_visible_to(&p.region_id, &acct.uid);
         let candidates: Box<dyn Iterator<Item = &VSwitch>> = match (&p.vswitch_id, &p.vpc_id) {
             (Some(id), _) => Box::new(self.vswitches.get(id).into_iter()),
             (None, Some(vpc)) => Box::new(self.vswitches_of(vpc)),
             // Every vSwitch the caller sees, already in id order (the full listing's order);
             // without a zone filter the index's size is the total and only the page is read.
             (None, None) => {
+                let visible = self.vswitch_ids_visible_to(&p.region_id, &acct.uid);
                 let all = visible.iter().filter_map(|id| self.vswitches.get(id));
                 if p.zone_id.is_none() {
                     let (total, page) =
