@@ -41,7 +41,9 @@
 //! [`compute_routes`]: super::routing::compute_routes
 
 use super::resources::{AttachKind, AttachStatus, CenState, CenStatus, TrNextHop};
-use super::routing::{derived_id, RouteOrigin, TrRoute, TrRouteMap, TrRouteStatus};
+use super::routing::{
+    derived_id, learned_from_region, RouteOrigin, TrRoute, TrRouteMap, TrRouteStatus,
+};
 use crate::cloud::time::Timestamp;
 use ipnet::Ipv4Net;
 use std::collections::{BTreeMap, BTreeSet};
@@ -1170,6 +1172,10 @@ impl<'a> HopRef<'a> {
 struct Cand<'a> {
     origin: RouteOrigin,
     round: u32,
+    /// The region a peer-propagated entry was learned from (`""` otherwise): the tie-break
+    /// between otherwise equal entries before the next hop
+    /// ([`super::routing::learned_from_region`]).
+    region: &'a str,
     hop: HopRef<'a>,
     status: TrRouteStatus,
     /// The static entry's id; `None` for propagated entries (their id is derived).
@@ -1252,6 +1258,7 @@ impl CenRoutes {
                 Cand {
                     origin: RouteOrigin::Static,
                     round: 0,
+                    region: "",
                     hop: HopRef::of(&e.next_hop),
                     status: if e.lifecycle.at(now) == CenStatus::Active {
                         TrRouteStatus::Active
@@ -1271,6 +1278,7 @@ impl CenRoutes {
                 Cand {
                     origin: RouteOrigin::Vpc,
                     round: 0,
+                    region: "",
                     hop: HopRef::Attachment(att),
                     status: TrRouteStatus::Active,
                     static_id: None,
@@ -1290,11 +1298,16 @@ impl CenRoutes {
                     if hop == Some(att.as_str()) {
                         continue; // split horizon
                     }
+                    let tr = cen
+                        .route_tables
+                        .get(&self.names[*t])
+                        .map_or("", |x| x.transit_router_id.as_str());
                     batch.push((
                         *t,
                         Cand {
                             origin: RouteOrigin::Peer,
                             round,
+                            region: learned_from_region(cen, tr, RouteOrigin::Peer, Some(att)),
                             hop: HopRef::Attachment(att),
                             status: TrRouteStatus::Active,
                             static_id: None,
@@ -1334,7 +1347,7 @@ impl CenRoutes {
 
 /// One round's conflict resolution for one destination (`settle_round` of
 /// [`super::routing`]), over the candidates in `batch` (drained), per table: the best new
-/// candidate (origin, round, next hop) wins unless the table already has an Active entry;
+/// candidate (origin, round, region learned from, next hop) wins unless the table already has an Active entry;
 /// `Creating` statics are kept as they are. Tables whose entry became Active go to `fresh`,
 /// with the winner's next hop in `active` (for split horizon).
 fn settle<'a>(
@@ -1344,7 +1357,7 @@ fn settle<'a>(
     fresh: &mut Vec<usize>,
 ) {
     batch.sort_by(|(ta, a), (tb, b)| {
-        (ta, a.origin, a.round, a.hop).cmp(&(tb, b.origin, b.round, b.hop))
+        (ta, a.origin, a.round, a.region, a.hop).cmp(&(tb, b.origin, b.round, b.region, b.hop))
     });
     for (i, mut c) in batch.drain(..) {
         if c.status != TrRouteStatus::Creating {

@@ -166,13 +166,38 @@ pub(crate) fn derived_id(table: &str, dest: &Ipv4Net, hop: &str) -> String {
     id.iter().map(|&b| char::from(b)).collect()
 }
 
-/// Candidate key: the priority order of §6.3.4 (origin, round, next hop).
-fn rank(r: &TrRoute) -> (RouteOrigin, u32, TrNextHop) {
-    (r.origin, r.round, r.next_hop.clone())
+/// The region a peer-propagated entry of a table of TR `tr` was learned from: the region of
+/// the TR at the other end of its next-hop peer attachment; `""` for every other entry.
+///
+/// Alibaba's Enterprise TRs prefer, among routes to one destination that are otherwise equal,
+/// the one learned from the region whose id comes first in alphabetical order (CEN route
+/// selection rules); the attachment id alone would make the winner depend on the order the
+/// attachments were created in, since ids are drawn in call order.
+pub(crate) fn learned_from_region<'c>(
+    cen: &'c CenState,
+    tr: &str,
+    origin: RouteOrigin,
+    hop: Option<&str>,
+) -> &'c str {
+    if origin != RouteOrigin::Peer {
+        return "";
+    }
+    hop.and_then(|a| cen.attachments.get(a))
+        .and_then(|a| a.other_end(tr))
+        .and_then(|remote| cen.transit_routers.get(remote))
+        .map_or("", |t| t.region_id.as_str())
 }
 
-/// Marks the winner of each destination among `new` routes that has no Active entry yet.
-fn settle_round(table: &mut Vec<TrRoute>, mut new: Vec<TrRoute>) {
+/// Candidate key: the priority order of §6.3.4 (origin, round), then the region the entry
+/// was learned from ([`learned_from_region`]), then the next hop.
+fn rank<'c>(cen: &'c CenState, tr: &str, r: &TrRoute) -> (RouteOrigin, u32, &'c str, TrNextHop) {
+    let region = learned_from_region(cen, tr, r.origin, r.next_hop.attachment());
+    (r.origin, r.round, region, r.next_hop.clone())
+}
+
+/// Marks the winner of each destination among `new` routes that has no Active entry yet, in a
+/// table of TR `tr`.
+fn settle_round(cen: &CenState, tr: &str, table: &mut Vec<TrRoute>, mut new: Vec<TrRoute>) {
     let active: BTreeSet<Ipv4Net> = table
         .iter()
         .filter(|r| r.status == TrRouteStatus::Active)
@@ -181,7 +206,7 @@ fn settle_round(table: &mut Vec<TrRoute>, mut new: Vec<TrRoute>) {
     new.sort_by(|a, b| {
         a.destination
             .cmp(&b.destination)
-            .then(rank(a).cmp(&rank(b)))
+            .then(rank(cen, tr, a).cmp(&rank(cen, tr, b)))
     });
     let mut won: BTreeSet<Ipv4Net> = BTreeSet::new();
     for mut r in new {
@@ -247,7 +272,7 @@ pub fn compute_routes(
             }
         }
         let table = out.entry(t.route_table_id.clone()).or_default();
-        settle_round(table, new);
+        settle_round(cen, &t.transit_router_id, table, new);
     }
     // Rounds 1..: peer propagation from the previous round. Semi-naive: an entry, once Active,
     // stays Active (a round only appends), so round k only needs the remote entries that became
@@ -311,7 +336,11 @@ pub fn compute_routes(
         for (table, new) in additions {
             let list = out.entry(table.clone()).or_default();
             let before = list.len();
-            settle_round(list, new);
+            let tr = cen
+                .route_tables
+                .get(&table)
+                .map_or("", |t| t.transit_router_id.as_str());
+            settle_round(cen, tr, list, new);
             fresh.insert(table, (before, list.len()));
         }
     }

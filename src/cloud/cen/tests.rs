@@ -1604,3 +1604,27 @@ fn triangle_of_peers_converges_and_prefers_the_direct_path() {
         "{c:#?}"
     );
 }
+
+#[test]
+fn equal_peer_routes_prefer_the_region_first_in_alphabetical_order() {
+    // TR 0 (cn-chengdu) has no VPC of its own: it learns VPC 1's and VPC 2's 10.99.0.0/24 over
+    // its two peers in the same round. Alibaba picks the route learned from the region id first
+    // in alphabetical order (cn-hangzhou, TR 1), whichever peer attachment was created first.
+    let mut steps: Vec<Step> = all_steps()
+        .into_iter()
+        .filter(|s| !matches!(s, Step::AttachVpc(0)))
+        .collect();
+    for _ in 0..2 {
+        let (w, trs) = build(&steps);
+        let c = canonical(&w, &trs);
+        assert!(
+            c.contains(&"0 10.99.0.0/24 Propagated TR[0, 1] Active".to_string()),
+            "{c:#?}"
+        );
+        assert!(
+            c.contains(&"0 10.99.0.0/24 Propagated TR[0, 2] Rejected".to_string()),
+            "{c:#?}"
+        );
+        steps.reverse();
+    }
+}
