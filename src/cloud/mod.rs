@@ -2,7 +2,8 @@
 //! `network-model.md` §0–§3): a small core plus one folder per product.
 //!
 //! Core: [`world`] (the state every product lives in), [`account`], [`directory`],
-//! [`region`], [`ids`], [`time`] (the scenario clock and durations), [`lifecycle`],
+//! [`region`], [`ids`], [`time`] (the scenario clock and durations), [`lifecycle`], `timers`
+//! (the queue of what falls due when the clock moves),
 //! [`params`], [`error`], [`options`], [`spec`] (world files), [`validate`].
 //!
 //! Products: [`vpc`] (VPC, vSwitch, route tables), [`vpcpeer`] (peering, its archive and
@@ -46,6 +47,7 @@ pub mod region;
 pub mod response;
 pub mod spec;
 pub mod time;
+pub(crate) mod timers;
 pub mod traffic;
 pub mod validate;
 pub mod vpc;

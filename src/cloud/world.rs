@@ -16,6 +16,7 @@ use crate::cloud::options::{CloudOptions, SettleMode};
 use crate::cloud::privatelink::PrivateLinkState;
 use crate::cloud::region::{self, RegionInfo};
 use crate::cloud::time::Timestamp;
+use crate::cloud::timers::{Timer, TimerQueue};
 use crate::cloud::traffic::TrafficState;
 use crate::cloud::vpc::route::{ExternalNextHop, RouteEntry, RouteMatch, RouteTable, RouteTarget};
 use crate::cloud::vpc::{NetStatus, VSwitch, Vpc};
@@ -131,9 +132,14 @@ pub struct World {
     /// Key: `uid|action|token`.
     pub(crate) client_tokens: BTreeMap<String, TokenRecord>,
     pub(crate) service_events: Vec<ServiceEvent>,
-    /// Earliest time a stored transition can become due (derived, not persisted).
+    /// Earliest time a CEN object's transition or a reachability analysis can become due
+    /// (derived, not persisted; those few objects are scanned, see [`World::compute_next_due`]).
     #[serde(skip)]
     pub(crate) next_due: DueHint,
+    /// When each VPC, vSwitch, route entry, peering and instance with something pending falls
+    /// due (derived, not persisted; built on first use).
+    #[serde(skip)]
+    pub(crate) timers: TimerQueue,
     /// Lookup indexes over the network maps (derived, not persisted; built on first use).
     #[serde(skip)]
     pub(crate) index: LazyNetIndex,
@@ -191,6 +197,7 @@ impl World {
             client_tokens: BTreeMap::new(),
             service_events: Vec::new(),
             next_due: DueHint::Unknown,
+            timers: TimerQueue::default(),
             index: LazyNetIndex::default(),
         }
     }
@@ -387,8 +394,10 @@ impl World {
     }
 
     /// Compares the maintained indexes with a fresh rebuild (tests call it after every
-    /// operation); `Err` names the first index that differs.
+    /// operation), and checks the timer queue ([`World::check_timers`]); `Err` names the
+    /// first index that differs.
     pub fn check_index(&self) -> Result<(), String> {
+        self.check_timers()?;
         let fresh = NetIndex::build(
             self.vpcs.values(),
             self.vswitches.values(),
@@ -538,17 +547,14 @@ impl World {
         self.peering(id).map(|p| p.status_at(self.clock))
     }
 
-    /// Moves peerings whose stored status is `Deleted` to the archive.
-    pub(crate) fn archive_deleted_peerings(&mut self) {
-        let done: Vec<String> = self
-            .peerings
-            .values()
-            .filter(|p| p.lifecycle.status == PeerStatus::Deleted && p.lifecycle.pending.is_none())
-            .map(|p| p.instance_id.clone())
-            .collect();
-        for id in done {
-            if let Some(p) = self.peerings.remove(&id) {
-                self.archived_peerings.insert(id, p);
+    /// Moves a peering whose deletion has settled to the archive.
+    fn archive_if_deleted(&mut self, id: &str) {
+        let done = self.peerings.get(id).is_some_and(|p| {
+            p.lifecycle.status == PeerStatus::Deleted && p.lifecycle.pending.is_none()
+        });
+        if done {
+            if let Some((key, p)) = self.peerings.remove_entry(id) {
+                self.archived_peerings.insert(key, p);
             }
         }
     }
@@ -615,48 +621,109 @@ impl World {
         if to > self.clock {
             self.clock = to;
         }
-        match self.next_due {
-            DueHint::Never => return Vec::new(),
-            DueHint::At(t) if self.clock < t => return Vec::new(),
-            _ => {}
+        self.ensure_timers();
+        let queue_due = self.timers.first_time().is_some_and(|t| self.clock >= t);
+        let rest_due = match self.next_due {
+            DueHint::Never => false,
+            DueHint::At(t) => self.clock >= t,
+            DueHint::Unknown => true,
+        };
+        if !queue_due && !rest_due {
+            return Vec::new();
         }
         let events = self.materialize(false);
         self.next_due = self.compute_next_due();
         events
     }
 
-    /// The earliest pending transition or expiry in the world (a full scan).
+    /// The earliest pending transition of a CEN object or due reachability analysis (a scan
+    /// of those: they are few, bounded by quotas; everything that grows with the world is in
+    /// the timer queue).
     fn compute_next_due(&self) -> DueHint {
         let pending = self
-            .vpcs
-            .values()
-            .filter_map(|v| v.lifecycle.pending.map(|p| p.at))
-            .chain(
-                self.vswitches
-                    .values()
-                    .filter_map(|s| s.lifecycle.pending.map(|p| p.at)),
-            )
-            .chain(
-                self.route_entries
-                    .values()
-                    .filter_map(|e| e.lifecycle.pending.map(|p| p.at)),
-            )
-            .chain(
-                self.peerings
-                    .values()
-                    .filter_map(|p| p.lifecycle.pending.map(|x| x.at)),
-            )
-            .chain(
-                self.peerings
-                    .values()
-                    .filter(|p| p.lifecycle.status == PeerStatus::Accepting)
-                    .filter_map(|p| p.gmt_expired),
-            )
-            .chain(self.ecs.next_due())
-            .chain(self.cen.next_due())
+            .cen
+            .next_due()
+            .into_iter()
             .chain(self.nis.next_due())
             .min();
         pending.map_or(DueHint::Never, DueHint::At)
+    }
+
+    /// When `timer`'s resource has something falling due: its pending transition and, for a
+    /// peering stored as `Accepting`, its expiry (§3.2 T5). `None` for a resource that is gone
+    /// or has nothing pending.
+    fn due_time(&self, timer: &Timer) -> Option<Timestamp> {
+        match timer {
+            Timer::Vpc(id) => self.vpcs.get(id)?.lifecycle.pending.map(|p| p.at),
+            Timer::VSwitch(id) => self.vswitches.get(id)?.lifecycle.pending.map(|p| p.at),
+            Timer::RouteEntry(id) => self.route_entries.get(id)?.lifecycle.pending.map(|p| p.at),
+            Timer::Peering(id) => {
+                let p = self.peerings.get(id)?;
+                let expiry = p
+                    .gmt_expired
+                    .filter(|_| p.lifecycle.status == PeerStatus::Accepting);
+                p.lifecycle
+                    .pending
+                    .map(|x| x.at)
+                    .into_iter()
+                    .chain(expiry)
+                    .min()
+            }
+            Timer::Instance(id) => self.ecs.instances.get(id)?.lifecycle.pending.map(|p| p.at),
+        }
+    }
+
+    /// Queues `timer` at its resource's due time, if it has one. Every operation that gives a
+    /// VPC, vSwitch, route entry, peering or instance a pending transition (or a peering an
+    /// expiry) calls this after its change; `check_timers` finds one that does not.
+    pub(crate) fn track(&mut self, timer: Timer) {
+        if let Some(at) = self.due_time(&timer) {
+            self.timers.push(at, timer);
+        }
+    }
+
+    /// Every timer of the world with its due time (a full scan: building the queue after a
+    /// load, and tests).
+    fn scan_timers(&self) -> Vec<(Timestamp, Timer)> {
+        let keys = (self.vpcs.keys().map(|k| Timer::Vpc(k.clone())))
+            .chain(self.vswitches.keys().map(|k| Timer::VSwitch(k.clone())))
+            .chain(
+                self.route_entries
+                    .keys()
+                    .map(|k| Timer::RouteEntry(k.clone())),
+            )
+            .chain(self.peerings.keys().map(|k| Timer::Peering(k.clone())))
+            .chain(
+                self.ecs
+                    .instances
+                    .keys()
+                    .map(|k| Timer::Instance(k.clone())),
+            );
+        keys.filter_map(|t| self.due_time(&t).map(|at| (at, t)))
+            .collect()
+    }
+
+    /// Builds the timer queue if this world does not have it yet (after a load).
+    fn ensure_timers(&mut self) {
+        if !self.timers.is_built() {
+            let entries = self.scan_timers();
+            self.timers.rebuild(entries);
+        }
+    }
+
+    /// Checks that every resource with something pending has a timer no later than its due
+    /// time (the queue's one invariant; stale entries are allowed). For tests, after every
+    /// operation; an unbuilt queue has nothing to check.
+    pub fn check_timers(&self) -> Result<(), String> {
+        if !self.timers.is_built() {
+            return Ok(());
+        }
+        for (at, timer) in self.scan_timers() {
+            if !self.timers.covers(at, &timer) {
+                return Err(format!("{timer:?} is due at {at:?} but has no timer"));
+            }
+        }
+        Ok(())
     }
 
     /// After a successful call at `now`: anything it scheduled is due no earlier than the
@@ -690,98 +757,12 @@ impl World {
     fn materialize(&mut self, force: bool) -> Vec<ServiceEvent> {
         let now = self.clock;
         let mut events = Vec::new();
-        let step = |lc: &mut crate::cloud::lifecycle::Lifecycle<NetStatus>| {
-            if force {
-                lc.force_settle()
-            } else {
-                lc.settle_due(now)
-            }
-        };
-        for v in self.vpcs.values_mut() {
-            if step(&mut v.lifecycle).is_some() {
-                events.push(settled_event(
-                    now,
-                    "ACS::VPC::VPC",
-                    &v.vpc_id,
-                    &v.owner_uid,
-                    "Available",
-                ));
-            }
-        }
-        for s in self.vswitches.values_mut() {
-            if step(&mut s.lifecycle).is_some() {
-                events.push(settled_event(
-                    now,
-                    "ACS::VPC::VSwitch",
-                    &s.vswitch_id,
-                    &s.owner_uid,
-                    "Available",
-                ));
-            }
-        }
-        for e in self.route_entries.values_mut() {
-            if step(&mut e.lifecycle).is_some() {
-                let owner = self
-                    .vpcs
-                    .get(&e.vpc_id)
-                    .map(|v| v.owner_uid.clone())
-                    .unwrap_or_default();
-                events.push(settled_event(
-                    now,
-                    "ACS::VPC::RouteEntry",
-                    &e.route_entry_id,
-                    &owner,
-                    "Available",
-                ));
-            }
-        }
-        for p in self.peerings.values_mut() {
-            let changed = if force {
-                p.lifecycle.force_settle()
-            } else {
-                p.lifecycle.settle_due(now)
-            };
-            if let Some((_, to)) = changed {
-                events.push(settled_event(
-                    now,
-                    "ACS::VPC::PeerConnection",
-                    &p.instance_id,
-                    &p.owner_uid,
-                    to.as_str(),
-                ));
-            }
-            // §3.2 T5: an un-accepted request expires once the clock passes GmtExpired.
-            if p.lifecycle.status == PeerStatus::Accepting
-                && p.gmt_expired.is_some_and(|e| now >= e)
-            {
-                p.lifecycle.status = PeerStatus::Expired;
-                for uid in dedup2(&p.owner_uid, &p.accepting_owner_uid) {
-                    events.push(ServiceEvent {
-                        time: now,
-                        event_name: "VpcPeerConnectionExpired".into(),
-                        resource_type: "ACS::VPC::PeerConnection".into(),
-                        resource_id: p.instance_id.clone(),
-                        recipient_account_id: uid,
-                        detail: serde_json::json!({"From": "Accepting", "To": "Expired"}),
-                    });
-                }
-            }
-        }
-        for i in self.ecs.instances.values_mut() {
-            let changed = if force {
-                i.lifecycle.force_settle()
-            } else {
-                i.lifecycle.settle_due(now)
-            };
-            if let Some((_, to)) = changed {
-                events.push(settled_event(
-                    now,
-                    "ACS::ECS::Instance",
-                    &i.instance_id,
-                    &i.owner_uid,
-                    to.as_str(),
-                ));
-            }
+        self.ensure_timers();
+        // Only what the queue says is due (all of it when forced), kinds and ids in the order
+        // a scan of every map would visit them, so the events come out in the same order.
+        let due = self.timers.take_due(now, force);
+        for timer in &due {
+            self.settle_one(timer, now, force, &mut events);
         }
         for (rtype, id, owner, to) in self.cen.settle(now, force) {
             events.push(settled_event(now, rtype, &id, &owner, to));
@@ -789,8 +770,117 @@ impl World {
         // Last: a due analysis sees the world with everything above settled.
         self.run_due_analyses(force);
         self.service_events.extend(events.iter().cloned());
-        self.archive_deleted_peerings();
+        for timer in due {
+            if let Timer::Peering(id) = &timer {
+                self.archive_if_deleted(id);
+            }
+            // Whatever is still pending (a peering now Accepting, with its expiry ahead).
+            self.track(timer);
+        }
         events
+    }
+
+    /// Settles what is due of one timer's resource, appending the platform events.
+    fn settle_one(
+        &mut self,
+        timer: &Timer,
+        now: Timestamp,
+        force: bool,
+        events: &mut Vec<ServiceEvent>,
+    ) {
+        fn step<S: Copy + PartialEq>(
+            lc: &mut crate::cloud::lifecycle::Lifecycle<S>,
+            now: Timestamp,
+            force: bool,
+        ) -> Option<(S, S)> {
+            if force {
+                lc.force_settle()
+            } else {
+                lc.settle_due(now)
+            }
+        }
+        match timer {
+            Timer::Vpc(id) => {
+                if let Some(v) = self.vpcs.get_mut(id) {
+                    if step(&mut v.lifecycle, now, force).is_some() {
+                        let e = settled_event(now, "ACS::VPC::VPC", id, &v.owner_uid, "Available");
+                        events.push(e);
+                    }
+                }
+            }
+            Timer::VSwitch(id) => {
+                if let Some(s) = self.vswitches.get_mut(id) {
+                    if step(&mut s.lifecycle, now, force).is_some() {
+                        let owner = &s.owner_uid;
+                        events.push(settled_event(
+                            now,
+                            "ACS::VPC::VSwitch",
+                            id,
+                            owner,
+                            "Available",
+                        ));
+                    }
+                }
+            }
+            Timer::RouteEntry(id) => {
+                let Some(e) = self.route_entries.get_mut(id) else {
+                    return;
+                };
+                if step(&mut e.lifecycle, now, force).is_some() {
+                    let owner = self
+                        .vpcs
+                        .get(&e.vpc_id)
+                        .map(|v| v.owner_uid.clone())
+                        .unwrap_or_default();
+                    events.push(settled_event(
+                        now,
+                        "ACS::VPC::RouteEntry",
+                        id,
+                        &owner,
+                        "Available",
+                    ));
+                }
+            }
+            Timer::Peering(id) => {
+                let Some(p) = self.peerings.get_mut(id) else {
+                    return;
+                };
+                if let Some((_, to)) = step(&mut p.lifecycle, now, force) {
+                    events.push(settled_event(
+                        now,
+                        "ACS::VPC::PeerConnection",
+                        id,
+                        &p.owner_uid,
+                        to.as_str(),
+                    ));
+                }
+                // §3.2 T5: an un-accepted request expires once the clock passes GmtExpired.
+                if p.lifecycle.status == PeerStatus::Accepting
+                    && p.gmt_expired.is_some_and(|e| now >= e)
+                {
+                    p.lifecycle.status = PeerStatus::Expired;
+                    for uid in dedup2(&p.owner_uid, &p.accepting_owner_uid) {
+                        events.push(ServiceEvent {
+                            time: now,
+                            event_name: "VpcPeerConnectionExpired".into(),
+                            resource_type: "ACS::VPC::PeerConnection".into(),
+                            resource_id: p.instance_id.clone(),
+                            recipient_account_id: uid,
+                            detail: serde_json::json!({"From": "Accepting", "To": "Expired"}),
+                        });
+                    }
+                }
+            }
+            Timer::Instance(id) => {
+                if let Some(i) = self.ecs.instances.get_mut(id) {
+                    if let Some((_, to)) = step(&mut i.lifecycle, now, force) {
+                        let owner = &i.owner_uid;
+                        let e = settled_event(now, "ACS::ECS::Instance", id, owner, to.as_str());
+                        events.push(e);
+                    }
+                }
+            }
+        }
     }
 
     // ---- routing -------------------------------------------------------------

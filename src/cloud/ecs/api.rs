@@ -26,6 +26,7 @@ use crate::cloud::declare::{opt, req, AccessLevel::*, ApiDecl, CloudApi};
 use crate::cloud::error::CloudError;
 use crate::cloud::params::Params;
 use crate::cloud::time::Timestamp;
+use crate::cloud::timers::Timer;
 use crate::cloud::world::{CallContext, World};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -257,6 +258,9 @@ impl CloudApi for RunInstances {
     }
     fn apply(w: &mut World, _now: Timestamp, plan: Self::Plan) -> Value {
         let out = apply_run_instances(&mut w.ecs, &mut w.ids, plan);
+        for id in &out.instance_ids {
+            w.track(Timer::Instance(id.clone()));
+        }
         json!({"InstanceIdSets": {"InstanceIdSet": out.instance_ids}})
     }
 }
@@ -377,7 +381,9 @@ impl CloudApi for StartInstance {
         )
     }
     fn apply(w: &mut World, _now: Timestamp, plan: Self::Plan) -> Value {
+        let id = plan.instance_id.clone();
         apply_transition(&mut w.ecs, plan);
+        w.track(Timer::Instance(id));
         json!({})
     }
 }
@@ -412,7 +418,9 @@ impl CloudApi for StopInstance {
         )
     }
     fn apply(w: &mut World, _now: Timestamp, plan: Self::Plan) -> Value {
+        let id = plan.instance_id.clone();
         apply_transition(&mut w.ecs, plan);
+        w.track(Timer::Instance(id));
         json!({})
     }
 }

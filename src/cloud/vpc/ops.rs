@@ -5,6 +5,7 @@ use crate::cloud::error::CloudError;
 use crate::cloud::lifecycle::Lifecycle;
 use crate::cloud::region::RegionInfo;
 use crate::cloud::time::Timestamp;
+use crate::cloud::timers::Timer;
 use crate::cloud::validate::{optional_description, optional_text, page_of, page_of_counted};
 use crate::cloud::vpc::api::{CreateVSwitch, CreateVpc, DescribeVSwitches, DescribeVpcs};
 use crate::cloud::vpc::route::{RouteTable, TableType};
@@ -177,6 +178,7 @@ impl World {
             is_default: false,
             creation_time: now,
         });
+        self.track(Timer::Vpc(vpc_id.clone()));
         json!({"VpcId": vpc_id, "VRouterId": vrt, "RouteTableId": vtb, "ResourceGroupId": resource_group_id})
     }
 
@@ -312,6 +314,7 @@ impl World {
             system_route_entry_id: rte,
             creation_time: now,
         });
+        self.track(Timer::VSwitch(id.clone()));
         json!({"VSwitchId": id})
     }
 

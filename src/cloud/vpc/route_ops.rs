@@ -3,6 +3,7 @@
 use crate::cloud::error::CloudError;
 use crate::cloud::lifecycle::Lifecycle;
 use crate::cloud::time::Timestamp;
+use crate::cloud::timers::Timer;
 use crate::cloud::validate::{
     optional_description, optional_text, page_of, page_of_counted, token_page,
 };
@@ -274,6 +275,7 @@ impl World {
         let id = self.new_id("rte", &region);
         entry.route_entry_id = id.clone();
         self.insert_route_entry(entry);
+        self.track(Timer::RouteEntry(id.clone()));
         json!({"RouteEntryId": id})
     }
 

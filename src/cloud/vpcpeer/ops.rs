@@ -9,6 +9,7 @@ use crate::cloud::error::CloudError;
 use crate::cloud::lifecycle::Lifecycle;
 use crate::cloud::region::{is_cross_border, RegionInfo};
 use crate::cloud::time::Timestamp;
+use crate::cloud::timers::Timer;
 use crate::cloud::validate::{
     generic_text_ok, peer_create_desc_ok, peer_create_name_ok, token_page,
 };
@@ -412,6 +413,7 @@ impl World {
         let id = self.new_id("pcc", &peering.region_id);
         peering.instance_id = id.clone();
         self.peerings.insert(id.clone(), peering);
+        self.track(Timer::Peering(id.clone()));
         json!({"InstanceId": id})
     }
 
@@ -514,6 +516,7 @@ impl World {
             p.gmt_expired = None;
             p.gmt_modified = now;
         }
+        self.track(Timer::Peering(id.to_string()));
         json!({})
     }
 
@@ -650,6 +653,7 @@ impl World {
                 Lifecycle::start(stepped, PeerStatus::Updating, PeerStatus::Activated, at);
             p.gmt_modified = now;
         }
+        self.track(Timer::Peering(id.to_string()));
         json!({})
     }
 
@@ -737,6 +741,7 @@ impl World {
                 self.archived_peerings.insert(key, p);
             }
         }
+        self.track(Timer::Peering(id.to_string()));
         json!({})
     }
 
