@@ -19,6 +19,8 @@ use crate::iam::Caller;
 use crate::policy::{read_policy, PolicyKind, ReadOptions};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
+use std::cell::RefCell;
+use std::collections::HashMap;
 
 /// Source IP used when the envelope names none (§10.1, ASSUMED).
 pub const DEFAULT_SOURCE_IP: &str = "192.0.2.10";
@@ -162,22 +164,18 @@ fn with_context<R>(
         None => Cow::Borrowed(store),
         Some(trust) => {
             let mut owned = store.clone();
-            let mut set = PolicySet::new();
-            if let Some(p) = read_policy(trust, PolicyKind::Trust, &ReadOptions::default()).policy {
-                set.add(
-                    &p,
-                    PolicySource {
-                        name: "AssumeRolePolicy".into(),
-                        ..PolicySource::custom("AssumeRolePolicy")
-                    },
-                    Some(trust),
-                );
-            }
-            owned.resource_policy = Some(set);
+            owned.resource_policy = Some(trust_set(trust));
             Cow::Owned(owned)
         }
     };
-    let resource_group = resource_group_of(world, &query.pairs, params);
+    // The engine reads the resource group only to pick the store's resource-group-scope set
+    // of that group: with no such set the lookup (an ARN parse and a world lookup per pair,
+    // thousands per check step) cannot change the decision.
+    let resource_group = if store.resource_groups.is_empty() {
+        None
+    } else {
+        resource_group_of(world, &query.pairs, params)
+    };
     let req = Request {
         principal,
         pairs: &query.pairs,
@@ -187,6 +185,42 @@ fn with_context<R>(
         assume_role: query.trust.is_some(),
     };
     f(&store, &req, &context)
+}
+
+/// Largest number of compiled trust policies kept per thread (then they start over).
+const TRUST_SETS_LIMIT: usize = 256;
+
+thread_local! {
+    /// Compiled trust policies by text: every `sts:AssumeRole` decision evaluates its role's
+    /// trust policy, and a world has few of them (a check asks about each thousands of times).
+    static TRUST_SETS: RefCell<HashMap<String, PolicySet>> = RefCell::new(HashMap::new());
+}
+
+/// `trust` compiled as the resource policy of an AssumeRole decision (empty when it does not
+/// read).
+fn trust_set(trust: &str) -> PolicySet {
+    TRUST_SETS.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some(set) = cache.get(trust) {
+            return set.clone();
+        }
+        let mut set = PolicySet::new();
+        if let Some(p) = read_policy(trust, PolicyKind::Trust, &ReadOptions::default()).policy {
+            set.add(
+                &p,
+                PolicySource {
+                    name: "AssumeRolePolicy".into(),
+                    ..PolicySource::custom("AssumeRolePolicy")
+                },
+                Some(trust),
+            );
+        }
+        if cache.len() >= TRUST_SETS_LIMIT {
+            cache.clear();
+        }
+        cache.insert(trust.to_string(), set.clone());
+        set
+    })
 }
 
 /// Resource group of the target resource, for resource-group-scope policies: the group of the
