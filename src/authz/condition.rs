@@ -238,6 +238,8 @@ impl CompiledCondition {
             }
         };
         match (self.operator.qualifier, request) {
+            // One value (almost every key): NOR and OR over one value are the value's verdict.
+            (None, Some([r])) => test(r),
             (None, None) => Tri::from_bool(negated),
             // Without a qualifier a negated operator is true when no request value hits (NOR),
             // a positive one when any does.

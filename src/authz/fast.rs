@@ -130,7 +130,19 @@ fn tail_word(rest: &[u8]) -> u64 {
 /// time.
 #[inline]
 pub(crate) fn same(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
+    same_bytes(a.as_bytes(), b.as_bytes())
+}
+
+/// `hay` starts with `prefix`, compared a word at a time like [`same`].
+#[inline]
+pub(crate) fn has_prefix(hay: &[u8], prefix: &[u8]) -> bool {
+    hay.get(..prefix.len())
+        .is_some_and(|head| same_bytes(head, prefix))
+}
+
+/// [`same`] on bytes.
+#[inline]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }
@@ -296,6 +308,11 @@ impl<V> StrMap<V> {
     pub fn values_mut(&mut self) -> impl Iterator<Item = &mut V> {
         self.entries.iter_mut().map(|(_, v, _)| v)
     }
+
+    /// Every key and value, in insertion order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &V)> {
+        self.entries.iter().map(|(k, v, _)| (&**k, v))
+    }
 }
 
 /// Above this many distinct wildcard patterns a bucket uses the trie instead of a list.
@@ -361,6 +378,7 @@ pub struct Group {
 /// The patterns of one service: exact action names (text after the `:`) and wildcard ones.
 #[derive(Debug, Clone, Default)]
 struct Service {
+    /// Exact action name → its entry in [`ActionMatcher::complete`].
     exact: StrMap<u32>,
     bucket: Bucket,
 }
@@ -371,6 +389,11 @@ pub struct ActionMatcher {
     groups: Vec<Group>,
     by_text: FxMap<Box<str>, u32>,
     services: StrMap<Service>,
+    /// Per action a set names exactly (`ecs:DescribeInstances`), every group matching it: its
+    /// exact group, then the wildcard groups of its service and of the remainder that match
+    /// it, kept up to date as patterns are inserted. An action a set names exactly is then
+    /// decided without running a single wildcard pattern (large sets name most actions).
+    complete: Vec<Vec<u32>>,
     /// Exact patterns without a `:`.
     exact_rest: StrMap<u32>,
     rest: Bucket,
@@ -396,15 +419,40 @@ impl ActionMatcher {
                 match colon(prefix) {
                     Some(c) => {
                         let service = self.services.entry(&text[..c], Service::default);
+                        let name = &text[c + 1..];
                         if prefix.len() == text.len() {
-                            *service.exact.entry(&text[c + 1..], || g) = g;
+                            // every wildcard group already filed that matches the action
+                            let mut list = vec![g];
+                            list.extend(
+                                service
+                                    .bucket
+                                    .patterns
+                                    .iter()
+                                    .filter(|(p, _)| p.matches(name))
+                                    .map(|&(_, w)| w),
+                            );
+                            list.extend(
+                                self.rest
+                                    .patterns
+                                    .iter()
+                                    .filter(|(p, _)| p.matches(text))
+                                    .map(|&(_, w)| w),
+                            );
+                            let at = self.complete.len() as u32;
+                            self.complete.push(list);
+                            *service.exact.entry(name, || at) = at;
                         } else {
                             // Only actions of this service reach the bucket, so it holds the
                             // pattern's text after the `:` (matched against the action's).
-                            service
-                                .bucket
-                                .patterns
-                                .push((Wildcard::new(&text[c + 1..]), g));
+                            let wildcard = Wildcard::new(name);
+                            for (exact, &at) in service.exact.iter() {
+                                if wildcard.matches(exact) {
+                                    if let Some(list) = self.complete.get_mut(at as usize) {
+                                        list.push(g);
+                                    }
+                                }
+                            }
+                            service.bucket.patterns.push((wildcard, g));
                             service.bucket.trie = None;
                         }
                     }
@@ -412,6 +460,15 @@ impl ActionMatcher {
                         *self.exact_rest.entry(text, || g) = g;
                     }
                     None => {
+                        for (svc, service) in self.services.iter() {
+                            for (exact, &at) in service.exact.iter() {
+                                if pattern.matches(&format!("{svc}:{exact}")) {
+                                    if let Some(list) = self.complete.get_mut(at as usize) {
+                                        list.push(g);
+                                    }
+                                }
+                            }
+                        }
                         self.rest.patterns.push((pattern.clone(), g));
                         self.rest.trie = None;
                     }
@@ -454,8 +511,12 @@ impl ActionMatcher {
             Some(c) => {
                 if let Some(service) = self.services.get(&action[..c]) {
                     let name = &action[c + 1..];
-                    if let Some(&g) = service.exact.get(name) {
-                        by_id(g)?;
+                    if let Some(&at) = service.exact.get(name) {
+                        // named exactly: every matching group is listed
+                        for &g in self.complete.get(at as usize).map_or(&[][..], |l| l) {
+                            by_id(g)?;
+                        }
+                        return ControlFlow::Continue(());
                     }
                     service.bucket.for_each(name, &mut by_id)?;
                 }
@@ -646,7 +707,9 @@ impl<'r> RequestView<'r> {
         }
         if self.ip_done & (1 << s) == 0 {
             self.ips[s] = match self.get(slot, key) {
-                Some([one]) => crate::policy::values::parse_ip_addr(one),
+                Some([one]) => dotted_quad(one.as_bytes())
+                    .map(IpAddr::V4)
+                    .or_else(|| crate::policy::values::parse_ip_addr(one)),
                 _ => None,
             };
             self.ip_done |= 1 << s;
@@ -668,6 +731,33 @@ impl<'r> RequestView<'r> {
         }
         self.arn.as_ref().and_then(Option::as_ref)
     }
+}
+
+/// An IPv4 address in canonical dotted-quad form (four decimal octets, no leading zeros),
+/// parsed in one pass; anything else is `None` and left to the general parser (which reads
+/// every canonical quad the same way, so this only skips its cost on the common form).
+#[inline]
+fn dotted_quad(s: &[u8]) -> Option<std::net::Ipv4Addr> {
+    let mut octets = [0u8; 4];
+    let mut parts = s.split(|&b| b == b'.');
+    for octet in &mut octets {
+        let part = parts.next()?;
+        if part.is_empty() || part.len() > 3 || (part.len() > 1 && part.first() == Some(&b'0')) {
+            return None;
+        }
+        let mut v: u32 = 0;
+        for &b in part {
+            if !b.is_ascii_digit() {
+                return None;
+            }
+            v = v * 10 + u32::from(b - b'0');
+        }
+        *octet = u8::try_from(v).ok()?;
+    }
+    if parts.next().is_some() {
+        return None;
+    }
+    Some(std::net::Ipv4Addr::from(octets))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -848,7 +938,7 @@ impl ArnPattern {
                     rtype.admits(a, RTYPE, by_id)
                         && a.id.is_some_and(|r| {
                             if *prefix {
-                                r.as_bytes().starts_with(id.as_bytes())
+                                has_prefix(r.as_bytes(), id.as_bytes())
                             } else {
                                 same(r, id)
                             }
@@ -941,6 +1031,51 @@ mod tests {
                 .map(|(i, _)| i as u32)
                 .collect();
             assert_eq!(groups(&refs, action), want, "{action}");
+        }
+    }
+
+    /// Actions a set names exactly find their precomputed groups, whatever the order the
+    /// exact and wildcard patterns were inserted in; the others go through the patterns.
+    #[test]
+    fn exact_actions_list_every_matching_group_in_any_insertion_order() {
+        let pats = [
+            "ecs:describeinstances",
+            "ecs:describe*",
+            "*",
+            "ecs:stopinstance",
+            "*:describe*",
+            "ecs:*instance",
+            "e?s:*",
+            "vpc:createvpc",
+            "ecs:de?cribeinstances",
+            "*:create*",
+            "ecs*",
+            "ecs:describe",
+        ];
+        let actions = [
+            "ecs:describeinstances",
+            "ecs:stopinstance",
+            "vpc:createvpc",
+            "ecs:describe",
+            "ecs:other",
+            "vpc:deletevpc",
+            "nocolon",
+        ];
+        for rotate in 0..pats.len() {
+            let mut order: Vec<&str> = pats.to_vec();
+            order.rotate_left(rotate);
+            if rotate % 2 == 1 {
+                order.reverse();
+            }
+            for action in actions {
+                let want: Vec<u32> = order
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, p)| Wildcard::new(p).matches(action))
+                    .map(|(i, _)| i as u32)
+                    .collect();
+                assert_eq!(groups(&order, action), want, "{action} / {order:?}");
+            }
         }
     }
 
@@ -1046,6 +1181,43 @@ mod tests {
         assert_eq!(v.memo(1), None);
         v.set_memo(256, Tri::True);
         assert_eq!(v.memo(256), None);
+    }
+
+    /// The dotted-quad fast path reads exactly what the general parser reads, and declines
+    /// every other form.
+    #[test]
+    fn dotted_quads_agree_with_the_general_parser() {
+        for s in [
+            "10.0.0.1",
+            "0.0.0.0",
+            "255.255.255.255",
+            "192.168.10.254",
+            "256.1.1.1",
+            "01.2.3.4",
+            "1.2.3",
+            "1.2.3.4.5",
+            "1..3.4",
+            "1.2.3.4 ",
+            "a.b.c.d",
+            "1.2.3.04",
+            "2001:db8::1",
+            "10.0.0.0/8",
+            "",
+            "1234.1.1.1",
+        ] {
+            let fast = dotted_quad(s.as_bytes());
+            if let Some(ip) = fast {
+                assert_eq!(
+                    crate::policy::values::parse_ip_addr(s),
+                    Some(IpAddr::V4(ip)),
+                    "{s}"
+                );
+            }
+            let canonical = s
+                .parse::<std::net::Ipv4Addr>()
+                .is_ok_and(|ip| ip.to_string() == s);
+            assert_eq!(fast.is_some(), canonical, "{s}");
+        }
     }
 
     #[test]

@@ -12,8 +12,8 @@
 use super::condition::{CompiledCondition, Tri};
 use super::context::RequestContext;
 use super::fast::{
-    common_literal_prefix, ActionMatcher, ArnPattern, ConditionTable, Group, KeyTable, RequestView,
-    SegmentTable,
+    common_literal_prefix, has_prefix, ActionMatcher, ArnPattern, ConditionTable, Group, KeyTable,
+    RequestView, SegmentTable,
 };
 use super::options::{EvalOptions, UnparseableValues};
 use super::principal::{Principal, PrincipalKind};
@@ -259,11 +259,11 @@ enum ResourceCheck {
 /// sets compare the fields as text.
 const SEGMENTS_FROM: usize = 256;
 
-/// `hay` starts with `prefix` (inline: the prefixes are a few dozen bytes).
+/// `hay` starts with `prefix` (inline and a word at a time: the prefixes are a few dozen
+/// bytes).
 #[inline]
 fn starts_with(hay: &str, prefix: &str) -> bool {
-    let (h, p) = (hay.as_bytes(), prefix.as_bytes());
-    h.len() >= p.len() && h.iter().zip(p).all(|(a, b)| a == b)
+    has_prefix(hay.as_bytes(), prefix.as_bytes())
 }
 
 /// One request pair as a set sees it.
