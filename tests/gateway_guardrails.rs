@@ -528,3 +528,45 @@ fn effect_scope_all_guardrail_binds_the_member_root_only_where_it_denies() {
     );
     assert_eq!(r.body["AccessDeniedDetail"]["PolicyType"], "ControlPolicy");
 }
+
+/// A policy attached at resource-group scope allows only calls on resources of that group: the
+/// gateway looks up the target VPC's group and the engine picks the group's policy set. (The
+/// decision skips the lookup when no principal of the store has such a set; this test is the
+/// one that fails if the lookup is skipped when it matters.)
+#[test]
+fn resource_group_scope_policy_allows_only_resources_of_its_group() {
+    let admin = json!({"Version": "1", "Statement": [{"Effect": "Allow", "Action": "vpc:*", "Resource": "*"}]});
+    let mut world = fixture(json!({
+        "identity": {"accounts": {"A": {
+            "policies": [{"name": "vpc-admin", "document": admin}],
+            "users": [
+                {"name": "ops", "policies": ["vpc-admin"]},
+                {"name": "dev", "resource_group_policies": {"rg-acfmaaaaaa": ["vpc-admin"]}}
+            ]
+        }}}
+    }));
+    world["accounts"][0]["resource_groups"] = json!(["rg-acfmaaaaaa", "rg-acfmcccccc"]);
+    let mut sim = gateway(&world);
+    let mut vpc_in = |group: &str| {
+        let r = sim.cli(
+            "ops",
+            &format!("aliyun vpc CreateVpc --RegionId cn-hangzhou --CidrBlock 10.0.0.0/16 --ResourceGroupId {group}"),
+        );
+        assert!(r.is_success(), "{}", r.body);
+        r.body["VpcId"].as_str().expect("VpcId").to_string()
+    };
+    let mine = vpc_in("rg-acfmaaaaaa");
+    let other = vpc_in("rg-acfmcccccc");
+    let vswitch_in = |id: &str| {
+        format!("aliyun vpc CreateVSwitch --RegionId cn-hangzhou --ZoneId cn-hangzhou-h --VpcId {id} --CidrBlock 10.0.1.0/24")
+    };
+    let r = sim.cli("dev", &vswitch_in(&other));
+    assert_eq!(r.error_code(), Some("Forbidden"), "{}", r.body);
+    assert_eq!(
+        r.body["AccessDeniedDetail"]["PolicyType"], "ResourceGroupLevelIdentityBasedPolicy",
+        "{}",
+        r.body
+    );
+    let r = sim.cli("dev", &vswitch_in(&mine));
+    assert!(r.is_success(), "in its group: {}", r.body);
+}
