@@ -339,10 +339,11 @@ fn bench_list_scaling(c: &mut Criterion) {
 
 /// Moving the clock costs what falls due, not what exists (issue 18: "`settle` visits only
 /// what is due"). A Stepped-mode world where the caller owns N settled VPCs (each with a
-/// vSwitch); one iteration creates a vSwitch (`Pending`), moves the clock past the settle
-/// delay (the vSwitch becomes `Available`: one due timer) and deletes it again, so the world
-/// keeps its size. Flat figures across N are the target; before the timer queue every clock
-/// move past a due time scanned every VPC, vSwitch, route entry, peering and instance.
+/// vSwitch); one iteration peers two of them (`Creating`), moves the clock past the settle
+/// delay (one due timer: the peering becomes `Activated`), deletes the peering (`Deleting`)
+/// and moves the clock again (it is `Deleted` and archived), so the live world keeps its size.
+/// Flat figures across N are the target; before the timer queue every clock move past a due
+/// time scanned every VPC, vSwitch, route entry, peering and instance.
 /// `LIST_BENCH_SIZES` picks the sizes here too (default 1,000 and 100,000).
 fn bench_settle_scaling(c: &mut Criterion) {
     let netops = Envelope {
@@ -355,48 +356,56 @@ fn bench_settle_scaling(c: &mut Criterion) {
         .unwrap_or_else(|| vec![1_000, 100_000]);
     let mut group = c.benchmark_group("settle-due");
     group.sample_size(30);
-    for n in sizes.into_iter().filter(|&n| n > 0) {
+    for n in sizes.into_iter().filter(|&n| n >= 2) {
         let mut world: Value = serde_json::from_str(&list_world_json(n, 0)).expect("json");
         world["options"]["settle"] = json!("Stepped");
         world["options"]["settle_delay_secs"] = json!(5);
+        world["accounts"][0]["cdt_enabled"] = json!(true);
+        world["identity"]["accounts"]["A"]["policies"][0]["document"]["Statement"][0]["Action"] =
+            json!(["vpc:*", "cdt:*"]);
         let state = SimState::from_world_json(&world.to_string(), Path::new("."))
             .expect("settle world builds");
-        let vpc = state
-            .world
-            .vpcs()
-            .find(|v| v.name == "mine0")
-            .map(|v| v.vpc_id.clone())
-            .expect("mine0");
-        let mut gateway = Gateway::new(state);
+        let vpc = |name: &str| {
+            state
+                .world
+                .vpcs()
+                .find(|v| v.name == name)
+                .map(|v| v.vpc_id.clone())
+                .expect("vpc")
+        };
         let create = request(
-            "CreateVSwitch",
+            "CreateVpcPeerConnection",
             &[
                 ("RegionId", "cn-hangzhou"),
-                ("ZoneId", "cn-hangzhou-h"),
-                ("VpcId", &vpc),
-                ("CidrBlock", "10.0.2.0/24"),
+                ("VpcId", &vpc("mine0")),
+                ("AcceptingRegionId", "cn-hangzhou"),
+                ("AcceptingVpcId", &vpc("mine1")),
+                ("AcceptingAliUid", "1234567890123456"),
             ],
         );
+        let mut gateway = Gateway::new(state);
         let cycle = |gateway: &mut Gateway| {
             let made = gateway.call(&netops, &create);
-            let id = made.body["VSwitchId"]
+            let id = made.body["InstanceId"]
                 .as_str()
                 .unwrap_or_default()
                 .to_string();
             let later = gateway.state.world.now().plus(6);
             gateway.advance_clock(later);
             let delete = request(
-                "DeleteVSwitch",
-                &[("RegionId", "cn-hangzhou"), ("VSwitchId", &id)],
+                "DeleteVpcPeerConnection",
+                &[("RegionId", "cn-hangzhou"), ("InstanceId", &id)],
             );
             let gone = gateway.call(&netops, &delete);
+            let later = gateway.state.world.now().plus(6);
+            gateway.advance_clock(later);
             gateway.state.audit.clear();
             (made, gone)
         };
         let (made, gone) = cycle(&mut gateway);
-        assert_eq!(made.http_status, 200, "CreateVSwitch: {}", made.body);
-        assert_eq!(gone.http_status, 200, "DeleteVSwitch: {}", gone.body);
-        group.bench_function(format!("vswitch-create-settle-delete/{n}-vpcs"), |bench| {
+        assert_eq!(made.http_status, 200, "create: {}", made.body);
+        assert_eq!(gone.http_status, 200, "delete: {}", gone.body);
+        group.bench_function(format!("peering-create-settle-delete/{n}-vpcs"), |bench| {
             bench.iter(|| black_box(cycle(&mut gateway)))
         });
     }
