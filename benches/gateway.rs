@@ -276,6 +276,14 @@ fn list_world_json(mine: usize, others: usize) -> String {
     .to_string()
 }
 
+/// World sizes from `LIST_BENCH_SIZES` (comma-separated), else `default`.
+fn bench_sizes(default: &[usize]) -> Vec<usize> {
+    std::env::var("LIST_BENCH_SIZES")
+        .ok()
+        .map(|s| s.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .unwrap_or_else(|| default.to_vec())
+}
+
 /// List calls cost what they return: page 1 (10 items) of DescribeVpcs, DescribeVSwitches and
 /// DescribeRouteTableList.
 /// * `{api}/{n}-other-vpcs`: a caller with 50 VPCs, in worlds where another account owns 0,
@@ -296,10 +304,7 @@ fn bench_list_scaling(c: &mut Criterion) {
         ("PageNumber", "1"),
         ("PageSize", "10"),
     ];
-    let sizes: Vec<usize> = std::env::var("LIST_BENCH_SIZES")
-        .ok()
-        .map(|s| s.split(',').filter_map(|n| n.trim().parse().ok()).collect())
-        .unwrap_or_else(|| vec![0, 1_000, 10_000, 100_000]);
+    let sizes = bench_sizes(&[0, 1_000, 10_000, 100_000]);
     let mut worlds: Vec<(String, usize, usize)> = sizes
         .iter()
         .map(|&n| (format!("{n}-other-vpcs"), 50, n))
@@ -350,10 +355,7 @@ fn bench_settle_scaling(c: &mut Criterion) {
         caller: "netops".into(),
         ..Envelope::default()
     };
-    let sizes: Vec<usize> = std::env::var("LIST_BENCH_SIZES")
-        .ok()
-        .map(|s| s.split(',').filter_map(|n| n.trim().parse().ok()).collect())
-        .unwrap_or_else(|| vec![1_000, 100_000]);
+    let sizes = bench_sizes(&[1_000, 100_000]);
     let mut group = c.benchmark_group("settle-due");
     group.sample_size(30);
     for n in sizes.into_iter().filter(|&n| n >= 2) {

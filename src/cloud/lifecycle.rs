@@ -78,6 +78,16 @@ impl<S: Copy + PartialEq> Lifecycle<S> {
         self.pending.map(|p| self.force_settle_inner(p.to))
     }
 
+    /// [`Lifecycle::force_settle`] when `force`, else [`Lifecycle::settle_due`] at `now`: one
+    /// settling pass's step (`World::settle` forces, a clock move does not).
+    pub fn settle(&mut self, now: Timestamp, force: bool) -> Option<(S, S)> {
+        if force {
+            self.force_settle()
+        } else {
+            self.settle_due(now)
+        }
+    }
+
     fn force_settle_inner(&mut self, to: S) -> (S, S) {
         let from = self.status;
         self.status = to;

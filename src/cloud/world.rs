@@ -788,21 +788,10 @@ impl World {
         force: bool,
         events: &mut Vec<ServiceEvent>,
     ) {
-        fn step<S: Copy + PartialEq>(
-            lc: &mut crate::cloud::lifecycle::Lifecycle<S>,
-            now: Timestamp,
-            force: bool,
-        ) -> Option<(S, S)> {
-            if force {
-                lc.force_settle()
-            } else {
-                lc.settle_due(now)
-            }
-        }
         match timer {
             Timer::Vpc(id) => {
                 if let Some(v) = self.vpcs.get_mut(id) {
-                    if step(&mut v.lifecycle, now, force).is_some() {
+                    if v.lifecycle.settle(now, force).is_some() {
                         let e = settled_event(now, "ACS::VPC::VPC", id, &v.owner_uid, "Available");
                         events.push(e);
                     }
@@ -810,7 +799,7 @@ impl World {
             }
             Timer::VSwitch(id) => {
                 if let Some(s) = self.vswitches.get_mut(id) {
-                    if step(&mut s.lifecycle, now, force).is_some() {
+                    if s.lifecycle.settle(now, force).is_some() {
                         let owner = &s.owner_uid;
                         events.push(settled_event(
                             now,
@@ -826,7 +815,7 @@ impl World {
                 let Some(e) = self.route_entries.get_mut(id) else {
                     return;
                 };
-                if step(&mut e.lifecycle, now, force).is_some() {
+                if e.lifecycle.settle(now, force).is_some() {
                     let owner = self
                         .vpcs
                         .get(&e.vpc_id)
@@ -845,7 +834,7 @@ impl World {
                 let Some(p) = self.peerings.get_mut(id) else {
                     return;
                 };
-                if let Some((_, to)) = step(&mut p.lifecycle, now, force) {
+                if let Some((_, to)) = p.lifecycle.settle(now, force) {
                     events.push(settled_event(
                         now,
                         "ACS::VPC::PeerConnection",
@@ -873,7 +862,7 @@ impl World {
             }
             Timer::Instance(id) => {
                 if let Some(i) = self.ecs.instances.get_mut(id) {
-                    if let Some((_, to)) = step(&mut i.lifecycle, now, force) {
+                    if let Some((_, to)) = i.lifecycle.settle(now, force) {
                         let owner = &i.owner_uid;
                         let e = settled_event(now, "ACS::ECS::Instance", id, owner, to.as_str());
                         events.push(e);

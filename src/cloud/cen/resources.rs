@@ -449,20 +449,8 @@ impl CenState {
         force: bool,
     ) -> Vec<(&'static str, String, String, &'static str)> {
         let mut out = Vec::new();
-        fn step<S: Copy + PartialEq>(
-            lc: &mut Lifecycle<S>,
-            now: Timestamp,
-            force: bool,
-        ) -> Option<S> {
-            let r = if force {
-                lc.force_settle()
-            } else {
-                lc.settle_due(now)
-            };
-            r.map(|(_, to)| to)
-        }
         for c in self.cens.values_mut() {
-            if let Some(to) = step(&mut c.lifecycle, now, force) {
+            if let Some(to) = c.lifecycle.settle(now, force).map(|(_, to)| to) {
                 out.push((
                     "ACS::CEN::CenInstance",
                     c.cen_id.clone(),
@@ -472,7 +460,7 @@ impl CenState {
             }
         }
         for t in self.transit_routers.values_mut() {
-            if let Some(to) = step(&mut t.lifecycle, now, force) {
+            if let Some(to) = t.lifecycle.settle(now, force).map(|(_, to)| to) {
                 out.push((
                     "ACS::CEN::TransitRouter",
                     t.transit_router_id.clone(),
@@ -482,7 +470,7 @@ impl CenState {
             }
         }
         for a in self.attachments.values_mut() {
-            if let Some(to) = step(&mut a.lifecycle, now, force) {
+            if let Some(to) = a.lifecycle.settle(now, force).map(|(_, to)| to) {
                 out.push((
                     "ACS::CEN::TransitRouterAttachment",
                     a.attachment_id.clone(),
@@ -497,7 +485,7 @@ impl CenState {
             .map(|t| (t.transit_router_id.clone(), t.owner_uid.clone()))
             .collect();
         for t in self.route_tables.values_mut() {
-            if let Some(to) = step(&mut t.lifecycle, now, force) {
+            if let Some(to) = t.lifecycle.settle(now, force).map(|(_, to)| to) {
                 let owner = owners
                     .get(&t.transit_router_id)
                     .cloned()
@@ -511,7 +499,7 @@ impl CenState {
             }
         }
         for e in self.static_entries.values_mut() {
-            if let Some(to) = step(&mut e.lifecycle, now, force) {
+            if let Some(to) = e.lifecycle.settle(now, force).map(|(_, to)| to) {
                 out.push((
                     "ACS::CEN::TransitRouterRouteEntry",
                     e.route_entry_id.clone(),
