@@ -247,12 +247,12 @@ fn loading_rejects_foreign_future_and_torn_files() {
     assert!(case("torn.state", &bin[..bin.len() - 1]).contains("torn or truncated"));
     assert!(case("header.state", &bin[..10]).contains("truncated header"));
     let mut future = bin.clone();
-    future[8] = 2;
+    future[8] = 3;
     assert!(
-        case("future.state", &future).contains("binary state format version 2 is not supported")
+        case("future.state", &future).contains("binary state format version 3 is not supported")
     );
     let mut corrupt = bin.clone();
     let mid = corrupt.len() / 2;
-    corrupt[mid..].iter_mut().for_each(|b| *b = 0xc1); // 0xc1: never used in MessagePack
+    corrupt[mid..].iter_mut().for_each(|b| *b = 0xc1); // 0xc1: no tag, and a varint that never ends
     assert!(case("corrupt.state", &corrupt).contains("corrupt state file"));
 }

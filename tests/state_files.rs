@@ -677,3 +677,60 @@ fn a_scenario_cannot_advance_the_clock_past_what_a_state_file_holds() {
         "{outcome:?}"
     );
 }
+
+/// A state file written before snapshot format 2 — format 1 (MessagePack), by ramsim at
+/// 6043cbc: `init --world corpus/worlds/peering.json`, `clock --advance 1m`, `call --as netops
+/// -- aliyun vpc CreateVpc --RegionId cn-hangzhou --CidrBlock 172.16.0.0/16`, `clock --advance
+/// 1m` —
+/// loads exactly as that version exported it, and the next write turns it into format 2 with
+/// the same state as the same steps taken by this version.
+#[test]
+fn a_format_1_state_file_loads_exactly_and_the_next_write_makes_it_format_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fixtures = root().join("tests/fixtures/state");
+    let old = dir.path().join("old.state");
+    fs::copy(fixtures.join("format-1-peering.state"), &old).expect("copy fixture");
+    let version = |p: &Path| fs::read(p).expect("read")[8..12].to_vec();
+    assert_eq!(version(&old), 1u32.to_le_bytes());
+    let exported = fs::read(fixtures.join("format-1-peering.export.json")).expect("fixture");
+    assert_eq!(export(&old), exported, "format 1 loads exactly");
+
+    let new = init_state(dir.path(), "new.state");
+    let advance = |state: &Path| {
+        let out = ramsim(&[
+            "clock",
+            "--state",
+            state.to_str().unwrap(),
+            "--advance",
+            "1m",
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    };
+    advance(&new);
+    let call = ramsim(&[
+        "call",
+        "--state",
+        new.to_str().unwrap(),
+        "--as",
+        "netops",
+        "--",
+        "aliyun",
+        "vpc",
+        "CreateVpc",
+        "--RegionId",
+        "cn-hangzhou",
+        "--CidrBlock",
+        "172.16.0.0/16",
+    ]);
+    assert_eq!(call.status.code(), Some(0), "{}", text(&call));
+    advance(&new);
+    advance(&new);
+    advance(&old);
+    assert_eq!(version(&old), 2u32.to_le_bytes());
+    assert_eq!(export(&old), export(&new), "the same state");
+    assert_eq!(
+        fs::read(&old).unwrap(),
+        fs::read(&new).unwrap(),
+        "the same bytes"
+    );
+}

@@ -208,11 +208,14 @@ impl fmt::Display for Timestamp {
 }
 
 impl Serialize for Timestamp {
-    /// `YYYY-MM-DDThh:mm:ssZ`; a time outside [`Timestamp::MIN`]..=[`Timestamp::MAX`] is an
-    /// error, so a state file is never written with a time it could not read back.
+    /// `YYYY-MM-DDThh:mm:ssZ` in human-readable formats (JSON); epoch seconds in binary ones
+    /// (the state snapshot), which then decode without parsing text. A time outside
+    /// [`Timestamp::MIN`]..=[`Timestamp::MAX`] is an error either way, so a state file is never
+    /// written with a time it could not read back.
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut buf = [0u8; 20];
         match self.format_fixed(&mut buf) {
+            Some(_) if !s.is_human_readable() => s.serialize_i64(self.0),
             Some(text) => s.serialize_str(text),
             None => Err(serde::ser::Error::custom(format!(
                 "time {self} is outside {}..={}, the range a state file holds",
@@ -223,14 +226,54 @@ impl Serialize for Timestamp {
     }
 }
 
-impl<'de> Deserialize<'de> for Timestamp {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        Timestamp::parse(&s).ok_or_else(|| {
-            serde::de::Error::custom(format!(
+/// Reads a timestamp as text, or, when `.0` (binary formats), as epoch seconds; format-1
+/// snapshots hold text even though they are binary.
+struct TimestampVisitor(bool);
+
+impl serde::de::Visitor<'_> for TimestampVisitor {
+    type Value = Timestamp;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Timestamp, E> {
+        Timestamp::parse(s).ok_or_else(|| {
+            E::custom(format!(
                 "invalid timestamp {s:?}, expected YYYY-MM-DDThh:mm:ssZ"
             ))
         })
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Timestamp, E> {
+        if !self.0 {
+            return Err(E::invalid_type(serde::de::Unexpected::Signed(v), &self));
+        }
+        if (Timestamp::MIN.0..=Timestamp::MAX.0).contains(&v) {
+            Ok(Timestamp(v))
+        } else {
+            Err(E::custom(format!(
+                "time {v} (epoch seconds) is outside the range a state file holds"
+            )))
+        }
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Timestamp, E> {
+        if !self.0 {
+            return Err(E::invalid_type(serde::de::Unexpected::Unsigned(v), &self));
+        }
+        self.visit_i64(i64::try_from(v).unwrap_or(i64::MAX))
+    }
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        if d.is_human_readable() {
+            d.deserialize_str(TimestampVisitor(false))
+        } else {
+            // Self-describing: format-1 snapshots (MessagePack) hold the text.
+            d.deserialize_any(TimestampVisitor(true))
+        }
     }
 }
 
@@ -259,6 +302,30 @@ pub fn parse_duration(s: &str) -> Result<i64, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn binary_formats_hold_epoch_seconds_and_json_holds_text_only() {
+        let t = Timestamp::parse("2025-03-04T05:06:07Z").unwrap();
+        let bin = crate::api::snapshot::codec::to_vec(&t).unwrap();
+        assert!(
+            !String::from_utf8_lossy(&bin).contains("2025"),
+            "no text in the snapshot"
+        );
+        let back: Timestamp = crate::api::snapshot::codec::from_slice(&bin, 4).unwrap();
+        assert_eq!(back, t);
+        // A format-1 snapshot (MessagePack, binary) holds the text.
+        let text = rmp_serde::to_vec("2025-03-04T05:06:07Z").unwrap();
+        assert_eq!(rmp_serde::from_slice::<Timestamp>(&text).unwrap(), t);
+        assert_eq!(
+            serde_json::to_string(&t).unwrap(),
+            "\"2025-03-04T05:06:07Z\""
+        );
+        let e = serde_json::from_str::<Timestamp>("1741064767").unwrap_err();
+        assert!(e.to_string().contains("expected a string"), "{e}");
+        let far = crate::api::snapshot::codec::to_vec(&(Timestamp::MAX.0 + 1)).unwrap();
+        assert!(crate::api::snapshot::codec::from_slice::<Timestamp>(&far, 4).is_err());
+        assert!(crate::api::snapshot::codec::to_vec(&Timestamp(Timestamp::MAX.0 + 1)).is_err());
+    }
 
     #[test]
     fn round_trip() {

@@ -81,14 +81,20 @@ pub struct World {
     pub(crate) options: CloudOptions,
     pub(crate) clock: Timestamp,
     pub(crate) ids: IdGen,
+    #[serde(deserialize_with = "crate::cloud::bulk_map::deserialize")]
     pub(crate) accounts: BTreeMap<String, Account>,
     pub(crate) directory: Option<ResourceDirectory>,
     /// Zone overrides per region (absent = default zones `a`–`k`, §1.4).
     pub(crate) zones: BTreeMap<String, Vec<String>>,
+    #[serde(deserialize_with = "crate::cloud::bulk_map::deserialize")]
     pub(crate) vpcs: BTreeMap<String, Vpc>,
+    #[serde(deserialize_with = "crate::cloud::bulk_map::deserialize")]
     pub(crate) vswitches: BTreeMap<String, VSwitch>,
+    #[serde(deserialize_with = "crate::cloud::bulk_map::deserialize")]
     pub(crate) route_tables: BTreeMap<String, RouteTable>,
+    #[serde(deserialize_with = "crate::cloud::bulk_map::deserialize")]
     pub(crate) route_entries: BTreeMap<String, RouteEntry>,
+    #[serde(deserialize_with = "crate::cloud::bulk_map::deserialize")]
     pub(crate) peerings: BTreeMap<String, Peering>,
     /// Instances, ENIs, security groups and the address index (§7.1–§7.3). Left out of the
     /// serialized form while empty, so states written before the instance layer keep their bytes.
@@ -130,6 +136,7 @@ pub struct World {
     #[serde(default, skip_serializing_if = "CmsState::is_empty")]
     pub(crate) cms: CmsState,
     /// Key: `uid|action|token`.
+    #[serde(deserialize_with = "crate::cloud::bulk_map::deserialize")]
     pub(crate) client_tokens: BTreeMap<String, TokenRecord>,
     pub(crate) service_events: Vec<ServiceEvent>,
     /// Earliest time a CEN object's transition or a reachability analysis can become due
@@ -372,13 +379,23 @@ impl World {
         viewer_group(&self.index().vpcs_by_viewer, region, uid)
     }
 
-    /// How many VPCs `uid` owns in `region` (a counter, not a scan).
+    /// How many VPCs `uid` owns in `region`: the index's counter once the index is built.
+    /// Before that — the first call after a load, which is every `ramsim call` — one pass over
+    /// the VPC records answers it; building every index for one number cost a CLI `CreateVpc`
+    /// a third of its instructions.
     pub fn vpcs_owned(&self, region: &str, uid: &str) -> usize {
-        self.index()
-            .vpcs_owned
-            .get(&(region.to_string(), uid.to_string()))
-            .copied()
-            .unwrap_or(0)
+        match self.index.0.get() {
+            Some(ix) => ix
+                .vpcs_owned
+                .get(&(region.to_string(), uid.to_string()))
+                .copied()
+                .unwrap_or(0),
+            None => self
+                .vpcs
+                .values()
+                .filter(|v| v.region_id == region && v.owner_uid == uid)
+                .count(),
+        }
     }
 
     /// The lookup indexes, built from the maps on first use.

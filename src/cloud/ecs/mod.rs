@@ -158,10 +158,13 @@ impl OpCtx {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EcsState {
     /// Instances by id.
+    #[serde(deserialize_with = "crate::cloud::bulk_map::deserialize")]
     pub instances: BTreeMap<String, Instance>,
     /// ENIs by id.
+    #[serde(deserialize_with = "crate::cloud::bulk_map::deserialize")]
     pub enis: BTreeMap<String, Eni>,
     /// Security groups by id.
+    #[serde(deserialize_with = "crate::cloud::bulk_map::deserialize")]
     pub security_groups: BTreeMap<String, SecurityGroup>,
     /// `(vpc, ip) → owner` (§7.2).
     pub addresses: AddressIndex,

@@ -1,5 +1,6 @@
 //! The binary state snapshot: what `ramsim init`, a compaction and `ramsim serve` write as the
-//! state file. A 24-byte header, then the [`SimState`] as MessagePack:
+//! state file. A 24-byte header, then the [`SimState`] in the [`codec`] format (a string table,
+//! then the values):
 //!
 //! | bytes | content |
 //! |---|---|
@@ -8,16 +9,20 @@
 //! | 12..16 | state schema version, little-endian u32 ([`STATE_SCHEMA_VERSION`]) |
 //! | 16..24 | payload length in bytes, little-endian u64 (the rest of the file, exactly) |
 //!
-//! Why MessagePack (crate `rmp-serde`) and not bincode: the state types omit empty fields
+//! Why a self-describing format and not bincode: the state types omit empty fields
 //! (`skip_serializing_if`), and the audit trail holds `serde_json::Value`s; bincode is not
-//! self-describing, so it can read neither back. MessagePack with named fields reads both,
-//! needs no number formatting or string escaping, and keeps map order, so the same state
-//! always encodes to the same bytes. The JSON form stays available as `ramsim export`.
+//! self-describing, so it can read neither back. Format version 1 was MessagePack with named
+//! fields (crate `rmp-serde`); it is still read, so older state files load, and the next write
+//! turns them into version 2, whose string table writes and checks each distinct string once
+//! (see [`codec`] for why that matters). Both keep map order, so the same state always encodes
+//! to the same bytes. The JSON form stays available as `ramsim export`.
 //!
 //! Hostile files: the header is checked before the payload is decoded; the payload must be
 //! exactly the rest of the file (a torn file is refused); lengths inside it are checked against
 //! the bytes that remain, so a forged length never allocates more than the file's size, and
 //! nesting is bounded by the decoder's depth limit.
+
+pub mod codec;
 
 use super::state::{SimState, STATE_SCHEMA_VERSION};
 use std::path::Path;
@@ -26,7 +31,10 @@ use std::path::Path;
 pub const MAGIC: [u8; 8] = *b"\xABRAMSIM\n";
 
 /// Version of the binary encoding (header and payload layout); bumped on incompatible changes.
-pub const SNAPSHOT_VERSION: u32 = 1;
+pub const SNAPSHOT_VERSION: u32 = 2;
+
+/// The MessagePack encoding of sessions 11–13, still read.
+const MSGPACK_VERSION: u32 = 1;
 
 /// Header length: magic, two versions, payload length.
 pub const HEADER_LEN: usize = 24;
@@ -47,9 +55,8 @@ pub fn encode(state: &SimState) -> Result<Vec<u8>, String> {
     out.extend_from_slice(&SNAPSHOT_VERSION.to_le_bytes());
     out.extend_from_slice(&STATE_SCHEMA_VERSION.to_le_bytes());
     out.extend_from_slice(&[0; 8]);
-    let mut ser = rmp_serde::Serializer::new(&mut out).with_struct_map();
-    serde::Serialize::serialize(state, &mut ser)
-        .map_err(|e| format!("cannot serialize state: {e}"))?;
+    let payload = codec::to_vec(state).map_err(|e| format!("cannot serialize state: {e}"))?;
+    out.extend_from_slice(&payload);
     let len = (out.len() - HEADER_LEN) as u64;
     out[16..24].copy_from_slice(&len.to_le_bytes());
     Ok(out)
@@ -70,7 +77,7 @@ pub fn decode(path: &Path, bytes: &[u8]) -> Result<SimState, String> {
     let u32_at =
         |at: usize| u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
     let format = u32_at(8);
-    if format != SNAPSHOT_VERSION {
+    if format != SNAPSHOT_VERSION && format != MSGPACK_VERSION {
         return Err(format!(
             "{file}: binary state format version {format} is not supported (expected {SNAPSHOT_VERSION})"
         ));
@@ -90,10 +97,15 @@ pub fn decode(path: &Path, bytes: &[u8]) -> Result<SimState, String> {
             "{file}: not a state file: the header announces {len} bytes of state, the file holds {rest} (torn or truncated)"
         ));
     }
-    let mut de = rmp_serde::Deserializer::from_read_ref(&bytes[HEADER_LEN..]);
-    de.set_max_depth(MAX_DEPTH);
-    let state: SimState = serde::Deserialize::deserialize(&mut de)
-        .map_err(|e| format!("{file}: corrupt state file: {e}"))?;
+    let payload = &bytes[HEADER_LEN..];
+    let state: SimState = if format == MSGPACK_VERSION {
+        let mut de = rmp_serde::Deserializer::from_read_ref(payload);
+        de.set_max_depth(MAX_DEPTH);
+        serde::Deserialize::deserialize(&mut de).map_err(|e| e.to_string())
+    } else {
+        codec::from_slice(payload, MAX_DEPTH).map_err(|e| e.to_string())
+    }
+    .map_err(|e| format!("{file}: corrupt state file: {e}"))?;
     if state.format != "ramsim-state" || state.schema_version != STATE_SCHEMA_VERSION {
         return Err(format!(
             "{file}: corrupt state file: the payload says format `{}`, schema version {}",
@@ -144,14 +156,43 @@ mod tests {
         let mut v = bytes.clone();
         v[16..24].copy_from_slice(&u64::MAX.to_le_bytes());
         assert!(err(&v).contains("torn or truncated"));
-        let mut v = bytes[..HEADER_LEN].to_vec();
-        v.extend_from_slice(&[0xdf, 0xff, 0xff, 0xff, 0xff]); // map32 of 2^32-1 entries
-        v[16..24].copy_from_slice(&5u64.to_le_bytes());
-        assert!(err(&v).contains("corrupt state file"));
-        let mut v = bytes[..HEADER_LEN].to_vec();
-        let deep = vec![0x91u8; 100_000]; // 100,000 nested one-element arrays
-        v.extend_from_slice(&deep);
-        v[16..24].copy_from_slice(&(deep.len() as u64).to_le_bytes());
-        assert!(err(&v).contains("corrupt state file"));
+        let with_payload = |payload: &[u8]| {
+            let mut v = bytes[..HEADER_LEN].to_vec();
+            v.extend_from_slice(payload);
+            v[16..24].copy_from_slice(&(payload.len() as u64).to_le_bytes());
+            v
+        };
+        // A string table of 2^32 strings, then a map of 2^32 entries.
+        for payload in [
+            &[0xff, 0xff, 0xff, 0xff, 0x0f][..],
+            &[0, 10, 0xff, 0xff, 0xff, 0xff, 0x0f],
+        ] {
+            let e = err(&with_payload(payload));
+            assert!(
+                e.contains("corrupt state file") && e.contains("exceeds"),
+                "{e}"
+            );
+        }
+        // 100,000 nested one-element sequences (the codec's own tests show the depth bound).
+        let mut deep = vec![0u8];
+        deep.extend(std::iter::repeat_n([9u8, 1], 100_000).flatten());
+        assert!(err(&with_payload(&deep)).contains("corrupt state file"));
+    }
+
+    #[test]
+    fn format_1_messagepack_files_still_load() {
+        let s = state();
+        let mut v1 = encode(&s).unwrap()[..HEADER_LEN].to_vec();
+        v1[8..12].copy_from_slice(&MSGPACK_VERSION.to_le_bytes());
+        let mut ser = rmp_serde::Serializer::new(&mut v1).with_struct_map();
+        serde::Serialize::serialize(&s, &mut ser).unwrap();
+        let len = (v1.len() - HEADER_LEN) as u64;
+        v1[16..24].copy_from_slice(&len.to_le_bytes());
+        let back = decode(Path::new("old.state"), &v1).unwrap();
+        assert_eq!(back.to_json().unwrap(), s.to_json().unwrap());
+        assert!(
+            encode(&back).unwrap().len() < v1.len(),
+            "format 2 is smaller"
+        );
     }
 }

@@ -1,0 +1,1051 @@
+//! The snapshot's payload encoding: a compact, self-describing serde format with one string
+//! table.
+//!
+//! ```text
+//! payload = count:varint  len:varint × count  table bytes (UTF-8, the strings back to back)
+//!           value
+//! value   = 0 unit/None | 1 false | 2 true | 3 Some value | 4 u64:varint | 5 (−1 − i64):varint
+//!         | 6 f64 (8 bytes LE) | 7 string id:varint | 8 len:varint bytes
+//!         | 9 count:varint value × count (sequence) | 10 count:varint (value value) × count (map)
+//! ```
+//!
+//! Why not MessagePack with named fields (format 1): every string — each struct field name of
+//! every record, and each id as often as it is referenced (a vSwitch id appears in its map key,
+//! its record, its instances, its ENIs, the address index) — was written, UTF-8-validated and
+//! compared in full at every occurrence. Here each distinct string is written and validated once
+//! (the whole table in one pass), and every occurrence is a small integer; field names resolve
+//! by the derived field match on the table's `&str`. Decoding the 10,000-VPC state took 263 M
+//! instructions in format 1 (BENCHMARKS.md, "State files").
+//!
+//! Structs are maps keyed by field name and enums are externally tagged (a unit variant is its
+//! name, any other variant a one-entry map), exactly as in JSON, so `serde_json::Value`s,
+//! internally tagged enums and skipped empty fields round-trip. Ids are given in first-use
+//! order while encoding a deterministic state, so the same state always gives the same bytes.
+//!
+//! Hostile input: every count and id is checked against the bytes that remain or the table's
+//! size before anything is allocated, varints longer than ten bytes are refused, and nesting is
+//! bounded by the caller's depth limit.
+
+use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
+use serde::ser::{self, Serialize};
+use std::collections::HashMap;
+use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
+
+const UNIT: u8 = 0;
+const FALSE: u8 = 1;
+const TRUE: u8 = 2;
+const SOME: u8 = 3;
+const UINT: u8 = 4;
+const NEG: u8 = 5;
+const FLOAT: u8 = 6;
+const STR: u8 = 7;
+const BYTES: u8 = 8;
+const SEQ: u8 = 9;
+const MAP: u8 = 10;
+
+/// An encoding or decoding error (the caller adds the file name).
+#[derive(Debug)]
+pub struct Error(String);
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl ser::Error for Error {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        Error(msg.to_string())
+    }
+}
+
+impl de::Error for Error {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        Error(msg.to_string())
+    }
+}
+
+fn err<T>(msg: impl Into<String>) -> Result<T, Error> {
+    Err(Error(msg.into()))
+}
+
+/// Appends `v` as LEB128.
+fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+/// Overwrites the five bytes at `at` with `v` as a padded LEB128 (for counts known only after
+/// the elements are written).
+fn patch_varint5(out: &mut [u8], at: usize, v: u32) {
+    let mut v = v as u64;
+    for i in 0..5 {
+        let more = if i < 4 { 0x80 } else { 0 };
+        out[at + i] = (v as u8 & 0x7f) | more;
+        v >>= 7;
+    }
+}
+
+/// The identity hasher for keys that already are hashes.
+#[derive(Default)]
+struct PassThrough(u64);
+
+impl Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, _: &[u8]) {
+        unreachable!("only u64 keys")
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = v;
+    }
+}
+
+/// A fast, deterministic string hash (FxHash-style over 8-byte words). Collisions cost only
+/// compactness: a string whose hash is taken by another string gets its own table entry.
+fn hash_str(s: &str) -> u64 {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    let mut h = s.len() as u64;
+    let mut chunks = s.as_bytes().chunks_exact(8);
+    for c in &mut chunks {
+        let w = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+        h = (h.rotate_left(5) ^ w).wrapping_mul(K);
+    }
+    let mut tail = [0u8; 8];
+    let rest = chunks.remainder();
+    tail[..rest.len()].copy_from_slice(rest);
+    h = (h.rotate_left(5) ^ u64::from_le_bytes(tail)).wrapping_mul(K);
+    h ^ (h >> 29)
+}
+
+/// Byte equality, inlined for the short strings of a state (ids, names), where a call to
+/// `memcmp` costs more than the comparison.
+#[inline]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let word = |c: &[u8], i: usize| {
+        u64::from_le_bytes(<[u8; 8]>::try_from(&c[i..i + 8]).unwrap_or_default())
+    };
+    let mut i = 0;
+    while i + 8 <= a.len() {
+        if word(a, i) != word(b, i) {
+            return false;
+        }
+        i += 8;
+    }
+    a[i..] == b[i..]
+}
+
+/// Encodes `value` as a payload (string table, then the value).
+pub fn to_vec<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, Error> {
+    let mut enc = Encoder {
+        out: Vec::with_capacity(64 * 1024),
+        ids: HashMap::default(),
+        table: Vec::new(),
+        ends: Vec::new(),
+        names: [(0, 0, 0); NAME_CACHE],
+    };
+    value.serialize(&mut enc)?;
+    let mut payload = Vec::with_capacity(enc.table.len() + enc.out.len() + enc.ends.len() * 2 + 8);
+    put_varint(&mut payload, enc.ends.len() as u64);
+    let mut start = 0;
+    for &end in &enc.ends {
+        put_varint(&mut payload, (end - start) as u64);
+        start = end;
+    }
+    payload.extend_from_slice(&enc.table);
+    payload.extend_from_slice(&enc.out);
+    Ok(payload)
+}
+
+struct Encoder {
+    out: Vec<u8>,
+    /// String hash → its id.
+    ids: HashMap<u64, u32, BuildHasherDefault<PassThrough>>,
+    /// The distinct strings, back to back.
+    table: Vec<u8>,
+    /// End offset in `table` of each string, by id.
+    ends: Vec<usize>,
+    /// Field and variant names by address: `(pointer, length, id + 1)`, direct-mapped.
+    names: [(usize, usize, u32); NAME_CACHE],
+}
+
+/// Slots of the field-name cache (a state has a few hundred distinct field names).
+const NAME_CACHE: usize = 1024;
+
+impl Encoder {
+    /// Writes a field or variant name: the same `&'static str` is found by its address, with
+    /// no hashing or comparing of its bytes.
+    fn name(&mut self, s: &'static str) {
+        let slot = (s.as_ptr() as usize >> 2) % NAME_CACHE;
+        let (ptr, len, id) = self.names[slot];
+        if ptr == s.as_ptr() as usize && len == s.len() && id != 0 {
+            self.out.push(STR);
+            put_varint(&mut self.out, (id - 1) as u64);
+            return;
+        }
+        self.string(s);
+        let id = self.ids[&hash_str(s)];
+        if self.entry(id) == s.as_bytes() {
+            self.names[slot] = (s.as_ptr() as usize, s.len(), id + 1);
+        }
+    }
+
+    fn string(&mut self, s: &str) {
+        let h = hash_str(s);
+        let id = match self.ids.get(&h) {
+            Some(&id) if same_bytes(self.entry(id), s.as_bytes()) => id,
+            found => {
+                let id = self.ends.len() as u32;
+                self.table.extend_from_slice(s.as_bytes());
+                self.ends.push(self.table.len());
+                if found.is_none() {
+                    self.ids.insert(h, id);
+                }
+                id
+            }
+        };
+        self.out.push(STR);
+        put_varint(&mut self.out, id as u64);
+    }
+
+    fn entry(&self, id: u32) -> &[u8] {
+        let id = id as usize;
+        let start = if id == 0 { 0 } else { self.ends[id - 1] };
+        &self.table[start..self.ends[id]]
+    }
+
+    fn begin(&mut self, tag: u8, len: Option<usize>) -> Compound<'_> {
+        self.out.push(tag);
+        match len {
+            Some(n) => {
+                put_varint(&mut self.out, n as u64);
+                Compound {
+                    enc: self,
+                    patch: None,
+                    expected: n,
+                    written: 0,
+                }
+            }
+            None => {
+                let at = self.out.len();
+                self.out.extend_from_slice(&[0; 5]);
+                Compound {
+                    enc: self,
+                    patch: Some(at),
+                    expected: 0,
+                    written: 0,
+                }
+            }
+        }
+    }
+
+    /// Opens the one-entry map of a non-unit enum variant.
+    fn variant(&mut self, name: &'static str) {
+        self.out.push(MAP);
+        put_varint(&mut self.out, 1);
+        self.name(name);
+    }
+}
+
+/// A sequence or map being written; checks the announced element count.
+struct Compound<'a> {
+    enc: &'a mut Encoder,
+    /// Where to write the count once known (length not announced).
+    patch: Option<usize>,
+    expected: usize,
+    written: usize,
+}
+
+impl Compound<'_> {
+    fn element<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Error> {
+        self.written += 1;
+        v.serialize(&mut *self.enc)
+    }
+
+    fn finish(self) -> Result<(), Error> {
+        match self.patch {
+            Some(at) => {
+                let n =
+                    u32::try_from(self.written).map_err(|_| Error("too many elements".into()))?;
+                patch_varint5(&mut self.enc.out, at, n);
+                Ok(())
+            }
+            None if self.written == self.expected => Ok(()),
+            None => err(format!(
+                "announced {} elements, wrote {}",
+                self.expected, self.written
+            )),
+        }
+    }
+}
+
+impl<'a> ser::Serializer for &'a mut Encoder {
+    type Ok = ();
+    type Error = Error;
+    type SerializeSeq = Compound<'a>;
+    type SerializeTuple = Compound<'a>;
+    type SerializeTupleStruct = Compound<'a>;
+    type SerializeTupleVariant = Compound<'a>;
+    type SerializeMap = Compound<'a>;
+    type SerializeStruct = Compound<'a>;
+    type SerializeStructVariant = Compound<'a>;
+
+    fn is_human_readable(&self) -> bool {
+        false
+    }
+    fn serialize_bool(self, v: bool) -> Result<(), Error> {
+        self.out.push(if v { TRUE } else { FALSE });
+        Ok(())
+    }
+    fn serialize_i8(self, v: i8) -> Result<(), Error> {
+        self.serialize_i64(v as i64)
+    }
+    fn serialize_i16(self, v: i16) -> Result<(), Error> {
+        self.serialize_i64(v as i64)
+    }
+    fn serialize_i32(self, v: i32) -> Result<(), Error> {
+        self.serialize_i64(v as i64)
+    }
+    fn serialize_i64(self, v: i64) -> Result<(), Error> {
+        if v >= 0 {
+            return self.serialize_u64(v as u64);
+        }
+        self.out.push(NEG);
+        put_varint(&mut self.out, !(v as u64));
+        Ok(())
+    }
+    fn serialize_u8(self, v: u8) -> Result<(), Error> {
+        self.serialize_u64(v as u64)
+    }
+    fn serialize_u16(self, v: u16) -> Result<(), Error> {
+        self.serialize_u64(v as u64)
+    }
+    fn serialize_u32(self, v: u32) -> Result<(), Error> {
+        self.serialize_u64(v as u64)
+    }
+    fn serialize_u64(self, v: u64) -> Result<(), Error> {
+        self.out.push(UINT);
+        put_varint(&mut self.out, v);
+        Ok(())
+    }
+    fn serialize_f32(self, v: f32) -> Result<(), Error> {
+        self.serialize_f64(v as f64)
+    }
+    fn serialize_f64(self, v: f64) -> Result<(), Error> {
+        self.out.push(FLOAT);
+        self.out.extend_from_slice(&v.to_le_bytes());
+        Ok(())
+    }
+    fn serialize_char(self, v: char) -> Result<(), Error> {
+        self.string(v.encode_utf8(&mut [0; 4]));
+        Ok(())
+    }
+    fn serialize_str(self, v: &str) -> Result<(), Error> {
+        self.string(v);
+        Ok(())
+    }
+    fn serialize_bytes(self, v: &[u8]) -> Result<(), Error> {
+        self.out.push(BYTES);
+        put_varint(&mut self.out, v.len() as u64);
+        self.out.extend_from_slice(v);
+        Ok(())
+    }
+    fn serialize_none(self) -> Result<(), Error> {
+        self.out.push(UNIT);
+        Ok(())
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, v: &T) -> Result<(), Error> {
+        self.out.push(SOME);
+        v.serialize(self)
+    }
+    fn serialize_unit(self) -> Result<(), Error> {
+        self.out.push(UNIT);
+        Ok(())
+    }
+    fn serialize_unit_struct(self, _: &'static str) -> Result<(), Error> {
+        self.serialize_unit()
+    }
+    fn serialize_unit_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        name: &'static str,
+    ) -> Result<(), Error> {
+        self.string(name);
+        Ok(())
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        v: &T,
+    ) -> Result<(), Error> {
+        v.serialize(self)
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        name: &'static str,
+        v: &T,
+    ) -> Result<(), Error> {
+        self.variant(name);
+        v.serialize(self)
+    }
+    fn serialize_seq(self, len: Option<usize>) -> Result<Compound<'a>, Error> {
+        Ok(self.begin(SEQ, len))
+    }
+    fn serialize_tuple(self, len: usize) -> Result<Compound<'a>, Error> {
+        Ok(self.begin(SEQ, Some(len)))
+    }
+    fn serialize_tuple_struct(self, _: &'static str, len: usize) -> Result<Compound<'a>, Error> {
+        Ok(self.begin(SEQ, Some(len)))
+    }
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        name: &'static str,
+        len: usize,
+    ) -> Result<Compound<'a>, Error> {
+        self.variant(name);
+        Ok(self.begin(SEQ, Some(len)))
+    }
+    fn serialize_map(self, len: Option<usize>) -> Result<Compound<'a>, Error> {
+        Ok(self.begin(MAP, len))
+    }
+    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Compound<'a>, Error> {
+        // Not the announced length: fields skipped by `skip_serializing_if` are counted as
+        // they are written.
+        Ok(self.begin(MAP, None))
+    }
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        name: &'static str,
+        _: usize,
+    ) -> Result<Compound<'a>, Error> {
+        self.variant(name);
+        Ok(self.begin(MAP, None))
+    }
+}
+
+impl ser::SerializeSeq for Compound<'_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Error> {
+        self.element(v)
+    }
+    fn end(self) -> Result<(), Error> {
+        self.finish()
+    }
+}
+
+impl ser::SerializeTuple for Compound<'_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Error> {
+        self.element(v)
+    }
+    fn end(self) -> Result<(), Error> {
+        self.finish()
+    }
+}
+
+impl ser::SerializeTupleStruct for Compound<'_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Error> {
+        self.element(v)
+    }
+    fn end(self) -> Result<(), Error> {
+        self.finish()
+    }
+}
+
+impl ser::SerializeTupleVariant for Compound<'_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Error> {
+        self.element(v)
+    }
+    fn end(self) -> Result<(), Error> {
+        self.finish()
+    }
+}
+
+impl ser::SerializeMap for Compound<'_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, k: &T) -> Result<(), Error> {
+        // A map entry counts once, at its key.
+        self.element(k)
+    }
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Error> {
+        v.serialize(&mut *self.enc)
+    }
+    fn end(self) -> Result<(), Error> {
+        self.finish()
+    }
+}
+
+impl ser::SerializeStruct for Compound<'_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        v: &T,
+    ) -> Result<(), Error> {
+        self.written += 1;
+        self.enc.name(key);
+        v.serialize(&mut *self.enc)
+    }
+    fn end(self) -> Result<(), Error> {
+        self.finish()
+    }
+}
+
+impl ser::SerializeStructVariant for Compound<'_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        v: &T,
+    ) -> Result<(), Error> {
+        ser::SerializeStruct::serialize_field(self, key, v)
+    }
+    fn end(self) -> Result<(), Error> {
+        self.finish()
+    }
+}
+
+/// Decodes a payload written by [`to_vec`]; nesting deeper than `max_depth` is an error.
+pub fn from_slice<'de, T: de::Deserialize<'de>>(
+    bytes: &'de [u8],
+    max_depth: usize,
+) -> Result<T, Error> {
+    let mut de = Decoder {
+        input: bytes,
+        pos: 0,
+        table: Vec::new(),
+        depth_left: max_depth,
+    };
+    de.read_table()?;
+    let value = T::deserialize(&mut de)?;
+    if de.pos != de.input.len() {
+        return err(format!("{} bytes after the state", de.input.len() - de.pos));
+    }
+    Ok(value)
+}
+
+struct Decoder<'de> {
+    input: &'de [u8],
+    pos: usize,
+    table: Vec<&'de str>,
+    depth_left: usize,
+}
+
+impl<'de> Decoder<'de> {
+    fn remaining(&self) -> usize {
+        self.input.len() - self.pos
+    }
+
+    fn byte(&mut self) -> Result<u8, Error> {
+        match self.input.get(self.pos) {
+            Some(&b) => {
+                self.pos += 1;
+                Ok(b)
+            }
+            None => err("unexpected end of the state"),
+        }
+    }
+
+    fn peek(&self) -> Result<u8, Error> {
+        match self.input.get(self.pos) {
+            Some(&b) => Ok(b),
+            None => err("unexpected end of the state"),
+        }
+    }
+
+    #[inline]
+    fn varint(&mut self) -> Result<u64, Error> {
+        // Fast paths: most values (tags' operands, string ids below 16,384) take one or two
+        // bytes.
+        match self.input.get(self.pos..).unwrap_or_default() {
+            [a, ..] if *a < 0x80 => {
+                self.pos += 1;
+                return Ok(*a as u64);
+            }
+            [a, b, ..] if *b < 0x80 => {
+                self.pos += 2;
+                return Ok((*a & 0x7f) as u64 | (*b as u64) << 7);
+            }
+            _ => {}
+        }
+        self.varint_slow()
+    }
+
+    fn varint_slow(&mut self) -> Result<u64, Error> {
+        let mut v = 0u64;
+        for shift in (0..70).step_by(7) {
+            let b = self.byte()?;
+            if shift == 63 && b > 1 {
+                return err("integer out of range");
+            }
+            v |= ((b & 0x7f) as u64) << shift;
+            if b & 0x80 == 0 {
+                return Ok(v);
+            }
+        }
+        err("integer longer than ten bytes")
+    }
+
+    /// A count of elements that each take at least one byte: never more than what remains.
+    fn count(&mut self) -> Result<usize, Error> {
+        let n = self.varint()?;
+        if n > self.remaining() as u64 {
+            return err(format!(
+                "a count of {n} exceeds the {} bytes that remain",
+                self.remaining()
+            ));
+        }
+        Ok(n as usize)
+    }
+
+    fn take(&mut self, n: usize) -> Result<&'de [u8], Error> {
+        if n > self.remaining() {
+            return err("unexpected end of the state");
+        }
+        let s = &self.input[self.pos..self.pos + n];
+        self.pos += n;
+        Ok(s)
+    }
+
+    fn read_table(&mut self) -> Result<(), Error> {
+        let count = self.count()?;
+        let mut lens = Vec::with_capacity(count);
+        let mut total = 0usize;
+        for _ in 0..count {
+            let n = self.varint()?;
+            total = total
+                .checked_add(usize::try_from(n).unwrap_or(usize::MAX))
+                .filter(|&t| t <= self.remaining())
+                .ok_or_else(|| Error("the string table exceeds the file".into()))?;
+            lens.push(n as usize);
+        }
+        let blob = self.take(total)?;
+        // One validation pass for every string; each boundary must then fall between characters.
+        let blob = std::str::from_utf8(blob).map_err(|e| Error(format!("string table: {e}")))?;
+        self.table.reserve_exact(count);
+        let mut start = 0;
+        for n in lens {
+            let s = blob
+                .get(start..start + n)
+                .ok_or_else(|| Error("string table: a string ends inside a character".into()))?;
+            self.table.push(s);
+            start += n;
+        }
+        Ok(())
+    }
+
+    fn string_id(&mut self) -> Result<&'de str, Error> {
+        let id = self.varint()?;
+        match self.table.get(id as usize) {
+            Some(s) => Ok(s),
+            None => err(format!(
+                "string id {id} is not in the table of {}",
+                self.table.len()
+            )),
+        }
+    }
+
+    fn nest<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T, Error>) -> Result<T, Error> {
+        if self.depth_left == 0 {
+            return err("nesting too deep");
+        }
+        self.depth_left -= 1;
+        let r = f(self);
+        self.depth_left += 1;
+        r
+    }
+}
+
+impl<'de> de::Deserializer<'de> for &mut Decoder<'de> {
+    type Error = Error;
+
+    fn is_human_readable(&self) -> bool {
+        false
+    }
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.byte()? {
+            UNIT => visitor.visit_unit(),
+            FALSE => visitor.visit_bool(false),
+            TRUE => visitor.visit_bool(true),
+            SOME => self.nest(|d| visitor.visit_some(d)),
+            UINT => visitor.visit_u64(self.varint()?),
+            NEG => {
+                let v = self.varint()?;
+                if v > i64::MAX as u64 {
+                    return err("integer out of range");
+                }
+                visitor.visit_i64(!(v as i64))
+            }
+            FLOAT => {
+                let b = self.take(8)?;
+                let mut a = [0u8; 8];
+                a.copy_from_slice(b);
+                visitor.visit_f64(f64::from_le_bytes(a))
+            }
+            STR => visitor.visit_borrowed_str(self.string_id()?),
+            BYTES => {
+                let n = self.varint()?;
+                let n = usize::try_from(n).unwrap_or(usize::MAX);
+                visitor.visit_borrowed_bytes(self.take(n)?)
+            }
+            SEQ => {
+                let left = self.count()?;
+                self.nest(|d| visitor.visit_seq(Elements { de: d, left }))
+            }
+            MAP => {
+                let left = self.count()?;
+                self.nest(|d| visitor.visit_map(Elements { de: d, left }))
+            }
+            tag => err(format!("unknown tag {tag}")),
+        }
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.peek()? {
+            UNIT => {
+                self.pos += 1;
+                visitor.visit_none()
+            }
+            SOME => {
+                self.pos += 1;
+                self.nest(|d| visitor.visit_some(d))
+            }
+            _ => err("expected an option"),
+        }
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        _: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        match self.byte()? {
+            STR => visitor.visit_enum(self.string_id()?.into_deserializer()),
+            MAP => {
+                if self.varint()? != 1 {
+                    return err("an enum variant must be a one-entry map");
+                }
+                self.nest(|d| visitor.visit_enum(Variant { de: d }))
+            }
+            tag => err(format!("expected an enum, found tag {tag}")),
+        }
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf unit unit_struct seq tuple tuple_struct map struct identifier
+        ignored_any
+    }
+}
+
+/// The elements of a sequence, or the entries of a map.
+struct Elements<'a, 'de> {
+    de: &'a mut Decoder<'de>,
+    left: usize,
+}
+
+impl<'de> de::SeqAccess<'de> for Elements<'_, 'de> {
+    type Error = Error;
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, Error> {
+        if self.left == 0 {
+            return Ok(None);
+        }
+        self.left -= 1;
+        seed.deserialize(&mut *self.de).map(Some)
+    }
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.left)
+    }
+}
+
+impl<'de> de::MapAccess<'de> for Elements<'_, 'de> {
+    type Error = Error;
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Error> {
+        if self.left == 0 {
+            return Ok(None);
+        }
+        self.left -= 1;
+        seed.deserialize(&mut *self.de).map(Some)
+    }
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
+        seed.deserialize(&mut *self.de)
+    }
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.left)
+    }
+}
+
+/// A non-unit enum variant: its name, then its content.
+struct Variant<'a, 'de> {
+    de: &'a mut Decoder<'de>,
+}
+
+impl<'a, 'de> de::EnumAccess<'de> for Variant<'a, 'de> {
+    type Error = Error;
+    type Variant = Self;
+    fn variant_seed<V: DeserializeSeed<'de>>(self, seed: V) -> Result<(V::Value, Self), Error> {
+        let name = seed.deserialize(&mut *self.de)?;
+        Ok((name, self))
+    }
+}
+
+impl<'de> de::VariantAccess<'de> for Variant<'_, 'de> {
+    type Error = Error;
+    fn unit_variant(self) -> Result<(), Error> {
+        de::Deserialize::deserialize(&mut *self.de)
+    }
+    fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<T::Value, Error> {
+        seed.deserialize(&mut *self.de)
+    }
+    fn tuple_variant<V: Visitor<'de>>(self, _: usize, visitor: V) -> Result<V::Value, Error> {
+        de::Deserializer::deserialize_any(&mut *self.de, visitor)
+    }
+    fn struct_variant<V: Visitor<'de>>(
+        self,
+        _: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        de::Deserializer::deserialize_any(&mut *self.de, visitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::{Deserialize, Serialize};
+    use serde_json::json;
+    use std::collections::BTreeMap;
+
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    enum Shape {
+        Empty,
+        Circle(f64),
+        Pair(u8, i16),
+        Rect { w: u32, h: u32 },
+    }
+
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    #[serde(tag = "type")]
+    enum Tagged {
+        User { name: String },
+        Role { name: String, depth: i64 },
+    }
+
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    struct Record {
+        id: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        tags: Vec<String>,
+        parent: Option<String>,
+        maybe_null: Option<serde_json::Value>,
+        shapes: Vec<Shape>,
+        tagged: Vec<Tagged>,
+        by_name: BTreeMap<String, (i64, bool)>,
+        doc: serde_json::Value,
+        unit: (),
+        bytes: serde_bytes_like::Bytes,
+    }
+
+    mod serde_bytes_like {
+        /// A byte string serialized with `serialize_bytes`.
+        #[derive(Debug, PartialEq)]
+        pub struct Bytes(pub Vec<u8>);
+        impl serde::Serialize for Bytes {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_bytes(&self.0)
+            }
+        }
+        impl<'de> serde::Deserialize<'de> for Bytes {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct V;
+                impl<'de> serde::de::Visitor<'de> for V {
+                    type Value = Bytes;
+                    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                        f.write_str("bytes")
+                    }
+                    fn visit_bytes<E>(self, v: &[u8]) -> Result<Bytes, E> {
+                        Ok(Bytes(v.to_vec()))
+                    }
+                }
+                d.deserialize_bytes(V)
+            }
+        }
+    }
+
+    fn record(id: &str) -> Record {
+        Record {
+            id: id.into(),
+            tags: vec![],
+            parent: Some("vpc-1".into()),
+            maybe_null: Some(serde_json::Value::Null),
+            shapes: vec![
+                Shape::Empty,
+                Shape::Circle(-1.5),
+                Shape::Pair(255, -32768),
+                Shape::Rect { w: 3, h: u32::MAX },
+            ],
+            tagged: vec![
+                Tagged::User {
+                    name: "alice".into(),
+                },
+                Tagged::Role {
+                    name: "ops".into(),
+                    depth: i64::MIN,
+                },
+            ],
+            by_name: [("b".to_string(), (-1, true)), ("a".to_string(), (7, false))].into(),
+            doc: json!({"Version": "1", "Statement": [{"Effect": "Allow", "n": [1, -2, 2.5, u64::MAX, null, true]}], "ünï": "çødé"}),
+            unit: (),
+            bytes: serde_bytes_like::Bytes(vec![0, 159, 255]),
+        }
+    }
+
+    #[test]
+    fn every_shape_round_trips_and_repeated_strings_are_written_once() {
+        let value = vec![record("i-1"), record("i-2"), record("i-1")];
+        let bytes = to_vec(&value).unwrap();
+        let back: Vec<Record> = from_slice(&bytes, 64).unwrap();
+        assert_eq!(back, value);
+        assert_eq!(to_vec(&back).unwrap(), bytes, "same value, same bytes");
+        let once = to_vec(&vec![record("i-1")]).unwrap();
+        assert!(
+            bytes.len() * 10 < once.len() * 25,
+            "three records {} bytes, one {}",
+            bytes.len(),
+            once.len()
+        );
+        let text = String::from_utf8_lossy(&bytes);
+        assert_eq!(text.matches("Statement").count(), 1);
+    }
+
+    #[test]
+    fn colliding_hashes_still_decode_exactly() {
+        // Force every string into one hash bucket by encoding through an encoder whose map
+        // already holds the hash with another string: the table then stores duplicates.
+        let mut enc = Encoder {
+            out: Vec::new(),
+            ids: HashMap::default(),
+            table: Vec::new(),
+            ends: Vec::new(),
+            names: [(0, 0, 0); NAME_CACHE],
+        };
+        enc.string("abc");
+        let h = hash_str("xyz");
+        enc.ids.insert(h, 0); // pretend "xyz" collides with "abc"
+        enc.string("xyz");
+        enc.string("xyz");
+        assert_eq!(
+            enc.ends.len(),
+            3,
+            "a colliding string is stored again, never confused"
+        );
+        assert_eq!(enc.entry(1), b"xyz");
+    }
+
+    #[test]
+    fn varints_round_trip_at_their_edges() {
+        for v in [0u64, 1, 127, 128, 16_383, 16_384, u32::MAX as u64, u64::MAX] {
+            let bytes = to_vec(&v).unwrap();
+            assert_eq!(from_slice::<u64>(&bytes, 4).unwrap(), v);
+        }
+        for v in [i64::MIN, -1, 0, i64::MAX] {
+            let bytes = to_vec(&v).unwrap();
+            assert_eq!(from_slice::<i64>(&bytes, 4).unwrap(), v);
+        }
+        let mut five = vec![0u8; 5];
+        patch_varint5(&mut five, 0, 300);
+        let mut d = Decoder {
+            input: &five,
+            pos: 0,
+            table: vec![],
+            depth_left: 1,
+        };
+        assert_eq!(d.varint().unwrap(), 300);
+    }
+
+    #[test]
+    fn hostile_payloads_are_errors_not_panics_or_allocations() {
+        let good = to_vec(&vec![record("i-1")]).unwrap();
+        let cases: Vec<Vec<u8>> = vec![
+            vec![],
+            vec![0xff; 11],                             // varint longer than ten bytes
+            vec![0x80, 0x80, 0x80, 0x80, 0x0f],         // table count far beyond the file
+            vec![1, 0xff, 0xff, 0xff, 0xff, 0x0f],      // one string longer than the file
+            vec![1, 2, 0xc3, 0x28, STR, 0],             // invalid UTF-8 in the table
+            vec![1, 2, 0xc3, 0xa9, STR, 1],             // string id outside the table
+            vec![0, SEQ, 0xff, 0xff, 0xff, 0xff, 0x0f], // a count beyond the file
+            vec![0, 99],                                // unknown tag
+            vec![0, UINT, 1, UINT],                     // trailing bytes
+        ];
+        for bytes in cases {
+            assert!(
+                from_slice::<serde_json::Value>(&bytes, 64).is_err(),
+                "{bytes:?}"
+            );
+        }
+        for cut in 0..good.len() {
+            assert!(from_slice::<Vec<Record>>(&good[..cut], 64).is_err());
+        }
+        let mut deep = vec![0u8];
+        deep.extend(std::iter::repeat_n([SEQ, 1], 10_000).flatten());
+        deep.push(UNIT);
+        let e = from_slice::<serde_json::Value>(&deep, 512).unwrap_err();
+        assert!(e.to_string().contains("nesting too deep"), "{e}");
+    }
+
+    #[test]
+    fn lengths_announced_wrongly_are_refused() {
+        struct Liar;
+        impl Serialize for Liar {
+            fn serialize<S: ser::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use ser::SerializeSeq;
+                let mut seq = s.serialize_seq(Some(2))?;
+                seq.serialize_element(&1)?;
+                seq.end()
+            }
+        }
+        assert!(to_vec(&Liar).is_err());
+    }
+}
