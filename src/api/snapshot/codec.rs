@@ -28,9 +28,7 @@
 
 use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 use serde::ser::{self, Serialize};
-use std::collections::HashMap;
 use std::fmt;
-use std::hash::{BuildHasherDefault, Hasher};
 
 const UNIT: u8 = 0;
 const FALSE: u8 = 1;
@@ -92,22 +90,6 @@ fn patch_varint5(out: &mut [u8], at: usize, v: u32) {
     }
 }
 
-/// The identity hasher for keys that already are hashes.
-#[derive(Default)]
-struct PassThrough(u64);
-
-impl Hasher for PassThrough {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, _: &[u8]) {
-        unreachable!("only u64 keys")
-    }
-    fn write_u64(&mut self, v: u64) {
-        self.0 = v;
-    }
-}
-
 /// A fast, deterministic string hash (FxHash-style over 8-byte words). Collisions cost only
 /// compactness: a string whose hash is taken by another string gets its own table entry.
 fn hash_str(s: &str) -> u64 {
@@ -149,7 +131,7 @@ fn same_bytes(a: &[u8], b: &[u8]) -> bool {
 pub fn to_vec<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, Error> {
     let mut enc = Encoder {
         out: Vec::with_capacity(64 * 1024),
-        ids: HashMap::default(),
+        recent: vec![(0, NO_ID); RECENT],
         table: Vec::new(),
         ends: Vec::new(),
         names: [(0, 0, 0); NAME_CACHE],
@@ -169,8 +151,11 @@ pub fn to_vec<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, Error> {
 
 struct Encoder {
     out: Vec<u8>,
-    /// String hash → its id.
-    ids: HashMap<u64, u32, BuildHasherDefault<PassThrough>>,
+    /// Recently written strings: `(hash, id)` by `hash % RECENT`, direct-mapped. A string
+    /// whose slot another string took since is written to the table again: a little size for
+    /// a cache that stays small and never rehashes (a table of every distinct string of
+    /// 100,000 instances spends its time in cache misses).
+    recent: Vec<(u64, u32)>,
     /// The distinct strings, back to back.
     table: Vec<u8>,
     /// End offset in `table` of each string, by id.
@@ -181,6 +166,12 @@ struct Encoder {
 
 /// Slots of the field-name cache (a state has a few hundred distinct field names).
 const NAME_CACHE: usize = 1024;
+
+/// Slots of the recent-strings cache (1 MiB).
+const RECENT: usize = 1 << 16;
+
+/// An empty slot of the recent-strings cache.
+const NO_ID: u32 = u32::MAX;
 
 impl Encoder {
     /// Writes a field or variant name: the same `&'static str` is found by its address, with
@@ -193,29 +184,28 @@ impl Encoder {
             put_varint(&mut self.out, (id - 1) as u64);
             return;
         }
-        self.string(s);
-        let id = self.ids[&hash_str(s)];
-        if self.entry(id) == s.as_bytes() {
-            self.names[slot] = (s.as_ptr() as usize, s.len(), id + 1);
-        }
+        let id = self.string(s);
+        self.names[slot] = (s.as_ptr() as usize, s.len(), id + 1);
     }
 
-    fn string(&mut self, s: &str) {
+    /// Writes a string as its table id (appending it to the table unless it was written
+    /// recently); returns the id.
+    fn string(&mut self, s: &str) -> u32 {
         let h = hash_str(s);
-        let id = match self.ids.get(&h) {
-            Some(&id) if same_bytes(self.entry(id), s.as_bytes()) => id,
-            found => {
-                let id = self.ends.len() as u32;
-                self.table.extend_from_slice(s.as_bytes());
-                self.ends.push(self.table.len());
-                if found.is_none() {
-                    self.ids.insert(h, id);
-                }
-                id
-            }
+        let slot = (h as usize) % RECENT;
+        let (seen, id) = self.recent[slot];
+        let id = if id != NO_ID && seen == h && same_bytes(self.entry(id), s.as_bytes()) {
+            id
+        } else {
+            let id = self.ends.len() as u32;
+            self.table.extend_from_slice(s.as_bytes());
+            self.ends.push(self.table.len());
+            self.recent[slot] = (h, id);
+            id
         };
         self.out.push(STR);
         put_varint(&mut self.out, id as u64);
+        id
     }
 
     fn entry(&self, id: u32) -> &[u8] {
@@ -962,25 +952,22 @@ mod tests {
 
     #[test]
     fn colliding_hashes_still_decode_exactly() {
-        // Force every string into one hash bucket by encoding through an encoder whose map
-        // already holds the hash with another string: the table then stores duplicates.
+        // A slot taken by another string with the same hash: the table then stores the string
+        // again, never confuses the two.
         let mut enc = Encoder {
             out: Vec::new(),
-            ids: HashMap::default(),
+            recent: vec![(0, NO_ID); RECENT],
             table: Vec::new(),
             ends: Vec::new(),
             names: [(0, 0, 0); NAME_CACHE],
         };
-        enc.string("abc");
+        assert_eq!(enc.string("abc"), 0);
         let h = hash_str("xyz");
-        enc.ids.insert(h, 0); // pretend "xyz" collides with "abc"
-        enc.string("xyz");
-        enc.string("xyz");
-        assert_eq!(
-            enc.ends.len(),
-            3,
-            "a colliding string is stored again, never confused"
-        );
+        enc.recent[(h as usize) % RECENT] = (h, 0); // pretend "xyz" collides with "abc"
+        assert_eq!(enc.string("xyz"), 1);
+        assert_eq!(enc.string("xyz"), 1, "found again once it holds the slot");
+        assert_eq!(enc.string("abc"), 0);
+        assert_eq!(enc.ends.len(), 2);
         assert_eq!(enc.entry(1), b"xyz");
     }
 
