@@ -71,9 +71,8 @@ fn signed_request(
         |n| {
             headers
                 .iter()
-                .filter(|(k, _)| *k == n)
+                .filter(move |(k, _)| *k == n)
                 .map(|(_, v)| *v)
-                .collect()
         },
         &hash,
     )

@@ -5,10 +5,12 @@
 
 use super::sign::*;
 use super::wire::{merge_params, WireError};
+use crate::analysis::fxhash::FxHashMap;
 use crate::cloud::Timestamp;
 use crate::iam::secrets::{Credential, Holder};
 use serde_json::{Map, Value};
-use std::collections::{HashMap, VecDeque};
+use std::collections::hash_map::Entry;
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 /// Allowed difference between a request's signed time and the server's clock, and how long a
@@ -31,13 +33,15 @@ pub struct RequestView<'a> {
 }
 
 impl<'a> RequestView<'a> {
-    /// Every value of header `name` (lowercase).
-    pub fn header_values(&self, name: &str) -> Vec<&'a str> {
+    /// Every value of header `name` (lowercase), in arrival order.
+    pub fn header_values<'n>(&self, name: &'n str) -> impl Iterator<Item = &'a str> + 'n
+    where
+        'a: 'n,
+    {
         self.headers
             .iter()
-            .filter(|(k, _)| *k == name)
+            .filter(move |(k, _)| *k == name)
             .map(|(_, v)| *v)
-            .collect()
     }
 
     /// The first value of header `name` (lowercase).
@@ -49,15 +53,15 @@ impl<'a> RequestView<'a> {
     }
 
     fn form_body(&self) -> Result<Vec<(String, String)>, WireError> {
+        if self.body.is_empty() {
+            return Ok(Vec::new());
+        }
         let is_form = self.header("content-type").is_some_and(|c| {
             c.split(';').next().is_some_and(|m| {
                 m.trim()
                     .eq_ignore_ascii_case("application/x-www-form-urlencoded")
             })
         });
-        if self.body.is_empty() {
-            return Ok(Vec::new());
-        }
         if !is_form {
             return Err(WireError::bad(
                 "InvalidParameter",
@@ -92,13 +96,15 @@ pub struct Authenticated {
     pub params: Map<String, Value>,
 }
 
-/// Nonces seen within the window, per AccessKey.
+/// Nonces seen within the window, per AccessKey: a replayed nonce is refused while the window
+/// since its first use lasts, and forgotten after it (the memory bound: one window of nonces).
 #[derive(Debug, Default)]
 pub struct NonceCache {
-    /// `<key length>:<key><nonce>` (one allocation per nonce, shared with `order`) to the wall
-    /// time it was seen.
-    seen: HashMap<Arc<str>, i64>,
-    order: VecDeque<(i64, Arc<str>)>,
+    /// `<key length, 4 bytes LE><key><nonce>` (one allocation per nonce, shared with `order`)
+    /// to the wall time it was seen. Fx hashing: only nonces of requests whose signature
+    /// verified get here, so nobody without a secret can choose colliding keys.
+    seen: FxHashMap<Arc<[u8]>, i64>,
+    order: VecDeque<(i64, Arc<[u8]>)>,
 }
 
 impl NonceCache {
@@ -115,13 +121,20 @@ impl NonceCache {
             }
         }
         // The length prefix keeps the pair unambiguous whatever characters the two hold.
-        let k: Arc<str> = Arc::from(format!("{}:{key}{nonce}", key.len()));
-        if self.seen.contains_key(&k) {
-            return false;
+        let len = u32::try_from(key.len()).unwrap_or(u32::MAX);
+        let mut bytes = Vec::with_capacity(4 + key.len() + nonce.len());
+        bytes.extend_from_slice(&len.to_le_bytes());
+        bytes.extend_from_slice(key.as_bytes());
+        bytes.extend_from_slice(nonce.as_bytes());
+        let k: Arc<[u8]> = Arc::from(bytes);
+        match self.seen.entry(Arc::clone(&k)) {
+            Entry::Occupied(_) => false,
+            Entry::Vacant(slot) => {
+                slot.insert(now);
+                self.order.push_back((now, k));
+                true
+            }
         }
-        self.seen.insert(Arc::clone(&k), now);
-        self.order.push_back((now, k));
-        true
     }
 }
 
@@ -154,12 +167,17 @@ struct Signed {
 }
 
 impl Signed {
-    /// The signature the secret gives.
-    fn expected(&self, secret: &str) -> String {
+    /// Whether the secret gives the signature the request carries (compared in constant time).
+    fn signature_matches(&self, secret: &str) -> bool {
+        let given = self.given.as_bytes();
         if self.acs3 {
-            acs3_signature(secret, &self.string_to_sign)
+            acs3_signature_hex32(secret, &self.string_to_sign)
+                .is_some_and(|h| constant_time_eq(h.as_str().as_bytes(), given))
         } else {
-            rpc_signature(secret, &self.string_to_sign)
+            constant_time_eq(
+                rpc_signature(secret, &self.string_to_sign).as_bytes(),
+                given,
+            )
         }
     }
 
@@ -177,8 +195,13 @@ impl Signed {
 }
 
 fn required(v: Option<&str>, what: &str) -> Result<String, WireError> {
-    match v {
-        Some(s) if !s.trim().is_empty() => Ok(s.trim().to_string()),
+    required_str(v, what).map(str::to_string)
+}
+
+/// [`required`], borrowed.
+fn required_str<'v>(v: Option<&'v str>, what: &str) -> Result<&'v str, WireError> {
+    match v.map(str::trim) {
+        Some(s) if !s.is_empty() => Ok(s),
         _ => Err(incomplete(format!("The request has no {what}."))),
     }
 }
@@ -198,8 +221,9 @@ fn acs3(req: &RequestView<'_>, auth: Acs3Authorization) -> Result<Signed, WireEr
             "The header `x-acs-security-token` must be among the SignedHeaders.",
         ));
     }
-    let payload = sha256_hex(req.body);
-    let claimed = required(
+    let payload = sha256_hex32(req.body);
+    let payload = payload.as_str();
+    let claimed = required_str(
         req.header("x-acs-content-sha256"),
         "x-acs-content-sha256 header",
     )?;
@@ -218,7 +242,7 @@ fn acs3(req: &RequestView<'_>, auth: Acs3Authorization) -> Result<Signed, WireEr
         &query,
         &auth.signed_headers,
         |n| req.header_values(n),
-        &payload,
+        payload,
     )
     .map_err(incomplete)?;
     let string_to_sign = acs3_string_to_sign(&canonical);
@@ -373,8 +397,7 @@ pub fn authenticate(
             "Specified access key is disabled.",
         ));
     }
-    let expected = s.expected(&credential.secret);
-    if !constant_time_eq(expected.as_bytes(), s.given.as_bytes()) {
+    if !s.signature_matches(&credential.secret) {
         // The old core SDK splits this message at its first colon: keep Alibaba's wording.
         return Err(WireError {
             status: 400,
@@ -467,6 +490,25 @@ mod tests {
         assert!(c.admit("ab", "c", 101 + SKEW_WINDOW_SECS));
         assert!(!c.admit("ab", "c", 101 + SKEW_WINDOW_SECS));
         assert_eq!(c.seen.len(), c.order.len());
+    }
+
+    /// The cache holds one window of nonces: those seen more than a window ago are dropped
+    /// (the memory bound), those within it are all kept and refused again.
+    #[test]
+    fn nonce_cache_holds_exactly_one_window() {
+        let mut c = NonceCache::default();
+        for t in 0..100 {
+            assert!(c.admit(AK, &format!("n{t}"), t));
+        }
+        assert_eq!(c.seen.len(), 100);
+        // At 50 + window, the nonces of 0..50 are older than the window.
+        assert!(c.admit(AK, "late", 50 + SKEW_WINDOW_SECS));
+        assert_eq!((c.seen.len(), c.order.len()), (51, 51));
+        for t in 0..100 {
+            let again = c.admit(AK, &format!("n{t}"), 50 + SKEW_WINDOW_SECS);
+            assert_eq!(again, t < 50, "nonce n{t}");
+        }
+        assert!(!c.admit(AK, "late", 50 + SKEW_WINDOW_SECS));
     }
 
     fn user_credential(secret: &str) -> Credential {

@@ -76,6 +76,25 @@ fn wall_now() -> i64 {
         .unwrap_or(0)
 }
 
+/// The request id header of every answer (a constant: not parsed per answer).
+const X_ACS_REQUEST_ID: hyper::header::HeaderName =
+    hyper::header::HeaderName::from_static("x-acs-request-id");
+
+/// The client of one connection, its address text made once (every call's envelope carries it).
+pub struct Peer {
+    /// The client's IP address as text.
+    pub ip: String,
+}
+
+impl Peer {
+    /// The peer at `addr`.
+    pub fn new(addr: SocketAddr) -> Peer {
+        Peer {
+            ip: addr.ip().to_string(),
+        }
+    }
+}
+
 fn json_response(status: u16, request_id: &str, body: &Value) -> Response<Full<Bytes>> {
     let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
     json_bytes_response(status, request_id, bytes)
@@ -92,7 +111,7 @@ fn json_bytes_response(status: u16, request_id: &str, bytes: Vec<u8>) -> Respons
         hyper::header::HeaderValue::from_static("application/json;charset=utf-8"),
     );
     if let Ok(v) = hyper::header::HeaderValue::from_str(request_id) {
-        h.insert("x-acs-request-id", v);
+        h.insert(X_ACS_REQUEST_ID, v);
     }
     r
 }
@@ -159,11 +178,11 @@ impl Server {
         json_response(e.status, &id, &error_body(&id, host, e.code, &e.message))
     }
 
-    /// Handles one request; `peer` is the client address.
+    /// Handles one request from `peer`.
     pub async fn handle(
         self: Arc<Self>,
         req: Request<Incoming>,
-        peer: SocketAddr,
+        peer: &Peer,
     ) -> Response<Full<Bytes>> {
         let started = Instant::now();
         let (parts, body) = req.into_parts();
@@ -195,7 +214,7 @@ impl Server {
             let line = format!(
                 "{} {} {} {} {} {} {} {} {}us\n",
                 Timestamp::from_epoch(wall_now()),
-                peer.ip(),
+                peer.ip,
                 parts.method,
                 parts.uri.path(),
                 dash(&log.action),
@@ -213,31 +232,28 @@ impl Server {
         &self,
         parts: &hyper::http::request::Parts,
         body: &[u8],
-        peer: SocketAddr,
+        peer: &Peer,
         host: &str,
         log: &mut LogLine,
         arriving: Arriving<'_>,
     ) -> Response<Full<Bytes>> {
         // Header names arrive lowercase (hyper's `HeaderName`); values are borrowed unless
-        // they are not UTF-8, and those few are decoded lossily into `lossy` first.
-        let lossy: Vec<String> = parts
-            .headers
-            .values()
-            .filter(|v| std::str::from_utf8(v.as_bytes()).is_err())
-            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-            .collect();
-        let mut lossy_values = lossy.iter();
-        let headers: Vec<(&str, &str)> = parts
-            .headers
-            .iter()
-            .map(|(k, v)| {
-                let value = match std::str::from_utf8(v.as_bytes()) {
-                    Ok(v) => v,
-                    Err(_) => lossy_values.next().map_or("", String::as_str),
-                };
-                (k.as_str(), value)
-            })
-            .collect();
+        // they are not UTF-8, and those few are decoded lossily into `lossy`, then filled in.
+        let mut headers: Vec<(&str, &str)> = Vec::with_capacity(parts.headers.len());
+        let mut lossy: Vec<(usize, String)> = Vec::new();
+        for (k, v) in &parts.headers {
+            let value = std::str::from_utf8(v.as_bytes()).unwrap_or_else(|_| {
+                lossy.push((
+                    headers.len(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                ));
+                ""
+            });
+            headers.push((k.as_str(), value));
+        }
+        for (i, value) in &lossy {
+            headers[*i].1 = value;
+        }
         let view = RequestView {
             method: parts.method.as_str(),
             path: parts.uri.path(),
@@ -248,8 +264,7 @@ impl Server {
         let version_host = view
             .header("x-acs-version")
             .and_then(product_of_version)
-            .map_or(host, |(_, h)| h)
-            .to_string();
+            .map_or(host, |(_, h)| h);
         if self.options.access_log {
             if let Some(a) = view.header("x-acs-action") {
                 log.action = a.to_string();
@@ -272,7 +287,7 @@ impl Server {
         );
         let auth = match auth {
             Ok(a) => a,
-            Err(e) => return self.wire_error(&e, &version_host, log),
+            Err(e) => return self.wire_error(&e, version_host, log),
         };
         if self.options.access_log {
             log.action = format!("{}@{}", auth.action, auth.version);
@@ -309,7 +324,7 @@ impl Server {
         }
         let envelope = Envelope {
             caller: auth.access_key_id,
-            source_ip: Some(peer.ip().to_string()),
+            source_ip: Some(peer.ip.clone()),
             secure_transport: Some(false),
             mfa: None,
             source_vpc: None,
@@ -489,10 +504,11 @@ pub async fn serve(
                 let _ = stream.set_nodelay(true);
                 let server = Arc::clone(&server);
                 let mut stop = stop_rx.clone();
+                let peer = Arc::new(Peer::new(peer));
                 connections.spawn(async move {
                     let service = hyper::service::service_fn(move |req| {
-                        let server = Arc::clone(&server);
-                        async move { Ok::<_, std::convert::Infallible>(server.handle(req, peer).await) }
+                        let (server, peer) = (Arc::clone(&server), Arc::clone(&peer));
+                        async move { Ok::<_, std::convert::Infallible>(server.handle(req, &peer).await) }
                     });
                     let conn = hyper::server::conn::http1::Builder::new()
                         .keep_alive(true)

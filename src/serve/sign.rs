@@ -71,20 +71,65 @@ pub fn rfc3986(s: &str) -> String {
     out
 }
 
+const LOWER_HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// Writes the lowercase hex of `bytes` into `out` (twice as long) with a table.
+fn hex_into(bytes: &[u8], out: &mut [u8]) {
+    for (&b, pair) in bytes.iter().zip(out.chunks_exact_mut(2)) {
+        pair[0] = LOWER_HEX[usize::from(b >> 4)];
+        pair[1] = LOWER_HEX[usize::from(b & 15)];
+    }
+}
+
 /// Lowercase hex of `bytes`.
 pub fn hex(bytes: &[u8]) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for &b in bytes {
-        out.push(char::from(HEX[usize::from(b >> 4)]));
-        out.push(char::from(HEX[usize::from(b & 15)]));
+    let mut out = vec![0; bytes.len() * 2];
+    hex_into(bytes, &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// The lowercase hex of a 32-byte digest, on the stack (no allocation per request).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Hex32([u8; 64]);
+
+impl Hex32 {
+    /// The hex of `digest`.
+    pub fn of(digest: &[u8]) -> Hex32 {
+        let mut out = [0; 64];
+        hex_into(digest, &mut out);
+        Hex32(out)
     }
-    out
+
+    /// The 64 hex digits.
+    pub fn as_str(&self) -> &str {
+        // Always ASCII hex digits.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
+impl std::fmt::Debug for Hex32 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// SHA-256 of the empty string: the payload hash of every request without a body (most Gets),
+/// known without hashing.
+pub const EMPTY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+/// Lowercase hex SHA-256 of `bytes`, on the stack.
+pub fn sha256_hex32(bytes: &[u8]) -> Hex32 {
+    if bytes.is_empty() {
+        let mut out = [0; 64];
+        out.copy_from_slice(EMPTY_SHA256.as_bytes());
+        return Hex32(out);
+    }
+    Hex32::of(&Sha256::digest(bytes))
 }
 
 /// Lowercase hex SHA-256 of `bytes` (`x-acs-content-sha256`).
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
+    sha256_hex32(bytes).as_str().to_owned()
 }
 
 /// Constant-time equality of two byte strings (length is not secret).
@@ -158,58 +203,83 @@ pub fn acs3_canonical_query(pairs: &[(String, String)]) -> String {
 }
 
 /// The ACS3 canonical request (§3.2 step 7). `header` returns every value of a header
-/// (case-insensitive name); a signed header that is absent is an error.
-pub fn acs3_canonical_request<'a>(
+/// (lowercase name); a signed header that is absent is an error. Written into one buffer:
+/// the server builds it on every request.
+pub fn acs3_canonical_request<'s, 'a, V>(
     method: &str,
     path: &str,
     query: &[(String, String)],
-    signed_headers: &str,
-    header: impl Fn(&str) -> Vec<&'a str>,
+    signed_headers: &'s str,
+    header: impl Fn(&'s str) -> V,
     payload_hash: &str,
-) -> Result<String, String> {
-    let mut headers = String::new();
+) -> Result<String, String>
+where
+    V: IntoIterator<Item = &'a str>,
+{
+    let query = acs3_canonical_query(query);
+    let mut out = String::with_capacity(
+        method.len()
+            + path.len()
+            + query.len()
+            + 2 * signed_headers.len()
+            + payload_hash.len()
+            + 512,
+    );
+    for part in [method, "\n", path, "\n", &query, "\n"] {
+        out.push_str(part);
+    }
+    // One list reused for every header's values (almost always exactly one).
+    let mut values: Vec<&str> = Vec::new();
     for name in signed_headers.split(';') {
-        if name.is_empty() || name != name.to_ascii_lowercase() {
+        if name.is_empty() || name.bytes().any(|b| b.is_ascii_uppercase()) {
             return Err(format!(
                 "SignedHeaders entry `{name}` is not a lowercase header name"
             ));
         }
-        let mut values: Vec<&str> = header(name).into_iter().map(str::trim).collect();
+        values.clear();
+        values.extend(header(name).into_iter().map(str::trim));
         if values.is_empty() {
             return Err(format!(
                 "signed header `{name}` is missing from the request"
             ));
         }
         values.sort_unstable();
-        headers.push_str(name);
-        headers.push(':');
-        headers.push_str(&values.join(","));
-        headers.push('\n');
+        out.push_str(name);
+        out.push(':');
+        for (i, v) in values.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(v);
+        }
+        out.push('\n');
     }
-    Ok(format!(
-        "{method}\n{path}\n{}\n{headers}\n{signed_headers}\n{payload_hash}",
-        acs3_canonical_query(query)
-    ))
+    for part in ["\n", signed_headers, "\n", payload_hash] {
+        out.push_str(part);
+    }
+    Ok(out)
 }
 
 /// `ACS3-HMAC-SHA256\n<hex sha256(canonical request)>`.
 pub fn acs3_string_to_sign(canonical_request: &str) -> String {
-    format!(
-        "{ACS3_ALGORITHM}\n{}",
-        sha256_hex(canonical_request.as_bytes())
-    )
+    let digest = Hex32::of(&Sha256::digest(canonical_request.as_bytes()));
+    let mut out = String::with_capacity(ACS3_ALGORITHM.len() + 1 + 64);
+    out.push_str(ACS3_ALGORITHM);
+    out.push('\n');
+    out.push_str(digest.as_str());
+    out
 }
 
 /// Lowercase-hex HMAC-SHA256 of the string to sign, keyed with the secret.
 pub fn acs3_signature(secret: &str, string_to_sign: &str) -> String {
-    // HMAC accepts keys of any length: `new_from_slice` cannot fail for it.
-    match Hmac::<Sha256>::new_from_slice(secret.as_bytes()) {
-        Ok(mut mac) => {
-            mac.update(string_to_sign.as_bytes());
-            hex(&mac.finalize().into_bytes())
-        }
-        Err(_) => String::new(),
-    }
+    acs3_signature_hex32(secret, string_to_sign).map_or_else(String::new, |h| h.as_str().to_owned())
+}
+
+/// [`acs3_signature`] on the stack (`None` never happens: HMAC takes keys of any length).
+pub fn acs3_signature_hex32(secret: &str, string_to_sign: &str) -> Option<Hex32> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).ok()?;
+    mac.update(string_to_sign.as_bytes());
+    Some(Hex32::of(&mac.finalize().into_bytes()))
 }
 
 /// The RPC 1.0 string to sign (§4.2 steps 4–5) over every parameter but `Signature`.
@@ -384,6 +454,20 @@ mod tests {
         assert_eq!(signature, "DLw1phPoET7acooFjJ9W/9QJsro=");
         assert_eq!(rpc_signature(SECRET, &sts_dedup), signature);
         assert_ne!(rpc_signature("wrong", &sts_dedup), signature);
+    }
+
+    /// The empty payload's hash is the constant, without hashing; hex is lowercase, two digits
+    /// a byte.
+    #[test]
+    fn empty_payload_hash_and_hex() {
+        assert_eq!(hex(&Sha256::digest(b"")), EMPTY_SHA256);
+        assert_eq!(sha256_hex(b""), EMPTY_SHA256);
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(hex(&[0x00, 0x0f, 0xa0, 0xff]), "000fa0ff");
+        assert_eq!(format!("{:?}", sha256_hex32(b"")), EMPTY_SHA256);
     }
 
     #[test]
