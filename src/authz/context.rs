@@ -142,9 +142,17 @@ impl RequestContext {
 
     /// The values of `key`, or `None` when the key is absent. Allocation-free.
     pub fn get(&self, key: &str) -> Option<&[String]> {
+        // Keys are unique ASCII case-insensitively (insert and set merge them), so an entry
+        // spelled exactly as asked is the one: looking for it first, a word at a time, skips
+        // the case-folding compare in the common case of a key written the same way.
         self.entries
             .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .find(|(k, _)| super::fast::same(k, key))
+            .or_else(|| {
+                self.entries
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            })
             .map(|(_, v)| v.as_slice())
     }
 

@@ -92,8 +92,7 @@ pub type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 /// Fx hash of a string's bytes, one multiply per 8-byte word, with a final mix so the high
 /// bits (the table index of [`StrMap`]) depend on every byte.
 #[inline]
-fn hash_str(s: &str) -> u64 {
-    let bytes = s.as_bytes();
+fn hash_str(bytes: &[u8]) -> u64 {
     let mut h: u64 = bytes.len() as u64;
     let mut chunks = bytes.chunks_exact(8);
     for c in &mut chunks {
@@ -234,7 +233,7 @@ const NIL: u32 = u32::MAX;
 impl<V> StrMap<V> {
     /// The slot where `key` (hashed `h`) is or would be inserted.
     #[inline]
-    fn probe(&self, key: &str, h: u64) -> Option<usize> {
+    fn probe(&self, key: &[u8], h: u64) -> Option<usize> {
         let mask = self.slots.len().checked_sub(1)?;
         let mut i = (h >> self.shift) as usize & mask;
         loop {
@@ -243,7 +242,7 @@ impl<V> StrMap<V> {
                 return Some(i);
             }
             if let Some((k, _, eh)) = self.entries.get(e as usize) {
-                if *eh == h && same(k, key) {
+                if *eh == h && same_bytes(k.as_bytes(), key) {
                     return Some(i);
                 }
             }
@@ -254,6 +253,12 @@ impl<V> StrMap<V> {
     /// The value of `key`.
     #[inline]
     pub fn get(&self, key: &str) -> Option<&V> {
+        self.get_bytes(key.as_bytes())
+    }
+
+    /// The value of the key spelled by `key`.
+    #[inline]
+    fn get_bytes(&self, key: &[u8]) -> Option<&V> {
         let h = hash_str(key);
         let slot = self.probe(key, h)?;
         let e = *self.slots.get(slot)?;
@@ -277,8 +282,8 @@ impl<V> StrMap<V> {
 
     /// The value of `key`, inserted with `make` when absent.
     pub fn entry(&mut self, key: &str, make: impl FnOnce() -> V) -> &mut V {
-        let h = hash_str(key);
-        if let Some(slot) = self.probe(key, h) {
+        let h = hash_str(key.as_bytes());
+        if let Some(slot) = self.probe(key.as_bytes(), h) {
             let e = self.slots[slot];
             if e != NIL {
                 return &mut self.entries[e as usize].1;
@@ -289,7 +294,7 @@ impl<V> StrMap<V> {
         }
         let n = self.entries.len() as u32;
         self.entries.push((key.into(), make(), h));
-        let slot = self.probe(key, h).unwrap_or(0);
+        let slot = self.probe(key.as_bytes(), h).unwrap_or(0);
         self.slots[slot] = n;
         &mut self.entries[n as usize].1
     }
@@ -779,8 +784,8 @@ impl SegmentTable {
         *self.ids.entry(field, || next)
     }
     #[inline]
-    fn id(&self, field: &str) -> u32 {
-        self.ids.get(field).copied().unwrap_or(UNKNOWN)
+    fn id(&self, field: &[u8]) -> u32 {
+        self.ids.get_bytes(field).copied().unwrap_or(UNKNOWN)
     }
 }
 
@@ -790,8 +795,9 @@ impl SegmentTable {
 #[derive(Debug, Clone, Copy)]
 pub struct ArnFields<'r> {
     ids: [u32; 4],
-    texts: [&'r str; 4],
-    id: Option<&'r str>,
+    /// Bytes, not `str`: slicing at the ASCII `:` and `/` needs no char-boundary checks.
+    texts: [&'r [u8]; 4],
+    id: Option<&'r [u8]>,
 }
 
 /// Field positions in [`ArnFields`].
@@ -802,21 +808,22 @@ const RTYPE: usize = 3;
 
 impl<'r> ArnFields<'r> {
     fn split(arn: &'r str, table: Option<&SegmentTable>) -> Option<ArnFields<'r>> {
-        let rest = arn.strip_prefix("acs:")?;
+        let rest = arn.as_bytes().strip_prefix(b"acs:")?;
         // the three colons after `acs:`, and no fourth
-        let (cuts, n) = colons::<3>(rest.as_bytes());
+        let (cuts, n) = colons::<3>(rest);
+        let [c0, c1, c2] = cuts;
         if n != 3 {
             return None;
         }
-        let relative = &rest[cuts[2] + 1..];
-        let (rtype, id) = match relative.bytes().position(|b| b == b'/') {
-            Some(slash) => (&relative[..slash], Some(&relative[slash + 1..])),
+        let relative = rest.get(c2 + 1..)?;
+        let (rtype, id) = match relative.iter().position(|&b| b == b'/') {
+            Some(slash) => (relative.get(..slash)?, relative.get(slash + 1..)),
             None => (relative, None),
         };
         let texts = [
-            &rest[..cuts[0]],
-            &rest[cuts[0] + 1..cuts[1]],
-            &rest[cuts[1] + 1..cuts[2]],
+            rest.get(..c0)?,
+            rest.get(c0 + 1..c1)?,
+            rest.get(c1 + 1..c2)?,
             rtype,
         ];
         let ids = match table {
@@ -825,6 +832,19 @@ impl<'r> ArnFields<'r> {
         };
         Some(ArnFields { ids, texts, id })
     }
+}
+
+/// Equality of an ARN field and a pattern's literal: lengths inline (most fields differ in
+/// length), the bytes out of line. Inlined, the word loop's setup for every field of the ARN
+/// was hoisted out of the pattern loop and run on every candidate, compared or not.
+#[inline(always)]
+fn field_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && same_bytes_out_of_line(a, b)
+}
+
+#[inline(never)]
+fn same_bytes_out_of_line(a: &[u8], b: &[u8]) -> bool {
+    same_bytes(a, b)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -844,7 +864,9 @@ impl Field {
                 if by_id {
                     a.ids.get(at) == Some(f)
                 } else {
-                    a.texts.get(at).is_some_and(|t| same(t, text))
+                    a.texts
+                        .get(at)
+                        .is_some_and(|t| field_eq(t, text.as_bytes()))
                 }
             }
         }
@@ -938,9 +960,11 @@ impl ArnPattern {
                     rtype.admits(a, RTYPE, by_id)
                         && a.id.is_some_and(|r| {
                             if *prefix {
-                                has_prefix(r.as_bytes(), id.as_bytes())
+                                id.is_empty()
+                                    || r.get(..id.len())
+                                        .is_some_and(|h| field_eq(h, id.as_bytes()))
                             } else {
-                                same(r, id)
+                                field_eq(r, id.as_bytes())
                             }
                         })
                 }
