@@ -195,4 +195,30 @@ mod tests {
             "format 2 is smaller"
         );
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// Any bytes after a valid header, and any few bytes of a valid snapshot overwritten:
+        /// an error or a state, never a panic, a hang or an allocation past the file.
+        #[test]
+        fn damaged_snapshots_are_errors_or_states_never_panics(
+            noise in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..512),
+            edits in proptest::collection::vec((proptest::prelude::any::<proptest::sample::Index>(), proptest::prelude::any::<u8>()), 1..6),
+        ) {
+            let good = encode(&state()).unwrap();
+            let mut v = good[..HEADER_LEN].to_vec();
+            v.extend_from_slice(&noise);
+            v[16..24].copy_from_slice(&(noise.len() as u64).to_le_bytes());
+            let _ = decode(Path::new("noise.state"), &v);
+            let mut v = good.clone();
+            for (at, byte) in edits {
+                let at = HEADER_LEN + at.index(v.len() - HEADER_LEN);
+                v[at] = byte;
+            }
+            if let Err(e) = decode(Path::new("edited.state"), &v) {
+                proptest::prop_assert!(e.starts_with("edited.state: "), "{}", e);
+            }
+        }
+    }
 }
