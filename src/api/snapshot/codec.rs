@@ -12,9 +12,10 @@
 //! Why not MessagePack with named fields (format 1): every string — each struct field name of
 //! every record, and each id as often as it is referenced (a vSwitch id appears in its map key,
 //! its record, its instances, its ENIs, the address index) — was written, UTF-8-validated and
-//! compared in full at every occurrence. Here each distinct string is written and validated once
-//! (the whole table in one pass), and every occurrence is a small integer; field names resolve
-//! by the derived field match on the table's `&str`. Decoding the 10,000-VPC state took 263 M
+//! compared in full at every occurrence. Here a string is written to the table once and every
+//! occurrence is a small integer (a string not seen among the last ~65,000 cache slots is
+//! written again; see `Encoder::recent`); the table is validated in one pass, and field names
+//! resolve by the derived field match on the table's `&str`. Decoding the 10,000-VPC state took 263 M
 //! instructions in format 1 (BENCHMARKS.md, "State files").
 //!
 //! Structs are maps keyed by field name and enums are externally tagged (a unit variant is its

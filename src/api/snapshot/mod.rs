@@ -13,7 +13,7 @@
 //! (`skip_serializing_if`), and the audit trail holds `serde_json::Value`s; bincode is not
 //! self-describing, so it can read neither back. Format version 1 was MessagePack with named
 //! fields (crate `rmp-serde`); it is still read, so older state files load, and the next write
-//! turns them into version 2, whose string table writes and checks each distinct string once
+//! turns them into version 2, whose string table writes and checks a repeated string once
 //! (see [`codec`] for why that matters). Both keep map order, so the same state always encodes
 //! to the same bytes. The JSON form stays available as `ramsim export`.
 //!
