@@ -213,9 +213,13 @@ impl Serialize for Timestamp {
     /// [`Timestamp::MIN`]..=[`Timestamp::MAX`] is an error either way, so a state file is never
     /// written with a time it could not read back.
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let in_range = (Timestamp::MIN.0..=Timestamp::MAX.0).contains(&self.0);
+        if in_range && !s.is_human_readable() {
+            // A range check, not formatting text that is then thrown away.
+            return s.serialize_i64(self.0);
+        }
         let mut buf = [0u8; 20];
         match self.format_fixed(&mut buf) {
-            Some(_) if !s.is_human_readable() => s.serialize_i64(self.0),
             Some(text) => s.serialize_str(text),
             None => Err(serde::ser::Error::custom(format!(
                 "time {self} is outside {}..={}, the range a state file holds",
