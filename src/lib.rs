@@ -26,4 +26,5 @@ pub mod report;
 pub mod scenario;
 pub mod serve;
 pub mod simulate;
+pub mod store;
 pub mod suggest;

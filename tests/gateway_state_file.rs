@@ -247,12 +247,20 @@ fn loading_rejects_foreign_future_and_torn_files() {
     assert!(case("torn.state", &bin[..bin.len() - 1]).contains("torn or truncated"));
     assert!(case("header.state", &bin[..10]).contains("truncated header"));
     let mut future = bin.clone();
-    future[8] = 3;
+    future[8] = 4;
     assert!(
-        case("future.state", &future).contains("binary state format version 3 is not supported")
+        case("future.state", &future).contains("binary state format version 4 is not supported")
     );
     let mut corrupt = bin.clone();
     let mid = corrupt.len() / 2;
     corrupt[mid..].iter_mut().for_each(|b| *b = 0xc1); // 0xc1: no tag, and a varint that never ends
     assert!(case("corrupt.state", &corrupt).contains("corrupt state file"));
+    // one flipped bit anywhere in the payload: the checksum catches it before anything is
+    // decoded, even in records a call would decode only when it uses them
+    for at in [28, bin.len() / 3, bin.len() - 1] {
+        let mut flipped = bin.clone();
+        flipped[at] ^= 0x10;
+        let err = case("flipped.state", &flipped);
+        assert!(err.contains("checksum mismatch"), "byte {at}: {err}");
+    }
 }

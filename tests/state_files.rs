@@ -678,22 +678,31 @@ fn a_scenario_cannot_advance_the_clock_past_what_a_state_file_holds() {
     );
 }
 
-/// A state file written before snapshot format 2 — format 1 (MessagePack), by ramsim at
-/// 6043cbc: `init --world corpus/worlds/peering.json`, `clock --advance 1m`, `call --as netops
-/// -- aliyun vpc CreateVpc --RegionId cn-hangzhou --CidrBlock 172.16.0.0/16`, `clock --advance
-/// 1m` —
-/// loads exactly as that version exported it, and the next write turns it into format 2 with
-/// the same state as the same steps taken by this version.
+/// State files written in older snapshot formats — format 1 (MessagePack) by ramsim at 6043cbc,
+/// format 2 (string table, maps inline, no checksum) at 3f22d00, each by `init --world
+/// corpus/worlds/peering.json`, `clock --advance 1m`, `call --as netops -- aliyun vpc
+/// CreateVpc --RegionId cn-hangzhou --CidrBlock 172.16.0.0/16`, `clock --advance 1m` — load
+/// exactly as those versions exported them (both exported the same bytes), and the next write
+/// turns them into format 3 with the same state as the same steps taken by this version.
 #[test]
-fn a_format_1_state_file_loads_exactly_and_the_next_write_makes_it_format_2() {
+fn older_state_files_load_exactly_and_the_next_write_makes_them_format_3() {
+    for (fixture, format) in [
+        ("format-1-peering.state", 1u32),
+        ("format-2-peering.state", 2),
+    ] {
+        older_format_loads_and_converts(fixture, format);
+    }
+}
+
+fn older_format_loads_and_converts(fixture: &str, format: u32) {
     let dir = tempfile::tempdir().expect("tempdir");
     let fixtures = root().join("tests/fixtures/state");
     let old = dir.path().join("old.state");
-    fs::copy(fixtures.join("format-1-peering.state"), &old).expect("copy fixture");
+    fs::copy(fixtures.join(fixture), &old).expect("copy fixture");
     let version = |p: &Path| fs::read(p).expect("read")[8..12].to_vec();
-    assert_eq!(version(&old), 1u32.to_le_bytes());
+    assert_eq!(version(&old), format.to_le_bytes());
     let exported = fs::read(fixtures.join("format-1-peering.export.json")).expect("fixture");
-    assert_eq!(export(&old), exported, "format 1 loads exactly");
+    assert_eq!(export(&old), exported, "format {format} loads exactly");
 
     let new = init_state(dir.path(), "new.state");
     let advance = |state: &Path| {
@@ -726,11 +735,71 @@ fn a_format_1_state_file_loads_exactly_and_the_next_write_makes_it_format_2() {
     advance(&new);
     advance(&new);
     advance(&old);
-    assert_eq!(version(&old), 2u32.to_le_bytes());
+    assert_eq!(version(&old), 3u32.to_le_bytes());
     assert_eq!(export(&old), export(&new), "the same state");
     assert_eq!(
         fs::read(&old).unwrap(),
         fs::read(&new).unwrap(),
         "the same bytes"
     );
+}
+
+/// A snapshot forged with a matching checksum whose records fail to decode: the records are
+/// decoded only when a command uses them, and a command that meets one fails naming the
+/// file and the record, without answering and without writing anything.
+#[test]
+fn a_record_that_fails_to_decode_when_used_fails_the_command_and_writes_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = init_state(dir.path(), "forged.state");
+    let mut bytes = fs::read(&state).expect("read");
+    // Every `Available` status becomes an unknown variant; the checksum is recomputed.
+    let (from, to) = (b"Available".as_slice(), b"Availablf".as_slice());
+    let mut replaced = 0;
+    for at in 0..bytes.len() - from.len() {
+        if &bytes[at..at + from.len()] == from {
+            bytes[at..at + from.len()].copy_from_slice(to);
+            replaced += 1;
+        }
+    }
+    assert!(replaced > 0);
+    let sum = crc32fast::hash(&bytes[28..]);
+    bytes[24..28].copy_from_slice(&sum.to_le_bytes());
+    fs::write(&state, &bytes).expect("write");
+    let journal = dir.path().join("forged.state.journal");
+    let journal_before = fs::read(&journal).unwrap_or_default();
+
+    let call = ramsim(&[
+        "call",
+        "--state",
+        state.to_str().unwrap(),
+        "--as",
+        "netops",
+        "--",
+        "aliyun",
+        "vpc",
+        "DescribeVpcs",
+        "--RegionId",
+        "cn-hangzhou",
+    ]);
+    let out = text(&call);
+    assert_ne!(call.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains("forged.state: corrupt state file: world."),
+        "{out}"
+    );
+    assert!(
+        out.contains("is damaged") && out.contains("Availablf"),
+        "{out}"
+    );
+    assert!(!out.contains("\"Vpcs\""), "no answer is printed: {out}");
+    assert_eq!(fs::read(&journal).unwrap_or_default(), journal_before);
+    assert_eq!(
+        fs::read(&state).expect("read"),
+        bytes,
+        "the state file is untouched"
+    );
+
+    let export = ramsim(&["export", "--state", state.to_str().unwrap()]);
+    assert_ne!(export.status.code(), Some(0));
+    assert!(text(&export).contains("is damaged"), "{}", text(&export));
 }

@@ -321,6 +321,9 @@ pub fn call_locked(
     };
     let line = record_line(&record)?;
     let result = gateway.call(&record.envelope, &record.request);
+    // The snapshot's records are decoded as the calls use them: one that failed means the
+    // replay or the call ran on a partial world, so nothing is answered or written.
+    gateway.state.check_damage(path)?;
     // A served state's second journal file is never appended to here: compacting empties it.
     let compact = replayed.records + 1 >= MAX_JOURNAL_RECORDS
         || replayed.valid_len + line.len() as u64 >= MAX_JOURNAL_BYTES

@@ -117,11 +117,32 @@ impl SimState {
     pub fn load(path: &Path) -> Result<SimState, String> {
         let mut gateway = super::Gateway::new(SimState::load_snapshot(path)?);
         super::journal::replay(&mut gateway, path)?;
-        Ok(gateway.into_state())
+        let state = gateway.into_state();
+        state.check_whole(path)?;
+        Ok(state)
+    }
+
+    /// Decodes every record a snapshot left undecoded ([`crate::store::LazyMap`]); the first
+    /// that fails is an error naming `path`. What [`SimState::load`] and a server do before
+    /// they use the whole state.
+    pub fn check_whole(&self, path: &Path) -> Result<(), String> {
+        self.world
+            .force_all()
+            .map_err(|e| format!("{}: corrupt state file: world.{e}", path.display()))
+    }
+
+    /// The first record read so far that failed to decode, as an error naming `path`: a
+    /// command that met one worked on a partial world and must not answer or write.
+    pub fn check_damage(&self, path: &Path) -> Result<(), String> {
+        match self.world.damage() {
+            Some(e) => Err(format!("{}: corrupt state file: world.{e}", path.display())),
+            None => Ok(()),
+        }
     }
 
     /// Loads the state file itself, without its journal: a binary snapshot
-    /// ([`super::snapshot`]) or a JSON state file (what `ramsim export` prints, and what
+    /// ([`super::snapshot`]; the world's big maps decode their records when used, see
+    /// [`SimState::check_damage`]) or a JSON state file (what `ramsim export` prints, and what
     /// ramsim wrote before the binary format), checking its size, format and schema version.
     /// The file must be a regular file of at most [`MAX_STATE_FILE_BYTES`]; anything else is
     /// refused before it is read, so a device or a runaway file never makes `load` read without

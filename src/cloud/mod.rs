@@ -23,7 +23,6 @@
 pub mod account;
 pub mod alb;
 pub mod auth;
-pub mod bulk_map;
 pub mod cen;
 pub mod clb;
 pub mod cms;

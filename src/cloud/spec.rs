@@ -638,10 +638,10 @@ impl Parked {
 
     /// Puts everything back (the world's own maps are empty after the last `take_from`).
     fn restore(self, w: &mut World) {
-        w.vpcs = self.vpcs;
-        w.vswitches = self.vswitches;
-        w.route_tables = self.route_tables;
-        w.route_entries = self.route_entries;
+        w.vpcs = self.vpcs.into();
+        w.vswitches = self.vswitches.into();
+        w.route_tables = self.route_tables.into();
+        w.route_entries = self.route_entries.into();
         w.index.invalidate();
         // The CEN route tables read the vSwitches that were parked.
         w.cen.invalidate_derived();

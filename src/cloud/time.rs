@@ -310,12 +310,12 @@ mod tests {
     #[test]
     fn binary_formats_hold_epoch_seconds_and_json_holds_text_only() {
         let t = Timestamp::parse("2025-03-04T05:06:07Z").unwrap();
-        let bin = crate::api::snapshot::codec::to_vec(&t).unwrap();
+        let bin = crate::store::codec::to_vec(&t).unwrap();
         assert!(
             !String::from_utf8_lossy(&bin).contains("2025"),
             "no text in the snapshot"
         );
-        let back: Timestamp = crate::api::snapshot::codec::from_slice(&bin, 4).unwrap();
+        let back: Timestamp = crate::store::codec::from_slice(&bin, 4).unwrap();
         assert_eq!(back, t);
         // A format-1 snapshot (MessagePack, binary) holds the text.
         let text = rmp_serde::to_vec("2025-03-04T05:06:07Z").unwrap();
@@ -326,9 +326,9 @@ mod tests {
         );
         let e = serde_json::from_str::<Timestamp>("1741064767").unwrap_err();
         assert!(e.to_string().contains("expected a string"), "{e}");
-        let far = crate::api::snapshot::codec::to_vec(&(Timestamp::MAX.0 + 1)).unwrap();
-        assert!(crate::api::snapshot::codec::from_slice::<Timestamp>(&far, 4).is_err());
-        assert!(crate::api::snapshot::codec::to_vec(&Timestamp(Timestamp::MAX.0 + 1)).is_err());
+        let far = crate::store::codec::to_vec(&(Timestamp::MAX.0 + 1)).unwrap();
+        assert!(crate::store::codec::from_slice::<Timestamp>(&far, 4).is_err());
+        assert!(crate::store::codec::to_vec(&Timestamp(Timestamp::MAX.0 + 1)).is_err());
     }
 
     #[test]

@@ -17,7 +17,9 @@ use std::collections::BTreeSet;
 /// A resource a timer wakes. The variants' order is the order in which a settling pass visits
 /// the kinds (and within a kind, ids in order), which fixes the order of the platform events
 /// it produces — the same order as a scan of every map would give.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub(crate) enum Timer {
     /// A VPC's lifecycle.
     Vpc(String),

@@ -23,6 +23,7 @@ use crate::cloud::vpc::{NetStatus, VSwitch, Vpc};
 use crate::cloud::vpcpeer::archive::PeeringArchive;
 use crate::cloud::vpcpeer::billing::TrafficRecord;
 use crate::cloud::vpcpeer::{PeerStatus, Peering};
+use crate::store::LazyMap;
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -81,20 +82,16 @@ pub struct World {
     pub(crate) options: CloudOptions,
     pub(crate) clock: Timestamp,
     pub(crate) ids: IdGen,
-    #[serde(deserialize_with = "crate::cloud::bulk_map::deserialize")]
+    #[serde(deserialize_with = "crate::store::bulk_map::deserialize")]
     pub(crate) accounts: BTreeMap<String, Account>,
     pub(crate) directory: Option<ResourceDirectory>,
     /// Zone overrides per region (absent = default zones `a`–`k`, §1.4).
     pub(crate) zones: BTreeMap<String, Vec<String>>,
-    #[serde(deserialize_with = "crate::cloud::bulk_map::deserialize")]
-    pub(crate) vpcs: BTreeMap<String, Vpc>,
-    #[serde(deserialize_with = "crate::cloud::bulk_map::deserialize")]
-    pub(crate) vswitches: BTreeMap<String, VSwitch>,
-    #[serde(deserialize_with = "crate::cloud::bulk_map::deserialize")]
-    pub(crate) route_tables: BTreeMap<String, RouteTable>,
-    #[serde(deserialize_with = "crate::cloud::bulk_map::deserialize")]
-    pub(crate) route_entries: BTreeMap<String, RouteEntry>,
-    #[serde(deserialize_with = "crate::cloud::bulk_map::deserialize")]
+    pub(crate) vpcs: LazyMap<Vpc>,
+    pub(crate) vswitches: LazyMap<VSwitch>,
+    pub(crate) route_tables: LazyMap<RouteTable>,
+    pub(crate) route_entries: LazyMap<RouteEntry>,
+    #[serde(deserialize_with = "crate::store::bulk_map::deserialize")]
     pub(crate) peerings: BTreeMap<String, Peering>,
     /// Instances, ENIs, security groups and the address index (§7.1–§7.3). Left out of the
     /// serialized form while empty, so states written before the instance layer keep their bytes.
@@ -136,7 +133,7 @@ pub struct World {
     #[serde(default, skip_serializing_if = "CmsState::is_empty")]
     pub(crate) cms: CmsState,
     /// Key: `uid|action|token`.
-    #[serde(deserialize_with = "crate::cloud::bulk_map::deserialize")]
+    #[serde(deserialize_with = "crate::store::bulk_map::deserialize")]
     pub(crate) client_tokens: BTreeMap<String, TokenRecord>,
     pub(crate) service_events: Vec<ServiceEvent>,
     /// Earliest time a CEN object's transition or a reachability analysis can become due
@@ -150,6 +147,33 @@ pub struct World {
     /// Lookup indexes over the network maps (derived, not persisted; built on first use).
     #[serde(skip)]
     pub(crate) index: LazyNetIndex,
+    /// VPCs per (region, owner) when the world was read from a snapshot (derived, see
+    /// [`SnapshotDerived`]).
+    #[serde(skip)]
+    loaded_vpc_counts: LoadedCounts,
+}
+
+/// What a snapshot keeps besides the world's own fields: data derived from every record, which
+/// a world read lazily ([`crate::store::LazyMap`]) would otherwise rebuild by decoding every
+/// record on its first call. Written from a full scan, so a world that adopts it behaves
+/// exactly as one that scanned itself.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct SnapshotDerived {
+    /// The timer queue's entries ([`World::ensure_timers`]'s scan).
+    timers: Vec<(Timestamp, Timer)>,
+    /// `(region, owner uid, VPCs)`, for the VPC quota.
+    vpc_counts: Vec<(String, String, usize)>,
+}
+
+/// VPC counts from a snapshot: derived, not part of the world's value.
+#[derive(Debug, Clone, Default)]
+struct LoadedCounts(Option<BTreeMap<(String, String), usize>>);
+
+impl PartialEq for LoadedCounts {
+    /// Derived state: two worlds differing only in it are equal.
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 /// When the next time-driven transition can happen. Lets `advance_clock` skip the full scan
@@ -183,10 +207,10 @@ impl World {
             accounts: BTreeMap::new(),
             directory: None,
             zones: BTreeMap::new(),
-            vpcs: BTreeMap::new(),
-            vswitches: BTreeMap::new(),
-            route_tables: BTreeMap::new(),
-            route_entries: BTreeMap::new(),
+            vpcs: LazyMap::new(),
+            vswitches: LazyMap::new(),
+            route_tables: LazyMap::new(),
+            route_entries: LazyMap::new(),
             peerings: BTreeMap::new(),
             ecs: EcsState::default(),
             nacl: NaclState::default(),
@@ -206,6 +230,7 @@ impl World {
             next_due: DueHint::Unknown,
             timers: TimerQueue::default(),
             index: LazyNetIndex::default(),
+            loaded_vpc_counts: LoadedCounts::default(),
         }
     }
 
@@ -384,18 +409,75 @@ impl World {
     /// the VPC records answers it; building every index for one number cost a CLI `CreateVpc`
     /// a third of its instructions.
     pub fn vpcs_owned(&self, region: &str, uid: &str) -> usize {
-        match self.index.0.get() {
-            Some(ix) => ix
-                .vpcs_owned
-                .get(&(region.to_string(), uid.to_string()))
-                .copied()
-                .unwrap_or(0),
-            None => self
-                .vpcs
-                .values()
-                .filter(|v| v.region_id == region && v.owner_uid == uid)
-                .count(),
+        let key = || (region.to_string(), uid.to_string());
+        let owned = |v: &&Vpc| v.region_id == region && v.owner_uid == uid;
+        match (self.index.0.get(), &self.loaded_vpc_counts.0) {
+            (Some(ix), _) => ix.vpcs_owned.get(&key()).copied().unwrap_or(0),
+            // A VPC's region and owner never change: the snapshot's count plus the VPCs
+            // created since, as long as none read from it was replaced or removed.
+            (None, Some(counts)) if self.vpcs.loaded_intact() => {
+                counts.get(&key()).copied().unwrap_or(0)
+                    + self.vpcs.fresh_values().filter(owned).count()
+            }
+            _ => self.vpcs.values().filter(owned).count(),
         }
+    }
+
+    /// The derived data a snapshot keeps ([`SnapshotDerived`]); reads every record.
+    pub fn snapshot_derived(&self) -> SnapshotDerived {
+        let mut counts: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+        for v in self.vpcs.values() {
+            *counts.entry((&v.region_id, &v.owner_uid)).or_default() += 1;
+        }
+        SnapshotDerived {
+            timers: self.scan_timers(),
+            vpc_counts: counts
+                .into_iter()
+                .map(|((r, u), n)| (r.to_string(), u.to_string(), n))
+                .collect(),
+        }
+    }
+
+    /// Adopts the derived data of the snapshot this world was read from.
+    pub fn adopt_snapshot_derived(&mut self, derived: SnapshotDerived) {
+        if !self.timers.is_built() {
+            self.timers.rebuild(derived.timers);
+        }
+        self.loaded_vpc_counts = LoadedCounts(Some(
+            derived
+                .vpc_counts
+                .into_iter()
+                .map(|(r, u, n)| ((r, u), n))
+                .collect(),
+        ));
+    }
+
+    /// Decodes every record read lazily from a snapshot; the first that fails to decode is the
+    /// error. A caller that reads the whole world (export, a server) calls this first.
+    pub fn force_all(&self) -> Result<(), String> {
+        self.vpcs.force_all().map_err(|e| format!("vpcs: {e}"))?;
+        self.vswitches
+            .force_all()
+            .map_err(|e| format!("vswitches: {e}"))?;
+        self.route_tables
+            .force_all()
+            .map_err(|e| format!("route_tables: {e}"))?;
+        self.route_entries
+            .force_all()
+            .map_err(|e| format!("route_entries: {e}"))
+    }
+
+    /// The first record read lazily that failed to decode so far, if any: a call that met one
+    /// worked on a partial world and must not be answered or written.
+    pub fn damage(&self) -> Option<String> {
+        [
+            ("vpcs", self.vpcs.damage()),
+            ("vswitches", self.vswitches.damage()),
+            ("route_tables", self.route_tables.damage()),
+            ("route_entries", self.route_entries.damage()),
+        ]
+        .into_iter()
+        .find_map(|(name, d)| d.map(|d| format!("{name}: {d}")))
     }
 
     /// The lookup indexes, built from the maps on first use.

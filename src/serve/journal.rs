@@ -46,6 +46,8 @@ pub fn acquire_lock(state: &Path) -> Result<StateLock, String> {
 pub fn recover(state: &Path) -> Result<(Gateway, usize), String> {
     let mut gateway = Gateway::new(SimState::load_snapshot(state)?);
     let replayed = crate::api::journal::replay(&mut gateway, state)?;
+    // A server serves the whole state: every record is decoded (and checked) now.
+    gateway.state.check_whole(state)?;
     Ok((gateway, replayed.applied))
 }
 

@@ -1,6 +1,5 @@
 //! The binary state snapshot: what `ramsim init`, a compaction and `ramsim serve` write as the
-//! state file. A 24-byte header, then the [`SimState`] in the [`codec`] format (a string table,
-//! then the values):
+//! state file. A 24-byte header, then the payload:
 //!
 //! | bytes | content |
 //! |---|---|
@@ -8,21 +7,31 @@
 //! | 8..12 | snapshot format version, little-endian u32 ([`SNAPSHOT_VERSION`]) |
 //! | 12..16 | state schema version, little-endian u32 ([`STATE_SCHEMA_VERSION`]) |
 //! | 16..24 | payload length in bytes, little-endian u64 (the rest of the file, exactly) |
+//! | 24..28 | CRC-32 of the rest of the file, little-endian u32 |
+//! | 28.. | the [`SimState`] and its [`SnapshotDerived`] data in the [`codec`] format |
 //!
 //! Why a self-describing format and not bincode: the state types omit empty fields
 //! (`skip_serializing_if`), and the audit trail holds `serde_json::Value`s; bincode is not
-//! self-describing, so it can read neither back. Format version 1 was MessagePack with named
-//! fields (crate `rmp-serde`); it is still read, so older state files load, and the next write
-//! turns them into version 2, whose string table writes and checks a repeated string once
-//! (see [`codec`] for why that matters). Both keep map order, so the same state always encodes
-//! to the same bytes. The JSON form stays available as `ramsim export`.
+//! self-describing, so it can read neither back. The codec writes each repeated string once
+//! (see [`codec`]), and the world's big maps as lazy sections whose values a `ramsim call`
+//! decodes only when it uses them ([`crate::store::LazyMap`]); the derived data (the timer
+//! queue, the VPC quota counts) saves that call a scan of every record. Older formats still
+//! load, and the next write turns them into version 3: version 1 was MessagePack with named
+//! fields (crate `rmp-serde`), version 2 the codec with every map inline and no checksum. All
+//! keep map order, so the same state always encodes to the same bytes. The JSON form stays
+//! available as `ramsim export`.
 //!
-//! Hostile files: the header is checked before the payload is decoded; the payload must be
-//! exactly the rest of the file (a torn file is refused); lengths inside it are checked against
-//! the bytes that remain, so a forged length never allocates more than the file's size, and
-//! nesting is bounded by the decoder's depth limit.
+//! Hostile and damaged files: the header is checked before the payload is decoded; the payload
+//! must be exactly the rest of the file (a torn file is refused); the checksum catches damage
+//! anywhere in it before anything is decoded, including in values decoded only later; lengths
+//! inside it are checked against the bytes that remain, so a forged length never allocates
+//! more than the file's size, and nesting is bounded by the decoder's depth limit. A lazily
+//! decoded value that still fails (a file forged with a matching checksum) makes the command
+//! that met it fail without writing ([`World::damage`](crate::cloud::World::damage)).
 
-pub mod codec;
+use crate::cloud::world::SnapshotDerived;
+use crate::store::codec::{self, MAX_DEPTH};
+use serde::{Deserialize, Serialize};
 
 use super::state::{SimState, STATE_SCHEMA_VERSION};
 use std::path::Path;
@@ -31,17 +40,16 @@ use std::path::Path;
 pub const MAGIC: [u8; 8] = *b"\xABRAMSIM\n";
 
 /// Version of the binary encoding (header and payload layout); bumped on incompatible changes.
-pub const SNAPSHOT_VERSION: u32 = 2;
+pub const SNAPSHOT_VERSION: u32 = 3;
+
+/// Format 2: the codec with every map inline and no checksum (read, never written).
+const STRING_TABLE_VERSION: u32 = 2;
 
 /// The MessagePack encoding of sessions 11–13, still read.
 const MSGPACK_VERSION: u32 = 1;
 
 /// Header length: magic, two versions, payload length.
 pub const HEADER_LEN: usize = 24;
-
-/// The deepest nesting the decoder follows (world and scenario JSON allow 128 levels; request
-/// values in audit events are JSON of at most that depth).
-const MAX_DEPTH: usize = 512;
 
 /// True when `bytes` starts like a binary state file.
 pub fn is_snapshot(bytes: &[u8]) -> bool {
@@ -55,7 +63,12 @@ pub fn encode(state: &SimState) -> Result<Vec<u8>, String> {
     out.extend_from_slice(&SNAPSHOT_VERSION.to_le_bytes());
     out.extend_from_slice(&STATE_SCHEMA_VERSION.to_le_bytes());
     out.extend_from_slice(&[0; 8]);
-    let payload = codec::to_vec(state).map_err(|e| format!("cannot serialize state: {e}"))?;
+    let body = BodyOut {
+        state,
+        derived: state.world.snapshot_derived(),
+    };
+    let payload = codec::to_vec(&body).map_err(|e| format!("cannot serialize state: {e}"))?;
+    out.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
     out.extend_from_slice(&payload);
     let len = (out.len() - HEADER_LEN) as u64;
     out[16..24].copy_from_slice(&len.to_le_bytes());
@@ -77,7 +90,7 @@ pub fn decode(path: &Path, bytes: &[u8]) -> Result<SimState, String> {
     let u32_at =
         |at: usize| u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
     let format = u32_at(8);
-    if format != SNAPSHOT_VERSION && format != MSGPACK_VERSION {
+    if format != SNAPSHOT_VERSION && format != STRING_TABLE_VERSION && format != MSGPACK_VERSION {
         return Err(format!(
             "{file}: binary state format version {format} is not supported (expected {SNAPSHOT_VERSION})"
         ));
@@ -98,12 +111,14 @@ pub fn decode(path: &Path, bytes: &[u8]) -> Result<SimState, String> {
         ));
     }
     let payload = &bytes[HEADER_LEN..];
-    let state: SimState = if format == MSGPACK_VERSION {
-        let mut de = rmp_serde::Deserializer::from_read_ref(payload);
-        de.set_max_depth(MAX_DEPTH);
-        serde::Deserialize::deserialize(&mut de).map_err(|e| e.to_string())
-    } else {
-        codec::from_slice(payload, MAX_DEPTH).map_err(|e| e.to_string())
+    let state: SimState = match format {
+        MSGPACK_VERSION => {
+            let mut de = rmp_serde::Deserializer::from_read_ref(payload);
+            de.set_max_depth(MAX_DEPTH);
+            serde::Deserialize::deserialize(&mut de).map_err(|e| e.to_string())
+        }
+        STRING_TABLE_VERSION => codec::from_slice(payload, MAX_DEPTH).map_err(|e| e.to_string()),
+        _ => decode_checked(payload),
     }
     .map_err(|e| format!("{file}: corrupt state file: {e}"))?;
     if state.format != "ramsim-state" || state.schema_version != STATE_SCHEMA_VERSION {
@@ -112,6 +127,38 @@ pub fn decode(path: &Path, bytes: &[u8]) -> Result<SimState, String> {
             state.format, state.schema_version
         ));
     }
+    Ok(state)
+}
+
+/// What format 3 encodes: the state, then what a lazily read world would otherwise rebuild
+/// from every record.
+#[derive(Serialize)]
+struct BodyOut<'a> {
+    state: &'a SimState,
+    derived: SnapshotDerived,
+}
+
+#[derive(Deserialize)]
+struct BodyIn {
+    state: SimState,
+    derived: SnapshotDerived,
+}
+
+/// A format-3 payload: the CRC-32 of the rest, then the body.
+fn decode_checked(payload: &[u8]) -> Result<SimState, String> {
+    let (sum, body) = payload
+        .split_first_chunk::<4>()
+        .ok_or("truncated checksum")?;
+    let found = crc32fast::hash(body);
+    if u32::from_le_bytes(*sum) != found {
+        return Err(format!(
+            "checksum mismatch (the file says {:08x}, its bytes give {found:08x}): the file was damaged after it was written",
+            u32::from_le_bytes(*sum)
+        ));
+    }
+    let body: BodyIn = codec::from_slice(body, MAX_DEPTH).map_err(|e| e.to_string())?;
+    let mut state = body.state;
+    state.world.adopt_snapshot_derived(body.derived);
     Ok(state)
 }
 
@@ -158,8 +205,9 @@ mod tests {
         assert!(err(&v).contains("torn or truncated"));
         let with_payload = |payload: &[u8]| {
             let mut v = bytes[..HEADER_LEN].to_vec();
+            v.extend_from_slice(&crc32fast::hash(payload).to_le_bytes());
             v.extend_from_slice(payload);
-            v[16..24].copy_from_slice(&(payload.len() as u64).to_le_bytes());
+            v[16..24].copy_from_slice(&(payload.len() as u64 + 4).to_le_bytes());
             v
         };
         // A string table of 2^32 strings, then a map of 2^32 entries.
@@ -199,8 +247,10 @@ mod tests {
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
 
-        /// Any bytes after a valid header, and any few bytes of a valid snapshot overwritten:
-        /// an error or a state, never a panic, a hang or an allocation past the file.
+        /// Any bytes after a valid header, and any few bytes of a valid snapshot overwritten
+        /// (with the checksum left stale, or forged to match so the decoder meets them): an
+        /// error, or a state whose records decode or report their damage — never a panic, a
+        /// hang or an allocation past the file.
         #[test]
         fn damaged_snapshots_are_errors_or_states_never_panics(
             noise in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..512),
@@ -217,7 +267,18 @@ mod tests {
                 v[at] = byte;
             }
             if let Err(e) = decode(Path::new("edited.state"), &v) {
-                proptest::prop_assert!(e.starts_with("edited.state: "), "{}", e);
+                proptest::prop_assert!(e.contains("checksum mismatch") || v == good, "{}", e);
+            }
+            let sum = crc32fast::hash(&v[HEADER_LEN + 4..]);
+            v[HEADER_LEN..HEADER_LEN + 4].copy_from_slice(&sum.to_le_bytes());
+            match decode(Path::new("forged.state"), &v) {
+                Err(e) => proptest::prop_assert!(e.starts_with("forged.state: "), "{}", e),
+                Ok(state) => {
+                    let _ = state.world.force_all();
+                    if let Some(d) = state.world.damage() {
+                        proptest::prop_assert!(d.contains("is damaged"), "{}", d);
+                    }
+                }
             }
         }
     }

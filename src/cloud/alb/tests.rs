@@ -663,7 +663,7 @@ fn s3_full(v: &Variant) -> (World, String, String, String, String) {
     };
     if v.custom_table {
         // No CreateRouteTable API in the model yet: the custom table is put in directly.
-        let mut t = w.route_tables[&n.rt1].clone();
+        let mut t = w.route_tables.get(&n.rt1).unwrap().clone();
         t.route_table_id = "vtb-2vcs3n1customtable0".into();
         t.table_type = crate::cloud::vpc::route::TableType::Custom;
         let t_id = t.route_table_id.clone();

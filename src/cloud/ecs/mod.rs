@@ -43,6 +43,7 @@ use crate::cloud::ids::IdGen;
 use crate::cloud::region;
 use crate::cloud::time::Timestamp;
 use crate::cloud::vpc::{VSwitch, Vpc};
+use crate::store::LazyMap;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -98,9 +99,9 @@ impl NetView for NetMaps {
 #[derive(Debug, Clone, Copy)]
 pub struct NetRefs<'a> {
     /// VPCs by id.
-    pub vpcs: &'a BTreeMap<String, Vpc>,
+    pub vpcs: &'a LazyMap<Vpc>,
     /// vSwitches by id.
-    pub vswitches: &'a BTreeMap<String, VSwitch>,
+    pub vswitches: &'a LazyMap<VSwitch>,
 }
 
 impl NetView for NetRefs<'_> {
@@ -158,13 +159,13 @@ impl OpCtx {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EcsState {
     /// Instances by id.
-    #[serde(deserialize_with = "crate::cloud::bulk_map::deserialize")]
+    #[serde(deserialize_with = "crate::store::bulk_map::deserialize")]
     pub instances: BTreeMap<String, Instance>,
     /// ENIs by id.
-    #[serde(deserialize_with = "crate::cloud::bulk_map::deserialize")]
+    #[serde(deserialize_with = "crate::store::bulk_map::deserialize")]
     pub enis: BTreeMap<String, Eni>,
     /// Security groups by id.
-    #[serde(deserialize_with = "crate::cloud::bulk_map::deserialize")]
+    #[serde(deserialize_with = "crate::store::bulk_map::deserialize")]
     pub security_groups: BTreeMap<String, SecurityGroup>,
     /// `(vpc, ip) → owner` (§7.2).
     pub addresses: AddressIndex,

@@ -787,8 +787,8 @@ fn state_round_trips_through_serde() {
     let back: EcsState = serde_json::from_str(&js).unwrap_or_default();
     assert_eq!(back, f.st);
     assert_eq!(serde_json::to_string(&back).unwrap_or_default(), js);
-    let bin = crate::api::snapshot::codec::to_vec(&f.st).unwrap_or_default();
-    let back2: EcsState = crate::api::snapshot::codec::from_slice(&bin, 64).unwrap_or_default();
+    let bin = crate::store::codec::to_vec(&f.st).unwrap_or_default();
+    let back2: EcsState = crate::store::codec::from_slice(&bin, 64).unwrap_or_default();
     assert_eq!(back2, f.st);
 }
 

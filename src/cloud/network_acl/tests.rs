@@ -493,8 +493,8 @@ fn state_round_trips_through_serde() {
     let js = serde_json::to_string(&f.st).unwrap_or_default();
     let back: NaclState = serde_json::from_str(&js).unwrap_or_default();
     assert_eq!(back, f.st);
-    let bin = crate::api::snapshot::codec::to_vec(&f.st).unwrap_or_default();
-    let back2: NaclState = crate::api::snapshot::codec::from_slice(&bin, 64).unwrap_or_default();
+    let bin = crate::store::codec::to_vec(&f.st).unwrap_or_default();
+    let back2: NaclState = crate::store::codec::from_slice(&bin, 64).unwrap_or_default();
     assert_eq!(back2, f.st);
 }
 

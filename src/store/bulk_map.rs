@@ -5,7 +5,7 @@
 //! A state file writes each map in key order, and [`BTreeMap::from_iter`] builds a tree from
 //! sorted entries with one comparison per entry. Entries out of order (a hand-edited JSON
 //! state) are sorted first; a repeated key keeps its last value, as repeated inserts would.
-//! Use as `#[serde(deserialize_with = "crate::cloud::bulk_map::deserialize")]`.
+//! Use as `#[serde(deserialize_with = "crate::store::bulk_map::deserialize")]`.
 
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use std::collections::BTreeMap;

@@ -131,24 +131,29 @@ fn same_bytes(a: &[u8], b: &[u8]) -> bool {
 
 /// Encodes `value` as a payload (string table, then the value).
 pub fn to_vec<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, Error> {
-    let mut enc = Encoder {
-        out: Vec::with_capacity(64 * 1024),
-        recent: vec![(0, NO_ID); RECENT],
-        table: Vec::new(),
-        ends: Vec::new(),
-        names: [(0, 0, 0); NAME_CACHE],
-    };
+    let mut enc = Encoder::new(false);
     value.serialize(&mut enc)?;
-    let mut payload = Vec::with_capacity(enc.table.len() + enc.out.len() + enc.ends.len() * 2 + 8);
-    put_varint(&mut payload, enc.ends.len() as u64);
-    let mut start = 0;
-    for &end in &enc.ends {
-        put_varint(&mut payload, (end - start) as u64);
-        start = end;
+    Ok(enc.finish())
+}
+
+/// The newtype-struct name that marks a map to be written as a lazy section: a payload of its
+/// own (string table, then the map) whose values each carry their byte length, so a reader can
+/// index the keys and decode a value only when it is used ([`Section`],
+/// [`crate::store::LazyMap`]). Other serde formats see an ordinary newtype around a map.
+pub const LAZY_SECTION: &str = "$ramsim::lazy_section";
+
+/// The deepest nesting a snapshot decoder follows (world and scenario JSON allow 128 levels;
+/// request values in audit events are JSON of at most that depth).
+pub const MAX_DEPTH: usize = 512;
+
+/// A map written as a section: `table  MAP count (STR key-id  len:varint5  value) × count`.
+fn section_to_vec<T: Serialize + ?Sized>(map: &T) -> Result<Vec<u8>, Error> {
+    let mut enc = Encoder::new(true);
+    map.serialize(&mut enc)?;
+    if enc.section_top {
+        return err("a lazy section must hold a map");
     }
-    payload.extend_from_slice(&enc.table);
-    payload.extend_from_slice(&enc.out);
-    Ok(payload)
+    Ok(enc.finish())
 }
 
 struct Encoder {
@@ -164,6 +169,9 @@ struct Encoder {
     ends: Vec<usize>,
     /// Field and variant names by address: `(pointer, length, id + 1)`, direct-mapped.
     names: [(usize, usize, u32); NAME_CACHE],
+    /// Writing a section whose top-level map is not yet open: that map's values get length
+    /// prefixes.
+    section_top: bool,
 }
 
 /// Slots of the field-name cache (a state has a few hundred distinct field names).
@@ -176,6 +184,32 @@ const RECENT: usize = 1 << 16;
 const NO_ID: u32 = u32::MAX;
 
 impl Encoder {
+    fn new(section: bool) -> Encoder {
+        Encoder {
+            out: Vec::with_capacity(64 * 1024),
+            recent: vec![(0, NO_ID); RECENT],
+            table: Vec::new(),
+            ends: Vec::new(),
+            names: [(0, 0, 0); NAME_CACHE],
+            section_top: section,
+        }
+    }
+
+    /// The payload: the string table, then what was written.
+    fn finish(self) -> Vec<u8> {
+        let mut payload =
+            Vec::with_capacity(self.table.len() + self.out.len() + self.ends.len() * 2 + 8);
+        put_varint(&mut payload, self.ends.len() as u64);
+        let mut start = 0;
+        for &end in &self.ends {
+            put_varint(&mut payload, (end - start) as u64);
+            start = end;
+        }
+        payload.extend_from_slice(&self.table);
+        payload.extend_from_slice(&self.out);
+        payload
+    }
+
     /// Writes a field or variant name: the same `&'static str` is found by its address, with
     /// no hashing or comparing of its bytes.
     fn name(&mut self, s: &'static str) {
@@ -217,27 +251,25 @@ impl Encoder {
     }
 
     fn begin(&mut self, tag: u8, len: Option<usize>) -> Compound<'_> {
+        let sized_values = tag == MAP && std::mem::take(&mut self.section_top);
         self.out.push(tag);
-        match len {
+        let (patch, expected) = match len {
             Some(n) => {
                 put_varint(&mut self.out, n as u64);
-                Compound {
-                    enc: self,
-                    patch: None,
-                    expected: n,
-                    written: 0,
-                }
+                (None, n)
             }
             None => {
                 let at = self.out.len();
                 self.out.extend_from_slice(&[0; 5]);
-                Compound {
-                    enc: self,
-                    patch: Some(at),
-                    expected: 0,
-                    written: 0,
-                }
+                (Some(at), 0)
             }
+        };
+        Compound {
+            enc: self,
+            patch,
+            expected,
+            written: 0,
+            sized_values,
         }
     }
 
@@ -256,6 +288,8 @@ struct Compound<'a> {
     patch: Option<usize>,
     expected: usize,
     written: usize,
+    /// A section's map: each value is preceded by its length in bytes (a padded varint).
+    sized_values: bool,
 }
 
 impl Compound<'_> {
@@ -378,9 +412,13 @@ impl<'a> ser::Serializer for &'a mut Encoder {
     }
     fn serialize_newtype_struct<T: Serialize + ?Sized>(
         self,
-        _: &'static str,
+        name: &'static str,
         v: &T,
     ) -> Result<(), Error> {
+        if name == LAZY_SECTION {
+            let section = section_to_vec(v)?;
+            return ser::Serializer::serialize_bytes(self, &section);
+        }
         v.serialize(self)
     }
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
@@ -463,6 +501,15 @@ impl ser::SerializeMap for Compound<'_> {
         self.element(k)
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Error> {
+        if self.sized_values {
+            let at = self.enc.out.len();
+            self.enc.out.extend_from_slice(&[0; 5]);
+            v.serialize(&mut *self.enc)?;
+            let len = u32::try_from(self.enc.out.len() - at - 5)
+                .map_err(|_| Error("a section value exceeds 4 GiB".into()))?;
+            patch_varint5(&mut self.enc.out, at, len);
+            return Ok(());
+        }
         v.serialize(&mut *self.enc)
     }
     fn end(self) -> Result<(), Error> {
@@ -507,13 +554,14 @@ pub fn from_slice<'de, T: de::Deserialize<'de>>(
     bytes: &'de [u8],
     max_depth: usize,
 ) -> Result<T, Error> {
+    let Table { text, spans, end } = read_table(bytes)?;
     let mut de = Decoder {
         input: bytes,
-        pos: 0,
-        table: Vec::new(),
+        pos: end,
+        text,
+        spans: &spans,
         depth_left: max_depth,
     };
-    de.read_table()?;
     let value = T::deserialize(&mut de)?;
     if de.pos != de.input.len() {
         return err(format!("{} bytes after the state", de.input.len() - de.pos));
@@ -521,14 +569,145 @@ pub fn from_slice<'de, T: de::Deserialize<'de>>(
     Ok(value)
 }
 
-struct Decoder<'de> {
+/// A payload's string table as read.
+struct Table<'de> {
+    /// The strings back to back (checked UTF-8).
+    text: &'de str,
+    /// Each string's span in `text`, by id.
+    spans: Vec<(u32, u32)>,
+    /// Where the table ends in the payload.
+    end: usize,
+}
+
+/// Reads the string table at the start of a payload: the strings' text (one UTF-8 check for
+/// all of them), each string's span in it, and where the table ends.
+fn read_table(bytes: &[u8]) -> Result<Table<'_>, Error> {
+    let mut de = Decoder {
+        input: bytes,
+        pos: 0,
+        text: "",
+        spans: &[],
+        depth_left: 0,
+    };
+    let count = de.count()?;
+    let mut spans = Vec::with_capacity(count);
+    let mut total = 0usize;
+    for _ in 0..count {
+        let n = de.varint()?;
+        let end = total
+            .checked_add(usize::try_from(n).unwrap_or(usize::MAX))
+            .filter(|&t| t <= de.remaining() && t <= u32::MAX as usize)
+            .ok_or_else(|| Error("the string table exceeds the file".into()))?;
+        spans.push((total as u32, end as u32));
+        total = end;
+    }
+    let blob = de.take(total)?;
+    // One validation pass for every string; each boundary must then fall between characters.
+    let text = std::str::from_utf8(blob).map_err(|e| Error(format!("string table: {e}")))?;
+    if let Some(&(a, _)) = spans
+        .iter()
+        .find(|&&(a, _)| !text.is_char_boundary(a as usize))
+    {
+        return err(format!(
+            "string table: a string starts inside a character (byte {a})"
+        ));
+    }
+    Ok(Table {
+        text,
+        spans,
+        end: de.pos,
+    })
+}
+
+/// A map read from a lazy section ([`LAZY_SECTION`]): its string table and its values' bytes,
+/// from which one value at a time is decoded.
+#[derive(Debug)]
+pub struct Section {
+    text: Box<str>,
+    spans: Vec<(u32, u32)>,
+    values: Box<[u8]>,
+}
+
+/// Where a value of a [`Section`] lies in it.
+pub type ValueSpan = (u32, u32);
+
+impl Section {
+    /// Reads a section's table and key index: every key in order (they must be strictly
+    /// increasing) with its value's span. The values are checked only when decoded.
+    pub fn parse(bytes: &[u8]) -> Result<(Section, Vec<(String, ValueSpan)>), Error> {
+        let Table { text, spans, end } = read_table(bytes)?;
+        let body = &bytes[end..];
+        let mut de = Decoder {
+            input: body,
+            pos: 0,
+            text,
+            spans: &spans,
+            depth_left: 1,
+        };
+        if de.byte()? != MAP {
+            return err("a lazy section must hold a map");
+        }
+        let count = de.count()?;
+        let mut keys: Vec<(String, ValueSpan)> = Vec::with_capacity(count);
+        for _ in 0..count {
+            if de.byte()? != STR {
+                return err("a lazy section's keys must be strings");
+            }
+            let key = de.string_id()?;
+            if keys.last().is_some_and(|(last, _)| last.as_str() >= key) {
+                return err(format!("a lazy section's keys are out of order at `{key}`"));
+            }
+            let len = de.fixed5()? as usize;
+            let at = de.pos;
+            de.take(len)?;
+            keys.push((key.to_string(), (at as u32, (at + len) as u32)));
+        }
+        if de.pos != body.len() {
+            return err(format!(
+                "{} bytes after a lazy section",
+                body.len() - de.pos
+            ));
+        }
+        let section = Section {
+            text: text.into(),
+            spans,
+            values: body.into(),
+        };
+        Ok((section, keys))
+    }
+
+    /// Decodes the value at `span` (from [`Section::parse`]).
+    pub fn decode<V: de::DeserializeOwned>(&self, span: ValueSpan) -> Result<V, Error> {
+        let (a, b) = (span.0 as usize, span.1 as usize);
+        let input = self
+            .values
+            .get(a..b)
+            .ok_or_else(|| Error("a value outside its section".into()))?;
+        let mut de = Decoder {
+            input,
+            pos: 0,
+            text: &self.text,
+            spans: &self.spans,
+            depth_left: MAX_DEPTH,
+        };
+        let value = V::deserialize(&mut de)?;
+        if de.pos != input.len() {
+            return err(format!("{} bytes after a value", input.len() - de.pos));
+        }
+        Ok(value)
+    }
+}
+
+struct Decoder<'t, 'de> {
     input: &'de [u8],
     pos: usize,
-    table: Vec<&'de str>,
+    /// The string table's text and each string's span in it.
+    text: &'de str,
+    spans: &'t [(u32, u32)],
     depth_left: usize,
 }
 
-impl<'de> Decoder<'de> {
+impl<'de> Decoder<'_, 'de> {
     fn remaining(&self) -> usize {
         self.input.len() - self.pos
     }
@@ -583,6 +762,18 @@ impl<'de> Decoder<'de> {
         err("integer longer than ten bytes")
     }
 
+    /// A padded five-byte varint (a length written after what it measures): exactly five
+    /// bytes, the first four with the continuation bit.
+    fn fixed5(&mut self) -> Result<u32, Error> {
+        let b = self.take(5)?;
+        if b[..4].iter().any(|&x| x < 0x80) || b[4] > 0x0f {
+            return err("a section value's length is not a padded five-byte varint");
+        }
+        Ok(b.iter()
+            .rev()
+            .fold(0u32, |v, &x| (v << 7) | (x & 0x7f) as u32))
+    }
+
     /// A count of elements that each take at least one byte: never more than what remains.
     fn count(&mut self) -> Result<usize, Error> {
         let n = self.varint()?;
@@ -604,40 +795,16 @@ impl<'de> Decoder<'de> {
         Ok(s)
     }
 
-    fn read_table(&mut self) -> Result<(), Error> {
-        let count = self.count()?;
-        let mut lens = Vec::with_capacity(count);
-        let mut total = 0usize;
-        for _ in 0..count {
-            let n = self.varint()?;
-            total = total
-                .checked_add(usize::try_from(n).unwrap_or(usize::MAX))
-                .filter(|&t| t <= self.remaining())
-                .ok_or_else(|| Error("the string table exceeds the file".into()))?;
-            lens.push(n as usize);
-        }
-        let blob = self.take(total)?;
-        // One validation pass for every string; each boundary must then fall between characters.
-        let blob = std::str::from_utf8(blob).map_err(|e| Error(format!("string table: {e}")))?;
-        self.table.reserve_exact(count);
-        let mut start = 0;
-        for n in lens {
-            let s = blob
-                .get(start..start + n)
-                .ok_or_else(|| Error("string table: a string ends inside a character".into()))?;
-            self.table.push(s);
-            start += n;
-        }
-        Ok(())
-    }
-
     fn string_id(&mut self) -> Result<&'de str, Error> {
         let id = self.varint()?;
-        match self.table.get(id as usize) {
-            Some(s) => Ok(s),
+        let text = self.text;
+        match self.spans.get(id as usize) {
+            Some(&(a, b)) => text
+                .get(a as usize..b as usize)
+                .ok_or_else(|| Error("string table: a string ends inside a character".into())),
             None => err(format!(
                 "string id {id} is not in the table of {}",
-                self.table.len()
+                self.spans.len()
             )),
         }
     }
@@ -653,7 +820,7 @@ impl<'de> Decoder<'de> {
     }
 }
 
-impl<'de> de::Deserializer<'de> for &mut Decoder<'de> {
+impl<'de> de::Deserializer<'de> for &mut Decoder<'_, 'de> {
     type Error = Error;
 
     fn is_human_readable(&self) -> bool {
@@ -732,9 +899,15 @@ impl<'de> de::Deserializer<'de> for &mut Decoder<'de> {
 
     fn deserialize_newtype_struct<V: Visitor<'de>>(
         self,
-        _: &'static str,
+        name: &'static str,
         visitor: V,
     ) -> Result<V::Value, Error> {
+        // A lazy section is handed over whole; a map written inline (format 2) is read as is.
+        if name == LAZY_SECTION && self.peek()? == BYTES {
+            self.pos += 1;
+            let n = usize::try_from(self.varint()?).unwrap_or(usize::MAX);
+            return visitor.visit_borrowed_bytes(self.take(n)?);
+        }
         visitor.visit_newtype_struct(self)
     }
 
@@ -746,12 +919,12 @@ impl<'de> de::Deserializer<'de> for &mut Decoder<'de> {
 }
 
 /// The elements of a sequence, or the entries of a map.
-struct Elements<'a, 'de> {
-    de: &'a mut Decoder<'de>,
+struct Elements<'a, 't, 'de> {
+    de: &'a mut Decoder<'t, 'de>,
     left: usize,
 }
 
-impl<'de> de::SeqAccess<'de> for Elements<'_, 'de> {
+impl<'de> de::SeqAccess<'de> for Elements<'_, '_, 'de> {
     type Error = Error;
     fn next_element_seed<T: DeserializeSeed<'de>>(
         &mut self,
@@ -768,7 +941,7 @@ impl<'de> de::SeqAccess<'de> for Elements<'_, 'de> {
     }
 }
 
-impl<'de> de::MapAccess<'de> for Elements<'_, 'de> {
+impl<'de> de::MapAccess<'de> for Elements<'_, '_, 'de> {
     type Error = Error;
     fn next_key_seed<K: DeserializeSeed<'de>>(
         &mut self,
@@ -789,11 +962,11 @@ impl<'de> de::MapAccess<'de> for Elements<'_, 'de> {
 }
 
 /// A non-unit enum variant: its name, then its content.
-struct Variant<'a, 'de> {
-    de: &'a mut Decoder<'de>,
+struct Variant<'a, 't, 'de> {
+    de: &'a mut Decoder<'t, 'de>,
 }
 
-impl<'a, 'de> de::EnumAccess<'de> for Variant<'a, 'de> {
+impl<'a, 't, 'de> de::EnumAccess<'de> for Variant<'a, 't, 'de> {
     type Error = Error;
     type Variant = Self;
     fn variant_seed<V: DeserializeSeed<'de>>(self, seed: V) -> Result<(V::Value, Self), Error> {
@@ -802,7 +975,7 @@ impl<'a, 'de> de::EnumAccess<'de> for Variant<'a, 'de> {
     }
 }
 
-impl<'de> de::VariantAccess<'de> for Variant<'_, 'de> {
+impl<'de> de::VariantAccess<'de> for Variant<'_, '_, 'de> {
     type Error = Error;
     fn unit_variant(self) -> Result<(), Error> {
         de::Deserialize::deserialize(&mut *self.de)
@@ -935,13 +1108,7 @@ mod tests {
     fn colliding_hashes_still_decode_exactly() {
         // A slot taken by another string with the same hash: the table then stores the string
         // again, never confuses the two.
-        let mut enc = Encoder {
-            out: Vec::new(),
-            recent: vec![(0, NO_ID); RECENT],
-            table: Vec::new(),
-            ends: Vec::new(),
-            names: [(0, 0, 0); NAME_CACHE],
-        };
+        let mut enc = Encoder::new(false);
         assert_eq!(enc.string("abc"), 0);
         let h = hash_str("xyz");
         enc.recent[(h as usize) % RECENT] = (h, 0); // pretend "xyz" collides with "abc"
@@ -967,7 +1134,8 @@ mod tests {
         let mut d = Decoder {
             input: &five,
             pos: 0,
-            table: vec![],
+            text: "",
+            spans: &[],
             depth_left: 1,
         };
         assert_eq!(d.varint().unwrap(), 300);

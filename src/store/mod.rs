@@ -1,0 +1,9 @@
+//! Persistence primitives below the world model: the snapshot codec ([`codec`]), maps read in
+//! one bulk build ([`bulk_map`]) and maps whose values are decoded only when used
+//! ([`LazyMap`]). Nothing here knows what a VPC or a policy is.
+
+pub mod bulk_map;
+pub mod codec;
+mod lazy_map;
+
+pub use lazy_map::LazyMap;
