@@ -28,11 +28,20 @@ pub const MAX_AUDIT_PARAMS: usize = 256;
 pub const OMITTED_PARAMETERS_KEY: &str = "ramsim:omittedParameters";
 
 /// `text` cut to `max` characters plus the marker, or `None` when it fits.
+#[inline]
 pub fn cut(text: &str, max: usize) -> Option<String> {
-    // A string of at most `max` bytes has at most `max` characters: no counting needed.
+    // A string of at most `max` bytes has at most `max` characters: no counting needed (and
+    // inlined, the dozen checks of every event cost a compare each).
     if text.len() <= max {
         return None;
     }
+    cut_long(text, max)
+}
+
+/// [`cut`] for text longer than `max` bytes: rare (hostile requests only).
+#[cold]
+#[inline(never)]
+fn cut_long(text: &str, max: usize) -> Option<String> {
     let (end, _) = text.char_indices().nth(max)?;
     let total = text.chars().count();
     let mut out = String::with_capacity(end + 40);

@@ -148,10 +148,13 @@ impl<'o> ObjectWriter<'o> {
     }
 }
 
-fn write_pairs<'v>(out: &mut Vec<u8>, pairs: impl Iterator<Item = (&'v String, &'v Value)>) {
+fn write_pairs<'v, K: AsRef<str> + 'v>(
+    out: &mut Vec<u8>,
+    pairs: impl Iterator<Item = (K, &'v Value)>,
+) {
     let mut obj = ObjectWriter::open(out);
     for (k, v) in pairs {
-        obj.data_key(k);
+        obj.data_key(k.as_ref());
         write_value(obj.out, v);
     }
     obj.close();

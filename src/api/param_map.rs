@@ -4,15 +4,17 @@
 //! SipHash, and each call copied ~10 parameters into one and inserted the five ActionTrail
 //! additions. The list copies without hashing; lookups scan at most a few dozen entries. It
 //! reads and writes as a JSON object, in insertion order, exactly like the map it replaces.
+//! The gateway's own keys (`AcsHost`, `RequestId`, …) are borrowed, not copied, on every call.
 
 use serde::de::{Deserialize, Deserializer};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 
 /// An insertion-ordered JSON object with unique keys.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ParamMap {
-    entries: Vec<(String, Value)>,
+    entries: Vec<(Cow<'static, str>, Value)>,
 }
 
 impl ParamMap {
@@ -33,7 +35,15 @@ impl ParamMap {
     pub fn insert(&mut self, key: &str, value: Value) {
         match self.entries.iter_mut().find(|(k, _)| k == key) {
             Some((_, v)) => *v = value,
-            None => self.entries.push((key.to_string(), value)),
+            None => self.entries.push((Cow::Owned(key.to_string()), value)),
+        }
+    }
+
+    /// [`ParamMap::insert`] for a key known at compile time: the name is borrowed, not copied.
+    pub fn insert_static(&mut self, key: &'static str, value: Value) {
+        match self.entries.iter_mut().find(|(k, _)| k == key) {
+            Some((_, v)) => *v = value,
+            None => self.entries.push((Cow::Borrowed(key), value)),
         }
     }
 
@@ -42,19 +52,19 @@ impl ParamMap {
     pub fn extend_from(&mut self, map: &Map<String, Value>) {
         debug_assert!(self.entries.is_empty());
         self.entries
-            .extend(map.iter().map(|(k, v)| (k.clone(), v.clone())));
+            .extend(map.iter().map(|(k, v)| (Cow::Owned(k.clone()), v.clone())));
     }
 
     /// Adds `key` only when it is absent.
-    pub fn insert_if_absent(&mut self, key: &str, value: impl FnOnce() -> Value) {
+    pub fn insert_if_absent(&mut self, key: &'static str, value: impl FnOnce() -> Value) {
         if self.get(key).is_none() {
-            self.entries.push((key.to_string(), value()));
+            self.entries.push((Cow::Borrowed(key), value()));
         }
     }
 
     /// The entries in order.
-    pub fn iter(&self) -> impl Iterator<Item = (&String, &Value)> {
-        self.entries.iter().map(|(k, v)| (k, v))
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.entries.iter().map(|(k, v)| (k.as_ref(), v))
     }
 
     /// Number of entries.
@@ -69,7 +79,10 @@ impl ParamMap {
 
     /// As a `serde_json` object.
     pub fn to_map(&self) -> Map<String, Value> {
-        self.entries.iter().cloned().collect()
+        self.entries
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect()
     }
 }
 
@@ -140,9 +153,16 @@ mod tests {
         let collected: ParamMap = [("k".to_string(), json!(1)), ("k".to_string(), json!(2))]
             .into_iter()
             .collect();
+        assert_eq!(collected.iter().collect::<Vec<_>>(), vec![("k", &json!(2))]);
+        // A static key behaves like any other.
+        let mut s = ParamMap::default();
+        s.insert_static("a", json!(1));
+        s.insert("a", json!(2));
+        s.insert_static("b", json!(3));
+        s.insert_static("b", json!(4));
         assert_eq!(
-            collected.iter().collect::<Vec<_>>(),
-            vec![(&"k".to_string(), &json!(2))]
+            s.to_map(),
+            serde_json::from_str(r#"{"a": 2, "b": 4}"#).unwrap()
         );
     }
 }

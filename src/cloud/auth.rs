@@ -48,10 +48,8 @@ impl World {
         ctx: &CallContext,
         op: &Operation,
     ) -> Result<AuthRequirements, CloudError> {
-        let now = self.clock.max(ctx.time);
-        self.caller_account(ctx)?;
         let mut keys = BTreeMap::new();
-        let resources = op.authorize(self, ctx, now, &mut keys)?;
+        let resources = self.authorization_resources(ctx, op, &mut keys)?;
         let decl = op.decl();
         Ok(AuthRequirements {
             action: decl.action.to_string(),
@@ -69,5 +67,19 @@ impl World {
             denial_code: decl.denial.code.to_string(),
             denial_message: decl.denial.message.to_string(),
         })
+    }
+
+    /// The concrete part of [`World::authorization_request`]: the pre-RAM checks, then the
+    /// resource ARNs (the injected condition keys go into `keys`). The rest is the API's
+    /// static declaration ([`Operation::decl`]), which the gateway reads without copying it.
+    pub fn authorization_resources(
+        &self,
+        ctx: &CallContext,
+        op: &Operation,
+        keys: &mut BTreeMap<String, String>,
+    ) -> Result<Vec<String>, CloudError> {
+        let now = self.clock.max(ctx.time);
+        self.caller_account(ctx)?;
+        op.authorize(self, ctx, now, keys)
     }
 }
