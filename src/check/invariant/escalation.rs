@@ -42,7 +42,7 @@
 
 use super::eval::Verdict;
 use super::rows::{
-    affected_actions, store_docs, ActionTable, EdgeKey, RowCache, RowKey, StoreDocs,
+    affected_actions, store_docs, ActionTable, EdgeKey, RowBoard, RowCache, RowKey, StoreDocs,
 };
 use super::StepInfo;
 use crate::api::catalog::{CATALOG, DEPENDENT_ONLY_ACTIONS};
@@ -615,6 +615,8 @@ pub struct EscalationMonitor {
     actions: Arc<BTreeMap<String, ActionTable>>,
     /// Whole rows by decision inputs, across the runs of this check.
     cache: Arc<Mutex<RowCache>>,
+    /// Where roots' and users' rows are published for the generator.
+    board: RowBoard,
     /// Initial clock (decisions use it).
     time: Timestamp,
     /// The initial world's snapshot.
@@ -636,11 +638,16 @@ fn account_of(key: &str) -> &str {
 impl EscalationMonitor {
     /// Computes the baseline from the initial state.
     pub fn new(initial: &SimState) -> EscalationMonitor {
-        EscalationMonitor::with_probes(initial, probe_table(initial))
+        EscalationMonitor::with_probes(initial, probe_table(initial), RowBoard::default())
     }
 
-    /// [`EscalationMonitor::new`] with the initial world's probes already computed.
-    pub(crate) fn with_probes(initial: &SimState, probes: ProbeTable) -> EscalationMonitor {
+    /// [`EscalationMonitor::new`] with the initial world's probes already computed, publishing
+    /// its rows on `board`.
+    pub(crate) fn with_probes(
+        initial: &SimState,
+        probes: ProbeTable,
+        board: RowBoard,
+    ) -> EscalationMonitor {
         let actions = Arc::new(
             probes
                 .iter()
@@ -660,6 +667,7 @@ impl EscalationMonitor {
             probes,
             actions,
             cache: Arc::new(Mutex::new(RowCache::default())),
+            board,
             time: initial.world.now(),
             initial: Snapshot::default(),
             current: Snapshot::default(),
@@ -858,6 +866,7 @@ impl EscalationMonitor {
                         allowed
                     }
                 };
+                self.board.put(key, fp, layout, &allowed);
                 let same = old.as_ref().is_some_and(|r| r.allowed == allowed);
                 if !same {
                     dirty.insert(key.clone());
@@ -1372,6 +1381,8 @@ mod tests {
         /// Rows whose answers moved while their principal's fingerprint did not (a peering
         /// answer toward an account that moved).
         moved_with_own_inputs_unchanged: usize,
+        /// Callers whose permitted APIs the generator read from the monitor's rows.
+        weights_from_rows: usize,
     }
 
     /// Runs `steps` steps generated from `initial` (as `check` generates them, through the
@@ -1389,9 +1400,13 @@ mod tests {
         use crate::check::prng::Rng;
         use crate::check::Exec;
         let probes = probe_table(initial);
-        let mut monitor = EscalationMonitor::with_probes(initial, Arc::clone(&probes));
+        let board = RowBoard::default();
+        let mut monitor =
+            EscalationMonitor::with_probes(initial, Arc::clone(&probes), board.clone());
         let actions: Vec<String> = actions.iter().map(|a| (*a).to_string()).collect();
-        let mut generator = Generator::with_probes(initial, &actions, &[], probes);
+        let mut generator =
+            Generator::with_probes(initial, &actions, &[], Arc::clone(&probes), board);
+        let mut plain = Generator::with_probes(initial, &actions, &[], probes, RowBoard::default());
         let mut exec = Exec::new(initial.clone(), false);
         let mut rng = Rng::new(seed);
         let mut focus: Option<String> = None;
@@ -1435,6 +1450,11 @@ mod tests {
                     ran.action
                 ));
             }
+            // The generator's permitted APIs read from the rows just published equal the
+            // decided ones.
+            seen.weights_from_rows += generator
+                .weights_agree_with(&mut plain, &exec.gw.state)
+                .map_err(|e| format!("after step {} ({:?}): {e}", i + 1, ran.action))?;
         }
         Ok(())
     }
@@ -1453,9 +1473,15 @@ mod tests {
             let result = differential(&worlds[w], actions, seed, 60, &mut seen.borrow_mut());
             prop_assert!(result.is_ok(), "{name} seed {seed}, {}", result.err().unwrap_or_default());
         });
-        // The sequences did write identities (the property is not vacuous).
+        // The sequences did write identities (the property is not vacuous), and the
+        // generator did read rows.
         let refreshes = seen.borrow().refreshes;
         assert!(refreshes > 100, "{refreshes} refreshes");
+        let from_rows = seen.borrow().weights_from_rows;
+        assert!(
+            from_rows > 100,
+            "{from_rows} callers' weights read from rows"
+        );
     }
 
     /// The same property on the account-move world for fixed seeds, so that it always runs:
