@@ -508,6 +508,13 @@ impl ProbeDecider {
         })
     }
 
+    /// Whether some decision of this caller can depend on a probe's resource
+    /// ([`crate::authz::PolicyStore::reads_resource`]): when not, probes that differ only in
+    /// their resource are answered alike.
+    pub(crate) fn reads_resource(&self) -> bool {
+        self.store.reads_resource()
+    }
+
     /// Would the gateway allow `probe` (with the target's RD keys, and for `sts:AssumeRole`
     /// the role's current trust policy)? Expired sessions can do nothing.
     pub(crate) fn allows(&self, state: &SimState, probe: &Probe) -> bool {
@@ -550,6 +557,23 @@ impl ProbeDecider {
         )
         .is_allowed()
     }
+}
+
+/// Always false outside tests; a test turns it on to show that the differential test catches
+/// rows whose probes were answered alike while the store tells resources apart.
+#[cfg(not(test))]
+fn tests_ignore_resource_reads() -> bool {
+    false
+}
+
+#[cfg(test)]
+thread_local! {
+    static IGNORE_RESOURCE_READS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+#[cfg(test)]
+fn tests_ignore_resource_reads() -> bool {
+    IGNORE_RESOURCE_READS.with(std::cell::Cell::get)
 }
 
 /// Why one principal can become another.
@@ -824,22 +848,45 @@ impl EscalationMonitor {
                             .get_or_insert_with(|| ProbeDecider::new(state, caller, self.time));
                         // `may_allow` of each probe's action, by the table's index of it
                         // (a row asks thousands of probes of a few hundred actions).
-                        let mut may: Vec<Option<bool>> =
-                            vec![None; table.map_or(0, ActionTable::action_count)];
+                        let actions = table.map_or(0, ActionTable::action_count);
+                        let mut may: Vec<Option<bool>> = vec![None; actions];
+                        // When no statement of the store reads the resource, probes of one
+                        // action with no target differ only in their resource and are decided
+                        // alike: one decision per action (a whole row asks thousands of probes
+                        // of a few hundred actions). Not in the recomputation from scratch
+                        // (`use_cache` false), which the differential test compares with.
+                        let blind = use_cache
+                            && (!decider.reads_resource() || tests_ignore_resource_reads());
+                        let mut alike: Vec<Option<(&'static str, bool)>> =
+                            vec![None; if blind { actions } else { 0 }];
                         let mut decide = |i: usize, p: &Probe| {
                             if p.is_assume() {
                                 return false;
                             }
-                            let slot = table
-                                .and_then(|t| t.own_action(i))
-                                .and_then(|a| may.get_mut(a));
-                            let may_allow = match slot {
+                            let own = table.and_then(|t| t.own_action(i));
+                            let may_allow = match own.and_then(|a| may.get_mut(a)) {
                                 Some(known) => {
                                     *known.get_or_insert_with(|| decider.may_allow(p.action))
                                 }
                                 None => decider.may_allow(p.action),
                             };
-                            may_allow && decider.allows(state, p)
+                            if !may_allow {
+                                return false;
+                            }
+                            let slot = own
+                                .filter(|_| p.target.is_none())
+                                .and_then(|a| alike.get_mut(a));
+                            match slot {
+                                Some(Some((action, allowed))) if *action == p.action => *allowed,
+                                Some(slot) => {
+                                    let allowed = decider.allows(state, p);
+                                    if slot.is_none() {
+                                        *slot = Some((p.action, allowed));
+                                    }
+                                    allowed
+                                }
+                                None => decider.allows(state, p),
+                            }
                         };
                         let allowed: Vec<bool> = match (&todo, &old) {
                             (Some(todo), Some(r)) => probes
@@ -1501,6 +1548,25 @@ mod tests {
         assert!(
             seen.moved_with_own_inputs_unchanged > 0,
             "no account move changed the answers of a principal whose inputs stayed: {seen:?}"
+        );
+    }
+
+    /// The differential test is not blind to the per-action shortcut of resource-blind
+    /// stores: with it applied to every store, also to stores whose statements tell resources
+    /// apart, rows differ from the recomputation on the bundled worlds.
+    #[test]
+    fn answering_probes_alike_for_stores_that_read_the_resource_is_caught() {
+        let worlds: Vec<SimState> = WORLDS.iter().map(|(w, _)| bundled_world(w)).collect();
+        IGNORE_RESOURCE_READS.with(|f| f.set(true));
+        let caught = (0..4).any(|seed| {
+            WORLDS.iter().zip(&worlds).any(|((_, actions), w)| {
+                differential(w, actions, seed, 30, &mut Exercised::default()).is_err()
+            })
+        });
+        IGNORE_RESOURCE_READS.with(|f| f.set(false));
+        assert!(
+            caught,
+            "no row differed with the shortcut applied to every store"
         );
     }
 
