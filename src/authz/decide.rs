@@ -69,6 +69,22 @@ pub struct PolicyStore {
 }
 
 impl PolicyStore {
+    /// Whether a decision on this store can depend on the resources of a request's pairs: a
+    /// set of it reads the resource ([`PolicySet::reads_resource`]), or it has
+    /// resource-group-scope sets (the group is the resource's) or a resource policy. When
+    /// false, requests that differ only in their pairs' resources — naming no owner, with the
+    /// same [`Request::resource_account`] — are decided alike.
+    pub fn reads_resource(&self) -> bool {
+        !self.resource_groups.is_empty()
+            || self.resource_policy.is_some()
+            || self.identity.reads_resource()
+            || self.session.as_ref().is_some_and(PolicySet::reads_resource)
+            || self
+                .control_chain
+                .iter()
+                .any(|n| n.policies.reads_resource() || n.all_scope.reads_resource())
+    }
+
     /// The resource-group-scope set for `rg`, created empty on first use.
     pub fn resource_group_set(&mut self, rg: &str) -> &mut PolicySet {
         let pos = match self.resource_groups.iter().position(|(id, _)| id == rg) {
@@ -436,6 +452,72 @@ mod tests {
         assert_eq!(owned.owner.as_deref(), Some("222"));
         let told = ActionResource::owned("vpc:DeleteVpc", "acs:vpc:r:222:vpc/v", Some("111"));
         assert_eq!(told.owner.as_deref(), Some("111"));
+    }
+
+    /// A store reads the resource exactly when one of its statements can tell resources
+    /// apart, or it has resource-group-scope sets or a resource policy.
+    #[test]
+    fn a_store_reads_the_resource_when_a_statement_can_tell_resources_apart() {
+        let set = |resource: &str| {
+            let text = format!(
+                r#"{{"Version":"1","Statement":[{{"Effect":"Allow","Action":"vpc:*",{resource}}}]}}"#
+            );
+            let policy = read_policy(&text, PolicyKind::Identity, &ReadOptions::default())
+                .policy
+                .expect("policy");
+            let mut set = PolicySet::new();
+            set.add(&policy, super::super::PolicySource::custom("p"), None);
+            set
+        };
+        let blind = [
+            r#""Resource":"*""#,
+            r#""Resource":["acs:vpc:*:*:vpc/v","*"]"#,
+        ];
+        let reads = [
+            r#""Resource":"acs:vpc:*:*:vpc/*""#,
+            r#""Resource":["acs:vpc:*:*:vpc/v","acs:vpc:*:*:vswitch/*"]"#,
+            r#""NotResource":"acs:vpc:*:*:vpc/v""#,
+        ];
+        for r in blind {
+            assert!(!set(r).reads_resource(), "{r}");
+            let store = PolicyStore {
+                identity: set(r),
+                ..PolicyStore::default()
+            };
+            assert!(!store.reads_resource(), "{r}");
+            let with_rg = PolicyStore {
+                resource_groups: vec![("rg-1".into(), set(r))],
+                ..store.clone()
+            };
+            assert!(with_rg.reads_resource(), "{r}: resource-group scope");
+            let with_rp = PolicyStore {
+                resource_policy: Some(set(r)),
+                ..store
+            };
+            assert!(with_rp.reads_resource(), "{r}: resource policy");
+        }
+        for r in reads {
+            assert!(set(r).reads_resource(), "{r}");
+            for store in [
+                PolicyStore {
+                    identity: set(r),
+                    ..PolicyStore::default()
+                },
+                PolicyStore {
+                    session: Some(set(r)),
+                    ..PolicyStore::default()
+                },
+                PolicyStore {
+                    control_chain: vec![ControlNode {
+                        all_scope: set(r),
+                        ..ControlNode::default()
+                    }],
+                    ..PolicyStore::default()
+                },
+            ] {
+                assert!(store.reads_resource(), "{r}");
+            }
+        }
     }
 
     /// §6.1 and §6.8 per pair: each resource is judged with its own owner.

@@ -588,6 +588,15 @@ impl PolicySet {
         self.sources.is_empty()
     }
 
+    /// Whether evaluating this set can read a request's resource: some statement has a
+    /// `NotResource`, or a `Resource` none of whose patterns is all stars. When false,
+    /// [`PolicySet::evaluate`] answers pairs that differ only in their resource alike.
+    pub fn reads_resource(&self) -> bool {
+        self.statements
+            .iter()
+            .any(|s| !matches!(s.resource_check, ResourceCheck::All))
+    }
+
     /// Basic evaluation (§6.2): any applicable Deny → ExplicitDeny; else any applicable Allow →
     /// Allow; else ImplicitDeny. `req.action` must be folded.
     ///

@@ -5,6 +5,7 @@
 use super::invariant::escalation::{
     fingerprint, layout_hash, probe_table, ProbeDecider, ProbeTable,
 };
+use super::invariant::rows::RowBoard;
 use super::prng::Rng;
 use crate::api::catalog::CATALOG;
 use crate::api::decision::trust_of;
@@ -267,8 +268,13 @@ pub struct Generator {
     /// What besides a caller's own policies its permitted APIs depend on — every role's trust
     /// policy (`sts:AssumeRole`) and the directory layout (peering toward an account's RD
     /// path) — hashed, as of an IAM generation: a trust rewrite or an account move makes the
-    /// cached weights stale even though the caller's policies did not change.
-    world_key: (u64, u64),
+    /// cached weights stale even though the caller's policies did not change. Kept with the
+    /// IAM generation it was computed at and the directory layout alone (the key of the
+    /// escalation monitor's rows on `board`).
+    world_key: (u64, u64, u64),
+    /// The escalation monitor's rows of roots and users, when it runs in the same check:
+    /// permitted APIs read them instead of deciding the same probes again.
+    board: RowBoard,
     /// The roles the `sts:AssumeRole` probes name (ARNs, sorted).
     assume_roles: Vec<String>,
     /// Pick weights of all APIs in play, permitted or not.
@@ -295,13 +301,18 @@ pub struct Generator {
 /// The hash of what permitted APIs depend on besides the caller's own policies (see
 /// `Generator::world_key`): the trust policies of the roles the `sts:AssumeRole` probes name
 /// (a role created during the run is not probed, so creating one changes nothing) and the
-/// directory layout.
-fn world_key(state: &SimState, assume_roles: &[String]) -> u64 {
+/// directory layout; with the generation it is computed at and the layout alone.
+fn world_key(state: &SimState, assume_roles: &[String]) -> (u64, u64, u64) {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     for arn in assume_roles {
         trust_of(state, arn).hash(&mut h);
     }
-    h.finish() ^ layout_hash(state).rotate_left(17)
+    let layout = layout_hash(state);
+    (
+        state.iam.generation,
+        h.finish() ^ layout.rotate_left(17),
+        layout,
+    )
 }
 
 fn principal_key(c: &Caller) -> String {
@@ -316,15 +327,23 @@ impl Generator {
     /// A generator for runs from `initial`; `actions` are `--actions` patterns over RAM actions
     /// (`vpc:*Peer*`) or API names, `principals` the `--principals` filter.
     pub fn new(initial: &SimState, actions: &[String], principals: &[String]) -> Generator {
-        Generator::with_probes(initial, actions, principals, probe_table(initial))
+        Generator::with_probes(
+            initial,
+            actions,
+            principals,
+            probe_table(initial),
+            RowBoard::default(),
+        )
     }
 
-    /// [`Generator::new`] with the initial world's probes already computed.
+    /// [`Generator::new`] with the initial world's probes already computed, reading the
+    /// escalation monitor's rows from `board`.
     pub(crate) fn with_probes(
         initial: &SimState,
         actions: &[String],
         principals: &[String],
         probes: ProbeTable,
+        board: RowBoard,
     ) -> Generator {
         let patterns: Vec<Wildcard> = actions
             .iter()
@@ -411,7 +430,8 @@ impl Generator {
             filter: PrincipalFilter::parse(principals),
             probes,
             probes_by_api,
-            world_key: (initial.iam.generation, world_key(initial, &assume_roles)),
+            world_key: world_key(initial, &assume_roles),
+            board,
             assume_roles,
             time: initial.world.now(),
             hints: harvest_hints(initial),
@@ -509,7 +529,7 @@ impl Generator {
     fn permitted_weights(&mut self, state: &SimState, caller: &Caller) -> Arc<Vec<u32>> {
         let generation = state.iam.policy_generation;
         if self.world_key.0 != state.iam.generation {
-            self.world_key = (state.iam.generation, world_key(state, &self.assume_roles));
+            self.world_key = world_key(state, &self.assume_roles);
         }
         let key = self.world_key.1;
         if let Some((g, k, weights)) = self.weights_at.get(caller) {
@@ -542,18 +562,32 @@ impl Generator {
             .probes_by_api
             .get(caller.account())
             .map_or(&[][..], Vec::as_slice);
-        let decider = ProbeDecider::new(state, caller, self.time);
+        // The monitor's row answers every probe but `sts:AssumeRole` (its edges are decided
+        // apart, toward the current roles): roots and users have the same store, principal
+        // and context there (no expiry, no session policy or AccessKeyId).
+        let row = self.board.get(&key.0, key.1, self.world_key.2);
+        let mut decider: Option<ProbeDecider> = None;
         let result: Arc<Vec<u32>> = Arc::new(
             self.apis
                 .iter()
                 .enumerate()
                 .map(|(position, (i, weight))| {
-                    let permitted = decider.may_allow(CATALOG[*i].action)
-                        && by_api.get(position).is_some_and(|list| {
-                            list.iter()
-                                .filter_map(|k| probes.get(*k as usize))
-                                .any(|p| decider.allows(state, p))
-                        });
+                    let action = CATALOG[*i].action;
+                    let list = by_api.get(position).map_or(&[][..], Vec::as_slice);
+                    let permitted = match &row {
+                        Some(row) if action != "sts:AssumeRole" => list
+                            .iter()
+                            .any(|k| row.get(*k as usize).copied().unwrap_or(false)),
+                        _ => {
+                            let decider = decider
+                                .get_or_insert_with(|| ProbeDecider::new(state, caller, self.time));
+                            decider.may_allow(action)
+                                && list
+                                    .iter()
+                                    .filter_map(|k| probes.get(*k as usize))
+                                    .any(|p| decider.allows(state, p))
+                        }
+                    };
                     if permitted {
                         *weight
                     } else {
@@ -1568,6 +1602,41 @@ impl Params<'_, '_> {
             _ => return None,
         };
         Some(m)
+    }
+}
+
+#[cfg(test)]
+impl Generator {
+    /// For every caller of `state`, compares this generator's permitted weights (read from
+    /// the escalation rows on its board where it can) with `plain`'s (a generator of the same
+    /// world without a board: every probe decided). `Ok` is the number of callers whose
+    /// weights came from a row; `Err` names the first caller whose weights differ.
+    pub(crate) fn weights_agree_with(
+        &mut self,
+        plain: &mut Generator,
+        state: &SimState,
+    ) -> Result<usize, String> {
+        let mut from_rows = 0;
+        for entry in self.callers(state) {
+            let read = self.permitted_weights(state, &entry.caller);
+            let layout = self.world_key.2;
+            let fp = fingerprint(state, &entry.caller);
+            if self
+                .board
+                .get(&principal_key(&entry.caller), fp, layout)
+                .is_some()
+            {
+                from_rows += 1;
+            }
+            let decided = plain.permitted_weights(state, &entry.caller);
+            if read != decided {
+                return Err(format!(
+                    "permitted weights of {} differ: {read:?} from the board, {decided:?} decided",
+                    entry.who
+                ));
+            }
+        }
+        Ok(from_rows)
     }
 }
 

@@ -532,14 +532,16 @@ impl Checker {
     pub fn new(initial: SimState, invariants: Vec<Invariant>, config: CheckConfig) -> Checker {
         // The probes of the initial world are computed once, for the generator and the
         // escalation monitor alike.
+        // The escalation monitor publishes its rows for the generator's permitted APIs.
         let probes = invariant::escalation::probe_table(&initial);
+        let board = invariant::rows::RowBoard::default();
         let traffic = traffic_move::reads_traffic(&invariants);
         let monitors = invariants
             .into_iter()
-            .map(|i| Monitor::with_probes(Arc::new(i), &initial, &probes))
+            .map(|i| Monitor::with_probes(Arc::new(i), &initial, &probes, &board))
             .collect();
         let mut generator =
-            Generator::with_probes(&initial, &config.actions, &config.principals, probes);
+            Generator::with_probes(&initial, &config.actions, &config.principals, probes, board);
         generator.cost_moves = traffic;
         Checker {
             initial,

@@ -42,7 +42,7 @@
 
 use super::eval::Verdict;
 use super::rows::{
-    affected_actions, store_docs, ActionTable, EdgeKey, RowCache, RowKey, StoreDocs,
+    affected_actions, store_docs, ActionTable, EdgeKey, RowBoard, RowCache, RowKey, StoreDocs,
 };
 use super::StepInfo;
 use crate::api::catalog::{CATALOG, DEPENDENT_ONLY_ACTIONS};
@@ -508,6 +508,13 @@ impl ProbeDecider {
         })
     }
 
+    /// Whether some decision of this caller can depend on a probe's resource
+    /// ([`crate::authz::PolicyStore::reads_resource`]): when not, probes that differ only in
+    /// their resource are answered alike.
+    pub(crate) fn reads_resource(&self) -> bool {
+        self.store.reads_resource()
+    }
+
     /// Would the gateway allow `probe` (with the target's RD keys, and for `sts:AssumeRole`
     /// the role's current trust policy)? Expired sessions can do nothing.
     pub(crate) fn allows(&self, state: &SimState, probe: &Probe) -> bool {
@@ -550,6 +557,23 @@ impl ProbeDecider {
         )
         .is_allowed()
     }
+}
+
+/// Always false outside tests; a test turns it on to show that the differential test catches
+/// rows whose probes were answered alike while the store tells resources apart.
+#[cfg(not(test))]
+fn tests_ignore_resource_reads() -> bool {
+    false
+}
+
+#[cfg(test)]
+thread_local! {
+    static IGNORE_RESOURCE_READS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+#[cfg(test)]
+fn tests_ignore_resource_reads() -> bool {
+    IGNORE_RESOURCE_READS.with(std::cell::Cell::get)
 }
 
 /// Why one principal can become another.
@@ -615,6 +639,8 @@ pub struct EscalationMonitor {
     actions: Arc<BTreeMap<String, ActionTable>>,
     /// Whole rows by decision inputs, across the runs of this check.
     cache: Arc<Mutex<RowCache>>,
+    /// Where roots' and users' rows are published for the generator.
+    board: RowBoard,
     /// Initial clock (decisions use it).
     time: Timestamp,
     /// The initial world's snapshot.
@@ -636,11 +662,16 @@ fn account_of(key: &str) -> &str {
 impl EscalationMonitor {
     /// Computes the baseline from the initial state.
     pub fn new(initial: &SimState) -> EscalationMonitor {
-        EscalationMonitor::with_probes(initial, probe_table(initial))
+        EscalationMonitor::with_probes(initial, probe_table(initial), RowBoard::default())
     }
 
-    /// [`EscalationMonitor::new`] with the initial world's probes already computed.
-    pub(crate) fn with_probes(initial: &SimState, probes: ProbeTable) -> EscalationMonitor {
+    /// [`EscalationMonitor::new`] with the initial world's probes already computed, publishing
+    /// its rows on `board`.
+    pub(crate) fn with_probes(
+        initial: &SimState,
+        probes: ProbeTable,
+        board: RowBoard,
+    ) -> EscalationMonitor {
         let actions = Arc::new(
             probes
                 .iter()
@@ -660,6 +691,7 @@ impl EscalationMonitor {
             probes,
             actions,
             cache: Arc::new(Mutex::new(RowCache::default())),
+            board,
             time: initial.world.now(),
             initial: Snapshot::default(),
             current: Snapshot::default(),
@@ -816,22 +848,45 @@ impl EscalationMonitor {
                             .get_or_insert_with(|| ProbeDecider::new(state, caller, self.time));
                         // `may_allow` of each probe's action, by the table's index of it
                         // (a row asks thousands of probes of a few hundred actions).
-                        let mut may: Vec<Option<bool>> =
-                            vec![None; table.map_or(0, ActionTable::action_count)];
+                        let actions = table.map_or(0, ActionTable::action_count);
+                        let mut may: Vec<Option<bool>> = vec![None; actions];
+                        // When no statement of the store reads the resource, probes of one
+                        // action with no target differ only in their resource and are decided
+                        // alike: one decision per action (a whole row asks thousands of probes
+                        // of a few hundred actions). Not in the recomputation from scratch
+                        // (`use_cache` false), which the differential test compares with.
+                        let blind = use_cache
+                            && (!decider.reads_resource() || tests_ignore_resource_reads());
+                        let mut alike: Vec<Option<(&'static str, bool)>> =
+                            vec![None; if blind { actions } else { 0 }];
                         let mut decide = |i: usize, p: &Probe| {
                             if p.is_assume() {
                                 return false;
                             }
-                            let slot = table
-                                .and_then(|t| t.own_action(i))
-                                .and_then(|a| may.get_mut(a));
-                            let may_allow = match slot {
+                            let own = table.and_then(|t| t.own_action(i));
+                            let may_allow = match own.and_then(|a| may.get_mut(a)) {
                                 Some(known) => {
                                     *known.get_or_insert_with(|| decider.may_allow(p.action))
                                 }
                                 None => decider.may_allow(p.action),
                             };
-                            may_allow && decider.allows(state, p)
+                            if !may_allow {
+                                return false;
+                            }
+                            let slot = own
+                                .filter(|_| p.target.is_none())
+                                .and_then(|a| alike.get_mut(a));
+                            match slot {
+                                Some(Some((action, allowed))) if *action == p.action => *allowed,
+                                Some(slot) => {
+                                    let allowed = decider.allows(state, p);
+                                    if slot.is_none() {
+                                        *slot = Some((p.action, allowed));
+                                    }
+                                    allowed
+                                }
+                                None => decider.allows(state, p),
+                            }
                         };
                         let allowed: Vec<bool> = match (&todo, &old) {
                             (Some(todo), Some(r)) => probes
@@ -858,6 +913,7 @@ impl EscalationMonitor {
                         allowed
                     }
                 };
+                self.board.put(key, fp, layout, &allowed);
                 let same = old.as_ref().is_some_and(|r| r.allowed == allowed);
                 if !same {
                     dirty.insert(key.clone());
@@ -1372,6 +1428,8 @@ mod tests {
         /// Rows whose answers moved while their principal's fingerprint did not (a peering
         /// answer toward an account that moved).
         moved_with_own_inputs_unchanged: usize,
+        /// Callers whose permitted APIs the generator read from the monitor's rows.
+        weights_from_rows: usize,
     }
 
     /// Runs `steps` steps generated from `initial` (as `check` generates them, through the
@@ -1389,9 +1447,13 @@ mod tests {
         use crate::check::prng::Rng;
         use crate::check::Exec;
         let probes = probe_table(initial);
-        let mut monitor = EscalationMonitor::with_probes(initial, Arc::clone(&probes));
+        let board = RowBoard::default();
+        let mut monitor =
+            EscalationMonitor::with_probes(initial, Arc::clone(&probes), board.clone());
         let actions: Vec<String> = actions.iter().map(|a| (*a).to_string()).collect();
-        let mut generator = Generator::with_probes(initial, &actions, &[], probes);
+        let mut generator =
+            Generator::with_probes(initial, &actions, &[], Arc::clone(&probes), board);
+        let mut plain = Generator::with_probes(initial, &actions, &[], probes, RowBoard::default());
         let mut exec = Exec::new(initial.clone(), false);
         let mut rng = Rng::new(seed);
         let mut focus: Option<String> = None;
@@ -1435,6 +1497,11 @@ mod tests {
                     ran.action
                 ));
             }
+            // The generator's permitted APIs read from the rows just published equal the
+            // decided ones.
+            seen.weights_from_rows += generator
+                .weights_agree_with(&mut plain, &exec.gw.state)
+                .map_err(|e| format!("after step {} ({:?}): {e}", i + 1, ran.action))?;
         }
         Ok(())
     }
@@ -1453,9 +1520,15 @@ mod tests {
             let result = differential(&worlds[w], actions, seed, 60, &mut seen.borrow_mut());
             prop_assert!(result.is_ok(), "{name} seed {seed}, {}", result.err().unwrap_or_default());
         });
-        // The sequences did write identities (the property is not vacuous).
+        // The sequences did write identities (the property is not vacuous), and the
+        // generator did read rows.
         let refreshes = seen.borrow().refreshes;
         assert!(refreshes > 100, "{refreshes} refreshes");
+        let from_rows = seen.borrow().weights_from_rows;
+        assert!(
+            from_rows > 100,
+            "{from_rows} callers' weights read from rows"
+        );
     }
 
     /// The same property on the account-move world for fixed seeds, so that it always runs:
@@ -1475,6 +1548,25 @@ mod tests {
         assert!(
             seen.moved_with_own_inputs_unchanged > 0,
             "no account move changed the answers of a principal whose inputs stayed: {seen:?}"
+        );
+    }
+
+    /// The differential test is not blind to the per-action shortcut of resource-blind
+    /// stores: with it applied to every store, also to stores whose statements tell resources
+    /// apart, rows differ from the recomputation on the bundled worlds.
+    #[test]
+    fn answering_probes_alike_for_stores_that_read_the_resource_is_caught() {
+        let worlds: Vec<SimState> = WORLDS.iter().map(|(w, _)| bundled_world(w)).collect();
+        IGNORE_RESOURCE_READS.with(|f| f.set(true));
+        let caught = (0..4).any(|seed| {
+            WORLDS.iter().zip(&worlds).any(|((_, actions), w)| {
+                differential(w, actions, seed, 30, &mut Exercised::default()).is_err()
+            })
+        });
+        IGNORE_RESOURCE_READS.with(|f| f.set(false));
+        assert!(
+            caught,
+            "no row differed with the shortcut applied to every store"
         );
     }
 

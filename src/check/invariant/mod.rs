@@ -14,7 +14,7 @@ pub mod cost;
 pub mod escalation;
 pub mod eval;
 pub mod parser;
-mod rows;
+pub(crate) mod rows;
 pub mod schema;
 
 use crate::api::SimState;
@@ -170,14 +170,17 @@ impl Monitor {
         }
     }
 
-    /// [`Monitor::new`] sharing the initial world's probe table with the generator.
+    /// [`Monitor::new`] sharing the initial world's probe table with the generator, and
+    /// publishing the escalation rows on `board` for it.
     pub(crate) fn with_probes(
         invariant: Arc<Invariant>,
         initial: &SimState,
         probes: &escalation::ProbeTable,
+        board: &rows::RowBoard,
     ) -> Monitor {
-        let escalation = matches!(invariant.rule, Rule::NoPrivilegeEscalation)
-            .then(|| escalation::EscalationMonitor::with_probes(initial, Arc::clone(probes)));
+        let escalation = matches!(invariant.rule, Rule::NoPrivilegeEscalation).then(|| {
+            escalation::EscalationMonitor::with_probes(initial, Arc::clone(probes), board.clone())
+        });
         Monitor {
             invariant,
             escalation,

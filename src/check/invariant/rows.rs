@@ -24,7 +24,7 @@ use crate::iam::system_policies::FULL_ALIYUN_ACCESS_ID;
 use crate::iam::Caller;
 use crate::policy::{read_policy, PolicyKind, ReadOptions};
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// Where in a policy store a document sits.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -421,5 +421,61 @@ impl RowCache {
             self.edges.clear();
         }
         self.edges.insert(key, allowed);
+    }
+}
+
+/// Direct rows by `(principal key, decision fingerprint, directory layout)` of roots and users,
+/// published by the escalation monitor for the generator: a caller's permitted APIs are
+/// "some probe of the API's action is allowed", and the monitor's row of the same principal
+/// already answers every probe of its account (same probes, same clock, same decision path),
+/// so the generator reads it instead of deciding them again. Sessions are not published:
+/// the generator asks with the session's own AccessKeyId and session policy, the monitor's
+/// role rows with neither.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RowBoard(Arc<Mutex<BoardRows>>);
+
+/// The board's rows by principal key, then by `(fingerprint, layout)` (looked up by the key's
+/// text without a copy of it), and how many there are.
+#[derive(Debug, Default)]
+struct BoardRows {
+    rows: HashMap<String, ByInputs>,
+    count: usize,
+}
+
+/// One principal's rows on the board by `(fingerprint, layout)`.
+type ByInputs = HashMap<(u64, u64), Arc<Vec<bool>>>;
+
+/// Largest number of rows on the board (then it starts over).
+const ROW_BOARD_LIMIT: usize = 4_096;
+
+impl RowBoard {
+    /// Whether rows of the principal with key `key` are published (roots and users).
+    pub(crate) fn publishes(key: &str) -> bool {
+        key.starts_with("root@") || key.starts_with("user/")
+    }
+
+    /// The row of `key` decided with fingerprint `fp` and layout `layout`, if published.
+    pub(crate) fn get(&self, key: &str, fp: u64, layout: u64) -> Option<Arc<Vec<bool>>> {
+        let board = self.0.lock().ok()?;
+        board.rows.get(key)?.get(&(fp, layout)).cloned()
+    }
+
+    /// Publishes `row` (roots' and users' rows only).
+    pub(crate) fn put(&self, key: &str, fp: u64, layout: u64, row: &Arc<Vec<bool>>) {
+        if !RowBoard::publishes(key) {
+            return;
+        }
+        if let Ok(mut board) = self.0.lock() {
+            if board.count >= ROW_BOARD_LIMIT {
+                *board = BoardRows::default();
+            }
+            let fresh = board
+                .rows
+                .entry(key.to_string())
+                .or_default()
+                .insert((fp, layout), Arc::clone(row))
+                .is_none();
+            board.count += usize::from(fresh);
+        }
     }
 }
