@@ -2,7 +2,8 @@
 //!
 //! Layers, dependencies pointing down only: [`cli`] → workflows ([`scenario`], [`lint`], …) →
 //! [`api`] (the gateway) → [`cloud`] / [`iam`] (the world) → [`authz`] (decisions) →
-//! [`policy`] (the language).
+//! [`policy`] (the language); [`store`] (the snapshot codec and lazily decoded maps) sits below
+//! the world and knows nothing of it.
 
 // Bad input must never panic: library code may not unwrap, expect or panic (tests may).
 #![cfg_attr(
