@@ -114,7 +114,32 @@ impl SimState {
     /// Loads a state file as every command reads it: the snapshot ([`SimState::load_snapshot`])
     /// with the calls of its journal replayed (see [`super::journal`]). This is the one loader
     /// of state files; readers do not lock, and see the state as of the last durable call.
+    ///
+    /// A server may write while a reader reads: it appends to one journal file, switches to the
+    /// other at a compaction, renames a new state file into place and then empties the journal
+    /// file that state holds. The reader's files are read one after the other, so it may see a
+    /// journal with a gap (an older read of one file, a newer of the other). What it loads is
+    /// always the snapshot plus consecutive calls — a state that existed — or an error. The
+    /// load is retried when the state file was replaced during it (the journal read may have
+    /// been emptied of calls that snapshot lacks: a state older than one a reader already saw),
+    /// and an error is retried while the journal changed under it; otherwise it is reported.
     pub fn load(path: &Path) -> Result<SimState, String> {
+        let mut attempt = 0;
+        loop {
+            let before = files_seen(path);
+            let loaded = SimState::load_once(path);
+            let after = files_seen(path);
+            attempt += 1;
+            // Replaced: the journal read may have been emptied of calls the snapshot read
+            // lacks (an older state than one already seen). Changed: an error may be a gap.
+            let settled = before[0] == after[0] && (loaded.is_ok() || before == after);
+            if settled || attempt == MAX_LOAD_ATTEMPTS {
+                return loaded;
+            }
+        }
+    }
+
+    fn load_once(path: &Path) -> Result<SimState, String> {
         let mut gateway = super::Gateway::new(SimState::load_snapshot(path)?);
         super::journal::replay(&mut gateway, path)?;
         let state = gateway.into_state();
@@ -497,6 +522,51 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
         }
         write_error(path, &e)
     })
+}
+
+/// How many times [`SimState::load`] reads a state file that keeps being replaced under it
+/// and its journal that keep changing under it before it reports the last attempt's error.
+const MAX_LOAD_ATTEMPTS: u32 = 32;
+
+/// What changes when a state file is replaced by a rename (its device, inode, change time and
+/// length) and when its journal files are appended to or emptied (their lengths).
+fn files_seen(path: &Path) -> [Option<FileIdentity>; 3] {
+    [
+        file_identity(path),
+        file_identity(&super::journal::journal_path(path)),
+        file_identity(&super::journal::second_journal_path(path)),
+    ]
+}
+
+/// A file's device, inode, change time (seconds, nanoseconds) and length.
+type FileIdentity = (u64, u64, i64, i64, u64);
+
+/// [`FileIdentity`] of the file at `path`; `None` when it cannot be read.
+fn file_identity(path: &Path) -> Option<FileIdentity> {
+    let meta = std::fs::metadata(path).ok()?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        Some((
+            meta.dev(),
+            meta.ino(),
+            meta.ctime(),
+            meta.ctime_nsec(),
+            meta.len(),
+        ))
+    }
+    #[cfg(not(unix))]
+    {
+        let modified = meta.modified().ok()?;
+        let since = modified.duration_since(std::time::UNIX_EPOCH).ok()?;
+        Some((
+            0,
+            0,
+            since.as_secs() as i64,
+            i64::from(since.subsec_nanos()),
+            meta.len(),
+        ))
+    }
 }
 
 /// `<path>: cannot write: <e>`, with a hint when the file-size limit (`EFBIG`) stopped it.

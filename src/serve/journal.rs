@@ -630,4 +630,60 @@ mod tests {
             t.join().unwrap();
         }
     }
+    /// A reader (`ramsim show`, `export`, `simulate --state` on a served state) that loads
+    /// while the server compacts again and again always sees a whole state, never a journal
+    /// with a gap (it read the old snapshot and then the journal the new one emptied), and
+    /// never an older state than it saw before.
+    #[test]
+    fn readers_racing_compactions_always_load_a_whole_state() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("s.state");
+        let mut gateway = Gateway::new(
+            SimState::from_world_file(Path::new(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/sdk/load-world.json"
+            )))
+            .unwrap(),
+        );
+        gateway.state.save(&state).unwrap();
+        let commit = Arc::new(GroupCommit::new());
+        let mut journal = Journal::open(&state, Arc::clone(&commit)).unwrap();
+        let threads = start(&commit, 1);
+        let rt = runtime();
+        let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let reader = {
+            let (state, done) = (state.clone(), Arc::clone(&done));
+            std::thread::spawn(move || {
+                let (mut loads, mut seen) = (0u32, 0u64);
+                while !done.load(std::sync::atomic::Ordering::Relaxed) && loads < 5000 {
+                    let requests = SimState::load(&state).map(|s| s.requests)?;
+                    if requests < seen {
+                        return Err(format!("went back from {seen} to {requests}"));
+                    }
+                    (seen, loads) = (requests, loads + 1);
+                }
+                Ok::<u32, String>(loads)
+            })
+        };
+        for _ in 0..40 {
+            let mut seq = 0;
+            for _ in 0..3 {
+                let r = record(gateway.state.requests);
+                gateway.call(&r.envelope, &r.request);
+                seq = journal.append(&r).unwrap();
+            }
+            rt.block_on(commit.durable(seq));
+            journal.finish_writer().unwrap();
+            assert!(journal.compact(&mut gateway.state, &state, 1000).unwrap());
+        }
+        journal.finish_writer().unwrap();
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+        let loads = reader.join().unwrap().unwrap();
+        assert!(loads > 0);
+        assert_eq!(SimState::load(&state).unwrap().requests, 120);
+        commit.stop();
+        for t in threads {
+            t.join().unwrap();
+        }
+    }
 }
