@@ -247,9 +247,9 @@ fn loading_rejects_foreign_future_and_torn_files() {
     assert!(case("torn.state", &bin[..bin.len() - 1]).contains("torn or truncated"));
     assert!(case("header.state", &bin[..10]).contains("truncated header"));
     let mut future = bin.clone();
-    future[8] = 4;
+    future[8] = 5;
     assert!(
-        case("future.state", &future).contains("binary state format version 4 is not supported")
+        case("future.state", &future).contains("binary state format version 5 is not supported")
     );
     let mut corrupt = bin.clone();
     let mid = corrupt.len() / 2;

@@ -679,16 +679,18 @@ fn a_scenario_cannot_advance_the_clock_past_what_a_state_file_holds() {
 }
 
 /// State files written in older snapshot formats — format 1 (MessagePack) by ramsim at 6043cbc,
-/// format 2 (string table, maps inline, no checksum) at 3f22d00, each by `init --world
+/// format 2 (string table, maps inline, no checksum) at 3f22d00, format 3 (lazy sections with
+/// parsed tables and keys) at e893ed3, each by `init --world
 /// corpus/worlds/peering.json`, `clock --advance 1m`, `call --as netops -- aliyun vpc
 /// CreateVpc --RegionId cn-hangzhou --CidrBlock 172.16.0.0/16`, `clock --advance 1m` — load
-/// exactly as those versions exported them (both exported the same bytes), and the next write
-/// turns them into format 3 with the same state as the same steps taken by this version.
+/// exactly as those versions exported them (all exported the same bytes), and the next write
+/// turns them into format 4 with the same state as the same steps taken by this version.
 #[test]
-fn older_state_files_load_exactly_and_the_next_write_makes_them_format_3() {
+fn older_state_files_load_exactly_and_the_next_write_makes_them_format_4() {
     for (fixture, format) in [
         ("format-1-peering.state", 1u32),
         ("format-2-peering.state", 2),
+        ("format-3-peering.state", 3),
     ] {
         older_format_loads_and_converts(fixture, format);
     }
@@ -735,7 +737,7 @@ fn older_format_loads_and_converts(fixture: &str, format: u32) {
     advance(&new);
     advance(&new);
     advance(&old);
-    assert_eq!(version(&old), 3u32.to_le_bytes());
+    assert_eq!(version(&old), 4u32.to_le_bytes());
     assert_eq!(export(&old), export(&new), "the same state");
     assert_eq!(
         fs::read(&old).unwrap(),

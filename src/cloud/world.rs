@@ -784,12 +784,12 @@ impl World {
     /// Every timer of the world with its due time (a full scan: building the queue after a
     /// load, and tests).
     fn scan_timers(&self) -> Vec<(Timestamp, Timer)> {
-        let keys = (self.vpcs.keys().map(|k| Timer::Vpc(k.clone())))
-            .chain(self.vswitches.keys().map(|k| Timer::VSwitch(k.clone())))
+        let keys = (self.vpcs.keys().map(|k| Timer::Vpc(k.to_string())))
+            .chain(self.vswitches.keys().map(|k| Timer::VSwitch(k.to_string())))
             .chain(
                 self.route_entries
                     .keys()
-                    .map(|k| Timer::RouteEntry(k.clone())),
+                    .map(|k| Timer::RouteEntry(k.to_string())),
             )
             .chain(self.peerings.keys().map(|k| Timer::Peering(k.clone())))
             .chain(

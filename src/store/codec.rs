@@ -146,14 +146,14 @@ pub const LAZY_SECTION: &str = "$ramsim::lazy_section";
 /// request values in audit events are JSON of at most that depth).
 pub const MAX_DEPTH: usize = 512;
 
-/// A map written as a section: `table  MAP count (STR key-id  len:varint5  value) × count`.
+/// A map written as a section ([`Section`]).
 fn section_to_vec<T: Serialize + ?Sized>(map: &T) -> Result<Vec<u8>, Error> {
     let mut enc = Encoder::new(true);
     map.serialize(&mut enc)?;
     if enc.section_top {
         return err("a lazy section must hold a map");
     }
-    Ok(enc.finish())
+    enc.finish_section()
 }
 
 struct Encoder {
@@ -169,9 +169,11 @@ struct Encoder {
     ends: Vec<usize>,
     /// Field and variant names by address: `(pointer, length, id + 1)`, direct-mapped.
     names: [(usize, usize, u32); NAME_CACHE],
-    /// Writing a section whose top-level map is not yet open: that map's values get length
-    /// prefixes.
+    /// Writing a section whose top-level map is not yet open: that map's keys go to
+    /// `section_entries` and its values back to back to `out`.
     section_top: bool,
+    /// A section's entries as written: `(key id, end of the value in out)`.
+    section_entries: Vec<(u32, u32)>,
 }
 
 /// Slots of the field-name cache (a state has a few hundred distinct field names).
@@ -192,7 +194,33 @@ impl Encoder {
             ends: Vec::new(),
             names: [(0, 0, 0); NAME_CACHE],
             section_top: section,
+            section_entries: Vec::new(),
         }
+    }
+
+    /// A section: its string table of fixed-width ends, then its entries and their values
+    /// (see [`Section`]).
+    fn finish_section(self) -> Result<Vec<u8>, Error> {
+        let too_big = || Error("a lazy section exceeds 4 GiB".into());
+        let count = |n: usize| u32::try_from(n).map_err(|_| too_big());
+        let mut out = Vec::with_capacity(
+            8 + self.ends.len() * 4
+                + self.table.len()
+                + self.section_entries.len() * 8
+                + self.out.len(),
+        );
+        out.extend_from_slice(&count(self.ends.len())?.to_le_bytes());
+        for &end in &self.ends {
+            out.extend_from_slice(&count(end)?.to_le_bytes());
+        }
+        out.extend_from_slice(&self.table);
+        out.extend_from_slice(&count(self.section_entries.len())?.to_le_bytes());
+        for &(key, end) in &self.section_entries {
+            out.extend_from_slice(&key.to_le_bytes());
+            out.extend_from_slice(&end.to_le_bytes());
+        }
+        out.extend_from_slice(&self.out);
+        Ok(out)
     }
 
     /// The payload: the string table, then what was written.
@@ -251,7 +279,16 @@ impl Encoder {
     }
 
     fn begin(&mut self, tag: u8, len: Option<usize>) -> Compound<'_> {
-        let sized_values = tag == MAP && std::mem::take(&mut self.section_top);
+        if tag == MAP && std::mem::take(&mut self.section_top) {
+            // A section's map: no tag or count (the entries are listed apart).
+            return Compound {
+                enc: self,
+                patch: None,
+                expected: len.unwrap_or(usize::MAX),
+                written: 0,
+                section: true,
+            };
+        }
         self.out.push(tag);
         let (patch, expected) = match len {
             Some(n) => {
@@ -269,7 +306,7 @@ impl Encoder {
             patch,
             expected,
             written: 0,
-            sized_values,
+            section: false,
         }
     }
 
@@ -288,8 +325,9 @@ struct Compound<'a> {
     patch: Option<usize>,
     expected: usize,
     written: usize,
-    /// A section's map: each value is preceded by its length in bytes (a padded varint).
-    sized_values: bool,
+    /// A section's map: each key's string id goes to the section's entry list, each value
+    /// to `out`.
+    section: bool,
 }
 
 impl Compound<'_> {
@@ -299,6 +337,9 @@ impl Compound<'_> {
     }
 
     fn finish(self) -> Result<(), Error> {
+        if self.section && self.expected == usize::MAX {
+            return Ok(());
+        }
         match self.patch {
             Some(at) => {
                 let n =
@@ -497,20 +538,33 @@ impl ser::SerializeMap for Compound<'_> {
     type Ok = ();
     type Error = Error;
     fn serialize_key<T: Serialize + ?Sized>(&mut self, k: &T) -> Result<(), Error> {
+        if self.section {
+            // Written as usual, then moved from `out` to the entry list.
+            self.written += 1;
+            let at = self.enc.out.len();
+            k.serialize(&mut *self.enc)?;
+            let written = self.enc.out.split_off(at);
+            let mut de = Decoder::over(&written);
+            if de.byte()? != STR {
+                return err("a lazy section's keys must be strings");
+            }
+            let id = u32::try_from(de.varint()?).map_err(|_| Error("too many strings".into()))?;
+            self.enc.section_entries.push((id, 0));
+            return Ok(());
+        }
         // A map entry counts once, at its key.
         self.element(k)
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Error> {
-        if self.sized_values {
-            let at = self.enc.out.len();
-            self.enc.out.extend_from_slice(&[0; 5]);
-            v.serialize(&mut *self.enc)?;
-            let len = u32::try_from(self.enc.out.len() - at - 5)
-                .map_err(|_| Error("a section value exceeds 4 GiB".into()))?;
-            patch_varint5(&mut self.enc.out, at, len);
-            return Ok(());
+        v.serialize(&mut *self.enc)?;
+        if self.section {
+            let end = u32::try_from(self.enc.out.len())
+                .map_err(|_| Error("a lazy section exceeds 4 GiB".into()))?;
+            if let Some(entry) = self.enc.section_entries.last_mut() {
+                entry.1 = end;
+            }
         }
-        v.serialize(&mut *self.enc)
+        Ok(())
     }
     fn end(self) -> Result<(), Error> {
         self.finish()
@@ -554,13 +608,34 @@ pub fn from_slice<'de, T: de::Deserialize<'de>>(
     bytes: &'de [u8],
     max_depth: usize,
 ) -> Result<T, Error> {
+    decode_payload(bytes, max_depth, false)
+}
+
+/// [`from_slice`] for a payload of snapshot format 3, whose lazy sections had a string table
+/// of varint lengths and each value's length before it: each section is rewritten in
+/// today's layout as it is read.
+pub fn from_slice_format3<'de, T: de::Deserialize<'de>>(
+    bytes: &'de [u8],
+    max_depth: usize,
+) -> Result<T, Error> {
+    decode_payload(bytes, max_depth, true)
+}
+
+fn decode_payload<'de, T: de::Deserialize<'de>>(
+    bytes: &'de [u8],
+    max_depth: usize,
+    format3_sections: bool,
+) -> Result<T, Error> {
     let Table { text, spans, end } = read_table(bytes)?;
     let mut de = Decoder {
         input: bytes,
         pos: end,
-        text,
-        spans: &spans,
+        strings: Strings::Spans {
+            text,
+            spans: &spans,
+        },
         depth_left: max_depth,
+        format3_sections,
     };
     let value = T::deserialize(&mut de)?;
     if de.pos != de.input.len() {
@@ -582,13 +657,7 @@ struct Table<'de> {
 /// Reads the string table at the start of a payload: the strings' text (one UTF-8 check for
 /// all of them), each string's span in it, and where the table ends.
 fn read_table(bytes: &[u8]) -> Result<Table<'_>, Error> {
-    let mut de = Decoder {
-        input: bytes,
-        pos: 0,
-        text: "",
-        spans: &[],
-        depth_left: 0,
-    };
+    let mut de = Decoder::over(bytes);
     let count = de.count()?;
     let mut spans = Vec::with_capacity(count);
     let mut total = 0usize;
@@ -603,7 +672,7 @@ fn read_table(bytes: &[u8]) -> Result<Table<'_>, Error> {
     }
     let blob = de.take(total)?;
     // One validation pass for every string. A boundary inside a character is refused where
-    // the string is used (`string_id`), so a lazily read section checks only what it reads.
+    // the string is used (`string_id`).
     let text = std::str::from_utf8(blob).map_err(|e| Error(format!("string table: {e}")))?;
     Ok(Table {
         text,
@@ -612,76 +681,144 @@ fn read_table(bytes: &[u8]) -> Result<Table<'_>, Error> {
     })
 }
 
-/// A map read from a lazy section ([`LAZY_SECTION`]): its string table and its values' bytes,
-/// from which one value at a time is decoded.
-#[derive(Debug)]
-pub struct Section {
-    text: Box<str>,
-    spans: Vec<(u32, u32)>,
-    values: Box<[u8]>,
+/// The little-endian `u32` at `at` of `bytes` (the caller checked the bounds).
+fn u32_at(bytes: &[u8], at: usize) -> u32 {
+    let mut b = [0; 4];
+    b.copy_from_slice(&bytes[at..at + 4]);
+    u32::from_le_bytes(b)
 }
 
-/// Where a value of a [`Section`] lies in it.
-pub type ValueSpan = (u32, u32);
+/// A map read from a lazy section ([`LAZY_SECTION`]), nothing of it parsed until used:
+///
+/// ```text
+/// section = strings:u32  end:u32 × strings  text      (string i = text[end(i−1)..end(i)])
+///           entries:u32  (key:u32  end:u32) × entries  values   (value i = values[end(i−1)..end(i)])
+/// ```
+///
+/// All integers are little-endian; `key` is a string id and the values use the section's
+/// string ids. Reading it checks only that these parts fit the bytes: a string is checked
+/// (its bounds and UTF-8) when it is used, a value when it is decoded, so a call that uses a
+/// few entries of a large section reads a few. The keys are written in increasing order and
+/// found by binary search; the order is checked where the whole map is read
+/// ([`crate::store::LazyMap`]'s iteration), since only a forged file (a matching checksum)
+/// could break it.
+#[derive(Debug)]
+pub struct Section {
+    bytes: Box<[u8]>,
+    text: usize,
+    text_len: usize,
+    entries: usize,
+    entries_at: usize,
+    values: usize,
+}
 
 impl Section {
-    /// Reads a section's table and key index: every key in order (they must be strictly
-    /// increasing) with its value's span. The values are checked only when decoded.
-    pub fn parse(bytes: &[u8]) -> Result<(Section, Vec<(String, ValueSpan)>), Error> {
-        let Table { text, spans, end } = read_table(bytes)?;
-        let body = &bytes[end..];
-        let mut de = Decoder {
-            input: body,
-            pos: 0,
-            text,
-            spans: &spans,
-            depth_left: 1,
+    /// Reads a section's layout (sizes only, see [`Section`]).
+    pub fn parse(bytes: &[u8]) -> Result<Section, Error> {
+        let short = || Error("a lazy section is cut short".into());
+        let word = |at: usize| -> Result<usize, Error> {
+            let end = at.checked_add(4).ok_or_else(short)?;
+            let b = bytes.get(at..end).ok_or_else(short)?;
+            Ok(u32_at(b, 0) as usize)
         };
-        if de.byte()? != MAP {
-            return err("a lazy section must hold a map");
-        }
-        let count = de.count()?;
-        let mut keys: Vec<(String, ValueSpan)> = Vec::with_capacity(count);
-        for _ in 0..count {
-            if de.byte()? != STR {
-                return err("a lazy section's keys must be strings");
-            }
-            let key = de.string_id()?;
-            if keys.last().is_some_and(|(last, _)| last.as_str() >= key) {
-                return err(format!("a lazy section's keys are out of order at `{key}`"));
-            }
-            let len = de.fixed5()? as usize;
-            let at = de.pos;
-            de.take(len)?;
-            keys.push((key.to_string(), (at as u32, (at + len) as u32)));
-        }
-        if de.pos != body.len() {
+        let strings = word(0)?;
+        let text = strings
+            .checked_mul(4)
+            .and_then(|n| n.checked_add(4))
+            .filter(|&t| t <= bytes.len())
+            .ok_or_else(short)?;
+        let text_len = if strings == 0 { 0 } else { word(text - 4)? };
+        let count_at = text.checked_add(text_len).ok_or_else(short)?;
+        let entries = word(count_at)?;
+        let entries_at = count_at + 4;
+        let values = entries
+            .checked_mul(8)
+            .and_then(|n| n.checked_add(entries_at))
+            .filter(|&v| v <= bytes.len())
+            .ok_or_else(short)?;
+        let values_len = if entries == 0 { 0 } else { word(values - 4)? };
+        if values_len != bytes.len() - values {
             return err(format!(
-                "{} bytes after a lazy section",
-                body.len() - de.pos
+                "a lazy section's values take {} bytes, its entries say {values_len}",
+                bytes.len() - values
             ));
         }
-        let section = Section {
-            text: text.into(),
-            spans,
-            values: body.into(),
-        };
-        Ok((section, keys))
+        Ok(Section {
+            bytes: bytes.into(),
+            text,
+            text_len,
+            entries,
+            entries_at,
+            values,
+        })
     }
 
-    /// Decodes the value at `span` (from [`Section::parse`]).
-    pub fn decode<V: de::DeserializeOwned>(&self, span: ValueSpan) -> Result<V, Error> {
-        let (a, b) = (span.0 as usize, span.1 as usize);
-        let input = self
-            .values
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.entries
+    }
+
+    /// True when the section has no entries.
+    pub fn is_empty(&self) -> bool {
+        self.entries == 0
+    }
+
+    fn strings(&self) -> Strings<'_, '_> {
+        Strings::Ends {
+            ends: &self.bytes[4..self.text],
+            text: &self.bytes[self.text..self.text + self.text_len],
+        }
+    }
+
+    /// The bytes of entry `i`'s key (`None` if its id or bounds are wrong).
+    pub fn key_bytes(&self, i: usize) -> Option<&[u8]> {
+        let at = self.entries_at + i * 8;
+        if i >= self.entries {
+            return None;
+        }
+        self.strings().bytes(u32_at(&self.bytes, at) as usize)
+    }
+
+    /// Entry `i`'s key.
+    pub fn key(&self, i: usize) -> Result<&str, Error> {
+        let bytes = self
+            .key_bytes(i)
+            .ok_or_else(|| Error(format!("entry {i} has no key in the section's table")))?;
+        std::str::from_utf8(bytes).map_err(|e| Error(format!("entry {i}'s key: {e}")))
+    }
+
+    /// The entry whose key is `key`, by binary search over the keys in order.
+    pub fn find(&self, key: &[u8]) -> Option<usize> {
+        let (mut lo, mut hi) = (0, self.entries);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            match self.key_bytes(mid)?.cmp(key) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return Some(mid),
+            }
+        }
+        None
+    }
+
+    /// Decodes entry `i`'s value.
+    pub fn decode<V: de::DeserializeOwned>(&self, i: usize) -> Result<V, Error> {
+        if i >= self.entries {
+            return err("an entry outside its section");
+        }
+        let end = |j: usize| u32_at(&self.bytes, self.entries_at + j * 8 + 4) as usize;
+        let (a, b) = (if i == 0 { 0 } else { end(i - 1) }, end(i));
+        let values = &self.bytes[self.values..];
+        let input = values
             .get(a..b)
+            .filter(|_| a <= b)
             .ok_or_else(|| Error("a value outside its section".into()))?;
         let mut de = Decoder {
             input,
             pos: 0,
-            text: &self.text,
-            spans: &self.spans,
+            strings: self.strings(),
             depth_left: MAX_DEPTH,
+            format3_sections: false,
         };
         let value = V::deserialize(&mut de)?;
         if de.pos != input.len() {
@@ -691,13 +828,159 @@ impl Section {
     }
 }
 
+/// Rewrites a lazy section of snapshot format 3 (`table  MAP count (STR key-id
+/// len:varint5 value) × count`, keys strictly increasing) in today's layout ([`Section`]).
+fn upgrade_format3_section(bytes: &[u8]) -> Result<Vec<u8>, Error> {
+    let Table { text, spans, end } = read_table(bytes)?;
+    let body = &bytes[end..];
+    let mut de = Decoder {
+        input: body,
+        pos: 0,
+        strings: Strings::Spans {
+            text,
+            spans: &spans,
+        },
+        depth_left: 1,
+        format3_sections: true,
+    };
+    if de.byte()? != MAP {
+        return err("a lazy section must hold a map");
+    }
+    let count = de.count()?;
+    let mut entries: Vec<(u32, u32)> = Vec::with_capacity(count);
+    let mut values = Vec::with_capacity(body.len());
+    let mut last: Option<&str> = None;
+    for _ in 0..count {
+        if de.byte()? != STR {
+            return err("a lazy section's keys must be strings");
+        }
+        let at = de.pos;
+        let key = de.string_id()?;
+        let id = u32::try_from(Decoder::over(&body[at..]).varint()?)
+            .map_err(|_| Error("too many strings".into()))?;
+        if last.is_some_and(|last| last >= key) {
+            return err(format!("a lazy section's keys are out of order at `{key}`"));
+        }
+        last = Some(key);
+        let len = de.fixed5()? as usize;
+        values.extend_from_slice(de.take(len)?);
+        let end = u32::try_from(values.len()).map_err(|_| Error("a section over 4 GiB".into()))?;
+        entries.push((id, end));
+    }
+    if de.pos != body.len() {
+        return err(format!(
+            "{} bytes after a lazy section",
+            body.len() - de.pos
+        ));
+    }
+    let mut out =
+        Vec::with_capacity(8 + spans.len() * 4 + text.len() + entries.len() * 8 + values.len());
+    out.extend_from_slice(&(spans.len() as u32).to_le_bytes());
+    for &(_, end) in &spans {
+        out.extend_from_slice(&end.to_le_bytes());
+    }
+    out.extend_from_slice(text.as_bytes());
+    out.extend_from_slice(&(entries.len() as u32).to_le_bytes());
+    for &(key, end) in &entries {
+        out.extend_from_slice(&key.to_le_bytes());
+        out.extend_from_slice(&end.to_le_bytes());
+    }
+    out.extend_from_slice(&values);
+    Ok(out)
+}
+
+/// Where a decoder finds the strings its ids name.
+#[derive(Clone, Copy)]
+enum Strings<'t, 'de> {
+    /// A payload's table: checked text and each string's span.
+    Spans {
+        text: &'de str,
+        spans: &'t [(u32, u32)],
+    },
+    /// A section's table: each string's end, little-endian `u32`s, and the unchecked text.
+    Ends { ends: &'de [u8], text: &'de [u8] },
+}
+
+impl<'de> Strings<'_, 'de> {
+    fn len(&self) -> usize {
+        match self {
+            Strings::Spans { spans, .. } => spans.len(),
+            Strings::Ends { ends, .. } => ends.len() / 4,
+        }
+    }
+
+    /// The bytes of string `id` (`None`: no such id, or bounds outside the text).
+    fn bytes(&self, id: usize) -> Option<&'de [u8]> {
+        match *self {
+            Strings::Spans { text, spans } => {
+                let &(a, b) = spans.get(id)?;
+                text.as_bytes().get(a as usize..b as usize)
+            }
+            Strings::Ends { ends, text } => {
+                if id >= ends.len() / 4 {
+                    return None;
+                }
+                let a = if id == 0 {
+                    0
+                } else {
+                    u32_at(ends, id * 4 - 4) as usize
+                };
+                let b = u32_at(ends, id * 4) as usize;
+                text.get(a..b)
+            }
+        }
+    }
+
+    /// String `id`, checked.
+    fn get(&self, id: u64) -> Result<&'de str, Error> {
+        let id = usize::try_from(id).unwrap_or(usize::MAX);
+        match *self {
+            Strings::Spans { text, spans } => match spans.get(id) {
+                Some(&(a, b)) => text
+                    .get(a as usize..b as usize)
+                    .ok_or_else(|| Error("string table: a string ends inside a character".into())),
+                None => err(format!(
+                    "string id {id} is not in the table of {}",
+                    spans.len()
+                )),
+            },
+            Strings::Ends { .. } => {
+                let bytes = self.bytes(id).ok_or_else(|| {
+                    Error(format!(
+                        "string id {id} is not in the section's table of {}",
+                        self.len()
+                    ))
+                })?;
+                std::str::from_utf8(bytes).map_err(|e| Error(format!("string table: {e}")))
+            }
+        }
+    }
+}
+
 struct Decoder<'t, 'de> {
     input: &'de [u8],
     pos: usize,
-    /// The string table's text and each string's span in it.
-    text: &'de str,
-    spans: &'t [(u32, u32)],
+    /// Where string ids point.
+    strings: Strings<'t, 'de>,
     depth_left: usize,
+    /// Lazy sections are in snapshot format 3's layout (rewritten as they are read).
+    format3_sections: bool,
+}
+
+impl<'de> Decoder<'static, 'de> {
+    /// A decoder of bare integers and bytes (no strings, no nesting).
+    fn over(input: &'de [u8]) -> Self {
+        Decoder {
+            input,
+            pos: 0,
+            strings: Strings::Spans {
+                text: "",
+                spans: &[],
+            },
+            depth_left: 0,
+            format3_sections: false,
+        }
+    }
 }
 
 impl<'de> Decoder<'_, 'de> {
@@ -790,16 +1073,7 @@ impl<'de> Decoder<'_, 'de> {
 
     fn string_id(&mut self) -> Result<&'de str, Error> {
         let id = self.varint()?;
-        let text = self.text;
-        match self.spans.get(id as usize) {
-            Some(&(a, b)) => text
-                .get(a as usize..b as usize)
-                .ok_or_else(|| Error("string table: a string ends inside a character".into())),
-            None => err(format!(
-                "string id {id} is not in the table of {}",
-                self.spans.len()
-            )),
-        }
+        self.strings.get(id)
     }
 
     fn nest<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T, Error>) -> Result<T, Error> {
@@ -899,7 +1173,11 @@ impl<'de> de::Deserializer<'de> for &mut Decoder<'_, 'de> {
         if name == LAZY_SECTION && self.peek()? == BYTES {
             self.pos += 1;
             let n = usize::try_from(self.varint()?).unwrap_or(usize::MAX);
-            return visitor.visit_borrowed_bytes(self.take(n)?);
+            let bytes = self.take(n)?;
+            if self.format3_sections {
+                return visitor.visit_byte_buf(upgrade_format3_section(bytes)?);
+            }
+            return visitor.visit_borrowed_bytes(bytes);
         }
         visitor.visit_newtype_struct(self)
     }
@@ -1124,13 +1402,7 @@ mod tests {
         }
         let mut five = vec![0u8; 5];
         patch_varint5(&mut five, 0, 300);
-        let mut d = Decoder {
-            input: &five,
-            pos: 0,
-            text: "",
-            spans: &[],
-            depth_left: 1,
-        };
+        let mut d = Decoder::over(&five);
         assert_eq!(d.varint().unwrap(), 300);
     }
 

@@ -1,63 +1,81 @@
 //! A string-keyed map whose values are decoded from the snapshot only when used.
 //!
 //! A `ramsim call` reads the whole state file but touches a handful of records: at 100,000
-//! VPCs, decoding every record took over 90 % of the call. A [`LazyMap`] read from a snapshot
-//! section ([`codec::LAZY_SECTION`]) holds every key and, per entry, where its value lies in
-//! the section; a value is decoded on first use and kept. Maps built in memory or read from
-//! JSON hold their values from the start. The methods are `BTreeMap`'s, so the world's code
-//! reads the same either way; iteration is in key order.
+//! VPCs, decoding every record took over 90 % of the call, and then building a B-tree of every
+//! key most of what was left. A [`LazyMap`] read from a snapshot section ([`codec::Section`])
+//! keeps the section as it was read: a key is found by binary search over the section's
+//! sorted entries and its value is decoded on first use and kept. What changes afterwards —
+//! entries inserted, replaced or removed — lives beside it: a B-tree of the entries written
+//! since and a set of the section's entries that are gone. Maps built in memory or read from
+//! JSON are just that B-tree. The methods are `BTreeMap`'s (keys borrowed as `&str`), so the
+//! world's code reads the same either way; iteration is in key order.
 //!
 //! A value that fails to decode (a damaged file) reads as absent, and the first such failure
 //! is kept: [`LazyMap::damage`] reports it, and a caller that must not act on a partial world
 //! ([`LazyMap::force_all`], a `ramsim call` before it writes) refuses with that error. So a
-//! damaged value never panics, and never becomes an answer or a write.
+//! damaged value never panics, and never becomes an answer or a write. The same holds for a
+//! key that cannot be read or is out of order (checked when the map is iterated).
 
-use super::codec::{self, Section, ValueSpan, LAZY_SECTION};
+use super::codec::{self, Section, LAZY_SECTION};
 use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, Visitor};
 use serde::ser::{self, SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
-use std::borrow::Borrow;
-use std::collections::btree_map::{self, BTreeMap, Entry};
-use std::collections::BTreeSet;
+use std::collections::btree_map::{self, BTreeMap};
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::{Arc, OnceLock};
 
 /// A string-keyed map in key order whose values may still be undecoded bytes of a snapshot.
 pub struct LazyMap<V> {
-    entries: BTreeMap<String, Slot<V>>,
-    /// The section the undecoded values come from.
-    section: Option<Arc<Section>>,
-    /// An entry read from the section was replaced or removed since.
-    loaded_changed: bool,
-    /// For a map read from a section: the keys inserted since (so the new entries are found
-    /// without visiting every slot).
-    fresh_keys: Option<BTreeSet<String>>,
-    /// The first value that failed to decode.
+    /// The entries read from a snapshot section.
+    loaded: Option<Loaded<V>>,
+    /// The entries inserted since the map was read (all entries of a map that was not). A key
+    /// here that the section also holds has its section entry marked gone.
+    fresh: BTreeMap<String, V>,
+    /// The first value or key that failed to decode.
     damage: OnceLock<String>,
 }
 
-struct Slot<V> {
-    /// Where the value lies in the section (`None`: inserted since the map was read).
-    span: Option<ValueSpan>,
-    /// The value once decoded (boxed: an undecoded slot stays small).
-    value: OnceLock<Box<V>>,
+/// A section's entries and what became of them.
+struct Loaded<V> {
+    section: Arc<Section>,
+    /// Each entry's value once decoded (boxed: an undecoded slot stays small).
+    slots: Box<[OnceLock<Box<V>>]>,
+    /// Entries removed or replaced since the load, one bit each (empty until the first).
+    gone: Vec<u64>,
+    gone_count: usize,
 }
 
-impl<V> Slot<V> {
-    fn fresh(value: V) -> Slot<V> {
-        Slot {
-            span: None,
-            value: OnceLock::from(Box::new(value)),
+impl<V> Loaded<V> {
+    fn is_gone(&self, i: usize) -> bool {
+        self.gone
+            .get(i / 64)
+            .is_some_and(|w| w >> (i % 64) & 1 == 1)
+    }
+
+    fn mark_gone(&mut self, i: usize) {
+        if self.gone.is_empty() {
+            self.gone = vec![0; self.slots.len().div_ceil(64)];
         }
+        self.gone[i / 64] |= 1 << (i % 64);
+        self.gone_count += 1;
+    }
+
+    /// The live entry whose key is `key`.
+    fn find(&self, key: &str) -> Option<usize> {
+        self.section
+            .find(key.as_bytes())
+            .filter(|&i| !self.is_gone(i))
     }
 }
 
-impl<V: Clone> Clone for Slot<V> {
+impl<V: Clone> Clone for Loaded<V> {
     fn clone(&self) -> Self {
-        Slot {
-            span: self.span,
-            value: self.value.clone(),
+        Loaded {
+            section: Arc::clone(&self.section),
+            slots: self.slots.clone(),
+            gone: self.gone.clone(),
+            gone_count: self.gone_count,
         }
     }
 }
@@ -65,10 +83,8 @@ impl<V: Clone> Clone for Slot<V> {
 impl<V: Clone> Clone for LazyMap<V> {
     fn clone(&self) -> Self {
         LazyMap {
-            entries: self.entries.clone(),
-            section: self.section.clone(),
-            loaded_changed: self.loaded_changed,
-            fresh_keys: self.fresh_keys.clone(),
+            loaded: self.loaded.clone(),
+            fresh: self.fresh.clone(),
             damage: self.damage.clone(),
         }
     }
@@ -77,45 +93,43 @@ impl<V: Clone> Clone for LazyMap<V> {
 impl<V> Default for LazyMap<V> {
     fn default() -> Self {
         LazyMap {
-            entries: BTreeMap::new(),
-            section: None,
-            loaded_changed: false,
-            fresh_keys: None,
+            loaded: None,
+            fresh: BTreeMap::new(),
             damage: OnceLock::new(),
         }
     }
 }
 
-/// The value of `slot`, decoded now if it was not yet; `None` if it fails to decode (the
-/// failure is kept in `damage`).
+/// The value of section entry `i`, decoded now if it was not yet; `None` if it fails to
+/// decode (the failure is kept in `damage`).
 fn read<'a, V: DeserializeOwned>(
-    section: &Option<Arc<Section>>,
+    section: &Section,
+    slot: &'a OnceLock<Box<V>>,
     damage: &OnceLock<String>,
-    key: &str,
-    slot: &'a Slot<V>,
+    i: usize,
 ) -> Option<&'a V> {
-    if let Some(v) = slot.value.get() {
+    if let Some(v) = slot.get() {
         return Some(v);
     }
-    let (span, section) = (slot.span?, section.as_ref()?);
-    match section.decode::<V>(span) {
-        Ok(v) => Some(slot.value.get_or_init(|| Box::new(v))),
+    match section.decode::<V>(i) {
+        Ok(v) => Some(slot.get_or_init(|| Box::new(v))),
         Err(e) => {
+            let key = section.key(i).unwrap_or("?");
             let _ = damage.set(format!("entry `{key}` is damaged: {e}"));
             None
         }
     }
 }
 
-/// The value of a slot taken out of the map.
-fn take<V: DeserializeOwned>(
-    section: &Option<Arc<Section>>,
-    damage: &OnceLock<String>,
-    key: &str,
-    slot: Slot<V>,
-) -> Option<V> {
-    read(section, damage, key, &slot)?;
-    slot.value.into_inner().map(|b| *b)
+/// Section entry `i`'s key; `None` if it cannot be read (kept as damage).
+fn key_of<'a>(section: &'a Section, damage: &OnceLock<String>, i: usize) -> Option<&'a str> {
+    match section.key(i) {
+        Ok(k) => Some(k),
+        Err(e) => {
+            let _ = damage.set(format!("a key is damaged: {e}"));
+            None
+        }
+    }
 }
 
 impl<V> LazyMap<V> {
@@ -126,29 +140,24 @@ impl<V> LazyMap<V> {
 
     /// Number of entries.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        let loaded = self
+            .loaded
+            .as_ref()
+            .map_or(0, |l| l.slots.len() - l.gone_count);
+        loaded + self.fresh.len()
     }
 
     /// True when the map has no entries.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.len() == 0
     }
 
     /// True when `key` has an entry (nothing is decoded).
-    pub fn contains_key<Q>(&self, key: &Q) -> bool
-    where
-        String: Borrow<Q>,
-        Q: Ord + ?Sized,
-    {
-        self.entries.contains_key(key)
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.fresh.contains_key(key) || self.loaded.as_ref().is_some_and(|l| l.find(key).is_some())
     }
 
-    /// The keys in order (nothing is decoded).
-    pub fn keys(&self) -> btree_map::Keys<'_, String, impl Sized> {
-        self.entries.keys()
-    }
-
-    /// The first value that failed to decode, as `entry `KEY` is damaged: …`.
+    /// The first value or key that failed to decode, as `entry `KEY` is damaged: …`.
     pub fn damage(&self) -> Option<&str> {
         self.damage.get().map(String::as_str)
     }
@@ -156,93 +165,80 @@ impl<V> LazyMap<V> {
     /// True unless an entry read from a snapshot was replaced or removed since: counts
     /// derived from the snapshot then still hold for those entries.
     pub fn loaded_intact(&self) -> bool {
-        !self.loaded_changed
+        self.loaded.as_ref().is_none_or(|l| l.gone_count == 0)
+    }
+
+    /// The values inserted since the map was read from a snapshot (all values of a map that
+    /// was not), in key order.
+    pub fn fresh_values(&self) -> btree_map::Values<'_, String, V> {
+        self.fresh.values()
+    }
+
+    /// The keys in order (nothing is decoded).
+    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &str> + '_ {
+        Merge::new(self).map(|(k, _)| k)
     }
 }
 
 impl<V: DeserializeOwned> LazyMap<V> {
     /// The value of `key`.
-    pub fn get<Q>(&self, key: &Q) -> Option<&V>
-    where
-        String: Borrow<Q>,
-        Q: Ord + ?Sized,
-    {
-        let (k, slot) = self.entries.get_key_value(key)?;
-        read(&self.section, &self.damage, k, slot)
+    pub fn get(&self, key: &str) -> Option<&V> {
+        if let Some(v) = self.fresh.get(key) {
+            return Some(v);
+        }
+        let l = self.loaded.as_ref()?;
+        let i = l.find(key)?;
+        read(&l.section, &l.slots[i], &self.damage, i)
     }
 
     /// The value of `key`, to change.
-    pub fn get_mut<Q>(&mut self, key: &Q) -> Option<&mut V>
-    where
-        String: Borrow<Q>,
-        Q: Ord + ?Sized,
-    {
-        let LazyMap {
-            entries,
-            section,
-            damage,
-            ..
-        } = self;
-        let (k, slot) = entries.get_key_value(key)?;
-        read(section, damage, k, slot)?;
-        entries.get_mut(key)?.value.get_mut().map(|b| &mut **b)
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut V> {
+        if self.fresh.contains_key(key) {
+            return self.fresh.get_mut(key);
+        }
+        let l = self.loaded.as_mut()?;
+        let i = l.find(key)?;
+        read(&l.section, &l.slots[i], &self.damage, i)?;
+        l.slots[i].get_mut().map(|b| &mut **b)
+    }
+
+    /// Takes section entry `i` out of the map: its value, if it decodes.
+    fn take_loaded(&mut self, i: usize) -> Option<V> {
+        let l = self.loaded.as_mut()?;
+        l.mark_gone(i);
+        read(&l.section, &l.slots[i], &self.damage, i)?;
+        l.slots[i].take().map(|b| *b)
     }
 
     /// Sets `key` to `value`; returns the value it replaces.
     pub fn insert(&mut self, key: String, value: V) -> Option<V> {
-        let LazyMap {
-            entries,
-            section,
-            loaded_changed,
-            fresh_keys,
-            damage,
-        } = self;
-        match entries.entry(key) {
-            Entry::Vacant(e) => {
-                if let Some(fresh) = fresh_keys {
-                    fresh.insert(e.key().clone());
-                }
-                e.insert(Slot::fresh(value));
-                None
-            }
-            Entry::Occupied(mut e) => {
-                let old = std::mem::replace(e.get_mut(), Slot::fresh(value));
-                *loaded_changed |= old.span.is_some();
-                take(section, damage, e.key(), old)
-            }
-        }
+        let in_section = match &self.loaded {
+            Some(l) if !self.fresh.contains_key(&key) => l.find(&key),
+            _ => None,
+        };
+        let old = in_section.and_then(|i| self.take_loaded(i));
+        self.fresh.insert(key, value).or(old)
     }
 
     /// Removes `key`; returns its key and value.
-    pub fn remove_entry<Q>(&mut self, key: &Q) -> Option<(String, V)>
-    where
-        String: Borrow<Q>,
-        Q: Ord + ?Sized,
-    {
-        let (k, slot) = self.entries.remove_entry(key)?;
-        self.loaded_changed |= slot.span.is_some();
-        if let Some(fresh) = &mut self.fresh_keys {
-            fresh.remove::<str>(k.as_str());
+    pub fn remove_entry(&mut self, key: &str) -> Option<(String, V)> {
+        if let Some(entry) = self.fresh.remove_entry(key) {
+            return Some(entry);
         }
-        let v = take(&self.section, &self.damage, &k, slot)?;
-        Some((k, v))
+        let i = self.loaded.as_ref()?.find(key)?;
+        let v = self.take_loaded(i)?;
+        Some((key.to_string(), v))
     }
 
     /// Removes `key`; returns its value.
-    pub fn remove<Q>(&mut self, key: &Q) -> Option<V>
-    where
-        String: Borrow<Q>,
-        Q: Ord + ?Sized,
-    {
+    pub fn remove(&mut self, key: &str) -> Option<V> {
         self.remove_entry(key).map(|(_, v)| v)
     }
 
     /// The entries in key order.
     pub fn iter(&self) -> Iter<'_, V> {
         Iter {
-            inner: self.entries.iter(),
-            section: &self.section,
-            damage: &self.damage,
+            merge: Merge::new(self),
         }
     }
 
@@ -251,97 +247,273 @@ impl<V: DeserializeOwned> LazyMap<V> {
         self.iter().map(|(_, v)| v)
     }
 
-    /// The entries in key order, to change.
-    pub fn iter_mut(&mut self) -> impl DoubleEndedIterator<Item = (&String, &mut V)> + '_ {
-        let (section, damage) = (&self.section, &self.damage);
-        self.entries.iter_mut().filter_map(move |(k, slot)| {
-            read(section, damage, k, slot)?;
-            Some((k, &mut **slot.value.get_mut()?))
+    /// The entries in key order, to change (every value is decoded first).
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (&str, &mut V)> + '_ {
+        self.force_all_quietly();
+        let LazyMap { loaded, fresh, .. } = self;
+        let mut section_side = match loaded {
+            Some(l) => {
+                let Loaded {
+                    section,
+                    slots,
+                    gone,
+                    ..
+                } = l;
+                let gone = &*gone;
+                let section = &**section;
+                Some(slots.iter_mut().enumerate().filter_map(move |(i, slot)| {
+                    if gone.get(i / 64).is_some_and(|w| w >> (i % 64) & 1 == 1) {
+                        return None;
+                    }
+                    Some((section.key(i).ok()?, &mut **slot.get_mut()?))
+                }))
+            }
+            None => None,
+        }
+        .into_iter()
+        .flatten()
+        .peekable();
+        let mut fresh_side = fresh.iter_mut().peekable();
+        std::iter::from_fn(move || {
+            let take_fresh = match (section_side.peek(), fresh_side.peek()) {
+                (Some((a, _)), Some((b, _))) => b.as_str() < *a,
+                (None, Some(_)) => true,
+                (_, None) => false,
+            };
+            if take_fresh {
+                fresh_side.next().map(|(k, v)| (k.as_str(), v))
+            } else {
+                section_side.next()
+            }
         })
     }
 
     /// The values in key order, to change.
-    pub fn values_mut(&mut self) -> impl DoubleEndedIterator<Item = &mut V> + '_ {
+    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut V> + '_ {
         self.iter_mut().map(|(_, v)| v)
     }
 
-    /// The values inserted since the map was read from a snapshot (all values of a map that
-    /// was not), in key order.
-    pub fn fresh_values(&self) -> Box<dyn Iterator<Item = &V> + '_> {
-        fn fresh<V>(slot: &Slot<V>) -> Option<&V> {
-            slot.value
-                .get()
-                .filter(|_| slot.span.is_none())
-                .map(|b| &**b)
-        }
-        match &self.fresh_keys {
-            Some(keys) => Box::new(keys.iter().filter_map(|k| fresh(self.entries.get(k)?))),
-            None => Box::new(self.entries.values().filter_map(fresh)),
-        }
+    fn force_all_quietly(&self) {
+        for _ in self.iter() {}
     }
 
-    /// Decodes every value; the first that fails is the error.
+    /// Decodes every value (and checks every key and the keys' order); the first that fails
+    /// is the error.
     pub fn force_all(&self) -> Result<(), String> {
-        for _ in self.iter() {}
+        self.force_all_quietly();
         match self.damage() {
             Some(e) => Err(e.to_string()),
             None => Ok(()),
         }
     }
 
-    /// A map read from a lazy section's bytes: the keys now, the values when used.
+    /// A map read from a lazy section's bytes: the values when used.
     fn from_section(bytes: &[u8]) -> Result<Self, codec::Error> {
-        let (section, keys) = Section::parse(bytes)?;
-        let entries = keys
-            .into_iter()
-            .map(|(k, span)| {
-                let slot = Slot {
-                    span: Some(span),
-                    value: OnceLock::new(),
-                };
-                (k, slot)
-            })
-            .collect();
+        let section = Section::parse(bytes)?;
+        let slots = (0..section.len()).map(|_| OnceLock::new()).collect();
         Ok(LazyMap {
-            entries,
-            section: Some(Arc::new(section)),
-            loaded_changed: false,
-            fresh_keys: Some(BTreeSet::new()),
+            loaded: Some(Loaded {
+                section: Arc::new(section),
+                slots,
+                gone: Vec::new(),
+                gone_count: 0,
+            }),
+            fresh: BTreeMap::new(),
             damage: OnceLock::new(),
         })
+    }
+}
+
+/// The live section entries and the fresh entries of a map, merged in key order, from both
+/// ends. A section key that cannot be read, or is not after the one before it (only in a
+/// forged file), is skipped and kept as the map's damage.
+struct Merge<'a, V> {
+    map: &'a LazyMap<V>,
+    /// The section entries not yet visited: `front..back`.
+    front: usize,
+    back: usize,
+    /// The last section key yielded from each end.
+    last_front: Option<&'a str>,
+    last_back: Option<&'a str>,
+    fresh: btree_map::Iter<'a, String, V>,
+    fresh_front: Option<(&'a String, &'a V)>,
+    fresh_back: Option<(&'a String, &'a V)>,
+}
+
+impl<'a, V> Merge<'a, V> {
+    fn new(map: &'a LazyMap<V>) -> Self {
+        Merge {
+            map,
+            front: 0,
+            back: map.loaded.as_ref().map_or(0, |l| l.slots.len()),
+            last_front: None,
+            last_back: None,
+            fresh: map.fresh.iter(),
+            fresh_front: None,
+            fresh_back: None,
+        }
+    }
+
+    /// The next live section entry from the front, with its key.
+    fn section_front(&mut self) -> Option<(usize, &'a str)> {
+        let l = self.map.loaded.as_ref()?;
+        while self.front < self.back {
+            let i = self.front;
+            if l.is_gone(i) {
+                self.front += 1;
+                continue;
+            }
+            let Some(k) = key_of(&l.section, &self.map.damage, i) else {
+                self.front += 1;
+                continue;
+            };
+            if self.last_front.is_some_and(|last| last >= k) {
+                let _ = self
+                    .map
+                    .damage
+                    .set(format!("the keys are out of order at `{k}`"));
+                self.front += 1;
+                continue;
+            }
+            return Some((i, k));
+        }
+        None
+    }
+
+    /// The next live section entry from the back, with its key.
+    fn section_back(&mut self) -> Option<(usize, &'a str)> {
+        let l = self.map.loaded.as_ref()?;
+        while self.front < self.back {
+            let i = self.back - 1;
+            if l.is_gone(i) {
+                self.back -= 1;
+                continue;
+            }
+            let Some(k) = key_of(&l.section, &self.map.damage, i) else {
+                self.back -= 1;
+                continue;
+            };
+            if self.last_back.is_some_and(|last| last <= k) {
+                let _ = self
+                    .map
+                    .damage
+                    .set(format!("the keys are out of order at `{k}`"));
+                self.back -= 1;
+                continue;
+            }
+            return Some((i, k));
+        }
+        None
+    }
+}
+
+/// One entry of a [`Merge`]: a section entry (by index) or a fresh one.
+enum Side<'a, V> {
+    Section(usize),
+    Fresh(&'a V),
+}
+
+impl<'a, V> Iterator for Merge<'a, V> {
+    type Item = (&'a str, Side<'a, V>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let fresh = self
+            .fresh_front
+            .take()
+            .or_else(|| self.fresh.next())
+            .or_else(|| self.fresh_back.take());
+        let section = self.section_front();
+        match (section, fresh) {
+            (Some((i, k)), Some((fk, fv))) => {
+                if fk.as_str() < k {
+                    self.fresh_front = None;
+                    // The section entry stays for the next call.
+                    Some((fk.as_str(), Side::Fresh(fv)))
+                } else {
+                    self.fresh_front = Some((fk, fv));
+                    self.front = i + 1;
+                    self.last_front = Some(k);
+                    Some((k, Side::Section(i)))
+                }
+            }
+            (Some((i, k)), None) => {
+                self.front = i + 1;
+                self.last_front = Some(k);
+                Some((k, Side::Section(i)))
+            }
+            (None, Some((fk, fv))) => Some((fk.as_str(), Side::Fresh(fv))),
+            (None, None) => None,
+        }
+    }
+}
+
+impl<V> DoubleEndedIterator for Merge<'_, V> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        let fresh = self
+            .fresh_back
+            .take()
+            .or_else(|| self.fresh.next_back())
+            .or_else(|| self.fresh_front.take());
+        let section = self.section_back();
+        match (section, fresh) {
+            (Some((i, k)), Some((fk, fv))) => {
+                if fk.as_str() > k {
+                    Some((fk.as_str(), Side::Fresh(fv)))
+                } else {
+                    self.fresh_back = Some((fk, fv));
+                    self.back = i;
+                    self.last_back = Some(k);
+                    Some((k, Side::Section(i)))
+                }
+            }
+            (Some((i, k)), None) => {
+                self.back = i;
+                self.last_back = Some(k);
+                Some((k, Side::Section(i)))
+            }
+            (None, Some((fk, fv))) => Some((fk.as_str(), Side::Fresh(fv))),
+            (None, None) => None,
+        }
     }
 }
 
 /// The entries of a [`LazyMap`] in key order (a value that fails to decode is skipped and
 /// kept as the map's damage).
 pub struct Iter<'a, V> {
-    inner: btree_map::Iter<'a, String, Slot<V>>,
-    section: &'a Option<Arc<Section>>,
-    damage: &'a OnceLock<String>,
+    merge: Merge<'a, V>,
 }
 
-impl<'a, V: DeserializeOwned> Iterator for Iter<'a, V> {
-    type Item = (&'a String, &'a V);
-
-    fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            let (k, slot) = self.inner.next()?;
-            if let Some(v) = read(self.section, self.damage, k, slot) {
-                return Some((k, v));
+impl<'a, V: DeserializeOwned> Iter<'a, V> {
+    fn value(&self, side: Side<'a, V>) -> Option<&'a V> {
+        match side {
+            Side::Fresh(v) => Some(v),
+            Side::Section(i) => {
+                let map = self.merge.map;
+                let l = map.loaded.as_ref()?;
+                read(&l.section, &l.slots[i], &map.damage, i)
             }
         }
     }
+}
 
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        (0, self.inner.size_hint().1)
+impl<'a, V: DeserializeOwned> Iterator for Iter<'a, V> {
+    type Item = (&'a str, &'a V);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let (k, side) = self.merge.next()?;
+            if let Some(v) = self.value(side) {
+                return Some((k, v));
+            }
+        }
     }
 }
 
 impl<V: DeserializeOwned> DoubleEndedIterator for Iter<'_, V> {
     fn next_back(&mut self) -> Option<Self::Item> {
         loop {
-            let (k, slot) = self.inner.next_back()?;
-            if let Some(v) = read(self.section, self.damage, k, slot) {
+            let (k, side) = self.merge.next_back()?;
+            if let Some(v) = self.value(side) {
                 return Some((k, v));
             }
         }
@@ -349,7 +521,7 @@ impl<V: DeserializeOwned> DoubleEndedIterator for Iter<'_, V> {
 }
 
 impl<'a, V: DeserializeOwned> IntoIterator for &'a LazyMap<V> {
-    type Item = (&'a String, &'a V);
+    type Item = (&'a str, &'a V);
     type IntoIter = Iter<'a, V>;
     fn into_iter(self) -> Iter<'a, V> {
         self.iter()
@@ -358,20 +530,34 @@ impl<'a, V: DeserializeOwned> IntoIterator for &'a LazyMap<V> {
 
 /// Takes the entries out in key order. A value that fails to decode is skipped, so this is for
 /// maps built in memory; check [`LazyMap::force_all`] first on one read from a snapshot.
-impl<V: DeserializeOwned + 'static> IntoIterator for LazyMap<V> {
+impl<V: DeserializeOwned> IntoIterator for LazyMap<V> {
     type Item = (String, V);
-    type IntoIter = Box<dyn Iterator<Item = (String, V)>>;
-    fn into_iter(self) -> Self::IntoIter {
-        let LazyMap {
-            entries,
-            section,
-            damage,
-            ..
-        } = self;
-        Box::new(entries.into_iter().filter_map(move |(k, slot)| {
-            let v = take(&section, &damage, &k, slot)?;
-            Some((k, v))
-        }))
+    type IntoIter = std::vec::IntoIter<(String, V)>;
+    fn into_iter(mut self) -> Self::IntoIter {
+        let order: Vec<(String, Option<usize>)> = Merge::new(&self)
+            .map(|(k, side)| {
+                let i = match side {
+                    Side::Section(i) => Some(i),
+                    Side::Fresh(_) => None,
+                };
+                (k.to_string(), i)
+            })
+            .collect();
+        let mut fresh = std::mem::take(&mut self.fresh);
+        let mut out = Vec::with_capacity(order.len());
+        for (k, i) in order {
+            let v = match (i, &mut self.loaded) {
+                (Some(i), Some(l)) => read(&l.section, &l.slots[i], &self.damage, i)
+                    .is_some()
+                    .then(|| l.slots[i].take().map(|b| *b))
+                    .flatten(),
+                _ => fresh.remove(&k),
+            };
+            if let Some(v) = v {
+                out.push((k, v));
+            }
+        }
+        out.into_iter()
     }
 }
 
@@ -390,9 +576,9 @@ impl<V> FromIterator<(String, V)> for LazyMap<V> {
 }
 
 impl<V> From<BTreeMap<String, V>> for LazyMap<V> {
-    fn from(map: BTreeMap<String, V>) -> Self {
+    fn from(fresh: BTreeMap<String, V>) -> Self {
         LazyMap {
-            entries: map.into_iter().map(|(k, v)| (k, Slot::fresh(v))).collect(),
+            fresh,
             ..LazyMap::default()
         }
     }
@@ -417,10 +603,14 @@ impl<V: Serialize + DeserializeOwned> Serialize for Entries<'_, V> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let map = self.0;
         let mut out = s.serialize_map(Some(map.len()))?;
-        for (k, slot) in &map.entries {
-            let v = read(&map.section, &map.damage, k, slot)
-                .ok_or_else(|| ser::Error::custom(map.damage().unwrap_or("a value is missing")))?;
+        for (k, v) in map.iter() {
+            if let Some(e) = map.damage() {
+                return Err(ser::Error::custom(e));
+            }
             out.serialize_entry(k, v)?;
+        }
+        if let Some(e) = map.damage() {
+            return Err(ser::Error::custom(e));
         }
         out.end()
     }
@@ -514,16 +704,21 @@ mod tests {
     fn a_section_reads_back_lazily_and_json_sees_a_plain_map() {
         let h = holder(&[("b", 2), ("a", 1), ("c", 3)]);
         let back = reread(&h);
-        assert!(back.map.entries.values().all(|s| s.value.get().is_none()));
+        let slots = |m: &LazyMap<Rec>| -> Vec<bool> {
+            m.loaded
+                .as_ref()
+                .unwrap()
+                .slots
+                .iter()
+                .map(|s| s.get().is_some())
+                .collect()
+        };
+        assert_eq!(slots(&back.map), [false; 3]);
         assert_eq!(back.map.len(), 3);
         assert_eq!(back.map.get("b"), Some(&rec("b", 2)));
         assert_eq!(
-            back.map
-                .entries
-                .values()
-                .filter(|s| s.value.get().is_some())
-                .count(),
-            1,
+            slots(&back.map),
+            [false, true, false],
             "only the value read is decoded"
         );
         assert_eq!(back, h);
@@ -584,7 +779,8 @@ mod tests {
         for cut in 0..bytes.len() {
             assert!(codec::from_slice::<Holder>(&bytes[..cut], 64).is_err());
         }
-        // Keys out of order (no field name holds a digit).
+        // Keys out of order (no field name holds a digit): a lookup may miss, and reading
+        // the whole map reports it.
         let swapped = codec::to_vec(&holder(&[("k1", 1), ("k2", 2)]))
             .unwrap()
             .iter()
@@ -594,8 +790,14 @@ mod tests {
                 b => b,
             })
             .collect::<Vec<u8>>();
-        let e = codec::from_slice::<Holder>(&swapped, 64).unwrap_err();
-        assert!(e.to_string().contains("out of order"), "{e}");
+        let back = codec::from_slice::<Holder>(&swapped, 64).unwrap();
+        let e = back.map.force_all().unwrap_err();
+        assert!(e.contains("out of order at `k1`"), "{e}");
+        assert!(codec::to_vec(&back).is_err(), "never written");
+        // Read from the back, too.
+        let back = codec::from_slice::<Holder>(&swapped, 64).unwrap();
+        assert_eq!(back.map.values().rev().count(), 1);
+        assert!(back.map.damage().unwrap().contains("out of order"));
     }
 
     #[derive(Debug, Clone)]
@@ -604,6 +806,7 @@ mod tests {
         Remove(u8),
         Bump(u8),
         Get(u8),
+        BumpAll,
         Reread,
     }
 
@@ -613,6 +816,7 @@ mod tests {
             (0u8..12).prop_map(Op::Remove),
             (0u8..12).prop_map(Op::Bump),
             (0u8..12).prop_map(Op::Get),
+            Just(Op::BumpAll),
             Just(Op::Reread),
         ]
     }
@@ -644,13 +848,27 @@ mod tests {
                         let k = format!("k{k}");
                         prop_assert_eq!(lazy.map.get(&k), model.get(&k));
                     }
+                    Op::BumpAll => {
+                        let mut seen = Vec::new();
+                        for (k, v) in lazy.map.iter_mut() {
+                            v.n = v.n.wrapping_add(1);
+                            seen.push(k.to_string());
+                        }
+                        for v in model.values_mut() { v.n = v.n.wrapping_add(1); }
+                        prop_assert!(seen.iter().eq(model.keys()));
+                    }
                     Op::Reread => {
                         lazy = reread(&lazy);
                         loaded = model.clone();
                     }
                 }
                 prop_assert_eq!(lazy.map.len(), model.len());
-                prop_assert!(lazy.map.iter().eq(model.iter()));
+                prop_assert!(lazy.map.iter().eq(model.iter().map(|(k, v)| (k.as_str(), v))));
+                prop_assert!(lazy.map.keys().rev().eq(model.keys().rev().map(String::as_str)));
+                for k in 0..12 {
+                    let k = format!("k{k}");
+                    prop_assert_eq!(lazy.map.contains_key(&k), model.contains_key(&k));
+                }
                 prop_assert!(lazy.map.values().rev().eq(model.values().rev()));
                 if lazy.map.loaded_intact() {
                     // Entries read from the section are all still there, unreplaced.

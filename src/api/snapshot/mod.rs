@@ -16,8 +16,9 @@
 //! (see [`codec`]), and the world's big maps as lazy sections whose values a `ramsim call`
 //! decodes only when it uses them ([`crate::store::LazyMap`]); the derived data (the timer
 //! queue, the VPC quota counts) saves that call a scan of every record. Older formats still
-//! load, and the next write turns them into version 3: version 1 was MessagePack with named
-//! fields (crate `rmp-serde`), version 2 the codec with every map inline and no checksum. All
+//! load, and the next write turns them into version 4: version 1 was MessagePack with named
+//! fields (crate `rmp-serde`), version 2 the codec with every map inline and no checksum,
+//! version 3 lazy sections whose string table and keys had to be parsed whole. All
 //! keep map order, so the same state always encodes to the same bytes. The JSON form stays
 //! available as `ramsim export`.
 //!
@@ -40,7 +41,11 @@ use std::path::Path;
 pub const MAGIC: [u8; 8] = *b"\xABRAMSIM\n";
 
 /// Version of the binary encoding (header and payload layout); bumped on incompatible changes.
-pub const SNAPSHOT_VERSION: u32 = 3;
+pub const SNAPSHOT_VERSION: u32 = 4;
+
+/// Format 3: lazy sections with a string table of varint lengths and each value's length
+/// before it (read, never written).
+const PARSED_SECTIONS_VERSION: u32 = 3;
 
 /// Format 2: the codec with every map inline and no checksum (read, never written).
 const STRING_TABLE_VERSION: u32 = 2;
@@ -90,7 +95,14 @@ pub fn decode(path: &Path, bytes: &[u8]) -> Result<SimState, String> {
     let u32_at =
         |at: usize| u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
     let format = u32_at(8);
-    if format != SNAPSHOT_VERSION && format != STRING_TABLE_VERSION && format != MSGPACK_VERSION {
+    if ![
+        SNAPSHOT_VERSION,
+        PARSED_SECTIONS_VERSION,
+        STRING_TABLE_VERSION,
+        MSGPACK_VERSION,
+    ]
+    .contains(&format)
+    {
         return Err(format!(
             "{file}: binary state format version {format} is not supported (expected {SNAPSHOT_VERSION})"
         ));
@@ -118,7 +130,8 @@ pub fn decode(path: &Path, bytes: &[u8]) -> Result<SimState, String> {
             serde::Deserialize::deserialize(&mut de).map_err(|e| e.to_string())
         }
         STRING_TABLE_VERSION => codec::from_slice(payload, MAX_DEPTH).map_err(|e| e.to_string()),
-        _ => decode_checked(payload),
+        PARSED_SECTIONS_VERSION => decode_checked(payload, true),
+        _ => decode_checked(payload, false),
     }
     .map_err(|e| format!("{file}: corrupt state file: {e}"))?;
     if state.format != "ramsim-state" || state.schema_version != STATE_SCHEMA_VERSION {
@@ -130,7 +143,7 @@ pub fn decode(path: &Path, bytes: &[u8]) -> Result<SimState, String> {
     Ok(state)
 }
 
-/// What format 3 encodes: the state, then what a lazily read world would otherwise rebuild
+/// What formats 3 and 4 encode: the state, then what a lazily read world would otherwise rebuild
 /// from every record.
 #[derive(Serialize)]
 struct BodyOut<'a> {
@@ -144,8 +157,8 @@ struct BodyIn {
     derived: SnapshotDerived,
 }
 
-/// A format-3 payload: the CRC-32 of the rest, then the body.
-fn decode_checked(payload: &[u8]) -> Result<SimState, String> {
+/// A format-3 or -4 payload: the CRC-32 of the rest, then the body.
+fn decode_checked(payload: &[u8], format3: bool) -> Result<SimState, String> {
     let (sum, body) = payload
         .split_first_chunk::<4>()
         .ok_or("truncated checksum")?;
@@ -156,7 +169,12 @@ fn decode_checked(payload: &[u8]) -> Result<SimState, String> {
             u32::from_le_bytes(*sum)
         ));
     }
-    let body: BodyIn = codec::from_slice(body, MAX_DEPTH).map_err(|e| e.to_string())?;
+    let body: BodyIn = if format3 {
+        codec::from_slice_format3(body, MAX_DEPTH)
+    } else {
+        codec::from_slice(body, MAX_DEPTH)
+    }
+    .map_err(|e| e.to_string())?;
     let mut state = body.state;
     state.world.adopt_snapshot_derived(body.derived);
     Ok(state)
