@@ -245,10 +245,15 @@ impl PoliciesBuilder {
                 AttachedScope::None,
                 AttachedEntityType::None,
             )?;
-            self.store.control_chain.push(node);
+            self.store.control_chain.push(Arc::new(node));
             self.control = true;
         }
-        let mut node = self.store.control_chain.pop().unwrap_or_default();
+        let mut node = self
+            .store
+            .control_chain
+            .pop()
+            .map(Arc::unwrap_or_clone)
+            .unwrap_or_default();
         let r = self.compile(
             name,
             json,
@@ -257,7 +262,7 @@ impl PoliciesBuilder {
             AttachedScope::None,
             AttachedEntityType::None,
         );
-        self.store.control_chain.push(node);
+        self.store.control_chain.push(Arc::new(node));
         r.map(|()| self)
     }
 

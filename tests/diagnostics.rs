@@ -476,6 +476,7 @@ fn explanation_explicit_deny_by_control_policy() {
                 policies,
                 all_scope: PolicySet::new(),
             }
+            .into()
         })
         .collect();
     let mut principal = user();

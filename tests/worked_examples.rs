@@ -181,6 +181,7 @@ impl Case {
                     policies: set_of(&self.id, PolicyKind::Control, &policies),
                     all_scope: PolicySet::new(),
                 }
+                .into()
             })
             .collect();
         self
@@ -1458,7 +1459,7 @@ fn s8_note_extending_to_delete_denies_every_delete() {
                     );
                     let p = parse(&id, PolicyKind::Control, &extended);
                     policies.add(&p, source(seed.name(), false), Some(&extended));
-                    n.policies = policies;
+                    std::sync::Arc::make_mut(n).policies = policies;
                 }
             }
             case.expect(ExplicitDeny, Some(deny_type));

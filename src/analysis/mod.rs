@@ -316,11 +316,13 @@ impl Flow {
         let mut store = PolicyStore::default();
         for s in &self.stages {
             match &s.kind {
-                StageKind::Control(t) => store.control_chain.push(ControlNode {
-                    target: t.clone(),
-                    policies: set(&s.policies),
-                    all_scope: PolicySet::new(),
-                }),
+                StageKind::Control(t) => {
+                    store.control_chain.push(std::sync::Arc::new(ControlNode {
+                        target: t.clone(),
+                        policies: set(&s.policies),
+                        all_scope: PolicySet::new(),
+                    }))
+                }
                 StageKind::Session => store.session = Some(set(&s.policies)),
                 StageKind::Identity => store.identity = set(&s.policies),
                 StageKind::ResourceGroup(rg) => {

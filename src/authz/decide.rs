@@ -10,6 +10,7 @@ use super::options::{EvalOptions, IdentityImplicitDenyType};
 use super::policy_set::{with_folded_action, Outcome, PairRequest, PolicySet};
 use super::principal::{Principal, PrincipalKind};
 use serde::Serialize;
+use std::sync::Arc;
 
 /// `PolicyType` of `AccessDeniedDetail` (§7.2): which stage denied.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -57,7 +58,9 @@ pub struct ControlNode {
 #[derive(Debug, Clone, Default)]
 pub struct PolicyStore {
     /// Control-policy nodes from the member up to the root folder (empty: no directory).
-    pub control_chain: Vec<ControlNode>,
+    /// Shared: every principal of an account has the same chain, and the nodes of one
+    /// target are compiled once for as long as its policies stay the same.
+    pub control_chain: Vec<Arc<ControlNode>>,
     /// The session policy of a role session, if one was passed to AssumeRole.
     pub session: Option<PolicySet>,
     /// Identity policies attached at account scope (user + its groups, or the role).
@@ -508,10 +511,10 @@ mod tests {
                     ..PolicyStore::default()
                 },
                 PolicyStore {
-                    control_chain: vec![ControlNode {
+                    control_chain: vec![Arc::new(ControlNode {
                         all_scope: set(r),
                         ..ControlNode::default()
-                    }],
+                    })],
                     ..PolicyStore::default()
                 },
             ] {

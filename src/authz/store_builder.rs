@@ -253,7 +253,7 @@ impl StoreSpec {
         member: &str,
         options: &ReadOptions,
         refs: &FileRefs,
-    ) -> Result<Vec<ControlNode>, String> {
+    ) -> Result<Vec<std::sync::Arc<ControlNode>>, String> {
         let detached = parse_levels(
             &self.detach_full_aliyun_access,
             "FullAliyunAccess detached at",
@@ -333,11 +333,11 @@ impl StoreSpec {
                         AttachedEntityType::ResourceDirectoryTarget,
                     );
                 }
-                ControlNode {
+                std::sync::Arc::new(ControlNode {
                     target,
                     policies: set,
                     all_scope: PolicySet::new(),
-                }
+                })
             })
             .collect())
     }

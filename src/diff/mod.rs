@@ -118,11 +118,11 @@ impl Version {
                     Some(&loaded.text),
                 );
                 PolicyStore {
-                    control_chain: vec![ControlNode {
+                    control_chain: vec![std::sync::Arc::new(ControlNode {
                         target: "member".into(),
                         policies: node,
                         all_scope: PolicySet::new(),
-                    }],
+                    })],
                     identity: system_set(ALLOW_ALL_NAME, PolicyKind::Identity),
                     ..PolicyStore::default()
                 }

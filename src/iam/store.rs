@@ -9,6 +9,9 @@ use crate::authz::policy_set::{AttachedEntityType, AttachedScope, PolicySourceTy
 use crate::authz::{ControlNode, PolicySet, PolicySource, PolicyStore};
 use crate::cloud::World;
 use crate::policy::{read_policy, Policy, PolicyKind, ReadOptions};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Parsed documents by (kind, text). Stores are rebuilt whenever a decision-changing write
 /// happens, from the same few documents each time; reading is a pure function of the text, so
@@ -21,6 +24,26 @@ thread_local! {
 
 /// Largest number of documents kept parsed per thread.
 const PARSE_CACHE_LIMIT: usize = 4_096;
+
+/// What [`Iam::control_node`] reads of each policy attached to a target, in order: id, type,
+/// document, effect scope.
+type NodeKey = Vec<(String, PolicyType, String, String)>;
+
+/// Compiled control nodes by target, each beside the [`NodeKey`] it was compiled from.
+type NodeCache = HashMap<String, Vec<(NodeKey, Arc<ControlNode>)>>;
+
+thread_local! {
+    /// Compiled control nodes by target, each with the attached policies it was compiled
+    /// from: every principal of an account shares the chain, and stores are rebuilt thousands
+    /// of times per check from the same few control policies. A node is a pure function of
+    /// its target and those policies, so a hit is the node compiling would give.
+    static NODES: RefCell<NodeCache> = RefCell::new(NodeCache::new());
+}
+
+/// Largest number of targets with cached nodes per thread (then the cache starts over).
+const NODE_CACHE_LIMIT: usize = 1_024;
+/// Largest number of policy combinations kept per target (oldest dropped first).
+const NODE_VARIANTS_LIMIT: usize = 8;
 
 fn parsed(text: &str, kind: PolicyKind) -> Option<std::rc::Rc<Policy>> {
     PARSED.with(|cache| {
@@ -67,16 +90,84 @@ impl Iam {
         name: &str,
         t: PolicyType,
     ) -> Option<(String, Option<String>)> {
+        self.identity_document_ref(account, name, t)
+            .map(|(d, v)| (d.to_string(), v.map(str::to_string)))
+    }
+
+    /// [`Iam::identity_document`], borrowed.
+    fn identity_document_ref(
+        &self,
+        account: &str,
+        name: &str,
+        t: PolicyType,
+    ) -> Option<(&str, Option<&str>)> {
         match t {
-            PolicyType::System => system_policy(name).map(|d| (d.to_string(), None)),
+            PolicyType::System => system_policy(name).map(|d| (d, None)),
             PolicyType::Custom => {
                 let p = self.accounts.get(account)?.policies.get(name)?;
-                Some((
-                    p.default_document()?.to_string(),
-                    Some(p.default_version.clone()),
-                ))
+                Some((p.default_document()?, Some(p.default_version.as_str())))
             }
         }
+    }
+
+    /// The control policies attached to `target`, in attachment order, without collecting.
+    fn attached_control_policies<'a>(
+        &'a self,
+        target: &str,
+    ) -> impl Iterator<Item = &'a super::model::ControlPolicy> + 'a {
+        self.control_attachments
+            .get(target)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.control_policies.get(id))
+    }
+
+    /// The compiled node of `target`, from the per-thread cache when its policies are those
+    /// it was compiled from.
+    fn shared_control_node(&self, target: &str) -> Arc<ControlNode> {
+        let attached = self.control_policies_at(target);
+        let same = |key: &NodeKey| {
+            key.len() == attached.len()
+                && key.iter().zip(&attached).all(|((id, t, doc, scope), cp)| {
+                    *id == cp.id
+                        && *t == cp.policy_type
+                        && *doc == cp.document
+                        && *scope == cp.effect_scope
+                })
+        };
+        if let Some(hit) = NODES.with(|nodes| {
+            nodes
+                .borrow()
+                .get(target)
+                .and_then(|v| v.iter().find(|(k, _)| same(k)))
+                .map(|(_, n)| Arc::clone(n))
+        }) {
+            return hit;
+        }
+        let node = Arc::new(self.control_node(target));
+        let key: NodeKey = attached
+            .iter()
+            .map(|cp| {
+                (
+                    cp.id.clone(),
+                    cp.policy_type,
+                    cp.document.clone(),
+                    cp.effect_scope.clone(),
+                )
+            })
+            .collect();
+        NODES.with(|nodes| {
+            let mut nodes = nodes.borrow_mut();
+            if nodes.len() >= NODE_CACHE_LIMIT {
+                nodes.clear();
+            }
+            let variants = nodes.entry(target.to_string()).or_default();
+            if variants.len() >= NODE_VARIANTS_LIMIT {
+                variants.remove(0);
+            }
+            variants.push((key, Arc::clone(&node)));
+        });
+        node
     }
 
     fn control_node(&self, target: &str) -> ControlNode {
@@ -122,10 +213,10 @@ impl Iam {
     }
 
     /// Control-policy nodes for `account`, member first, root last (empty outside a directory).
-    pub fn control_chain(&self, world: &World, account: &str) -> Vec<ControlNode> {
+    pub fn control_chain(&self, world: &World, account: &str) -> Vec<Arc<ControlNode>> {
         control_targets(world, account)
             .iter()
-            .map(|t| self.control_node(t))
+            .map(|t| self.shared_control_node(t))
             .collect()
     }
 
@@ -136,16 +227,17 @@ impl Iam {
     /// Must change whenever `policy_store` starts reading something new.
     pub fn store_fingerprint(&self, world: &World, caller: &Caller) -> u64 {
         use std::hash::{Hash, Hasher};
-        // SipHash with fixed keys: deterministic, and collisions are out of reach.
+        // SipHash with fixed keys: deterministic, and collisions are out of reach. Everything
+        // is hashed borrowed (a check fingerprints every principal after each policy change).
         let mut h = std::collections::hash_map::DefaultHasher::new();
         let account = caller.account();
         std::mem::discriminant(caller).hash(&mut h);
-        for target in control_targets(world, account) {
+        visit_control_targets(world, account, |target| {
             target.hash(&mut h);
-            for cp in self.control_policies_at(&target) {
+            for cp in self.attached_control_policies(target) {
                 (&cp.id, cp.policy_type, &cp.document, &cp.effect_scope).hash(&mut h);
             }
-        }
+        });
         let Some(acct) = self.accounts.get(account) else {
             return h.finish();
         };
@@ -153,14 +245,13 @@ impl Iam {
             return h.finish();
         }
         self.session_policy(caller).hash(&mut h);
-        let grantees = caller_grantees(acct, caller);
         for att in acct
             .attachments
             .iter()
-            .filter(|a| grantees.contains(&a.grantee))
+            .filter(|a| applies_to(acct, caller, &a.grantee))
         {
             att.hash(&mut h);
-            self.identity_document(account, &att.policy, att.policy_type)
+            self.identity_document_ref(account, &att.policy, att.policy_type)
                 .hash(&mut h);
         }
         h.finish()
@@ -263,27 +354,99 @@ pub(crate) fn caller_grantees(acct: &AccountIam, caller: &Caller) -> Vec<Grantee
     }
 }
 
+/// Whether `grantee` is one of [`caller_grantees`], without building them.
+fn applies_to(acct: &AccountIam, caller: &Caller, grantee: &Grantee) -> bool {
+    match (caller, grantee) {
+        (Caller::User { name, .. }, Grantee::User(u)) => u == name,
+        (Caller::User { name, .. }, Grantee::Group(g)) => acct
+            .users
+            .get(name)
+            .is_some_and(|u| u.groups.iter().any(|x| x == g)),
+        (Caller::Session { role, .. }, Grantee::Role(r)) => r == role,
+        _ => false,
+    }
+}
+
 /// The control-policy targets that bear on `account`: the member itself, then its folders up
 /// to the root (none outside a directory).
 pub(crate) fn control_targets(world: &World, account: &str) -> Vec<String> {
+    let mut targets = Vec::new();
+    visit_control_targets(world, account, |t| targets.push(t.to_string()));
+    targets
+}
+
+/// Calls `f` with each of [`control_targets`], in order, without collecting them.
+fn visit_control_targets(world: &World, account: &str, mut f: impl FnMut(&str)) {
     let Some(rd) = world.resource_directory() else {
-        return Vec::new();
+        return;
     };
     let Some(member) = rd.members.get(account) else {
-        return Vec::new();
+        return;
     };
-    let mut targets = vec![account.to_string()];
-    let mut folder = member.folder_id.clone();
+    f(account);
+    let mut folder = member.folder_id.as_str();
     // Bounded walk: a folder chain can be no longer than the number of folders.
     for _ in 0..=rd.folders.len() {
-        targets.push(folder.clone());
+        f(folder);
         if folder == rd.root_folder_id {
             break;
         }
-        match rd.folders.get(&folder) {
-            Some(f) => folder = f.parent_folder_id.clone(),
+        match rd.folders.get(folder) {
+            Some(f) => folder = f.parent_folder_id.as_str(),
             None => break,
         }
     }
-    targets
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::api::SimState;
+    use std::path::Path;
+    use std::sync::Arc;
+
+    #[test]
+    fn a_cached_control_node_follows_its_policies() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/worlds/esc-control.json");
+        let mut state = SimState::from_world_file(&path).expect("world");
+        let (account, target) = state
+            .world
+            .accounts()
+            .map(|a| a.uid.clone())
+            .find_map(|uid| {
+                let t = super::control_targets(&state.world, &uid)
+                    .into_iter()
+                    .find(|t| !state.iam.control_policies_at(t).is_empty())?;
+                Some((uid, t))
+            })
+            .expect("a target with control policies");
+        let position = super::control_targets(&state.world, &account)
+            .iter()
+            .position(|t| *t == target)
+            .expect("target in chain");
+        let node =
+            |state: &SimState| state.iam.control_chain(&state.world, &account)[position].clone();
+        let first = node(&state);
+        assert!(
+            Arc::ptr_eq(&first, &node(&state)),
+            "compiled once, then shared"
+        );
+        let id = state.iam.control_attachments[&target][0].clone();
+        state
+            .iam
+            .control_policies
+            .get_mut(&id)
+            .expect("attached policy")
+            .document =
+            r#"{"Version":"1","Statement":[{"Effect":"Deny","Action":"ram:*","Resource":"*"}]}"#
+                .into();
+        let changed = node(&state);
+        assert!(
+            !Arc::ptr_eq(&first, &changed),
+            "a new document is compiled anew"
+        );
+        assert_eq!(
+            format!("{changed:?}"),
+            format!("{:?}", state.iam.control_node(&target))
+        );
+    }
 }

@@ -746,11 +746,14 @@ pub fn build(s: &GenStore, g: &GenRequest) -> Result<Built, String> {
         let target = format!("node-{i}");
         let (policies, ref_policies) = set_of(&node.policies, PolicyKind::Control, &target)?;
         let (all_scope, ref_all) = set_of(&node.all_scope, PolicyKind::Control, &target)?;
-        store.control_chain.push(ControlNode {
-            target: target.clone(),
-            policies,
-            all_scope,
-        });
+        store.control_chain.push(
+            ControlNode {
+                target: target.clone(),
+                policies,
+                all_scope,
+            }
+            .into(),
+        );
         reference.control_chain.push(RefNode {
             target,
             policies: ref_policies,
