@@ -175,7 +175,7 @@ impl SimState {
     pub fn load_snapshot(path: &Path) -> Result<SimState, String> {
         let bytes = read_state_bytes(path)?;
         let mut state = if super::snapshot::is_snapshot(&bytes) {
-            super::snapshot::decode(path, &bytes)?
+            super::snapshot::decode(path, bytes)?
         } else {
             SimState::from_json_bytes(path, &bytes)?
         };

@@ -30,7 +30,9 @@
 
 use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 use serde::ser::{self, Serialize};
+use std::cell::RefCell;
 use std::fmt;
+use std::sync::Arc;
 
 const UNIT: u8 = 0;
 const FALSE: u8 = 1;
@@ -621,10 +623,32 @@ pub fn from_slice_format3<'de, T: de::Deserialize<'de>>(
     decode_payload(bytes, max_depth, true)
 }
 
+/// [`from_slice`] of `buf[start..]`, whose lazy sections keep `buf` (shared, not copied)
+/// instead of a copy of their bytes: a snapshot's sections are most of its file.
+pub fn from_shared<'de, T: de::Deserialize<'de>>(
+    buf: &'de Arc<Vec<u8>>,
+    start: usize,
+    max_depth: usize,
+) -> Result<T, Error> {
+    let bytes = buf
+        .get(start..)
+        .ok_or_else(|| Error("a payload outside its buffer".into()))?;
+    decode_with(bytes, max_depth, false, Some(buf))
+}
+
 fn decode_payload<'de, T: de::Deserialize<'de>>(
     bytes: &'de [u8],
     max_depth: usize,
     format3_sections: bool,
+) -> Result<T, Error> {
+    decode_with(bytes, max_depth, format3_sections, None)
+}
+
+fn decode_with<'de, T: de::Deserialize<'de>>(
+    bytes: &'de [u8],
+    max_depth: usize,
+    format3_sections: bool,
+    shared: Option<&'de Arc<Vec<u8>>>,
 ) -> Result<T, Error> {
     let Table { text, spans, end } = read_table(bytes)?;
     let mut de = Decoder {
@@ -636,6 +660,7 @@ fn decode_payload<'de, T: de::Deserialize<'de>>(
         },
         depth_left: max_depth,
         format3_sections,
+        shared,
     };
     let value = T::deserialize(&mut de)?;
     if de.pos != de.input.len() {
@@ -704,7 +729,12 @@ fn u32_at(bytes: &[u8], at: usize) -> u32 {
 /// could break it.
 #[derive(Debug)]
 pub struct Section {
-    bytes: Box<[u8]>,
+    /// The buffer the section lies in: the snapshot file's, shared ([`from_shared`]), or a
+    /// copy of the section.
+    buf: Arc<Vec<u8>>,
+    /// Where the section lies in `buf`.
+    start: usize,
+    byte_len: usize,
     text: usize,
     text_len: usize,
     entries: usize,
@@ -712,9 +742,40 @@ pub struct Section {
     values: usize,
 }
 
+thread_local! {
+    /// The shared buffer of the section being handed to a visitor, and where the section
+    /// starts in it ([`from_shared`]): serde's visitors take only a byte slice, so
+    /// [`Section::parse`] finds the buffer here.
+    static SECTION_SOURCE: RefCell<Option<(Arc<Vec<u8>>, usize)>> = const { RefCell::new(None) };
+}
+
 impl Section {
-    /// Reads a section's layout (sizes only, see [`Section`]).
+    /// The section's bytes.
+    fn bytes(&self) -> &[u8] {
+        self.buf
+            .get(self.start..self.start + self.byte_len)
+            .unwrap_or_default()
+    }
+
+    /// Reads a section's layout (sizes only, see [`Section`]). The bytes are shared when they
+    /// are the section a [`from_shared`] decoder hands over, copied otherwise.
     pub fn parse(bytes: &[u8]) -> Result<Section, Error> {
+        let shared = SECTION_SOURCE
+            .with(|s| s.borrow_mut().take())
+            .filter(|(buf, at)| {
+                buf.get(*at..at + bytes.len())
+                    .is_some_and(|b| std::ptr::eq(b.as_ptr(), bytes.as_ptr()))
+            });
+        let mut section = Section::layout(bytes)?;
+        (section.buf, section.start) = match shared {
+            Some(source) => source,
+            None => (Arc::new(bytes.to_vec()), 0),
+        };
+        Ok(section)
+    }
+
+    /// The layout of the section `bytes` (its buffer still to be set).
+    fn layout(bytes: &[u8]) -> Result<Section, Error> {
         let short = || Error("a lazy section is cut short".into());
         let word = |at: usize| -> Result<usize, Error> {
             let end = at.checked_add(4).ok_or_else(short)?;
@@ -744,7 +805,9 @@ impl Section {
             ));
         }
         Ok(Section {
-            bytes: bytes.into(),
+            buf: Arc::default(),
+            start: 0,
+            byte_len: bytes.len(),
             text,
             text_len,
             entries,
@@ -764,9 +827,12 @@ impl Section {
     }
 
     fn strings(&self) -> Strings<'_, '_> {
+        let bytes = self.bytes();
         Strings::Ends {
-            ends: &self.bytes[4..self.text],
-            text: &self.bytes[self.text..self.text + self.text_len],
+            ends: bytes.get(4..self.text).unwrap_or_default(),
+            text: bytes
+                .get(self.text..self.text + self.text_len)
+                .unwrap_or_default(),
         }
     }
 
@@ -776,7 +842,7 @@ impl Section {
         if i >= self.entries {
             return None;
         }
-        self.strings().bytes(u32_at(&self.bytes, at) as usize)
+        self.strings().bytes(u32_at(self.bytes(), at) as usize)
     }
 
     /// Entry `i`'s key.
@@ -806,9 +872,10 @@ impl Section {
         if i >= self.entries {
             return err("an entry outside its section");
         }
-        let end = |j: usize| u32_at(&self.bytes, self.entries_at + j * 8 + 4) as usize;
+        let bytes = self.bytes();
+        let end = |j: usize| u32_at(bytes, self.entries_at + j * 8 + 4) as usize;
         let (a, b) = (if i == 0 { 0 } else { end(i - 1) }, end(i));
-        let values = &self.bytes[self.values..];
+        let values = bytes.get(self.values..).unwrap_or_default();
         let input = values
             .get(a..b)
             .filter(|_| a <= b)
@@ -819,6 +886,7 @@ impl Section {
             strings: self.strings(),
             depth_left: MAX_DEPTH,
             format3_sections: false,
+            shared: None,
         };
         let value = V::deserialize(&mut de)?;
         if de.pos != input.len() {
@@ -842,6 +910,7 @@ fn upgrade_format3_section(bytes: &[u8]) -> Result<Vec<u8>, Error> {
         },
         depth_left: 1,
         format3_sections: true,
+        shared: None,
     };
     if de.byte()? != MAP {
         return err("a lazy section must hold a map");
@@ -965,6 +1034,8 @@ struct Decoder<'t, 'de> {
     depth_left: usize,
     /// Lazy sections are in snapshot format 3's layout (rewritten as they are read).
     format3_sections: bool,
+    /// The buffer `input` lies in, for lazy sections to share ([`from_shared`]).
+    shared: Option<&'de Arc<Vec<u8>>>,
 }
 
 impl<'de> Decoder<'static, 'de> {
@@ -979,6 +1050,7 @@ impl<'de> Decoder<'static, 'de> {
             },
             depth_left: 0,
             format3_sections: false,
+            shared: None,
         }
     }
 }
@@ -1177,7 +1249,14 @@ impl<'de> de::Deserializer<'de> for &mut Decoder<'_, 'de> {
             if self.format3_sections {
                 return visitor.visit_byte_buf(upgrade_format3_section(bytes)?);
             }
-            return visitor.visit_borrowed_bytes(bytes);
+            let Some(buf) = self.shared else {
+                return visitor.visit_borrowed_bytes(bytes);
+            };
+            let at = (bytes.as_ptr() as usize).wrapping_sub(buf.as_ptr() as usize);
+            SECTION_SOURCE.with(|s| *s.borrow_mut() = Some((Arc::clone(buf), at)));
+            let visited = visitor.visit_borrowed_bytes(bytes);
+            SECTION_SOURCE.with(|s| s.borrow_mut().take());
+            return visited;
         }
         visitor.visit_newtype_struct(self)
     }

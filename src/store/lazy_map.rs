@@ -733,6 +733,20 @@ mod tests {
     }
 
     #[test]
+    fn sections_read_from_a_shared_buffer_keep_it_instead_of_a_copy() {
+        let h = holder(&[("a", 1), ("b", 2)]);
+        let buf = Arc::new(codec::to_vec(&h).unwrap());
+        let back: Holder = codec::from_shared(&buf, 0, 64).unwrap();
+        assert_eq!(Arc::strong_count(&buf), 2, "the section holds the buffer");
+        assert_eq!(back, h);
+        drop(back);
+        assert_eq!(Arc::strong_count(&buf), 1);
+        let copied: Holder = codec::from_slice(&buf, 64).unwrap();
+        assert_eq!(Arc::strong_count(&buf), 1, "a slice's section is a copy");
+        assert_eq!(copied, h);
+    }
+
+    #[test]
     fn a_map_written_inline_by_format_2_still_reads() {
         #[derive(Serialize)]
         struct Plain {

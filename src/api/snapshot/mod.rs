@@ -36,6 +36,7 @@ use serde::{Deserialize, Serialize};
 
 use super::state::{SimState, STATE_SCHEMA_VERSION};
 use std::path::Path;
+use std::sync::Arc;
 
 /// The first eight bytes of a binary state file.
 pub const MAGIC: [u8; 8] = *b"\xABRAMSIM\n";
@@ -81,9 +82,9 @@ pub fn encode(state: &SimState) -> Result<Vec<u8>, String> {
 }
 
 /// Decodes a binary snapshot read from `path` (named in every error).
-pub fn decode(path: &Path, bytes: &[u8]) -> Result<SimState, String> {
+pub fn decode(path: &Path, bytes: Vec<u8>) -> Result<SimState, String> {
     let file = path.display();
-    if !is_snapshot(bytes) {
+    if !is_snapshot(&bytes) {
         return Err(format!("{file}: not a ramsim state file"));
     }
     if bytes.len() < HEADER_LEN {
@@ -122,16 +123,9 @@ pub fn decode(path: &Path, bytes: &[u8]) -> Result<SimState, String> {
             "{file}: not a state file: the header announces {len} bytes of state, the file holds {rest} (torn or truncated)"
         ));
     }
-    let payload = &bytes[HEADER_LEN..];
     let state: SimState = match format {
-        MSGPACK_VERSION => {
-            let mut de = rmp_serde::Deserializer::from_read_ref(payload);
-            de.set_max_depth(MAX_DEPTH);
-            serde::Deserialize::deserialize(&mut de).map_err(|e| e.to_string())
-        }
-        STRING_TABLE_VERSION => codec::from_slice(payload, MAX_DEPTH).map_err(|e| e.to_string()),
-        PARSED_SECTIONS_VERSION => decode_checked(payload, true),
-        _ => decode_checked(payload, false),
+        SNAPSHOT_VERSION => decode_checked(&Arc::new(bytes), false),
+        _ => decode_older(format, &bytes[HEADER_LEN..]),
     }
     .map_err(|e| format!("{file}: corrupt state file: {e}"))?;
     if state.format != "ramsim-state" || state.schema_version != STATE_SCHEMA_VERSION {
@@ -141,6 +135,19 @@ pub fn decode(path: &Path, bytes: &[u8]) -> Result<SimState, String> {
         ));
     }
     Ok(state)
+}
+
+/// The payload of a file of format 1, 2 or 3.
+fn decode_older(format: u32, payload: &[u8]) -> Result<SimState, String> {
+    match format {
+        MSGPACK_VERSION => {
+            let mut de = rmp_serde::Deserializer::from_read_ref(payload);
+            de.set_max_depth(MAX_DEPTH);
+            serde::Deserialize::deserialize(&mut de).map_err(|e| e.to_string())
+        }
+        STRING_TABLE_VERSION => codec::from_slice(payload, MAX_DEPTH).map_err(|e| e.to_string()),
+        _ => decode_checked(&Arc::new(payload.to_vec()), true),
+    }
 }
 
 /// What formats 3 and 4 encode: the state, then what a lazily read world would otherwise rebuild
@@ -157,8 +164,11 @@ struct BodyIn {
     derived: SnapshotDerived,
 }
 
-/// A format-3 or -4 payload: the CRC-32 of the rest, then the body.
-fn decode_checked(payload: &[u8], format3: bool) -> Result<SimState, String> {
+/// The payload of a format-3 or -4 file (`file` from its header on): the CRC-32 of the rest,
+/// then the body. Format 4's lazy sections keep sharing `file`.
+fn decode_checked(file: &Arc<Vec<u8>>, format3: bool) -> Result<SimState, String> {
+    let start = if format3 { 0 } else { HEADER_LEN };
+    let payload = file.get(start..).unwrap_or_default();
     let (sum, body) = payload
         .split_first_chunk::<4>()
         .ok_or("truncated checksum")?;
@@ -172,7 +182,7 @@ fn decode_checked(payload: &[u8], format3: bool) -> Result<SimState, String> {
     let body: BodyIn = if format3 {
         codec::from_slice_format3(body, MAX_DEPTH)
     } else {
-        codec::from_slice(body, MAX_DEPTH)
+        codec::from_shared(file, start + 4, MAX_DEPTH)
     }
     .map_err(|e| e.to_string())?;
     let mut state = body.state;
@@ -197,7 +207,7 @@ mod tests {
         let s = state();
         let bytes = encode(&s).unwrap();
         assert!(is_snapshot(&bytes));
-        let back = decode(Path::new("s"), &bytes).unwrap();
+        let back = decode(Path::new("s"), bytes.clone()).unwrap();
         assert_eq!(back.to_json().unwrap(), s.to_json().unwrap());
         assert_eq!(encode(&back).unwrap(), bytes, "same state, same bytes");
     }
@@ -205,7 +215,7 @@ mod tests {
     #[test]
     fn hostile_headers_and_payloads_are_errors_naming_the_file() {
         let bytes = encode(&state()).unwrap();
-        let err = |b: &[u8]| decode(Path::new("evil.state"), b).unwrap_err();
+        let err = |b: &[u8]| decode(Path::new("evil.state"), b.to_vec()).unwrap_err();
         for cut in [0, 3, 8, 23, 24, bytes.len() / 2, bytes.len() - 1] {
             let e = err(&bytes[..cut]);
             assert!(e.starts_with("evil.state: "), "{e}");
@@ -254,7 +264,7 @@ mod tests {
         serde::Serialize::serialize(&s, &mut ser).unwrap();
         let len = (v1.len() - HEADER_LEN) as u64;
         v1[16..24].copy_from_slice(&len.to_le_bytes());
-        let back = decode(Path::new("old.state"), &v1).unwrap();
+        let back = decode(Path::new("old.state"), v1.clone()).unwrap();
         assert_eq!(back.to_json().unwrap(), s.to_json().unwrap());
         assert!(
             encode(&back).unwrap().len() < v1.len(),
@@ -278,18 +288,18 @@ mod tests {
             let mut v = good[..HEADER_LEN].to_vec();
             v.extend_from_slice(&noise);
             v[16..24].copy_from_slice(&(noise.len() as u64).to_le_bytes());
-            let _ = decode(Path::new("noise.state"), &v);
+            let _ = decode(Path::new("noise.state"), v.clone());
             let mut v = good.clone();
             for (at, byte) in edits {
                 let at = HEADER_LEN + at.index(v.len() - HEADER_LEN);
                 v[at] = byte;
             }
-            if let Err(e) = decode(Path::new("edited.state"), &v) {
+            if let Err(e) = decode(Path::new("edited.state"), v.clone()) {
                 proptest::prop_assert!(e.contains("checksum mismatch") || v == good, "{}", e);
             }
             let sum = crc32fast::hash(&v[HEADER_LEN + 4..]);
             v[HEADER_LEN..HEADER_LEN + 4].copy_from_slice(&sum.to_le_bytes());
-            match decode(Path::new("forged.state"), &v) {
+            match decode(Path::new("forged.state"), v.clone()) {
                 Err(e) => proptest::prop_assert!(e.starts_with("forged.state: "), "{}", e),
                 Ok(state) => {
                     let _ = state.world.force_all();
