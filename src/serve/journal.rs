@@ -568,14 +568,11 @@ mod tests {
         std::fs::metadata(path).unwrap().len()
     }
 
-    /// A compaction amid calls switches appends to the other journal file while a thread writes
-    /// the state file, then empties the file that state holds: at every step the state file and
-    /// the two journal files load to the live state, and no call is lost or applied twice.
-    #[test]
-    fn background_compaction_switches_files_and_loses_nothing() {
-        let dir = tempfile::tempdir().unwrap();
-        let state = dir.path().join("s.state");
-        let mut gateway = Gateway::new(
+    /// A state file `s.state` in `dir` written from the SDK load world, its gateway, and its
+    /// journal open for a server's appends.
+    fn served(dir: &Path) -> (PathBuf, Gateway, Arc<GroupCommit>, Journal) {
+        let state = dir.join("s.state");
+        let gateway = Gateway::new(
             SimState::from_world_file(Path::new(concat!(
                 env!("CARGO_MANIFEST_DIR"),
                 "/tests/sdk/load-world.json"
@@ -584,7 +581,17 @@ mod tests {
         );
         gateway.state.save(&state).unwrap();
         let commit = Arc::new(GroupCommit::new());
-        let mut journal = Journal::open(&state, Arc::clone(&commit)).unwrap();
+        let journal = Journal::open(&state, Arc::clone(&commit)).unwrap();
+        (state, gateway, commit, journal)
+    }
+
+    /// A compaction amid calls switches appends to the other journal file while a thread writes
+    /// the state file, then empties the file that state holds: at every step the state file and
+    /// the two journal files load to the live state, and no call is lost or applied twice.
+    #[test]
+    fn background_compaction_switches_files_and_loses_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let (state, mut gateway, commit, mut journal) = served(dir.path());
         journal
             .compact_now(&mut gateway.state, &state, 1000)
             .unwrap();
@@ -630,6 +637,7 @@ mod tests {
             t.join().unwrap();
         }
     }
+
     /// A reader (`ramsim show`, `export`, `simulate --state` on a served state) that loads
     /// while the server compacts again and again always sees a whole state, never a journal
     /// with a gap (it read the old snapshot and then the journal the new one emptied), and
@@ -637,17 +645,7 @@ mod tests {
     #[test]
     fn readers_racing_compactions_always_load_a_whole_state() {
         let dir = tempfile::tempdir().unwrap();
-        let state = dir.path().join("s.state");
-        let mut gateway = Gateway::new(
-            SimState::from_world_file(Path::new(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/sdk/load-world.json"
-            )))
-            .unwrap(),
-        );
-        gateway.state.save(&state).unwrap();
-        let commit = Arc::new(GroupCommit::new());
-        let mut journal = Journal::open(&state, Arc::clone(&commit)).unwrap();
+        let (state, mut gateway, commit, mut journal) = served(dir.path());
         let threads = start(&commit, 1);
         let rt = runtime();
         let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
