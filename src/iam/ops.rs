@@ -635,14 +635,19 @@ impl Iam {
 
     /// Control policies in force at `target` (the system FullAliyunAccess included unless detached).
     pub fn control_policies_at(&self, target: &str) -> Vec<&ControlPolicy> {
+        self.attached_control_policies(target).collect()
+    }
+
+    /// [`Iam::control_policies_at`] without collecting them.
+    pub fn attached_control_policies<'a>(
+        &'a self,
+        target: &str,
+    ) -> impl Iterator<Item = &'a ControlPolicy> + 'a {
         self.control_attachments
             .get(target)
-            .map(|ids| {
-                ids.iter()
-                    .filter_map(|id| self.control_policies.get(id))
-                    .collect()
-            })
-            .unwrap_or_default()
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.control_policies.get(id))
     }
 
     /// Attaches FullAliyunAccess to the root, every folder and every member (what enabling the

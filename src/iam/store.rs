@@ -25,9 +25,15 @@ thread_local! {
 /// Largest number of documents kept parsed per thread.
 const PARSE_CACHE_LIMIT: usize = 4_096;
 
-/// What [`Iam::control_node`] reads of each policy attached to a target, in order: id, type,
-/// document, effect scope.
+/// What [`Iam::control_node`] reads of each policy attached to a target ([`node_input`]), in
+/// order, owned.
 type NodeKey = Vec<(String, PolicyType, String, String)>;
+
+/// What [`Iam::control_node`] reads of an attached control policy: id, type, document, effect
+/// scope. The node cache's key and the store fingerprint are made of exactly this.
+fn node_input(cp: &super::model::ControlPolicy) -> (&str, PolicyType, &str, &str) {
+    (&cp.id, cp.policy_type, &cp.document, &cp.effect_scope)
+}
 
 /// Compiled control nodes by target, each beside the [`NodeKey`] it was compiled from.
 type NodeCache = HashMap<String, Vec<(NodeKey, Arc<ControlNode>)>>;
@@ -110,30 +116,15 @@ impl Iam {
         }
     }
 
-    /// The control policies attached to `target`, in attachment order, without collecting.
-    fn attached_control_policies<'a>(
-        &'a self,
-        target: &str,
-    ) -> impl Iterator<Item = &'a super::model::ControlPolicy> + 'a {
-        self.control_attachments
-            .get(target)
-            .into_iter()
-            .flatten()
-            .filter_map(|id| self.control_policies.get(id))
-    }
-
     /// The compiled node of `target`, from the per-thread cache when its policies are those
     /// it was compiled from.
     fn shared_control_node(&self, target: &str) -> Arc<ControlNode> {
-        let attached = self.control_policies_at(target);
+        let attached = || self.attached_control_policies(target).map(node_input);
         let same = |key: &NodeKey| {
-            key.len() == attached.len()
-                && key.iter().zip(&attached).all(|((id, t, doc, scope), cp)| {
-                    *id == cp.id
-                        && *t == cp.policy_type
-                        && *doc == cp.document
-                        && *scope == cp.effect_scope
-                })
+            let mut now = attached();
+            key.iter().all(|(id, t, doc, scope)| {
+                now.next() == Some((id.as_str(), *t, doc.as_str(), scope.as_str()))
+            }) && now.next().is_none()
         };
         if let Some(hit) = NODES.with(|nodes| {
             nodes
@@ -145,16 +136,8 @@ impl Iam {
             return hit;
         }
         let node = Arc::new(self.control_node(target));
-        let key: NodeKey = attached
-            .iter()
-            .map(|cp| {
-                (
-                    cp.id.clone(),
-                    cp.policy_type,
-                    cp.document.clone(),
-                    cp.effect_scope.clone(),
-                )
-            })
+        let key: NodeKey = attached()
+            .map(|(id, t, doc, scope)| (id.into(), t, doc.into(), scope.into()))
             .collect();
         NODES.with(|nodes| {
             let mut nodes = nodes.borrow_mut();
@@ -235,7 +218,7 @@ impl Iam {
         visit_control_targets(world, account, |target| {
             target.hash(&mut h);
             for cp in self.attached_control_policies(target) {
-                (&cp.id, cp.policy_type, &cp.document, &cp.effect_scope).hash(&mut h);
+                node_input(cp).hash(&mut h);
             }
         });
         let Some(acct) = self.accounts.get(account) else {
@@ -245,11 +228,7 @@ impl Iam {
             return h.finish();
         }
         self.session_policy(caller).hash(&mut h);
-        for att in acct
-            .attachments
-            .iter()
-            .filter(|a| applies_to(acct, caller, &a.grantee))
-        {
+        for att in caller_attachments(acct, caller) {
             att.hash(&mut h);
             self.identity_document_ref(account, &att.policy, att.policy_type)
                 .hash(&mut h);
@@ -326,37 +305,20 @@ impl Iam {
             add(&mut set, text, PolicyKind::Session, source);
             store.session = Some(set);
         }
-        let grantees = caller_grantees(acct, caller);
-        for att in acct
-            .attachments
-            .iter()
-            .filter(|a| grantees.contains(&a.grantee))
-        {
+        for att in caller_attachments(acct, caller) {
             self.attach_to_store(&mut store, account, att, entity);
         }
         store
     }
 }
 
-/// The grantees whose attachments apply to `caller` in its account `acct`: a user and its
-/// groups, a session's role, nothing for the root (it is not governed by attachments).
-pub(crate) fn caller_grantees(acct: &AccountIam, caller: &Caller) -> Vec<Grantee> {
-    match caller {
-        Caller::Root { .. } => Vec::new(),
-        Caller::User { name, .. } => {
-            let mut g = vec![Grantee::User(name.clone())];
-            if let Some(u) = acct.users.get(name) {
-                g.extend(u.groups.iter().cloned().map(Grantee::Group));
-            }
-            g
-        }
-        Caller::Session { role, .. } => vec![Grantee::Role(role.clone())],
-    }
-}
-
-/// Whether `grantee` is one of [`caller_grantees`], without building them.
-fn applies_to(acct: &AccountIam, caller: &Caller, grantee: &Grantee) -> bool {
-    match (caller, grantee) {
+/// The attachments that apply to `caller` in its account `acct`: those of a user and its
+/// groups, of a session's role, none for the root (it is not governed by attachments).
+pub(crate) fn caller_attachments<'a>(
+    acct: &'a AccountIam,
+    caller: &'a Caller,
+) -> impl Iterator<Item = &'a Attachment> + 'a {
+    let applies = move |grantee: &Grantee| match (caller, grantee) {
         (Caller::User { name, .. }, Grantee::User(u)) => u == name,
         (Caller::User { name, .. }, Grantee::Group(g)) => acct
             .users
@@ -364,7 +326,8 @@ fn applies_to(acct: &AccountIam, caller: &Caller, grantee: &Grantee) -> bool {
             .is_some_and(|u| u.groups.iter().any(|x| x == g)),
         (Caller::Session { role, .. }, Grantee::Role(r)) => r == role,
         _ => false,
-    }
+    };
+    acct.attachments.iter().filter(move |a| applies(&a.grantee))
 }
 
 /// The control-policy targets that bear on `account`: the member itself, then its folders up

@@ -838,11 +838,11 @@ impl Section {
 
     /// The bytes of entry `i`'s key (`None` if its id or bounds are wrong).
     pub fn key_bytes(&self, i: usize) -> Option<&[u8]> {
-        let at = self.entries_at + i * 8;
         if i >= self.entries {
             return None;
         }
-        self.strings().bytes(u32_at(self.bytes(), at) as usize)
+        let id = u32_at(self.bytes(), self.entries_at + i * 8);
+        self.strings().bytes(id as usize)
     }
 
     /// Entry `i`'s key.
@@ -923,10 +923,9 @@ fn upgrade_format3_section(bytes: &[u8]) -> Result<Vec<u8>, Error> {
         if de.byte()? != STR {
             return err("a lazy section's keys must be strings");
         }
-        let at = de.pos;
-        let key = de.string_id()?;
-        let id = u32::try_from(Decoder::over(&body[at..]).varint()?)
-            .map_err(|_| Error("too many strings".into()))?;
+        let id = de.varint()?;
+        let key = de.strings.get(id)?;
+        let id = u32::try_from(id).map_err(|_| Error("too many strings".into()))?;
         if last.is_some_and(|last| last >= key) {
             return err(format!("a lazy section's keys are out of order at `{key}`"));
         }

@@ -46,11 +46,14 @@ struct Loaded<V> {
     gone_count: usize,
 }
 
+/// Bit `i` of `bits`.
+fn bit(bits: &[u64], i: usize) -> bool {
+    bits.get(i / 64).is_some_and(|w| w >> (i % 64) & 1 == 1)
+}
+
 impl<V> Loaded<V> {
     fn is_gone(&self, i: usize) -> bool {
-        self.gone
-            .get(i / 64)
-            .is_some_and(|w| w >> (i % 64) & 1 == 1)
+        bit(&self.gone, i)
     }
 
     fn mark_gone(&mut self, i: usize) {
@@ -262,7 +265,7 @@ impl<V: DeserializeOwned> LazyMap<V> {
                 let gone = &*gone;
                 let section = &**section;
                 Some(slots.iter_mut().enumerate().filter_map(move |(i, slot)| {
-                    if gone.get(i / 64).is_some_and(|w| w >> (i % 64) & 1 == 1) {
+                    if bit(gone, i) {
                         return None;
                     }
                     Some((section.key(i).ok()?, &mut **slot.get_mut()?))
@@ -332,78 +335,27 @@ struct Merge<'a, V> {
     /// The section entries not yet visited: `front..back`.
     front: usize,
     back: usize,
-    /// The last section key yielded from each end.
-    last_front: Option<&'a str>,
-    last_back: Option<&'a str>,
+    /// The last section key yielded from each end (indexed by [`End`]).
+    last: [Option<&'a str>; 2],
     fresh: btree_map::Iter<'a, String, V>,
-    fresh_front: Option<(&'a String, &'a V)>,
-    fresh_back: Option<(&'a String, &'a V)>,
+    /// A fresh entry taken from `fresh` but not yet yielded, at each end.
+    peeked: [Option<(&'a String, &'a V)>; 2],
 }
 
-impl<'a, V> Merge<'a, V> {
-    fn new(map: &'a LazyMap<V>) -> Self {
-        Merge {
-            map,
-            front: 0,
-            back: map.loaded.as_ref().map_or(0, |l| l.slots.len()),
-            last_front: None,
-            last_back: None,
-            fresh: map.fresh.iter(),
-            fresh_front: None,
-            fresh_back: None,
-        }
-    }
+/// The end of a [`Merge`] an entry is taken from.
+#[derive(Clone, Copy)]
+enum End {
+    Front = 0,
+    Back = 1,
+}
 
-    /// The next live section entry from the front, with its key.
-    fn section_front(&mut self) -> Option<(usize, &'a str)> {
-        let l = self.map.loaded.as_ref()?;
-        while self.front < self.back {
-            let i = self.front;
-            if l.is_gone(i) {
-                self.front += 1;
-                continue;
-            }
-            let Some(k) = key_of(&l.section, &self.map.damage, i) else {
-                self.front += 1;
-                continue;
-            };
-            if self.last_front.is_some_and(|last| last >= k) {
-                let _ = self
-                    .map
-                    .damage
-                    .set(format!("the keys are out of order at `{k}`"));
-                self.front += 1;
-                continue;
-            }
-            return Some((i, k));
+impl End {
+    /// True when key `a` comes before key `b` read from this end.
+    fn before(self, a: &str, b: &str) -> bool {
+        match self {
+            End::Front => a < b,
+            End::Back => a > b,
         }
-        None
-    }
-
-    /// The next live section entry from the back, with its key.
-    fn section_back(&mut self) -> Option<(usize, &'a str)> {
-        let l = self.map.loaded.as_ref()?;
-        while self.front < self.back {
-            let i = self.back - 1;
-            if l.is_gone(i) {
-                self.back -= 1;
-                continue;
-            }
-            let Some(k) = key_of(&l.section, &self.map.damage, i) else {
-                self.back -= 1;
-                continue;
-            };
-            if self.last_back.is_some_and(|last| last <= k) {
-                let _ = self
-                    .map
-                    .damage
-                    .set(format!("the keys are out of order at `{k}`"));
-                self.back -= 1;
-                continue;
-            }
-            return Some((i, k));
-        }
-        None
     }
 }
 
@@ -413,32 +365,70 @@ enum Side<'a, V> {
     Fresh(&'a V),
 }
 
-impl<'a, V> Iterator for Merge<'a, V> {
-    type Item = (&'a str, Side<'a, V>);
+impl<'a, V> Merge<'a, V> {
+    fn new(map: &'a LazyMap<V>) -> Self {
+        Merge {
+            map,
+            front: 0,
+            back: map.loaded.as_ref().map_or(0, |l| l.slots.len()),
+            last: [None; 2],
+            fresh: map.fresh.iter(),
+            peeked: [None; 2],
+        }
+    }
 
-    fn next(&mut self) -> Option<Self::Item> {
-        let fresh = self
-            .fresh_front
-            .take()
-            .or_else(|| self.fresh.next())
-            .or_else(|| self.fresh_back.take());
-        let section = self.section_front();
-        match (section, fresh) {
-            (Some((i, k)), Some((fk, fv))) => {
-                if fk.as_str() < k {
-                    self.fresh_front = None;
-                    // The section entry stays for the next call.
-                    Some((fk.as_str(), Side::Fresh(fv)))
-                } else {
-                    self.fresh_front = Some((fk, fv));
-                    self.front = i + 1;
-                    self.last_front = Some(k);
-                    Some((k, Side::Section(i)))
+    /// Marks section entry `i`, the next one at `end`, visited.
+    fn consume(&mut self, end: End, i: usize) {
+        match end {
+            End::Front => self.front = i + 1,
+            End::Back => self.back = i,
+        }
+    }
+
+    /// The next live section entry at `end`, with its key (not yet consumed).
+    fn section_entry(&mut self, end: End) -> Option<(usize, &'a str)> {
+        let l = self.map.loaded.as_ref()?;
+        while self.front < self.back {
+            let i = match end {
+                End::Front => self.front,
+                End::Back => self.back - 1,
+            };
+            if !l.is_gone(i) {
+                if let Some(k) = key_of(&l.section, &self.map.damage, i) {
+                    if self.last[end as usize].is_none_or(|last| end.before(last, k)) {
+                        return Some((i, k));
+                    }
+                    let _ = self
+                        .map
+                        .damage
+                        .set(format!("the keys are out of order at `{k}`"));
                 }
             }
-            (Some((i, k)), None) => {
-                self.front = i + 1;
-                self.last_front = Some(k);
+            self.consume(end, i);
+        }
+        None
+    }
+
+    /// The next entry at `end`.
+    fn step(&mut self, end: End) -> Option<(&'a str, Side<'a, V>)> {
+        let (e, other) = (end as usize, 1 - end as usize);
+        let fresh = match self.peeked[e].take() {
+            Some(f) => Some(f),
+            None => match end {
+                End::Front => self.fresh.next(),
+                End::Back => self.fresh.next_back(),
+            }
+            .or_else(|| self.peeked[other].take()),
+        };
+        match (self.section_entry(end), fresh) {
+            // The section entry stays for the next step.
+            (Some((_, k)), Some((fk, fv))) if end.before(fk, k) => {
+                Some((fk.as_str(), Side::Fresh(fv)))
+            }
+            (Some((i, k)), fresh) => {
+                self.peeked[e] = fresh;
+                self.consume(end, i);
+                self.last[e] = Some(k);
                 Some((k, Side::Section(i)))
             }
             (None, Some((fk, fv))) => Some((fk.as_str(), Side::Fresh(fv))),
@@ -447,33 +437,17 @@ impl<'a, V> Iterator for Merge<'a, V> {
     }
 }
 
+impl<'a, V> Iterator for Merge<'a, V> {
+    type Item = (&'a str, Side<'a, V>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.step(End::Front)
+    }
+}
+
 impl<V> DoubleEndedIterator for Merge<'_, V> {
     fn next_back(&mut self) -> Option<Self::Item> {
-        let fresh = self
-            .fresh_back
-            .take()
-            .or_else(|| self.fresh.next_back())
-            .or_else(|| self.fresh_front.take());
-        let section = self.section_back();
-        match (section, fresh) {
-            (Some((i, k)), Some((fk, fv))) => {
-                if fk.as_str() > k {
-                    Some((fk.as_str(), Side::Fresh(fv)))
-                } else {
-                    self.fresh_back = Some((fk, fv));
-                    self.back = i;
-                    self.last_back = Some(k);
-                    Some((k, Side::Section(i)))
-                }
-            }
-            (Some((i, k)), None) => {
-                self.back = i;
-                self.last_back = Some(k);
-                Some((k, Side::Section(i)))
-            }
-            (None, Some((fk, fv))) => Some((fk.as_str(), Side::Fresh(fv))),
-            (None, None) => None,
-        }
+        self.step(End::Back)
     }
 }
 

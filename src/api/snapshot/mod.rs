@@ -124,7 +124,15 @@ pub fn decode(path: &Path, bytes: Vec<u8>) -> Result<SimState, String> {
         ));
     }
     let state: SimState = match format {
-        SNAPSHOT_VERSION => decode_checked(&Arc::new(bytes), false),
+        SNAPSHOT_VERSION => {
+            // The lazy sections keep sharing the file's buffer.
+            let file = Arc::new(bytes);
+            checked_body(&file[HEADER_LEN..])
+                .and_then(|_| {
+                    codec::from_shared(&file, HEADER_LEN + 4, MAX_DEPTH).map_err(|e| e.to_string())
+                })
+                .map(adopt)
+        }
         _ => decode_older(format, &bytes[HEADER_LEN..]),
     }
     .map_err(|e| format!("{file}: corrupt state file: {e}"))?;
@@ -146,7 +154,9 @@ fn decode_older(format: u32, payload: &[u8]) -> Result<SimState, String> {
             serde::Deserialize::deserialize(&mut de).map_err(|e| e.to_string())
         }
         STRING_TABLE_VERSION => codec::from_slice(payload, MAX_DEPTH).map_err(|e| e.to_string()),
-        _ => decode_checked(&Arc::new(payload.to_vec()), true),
+        _ => checked_body(payload)
+            .and_then(|body| codec::from_slice_format3(body, MAX_DEPTH).map_err(|e| e.to_string()))
+            .map(adopt),
     }
 }
 
@@ -164,11 +174,8 @@ struct BodyIn {
     derived: SnapshotDerived,
 }
 
-/// The payload of a format-3 or -4 file (`file` from its header on): the CRC-32 of the rest,
-/// then the body. Format 4's lazy sections keep sharing `file`.
-fn decode_checked(file: &Arc<Vec<u8>>, format3: bool) -> Result<SimState, String> {
-    let start = if format3 { 0 } else { HEADER_LEN };
-    let payload = file.get(start..).unwrap_or_default();
+/// The body of a format-3 or -4 payload, once the CRC-32 before it matches.
+fn checked_body(payload: &[u8]) -> Result<&[u8], String> {
     let (sum, body) = payload
         .split_first_chunk::<4>()
         .ok_or("truncated checksum")?;
@@ -179,15 +186,14 @@ fn decode_checked(file: &Arc<Vec<u8>>, format3: bool) -> Result<SimState, String
             u32::from_le_bytes(*sum)
         ));
     }
-    let body: BodyIn = if format3 {
-        codec::from_slice_format3(body, MAX_DEPTH)
-    } else {
-        codec::from_shared(file, start + 4, MAX_DEPTH)
-    }
-    .map_err(|e| e.to_string())?;
+    Ok(body)
+}
+
+/// The state of a decoded body, with the derived data it was saved with.
+fn adopt(body: BodyIn) -> SimState {
     let mut state = body.state;
     state.world.adopt_snapshot_derived(body.derived);
-    Ok(state)
+    state
 }
 
 #[cfg(test)]

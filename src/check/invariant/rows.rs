@@ -19,7 +19,7 @@
 use crate::api::SimState;
 use crate::authz::policy_set::with_folded_action;
 use crate::authz::{PolicySet, PolicySource};
-use crate::iam::store::{caller_grantees, control_targets};
+use crate::iam::store::{caller_attachments, control_targets};
 use crate::iam::system_policies::FULL_ALIYUN_ACCESS_ID;
 use crate::iam::Caller;
 use crate::policy::{read_policy, PolicyKind, ReadOptions};
@@ -114,12 +114,7 @@ pub(crate) fn store_docs(state: &SimState, caller: &Caller, expired: bool) -> St
             session = true;
             docs.push((Slot::Session, text.clone()));
         }
-        let grantees = caller_grantees(acct, caller);
-        for att in acct
-            .attachments
-            .iter()
-            .filter(|a| grantees.contains(&a.grantee))
-        {
+        for att in caller_attachments(acct, caller) {
             if let Some((text, _)) = iam.identity_document(account, &att.policy, att.policy_type) {
                 let slot = match &att.resource_group {
                     None => Slot::Identity,
