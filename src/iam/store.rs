@@ -35,8 +35,22 @@ fn node_input(cp: &super::model::ControlPolicy) -> (&str, PolicyType, &str, &str
     (&cp.id, cp.policy_type, &cp.document, &cp.effect_scope)
 }
 
-/// Compiled control nodes by target, each beside the [`NodeKey`] it was compiled from.
-type NodeCache = HashMap<String, Vec<(NodeKey, Arc<ControlNode>)>>;
+/// Compiled control nodes by target, each beside the [`NodeKey`] it was compiled from and
+/// that key's [`inputs_hash`].
+type NodeCache = HashMap<String, Vec<(NodeKey, Arc<ControlNode>, u64)>>;
+
+/// The hash a store fingerprint holds for one target's attached control policies: SipHash
+/// (fixed keys, deterministic) of each policy's [`node_input`], in order. Kept beside each
+/// cached node so that fingerprinting every principal after each change compares documents
+/// (cheap) instead of hashing them again.
+fn inputs_hash<'a>(inputs: impl Iterator<Item = (&'a str, PolicyType, &'a str, &'a str)>) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for input in inputs {
+        input.hash(&mut h);
+    }
+    h.finish()
+}
 
 thread_local! {
     /// Compiled control nodes by target, each with the attached policies it was compiled
@@ -116,29 +130,45 @@ impl Iam {
         }
     }
 
-    /// The compiled node of `target`, from the per-thread cache when its policies are those
-    /// it was compiled from.
-    fn shared_control_node(&self, target: &str) -> Arc<ControlNode> {
-        let attached = || self.attached_control_policies(target).map(node_input);
+    /// The cached node of `target` compiled from the policies attached to it now, with its
+    /// inputs' hash.
+    fn cached_control_node(&self, target: &str) -> Option<(Arc<ControlNode>, u64)> {
         let same = |key: &NodeKey| {
-            let mut now = attached();
+            let mut now = self.attached_control_policies(target).map(node_input);
             key.iter().all(|(id, t, doc, scope)| {
                 now.next() == Some((id.as_str(), *t, doc.as_str(), scope.as_str()))
             }) && now.next().is_none()
         };
-        if let Some(hit) = NODES.with(|nodes| {
+        NODES.with(|nodes| {
             nodes
                 .borrow()
                 .get(target)
-                .and_then(|v| v.iter().find(|(k, _)| same(k)))
-                .map(|(_, n)| Arc::clone(n))
-        }) {
+                .and_then(|v| v.iter().find(|(k, _, _)| same(k)))
+                .map(|(_, n, hash)| (Arc::clone(n), *hash))
+        })
+    }
+
+    /// The [`inputs_hash`] of `target`'s attached control policies: from the node cache when
+    /// it holds them, else computed (the same value either way).
+    fn control_inputs_hash(&self, target: &str) -> u64 {
+        match self.cached_control_node(target) {
+            Some((_, hash)) => hash,
+            None => inputs_hash(self.attached_control_policies(target).map(node_input)),
+        }
+    }
+
+    /// The compiled node of `target`, from the per-thread cache when its policies are those
+    /// it was compiled from.
+    fn shared_control_node(&self, target: &str) -> Arc<ControlNode> {
+        if let Some((hit, _)) = self.cached_control_node(target) {
             return hit;
         }
         let node = Arc::new(self.control_node(target));
+        let attached = || self.attached_control_policies(target).map(node_input);
         let key: NodeKey = attached()
             .map(|(id, t, doc, scope)| (id.into(), t, doc.into(), scope.into()))
             .collect();
+        let hash = inputs_hash(attached());
         NODES.with(|nodes| {
             let mut nodes = nodes.borrow_mut();
             if nodes.len() >= NODE_CACHE_LIMIT {
@@ -148,7 +178,7 @@ impl Iam {
             if variants.len() >= NODE_VARIANTS_LIMIT {
                 variants.remove(0);
             }
-            variants.push((key, Arc::clone(&node)));
+            variants.push((key, Arc::clone(&node), hash));
         });
         node
     }
@@ -217,9 +247,7 @@ impl Iam {
         std::mem::discriminant(caller).hash(&mut h);
         visit_control_targets(world, account, |target| {
             target.hash(&mut h);
-            for cp in self.attached_control_policies(target) {
-                node_input(cp).hash(&mut h);
-            }
+            self.control_inputs_hash(target).hash(&mut h);
         });
         let Some(acct) = self.accounts.get(account) else {
             return h.finish();
@@ -367,11 +395,9 @@ mod tests {
     use std::path::Path;
     use std::sync::Arc;
 
-    #[test]
-    fn a_cached_control_node_follows_its_policies() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/worlds/esc-control.json");
-        let mut state = SimState::from_world_file(&path).expect("world");
-        let (account, target) = state
+    /// An account of `state` and a control target of its chain with policies attached.
+    fn controlled_account(state: &SimState) -> (String, String) {
+        state
             .world
             .accounts()
             .map(|a| a.uid.clone())
@@ -381,7 +407,27 @@ mod tests {
                     .find(|t| !state.iam.control_policies_at(t).is_empty())?;
                 Some((uid, t))
             })
-            .expect("a target with control policies");
+            .expect("a target with control policies")
+    }
+
+    /// Gives the first policy attached to `target` a new document.
+    fn rewrite_first_control_policy(state: &mut SimState, target: &str) {
+        let id = state.iam.control_attachments[target][0].clone();
+        state
+            .iam
+            .control_policies
+            .get_mut(&id)
+            .expect("attached policy")
+            .document =
+            r#"{"Version":"1","Statement":[{"Effect":"Deny","Action":"ram:*","Resource":"*"}]}"#
+                .into();
+    }
+
+    #[test]
+    fn a_cached_control_node_follows_its_policies() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/worlds/esc-control.json");
+        let mut state = SimState::from_world_file(&path).expect("world");
+        let (account, target) = controlled_account(&state);
         let position = super::control_targets(&state.world, &account)
             .iter()
             .position(|t| *t == target)
@@ -393,15 +439,7 @@ mod tests {
             Arc::ptr_eq(&first, &node(&state)),
             "compiled once, then shared"
         );
-        let id = state.iam.control_attachments[&target][0].clone();
-        state
-            .iam
-            .control_policies
-            .get_mut(&id)
-            .expect("attached policy")
-            .document =
-            r#"{"Version":"1","Statement":[{"Effect":"Deny","Action":"ram:*","Resource":"*"}]}"#
-                .into();
+        rewrite_first_control_policy(&mut state, &target);
         let changed = node(&state);
         assert!(
             !Arc::ptr_eq(&first, &changed),
@@ -411,5 +449,36 @@ mod tests {
             format!("{changed:?}"),
             format!("{:?}", state.iam.control_node(&target))
         );
+    }
+
+    /// A store fingerprint is the same whether the node cache holds the caller's control
+    /// nodes or not, and follows a control document's change either way.
+    #[test]
+    fn fingerprints_do_not_depend_on_the_node_cache() {
+        use crate::iam::Caller;
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/worlds/esc-control.json");
+        let mut state = SimState::from_world_file(&path).expect("world");
+        let (account, target) = controlled_account(&state);
+        let caller = Caller::User {
+            account: account.clone(),
+            name: "anyone".into(),
+        };
+        let clear = || super::NODES.with(|n| n.borrow_mut().clear());
+        let fingerprint = |state: &SimState| state.iam.store_fingerprint(&state.world, &caller);
+        clear();
+        let cold = fingerprint(&state);
+        state.iam.control_chain(&state.world, &account);
+        assert_eq!(
+            fingerprint(&state),
+            cold,
+            "cached nodes give the same fingerprint"
+        );
+        rewrite_first_control_policy(&mut state, &target);
+        let stale_cache = fingerprint(&state);
+        assert_ne!(stale_cache, cold, "a new document changes the fingerprint");
+        clear();
+        assert_eq!(fingerprint(&state), stale_cache);
+        state.iam.control_chain(&state.world, &account);
+        assert_eq!(fingerprint(&state), stale_cache);
     }
 }
