@@ -160,7 +160,8 @@ impl<V> LazyMap<V> {
         self.fresh.contains_key(key) || self.loaded.as_ref().is_some_and(|l| l.find(key).is_some())
     }
 
-    /// The first value or key that failed to decode, as `entry `KEY` is damaged: …`.
+    /// The first damage met: a value or key that failed to decode (`entry `KEY` is damaged:
+    /// …`, `a key is damaged: …`) or keys out of order (`the section is damaged: …`).
     pub fn damage(&self) -> Option<&str> {
         self.damage.get().map(String::as_str)
     }
@@ -398,10 +399,9 @@ impl<'a, V> Merge<'a, V> {
                     if self.last[end as usize].is_none_or(|last| end.before(last, k)) {
                         return Some((i, k));
                     }
-                    let _ = self
-                        .map
-                        .damage
-                        .set(format!("the keys are out of order at `{k}`"));
+                    let _ = self.map.damage.set(format!(
+                        "the section is damaged: its keys are out of order at `{k}`"
+                    ));
                 }
             }
             self.consume(end, i);
