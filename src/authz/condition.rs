@@ -80,28 +80,31 @@ enum PolicyValues {
     Nets(Nets),
 }
 
-/// IP ranges: the IPv4 ones also as (network, mask) words, so that the common test of an
-/// IPv4 request address is one `and` and one compare per range (ipnet's `contains` builds
-/// the range's network and broadcast addresses on every call).
+/// IP ranges: the IPv4 ones as (network, mask) words, so that testing an IPv4 request address
+/// is one `and` and one compare per range (ipnet's `contains` builds the range's network and
+/// broadcast addresses on every call); the IPv6 ones as parsed.
 #[derive(Debug, Clone)]
 struct Nets {
     v4: Box<[(u32, u32)]>,
-    all: Box<[IpNet]>,
+    v6: Box<[IpNet]>,
 }
 
 impl Nets {
-    fn new(all: Box<[IpNet]>) -> Nets {
-        let v4 = all
-            .iter()
-            .filter_map(|n| match n {
+    fn new(all: impl Iterator<Item = IpNet>) -> Nets {
+        let (mut v4, mut v6) = (Vec::new(), Vec::new());
+        for n in all {
+            match n {
                 IpNet::V4(n) => {
                     let mask = u32::from(n.netmask());
-                    Some((u32::from(n.addr()) & mask, mask))
+                    v4.push((u32::from(n.addr()) & mask, mask));
                 }
-                IpNet::V6(_) => None,
-            })
-            .collect();
-        Nets { v4, all }
+                IpNet::V6(_) => v6.push(n),
+            }
+        }
+        Nets {
+            v4: v4.into(),
+            v6: v6.into(),
+        }
     }
 
     /// Does some range contain `ip`? (A range of the other family never does.)
@@ -112,7 +115,7 @@ impl Nets {
                 let a = u32::from(a);
                 self.v4.iter().any(|&(net, mask)| a & mask == net)
             }
-            IpAddr::V6(_) => self.all.iter().any(|n| n.contains(&ip)),
+            IpAddr::V6(_) => self.v6.iter().any(|n| n.contains(&ip)),
         }
     }
 }
@@ -174,7 +177,7 @@ impl CompiledCondition {
                 PolicyValues::Bools(raw().filter_map(values::parse_bool).collect())
             }
             (ValueType::Ip, _) => {
-                PolicyValues::Nets(Nets::new(raw().filter_map(values::parse_ip_net).collect()))
+                PolicyValues::Nets(Nets::new(raw().filter_map(values::parse_ip_net)))
             }
         };
         CompiledCondition {
@@ -438,7 +441,7 @@ mod tests {
                     values::parse_ip_net(&text).unwrap_or_else(|| panic!("{text}"))
                 })
                 .collect();
-            let compiled = Nets::new(nets.clone().into());
+            let compiled = Nets::new(nets.iter().copied());
             for _ in 0..20 {
                 let r = next();
                 // addresses near a range's network address as well as random ones

@@ -130,9 +130,13 @@ impl Iam {
         }
     }
 
-    /// The cached node of `target` compiled from the policies attached to it now, with its
-    /// inputs' hash.
-    fn cached_control_node(&self, target: &str) -> Option<(Arc<ControlNode>, u64)> {
+    /// What `pick` takes from the cached node of `target` compiled from the policies attached
+    /// to it now (its node and its inputs' hash), if the cache holds one.
+    fn with_cached_node<T>(
+        &self,
+        target: &str,
+        pick: impl FnOnce(&Arc<ControlNode>, u64) -> T,
+    ) -> Option<T> {
         let same = |key: &NodeKey| {
             let mut now = self.attached_control_policies(target).map(node_input);
             key.iter().all(|(id, t, doc, scope)| {
@@ -144,23 +148,21 @@ impl Iam {
                 .borrow()
                 .get(target)
                 .and_then(|v| v.iter().find(|(k, _, _)| same(k)))
-                .map(|(_, n, hash)| (Arc::clone(n), *hash))
+                .map(|(_, n, hash)| pick(n, *hash))
         })
     }
 
     /// The [`inputs_hash`] of `target`'s attached control policies: from the node cache when
     /// it holds them, else computed (the same value either way).
     fn control_inputs_hash(&self, target: &str) -> u64 {
-        match self.cached_control_node(target) {
-            Some((_, hash)) => hash,
-            None => inputs_hash(self.attached_control_policies(target).map(node_input)),
-        }
+        self.with_cached_node(target, |_, hash| hash)
+            .unwrap_or_else(|| inputs_hash(self.attached_control_policies(target).map(node_input)))
     }
 
     /// The compiled node of `target`, from the per-thread cache when its policies are those
     /// it was compiled from.
     fn shared_control_node(&self, target: &str) -> Arc<ControlNode> {
-        if let Some((hit, _)) = self.cached_control_node(target) {
+        if let Some(hit) = self.with_cached_node(target, |node, _| Arc::clone(node)) {
             return hit;
         }
         let node = Arc::new(self.control_node(target));
