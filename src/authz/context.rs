@@ -37,6 +37,99 @@ impl Values {
     }
 }
 
+/// A [`RequestContext`] being refilled ([`RequestContext::refill`]): entries before `filled`
+/// are this request's; the rest are the previous request's, kept for their buffers.
+pub struct Refill<'a> {
+    context: &'a mut RequestContext,
+    filled: usize,
+}
+
+impl Refill<'_> {
+    /// As [`RequestContext::insert`]: adds `value` to `key`.
+    pub fn insert(&mut self, key: &str, value: &str) {
+        if let Some(values) = self.refilled(key) {
+            values.push(value.to_string());
+            return;
+        }
+        let Some(values) = self.next_slot(key) else {
+            self.context.entries.push((
+                Cow::Owned(key.to_string()),
+                Values::One([value.to_string()]),
+            ));
+            self.filled += 1;
+            return;
+        };
+        match values {
+            Values::One([one]) => overwrite(one, value),
+            other => *other = Values::One([value.to_string()]),
+        }
+    }
+
+    /// As [`RequestContext::set`]: sets `key` to exactly `values`.
+    pub fn set<'v>(&mut self, key: &str, values: impl Iterator<Item = &'v str>) {
+        if let Some(old) = self.refilled(key) {
+            *old = Values::Many(values.map(str::to_string).collect());
+            return;
+        }
+        let Some(old) = self.next_slot(key) else {
+            let many = Values::Many(values.map(str::to_string).collect());
+            self.context
+                .entries
+                .push((Cow::Owned(key.to_string()), many));
+            self.filled += 1;
+            return;
+        };
+        match old {
+            Values::Many(many) => {
+                let mut n = 0;
+                for v in values {
+                    match many.get_mut(n) {
+                        Some(slot) => overwrite(slot, v),
+                        None => many.push(v.to_string()),
+                    }
+                    n += 1;
+                }
+                many.truncate(n);
+            }
+            other => *other = Values::Many(values.map(str::to_string).collect()),
+        }
+    }
+
+    /// The values of `key` when this refill already has it (keys match case-insensitively).
+    fn refilled(&mut self, key: &str) -> Option<&mut Values> {
+        self.context
+            .entries
+            .get_mut(..self.filled)?
+            .iter_mut()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v)
+    }
+
+    /// Claims the next kept entry, its key already overwritten with `key`; `None` when every
+    /// kept entry is in use (the caller pushes a new one).
+    fn next_slot(&mut self, key: &str) -> Option<&mut Values> {
+        let (k, values) = self.context.entries.get_mut(self.filled)?;
+        match k {
+            Cow::Owned(owned) => overwrite(owned, key),
+            borrowed => *borrowed = Cow::Owned(key.to_string()),
+        }
+        self.filled += 1;
+        Some(values)
+    }
+}
+
+impl Drop for Refill<'_> {
+    fn drop(&mut self) {
+        self.context.entries.truncate(self.filled);
+    }
+}
+
+/// Replaces `slot`'s text with `text`, keeping its buffer.
+fn overwrite(slot: &mut String, text: &str) {
+    slot.clear();
+    slot.push_str(text);
+}
+
 // Equal when the value lists are, however they are stored.
 impl PartialEq for Values {
     fn eq(&self, other: &Values) -> bool {
@@ -135,6 +228,18 @@ impl RequestContext {
         }
     }
 
+    /// Starts refilling this context from scratch while reusing the strings it holds: the
+    /// result is the context that [`RequestContext::insert`] and [`RequestContext::set`] would
+    /// build from an empty one, but a stream of requests with the same keys (`eval
+    /// --requests`) allocates nothing after its first line. Entries not refilled are dropped
+    /// when the [`Refill`] is.
+    pub fn refill(&mut self) -> Refill<'_> {
+        Refill {
+            context: self,
+            filled: 0,
+        }
+    }
+
     /// Removes `key` (it becomes absent).
     pub fn remove(&mut self, key: &str) {
         self.entries.retain(|(k, _)| !k.eq_ignore_ascii_case(key));
@@ -178,6 +283,51 @@ impl RequestContext {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A request's context entries: a key with one value (`insert`) or a list (`set`).
+    type Line = Vec<(String, Option<String>, Vec<String>)>;
+
+    fn fresh(line: &Line) -> RequestContext {
+        let mut c = RequestContext::new();
+        for (key, one, many) in line {
+            match one {
+                Some(v) => c.insert(key, v.as_str()),
+                None => c.set(key, many.clone()),
+            }
+        }
+        c
+    }
+
+    proptest::proptest! {
+        /// One context refilled line after line holds exactly what a fresh one built from
+        /// each line holds, whatever the previous line left in its buffers.
+        #[test]
+        fn a_refilled_context_equals_a_fresh_one(lines in proptest::collection::vec(
+            proptest::collection::vec(
+                ("[aAbB]{1,2}", proptest::option::of("[xy]{0,2}"), proptest::collection::vec("[xy]{0,2}", 0..3)),
+                0..5,
+            ),
+            1..6,
+        )) {
+            let mut reused = RequestContext::new();
+            for line in &lines {
+                {
+                    let mut refill = reused.refill();
+                    for (key, one, many) in line {
+                        match one {
+                            Some(v) => refill.insert(key, v),
+                            None => refill.set(key, many.iter().map(String::as_str)),
+                        }
+                    }
+                }
+                let expected = fresh(line);
+                proptest::prop_assert_eq!(&reused, &expected);
+                let keys: Vec<&str> = reused.entries().map(|(k, _)| k).collect();
+                let expected_keys: Vec<&str> = expected.entries().map(|(k, _)| k).collect();
+                proptest::prop_assert_eq!(keys, expected_keys);
+            }
+        }
+    }
 
     #[test]
     fn keys_are_case_insensitive_and_multi_valued() {

@@ -146,10 +146,25 @@ impl ActionResource {
 /// one: the field must be present, non-empty and free of wildcards (`acs:vpc:*:*:vpc/*`
 /// names no account). `acs:ram::1234:role/r` names `1234`.
 pub fn arn_account(arn: &str) -> Option<&str> {
-    let mut fields = arn.strip_prefix("acs:")?.splitn(4, ':');
-    let (_service, _region, account) = (fields.next()?, fields.next()?, fields.next()?);
-    fields.next()?;
-    (!account.is_empty() && !account.contains(['*', '?'])).then_some(account)
+    use super::fast::swar;
+    // Word-at-a-time searches up to the third colon (`splitn` with a char searcher cost a
+    // batch line ~780 instructions, a fifth of its decision).
+    let colon = |b: &[u8]| swar::find(b, |w| swar::equal(w, b':'), |c| c == b':');
+    let rest = arn.strip_prefix("acs:")?;
+    let fields = rest.as_bytes();
+    let region = colon(fields)? + 1;
+    let start = region + colon(fields.get(region..)?)? + 1;
+    // The account ends at the next colon; a wildcard before it means no concrete account.
+    let end = start
+        + swar::find(
+            fields.get(start..)?,
+            |w| swar::equal(w, b':') | swar::equal(w, b'*') | swar::equal(w, b'?'),
+            |c| matches!(c, b':' | b'*' | b'?'),
+        )?;
+    if end == start || fields.get(end) != Some(&b':') {
+        return None;
+    }
+    rest.get(start..end)
 }
 
 /// A request to authorize.
@@ -455,6 +470,20 @@ mod tests {
         assert_eq!(owned.owner.as_deref(), Some("222"));
         let told = ActionResource::owned("vpc:DeleteVpc", "acs:vpc:r:222:vpc/v", Some("111"));
         assert_eq!(told.owner.as_deref(), Some("111"));
+    }
+
+    proptest::proptest! {
+        /// The byte search names the same owner as splitting the ARN into its fields.
+        #[test]
+        fn arn_account_agrees_with_splitting(arn in "(acs:)?[a-z:*?0-9]{0,14}(:[a-z/*?0-9]{0,6}){0,3}") {
+            let reference = arn.strip_prefix("acs:").and_then(|rest| {
+                let mut fields = rest.splitn(4, ':');
+                let (_service, _region, account) = (fields.next()?, fields.next()?, fields.next()?);
+                fields.next()?;
+                (!account.is_empty() && !account.contains(['*', '?'])).then_some(account)
+            });
+            proptest::prop_assert_eq!(arn_account(&arn), reference);
+        }
     }
 
     /// A store reads the resource exactly when one of its statements can tell resources

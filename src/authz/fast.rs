@@ -132,6 +132,52 @@ pub(crate) fn same(a: &str, b: &str) -> bool {
     same_bytes(a.as_bytes(), b.as_bytes())
 }
 
+/// A byte-search step over eight bytes read as one little-endian word (SWAR).
+pub(crate) mod swar {
+    const ONES: u64 = u64::from_le_bytes([1; 8]);
+    const HIGH: u64 = u64::from_le_bytes([0x80; 8]);
+
+    /// The high bit of each byte of `word` equal to `c`. Exact for the lowest such byte: a
+    /// borrow can only mark bytes above a true one, so the lowest mark is always right.
+    #[inline]
+    pub(crate) fn equal(word: u64, c: u8) -> u64 {
+        let x = word ^ (ONES * u64::from(c));
+        x.wrapping_sub(ONES) & !x & HIGH
+    }
+
+    /// The high bit of each byte of `word` below `n` (`n` ≤ 0x80), exact for the lowest one.
+    #[inline]
+    pub(crate) fn below(word: u64, n: u8) -> u64 {
+        word.wrapping_sub(ONES * u64::from(n)) & !word & HIGH
+    }
+
+    /// The index of the first byte of `b` that `marks` marks (eight bytes a step; the last
+    /// few bytes are tested one by one with `hit`, which must agree with `marks`).
+    #[inline]
+    pub(crate) fn find(
+        b: &[u8],
+        marks: impl Fn(u64) -> u64,
+        hit: impl Fn(u8) -> bool,
+    ) -> Option<usize> {
+        let mut chunks = b.chunks_exact(8);
+        let mut done = 0;
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            let m = marks(u64::from_le_bytes(word));
+            if m != 0 {
+                return Some(done + (m.trailing_zeros() / 8) as usize);
+            }
+            done += 8;
+        }
+        chunks
+            .remainder()
+            .iter()
+            .position(|&c| hit(c))
+            .map(|i| done + i)
+    }
+}
+
 /// `hay` starts with `prefix`, compared a word at a time like [`same`].
 #[inline]
 pub(crate) fn has_prefix(hay: &[u8], prefix: &[u8]) -> bool {
@@ -998,6 +1044,22 @@ pub fn common_literal_prefix(patterns: &[Wildcard]) -> Box<str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// The word-at-a-time search finds the first quote, backslash, control character or
+        /// colon exactly where a byte-by-byte search does, in any position of the word.
+        #[test]
+        fn swar_find_agrees_with_a_byte_search(b in proptest::collection::vec(
+            proptest::prop_oneof![proptest::strategy::Just(b'"'), proptest::strategy::Just(b'\\'), proptest::strategy::Just(b':'), 0u8..0x22, 0x1fu8..=0xff],
+            0..40,
+        )) {
+            let marks = |w| swar::equal(w, b'"') | swar::equal(w, b'\\') | swar::below(w, 0x20);
+            let hit = |c: u8| c == b'"' || c == b'\\' || c < 0x20;
+            proptest::prop_assert_eq!(swar::find(&b, marks, hit), b.iter().position(|&c| hit(c)));
+            let colon = swar::find(&b, |w| swar::equal(w, b':'), |c| c == b':');
+            proptest::prop_assert_eq!(colon, b.iter().position(|&c| c == b':'));
+        }
+    }
 
     fn groups(patterns: &[&str], action: &str) -> Vec<u32> {
         let mut m = ActionMatcher::default();

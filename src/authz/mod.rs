@@ -15,7 +15,7 @@ pub mod policy_set;
 pub mod principal;
 pub mod store_builder;
 
-pub use context::RequestContext;
+pub use context::{Refill, RequestContext};
 pub use decide::{decide, ActionResource, ControlNode, Decision, PolicyStore, PolicyType, Request};
 pub use explain::{explain, Explanation};
 pub use options::EvalOptions;
