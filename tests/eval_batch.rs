@@ -406,3 +406,50 @@ fn line_bounds_are_kept() {
         lines[3]
     );
 }
+
+/// A reader that fails once its bytes run out, the way a broken pipe or disk does.
+struct FailingAfter<'a>(&'a [u8]);
+
+impl std::io::Read for FailingAfter<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.0.is_empty() {
+            return Err(std::io::Error::other("device gone"));
+        }
+        let n = buf.len().min(self.0.len()).min(1000);
+        buf[..n].copy_from_slice(&self.0[..n]);
+        self.0 = &self.0[n..];
+        Ok(n)
+    }
+}
+
+/// A read error after several batches: every line before it is decided and written, in order,
+/// then the error names the line it stopped at — whether batches are read while others are
+/// decided (`--jobs 2`) or one after the other.
+#[test]
+fn a_read_error_keeps_every_line_before_it() {
+    let mut g = Gen(7);
+    let lines: Vec<String> = (0..9_000).map(|_| line(&mut g) + "\n").collect();
+    let input: String = lines.concat();
+    let mut results = Vec::new();
+    for jobs in ["1", "2"] {
+        let (args, store) = setup(&["--jobs", jobs]);
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let reader = std::io::BufReader::new(FailingAfter(input.as_bytes()));
+        let failed = decide_stream(
+            &args,
+            &store,
+            &args.eval_options(),
+            reader,
+            "in",
+            &mut out,
+            &mut err,
+        )
+        .expect_err("the read error ends the stream");
+        assert_eq!(failed, "in:9001: cannot read: device gone", "--jobs {jobs}");
+        let out = String::from_utf8(out).expect("utf-8");
+        assert_eq!(out.lines().count(), 9_000, "--jobs {jobs}");
+        assert!(out.ends_with("\"line\":9000}\n"), "--jobs {jobs}");
+        results.push(out);
+    }
+    assert_eq!(results[0], results[1]);
+}
