@@ -768,17 +768,13 @@ impl<'r> RequestView<'r> {
         self.ips[s]
     }
 
-    /// The request ARN's fields (computed once), with their segment ids of `table` when
-    /// given (large sets: fields then compare as integers); `None` when the ARN does not have
-    /// the five-field shape the segment form relies on. One view always passes the same table.
+    /// The request ARN's fields (split once; their segment ids are looked up as patterns
+    /// ask for them); `None` when the ARN does not have the five-field shape the segment form
+    /// relies on.
     #[inline]
-    pub fn arn(
-        &mut self,
-        resource: &'r str,
-        table: Option<&SegmentTable>,
-    ) -> Option<&ArnFields<'r>> {
+    pub fn arn(&mut self, resource: &'r str) -> Option<&ArnFields<'r>> {
         if self.arn.is_none() {
-            self.arn = Some(ArnFields::split(resource, table));
+            self.arn = Some(ArnFields::split(resource));
         }
         self.arn.as_ref().and_then(Option::as_ref)
     }
@@ -824,6 +820,9 @@ pub struct SegmentTable {
 /// The id no interned field has (a request field the set never names).
 const UNKNOWN: u32 = u32::MAX;
 
+/// A request field whose id has not been looked up yet (no interned field has it either).
+const NOT_YET: u32 = u32::MAX - 1;
+
 impl SegmentTable {
     fn intern(&mut self, field: &str) -> u32 {
         let next = self.ids.len() as u32;
@@ -836,11 +835,12 @@ impl SegmentTable {
 }
 
 /// A request ARN `acs:<service>:<region>:<account>:<type>[/<id>]` with exactly four colons:
-/// its fields as text, and as segment ids when split against a [`SegmentTable`] ([`UNKNOWN`]
-/// otherwise).
-#[derive(Debug, Clone, Copy)]
+/// its fields as text, and each field's segment id in a [`SegmentTable`], looked up the first
+/// time a pattern compares that field by id (most candidates compare one or two fields: four
+/// lookups per request were a seventh of a decision at N = 1,000).
+#[derive(Debug, Clone)]
 pub struct ArnFields<'r> {
-    ids: [u32; 4],
+    ids: [std::cell::Cell<u32>; 4],
     /// Bytes, not `str`: slicing at the ASCII `:` and `/` needs no char-boundary checks.
     texts: [&'r [u8]; 4],
     id: Option<&'r [u8]>,
@@ -853,7 +853,7 @@ const ACCOUNT: usize = 2;
 const RTYPE: usize = 3;
 
 impl<'r> ArnFields<'r> {
-    fn split(arn: &'r str, table: Option<&SegmentTable>) -> Option<ArnFields<'r>> {
+    fn split(arn: &'r str) -> Option<ArnFields<'r>> {
         let rest = arn.as_bytes().strip_prefix(b"acs:")?;
         // the three colons after `acs:`, and no fourth
         let (cuts, n) = colons::<3>(rest);
@@ -872,11 +872,20 @@ impl<'r> ArnFields<'r> {
             rest.get(c1 + 1..c2)?,
             rtype,
         ];
-        let ids = match table {
-            Some(t) => texts.map(|f| t.id(f)),
-            None => [UNKNOWN; 4],
-        };
+        let ids = Default::default();
+        let ids: [std::cell::Cell<u32>; 4] = ids;
+        ids.iter().for_each(|c| c.set(NOT_YET));
         Some(ArnFields { ids, texts, id })
+    }
+
+    /// Field `at`'s segment id in `table` (always the same table for one request view).
+    #[inline]
+    fn id(&self, at: usize, table: &SegmentTable) -> Option<u32> {
+        let cell = self.ids.get(at)?;
+        if cell.get() == NOT_YET {
+            cell.set(table.id(self.texts.get(at)?));
+        }
+        Some(cell.get())
     }
 }
 
@@ -901,14 +910,14 @@ enum Field {
 }
 
 impl Field {
-    /// Does the field admit field `at` of `a` (by id when `by_id`, else by text)?
+    /// Does the field admit field `at` of `a` (by id in `segments` when given, else by text)?
     #[inline]
-    fn admits(&self, a: &ArnFields<'_>, at: usize, by_id: bool) -> bool {
+    fn admits(&self, a: &ArnFields<'_>, at: usize, segments: Option<&SegmentTable>) -> bool {
         match self {
             Field::Any => true,
             Field::Is(f, text) => {
-                if by_id {
-                    a.ids.get(at) == Some(f)
+                if let Some(table) = segments {
+                    a.id(at, table) == Some(*f)
                 } else {
                     a.texts
                         .get(at)
@@ -993,17 +1002,17 @@ impl ArnPattern {
         })
     }
 
-    /// Does the pattern match the ARN `a`? Fields compare by segment id when `by_id` (`a` was
-    /// split against the table the pattern was compiled with), else by text.
+    /// Does the pattern match the ARN `a`? Fields compare by segment id when `segments` is
+    /// given (the table the pattern was compiled with), else by text.
     #[inline]
-    pub fn matches(&self, a: &ArnFields<'_>, by_id: bool) -> bool {
-        self.service.admits(a, SERVICE, by_id)
-            && self.region.admits(a, REGION, by_id)
-            && self.account.admits(a, ACCOUNT, by_id)
+    pub fn matches(&self, a: &ArnFields<'_>, segments: Option<&SegmentTable>) -> bool {
+        self.service.admits(a, SERVICE, segments)
+            && self.region.admits(a, REGION, segments)
+            && self.account.admits(a, ACCOUNT, segments)
             && match &self.relative {
                 Relative::Any => true,
                 Relative::Typed { rtype, id, prefix } => {
-                    rtype.admits(a, RTYPE, by_id)
+                    rtype.admits(a, RTYPE, segments)
                         && a.id.is_some_and(|r| {
                             if *prefix {
                                 id.is_empty()
@@ -1358,19 +1367,19 @@ mod tests {
             "arn:ecs:cn-hangzhou:123:instance/i-1",
         ];
         for a in arns {
-            let by_id = ArnFields::split(a, Some(&t));
-            let by_text = ArnFields::split(a, None);
+            let by_id = ArnFields::split(a);
+            let by_text = ArnFields::split(a);
             assert_eq!(by_id.is_some(), by_text.is_some(), "{a}");
             for (glob, seg) in &compiled {
                 if let (Some(seg), Some(i), Some(x)) = (seg, &by_id, &by_text) {
                     assert_eq!(
-                        seg.matches(i, true),
+                        seg.matches(i, Some(&t)),
                         glob.matches(a),
                         "{} / {a}",
                         glob.as_str()
                     );
                     assert_eq!(
-                        seg.matches(x, false),
+                        seg.matches(x, None),
                         glob.matches(a),
                         "{} / {a}",
                         glob.as_str()

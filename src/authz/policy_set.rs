@@ -422,12 +422,12 @@ impl CompiledStatement {
             ResourceCheck::Arn(patterns) => {
                 // Large sets compare fields as segment ids (the request ARN's fields are
                 // looked up once, repaid over many candidates); small ones as text.
-                let by_id = set.statements.len() >= SEGMENTS_FROM;
+                let segments = (set.statements.len() >= SEGMENTS_FROM).then_some(&set.segments);
                 if !starts_with(req.resource, &self.resource_prefix) {
                     false
                 } else {
-                    match view.arn(req.resource, by_id.then_some(&set.segments)) {
-                        Some(arn) => patterns.iter().any(|p| p.matches(arn, by_id)),
+                    match view.arn(req.resource) {
+                        Some(arn) => patterns.iter().any(|p| p.matches(arn, segments)),
                         None => self.resource_glob(req.resource),
                     }
                 }
