@@ -29,3 +29,4 @@ pub mod serve;
 pub mod simulate;
 pub mod store;
 pub mod suggest;
+pub(crate) mod swar;

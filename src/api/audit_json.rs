@@ -225,14 +225,7 @@ fn needs_escape(bytes: &[u8]) -> bool {
 /// [`needs_escape`] for exactly eight bytes.
 #[inline(always)]
 fn word_needs_escape(word: &[u8]) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS != 0;
-    let mut buf = [0u8; 8];
-    buf.copy_from_slice(word);
-    let x = u64::from_le_bytes(buf);
-    let control = x.wrapping_sub(ONES * 0x20) & !x & HIGHS != 0;
-    control || has_zero(x ^ (ONES * u64::from(b'"'))) || has_zero(x ^ (ONES * u64::from(b'\\')))
+    crate::swar::escapes(crate::swar::word(word)) != 0
 }
 
 #[cfg(test)]

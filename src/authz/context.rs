@@ -51,15 +51,7 @@ impl Refill<'_> {
             values.push(value.to_string());
             return;
         }
-        let Some(values) = self.next_slot(key) else {
-            self.context.entries.push((
-                Cow::Owned(key.to_string()),
-                Values::One([value.to_string()]),
-            ));
-            self.filled += 1;
-            return;
-        };
-        match values {
+        match self.next_slot(key) {
             Values::One([one]) => overwrite(one, value),
             other => *other = Values::One([value.to_string()]),
         }
@@ -71,15 +63,7 @@ impl Refill<'_> {
             *old = Values::Many(values.map(str::to_string).collect());
             return;
         }
-        let Some(old) = self.next_slot(key) else {
-            let many = Values::Many(values.map(str::to_string).collect());
-            self.context
-                .entries
-                .push((Cow::Owned(key.to_string()), many));
-            self.filled += 1;
-            return;
-        };
-        match old {
+        match self.next_slot(key) {
             Values::Many(many) => {
                 let mut n = 0;
                 for v in values {
@@ -105,16 +89,23 @@ impl Refill<'_> {
             .map(|(_, v)| v)
     }
 
-    /// Claims the next kept entry, its key already overwritten with `key`; `None` when every
-    /// kept entry is in use (the caller pushes a new one).
-    fn next_slot(&mut self, key: &str) -> Option<&mut Values> {
-        let (k, values) = self.context.entries.get_mut(self.filled)?;
-        match k {
-            Cow::Owned(owned) => overwrite(owned, key),
-            borrowed => *borrowed = Cow::Owned(key.to_string()),
-        }
+    /// The next entry, named `key`: a kept one (its old values left for the caller to
+    /// overwrite), or a new one without values when every kept entry is in use.
+    fn next_slot(&mut self, key: &str) -> &mut Values {
+        let at = self.filled;
         self.filled += 1;
-        Some(values)
+        if at == self.context.entries.len() {
+            self.context
+                .entries
+                .push((Cow::Owned(key.to_string()), Values::Many(Vec::new())));
+        } else if let Some((k, _)) = self.context.entries.get_mut(at) {
+            match k {
+                Cow::Owned(owned) => overwrite(owned, key),
+                borrowed => *borrowed = Cow::Owned(key.to_string()),
+            }
+        }
+        // Present: `at` was a kept entry or has just been pushed.
+        &mut self.context.entries[at].1
     }
 }
 

@@ -26,6 +26,7 @@ use super::action_index::{ActionIndex, Entry};
 use super::condition::{CompiledCondition, Tri};
 use crate::policy::ast::Operator;
 use crate::policy::pattern::Wildcard;
+use crate::swar::colons;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::net::IpAddr;
@@ -132,52 +133,6 @@ pub(crate) fn same(a: &str, b: &str) -> bool {
     same_bytes(a.as_bytes(), b.as_bytes())
 }
 
-/// A byte-search step over eight bytes read as one little-endian word (SWAR).
-pub(crate) mod swar {
-    const ONES: u64 = u64::from_le_bytes([1; 8]);
-    const HIGH: u64 = u64::from_le_bytes([0x80; 8]);
-
-    /// The high bit of each byte of `word` equal to `c`. Exact for the lowest such byte: a
-    /// borrow can only mark bytes above a true one, so the lowest mark is always right.
-    #[inline]
-    pub(crate) fn equal(word: u64, c: u8) -> u64 {
-        let x = word ^ (ONES * u64::from(c));
-        x.wrapping_sub(ONES) & !x & HIGH
-    }
-
-    /// The high bit of each byte of `word` below `n` (`n` ≤ 0x80), exact for the lowest one.
-    #[inline]
-    pub(crate) fn below(word: u64, n: u8) -> u64 {
-        word.wrapping_sub(ONES * u64::from(n)) & !word & HIGH
-    }
-
-    /// The index of the first byte of `b` that `marks` marks (eight bytes a step; the last
-    /// few bytes are tested one by one with `hit`, which must agree with `marks`).
-    #[inline]
-    pub(crate) fn find(
-        b: &[u8],
-        marks: impl Fn(u64) -> u64,
-        hit: impl Fn(u8) -> bool,
-    ) -> Option<usize> {
-        let mut chunks = b.chunks_exact(8);
-        let mut done = 0;
-        for chunk in &mut chunks {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            let m = marks(u64::from_le_bytes(word));
-            if m != 0 {
-                return Some(done + (m.trailing_zeros() / 8) as usize);
-            }
-            done += 8;
-        }
-        chunks
-            .remainder()
-            .iter()
-            .position(|&c| hit(c))
-            .map(|i| done + i)
-    }
-}
-
 /// `hay` starts with `prefix`, compared a word at a time like [`same`].
 #[inline]
 pub(crate) fn has_prefix(hay: &[u8], prefix: &[u8]) -> bool {
@@ -205,48 +160,6 @@ fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     }
     let (ra, rb) = (ca.remainder(), cb.remainder());
     ra.is_empty() || tail_word(ra) == tail_word(rb)
-}
-
-/// Byte offsets of the `:` in `s`, up to `N` of them, and how many there are in all (capped
-/// at `N + 1`): eight bytes at a time (an exact zero-byte mask of the word XOR `::::::::`).
-#[inline]
-fn colons<const N: usize>(s: &[u8]) -> ([usize; N], usize) {
-    const ONES7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    const COLONS: u64 = 0x3a3a_3a3a_3a3a_3a3a;
-    let mut at = [0usize; N];
-    let mut n = 0usize;
-    let mut record = |i: usize, n: &mut usize| {
-        if let Some(slot) = at.get_mut(*n) {
-            *slot = i;
-        }
-        *n += 1;
-    };
-    let mut chunks = s.chunks_exact(8);
-    let mut base = 0usize;
-    for c in &mut chunks {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(c);
-        let x = u64::from_le_bytes(w) ^ COLONS;
-        // 0x80 exactly in the bytes of `x` that are zero (no borrow between bytes)
-        let mut m = !(((x & ONES7).wrapping_add(ONES7)) | x | ONES7);
-        while m != 0 {
-            record(base + (m.trailing_zeros() / 8) as usize, &mut n);
-            if n > N {
-                return (at, n);
-            }
-            m &= m - 1;
-        }
-        base += 8;
-    }
-    for (i, &b) in chunks.remainder().iter().enumerate() {
-        if b == b':' {
-            record(base + i, &mut n);
-            if n > N {
-                return (at, n);
-            }
-        }
-    }
-    (at, n)
 }
 
 /// A string-keyed map for the lookups of every decision: open addressing over a
@@ -872,9 +785,7 @@ impl<'r> ArnFields<'r> {
             rest.get(c1 + 1..c2)?,
             rtype,
         ];
-        let ids = Default::default();
-        let ids: [std::cell::Cell<u32>; 4] = ids;
-        ids.iter().for_each(|c| c.set(NOT_YET));
+        let ids = [const { std::cell::Cell::new(NOT_YET) }; 4];
         Some(ArnFields { ids, texts, id })
     }
 
@@ -1053,22 +964,6 @@ pub fn common_literal_prefix(patterns: &[Wildcard]) -> Box<str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    proptest::proptest! {
-        /// The word-at-a-time search finds the first quote, backslash, control character or
-        /// colon exactly where a byte-by-byte search does, in any position of the word.
-        #[test]
-        fn swar_find_agrees_with_a_byte_search(b in proptest::collection::vec(
-            proptest::prop_oneof![proptest::strategy::Just(b'"'), proptest::strategy::Just(b'\\'), proptest::strategy::Just(b':'), 0u8..0x22, 0x1fu8..=0xff],
-            0..40,
-        )) {
-            let marks = |w| swar::equal(w, b'"') | swar::equal(w, b'\\') | swar::below(w, 0x20);
-            let hit = |c: u8| c == b'"' || c == b'\\' || c < 0x20;
-            proptest::prop_assert_eq!(swar::find(&b, marks, hit), b.iter().position(|&c| hit(c)));
-            let colon = swar::find(&b, |w| swar::equal(w, b':'), |c| c == b':');
-            proptest::prop_assert_eq!(colon, b.iter().position(|&c| c == b':'));
-        }
-    }
 
     fn groups(patterns: &[&str], action: &str) -> Vec<u32> {
         let mut m = ActionMatcher::default();
@@ -1367,19 +1262,18 @@ mod tests {
             "arn:ecs:cn-hangzhou:123:instance/i-1",
         ];
         for a in arns {
-            let by_id = ArnFields::split(a);
-            let by_text = ArnFields::split(a);
-            assert_eq!(by_id.is_some(), by_text.is_some(), "{a}");
+            // One split serves both ways: ids looked up by one pattern are reused by the next.
+            let fields = ArnFields::split(a);
             for (glob, seg) in &compiled {
-                if let (Some(seg), Some(i), Some(x)) = (seg, &by_id, &by_text) {
+                if let (Some(seg), Some(f)) = (seg, &fields) {
                     assert_eq!(
-                        seg.matches(i, Some(&t)),
+                        seg.matches(f, Some(&t)),
                         glob.matches(a),
                         "{} / {a}",
                         glob.as_str()
                     );
                     assert_eq!(
-                        seg.matches(x, None),
+                        seg.matches(f, None),
                         glob.matches(a),
                         "{} / {a}",
                         glob.as_str()

@@ -341,13 +341,8 @@ impl Cursor<'_> {
 /// eight bytes at a time (one pass instead of a `memchr2` call and a second scan for control
 /// characters: the strings of a request line are short, and that call's setup dominated).
 fn plain_len(b: &[u8]) -> usize {
-    use crate::authz::fast::swar;
-    swar::find(
-        b,
-        |w| swar::equal(w, b'"') | swar::equal(w, b'\\') | swar::below(w, 0x20),
-        |c| c == b'"' || c == b'\\' || c < 0x20,
-    )
-    .unwrap_or(b.len())
+    use crate::swar;
+    swar::find(b, swar::escapes, swar::escapes_byte).unwrap_or(b.len())
 }
 
 /// Parses `line` when it has the plain request-line shape; `None` sends it to serde_json.

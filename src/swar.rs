@@ -1,0 +1,137 @@
+//! Byte searches eight bytes at a time (SWAR: SIMD within a register), shared by the hot
+//! paths that scan short texts: ARN fields (`:`), JSON strings (`"`, `\`, control characters)
+//! in the batch reader and the audit encoder. Every mask here is exact in every byte — no
+//! borrow or carry crosses a byte — so a caller may walk all marks, not only the lowest.
+
+const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+const LOW7: u64 = u64::from_le_bytes([0x7f; 8]);
+const HIGH: u64 = u64::from_le_bytes([0x80; 8]);
+
+/// `chunk` (eight bytes) as a little-endian word: byte `i` is bits `8i..8i+8`.
+#[inline(always)]
+pub(crate) fn word(chunk: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(chunk);
+    u64::from_le_bytes(w)
+}
+
+/// `0x80` in each byte of `w` below `n` (`1 ≤ n ≤ 0x80`), `0` elsewhere: a byte's low seven
+/// bits plus `0x80 − n` stay below `0x80` exactly when they are below `n`, and cannot carry out
+/// of the byte; bytes from `0x80` are excluded by their own high bit.
+#[inline(always)]
+pub(crate) fn below(w: u64, n: u8) -> u64 {
+    !(((w & LOW7).wrapping_add(ONES * u64::from(0x80 - n))) | w) & HIGH
+}
+
+/// `0x80` in each byte of `w` equal to `c`, `0` elsewhere.
+#[inline(always)]
+pub(crate) fn equal(w: u64, c: u8) -> u64 {
+    below(w ^ (ONES * u64::from(c)), 1)
+}
+
+/// The bytes a JSON string cannot hold unescaped: `"`, `\` and control characters. The three
+/// tests of [`below`] and [`equal`] share one masking of the low bits and of the high ones.
+#[inline(always)]
+pub(crate) fn escapes(w: u64) -> u64 {
+    let low = w & LOW7;
+    // High bit clear exactly in the bytes of `x` (each below 0x80) that are below `n`.
+    let clear_below = |x: u64, n: u8| x.wrapping_add(ONES * u64::from(0x80 - n));
+    let quote = clear_below(low ^ (ONES * u64::from(b'"')), 1);
+    let backslash = clear_below(low ^ (ONES * u64::from(b'\\')), 1);
+    !(clear_below(low, 0x20) & quote & backslash | w) & HIGH
+}
+
+/// [`escapes`] for one byte.
+#[inline(always)]
+pub(crate) fn escapes_byte(c: u8) -> bool {
+    c == b'"' || c == b'\\' || c < 0x20
+}
+
+/// The index of the first byte of `b` that `marks` marks, eight bytes a step; the last few
+/// bytes are tested one by one with `hit`, which must agree with `marks`.
+#[inline]
+pub(crate) fn find(
+    b: &[u8],
+    marks: impl Fn(u64) -> u64,
+    hit: impl Fn(u8) -> bool,
+) -> Option<usize> {
+    let mut chunks = b.chunks_exact(8);
+    let mut done = 0;
+    for chunk in &mut chunks {
+        let m = marks(word(chunk));
+        if m != 0 {
+            return Some(done + (m.trailing_zeros() / 8) as usize);
+        }
+        done += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&c| hit(c))
+        .map(|i| done + i)
+}
+
+/// Byte offsets of the `:` in `s`, up to `N` of them, and how many there are in all (capped
+/// at `N + 1`).
+#[inline]
+pub(crate) fn colons<const N: usize>(s: &[u8]) -> ([usize; N], usize) {
+    let mut at = [0usize; N];
+    let mut n = 0usize;
+    let mut record = |i: usize, n: &mut usize| {
+        if let Some(slot) = at.get_mut(*n) {
+            *slot = i;
+        }
+        *n += 1;
+        *n > N
+    };
+    let mut chunks = s.chunks_exact(8);
+    let mut base = 0usize;
+    for c in &mut chunks {
+        let mut m = equal(word(c), b':');
+        while m != 0 {
+            if record(base + (m.trailing_zeros() / 8) as usize, &mut n) {
+                return (at, n);
+            }
+            m &= m - 1;
+        }
+        base += 8;
+    }
+    for (i, &b) in chunks.remainder().iter().enumerate() {
+        if b == b':' && record(base + i, &mut n) {
+            return (at, n);
+        }
+    }
+    (at, n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Every mark is exact in every byte of the word, and the searches find what a byte
+        /// loop finds.
+        #[test]
+        fn marks_and_searches_agree_with_byte_loops(b in proptest::collection::vec(
+            prop_oneof![Just(b'"'), Just(b'\\'), Just(b':'), 0u8..0x22, 0x1fu8..=0xff, any::<u8>()],
+            0..40,
+        )) {
+            for chunk in b.chunks_exact(8) {
+                let (e, q) = (escapes(word(chunk)), equal(word(chunk), b':'));
+                for (i, &c) in chunk.iter().enumerate() {
+                    prop_assert_eq!(e >> (8 * i) & 0xff == 0x80, escapes_byte(c));
+                    prop_assert_eq!(q >> (8 * i) & 0xff == 0x80, c == b':');
+                    prop_assert_eq!(below(word(chunk), 0x80) >> (8 * i) & 0xff == 0x80, c < 0x80);
+                }
+            }
+            prop_assert_eq!(find(&b, escapes, escapes_byte), b.iter().position(|&c| escapes_byte(c)));
+            let all: Vec<usize> = b.iter().enumerate().filter(|(_, &c)| c == b':').map(|(i, _)| i).collect();
+            let (at, n) = colons::<3>(&b);
+            prop_assert_eq!(n, all.len().min(4));
+            for (k, i) in all.iter().take(3).enumerate() {
+                prop_assert_eq!(at[k], *i);
+            }
+        }
+    }
+}
