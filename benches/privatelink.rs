@@ -190,7 +190,7 @@ fn build() -> Built {
         named(
             w.ecs().instances.values(),
             |i| i.instance_name == name,
-            |i| i.instance_id.clone(),
+            |i| i.instance_id.to_string(),
         )
     };
     struct Vpc {
@@ -564,7 +564,7 @@ fn bench_privatelink(c: &mut Criterion) {
         .instances
         .values()
         .find(|i| i.instance_name == format!("cli{}", &vpc_name[1..]))
-        .map(|i| i.instance_id.clone())
+        .map(|i| i.instance_id.to_string())
         .expect("client");
     let p = Probe {
         source: Source::Ecs {

@@ -70,7 +70,7 @@ fn id_of(state: &SimState, name: &str) -> String {
         .instances
         .values()
         .find(|i| i.instance_name == name)
-        .map(|i| i.instance_id.clone())
+        .map(|i| i.instance_id.to_string())
         .expect("instance")
 }
 

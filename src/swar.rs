@@ -15,6 +15,15 @@ pub(crate) fn word(chunk: &[u8]) -> u64 {
     u64::from_le_bytes(w)
 }
 
+/// `chunk` (eight bytes) as a big-endian word: comparing two such words orders their bytes
+/// lexicographically.
+#[inline(always)]
+pub(crate) fn word_be(chunk: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(chunk);
+    u64::from_be_bytes(w)
+}
+
 /// `0x80` in each byte of `w` below `n` (`1 ≤ n ≤ 0x80`), `0` elsewhere: a byte's low seven
 /// bits plus `0x80 − n` stay below `0x80` exactly when they are below `n`, and cannot carry out
 /// of the byte; bytes from `0x80` are excluded by their own high bit.

@@ -70,7 +70,7 @@ fn instance(sim: &Sim, name: &str) -> String {
         .find(|i| i.instance_name == name)
         .unwrap_or_else(|| panic!("no instance {name}"))
         .instance_id
-        .clone()
+        .to_string()
 }
 
 /// An NLB-backed endpoint service of B in Hangzhou, open to Shanghai and to A.

@@ -138,7 +138,7 @@ fn run_instances_creates_instances_with_primary_enis_and_one_event() {
     assert_eq!(ev.resource_name, id);
     assert_eq!(ev.event_rw, "Write");
 
-    let inst = s.gw.state.world.ecs().instances[&id].clone();
+    let inst = s.gw.state.world.ecs().instances[id.as_str()].clone();
     assert_eq!(inst.private_ip.to_string(), "10.0.1.10");
     assert_eq!(inst.instance_name, "web-1");
     assert_eq!(
@@ -191,7 +191,11 @@ fn run_instances_creates_instances_with_primary_enis_and_one_event() {
     );
     let ips: Vec<String> = more
         .iter()
-        .map(|i| s.gw.state.world.ecs().instances[i].private_ip.to_string())
+        .map(|i| {
+            s.gw.state.world.ecs().instances[i.as_str()]
+                .private_ip
+                .to_string()
+        })
         .collect();
     assert_eq!(ips, ["10.0.1.1", "10.0.1.2"]);
     s.gw.state
@@ -597,7 +601,7 @@ fn tags_set_and_clear_what_an_instance_listens_on() {
     let mut s = gateway(&world(json!({})));
     let id = run_web(&mut s);
     let listening = |s: &Sim| -> Vec<String> {
-        s.gw.state.world.ecs().instances[&id]
+        s.gw.state.world.ecs().instances[id.as_str()]
             .listening
             .iter()
             .map(ToString::to_string)
@@ -730,7 +734,9 @@ fn tags_set_and_clear_what_an_instance_listens_on() {
     );
     s.ok_json("root@A", "UntagResources", with(json!({"All": true})));
     assert!(listening(&s).is_empty());
-    assert!(s.gw.state.world.ecs().instances[&id].tags.is_empty());
+    assert!(s.gw.state.world.ecs().instances[id.as_str()]
+        .tags
+        .is_empty());
 }
 
 #[test]
@@ -792,7 +798,14 @@ fn describe_calls_filter_and_page() {
             break;
         }
     }
-    let mut all: Vec<String> = s.gw.state.world.ecs().instances.keys().cloned().collect();
+    let mut all: Vec<String> =
+        s.gw.state
+            .world
+            .ecs()
+            .instances
+            .keys()
+            .map(|k| k.to_string())
+            .collect();
     all.sort();
     assert_eq!(seen, all);
     assert!(ids.iter().all(|i| seen.contains(i)));

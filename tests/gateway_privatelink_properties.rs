@@ -115,7 +115,7 @@ fn line(w: &World, s: &Step) -> (&'static str, String) {
             .instances
             .values()
             .find(|i| i.instance_name == name)
-            .map_or("i-none".to_string(), |i| i.instance_id.clone())
+            .map_or("i-none".to_string(), |i| i.instance_id.to_string())
     };
     let nlbs: Vec<String> = w.nlb().load_balancers.keys().cloned().collect();
     let groups: Vec<String> = w.nlb().server_groups.keys().cloned().collect();
@@ -213,7 +213,7 @@ fn reach_all(w: &World) -> Result<usize, String> {
     for ep in live.map(|e| &e.endpoint_id) {
         let p = Probe {
             source: Source::Ecs {
-                instance_id: cli.instance_id.clone(),
+                instance_id: cli.instance_id.to_string(),
                 source_ip: None,
             },
             target: Target::Endpoint {

@@ -799,9 +799,9 @@ fn plan(gw: &Gateway, step: &Step) -> Option<Planned> {
                 ),
                 |x| {
                     (
-                        x.instance_id.clone(),
-                        x.owner_uid.clone(),
-                        x.region_id.clone(),
+                        x.instance_id.to_string(),
+                        x.owner_uid.to_string(),
+                        x.region_id.to_string(),
                     )
                 },
             );

@@ -1508,7 +1508,7 @@ fn ingress_allows(
     sg::evaluate_groups(
         s.gw.state.world.ecs(),
         vpc,
-        &[group.to_string()],
+        &[group.into()],
         Direction::Ingress,
         &packet,
     )

@@ -1134,7 +1134,7 @@ impl Params<'_, '_> {
                     .instances
                     .values()
                     .filter(|i| i.owner_uid == a)
-                    .map(|i| (i.instance_id.clone(), i.region_id.clone()))
+                    .map(|i| (String::from(&i.instance_id), String::from(&i.region_id)))
                     .collect();
                 let (id, region) = match own.get(self.rng.below(own.len())) {
                     Some(x) if !self.invalid => x.clone(),

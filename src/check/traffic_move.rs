@@ -194,15 +194,15 @@ pub fn pick(rng: &mut Rng, state: &SimState) -> Option<TrafficMove> {
     if instances.len() < 2 || !rng.chance(SHARE) {
         return None;
     }
-    let ids: Vec<&String> = instances.keys().collect();
+    let ids: Vec<&str> = instances.keys().map(|k| k.as_str()).collect();
     let a = rng.below(ids.len());
     let mut b = rng.below(ids.len() - 1);
     if b >= a {
         b += 1;
     }
     Some(TrafficMove {
-        from: ids[a].clone(),
-        to: ids[b].clone(),
+        from: ids[a].to_string(),
+        to: ids[b].to_string(),
         port: PORTS[rng.below(PORTS.len())],
         bytes: VOLUMES[rng.below(VOLUMES.len())],
     })

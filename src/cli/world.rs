@@ -182,6 +182,9 @@ pub fn init(args: &InitArgs) -> u8 {
         state.iam.control_policies.len(),
         state.world.now()
     );
+    // The process ends next: freeing a large world piece by piece (100,000 instances, their
+    // ENIs and indexes) cost ~4 % of `init`, for memory the exit returns anyway.
+    std::mem::forget(state);
     EXIT_OK
 }
 

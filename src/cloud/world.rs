@@ -768,7 +768,13 @@ impl World {
                     .chain(expiry)
                     .min()
             }
-            Timer::Instance(id) => self.ecs.instances.get(id)?.lifecycle.pending.map(|p| p.at),
+            Timer::Instance(id) => self
+                .ecs
+                .instances
+                .get(id.as_str())?
+                .lifecycle
+                .pending
+                .map(|p| p.at),
         }
     }
 
@@ -796,7 +802,7 @@ impl World {
                 self.ecs
                     .instances
                     .keys()
-                    .map(|k| Timer::Instance(k.clone())),
+                    .map(|k| Timer::Instance(k.to_string())),
             );
         keys.filter_map(|t| self.due_time(&t).map(|at| (at, t)))
             .collect()
@@ -960,7 +966,7 @@ impl World {
                 }
             }
             Timer::Instance(id) => {
-                if let Some(i) = self.ecs.instances.get_mut(id) {
+                if let Some(i) = self.ecs.instances.get_mut(id.as_str()) {
                     if let Some((_, to)) = i.lifecycle.settle(now, force) {
                         let owner = &i.owner_uid;
                         let e = settled_event(now, "ACS::ECS::Instance", id, owner, to.as_str());

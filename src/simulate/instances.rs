@@ -216,7 +216,7 @@ fn ecs_candidates(state: &SimState, account: &str, name: &str) -> Option<Vec<Can
             .values()
             .filter(|i| i.owner_uid == account)
             .map(|i| Candidate {
-                region: Some(i.region_id.clone()),
+                region: Some(String::from(&i.region_id)),
                 ..Candidate::plain(i.instance_id.clone())
             })
             .collect(),

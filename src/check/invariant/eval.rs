@@ -1203,7 +1203,7 @@ impl<'w> Ev<'w, '_> {
         let pos = |i: usize| args.get(i).map_or(0, |a| a.pos);
         let end = |i: usize| -> Result<String, EvalError> {
             match vals.get(i) {
-                Some(Val::Obj(Obj::Instance(x))) => Ok(x.instance_id.clone()),
+                Some(Val::Obj(Obj::Instance(x))) => Ok(String::from(&x.instance_id)),
                 Some(Val::Str(x)) => Ok(x.to_string()),
                 Some(other) => Err(self.err(
                     pos(i),

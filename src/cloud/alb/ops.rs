@@ -470,13 +470,13 @@ impl World {
                     "Ecs" => self
                         .ecs
                         .instances
-                        .get(&s.server_id)
+                        .get(s.server_id.as_str())
                         .filter(|i| i.owner_uid == ctx.caller_account && i.region_id == p.region_id)
                         .map(|i| (i.vpc_id.clone(), i.private_ip)),
                     _ => self
                         .ecs
                         .enis
-                        .get(&s.server_id)
+                        .get(s.server_id.as_str())
                         .filter(|e| e.owner_uid == ctx.caller_account && e.region_id == p.region_id)
                         .map(|e| (e.vpc_id.clone(), e.private_ip)),
                 }

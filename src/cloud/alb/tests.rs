@@ -134,7 +134,7 @@ fn s3_alb_steps_5_8_9_10_11() {
         crate::cloud::cen::AttachKind::Vpc { zones, .. } => zones
             .iter()
             .map(|z| {
-                n.w.ecs().enis[&z.network_interface_id]
+                n.w.ecs().enis[z.network_interface_id.as_str()]
                     .private_ip
                     .to_string()
             })
@@ -423,10 +423,10 @@ fn instance_backend_health_follows_state_and_listening_ports() {
     };
     assert_eq!(health(w), "Unhealthy", "nothing listens on tcp/80");
     // The group does not admit the back-to-origin range yet (C-BTO): still unhealthy.
-    let sg_id = w.ecs.instances[&id].security_group_ids[0].clone();
+    let sg_id = w.ecs.instances[id.as_str()].security_group_ids[0].clone();
     w.ecs
         .instances
-        .get_mut(&id)
+        .get_mut(id.as_str())
         .unwrap()
         .listening
         .insert(ListenPort {
@@ -445,7 +445,7 @@ fn instance_backend_health_follows_state_and_listening_ports() {
     assert_eq!(health(w), "Healthy");
     w.ecs
         .instances
-        .get_mut(&id)
+        .get_mut(id.as_str())
         .unwrap()
         .listening
         .insert(ListenPort {

@@ -308,7 +308,7 @@ fn s3_vpc_attachment_creates_one_service_eni_per_zone() {
         .clone();
     assert_eq!(zones.len(), 2);
     for z in zones {
-        let eni = &n.w.ecs().enis[&s(&z, "NetworkInterfaceId")];
+        let eni = &n.w.ecs().enis[s(&z, "NetworkInterfaceId").as_str()];
         assert!(eni.service_managed);
         assert_eq!(
             eni.service_owner.as_deref(),

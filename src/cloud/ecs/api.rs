@@ -313,9 +313,9 @@ macro_rules! instance_write {
         fn event_region(&self, w: &World, account: &str) -> Option<String> {
             w.ecs
                 .instances
-                .get(&self.instance_id)
+                .get(self.instance_id.as_str())
                 .filter(|i| i.owner_uid == account)
-                .map(|i| i.region_id.clone())
+                .map(|i| String::from(&i.region_id))
         }
         fn dry_run(&self) -> bool {
             self.dry_run

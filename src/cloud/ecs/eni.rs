@@ -10,7 +10,7 @@
 
 use crate::cloud::ecs::errors::{self, bad};
 use crate::cloud::ecs::{EcsState, NetView, OpCtx};
-use crate::cloud::ids::IdGen;
+use crate::cloud::ids::{Id, IdGen};
 use crate::cloud::time::Timestamp;
 use crate::cloud::vpc::{NetStatus, VSwitch};
 use crate::cloud::CloudError;
@@ -60,27 +60,27 @@ impl EniStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Eni {
     /// `eni-…`.
-    pub network_interface_id: String,
+    pub network_interface_id: Id,
     /// Region.
-    pub region_id: String,
+    pub region_id: Id,
     /// Owner account uid.
-    pub owner_uid: String,
+    pub owner_uid: Id,
     /// VPC.
-    pub vpc_id: String,
+    pub vpc_id: Id,
     /// vSwitch.
-    pub vswitch_id: String,
+    pub vswitch_id: Id,
     /// Zone (the vSwitch's).
-    pub zone_id: String,
+    pub zone_id: Id,
     /// Primary private IPv4 address.
     pub private_ip: Ipv4Addr,
     /// Security groups, in the order given (1–10, §7.3 rule 5).
-    pub security_group_ids: Vec<String>,
+    pub security_group_ids: Vec<Id>,
     /// Primary or secondary.
     pub eni_type: EniType,
     /// Status.
     pub status: EniStatus,
     /// Instance it is attached to.
-    pub instance_id: Option<String>,
+    pub instance_id: Option<Id>,
     /// True for ENIs created by a cloud service (PrivateLink endpoint, TR attachment).
     pub service_managed: bool,
     /// Simulation field: `privatelink:<ep-id>:<zone>` or `cen:<tr-attach-id>`.
@@ -330,14 +330,16 @@ pub fn vswitch_full(vsw: &VSwitch) -> CloudError {
 /// Links a new ENI into the state: the ENI map, the address index and SG membership.
 /// Callers have validated that the address is free and the groups exist.
 pub(crate) fn link_eni(state: &mut EcsState, eni: Eni) {
-    let id = eni.network_interface_id.clone();
+    let id = Id::new(&eni.network_interface_id);
     // INVARIANT: validated free by the caller; a clash would be a bug, and the index keeps
     // the first owner.
-    let _ = state
-        .addresses
-        .insert(&eni.vpc_id, eni.private_ip, AddressOwner::Eni(id.clone()));
+    let _ = state.addresses.insert(
+        &eni.vpc_id,
+        eni.private_ip,
+        AddressOwner::Eni(String::from(eni.network_interface_id.as_str())),
+    );
     for sg in &eni.security_group_ids {
-        if let Some(g) = state.security_groups.get_mut(sg) {
+        if let Some(g) = state.security_groups.get_mut(sg.as_str()) {
             g.member_enis.insert(id.clone());
         }
     }
@@ -358,7 +360,7 @@ pub(crate) fn unlink_eni(state: &mut EcsState, eni_id: &str) -> Option<Eni> {
         state.addresses.remove(&eni.vpc_id, eni.private_ip);
     }
     for sg in &eni.security_group_ids {
-        if let Some(g) = state.security_groups.get_mut(sg) {
+        if let Some(g) = state.security_groups.get_mut(sg.as_str()) {
             g.member_enis.remove(eni_id);
         }
     }
@@ -427,14 +429,14 @@ pub fn create_service_eni(
     link_eni(
         state,
         Eni {
-            network_interface_id: id.clone(),
-            region_id: ctx.region_id.clone(),
-            owner_uid: ctx.caller.clone(),
-            vpc_id: vsw.vpc_id.clone(),
-            vswitch_id: vsw.vswitch_id.clone(),
-            zone_id: vsw.zone_id.clone(),
+            network_interface_id: Id::new(&id),
+            region_id: Id::new(&ctx.region_id),
+            owner_uid: Id::new(&ctx.caller),
+            vpc_id: Id::new(&vsw.vpc_id),
+            vswitch_id: Id::new(&vsw.vswitch_id),
+            zone_id: Id::new(&vsw.zone_id),
             private_ip: ip,
-            security_group_ids: p.security_group_ids.clone(),
+            security_group_ids: p.security_group_ids.iter().map(Id::from).collect(),
             eni_type: EniType::Secondary,
             status: EniStatus::InUse,
             instance_id: None,
@@ -570,7 +572,7 @@ pub fn describe_network_interfaces(
             Some(ids) => Box::new(
                 ids.into_iter()
                     .flatten()
-                    .filter_map(|id| state.enis.get(id)),
+                    .filter_map(|id| state.enis.get(id.as_str())),
             ),
             None => Box::new(state.enis.values()),
         };
@@ -578,19 +580,21 @@ pub fn describe_network_interfaces(
         .filter(|e| e.region_id == ctx.region_id && e.owner_uid == ctx.caller)
         .filter(|e| {
             p.network_interface_ids.is_empty()
-                || p.network_interface_ids.contains(&e.network_interface_id)
+                || p.network_interface_ids
+                    .iter()
+                    .any(|x| *x == e.network_interface_id)
         })
         .filter(|e| p.vpc_id.as_ref().is_none_or(|v| *v == e.vpc_id))
         .filter(|e| p.vswitch_id.as_ref().is_none_or(|v| *v == e.vswitch_id))
         .filter(|e| {
             p.instance_id
                 .as_ref()
-                .is_none_or(|v| e.instance_id.as_ref() == Some(v))
+                .is_none_or(|v| e.instance_id.as_deref() == Some(v.as_str()))
         })
         .filter(|e| {
             p.security_group_id
                 .as_ref()
-                .is_none_or(|v| e.security_group_ids.contains(v))
+                .is_none_or(|v| e.security_group_ids.iter().any(|g| g == v))
         })
         .filter(|e| ip.is_none_or(|v| e.private_ip.to_string() == v))
         .filter(|e| p.eni_type.is_none_or(|t| t == e.eni_type))
@@ -696,7 +700,7 @@ pub(crate) fn page_json_token<T>(
 /// [`page_json_token`]: `TotalCount` is the set's size and only the page's rows are built, so
 /// the cost is the page's (plus the skipped offset for `PageNumber` paging).
 pub(crate) fn page_ids(
-    ids: &BTreeSet<String>,
+    ids: &BTreeSet<Id>,
     paging: &Paging,
     outer: &str,
     inner: &str,
@@ -711,9 +715,9 @@ pub(crate) fn page_ids(
         )
     };
     let take = usize::try_from(size).unwrap_or(10);
-    let rest: Box<dyn Iterator<Item = &String>> = match (&paging.next_token, paging.by_token()) {
-        (Some(t), true) => Box::new(ids.range::<String, _>((
-            std::ops::Bound::Excluded(t.clone()),
+    let rest: Box<dyn Iterator<Item = &Id>> = match (&paging.next_token, paging.by_token()) {
+        (Some(t), true) => Box::new(ids.range::<str, _>((
+            std::ops::Bound::Excluded(t.as_str()),
             std::ops::Bound::Unbounded,
         ))),
         (None, true) => Box::new(ids.iter()),
@@ -733,7 +737,7 @@ pub(crate) fn page_ids(
         }
     }
     let next = match (last, rest.peek().is_some()) {
-        (Some(id), true) => id.clone(),
+        (Some(id), true) => id.to_string(),
         _ => String::new(),
     };
     let mut out = serde_json::Map::new();

@@ -20,7 +20,7 @@ use crate::cloud::ecs::eni::{
 use crate::cloud::ecs::errors::{self, bad, forbidden};
 use crate::cloud::ecs::security_group::{SecurityGroup, MAX_SGS_PER_INSTANCE};
 use crate::cloud::ecs::{EcsState, NetView, OpCtx};
-use crate::cloud::ids::IdGen;
+use crate::cloud::ids::{Id, IdGen};
 use crate::cloud::lifecycle::Lifecycle;
 use crate::cloud::time::Timestamp;
 use crate::cloud::vpc::VSwitch;
@@ -123,27 +123,27 @@ pub fn parse_listening(s: &str) -> Result<BTreeSet<ListenPort>, String> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Instance {
     /// `i-…`.
-    pub instance_id: String,
+    pub instance_id: Id,
     /// Region.
-    pub region_id: String,
+    pub region_id: Id,
     /// Zone (the vSwitch's).
-    pub zone_id: String,
+    pub zone_id: Id,
     /// Owner account uid.
-    pub owner_uid: String,
+    pub owner_uid: Id,
     /// VPC.
-    pub vpc_id: String,
+    pub vpc_id: Id,
     /// vSwitch.
-    pub vswitch_id: String,
+    pub vswitch_id: Id,
     /// Primary ENI.
-    pub primary_eni_id: String,
+    pub primary_eni_id: Id,
     /// Primary private IP (the primary ENI's).
     pub private_ip: Ipv4Addr,
     /// Security groups (1–5 in the model), in the order given.
-    pub security_group_ids: Vec<String>,
+    pub security_group_ids: Vec<Id>,
     /// Status.
     pub lifecycle: Lifecycle<InstanceStatus>,
     /// Name.
-    pub instance_name: String,
+    pub instance_name: Id,
     /// Instance type, stored only.
     pub instance_type: String,
     /// Image, stored only.
@@ -515,17 +515,17 @@ pub fn apply_run_instances(
         link_eni(
             state,
             Eni {
-                network_interface_id: eni_id.clone(),
-                region_id: ctx.region_id.clone(),
-                owner_uid: ctx.caller.clone(),
-                vpc_id: vpc_id.clone(),
-                vswitch_id: vswitch_id.clone(),
-                zone_id: zone_id.clone(),
+                network_interface_id: Id::new(&eni_id),
+                region_id: Id::new(&ctx.region_id),
+                owner_uid: Id::new(&ctx.caller),
+                vpc_id: Id::new(&vpc_id),
+                vswitch_id: Id::new(&vswitch_id),
+                zone_id: Id::new(&zone_id),
                 private_ip: ip,
-                security_group_ids: security_group_ids.clone(),
+                security_group_ids: security_group_ids.iter().map(Id::from).collect(),
                 eni_type: EniType::Primary,
                 status: EniStatus::InUse,
-                instance_id: Some(instance_id.clone()),
+                instance_id: Some(Id::new(&instance_id)),
                 service_managed: false,
                 service_owner: None,
                 creation_time: ctx.now,
@@ -537,24 +537,24 @@ pub fn apply_run_instances(
                 .add_instance(&ctx.caller, &ctx.region_id, &instance_id);
         }
         state.instances.insert(
-            instance_id.clone(),
+            Id::new(&instance_id),
             Instance {
-                instance_id: instance_id.clone(),
-                region_id: ctx.region_id.clone(),
-                zone_id: zone_id.clone(),
-                owner_uid: ctx.caller.clone(),
-                vpc_id: vpc_id.clone(),
-                vswitch_id: vswitch_id.clone(),
-                primary_eni_id: eni_id,
+                instance_id: Id::new(&instance_id),
+                region_id: Id::new(&ctx.region_id),
+                zone_id: Id::new(&zone_id),
+                owner_uid: Id::new(&ctx.caller),
+                vpc_id: Id::new(&vpc_id),
+                vswitch_id: Id::new(&vswitch_id),
+                primary_eni_id: Id::from(eni_id),
                 private_ip: ip,
-                security_group_ids: security_group_ids.clone(),
+                security_group_ids: security_group_ids.iter().map(Id::from).collect(),
                 lifecycle: Lifecycle::start(
                     ctx.stepped,
                     InstanceStatus::Pending,
                     InstanceStatus::Running,
                     ctx.settle_at(),
                 ),
-                instance_name: instance_name.clone().unwrap_or_else(|| instance_id.clone()),
+                instance_name: Id::new(instance_name.as_deref().unwrap_or(&instance_id)),
                 instance_type: instance_type.clone(),
                 image_id: image_id.clone(),
                 tags: tags.clone(),
@@ -619,7 +619,7 @@ fn plan_transition(
 
 /// Commits a [`TransitionPlan`].
 pub fn apply_transition(state: &mut EcsState, plan: TransitionPlan) {
-    if let Some(i) = state.instances.get_mut(&plan.instance_id) {
+    if let Some(i) = state.instances.get_mut(plan.instance_id.as_str()) {
         i.lifecycle = plan.lifecycle;
     }
 }
@@ -697,7 +697,7 @@ pub fn plan_delete_instance(
     }
     Ok(DeleteInstancePlan {
         instance_id: id.to_string(),
-        eni_id: inst.primary_eni_id.clone(),
+        eni_id: String::from(&inst.primary_eni_id),
     })
 }
 
@@ -705,7 +705,7 @@ pub fn plan_delete_instance(
 /// address and the SG memberships).
 pub fn apply_delete_instance(state: &mut EcsState, plan: DeleteInstancePlan) {
     unlink_eni(state, &plan.eni_id);
-    if let Some(i) = state.instances.remove(&plan.instance_id) {
+    if let Some(i) = state.instances.remove(plan.instance_id.as_str()) {
         state
             .by_owner
             .remove_instance(&i.owner_uid, &i.region_id, &i.instance_id);
@@ -735,7 +735,7 @@ pub struct TagPlan {
 
 /// Commits a [`TagPlan`]; the `ramsim:listening` tag decides [`Instance::listening`].
 pub fn apply_tags(state: &mut EcsState, plan: TagPlan) {
-    if let Some(i) = state.instances.get_mut(&plan.instance_id) {
+    if let Some(i) = state.instances.get_mut(plan.instance_id.as_str()) {
         i.listening = listening_of(&plan.tags);
         i.tags = plan.tags;
     }
@@ -924,19 +924,19 @@ pub fn describe_instances(state: &EcsState, ctx: &OpCtx, p: &DescribeInstances) 
         Some(ids) => Box::new(
             ids.into_iter()
                 .flatten()
-                .filter_map(|id| state.instances.get(id)),
+                .filter_map(|id| state.instances.get(id.as_str())),
         ),
         None => Box::new(state.instances.values()),
     };
     let rows: Vec<&Instance> = candidates
         .filter(|i| i.region_id == ctx.region_id && i.owner_uid == ctx.caller)
-        .filter(|i| p.instance_ids.is_empty() || p.instance_ids.contains(&i.instance_id))
+        .filter(|i| p.instance_ids.is_empty() || p.instance_ids.iter().any(|x| *x == i.instance_id))
         .filter(|i| p.vpc_id.as_ref().is_none_or(|v| *v == i.vpc_id))
         .filter(|i| p.vswitch_id.as_ref().is_none_or(|v| *v == i.vswitch_id))
         .filter(|i| {
             p.security_group_id
                 .as_ref()
-                .is_none_or(|v| i.security_group_ids.contains(v))
+                .is_none_or(|v| i.security_group_ids.iter().any(|g| g == v))
         })
         .filter(|i| {
             p.status

@@ -39,7 +39,7 @@ pub mod world_spec;
 pub(crate) mod tests;
 
 use crate::cloud::declare::{Denial, Product};
-use crate::cloud::ids::IdGen;
+use crate::cloud::ids::{Id, IdGen};
 use crate::cloud::region;
 use crate::cloud::time::Timestamp;
 use crate::cloud::vpc::{VSwitch, Vpc};
@@ -160,10 +160,10 @@ impl OpCtx {
 pub struct EcsState {
     /// Instances by id.
     #[serde(deserialize_with = "crate::store::bulk_map::deserialize")]
-    pub instances: BTreeMap<String, Instance>,
+    pub instances: BTreeMap<Id, Instance>,
     /// ENIs by id.
     #[serde(deserialize_with = "crate::store::bulk_map::deserialize")]
-    pub enis: BTreeMap<String, Eni>,
+    pub enis: BTreeMap<Id, Eni>,
     /// Security groups by id.
     #[serde(deserialize_with = "crate::store::bulk_map::deserialize")]
     pub security_groups: BTreeMap<String, SecurityGroup>,
@@ -182,9 +182,9 @@ pub(crate) struct OwnerIndex {
     /// False after deserialization, until [`EcsState::reindex`].
     pub(crate) built: bool,
     /// Instance ids per `(owner, region)`.
-    pub(crate) instances: BTreeMap<(String, String), BTreeSet<String>>,
+    pub(crate) instances: BTreeMap<(Id, Id), BTreeSet<Id>>,
     /// ENI ids per `(owner, region)`.
-    pub(crate) enis: BTreeMap<(String, String), BTreeSet<String>>,
+    pub(crate) enis: BTreeMap<(Id, Id), BTreeSet<Id>>,
 }
 
 impl Default for OwnerIndex {
@@ -216,8 +216,28 @@ impl PartialEq for OwnerIndex {
 
 impl Eq for OwnerIndex {}
 
-fn key(owner: &str, region: &str) -> (String, String) {
-    (owner.to_string(), region.to_string())
+/// `(owner, region, id)` triples in id order, grouped per `(owner, region)`. Each group's ids
+/// arrive sorted, so every set is bulk-built (linear) rather than filled by inserts.
+fn grouped<'a>(
+    rows: impl Iterator<Item = (&'a Id, &'a Id, &'a Id)>,
+) -> BTreeMap<(Id, Id), BTreeSet<Id>> {
+    let mut groups: BTreeMap<(Id, Id), Vec<Id>> = BTreeMap::new();
+    for (owner, region, id) in rows {
+        match groups.get_mut(&(owner.clone(), region.clone())) {
+            Some(ids) => ids.push(id.clone()),
+            None => {
+                groups.insert((owner.clone(), region.clone()), vec![id.clone()]);
+            }
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(k, ids)| (k, ids.into_iter().collect()))
+        .collect()
+}
+
+fn key(owner: &str, region: &str) -> (Id, Id) {
+    (Id::new(owner), Id::new(region))
 }
 
 impl OwnerIndex {
@@ -225,7 +245,7 @@ impl OwnerIndex {
         self.instances
             .entry(key(owner, region))
             .or_default()
-            .insert(id.to_string());
+            .insert(Id::new(id));
     }
     pub(crate) fn remove_instance(&mut self, owner: &str, region: &str, id: &str) {
         if let Some(set) = self.instances.get_mut(&key(owner, region)) {
@@ -239,7 +259,7 @@ impl OwnerIndex {
         self.enis
             .entry(key(owner, region))
             .or_default()
-            .insert(id.to_string());
+            .insert(Id::new(id));
     }
     pub(crate) fn remove_eni(&mut self, owner: &str, region: &str, id: &str) {
         if let Some(set) = self.enis.get_mut(&key(owner, region)) {
@@ -263,14 +283,19 @@ impl EcsState {
     /// Rebuilds the derived (owner, region) index from the instances and ENIs (after loading a
     /// serialized state).
     pub fn reindex(&mut self) {
-        let mut idx = OwnerIndex::default();
-        for i in self.instances.values() {
-            idx.add_instance(&i.owner_uid, &i.region_id, &i.instance_id);
-        }
-        for e in self.enis.values() {
-            idx.add_eni(&e.owner_uid, &e.region_id, &e.network_interface_id);
-        }
-        self.by_owner = idx;
+        self.by_owner = OwnerIndex {
+            built: true,
+            instances: grouped(
+                self.instances
+                    .values()
+                    .map(|i| (&i.owner_uid, &i.region_id, &i.instance_id)),
+            ),
+            enis: grouped(
+                self.enis
+                    .values()
+                    .map(|e| (&e.owner_uid, &e.region_id, &e.network_interface_id)),
+            ),
+        };
     }
 
     /// The caller's instance ids in `region`, in id order, when the index can answer (built
@@ -279,7 +304,7 @@ impl EcsState {
         &self,
         owner: &str,
         region: &str,
-    ) -> Option<Option<&BTreeSet<String>>> {
+    ) -> Option<Option<&BTreeSet<Id>>> {
         let idx = &self.by_owner;
         let covered: usize = idx.instances.values().map(BTreeSet::len).sum();
         (idx.built && covered == self.instances.len())
@@ -287,11 +312,7 @@ impl EcsState {
     }
 
     /// As [`EcsState::indexed_instances`], for ENIs.
-    pub(crate) fn indexed_enis(
-        &self,
-        owner: &str,
-        region: &str,
-    ) -> Option<Option<&BTreeSet<String>>> {
+    pub(crate) fn indexed_enis(&self, owner: &str, region: &str) -> Option<Option<&BTreeSet<Id>>> {
         let idx = &self.by_owner;
         let covered: usize = idx.enis.values().map(BTreeSet::len).sum();
         (idx.built && covered == self.enis.len()).then(|| idx.enis.get(&key(owner, region)))
@@ -303,7 +324,7 @@ impl EcsState {
         let mut changed = Vec::new();
         for (id, i) in &mut self.instances {
             if i.lifecycle.settle_due(now).is_some() {
-                changed.push(id.clone());
+                changed.push(id.to_string());
             }
         }
         changed
@@ -328,14 +349,14 @@ impl EcsState {
             for sg in &eni.security_group_ids {
                 let ok = self
                     .security_groups
-                    .get(sg)
+                    .get(sg.as_str())
                     .is_some_and(|g| g.member_enis.contains(id));
                 if !ok {
                     return Err(format!("{id} not listed as member of {sg}"));
                 }
             }
             if let Some(inst) = &eni.instance_id {
-                if !self.instances.contains_key(inst) {
+                if !self.instances.contains_key(inst.as_str()) {
                     return Err(format!("{id} attached to missing {inst}"));
                 }
             }
@@ -345,7 +366,7 @@ impl EcsState {
                 if let AddressOwner::Eni(e) = owner {
                     let ok = self
                         .enis
-                        .get(e)
+                        .get(e.as_str())
                         .is_some_and(|x| &x.vpc_id == vpc && x.private_ip == *ip);
                     if !ok {
                         return Err(format!("stale address {vpc}/{ip} → {e}"));
@@ -358,7 +379,7 @@ impl EcsState {
                 let ok = self
                     .enis
                     .get(e)
-                    .is_some_and(|x| x.security_group_ids.contains(id));
+                    .is_some_and(|x| x.security_group_ids.iter().any(|g| g == id));
                 if !ok {
                     return Err(format!("stale member {e} of {id}"));
                 }
@@ -367,7 +388,7 @@ impl EcsState {
         for (id, i) in &self.instances {
             let ok = self
                 .enis
-                .get(&i.primary_eni_id)
+                .get(i.primary_eni_id.as_str())
                 .is_some_and(|e| e.instance_id.as_deref() == Some(id.as_str()));
             if !ok {
                 return Err(format!("{id} without its primary ENI"));

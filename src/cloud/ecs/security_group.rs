@@ -17,7 +17,7 @@
 use crate::cloud::ecs::eni::page_json;
 use crate::cloud::ecs::errors::{self, bad, forbidden};
 use crate::cloud::ecs::{AddressOwner, EcsState, NetView, OpCtx};
-use crate::cloud::ids::IdGen;
+use crate::cloud::ids::{Id, IdGen};
 use crate::cloud::packet::{Action, Direction, Packet, PortRange, PortRangeError, RuleProtocol};
 use crate::cloud::time::Timestamp;
 use crate::cloud::vpc::NetStatus;
@@ -178,7 +178,7 @@ pub struct SecurityGroup {
     /// Rules, in the order they were added.
     pub rules: Vec<SgRule>,
     /// ENIs that are members (derived from the ENIs' group lists, kept in step).
-    pub member_enis: BTreeSet<String>,
+    pub member_enis: BTreeSet<crate::cloud::ids::Id>,
     /// Cloud product managing the group (`InvalidOperation.ResourceManagedByCloudProduct`).
     pub managed_by: Option<String>,
     /// Creation time.
@@ -1106,9 +1106,12 @@ pub struct SgDecision {
 }
 
 /// Groups of the ENI owning `ip` in `vpc`, if an ENI owns it.
-fn peer_groups<'a>(state: &'a EcsState, vpc_id: &str, ip: Ipv4Addr) -> Option<&'a [String]> {
+fn peer_groups<'a>(state: &'a EcsState, vpc_id: &str, ip: Ipv4Addr) -> Option<&'a [Id]> {
     match state.addresses.owner(vpc_id, ip)? {
-        AddressOwner::Eni(e) => state.enis.get(e).map(|x| x.security_group_ids.as_slice()),
+        AddressOwner::Eni(e) => state
+            .enis
+            .get(e.as_str())
+            .map(|x| x.security_group_ids.as_slice()),
         AddressOwner::Service { .. } => None,
     }
 }
@@ -1118,7 +1121,7 @@ fn peer_groups<'a>(state: &'a EcsState, vpc_id: &str, ip: Ipv4Addr) -> Option<&'
 pub fn evaluate_groups(
     state: &EcsState,
     vpc_id: &str,
-    sg_ids: &[String],
+    sg_ids: &[Id],
     direction: Direction,
     packet: &Packet,
 ) -> SgDecision {
@@ -1127,7 +1130,7 @@ pub fn evaluate_groups(
     };
     let groups: Vec<&SecurityGroup> = sg_ids
         .iter()
-        .filter_map(|id| state.security_groups.get(id))
+        .filter_map(|id| state.security_groups.get(id.as_str()))
         .collect();
     let mut best: Option<(&SecurityGroup, &SgRule)> = None;
     for g in &groups {

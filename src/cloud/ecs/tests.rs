@@ -169,10 +169,10 @@ impl Fx {
         let eni = self
             .st
             .instances
-            .get(&id)
+            .get(id.as_str())
             .map(|i| i.primary_eni_id.clone())
             .unwrap_or_default();
-        (id, eni)
+        (id, eni.to_string())
     }
 
     /// Runs `f`, expects error `code`, and checks the state did not change.
@@ -217,7 +217,7 @@ fn run_instances_creates_instance_and_primary_eni() {
     p.instance_name = Some("web-1".into());
     let ids = f.run(p).unwrap_or_default();
     assert_eq!(ids.len(), 1);
-    let i = &f.st.instances[&ids[0]];
+    let i = &f.st.instances[ids[0].as_str()];
     assert!(i.instance_id.starts_with("i-bp1"), "{}", i.instance_id);
     assert_eq!(i.private_ip, ip("10.0.1.10"));
     assert_eq!(i.status(t0()), InstanceStatus::Running);
@@ -230,7 +230,7 @@ fn run_instances_creates_instance_and_primary_eni() {
     assert_eq!(e.security_group_ids, vec![g.clone()]);
     assert_eq!(
         f.st.addresses.owner("vpc-aaaaaa", ip("10.0.1.10")),
-        Some(&AddressOwner::Eni(e.network_interface_id.clone()))
+        Some(&AddressOwner::Eni(e.network_interface_id.to_string()))
     );
     assert!(f.st.security_groups[&g]
         .member_enis
@@ -248,18 +248,21 @@ fn stepped_mode_keeps_pending_until_settled() {
     f.ctx.stepped = true;
     let g = f.sg("vpc-aaaaaa", "normal");
     let id = f.run(run_in("vsw-aaaaa1", &[&g])).unwrap_or_default()[0].clone();
-    assert_eq!(f.st.instances[&id].status(t0()), InstanceStatus::Pending);
+    assert_eq!(
+        f.st.instances[id.as_str()].status(t0()),
+        InstanceStatus::Pending
+    );
     assert_eq!(f.st.next_due(), Some(t0().plus(5)));
     // a Pending instance cannot be stopped
     f.fails("IncorrectInstanceStatus", |f| {
         instance::stop_instance(&mut f.st, &f.ctx, &id)
     });
     assert_eq!(
-        f.st.instances[&id].status(t0().plus(5)),
+        f.st.instances[id.as_str()].status(t0().plus(5)),
         InstanceStatus::Running
     );
     assert_eq!(f.st.settle_due(t0().plus(5)), vec![id.clone()]);
-    assert_eq!(f.st.instances[&id].lifecycle.pending, None);
+    assert_eq!(f.st.instances[id.as_str()].lifecycle.pending, None);
     assert_eq!(f.st.next_due(), None);
 }
 
@@ -274,14 +277,17 @@ fn addresses_lowest_free_skips_reserved_and_used() {
     let mut p = run_in("vsw-tiny00", &[&g]);
     p.amount = Some(2);
     let ids = f.run(p).unwrap_or_default();
-    let got: Vec<Ipv4Addr> = ids.iter().map(|i| f.st.instances[i].private_ip).collect();
+    let got: Vec<Ipv4Addr> = ids
+        .iter()
+        .map(|i| f.st.instances[i.as_str()].private_ip)
+        .collect();
     assert_eq!(got, vec![ip("10.0.9.1"), ip("10.0.9.3")]);
     // one address left (.4); two requested → nothing created
     let mut p = run_in("vsw-tiny00", &[&g]);
     p.amount = Some(2);
     f.fails("QuotaExceeded.PrivateIpAddress", |f| f.run(p));
     let id = f.run(run_in("vsw-tiny00", &[&g])).unwrap_or_default()[0].clone();
-    assert_eq!(f.st.instances[&id].private_ip, ip("10.0.9.4"));
+    assert_eq!(f.st.instances[id.as_str()].private_ip, ip("10.0.9.4"));
     f.fails("QuotaExceeded.PrivateIpAddress", |f| {
         f.run(run_in("vsw-tiny00", &[&g]))
     });
@@ -289,7 +295,7 @@ fn addresses_lowest_free_skips_reserved_and_used() {
     instance::stop_instance(&mut f.st, &f.ctx, &id).unwrap_or_default();
     instance::delete_instance(&mut f.st, &f.ctx, &id, false).unwrap_or_default();
     let id2 = f.run(run_in("vsw-tiny00", &[&g])).unwrap_or_default()[0].clone();
-    assert_eq!(f.st.instances[&id2].private_ip, ip("10.0.9.4"));
+    assert_eq!(f.st.instances[id2.as_str()].private_ip, ip("10.0.9.4"));
     assert_eq!(f.st.check_invariants(), Ok(()));
 }
 
@@ -581,7 +587,7 @@ fn instance_status_machine() {
             }
             None => assert_eq!(op(&mut f.st, &f.ctx, &id), Ok(())),
         }
-        assert_eq!(f.st.instances[&id].status(t0()), after);
+        assert_eq!(f.st.instances[id.as_str()].status(t0()), after);
     }
     f.fails("InvalidInstanceId.NotFound", |f| {
         instance::stop_instance(&mut f.st, &f.ctx, "i-nope0000")
@@ -592,8 +598,8 @@ fn instance_status_machine() {
         instance::stop_instance(&mut f.st, &b, &id)
     });
     assert_eq!(force(&mut f.st, &f.ctx, &id), Ok(()));
-    assert!(!f.st.instances.contains_key(&id));
-    assert!(!f.st.enis.contains_key(&eni_id));
+    assert!(!f.st.instances.contains_key(id.as_str()));
+    assert!(!f.st.enis.contains_key(eni_id.as_str()));
     assert!(!f.st.addresses.is_used("vpc-aaaaaa", ip("10.0.1.10")));
     assert!(f.st.security_groups[&g].member_enis.is_empty());
     assert_eq!(f.st.check_invariants(), Ok(()));
@@ -604,7 +610,7 @@ fn tags_set_and_clear_listening() {
     let mut f = Fx::new();
     let g = f.sg("vpc-aaaaaa", "normal");
     let (id, _) = f.vm("vsw-aaaaa1", &[&g], "10.0.1.10");
-    assert!(f.st.instances[&id].listening.is_empty());
+    assert!(f.st.instances[id.as_str()].listening.is_empty());
     instance::tag_instance(
         &mut f.st,
         &f.ctx,
@@ -612,7 +618,7 @@ fn tags_set_and_clear_listening() {
         &[TagParam::new("ramsim:listening", "tcp/80")],
     )
     .unwrap_or_default();
-    assert!(f.st.instances[&id].listens_on(L4::Tcp, 80));
+    assert!(f.st.instances[id.as_str()].listens_on(L4::Tcp, 80));
     f.fails("InvalidTagValue.Malformed", |f| {
         instance::tag_instance(
             &mut f.st,
@@ -640,10 +646,10 @@ fn tags_set_and_clear_listening() {
         &["ramsim:listening".into(), "absent".into()],
     )
     .unwrap_or_default();
-    assert!(f.st.instances[&id].listening.is_empty());
+    assert!(f.st.instances[id.as_str()].listening.is_empty());
     let ports = instance::parse_listening("udp/53").unwrap_or_default();
     instance::set_listening(&mut f.st, &id, ports).unwrap_or_default();
-    assert!(f.st.instances[&id].listens_on(L4::Udp, 53));
+    assert!(f.st.instances[id.as_str()].listens_on(L4::Udp, 53));
     assert_eq!(
         instance::parse_listening(" tcp/22 , ,TCP/22").map(|s| s.len()),
         Ok(1)
@@ -712,8 +718,8 @@ fn service_managed_enis() {
     };
     let e = eni::create_service_eni(&mut f.st, &f.net, &mut f.ids, &f.ctx, &p).unwrap_or_default();
     assert!(e.starts_with("eni-"));
-    assert!(f.st.enis[&e].service_managed);
-    assert_eq!(f.st.enis[&e].eni_type, EniType::Secondary);
+    assert!(f.st.enis[e.as_str()].service_managed);
+    assert_eq!(f.st.enis[e.as_str()].eni_type, EniType::Secondary);
     assert_eq!(
         f.st.addresses.owner("vpc-aaaaaa", ip("10.0.1.10")),
         Some(&AddressOwner::Eni(e.clone()))
@@ -767,7 +773,7 @@ fn service_managed_enis() {
         )
         .is_ok());
     let id = f.run(run_in("vsw-aaaaa1", &[&g])).unwrap_or_default()[0].clone();
-    assert_eq!(f.st.instances[&id].private_ip, ip("10.0.1.2"));
+    assert_eq!(f.st.instances[id.as_str()].private_ip, ip("10.0.1.2"));
 }
 
 #[test]
@@ -1786,7 +1792,7 @@ mod naive {
         // step 1: matching rules
         let mut matches: Vec<(u8, Action)> = Vec::new();
         for gid in &e.security_group_ids {
-            let g = &st.security_groups[gid];
+            let g = &st.security_groups[gid.as_str()];
             for r in &g.rules {
                 if r.direction != d {
                     continue;
@@ -1835,7 +1841,7 @@ mod naive {
         }
         // step 3: defaults
         for gid in &e.security_group_ids {
-            let g = &st.security_groups[gid];
+            let g = &st.security_groups[gid.as_str()];
             if g.group_type != SecurityGroupType::Normal {
                 continue;
             }
@@ -2105,7 +2111,7 @@ fn s1_fixtures_build_and_their_groups_decide() {
         let id = out.map(|o| o.instance_ids[0].clone()).unwrap_or_default();
         let eni = st
             .instances
-            .get(&id)
+            .get(id.as_str())
             .map(|i| i.primary_eni_id.clone())
             .unwrap_or_default();
         (g, id, eni)
@@ -2142,7 +2148,7 @@ fn s1_fixtures_build_and_their_groups_decide() {
         ecs_hz.starts_with("i-bp1") && ecs_bj.starts_with("i-2ze"),
         "{ecs_hz} {ecs_bj}"
     );
-    assert!(st.instances[&ecs_bj].listens_on(L4::Tcp, 22));
+    assert!(st.instances[ecs_bj.as_str()].listens_on(L4::Tcp, 22));
     // step 15: HZ → BJ tcp/22 and icmp, BJ → HZ tcp/22 pass both ends' groups
     for p in [
         tcp("10.0.1.10", "172.16.1.10", 22),
@@ -2188,7 +2194,7 @@ fn s1_fixtures_build_and_their_groups_decide() {
         "192.168.0.10",
         None,
     );
-    assert_eq!(st.instances[&ecs_b].owner_uid, B);
+    assert_eq!(st.instances[ecs_b.as_str()].owner_uid, B);
     // the same address in two VPCs is two index entries
     assert!(st.addresses.is_used("vpc-rrrrrr", ip("172.16.1.10")));
     assert!(st.addresses.is_used("vpc-bjbjbj", ip("172.16.1.10")));
@@ -2305,7 +2311,11 @@ fn s1_c_and_s1_d_fixtures() {
                 };
                 let out = instance::run_instances(&mut st, &net, &mut ids, &c, &r);
                 let id = out.map(|o| o.instance_ids[0].clone()).unwrap_or_default();
-                enis.push((st.instances[&id].primary_eni_id.clone(), ip(a), *src));
+                enis.push((
+                    st.instances[id.as_str()].primary_eni_id.clone(),
+                    ip(a),
+                    *src,
+                ));
             }
         }
     }
@@ -2437,7 +2447,7 @@ mod sequences {
             let addrs = ["10.0.1.10", "10.0.1.0", "10.0.9.6", "10.0.9.1", "172.16.1.10", "bad"];
             for o in ops {
                 let groups: Vec<String> = f.st.security_groups.keys().cloned().collect();
-                let insts: Vec<String> = f.st.instances.keys().cloned().collect();
+                let insts: Vec<String> = f.st.instances.keys().map(|k| k.to_string()).collect();
                 let acl_ids: Vec<String> = acls.acls.keys().cloned().collect();
                 let before = serde_json::to_string(&(&f.st, &f.ids, &acls)).unwrap_or_default();
                 let r: Result<(), CloudError> = match o.clone() {
@@ -2603,6 +2613,6 @@ fn the_worlds_maps_are_a_net_view() {
         "instance and ENI ids come from the world's generator"
     );
     // the first usable address of 10.0.1.0/24
-    assert_eq!(st.instances[&id].private_ip, ip("10.0.1.1"));
-    assert_eq!(st.instances[&id].vpc_id, vpc_id);
+    assert_eq!(st.instances[id.as_str()].private_ip, ip("10.0.1.1"));
+    assert_eq!(st.instances[id.as_str()].vpc_id, vpc_id);
 }

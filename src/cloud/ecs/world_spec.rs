@@ -132,6 +132,9 @@ pub(crate) fn build_instances(
             g.vpc_id.as_str(),
         )
     }));
+    // The (owner, region) index is rebuilt in bulk after the loop: kept in step, it cost a
+    // random B-tree insert per instance and per ENI.
+    w.ecs.by_owner.built = false;
     for (i, s) in instances.iter().enumerate() {
         // Paths are spelled only for an error: a world of 100,000 instances has none.
         let path = || format!("instances[{i}]");
@@ -202,6 +205,7 @@ pub(crate) fn build_instances(
             w.settle();
         }
     }
+    w.reindex();
     Ok(())
 }
 

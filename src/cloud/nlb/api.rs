@@ -913,7 +913,7 @@ fn resolve_server(
         "Ecs" => {
             let i = ecs
                 .instances
-                .get(&s.server_id)
+                .get(s.server_id.as_str())
                 .filter(|i| i.region_id == group.region_id && i.owner_uid == ctx.caller_account)
                 .ok_or_else(|| not_found("Ecs"))?;
             if i.vpc_id != group.vpc_id {
@@ -924,7 +924,7 @@ fn resolve_server(
         "Eni" => {
             let e = ecs
                 .enis
-                .get(&s.server_id)
+                .get(s.server_id.as_str())
                 .filter(|e| e.region_id == group.region_id && e.owner_uid == ctx.caller_account)
                 .ok_or_else(|| not_found("Eni"))?;
             if e.vpc_id != group.vpc_id {
@@ -951,7 +951,7 @@ fn resolve_server(
         server_ip: ip,
         port: port as u16,
         weight: weight as u8,
-        zone_id: zone,
+        zone_id: zone.map(String::from),
         description: s.description.clone().unwrap_or_default(),
     })
 }

@@ -250,7 +250,7 @@ fn nlb_lifecycle_allocates_addresses_and_reports_health() {
         json!(["192.168.1.2", "192.168.1.3"])
     );
     // The first instance got the next free address, after the NLB's.
-    let i = &w.ecs.instances[&p.instances[0]];
+    let i = &w.ecs.instances[p.instances[0].as_str()];
     assert_eq!(i.private_ip.to_string(), "192.168.1.4");
     // Both nginx backends healthy: no non-normal server.
     let h = health(&mut w, A, &p.listener);
@@ -333,7 +333,7 @@ fn health_follows_sg_listening_state_and_weight() {
     let mut w = world();
     let p = provider(&mut w, A);
     // A third backend without tcp/80 listening: CONNECT_FAIL.
-    let web = w.ecs.instances[&p.instances[0]].security_group_ids[0].clone();
+    let web = w.ecs.instances[p.instances[0].as_str()].security_group_ids[0].clone();
     let idle = instance(&mut w, A, &p.vsws[0], &web, "tcp/22");
     // A fourth whose SG admits nothing: CONNECT_TIMEOUT.
     let closed = sg(&mut w, A, &p.vpc, None);

@@ -255,7 +255,7 @@ fn graceful_replacement_moves_dns_to_a_new_eni_and_z7_drops_the_old_one() {
     assert_eq!(s(&z2, "EniId"), s(&z1, "EniId"));
     assert!(z2["ReplacedEniId"].is_null() && z2["ReplacedResourceId"].is_null());
     assert_eq!(w.ecs().enis.len(), enis_before);
-    assert!(!w.ecs().enis.contains_key(&s(&z0, "EniId")));
+    assert!(!w.ecs().enis.contains_key(s(&z0, "EniId").as_str()));
     assert_eq!(counts(&mut w, &x), vec![0, 1]);
     assert!(!reach(&w, &x, old_ip).reachable, "the old address is gone");
     assert_eq!(

@@ -305,7 +305,7 @@ fn s2_steps_1_to_11() {
     // The zone ENIs are service-managed, in the consumer vSwitches, with the endpoint's SG.
     let e = &w.privatelink.endpoints[&x.ep];
     for z in &e.zones {
-        let eni = &w.ecs.enis[&z.eni_id];
+        let eni = &w.ecs.enis[z.eni_id.as_str()];
         assert!(eni.service_managed);
         assert_eq!(eni.vpc_id, x.vpc1);
         assert_eq!(eni.security_group_ids, vec![x.sg1.clone()]);

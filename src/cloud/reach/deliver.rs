@@ -57,7 +57,7 @@ pub fn sg_check(
         ),
         (SgReason::IntraGroup(g), _) => (Some(g.clone()), "default_sg_access_rule"),
         _ => (
-            eni.and_then(|e| e.security_group_ids.first().cloned()),
+            eni.and_then(|e| e.security_group_ids.first().map(String::from)),
             "default_sg_access_rule",
         ),
     };
@@ -288,7 +288,7 @@ pub fn deliver(
             });
         }
     };
-    let Some(eni) = t.world.ecs.enis.get(&eni_id) else {
+    let Some(eni) = t.world.ecs.enis.get(eni_id.as_str()) else {
         return Err(err1(
             Code::DstIpNotFound,
             &eni_id,
@@ -321,10 +321,10 @@ pub fn deliver(
             end: End {
                 instance_id: None,
                 eni_id: Some(eni_id.clone()),
-                vpc_id: eni.vpc_id.clone(),
-                vswitch_id: eni.vswitch_id.clone(),
-                region: eni.region_id.clone(),
-                zone: eni.zone_id.clone(),
+                vpc_id: String::from(&eni.vpc_id),
+                vswitch_id: String::from(&eni.vswitch_id),
+                region: String::from(&eni.region_id),
+                zone: String::from(&eni.zone_id),
                 ip: dst,
             },
             reply: false,
@@ -351,7 +351,7 @@ pub fn deliver(
             Protocol::Udp => Some(L4::Udp),
             _ => None,
         };
-        if let (Some(l4), Some(inst)) = (l4, t.world.ecs.instances.get(i)) {
+        if let (Some(l4), Some(inst)) = (l4, t.world.ecs.instances.get(i.as_str())) {
             if !inst.listens_on(l4, r.packet.dst_port) {
                 warnings.push(Finding::warning(
                     leg,
@@ -368,12 +368,12 @@ pub fn deliver(
     }
     Ok(Server {
         end: End {
-            instance_id: eni.instance_id.clone(),
+            instance_id: eni.instance_id.as_ref().map(String::from),
             eni_id: Some(eni_id.clone()),
-            vpc_id: eni.vpc_id.clone(),
-            vswitch_id: eni.vswitch_id.clone(),
-            region: eni.region_id.clone(),
-            zone: eni.zone_id.clone(),
+            vpc_id: String::from(&eni.vpc_id),
+            vswitch_id: String::from(&eni.vswitch_id),
+            region: String::from(&eni.region_id),
+            zone: String::from(&eni.zone_id),
             ip: dst,
         },
         reply: true,

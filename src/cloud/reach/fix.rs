@@ -113,12 +113,15 @@ pub fn suggest(world: &World, v: &Verdict) -> Option<Fix> {
     match f.site.as_ref() {
         Site::None => None,
         Site::Instance { instance_id } => {
-            let i = world.ecs.instances.get(instance_id)?;
+            let i = world.ecs.instances.get(instance_id.as_str())?;
             Some(Fix {
-                caller: i.owner_uid.clone(),
+                caller: String::from(&i.owner_uid),
                 product: "ecs",
                 action: "StartInstance",
-                params: vec![p("RegionId", &i.region_id), p("InstanceId", instance_id)],
+                params: vec![
+                    p("RegionId", i.region_id.as_str()),
+                    p("InstanceId", instance_id.as_str()),
+                ],
                 why: format!("start `{instance_id}`"),
             })
         }
@@ -434,7 +437,7 @@ fn sg_fix(
     let g = eni
         .security_group_ids
         .iter()
-        .filter_map(|id| world.ecs.security_groups.get(id))
+        .filter_map(|id| world.ecs.security_groups.get(id.as_str()))
         .find(|g| g.managed_by.is_none())?;
     let proto = match pk.protocol {
         Protocol::Tcp => "TCP",

@@ -626,7 +626,7 @@ impl Net {
     /// Sets an instance's name (RunInstances `InstanceName`).
     pub fn rename(&mut self, id: &str, name: &str) {
         if let Some(i) = self.w.ecs.instances.get_mut(id) {
-            i.instance_name = name.to_string();
+            i.instance_name = name.into();
         }
     }
 }
@@ -907,18 +907,18 @@ pub(crate) fn random_pl_world(p: &PlPlan) -> (Net, crate::cloud::privatelink::te
         if !p.listening[i] {
             n.w.ecs
                 .instances
-                .get_mut(b)
+                .get_mut(b.as_str())
                 .expect("backend")
                 .listening
                 .clear();
         }
     }
-    let vpc2 = n.w.ecs.instances[&backends[0]].vpc_id.clone();
-    let sg2 = n.w.ecs.instances[&backends[0]].security_group_ids[0].clone();
+    let vpc2 = n.w.ecs.instances[backends[0].as_str()].vpc_id.clone();
+    let sg2 = n.w.ecs.instances[backends[0].as_str()].security_group_ids[0].clone();
     if p.backend_sg != 0 {
         n.w.ecs
             .security_groups
-            .get_mut(&sg2)
+            .get_mut(sg2.as_str())
             .expect("SG2")
             .rules
             .clear();
@@ -942,7 +942,7 @@ pub(crate) fn random_pl_world(p: &PlPlan) -> (Net, crate::cloud::privatelink::te
     }
     let vsws: Vec<String> = backends
         .iter()
-        .map(|b| n.w.ecs.instances[b].vswitch_id.clone())
+        .map(|b| n.w.ecs.instances[b.as_str()].vswitch_id.to_string())
         .collect();
     let all = ("accept", "all", "0.0.0.0/0", "-1/-1");
     for (i, v) in vsws.iter().enumerate() {

@@ -79,12 +79,17 @@ pub fn matrix(
     done: &(dyn Fn() + Sync),
 ) -> Result<Matrix, String> {
     let a = Analyzer::new(world);
-    let instances: Vec<String> = world.ecs.instances.keys().cloned().collect();
+    let instances: Vec<String> = world
+        .ecs
+        .instances
+        .keys()
+        .map(crate::cloud::ids::Id::to_string)
+        .collect();
     let names = world
         .ecs
         .instances
         .values()
-        .map(|i| i.instance_name.clone())
+        .map(|i| String::from(&i.instance_name))
         .collect();
     let one = |i: usize| {
         let r = row(&a, &instances, i, protocol, port);

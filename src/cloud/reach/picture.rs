@@ -24,8 +24,8 @@ pub(crate) fn vpc_of(w: &World, h: &Hop) -> Option<String> {
             .or_else(|| w.clb.load_balancers.get(lb).and_then(|l| l.vpc_id.clone()))
     };
     match h.node_type {
-        NodeType::Vm => e.instances.get(id).map(|i| i.vpc_id.clone()),
-        NodeType::Eni => e.enis.get(id).map(|i| i.vpc_id.clone()),
+        NodeType::Vm => e.instances.get(id).map(|i| String::from(&i.vpc_id)),
+        NodeType::Eni => e.enis.get(id).map(|i| String::from(&i.vpc_id)),
         NodeType::Vsw => w.vswitch(id).map(|s| s.vpc_id.clone()),
         NodeType::Vrt => Some(h.node_id.clone()),
         NodeType::Ep => w.privatelink.endpoints.get(id).map(|x| x.vpc_id.clone()),

@@ -157,9 +157,9 @@ fn owned_by(t: &Topology<'_>, inst: &Instance, ip: Ipv4Addr) -> Option<String> {
             .world
             .ecs
             .enis
-            .get(e)
+            .get(e.as_str())
             .filter(|x| x.instance_id.as_deref() == Some(inst.instance_id.as_str()))
-            .map(|x| x.network_interface_id.clone()),
+            .map(|x| String::from(&x.network_interface_id)),
         AddressOwner::Service { .. } => None,
     }
 }
@@ -291,14 +291,14 @@ fn resolve_one(
                     format!("`{ip}` is not an address of instance `{instance_id}`"),
                 )
             })?;
-            let eni = t.world.ecs.enis.get(&eni_id);
+            let eni = t.world.ecs.enis.get(eni_id.as_str());
             End {
-                instance_id: Some(inst.instance_id.clone()),
-                vswitch_id: eni.map_or(inst.vswitch_id.clone(), |e| e.vswitch_id.clone()),
-                zone: eni.map_or(inst.zone_id.clone(), |e| e.zone_id.clone()),
+                instance_id: Some(String::from(&inst.instance_id)),
+                vswitch_id: eni.map_or(&inst.vswitch_id, |e| &e.vswitch_id).to_string(),
+                zone: eni.map_or(&inst.zone_id, |e| &e.zone_id).to_string(),
                 eni_id: Some(eni_id),
-                vpc_id: inst.vpc_id.clone(),
-                region: inst.region_id.clone(),
+                vpc_id: String::from(&inst.vpc_id),
+                region: String::from(&inst.region_id),
                 ip,
             }
         }
@@ -342,7 +342,11 @@ fn resolve_one(
                     format!("`{ip}` is not an address of instance `{instance_id}`"),
                 ));
             }
-            (ip, inst.vpc_id.clone(), Some(inst.instance_id.clone()))
+            (
+                ip,
+                String::from(&inst.vpc_id),
+                Some(String::from(&inst.instance_id)),
+            )
         }
         Target::Ip { vpc_id, ip } => {
             let vpc = t.vpc(vpc_id).ok_or_else(|| {
@@ -412,22 +416,19 @@ pub fn find_instance(world: &crate::cloud::World, name: &str) -> Result<String, 
     if world.ecs.instances.contains_key(name) {
         return Ok(name.to_string());
     }
-    let hits: Vec<&String> = world
+    let hits: Vec<&str> = world
         .ecs
         .instances
         .values()
         .filter(|i| i.instance_name == name)
-        .map(|i| &i.instance_id)
+        .map(|i| i.instance_id.as_str())
         .collect();
     match hits.as_slice() {
-        [one] => Ok((*one).clone()),
+        [one] => Ok(one.to_string()),
         [] => Err(format!("no instance named or with id `{name}`")),
         many => Err(format!(
             "instance name `{name}` is ambiguous: {} (give the id)",
-            many.iter()
-                .map(|s| s.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
+            many.join(", ")
         )),
     }
 }
@@ -452,7 +453,13 @@ fn instance_by_ip(world: &crate::cloud::World, ip: Ipv4Addr) -> Result<String, S
         .addresses
         .vpcs()
         .filter_map(|(vpc, m)| match m.get(&ip)? {
-            AddressOwner::Eni(e) => world.ecs.enis.get(e)?.instance_id.clone().map(|i| (vpc, i)),
+            AddressOwner::Eni(e) => world
+                .ecs
+                .enis
+                .get(e.as_str())?
+                .instance_id
+                .as_ref()
+                .map(|i| (vpc, i.to_string())),
             AddressOwner::Service { .. } => None,
         })
         .map(|(_, i)| i)
@@ -478,9 +485,14 @@ pub fn parse_source(world: &crate::cloud::World, s: &str) -> Result<Source, Stri
     if let Some(rest) = s.strip_prefix("ip:") {
         let (vpc_id, ip) = id_slash_ip(rest, "ip:VPC")?;
         if let Some(AddressOwner::Eni(e)) = world.ecs.addresses.owner(&vpc_id, ip) {
-            if let Some(i) = world.ecs.enis.get(e).and_then(|x| x.instance_id.clone()) {
+            if let Some(i) = world
+                .ecs
+                .enis
+                .get(e.as_str())
+                .and_then(|x| x.instance_id.clone())
+            {
                 return Ok(Source::Ecs {
-                    instance_id: i,
+                    instance_id: i.to_string(),
                     source_ip: Some(ip),
                 });
             }

@@ -67,8 +67,8 @@ proptest! {
             for to in &vms {
                 if from == to { continue; }
                 let v = a.analyze(&probe(from, to, tcp)).expect("valid probe");
-                let src = &n.w.ecs().instances[from];
-                let dst = &n.w.ecs().instances[to];
+                let src = &n.w.ecs().instances[from.as_str()];
+                let dst = &n.w.ecs().instances[to.as_str()];
                 let pk = Packet {
                     src_ip: src.private_ip, dst_ip: dst.private_ip,
                     protocol: v.packet.protocol, src_port: DEFAULT_CLIENT_PORT, dst_port: if tcp { 22 } else { 0 },
@@ -196,8 +196,8 @@ proptest! {
             for to in &vms {
                 if from == to { continue; }
                 let v = a.analyze(&probe(from, to, tcp)).expect("valid probe");
-                let src = &n.w.ecs().instances[from];
-                let dst = &n.w.ecs().instances[to];
+                let src = &n.w.ecs().instances[from.as_str()];
+                let dst = &n.w.ecs().instances[to.as_str()];
                 let pk = Packet {
                     src_ip: src.private_ip, dst_ip: dst.private_ip,
                     protocol: v.packet.protocol, src_port: DEFAULT_CLIENT_PORT, dst_port: if tcp { 22 } else { 0 },

@@ -434,7 +434,7 @@ fn pattern_8_4_3_peering_in_one_region_and_across_regions() {
 fn pattern_8_4_4_non_transitive_on_the_reply() {
     // b → c through a: both directions route via a; the forward fails first
     let (mut n, a, b, _, rta, rtb) = peered("cn-hangzhou");
-    let va = n.w.ecs.instances[&a].vpc_id.clone();
+    let va = n.w.ecs.instances[a.as_str()].vpc_id.clone();
     let (vc, rtc) = n.vpc(A, "cn-hangzhou", "10.5.0.0/16");
     let sc = n.vsw(A, &vc, "10.5.1.0/24");
     let gc = n.sg(A, &vc, "normal");
@@ -452,7 +452,7 @@ fn pattern_8_4_4_non_transitive_on_the_reply() {
     n.route(&rtb, "10.5.0.0/16", &pab).unwrap();
     assert_eq!(first(&n.reach(&b, &c, ICMP, None)), Some("NON_TRANSITIVE"));
     // a direct b–c peering with routes only b → c: the reply from c goes back via... nothing
-    let vb = n.w.ecs.instances[&b].vpc_id.clone();
+    let vb = n.w.ecs.instances[b.as_str()].vpc_id.clone();
     let pbc = n.peer(A, &vb, A, &vc);
     n.route(&rtb, "10.5.1.0/24", &pbc).unwrap();
     n.route(&rtc, "10.9.0.0/16", &pac).unwrap();
@@ -723,10 +723,10 @@ fn probe_parameter_errors() {
 #[test]
 fn vswitch_source_has_no_security_group_check() {
     let (n, a, b, _, _, _) = peered("cn-hangzhou");
-    let s = n.w.ecs.instances[&a].vswitch_id.clone();
+    let s = n.w.ecs.instances[a.as_str()].vswitch_id.clone();
     let v = n.probe(Probe {
         source: Source::VSwitch {
-            vswitch_id: s,
+            vswitch_id: s.to_string(),
             ip: "10.0.1.50".parse().unwrap(),
         },
         target: Target::Ecs {
@@ -861,7 +861,7 @@ fn peer_cidr_mismatch_and_not_targetable() {
         Some("CreateVpcPeerConnection")
     );
     // an address held by a service (a later product's VIP) is not a target yet
-    let vb = n.w.ecs.instances[&b].vpc_id.clone();
+    let vb = n.w.ecs.instances[b.as_str()].vpc_id.clone();
     n.service_address(&vb, "10.9.1.200", "nlb-vip", "nlb-test");
     let v = n.probe(Probe {
         source: Source::Ecs {
@@ -869,7 +869,7 @@ fn peer_cidr_mismatch_and_not_targetable() {
             source_ip: None,
         },
         target: Target::Ip {
-            vpc_id: vb,
+            vpc_id: vb.to_string(),
             ip: "10.9.1.200".parse().unwrap(),
         },
         protocol: ICMP,
@@ -1005,7 +1005,7 @@ fn a_route_over_a_peering_of_other_vpcs_is_a_next_hop_mismatch() {
     // CreateRouteEntry refuses such a route; a world file or a later change can still hold
     // one, so the analyzer reports it rather than trusting the API's checks.
     let (mut n, a, b, _, rta, _) = peered("cn-hangzhou");
-    let vb = n.w.ecs.instances[&b].vpc_id.clone();
+    let vb = n.w.ecs.instances[b.as_str()].vpc_id.clone();
     let (vc, _) = n.vpc(A, "cn-hangzhou", "10.5.0.0/16");
     let pbc = n.peer(A, &vb, A, &vc);
     let entry =
@@ -1028,7 +1028,7 @@ fn a_route_over_a_peering_of_other_vpcs_is_a_next_hop_mismatch() {
 #[test]
 fn an_address_on_an_eni_that_is_not_in_use_is_not_delivered() {
     let (mut n, a, b, _, _, _) = peered("cn-hangzhou");
-    let eni = n.w.ecs.instances[&b].primary_eni_id.clone();
+    let eni = n.w.ecs.instances[b.as_str()].primary_eni_id.clone();
     n.w.ecs.enis.get_mut(&eni).unwrap().status = crate::cloud::ecs::EniStatus::Detaching;
     let v = n.reach(&a, &b, TCP, Some(22));
     assert_eq!(first(&v), Some("DST_ENI_NOT_IN_USE"));

@@ -364,7 +364,7 @@ impl<'t, 'w> Walk<'t, 'w> {
                 Segment::Instance(x) | Segment::Eni(x) => {
                     let holds = t.world.ecs.addresses.owner(&cur_vpc, dst).is_some_and(|o| {
                         matches!(o, AddressOwner::Eni(e) if e == x
-                            || t.world.ecs.enis.get(e).and_then(|n| n.instance_id.as_deref()) == Some(x))
+                            || t.world.ecs.enis.get(e.as_str()).and_then(|n| n.instance_id.as_deref()) == Some(x))
                     });
                     if holds {
                         return self.arrive(&cur_vpc);

@@ -306,7 +306,7 @@ fn nlb_leg(
         }
     }
     let eni = match w.ecs().addresses.owner(vpc, s.server_ip) {
-        Some(AddressOwner::Eni(e)) => &w.ecs().enis[e],
+        Some(AddressOwner::Eni(e)) => &w.ecs().enis[e.as_str()],
         _ => return Err("DST_IP_NOT_FOUND"),
     };
     let inst = eni.instance_id.as_ref().map(|i| &w.ecs().instances[i]);

@@ -44,7 +44,12 @@ fn backend(w: &World, s: &Server) -> Backend {
         port: s.port,
         weight: u8::try_from(s.weight.clamp(0, 100)).unwrap_or(0),
         zone_id: (s.server_type == "Ecs")
-            .then(|| w.ecs.instances.get(&s.server_id).map(|i| i.zone_id.clone()))
+            .then(|| {
+                w.ecs
+                    .instances
+                    .get(s.server_id.as_str())
+                    .map(|i| String::from(&i.zone_id))
+            })
             .flatten(),
     }
 }

@@ -261,7 +261,12 @@ impl LoadBalancer for crate::cloud::clb::Clb {
                     ip: b.ip,
                     port,
                     weight: b.weight,
-                    zone_id: w.ecs.instances.get(&b.server_id).map(|i| i.zone_id.clone()),
+                    zone_id: w
+                        .ecs
+                        .instances
+                        .get(b.server_id.as_str())
+                        .map(|i| i.zone_id.clone())
+                        .map(String::from),
                 })
                 .collect()
         };
@@ -475,7 +480,7 @@ fn compute_leg(
             return (out, Err(f));
         }
     };
-    let eni = t.world.ecs.enis.get(&eni_id);
+    let eni = t.world.ecs.enis.get(eni_id.as_str());
     if eni.is_none_or(|e| e.status != EniStatus::InUse) {
         let f = err(
             Code::DstEniNotInUse,
@@ -509,7 +514,7 @@ fn compute_leg(
             Protocol::Tcp => Some(L4::Tcp),
             _ => None,
         };
-        out.listening = match (want, t.world.ecs.instances.get(i)) {
+        out.listening = match (want, t.world.ecs.instances.get(i.as_str())) {
             (Some(p), Some(inst)) => inst.listens_on(p, packet.dst_port),
             _ => true,
         };

@@ -79,8 +79,8 @@ fn s2_step_12_both_zones_reach_both_backends_from_the_local_address() {
     // no reply over the consumer leg: the reverse is ECS03's reply to the NLB's local
     // address of zone g, inside ECS03's own vSwitch
     let back: Vec<&str> = v.reverse.iter().map(|h| h.node_id.as_str()).collect();
-    let eni03 = &w.ecs.instances[&x.ecs[2]].primary_eni_id;
-    let vsw3 = &w.ecs.instances[&x.ecs[2]].vswitch_id;
+    let eni03 = &w.ecs.instances[x.ecs[2].as_str()].primary_eni_id;
+    let vsw3 = &w.ecs.instances[x.ecs[2].as_str()].vswitch_id;
     assert_eq!(back, [x.ecs[2].as_str(), eni03.as_str(), vsw3.as_str()]);
     assert_eq!(v.packet.dst_ip.to_string(), "10.0.23.10");
 }
@@ -128,7 +128,7 @@ fn s2_n2_endpoint_security_group_denies() {
     let f = v.first_error().unwrap();
     assert!(f.component_id.starts_with("eni-"), "{f:?}");
     assert_eq!(
-        w.ecs.enis[&f.component_id].service_owner.as_deref(),
+        w.ecs.enis[f.component_id.as_str()].service_owner.as_deref(),
         Some(format!("privatelink:{}:{G}", x.ep).as_str())
     );
     let fix = suggest(&w, &v).expect("a rule fixes it");
@@ -398,8 +398,8 @@ fn the_picture_frames_privatelink_and_load_balancer_nodes_in_their_vpcs() {
     let (w, x) = s2();
     let v = reach(&w, &x.ecs[0], ep(&x), 80);
     assert!(v.reachable, "{:?}", v.findings);
-    let consumer = w.ecs().instances[&x.ecs[0]].vpc_id.clone();
-    let provider = w.ecs().instances[&x.ecs[2]].vpc_id.clone();
+    let consumer = w.ecs().instances[x.ecs[0].as_str()].vpc_id.to_string();
+    let provider = w.ecs().instances[x.ecs[2].as_str()].vpc_id.to_string();
     let homes: Vec<(&str, Option<String>)> = v
         .forward
         .iter()
