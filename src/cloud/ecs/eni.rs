@@ -330,13 +330,13 @@ pub fn vswitch_full(vsw: &VSwitch) -> CloudError {
 /// Links a new ENI into the state: the ENI map, the address index and SG membership.
 /// Callers have validated that the address is free and the groups exist.
 pub(crate) fn link_eni(state: &mut EcsState, eni: Eni) {
-    let id = Id::new(&eni.network_interface_id);
+    let id = eni.network_interface_id.clone();
     // INVARIANT: validated free by the caller; a clash would be a bug, and the index keeps
     // the first owner.
     let _ = state.addresses.insert(
         &eni.vpc_id,
         eni.private_ip,
-        AddressOwner::Eni(String::from(eni.network_interface_id.as_str())),
+        AddressOwner::Eni(String::from(&id)),
     );
     for sg in &eni.security_group_ids {
         if let Some(g) = state.security_groups.get_mut(sg.as_str()) {
@@ -737,7 +737,7 @@ pub(crate) fn page_ids(
         }
     }
     let next = match (last, rest.peek().is_some()) {
-        (Some(id), true) => id.to_string(),
+        (Some(id), true) => String::from(id),
         _ => String::new(),
     };
     let mut out = serde_json::Map::new();

@@ -223,12 +223,10 @@ fn grouped<'a>(
 ) -> BTreeMap<(Id, Id), BTreeSet<Id>> {
     let mut groups: BTreeMap<(Id, Id), Vec<Id>> = BTreeMap::new();
     for (owner, region, id) in rows {
-        match groups.get_mut(&(owner.clone(), region.clone())) {
-            Some(ids) => ids.push(id.clone()),
-            None => {
-                groups.insert((owner.clone(), region.clone()), vec![id.clone()]);
-            }
-        }
+        groups
+            .entry((owner.clone(), region.clone()))
+            .or_default()
+            .push(id.clone());
     }
     groups
         .into_iter()
