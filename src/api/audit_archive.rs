@@ -73,7 +73,9 @@ pub fn retire(state: &mut SimState, state_path: &Path, keep: usize) -> Result<us
     file.seek(SeekFrom::End(0)).map_err(|e| fail("seek", e))?;
     let mut lines = Vec::with_capacity(excess * 1024);
     for event in &state.audit[..excess] {
-        serde_json::to_writer(&mut lines, event).map_err(|e| e.to_string())?;
+        // The audit encoder writes serde_json's exact bytes, several times faster (a server's
+        // compaction archives thousands of events at once).
+        super::audit_json::write_event(event, &mut lines);
         lines.push(b'\n');
     }
     file.write_all(&lines).map_err(|e| fail("append", e))?;

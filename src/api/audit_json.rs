@@ -9,6 +9,7 @@
 //! rare cases share its exact output.
 
 use super::audit::{AdditionalEventData, AuditEvent, SessionContext, UserIdentity};
+use crate::swar;
 use serde_json::Value;
 
 /// `,"name":` for one of the event's own field names, built at compile time so a key costs
@@ -185,47 +186,87 @@ fn write_value(out: &mut Vec<u8>, value: &Value) {
 }
 
 /// A JSON string literal, byte for byte as serde_json writes it. Strings with nothing to
-/// escape (nearly all) are copied whole.
+/// escape (nearly all) are checked and copied in one pass, eight bytes a step, straight into
+/// `out`'s spare capacity; a string that does need escaping is handed to serde_json.
 pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
-    if needs_escape(s.as_bytes()) {
+    if !copy_quoted(out, s.as_bytes()) {
         // Writing to a Vec cannot fail, and a &str always serializes.
         let _ = serde_json::to_writer(&mut *out, s);
-    } else {
-        out.reserve(s.len() + 2);
-        out.push(b'"');
-        out.extend_from_slice(s.as_bytes());
-        out.push(b'"');
     }
 }
 
-/// True when a byte must be escaped in JSON (control characters, `"` and `\\`): the set
-/// serde_json escapes. Eight bytes at a time with the classic SWAR tests ("has a byte less
-/// than n", "has a zero byte"), which are exact for *whether* such a byte exists. The tail is
-/// one more word — the last eight bytes again (overlapping is harmless for an "any" test), or
-/// for a string shorter than eight the bytes padded with a byte that needs no escape —
-/// instead of a byte loop.
-fn needs_escape(bytes: &[u8]) -> bool {
-    let mut words = bytes.chunks_exact(8);
-    for word in &mut words {
-        if word_needs_escape(word) {
-            return true;
+/// Appends `"bytes"` to `out` when no byte needs escaping and answers whether it did; on
+/// `false`, `out` is unchanged. One pass: each block is tested for bytes JSON must escape and
+/// stored whole — sixteen bytes a step with SSE2 on x86-64 ([`copy_block16`]), then eight with
+/// [`swar::escapes`] — and the last partial word is stored whole too, into the spare capacity
+/// reserved for it, with the length set past the real bytes only. So there is no per-byte loop
+/// and no `memcpy` call for the short strings of an audit event.
+fn copy_quoted(out: &mut Vec<u8>, bytes: &[u8]) -> bool {
+    let n = bytes.len();
+    // The quotes, and room to store the last word whole.
+    out.reserve(n + 2 + 8);
+    let len = out.len();
+    let mut escapes = 0u64;
+    let base = out.as_mut_ptr();
+    // SAFETY: `reserve` left at least `n + 10` bytes of capacity past `len`. Relative to
+    // `len`: the opening quote is at 0; whole blocks of the input are stored within
+    // `1..1 + n` (each read is within `bytes`); the partial word's eight-byte store starts
+    // before `1 + n` and so ends before `n + 9`; the closing quote is at `1 + n`.
+    // `set_len(len + n + 2)` covers only bytes written here (quote, the `n` bytes, quote); what
+    // the partial store wrote past them is spare capacity, never read as part of the vector.
+    unsafe {
+        let dst = base.add(len);
+        dst.write(b'"');
+        let mut done = 0;
+        #[cfg(target_arch = "x86_64")]
+        while done + 16 <= n {
+            escapes |= u64::from(copy_block16(bytes.as_ptr().add(done), dst.add(1 + done)));
+            done += 16;
         }
-    }
-    match bytes.len() {
-        n if n % 8 == 0 => false,
-        n if n > 8 => word_needs_escape(&bytes[n - 8..]),
-        n => {
-            let mut padded = [b'a'; 8];
-            padded[..n].copy_from_slice(bytes);
-            word_needs_escape(&padded)
+        let mut words = bytes.get_unchecked(done..).chunks_exact(8);
+        let mut at = dst.add(1 + done);
+        for chunk in &mut words {
+            let w = swar::word(chunk);
+            escapes |= swar::escapes(w);
+            at.cast::<u64>().write_unaligned(w.to_le());
+            at = at.add(8);
         }
+        let rest = words.remainder();
+        if !rest.is_empty() {
+            let w = swar::tail_word(rest);
+            // Only the real bytes count: the zero padding would read as control characters.
+            escapes |= swar::escapes(w) & ((1u64 << (8 * rest.len())) - 1);
+            at.cast::<u64>().write_unaligned(w.to_le());
+        }
+        if escapes != 0 {
+            return false;
+        }
+        dst.add(1 + n).write(b'"');
+        out.set_len(len + n + 2);
     }
+    true
 }
 
-/// [`needs_escape`] for exactly eight bytes.
+/// Copies the sixteen bytes at `src` to `dst` and returns a bit per byte that JSON must escape
+/// (`"`, `\`, or below `0x20`). SSE2 is part of x86-64, so no feature check is needed.
+///
+/// # Safety
+/// `src` must be readable and `dst` writable for sixteen bytes.
+#[cfg(target_arch = "x86_64")]
 #[inline(always)]
-fn word_needs_escape(word: &[u8]) -> bool {
-    crate::swar::escapes(crate::swar::word(word)) != 0
+unsafe fn copy_block16(src: *const u8, dst: *mut u8) -> u32 {
+    use std::arch::x86_64::{
+        _mm_cmpeq_epi8, _mm_loadu_si128, _mm_max_epu8, _mm_movemask_epi8, _mm_or_si128,
+        _mm_set1_epi8, _mm_storeu_si128,
+    };
+    let v = _mm_loadu_si128(src.cast());
+    _mm_storeu_si128(dst.cast(), v);
+    let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
+    let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
+    // Unsigned `v <= 0x1f` is `max(v, 0x1f) == 0x1f`.
+    let limit = _mm_set1_epi8(0x1f);
+    let control = _mm_cmpeq_epi8(_mm_max_epu8(v, limit), limit);
+    _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, backslash), control)) as u32
 }
 
 #[cfg(test)]
@@ -325,17 +366,27 @@ mod tests {
         }
 
         #[test]
-        fn escape_check_agrees_with_serde_json(s in any::<String>()) {
+        fn escape_check_agrees_with_serde_json(s in any::<String>(), prefix in "[a-z]{0,9}") {
             let plain = format!("\"{s}\"");
-            prop_assert_eq!(!needs_escape(s.as_bytes()), serde_json::to_string(&s).unwrap() == plain);
+            let mut out = prefix.clone().into_bytes();
+            let copied = copy_quoted(&mut out, s.as_bytes());
+            prop_assert_eq!(copied, serde_json::to_string(&s).unwrap() == plain);
+            // Copied: the prefix then the quoted string; refused: the prefix untouched.
+            let expected = if copied { format!("{prefix}{plain}") } else { prefix };
+            prop_assert_eq!(String::from_utf8(out).unwrap(), expected);
         }
+    }
+
+    /// Whether [`copy_quoted`] would copy `bytes` unescaped.
+    fn needs_escape(bytes: &[u8]) -> bool {
+        !copy_quoted(&mut Vec::new(), bytes)
     }
 
     #[test]
     fn every_escapable_byte_is_caught_wherever_it_sits() {
         for b in (0u8..0x20).chain([b'"', b'\\']) {
-            // Every length exercises the word loop, the overlapping last word and the padded
-            // short string.
+            // Every length exercises the word loop, the partial last word and the short string
+            // with no full word.
             for len in 1..=40 {
                 assert!(!needs_escape(&vec![b'a'; len]), "clean, length {len}");
                 for pos in 0..len {

@@ -26,7 +26,7 @@ use super::action_index::{ActionIndex, Entry};
 use super::condition::{CompiledCondition, Tri};
 use crate::policy::ast::Operator;
 use crate::policy::pattern::Wildcard;
-use crate::swar::colons;
+use crate::swar::{colons, tail_word};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::net::IpAddr;
@@ -106,24 +106,6 @@ fn hash_str(bytes: &[u8]) -> u64 {
         h = (h.rotate_left(5) ^ tail_word(rest)).wrapping_mul(SEED);
     }
     h ^ (h >> 29)
-}
-
-/// The 1–7 bytes of `rest` as one little-endian word (two overlapping 4-byte loads from 4
-/// bytes on, instead of a loop per byte).
-#[inline]
-fn tail_word(rest: &[u8]) -> u64 {
-    let n = rest.len();
-    if n >= 4 {
-        let lo = rest
-            .first_chunk::<4>()
-            .map_or(0, |c| u32::from_le_bytes(*c));
-        let hi = rest.last_chunk::<4>().map_or(0, |c| u32::from_le_bytes(*c));
-        u64::from(lo) | (u64::from(hi) << (8 * (n - 4)))
-    } else {
-        rest.iter()
-            .enumerate()
-            .fold(0, |w, (i, &b)| w | (u64::from(b) << (8 * i)))
-    }
 }
 
 /// Byte equality without a `memcmp` call (the keys here are a few dozen bytes), a word at a
@@ -1122,8 +1104,6 @@ mod tests {
                 }
             }
         }
-        assert_eq!(tail_word(b"abcde"), u64::from_le_bytes(*b"abcde\0\0\0"));
-        assert_eq!(tail_word(b"ab"), u64::from_le_bytes(*b"ab\0\0\0\0\0\0"));
     }
 
     #[test]

@@ -10,147 +10,10 @@ use serde::{Deserialize, Serialize};
 /// A resource id, account UID or region name kept as a key of large ordered collections.
 ///
 /// Every id the model draws (`i-`, `eni-`, `sg-` + region code + 17 characters) and every
-/// UID and region fits the 24 bytes a `CompactString` holds inline, so a B-tree node compares
-/// its keys without following a pointer per key: with 100,000 instances, string compares
-/// through heap pointers were a fifth of building a world (each a cache miss). Ids compare
-/// eight bytes at a time ([`Id::cmp`]), in exactly `str`'s order, so maps keyed by `Id` are
-/// looked up with a `&str`.
-#[derive(Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct Id(compact_str::CompactString);
-
-impl Id {
-    /// The id spelled `s`.
-    pub fn new(s: &str) -> Id {
-        Id(compact_str::CompactString::new(s))
-    }
-
-    /// The id as a string slice.
-    pub fn as_str(&self) -> &str {
-        self.0.as_str()
-    }
-}
-
-impl Ord for Id {
-    /// Byte-wise, as `str` orders, comparing big-endian words: the common id prefixes
-    /// (`eni-bp1…`) cost one word instead of a call to `memcmp`.
-    fn cmp(&self, other: &Id) -> std::cmp::Ordering {
-        let (a, b) = (self.as_str().as_bytes(), other.as_str().as_bytes());
-        let mut words = a.chunks_exact(8).zip(b.chunks_exact(8));
-        let mut at = 0;
-        for (x, y) in &mut words {
-            let (x, y) = (crate::swar::word_be(x), crate::swar::word_be(y));
-            if x != y {
-                return x.cmp(&y);
-            }
-            at += 8;
-        }
-        a.get(at..).cmp(&b.get(at..))
-    }
-}
-
-impl PartialOrd for Id {
-    fn partial_cmp(&self, other: &Id) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl std::ops::Deref for Id {
-    type Target = str;
-    fn deref(&self) -> &str {
-        self.as_str()
-    }
-}
-
-impl std::borrow::Borrow<str> for Id {
-    fn borrow(&self) -> &str {
-        self.as_str()
-    }
-}
-
-impl AsRef<str> for Id {
-    fn as_ref(&self) -> &str {
-        self.as_str()
-    }
-}
-
-impl std::fmt::Display for Id {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::fmt::Debug for Id {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Debug::fmt(self.as_str(), f)
-    }
-}
-
-impl From<&str> for Id {
-    fn from(s: &str) -> Id {
-        Id::new(s)
-    }
-}
-
-impl From<&String> for Id {
-    fn from(s: &String) -> Id {
-        Id::new(s)
-    }
-}
-
-impl From<String> for Id {
-    fn from(s: String) -> Id {
-        Id::new(&s)
-    }
-}
-
-impl From<&Id> for String {
-    fn from(id: &Id) -> String {
-        id.as_str().to_owned()
-    }
-}
-
-impl From<Id> for String {
-    fn from(id: Id) -> String {
-        id.as_str().to_owned()
-    }
-}
-
-impl PartialEq<str> for Id {
-    fn eq(&self, other: &str) -> bool {
-        self.as_str() == other
-    }
-}
-
-impl PartialEq<&str> for Id {
-    fn eq(&self, other: &&str) -> bool {
-        self.as_str() == *other
-    }
-}
-
-impl PartialEq<String> for Id {
-    fn eq(&self, other: &String) -> bool {
-        self.as_str() == other
-    }
-}
-
-impl PartialEq<Id> for String {
-    fn eq(&self, other: &Id) -> bool {
-        self == other.as_str()
-    }
-}
-
-impl PartialEq<Id> for str {
-    fn eq(&self, other: &Id) -> bool {
-        self == other.as_str()
-    }
-}
-
-impl PartialEq<Id> for &str {
-    fn eq(&self, other: &Id) -> bool {
-        *self == other.as_str()
-    }
-}
+/// UID and region fits the 24 bytes a [`Key`](crate::store::Key) holds inline, so a B-tree node
+/// compares its keys without following a pointer per key: with 100,000 instances, string
+/// compares through heap pointers were a fifth of building a world (each a cache miss).
+pub type Id = crate::store::Key;
 
 /// 36⁶, the largest power of 36 below 2³².
 const DIGITS_6: u32 = 36 * 36 * 36 * 36 * 36 * 36;
@@ -289,24 +152,6 @@ mod tests {
                 let want = reference(&g, "eni", "bp1");
                 assert_eq!(g.next("eni", "bp1"), want);
             }
-        }
-    }
-
-    proptest::proptest! {
-        /// `Id`'s word-at-a-time order is `str`'s, so maps keyed by `Id` can be searched
-        /// with a `&str` (`Borrow<str>`): shared prefixes, NUL bytes, every length around the
-        /// word size and beyond the inline 24 bytes.
-        #[test]
-        fn id_order_is_str_order(
-            prefix in "(eni-bp1|i-bp1|)[a-z0-9]{0,6}",
-            a in "[a-z0-9\\x00\\x7f-\\u{ff}]{0,30}",
-            b in "[a-z0-9\\x00\\x7f-\\u{ff}]{0,30}",
-        ) {
-            let (x, y) = (format!("{prefix}{a}"), format!("{prefix}{b}"));
-            proptest::prop_assert_eq!(Id::new(&x).cmp(&Id::new(&y)), x.as_str().cmp(y.as_str()));
-            proptest::prop_assert_eq!(Id::new(&x) == Id::new(&y), x == y);
-            let z = format!("{x}{b}");
-            proptest::prop_assert_eq!(Id::new(&x).cmp(&Id::new(&z)), x.as_str().cmp(z.as_str()));
         }
     }
 

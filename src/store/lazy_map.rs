@@ -17,6 +17,7 @@
 //! key that cannot be read or is out of order (checked when the map is iterated).
 
 use super::codec::{self, Section, LAZY_SECTION};
+use super::{Key, KeyStr};
 use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, Visitor};
 use serde::ser::{self, SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
@@ -31,7 +32,7 @@ pub struct LazyMap<V> {
     loaded: Option<Loaded<V>>,
     /// The entries inserted since the map was read (all entries of a map that was not). A key
     /// here that the section also holds has its section entry marked gone.
-    fresh: BTreeMap<String, V>,
+    fresh: BTreeMap<Key, V>,
     /// The first value or key that failed to decode.
     damage: OnceLock<String>,
 }
@@ -157,7 +158,8 @@ impl<V> LazyMap<V> {
 
     /// True when `key` has an entry (nothing is decoded).
     pub fn contains_key(&self, key: &str) -> bool {
-        self.fresh.contains_key(key) || self.loaded.as_ref().is_some_and(|l| l.find(key).is_some())
+        self.fresh.contains_key(KeyStr::new(key))
+            || self.loaded.as_ref().is_some_and(|l| l.find(key).is_some())
     }
 
     /// The first damage met: a value or key that failed to decode (`entry `KEY` is damaged:
@@ -174,7 +176,7 @@ impl<V> LazyMap<V> {
 
     /// The values inserted since the map was read from a snapshot (all values of a map that
     /// was not), in key order.
-    pub fn fresh_values(&self) -> btree_map::Values<'_, String, V> {
+    pub fn fresh_values(&self) -> btree_map::Values<'_, Key, V> {
         self.fresh.values()
     }
 
@@ -187,7 +189,7 @@ impl<V> LazyMap<V> {
 impl<V: DeserializeOwned> LazyMap<V> {
     /// The value of `key`.
     pub fn get(&self, key: &str) -> Option<&V> {
-        if let Some(v) = self.fresh.get(key) {
+        if let Some(v) = self.fresh.get(KeyStr::new(key)) {
             return Some(v);
         }
         let l = self.loaded.as_ref()?;
@@ -197,8 +199,8 @@ impl<V: DeserializeOwned> LazyMap<V> {
 
     /// The value of `key`, to change.
     pub fn get_mut(&mut self, key: &str) -> Option<&mut V> {
-        if self.fresh.contains_key(key) {
-            return self.fresh.get_mut(key);
+        if self.fresh.contains_key(KeyStr::new(key)) {
+            return self.fresh.get_mut(KeyStr::new(key));
         }
         let l = self.loaded.as_mut()?;
         let i = l.find(key)?;
@@ -217,17 +219,17 @@ impl<V: DeserializeOwned> LazyMap<V> {
     /// Sets `key` to `value`; returns the value it replaces.
     pub fn insert(&mut self, key: String, value: V) -> Option<V> {
         let in_section = match &self.loaded {
-            Some(l) if !self.fresh.contains_key(&key) => l.find(&key),
+            Some(l) if !self.fresh.contains_key(KeyStr::new(&key)) => l.find(&key),
             _ => None,
         };
         let old = in_section.and_then(|i| self.take_loaded(i));
-        self.fresh.insert(key, value).or(old)
+        self.fresh.insert(Key::from(key), value).or(old)
     }
 
     /// Removes `key`; returns its key and value.
     pub fn remove_entry(&mut self, key: &str) -> Option<(String, V)> {
-        if let Some(entry) = self.fresh.remove_entry(key) {
-            return Some(entry);
+        if let Some((k, v)) = self.fresh.remove_entry(KeyStr::new(key)) {
+            return Some((String::from(k), v));
         }
         let i = self.loaded.as_ref()?.find(key)?;
         let v = self.take_loaded(i)?;
@@ -338,9 +340,9 @@ struct Merge<'a, V> {
     back: usize,
     /// The last section key yielded from each end (indexed by [`End`]).
     last: [Option<&'a str>; 2],
-    fresh: btree_map::Iter<'a, String, V>,
+    fresh: btree_map::Iter<'a, Key, V>,
     /// A fresh entry taken from `fresh` but not yet yielded, at each end.
-    peeked: [Option<(&'a String, &'a V)>; 2],
+    peeked: [Option<(&'a Key, &'a V)>; 2],
 }
 
 /// The end of a [`Merge`] an entry is taken from.
@@ -525,7 +527,7 @@ impl<V: DeserializeOwned> IntoIterator for LazyMap<V> {
                     .is_some()
                     .then(|| l.slots[i].take().map(|b| *b))
                     .flatten(),
-                _ => fresh.remove(&k),
+                _ => fresh.remove(KeyStr::new(&k)),
             };
             if let Some(v) = v {
                 out.push((k, v));
@@ -545,14 +547,17 @@ impl<V: DeserializeOwned> Extend<(String, V)> for LazyMap<V> {
 
 impl<V> FromIterator<(String, V)> for LazyMap<V> {
     fn from_iter<I: IntoIterator<Item = (String, V)>>(iter: I) -> Self {
-        BTreeMap::from_iter(iter).into()
+        LazyMap {
+            fresh: iter.into_iter().map(|(k, v)| (Key::from(k), v)).collect(),
+            ..LazyMap::default()
+        }
     }
 }
 
 impl<V> From<BTreeMap<String, V>> for LazyMap<V> {
     fn from(fresh: BTreeMap<String, V>) -> Self {
         LazyMap {
-            fresh,
+            fresh: fresh.into_iter().map(|(k, v)| (Key::from(k), v)).collect(),
             ..LazyMap::default()
         }
     }
