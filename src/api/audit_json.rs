@@ -216,27 +216,32 @@ fn copy_quoted(out: &mut Vec<u8>, bytes: &[u8]) -> bool {
     // the partial store wrote past them is spare capacity, never read as part of the vector.
     unsafe {
         let dst = base.add(len);
+        let src = bytes.as_ptr();
         dst.write(b'"');
         let mut done = 0;
         #[cfg(target_arch = "x86_64")]
-        while done + 16 <= n {
-            escapes |= u64::from(copy_block16(bytes.as_ptr().add(done), dst.add(1 + done)));
-            done += 16;
+        {
+            while done + 16 <= n {
+                escapes |= u64::from(copy_block16(src.add(done), dst.add(1 + done)));
+                done += 16;
+            }
+            // Fewer than sixteen left: at most one whole word.
+            if done + 8 <= n {
+                escapes |= copy_word(src.add(done), dst.add(1 + done));
+                done += 8;
+            }
         }
-        let mut words = bytes.get_unchecked(done..).chunks_exact(8);
-        let mut at = dst.add(1 + done);
-        for chunk in &mut words {
-            let w = swar::word(chunk);
-            escapes |= swar::escapes(w);
-            at.cast::<u64>().write_unaligned(w.to_le());
-            at = at.add(8);
+        #[cfg(not(target_arch = "x86_64"))]
+        while done + 8 <= n {
+            escapes |= copy_word(src.add(done), dst.add(1 + done));
+            done += 8;
         }
-        let rest = words.remainder();
+        let rest = bytes.get_unchecked(done..);
         if !rest.is_empty() {
             let w = swar::tail_word(rest);
             // Only the real bytes count: the zero padding would read as control characters.
             escapes |= swar::escapes(w) & ((1u64 << (8 * rest.len())) - 1);
-            at.cast::<u64>().write_unaligned(w.to_le());
+            dst.add(1 + done).cast::<u64>().write_unaligned(w.to_le());
         }
         if escapes != 0 {
             return false;
@@ -245,6 +250,17 @@ fn copy_quoted(out: &mut Vec<u8>, bytes: &[u8]) -> bool {
         out.set_len(len + n + 2);
     }
     true
+}
+
+/// Copies the eight bytes at `src` to `dst` and returns [`swar::escapes`] of them.
+///
+/// # Safety
+/// `src` must be readable and `dst` writable for eight bytes.
+#[inline(always)]
+unsafe fn copy_word(src: *const u8, dst: *mut u8) -> u64 {
+    let w = src.cast::<u64>().read_unaligned();
+    dst.cast::<u64>().write_unaligned(w);
+    swar::escapes(u64::from_le(w))
 }
 
 /// Copies the sixteen bytes at `src` to `dst` and returns a bit per byte that JSON must escape
