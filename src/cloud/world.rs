@@ -768,13 +768,7 @@ impl World {
                     .chain(expiry)
                     .min()
             }
-            Timer::Instance(id) => self
-                .ecs
-                .instances
-                .get(id.as_str())?
-                .lifecycle
-                .pending
-                .map(|p| p.at),
+            Timer::Instance(id) => self.ecs.instance(id)?.lifecycle.pending.map(|p| p.at),
         }
     }
 
@@ -966,7 +960,7 @@ impl World {
                 }
             }
             Timer::Instance(id) => {
-                if let Some(i) = self.ecs.instances.get_mut(id.as_str()) {
+                if let Some(i) = self.ecs.instance_mut(id) {
                     if let Some((_, to)) = i.lifecycle.settle(now, force) {
                         let owner = &i.owner_uid;
                         let e = settled_event(now, "ACS::ECS::Instance", id, owner, to.as_str());

@@ -61,8 +61,7 @@ fn own_instance<'w>(
     id: &str,
 ) -> Result<&'w Instance, CloudError> {
     w.ecs
-        .instances
-        .get(id)
+        .instance(id)
         .filter(|i| i.owner_uid == ctx.caller_account)
         .filter(|i| region.is_none_or(|r| r == i.region_id))
         .ok_or_else(|| errors::instance_not_found(id))

@@ -14,6 +14,7 @@ use crate::cloud::ids::{Id, IdGen};
 use crate::cloud::time::Timestamp;
 use crate::cloud::vpc::{NetStatus, VSwitch};
 use crate::cloud::CloudError;
+use crate::store::KeyStr;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -351,7 +352,7 @@ pub(crate) fn link_eni(state: &mut EcsState, eni: Eni) {
 
 /// Removes an ENI and everything that points to it (address, SG membership).
 pub(crate) fn unlink_eni(state: &mut EcsState, eni_id: &str) -> Option<Eni> {
-    let eni = state.enis.remove(eni_id)?;
+    let eni = state.enis.remove(KeyStr::new(eni_id))?;
     state
         .by_owner
         .remove_eni(&eni.owner_uid, &eni.region_id, eni_id);
@@ -555,7 +556,7 @@ pub fn describe_network_interfaces(
             &paging,
             "NetworkInterfaceSets",
             "NetworkInterfaceSet",
-            |id| state.enis.get(id).map(eni_json),
+            |id| state.eni(id).map(eni_json),
         );
     }
     // The caller's ENIs of the region: from the (owner, region) index when it is built, so
@@ -564,16 +565,8 @@ pub fn describe_network_interfaces(
     let named: BTreeSet<&String> = p.network_interface_ids.iter().collect();
     let candidates: Box<dyn Iterator<Item = &Eni>> =
         match state.indexed_enis(&ctx.caller, &ctx.region_id) {
-            _ if !named.is_empty() => Box::new(
-                named
-                    .into_iter()
-                    .filter_map(|id| state.enis.get(id.as_str())),
-            ),
-            Some(ids) => Box::new(
-                ids.into_iter()
-                    .flatten()
-                    .filter_map(|id| state.enis.get(id.as_str())),
-            ),
+            _ if !named.is_empty() => Box::new(named.into_iter().filter_map(|id| state.eni(id))),
+            Some(ids) => Box::new(ids.into_iter().flatten().filter_map(|id| state.eni(id))),
             None => Box::new(state.enis.values()),
         };
     let rows: Vec<&Eni> = candidates

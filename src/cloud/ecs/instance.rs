@@ -25,6 +25,7 @@ use crate::cloud::lifecycle::Lifecycle;
 use crate::cloud::time::Timestamp;
 use crate::cloud::vpc::VSwitch;
 use crate::cloud::CloudError;
+use crate::store::KeyStr;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -584,8 +585,7 @@ pub fn visible_instance<'a>(
     id: &str,
 ) -> Result<&'a Instance, CloudError> {
     state
-        .instances
-        .get(id)
+        .instance(id)
         .filter(|i| i.region_id == ctx.region_id && i.owner_uid == ctx.caller)
         .ok_or_else(|| errors::instance_not_found(id))
 }
@@ -619,7 +619,7 @@ fn plan_transition(
 
 /// Commits a [`TransitionPlan`].
 pub fn apply_transition(state: &mut EcsState, plan: TransitionPlan) {
-    if let Some(i) = state.instances.get_mut(plan.instance_id.as_str()) {
+    if let Some(i) = state.instance_mut(&plan.instance_id) {
         i.lifecycle = plan.lifecycle;
     }
 }
@@ -705,7 +705,7 @@ pub fn plan_delete_instance(
 /// address and the SG memberships).
 pub fn apply_delete_instance(state: &mut EcsState, plan: DeleteInstancePlan) {
     unlink_eni(state, &plan.eni_id);
-    if let Some(i) = state.instances.remove(plan.instance_id.as_str()) {
+    if let Some(i) = state.instances.remove(KeyStr::new(&plan.instance_id)) {
         state
             .by_owner
             .remove_instance(&i.owner_uid, &i.region_id, &i.instance_id);
@@ -735,7 +735,7 @@ pub struct TagPlan {
 
 /// Commits a [`TagPlan`]; the `ramsim:listening` tag decides [`Instance::listening`].
 pub fn apply_tags(state: &mut EcsState, plan: TagPlan) {
-    if let Some(i) = state.instances.get_mut(plan.instance_id.as_str()) {
+    if let Some(i) = state.instance_mut(&plan.instance_id) {
         i.listening = listening_of(&plan.tags);
         i.tags = plan.tags;
     }
@@ -910,21 +910,17 @@ pub fn describe_instances(state: &EcsState, ctx: &OpCtx, p: &DescribeInstances) 
             next_token: p.next_token.clone(),
         };
         return page_ids(ids, &paging, "Instances", "Instance", |id| {
-            state.instances.get(id).map(|i| instance_json(i, ctx.now))
+            state.instance(id).map(|i| instance_json(i, ctx.now))
         });
     }
     // Named instances are looked up, not searched for.
     let named: BTreeSet<&String> = p.instance_ids.iter().collect();
     let candidates: Box<dyn Iterator<Item = &Instance>> = match indexed {
-        _ if !named.is_empty() => Box::new(
-            named
-                .into_iter()
-                .filter_map(|id| state.instances.get(id.as_str())),
-        ),
+        _ if !named.is_empty() => Box::new(named.into_iter().filter_map(|id| state.instance(id))),
         Some(ids) => Box::new(
             ids.into_iter()
                 .flatten()
-                .filter_map(|id| state.instances.get(id.as_str())),
+                .filter_map(|id| state.instance(id)),
         ),
         None => Box::new(state.instances.values()),
     };

@@ -43,7 +43,7 @@ use crate::cloud::ids::{Id, IdGen};
 use crate::cloud::region;
 use crate::cloud::time::Timestamp;
 use crate::cloud::vpc::{VSwitch, Vpc};
-use crate::store::LazyMap;
+use crate::store::{KeyStr, LazyMap};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -270,6 +270,23 @@ impl OwnerIndex {
 }
 
 impl EcsState {
+    /// Instance `id`. The maps are searched through [`KeyStr`], a word at a time: searched
+    /// with a plain `&str`, every key compared on the way calls `memcmp` (ids share their
+    /// `i-bp1` prefix).
+    pub fn instance(&self, id: &str) -> Option<&Instance> {
+        self.instances.get(KeyStr::new(id))
+    }
+
+    /// Instance `id`, to change.
+    pub fn instance_mut(&mut self, id: &str) -> Option<&mut Instance> {
+        self.instances.get_mut(KeyStr::new(id))
+    }
+
+    /// ENI `id`.
+    pub fn eni(&self, id: &str) -> Option<&Eni> {
+        self.enis.get(KeyStr::new(id))
+    }
+
     /// True when there is nothing in it (the world then leaves it out of its serialized form).
     pub fn is_empty(&self) -> bool {
         self.instances.is_empty()
