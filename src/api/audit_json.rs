@@ -186,8 +186,8 @@ fn write_value(out: &mut Vec<u8>, value: &Value) {
 }
 
 /// A JSON string literal, byte for byte as serde_json writes it. Strings with nothing to
-/// escape (nearly all) are checked and copied in one pass, eight bytes a step, straight into
-/// `out`'s spare capacity; a string that does need escaping is handed to serde_json.
+/// escape (nearly all) are checked and copied in one pass ([`copy_quoted`]); a string that does
+/// need escaping is handed to serde_json.
 pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
     if !copy_quoted(out, s.as_bytes()) {
         // Writing to a Vec cannot fail, and a &str always serializes.
@@ -401,8 +401,8 @@ mod tests {
     #[test]
     fn every_escapable_byte_is_caught_wherever_it_sits() {
         for b in (0u8..0x20).chain([b'"', b'\\']) {
-            // Every length exercises the word loop, the partial last word and the short string
-            // with no full word.
+            // Lengths 1–40 exercise the sixteen-byte blocks, the one whole word after them and
+            // the partial last word, alone and together.
             for len in 1..=40 {
                 assert!(!needs_escape(&vec![b'a'; len]), "clean, length {len}");
                 for pos in 0..len {

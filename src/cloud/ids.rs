@@ -82,7 +82,7 @@ impl U128Limbs {
         U128Limbs([half(high, 32), half(high, 0), half(low, 32), half(low, 0)])
     }
 
-    /// Divides by `D` in place and returns the remainder.
+    /// Divides by `d` in place and returns the remainder.
     fn div_rem(&mut self, d: u32) -> u32 {
         let d = u64::from(d);
         let mut rem = 0u64;

@@ -4,8 +4,9 @@ use serde::{Deserialize, Serialize};
 
 /// A string key of large ordered collections, held inline up to 24 bytes (a `CompactString`),
 /// so a B-tree node compares its keys without following a pointer per key. Keys compare
-/// eight bytes at a time ([`Key::cmp`]), in exactly `str`'s order, so maps keyed by `Key` are
-/// looked up with a `&str`; a key serializes as a plain string.
+/// eight bytes at a time ([`KeyStr::cmp`]), in exactly `str`'s order, so maps keyed by `Key`
+/// are looked up with a `&str` or, without a `memcmp` call per key compared, with a
+/// [`KeyStr`]; a key serializes as a plain string.
 #[derive(Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Key(compact_str::CompactString);
@@ -131,8 +132,9 @@ impl From<&String> for Key {
 }
 
 impl From<String> for Key {
+    /// Keeps `s`'s buffer when it is too long to be held inline.
     fn from(s: String) -> Key {
-        Key::new(&s)
+        Key(compact_str::CompactString::from(s))
     }
 }
 
