@@ -26,11 +26,82 @@ pub(crate) fn tail_word(rest: &[u8]) -> u64 {
             .map_or(0, |c| u32::from_le_bytes(*c));
         let hi = rest.last_chunk::<4>().map_or(0, |c| u32::from_le_bytes(*c));
         u64::from(lo) | (u64::from(hi) << (8 * (n - 4)))
+    } else if n >= 2 {
+        // The first byte, and the last two as one load (for three bytes the loads overlap in
+        // the middle byte, which both put at the same place).
+        let first = rest.first().map_or(0, |&b| u64::from(b));
+        let last = rest.last_chunk::<2>().map_or(0, |c| u16::from_le_bytes(*c));
+        first | (u64::from(last) << (8 * (n - 2)))
     } else {
-        rest.iter()
-            .enumerate()
-            .fold(0, |w, (i, &b)| w | (u64::from(b) << (8 * i)))
+        rest.first().map_or(0, |&b| u64::from(b))
     }
+}
+
+/// Bit `i` set where byte `i` of `b` is `x` (first mask) and where it is `y` (second), over
+/// the first 64 bytes of `b` (later bytes are not looked at). SSE2 on x86-64: sixteen bytes a
+/// step, the last partial block read as the sixteen bytes ending the text (overlapping the
+/// previous block) so that no byte past the text is read and no byte is tested one by one.
+#[inline]
+pub(crate) fn byte_masks64(b: &[u8], x: u8, y: u8) -> (u64, u64) {
+    let b = b.get(..64).unwrap_or(b);
+    #[cfg(target_arch = "x86_64")]
+    {
+        let block = |c: &[u8; 16]| mask_block16(c, x, y);
+        let n = b.len();
+        let (mut mx, mut my) = (0u64, 0u64);
+        let mut at = 0;
+        while let Some(c) = b.get(at..).and_then(<[u8]>::first_chunk::<16>) {
+            let (a, c) = block(c);
+            mx |= a << at;
+            my |= c << at;
+            at += 16;
+        }
+        if at < n {
+            if let Some(c) = b.last_chunk::<16>() {
+                // bytes `n - 16 .. n`, of which the first `skip` were in the last block
+                let skip = at + 16 - n;
+                let (a, c) = block(c);
+                mx |= (a >> skip) << at;
+                my |= (c >> skip) << at;
+            } else {
+                let mut buf = [0u8; 16];
+                if let Some(head) = buf.get_mut(..n) {
+                    head.copy_from_slice(b);
+                }
+                let (a, c) = block(&buf);
+                let real = (1u64 << n) - 1;
+                mx = a & real;
+                my = c & real;
+            }
+        }
+        (mx, my)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let (mut mx, mut my) = (0u64, 0u64);
+        for (i, &c) in b.iter().enumerate() {
+            mx |= u64::from(c == x) << i;
+            my |= u64::from(c == y) << i;
+        }
+        (mx, my)
+    }
+}
+
+/// [`byte_masks64`] of one block of sixteen bytes.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn mask_block16(c: &[u8; 16], x: u8, y: u8) -> (u64, u64) {
+    use std::arch::x86_64::{_mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8};
+    // SAFETY: SSE2 is part of x86-64, so the intrinsics are available; the load reads the
+    // sixteen bytes of `c` and needs no alignment.
+    let (mx, my) = unsafe {
+        let v = _mm_loadu_si128(c.as_ptr().cast());
+        (
+            _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(x as i8))),
+            _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(y as i8))),
+        )
+    };
+    (u64::from(mx as u16), u64::from(my as u16))
 }
 
 /// `chunk` (eight bytes) as a big-endian word: comparing two such words orders their bytes
@@ -155,8 +226,8 @@ mod tests {
         /// loop finds.
         #[test]
         fn marks_and_searches_agree_with_byte_loops(b in proptest::collection::vec(
-            prop_oneof![Just(b'"'), Just(b'\\'), Just(b':'), 0u8..0x22, 0x1fu8..=0xff, any::<u8>()],
-            0..40,
+            prop_oneof![Just(b'"'), Just(b'\\'), Just(b':'), Just(b'/'), 0u8..0x22, 0x1fu8..=0xff, any::<u8>()],
+            0..90,
         )) {
             for chunk in b.chunks_exact(8) {
                 let (e, q) = (escapes(word(chunk)), equal(word(chunk), b':'));
@@ -168,6 +239,14 @@ mod tests {
             }
             prop_assert_eq!(find(&b, escapes, escapes_byte), b.iter().position(|&c| escapes_byte(c)));
             let all: Vec<usize> = b.iter().enumerate().filter(|(_, &c)| c == b':').map(|(i, _)| i).collect();
+            let (mx, my) = byte_masks64(&b, b':', b'/');
+            for (i, &c) in b.iter().take(64).enumerate() {
+                prop_assert_eq!(mx >> i & 1 == 1, c == b':', "byte {}", i);
+                prop_assert_eq!(my >> i & 1 == 1, c == b'/', "byte {}", i);
+            }
+            if b.len() < 64 {
+                prop_assert_eq!((mx >> b.len(), my >> b.len()), (0, 0));
+            }
             let (at, n) = colons::<3>(&b);
             prop_assert_eq!(n, all.len().min(4));
             for (k, i) in all.iter().take(3).enumerate() {

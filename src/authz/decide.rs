@@ -377,6 +377,28 @@ pub fn decide_pair<E: StageEvaluator>(
     (final_outcome, Some(t))
 }
 
+/// Decides pair `ar` of `req` ([`decide_pair`] with the action folded and the owner resolved).
+#[inline]
+fn decide_action_resource<E: StageEvaluator>(
+    store: &PolicyStore,
+    req: &Request<'_>,
+    ar: &ActionResource,
+    options: &EvalOptions,
+    eval: &mut E,
+) -> (Outcome, Option<PolicyType>) {
+    with_folded_action(&ar.action, |action| {
+        let pair = PairRequest {
+            action,
+            resource: &ar.resource,
+            context: req.context,
+            principal: req.principal,
+            options,
+        };
+        let owner = ar.owner.as_deref().or(req.resource_account);
+        decide_pair(store, req, &pair, owner, options, eval)
+    })
+}
+
 /// Decides a whole request with evaluator `eval`. With `exhaustive` every pair is evaluated
 /// (for traces); otherwise evaluation stops at the first explicit deny.
 pub fn decide_with<E: StageEvaluator>(
@@ -390,17 +412,7 @@ pub fn decide_with<E: StageEvaluator>(
     let mut first_implicit: Option<(usize, Option<PolicyType>)> = None;
     let mut first_explicit: Option<(usize, Option<PolicyType>)> = None;
     for (i, ar) in req.pairs.iter().enumerate() {
-        let (outcome, t) = with_folded_action(&ar.action, |action| {
-            let pair = PairRequest {
-                action,
-                resource: &ar.resource,
-                context: req.context,
-                principal: req.principal,
-                options,
-            };
-            let owner = ar.owner.as_deref().or(req.resource_account);
-            decide_pair(store, req, &pair, owner, options, eval)
-        });
+        let (outcome, t) = decide_action_resource(store, req, ar, options, eval);
         on_pair(eval, i, outcome, t);
         match outcome {
             Outcome::ExplicitDeny if first_explicit.is_none() => {
@@ -440,6 +452,16 @@ pub fn decide_with<E: StageEvaluator>(
 
 /// Decides a request on the fast path (no allocation for ASCII actions).
 pub fn decide(store: &PolicyStore, req: &Request<'_>, options: &EvalOptions) -> Decision {
+    if let [only] = req.pairs {
+        // Most requests have one pair: its decision is the request's, without the
+        // bookkeeping of first explicit and implicit denies across pairs.
+        let (outcome, policy_type) = decide_action_resource(store, req, only, options, &mut Fast);
+        return Decision {
+            outcome,
+            policy_type,
+            pair: 0,
+        };
+    }
     decide_with(store, req, options, &mut Fast, false, |_, _, _, _| {})
 }
 

@@ -691,31 +691,39 @@ pub fn with_folded_action<R>(action: &str, f: impl FnOnce(&str) -> R) -> R {
     const CAP: usize = 256;
     #[inline(always)]
     fn fold_into<R>(action: &str, buf: &mut [u8], f: impl FnOnce(&str) -> R) -> R {
+        use crate::swar::{tail_word, word};
         let src = action.as_bytes();
-        let Some(out) = buf.get_mut(..src.len()) else {
+        let n = src.len();
+        if n > buf.len() || buf.len() < 8 {
             return f(&fold_case(action));
-        };
-        let mut high = 0u64;
-        let mut words_out = out.chunks_exact_mut(8);
-        let mut words_in = src.chunks_exact(8);
-        for (o, i) in (&mut words_out).zip(&mut words_in) {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(i);
-            let w = u64::from_le_bytes(w);
-            high |= w;
-            o.copy_from_slice(&fold_word(w).to_le_bytes());
         }
-        for (o, &b) in words_out
-            .into_remainder()
-            .iter_mut()
-            .zip(words_in.remainder())
-        {
-            high |= u64::from(b);
-            *o = b | (u8::from(b.is_ascii_uppercase()) << 5);
+        let mut high = 0u64;
+        let mut fold_at = |at: usize, w: u64| {
+            high |= w;
+            if let Some(o) = buf.get_mut(at..at + 8) {
+                o.copy_from_slice(&fold_word(w).to_le_bytes());
+            }
+        };
+        let mut at = 0;
+        while let Some(chunk) = src.get(at..at + 8) {
+            fold_at(at, word(chunk));
+            at += 8;
+        }
+        if at < n {
+            // The last partial word: from eight bytes on, the eight ending the action
+            // (overlapping the previous word, folded the same again); below, the zero-padded
+            // bytes (the buffer has room for the whole word).
+            match src.last_chunk::<8>() {
+                Some(last) => fold_at(n - 8, u64::from_le_bytes(*last)),
+                None => fold_at(0, tail_word(src)),
+            }
         }
         if high & 0x8080_8080_8080_8080 != 0 {
             return f(&fold_case(action));
         }
+        let Some(out) = buf.get(..n) else {
+            return f(&fold_case(action));
+        };
         // SAFETY: every byte of `out` is ASCII (`high < 0x80`, checked above), so the slice is
         // valid UTF-8.
         f(unsafe { std::str::from_utf8_unchecked(out) })
