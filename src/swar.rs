@@ -37,6 +37,31 @@ pub(crate) fn tail_word(rest: &[u8]) -> u64 {
     }
 }
 
+/// Byte equality a word at a time, without a `memcmp` call (the texts compared on the hot
+/// paths — keys, ARN fields, pattern segments — are a few dozen bytes, where the call costs
+/// more than the comparison): whole words, then the eight bytes ending both texts (overlapping
+/// the last whole word), so there is no loop per byte.
+#[inline]
+pub(crate) fn bytes_equal(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut ca = a.chunks_exact(8);
+    let mut cb = b.chunks_exact(8);
+    for (x, y) in (&mut ca).zip(&mut cb) {
+        if word(x) != word(y) {
+            return false;
+        }
+    }
+    if ca.remainder().is_empty() {
+        return true;
+    }
+    match (a.last_chunk::<8>(), b.last_chunk::<8>()) {
+        (Some(x), Some(y)) => u64::from_le_bytes(*x) == u64::from_le_bytes(*y),
+        _ => tail_word(a) == tail_word(b),
+    }
+}
+
 /// Bit `i` set where byte `i` of `b` is `x` (first mask) and where it is `y` (second), over
 /// the first 64 bytes of `b` (later bytes are not looked at). SSE2 on x86-64: sixteen bytes a
 /// step, the last partial block read as the sixteen bytes ending the text (overlapping the
@@ -239,6 +264,20 @@ mod tests {
             }
             prop_assert_eq!(find(&b, escapes, escapes_byte), b.iter().position(|&c| escapes_byte(c)));
             let all: Vec<usize> = b.iter().enumerate().filter(|(_, &c)| c == b':').map(|(i, _)| i).collect();
+            for cut in 0..=b.len() {
+                let (x, y) = b.split_at(cut);
+                prop_assert_eq!(bytes_equal(x, y), x == y);
+                prop_assert_eq!(bytes_equal(x, x), true);
+                let mut z = x.to_vec();
+                if let Some(last) = z.last_mut() {
+                    *last ^= 1;
+                    prop_assert_eq!(bytes_equal(x, &z), false);
+                }
+                if let Some(first) = z.first_mut() {
+                    *first ^= 1;
+                    prop_assert_eq!(bytes_equal(x, &z), x == z.as_slice());
+                }
+            }
             let (mx, my) = byte_masks64(&b, b':', b'/');
             for (i, &c) in b.iter().take(64).enumerate() {
                 prop_assert_eq!(mx >> i & 1 == 1, c == b':', "byte {}", i);

@@ -176,23 +176,7 @@ pub(crate) fn has_prefix(hay: &[u8], prefix: &[u8]) -> bool {
 /// [`same`] on bytes.
 #[inline]
 fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut ca = a.chunks_exact(8);
-    let mut cb = b.chunks_exact(8);
-    let word = |c: &[u8]| {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(c);
-        u64::from_le_bytes(w)
-    };
-    for (x, y) in (&mut ca).zip(&mut cb) {
-        if word(x) != word(y) {
-            return false;
-        }
-    }
-    let (ra, rb) = (ca.remainder(), cb.remainder());
-    ra.is_empty() || tail_word(ra) == tail_word(rb)
+    crate::swar::bytes_equal(a, b)
 }
 
 /// A string-keyed map for the lookups of every decision: open addressing over a
