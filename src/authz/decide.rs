@@ -409,59 +409,48 @@ pub fn decide_with<E: StageEvaluator>(
     exhaustive: bool,
     mut on_pair: impl FnMut(&mut E, usize, Outcome, Option<PolicyType>),
 ) -> Decision {
-    let mut first_implicit: Option<(usize, Option<PolicyType>)> = None;
-    let mut first_explicit: Option<(usize, Option<PolicyType>)> = None;
+    // The request's answer so far: the first pair of the most severe outcome (an explicit
+    // deny outranks an implicit one); `None` while every pair is allowed.
+    let mut decided: Option<Decision> = None;
     for (i, ar) in req.pairs.iter().enumerate() {
-        let (outcome, t) = decide_action_resource(store, req, ar, options, eval);
-        on_pair(eval, i, outcome, t);
+        let (outcome, policy_type) = decide_action_resource(store, req, ar, options, eval);
+        on_pair(eval, i, outcome, policy_type);
+        let this = Decision {
+            outcome,
+            policy_type,
+            pair: i,
+        };
         match outcome {
-            Outcome::ExplicitDeny if first_explicit.is_none() => {
-                first_explicit = Some((i, t));
+            Outcome::ExplicitDeny => {
+                if decided.is_none_or(|d| d.outcome != Outcome::ExplicitDeny) {
+                    decided = Some(this);
+                }
                 if !exhaustive {
                     break;
                 }
             }
-            Outcome::ImplicitDeny if first_implicit.is_none() => first_implicit = Some((i, t)),
+            Outcome::ImplicitDeny if decided.is_none() => decided = Some(this),
             _ => {}
         }
     }
-    match (first_explicit, first_implicit) {
-        (Some((pair, t)), _) => Decision {
-            outcome: Outcome::ExplicitDeny,
-            policy_type: t,
-            pair,
-        },
-        (None, Some((pair, t))) => Decision {
-            outcome: Outcome::ImplicitDeny,
-            policy_type: t,
-            pair,
-        },
+    decided.unwrap_or(if req.pairs.is_empty() {
         // A request with no pairs authorizes nothing: fail closed.
-        (None, None) if req.pairs.is_empty() => Decision {
+        Decision {
             outcome: Outcome::ImplicitDeny,
             policy_type: Some(PolicyType::AccountLevelIdentityBasedPolicy),
             pair: 0,
-        },
-        (None, None) => Decision {
+        }
+    } else {
+        Decision {
             outcome: Outcome::Allow,
             policy_type: None,
             pair: 0,
-        },
-    }
+        }
+    })
 }
 
 /// Decides a request on the fast path (no allocation for ASCII actions).
 pub fn decide(store: &PolicyStore, req: &Request<'_>, options: &EvalOptions) -> Decision {
-    if let [only] = req.pairs {
-        // Most requests have one pair: its decision is the request's, without the
-        // bookkeeping of first explicit and implicit denies across pairs.
-        let (outcome, policy_type) = decide_action_resource(store, req, only, options, &mut Fast);
-        return Decision {
-            outcome,
-            policy_type,
-            pair: 0,
-        };
-    }
     decide_with(store, req, options, &mut Fast, false, |_, _, _, _| {})
 }
 

@@ -26,7 +26,7 @@ use super::action_index::{ActionIndex, Entry};
 use super::condition::{CompiledCondition, Tri};
 use crate::policy::ast::Operator;
 use crate::policy::pattern::Wildcard;
-use crate::swar::{byte_masks64, colons, tail_word};
+use crate::swar::{byte_masks64, bytes_equal as same_bytes, colons, tail_word};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::net::IpAddr;
@@ -171,12 +171,6 @@ pub(crate) fn same(a: &str, b: &str) -> bool {
 pub(crate) fn has_prefix(hay: &[u8], prefix: &[u8]) -> bool {
     hay.get(..prefix.len())
         .is_some_and(|head| same_bytes(head, prefix))
-}
-
-/// [`same`] on bytes.
-#[inline]
-fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    crate::swar::bytes_equal(a, b)
 }
 
 /// A string-keyed map for the lookups of every decision: open addressing over a
@@ -505,11 +499,12 @@ impl ActionMatcher {
         };
         match colon(action) {
             Some(c) => {
-                // Byte slices: the `:` is ASCII, so no char-boundary checks are needed.
-                let (service, name) = action.as_bytes().split_at_checked(c).unwrap_or_default();
+                let (service, name) = (
+                    action.as_bytes().get(..c).unwrap_or_default(),
+                    action.get(c + 1..).unwrap_or_default(),
+                );
                 if let Some(service) = self.services.get_bytes(service) {
-                    let name = name.get(1..).unwrap_or_default();
-                    if let Some(&at) = service.exact.get_bytes(name) {
+                    if let Some(&at) = service.exact.get(name) {
                         // named exactly: every matching group is listed
                         for &g in self.complete.get(at as usize).map_or(&[][..], |l| l) {
                             by_id(g)?;
@@ -517,7 +512,6 @@ impl ActionMatcher {
                         return ControlFlow::Continue(());
                     }
                     if !service.bucket.patterns.is_empty() {
-                        let name = action.get(c + 1..).unwrap_or_default();
                         service.bucket.for_each(name, &mut by_id)?;
                     }
                 }
