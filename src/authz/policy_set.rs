@@ -12,8 +12,8 @@
 use super::condition::{CompiledCondition, Tri};
 use super::context::RequestContext;
 use super::fast::{
-    common_literal_prefix, has_prefix, ActionMatcher, ArnPattern, ConditionTable, Group, KeyTable,
-    RequestView, SegmentTable,
+    common_literal_prefix, has_prefix, ActionMatcher, ArnPattern, Candidates, ConditionTable,
+    Group, KeyTable, RequestView, SegmentTable,
 };
 use super::options::{EvalOptions, UnparseableValues};
 use super::principal::{Principal, PrincipalKind};
@@ -560,6 +560,12 @@ impl PolicySet {
             self.statements.push(compiled);
         }
         self.actions.seal();
+        let statements = &self.statements;
+        self.actions
+            .file_resources(|id, f| match &statements.get(id as usize)?.resource_check {
+                ResourceCheck::Arn(patterns) => patterns.iter().map(|p| p.field_id(f)).collect(),
+                ResourceCheck::All | ResourceCheck::Glob => None,
+            });
     }
 
     /// Builds a set from `(policy, source)` pairs.
@@ -597,6 +603,31 @@ impl PolicySet {
             .any(|s| !matches!(s.resource_check, ResourceCheck::All))
     }
 
+    /// Does a statement of `list` take effect? Only those that can match the request's resource
+    /// are tested when the list is filed by an ARN field ([`Candidates`]).
+    #[inline(always)]
+    fn any_takes_effect<'r>(
+        &self,
+        list: &Candidates,
+        req: &PairRequest<'r>,
+        view: &mut RequestView<'r>,
+    ) -> bool {
+        let applies = |id: &u32, view: &mut RequestView<'r>| {
+            self.statements
+                .get(*id as usize)
+                .is_some_and(|s| s.takes_effect_fast(req, view, self))
+        };
+        match list.filed_by() {
+            None => list.ids().iter().any(|id| applies(id, view)),
+            Some(field) => {
+                let value = view.arn_field_id(req.resource, field, &self.segments);
+                list.select(value)
+                    .iter()
+                    .any(|ids| ids.iter().any(|id| applies(id, view)))
+            }
+        }
+    }
+
     /// Basic evaluation (§6.2): any applicable Deny → ExplicitDeny; else any applicable Allow →
     /// Allow; else ImplicitDeny. `req.action` must be folded.
     ///
@@ -619,49 +650,70 @@ impl PolicySet {
                 }
             }
         }
-        // Pass 1: Deny candidates; remember the groups with Allow candidates.
+        // The groups matching the action, then two plain passes over them: Deny candidates
+        // of every group, then Allow candidates until one applies. (Testing candidates inside
+        // the matcher's callback outlined it, a call per group.)
         const KEEP: usize = 16;
-        let mut keep: [Option<&Group>; KEEP] = [None; KEEP];
-        let mut kept = 0usize;
-        let mut overflow = false;
-        let denied = self.actions.for_each_group(req.action, |g| {
-            for &id in &g.deny {
-                if stmt(id).is_some_and(|s| s.takes_effect_fast(req, &mut view, self)) {
-                    return ControlFlow::Break(());
+        let mut groups: [Option<&Group>; KEEP] = [None; KEEP];
+        let mut found = 0usize;
+        let complete = self
+            .actions
+            .for_each_group(req.action, |g| match groups.get_mut(found) {
+                Some(slot) => {
+                    *slot = Some(g);
+                    found += 1;
+                    ControlFlow::Continue(())
                 }
-            }
-            if !g.allow.is_empty() {
-                match keep.get_mut(kept) {
-                    Some(slot) => {
-                        *slot = Some(g);
-                        kept += 1;
-                    }
-                    None => overflow = true,
-                }
-            }
-            ControlFlow::Continue(())
-        });
-        if denied.is_break() {
+                None => ControlFlow::Break(()),
+            })
+            .is_continue();
+        if !complete {
+            return self.evaluate_many_groups(req, &mut view, allowed);
+        }
+        let groups = groups.get(..found).unwrap_or_default();
+        if groups
+            .iter()
+            .flatten()
+            .any(|g| self.any_takes_effect(&g.deny, req, &mut view))
+        {
             return Outcome::ExplicitDeny;
         }
-        if allowed {
-            return Outcome::Allow;
-        }
-        // Pass 2: Allow candidates until one applies.
-        let mut allows = |g: &Group| {
-            for &id in &g.allow {
-                if stmt(id).is_some_and(|s| s.takes_effect_fast(req, &mut view, self)) {
-                    return ControlFlow::Break(());
-                }
-            }
-            ControlFlow::Continue(())
-        };
-        let found = if overflow {
-            self.actions.for_each_group(req.action, allows)
+        if allowed
+            || groups
+                .iter()
+                .flatten()
+                .any(|g| self.any_takes_effect(&g.allow, req, &mut view))
+        {
+            Outcome::Allow
         } else {
-            keep.iter().flatten().try_for_each(|g| allows(g))
+            Outcome::ImplicitDeny
+        }
+    }
+
+    /// [`PolicySet::evaluate`]'s passes for an action matching more groups than it keeps:
+    /// the matcher is run once per pass. `allowed`: a `NotAction` Allow already applies.
+    #[cold]
+    fn evaluate_many_groups<'r>(
+        &self,
+        req: &PairRequest<'r>,
+        view: &mut RequestView<'r>,
+        allowed: bool,
+    ) -> Outcome {
+        let mut pass = |deny: bool| {
+            self.actions
+                .for_each_group(req.action, |g| {
+                    let list = if deny { &g.deny } else { &g.allow };
+                    if self.any_takes_effect(list, req, view) {
+                        ControlFlow::Break(())
+                    } else {
+                        ControlFlow::Continue(())
+                    }
+                })
+                .is_break()
         };
-        if found.is_break() {
+        if pass(true) {
+            Outcome::ExplicitDeny
+        } else if allowed || pass(false) {
             Outcome::Allow
         } else {
             Outcome::ImplicitDeny
@@ -825,5 +877,159 @@ mod fold_tests {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod filing_tests {
+    use super::*;
+    use crate::policy::{read_policy, PolicyKind, ReadOptions};
+    use proptest::prelude::*;
+
+    /// A resource field: a literal from a small alphabet (so lists share values) or `*`.
+    fn field(values: &'static [&'static str]) -> impl Strategy<Value = String> {
+        prop_oneof![
+            3 => proptest::sample::select(values).prop_map(str::to_string),
+            1 => Just("*".to_string()),
+        ]
+    }
+
+    fn pattern() -> impl Strategy<Value = String> {
+        (
+            field(&["ecs", "vpc"]),
+            field(&["cn-a", "cn-b", "cn-c"]),
+            field(&["111", "222"]),
+            field(&["instance", "disk", "image"]),
+            prop_oneof![Just("*"), Just("i-1"), Just("i-*")],
+        )
+            .prop_map(|(s, r, a, t, id)| match (t.as_str(), id) {
+                ("*", _) => format!("acs:{s}:{r}:{a}:*"),
+                (t, id) => format!("acs:{s}:{r}:{a}:{t}/{id}"),
+            })
+    }
+
+    /// A statement: effect, one or two resource patterns (or every resource), and sometimes a
+    /// condition, all on one action so that they share a candidate list long enough to file.
+    fn statement() -> impl Strategy<Value = String> {
+        (
+            any::<bool>(),
+            prop_oneof![
+                4 => proptest::collection::vec(pattern(), 1..3),
+                1 => Just(vec!["*".to_string()]),
+            ],
+            any::<bool>(),
+        )
+            .prop_map(|(deny, mut resources, conditioned)| {
+                resources.dedup();
+                let condition = if conditioned {
+                    r#","Condition":{"Bool":{"acs:SecureTransport":"true"}}"#
+                } else {
+                    ""
+                };
+                format!(
+                    r#"{{"Effect":"{}","Action":"ecs:DescribeInstances","Resource":{}{condition}}}"#,
+                    if deny { "Deny" } else { "Allow" },
+                    serde_json::to_string(&resources).unwrap_or_default()
+                )
+            })
+    }
+
+    fn request_arn() -> impl Strategy<Value = String> {
+        prop_oneof![
+            4 => (
+                proptest::sample::select(&["ecs", "vpc", "oss"][..]),
+                proptest::sample::select(&["cn-a", "cn-b", "cn-d"][..]),
+                proptest::sample::select(&["111", "222", "333"][..]),
+                proptest::sample::select(&["instance", "disk", "bucket"][..]),
+                proptest::sample::select(&["i-1", "i-2", ""][..]),
+            )
+                .prop_map(|(s, r, a, t, id)| format!("acs:{s}:{r}:{a}:{t}/{id}")),
+            // not five fields: the lists are not filtered by field then
+            1 => Just("acs:ecs:cn-a:111:instance/i-1:x".to_string()),
+            1 => Just("*".to_string()),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Candidate lists filed by a resource field decide as every statement checked one by
+        /// one would (§6.2 deny first; a Deny under an unknown condition applies).
+        #[test]
+        fn filed_lists_decide_as_a_full_scan(
+            statements in proptest::collection::vec(statement(), 8..60),
+            requests in proptest::collection::vec((request_arn(), any::<bool>()), 1..20),
+        ) {
+            // Several documents (each under the size limit): lists are filed again as they grow.
+            let mut set = PolicySet::new();
+            for chunk in statements.chunks(10) {
+                let text = format!(r#"{{"Version":"1","Statement":[{}]}}"#, chunk.join(","));
+                let policy = read_policy(&text, PolicyKind::Identity, &ReadOptions::default())
+                    .policy
+                    .ok_or_else(|| TestCaseError::fail(format!("rejected: {text}")))?;
+                set.add(&policy, PolicySource::custom("p"), None);
+            }
+            let user = Principal::new(PrincipalKind::RamUser, "111", "2001");
+            let options = EvalOptions::default();
+            for (resource, secure) in &requests {
+                let mut ctx = RequestContext::new();
+                if *secure {
+                    ctx.insert("acs:SecureTransport", "true");
+                }
+                let req = PairRequest {
+                    action: "ecs:describeinstances",
+                    resource,
+                    context: &ctx,
+                    principal: &user,
+                    options: &options,
+                };
+                let scan = |effect: Effect| {
+                    set.statements().iter().any(|s| {
+                        s.effect == effect
+                            && matches!(s.applies_to(&req), Applies::Conditions(v) if s.takes_effect(v))
+                    })
+                };
+                let expected = if scan(Effect::Deny) {
+                    Outcome::ExplicitDeny
+                } else if scan(Effect::Allow) {
+                    Outcome::Allow
+                } else {
+                    Outcome::ImplicitDeny
+                };
+                prop_assert_eq!(set.evaluate(&req), expected, "{:?} on {}", statements, resource);
+            }
+        }
+    }
+
+    /// The workload shape that motivated filing: a long list on one action is filed, and a
+    /// request then visits only the statements that can match its resource.
+    #[test]
+    fn long_lists_are_filed_by_the_most_selective_field() {
+        let statements: Vec<String> = (0..40)
+            .map(|i| {
+                format!(
+                    r#"{{"Effect":"Allow","Action":"ecs:DescribeInstances","Resource":"acs:ecs:*:111:type{}/*"}}"#,
+                    i % 10
+                )
+            })
+            .collect();
+        let text = format!(
+            r#"{{"Version":"1","Statement":[{}]}}"#,
+            statements.join(",")
+        );
+        let policy = read_policy(&text, PolicyKind::Identity, &ReadOptions::default())
+            .policy
+            .expect("policy");
+        let mut set = PolicySet::new();
+        set.add(&policy, PolicySource::custom("p"), None);
+        let mut lists = Vec::new();
+        let _ = set
+            .actions
+            .for_each_group("ecs:describeinstances", |g| -> ControlFlow<()> {
+                lists.push((g.allow.filed_by(), g.allow.select(None).map(<[u32]>::len)));
+                ControlFlow::Continue(())
+            });
+        // filed by the resource type (field 3); unfiltered, all 40 ids
+        assert_eq!(lists, vec![(Some(3), [40, 0])]);
     }
 }
