@@ -30,3 +30,4 @@ pub mod simulate;
 pub mod store;
 pub mod suggest;
 pub(crate) mod swar;
+pub(crate) mod text;

@@ -103,7 +103,9 @@ fn product_meta(
         return ("", "", Cow::Borrowed(""));
     };
     let host = match (p.regional_endpoint, region) {
-        (Some(prefix), Some(r)) => Cow::Owned(format!("{prefix}.{r}.aliyuncs.com")),
+        (Some(prefix), Some(r)) => {
+            Cow::Owned(crate::text::concat(&[prefix, ".", r, ".aliyuncs.com"]))
+        }
         _ => Cow::Borrowed(p.endpoint),
     };
     (p.name, p.version, host)
@@ -797,8 +799,8 @@ impl Gateway {
                 UserIdentity {
                     kind: "assumed-role".into(),
                     account_id: account.clone(),
-                    principal_id: format!("{role_id}:{session}"),
-                    user_name: format!("{role}:{session}"),
+                    principal_id: crate::text::concat(&[&role_id, ":", session]),
+                    user_name: crate::text::concat(&[role, ":", session]),
                     access_key_id: access_key_id.clone(),
                     session_context,
                 }

@@ -68,34 +68,32 @@ impl Principal {
     /// A principal of `kind` in `account`, with ARNs derived from `name` as §5.4 describes.
     /// For role sessions `name` is `RoleName/SessionName` (or just `RoleName`).
     pub fn new(kind: PrincipalKind, account: &str, name: &str) -> Principal {
+        use crate::text::concat;
+        // Built without `format!`: the gateway and every decider build a principal per call.
         let (arns, display) = match kind {
             PrincipalKind::Root => (
-                vec![format!("acs:ram::{account}:root")],
+                vec![concat(&["acs:ram::", account, ":root"])],
                 account.to_string(),
             ),
             PrincipalKind::RamUser => (
-                vec![format!("acs:ram::{account}:user/{name}")],
+                vec![concat(&["acs:ram::", account, ":user/", name])],
                 name.to_string(),
             ),
             PrincipalKind::AssumedRoleUser => {
                 let (role, session) = name.split_once('/').unwrap_or((name, ""));
-                let mut arns = Vec::new();
-                if !session.is_empty() {
-                    arns.push(format!("acs:ram::{account}:role/{role}/{session}"));
+                let role_arn = concat(&["acs:ram::", account, ":role/", role]);
+                if session.is_empty() {
+                    (vec![role_arn], role.to_string())
+                } else {
+                    (
+                        vec![concat(&[&role_arn, "/", session]), role_arn],
+                        concat(&[role, ":", session]),
+                    )
                 }
-                arns.push(format!("acs:ram::{account}:role/{role}"));
-                (
-                    arns,
-                    if session.is_empty() {
-                        role.to_string()
-                    } else {
-                        format!("{role}:{session}")
-                    },
-                )
             }
             PrincipalKind::Federated => (
-                vec![format!("acs:ram::{account}:saml-provider/{name}")],
-                format!("saml-provider/{name}"),
+                vec![concat(&["acs:ram::", account, ":saml-provider/", name])],
+                concat(&["saml-provider/", name]),
             ),
             PrincipalKind::Service => (vec![name.to_string()], name.to_string()),
         };
@@ -151,7 +149,9 @@ impl Principal {
                 self.arns
                     .last()
                     .map(|role_arn| match role_arn.split_once(":role/") {
-                        Some((head, role)) => format!("{head}:role/{}", role.to_lowercase()),
+                        Some((head, role)) => {
+                            crate::text::concat(&[head, ":role/", &role.to_lowercase()])
+                        }
                         None => role_arn.clone(),
                     })
             }

@@ -3,7 +3,7 @@
 //! from objects that exist so that sequences make progress, and sometimes invalid.
 
 use super::invariant::escalation::{
-    fingerprint, layout_hash, probe_table, ProbeDecider, ProbeTable,
+    fingerprint, layout_hash, principal_key, probe_table, ProbeDecider, ProbeTable,
 };
 use super::invariant::rows::RowBoard;
 use super::prng::Rng;
@@ -13,6 +13,7 @@ use crate::api::SimState;
 use crate::iam::model::{Grantee, PolicyType};
 use crate::iam::Caller;
 use crate::policy::pattern::Wildcard;
+use crate::text::concat;
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{Hash, Hasher};
@@ -119,10 +120,15 @@ impl PrincipalFilter {
         })
     }
 
-    /// True when a principal with these labels may call.
-    fn allows(&self, labels: &[String]) -> bool {
-        (self.include.is_empty() || Self::matches_any(&self.include, labels))
-            && !Self::matches_any(&self.exclude, labels)
+    /// True when a principal with the labels `labels` gives may call (they are built only
+    /// when there is a pattern to match: the caller list is rebuilt after identity writes).
+    fn allows(&self, labels: impl FnOnce() -> Vec<String>) -> bool {
+        if self.include.is_empty() && self.exclude.is_empty() {
+            return true;
+        }
+        let labels = labels();
+        (self.include.is_empty() || Self::matches_any(&self.include, &labels))
+            && !Self::matches_any(&self.exclude, &labels)
     }
 }
 
@@ -315,14 +321,6 @@ fn world_key(state: &SimState, assume_roles: &[String]) -> (u64, u64, u64) {
     )
 }
 
-fn principal_key(c: &Caller) -> String {
-    match c {
-        Caller::Root { account } => format!("root@{account}"),
-        Caller::User { account, name } => format!("user/{name}@{account}"),
-        Caller::Session { account, role, .. } => format!("role/{role}@{account}"),
-    }
-}
-
 impl Generator {
     /// A generator for runs from `initial`; `actions` are `--actions` patterns over RAM actions
     /// (`vpc:*Peer*`) or API names, `principals` the `--principals` filter.
@@ -459,18 +457,22 @@ impl Generator {
 
     fn callers(&self, state: &SimState) -> Vec<CallerEntry> {
         let w = &state.world;
-        let alias = |uid: &str| {
+        fn alias<'a>(w: &'a crate::cloud::World, uid: &'a str) -> &'a str {
             w.account(uid)
-                .and_then(|a| a.alias.clone())
-                .unwrap_or_else(|| uid.to_string())
+                .and_then(|a| a.alias.as_deref())
+                .unwrap_or(uid)
+        }
+        let labels = |base: &str, uid: &str| {
+            vec![
+                concat(&[base, "@", alias(w, uid)]),
+                concat(&[base, "@", uid]),
+            ]
         };
-        let labels =
-            |base: &str, uid: &str| vec![format!("{base}@{}", alias(uid)), format!("{base}@{uid}")];
         let mut out = Vec::new();
         for a in w.accounts() {
-            if self.filter.allows(&labels("root", &a.uid)) {
+            if self.filter.allows(|| labels("root", &a.uid)) {
                 out.push(CallerEntry {
-                    who: format!("root@{}", alias(&a.uid)),
+                    who: concat(&["root@", alias(w, &a.uid)]),
                     caller: Caller::Root {
                         account: a.uid.clone(),
                     },
@@ -479,7 +481,7 @@ impl Generator {
         }
         for (uid, acct) in &state.iam.accounts {
             for (u, user) in &acct.users {
-                if self.filter.allows(&labels(u, uid)) {
+                if self.filter.allows(|| labels(u, uid)) {
                     let caller = Caller::User {
                         account: uid.clone(),
                         name: u.clone(),
@@ -497,7 +499,7 @@ impl Generator {
                         });
                     }
                     out.push(CallerEntry {
-                        who: format!("{u}@{}", alias(uid)),
+                        who: concat(&[u, "@", alias(w, uid)]),
                         caller,
                     });
                 }
@@ -508,7 +510,7 @@ impl Generator {
             if s.is_live(now)
                 && self
                     .filter
-                    .allows(&labels(&format!("role/{}", s.role), &s.account))
+                    .allows(|| labels(&format!("role/{}", s.role), &s.account))
             {
                 out.push(CallerEntry {
                     who: s.access_key_id.clone(),
@@ -1815,11 +1817,11 @@ mod tests {
     #[test]
     fn principal_filter_patterns() {
         let f = PrincipalFilter::parse(&["!root@*".into()]);
-        assert!(!f.allows(&["root@A".into(), "root@123".into()]));
-        assert!(f.allows(&["alice@A".into()]));
+        assert!(!f.allows(|| vec!["root@A".into(), "root@123".into()]));
+        assert!(f.allows(|| vec!["alice@A".into()]));
         let f = PrincipalFilter::parse(&["alice,role/*".into()]);
-        assert!(f.allows(&["alice@A".into()]));
-        assert!(f.allows(&["role/ops@B".into()]));
-        assert!(!f.allows(&["bob@A".into()]));
+        assert!(f.allows(|| vec!["alice@A".into()]));
+        assert!(f.allows(|| vec!["role/ops@B".into()]));
+        assert!(!f.allows(|| vec!["bob@A".into()]));
     }
 }

@@ -406,6 +406,16 @@ mod range_tests {
             prop_assert_eq!(serde_json::from_str::<Timestamp>(&text).unwrap(), t);
         }
 
+        /// `text` is the policy language's date text of the same second (RAM and STS responses
+        /// write dates with it), in the fixed range and outside.
+        #[test]
+        fn text_is_the_policy_date_text(secs in -400_000_000_000i64..400_000_000_000) {
+            prop_assert_eq!(
+                Timestamp(secs).text(),
+                crate::policy::values::format_date(i128::from(secs) * 1_000_000_000)
+            );
+        }
+
         /// Derived times never leave the range, whatever the offset.
         #[test]
         fn plus_stays_in_range(secs in Timestamp::MIN.0..=Timestamp::MAX.0, by in any::<i64>()) {

@@ -4,6 +4,7 @@
 use super::model::Iam;
 use crate::authz::{Principal, PrincipalKind};
 use crate::cloud::{CloudError, World};
+use crate::text::concat;
 use serde::{Deserialize, Serialize};
 
 /// A resolved caller.
@@ -48,16 +49,26 @@ impl Caller {
     /// The principal ARN (`acs:ram::<uid>:user/<name>`, …) as shown in audit events.
     pub fn arn(&self) -> String {
         match self {
-            Caller::Root { account } => format!("acs:ram::{account}:root"),
-            Caller::User { account, name } => format!("acs:ram::{account}:user/{name}"),
+            Caller::Root { account } => concat(&["acs:ram::", account, ":root"]),
+            Caller::User { account, name } => concat(&["acs:ram::", account, ":user/", name]),
             Caller::Session {
                 account,
                 role,
                 session,
                 ..
-            } => format!("acs:ram::{account}:role/{role}/{session}"),
+            } => concat(&["acs:ram::", account, ":role/", role, "/", session]),
         }
     }
+}
+
+/// The [`Principal`] flags `(in_resource_directory, management_account)` of a principal of
+/// `account`: what the evaluator reads of the directory besides the policies.
+pub fn directory_flags(world: &World, account: &str) -> (bool, bool) {
+    let rd = world.resource_directory();
+    (
+        rd.is_some_and(|rd| rd.members.contains_key(account)),
+        rd.is_some_and(|rd| rd.master_account_id == account),
+    )
 }
 
 /// True for strings shaped like an AccessKey id (`LTAI…` of a user, `STS.…` of a session):
@@ -244,18 +255,16 @@ impl Iam {
                 let mut p = Principal::new(
                     PrincipalKind::AssumedRoleUser,
                     account,
-                    &format!("{role}/{session}"),
+                    &concat(&[role, "/", session]),
                 );
                 if let Some(r) = self.accounts.get(account).and_then(|a| a.roles.get(role)) {
-                    p.id = format!("{}:{session}", r.id);
+                    p.id = concat(&[&r.id, ":", session]);
                     p.service_linked_role = r.service_linked;
                 }
                 p
             }
         };
-        let rd = world.resource_directory();
-        p.in_resource_directory = rd.is_some_and(|rd| rd.members.contains_key(account));
-        p.management_account = rd.is_some_and(|rd| rd.master_account_id == account);
+        (p.in_resource_directory, p.management_account) = directory_flags(world, account);
         p
     }
 }

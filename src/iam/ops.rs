@@ -425,14 +425,14 @@ impl IamOperation {
 }
 
 pub(super) fn ram_arn(account: &str, rel: &str) -> String {
-    format!("acs:ram::{account}:{rel}")
+    crate::text::concat(&["acs:ram::", account, ":", rel])
 }
 
 pub(super) fn grantee_arn(account: &str, g: &Grantee) -> String {
     match g {
-        Grantee::User(n) => ram_arn(account, &format!("user/{n}")),
-        Grantee::Group(n) => ram_arn(account, &format!("group/{n}")),
-        Grantee::Role(n) => ram_arn(account, &format!("role/{n}")),
+        Grantee::User(n) => crate::text::concat(&["acs:ram::", account, ":user/", n]),
+        Grantee::Group(n) => crate::text::concat(&["acs:ram::", account, ":group/", n]),
+        Grantee::Role(n) => crate::text::concat(&["acs:ram::", account, ":role/", n]),
     }
 }
 

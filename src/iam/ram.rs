@@ -615,7 +615,7 @@ impl Iam {
         op: &IamOperation,
     ) -> Result<Value, CloudError> {
         let a = caller.account().to_string();
-        let date = crate::policy::values::format_date(i128::from(now) * 1_000_000_000);
+        let date = crate::cloud::Timestamp::from_epoch(now).text();
         Ok(match op {
             IamOperation::CreateUser { user } => {
                 if !valid_name(user, 64) {

@@ -244,7 +244,7 @@ impl Iam {
         op: &IamOperation,
     ) -> Result<Value, CloudError> {
         let a = caller.account().to_string();
-        let date = crate::policy::values::format_date(i128::from(now) * 1_000_000_000);
+        let date = crate::cloud::Timestamp::from_epoch(now).text();
         Ok(match op {
             IamOperation::MoveAccount { account, folder } => {
                 move_account(world, &a, account, folder)?

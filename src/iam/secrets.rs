@@ -10,15 +10,38 @@ use sha2::Sha256;
 
 const ALPHABET: &[u8; 62] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
+thread_local! {
+    /// The HMAC state keyed with the last seed's key: a world has one seed, and keying hashes
+    /// two blocks, as many as each output block costs.
+    static KEYED: std::cell::RefCell<Option<(u64, Hmac<Sha256>)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// HMAC-SHA256 keyed with `ramsim-secret/<seed>`, ready for a message.
+fn keyed_mac(seed: u64) -> Option<Hmac<Sha256>> {
+    KEYED.with(|cached| {
+        let mut cached = cached.borrow_mut();
+        if let Some((s, mac)) = cached.as_ref() {
+            if *s == seed {
+                return Some(mac.clone());
+            }
+        }
+        let mac =
+            Hmac::<Sha256>::new_from_slice(format!("ramsim-secret/{seed}").as_bytes()).ok()?;
+        *cached = Some((seed, mac.clone()));
+        Some(mac)
+    })
+}
+
 /// `len` base-62 characters from HMAC-SHA256(seed-derived key, `label` + `id`).
 fn derive(seed: u64, label: &str, id: &str, len: usize) -> String {
-    let key = format!("ramsim-secret/{seed}");
+    let Some(keyed) = keyed_mac(seed) else {
+        return String::new();
+    };
     let mut out = String::with_capacity(len);
     let mut block = 0u32;
     while out.len() < len {
-        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key.as_bytes()) else {
-            break;
-        };
+        let mut mac = keyed.clone();
         mac.update(label.as_bytes());
         mac.update(&block.to_be_bytes());
         mac.update(id.as_bytes());

@@ -241,16 +241,51 @@ impl Iam {
     /// a compiled store across identity changes that do not touch this caller (most of them).
     /// Must change whenever `policy_store` starts reading something new.
     pub fn store_fingerprint(&self, world: &World, caller: &Caller) -> u64 {
-        use std::hash::{Hash, Hasher};
+        use std::hash::Hash;
         // SipHash with fixed keys: deterministic, and collisions are out of reach. Everything
         // is hashed borrowed (a check fingerprints every principal after each policy change).
         let mut h = std::collections::hash_map::DefaultHasher::new();
-        let account = caller.account();
         std::mem::discriminant(caller).hash(&mut h);
-        visit_control_targets(world, account, |target| {
+        visit_control_targets(world, caller.account(), |target| {
             target.hash(&mut h);
             self.control_inputs_hash(target).hash(&mut h);
         });
+        self.finish_fingerprint(h, caller)
+    }
+
+    /// What [`Iam::store_fingerprint`] hashes of `account`'s control chain, for fingerprinting
+    /// several principals of the account in the same state ([`Iam::store_fingerprint_with`]).
+    pub fn control_part(&self, world: &World, account: &str) -> ControlPart {
+        let mut part = Vec::new();
+        visit_control_targets(world, account, |target| {
+            part.push((target.to_string(), self.control_inputs_hash(target)));
+        });
+        ControlPart(part)
+    }
+
+    /// [`Iam::store_fingerprint`] (the same value) with the control part of the caller's
+    /// account taken from `control`, which must be [`Iam::control_part`] of that account in
+    /// this same state.
+    pub fn store_fingerprint_with(&self, caller: &Caller, control: &ControlPart) -> u64 {
+        use std::hash::Hash;
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        std::mem::discriminant(caller).hash(&mut h);
+        for (target, inputs) in &control.0 {
+            target.as_str().hash(&mut h);
+            inputs.hash(&mut h);
+        }
+        self.finish_fingerprint(h, caller)
+    }
+
+    /// The rest of a store fingerprint after its control part: the session policy and each
+    /// applicable attachment with its document and version.
+    fn finish_fingerprint(
+        &self,
+        mut h: std::collections::hash_map::DefaultHasher,
+        caller: &Caller,
+    ) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let account = caller.account();
         let Some(acct) = self.accounts.get(account) else {
             return h.finish();
         };
@@ -341,6 +376,11 @@ impl Iam {
         store
     }
 }
+
+/// The control part of an account's store fingerprints ([`Iam::control_part`]): each control
+/// target with the hash of its attached policies, in chain order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ControlPart(Vec<(String, u64)>);
 
 /// The attachments that apply to `caller` in its account `acct`: those of a user and its
 /// groups, of a session's role, none for the root (it is not governed by attachments).

@@ -129,7 +129,7 @@ impl Iam {
                         "AccessKeyId": ak,
                         "AccessKeySecret": super::secrets::derived_secret(world.id_seed(), &ak),
                         "SecurityToken": super::secrets::security_token(world.id_seed(), &ak),
-                        "Expiration": crate::policy::values::format_date(i128::from(expires) * 1_000_000_000),
+                        "Expiration": crate::cloud::Timestamp::from_epoch(expires).text(),
                     },
                     "AssumedRoleUser": {
                         "Arn": ram_arn(uid, &format!("role/{}/{session_name}", role.name.to_lowercase())),

@@ -51,7 +51,9 @@ use crate::api::{Envelope, SimState};
 use crate::authz::policy_set::with_folded_action;
 use crate::authz::{decide, ActionResource, EvalOptions, RequestContext};
 use crate::cloud::Timestamp;
+use crate::iam::store::ControlPart;
 use crate::iam::Caller;
+use crate::text::concat;
 use serde_json::Value;
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -116,9 +118,9 @@ impl Probe {
 /// A principal's key: `user/NAME@UID`, `role/NAME@UID`, `root@UID`.
 pub(crate) fn principal_key(c: &Caller) -> String {
     match c {
-        Caller::Root { account } => format!("root@{account}"),
-        Caller::User { account, name } => format!("user/{name}@{account}"),
-        Caller::Session { account, role, .. } => format!("role/{role}@{account}"),
+        Caller::Root { account } => concat(&["root@", account]),
+        Caller::User { account, name } => concat(&["user/", name, "@", account]),
+        Caller::Session { account, role, .. } => concat(&["role/", role, "@", account]),
     }
 }
 
@@ -134,7 +136,7 @@ fn role_caller(account: &str, role: &str) -> Caller {
 
 /// The key of a held session with a session policy: `session/<AccessKeyId>/<role>@<uid>`.
 fn session_key(access_key_id: &str, role: &str, account: &str) -> String {
-    format!("session/{access_key_id}/{role}@{account}")
+    concat(&["session/", access_key_id, "/", role, "@", account])
 }
 
 /// The role of a `session/…` key.
@@ -411,12 +413,19 @@ pub(crate) fn probe_table(state: &SimState) -> ProbeTable {
 /// store is built from ([`crate::iam::model::Iam::store_fingerprint`]) and the principal facts
 /// the evaluator reads besides them.
 pub(crate) fn fingerprint(state: &SimState, caller: &Caller) -> u64 {
+    let control = state.iam.control_part(&state.world, caller.account());
+    fingerprint_with(state, caller, &control)
+}
+
+/// [`fingerprint`] with the control part of the caller's account given (the same for every
+/// principal of the account: a refresh computes it once per account).
+fn fingerprint_with(state: &SimState, caller: &Caller, control: &ControlPart) -> u64 {
     let mut h = DefaultHasher::new();
-    let p = state.iam.principal(&state.world, caller);
-    (p.in_resource_directory, p.management_account).hash(&mut h);
+    // The flags alone, as `Iam::principal` sets them (building the principal formats its ARNs).
+    crate::iam::caller::directory_flags(&state.world, caller.account()).hash(&mut h);
     state
         .iam
-        .store_fingerprint(&state.world, caller)
+        .store_fingerprint_with(caller, control)
         .hash(&mut h);
     h.finish()
 }
@@ -784,6 +793,8 @@ impl EscalationMonitor {
             .cloned()
             .collect();
         snap.trust = roles.iter().map(|(k, h)| ((*k).clone(), *h)).collect();
+        // Control parts of fingerprints by account, for this state.
+        let mut control: Vec<(&str, ControlPart)> = Vec::new();
         for (key, caller) in &all {
             let session = key.starts_with("session/");
             let old = snap.rows.get(key).cloned();
@@ -791,7 +802,17 @@ impl EscalationMonitor {
             let expired = state.iam.credential_error(caller, now).is_some();
             let fp = match old_fp {
                 Some(fp) if !every_fingerprint && !session => fp,
-                _ => fingerprint(state, caller) ^ u64::from(expired),
+                _ => {
+                    let account = caller.account();
+                    let at = match control.iter().position(|(a, _)| *a == account) {
+                        Some(at) => at,
+                        None => {
+                            control.push((account, state.iam.control_part(&state.world, account)));
+                            control.len() - 1
+                        }
+                    };
+                    fingerprint_with(state, caller, &control[at].1) ^ u64::from(expired)
+                }
             };
             let mut decider: Option<ProbeDecider> = None;
             // Whether the change can move the source's `sts:AssumeRole` answers (`false`
@@ -805,13 +826,7 @@ impl EscalationMonitor {
                     Some(r) if old_fp == Some(fp) => Arc::clone(&r.docs),
                     _ => Arc::new(store_docs(state, caller, expired)),
                 };
-                let row_key = RowKey::new(
-                    key,
-                    &state.iam.principal(&state.world, caller),
-                    fp,
-                    &docs,
-                    layout,
-                );
+                let row_key = RowKey::new(key, state, caller, fp, &docs, layout);
                 let cached = if use_cache {
                     self.cache.lock().ok().and_then(|c| c.get(&row_key))
                 } else {
@@ -968,7 +983,8 @@ impl EscalationMonitor {
                         .strip_prefix("role/")
                         .and_then(|x| x.rsplit_once('@'))
                         .unwrap_or_default();
-                    let probe = Probe::new(ASSUME, format!("acs:ram::{uid}:role/{name}"), None);
+                    let probe =
+                        Probe::new(ASSUME, concat(&["acs:ram::", uid, ":role/", name]), None);
                     decider.allows(state, &probe)
                 };
                 if let (Some(k), Ok(mut c)) = (edge_key, self.cache.lock()) {

@@ -91,8 +91,8 @@ impl StoreDocs {
 /// The [`StoreDocs`] of `caller` in `state` (`expired`: its credentials no longer work).
 pub(crate) fn store_docs(state: &SimState, caller: &Caller, expired: bool) -> StoreDocs {
     let (iam, world) = (&state.iam, &state.world);
-    let p = iam.principal(world, caller);
     let account = caller.account();
+    let (in_directory, management_account) = crate::iam::caller::directory_flags(world, account);
     let mut docs: Vec<(Slot, String)> = Vec::new();
     let mut control = Vec::new();
     for (i, target) in control_targets(world, account).into_iter().enumerate() {
@@ -134,8 +134,8 @@ pub(crate) fn store_docs(state: &SimState, caller: &Caller, expired: bool) -> St
     StoreDocs {
         personal,
         shape: Shape {
-            in_directory: p.in_resource_directory,
-            management_account: p.management_account,
+            in_directory,
+            management_account,
             expired,
             control,
             session,
@@ -335,10 +335,11 @@ pub(crate) enum RowKey {
 }
 
 impl RowKey {
-    /// The key for `principal` (its key `key`, fingerprint `fp`) with store `docs`.
+    /// The key for `caller` of `state` (its key `key`, fingerprint `fp`) with store `docs`.
     pub(crate) fn new(
         key: &str,
-        principal: &crate::authz::Principal,
+        state: &SimState,
+        caller: &Caller,
         fp: u64,
         docs: &StoreDocs,
         layout: u64,
@@ -349,15 +350,22 @@ impl RowKey {
         use std::hash::{Hash, Hasher};
         let mut h = std::collections::hash_map::DefaultHasher::new();
         docs.hash(&mut h);
-        use crate::authz::PrincipalKind;
-        let kind = match principal.kind {
-            PrincipalKind::Root => 0,
-            PrincipalKind::RamUser => 1,
-            PrincipalKind::AssumedRoleUser => 2,
-            PrincipalKind::Federated => 3,
-            PrincipalKind::Service => 4,
-        } + if principal.service_linked_role { 8 } else { 0 };
-        RowKey::Shared(principal.account.clone(), kind, h.finish(), layout)
+        // The kind of `Iam::principal` (root, RAM user, assumed-role user) and its
+        // service-linked flag, read without building the principal (that formats its ARNs).
+        let kind = match caller {
+            Caller::Root { .. } => 0,
+            Caller::User { .. } => 1,
+            Caller::Session { account, role, .. } => {
+                let service_linked = state
+                    .iam
+                    .accounts
+                    .get(account)
+                    .and_then(|a| a.roles.get(role))
+                    .is_some_and(|r| r.service_linked);
+                2 + if service_linked { 8 } else { 0 }
+            }
+        };
+        RowKey::Shared(caller.account().to_string(), kind, h.finish(), layout)
     }
 }
 
