@@ -30,4 +30,3 @@ pub mod simulate;
 pub mod store;
 pub mod suggest;
 pub(crate) mod swar;
-pub(crate) mod text;

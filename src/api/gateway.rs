@@ -103,9 +103,7 @@ fn product_meta(
         return ("", "", Cow::Borrowed(""));
     };
     let host = match (p.regional_endpoint, region) {
-        (Some(prefix), Some(r)) => {
-            Cow::Owned(crate::text::concat(&[prefix, ".", r, ".aliyuncs.com"]))
-        }
+        (Some(prefix), Some(r)) => Cow::Owned([prefix, ".", r, ".aliyuncs.com"].concat()),
         _ => Cow::Borrowed(p.endpoint),
     };
     (p.name, p.version, host)
@@ -799,8 +797,8 @@ impl Gateway {
                 UserIdentity {
                     kind: "assumed-role".into(),
                     account_id: account.clone(),
-                    principal_id: crate::text::concat(&[&role_id, ":", session]),
-                    user_name: crate::text::concat(&[role, ":", session]),
+                    principal_id: [role_id.as_str(), ":", session].concat(),
+                    user_name: [role, ":", session].concat(),
                     access_key_id: access_key_id.clone(),
                     session_context,
                 }

@@ -68,32 +68,31 @@ impl Principal {
     /// A principal of `kind` in `account`, with ARNs derived from `name` as §5.4 describes.
     /// For role sessions `name` is `RoleName/SessionName` (or just `RoleName`).
     pub fn new(kind: PrincipalKind, account: &str, name: &str) -> Principal {
-        use crate::text::concat;
         // Built without `format!`: the gateway and every decider build a principal per call.
         let (arns, display) = match kind {
             PrincipalKind::Root => (
-                vec![concat(&["acs:ram::", account, ":root"])],
+                vec![["acs:ram::", account, ":root"].concat()],
                 account.to_string(),
             ),
             PrincipalKind::RamUser => (
-                vec![concat(&["acs:ram::", account, ":user/", name])],
+                vec![["acs:ram::", account, ":user/", name].concat()],
                 name.to_string(),
             ),
             PrincipalKind::AssumedRoleUser => {
                 let (role, session) = name.split_once('/').unwrap_or((name, ""));
-                let role_arn = concat(&["acs:ram::", account, ":role/", role]);
+                let role_arn = ["acs:ram::", account, ":role/", role].concat();
                 if session.is_empty() {
                     (vec![role_arn], role.to_string())
                 } else {
                     (
-                        vec![concat(&[&role_arn, "/", session]), role_arn],
-                        concat(&[role, ":", session]),
+                        vec![[role_arn.as_str(), "/", session].concat(), role_arn],
+                        [role, ":", session].concat(),
                     )
                 }
             }
             PrincipalKind::Federated => (
-                vec![concat(&["acs:ram::", account, ":saml-provider/", name])],
-                concat(&["saml-provider/", name]),
+                vec![["acs:ram::", account, ":saml-provider/", name].concat()],
+                ["saml-provider/", name].concat(),
             ),
             PrincipalKind::Service => (vec![name.to_string()], name.to_string()),
         };
@@ -149,9 +148,7 @@ impl Principal {
                 self.arns
                     .last()
                     .map(|role_arn| match role_arn.split_once(":role/") {
-                        Some((head, role)) => {
-                            crate::text::concat(&[head, ":role/", &role.to_lowercase()])
-                        }
+                        Some((head, role)) => [head, ":role/", &role.to_lowercase()].concat(),
                         None => role_arn.clone(),
                     })
             }

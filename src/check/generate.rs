@@ -13,7 +13,6 @@ use crate::api::SimState;
 use crate::iam::model::{Grantee, PolicyType};
 use crate::iam::Caller;
 use crate::policy::pattern::Wildcard;
-use crate::text::concat;
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{Hash, Hasher};
@@ -464,15 +463,15 @@ impl Generator {
         }
         let labels = |base: &str, uid: &str| {
             vec![
-                concat(&[base, "@", alias(w, uid)]),
-                concat(&[base, "@", uid]),
+                [base, "@", alias(w, uid)].concat(),
+                [base, "@", uid].concat(),
             ]
         };
         let mut out = Vec::new();
         for a in w.accounts() {
             if self.filter.allows(|| labels("root", &a.uid)) {
                 out.push(CallerEntry {
-                    who: concat(&["root@", alias(w, &a.uid)]),
+                    who: ["root@", alias(w, &a.uid)].concat(),
                     caller: Caller::Root {
                         account: a.uid.clone(),
                     },
@@ -499,7 +498,7 @@ impl Generator {
                         });
                     }
                     out.push(CallerEntry {
-                        who: concat(&[u, "@", alias(w, uid)]),
+                        who: [u, "@", alias(w, uid)].concat(),
                         caller,
                     });
                 }

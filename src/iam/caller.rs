@@ -4,7 +4,6 @@
 use super::model::Iam;
 use crate::authz::{Principal, PrincipalKind};
 use crate::cloud::{CloudError, World};
-use crate::text::concat;
 use serde::{Deserialize, Serialize};
 
 /// A resolved caller.
@@ -49,14 +48,14 @@ impl Caller {
     /// The principal ARN (`acs:ram::<uid>:user/<name>`, …) as shown in audit events.
     pub fn arn(&self) -> String {
         match self {
-            Caller::Root { account } => concat(&["acs:ram::", account, ":root"]),
-            Caller::User { account, name } => concat(&["acs:ram::", account, ":user/", name]),
+            Caller::Root { account } => ["acs:ram::", account, ":root"].concat(),
+            Caller::User { account, name } => ["acs:ram::", account, ":user/", name].concat(),
             Caller::Session {
                 account,
                 role,
                 session,
                 ..
-            } => concat(&["acs:ram::", account, ":role/", role, "/", session]),
+            } => ["acs:ram::", account, ":role/", role, "/", session].concat(),
         }
     }
 }
@@ -255,10 +254,10 @@ impl Iam {
                 let mut p = Principal::new(
                     PrincipalKind::AssumedRoleUser,
                     account,
-                    &concat(&[role, "/", session]),
+                    &[role, "/", session].concat(),
                 );
                 if let Some(r) = self.accounts.get(account).and_then(|a| a.roles.get(role)) {
-                    p.id = concat(&[&r.id, ":", session]);
+                    p.id = [r.id.as_str(), ":", session].concat();
                     p.service_linked_role = r.service_linked;
                 }
                 p

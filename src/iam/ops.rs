@@ -425,14 +425,14 @@ impl IamOperation {
 }
 
 pub(super) fn ram_arn(account: &str, rel: &str) -> String {
-    crate::text::concat(&["acs:ram::", account, ":", rel])
+    ["acs:ram::", account, ":", rel].concat()
 }
 
 pub(super) fn grantee_arn(account: &str, g: &Grantee) -> String {
     match g {
-        Grantee::User(n) => crate::text::concat(&["acs:ram::", account, ":user/", n]),
-        Grantee::Group(n) => crate::text::concat(&["acs:ram::", account, ":group/", n]),
-        Grantee::Role(n) => crate::text::concat(&["acs:ram::", account, ":role/", n]),
+        Grantee::User(n) => ["acs:ram::", account, ":user/", n].concat(),
+        Grantee::Group(n) => ["acs:ram::", account, ":group/", n].concat(),
+        Grantee::Role(n) => ["acs:ram::", account, ":role/", n].concat(),
     }
 }
 

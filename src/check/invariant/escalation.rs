@@ -53,7 +53,6 @@ use crate::authz::{decide, ActionResource, EvalOptions, RequestContext};
 use crate::cloud::Timestamp;
 use crate::iam::store::ControlPart;
 use crate::iam::Caller;
-use crate::text::concat;
 use serde_json::Value;
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -118,9 +117,9 @@ impl Probe {
 /// A principal's key: `user/NAME@UID`, `role/NAME@UID`, `root@UID`.
 pub(crate) fn principal_key(c: &Caller) -> String {
     match c {
-        Caller::Root { account } => concat(&["root@", account]),
-        Caller::User { account, name } => concat(&["user/", name, "@", account]),
-        Caller::Session { account, role, .. } => concat(&["role/", role, "@", account]),
+        Caller::Root { account } => ["root@", account].concat(),
+        Caller::User { account, name } => ["user/", name, "@", account].concat(),
+        Caller::Session { account, role, .. } => ["role/", role, "@", account].concat(),
     }
 }
 
@@ -136,7 +135,7 @@ fn role_caller(account: &str, role: &str) -> Caller {
 
 /// The key of a held session with a session policy: `session/<AccessKeyId>/<role>@<uid>`.
 fn session_key(access_key_id: &str, role: &str, account: &str) -> String {
-    concat(&["session/", access_key_id, "/", role, "@", account])
+    ["session/", access_key_id, "/", role, "@", account].concat()
 }
 
 /// The role of a `session/…` key.
@@ -984,7 +983,7 @@ impl EscalationMonitor {
                         .and_then(|x| x.rsplit_once('@'))
                         .unwrap_or_default();
                     let probe =
-                        Probe::new(ASSUME, concat(&["acs:ram::", uid, ":role/", name]), None);
+                        Probe::new(ASSUME, ["acs:ram::", uid, ":role/", name].concat(), None);
                     decider.allows(state, &probe)
                 };
                 if let (Some(k), Ok(mut c)) = (edge_key, self.cache.lock()) {
