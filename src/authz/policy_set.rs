@@ -1031,5 +1031,22 @@ mod filing_tests {
             });
         // filed by the resource type (field 3); unfiltered, all 40 ids
         assert_eq!(lists, vec![(Some(3), [40, 0])]);
+        // a request of type3 visits the four statements naming it; a type no statement names,
+        // none
+        let ctx = RequestContext::new();
+        let visits = |arn: &str| {
+            let mut view = RequestView::new(&ctx);
+            let value = view.arn_field_id(arn, 3, &set.segments);
+            let mut lens = Vec::new();
+            let _ = set
+                .actions
+                .for_each_group("ecs:describeinstances", |g| -> ControlFlow<()> {
+                    lens.push(g.allow.select(value).map(<[u32]>::len));
+                    ControlFlow::Continue(())
+                });
+            lens
+        };
+        assert_eq!(visits("acs:ecs:cn-a:111:type3/i-1"), vec![[4, 0]]);
+        assert_eq!(visits("acs:ecs:cn-a:111:other/i-1"), vec![[0, 0]]);
     }
 }
