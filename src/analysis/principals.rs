@@ -18,7 +18,7 @@
 use super::strings::{representatives, StrPred};
 use super::HARNESS_ACCOUNT;
 use crate::authz::policy_set::{bucket_principal_arn, principal_element_matches};
-use crate::authz::{Principal, PrincipalKind};
+use crate::authz::{ram_arn, Principal, PrincipalKind};
 use crate::policy::ast::{Principal as PrincipalElement, PrincipalForm};
 
 /// An account no `Principal` element of the analysed policies names (a caller from elsewhere).
@@ -154,7 +154,7 @@ pub fn candidates(elements: &[&PrincipalElement]) -> (Vec<Principal>, bool) {
             if let Some(rest) = f.strip_prefix("acs:ram::") {
                 if let Some((_, rel)) = rest.split_once(':') {
                     for a in &accounts {
-                        if let Some(c) = from_arn(&format!("acs:ram::{a}:{rel}")) {
+                        if let Some(c) = from_arn(&ram_arn(a, &[rel])) {
                             out.push(c);
                         }
                     }
@@ -179,7 +179,7 @@ pub fn candidates(elements: &[&PrincipalElement]) -> (Vec<Principal>, bool) {
             // same region when the account field is free.
             let w = match w.strip_prefix("acs:ram:::") {
                 Some(rel) => {
-                    let alt = format!("acs:ram::{OTHER_ACCOUNT}:{rel}");
+                    let alt = ram_arn(OTHER_ACCOUNT, &[rel]);
                     let same = |x: &str| {
                         preds.iter().all(|p| match p {
                             StrPred::Like(g) => {
@@ -202,7 +202,7 @@ pub fn candidates(elements: &[&PrincipalElement]) -> (Vec<Principal>, bool) {
                 None => {
                     // An empty account: the evaluator compares it like any other.
                     if let Some(rel) = w.strip_prefix("acs:ram:::") {
-                        if let Some(mut c) = from_arn(&format!("acs:ram::{OTHER_ACCOUNT}:{rel}")) {
+                        if let Some(mut c) = from_arn(&ram_arn(OTHER_ACCOUNT, &[rel])) {
                             c.account = String::new();
                             c.arns = c
                                 .arns

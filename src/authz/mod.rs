@@ -20,4 +20,4 @@ pub use decide::{decide, ActionResource, ControlNode, Decision, PolicyStore, Pol
 pub use explain::{explain, Explanation};
 pub use options::EvalOptions;
 pub use policy_set::{Outcome, PolicySet, PolicySource};
-pub use principal::{Principal, PrincipalKind};
+pub use principal::{ram_arn, Principal, PrincipalKind};

@@ -179,7 +179,7 @@ pub fn bucket_principal_arn(entry: &str) -> std::borrow::Cow<'_, str> {
         .strip_prefix("arn:sts::")
         .and_then(|rest| rest.split_once(":assumed-role/"))
     {
-        Some((uid, rest)) => format!("acs:ram::{uid}:role/{rest}").into(),
+        Some((uid, rest)) => super::ram_arn(uid, &["role/", rest]).into(),
         None => entry.into(),
     }
 }

@@ -64,23 +64,33 @@ pub struct Principal {
     pub display_name: String,
 }
 
+/// The RAM ARN `acs:ram::<account>:<tail…>` (`tail` joined: `["user/", name]`), built in one
+/// allocation of the exact length: principals, grantees and RAM resources are named this way
+/// on every call.
+pub fn ram_arn(account: &str, tail: &[&str]) -> String {
+    const HEAD: &str = "acs:ram::";
+    let len = HEAD.len() + account.len() + 1 + tail.iter().map(|t| t.len()).sum::<usize>();
+    let mut arn = String::with_capacity(len);
+    arn.push_str(HEAD);
+    arn.push_str(account);
+    arn.push(':');
+    for t in tail {
+        arn.push_str(t);
+    }
+    arn
+}
+
 impl Principal {
     /// A principal of `kind` in `account`, with ARNs derived from `name` as §5.4 describes.
     /// For role sessions `name` is `RoleName/SessionName` (or just `RoleName`).
     pub fn new(kind: PrincipalKind, account: &str, name: &str) -> Principal {
         // Built without `format!`: the gateway and every decider build a principal per call.
         let (arns, display) = match kind {
-            PrincipalKind::Root => (
-                vec![["acs:ram::", account, ":root"].concat()],
-                account.to_string(),
-            ),
-            PrincipalKind::RamUser => (
-                vec![["acs:ram::", account, ":user/", name].concat()],
-                name.to_string(),
-            ),
+            PrincipalKind::Root => (vec![ram_arn(account, &["root"])], account.to_string()),
+            PrincipalKind::RamUser => (vec![ram_arn(account, &["user/", name])], name.to_string()),
             PrincipalKind::AssumedRoleUser => {
                 let (role, session) = name.split_once('/').unwrap_or((name, ""));
-                let role_arn = ["acs:ram::", account, ":role/", role].concat();
+                let role_arn = ram_arn(account, &["role/", role]);
                 if session.is_empty() {
                     (vec![role_arn], role.to_string())
                 } else {
@@ -91,7 +101,7 @@ impl Principal {
                 }
             }
             PrincipalKind::Federated => (
-                vec![["acs:ram::", account, ":saml-provider/", name].concat()],
+                vec![ram_arn(account, &["saml-provider/", name])],
                 ["saml-provider/", name].concat(),
             ),
             PrincipalKind::Service => (vec![name.to_string()], name.to_string()),
@@ -155,5 +165,22 @@ impl Principal {
             PrincipalKind::Service => None,
             _ => self.arns.first().cloned(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ram_arn_joins_account_and_tail() {
+        assert_eq!(ram_arn("123", &["root"]), "acs:ram::123:root");
+        assert_eq!(
+            ram_arn("123", &["role/", "admin", "/", "s1"]),
+            "acs:ram::123:role/admin/s1"
+        );
+        assert_eq!(ram_arn("", &[]), "acs:ram:::");
+        let user = Principal::new(PrincipalKind::RamUser, "123", "alice");
+        assert_eq!(user.arns, vec!["acs:ram::123:user/alice".to_string()]);
     }
 }

@@ -5,6 +5,7 @@
 
 use super::{EXIT_OK, EXIT_USAGE};
 use crate::api::SimState;
+use crate::authz::ram_arn;
 use crate::cloud::World;
 use crate::iam::model::Grantee;
 use clap::{Args, ValueEnum};
@@ -152,7 +153,7 @@ fn principals(state: &SimState) -> Vec<PrincipalRow> {
             kind: "root",
             account: a.uid.clone(),
             id: a.uid.clone(),
-            arn: format!("acs:ram::{}:root", a.uid),
+            arn: ram_arn(&a.uid, &["root"]),
             access_keys: Vec::new(),
             policies: Vec::new(),
         })
@@ -186,7 +187,7 @@ fn principals(state: &SimState) -> Vec<PrincipalRow> {
                 kind: "user",
                 account: uid.clone(),
                 id: u.id.clone(),
-                arn: format!("acs:ram::{uid}:user/{}", u.name),
+                arn: ram_arn(uid, &["user/", &u.name]),
                 access_keys: u
                     .access_keys
                     .iter()
@@ -202,7 +203,7 @@ fn principals(state: &SimState) -> Vec<PrincipalRow> {
                 kind: "group",
                 account: uid.clone(),
                 id: String::new(),
-                arn: format!("acs:ram::{uid}:group/{}", g.name),
+                arn: ram_arn(uid, &["group/", &g.name]),
                 access_keys: Vec::new(),
                 policies: attached(&Grantee::Group(g.name.clone())),
             });
@@ -213,7 +214,7 @@ fn principals(state: &SimState) -> Vec<PrincipalRow> {
                 kind: "role",
                 account: uid.clone(),
                 id: r.id.clone(),
-                arn: format!("acs:ram::{uid}:role/{}", r.name.to_lowercase()),
+                arn: ram_arn(uid, &["role/", &r.name.to_lowercase()]),
                 access_keys: Vec::new(),
                 policies: attached(&Grantee::Role(r.name.clone())),
             });

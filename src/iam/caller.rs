@@ -2,7 +2,7 @@
 //! `authz::Principal` the evaluator sees.
 
 use super::model::Iam;
-use crate::authz::{Principal, PrincipalKind};
+use crate::authz::{ram_arn, Principal, PrincipalKind};
 use crate::cloud::{CloudError, World};
 use serde::{Deserialize, Serialize};
 
@@ -48,14 +48,14 @@ impl Caller {
     /// The principal ARN (`acs:ram::<uid>:user/<name>`, …) as shown in audit events.
     pub fn arn(&self) -> String {
         match self {
-            Caller::Root { account } => ["acs:ram::", account, ":root"].concat(),
-            Caller::User { account, name } => ["acs:ram::", account, ":user/", name].concat(),
+            Caller::Root { account } => ram_arn(account, &["root"]),
+            Caller::User { account, name } => ram_arn(account, &["user/", name]),
             Caller::Session {
                 account,
                 role,
                 session,
                 ..
-            } => ["acs:ram::", account, ":role/", role, "/", session].concat(),
+            } => ram_arn(account, &["role/", role, "/", session]),
         }
     }
 }

@@ -7,6 +7,7 @@ use super::caller::Caller;
 use super::model::*;
 use super::system_policies::{system_policy, FULL_ALIYUN_ACCESS_ID};
 use super::{ram, resourcemanager, sts};
+use crate::authz::ram_arn;
 use crate::cloud::params::Params;
 use crate::cloud::{CloudError, World};
 use crate::policy::{read_policy, PolicyKind, ReadOptions};
@@ -424,15 +425,11 @@ impl IamOperation {
     }
 }
 
-pub(super) fn ram_arn(account: &str, rel: &str) -> String {
-    ["acs:ram::", account, ":", rel].concat()
-}
-
 pub(super) fn grantee_arn(account: &str, g: &Grantee) -> String {
     match g {
-        Grantee::User(n) => ["acs:ram::", account, ":user/", n].concat(),
-        Grantee::Group(n) => ["acs:ram::", account, ":group/", n].concat(),
-        Grantee::Role(n) => ["acs:ram::", account, ":role/", n].concat(),
+        Grantee::User(n) => ram_arn(account, &["user/", n]),
+        Grantee::Group(n) => ram_arn(account, &["group/", n]),
+        Grantee::Role(n) => ram_arn(account, &["role/", n]),
     }
 }
 

@@ -10,6 +10,7 @@ use super::caller::Caller;
 use super::model::*;
 use super::ops::*;
 use super::system_policies::system_policy;
+use crate::authz::ram_arn;
 use crate::cloud::declare::ParamType::{Bool, Int, Str};
 use crate::cloud::declare::{opt, req, AccessLevel::*, ApiDecl, Denial, Param, Product};
 use crate::cloud::params::Params;
@@ -753,7 +754,7 @@ impl Iam {
                         max_session_duration,
                     },
                 );
-                json!({"Role": {"RoleId": id, "RoleName": role, "Arn": ram_arn(&a, &format!("role/{}", role.to_lowercase())), "CreateDate": date, "MaxSessionDuration": max_session_duration}})
+                json!({"Role": {"RoleId": id, "RoleName": role, "Arn": ram_arn(&a, &["role/", &role.to_lowercase()]), "CreateDate": date, "MaxSessionDuration": max_session_duration}})
             }
             IamOperation::UpdateRole {
                 role,
@@ -984,30 +985,26 @@ impl Iam {
         let rm = |rel: &str| format!("acs:resourcemanager::{a}:{rel}");
         Ok(match op {
             IamOperation::CreateUser { user } => {
-                simple("ram:CreateUser", vec![ram_arn(a, &format!("user/{user}"))])
+                simple("ram:CreateUser", vec![ram_arn(a, &["user/", user])])
             }
-            IamOperation::CreateAccessKey { user } => simple(
-                "ram:CreateAccessKey",
-                vec![ram_arn(a, &format!("user/{user}"))],
-            ),
-            IamOperation::CreateGroup { group } => simple(
-                "ram:CreateGroup",
-                vec![ram_arn(a, &format!("group/{group}"))],
-            ),
-            IamOperation::AddUserToGroup { group, .. } => simple(
-                "ram:AddUserToGroup",
-                vec![ram_arn(a, &format!("group/{group}"))],
-            ),
+            IamOperation::CreateAccessKey { user } => {
+                simple("ram:CreateAccessKey", vec![ram_arn(a, &["user/", user])])
+            }
+            IamOperation::CreateGroup { group } => {
+                simple("ram:CreateGroup", vec![ram_arn(a, &["group/", group])])
+            }
+            IamOperation::AddUserToGroup { group, .. } => {
+                simple("ram:AddUserToGroup", vec![ram_arn(a, &["group/", group])])
+            }
             IamOperation::CreateRole { role, .. } => {
-                simple("ram:CreateRole", vec![ram_arn(a, &format!("role/{role}"))])
+                simple("ram:CreateRole", vec![ram_arn(a, &["role/", role])])
             }
             IamOperation::UpdateRole { role, .. } => {
-                simple("ram:UpdateRole", vec![ram_arn(a, &format!("role/{role}"))])
+                simple("ram:UpdateRole", vec![ram_arn(a, &["role/", role])])
             }
-            IamOperation::CreatePolicy { policy, .. } => simple(
-                "ram:CreatePolicy",
-                vec![ram_arn(a, &format!("policy/{policy}"))],
-            ),
+            IamOperation::CreatePolicy { policy, .. } => {
+                simple("ram:CreatePolicy", vec![ram_arn(a, &["policy/", policy])])
+            }
             IamOperation::CreatePolicyVersion { policy, .. }
             | IamOperation::SetDefaultPolicyVersion { policy, .. }
             | IamOperation::DeletePolicyVersion { policy, .. }
@@ -1015,12 +1012,11 @@ impl Iam {
             | IamOperation::GetPolicyVersion { policy, .. }
             | IamOperation::ListPolicyVersions { policy, .. } => simple(
                 &format!("ram:{}", op.action_name()),
-                vec![ram_arn(a, &format!("policy/{policy}"))],
+                vec![ram_arn(a, &["policy/", policy])],
             ),
-            IamOperation::DeletePolicy { policy } => simple(
-                "ram:DeletePolicy",
-                vec![ram_arn(a, &format!("policy/{policy}"))],
-            ),
+            IamOperation::DeletePolicy { policy } => {
+                simple("ram:DeletePolicy", vec![ram_arn(a, &["policy/", policy])])
+            }
             IamOperation::AttachPolicy {
                 policy,
                 grantee,
@@ -1045,10 +1041,7 @@ impl Iam {
                     ),
                     None => simple(
                         &format!("ram:{}", op.action_name()),
-                        vec![
-                            ram_arn(a, &format!("policy/{policy}")),
-                            grantee_arn(a, grantee),
-                        ],
+                        vec![ram_arn(a, &["policy/", policy]), grantee_arn(a, grantee)],
                     ),
                 }
             }

@@ -5,6 +5,7 @@ use super::caller::Caller;
 use super::model::*;
 use super::ops::*;
 use super::ram::IDENTITY_DENIAL;
+use crate::authz::ram_arn;
 use crate::cloud::declare::ParamType::{Int, Str};
 use crate::cloud::declare::{opt, req, AccessLevel::*, ApiDecl, Product};
 use crate::cloud::params::Params;
@@ -132,7 +133,7 @@ impl Iam {
                         "Expiration": crate::cloud::Timestamp::from_epoch(expires).text(),
                     },
                     "AssumedRoleUser": {
-                        "Arn": ram_arn(uid, &format!("role/{}/{session_name}", role.name.to_lowercase())),
+                        "Arn": ram_arn(uid, &["role/", &role.name.to_lowercase(), "/", session_name]),
                         "AssumedRoleId": format!("{}:{session_name}", role.id),
                     }
                 })
@@ -183,7 +184,7 @@ impl Iam {
                     .ok_or_else(|| entity_missing("Role", name))?;
                 IamAuth {
                     action: "sts:AssumeRole".into(),
-                    resources: vec![ram_arn(uid, &format!("role/{}", role.name))],
+                    resources: vec![ram_arn(uid, &["role/", &role.name])],
                     trust: Some((uid.to_string(), role.trust_policy.clone())),
                     resource_account: Some(uid.to_string()),
                     authorize: true,

@@ -206,7 +206,9 @@ pub fn resolve(state: &SimState, spec: &PrincipalSpec, label: &str) -> Result<Su
             format!("a member of acs:ram::{account}:group/{g}")
         }
         None => match &caller {
-            Caller::Session { account, role, .. } => format!("acs:ram::{account}:role/{role}"),
+            Caller::Session { account, role, .. } => {
+                crate::authz::ram_arn(account, &["role/", role])
+            }
             other => other.arn(),
         },
     };

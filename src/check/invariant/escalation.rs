@@ -49,7 +49,7 @@ use crate::api::catalog::{CATALOG, DEPENDENT_ONLY_ACTIONS};
 use crate::api::decision::{base_context, trust_of, with_base, AuthQuery, Presented};
 use crate::api::{Envelope, SimState};
 use crate::authz::policy_set::with_folded_action;
-use crate::authz::{decide, ActionResource, EvalOptions, RequestContext};
+use crate::authz::{decide, ram_arn, ActionResource, EvalOptions, RequestContext};
 use crate::cloud::Timestamp;
 use crate::iam::store::ControlPart;
 use crate::iam::Caller;
@@ -982,8 +982,7 @@ impl EscalationMonitor {
                         .strip_prefix("role/")
                         .and_then(|x| x.rsplit_once('@'))
                         .unwrap_or_default();
-                    let probe =
-                        Probe::new(ASSUME, ["acs:ram::", uid, ":role/", name].concat(), None);
+                    let probe = Probe::new(ASSUME, ram_arn(uid, &["role/", name]), None);
                     decider.allows(state, &probe)
                 };
                 if let (Some(k), Ok(mut c)) = (edge_key, self.cache.lock()) {
